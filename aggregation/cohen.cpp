@@ -1,0 +1,181 @@
+// Pairwise Cohen's kappa (unweighted and weighted) over shared items.
+
+#include "agreement.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+namespace chorus::agg {
+
+namespace {
+
+int32_t categoryOf(int32_t label, bool includeInvalid, int32_t numLabels)
+{
+    if (label >= 0)
+        return label;
+    return includeInvalid && label == kInvalidLabel ? numLabels : -1;
+}
+
+std::vector<double> indexValues(int32_t numLabels)
+{
+    std::vector<double> v(static_cast<size_t>(numLabels));
+    std::iota(v.begin(), v.end(), 0.0);
+    return v;
+}
+
+CohenPair pairFromTable(int32_t a, int32_t b, const std::vector<double>& table, int32_t L,
+                        const std::vector<double>& values)
+{
+    CohenPair p;
+    p.a = a;
+    p.b = b;
+    double n = 0, diagonal = 0;
+    for (int32_t i = 0; i < L; ++i) {
+        for (int32_t j = 0; j < L; ++j)
+            n += table[static_cast<size_t>(i) * L + j];
+        diagonal += table[static_cast<size_t>(i) * L + i];
+    }
+    p.n = static_cast<int64_t>(n);
+    if (p.n == 0) {
+        const char* why = "no shared items";
+        p.observed = p.kappa = p.linearKappa = p.quadraticKappa = Coefficient::undefined(why);
+        return p;
+    }
+    p.observed = Coefficient::ok(diagonal / n);
+    p.kappa = kappaFromTable(table, L, KappaWeighting::None, values);
+    p.linearKappa = kappaFromTable(table, L, KappaWeighting::Linear, values);
+    p.quadraticKappa = kappaFromTable(table, L, KappaWeighting::Quadratic, values);
+    return p;
+}
+
+} // namespace
+
+Coefficient kappaFromTable(const std::vector<double>& table, int32_t numLabels,
+                           KappaWeighting weighting, const std::vector<double>& labelValues)
+{
+    const size_t L = static_cast<size_t>(numLabels);
+    if (table.size() != L * L)
+        throw std::invalid_argument("kappa: table must be numLabels x numLabels");
+    if (!labelValues.empty() && labelValues.size() != L)
+        throw std::invalid_argument("kappa: labelValues must have numLabels entries");
+    const std::vector<double> v = labelValues.empty() ? indexValues(numLabels) : labelValues;
+    std::vector<double> rows(L, 0.0), cols(L, 0.0);
+    double n = 0;
+    for (size_t i = 0; i < L; ++i) {
+        for (size_t j = 0; j < L; ++j) {
+            rows[i] += table[i * L + j];
+            cols[j] += table[i * L + j];
+        }
+        n += rows[i];
+    }
+    if (n <= 0)
+        return Coefficient::undefined("no shared items");
+    double observed = 0, expected = 0;
+    for (size_t i = 0; i < L; ++i) {
+        for (size_t j = 0; j < L; ++j) {
+            if (i == j)
+                continue;
+            double w = 1;
+            if (weighting == KappaWeighting::Linear)
+                w = std::abs(v[i] - v[j]);
+            else if (weighting == KappaWeighting::Quadratic)
+                w = (v[i] - v[j]) * (v[i] - v[j]);
+            observed += w * table[i * L + j];
+            expected += w * rows[i] * cols[j];
+        }
+    }
+    return chanceCorrected(observed / n, expected / (n * n));
+}
+
+std::vector<CohenPair> cohenKappaPairs(const LabelMatrix& matrix, const AgreementOptions& options,
+                                       const RunHooks& hooks)
+{
+    const int32_t base = matrix.numLabels();
+    const int32_t L = base + (options.includeInvalid ? 1 : 0);
+    std::vector<double> values = options.labelValues;
+    if (values.empty())
+        values = indexValues(L);
+    if (static_cast<int32_t>(values.size()) != L)
+        throw std::invalid_argument("agreement: labelValues must have one entry per category");
+    const size_t cells = static_cast<size_t>(L) * L;
+    const int32_t numAnn = matrix.numAnnotators();
+
+    // For annotator a, partner b's contingency table lives in tables[slot[b] * cells ...]; slots
+    // are handed out on first contact so memory follows the actual overlap, not numAnnotators^2.
+    std::vector<int32_t> slot(static_cast<size_t>(numAnn), -1);
+    std::vector<int32_t> partners;
+    std::vector<double> tables;
+    std::vector<double> table(cells);
+    std::vector<CohenPair> out;
+    const auto& itemAnn = matrix.itemAnnotators();
+
+    for (int32_t a = 0; a < numAnn; ++a) {
+        if (hooks.canceled())
+            throw Canceled{};
+        for (int64_t k = matrix.annotatorBegin(a); k < matrix.annotatorEnd(a); ++k) {
+            const int32_t la = categoryOf(matrix.annotatorLabel(k), options.includeInvalid, base);
+            if (la < 0)
+                continue;
+            const int32_t item = matrix.annotatorItem(k);
+            const auto first = itemAnn.begin() + matrix.itemBegin(item);
+            const auto last = itemAnn.begin() + matrix.itemEnd(item);
+            for (auto it = std::upper_bound(first, last, a); it != last; ++it) {
+                const int64_t q = it - itemAnn.begin();
+                const int32_t lb = categoryOf(matrix.itemLabel(q), options.includeInvalid, base);
+                if (lb < 0)
+                    continue;
+                const int32_t b = *it;
+                if (slot[b] < 0) {
+                    slot[b] = static_cast<int32_t>(partners.size());
+                    partners.push_back(b);
+                    tables.resize(partners.size() * cells, 0.0);
+                }
+                tables[static_cast<size_t>(slot[b]) * cells + static_cast<size_t>(la) * L + lb] += 1;
+            }
+        }
+        std::sort(partners.begin(), partners.end());
+        auto emit = [&](int32_t b) {
+            if (slot[b] >= 0)
+                std::copy_n(tables.begin() + static_cast<std::ptrdiff_t>(slot[b] * cells), cells,
+                            table.begin());
+            else
+                std::fill(table.begin(), table.end(), 0.0);
+            out.push_back(pairFromTable(a, b, table, L, values));
+        };
+        if (options.listDisjointPairs) {
+            for (int32_t b = a + 1; b < numAnn; ++b)
+                emit(b);
+        } else {
+            for (int32_t b : partners)
+                emit(b);
+        }
+        for (int32_t b : partners)
+            slot[b] = -1;
+        partners.clear();
+        tables.clear();
+        hooks.report(a + 1, numAnn);
+    }
+    return out;
+}
+
+CohenPair cohenKappa(const std::vector<int32_t>& x, const std::vector<int32_t>& y,
+                     int32_t numLabels, const std::vector<double>& labelValues)
+{
+    if (x.size() != y.size())
+        throw std::invalid_argument("cohenKappa: label vectors differ in length");
+    const size_t L = static_cast<size_t>(numLabels);
+    std::vector<double> table(L * L, 0.0);
+    for (size_t i = 0; i < x.size(); ++i) {
+        if (x[i] < 0 || y[i] < 0)
+            continue;
+        if (x[i] >= numLabels || y[i] >= numLabels)
+            throw std::invalid_argument("cohenKappa: label out of range");
+        table[static_cast<size_t>(x[i]) * L + static_cast<size_t>(y[i])] += 1;
+    }
+    return pairFromTable(0, 1, table, numLabels,
+                         labelValues.empty() ? indexValues(numLabels) : labelValues);
+}
+
+} // namespace chorus::agg
