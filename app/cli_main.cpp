@@ -1,1 +1,110 @@
-int main() { return 0; }
+#include "cli.h"
+
+#include "errors.h"
+
+#include <QCoreApplication>
+#include <QFile>
+
+#include <cstdio>
+
+using namespace chorus;
+
+namespace chorus::cli {
+
+void out(const QByteArray& text)
+{
+    std::fwrite(text.constData(), 1, static_cast<size_t>(text.size()), stdout);
+    std::fflush(stdout);
+}
+
+void err(const QString& text)
+{
+    const QByteArray b = text.toUtf8() + '\n';
+    std::fwrite(b.constData(), 1, static_cast<size_t>(b.size()), stderr);
+}
+
+void parseOrThrow(QCommandLineParser& parser, const QStringList& args, const QString& synopsis)
+{
+    parser.addHelpOption();
+    if (!parser.parse(args))
+        throw UsageError{parser.errorText() + QStringLiteral("\nusage: ") + synopsis};
+    if (parser.isSet(QStringLiteral("help"))) {
+        out((QStringLiteral("usage: ") + synopsis + QStringLiteral("\n\n") + parser.helpText().section(QLatin1Char('\n'), 2))
+                .toUtf8());
+        throw HelpShown{};
+    }
+}
+
+} // namespace chorus::cli
+
+namespace {
+
+const char* const kHelp =
+    "chorus-cli: headless companion of the Chorus label workbench\n"
+    "\n"
+    "usage: chorus-cli <command> [options]\n"
+    "\n"
+    "Project commands:\n"
+    "  import PROJECT FILE [--format F] [--gold FILE] [--label-map FILE] [--labels a,b,c] [--kind K]\n"
+    "                        import a data file (all or nothing); creates PROJECT if needed\n"
+    "  info PROJECT [--json] counts, labels and annotators of a project\n"
+    "  export PROJECT OUT [--format jsonl|csv|long-csv|wide-csv] [--run ID] [--reviewed-only]\n"
+    "                     [--min-confidence T] [--exclude-flagged] [--exclude-invalid]\n"
+    "                     [--soft posterior|human] [--no-annotators]\n"
+    "                        write the curated dataset (atomic: temp file + rename)\n"
+    "\n"
+    "Analysis commands (--project PROJECT or --input FILE):\n"
+    "  aggregate --method M [--gold FILE] [--controls FILE] [--seed N] [--param k=v ...]\n"
+    "            [--save] [--json]\n"
+    "                        aggregate the labels (methods: see --method help)\n"
+    "\n"
+    "  --version             print the version\n"
+    "  --help                this text; 'chorus-cli <command> --help' for a command\n"
+    "\n"
+    "Exit codes: 0 success, 1 error (message on stderr), 2 bad command line.\n";
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("chorus-cli"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(CHORUS_VERSION));
+    QStringList args = QCoreApplication::arguments();
+    if (args.size() < 2 || args[1] == QLatin1String("--help") || args[1] == QLatin1String("-h")
+        || args[1] == QLatin1String("help")) {
+        cli::out(kHelp);
+        return args.size() < 2 ? cli::kUsage : cli::kOk;
+    }
+    if (args[1] == QLatin1String("--version")) {
+        cli::out(QByteArray("chorus-cli ") + CHORUS_VERSION + '\n');
+        return cli::kOk;
+    }
+    const QString command = args[1];
+    args.removeAt(1);
+    args[0] = QStringLiteral("chorus-cli ") + command;
+    try {
+        if (command == QLatin1String("import"))
+            return cli::cmdImport(args);
+        if (command == QLatin1String("info"))
+            return cli::cmdInfo(args);
+        if (command == QLatin1String("export"))
+            return cli::cmdExport(args);
+        cli::err(QStringLiteral("chorus-cli: unknown command \"%1\" (see chorus-cli --help)").arg(command));
+        return cli::kUsage;
+    } catch (const cli::HelpShown&) {
+        return cli::kOk;
+    } catch (const cli::UsageError& e) {
+        cli::err(QStringLiteral("chorus-cli %1: %2").arg(command, e.message));
+        return cli::kUsage;
+    } catch (const model::CanceledError&) {
+        cli::err(QStringLiteral("chorus-cli %1: canceled").arg(command));
+        return cli::kError;
+    } catch (const model::Error& e) {
+        cli::err(QStringLiteral("chorus-cli %1: %2").arg(command, e.message()));
+        return cli::kError;
+    } catch (const std::exception& e) {
+        cli::err(QStringLiteral("chorus-cli %1: %2").arg(command, QString::fromUtf8(e.what())));
+        return cli::kError;
+    }
+}

@@ -1,0 +1,46 @@
+#pragma once
+// chorus-cli: command dispatch. Each command parses its own options; errors go to stderr with
+// a non-zero exit code and --json output is the only thing on stdout.
+
+#include "projectstore.h"
+
+#include <QCommandLineParser>
+#include <QStringList>
+
+#include <memory>
+
+namespace chorus::cli {
+
+/// Exit codes.
+inline constexpr int kOk = 0;
+inline constexpr int kError = 1;
+inline constexpr int kUsage = 2;
+
+/// Thrown for a command-line mistake (exit code 2).
+struct UsageError
+{
+    QString message;
+};
+
+/// Thrown after --help was printed (exit code 0).
+struct HelpShown
+{
+};
+
+/// Parses args (args[0] = "chorus-cli <command>") or throws UsageError; handles --help.
+void parseOrThrow(QCommandLineParser& parser, const QStringList& args, const QString& synopsis);
+
+/// Writes UTF-8 text to stdout / stderr.
+void out(const QByteArray& text);
+void err(const QString& text);
+
+/// Opens --project P, or imports --input FILE (with --format/--gold/--label-map) into an
+/// in-memory project. Adds those options to the parser.
+void addSourceOptions(QCommandLineParser& parser);
+std::unique_ptr<model::ProjectStore> openSource(const QCommandLineParser& parser);
+
+int cmdImport(const QStringList& args);
+int cmdInfo(const QStringList& args);
+int cmdExport(const QStringList& args);
+
+} // namespace chorus::cli

@@ -1,0 +1,246 @@
+// chorus-cli import / info / export, and the shared --project/--input handling.
+
+#include "cli.h"
+
+#include "exporter.h"
+#include "importer.h"
+
+#include <QFile>
+#include <QFileInfo>
+
+#include <nlohmann/json.hpp>
+
+namespace chorus::cli {
+
+namespace {
+
+model::ImportOptions importOptions(const QCommandLineParser& p)
+{
+    model::ImportOptions o;
+    o.format = p.value(QStringLiteral("format"));
+    o.goldFile = p.value(QStringLiteral("gold"));
+    o.labelMapFile = p.value(QStringLiteral("label-map"));
+    if (p.isSet(QStringLiteral("labels")))
+        o.labels = p.value(QStringLiteral("labels")).split(QLatin1Char(','), Qt::SkipEmptyParts);
+    if (p.isSet(QStringLiteral("kind"))) {
+        bool ok = false;
+        o.kind = model::kindFromName(p.value(QStringLiteral("kind")), &ok);
+        if (!ok)
+            throw UsageError{QStringLiteral("--kind must be llm, human or reviewer")};
+    }
+    return o;
+}
+
+void addImportOptions(QCommandLineParser& parser)
+{
+    parser.addOptions({
+        {QStringLiteral("format"), QStringLiteral("Input format: %1 (default: detected).")
+                                       .arg(model::importFormats().join(QStringLiteral(", "))),
+         QStringLiteral("F")},
+        {QStringLiteral("gold"), QStringLiteral("Gold labels, CSV item,label."), QStringLiteral("FILE")},
+        {QStringLiteral("label-map"), QStringLiteral("Raw-to-label map, CSV raw,label."), QStringLiteral("FILE")},
+        {QStringLiteral("labels"), QStringLiteral("Fix (close) the label set: comma-separated, in order."),
+         QStringLiteral("LIST")},
+        {QStringLiteral("kind"), QStringLiteral("Kind of new annotators: llm (default), human, reviewer."),
+         QStringLiteral("K")},
+    });
+}
+
+QString reportText(const model::ImportReport& r)
+{
+    QString t = QStringLiteral("imported %1 (%2): %3 new items, %4 annotations")
+                    .arg(QString()).arg(r.format).arg(r.itemsAdded).arg(r.annotations);
+    t = QStringLiteral("format %1: %2 new items, %3 annotations, %4 gold labels, %5 items with human counts, "
+                       "%6 s")
+            .arg(r.format)
+            .arg(r.itemsAdded)
+            .arg(r.annotations)
+            .arg(r.gold)
+            .arg(r.humanCounts)
+            .arg(r.seconds, 0, 'f', 2);
+    if (r.invalid > 0) {
+        QStringList per;
+        for (auto it = r.invalidByAnnotator.cbegin(); it != r.invalidByAnnotator.cend(); ++it)
+            per << QStringLiteral("%1: %2").arg(it.key()).arg(it.value());
+        t += QStringLiteral("\n%1 annotations could not be mapped to the label set and are stored as INVALID "
+                            "(%2)")
+                 .arg(r.invalid)
+                 .arg(per.join(QStringLiteral(", ")));
+    }
+    if (!r.newLabels.isEmpty())
+        t += QStringLiteral("\nnew labels: ") + r.newLabels.join(QStringLiteral(", "));
+    if (!r.newAnnotators.isEmpty())
+        t += QStringLiteral("\nnew annotators: %1").arg(r.newAnnotators.size());
+    return t;
+}
+
+} // namespace
+
+void addSourceOptions(QCommandLineParser& parser)
+{
+    parser.addOptions({
+        {QStringLiteral("project"), QStringLiteral("Project file (.chorus)."), QStringLiteral("PROJECT")},
+        {QStringLiteral("input"), QStringLiteral("Any importable data file, loaded into memory."),
+         QStringLiteral("FILE")},
+    });
+    addImportOptions(parser);
+}
+
+std::unique_ptr<model::ProjectStore> openSource(const QCommandLineParser& p)
+{
+    const bool hasProject = p.isSet(QStringLiteral("project")), hasInput = p.isSet(QStringLiteral("input"));
+    if (hasProject == hasInput)
+        throw UsageError{QStringLiteral("give exactly one of --project PROJECT and --input FILE")};
+    auto store = std::make_unique<model::ProjectStore>();
+    if (hasProject) {
+        store->open(p.value(QStringLiteral("project")));
+    } else {
+        store->openInMemory();
+        model::importFile(*store, p.value(QStringLiteral("input")), importOptions(p));
+    }
+    return store;
+}
+
+int cmdImport(const QStringList& args)
+{
+    QCommandLineParser p;
+    addImportOptions(p);
+    p.addOption({QStringLiteral("json"), QStringLiteral("Print the import report as JSON.")});
+    p.addPositionalArgument(QStringLiteral("PROJECT"), QStringLiteral("Project file; created if missing."));
+    p.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Data file to import."));
+    parseOrThrow(p, args, QStringLiteral("chorus-cli import PROJECT FILE [options]"));
+    if (p.positionalArguments().size() != 2)
+        throw UsageError{QStringLiteral("expected PROJECT and FILE")};
+    const QString project = p.positionalArguments()[0], file = p.positionalArguments()[1];
+    const auto options = importOptions(p);
+    if (!options.format.isEmpty() && !model::importFormats().contains(options.format))
+        throw UsageError{QStringLiteral("unknown format \"%1\" (known: %2)")
+                             .arg(options.format, model::importFormats().join(QStringLiteral(", ")))};
+    if (!QFileInfo::exists(file))
+        throw model::Error(QStringLiteral("%1: no such file").arg(file));
+    // A project created by this command is removed again when the import fails, so that a
+    // failed import leaves the disk exactly as it was.
+    const bool created = !QFileInfo::exists(project);
+    model::ProjectStore store;
+    store.open(project, model::ProjectStore::Mode::CreateOrOpen);
+    model::ImportReport r;
+    try {
+        r = model::importFile(store, file, options);
+    } catch (...) {
+        if (created) {
+            store.close();
+            for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+                QFile::remove(project + QLatin1String(suffix));
+        }
+        throw;
+    }
+    if (p.isSet(QStringLiteral("json"))) {
+        nlohmann::ordered_json j;
+        j["format"] = r.format.toStdString();
+        j["items_added"] = r.itemsAdded;
+        j["annotations"] = r.annotations;
+        j["invalid"] = r.invalid;
+        nlohmann::ordered_json inv = nlohmann::ordered_json::object();
+        for (auto it = r.invalidByAnnotator.cbegin(); it != r.invalidByAnnotator.cend(); ++it)
+            inv[it.key().toStdString()] = it.value();
+        j["invalid_by_annotator"] = inv;
+        j["gold"] = r.gold;
+        j["human_counts"] = r.humanCounts;
+        j["seconds"] = r.seconds;
+        out(QByteArray::fromStdString(j.dump(2)) + '\n');
+    } else {
+        err(QStringLiteral("%1: %2").arg(project, reportText(r)));
+    }
+    return kOk;
+}
+
+int cmdInfo(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.addOption({QStringLiteral("json"), QStringLiteral("Print JSON.")});
+    p.addPositionalArgument(QStringLiteral("PROJECT"), QStringLiteral("Project file."));
+    parseOrThrow(p, args, QStringLiteral("chorus-cli info PROJECT [--json]"));
+    if (p.positionalArguments().size() != 1)
+        throw UsageError{QStringLiteral("expected PROJECT")};
+    model::ProjectStore store;
+    store.open(p.positionalArguments()[0]);
+    const auto i = store.info();
+    nlohmann::ordered_json j;
+    j["schema_version"] = i.schemaVersion;
+    j["items"] = i.items;
+    j["annotators"] = i.annotators;
+    j["labels"] = i.labels;
+    j["annotations"] = i.annotations;
+    j["invalid_annotations"] = i.invalidAnnotations;
+    j["gold"] = i.gold;
+    j["items_with_human_counts"] = i.itemsWithHumanCounts;
+    j["decisions"] = i.decisions;
+    j["reviewed_items"] = i.reviewedItems;
+    j["runs"] = i.runs;
+    nlohmann::json labels = nlohmann::json::array(), anns = nlohmann::json::array();
+    for (const QString& l : i.labelNames)
+        labels.push_back(l.toStdString());
+    for (const QString& a : i.annotatorNames)
+        anns.push_back(a.toStdString());
+    j["label_set"] = labels;
+    j["annotator_names"] = anns;
+    if (p.isSet(QStringLiteral("json"))) {
+        out(QByteArray::fromStdString(j.dump(2)) + '\n');
+    } else {
+        QString t;
+        for (const auto& [k, v] : j.items())
+            t += QString::fromStdString(k) + QStringLiteral(": ") + QString::fromStdString(v.dump()) + QLatin1Char('\n');
+        out(t.toUtf8());
+    }
+    return kOk;
+}
+
+int cmdExport(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.addOptions({
+        {QStringLiteral("format"), QStringLiteral("jsonl, csv, long-csv or wide-csv (default: from extension)."),
+         QStringLiteral("F")},
+        {QStringLiteral("run"), QStringLiteral("Aggregation run for consensus labels (default: latest; mv if none)."),
+         QStringLiteral("ID")},
+        {QStringLiteral("reviewed-only"), QStringLiteral("Only items with a human decision.")},
+        {QStringLiteral("min-confidence"), QStringLiteral("Only items whose final label has confidence >= T."),
+         QStringLiteral("T")},
+        {QStringLiteral("exclude-flagged"), QStringLiteral("Leave out flagged items.")},
+        {QStringLiteral("exclude-invalid"), QStringLiteral("Leave out items without a valid final label.")},
+        {QStringLiteral("soft"), QStringLiteral("Add a soft label: posterior or human."), QStringLiteral("S")},
+        {QStringLiteral("no-annotators"), QStringLiteral("Do not include every annotator's label.")},
+    });
+    p.addPositionalArgument(QStringLiteral("PROJECT"), QStringLiteral("Project file."));
+    p.addPositionalArgument(QStringLiteral("OUT"), QStringLiteral("Output file."));
+    parseOrThrow(p, args, QStringLiteral("chorus-cli export PROJECT OUT [options]"));
+    if (p.positionalArguments().size() != 2)
+        throw UsageError{QStringLiteral("expected PROJECT and OUT")};
+    model::ExportOptions o;
+    o.format = p.value(QStringLiteral("format"));
+    bool ok = true;
+    if (p.isSet(QStringLiteral("run")))
+        o.runId = p.value(QStringLiteral("run")).toLongLong(&ok);
+    if (!ok)
+        throw UsageError{QStringLiteral("--run takes a run id")};
+    if (p.isSet(QStringLiteral("min-confidence")))
+        o.minConfidence = p.value(QStringLiteral("min-confidence")).toDouble(&ok);
+    if (!ok)
+        throw UsageError{QStringLiteral("--min-confidence takes a number")};
+    o.reviewedOnly = p.isSet(QStringLiteral("reviewed-only"));
+    o.excludeFlagged = p.isSet(QStringLiteral("exclude-flagged"));
+    o.excludeInvalid = p.isSet(QStringLiteral("exclude-invalid"));
+    o.soft = p.value(QStringLiteral("soft"));
+    o.annotatorLabels = !p.isSet(QStringLiteral("no-annotators"));
+    model::ProjectStore store;
+    store.open(p.positionalArguments()[0]);
+    const auto r = model::exportProject(store, p.positionalArguments()[1], o);
+    err(QStringLiteral("%1: %2 items written (%3 filtered out), format %4, consensus from %5")
+            .arg(p.positionalArguments()[1])
+            .arg(r.items)
+            .arg(r.skipped)
+            .arg(r.format, r.consensus));
+    return kOk;
+}
+
+} // namespace chorus::cli

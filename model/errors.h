@@ -1,0 +1,31 @@
+#pragma once
+
+#include <QString>
+
+#include <stdexcept>
+
+namespace chorus::model {
+
+/// Error raised by the model layer. what() is UTF-8; message() the QString. For input files the
+/// message reads "file:line: problem".
+class Error : public std::runtime_error
+{
+public:
+    explicit Error(const QString& message)
+        : std::runtime_error(message.toStdString()), m_message(message)
+    {
+    }
+    const QString& message() const { return m_message; }
+
+private:
+    QString m_message;
+};
+
+/// Thrown when a long operation was cancelled by the user; nothing was written.
+class CanceledError : public Error
+{
+public:
+    CanceledError() : Error(QStringLiteral("canceled")) {}
+};
+
+} // namespace chorus::model

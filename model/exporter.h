@@ -1,0 +1,41 @@
+#pragma once
+// Exporting the curated dataset (jsonl, csv) and the raw annotations (long-csv, wide-csv).
+// Files are written to a temporary file and renamed: an interrupted export never leaves a
+// half-written file under the target name.
+
+#include "projectstore.h"
+
+#include <functional>
+
+namespace chorus::model {
+
+QStringList exportFormats();  ///< "jsonl", "csv", "long-csv", "wide-csv"
+
+struct ExportOptions
+{
+    QString format;  ///< empty: from the extension (.jsonl/.json -> jsonl, .csv -> csv)
+    qint64 runId = 0;  ///< aggregation run giving consensus labels; 0 = latest, or mv if none
+    bool reviewedOnly = false;
+    double minConfidence = -1;  ///< keep items whose final-label confidence >= this
+    bool excludeFlagged = false;
+    bool excludeInvalid = false;  ///< drop items without a valid final label
+    /// Soft label written with each item: "" none, "posterior" (the run's), "human" (human
+    /// judgment distribution, where counts exist).
+    QString soft;
+    bool annotatorLabels = true;  ///< jsonl/csv: include every annotator's label
+    std::function<bool()> isCanceled;
+    std::function<void(qint64 done, qint64 total)> progress;
+};
+
+struct ExportReport
+{
+    QString format;
+    qint64 items = 0;
+    qint64 skipped = 0;  ///< items dropped by the filters
+    QString consensus;  ///< "run 3 (ds)" or "mv (computed)"
+};
+
+/// Throws Error or CanceledError; in both cases the target file is untouched.
+ExportReport exportProject(ProjectStore& store, const QString& out, const ExportOptions& options = {});
+
+} // namespace chorus::model

@@ -1,0 +1,259 @@
+#include "importer.h"
+
+#include "csvreader.h"
+#include "dialect.h"
+#include "importformats.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+
+#include <nlohmann/json.hpp>
+
+namespace chorus::model {
+
+QStringList importFormats()
+{
+    return {QStringLiteral("jsonl"), QStringLiteral("long-csv"), QStringLiteral("wide-csv"),
+            QStringLiteral("chaosnli"), QStringLiteral("labelstudio")};
+}
+
+QString detectFormat(const QString& file)
+{
+    QFile f(file);
+    if (!f.open(QIODevice::ReadOnly))
+        throw Error(QStringLiteral("%1: cannot open: %2").arg(file, f.errorString()));
+    const QString ext = QFileInfo(file).suffix().toLower();
+    QByteArray first;
+    while (!f.atEnd() && first.trimmed().isEmpty())
+        first = f.readLine(1 << 20);
+    first = first.trimmed();
+    if (ext == QLatin1String("json")) {
+        if (first.startsWith('['))
+            return QStringLiteral("labelstudio");
+        return first.contains("\"label_counter\"") ? QStringLiteral("chaosnli") : QStringLiteral("jsonl");
+    }
+    if (ext == QLatin1String("jsonl") || ext == QLatin1String("ndjson")) {
+        if (first.contains("\"label_counter\""))
+            return QStringLiteral("chaosnli");
+        return QStringLiteral("jsonl");
+    }
+    if (ext == QLatin1String("csv") || ext == QLatin1String("tsv") || ext == QLatin1String("txt")) {
+        const QList<QByteArray> cells = first.split(',');
+        if (cells.size() == 3) {
+            const QByteArray c0 = cells[0].trimmed(), c1 = cells[1].trimmed();
+            if ((c0 == "item" || c0 == "task") && (c1 == "annotator" || c1 == "worker" || c1 == "performer"))
+                return QStringLiteral("long-csv");
+        }
+        return QStringLiteral("wide-csv");
+    }
+    throw Error(QStringLiteral("%1: cannot tell the format from the extension \"%2\"; name it with "
+                               "--format (%3)")
+                    .arg(file, ext, importFormats().join(QStringLiteral(", "))));
+}
+
+ImportReport importFile(ProjectStore& store, const QString& file, const ImportOptions& options)
+{
+    QElapsedTimer timer;
+    timer.start();
+    ImportReport report;
+    report.format = options.format.isEmpty() ? detectFormat(file) : options.format;
+    if (!importFormats().contains(report.format))
+        throw Error(QStringLiteral("unknown format \"%1\" (known: %2)")
+                        .arg(report.format, importFormats().join(QStringLiteral(", "))));
+    if (!QFileInfo::exists(file))
+        throw Error(QStringLiteral("%1: no such file").arg(file));
+    if (!options.goldFile.isEmpty() && !QFileInfo::exists(options.goldFile))
+        throw Error(QStringLiteral("%1: no such file").arg(options.goldFile));
+
+    for (const QString& s : store.dialect().bulkBegin())
+        store.exec(s);
+    store.transaction([&] {
+        ImportWriter w(store, options, report);
+        if (!options.labelMapFile.isEmpty())
+            w.loadLabelMap(options.labelMapFile);
+        if (report.format == QLatin1String("jsonl"))
+            formats::importJsonl(w, file);
+        else if (report.format == QLatin1String("chaosnli"))
+            formats::importChaosNli(w, file);
+        else if (report.format == QLatin1String("long-csv"))
+            formats::importLongCsv(w, file);
+        else if (report.format == QLatin1String("wide-csv"))
+            formats::importWideCsv(w, file);
+        else
+            formats::importLabelStudio(w, file);
+        if (!options.goldFile.isEmpty())
+            w.importGoldFile(options.goldFile);
+        if (options.isCanceled && options.isCanceled())
+            throw CanceledError();
+    });
+    for (const QString& s : store.dialect().bulkEnd())
+        store.exec(s);
+    report.seconds = timer.elapsed() / 1000.0;
+    return report;
+}
+
+namespace formats {
+
+namespace {
+
+QString jsonString(const nlohmann::json& v)
+{
+    if (v.is_string())
+        return QString::fromStdString(v.get<std::string>());
+    if (v.is_number_integer())
+        return QString::number(v.get<long long>());
+    if (v.is_number())
+        return QString::number(v.get<double>(), 'g', 17);
+    if (v.is_boolean())
+        return v.get<bool>() ? QStringLiteral("true") : QStringLiteral("false");
+    return {};
+}
+
+// Reads a JSON-lines file and hands each parsed object with its line number to fn.
+template <typename Fn>
+void forEachJsonLine(ImportWriter& w, const QString& file, Fn&& fn)
+{
+    QFile f(file);
+    if (!f.open(QIODevice::ReadOnly))
+        throw Error(QStringLiteral("%1: cannot open: %2").arg(file, f.errorString()));
+    const qint64 total = f.size();
+    qint64 line = 0, bytes = 0;
+    while (!f.atEnd()) {
+        QByteArray raw = f.readLine();
+        ++line;
+        bytes += raw.size();
+        if (line == 1 && raw.startsWith("\xEF\xBB\xBF"))
+            raw.remove(0, 3);
+        if (raw.trimmed().isEmpty())
+            continue;
+        w.setLocation(file, line);
+        nlohmann::json j;
+        try {
+            j = nlohmann::json::parse(raw.constData(), raw.constData() + raw.size());
+        } catch (const nlohmann::json::parse_error& e) {
+            // e.byte is 1-based within the line.
+            w.fail(QStringLiteral("invalid JSON at column %1").arg(e.byte));
+        }
+        if (!j.is_object())
+            w.fail(QStringLiteral("expected a JSON object"));
+        fn(j);
+        w.checkCanceled(bytes, total);
+    }
+}
+
+} // namespace
+
+void importJsonl(ImportWriter& w, const QString& file)
+{
+    forEachJsonLine(w, file, [&](const nlohmann::json& j) {
+        if (j.contains("label_set")) {
+            if (!j["label_set"].is_array())
+                w.fail(QStringLiteral("\"label_set\" must be an array of labels"));
+            for (const auto& l : j["label_set"])
+                w.declareLabel(jsonString(l));
+        }
+        if (!j.contains("id") || jsonString(j["id"]).isEmpty())
+            w.fail(QStringLiteral("missing \"id\""));
+        const QString id = jsonString(j["id"]);
+        const bool hasLabels = j.contains("labels"), hasProbs = j.contains("probs"),
+                   hasCounts = j.contains("human_counts");
+        if (!hasLabels && !hasProbs && !hasCounts)
+            w.fail(QStringLiteral("item \"%1\" has none of \"labels\", \"probs\", \"human_counts\"").arg(id));
+        QString text;
+        if (j.contains("text")) {
+            if (!j["text"].is_string())
+                w.fail(QStringLiteral("\"text\" must be a string"));
+            text = QString::fromStdString(j["text"].get<std::string>());
+        }
+        QString meta;
+        if (j.contains("meta") && !j["meta"].is_null()) {
+            if (!j["meta"].is_object())
+                w.fail(QStringLiteral("\"meta\" must be an object"));
+            meta = QString::fromStdString(j["meta"].dump());
+        }
+        const qint64 itemId = w.item(id, text, meta, true);
+        static const nlohmann::json empty = nlohmann::json::object();
+        const nlohmann::json& labels = hasLabels ? j["labels"] : empty;
+        const nlohmann::json& probs = hasProbs ? j["probs"] : empty;
+        const nlohmann::json* scores = j.contains("scores") ? &j["scores"] : nullptr;
+        if (!labels.is_object())
+            w.fail(QStringLiteral("\"labels\" must be an object {annotator: label}"));
+        if (!probs.is_object())
+            w.fail(QStringLiteral("\"probs\" must be an object {annotator: {label: p}}"));
+        if (scores && !scores->is_object())
+            w.fail(QStringLiteral("\"scores\" must be an object {annotator: number}"));
+        auto scoreOf = [&](const std::string& ann) -> std::optional<double> {
+            if (!scores || !scores->contains(ann))
+                return std::nullopt;
+            if (!(*scores)[ann].is_number())
+                w.fail(QStringLiteral("score of \"%1\" is not a number").arg(QString::fromStdString(ann)));
+            return (*scores)[ann].get<double>();
+        };
+        for (const auto& [ann, label] : labels.items()) {
+            if (label.is_null())
+                continue;
+            if (!label.is_string() && !label.is_number())
+                w.fail(QStringLiteral("label of \"%1\" must be a string").arg(QString::fromStdString(ann)));
+            const nlohmann::json* p = probs.contains(ann) ? &probs[ann] : nullptr;
+            QString raw = jsonString(label);
+            if (raw.isEmpty() && !p)
+                raw = kInvalidLabelName;
+            w.annotation(itemId, QString::fromStdString(ann), w.defaultKind(), raw, p, scoreOf(ann));
+        }
+        for (const auto& [ann, p] : probs.items())
+            if (!labels.contains(ann) || labels[ann].is_null())
+                w.annotation(itemId, QString::fromStdString(ann), w.defaultKind(), QString(), &p,
+                             scoreOf(ann));
+        if (j.contains("gold") && !j["gold"].is_null())
+            w.gold(itemId, jsonString(j["gold"]));
+        if (hasCounts) {
+            const auto& c = j["human_counts"];
+            if (!c.is_object())
+                w.fail(QStringLiteral("\"human_counts\" must be an object {label: count}"));
+            for (const auto& [label, n] : c.items()) {
+                if (!n.is_number_integer())
+                    w.fail(QStringLiteral("count for \"%1\" is not an integer").arg(QString::fromStdString(label)));
+                w.humanCount(itemId, QString::fromStdString(label), n.get<long long>());
+            }
+            w.finishItemCounts();
+        }
+    });
+}
+
+void importChaosNli(ImportWriter& w, const QString& file)
+{
+    forEachJsonLine(w, file, [&](const nlohmann::json& j) {
+        if (!j.contains("uid"))
+            w.fail(QStringLiteral("missing \"uid\""));
+        if (!j.contains("label_counter") || !j["label_counter"].is_object())
+            w.fail(QStringLiteral("missing \"label_counter\" object"));
+        const nlohmann::json& ex = j.contains("example") && j["example"].is_object() ? j["example"] : j;
+        QString text;
+        auto field = [&](const char* k) {
+            return ex.contains(k) && ex[k].is_string() ? QString::fromStdString(ex[k].get<std::string>())
+                                                       : QString();
+        };
+        if (!field("premise").isEmpty() || !field("hypothesis").isEmpty())
+            text = QStringLiteral("Premise: %1\nHypothesis: %2").arg(field("premise"), field("hypothesis"));
+        else if (!field("context").isEmpty())
+            text = field("context");
+        nlohmann::json meta = nlohmann::json::object();
+        for (const char* k : {"majority_label", "old_label", "source"})
+            if (j.contains(k) && j[k].is_string())
+                meta[k] = j[k];
+            else if (ex.contains(k) && ex[k].is_string())
+                meta[k] = ex[k];
+        const qint64 itemId = w.item(jsonString(j["uid"]), text,
+                                     meta.empty() ? QString() : QString::fromStdString(meta.dump()), true);
+        for (const auto& [label, n] : j["label_counter"].items()) {
+            if (!n.is_number_integer())
+                w.fail(QStringLiteral("count for \"%1\" is not an integer").arg(QString::fromStdString(label)));
+            w.humanCount(itemId, QString::fromStdString(label), n.get<long long>());
+        }
+        w.finishItemCounts();
+    });
+}
+
+} // namespace formats
+} // namespace chorus::model

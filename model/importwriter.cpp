@@ -1,0 +1,302 @@
+#include "importwriter.h"
+
+#include "csvreader.h"
+#include "dialect.h"
+
+#include <QFile>
+#include <QSqlError>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+
+namespace chorus::model {
+
+namespace {
+
+QSqlQuery prepared(ProjectStore& store, const QString& sql)
+{
+    QSqlQuery q(store.db());
+    if (!q.prepare(sql))
+        throw Error(QStringLiteral("%1: SQL error: %2").arg(store.path(), q.lastError().text()));
+    return q;
+}
+
+QVariant nullInt()
+{
+    return QVariant(QMetaType(QMetaType::LongLong));
+}
+
+} // namespace
+
+ImportWriter::ImportWriter(ProjectStore& store, const ImportOptions& options, ImportReport& report)
+    : m_store(store), m_options(options), m_report(report)
+{
+    QSqlQuery q = store.exec(QStringLiteral("SELECT id, ext_id FROM items"));
+    while (q.next())
+        m_items.insert(q.value(1).toString(), q.value(0).toLongLong());
+    q = store.exec(QStringLiteral("SELECT id, name FROM annotators"));
+    while (q.next())
+        m_annotators.insert(q.value(1).toString(), q.value(0).toLongLong());
+    q = store.exec(QStringLiteral("SELECT id, name FROM labels ORDER BY position, id"));
+    QStringList names;
+    while (q.next()) {
+        m_labels.insert(q.value(1).toString(), q.value(0).toLongLong());
+        names << q.value(1).toString();
+    }
+    m_norm.setLabels(names);
+    if (!options.labels.isEmpty()) {
+        for (const QString& l : options.labels) {
+            const auto r = m_norm.resolve(l);
+            if (r.outcome != LabelNormalizer::Outcome::Known)
+                labelId(r.outcome == LabelNormalizer::Outcome::New ? r.label : LabelNormalizer::clean(l));
+        }
+        store.setLabelSetClosed(true);
+    }
+    m_norm.setClosed(store.labelSetClosed());
+
+    const Dialect& d = store.dialect();
+    m_insItem = prepared(store, QStringLiteral("INSERT INTO items (ext_id, text, meta) VALUES (?, ?, ?)"));
+    m_updItem = prepared(store, QStringLiteral("UPDATE items SET text = CASE WHEN ? = '' THEN text ELSE ? END, "
+                                               "meta = COALESCE(?, meta) WHERE id = ?"));
+    m_insAnn = prepared(store, QStringLiteral("INSERT INTO annotations (item_id, annotator_id, label_id, "
+                                              "raw, probs, score) VALUES (?, ?, ?, ?, ?, ?)"));
+    m_upGold = prepared(store, d.upsert(QStringLiteral("gold"), {QStringLiteral("item_id")},
+                                        {QStringLiteral("label_id")}));
+    m_upCount = prepared(store, d.upsert(QStringLiteral("human_counts"),
+                                         {QStringLiteral("item_id"), QStringLiteral("label_id")},
+                                         {QStringLiteral("count")}));
+}
+
+void ImportWriter::fail(const QString& problem) const
+{
+    if (m_line > 0)
+        throw Error(QStringLiteral("%1:%2: %3").arg(m_file).arg(m_line).arg(problem));
+    throw Error(QStringLiteral("%1: %2").arg(m_file, problem));
+}
+
+void ImportWriter::checkCanceled(qint64 done, qint64 total)
+{
+    if (++m_sinceCheck < 4096)
+        return;
+    m_sinceCheck = 0;
+    if (m_options.isCanceled && m_options.isCanceled())
+        throw CanceledError();
+    if (m_options.progress)
+        m_options.progress(done, total);
+}
+
+qint64 ImportWriter::labelId(const QString& name)
+{
+    const auto it = m_labels.constFind(name);
+    if (it != m_labels.constEnd())
+        return it.value();
+    const qint64 id = m_store.ensureLabel(name);
+    m_labels.insert(name, id);
+    m_report.newLabels << name;
+    return id;
+}
+
+qint64 ImportWriter::item(const QString& extId, const QString& text, const QString& metaJson,
+                          bool fullRecord)
+{
+    if (extId.isEmpty())
+        fail(QStringLiteral("empty item id"));
+    if (fullRecord) {
+        if (m_fullRecordSeen.contains(extId))
+            fail(QStringLiteral("item \"%1\" appears twice").arg(extId));
+        m_fullRecordSeen.insert(extId, true);
+    }
+    const auto it = m_items.constFind(extId);
+    if (it != m_items.constEnd()) {
+        if (!text.isEmpty() || !metaJson.isEmpty()) {
+            m_updItem.bindValue(0, text);
+            m_updItem.bindValue(1, text);
+            m_updItem.bindValue(2, metaJson.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : metaJson);
+            m_updItem.bindValue(3, it.value());
+            if (!m_updItem.exec())
+                fail(m_updItem.lastError().text());
+        }
+        return it.value();
+    }
+    m_insItem.bindValue(0, extId);
+    m_insItem.bindValue(1, text.isNull() ? QStringLiteral("") : text);
+    m_insItem.bindValue(2, metaJson.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : metaJson);
+    if (!m_insItem.exec())
+        fail(m_insItem.lastError().text());
+    const qint64 id = m_insItem.lastInsertId().toLongLong();
+    m_items.insert(extId, id);
+    ++m_report.itemsAdded;
+    return id;
+}
+
+qint64 ImportWriter::annotator(const QString& name, AnnotatorKind kind)
+{
+    const auto it = m_annotators.constFind(name);
+    if (it != m_annotators.constEnd())
+        return it.value();
+    if (name.trimmed().isEmpty())
+        fail(QStringLiteral("empty annotator name"));
+    QSqlQuery q = m_store.exec(QStringLiteral("INSERT INTO annotators (name, kind) VALUES (?, ?)"),
+                               {name, kindName(kind)});
+    const qint64 id = q.lastInsertId().toLongLong();
+    m_annotators.insert(name, id);
+    m_report.newAnnotators << name;
+    return id;
+}
+
+qint64 ImportWriter::strictLabel(const QString& raw, const char* what)
+{
+    const auto r = m_norm.resolve(raw);
+    if (r.outcome == LabelNormalizer::Outcome::Invalid) {
+        if (raw.trimmed() == kInvalidLabelName || LabelNormalizer::key(raw).isEmpty())
+            fail(QStringLiteral("%1 label \"%2\" is not a label").arg(QLatin1String(what), raw));
+        fail(QStringLiteral("unknown %1 label \"%2\" (the label set is closed: %3)")
+                 .arg(QLatin1String(what), raw, m_norm.labels().join(QStringLiteral(", "))));
+    }
+    return labelId(r.label);
+}
+
+void ImportWriter::annotation(qint64 itemId, const QString& annotatorName, AnnotatorKind kind,
+                              const QString& rawLabel, const nlohmann::json* probs,
+                              std::optional<double> score)
+{
+    const qint64 annId = annotator(annotatorName, kind);
+    QVariant probsText(QMetaType(QMetaType::QString));
+    QString raw = rawLabel;
+    if (probs) {
+        if (!probs->is_object() || probs->empty())
+            fail(QStringLiteral("probabilities of \"%1\" must be an object {label: p}").arg(annotatorName));
+        nlohmann::json clean = nlohmann::json::object();
+        double sum = 0, best = -1;
+        QString bestLabel;
+        for (const auto& [k, v] : probs->items()) {
+            if (!v.is_number())
+                fail(QStringLiteral("probability of \"%1\" for \"%2\" is not a number")
+                         .arg(QString::fromStdString(k), annotatorName));
+            const double p = v.get<double>();
+            if (!std::isfinite(p) || p < 0 || p > 1)
+                fail(QStringLiteral("probability %1 of \"%2\" for \"%3\" is outside [0, 1]")
+                         .arg(p).arg(QString::fromStdString(k), annotatorName));
+            const qint64 lid = strictLabel(QString::fromStdString(k), "probability");
+            const QString name = m_labels.key(lid);
+            clean[name.toStdString()] = p;
+            sum += p;
+            if (p > best) {
+                best = p;
+                bestLabel = name;
+            }
+        }
+        if (std::abs(sum - 1.0) > 1e-6)
+            fail(QStringLiteral("probabilities of \"%1\" sum to %2, not 1 (tolerance 1e-6)")
+                     .arg(annotatorName)
+                     .arg(sum, 0, 'g', 12));
+        probsText = QString::fromStdString(clean.dump());
+        if (raw.isEmpty())
+            raw = bestLabel;
+    }
+    const auto r = m_norm.resolve(raw);
+    QVariant label = nullInt();
+    QVariant rawValue(QMetaType(QMetaType::QString));
+    if (r.outcome == LabelNormalizer::Outcome::Invalid) {
+        ++m_report.invalid;
+        ++m_report.invalidByAnnotator[annotatorName];
+        rawValue = raw;
+    } else {
+        label = labelId(r.label);
+        if (raw != r.label)
+            rawValue = raw;
+    }
+    m_insAnn.bindValue(0, itemId);
+    m_insAnn.bindValue(1, annId);
+    m_insAnn.bindValue(2, label);
+    m_insAnn.bindValue(3, rawValue);
+    m_insAnn.bindValue(4, probsText);
+    m_insAnn.bindValue(5, score ? QVariant(*score) : QVariant(QMetaType(QMetaType::Double)));
+    if (!m_insAnn.exec()) {
+        const QString err = m_insAnn.lastError().text();
+        if (err.contains(QLatin1String("UNIQUE")) || err.contains(QLatin1String("PRIMARY")))
+            fail(QStringLiteral("item \"%1\" already has a label from annotator \"%2\"")
+                     .arg(m_items.key(itemId), annotatorName));
+        fail(err);
+    }
+    ++m_report.annotations;
+}
+
+void ImportWriter::gold(qint64 itemId, const QString& label)
+{
+    m_upGold.bindValue(0, itemId);
+    m_upGold.bindValue(1, strictLabel(label, "gold"));
+    if (!m_upGold.exec())
+        fail(m_upGold.lastError().text());
+    ++m_report.gold;
+}
+
+void ImportWriter::humanCount(qint64 itemId, const QString& label, qint64 count)
+{
+    if (count < 0)
+        fail(QStringLiteral("negative count %1 for label \"%2\"").arg(count).arg(label));
+    m_upCount.bindValue(0, itemId);
+    m_upCount.bindValue(1, strictLabel(label, "human count"));
+    m_upCount.bindValue(2, count);
+    if (!m_upCount.exec())
+        fail(m_upCount.lastError().text());
+}
+
+void ImportWriter::loadLabelMap(const QString& file)
+{
+    QFile f(file);
+    if (!f.open(QIODevice::ReadOnly))
+        throw Error(QStringLiteral("%1: cannot open: %2").arg(file, f.errorString()));
+    CsvReader csv(&f);
+    QStringList row;
+    setLocation(file, 0);
+    try {
+        while (csv.next(row)) {
+            setLocation(file, csv.line());
+            if (row.size() != 2)
+                fail(QStringLiteral("expected 2 columns (raw,label), found %1").arg(row.size()));
+            if (csv.line() == 1 && (row[0] == QLatin1String("raw") || row[0] == QLatin1String("letter"))
+                && row[1] == QLatin1String("label"))
+                continue;
+            const QString target = LabelNormalizer::clean(row[1]);
+            if (target.isEmpty())
+                fail(QStringLiteral("empty target label"));
+            m_norm.addMapping(row[0], target);
+            labelId(target);
+        }
+    } catch (const Error& e) {
+        if (e.message().startsWith(file))
+            throw;
+        throw Error(file + QLatin1Char(':') + e.message().mid(5));
+    }
+}
+
+void ImportWriter::importGoldFile(const QString& file)
+{
+    QFile f(file);
+    if (!f.open(QIODevice::ReadOnly))
+        throw Error(QStringLiteral("%1: cannot open: %2").arg(file, f.errorString()));
+    CsvReader csv(&f);
+    QStringList row;
+    setLocation(file, 0);
+    try {
+        while (csv.next(row)) {
+            setLocation(file, csv.line());
+            if (row.size() != 2)
+                fail(QStringLiteral("expected 2 columns (item,label), found %1").arg(row.size()));
+            if (csv.line() == 1 && (row[0] == QLatin1String("item") || row[0] == QLatin1String("task")))
+                continue;
+            const auto it = m_items.constFind(row[0]);
+            if (it == m_items.constEnd())
+                fail(QStringLiteral("gold for unknown item \"%1\"").arg(row[0]));
+            gold(it.value(), row[1]);
+        }
+    } catch (const Error& e) {
+        if (e.message().startsWith(file))
+            throw;
+        throw Error(file + QLatin1Char(':') + e.message().mid(5));
+    }
+}
+
+} // namespace chorus::model

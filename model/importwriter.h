@@ -1,0 +1,70 @@
+#pragma once
+// Shared sink of every import format: resolves ids, normalises labels and writes rows with
+// prepared statements. Used inside the import transaction only.
+
+#include "importer.h"
+#include "labelnormalizer.h"
+
+#include <QHash>
+#include <QSqlQuery>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <optional>
+#include <vector>
+
+namespace chorus::model {
+
+class ImportWriter
+{
+public:
+    ImportWriter(ProjectStore& store, const ImportOptions& options, ImportReport& report);
+
+    /// Where errors are reported: set by the parser before each record.
+    void setLocation(const QString& file, qint64 line)
+    {
+        m_file = file;
+        m_line = line;
+    }
+    [[noreturn]] void fail(const QString& problem) const;
+
+    /// Adds or finds an item. text/meta replace the stored ones only when non-empty; an id
+    /// seen twice as a full record in the same file is an error.
+    qint64 item(const QString& extId, const QString& text = {}, const QString& metaJson = {},
+                bool fullRecord = false);
+    qint64 annotator(const QString& name, AnnotatorKind kind);
+    /// Stores an annotation. rawLabel may be empty when probs are given (argmax is used).
+    void annotation(qint64 itemId, const QString& annotatorName, AnnotatorKind kind,
+                    const QString& rawLabel, const nlohmann::json* probs = nullptr,
+                    std::optional<double> score = std::nullopt);
+    void gold(qint64 itemId, const QString& label);
+    /// Declares a label (jsonl "label_set"), so that label order survives a round trip.
+    void declareLabel(const QString& label) { strictLabel(label, "declared"); }
+    void humanCount(qint64 itemId, const QString& label, qint64 count);
+    void finishItemCounts() { ++m_report.humanCounts; }
+
+    /// Reads a label map file ("raw,label") into the normaliser.
+    void loadLabelMap(const QString& file);
+    /// Imports a gold file ("item,label"; header optional).
+    void importGoldFile(const QString& file);
+
+    void checkCanceled(qint64 done, qint64 total);
+    AnnotatorKind defaultKind() const { return m_options.kind; }
+
+private:
+    qint64 strictLabel(const QString& raw, const char* what);
+    qint64 labelId(const QString& name);
+
+    ProjectStore& m_store;
+    const ImportOptions& m_options;
+    ImportReport& m_report;
+    LabelNormalizer m_norm;
+    QHash<QString, qint64> m_items, m_annotators, m_labels;
+    QHash<QString, bool> m_fullRecordSeen;
+    QSqlQuery m_insItem, m_updItem, m_insAnn, m_upGold, m_upCount;
+    QString m_file;
+    qint64 m_line = 0;
+    qint64 m_sinceCheck = 0;
+};
+
+} // namespace chorus::model

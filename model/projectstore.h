@@ -1,0 +1,124 @@
+#pragma once
+// A Chorus project: one SQLite file (.chorus) holding items, labels, annotators, annotations,
+// gold, human judgment counts, the append-only history of human decisions and saved
+// aggregation runs. See docs/project-format.md for the schema.
+
+#include "errors.h"
+
+#include <QSqlDatabase>
+#include <QString>
+#include <QStringList>
+#include <QVariant>
+
+#include <functional>
+
+namespace chorus::model {
+
+class Dialect;
+
+/// Kind of an annotator. "reviewer" is an expensive labeler whose answers come back from a
+/// relabel queue.
+enum class AnnotatorKind { Llm, Human, Reviewer };
+QString kindName(AnnotatorKind kind);
+AnnotatorKind kindFromName(const QString& name, bool* ok = nullptr);
+
+/// Review status of an item, derived from its latest decision.
+enum class ReviewStatus { Unreviewed, Reviewed, Flagged };
+QString statusName(ReviewStatus s);
+ReviewStatus statusFromName(const QString& name);
+
+/// One row of the append-only decision history. labelId 0 means "no human label".
+struct Decision
+{
+    qint64 id = 0;
+    qint64 itemId = 0;
+    QString action;  ///< "label", "accept", "flag", "unflag", "note", "clear", "undo", ...
+    qint64 labelId = 0;
+    ReviewStatus status = ReviewStatus::Unreviewed;
+    QString note;
+    QString author;
+    QString createdAt;  ///< ISO 8601 UTC with milliseconds
+};
+
+/// Counts shown by `chorus-cli info`.
+struct ProjectInfo
+{
+    int schemaVersion = 0;
+    qint64 items = 0, annotators = 0, labels = 0, annotations = 0, invalidAnnotations = 0,
+           gold = 0, itemsWithHumanCounts = 0, decisions = 0, reviewedItems = 0, runs = 0;
+    QStringList labelNames;
+    QStringList annotatorNames;
+};
+
+/// Owns one connection to a project file. A connection belongs to the thread that opened it:
+/// worker threads open their own ProjectStore on the same path (WAL lets readers and one
+/// writer work at once).
+class ProjectStore
+{
+public:
+    static constexpr int kSchemaVersion = 1;
+
+    ProjectStore();
+    ~ProjectStore();
+    ProjectStore(const ProjectStore&) = delete;
+    ProjectStore& operator=(const ProjectStore&) = delete;
+
+    enum class Mode { OpenExisting, CreateOrOpen, CreateNew };
+    /// Opens the project; creates/migrates the schema as needed. Throws Error with a clear
+    /// message (missing file, not a Chorus project, written by a newer version, locked, ...).
+    void open(const QString& path, Mode mode = Mode::OpenExisting);
+    /// An in-memory project (for `--input FILE` analysis commands and tests).
+    void openInMemory();
+    void close();
+    bool isOpen() const;
+    QString path() const { return m_path; }
+    QSqlDatabase& db() { return m_db; }
+    const Dialect& dialect() const { return *m_dialect; }
+
+    // Transactions: throw Error on failure. Nested calls are not supported.
+    void begin();
+    void commit();
+    void rollback() noexcept;
+
+    /// Runs fn inside a transaction: commits on return, rolls back and rethrows on exception.
+    void transaction(const std::function<void()>& fn);
+
+    /// Executes a statement with positional parameters, throws Error naming the SQL problem.
+    QSqlQuery exec(const QString& sql, const QVariantList& params = {});
+    /// First column of the first row, or an invalid QVariant when there is no row.
+    QVariant scalar(const QString& sql, const QVariantList& params = {});
+
+    QString metaValue(const QString& key, const QString& fallback = {});
+    void setMetaValue(const QString& key, const QString& value);
+
+    ProjectInfo info();
+
+    // Labels (ordered by position). ensureLabel appends a label if it is new.
+    QStringList labelNames();
+    qint64 ensureLabel(const QString& name);
+    bool labelSetClosed();
+    void setLabelSetClosed(bool closed);
+
+    /// Appends a decision in its own committed transaction and returns its id. When this
+    /// returns, the decision is on disk.
+    qint64 appendDecision(const Decision& d);
+    /// Full history of one item, oldest first.
+    QList<Decision> decisionHistory(qint64 itemId);
+
+    /// PRAGMA integrity_check (or the dialect's equivalent): empty when sound.
+    QString integrityCheck();
+
+private:
+    void setupConnection();
+    void migrate();
+
+    QSqlDatabase m_db;
+    QString m_connectionName;
+    QString m_path;
+    const Dialect* m_dialect = nullptr;
+};
+
+/// Current UTC time as ISO 8601 with milliseconds.
+QString nowIso();
+
+} // namespace chorus::model

@@ -1,0 +1,165 @@
+#include "runstore.h"
+
+#include <QSqlQuery>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace chorus::model {
+
+namespace {
+
+QByteArray packDoubles(const double* p, int32_t n)
+{
+    QByteArray b(static_cast<qsizetype>(n) * sizeof(double), Qt::Uninitialized);
+    std::memcpy(b.data(), p, b.size());  // little-endian on every platform we build for
+    return b;
+}
+
+RunSummary summaryFrom(const QSqlQuery& q)
+{
+    RunSummary r;
+    r.id = q.value(0).toLongLong();
+    r.method = q.value(1).toString();
+    r.params = q.value(2).toString();
+    r.createdAt = q.value(3).toString();
+    r.iterations = q.value(4).toInt();
+    r.converged = q.value(5).toInt() != 0;
+    r.seconds = q.value(6).toDouble();
+    r.tiedItems = q.value(7).toLongLong();
+    return r;
+}
+
+const char* const kRunColumns =
+    "SELECT id, method, params, created_at, iterations, converged, seconds, tied_items FROM runs";
+
+} // namespace
+
+qint64 saveRun(ProjectStore& store, const Snapshot& s, const QString& method, const QString& paramsJson,
+               const agg::AggregationResult& result, double seconds)
+{
+    qint64 runId = 0;
+    const int32_t L = result.numLabels;
+    store.transaction([&] {
+        nlohmann::json labels = nlohmann::json::array();
+        for (int32_t l = 0; l < L && l < s.numLabels(); ++l)
+            labels.push_back(s.labels[l].toStdString());
+        nlohmann::json ll = nlohmann::json::array();
+        for (double v : result.logLikelihood)
+            ll.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json());
+        QSqlQuery q = store.exec(
+            QStringLiteral("INSERT INTO runs (method, params, created_at, iterations, converged, seconds, "
+                           "log_likelihood, labels, tied_items) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+            {method, paramsJson.isEmpty() ? QStringLiteral("{}") : paramsJson, nowIso(), result.iterations,
+             result.converged ? 1 : 0, seconds, QString::fromStdString(ll.dump()),
+             QString::fromStdString(labels.dump()), static_cast<qint64>(result.tiedItems)});
+        runId = q.lastInsertId().toLongLong();
+        QSqlQuery ins(store.db());
+        ins.prepare(QStringLiteral("INSERT INTO run_items (run_id, item_id, label_id, confidence, posterior) "
+                                   "VALUES (?, ?, ?, ?, ?)"));
+        for (int32_t i = 0; i < s.numItems(); ++i) {
+            const int32_t l = result.labels[i];
+            ins.bindValue(0, runId);
+            ins.bindValue(1, s.itemIds[i]);
+            ins.bindValue(2, l >= 0 ? QVariant(s.labelIds[l]) : QVariant(QMetaType(QMetaType::LongLong)));
+            ins.bindValue(3, l >= 0 ? QVariant(result.posteriorAt(i, l)) : QVariant(QMetaType(QMetaType::Double)));
+            ins.bindValue(4, packDoubles(result.posterior.data() + static_cast<size_t>(i) * L, L));
+            if (!ins.exec())
+                throw Error(QStringLiteral("%1: cannot save run").arg(store.path()));
+        }
+        QSqlQuery insA(store.db());
+        insA.prepare(QStringLiteral("INSERT INTO run_annotators (run_id, annotator_id, competence) VALUES (?, ?, ?)"));
+        for (int32_t a = 0; a < static_cast<int32_t>(result.competence.size()); ++a) {
+            insA.bindValue(0, runId);
+            insA.bindValue(1, s.annotatorIds[a]);
+            insA.bindValue(2, std::isfinite(result.competence[a]) ? QVariant(result.competence[a])
+                                                                  : QVariant(QMetaType(QMetaType::Double)));
+            if (!insA.exec())
+                throw Error(QStringLiteral("%1: cannot save run").arg(store.path()));
+        }
+    });
+    return runId;
+}
+
+QList<RunSummary> listRuns(ProjectStore& store)
+{
+    QList<RunSummary> out;
+    QSqlQuery q = store.exec(QString::fromLatin1(kRunColumns) + QStringLiteral(" ORDER BY id"));
+    while (q.next())
+        out << summaryFrom(q);
+    return out;
+}
+
+RunData runFromResult(const Snapshot& s, const QString& method, const agg::AggregationResult& r)
+{
+    RunData d;
+    d.summary.method = method;
+    d.summary.iterations = r.iterations;
+    d.summary.converged = r.converged;
+    d.summary.tiedItems = r.tiedItems;
+    d.labels = r.labels;
+    d.posterior = r.posterior;
+    d.competence = r.competence;
+    d.confidence.assign(s.numItems(), std::numeric_limits<double>::quiet_NaN());
+    for (int32_t i = 0; i < s.numItems(); ++i)
+        if (r.labels[i] >= 0)
+            d.confidence[i] = r.posteriorAt(i, r.labels[i]);
+    return d;
+}
+
+RunData loadRun(ProjectStore& store, const Snapshot& s, qint64 runId)
+{
+    if (runId == 0)
+        runId = store.scalar(QStringLiteral("SELECT MAX(id) FROM runs")).toLongLong();
+    QSqlQuery q = store.exec(QString::fromLatin1(kRunColumns) + QStringLiteral(" WHERE id = ?"), {runId});
+    if (!q.next())
+        throw Error(runId == 0 ? QStringLiteral("the project has no saved aggregation run")
+                               : QStringLiteral("no aggregation run %1 in the project").arg(runId));
+    RunData d;
+    d.summary = summaryFrom(q);
+    const auto runLabels = nlohmann::json::parse(
+        store.scalar(QStringLiteral("SELECT labels FROM runs WHERE id = ?"), {runId}).toString().toStdString());
+    std::vector<int32_t> map;  // run label index -> snapshot label index
+    for (const auto& l : runLabels)
+        map.push_back(static_cast<int32_t>(s.labels.indexOf(QString::fromStdString(l.get<std::string>()))));
+    const int32_t n = s.numItems(), L = s.numLabels();
+    d.labels.assign(n, -1);
+    d.confidence.assign(n, std::numeric_limits<double>::quiet_NaN());
+    d.posterior.assign(static_cast<size_t>(n) * L, 0.0);
+    q = QSqlQuery(store.db());
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT item_id, label_id, confidence, posterior FROM run_items WHERE run_id = ?"));
+    q.addBindValue(runId);
+    q.exec();
+    while (q.next()) {
+        const int32_t i = s.itemIndexById.value(q.value(0).toLongLong(), -1);
+        if (i < 0)
+            continue;
+        if (!q.value(1).isNull())
+            d.labels[i] = s.labelIndexById.value(q.value(1).toLongLong(), -1);
+        if (!q.value(2).isNull())
+            d.confidence[i] = q.value(2).toDouble();
+        const QByteArray blob = q.value(3).toByteArray();
+        const qsizetype k = blob.size() / static_cast<qsizetype>(sizeof(double));
+        for (qsizetype r = 0; r < k && r < static_cast<qsizetype>(map.size()); ++r) {
+            if (map[r] < 0)
+                continue;
+            double v;
+            std::memcpy(&v, blob.constData() + r * sizeof(double), sizeof(double));
+            d.posterior[static_cast<size_t>(i) * L + map[r]] = v;
+        }
+    }
+    d.competence.assign(s.annotators.size(), std::numeric_limits<double>::quiet_NaN());
+    q = store.exec(QStringLiteral("SELECT annotator_id, competence FROM run_annotators WHERE run_id = ?"), {runId});
+    while (q.next()) {
+        const qsizetype a = s.annotatorIds.indexOf(q.value(0).toLongLong());
+        if (a >= 0 && !q.value(1).isNull())
+            d.competence[a] = q.value(1).toDouble();
+    }
+    return d;
+}
+
+} // namespace chorus::model

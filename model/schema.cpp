@@ -1,0 +1,57 @@
+#include "schema.h"
+
+namespace chorus::model {
+
+// Portable SQL only (SQLite and PostgreSQL both accept it). Engine-specific statements go in
+// Dialect. BLOBs hold little-endian doubles (posteriors).
+const QList<QStringList>& migrationSteps()
+{
+    static const QList<QStringList> steps = {
+        // Version 1.
+        {
+            QStringLiteral("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"),
+            QStringLiteral("CREATE TABLE labels (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, "
+                           "position INTEGER NOT NULL)"),
+            QStringLiteral("CREATE TABLE items (id INTEGER PRIMARY KEY, ext_id TEXT NOT NULL UNIQUE, "
+                           "text TEXT NOT NULL DEFAULT '', meta TEXT)"),
+            QStringLiteral("CREATE TABLE annotators (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, "
+                           "kind TEXT NOT NULL CHECK (kind IN ('llm','human','reviewer')), "
+                           "cost_per_item REAL)"),
+            // label_id NULL = INVALID (raw keeps what the annotator said).
+            QStringLiteral("CREATE TABLE annotations ("
+                           "item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE, "
+                           "annotator_id INTEGER NOT NULL REFERENCES annotators(id) ON DELETE CASCADE, "
+                           "label_id INTEGER REFERENCES labels(id), raw TEXT, probs TEXT, score REAL, "
+                           "PRIMARY KEY (item_id, annotator_id))"),
+            QStringLiteral("CREATE TABLE gold (item_id INTEGER PRIMARY KEY REFERENCES items(id) "
+                           "ON DELETE CASCADE, label_id INTEGER NOT NULL REFERENCES labels(id))"),
+            QStringLiteral("CREATE TABLE human_counts ("
+                           "item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE, "
+                           "label_id INTEGER NOT NULL REFERENCES labels(id), "
+                           "count INTEGER NOT NULL CHECK (count >= 0), PRIMARY KEY (item_id, label_id))"),
+            // Append-only: every row is the complete state of the item after the action.
+            QStringLiteral("CREATE TABLE decisions (id INTEGER PRIMARY KEY, "
+                           "item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE, "
+                           "action TEXT NOT NULL, label_id INTEGER REFERENCES labels(id), "
+                           "status TEXT NOT NULL CHECK (status IN ('unreviewed','reviewed','flagged')), "
+                           "note TEXT, author TEXT NOT NULL, created_at TEXT NOT NULL)"),
+            QStringLiteral("CREATE INDEX decisions_by_item ON decisions (item_id, id)"),
+            QStringLiteral("CREATE TABLE runs (id INTEGER PRIMARY KEY, method TEXT NOT NULL, "
+                           "params TEXT NOT NULL, created_at TEXT NOT NULL, iterations INTEGER, "
+                           "converged INTEGER, seconds REAL, log_likelihood TEXT, "
+                           "labels TEXT NOT NULL, tied_items INTEGER)"),
+            QStringLiteral("CREATE TABLE run_items ("
+                           "run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, "
+                           "item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE, "
+                           "label_id INTEGER REFERENCES labels(id), confidence REAL, posterior BLOB, "
+                           "PRIMARY KEY (run_id, item_id))"),
+            QStringLiteral("CREATE TABLE run_annotators ("
+                           "run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, "
+                           "annotator_id INTEGER NOT NULL REFERENCES annotators(id) ON DELETE CASCADE, "
+                           "competence REAL, PRIMARY KEY (run_id, annotator_id))"),
+        },
+    };
+    return steps;
+}
+
+} // namespace chorus::model

@@ -1,0 +1,70 @@
+#pragma once
+// A read-only, columnar copy of a project for analysis and display. Loaded on any thread that
+// owns its own ProjectStore; safe to copy into worker threads.
+
+#include "projectstore.h"
+
+#include "labelmatrix.h"
+
+#include <QHash>
+#include <QStringList>
+#include <QVector>
+
+#include <functional>
+#include <vector>
+
+namespace chorus::model {
+
+struct Snapshot
+{
+    // Labels in project order; indices are the LabelMatrix's label indices.
+    QStringList labels;
+    QVector<qint64> labelIds;
+    QHash<qint64, int32_t> labelIndexById;
+
+    // Items ordered by database id.
+    QVector<qint64> itemIds;
+    QStringList itemExtIds;
+    QStringList itemTexts;
+    QHash<qint64, int32_t> itemIndexById;
+
+    QStringList annotators;
+    QVector<qint64> annotatorIds;
+    QVector<AnnotatorKind> annotatorKinds;
+    QVector<double> annotatorCosts;  ///< NaN when not set
+
+    agg::LabelMatrix matrix;  ///< INVALID labels are agg::kInvalidLabel
+    std::vector<int32_t> gold;  ///< per item, -1 when unknown
+    qint64 goldCount = 0;
+
+    /// Human judgment counts, row-major items x labels; empty when the project has none.
+    std::vector<double> humanCounts;
+    std::vector<uint8_t> hasHumanCounts;
+
+    // Current human decision per item (from the latest history row).
+    std::vector<int32_t> humanLabel;  ///< label index or -1
+    std::vector<ReviewStatus> status;
+
+    int32_t numItems() const { return static_cast<int32_t>(itemIds.size()); }
+    int32_t numLabels() const { return static_cast<int32_t>(labels.size()); }
+    int32_t itemIndex(const QString& extId) const;  ///< -1 when absent (linear scan)
+};
+
+/// Loads everything except per-annotation probabilities and item metadata (read on demand).
+/// isCanceled is polled; returning true throws CanceledError.
+Snapshot loadSnapshot(ProjectStore& store, const std::function<bool()>& isCanceled = {});
+
+/// Per-annotation probabilities {label: p} of one item, keyed by annotator name.
+QHash<QString, QVector<double>> loadItemProbabilities(ProjectStore& store, const Snapshot& s,
+                                                      qint64 itemId);
+
+/// Every annotator's probability rows for all items (row-major items x labels) and a flag per
+/// item telling whether a row exists. Used by divergence statistics.
+struct ProbabilityTable
+{
+    std::vector<double> rows;
+    std::vector<uint8_t> present;
+};
+ProbabilityTable loadAnnotatorProbabilities(ProjectStore& store, const Snapshot& s, int32_t annotator);
+
+} // namespace chorus::model
