@@ -152,6 +152,7 @@ void importJsonl(ImportWriter& w, const QString& file)
                 w.fail(QStringLiteral("\"label_set\" must be an array of labels"));
             for (const auto& l : j["label_set"])
                 w.declareLabel(jsonString(l));
+            w.closeLabelSet();
         }
         if (!j.contains("id") || jsonString(j["id"]).isEmpty())
             w.fail(QStringLiteral("missing \"id\""));
