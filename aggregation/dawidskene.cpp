@@ -1,0 +1,267 @@
+// Dawid & Skene (1979), "Maximum likelihood estimation of observer error-rates using the EM
+// algorithm", Applied Statistics 28(1):20-28.
+//
+//   P(z_i = k) = pi_k,   P(x_ia = l | z_i = k) = E_a[l][k]
+//   E-step:  P(z_i = k | x) ∝ pi_k * prod_a E_a[x_ia][k]                       (D&S eq. 2.5)
+//   M-step:  E_a[l][k] ∝ sum_i T_ik [x_ia = l],   pi_k = mean_i T_ik           (D&S eq. 2.3, 2.4)
+//
+// Started, like crowd-kit, from the majority-vote posterior T (vote shares) and an M-step.
+
+#include "emcommon.h"
+#include "methods.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace chorus::agg {
+
+namespace {
+
+class DawidSkeneRun
+{
+public:
+    DawidSkeneRun(const AggregationInput& in, const RunHooks& hooks)
+        : m_in(in), m_m(*in.matrix), m_cancel(hooks), m_p("ds", in.params)
+    {
+        m_n = m_m.numItems();
+        m_A = m_m.numAnnotators();
+        m_K = m_m.numLabels();
+        m_threads = m_p.threads();
+        m_itemBounds = detail::splitByWork(m_m.itemOffsets(), m_threads);
+        m_annBounds = detail::splitByWork(m_m.annotatorOffsets(), m_threads);
+        m_evidence = detail::evidenceMask(in);
+        m_used.assign(static_cast<size_t>(m_A) * m_K, 0);
+        for (int32_t a = 0; a < m_A; ++a)
+            for (int64_t k = m_m.annotatorBegin(a); k < m_m.annotatorEnd(a); ++k)
+                if (m_m.annotatorLabel(k) >= 0)
+                    m_used[static_cast<size_t>(a) * m_K + m_m.annotatorLabel(k)] = 1;
+        for (int32_t l : m_m.itemLabels())
+            m_validLabels += l >= 0;
+    }
+
+    AggregationResult run()
+    {
+        const double tol = m_p.get("tol", 0, 1e6);
+        const int maxIter = m_p.getInt("max_iter", 1, 1000000);
+
+        AggregationResult r;
+        r.numLabels = m_K;
+        {
+            AggregationInput mvIn = m_in;
+            mvIn.params.clear();
+            mvIn.weights.clear();
+            r.posterior = majorityVote(mvIn, RunHooks{m_cancel.hooks().isCanceled, {}}).posterior;
+        }
+        m_logE.assign(static_cast<size_t>(m_A) * m_K * m_K, 0.0);
+        m_counts.assign(m_logE.size(), 0.0);
+        mStep(r.posterior);
+
+        // The stopping rule compares, per valid label, either crowd-kit's evidence lower bound
+        // (objective 0, the default, for parity with the reference) or the marginal
+        // log-likelihood of the parameters the E-step used (objective 1).
+        const bool crowdKitObjective = m_p.getInt("objective", 0, 1) == 0;
+        const double scale = 1.0 / static_cast<double>(std::max<int64_t>(1, m_validLabels));
+        double prev = -std::numeric_limits<double>::infinity();
+        r.converged = false;
+        for (int it = 1; it <= maxIter; ++it) {
+            m_cancel.check();
+            const EStats e = eStep(r.posterior);
+            mStep(r.posterior);
+            const double obj = (crowdKitObjective ? elbo(e) : e.logLikelihood) * scale;
+            r.logLikelihood.push_back(obj);
+            r.iterations = it;
+            m_cancel.hooks().report(it, maxIter);
+            if (obj - prev < tol) {
+                r.converged = true;
+                break;
+            }
+            prev = obj;
+        }
+        m_cancel.hooks().report(maxIter, maxIter);
+
+        detail::labelsFromPosterior(r, m_evidence);
+        r.competence.assign(m_A, std::numeric_limits<double>::quiet_NaN());
+        for (int32_t a = 0; a < m_A; ++a) {
+            if (m_m.annotatorBegin(a) == m_m.annotatorEnd(a) || !anyUsed(a))
+                continue;
+            double c = 0;
+            for (int32_t k = 0; k < m_K; ++k)
+                c += m_priors[k] * std::exp(m_logE[(static_cast<size_t>(a) * m_K + k) * m_K + k]);
+            r.competence[a] = std::clamp(c, 0.0, 1.0);
+        }
+        return r;
+    }
+
+private:
+    bool anyUsed(int32_t a) const
+    {
+        for (int32_t l = 0; l < m_K; ++l)
+            if (m_used[static_cast<size_t>(a) * m_K + l])
+                return true;
+        return false;
+    }
+
+    /// Priors from the posterior, then confusion matrices (parallel over annotators).
+    void mStep(const std::vector<double>& post)
+    {
+        m_priors.assign(m_K, 0.0);
+        int64_t counted = 0;
+        for (int32_t i = 0; i < m_n; ++i) {
+            if (!m_evidence[i])
+                continue;
+            ++counted;
+            for (int32_t k = 0; k < m_K; ++k)
+                m_priors[k] += post[static_cast<size_t>(i) * m_K + k];
+        }
+        m_logPriors.resize(m_K);
+        for (int32_t k = 0; k < m_K; ++k) {
+            m_priors[k] = counted > 0 ? m_priors[k] / counted : 1.0 / m_K;
+            m_logPriors[k] = std::log(m_priors[k]);
+        }
+
+        const int32_t K = m_K;
+        detail::parallelRanges(m_annBounds, [&](int32_t begin, int32_t end, int chunk) {
+            int64_t sincePoll = 0;
+            for (int32_t a = begin; a < end; ++a) {
+                double* cnt = m_counts.data() + static_cast<size_t>(a) * K * K;  // [l][k]
+                std::fill(cnt, cnt + static_cast<size_t>(K) * K, 0.0);
+                for (int64_t j = m_m.annotatorBegin(a); j < m_m.annotatorEnd(a); ++j) {
+                    const int32_t l = m_m.annotatorLabel(j);
+                    if (l < 0)
+                        continue;
+                    const double* t = post.data() + static_cast<size_t>(m_m.annotatorItem(j)) * K;
+                    double* row = cnt + static_cast<size_t>(l) * K;
+                    for (int32_t k = 0; k < K; ++k)
+                        row[k] += t[k];
+                }
+                // crowd-kit: clip the counts of used labels at 1e-10, normalise over them.
+                for (int32_t l = 0; l < K; ++l)
+                    if (m_used[static_cast<size_t>(a) * K + l])
+                        for (int32_t k = 0; k < K; ++k)
+                            cnt[l * K + k] = std::max(cnt[l * K + k], 1e-10);
+                double* logE = m_logE.data() + static_cast<size_t>(a) * K * K;
+                for (int32_t k = 0; k < K; ++k) {
+                    double col = 0;
+                    for (int32_t l = 0; l < K; ++l)
+                        col += cnt[l * K + k];
+                    for (int32_t l = 0; l < K; ++l)
+                        logE[l * K + k] = col > 0 && cnt[l * K + k] > 0
+                                              ? std::log(cnt[l * K + k] / col)
+                                              : -std::numeric_limits<double>::infinity();
+                }
+                sincePoll += m_m.annotatorEnd(a) - m_m.annotatorBegin(a);
+                if (sincePoll >= detail::kPollEvery) {
+                    sincePoll = 0;
+                    if (m_cancel.poll(chunk == 0))
+                        return;
+                }
+            }
+        });
+        m_cancel.check();
+    }
+
+    struct EStats
+    {
+        double logLikelihood = 0;      ///< log P(labels) under the parameters used
+        double entropy = 0;            ///< sum_i H(T_i)
+        std::vector<double> perLabel;  ///< sum_i n_i T_ik, n_i = valid labels of item i
+    };
+
+    /// crowd-kit's DawidSkene._evidence_lower_bound for the posterior of the last E-step and
+    /// the parameters of the following M-step: sum over labels (i,a) of
+    /// sum_k T_ik (log E_a[x_ia][k] + log pi_k), plus the posterior entropy. (The prior enters once
+    /// per label, not once per item, so this is not a proper bound; it is the reference's rule.)
+    double elbo(const EStats& e) const
+    {
+        double value = e.entropy;
+        for (int32_t k = 0; k < m_K; ++k)
+            if (e.perLabel[k] > 0)
+                value += e.perLabel[k] * m_logPriors[k];
+        for (size_t c = 0; c < m_counts.size(); ++c)
+            if (m_counts[c] > 0)
+                value += m_counts[c] * m_logE[c];
+        return value;
+    }
+
+    /// Posterior from the current parameters (controls clamped).
+    EStats eStep(std::vector<double>& post)
+    {
+        const int32_t K = m_K;
+        const size_t chunks = m_itemBounds.size() - 1;
+        std::vector<double> ll(chunks, 0.0), ent(chunks, 0.0), perLabel(chunks * K, 0.0);
+        detail::parallelRanges(m_itemBounds, [&](int32_t begin, int32_t end, int chunk) {
+            std::vector<double> s(K);
+            double* w = perLabel.data() + static_cast<size_t>(chunk) * K;
+            int64_t sincePoll = 0;
+            for (int32_t i = begin; i < end; ++i) {
+                double* t = post.data() + static_cast<size_t>(i) * K;
+                if (!m_evidence[i])
+                    continue;
+                std::copy(m_logPriors.begin(), m_logPriors.end(), s.begin());
+                int64_t valid = 0;
+                for (int64_t j = m_m.itemBegin(i); j < m_m.itemEnd(i); ++j) {
+                    const int32_t l = m_m.itemLabel(j);
+                    if (l < 0)
+                        continue;
+                    ++valid;
+                    const double* row =
+                        m_logE.data() + (static_cast<size_t>(m_m.itemAnnotator(j)) * K + l) * K;
+                    for (int32_t k = 0; k < K; ++k)
+                        s[k] += row[k];
+                }
+                if (detail::isControl(m_in, i)) {
+                    const int32_t c = m_in.controls[i];
+                    ll[chunk] += s[c];
+                    std::fill(t, t + K, 0.0);
+                    t[c] = 1.0;
+                } else {
+                    ll[chunk] += detail::softmaxInPlace(s.data(), K);
+                    std::copy(s.begin(), s.end(), t);
+                    ent[chunk] += entropy(t, K);
+                }
+                for (int32_t k = 0; k < K; ++k)
+                    w[k] += static_cast<double>(valid) * t[k];
+                sincePoll += m_m.itemEnd(i) - m_m.itemBegin(i) + 1;
+                if (sincePoll >= detail::kPollEvery) {
+                    sincePoll = 0;
+                    if (m_cancel.poll(chunk == 0))
+                        return;
+                }
+            }
+        });
+        m_cancel.check();
+        EStats e;
+        e.perLabel.assign(K, 0.0);
+        for (size_t c = 0; c < chunks; ++c) {
+            e.logLikelihood += ll[c];
+            e.entropy += ent[c];
+            for (int32_t k = 0; k < K; ++k)
+                e.perLabel[k] += perLabel[c * K + k];
+        }
+        return e;
+    }
+
+    const AggregationInput& m_in;
+    const LabelMatrix& m_m;
+    detail::CancelState m_cancel;
+    detail::Params m_p;
+    int32_t m_n = 0, m_A = 0, m_K = 0;
+    int m_threads = 1;
+    int64_t m_validLabels = 0;
+    std::vector<int32_t> m_itemBounds, m_annBounds;
+    std::vector<char> m_evidence, m_used;
+    std::vector<double> m_priors, m_logPriors;
+    std::vector<double> m_logE;    ///< [a][l][k] = log P(label l | true k)
+    std::vector<double> m_counts;  ///< same layout, M-step scratch
+};
+
+} // namespace
+
+AggregationResult dawidSkene(const AggregationInput& in, const RunHooks& hooks)
+{
+    detail::checkInput(in, "ds");
+    return DawidSkeneRun(in, hooks).run();
+}
+
+} // namespace chorus::agg

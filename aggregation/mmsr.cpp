@@ -1,0 +1,227 @@
+// M-MSR: Q. Ma, A. Olshevsky (2020), "Adversarial crowdsourcing through robust rank-one matrix
+// completion", NeurIPS 33 (arXiv:2010.12181), following crowd-kit's MMSR.
+//
+//   C_ab = (K/(K-1)) * agree_ab / common_ab - 1/(K-1)        (E[C] = s s^T off the diagonal)
+//   u_a, v_b <- trimmed means of |C_ab| / v_b (resp. / u_a) over observed pairs, dropping the F
+//               largest and F smallest, F = floor(min observed degree / 2) - 1
+//   s = sign * u / sqrt(|u|/|v|), clipped to [-1/(K-1) + 1/sqrt(n), 1 - 1/sqrt(n)]
+//   p_a = s_a (K-1)/K + 1/K,  weight_a = log((K-1) p_a / (1 - p_a)),  labels = weighted vote.
+
+#include "emcommon.h"
+#include "methods.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <random>
+
+namespace chorus::agg {
+
+namespace {
+
+/// crowd-kit's _remove_largest_and_smallest_F_value: drop the F smallest values (or, when fewer
+/// than F lie below the current value `a`, all of those) and likewise the F largest above `a`.
+double trimmedMean(std::vector<double>& y, int F, double a, int32_t nItems, bool& any)
+{
+    // numpy's sort order: NaN (from 0/0 when a u or v entry is 0) goes last.
+    const auto finiteEnd = std::partition(y.begin(), y.end(), [](double v) { return !std::isnan(v); });
+    std::sort(y.begin(), finiteEnd);
+    auto below = std::count_if(y.begin(), y.end(), [&](double v) { return v < a; });
+    if (below < F)
+        y.erase(y.begin(), y.begin() + below);
+    else
+        y.erase(y.begin(), y.begin() + F);
+    auto above = std::count_if(y.begin(), y.end(), [&](double v) { return v > a; });
+    if (above < F)
+        y.erase(y.end() - above, y.end());
+    else
+        y.erase(y.end() - F, y.end());
+    if (y.size() == 1 && y[0] == 0)
+        y[0] = 1 / std::sqrt(static_cast<double>(nItems));
+    any = !y.empty();
+    double s = 0;
+    for (double v : y)
+        s += v;
+    return any ? s / static_cast<double>(y.size()) : 0;
+}
+
+} // namespace
+
+AggregationResult mmsr(const AggregationInput& in, const RunHooks& hooks)
+{
+    detail::checkInput(in, "mmsr");
+    const detail::Params p("mmsr", in.params);
+    const int nIter = p.getInt("n_iter", 0, 100000000);
+    const double tol = p.get("tol", 0, 1e6);
+    const LabelMatrix& m = *in.matrix;
+    detail::CancelState cancel(hooks);
+    const int32_t n = m.numItems(), A = m.numAnnotators();
+
+    // Labels actually used (crowd-kit's K) and items with at least one valid label.
+    std::vector<char> usedLabel(m.numLabels(), 0);
+    for (int32_t l : m.itemLabels())
+        if (l >= 0)
+            usedLabel[l] = 1;
+    const double K = std::max(2, static_cast<int>(std::count(usedLabel.begin(), usedLabel.end(), 1)));
+    int32_t nTasks = 0;
+    for (int32_t i = 0; i < n; ++i)
+        nTasks += m.validCount(i) > 0;
+
+    // Dense annotator x annotator agreement statistics (annotator counts are modest).
+    std::vector<double> agree(static_cast<size_t>(A) * A, 0.0), common(agree.size(), 0.0);
+    for (int32_t i = 0; i < n; ++i) {
+        if ((i & 0xFFF) == 0)
+            cancel.check();
+        for (int64_t j = m.itemBegin(i); j < m.itemEnd(i); ++j) {
+            if (m.itemLabel(j) < 0)
+                continue;
+            for (int64_t k = j + 1; k < m.itemEnd(i); ++k) {
+                if (m.itemLabel(k) < 0)
+                    continue;
+                const size_t ab = static_cast<size_t>(m.itemAnnotator(j)) * A + m.itemAnnotator(k);
+                const size_t ba = static_cast<size_t>(m.itemAnnotator(k)) * A + m.itemAnnotator(j);
+                common[ab] += 1;
+                common[ba] += 1;
+                if (m.itemLabel(j) == m.itemLabel(k)) {
+                    agree[ab] += 1;
+                    agree[ba] += 1;
+                }
+            }
+        }
+    }
+    std::vector<double> C(agree.size(), 0.0);
+    std::vector<std::vector<int32_t>> neighbours(A);
+    int minDegree = std::numeric_limits<int>::max();
+    for (int32_t a = 0; a < A; ++a) {
+        for (int32_t b = 0; b < A; ++b) {
+            const size_t ab = static_cast<size_t>(a) * A + b;
+            if (a == b || common[ab] == 0)
+                continue;
+            C[ab] = K / (K - 1) * agree[ab] / common[ab] - 1 / (K - 1);
+            neighbours[a].push_back(b);
+        }
+        minDegree = std::min(minDegree, static_cast<int>(neighbours[a].size()));
+    }
+    const int F = A > 0 ? std::max(0, minDegree / 2 - 1) : 0;
+
+    // Rank-one fit |C| ~ u v^T by the M-MSR iteration. u and v start equal to numpy's
+    // RandomState(seed).random_sample(A), as crowd-kit's do: std::mt19937 seeded with a 32-bit
+    // integer is the same generator as numpy's legacy seeding, and random_sample takes 27 + 26
+    // bits of two draws. Seed 0 so reproduces crowd-kit's start exactly. Divisions by a zero
+    // entry give inf/NaN as in numpy; the trimming usually removes them.
+    std::mt19937 rng(static_cast<uint32_t>(in.seed));
+    std::vector<double> u(A), v(A);
+    for (int32_t a = 0; a < A; ++a) {
+        const uint32_t hi = rng() >> 5, lo = rng() >> 6;
+        u[a] = v[a] = (hi * 67108864.0 + lo) / 9007199254740992.0;
+    }
+    std::vector<double> uPrev, vPrev, buf;
+    AggregationResult r;
+    r.numLabels = m.numLabels();
+    r.converged = nIter == 0;
+    for (int it = 1; it <= nIter; ++it) {
+        cancel.check();
+        uPrev = u;
+        vPrev = v;
+        bool any = false;
+        for (int32_t b = 0; b < A; ++b) {
+            buf.clear();
+            for (int32_t a : neighbours[b])
+                buf.push_back(std::abs(C[static_cast<size_t>(a) * A + b]) / u[a]);
+            const double mean = trimmedMean(buf, F, v[b], nTasks, any);
+            if (any)
+                v[b] = mean;
+        }
+        for (int32_t a = 0; a < A; ++a) {
+            buf.clear();
+            for (int32_t b : neighbours[a])
+                buf.push_back(std::abs(C[static_cast<size_t>(a) * A + b]) / v[b]);
+            const double mean = trimmedMean(buf, F, u[a], nTasks, any);
+            if (any)
+                u[a] = mean;
+        }
+        double change = 0;
+        for (int32_t a = 0; a < A; ++a)
+            for (int32_t b = 0; b < A; ++b) {
+                const double d = u[a] * v[b] - uPrev[a] * vPrev[b];
+                change += d * d;
+            }
+        change = std::sqrt(change);
+        r.logLikelihood.push_back(-change);  // no likelihood; the trace holds -|delta u v^T|
+        r.iterations = it;
+        hooks.report(it, nIter);
+        if (change < tol) {
+            r.converged = true;
+            break;
+        }
+    }
+
+    const double normU = std::sqrt(std::inner_product(u.begin(), u.end(), u.begin(), 0.0));
+    const double normV = std::sqrt(std::inner_product(v.begin(), v.end(), v.begin(), 0.0));
+    const double k = normV > 0 ? std::sqrt(normU / normV) : 1;
+
+    // Signs: E[C_ab] = s_a s_b, so given the magnitudes |s| = u / k we choose the signs that
+    // best explain the observed C by weighted least squares, sum_ab common_ab (C_ab - s_a s_b)^2,
+    // with coordinate-wise sweeps from "everyone better than chance" (all +1) until no sign
+    // flips: sign(s_a) = sign(sum_b common_ab C_ab s_b). crowd-kit instead 2-colours a graph
+    // built from sign(C) in which unobserved pairs count as disagreements (see methods.md).
+    std::vector<double> sgn(A, 1.0);
+    for (int sweep = 0; sweep < 100; ++sweep) {
+        bool flipped = false;
+        for (int32_t a = 0; a < A; ++a) {
+            double t = 0;
+            for (int32_t b : neighbours[a]) {
+                const size_t ab = static_cast<size_t>(a) * A + b;
+                const double mag = u[b] / k;
+                if (std::isfinite(mag))
+                    t += common[ab] * C[ab] * sgn[b] * mag;
+            }
+            const double want = t < 0 ? -1.0 : (t > 0 ? 1.0 : sgn[a]);
+            flipped = flipped || want != sgn[a];
+            sgn[a] = want;
+        }
+        if (!flipped)
+            break;
+    }
+    const double nt = std::sqrt(static_cast<double>(std::max(nTasks, 1)));
+
+    std::vector<double> weight(A, 0.0);
+    r.competence.assign(A, std::numeric_limits<double>::quiet_NaN());
+    for (int32_t a = 0; a < A; ++a) {
+        const double s = neighbours[a].empty() ? 0.0 : sgn[a] * u[a] / k;
+        const double clipped = std::max(std::min(s, 1 - 1 / nt), -1 / (K - 1) + 1 / nt);
+        const double prob = clipped * (K - 1) / K + 1 / K;
+        weight[a] = std::log(prob * (K - 1) / (1 - prob));
+        bool any = false;
+        for (int64_t j = m.annotatorBegin(a); j < m.annotatorEnd(a) && !any; ++j)
+            any = m.annotatorLabel(j) >= 0;
+        if (any)
+            r.competence[a] = prob;
+    }
+
+    // Weighted vote with the log-odds weights. The weights are the one-coin log-likelihood
+    // ratios, so softmax(scores) is the one-coin posterior under a uniform class prior.
+    const int32_t L = m.numLabels();
+    r.posterior.assign(static_cast<size_t>(n) * L, L > 0 ? 1.0 / L : 0.0);
+    std::vector<char> evidence = detail::evidenceMask(in);
+    for (int32_t i = 0; i < n; ++i) {
+        if (!evidence[i])
+            continue;
+        double* post = r.posterior.data() + static_cast<size_t>(i) * L;
+        if (detail::isControl(in, i)) {
+            std::fill(post, post + L, 0.0);
+            post[in.controls[i]] = 1.0;
+            continue;
+        }
+        std::fill(post, post + L, 0.0);
+        for (int64_t j = m.itemBegin(i); j < m.itemEnd(i); ++j)
+            if (m.itemLabel(j) >= 0)
+                post[m.itemLabel(j)] += weight[m.itemAnnotator(j)];
+        detail::softmaxInPlace(post, L);
+    }
+    detail::labelsFromPosterior(r, evidence);
+    return r;
+}
+
+} // namespace chorus::agg

@@ -1,0 +1,131 @@
+#pragma once
+// Helpers shared by the aggregation method tests: scoring labels against gold and against the
+// reference outputs in ../shared/reference (crowd-kit 1.4.1, Hovy's MACE), and rank correlation.
+
+#include "aggregation.h"
+#include "datasets.h"
+
+#include <QtTest>
+
+#include <algorithm>
+#include <numeric>
+#include <string>
+#include <vector>
+
+namespace chorus::test {
+
+inline const std::vector<std::string> kCrowdDatasets{"rte", "temp", "bluebirds", "dog", "weather"};
+inline const std::vector<std::string> kLlmTasks{
+    "conv_go_awry", "discourse",      "emotion",    "flute",          "ibc",
+    "implicit_hate", "media_ideology", "persuasion", "semeval_stance", "wiki_politeness"};
+
+/// One real dataset with its reference block for one method.
+struct ReferenceCase
+{
+    Dataset data;
+    nlohmann::json ref;  ///< {"labels": {item: label}, "accuracy": x, ...}
+};
+
+/// Row name "rte" -> crowd dataset, "llm/emotion" -> LLM task. refMethod names the block in
+/// methods (crowd-kit names for crowd datasets, short names for LLM tasks).
+inline ReferenceCase loadReferenceCase(const std::string& row, const std::string& crowdMethod,
+                                       const std::string& llmMethod)
+{
+    ReferenceCase c;
+    if (row.rfind("llm/", 0) == 0) {
+        const std::string task = row.substr(4);
+        c.data = loadLlmTask(task);
+        c.ref = loadJson(sharedDir() + "/reference/llm/" + task + ".json")["methods"][llmMethod];
+    } else {
+        c.data = loadCrowd(row);
+        c.ref = loadJson(sharedDir() + "/reference/" + row + ".json")["methods"][crowdMethod];
+    }
+    return c;
+}
+
+/// Adds one data row per crowd dataset and, when withLlm, per LLM task ("llm/<task>").
+inline void addReferenceRows(bool withLlm)
+{
+    QTest::addColumn<QString>("dataset");
+    for (const auto& d : kCrowdDatasets)
+        QTest::newRow(d.c_str()) << QString::fromStdString(d);
+    if (withLlm)
+        for (const auto& t : kLlmTasks)
+            QTest::newRow(("llm/" + t).c_str()) << QString::fromStdString("llm/" + t);
+}
+
+/// Accuracy against gold over items with gold; a missing label (-1) counts as wrong.
+inline double goldAccuracy(const Dataset& d, const std::vector<int32_t>& labels,
+                           const std::vector<char>* skip = nullptr)
+{
+    int64_t correct = 0, total = 0;
+    for (size_t i = 0; i < d.gold.size(); ++i) {
+        if (d.gold[i] < 0 || (skip && (*skip)[i]))
+            continue;
+        ++total;
+        correct += labels[i] == d.gold[i];
+    }
+    return total > 0 ? static_cast<double>(correct) / static_cast<double>(total) : 0.0;
+}
+
+/// Fraction of the reference's items on which our label (as a string) equals the reference's.
+inline double referenceAgreement(const Dataset& d, const std::vector<int32_t>& labels,
+                                 const nlohmann::json& refLabels)
+{
+    int64_t same = 0, total = 0;
+    for (const auto& [item, label] : refLabels.items()) {
+        ++total;
+        const int32_t ours = labels[d.itemIndex.at(item)];
+        same += ours >= 0 && d.labels[ours] == label.get<std::string>();
+    }
+    return total > 0 ? static_cast<double>(same) / static_cast<double>(total) : 0.0;
+}
+
+/// Average ranks (ties share their mean rank).
+inline std::vector<double> ranks(const std::vector<double>& x)
+{
+    std::vector<size_t> order(x.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return x[a] < x[b]; });
+    std::vector<double> r(x.size());
+    for (size_t i = 0; i < order.size();) {
+        size_t j = i;
+        while (j + 1 < order.size() && x[order[j + 1]] == x[order[i]])
+            ++j;
+        for (size_t k = i; k <= j; ++k)
+            r[order[k]] = (static_cast<double>(i) + static_cast<double>(j)) / 2.0;
+        i = j + 1;
+    }
+    return r;
+}
+
+/// Spearman's rank correlation (Pearson correlation of average ranks).
+inline double spearman(const std::vector<double>& x, const std::vector<double>& y)
+{
+    const std::vector<double> rx = ranks(x), ry = ranks(y);
+    const double n = static_cast<double>(x.size());
+    const double mx = std::accumulate(rx.begin(), rx.end(), 0.0) / n;
+    const double my = std::accumulate(ry.begin(), ry.end(), 0.0) / n;
+    double sxy = 0, sxx = 0, syy = 0;
+    for (size_t i = 0; i < x.size(); ++i) {
+        sxy += (rx[i] - mx) * (ry[i] - my);
+        sxx += (rx[i] - mx) * (rx[i] - mx);
+        syy += (ry[i] - my) * (ry[i] - my);
+    }
+    return sxy / std::sqrt(sxx * syy);
+}
+
+/// Controls on every tenth item that has gold (items 0, 10, 20, ... in load order).
+inline std::vector<int32_t> everyTenthGold(const Dataset& d, std::vector<char>& isControl)
+{
+    std::vector<int32_t> controls(d.gold.size(), -1);
+    isControl.assign(d.gold.size(), 0);
+    for (size_t i = 0; i < d.gold.size(); i += 10)
+        if (d.gold[i] >= 0) {
+            controls[i] = d.gold[i];
+            isControl[i] = 1;
+        }
+    return controls;
+}
+
+} // namespace chorus::test

@@ -1,0 +1,203 @@
+// Dawid-Skene: one EM step worked by hand, crowd-kit 1.4.1's DawidSkene on the real datasets,
+// controls, and recovery of a synthetic Dawid-Skene world.
+
+#include "methods.h"
+#include "synthetic.h"
+#include "tst_common.h"
+
+#include <QtTest>
+
+#include <cmath>
+
+using namespace chorus;
+
+class TestDawidSkene : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    // Three annotators, three items, labels {0, 1}:
+    //   item 0: a0=0, a1=0, a2=1      MV posterior (2/3, 1/3)
+    //   item 1: a0=1, a1=1, a2=1      MV posterior (0, 1)
+    //   item 2: a0=0, a1=1            MV posterior (1/2, 1/2)
+    // Initial M-step from the MV posterior T:
+    //   priors pi = mean T = (7/18, 11/18)
+    //   a0: counts [l][k]: l=0: (2/3+1/2, 1/3+1/2) = (7/6, 5/6); l=1: (0 -> 1e-10, 1)
+    //       E(0|0) = 1 - ~1e-10, E(1|0) = 1e-10/(7/6);  E(0|1) = 5/11, E(1|1) = 6/11
+    //   a1: l=0: (2/3, 1/3); l=1: (1/2, 3/2)  ->  E(0|0) = 4/7, E(1|0) = 3/7, E(0|1) = 2/11,
+    //       E(1|1) = 9/11
+    //   a2: only label 1: l=1: (2/3, 4/3)  ->  E(1|0) = E(1|1) = 1 (label 0 never used)
+    // E-step:
+    //   item 0: k=0: 7/18 * 1 * 4/7 * 1 = 2/9;  k=1: 11/18 * 5/11 * 2/11 * 1 = 5/99
+    //           P(0) = (2/9) / (2/9 + 5/99) = 22/27
+    //   item 1: k=0: 7/18 * (6/7)e-10 * 3/7 = e-10/7;  k=1: 11/18 * 6/11 * 9/11 = 3/11
+    //           P(0) = (e-10/7) / (3/11) ~ 5.2e-11
+    //   item 2: k=0: 7/18 * 1 * 3/7 = 1/6;  k=1: 11/18 * 5/11 * 9/11 = 5/22
+    //           P(0) = (1/6) / (1/6 + 5/22) = 11/26  -> label 1 (MV's tie went to 0)
+    void handWorkedEmStep()
+    {
+        const auto m = agg::LabelMatrix::build(
+            3, 3, 2,
+            {{0, 0, 0}, {0, 1, 0}, {0, 2, 1}, {1, 0, 1}, {1, 1, 1}, {1, 2, 1}, {2, 0, 0}, {2, 1, 1}});
+        agg::AggregationInput in;
+        in.matrix = &m;
+        in.params = {{"max_iter", 1}};
+        const auto r = agg::dawidSkene(in);
+        QCOMPARE(r.iterations, 1);
+        QVERIFY(!r.converged);
+        QVERIFY(std::abs(r.posteriorAt(0, 0) - 22.0 / 27.0) < 1e-8);
+        QVERIFY(r.posteriorAt(1, 0) < 1e-9);
+        QVERIFY(std::abs(r.posteriorAt(2, 0) - 11.0 / 26.0) < 1e-8);
+        QCOMPARE(r.labels, (std::vector<int32_t>{0, 1, 1}));
+        for (int i = 0; i < 3; ++i)
+            QVERIFY(std::abs(r.posteriorAt(i, 0) + r.posteriorAt(i, 1) - 1.0) < 1e-12);
+    }
+
+    // Two perfect annotators and one who always answers the opposite: EM learns the flipped
+    // confusion matrix, so the contrarian's competence is ~0 and the perfect ones' ~1.
+    void contrarianLearned()
+    {
+        std::vector<agg::Annotation> anns;
+        for (int i = 0; i < 40; ++i) {
+            const int t = i % 2;
+            anns.push_back({i, 0, t});
+            anns.push_back({i, 1, t});
+            anns.push_back({i, 2, 1 - t});
+        }
+        const auto m = agg::LabelMatrix::build(40, 3, 2, anns);
+        agg::AggregationInput in;
+        in.matrix = &m;
+        const auto r = agg::dawidSkene(in);
+        for (int i = 0; i < 40; ++i)
+            QCOMPARE(r.labels[i], i % 2);
+        QVERIFY(r.competence[0] > 0.999);
+        QVERIFY(r.competence[1] > 0.999);
+        QVERIFY(r.competence[2] < 0.001);
+        QVERIFY(r.converged);
+    }
+
+    void crowdKitReference_data() { test::addReferenceRows(true); }
+
+    // crowd-kit 1.4.1 DawidSkene(n_iter=100, tol=1e-5): accuracy within 1 point (or better) and
+    // at least 98% identical labels; on the crowd datasets also the skills
+    // (sum_k prior_k P(k|k)) and the iteration count of the shared stopping rule.
+    void crowdKitReference()
+    {
+        QFETCH(QString, dataset);
+        if (!test::sharedAvailable())
+            QSKIP("../shared/data not present");
+        const auto c = test::loadReferenceCase(dataset.toStdString(), "DawidSkene", "ds");
+        agg::AggregationInput in;
+        in.matrix = &c.data.matrix;
+        const auto r = agg::dawidSkene(in);
+        const double acc = test::goldAccuracy(c.data, r.labels);
+        const double agree = test::referenceAgreement(c.data, r.labels, c.ref["labels"]);
+        qInfo("%s: accuracy %.4f (crowd-kit %.4f), label agreement %.4f, %d iterations",
+              qPrintable(dataset), acc, c.ref["accuracy"].get<double>(), agree, r.iterations);
+        QVERIFY(acc >= c.ref["accuracy"].get<double>() - 0.01);
+        QVERIFY(agree >= 0.98);
+        if (c.ref.contains("skills")) {
+            double worst = 0;
+            for (const auto& [ann, skill] : c.ref["skills"].items())
+                worst = std::max(worst, std::abs(r.competence[c.data.annotatorIndex.at(ann)]
+                                                 - skill.get<double>()));
+            qInfo("  largest competence difference from crowd-kit's skills: %.2e", worst);
+            QVERIFY(worst < 1e-3);
+            QCOMPARE(r.iterations, c.ref["iterations"].get<int>());
+        }
+    }
+
+    void controlsRaiseAccuracy_data() { test::addReferenceRows(true); }
+
+    // Clamping every tenth item to gold, accuracy on the other items; printed for every dataset.
+    // The assertion is on implicit_hate (largest headroom) and, in controlsAverage, on the mean
+    // over the LLM tasks.
+    void controlsRaiseAccuracy()
+    {
+        QFETCH(QString, dataset);
+        if (!test::sharedAvailable())
+            QSKIP("../shared/data not present");
+        const auto c = test::loadReferenceCase(dataset.toStdString(), "DawidSkene", "ds");
+        std::vector<char> isControl;
+        const std::vector<int32_t> controls = test::everyTenthGold(c.data, isControl);
+        agg::AggregationInput in;
+        in.matrix = &c.data.matrix;
+        const double before = test::goldAccuracy(c.data, agg::dawidSkene(in).labels, &isControl);
+        in.controls = controls;
+        const auto r = agg::dawidSkene(in);
+        const double after = test::goldAccuracy(c.data, r.labels, &isControl);
+        qInfo("%s: ds accuracy on the 90%% without controls %.4f -> %.4f with 10%% controls",
+              qPrintable(dataset), before, after);
+        for (size_t i = 0; i < isControl.size(); ++i)
+            if (isControl[i])
+                QCOMPARE(r.labels[i], c.data.gold[i]);
+        if (dataset == "llm/implicit_hate")
+            QVERIFY(after > before);
+    }
+
+    void controlsAverage()
+    {
+        if (!test::sharedAvailable())
+            QSKIP("../shared/data not present");
+        double before = 0, after = 0;
+        for (const auto& task : test::kLlmTasks) {
+            const auto d = test::loadLlmTask(task);
+            std::vector<char> isControl;
+            agg::AggregationInput in;
+            in.matrix = &d.matrix;
+            in.controls = test::everyTenthGold(d, isControl);
+            after += test::goldAccuracy(d, agg::dawidSkene(in).labels, &isControl);
+            in.controls.clear();
+            before += test::goldAccuracy(d, agg::dawidSkene(in).labels, &isControl);
+        }
+        const double n = static_cast<double>(test::kLlmTasks.size());
+        qInfo("mean ds accuracy over %d LLM tasks (90%% without controls): %.4f -> %.4f",
+              static_cast<int>(n), before / n, after / n);
+        QVERIFY(after > before);
+    }
+
+    // A synthetic world with good, mediocre and spamming annotators: DS recovers the order of
+    // the annotators' true accuracies and labels better than majority vote.
+    void syntheticRecovery()
+    {
+        agg::SyntheticSpec spec;
+        spec.numItems = 4000;
+        spec.numAnnotators = 40;
+        spec.numLabels = 4;
+        spec.labelsPerItem = 5;
+        spec.seed = 7;
+        const auto w = agg::generateDawidSkene(spec);
+        agg::AggregationInput in;
+        in.matrix = &w.matrix;
+        const auto ds = agg::dawidSkene(in);
+        const auto mv = agg::majorityVote(in);
+        auto accuracy = [&](const std::vector<int32_t>& labels) {
+            int correct = 0;
+            for (size_t i = 0; i < labels.size(); ++i)
+                correct += labels[i] == w.truth[i];
+            return static_cast<double>(correct) / static_cast<double>(labels.size());
+        };
+        const double rho = test::spearman(ds.competence, w.accuracy);
+        qInfo("synthetic: ds accuracy %.4f, mv %.4f, Spearman(competence, true accuracy) %.4f",
+              accuracy(ds.labels), accuracy(mv.labels), rho);
+        QVERIFY(rho > 0.9);
+        QVERIFY(accuracy(ds.labels) > accuracy(mv.labels));
+        double worst = 0;
+        for (size_t a = 0; a < w.accuracy.size(); ++a)
+            worst = std::max(worst, std::abs(ds.competence[a] - w.accuracy[a]));
+        qInfo("  largest |competence - true accuracy|: %.3f", worst);
+        QVERIFY(worst < 0.1);
+    }
+
+    void unknownParameterRejected()
+    {
+        const auto m = agg::LabelMatrix::build(1, 1, 2, {{0, 0, 1}});
+        agg::AggregationInput in;
+        in.matrix = &m;
+        in.params = {{"tolerance", 1e-3}};
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, agg::dawidSkene(in));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDawidSkene)
+#include "tst_dawidskene.moc"
