@@ -25,7 +25,51 @@ std::vector<double> indexValues(int32_t numLabels)
     return v;
 }
 
-CohenPair pairFromTable(int32_t a, int32_t b, const std::vector<double>& table, int32_t L,
+// Kappa of an L x L table with disagreement weights from `values` (see kappaFromTable).
+Coefficient kappaOf(const double* table, int32_t numLabels, KappaWeighting weighting,
+                    const double* values)
+{
+    const size_t L = static_cast<size_t>(numLabels);
+    double rows[64], cols[64];
+    std::vector<double> rowsHeap, colsHeap;
+    double* r = rows;
+    double* c = cols;
+    if (L > 64) {
+        rowsHeap.resize(L);
+        colsHeap.resize(L);
+        r = rowsHeap.data();
+        c = colsHeap.data();
+    }
+    std::fill_n(r, L, 0.0);
+    std::fill_n(c, L, 0.0);
+    double n = 0;
+    for (size_t i = 0; i < L; ++i) {
+        for (size_t j = 0; j < L; ++j) {
+            r[i] += table[i * L + j];
+            c[j] += table[i * L + j];
+        }
+        n += r[i];
+    }
+    if (n <= 0)
+        return Coefficient::undefined("no shared items");
+    double observed = 0, expected = 0;
+    for (size_t i = 0; i < L; ++i) {
+        for (size_t j = 0; j < L; ++j) {
+            if (i == j)
+                continue;
+            double w = 1;
+            if (weighting == KappaWeighting::Linear)
+                w = std::abs(values[i] - values[j]);
+            else if (weighting == KappaWeighting::Quadratic)
+                w = (values[i] - values[j]) * (values[i] - values[j]);
+            observed += w * table[i * L + j];
+            expected += w * r[i] * c[j];
+        }
+    }
+    return chanceCorrected(observed / n, expected / (n * n));
+}
+
+CohenPair pairFromTable(int32_t a, int32_t b, const double* table, int32_t L,
                         const std::vector<double>& values)
 {
     CohenPair p;
@@ -44,9 +88,9 @@ CohenPair pairFromTable(int32_t a, int32_t b, const std::vector<double>& table, 
         return p;
     }
     p.observed = Coefficient::ok(diagonal / n);
-    p.kappa = kappaFromTable(table, L, KappaWeighting::None, values);
-    p.linearKappa = kappaFromTable(table, L, KappaWeighting::Linear, values);
-    p.quadraticKappa = kappaFromTable(table, L, KappaWeighting::Quadratic, values);
+    p.kappa = kappaOf(table, L, KappaWeighting::None, values.data());
+    p.linearKappa = kappaOf(table, L, KappaWeighting::Linear, values.data());
+    p.quadraticKappa = kappaOf(table, L, KappaWeighting::Quadratic, values.data());
     return p;
 }
 
@@ -60,33 +104,8 @@ Coefficient kappaFromTable(const std::vector<double>& table, int32_t numLabels,
         throw std::invalid_argument("kappa: table must be numLabels x numLabels");
     if (!labelValues.empty() && labelValues.size() != L)
         throw std::invalid_argument("kappa: labelValues must have numLabels entries");
-    const std::vector<double> v = labelValues.empty() ? indexValues(numLabels) : labelValues;
-    std::vector<double> rows(L, 0.0), cols(L, 0.0);
-    double n = 0;
-    for (size_t i = 0; i < L; ++i) {
-        for (size_t j = 0; j < L; ++j) {
-            rows[i] += table[i * L + j];
-            cols[j] += table[i * L + j];
-        }
-        n += rows[i];
-    }
-    if (n <= 0)
-        return Coefficient::undefined("no shared items");
-    double observed = 0, expected = 0;
-    for (size_t i = 0; i < L; ++i) {
-        for (size_t j = 0; j < L; ++j) {
-            if (i == j)
-                continue;
-            double w = 1;
-            if (weighting == KappaWeighting::Linear)
-                w = std::abs(v[i] - v[j]);
-            else if (weighting == KappaWeighting::Quadratic)
-                w = (v[i] - v[j]) * (v[i] - v[j]);
-            observed += w * table[i * L + j];
-            expected += w * rows[i] * cols[j];
-        }
-    }
-    return chanceCorrected(observed / n, expected / (n * n));
+    return kappaOf(table.data(), numLabels, weighting,
+                   labelValues.empty() ? indexValues(numLabels).data() : labelValues.data());
 }
 
 std::vector<CohenPair> cohenKappaPairs(const LabelMatrix& matrix, const AgreementOptions& options,
@@ -107,7 +126,7 @@ std::vector<CohenPair> cohenKappaPairs(const LabelMatrix& matrix, const Agreemen
     std::vector<int32_t> slot(static_cast<size_t>(numAnn), -1);
     std::vector<int32_t> partners;
     std::vector<double> tables;
-    std::vector<double> table(cells);
+    const std::vector<double> zeros(cells, 0.0);
     std::vector<CohenPair> out;
     const auto& itemAnn = matrix.itemAnnotators();
 
@@ -137,12 +156,9 @@ std::vector<CohenPair> cohenKappaPairs(const LabelMatrix& matrix, const Agreemen
         }
         std::sort(partners.begin(), partners.end());
         auto emit = [&](int32_t b) {
-            if (slot[b] >= 0)
-                std::copy_n(tables.begin() + static_cast<std::ptrdiff_t>(slot[b] * cells), cells,
-                            table.begin());
-            else
-                std::fill(table.begin(), table.end(), 0.0);
-            out.push_back(pairFromTable(a, b, table, L, values));
+            const double* t = slot[b] >= 0 ? tables.data() + static_cast<size_t>(slot[b]) * cells
+                                           : zeros.data();
+            out.push_back(pairFromTable(a, b, t, L, values));
         };
         if (options.listDisjointPairs) {
             for (int32_t b = a + 1; b < numAnn; ++b)
@@ -174,7 +190,9 @@ CohenPair cohenKappa(const std::vector<int32_t>& x, const std::vector<int32_t>& 
             throw std::invalid_argument("cohenKappa: label out of range");
         table[static_cast<size_t>(x[i]) * L + static_cast<size_t>(y[i])] += 1;
     }
-    return pairFromTable(0, 1, table, numLabels,
+    if (!labelValues.empty() && labelValues.size() != L)
+        throw std::invalid_argument("cohenKappa: labelValues must have numLabels entries");
+    return pairFromTable(0, 1, table.data(), numLabels,
                          labelValues.empty() ? indexValues(numLabels) : labelValues);
 }
 

@@ -8,7 +8,10 @@
 
 #include <atomic>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <sstream>
+#include <thread>
 
 using namespace chorus;
 
@@ -442,6 +445,43 @@ private slots:
         const auto r = agg::bootstrapAgreement(fromRows({{0, 0}, {0, 0, 0}}, 2), {}, b);
         QCOMPARE(r.fleissKappa.lo, 1.0);
         QCOMPARE(r.krippendorffAlpha.hi, 1.0);
+    }
+
+    // numpy's default (linear, type 7): h = (n - 1) q; values 1..4, q = .25 -> h = .75 -> 1.75.
+    void percentileIntervalType7()
+    {
+        const auto iv = agg::percentileInterval({4, 1, 3, 2, std::nan("")}, 0.5);
+        QCOMPARE(iv.lo, 1.75);
+        QCOMPARE(iv.hi, 3.25);
+        QVERIFY(!agg::percentileInterval({std::nan("")}, 0.95).defined());
+        // uniformIndex stays in range and reaches both ends.
+        std::mt19937_64 rng(3);
+        std::set<uint32_t> drawn;
+        for (int k = 0; k < 200; ++k)
+            drawn.insert(agg::uniformIndex(rng, 5));
+        QCOMPARE(drawn, (std::set<uint32_t>{0, 1, 2, 3, 4}));
+    }
+
+    // Replicates are spread over the requested threads (the caller is one of them). Each
+    // replicate sleeps, so both threads get work even on a loaded machine.
+    void bootstrapUsesThreads()
+    {
+        std::mutex mutex;
+        std::set<std::thread::id> ids;
+        std::vector<int> seen(64, 0);
+        agg::runReplicates(64, 2, 1, {}, [&](int b, std::mt19937_64&, int worker) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            std::lock_guard lock(mutex);
+            ids.insert(std::this_thread::get_id());
+            seen[b] += 1;
+            QVERIFY(worker == 0 || worker == 1);
+        });
+        QCOMPARE(ids.size(), size_t{2});
+        QVERIFY(std::all_of(seen.begin(), seen.end(), [](int n) { return n == 1; }));
+        // Replicate b always draws from the same generator, whichever thread runs it.
+        std::mt19937_64 a(agg::replicateSeed(1, 5)), b(agg::replicateSeed(1, 5));
+        QCOMPARE(a(), b());
+        QVERIFY(agg::replicateSeed(1, 5) != agg::replicateSeed(1, 6));
     }
 
     void bootstrapCancelAndProgress()

@@ -1,0 +1,196 @@
+// Timing of the agreement, evaluation and divergence statistics on a seeded synthetic crowd:
+// 100,000 items x 10 annotators (1,000,000 labels), 5 classes, each annotator right with
+// probability 0.7 and otherwise uniform over the other classes.
+//
+//   ./build/bench/bench_statistics [items] [replicates]
+//
+// Figures go to docs/benchmarks.md ("Statistics").
+
+#include "agreement.h"
+#include "divergence.h"
+#include "evaluation.h"
+
+#include <chrono>
+#include <ctime>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace chorus::agg;
+
+namespace {
+
+// splitmix64: small, seeded, identical on every platform.
+struct Rng
+{
+    uint64_t state;
+    uint64_t next()
+    {
+        uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        return z ^ (z >> 31);
+    }
+    double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+    int32_t below(int32_t n) { return static_cast<int32_t>(uniform() * n); }
+};
+
+struct Crowd
+{
+    LabelMatrix matrix;
+    std::vector<int32_t> truth;
+};
+
+// Each item gets `perItem` distinct annotators out of `annotators` (all of them when equal).
+Crowd makeCrowd(int32_t items, int32_t annotators, int32_t perItem, int32_t labels, uint64_t seed)
+{
+    Rng rng{seed};
+    Crowd c;
+    c.truth.resize(static_cast<size_t>(items));
+    std::vector<Annotation> anns;
+    anns.reserve(static_cast<size_t>(items) * perItem);
+    std::vector<int32_t> pool(static_cast<size_t>(annotators));
+    for (int32_t i = 0; i < items; ++i) {
+        const int32_t truth = rng.below(labels);
+        c.truth[i] = truth;
+        for (int32_t a = 0; a < annotators; ++a)
+            pool[a] = a;
+        for (int32_t k = 0; k < perItem; ++k) {
+            const int32_t pick = k + rng.below(annotators - k);  // partial Fisher-Yates
+            std::swap(pool[k], pool[pick]);
+            int32_t label = truth;
+            if (rng.uniform() >= 0.7)
+                label = (truth + 1 + rng.below(labels - 1)) % labels;
+            anns.push_back({i, pool[k], label});
+        }
+    }
+    c.matrix = LabelMatrix::build(items, annotators, labels, std::move(anns));
+    return c;
+}
+
+double seconds(const std::function<void()>& fn, int repeats = 3)
+{
+    double best = 1e300;
+    for (int r = 0; r < repeats; ++r) {
+        const auto t0 = std::chrono::steady_clock::now();
+        fn();
+        const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
+        best = std::min(best, dt.count());
+    }
+    return best;
+}
+
+void row(const char* what, double s, const std::string& extra = {})
+{
+    std::printf("| %-58s | %9.3f s | %s\n", what, s, extra.c_str());
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    const int32_t items = argc > 1 ? std::atoi(argv[1]) : 100000;
+    const int replicates = argc > 2 ? std::atoi(argv[2]) : 1000;
+    const int32_t L = 5;
+    std::printf("bench_statistics: %d items x 10 annotators, %d classes, B = %d, %u hardware threads\n",
+                items, L, replicates, std::thread::hardware_concurrency());
+
+    Crowd crowd;
+    row("generate + LabelMatrix::build (1 run)",
+        seconds([&] { crowd = makeCrowd(items, 10, 10, L, 2024); }, 1));
+    const LabelMatrix& m = crowd.matrix;
+
+    // Each timing is taken before its row is printed: the figures in the last column need the
+    // result, and function arguments are evaluated in no particular order.
+    AgreementResult r;
+    double s = seconds([&] { r = computeAgreement(m); });
+    row("computeAgreement, nominal, all statistics + 45 Cohen pairs", s,
+        "fleiss " + std::to_string(r.fleissKappa.value) + ", alpha " + std::to_string(r.krippendorffAlpha.value)
+            + ", ac1 " + std::to_string(r.gwetAc1.value));
+    double allMetrics = 0;
+    for (AlphaMetric metric : {AlphaMetric::Nominal, AlphaMetric::Ordinal, AlphaMetric::Interval,
+                               AlphaMetric::Ratio}) {
+        AgreementOptions o;
+        o.alphaMetric = metric;
+        o.labelValues = {1, 2, 3, 4, 5};
+        allMetrics += seconds([&] { r = computeAgreement(m, o); });
+    }
+    row("computeAgreement x 4 alpha metrics (sum)", allMetrics);
+    AgreementOptions noPairs;
+    noPairs.cohenPairs = false;
+    row("computeAgreement without Cohen pairs", seconds([&] { r = computeAgreement(m, noPairs); }));
+
+    // CPU time (all threads) next to wall time shows whether both cores were used even when
+    // other processes compete for them.
+    for (int threads : {1, 2}) {
+        BootstrapOptions b;
+        b.replicates = replicates;
+        b.threads = threads;
+        AgreementIntervals ci;
+        const std::clock_t c0 = std::clock();
+        s = seconds([&] { ci = bootstrapAgreement(m, noPairs, b); }, 1);
+        const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
+        const std::string label = "bootstrap Fleiss + alpha nominal, B=" + std::to_string(replicates)
+                                  + ", " + std::to_string(threads) + " thread(s)";
+        row(label.c_str(), s,
+            "cpu " + std::to_string(cpu) + " s; alpha CI [" + std::to_string(ci.krippendorffAlpha.lo)
+                + ", " + std::to_string(ci.krippendorffAlpha.hi) + "]");
+    }
+    {
+        AgreementOptions o = noPairs;
+        o.alphaMetric = AlphaMetric::Ordinal;
+        BootstrapOptions b;
+        b.replicates = replicates;
+        b.threads = 2;
+        row("bootstrap Fleiss + alpha ordinal, 2 threads",
+            seconds([&] { bootstrapAgreement(m, o, b); }, 1));
+    }
+
+    // Sparse crowd: 1,000 annotators, 10 per item -> ~45,000 overlapping pairs.
+    const Crowd sparse = makeCrowd(items, 1000, 10, L, 7);
+    AgreementOptions overlapOnly;
+    overlapOnly.listDisjointPairs = false;
+    s = seconds([&] { r = computeAgreement(sparse.matrix, overlapOnly); });
+    row("sparse crowd (1,000 annotators): computeAgreement", s,
+        std::to_string(r.cohenPairs.size()) + " overlapping pairs");
+    s = seconds([&] { r = computeAgreement(sparse.matrix, noPairs); });
+    row("sparse crowd (1,000 annotators): without Cohen pairs", s);
+
+    // Evaluation: annotator 0 vs truth, and annotator 0 vs annotator 1 paired bootstrap.
+    std::vector<int32_t> a0(static_cast<size_t>(items)), a1(static_cast<size_t>(items));
+    for (int32_t i = 0; i < items; ++i) {
+        a0[i] = m.labelOf(i, 0);
+        a1[i] = m.labelOf(i, 1);
+    }
+    EvaluationResult ev;
+    s = seconds([&] { ev = evaluate(a0, crowd.truth, L); });
+    row("evaluate (accuracy, F1s, confusion)", s, "macro-F1 " + std::to_string(ev.macroF1));
+    BootstrapOptions pb;
+    pb.replicates = replicates;
+    pb.threads = 2;
+    PairedBootstrapResult pr;
+    s = seconds([&] { pr = pairedBootstrapMacroF1(a0, a1, crowd.truth, L, pb); }, 1);
+    row("paired bootstrap macro-F1, 2 threads", s,
+        "diff " + std::to_string(pr.difference) + ", p " + std::to_string(pr.pValue));
+
+    // Divergence: vote shares of annotators 0-4 vs 5-9.
+    const Distributions p = distributionsFromVotes(m, {0, 1, 2, 3, 4});
+    const Distributions q = distributionsFromVotes(m, {5, 6, 7, 8, 9});
+    DivergenceOptions noDcor;
+    noDcor.distanceCorrelation = false;
+    noDcor.epsilon = 1e-6;
+    row("compareDistributions without dcor", seconds([&] { compareDistributions(p, q, noDcor); }));
+    for (int32_t n : {1514, 10000}) {
+        std::vector<double> x(p.values.begin(), p.values.begin() + static_cast<std::ptrdiff_t>(n) * L);
+        std::vector<double> y(q.values.begin(), q.values.begin() + static_cast<std::ptrdiff_t>(n) * L);
+        Coefficient dc;
+        const std::string label = "distance correlation, " + std::to_string(n) + " items";
+        s = seconds([&] { dc = distanceCorrelation(x, L, y, L); });
+        row(label.c_str(), s, "dcor " + std::to_string(dc.value));
+    }
+    return 0;
+}
