@@ -35,6 +35,7 @@ struct ItemTypes
     std::vector<int32_t> counts;
     std::vector<int32_t> size;          // n_i, labels of an item of this type
     std::vector<double> pairAgreement;  // P_i
+    std::vector<int64_t> singleLabel;   // per category: items whose only label it is (Gwet)
 
     size_t numTypes() const { return size.size(); }
 };
@@ -46,6 +47,7 @@ ItemTypes buildTypes(const LabelMatrix& m, const AgreementOptions& opt, Agreemen
     const int32_t baseLabels = m.numLabels();
     t.numLabels = baseLabels + (opt.includeInvalid ? 1 : 0);
     std::vector<int32_t> dense(static_cast<size_t>(t.numLabels), 0);
+    t.singleLabel.assign(static_cast<size_t>(t.numLabels), 0);
     std::vector<int32_t> touched;
     std::vector<uint8_t> annotatorSeen(static_cast<size_t>(m.numAnnotators()), 0);
     std::unordered_map<std::string, int32_t> index;
@@ -72,8 +74,10 @@ ItemTypes buildTypes(const LabelMatrix& m, const AgreementOptions& opt, Agreemen
             ++n;
         }
         if (n < 2) {
-            for (int32_t c : touched)
+            for (int32_t c : touched) {
+                ++t.singleLabel[c];
                 dense[c] = 0;
+            }
             if (info)
                 ++(n == 0 ? info->itemsUnlabelled : info->itemsSingleLabel);
             continue;
@@ -272,15 +276,20 @@ Coefficient scottPiFrom(const Totals& s)
     return chanceCorrected(disagree / n, 1.0 - pe);
 }
 
-Coefficient gwetFrom(const Totals& s)
+// Gwet (2014) averages the classification probabilities pi_k over every rated item, including
+// those with a single rating (as irrCAC's gwet.ac1.raw does); agreement P_a uses items with >= 2.
+Coefficient gwetFrom(const Totals& s, const std::vector<int64_t>& singleLabel)
 {
     if (s.items == 0)
         return Coefficient::undefined(kNoItems);
     const size_t q = s.n.size();
+    double singles = 0;
+    for (int64_t c : singleLabel)
+        singles += static_cast<double>(c);
     double pe = 0;
     if (q > 1) {
-        for (double sum : s.proportion) {
-            const double pi = sum / s.items;
+        for (size_t k = 0; k < q; ++k) {
+            const double pi = (s.proportion[k] + static_cast<double>(singleLabel[k])) / (s.items + singles);
             pe += pi * (1 - pi);
         }
         pe /= static_cast<double>(q - 1);
@@ -343,7 +352,7 @@ AgreementResult computeAgreement(const LabelMatrix& matrix, const AgreementOptio
     r.fleissKappa = fleissFrom(s);
     r.krippendorffAlpha = alphaFrom(s, options.alphaMetric, values);
     r.scottPi = scottPiFrom(s);
-    r.gwetAc1 = gwetFrom(s);
+    r.gwetAc1 = gwetFrom(s, types.singleLabel);
     r.fleissPerLabel = fleissPerLabelFrom(s);
     if (options.cohenPairs)
         r.cohenPairs = cohenKappaPairs(matrix, options, hooks);

@@ -79,8 +79,9 @@ struct AgreementResult
     /// small-sample correction: 1 - n sum_{c!=k} o_ck / sum_{c!=k} n_c n_k. Equals Scott (1955)
     /// for two coders with no missing data.
     Coefficient scottPi;
-    /// Gwet (2008) AC1: (P_bar - P_e) / (1 - P_e) with P_e = sum_k pi_k (1 - pi_k) / (q - 1),
-    /// pi_k = mean over used items of n_ik / n_i, q = numLabels.
+    /// Gwet (2008, 2014) AC1: (P_bar - P_e) / (1 - P_e) with P_e = sum_k pi_k (1 - pi_k) / (q - 1),
+    /// pi_k = mean of n_ik / n_i over every item with at least one label (the one place where
+    /// single-label items count, as in Gwet's definition and irrCAC), q = numLabels.
     Coefficient gwetAc1;
     /// Fleiss (1971) kappa of each category j: 1 - D_j / (p_j (1 - p_j)) with
     /// D_j = mean_i n_ij (n_i - n_ij) / (n_i (n_i - 1)). Undefined for a category never used.

@@ -46,16 +46,22 @@ agg::LabelMatrix fromCounts(const std::vector<std::vector<int>>& counts)
     return fromRows(rows, static_cast<int32_t>(counts.front().size()));
 }
 
-// Cohen's 3x3 example below as rater pairs (row = rater A, column = rater B).
-agg::LabelMatrix twoRaterExample()
+// A 3x3 contingency table as rater pairs (row = rater A, column = rater B).
+agg::LabelMatrix fromTable(const int (&table)[3][3])
 {
-    const int table[3][3] = {{3, 1, 0}, {1, 2, 1}, {0, 0, 2}};
     std::vector<std::vector<int32_t>> rows;
     for (int i = 0; i < 3; ++i)
         for (int j = 0; j < 3; ++j)
             for (int k = 0; k < table[i][j]; ++k)
                 rows.push_back({i, j});
     return fromRows(rows, 3);
+}
+
+// Cohen's 3x3 example of twoRatersByHand.
+agg::LabelMatrix twoRaterExample()
+{
+    const int table[3][3] = {{3, 1, 0}, {1, 2, 1}, {0, 0, 2}};
+    return fromTable(table);
 }
 
 // Krippendorff (2011), "Computing Krippendorff's alpha-reliability", section E: 4 observers,
@@ -143,6 +149,36 @@ private slots:
         // Values 0, 1, 2 scaled by 10 leave weighted kappas unchanged.
         QVERIFY(near(agg::kappaFromTable(t, 3, agg::KappaWeighting::Quadratic, {0, 10, 20}).value,
                      16.0 / 21, 1e-12));
+    }
+
+    // Published output of Gwet's irrCAC (package vignette, 7 decimals) for its 2-rater table
+    // cont3x3abstractors: 13 0 0 / 0 20 7 / 0 4 56.
+    void irrCacAbstractors()
+    {
+        const int table[3][3] = {{13, 0, 0}, {0, 20, 7}, {0, 4, 56}};
+        const auto r = agg::computeAgreement(fromTable(table));
+        const double tol = 5e-8;
+        QVERIFY(near(r.cohenPairs.at(0).kappa.value, 0.7964094, tol));
+        QVERIFY(near(r.scottPi.value, 0.7962397, tol));
+        QVERIFY(near(r.gwetAc1.value, 0.8493305, tol));
+        QVERIFY(near(r.krippendorffAlpha.value, 0.7972585, tol));
+        QVERIFY(near(r.percentAgreement.value, 0.89, 1e-12));
+    }
+
+    // Gwet's AC1 on Krippendorff's 12-unit data, by hand. P_a over the 11 units with >= 2
+    // values: P_i = 1, 1/2, 1, 1, 1, 0, 1, 1/2, 1, 1, 1 -> 9/11. pi_k over all 12 units of the
+    // per-unit shares: value 1: 1 + 1/4 + 3/4 + 1 = 3; 2: 3/4 + 1 + 1/4 + 1/4 + 1 = 13/4;
+    // 3: 1/4 + 1 + 1 + 1/4 + 1 (unit 12's single value) = 7/2; 4: 1/4 + 1 = 5/4; 5: 1; /12.
+    void gwetKrippendorffData()
+    {
+        const auto r = agg::computeAgreement(krippendorffExample());
+        const double pi[5] = {3.0 / 12, 3.25 / 12, 3.5 / 12, 1.25 / 12, 1.0 / 12};
+        double pe = 0;
+        for (double p : pi)
+            pe += p * (1 - p) / 4;
+        const double pa = 9.0 / 11;
+        QVERIFY(near(r.percentAgreement.value, pa, 1e-12));
+        QVERIFY(near(r.gwetAc1.value, (pa - pe) / (1 - pe), 1e-12));
     }
 
     void krippendorffWorkedExample_data()
@@ -246,7 +282,14 @@ private slots:
         QCOMPARE(b.invalidExcluded, int64_t{1});
         QCOMPARE(b.fleissKappa.value, a.fleissKappa.value);
         QCOMPARE(b.krippendorffAlpha.value, a.krippendorffAlpha.value);
-        QCOMPARE(b.gwetAc1.value, a.gwetAc1.value);
+        QCOMPARE(b.scottPi.value, a.scottPi.value);
+        QCOMPARE(b.percentAgreement.value, a.percentAgreement.value);
+        // Gwet's pi_k is the exception: it averages over every rated item (see gwetAc1).
+        // Base: P_a = (1/3 + 1 + 1/3) / 3 = 5/9; pi_1 = (1/3 + 1 + 2/3) / 3 = 2/3, so
+        // P_e = 2 * (1/3)(2/3) = 4/9 and AC1 = (5/9 - 4/9) / (5/9) = 1/5. With the single label
+        // 1: pi_1 = 3/4, P_e = 3/8, AC1 = (5/9 - 3/8) / (5/8) = 13/45.
+        QVERIFY(near(a.gwetAc1.value, 1.0 / 5, 1e-12));
+        QVERIFY(near(b.gwetAc1.value, 13.0 / 45, 1e-12));
     }
 
     void edgeDisjointPair()
