@@ -29,7 +29,6 @@ public:
         m_K = m_m.numLabels();
         m_threads = m_p.threads();
         m_itemBounds = detail::splitByWork(m_m.itemOffsets(), m_threads);
-        m_annBounds = detail::splitByWork(m_m.annotatorOffsets(), m_threads);
         m_evidence = detail::evidenceMask(in);
         m_used.assign(static_cast<size_t>(m_A) * m_K, 0);
         for (int32_t a = 0; a < m_A; ++a)
@@ -55,7 +54,7 @@ public:
         }
         m_logE.assign(static_cast<size_t>(m_A) * m_K * m_K, 0.0);
         m_counts.assign(m_logE.size(), 0.0);
-        mStep(r.posterior);
+        mStep(countPass(r.posterior));
 
         // The stopping rule compares, per valid label, either crowd-kit's evidence lower bound
         // (objective 0, the default, for parity with the reference) or the marginal
@@ -67,7 +66,7 @@ public:
         for (int it = 1; it <= maxIter; ++it) {
             m_cancel.check();
             const EStats e = eStep(r.posterior);
-            mStep(r.posterior);
+            mStep(e.priorSums);
             const double obj = (crowdKitObjective ? elbo(e) : e.logLikelihood) * scale;
             r.logLikelihood.push_back(obj);
             r.iterations = it;
@@ -102,70 +101,111 @@ private:
         return false;
     }
 
-    /// Priors from the posterior, then confusion matrices (parallel over annotators).
-    void mStep(const std::vector<double>& post)
+    /// M-step from the counts of the last pass: priors pi_k = priorSums_k / #items with
+    /// evidence, then each annotator's confusion columns E_a[.][k] = counts normalised over the
+    /// labels, with cells of labels the annotator used floored at 1e-10 (crowd-kit's clip).
+    void mStep(const std::vector<double>& priorSums)
     {
-        m_priors.assign(m_K, 0.0);
         int64_t counted = 0;
-        for (int32_t i = 0; i < m_n; ++i) {
-            if (!m_evidence[i])
-                continue;
-            ++counted;
-            for (int32_t k = 0; k < m_K; ++k)
-                m_priors[k] += post[static_cast<size_t>(i) * m_K + k];
-        }
+        for (char e : m_evidence)
+            counted += e;
+        m_priors.resize(m_K);
         m_logPriors.resize(m_K);
         for (int32_t k = 0; k < m_K; ++k) {
-            m_priors[k] = counted > 0 ? m_priors[k] / counted : 1.0 / m_K;
+            m_priors[k] = counted > 0 ? priorSums[k] / static_cast<double>(counted) : 1.0 / m_K;
             m_logPriors[k] = std::log(m_priors[k]);
         }
-
         const int32_t K = m_K;
-        detail::parallelRanges(m_annBounds, [&](int32_t begin, int32_t end, int chunk) {
-            int64_t sincePoll = 0;
-            for (int32_t a = begin; a < end; ++a) {
-                double* cnt = m_counts.data() + static_cast<size_t>(a) * K * K;  // [l][k]
-                std::fill(cnt, cnt + static_cast<size_t>(K) * K, 0.0);
-                for (int64_t j = m_m.annotatorBegin(a); j < m_m.annotatorEnd(a); ++j) {
-                    const int32_t l = m_m.annotatorLabel(j);
-                    if (l < 0)
-                        continue;
-                    const double* t = post.data() + static_cast<size_t>(m_m.annotatorItem(j)) * K;
-                    double* row = cnt + static_cast<size_t>(l) * K;
+        for (int32_t a = 0; a < m_A; ++a) {
+            double* cnt = m_counts.data() + static_cast<size_t>(a) * K * K;  // [l][k]
+            for (int32_t l = 0; l < K; ++l)
+                if (m_used[static_cast<size_t>(a) * K + l])
                     for (int32_t k = 0; k < K; ++k)
-                        row[k] += t[k];
-                }
-                // crowd-kit: clip the counts of used labels at 1e-10, normalise over them.
+                        cnt[l * K + k] = std::max(cnt[l * K + k], 1e-10);
+            double* logE = m_logE.data() + static_cast<size_t>(a) * K * K;
+            for (int32_t k = 0; k < K; ++k) {
+                double col = 0;
                 for (int32_t l = 0; l < K; ++l)
-                    if (m_used[static_cast<size_t>(a) * K + l])
-                        for (int32_t k = 0; k < K; ++k)
-                            cnt[l * K + k] = std::max(cnt[l * K + k], 1e-10);
-                double* logE = m_logE.data() + static_cast<size_t>(a) * K * K;
-                for (int32_t k = 0; k < K; ++k) {
-                    double col = 0;
-                    for (int32_t l = 0; l < K; ++l)
-                        col += cnt[l * K + k];
-                    for (int32_t l = 0; l < K; ++l)
-                        logE[l * K + k] = col > 0 && cnt[l * K + k] > 0
-                                              ? std::log(cnt[l * K + k] / col)
-                                              : -std::numeric_limits<double>::infinity();
-                }
-                sincePoll += m_m.annotatorEnd(a) - m_m.annotatorBegin(a);
-                if (sincePoll >= detail::kPollEvery) {
-                    sincePoll = 0;
-                    if (m_cancel.poll(chunk == 0))
-                        return;
-                }
+                    col += cnt[l * K + k];
+                for (int32_t l = 0; l < K; ++l)
+                    logE[l * K + k] = col > 0 && cnt[l * K + k] > 0
+                                          ? std::log(cnt[l * K + k] / col)
+                                          : -std::numeric_limits<double>::infinity();
+            }
+        }
+    }
+
+    /// Adds item i's posterior row t to the counts [a][label][k] of its annotators' labels.
+    void addCounts(int32_t i, const double* t, double* counts) const
+    {
+        const int32_t K = m_K;
+        for (int64_t j = m_m.itemBegin(i); j < m_m.itemEnd(i); ++j) {
+            const int32_t l = m_m.itemLabel(j);
+            if (l < 0)
+                continue;
+            double* row = counts + (static_cast<size_t>(m_m.itemAnnotator(j)) * K + l) * K;
+            for (int32_t k = 0; k < K; ++k)
+                row[k] += t[k];
+        }
+    }
+
+    /// Per-chunk count buffers: chunk 0 accumulates straight into m_counts, the others into
+    /// scratch that mergeCounts() adds in.
+    double* chunkCounts(int chunk)
+    {
+        if (chunk == 0)
+            return m_counts.data();
+        return m_scratch.data() + static_cast<size_t>(chunk - 1) * m_counts.size();
+    }
+
+    void resetCounts()
+    {
+        const size_t chunks = m_itemBounds.size() - 1;
+        std::fill(m_counts.begin(), m_counts.end(), 0.0);
+        m_scratch.assign((chunks - 1) * m_counts.size(), 0.0);
+    }
+
+    void mergeCounts()
+    {
+        const size_t size = m_counts.size();
+        for (size_t c = 0; c + 1 < m_itemBounds.size() - 1; ++c)
+            for (size_t x = 0; x < size; ++x)
+                m_counts[x] += m_scratch[c * size + x];
+    }
+
+    /// Counts and prior sums of a given posterior (the MV start).
+    std::vector<double> countPass(const std::vector<double>& post)
+    {
+        resetCounts();
+        const int32_t K = m_K;
+        const size_t chunks = m_itemBounds.size() - 1;
+        std::vector<double> priorSums(chunks * K, 0.0);
+        detail::parallelRanges(m_itemBounds, [&](int32_t begin, int32_t end, int chunk) {
+            double* counts = chunkCounts(chunk);
+            double* ps = priorSums.data() + static_cast<size_t>(chunk) * K;
+            for (int32_t i = begin; i < end; ++i) {
+                if (!m_evidence[i])
+                    continue;
+                const double* t = post.data() + static_cast<size_t>(i) * K;
+                addCounts(i, t, counts);
+                for (int32_t k = 0; k < K; ++k)
+                    ps[k] += t[k];
             }
         });
-        m_cancel.check();
+        mergeCounts();
+        for (size_t c = 1; c < chunks; ++c)
+            for (int32_t k = 0; k < K; ++k)
+                priorSums[k] += priorSums[c * K + k];
+        priorSums.resize(K);
+        return priorSums;
     }
 
     struct EStats
     {
-        double logLikelihood = 0;      ///< log P(labels) under the parameters used
-        double entropy = 0;            ///< sum_i H(T_i)
-        std::vector<double> perLabel;  ///< sum_i n_i T_ik, n_i = valid labels of item i
+        double logLikelihood = 0;       ///< log P(labels) under the parameters used
+        double entropy = 0;             ///< sum_i H(T_i)
+        std::vector<double> perLabel;   ///< sum_i n_i T_ik, n_i = valid labels of item i
+        std::vector<double> priorSums;  ///< sum_i T_ik over items with evidence
     };
 
     /// crowd-kit's DawidSkene._evidence_lower_bound for the posterior of the last E-step and
@@ -184,15 +224,21 @@ private:
         return value;
     }
 
-    /// Posterior from the current parameters (controls clamped).
+    /// Posterior from the current parameters (controls clamped), fused with the counting pass of
+    /// the next M-step (one sweep over the labels per iteration).
     EStats eStep(std::vector<double>& post)
     {
         const int32_t K = m_K;
         const size_t chunks = m_itemBounds.size() - 1;
-        std::vector<double> ll(chunks, 0.0), ent(chunks, 0.0), perLabel(chunks * K, 0.0);
+        std::vector<double> ll(chunks, 0.0), ent(chunks, 0.0), perLabel(chunks * K, 0.0),
+            priorSums(chunks * K, 0.0);
+        // The E-step reads m_logE while the pass writes m_counts: separate arrays.
+        resetCounts();
         detail::parallelRanges(m_itemBounds, [&](int32_t begin, int32_t end, int chunk) {
             std::vector<double> s(K);
+            double* counts = chunkCounts(chunk);
             double* w = perLabel.data() + static_cast<size_t>(chunk) * K;
+            double* ps = priorSums.data() + static_cast<size_t>(chunk) * K;
             int64_t sincePoll = 0;
             for (int32_t i = begin; i < end; ++i) {
                 double* t = post.data() + static_cast<size_t>(i) * K;
@@ -220,8 +266,11 @@ private:
                     std::copy(s.begin(), s.end(), t);
                     ent[chunk] += entropy(t, K);
                 }
-                for (int32_t k = 0; k < K; ++k)
+                addCounts(i, t, counts);
+                for (int32_t k = 0; k < K; ++k) {
                     w[k] += static_cast<double>(valid) * t[k];
+                    ps[k] += t[k];
+                }
                 sincePoll += m_m.itemEnd(i) - m_m.itemBegin(i) + 1;
                 if (sincePoll >= detail::kPollEvery) {
                     sincePoll = 0;
@@ -231,13 +280,17 @@ private:
             }
         });
         m_cancel.check();
+        mergeCounts();
         EStats e;
         e.perLabel.assign(K, 0.0);
+        e.priorSums.assign(K, 0.0);
         for (size_t c = 0; c < chunks; ++c) {
             e.logLikelihood += ll[c];
             e.entropy += ent[c];
-            for (int32_t k = 0; k < K; ++k)
+            for (int32_t k = 0; k < K; ++k) {
                 e.perLabel[k] += perLabel[c * K + k];
+                e.priorSums[k] += priorSums[c * K + k];
+            }
         }
         return e;
     }
@@ -249,11 +302,12 @@ private:
     int32_t m_n = 0, m_A = 0, m_K = 0;
     int m_threads = 1;
     int64_t m_validLabels = 0;
-    std::vector<int32_t> m_itemBounds, m_annBounds;
+    std::vector<int32_t> m_itemBounds;
     std::vector<char> m_evidence, m_used;
     std::vector<double> m_priors, m_logPriors;
     std::vector<double> m_logE;    ///< [a][l][k] = log P(label l | true k)
-    std::vector<double> m_counts;  ///< same layout, M-step scratch
+    std::vector<double> m_counts;   ///< same layout, sum of posteriors (M-step statistics)
+    std::vector<double> m_scratch;  ///< per-chunk counts of chunks 1.., merged into m_counts
 };
 
 } // namespace

@@ -21,12 +21,6 @@ namespace {
 
 constexpr double kHalfLog2Pi = 0.91893853320467274178;
 
-/// log(1 + exp(x)) without overflow.
-inline double softplus(double x)
-{
-    return std::max(x, 0.0) + std::log1p(std::exp(-std::abs(x)));
-}
-
 inline double sigmoid(double z)
 {
     if (z >= 0)
@@ -34,6 +28,21 @@ inline double sigmoid(double z)
     const double e = std::exp(z);
     return e / (1 + e);
 }
+
+/// log sigmoid(z), log(1 - sigmoid(z)) and sigmoid(z) from one exp and one log1p:
+/// with e = exp(-|z|), log(1 + e^z) = max(z, 0) + log1p(e) (and likewise for -z).
+struct LogSigmoid
+{
+    double logS, log1mS, s;
+    explicit LogSigmoid(double z)
+    {
+        const double e = std::exp(-std::abs(z));
+        const double l = std::log1p(e);
+        logS = -(std::max(-z, 0.0) + l);
+        log1mS = -(std::max(z, 0.0) + l);
+        s = z >= 0 ? 1 / (1 + e) : e / (1 + e);
+    }
+};
 
 double logGaussPriors(const std::vector<double>& x, double mu)
 {
@@ -72,11 +81,10 @@ GladObjective gladObjective(const LabelMatrix& m, const std::vector<double>& pos
                 const int32_t a = m.itemAnnotator(j);
                 const double z = alpha[a] * beta;
                 const double q = posterior[static_cast<size_t>(i) * K + l];
-                const double s = sigmoid(z);
-                // log s = -softplus(-z), log(1-s) = -softplus(z)
-                value -= q * softplus(-z) + (1 - q) * (softplus(z) + logKm1);
-                const double r = q - s;
-                const double w = s * (1 - s);
+                const LogSigmoid ls(z);
+                value += q * ls.logS + (1 - q) * (ls.log1mS - logKm1);
+                const double r = q - ls.s;
+                const double w = ls.s * (1 - ls.s);
                 ga[a] += r * beta;
                 ha[a] += w * beta * beta;
                 gb += r * z;  // dz/db = alpha * beta = z
@@ -184,10 +192,10 @@ private:
                     const int32_t l = m_m.itemLabel(j);
                     if (l < 0)
                         continue;
-                    const double z = m_alpha[m_m.itemAnnotator(j)] * beta;
-                    const double logWrong = -softplus(z) - logKm1;
+                    const LogSigmoid ls(m_alpha[m_m.itemAnnotator(j)] * beta);
+                    const double logWrong = ls.log1mS - logKm1;
                     base += logWrong;
-                    s[l] += -softplus(-z) - logWrong;
+                    s[l] += ls.logS - logWrong;
                 }
                 for (int32_t k = 0; k < K; ++k)
                     s[k] += base;

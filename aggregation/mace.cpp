@@ -55,8 +55,20 @@ public:
         m_threshold = m_p.get("threshold", 0, 1);
         m_threads = m_p.threads();
         m_evidence = detail::evidenceMask(in);
-        for (int32_t l : m_m.itemLabels())
-            m_validLabels += l >= 0;
+        for (char e : m_evidence)
+            m_evidenceItems += e;
+        // Flat (annotator, label) cell per label in item order, -1 for INVALID.
+        const int64_t nnz = m_m.numAnnotations();
+        m_ax.resize(nnz);
+        m_labelsOf.assign(static_cast<size_t>(m_A) * m_K, 0);
+        for (int64_t j = 0; j < nnz; ++j) {
+            const int32_t x = m_m.itemLabels()[j];
+            m_ax[j] = x < 0 ? -1 : m_m.itemAnnotators()[j] * m_K + x;
+            if (x >= 0) {
+                ++m_labelsOf[m_ax[j]];
+                ++m_validLabels;
+            }
+        }
     }
 
     AggregationResult run()
@@ -134,65 +146,86 @@ private:
         }
     }
 
-    /// One E-step: expected counts for the M-step, the log marginal likelihood (returned) and,
-    /// when post is given, the posterior over true labels (controls clamped).
+    /// One E-step: expected spam counts for the M-step, the log marginal likelihood (returned)
+    /// and, when post is given, the posterior over true labels (controls clamped).
+    ///
+    /// P(labels of i, T_i = t) = (1/K) prod_j base_j * prod_{j: x_j = t} ratio_j with
+    /// base = (1-theta) xi(x) and ratio = 1 + theta / base, so the posterior only needs products
+    /// of ratios (no exp/log per item); sum_j log base_j is summed per (annotator, label) cell.
     double eStep(const MaceModel& model, MaceCounts& counts, bool onCaller,
                  std::vector<double>* post)
     {
         const int32_t K = m_K;
-        // Per (annotator, label): log of the spam path, log of the boost when the label is the
-        // true one, and the share of the "knowing" path in that case.
-        std::vector<double> logBase(static_cast<size_t>(m_A) * K), logBoost(logBase.size()),
-            knowShare(logBase.size());
+        struct Cell
+        {
+            double ratio, knowShare;  ///< 1 + theta/base; theta / (theta + base)
+        };
+        std::vector<Cell> cells(static_cast<size_t>(m_A) * K);
+        double ll = -std::log(static_cast<double>(std::max(K, 1))) * m_evidenceItems;
         for (int32_t a = 0; a < m_A; ++a)
             for (int32_t x = 0; x < K; ++x) {
                 const size_t ax = static_cast<size_t>(a) * K + x;
                 const double base = std::max(model.spam[2 * a] * model.strategy[ax], 1e-300);
                 const double know = model.spam[2 * a + 1];
-                logBase[ax] = std::log(base);
-                logBoost[ax] = std::log1p(know / base);
-                knowShare[ax] = know / (base + know);
+                cells[ax] = {1 + know / base, know / (base + know)};
+                if (m_labelsOf[ax] > 0)
+                    ll += static_cast<double>(m_labelsOf[ax]) * std::log(base);
             }
-        counts.knowing.assign(2 * static_cast<size_t>(m_A), 0.0);
         counts.strategy.assign(static_cast<size_t>(m_A) * K, 0.0);
-        const double logPrior = -std::log(static_cast<double>(std::max(K, 1)));
+        double* spam = counts.strategy.data();
+        const std::vector<int64_t>& offsets = m_m.itemOffsets();
+        const int32_t* label = m_m.itemLabels().data();
         std::vector<double> s(K);
-        double ll = 0;
+        double mantissa = 1;  // product of the items' normalisers, kept as mantissa * 2^exponent
+        int64_t exponent = 0;
         int64_t sincePoll = 0;
         for (int32_t i = 0; i < m_m.numItems(); ++i) {
             if (!m_evidence[i])
                 continue;
-            const int64_t begin = m_m.itemBegin(i), end = m_m.itemEnd(i);
-            double base = logPrior;
-            std::fill(s.begin(), s.end(), 0.0);
-            for (int64_t j = begin; j < end; ++j) {
-                const int32_t x = m_m.itemLabel(j);
-                if (x < 0)
-                    continue;
-                const size_t ax = static_cast<size_t>(m_m.itemAnnotator(j)) * K + x;
-                base += logBase[ax];
-                s[x] += logBoost[ax];
-            }
+            const int64_t begin = offsets[i], end = offsets[i + 1];
+            std::fill(s.begin(), s.end(), 1.0);
+            for (int64_t j = begin; j < end; ++j)
+                if (m_ax[j] >= 0)
+                    s[label[j]] *= cells[m_ax[j]].ratio;
+            double total = 0;
             for (int32_t k = 0; k < K; ++k)
-                s[k] += base;
-            if (detail::isControl(m_in, i)) {
-                const int32_t c = m_in.controls[i];
-                ll += s[c];
+                total += s[k];
+            if (!(total < 1e290)) {
+                // Extreme competences on a crowded item: fall back to logs.
                 std::fill(s.begin(), s.end(), 0.0);
-                s[c] = 1.0;
+                for (int64_t j = begin; j < end; ++j)
+                    if (m_ax[j] >= 0)
+                        s[label[j]] += std::log(cells[m_ax[j]].ratio);
+                if (detail::isControl(m_in, i)) {
+                    ll += s[m_in.controls[i]];
+                } else {
+                    ll += detail::softmaxInPlace(s.data(), K);
+                }
+                total = 1;
+            } else if (detail::isControl(m_in, i)) {
+                ll += std::log(s[m_in.controls[i]]);
             } else {
-                ll += detail::softmaxInPlace(s.data(), K);
+                mantissa *= total;
+                if (mantissa > 1e100 || mantissa < 1e-100) {
+                    int e = 0;
+                    mantissa = std::frexp(mantissa, &e);
+                    exponent += e;
+                }
             }
+            if (detail::isControl(m_in, i)) {
+                std::fill(s.begin(), s.end(), 0.0);
+                s[m_in.controls[i]] = 1.0;
+            } else if (total != 1) {
+                const double inv = 1 / total;
+                for (int32_t k = 0; k < K; ++k)
+                    s[k] *= inv;
+            }
+            // P(knowing | data) = P(T = x) * knowShare; the rest of the label is spam, and a spam
+            // label x counts toward xi(x). The knowing counts follow as labels minus spam.
             for (int64_t j = begin; j < end; ++j) {
-                const int32_t x = m_m.itemLabel(j);
-                if (x < 0)
-                    continue;
-                const int32_t a = m_m.itemAnnotator(j);
-                // P(knowing | data) = P(T = x) * theta / (theta + (1-theta) xi(x)); else spam.
-                const double pk = s[x] * knowShare[static_cast<size_t>(a) * K + x];
-                counts.knowing[2 * a + 1] += pk;
-                counts.knowing[2 * a] += 1 - pk;
-                counts.strategy[static_cast<size_t>(a) * K + x] += 1 - pk;
+                const int32_t ax = m_ax[j];
+                if (ax >= 0)
+                    spam[ax] += 1 - s[label[j]] * cells[ax].knowShare;
             }
             if (post)
                 std::copy(s.begin(), s.end(), post->begin() + static_cast<ptrdiff_t>(i) * K);
@@ -203,6 +236,15 @@ private:
                     return ll;
             }
         }
+        ll += std::log(mantissa) + static_cast<double>(exponent) * 0.69314718055994530942;
+        // Expected spamming / knowing counts per annotator.
+        counts.knowing.assign(2 * static_cast<size_t>(m_A), 0.0);
+        for (int32_t a = 0; a < m_A; ++a)
+            for (int32_t x = 0; x < K; ++x) {
+                const size_t ax = static_cast<size_t>(a) * K + x;
+                counts.knowing[2 * a] += spam[ax];
+                counts.knowing[2 * a + 1] += static_cast<double>(m_labelsOf[ax]) - spam[ax];
+            }
         return ll;
     }
 
@@ -271,7 +313,10 @@ private:
     double m_alpha = 0.5, m_beta = 0.5, m_strategyPrior = 10, m_smoothing = 0, m_noise = 0.5;
     double m_threshold = 1;
     int64_t m_validLabels = 0;
+    double m_evidenceItems = 0;
     std::vector<char> m_evidence;
+    std::vector<int32_t> m_ax;       ///< per label (item order): annotator * K + label, or -1
+    std::vector<int64_t> m_labelsOf; ///< per (annotator, label): how many such labels
 };
 
 } // namespace

@@ -141,13 +141,20 @@ AggregationResult mmsr(const AggregationInput& in, const RunHooks& hooks)
             if (any)
                 u[a] = mean;
         }
-        double change = 0;
-        for (int32_t a = 0; a < A; ++a)
-            for (int32_t b = 0; b < A; ++b) {
-                const double d = u[a] * v[b] - uPrev[a] * vPrev[b];
-                change += d * d;
-            }
-        change = std::sqrt(change);
+        // |u v^T - u' v'^T|_F without forming the A x A matrix: with du = u - u', dv = v - v',
+        // u v^T - u' v'^T = du v^T + u' dv^T, whose squared norm is
+        // |du|^2 |v|^2 + 2 (du.u')(v.dv) + |u'|^2 |dv|^2 (no cancellation when du, dv are small).
+        double du2 = 0, v2 = 0, duUp = 0, vDv = 0, up2 = 0, dv2 = 0;
+        for (int32_t a = 0; a < A; ++a) {
+            const double du = u[a] - uPrev[a], dv = v[a] - vPrev[a];
+            du2 += du * du;
+            v2 += v[a] * v[a];
+            duUp += du * uPrev[a];
+            vDv += v[a] * dv;
+            up2 += uPrev[a] * uPrev[a];
+            dv2 += dv * dv;
+        }
+        const double change = std::sqrt(std::max(0.0, du2 * v2 + 2 * duUp * vDv + up2 * dv2));
         r.logLikelihood.push_back(-change);  // no likelihood; the trace holds -|delta u v^T|
         r.iterations = it;
         hooks.report(it, nIter);
