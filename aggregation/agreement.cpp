@@ -345,7 +345,15 @@ AgreementResult computeAgreement(const LabelMatrix& matrix, const AgreementOptio
     const std::vector<double> values = categoryValues(options, r.numLabels);
     checkValues(options, values);
 
-    const ItemTypes types = buildTypes(matrix, options, &r, hooks);
+    // One progress scale for both phases: items, then annotators of the Cohen pass.
+    const int total = matrix.numItems() + (options.cohenPairs ? matrix.numAnnotators() : 0);
+    RunHooks itemHooks{hooks.isCanceled, {}};
+    RunHooks pairHooks{hooks.isCanceled, {}};
+    if (hooks.progress) {
+        itemHooks.progress = [&](int done, int) { hooks.progress(done, total); };
+        pairHooks.progress = [&](int done, int) { hooks.progress(matrix.numItems() + done, total); };
+    }
+    const ItemTypes types = buildTypes(matrix, options, &r, itemHooks);
     const Totals s = accumulate(types, types.multiplicity, true);
     r.percentAgreement = s.items == 0 ? Coefficient::undefined(kNoItems)
                                       : Coefficient::ok(s.sumAgreement / s.items);
@@ -355,8 +363,8 @@ AgreementResult computeAgreement(const LabelMatrix& matrix, const AgreementOptio
     r.gwetAc1 = gwetFrom(s, types.singleLabel);
     r.fleissPerLabel = fleissPerLabelFrom(s);
     if (options.cohenPairs)
-        r.cohenPairs = cohenKappaPairs(matrix, options, hooks);
-    hooks.report(matrix.numItems(), matrix.numItems());
+        r.cohenPairs = cohenKappaPairs(matrix, options, pairHooks);
+    hooks.report(total, total);
     return r;
 }
 

@@ -5,6 +5,7 @@
 #include <numeric>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 
 namespace chorus::agg {
 
@@ -199,21 +200,20 @@ PairedBootstrapResult pairedBootstrapMacroF1(const std::vector<int32_t>& predict
 
     // An item matters only through (gold, A's label or "none", B's label or "none"): group items
     // into these types so a replicate costs O(items + types).
-    const int32_t width = numLabels + 1;
-    std::vector<int32_t> typeId(static_cast<size_t>(numLabels) * width * width, -1);
-    std::vector<int32_t> typeCode;  // code of each used type
+    const int64_t width = numLabels + 1;
+    std::unordered_map<int64_t, int32_t> typeId;
+    std::vector<int64_t> typeCode;  // code of each used type
     std::vector<int32_t> itemType;
     for (size_t i = 0; i < gold.size(); ++i) {
         if (gold[i] < 0)
             continue;
-        const int32_t a = predictedA[i] >= 0 ? predictedA[i] : numLabels;
-        const int32_t b = predictedB[i] >= 0 ? predictedB[i] : numLabels;
-        const int32_t code = (gold[i] * width + a) * width + b;
-        if (typeId[code] < 0) {
-            typeId[code] = static_cast<int32_t>(typeCode.size());
+        const int64_t a = predictedA[i] >= 0 ? predictedA[i] : numLabels;
+        const int64_t b = predictedB[i] >= 0 ? predictedB[i] : numLabels;
+        const int64_t code = (gold[i] * width + a) * width + b;
+        const auto [it, isNew] = typeId.try_emplace(code, static_cast<int32_t>(typeCode.size()));
+        if (isNew)
             typeCode.push_back(code);
-        }
-        itemType.push_back(typeId[code]);
+        itemType.push_back(it->second);
     }
     out.items = static_cast<int64_t>(itemType.size());
     if (itemType.empty() || boot.replicates < 1) {
@@ -233,9 +233,10 @@ PairedBootstrapResult pairedBootstrapMacroF1(const std::vector<int32_t>& predict
                       for (size_t t = 0; t < typeCode.size(); ++t) {
                           if (w[t] == 0)
                               continue;
-                          const int32_t code = typeCode[t];
-                          const int32_t b = code % width, a = (code / width) % width;
-                          const int32_t g = code / width / width;
+                          const int64_t code = typeCode[t];
+                          const auto b = static_cast<int32_t>(code % width);
+                          const auto a = static_cast<int32_t>((code / width) % width);
+                          const auto g = static_cast<int32_t>(code / width / width);
                           ca[g].support += w[t];
                           cb[g].support += w[t];
                           if (a < numLabels) {

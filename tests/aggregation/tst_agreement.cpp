@@ -349,6 +349,25 @@ private slots:
             QCOMPARE(agg::computeAgreement(m.withInvalidAsClass()).fleissKappa.value, r.fleissKappa.value);
     }
 
+    // computeAgreement reports one monotone scale: items, then annotators of the Cohen pass.
+    void agreementProgress()
+    {
+        const auto m = krippendorffExample();
+        int last = -1, total = 0;
+        agg::RunHooks hooks;
+        hooks.progress = [&](int done, int all) {
+            QVERIFY(done >= last);
+            QVERIFY(total == 0 || all == total);
+            last = done;
+            total = all;
+        };
+        agg::computeAgreement(m, {}, hooks);
+        QCOMPARE(total, 12 + 4);
+        QCOMPARE(last, total);
+        hooks.isCanceled = [] { return true; };
+        QVERIFY_THROWS_EXCEPTION(agg::Canceled, agg::computeAgreement(m, {}, hooks));
+    }
+
     void badLabelValuesRejected()
     {
         agg::AgreementOptions o;
