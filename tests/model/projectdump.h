@@ -1,0 +1,149 @@
+#pragma once
+// Test helpers shared by the model and CLI tests: dumps of a project file that do not go
+// through ProjectStore, so that "unchanged" and "the same project" are checked independently
+// of the code under test.
+
+#include <QFile>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QSqlRecord>
+#include <QStringList>
+#include <QUuid>
+#include <QVariant>
+
+#include <functional>
+
+namespace chorus::test {
+
+/// Runs fn with a private read-only QSQLITE connection to path (not ProjectStore's).
+inline void withRawConnection(const QString& path, const std::function<void(QSqlDatabase&)>& fn,
+                              bool readOnly = true)
+{
+    const QString name = QStringLiteral("raw-") + QUuid::createUuid().toString(QUuid::WithoutBraces);
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        db.setDatabaseName(path);
+        if (readOnly)
+            db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
+        if (db.open())
+            fn(db);
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(name);
+}
+
+inline QString cellText(const QVariant& v)
+{
+    if (v.isNull())
+        return QStringLiteral("NULL");
+    if (v.metaType().id() == QMetaType::QByteArray)
+        return QStringLiteral("x'") + QString::fromLatin1(v.toByteArray().toHex()) + QLatin1Char('\'');
+    return QLatin1Char('\'') + v.toString() + QLatin1Char('\'');
+}
+
+/// Every row of every table (and the schema itself) of db, one line per row, in a stable order.
+inline QStringList dumpDatabase(QSqlDatabase& db)
+{
+    QStringList out;
+    QStringList tables;
+    QSqlQuery q(db);
+    q.exec(QStringLiteral("SELECT type, name, sql FROM sqlite_master ORDER BY type, name"));
+    while (q.next()) {
+        out << QStringLiteral("schema|%1|%2|%3").arg(q.value(0).toString(), q.value(1).toString(),
+                                                    q.value(2).toString());
+        if (q.value(0).toString() == QLatin1String("table") && !q.value(1).toString().startsWith(QLatin1String("sqlite_")))
+            tables << q.value(1).toString();
+    }
+    for (const QString& t : tables) {
+        QSqlQuery r(db);
+        r.exec(QStringLiteral("SELECT * FROM %1").arg(t));
+        QStringList rows;
+        while (r.next()) {
+            QStringList cells;
+            for (int c = 0; c < r.record().count(); ++c)
+                cells << r.record().fieldName(c) + QLatin1Char('=') + cellText(r.value(c));
+            rows << t + QLatin1Char('|') + cells.join(QLatin1Char('|'));
+        }
+        rows.sort();
+        out << rows;
+    }
+    return out;
+}
+
+/// dumpDatabase() of the project file at path, through a separate read-only connection.
+inline QStringList dumpProjectFile(const QString& path)
+{
+    QStringList out;
+    withRawConnection(path, [&](QSqlDatabase& db) { out = dumpDatabase(db); });
+    return out;
+}
+
+/// A project's content in terms of external ids and names (database ids left out), so that two
+/// projects built by different routes can be compared. Sections can be chosen.
+struct Canonical
+{
+    QStringList labels;       ///< in project order
+    QStringList items;        ///< "ext_id|text|meta", sorted
+    QStringList annotators;   ///< "name|kind|cost", sorted
+    QStringList annotations;  ///< "item|annotator|label-or-INVALID|raw|probs|score", sorted
+    QStringList gold;         ///< "item|label", sorted
+    QStringList humanCounts;  ///< "item|label|count" for count > 0, sorted
+    QString labelSetClosed;
+};
+
+inline Canonical canonical(QSqlDatabase& db)
+{
+    Canonical c;
+    QSqlQuery q(db);
+    auto rows = [&](const QString& sql) {
+        QStringList out;
+        q.exec(sql);
+        while (q.next()) {
+            QStringList cells;
+            for (int i = 0; i < q.record().count(); ++i)
+                cells << cellText(q.value(i));
+            out << cells.join(QLatin1Char('|'));
+        }
+        return out;
+    };
+    q.exec(QStringLiteral("SELECT name FROM labels ORDER BY position, id"));
+    while (q.next())
+        c.labels << q.value(0).toString();
+    c.items = rows(QStringLiteral("SELECT ext_id, text, meta FROM items"));
+    c.annotators = rows(QStringLiteral("SELECT name, kind, cost_per_item FROM annotators"));
+    c.annotations = rows(QStringLiteral(
+        "SELECT i.ext_id, a.name, COALESCE(l.name, 'INVALID'), n.raw, n.probs, n.score FROM annotations n "
+        "JOIN items i ON i.id = n.item_id JOIN annotators a ON a.id = n.annotator_id "
+        "LEFT JOIN labels l ON l.id = n.label_id"));
+    c.gold = rows(QStringLiteral("SELECT i.ext_id, l.name FROM gold g JOIN items i ON i.id = g.item_id "
+                                 "JOIN labels l ON l.id = g.label_id"));
+    c.humanCounts = rows(QStringLiteral("SELECT i.ext_id, l.name, h.count FROM human_counts h "
+                                        "JOIN items i ON i.id = h.item_id JOIN labels l ON l.id = h.label_id "
+                                        "WHERE h.count > 0"));
+    q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'label_set_closed'"));
+    c.labelSetClosed = q.next() ? q.value(0).toString() : QStringLiteral("0");
+    for (QStringList* l : {&c.items, &c.annotators, &c.annotations, &c.gold, &c.humanCounts})
+        l->sort();
+    return c;
+}
+
+inline Canonical canonicalFile(const QString& path)
+{
+    Canonical c;
+    withRawConnection(path, [&](QSqlDatabase& db) { c = canonical(db); });
+    return c;
+}
+
+inline QByteArray fileBytes(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+inline bool writeFile(const QString& path, const QByteArray& data)
+{
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(data) == data.size();
+}
+
+} // namespace chorus::test
