@@ -240,6 +240,7 @@ private:
                 stepB[i] = std::clamp(-f.gradB[i] / f.curvB[i], -5.0, 5.0);
             bool improved = false;
             for (double t = 1.0; t > 1.0 / 64; t *= 0.5) {
+                m_cancel.check();
                 for (int32_t a = 0; a < A; ++a)
                     trialA[a] = m_alpha[a] + t * stepA[a];
                 for (int32_t i = 0; i < n; ++i)

@@ -89,7 +89,8 @@ AggregationResult kos(const AggregationInput& in, const RunHooks& hooks = {});
 /// M-MSR (Ma & Olshevsky 2020, crowd-kit semantics): robust rank-one completion of the
 /// annotator agreement matrix gives skills s_a; labels = weighted MV with weights
 /// log((K-1) p_a / (1 - p_a)), p_a = s_a (K-1)/K + 1/K. Competence = p_a (probability of a
-/// correct label implied by the estimated skill).
+/// correct label implied by the estimated skill). Needs dense annotator x annotator matrices:
+/// throws std::invalid_argument above 3,000 annotators.
 AggregationResult mmsr(const AggregationInput& in, const RunHooks& hooks = {});
 
 /// Runs the method called `method` (one of methodNames()). Throws std::invalid_argument naming

@@ -15,10 +15,14 @@
 #include <limits>
 #include <numeric>
 #include <random>
+#include <stdexcept>
+#include <string>
 
 namespace chorus::agg {
 
 namespace {
+
+constexpr int32_t kMaxAnnotators = 3000;  ///< 3 x 3000^2 doubles = 216 MB
 
 /// crowd-kit's _remove_largest_and_smallest_F_value: drop the F smallest values (or, when fewer
 /// than F lie below the current value `a`, all of those) and likewise the F largest above `a`.
@@ -68,7 +72,12 @@ AggregationResult mmsr(const AggregationInput& in, const RunHooks& hooks)
     for (int32_t i = 0; i < n; ++i)
         nTasks += m.validCount(i) > 0;
 
-    // Dense annotator x annotator agreement statistics (annotator counts are modest).
+    // Dense annotator x annotator agreement statistics: three A x A matrices of doubles.
+    if (A > kMaxAnnotators)
+        throw std::invalid_argument("mmsr: " + std::to_string(A)
+                                    + " annotators is too many for M-MSR's dense annotator x "
+                                      "annotator matrices (at most "
+                                    + std::to_string(kMaxAnnotators) + ")");
     std::vector<double> agree(static_cast<size_t>(A) * A, 0.0), common(agree.size(), 0.0);
     for (int32_t i = 0; i < n; ++i) {
         if ((i & 0xFFF) == 0)
@@ -163,6 +172,7 @@ AggregationResult mmsr(const AggregationInput& in, const RunHooks& hooks)
             break;
         }
     }
+    hooks.report(nIter, nIter);
 
     const double normU = std::sqrt(std::inner_product(u.begin(), u.end(), u.begin(), 0.0));
     const double normV = std::sqrt(std::inner_product(v.begin(), v.end(), v.begin(), 0.0));
