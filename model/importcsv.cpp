@@ -53,7 +53,8 @@ void importLongCsv(ImportWriter& w, const QString& file)
             if (row.size() != 3)
                 w.fail(QStringLiteral("expected 3 columns (item,annotator,label), found %1").arg(row.size()));
             const qint64 item = w.item(row[0]);
-            w.annotation(item, row[1], w.defaultKind(), row[2].isEmpty() ? kInvalidLabelName : row[2]);
+            // An empty label is an answer that maps to nothing: INVALID, raw "" kept.
+            w.annotation(item, row[1], w.defaultKind(), row[2]);
             w.checkCanceled(csv.bytesRead(), total);
         }
     });

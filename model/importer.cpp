@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace chorus::model {
 
 QStringList importFormats()
@@ -27,6 +29,8 @@ QString detectFormat(const QString& file)
     QByteArray first;
     while (!f.atEnd() && first.trimmed().isEmpty())
         first = f.readLine(1 << 20);
+    if (first.startsWith("\xEF\xBB\xBF"))
+        first.remove(0, 3);  // UTF-8 byte order mark (Excel's "CSV UTF-8")
     first = first.trimmed();
     if (ext == QLatin1String("json")) {
         if (first.startsWith('['))
@@ -68,7 +72,21 @@ ImportReport importFile(ProjectStore& store, const QString& file, const ImportOp
 
     for (const QString& s : store.dialect().bulkBegin())
         store.exec(s);
-    store.transaction([&] {
+    // Undo the bulk-load settings however the import ends (success, error or cancel).
+    struct BulkEnd
+    {
+        ProjectStore& store;
+        ~BulkEnd()
+        {
+            try {
+                for (const QString& s : store.dialect().bulkEnd())
+                    store.exec(s);
+            } catch (const Error&) {
+                // Only connection tuning; the import's own outcome is what the caller needs.
+            }
+        }
+    } bulkEnd{store};
+    auto run = [&] {
         ImportWriter w(store, options, report);
         if (!options.labelMapFile.isEmpty())
             w.loadLabelMap(options.labelMapFile);
@@ -86,9 +104,13 @@ ImportReport importFile(ProjectStore& store, const QString& file, const ImportOp
             w.importGoldFile(options.goldFile);
         if (options.isCanceled && options.isCanceled())
             throw CanceledError();
-    });
-    for (const QString& s : store.dialect().bulkEnd())
-        store.exec(s);
+    };
+    try {
+        store.transaction(run);
+    } catch (const nlohmann::json::exception& e) {
+        // A value of an unexpected type that a parser did not check; already rolled back.
+        throw Error(QStringLiteral("%1: %2").arg(file, QString::fromUtf8(e.what())));
+    }
     report.seconds = timer.elapsed() / 1000.0;
     return report;
 }
@@ -110,6 +132,58 @@ QString jsonString(const nlohmann::json& v)
     return {};
 }
 
+// Parses one JSON text. nlohmann keeps only the last of duplicate keys, which would silently
+// drop data ({"labels": {"m1": "a", "m1": "b"}} is two labels for one item and annotator), so
+// duplicates are detected while parsing and reported through fail().
+nlohmann::json parseStrict(ImportWriter& w, const char* begin, const char* end)
+{
+    std::vector<std::vector<std::string>> keys;  // keys seen, per open object
+    std::vector<std::string> parentKey;          // key under which each open object sits
+    std::string lastKey, duplicate, duplicateParent;
+    auto cb = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+        switch (event) {
+        case nlohmann::json::parse_event_t::object_start:
+            parentKey.push_back(keys.empty() ? std::string() : lastKey);
+            keys.emplace_back();
+            break;
+        case nlohmann::json::parse_event_t::object_end:
+            keys.pop_back();
+            parentKey.pop_back();
+            break;
+        case nlohmann::json::parse_event_t::key: {
+            const std::string& k = parsed.get_ref<const std::string&>();
+            auto& seen = keys.back();
+            if (duplicate.empty() && std::find(seen.begin(), seen.end(), k) != seen.end()) {
+                duplicate = k;
+                duplicateParent = parentKey.back();
+            }
+            seen.push_back(k);
+            lastKey = k;
+            break;
+        }
+        default:
+            break;
+        }
+        return true;
+    };
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(begin, end, cb);
+    } catch (const nlohmann::json::parse_error& e) {
+        // e.byte is 1-based within the text.
+        w.fail(QStringLiteral("invalid JSON at column %1").arg(e.byte));
+    }
+    if (!duplicate.empty()) {
+        const QString k = QString::fromStdString(duplicate);
+        if (duplicateParent == "labels" || duplicateParent == "probs")
+            w.fail(QStringLiteral("two %1 for one item and annotator \"%2\"")
+                       .arg(duplicateParent == "labels" ? QStringLiteral("labels") : QStringLiteral("distributions"),
+                            k));
+        w.fail(QStringLiteral("duplicate key \"%1\"").arg(k));
+    }
+    return j;
+}
+
 // Reads a JSON-lines file and hands each parsed object with its line number to fn.
 template <typename Fn>
 void forEachJsonLine(ImportWriter& w, const QString& file, Fn&& fn)
@@ -128,13 +202,7 @@ void forEachJsonLine(ImportWriter& w, const QString& file, Fn&& fn)
         if (raw.trimmed().isEmpty())
             continue;
         w.setLocation(file, line);
-        nlohmann::json j;
-        try {
-            j = nlohmann::json::parse(raw.constData(), raw.constData() + raw.size());
-        } catch (const nlohmann::json::parse_error& e) {
-            // e.byte is 1-based within the line.
-            w.fail(QStringLiteral("invalid JSON at column %1").arg(e.byte));
-        }
+        const nlohmann::json j = parseStrict(w, raw.constData(), raw.constData() + raw.size());
         if (!j.is_object())
             w.fail(QStringLiteral("expected a JSON object"));
         fn(j);
@@ -153,6 +221,33 @@ void importJsonl(ImportWriter& w, const QString& file)
             for (const auto& l : j["label_set"])
                 w.declareLabel(jsonString(l));
             w.closeLabelSet();
+        }
+        if (j.contains("annotators")) {
+            // {"name": {"kind": "human", "cost_per_item": 0.02}}: kinds and costs of annotators
+            // (written by the jsonl export so that a round trip keeps them).
+            const auto& a = j["annotators"];
+            if (!a.is_object())
+                w.fail(QStringLiteral("\"annotators\" must be an object {name: {\"kind\": ...}}"));
+            for (const auto& [name, props] : a.items()) {
+                const QString n = QString::fromStdString(name);
+                if (!props.is_object())
+                    w.fail(QStringLiteral("annotator \"%1\" must be an object").arg(n));
+                AnnotatorKind kind = w.defaultKind();
+                if (props.contains("kind")) {
+                    bool ok = props["kind"].is_string();
+                    if (ok)
+                        kind = kindFromName(QString::fromStdString(props["kind"].get<std::string>()), &ok);
+                    if (!ok)
+                        w.fail(QStringLiteral("kind of annotator \"%1\" must be llm, human or reviewer").arg(n));
+                }
+                std::optional<double> cost;
+                if (props.contains("cost_per_item") && !props["cost_per_item"].is_null()) {
+                    if (!props["cost_per_item"].is_number())
+                        w.fail(QStringLiteral("cost_per_item of annotator \"%1\" is not a number").arg(n));
+                    cost = props["cost_per_item"].get<double>();
+                }
+                w.declareAnnotator(n, kind, cost);
+            }
         }
         if (!j.contains("id") || jsonString(j["id"]).isEmpty())
             w.fail(QStringLiteral("missing \"id\""));
@@ -178,12 +273,24 @@ void importJsonl(ImportWriter& w, const QString& file)
         const nlohmann::json& labels = hasLabels ? j["labels"] : empty;
         const nlohmann::json& probs = hasProbs ? j["probs"] : empty;
         const nlohmann::json* scores = j.contains("scores") ? &j["scores"] : nullptr;
+        const nlohmann::json* raws = j.contains("raw") ? &j["raw"] : nullptr;
         if (!labels.is_object())
             w.fail(QStringLiteral("\"labels\" must be an object {annotator: label}"));
         if (!probs.is_object())
             w.fail(QStringLiteral("\"probs\" must be an object {annotator: {label: p}}"));
         if (scores && !scores->is_object())
             w.fail(QStringLiteral("\"scores\" must be an object {annotator: number}"));
+        if (raws && !raws->is_object())
+            w.fail(QStringLiteral("\"raw\" must be an object {annotator: original output}"));
+        // The annotator's output as it was before normalisation, when the file carries it.
+        auto rawOf = [&](const std::string& ann) -> QString {
+            if (!raws || !raws->contains(ann))
+                return {};
+            if (!(*raws)[ann].is_string())
+                w.fail(QStringLiteral("raw output of \"%1\" must be a string").arg(QString::fromStdString(ann)));
+            const QString r = QString::fromStdString((*raws)[ann].get<std::string>());
+            return r.isNull() ? QString(QLatin1String("")) : r;
+        };
         auto scoreOf = [&](const std::string& ann) -> std::optional<double> {
             if (!scores || !scores->contains(ann))
                 return std::nullopt;
@@ -199,13 +306,14 @@ void importJsonl(ImportWriter& w, const QString& file)
             const nlohmann::json* p = probs.contains(ann) ? &probs[ann] : nullptr;
             QString raw = jsonString(label);
             if (raw.isEmpty() && !p)
-                raw = kInvalidLabelName;
-            w.annotation(itemId, QString::fromStdString(ann), w.defaultKind(), raw, p, scoreOf(ann));
+                raw = QLatin1String("");  // an empty answer: INVALID, raw kept as ""
+            w.annotation(itemId, QString::fromStdString(ann), w.defaultKind(), raw, p, scoreOf(ann),
+                         rawOf(ann));
         }
         for (const auto& [ann, p] : probs.items())
             if (!labels.contains(ann) || labels[ann].is_null())
                 w.annotation(itemId, QString::fromStdString(ann), w.defaultKind(), QString(), &p,
-                             scoreOf(ann));
+                             scoreOf(ann), rawOf(ann));
         if (j.contains("gold") && !j["gold"].is_null())
             w.gold(itemId, jsonString(j["gold"]));
         if (hasCounts) {

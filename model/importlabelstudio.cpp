@@ -61,12 +61,15 @@ void importLabelStudio(ImportWriter& w, const QString& file)
     w.setLocation(file, 0);
     if (!doc.is_array())
         w.fail(QStringLiteral("expected a Label Studio export (a JSON array of tasks)"));
+    // The parsed document has no line numbers: problems name the task by its position in the
+    // array ("file: task 3: problem").
     qint64 index = 0;
+    QString where;
     for (const auto& task : doc) {
         ++index;
-        w.setLocation(file + QStringLiteral(" task"), index);
+        where = QStringLiteral("task %1: ").arg(index);
         if (!task.is_object() || !task.contains("data") || !task["data"].is_object())
-            w.fail(QStringLiteral("task without a \"data\" object"));
+            w.fail(where + QStringLiteral("task without a \"data\" object"));
         const auto& data = task["data"];
         QString id;
         if (data.contains("id") && (data["id"].is_string() || data["id"].is_number()))
@@ -75,7 +78,7 @@ void importLabelStudio(ImportWriter& w, const QString& file)
         else if (task.contains("id") && task["id"].is_number_integer())
             id = QString::number(task["id"].get<long long>());
         else
-            w.fail(QStringLiteral("task without an id"));
+            w.fail(where + QStringLiteral("task without an id"));
         QString text;
         if (data.contains("text") && data["text"].is_string())
             text = QString::fromStdString(data["text"].get<std::string>());

@@ -48,8 +48,11 @@ ImportWriter::ImportWriter(ProjectStore& store, const ImportOptions& options, Im
     if (!options.labels.isEmpty()) {
         for (const QString& l : options.labels) {
             const auto r = m_norm.resolve(l);
-            if (r.outcome != LabelNormalizer::Outcome::Known)
-                labelId(r.outcome == LabelNormalizer::Outcome::New ? r.label : LabelNormalizer::clean(l));
+            if (r.outcome == LabelNormalizer::Outcome::Invalid)
+                throw Error(QStringLiteral("\"%1\" cannot be a label (%2 is reserved for outputs that map "
+                                           "to no label)")
+                                .arg(l, kInvalidLabelName));
+            labelId(r.label);
         }
         store.setLabelSetClosed(true);
     }
@@ -145,6 +148,19 @@ qint64 ImportWriter::annotator(const QString& name, AnnotatorKind kind)
     return id;
 }
 
+void ImportWriter::declareAnnotator(const QString& name, AnnotatorKind kind, std::optional<double> costPerItem)
+{
+    if (m_annotators.contains(name))
+        return;
+    if (name.trimmed().isEmpty())
+        fail(QStringLiteral("empty annotator name"));
+    QSqlQuery q = m_store.exec(QStringLiteral("INSERT INTO annotators (name, kind, cost_per_item) VALUES (?, ?, ?)"),
+                               {name, kindName(kind),
+                                costPerItem ? QVariant(*costPerItem) : QVariant(QMetaType(QMetaType::Double))});
+    m_annotators.insert(name, q.lastInsertId().toLongLong());
+    m_report.newAnnotators << name;
+}
+
 qint64 ImportWriter::strictLabel(const QString& raw, const char* what)
 {
     const auto r = m_norm.resolve(raw);
@@ -159,7 +175,7 @@ qint64 ImportWriter::strictLabel(const QString& raw, const char* what)
 
 void ImportWriter::annotation(qint64 itemId, const QString& annotatorName, AnnotatorKind kind,
                               const QString& rawLabel, const nlohmann::json* probs,
-                              std::optional<double> score)
+                              std::optional<double> score, const QString& keptRaw)
 {
     const qint64 annId = annotator(annotatorName, kind);
     QVariant probsText(QMetaType(QMetaType::QString));
@@ -201,11 +217,14 @@ void ImportWriter::annotation(qint64 itemId, const QString& annotatorName, Annot
     if (r.outcome == LabelNormalizer::Outcome::Invalid) {
         ++m_report.invalid;
         ++m_report.invalidByAnnotator[annotatorName];
-        rawValue = raw;
+        // Never NULL: an INVALID annotation always keeps what the annotator said ("" included).
+        const QString& kept = keptRaw.isNull() ? raw : keptRaw;
+        rawValue = kept.isNull() ? QString(QLatin1String("")) : kept;
     } else {
         label = labelId(r.label);
-        if (raw != r.label)
-            rawValue = raw;
+        const QString& kept = keptRaw.isNull() ? raw : keptRaw;
+        if (kept != r.label)
+            rawValue = kept;
     }
     m_insAnn.bindValue(0, itemId);
     m_insAnn.bindValue(1, annId);
@@ -259,14 +278,23 @@ void ImportWriter::loadLabelMap(const QString& file)
             if (csv.line() == 1 && (row[0] == QLatin1String("raw") || row[0] == QLatin1String("letter"))
                 && row[1] == QLatin1String("label"))
                 continue;
-            const QString target = LabelNormalizer::clean(row[1]);
-            if (target.isEmpty())
+            if (LabelNormalizer::key(row[1]).isEmpty())
                 fail(QStringLiteral("empty target label"));
-            m_norm.addMapping(row[0], target);
-            labelId(target);
+            if (row[1].trimmed() == kInvalidLabelName) {
+                m_norm.addMapping(row[0], kInvalidLabelName);  // explicitly unmappable
+                continue;
+            }
+            // The target goes through the normaliser like any label, so that "fear" maps onto
+            // an existing "Fear" instead of adding a second label, and a closed set stays closed.
+            const auto r = m_norm.resolve(row[1]);
+            if (r.outcome == LabelNormalizer::Outcome::Invalid)
+                fail(QStringLiteral("unknown target label \"%1\" (the label set is closed: %2)")
+                         .arg(row[1], m_norm.labels().join(QStringLiteral(", "))));
+            m_norm.addMapping(row[0], r.label);
+            labelId(r.label);
         }
     } catch (const Error& e) {
-        if (e.message().startsWith(file))
+        if (!e.message().startsWith(QLatin1String("line ")))
             throw;
         throw Error(file + QLatin1Char(':') + e.message().mid(5));
     }
@@ -293,7 +321,7 @@ void ImportWriter::importGoldFile(const QString& file)
             gold(it.value(), row[1]);
         }
     } catch (const Error& e) {
-        if (e.message().startsWith(file))
+        if (!e.message().startsWith(QLatin1String("line ")))
             throw;
         throw Error(file + QLatin1Char(':') + e.message().mid(5));
     }

@@ -33,10 +33,15 @@ public:
     qint64 item(const QString& extId, const QString& text = {}, const QString& metaJson = {},
                 bool fullRecord = false);
     qint64 annotator(const QString& name, AnnotatorKind kind);
+    /// Declares an annotator with its kind and cost per item (jsonl "annotators"). An annotator
+    /// that already exists is left as it is.
+    void declareAnnotator(const QString& name, AnnotatorKind kind, std::optional<double> costPerItem);
     /// Stores an annotation. rawLabel may be empty when probs are given (argmax is used).
+    /// keptRaw, when not null, is the annotator's original output to keep in the raw column
+    /// (jsonl "raw"); otherwise rawLabel is kept when it differs from the label it maps to.
     void annotation(qint64 itemId, const QString& annotatorName, AnnotatorKind kind,
                     const QString& rawLabel, const nlohmann::json* probs = nullptr,
-                    std::optional<double> score = std::nullopt);
+                    std::optional<double> score = std::nullopt, const QString& keptRaw = QString());
     void gold(qint64 itemId, const QString& label);
     /// Declares a label (jsonl "label_set"), so that label order survives a round trip.
     void declareLabel(const QString& label) { strictLabel(label, "declared"); }

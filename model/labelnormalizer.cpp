@@ -59,6 +59,10 @@ void LabelNormalizer::setLabels(const QStringList& labels)
 
 void LabelNormalizer::addMapping(const QString& raw, const QString& label)
 {
+    if (label == kInvalidLabelName) {
+        m_byKey.insert(key(raw), kInvalidLabelName);
+        return;
+    }
     const QString k = key(label);
     if (!m_byKey.contains(k) || m_byKey.value(k) != label) {
         if (!m_labels.contains(label)) {
@@ -77,8 +81,11 @@ LabelNormalizer::Result LabelNormalizer::resolve(const QString& raw)
     if (k.isEmpty())
         return {Outcome::Invalid, {}};
     const auto it = m_byKey.constFind(k);
-    if (it != m_byKey.constEnd())
+    if (it != m_byKey.constEnd()) {
+        if (it.value() == kInvalidLabelName)
+            return {Outcome::Invalid, {}};
         return {Outcome::Known, it.value()};
+    }
     if (m_closed)
         return {Outcome::Invalid, {}};
     const QString label = clean(raw);

@@ -21,7 +21,8 @@ public:
 
     /// Known labels, in order. Their keys must be distinct.
     void setLabels(const QStringList& labels);
-    /// A raw -> label map (keys are compared with key()). Targets become known labels.
+    /// A raw -> label map (keys are compared with key()). Targets become known labels; the
+    /// target kInvalidLabelName makes raw resolve to Invalid.
     void addMapping(const QString& raw, const QString& label);
     /// With a closed set, unknown labels resolve to INVALID (annotations) or are rejected
     /// (gold, counts, probabilities). With an open set they are added.

@@ -1,0 +1,1131 @@
+// Import: every format, label normalisation, the real datasets in ../shared/data, malformed
+// input (message "file:line: problem" and the project left exactly as it was) and cancel.
+//
+// Expected values are written out by hand for the small files in tests/data/import (the
+// derivation is next to each expectation), and for the real files they come from a separate
+// simple parse of the same file in this test (QJsonDocument / split(',')) and from the
+// published counts in ../shared/README.md and ../shared/reference.
+
+#include "projectdump.h"
+
+#include "importer.h"
+
+#include <QDir>
+#include <QSqlError>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSet>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace chorus::model;
+using chorus::test::canonicalFile;
+using chorus::test::dumpProjectFile;
+using chorus::test::fileBytes;
+using chorus::test::withRawConnection;
+using chorus::test::writeFile;
+
+namespace {
+
+QString testData(const QString& name)
+{
+    return QStringLiteral(CHORUS_TEST_DATA "/import/") + name;
+}
+
+QString shared(const QString& rel)
+{
+    return QStringLiteral(CHORUS_SHARED_DIR "/") + rel;
+}
+
+// Shows a raw cell: <null> for NULL, the text with newlines as \n otherwise.
+QString shown(const QVariant& v)
+{
+    if (v.isNull())
+        return QStringLiteral("<null>");
+    return v.toString().replace(QLatin1Char('\n'), QStringLiteral("\\n"));
+}
+
+// "item|annotator|label-or-INVALID|raw", sorted, read through a raw connection.
+QStringList annotationRows(const QString& project)
+{
+    QStringList out;
+    withRawConnection(project, [&](QSqlDatabase& db) {
+        QSqlQuery q(db);
+        q.exec(QStringLiteral("SELECT i.ext_id, a.name, COALESCE(l.name, 'INVALID'), n.raw FROM annotations n "
+                              "JOIN items i ON i.id = n.item_id JOIN annotators a ON a.id = n.annotator_id "
+                              "LEFT JOIN labels l ON l.id = n.label_id"));
+        while (q.next())
+            out << QStringLiteral("%1|%2|%3|%4").arg(q.value(0).toString(), q.value(1).toString(),
+                                                     q.value(2).toString(), shown(q.value(3)));
+    });
+    out.sort();
+    return out;
+}
+
+QStringList queryRows(const QString& project, const QString& sql)
+{
+    QStringList out;
+    withRawConnection(project, [&](QSqlDatabase& db) {
+        QSqlQuery q(db);
+        if (!q.exec(sql))
+            qWarning() << q.lastError().text();
+        while (q.next()) {
+            QStringList cells;
+            for (int i = 0; i < q.record().count(); ++i)
+                cells << shown(q.value(i));
+            out << cells.join(QLatin1Char('|'));
+        }
+    });
+    out.sort();
+    return out;
+}
+
+QStringList labelsOf(const QString& project)
+{
+    QStringList out;
+    withRawConnection(project, [&](QSqlDatabase& db) {
+        QSqlQuery q(db);
+        q.exec(QStringLiteral("SELECT name FROM labels ORDER BY position, id"));
+        while (q.next())
+            out << q.value(0).toString();
+    });
+    return out;
+}
+
+// Reads a small CSV file without quotes (the shared datasets have none; checked) as rows.
+QList<QStringList> simpleCsv(const QString& path, bool skipHeader)
+{
+    QList<QStringList> rows;
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return rows;
+    const QByteArray all = f.readAll();
+    if (all.contains('"'))
+        qFatal("%s has quotes; the simple parse in this test does not handle them", qPrintable(path));
+    bool first = true;
+    for (const QByteArray& line : all.split('\n')) {
+        const QByteArray l = line.trimmed();
+        if (l.isEmpty())
+            continue;
+        if (first && skipHeader) {
+            first = false;
+            continue;
+        }
+        first = false;
+        rows << QString::fromUtf8(l).split(QLatin1Char(','));
+    }
+    return rows;
+}
+
+QList<QJsonObject> jsonLines(const QString& path)
+{
+    QList<QJsonObject> out;
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return out;
+    for (const QByteArray& line : f.readAll().split('\n'))
+        if (!line.trimmed().isEmpty())
+            out << QJsonDocument::fromJson(line).object();
+    return out;
+}
+
+QString jsonId(const QJsonValue& v)
+{
+    return v.isString() ? v.toString() : QString::number(v.toInteger());
+}
+
+} // namespace
+
+class TestImport : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+
+    void formats_data();
+    void formats();
+    void jsonlContent();
+    void longCsvContent();
+    void wideCsvContent();
+    void chaosNliContent();
+    void labelStudioContent();
+    void longCsvHeaders_data();
+    void longCsvHeaders();
+    void detectFormat_data();
+    void detectFormat();
+
+    void normalisation_data();
+    void normalisation();
+    void labelMapTargetMatchesExistingLabel();
+    void closedLabelSetKeepsLabels();
+    void reservedLabelRefused();
+    void probabilitiesWithinTolerance();
+    void annotatorKind();
+    void secondImportAddsToProject();
+
+    void realRteLongCsv();
+    void realLlmJsonl_data();
+    void realLlmJsonl();
+    void realLlmLongCsvMatchesJsonl();
+    void realChaosNli();
+    void realChaosNliNativeJsonl();
+
+    void malformed_data();
+    void malformed();
+    void cancelAtEnd();
+    void cancelMidway();
+
+private:
+    QString path(const QString& name) const { return m_dir->filePath(name); }
+    QString write(const QString& name, const QByteArray& content)
+    {
+        const QString p = path(name);
+        if (!writeFile(p, content))
+            qFatal("cannot write %s", qPrintable(p));
+        return p;
+    }
+    // Imports into a new project file and returns the report; the store is closed afterwards.
+    ImportReport importNew(const QString& project, const QString& file, const ImportOptions& o = {})
+    {
+        ProjectStore s;
+        s.open(project, ProjectStore::Mode::CreateNew);
+        return importFile(s, file, o);
+    }
+    std::unique_ptr<QTemporaryDir> m_dir;
+};
+
+void TestImport::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every format
+
+void TestImport::formats_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("format");  // "" = detect
+    QTest::addColumn<QString>("gold");
+    QTest::addColumn<QStringList>("labels");  // --labels
+    QTest::addColumn<qint64>("items");
+    QTest::addColumn<qint64>("annotations");
+    QTest::addColumn<qint64>("invalid");
+    QTest::addColumn<qint64>("goldCount");
+    QTest::addColumn<qint64>("humanCounts");
+    QTest::addColumn<int>("annotators");
+    QTest::addColumn<QStringList>("labelSet");  // in project order
+
+    // q1 (3 labels), q2 (3, one INVALID: "I think it is negative" is not in the closed set),
+    // q3 (1 label + 1 probs-only), item 4 (counts only).
+    QTest::newRow("jsonl") << testData(QStringLiteral("tiny.jsonl")) << QString() << QString() << QStringList()
+                           << qint64(4) << qint64(8) << qint64(1) << qint64(2) << qint64(2) << 3
+                           << QStringList{QStringLiteral("pos"), QStringLiteral("neg"), QStringLiteral("neu")};
+    // 7 data rows over 4 items; two empty labels are INVALID; gold for i1 and "i,3". Labels in
+    // order of first appearance ("Cat." folds onto "cat").
+    QTest::newRow("longCsv") << testData(QStringLiteral("tiny_long.csv")) << QString()
+                             << testData(QStringLiteral("tiny_long_gold.csv")) << QStringList() << qint64(4)
+                             << qint64(7) << qint64(2) << qint64(2) << qint64(0) << 3
+                             << QStringList{QStringLiteral("cat"), QStringLiteral("dog"), QStringLiteral("bird"),
+                                            QStringLiteral("fish")};
+    // 3 items x 3 annotators with 3 empty cells = 6 annotations; "maybe" is outside --labels.
+    QTest::newRow("wideCsvWithHeader")
+        << testData(QStringLiteral("tiny_wide.csv")) << QString() << QString()
+        << QStringList{QStringLiteral("pos"), QStringLiteral("neg"), QStringLiteral("neu")} << qint64(3) << qint64(6)
+        << qint64(1) << qint64(0) << qint64(0) << 3
+        << QStringList{QStringLiteral("pos"), QStringLiteral("neg"), QStringLiteral("neu")};
+    // MACE: no header, 3 rows x 4 columns with 3 empty cells = 9 annotations.
+    QTest::newRow("wideCsvMace") << testData(QStringLiteral("tiny_wide_mace.csv")) << QStringLiteral("wide-csv")
+                                 << QString() << QStringList() << qint64(3) << qint64(9) << qint64(0) << qint64(0)
+                                 << qint64(0) << 4 << QStringList{QStringLiteral("1"), QStringLiteral("0")};
+    // Two items with human counts only; labels in the order the counters list them (keys
+    // sorted by the JSON parser: e, n; then c).
+    QTest::newRow("chaosnli") << testData(QStringLiteral("tiny_chaosnli.jsonl")) << QString() << QString()
+                              << QStringList() << qint64(2) << qint64(0) << qint64(0) << qint64(0) << qint64(2) << 0
+                              << QStringList{QStringLiteral("e"), QStringLiteral("n"), QStringLiteral("c")};
+    // Task 101: 2 predictions + 2 annotations; task 102: 2 predictions (one without a choice:
+    // INVALID), one cancelled and one empty annotation (both skipped).
+    QTest::newRow("labelstudio") << testData(QStringLiteral("tiny_labelstudio.json")) << QString() << QString()
+                                 << QStringList() << qint64(2) << qint64(6) << qint64(1) << qint64(0) << qint64(0) << 4
+                                 << QStringList{QStringLiteral("Positive"), QStringLiteral("Neutral"),
+                                                QStringLiteral("Negative")};
+}
+
+void TestImport::formats()
+{
+    QFETCH(QString, file);
+    QFETCH(QString, format);
+    QFETCH(QString, gold);
+    QFETCH(QStringList, labels);
+    QFETCH(qint64, items);
+    QFETCH(qint64, annotations);
+    QFETCH(qint64, invalid);
+    QFETCH(qint64, goldCount);
+    QFETCH(qint64, humanCounts);
+    QFETCH(int, annotators);
+    QFETCH(QStringList, labelSet);
+
+    const QString project = path(QStringLiteral("p.chorus"));
+    ImportOptions o;
+    o.format = format;
+    o.goldFile = gold;
+    o.labels = labels;
+    const ImportReport r = importNew(project, file, o);
+    QCOMPARE(r.itemsAdded, items);
+    QCOMPARE(r.annotations, annotations);
+    QCOMPARE(r.invalid, invalid);
+    QCOMPARE(r.gold, goldCount);
+    QCOMPARE(r.humanCounts, humanCounts);
+    QCOMPARE(r.newAnnotators.size(), annotators);
+
+    // The same numbers in the file, counted by SQL through a separate connection.
+    const QStringList counts = queryRows(
+        project, QStringLiteral("SELECT (SELECT COUNT(*) FROM items), (SELECT COUNT(*) FROM annotations), "
+                                "(SELECT COUNT(*) FROM annotations WHERE label_id IS NULL), (SELECT COUNT(*) FROM gold), "
+                                "(SELECT COUNT(DISTINCT item_id) FROM human_counts), (SELECT COUNT(*) FROM annotators)"));
+    QCOMPARE(counts, QStringList{QStringLiteral("%1|%2|%3|%4|%5|%6")
+                                     .arg(items)
+                                     .arg(annotations)
+                                     .arg(invalid)
+                                     .arg(goldCount)
+                                     .arg(humanCounts)
+                                     .arg(annotators)});
+    QCOMPARE(labelsOf(project), labelSet);
+}
+
+void TestImport::jsonlContent()
+{
+    const QString project = path(QStringLiteral("p.chorus"));
+    const ImportReport r = importNew(project, testData(QStringLiteral("tiny.jsonl")));
+    QCOMPARE(r.format, QStringLiteral("jsonl"));
+    QCOMPARE(r.invalidByAnnotator, (QMap<QString, qint64>{{QStringLiteral("llama-3-8b"), 1}}));
+    // Labels are normalised ("Neg." -> neg, " pos\n" -> pos, "**NEG**" -> neg) with the raw
+    // output kept where it differs; the unmappable sentence is INVALID with its raw kept; the
+    // probs-only annotator of q3 gets the most probable label (neu, 0.7).
+    QCOMPARE(annotationRows(project),
+             (QStringList{
+                 QStringLiteral("q1|gpt-4o|pos|<null>"),
+                 QStringLiteral("q1|llama-3-8b|neg|Neg."),
+                 QStringLiteral("q1|mistral-7b|pos| pos\\n"),
+                 QStringLiteral("q2|gpt-4o|neg|<null>"),
+                 QStringLiteral("q2|llama-3-8b|INVALID|I think it is negative"),
+                 QStringLiteral("q2|mistral-7b|neg|**NEG**"),
+                 QStringLiteral("q3|gpt-4o|neu|<null>"),
+                 QStringLiteral("q3|llama-3-8b|neu|<null>"),
+             }));
+    // Items: numeric id 4 becomes "4"; text with an escaped quote; meta as JSON.
+    QCOMPARE(queryRows(project, QStringLiteral("SELECT ext_id, text FROM items")),
+             (QStringList{QStringLiteral("4|"), QStringLiteral("q1|Great product, works as advertised."),
+                          QStringLiteral("q2|Broke after two days, \"refund\" please."),
+                          QStringLiteral("q3|It is a phone.")}));
+    const QStringList meta = queryRows(project, QStringLiteral("SELECT meta FROM items WHERE ext_id = 'q1'"));
+    QCOMPARE(meta.size(), 1);
+    QCOMPARE(QJsonDocument::fromJson(meta[0].toUtf8()).object(),
+             (QJsonObject{{QStringLiteral("source"), QStringLiteral("web")}, {QStringLiteral("rank"), 3}}));
+    QCOMPARE(queryRows(project, QStringLiteral("SELECT COUNT(*) FROM items WHERE meta IS NULL")), QStringList{QStringLiteral("3")});
+    // Probabilities and scores.
+    const QStringList probs = queryRows(
+        project, QStringLiteral("SELECT i.ext_id, a.name, n.probs FROM annotations n JOIN items i ON i.id = n.item_id "
+                                "JOIN annotators a ON a.id = n.annotator_id WHERE n.probs IS NOT NULL"));
+    QCOMPARE(probs.size(), 2);
+    auto probsOf = [&](const QString& prefix) {
+        for (const QString& p : probs)
+            if (p.startsWith(prefix))
+                return QJsonDocument::fromJson(p.mid(prefix.size()).toUtf8()).object();
+        return QJsonObject();
+    };
+    QCOMPARE(probsOf(QStringLiteral("q1|gpt-4o|")),
+             (QJsonObject{{QStringLiteral("pos"), 0.8}, {QStringLiteral("neg"), 0.15}, {QStringLiteral("neu"), 0.05}}));
+    QCOMPARE(probsOf(QStringLiteral("q3|llama-3-8b|")),
+             (QJsonObject{{QStringLiteral("pos"), 0.2}, {QStringLiteral("neg"), 0.1}, {QStringLiteral("neu"), 0.7}}));
+    QCOMPARE(queryRows(project, QStringLiteral("SELECT i.ext_id, n.score FROM annotations n JOIN items i ON "
+                                               "i.id = n.item_id WHERE n.score IS NOT NULL")),
+             QStringList{QStringLiteral("q1|0.42")});
+    QCOMPARE(queryRows(project, QStringLiteral("SELECT i.ext_id, l.name FROM gold g JOIN items i ON i.id = g.item_id "
+                                               "JOIN labels l ON l.id = g.label_id")),
+             (QStringList{QStringLiteral("q1|pos"), QStringLiteral("q2|neg")}));
+    QCOMPARE(queryRows(project, QStringLiteral("SELECT i.ext_id, l.name, h.count FROM human_counts h JOIN items i "
+                                               "ON i.id = h.item_id JOIN labels l ON l.id = h.label_id")),
+             (QStringList{QStringLiteral("4|neu|3"), QStringLiteral("4|pos|1"), QStringLiteral("q1|neg|39"),
+                          QStringLiteral("q1|pos|61")}));
+    // label_set closed the set.
+    QCOMPARE(queryRows(project, QStringLiteral("SELECT value FROM meta WHERE key = 'label_set_closed'")),
+             QStringList{QStringLiteral("1")});
+    QCOMPARE(queryRows(project, QStringLiteral("SELECT DISTINCT kind FROM annotators")), QStringList{QStringLiteral("llm")});
+}
+
+void TestImport::longCsvContent()
+{
+    const QString project = path(QStringLiteral("p.chorus"));
+    ImportOptions o;
+    o.goldFile = testData(QStringLiteral("tiny_long_gold.csv"));
+    const ImportReport r = importNew(project, testData(QStringLiteral("tiny_long.csv")), o);
+    QCOMPARE(r.format, QStringLiteral("long-csv"));
+    QCOMPARE(r.invalidByAnnotator,
+             (QMap<QString, qint64>{{QStringLiteral("alice"), 1}, {QStringLiteral("carol"), 1}}));
+    // The quoted item id holds a comma; the quoted label a newline (folded, raw kept). Empty
+    // labels are INVALID with raw "".
+    QCOMPARE(annotationRows(project), (QStringList{
+                                          QStringLiteral("i,3|bob|bird|bird\\n"),
+                                          QStringLiteral("i1|alice|cat|<null>"),
+                                          QStringLiteral("i1|bob|cat|Cat."),
+                                          QStringLiteral("i2|alice|dog|<null>"),
+                                          QStringLiteral("i2|carol|INVALID|"),
+                                          QStringLiteral("i4|alice|INVALID|"),
+                                          QStringLiteral("i4|carol|fish|<null>"),
+                                      }));
+    QCOMPARE(queryRows(project, QStringLiteral("SELECT i.ext_id, l.name FROM gold g JOIN items i ON i.id = g.item_id "
+                                               "JOIN labels l ON l.id = g.label_id")),
+             (QStringList{QStringLiteral("i,3|bird"), QStringLiteral("i1|cat")}));
+    QCOMPARE(queryRows(project, QStringLiteral("SELECT ext_id, text FROM items")),
+             (QStringList{QStringLiteral("i,3|"), QStringLiteral("i1|"), QStringLiteral("i2|"), QStringLiteral("i4|")}));
+}
+
+void TestImport::wideCsvContent()
+{
+    {
+        const QString project = path(QStringLiteral("header.chorus"));
+        ImportOptions o;
+        o.labels = QStringList{QStringLiteral("pos"), QStringLiteral("neg"), QStringLiteral("neu")};
+        importNew(project, testData(QStringLiteral("tiny_wide.csv")), o);
+        // Header "item,m1,m2,m3": the first column is the id, the others name annotators.
+        QCOMPARE(annotationRows(project), (QStringList{
+                                              QStringLiteral("a|m1|pos|<null>"),
+                                              QStringLiteral("a|m2|neg|<null>"),
+                                              QStringLiteral("b|m2|pos|<null>"),
+                                              QStringLiteral("b|m3|pos|<null>"),
+                                              QStringLiteral("c|m1|neu|<null>"),
+                                              QStringLiteral("c|m3|INVALID|maybe"),
+                                          }));
+    }
+    {
+        const QString project = path(QStringLiteral("mace.chorus"));
+        importNew(project, testData(QStringLiteral("tiny_wide_mace.csv")));
+        // No header: items are numbered from 0 by row, annotators a1..a4 by column.
+        QCOMPARE(annotationRows(project), (QStringList{
+                                              QStringLiteral("0|a1|1|<null>"),
+                                              QStringLiteral("0|a2|0|<null>"),
+                                              QStringLiteral("0|a4|1|<null>"),
+                                              QStringLiteral("1|a1|0|<null>"),
+                                              QStringLiteral("1|a2|0|<null>"),
+                                              QStringLiteral("1|a3|1|<null>"),
+                                              QStringLiteral("2|a2|1|<null>"),
+                                              QStringLiteral("2|a3|1|<null>"),
+                                              QStringLiteral("2|a4|1|<null>"),
+                                          }));
+    }
+}
+
+void TestImport::chaosNliContent()
+{
+    const QString project = path(QStringLiteral("p.chorus"));
+    importNew(project, testData(QStringLiteral("tiny_chaosnli.jsonl")));
+    QCOMPARE(queryRows(project, QStringLiteral("SELECT i.ext_id, l.name, h.count FROM human_counts h JOIN items i "
+                                               "ON i.id = h.item_id JOIN labels l ON l.id = h.label_id")),
+             (QStringList{QStringLiteral("u1|e|30"), QStringLiteral("u1|n|70"), QStringLiteral("u2|c|55"),
+                          QStringLiteral("u2|e|1"), QStringLiteral("u2|n|44")}));
+    QCOMPARE(queryRows(project, QStringLiteral("SELECT ext_id, text FROM items")),
+             (QStringList{QStringLiteral("u1|Premise: A man plays a guitar on stage.\\nHypothesis: A person makes music."),
+                          QStringLiteral("u2|Only a context here.")}));
+    const QStringList meta = queryRows(project, QStringLiteral("SELECT meta FROM items WHERE ext_id = 'u1'"));
+    QCOMPARE(QJsonDocument::fromJson(meta.value(0).toUtf8()).object(),
+             (QJsonObject{{QStringLiteral("majority_label"), QStringLiteral("n")},
+                          {QStringLiteral("old_label"), QStringLiteral("e")},
+                          {QStringLiteral("source"), QStringLiteral("snli_agree_3")}}));
+}
+
+void TestImport::labelStudioContent()
+{
+    const QString project = path(QStringLiteral("p.chorus"));
+    importNew(project, testData(QStringLiteral("tiny_labelstudio.json")));
+    QCOMPARE(annotationRows(project), (QStringList{
+                                          QStringLiteral("101|ana@example.org|Positive|<null>"),
+                                          QStringLiteral("101|gpt-4o|Positive|<null>"),
+                                          QStringLiteral("101|llama-3-8b|Neutral|<null>"),
+                                          QStringLiteral("101|user-9|Positive|<null>"),
+                                          QStringLiteral("ext-102|gpt-4o|Negative|<null>"),
+                                          QStringLiteral("ext-102|llama-3-8b|INVALID|INVALID"),
+                                      }));
+    // Predictions are LLM annotators, completed annotations human ones.
+    QCOMPARE(queryRows(project, QStringLiteral("SELECT name, kind FROM annotators")),
+             (QStringList{QStringLiteral("ana@example.org|human"), QStringLiteral("gpt-4o|llm"),
+                          QStringLiteral("llama-3-8b|llm"), QStringLiteral("user-9|human")}));
+    QCOMPARE(queryRows(project, QStringLiteral("SELECT i.ext_id, n.score FROM annotations n JOIN items i ON "
+                                               "i.id = n.item_id WHERE n.score IS NOT NULL")),
+             (QStringList{QStringLiteral("101|0.93"), QStringLiteral("ext-102|0.88")}));
+    // data.text, else the first string field of data.
+    QCOMPARE(queryRows(project, QStringLiteral("SELECT ext_id, text FROM items")),
+             (QStringList{QStringLiteral("101|The update fixed my issue."), QStringLiteral("ext-102|Still crashes on start.")}));
+}
+
+void TestImport::longCsvHeaders_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QString>("format");
+    QTest::newRow("itemAnnotatorLabel") << QByteArray("item,annotator,label\nt1,w1,0\nt1,w2,1\nt2,w1,1\n") << QString();
+    QTest::newRow("crowdKitTaskWorker") << QByteArray("task,worker,label\nt1,w1,0\nt1,w2,1\nt2,w1,1\n") << QString();
+    QTest::newRow("crowdKitTaskPerformer") << QByteArray("task,performer,label\nt1,w1,0\nt1,w2,1\nt2,w1,1\n") << QString();
+    QTest::newRow("crlfAndByteOrderMark")
+        << QByteArray("\xEF\xBB\xBFitem,annotator,label\r\nt1,w1,0\r\nt1,w2,1\r\nt2,w1,1\r\n") << QString();
+    QTest::newRow("noHeaderNamedFormat") << QByteArray("t1,w1,0\nt1,w2,1\nt2,w1,1\n") << QStringLiteral("long-csv");
+}
+
+void TestImport::longCsvHeaders()
+{
+    QFETCH(QByteArray, content);
+    QFETCH(QString, format);
+    const QString file = write(QStringLiteral("answers.csv"), content);
+    const QString project = path(QStringLiteral("p.chorus"));
+    ImportOptions o;
+    o.format = format;
+    const ImportReport r = importNew(project, file, o);
+    QCOMPARE(r.format, QStringLiteral("long-csv"));
+    QCOMPARE(annotationRows(project), (QStringList{QStringLiteral("t1|w1|0|<null>"), QStringLiteral("t1|w2|1|<null>"),
+                                                   QStringLiteral("t2|w1|1|<null>")}));
+}
+
+void TestImport::detectFormat_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QString>("expected");  // "" = refused
+    QTest::newRow("jsonlByExtension") << QStringLiteral("a.jsonl") << QByteArray("{\"id\":\"1\",\"labels\":{}}\n")
+                                      << QStringLiteral("jsonl");
+    QTest::newRow("ndjsonByExtension") << QStringLiteral("a.ndjson") << QByteArray("{\"id\":\"1\"}\n") << QStringLiteral("jsonl");
+    QTest::newRow("chaosNliByLabelCounter")
+        << QStringLiteral("a.jsonl") << QByteArray("{\"uid\":\"u\",\"label_counter\":{\"e\":1}}\n") << QStringLiteral("chaosnli");
+    QTest::newRow("labelStudioArray") << QStringLiteral("export.json") << QByteArray("\n  [ {\"id\": 1} ]")
+                                      << QStringLiteral("labelstudio");
+    QTest::newRow("jsonObjectPerLine") << QStringLiteral("a.json") << QByteArray("{\"id\":\"1\"}\n") << QStringLiteral("jsonl");
+    QTest::newRow("longCsvByHeader") << QStringLiteral("a.csv") << QByteArray("item,annotator,label\n1,a,x\n")
+                                     << QStringLiteral("long-csv");
+    QTest::newRow("crowdKitHeader") << QStringLiteral("a.csv") << QByteArray("task,worker,label\n1,a,x\n")
+                                    << QStringLiteral("long-csv");
+    QTest::newRow("otherCsvIsWide") << QStringLiteral("a.csv") << QByteArray("1,0,,1\n") << QStringLiteral("wide-csv");
+    QTest::newRow("unknownExtensionRefused") << QStringLiteral("a.xlsx") << QByteArray("PK") << QString();
+}
+
+void TestImport::detectFormat()
+{
+    QFETCH(QString, name);
+    QFETCH(QByteArray, content);
+    QFETCH(QString, expected);
+    const QString file = write(name, content);
+    if (expected.isEmpty()) {
+        try {
+            chorus::model::detectFormat(file);
+            QFAIL("expected a refusal");
+        } catch (const Error& e) {
+            QVERIFY2(e.message().contains(QLatin1String("--format")), qPrintable(e.message()));
+        }
+    } else {
+        QCOMPARE(chorus::model::detectFormat(file), expected);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Label normalisation
+
+void TestImport::normalisation_data()
+{
+    // The label set is closed to the six emotions (as the prompt's options) and the label map
+    // is the dataset's own label_options.csv (A -> Fear, B -> Anger, ...).
+    QTest::addColumn<QString>("raw");
+    QTest::addColumn<QString>("label");  // "INVALID" for none
+    QTest::newRow("letterViaLabelMap") << QStringLiteral("A") << QStringLiteral("Fear");
+    QTest::newRow("lowercaseLetterViaLabelMap") << QStringLiteral("b") << QStringLiteral("Anger");
+    QTest::newRow("letterWithPeriodViaLabelMap") << QStringLiteral("C.") << QStringLiteral("Joy");
+    QTest::newRow("trailingPeriod") << QStringLiteral("Fear.") << QStringLiteral("Fear");
+    QTest::newRow("surroundingWhitespaceAndNewline") << QStringLiteral(" fear\n") << QStringLiteral("Fear");
+    QTest::newRow("markdownBold") << QStringLiteral("**Joy**") << QStringLiteral("Joy");
+    QTest::newRow("quotedAndExclaimed") << QStringLiteral("\"SADNESS!\"") << QStringLiteral("Sadness");
+    QTest::newRow("bracketed") << QStringLiteral("[Love]") << QStringLiteral("Love");
+    QTest::newRow("exactLabel") << QStringLiteral("Surprise") << QStringLiteral("Surprise");
+    QTest::newRow("sentenceIsInvalid") << QStringLiteral("The emotion is fear") << QStringLiteral("INVALID");
+    QTest::newRow("otherWordIsInvalid") << QStringLiteral("Disgust") << QStringLiteral("INVALID");
+    QTest::newRow("unmappedLetterIsInvalid") << QStringLiteral("G") << QStringLiteral("INVALID");
+    QTest::newRow("emptyIsInvalid") << QString(QLatin1String("")) << QStringLiteral("INVALID");
+    QTest::newRow("literalInvalid") << QStringLiteral("INVALID") << QStringLiteral("INVALID");
+}
+
+void TestImport::normalisation()
+{
+    QFETCH(QString, raw);
+    QFETCH(QString, label);
+    QJsonObject line{{QStringLiteral("id"), QStringLiteral("x")},
+                     {QStringLiteral("labels"), QJsonObject{{QStringLiteral("m"), raw}}}};
+    const QString file = write(QStringLiteral("one.jsonl"), QJsonDocument(line).toJson(QJsonDocument::Compact) + '\n');
+    const QString project = path(QStringLiteral("p.chorus"));
+    ImportOptions o;
+    o.labels = QStringList{QStringLiteral("Anger"), QStringLiteral("Fear"), QStringLiteral("Joy"),
+                           QStringLiteral("Love"), QStringLiteral("Sadness"), QStringLiteral("Surprise")};
+    o.labelMapFile = shared(QStringLiteral("data/llm/emotion/label_options.csv"));
+    const ImportReport r = importNew(project, file, o);
+    QCOMPARE(r.annotations, 1);
+    const bool invalid = label == QLatin1String("INVALID");
+    QCOMPARE(r.invalid, invalid ? 1 : 0);
+    QCOMPARE(r.invalidByAnnotator.value(QStringLiteral("m")), invalid ? 1 : 0);
+    // Raw is kept whenever it differs from the label (always for INVALID, "" included).
+    const QString expectedRaw = (!invalid && raw == label) ? QStringLiteral("<null>") : shown(raw);
+    QCOMPARE(annotationRows(project), QStringList{QStringLiteral("x|m|%1|%2").arg(label, expectedRaw)});
+    // The label set did not grow.
+    QCOMPARE(labelsOf(project), o.labels);
+}
+
+void TestImport::labelMapTargetMatchesExistingLabel()
+{
+    // A label map whose targets differ in case/punctuation from the labels already in the
+    // project maps onto those labels; it does not add "fear" next to "Fear".
+    const QString project = path(QStringLiteral("p.chorus"));
+    {
+        ProjectStore s;
+        s.open(project, ProjectStore::Mode::CreateNew);
+        importFile(s, write(QStringLiteral("first.csv"), "item,annotator,label\n1,m1,Fear\n2,m1,Joy\n"));
+        ImportOptions o;
+        o.labelMapFile = write(QStringLiteral("map.csv"), "raw,label\nA,fear\nB,joy.\nN/A,INVALID\n");
+        const ImportReport r =
+            importFile(s, write(QStringLiteral("second.csv"), "item,annotator,label\n1,m2,A\n2,m2,B\n3,m2,n/a\n"), o);
+        QCOMPARE(r.newLabels, QStringList());
+        QCOMPARE(r.invalid, 1);  // "n/a" maps to INVALID explicitly
+    }
+    QCOMPARE(labelsOf(project), (QStringList{QStringLiteral("Fear"), QStringLiteral("Joy")}));
+    QCOMPARE(annotationRows(project), (QStringList{
+                                          QStringLiteral("1|m1|Fear|<null>"),
+                                          QStringLiteral("1|m2|Fear|A"),
+                                          QStringLiteral("2|m1|Joy|<null>"),
+                                          QStringLiteral("2|m2|Joy|B"),
+                                          QStringLiteral("3|m2|INVALID|n/a"),
+                                      }));
+}
+
+void TestImport::closedLabelSetKeepsLabels()
+{
+    // Once closed (here by --labels on the first import), later imports map unknown outputs to
+    // INVALID instead of adding labels.
+    const QString project = path(QStringLiteral("p.chorus"));
+    ProjectStore s;
+    s.open(project, ProjectStore::Mode::CreateNew);
+    ImportOptions o;
+    o.labels = QStringList{QStringLiteral("yes"), QStringLiteral("no")};
+    importFile(s, write(QStringLiteral("a.csv"), "item,annotator,label\n1,m1,yes\n"), o);
+    const ImportReport r = importFile(s, write(QStringLiteral("b.csv"), "item,annotator,label\n1,m2,maybe\n2,m2,No\n"));
+    QCOMPARE(r.invalid, 1);
+    QCOMPARE(r.newLabels, QStringList());
+    QCOMPARE(s.labelNames(), o.labels);
+}
+
+void TestImport::reservedLabelRefused()
+{
+    const QString project = path(QStringLiteral("p.chorus"));
+    ProjectStore s;
+    s.open(project, ProjectStore::Mode::CreateNew);
+    const QStringList before = dumpProjectFile(project);
+    ImportOptions o;
+    o.labels = QStringList{QStringLiteral("yes"), QStringLiteral("INVALID")};
+    try {
+        importFile(s, write(QStringLiteral("a.csv"), "item,annotator,label\n1,m1,yes\n"), o);
+        QFAIL("INVALID must not become a label");
+    } catch (const Error& e) {
+        QVERIFY2(e.message().contains(QLatin1String("reserved")), qPrintable(e.message()));
+    }
+    QCOMPARE(dumpProjectFile(project), before);
+}
+
+void TestImport::probabilitiesWithinTolerance()
+{
+    // 0.5 + 0.5000005 = 1 + 5e-7: inside the 1e-6 tolerance (the malformed test has 2e-6).
+    const QString project = path(QStringLiteral("p.chorus"));
+    const ImportReport r = importNew(
+        project, write(QStringLiteral("p.jsonl"), "{\"id\":\"a\",\"probs\":{\"m\":{\"yes\":0.5,\"no\":0.5000005}}}\n"));
+    QCOMPARE(r.annotations, 1);
+    // Argmax: no (0.5000005 > 0.5).
+    QCOMPARE(annotationRows(project), QStringList{QStringLiteral("a|m|no|<null>")});
+}
+
+void TestImport::annotatorKind()
+{
+    const QString project = path(QStringLiteral("p.chorus"));
+    ImportOptions o;
+    o.kind = AnnotatorKind::Human;
+    importNew(project, testData(QStringLiteral("tiny_long.csv")), o);
+    QCOMPARE(queryRows(project, QStringLiteral("SELECT DISTINCT kind FROM annotators")), QStringList{QStringLiteral("human")});
+}
+
+void TestImport::secondImportAddsToProject()
+{
+    // Gold for the rte items comes in a second file; annotations of a new annotator on existing
+    // items join them; known items are not duplicated.
+    const QString project = path(QStringLiteral("p.chorus"));
+    ProjectStore s;
+    s.open(project, ProjectStore::Mode::CreateNew);
+    importFile(s, testData(QStringLiteral("tiny_long.csv")));
+    const ImportReport r = importFile(s, write(QStringLiteral("more.csv"), "item,annotator,label\ni1,dave,dog\ni9,dave,cat\n"));
+    QCOMPARE(r.itemsAdded, 1);
+    QCOMPARE(r.annotations, 2);
+    QCOMPARE(r.newAnnotators, QStringList{QStringLiteral("dave")});
+    QCOMPARE(s.info().items, 5);
+    QCOMPARE(s.info().annotations, 9);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real data
+
+void TestImport::realRteLongCsv()
+{
+    const QString answers = shared(QStringLiteral("data/rte/answers.csv"));
+    const QString gold = shared(QStringLiteral("data/rte/gold.csv"));
+    if (!QFileInfo::exists(answers))
+        QSKIP("../shared/data is not available");
+    // Independent parse.
+    QSet<QString> expected, items, annotators;
+    for (const QStringList& row : simpleCsv(answers, true)) {
+        expected.insert(QStringLiteral("%1|%2|%3|<null>").arg(row[0], row[1], row[2]));
+        items.insert(row[0]);
+        annotators.insert(row[1]);
+    }
+    QSet<QString> expectedGold;
+    for (const QStringList& row : simpleCsv(gold, true))
+        expectedGold.insert(row[0] + QLatin1Char('|') + row[1]);
+    // Published counts (README table and reference/rte.json "stats").
+    QCOMPARE(expected.size(), 8000);
+    QCOMPARE(items.size(), 800);
+    QCOMPARE(annotators.size(), 164);
+    QCOMPARE(expectedGold.size(), 800);
+
+    const QString project = path(QStringLiteral("rte.chorus"));
+    ImportOptions o;
+    o.goldFile = gold;
+    const ImportReport r = importNew(project, answers, o);  // format detected from the header
+    QCOMPARE(r.format, QStringLiteral("long-csv"));
+    QCOMPARE(r.itemsAdded, 800);
+    QCOMPARE(r.annotations, 8000);
+    QCOMPARE(r.invalid, 0);
+    QCOMPARE(r.gold, 800);
+    QCOMPARE(r.newAnnotators.size(), 164);
+    const QStringList rows = annotationRows(project);
+    QCOMPARE(QSet<QString>(rows.begin(), rows.end()), expected);
+    const QStringList g = queryRows(project, QStringLiteral("SELECT i.ext_id, l.name FROM gold g JOIN items i ON "
+                                                            "i.id = g.item_id JOIN labels l ON l.id = g.label_id"));
+    QCOMPARE(QSet<QString>(g.begin(), g.end()), expectedGold);
+    const QStringList labels = labelsOf(project);
+    QCOMPARE(QSet<QString>(labels.begin(), labels.end()), (QSet<QString>{QStringLiteral("0"), QStringLiteral("1")}));
+}
+
+void TestImport::realLlmJsonl_data()
+{
+    QTest::addColumn<QString>("task");
+    QTest::addColumn<int>("publishedInvalid");  // reference/llm/<task>.json "invalid"
+    QTest::newRow("emotionNoInvalid") << QStringLiteral("emotion") << 0;
+    QTest::newRow("convGoAwryOneInvalid") << QStringLiteral("conv_go_awry") << 1;
+}
+
+void TestImport::realLlmJsonl()
+{
+    QFETCH(QString, task);
+    QFETCH(int, publishedInvalid);
+    const QString file = shared(QStringLiteral("data/llm/%1/items.jsonl").arg(task));
+    if (!QFileInfo::exists(file))
+        QSKIP("../shared/data is not available");
+    // Independent parse with QJsonDocument.
+    QSet<QString> expected, texts, golds, annotators;
+    QMap<QString, qint64> invalidBy;
+    const QList<QJsonObject> lines = jsonLines(file);
+    for (const QJsonObject& o : lines) {
+        const QString id = jsonId(o.value(QStringLiteral("id")));
+        const QJsonObject labels = o.value(QStringLiteral("labels")).toObject();
+        for (auto it = labels.begin(); it != labels.end(); ++it) {
+            const QString l = it.value().toString();
+            // INVALID in the file is stored as INVALID; its raw is the literal "INVALID".
+            expected.insert(QStringLiteral("%1|%2|%3|%4").arg(id, it.key(), l,
+                                                              l == QLatin1String("INVALID") ? l : QStringLiteral("<null>")));
+            annotators.insert(it.key());
+            if (l == QLatin1String("INVALID"))
+                ++invalidBy[it.key()];
+        }
+        texts.insert(id + QLatin1Char('|') + shown(o.value(QStringLiteral("text")).toString()));
+        if (o.contains(QStringLiteral("gold")))
+            golds.insert(id + QLatin1Char('|') + o.value(QStringLiteral("gold")).toString());
+    }
+    const QJsonObject ref = [&] {
+        QFile f(shared(QStringLiteral("reference/llm/%1.json").arg(task)));
+        return f.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(f.readAll()).object() : QJsonObject();
+    }();
+    QCOMPARE(lines.size(), ref.value(QStringLiteral("items")).toInt());
+    QCOMPARE(expected.size(), ref.value(QStringLiteral("labels_total")).toInt());
+    QCOMPARE(annotators.size(), ref.value(QStringLiteral("annotators")).toInt());
+    QCOMPARE(ref.value(QStringLiteral("invalid")).toInt(), publishedInvalid);
+
+    const QString project = path(QStringLiteral("llm.chorus"));
+    const ImportReport r = importNew(project, file);
+    QCOMPARE(r.itemsAdded, qint64(lines.size()));
+    QCOMPARE(r.annotations, qint64(expected.size()));
+    QCOMPARE(r.invalid, qint64(publishedInvalid));
+    QCOMPARE(r.invalidByAnnotator, invalidBy);
+    QCOMPARE(r.gold, qint64(golds.size()));
+    const QStringList rows = annotationRows(project);
+    QCOMPARE(QSet<QString>(rows.begin(), rows.end()), expected);
+    const QStringList t = queryRows(project, QStringLiteral("SELECT ext_id, text FROM items"));
+    QCOMPARE(QSet<QString>(t.begin(), t.end()), texts);
+    const QStringList g = queryRows(project, QStringLiteral("SELECT i.ext_id, l.name FROM gold g JOIN items i ON "
+                                                            "i.id = g.item_id JOIN labels l ON l.id = g.label_id"));
+    QCOMPARE(QSet<QString>(g.begin(), g.end()), golds);
+    // The valid labels are exactly the published classes (INVALID is no label).
+    QStringList classes;
+    for (const QJsonValue& c : ref.value(QStringLiteral("classes")).toArray())
+        classes << c.toString();
+    QStringList labels = labelsOf(project);
+    labels.sort();
+    classes.sort();
+    QCOMPARE(labels, classes);
+}
+
+void TestImport::realLlmLongCsvMatchesJsonl()
+{
+    // The dataset ships the same emotion labels twice: items.jsonl and answers.csv + gold.csv.
+    // Both routes must give the same annotations and gold.
+    const QString dir = shared(QStringLiteral("data/llm/emotion/"));
+    if (!QFileInfo::exists(dir))
+        QSKIP("../shared/data is not available");
+    const QString a = path(QStringLiteral("a.chorus")), b = path(QStringLiteral("b.chorus"));
+    importNew(a, dir + QStringLiteral("items.jsonl"));
+    ImportOptions o;
+    o.goldFile = dir + QStringLiteral("gold.csv");
+    importNew(b, dir + QStringLiteral("answers.csv"), o);
+    const auto ca = canonicalFile(a), cb = canonicalFile(b);
+    QCOMPARE(cb.annotations.size(), 5976);  // reference/llm/emotion.json labels_total
+    QCOMPARE(cb.annotations, ca.annotations);
+    QCOMPARE(cb.gold, ca.gold);
+}
+
+void TestImport::realChaosNli()
+{
+    const QString file = shared(QStringLiteral("data/distributions/chaosNLI_snli.jsonl"));
+    if (!QFileInfo::exists(file))
+        QSKIP("../shared/data is not available");
+    QSet<QString> expected;
+    qint64 votes = 0;
+    const QList<QJsonObject> lines = jsonLines(file);
+    for (const QJsonObject& o : lines) {
+        const QJsonObject c = o.value(QStringLiteral("label_counter")).toObject();
+        for (auto it = c.begin(); it != c.end(); ++it) {
+            expected.insert(QStringLiteral("%1|%2|%3").arg(o.value(QStringLiteral("uid")).toString(), it.key())
+                                .arg(it.value().toInt()));
+            votes += it.value().toInt();
+        }
+    }
+    QCOMPARE(lines.size(), 1514);    // README
+    QCOMPARE(votes, 1514 * 100);     // 100 human votes per item (README)
+    const QString project = path(QStringLiteral("c.chorus"));
+    const ImportReport r = importNew(project, file);
+    QCOMPARE(r.format, QStringLiteral("chaosnli"));
+    QCOMPARE(r.itemsAdded, 1514);
+    QCOMPARE(r.humanCounts, 1514);
+    QCOMPARE(r.annotations, 0);
+    const QStringList rows = queryRows(project, QStringLiteral("SELECT i.ext_id, l.name, h.count FROM human_counts h "
+                                                               "JOIN items i ON i.id = h.item_id JOIN labels l ON l.id = h.label_id"));
+    QCOMPARE(QSet<QString>(rows.begin(), rows.end()), expected);
+    // Text is "Premise: ...\nHypothesis: ..." from the example; check the first item.
+    const QJsonObject ex = lines[0].value(QStringLiteral("example")).toObject();
+    QCOMPARE(queryRows(project, QStringLiteral("SELECT text FROM items WHERE ext_id = '%1'")
+                                    .arg(lines[0].value(QStringLiteral("uid")).toString())),
+             QStringList{shown(QStringLiteral("Premise: %1\nHypothesis: %2")
+                                   .arg(ex.value(QStringLiteral("premise")).toString(),
+                                        ex.value(QStringLiteral("hypothesis")).toString()))});
+}
+
+void TestImport::realChaosNliNativeJsonl()
+{
+    const QString file = shared(QStringLiteral("data/distributions/chaosnli_snli.jsonl"));
+    if (!QFileInfo::exists(file))
+        QSKIP("../shared/data is not available");
+    // Independent parse: probs per model, argmax label, counts, gold.
+    QHash<QString, QJsonObject> probsOf;  // "item|model" -> distribution
+    QSet<QString> labelsExpected, countsExpected, goldExpected;
+    const QList<QJsonObject> lines = jsonLines(file);
+    for (const QJsonObject& o : lines) {
+        const QString id = o.value(QStringLiteral("id")).toString();
+        const QJsonObject probs = o.value(QStringLiteral("probs")).toObject();
+        for (auto it = probs.begin(); it != probs.end(); ++it) {
+            const QJsonObject p = it.value().toObject();
+            QString best;
+            double bestP = -1;
+            for (auto l = p.begin(); l != p.end(); ++l)
+                if (l.value().toDouble() > bestP) {
+                    bestP = l.value().toDouble();
+                    best = l.key();
+                }
+            labelsExpected.insert(QStringLiteral("%1|%2|%3|<null>").arg(id, it.key(), best));
+            probsOf.insert(id + QLatin1Char('|') + it.key(), p);
+        }
+        const QJsonObject c = o.value(QStringLiteral("human_counts")).toObject();
+        for (auto it = c.begin(); it != c.end(); ++it)
+            countsExpected.insert(QStringLiteral("%1|%2|%3").arg(id, it.key()).arg(it.value().toInt()));
+        goldExpected.insert(id + QLatin1Char('|') + o.value(QStringLiteral("gold")).toString());
+    }
+    QCOMPARE(lines.size(), 1514);
+    QCOMPARE(labelsExpected.size(), 1514 * 5);  // 5 fine-tuned models per item (README)
+
+    const QString project = path(QStringLiteral("c.chorus"));
+    const ImportReport r = importNew(project, file);
+    QCOMPARE(r.format, QStringLiteral("jsonl"));
+    QCOMPARE(r.annotations, 1514 * 5);
+    QCOMPARE(r.humanCounts, 1514);
+    QCOMPARE(r.gold, 1514);
+    const QStringList rows = annotationRows(project);
+    QCOMPARE(QSet<QString>(rows.begin(), rows.end()), labelsExpected);
+    const QStringList counts = queryRows(project, QStringLiteral("SELECT i.ext_id, l.name, h.count FROM human_counts h "
+                                                                 "JOIN items i ON i.id = h.item_id JOIN labels l ON l.id = h.label_id"));
+    QCOMPARE(QSet<QString>(counts.begin(), counts.end()), countsExpected);
+    const QStringList g = queryRows(project, QStringLiteral("SELECT i.ext_id, l.name FROM gold g JOIN items i ON "
+                                                            "i.id = g.item_id JOIN labels l ON l.id = g.label_id"));
+    QCOMPARE(QSet<QString>(g.begin(), g.end()), goldExpected);
+    // Every stored distribution equals the file's, value for value (doubles survive exactly).
+    const QStringList stored = queryRows(project, QStringLiteral("SELECT i.ext_id || '|' || a.name, n.probs FROM annotations n "
+                                                                 "JOIN items i ON i.id = n.item_id JOIN annotators a "
+                                                                 "ON a.id = n.annotator_id"));
+    QCOMPARE(stored.size(), probsOf.size());
+    int checked = 0;
+    for (const QString& row : stored) {
+        const qsizetype cut = row.lastIndexOf(QLatin1Char('|'), row.indexOf(QLatin1Char('{')));
+        const QString key = row.left(cut);
+        const QJsonObject p = QJsonDocument::fromJson(row.mid(cut + 1).toUtf8()).object();
+        QVERIFY2(probsOf.contains(key), qPrintable(key));
+        QCOMPARE(p, probsOf.value(key));
+        ++checked;
+    }
+    QCOMPARE(checked, 1514 * 5);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Malformed input: "file:line: problem", nothing written
+
+void TestImport::malformed_data()
+{
+    QTest::addColumn<QString>("format");
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QByteArray>("gold");      // gold file content ("" = none)
+    QTest::addColumn<QByteArray>("labelMap");  // label map content ("" = none)
+    QTest::addColumn<QStringList>("labels");   // --labels
+    QTest::addColumn<QString>("where");        // "data", "gold", "map": the file named in the message
+    QTest::addColumn<int>("line");             // 0: the message names no line
+    QTest::addColumn<QString>("problem");
+
+    const QByteArray none;
+    const QStringList open;
+    const QStringList yesNo{QStringLiteral("yes"), QStringLiteral("no")};
+    const QString data = QStringLiteral("data");
+
+    QTest::newRow("badJson") << QStringLiteral("jsonl")
+                             << QByteArray("{\"id\": \"n1\", \"labels\": {\"m1\": \"yes\"}}\n"
+                                           "{\"id\": \"n2\", \"labels\": {\"m1\": \"yes\"}\n")
+                             << none << none << open << data << 2 << QStringLiteral("invalid JSON");
+    QTest::newRow("badJsonAfterBlankLine") << QStringLiteral("jsonl")
+                                           << QByteArray("{\"id\": \"n1\", \"labels\": {\"m1\": \"yes\"}}\n\n"
+                                                         "{\"id\": \"n3\" \"labels\": {}}\n")
+                                           << none << none << open << data << 3 << QStringLiteral("invalid JSON");
+    QTest::newRow("jsonLineNotAnObject") << QStringLiteral("jsonl") << QByteArray("[\"n1\", \"yes\"]\n") << none << none << open << data
+                                         << 1 << QStringLiteral("expected a JSON object");
+    QTest::newRow("wrongColumnCountLongCsv") << QStringLiteral("long-csv") << QByteArray("item,annotator,label\nn1,m1,yes\nn2,m1\n")
+                                             << none << none << open << data << 3 << QStringLiteral("expected 3 columns");
+    QTest::newRow("wrongColumnCountAfterQuotedNewline")
+        << QStringLiteral("long-csv") << QByteArray("item,annotator,label\nn1,m1,\"multi\nline\"\nn2,m1,yes,extra\n") << none << none
+        << open << data << 4 << QStringLiteral("expected 3 columns (item,annotator,label), found 4");
+    QTest::newRow("wrongColumnCountWideCsv") << QStringLiteral("wide-csv") << QByteArray("item,m1,m2\nn1,yes,no\nn2,yes\n") << none
+                                             << none << open << data << 3 << QStringLiteral("expected 3 columns, found 2");
+    QTest::newRow("twoLabelsSameAnnotatorLongCsv")
+        << QStringLiteral("long-csv") << QByteArray("item,annotator,label\nn1,m1,yes\nn1,m2,no\nn1,m1,no\n") << none << none << open
+        << data << 4 << QStringLiteral("item \"n1\" already has a label from annotator \"m1\"");
+    QTest::newRow("twoLabelsSameAnnotatorAsInProject")
+        << QStringLiteral("long-csv") << QByteArray("item,annotator,label\nn1,m1,yes\nbase1,m1,no\n") << none << none << open << data
+        << 3 << QStringLiteral("item \"base1\" already has a label from annotator \"m1\"");
+    QTest::newRow("twoLabelsSameAnnotatorWideCsv") << QStringLiteral("wide-csv") << QByteArray("item,m1,m1\nn1,yes,no\n") << none
+                                                   << none << open << data << 2 << QStringLiteral("already has a label from annotator \"m1\"");
+    QTest::newRow("twoLabelsSameAnnotatorJsonl")
+        << QStringLiteral("jsonl") << QByteArray("{\"id\": \"n1\", \"labels\": {\"m1\": \"yes\"}}\n"
+                                 "{\"id\": \"n2\", \"labels\": {\"m1\": \"yes\", \"m2\": \"no\", \"m1\": \"no\"}}\n")
+        << none << none << open << data << 2 << QStringLiteral("two labels for one item and annotator \"m1\"");
+    QTest::newRow("sameItemTwiceJsonl") << QStringLiteral("jsonl")
+                                        << QByteArray("{\"id\": \"n1\", \"labels\": {\"m1\": \"yes\"}}\n"
+                                                      "{\"id\": \"n1\", \"labels\": {\"m1\": \"no\"}}\n")
+                                        << none << none << open << data << 2 << QStringLiteral("item \"n1\" appears twice");
+    QTest::newRow("probabilitiesNotSummingToOne")
+        << QStringLiteral("jsonl") << QByteArray("{\"id\": \"n1\", \"probs\": {\"m1\": {\"yes\": 0.5, \"no\": 0.4}}}\n") << none << none
+        << open << data << 1 << QStringLiteral("probabilities of \"m1\" sum to 0.9, not 1");
+    QTest::newRow("probabilitiesJustOutsideTolerance")
+        << QStringLiteral("jsonl")
+        << QByteArray("{\"id\": \"n1\", \"labels\": {\"m1\": \"yes\"}}\n"
+                      "{\"id\": \"n2\", \"probs\": {\"m1\": {\"yes\": 0.5, \"no\": 0.500002}}}\n")
+        << none << none << open << data << 2 << QStringLiteral("not 1 (tolerance 1e-6)");
+    QTest::newRow("probabilityOutOfRange") << QStringLiteral("jsonl")
+                                           << QByteArray("{\"id\": \"n1\", \"probs\": {\"m1\": {\"yes\": 1.2, \"no\": -0.2}}}\n")
+                                           << none << none << open << data << 1 << QStringLiteral("outside [0, 1]");
+    QTest::newRow("unknownGoldLabelClosedSet")
+        << QStringLiteral("long-csv") << QByteArray("item,annotator,label\nn1,m1,yes\nn2,m1,no\n")
+        << QByteArray("item,label\nn1,yes\nn2,maybe\n") << none << yesNo << QStringLiteral("gold") << 3
+        << QStringLiteral("unknown gold label \"maybe\" (the label set is closed: yes, no)");
+    QTest::newRow("unknownGoldLabelClosedSetJsonl")
+        << QStringLiteral("jsonl") << QByteArray("{\"label_set\": [\"yes\", \"no\"], \"id\": \"n1\", \"labels\": {\"m1\": \"yes\"}, \"gold\": \"maybe\"}\n")
+        << none << none << open << data << 1 << QStringLiteral("unknown gold label \"maybe\"");
+    QTest::newRow("unknownCountLabelClosedSet")
+        << QStringLiteral("jsonl") << QByteArray("{\"id\": \"n1\", \"human_counts\": {\"yes\": 3, \"perhaps\": 1}}\n") << none << none
+        << yesNo << data << 1 << QStringLiteral("unknown human count label \"perhaps\"");
+    QTest::newRow("unknownProbabilityLabelClosedSet")
+        << QStringLiteral("jsonl") << QByteArray("{\"id\": \"n1\", \"probs\": {\"m1\": {\"yes\": 0.5, \"perhaps\": 0.5}}}\n") << none
+        << none << yesNo << data << 1 << QStringLiteral("unknown probability label \"perhaps\"");
+    QTest::newRow("missingIdJsonl") << QStringLiteral("jsonl")
+                                    << QByteArray("{\"id\": \"n1\", \"labels\": {\"m1\": \"yes\"}}\n"
+                                                  "{\"labels\": {\"m1\": \"no\"}}\n")
+                                    << none << none << open << data << 2 << QStringLiteral("missing \"id\"");
+    QTest::newRow("missingIdLongCsv") << QStringLiteral("long-csv") << QByteArray("item,annotator,label\nn1,m1,yes\n,m1,no\n") << none
+                                      << none << open << data << 3 << QStringLiteral("empty item id");
+    QTest::newRow("missingUidChaosNli") << QStringLiteral("chaosnli") << QByteArray("{\"label_counter\": {\"e\": 3}}\n") << none << none
+                                        << open << data << 1 << QStringLiteral("missing \"uid\"");
+    QTest::newRow("nothingToImportJsonl") << QStringLiteral("jsonl") << QByteArray("{\"id\": \"n1\", \"text\": \"hi\"}\n") << none
+                                          << none << open << data << 1
+                                          << QStringLiteral("item \"n1\" has none of \"labels\", \"probs\", \"human_counts\"");
+    QTest::newRow("negativeCount") << QStringLiteral("jsonl") << QByteArray("{\"id\": \"n1\", \"human_counts\": {\"yes\": -1}}\n")
+                                   << none << none << open << data << 1 << QStringLiteral("negative count -1");
+    QTest::newRow("unterminatedQuote") << QStringLiteral("long-csv")
+                                       << QByteArray("item,annotator,label\nn1,m1,yes\nn2,m1,\"yes\nn3,m1,no\n") << none
+                                       << none << open << data << 3 << QStringLiteral("unterminated quoted field");
+    QTest::newRow("labelMapWrongColumns")
+        << QStringLiteral("long-csv") << QByteArray("item,annotator,label\nn1,m1,A\n") << none
+        << QByteArray("raw,label\nA,yes\nB,no,extra\n") << open << QStringLiteral("map") << 3 << QStringLiteral("expected 2 columns (raw,label), found 3");
+    QTest::newRow("labelMapTargetOutsideClosedSet")
+        << QStringLiteral("long-csv") << QByteArray("item,annotator,label\nn1,m1,A\n") << none << QByteArray("A,yes\nB,perhaps\n")
+        << yesNo << QStringLiteral("map") << 2 << QStringLiteral("unknown target label \"perhaps\"");
+    QTest::newRow("goldForUnknownItem") << QStringLiteral("long-csv") << QByteArray("item,annotator,label\nn1,m1,yes\n")
+                                        << QByteArray("item,label\nn1,yes\nzzz,no\n") << none << open << QStringLiteral("gold") << 3
+                                        << QStringLiteral("gold for unknown item \"zzz\"");
+    QTest::newRow("goldWrongColumns") << QStringLiteral("long-csv") << QByteArray("item,annotator,label\nn1,m1,yes\n")
+                                      << QByteArray("n1,yes,extra\n") << none << open << QStringLiteral("gold") << 1
+                                      << QStringLiteral("expected 2 columns (item,label), found 3");
+    QTest::newRow("labelStudioBadJson")
+        << QStringLiteral("labelstudio") << QByteArray("[\n  {\"id\": 1, \"data\": {\"text\": \"a\"}},\n  {\"id\": 2, \"data\": {\"text\": \"b\"},\n]\n")
+        << none << none << open << data << 4 << QStringLiteral("invalid JSON");
+    QTest::newRow("labelStudioTaskWithoutData") << QStringLiteral("labelstudio")
+                                                << QByteArray("[{\"id\": 1, \"data\": {\"text\": \"a\"}}, {\"id\": 2}]")
+                                                << none << none << open << data << 0 << QStringLiteral("task 2: task without a \"data\" object");
+    QTest::newRow("wrongValueTypeLabelStudio")
+        << QStringLiteral("labelstudio")
+        << QByteArray("[{\"id\": 1, \"data\": {\"text\": \"a\"}, \"annotations\": [{\"was_cancelled\": \"no\", "
+                      "\"result\": [{\"value\": {\"choices\": [\"yes\"]}}]}]}]")
+        << none << none << open << data << 0 << QStringLiteral("type must be boolean");
+}
+
+void TestImport::malformed()
+{
+    QFETCH(QString, format);
+    QFETCH(QByteArray, content);
+    QFETCH(QByteArray, gold);
+    QFETCH(QByteArray, labelMap);
+    QFETCH(QStringList, labels);
+    QFETCH(QString, where);
+    QFETCH(int, line);
+    QFETCH(QString, problem);
+
+    // A project that already holds data, so that "unchanged" means something.
+    const QString project = path(QStringLiteral("p.chorus"));
+    {
+        ProjectStore s;
+        s.open(project, ProjectStore::Mode::CreateNew);
+        importFile(s, write(QStringLiteral("base.csv"), "item,annotator,label\nbase1,m1,yes\nbase1,m2,no\nbase2,m1,yes\n"));
+    }
+    const QStringList rowsBefore = dumpProjectFile(project);
+    const QByteArray bytesBefore = fileBytes(project);
+    QVERIFY(rowsBefore.size() > 20);
+
+    const QString ext = format == QLatin1String("labelstudio") ? QStringLiteral("json")
+                        : format.endsWith(QLatin1String("csv")) ? QStringLiteral("csv")
+                                                                 : QStringLiteral("jsonl");
+    const QString file = write(QStringLiteral("input.") + ext, content);
+    ImportOptions o;
+    o.format = format;
+    o.labels = labels;
+    if (!gold.isEmpty())
+        o.goldFile = write(QStringLiteral("gold.csv"), gold);
+    if (!labelMap.isEmpty())
+        o.labelMapFile = write(QStringLiteral("map.csv"), labelMap);
+    const QString named = where == QLatin1String("gold") ? o.goldFile : where == QLatin1String("map") ? o.labelMapFile : file;
+    const QString prefix = line > 0 ? QStringLiteral("%1:%2: ").arg(named).arg(line) : named + QStringLiteral(": ");
+    {
+        ProjectStore s;
+        s.open(project);
+        try {
+            importFile(s, file, o);
+            QFAIL("the import must fail");
+        } catch (const CanceledError&) {
+            QFAIL("not a cancel");
+        } catch (const Error& e) {
+            QVERIFY2(e.message().startsWith(prefix), qPrintable(QStringLiteral("expected prefix \"%1\" in: %2").arg(prefix, e.message())));
+            QVERIFY2(e.message().contains(problem), qPrintable(QStringLiteral("expected \"%1\" in: %2").arg(problem, e.message())));
+        }
+        // The same connection can go on working after the failed import.
+        QCOMPARE(s.info().annotations, 3);
+    }
+    QCOMPARE(dumpProjectFile(project), rowsBefore);
+    QCOMPARE(fileBytes(project), bytesBefore);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cancel
+
+void TestImport::cancelAtEnd()
+{
+    // A small file is read before the first periodic poll; the final poll still cancels.
+    const QString project = path(QStringLiteral("p.chorus"));
+    {
+        ProjectStore s;
+        s.open(project, ProjectStore::Mode::CreateNew);
+        importFile(s, testData(QStringLiteral("tiny.jsonl")));
+    }
+    const QStringList before = dumpProjectFile(project);
+    ProjectStore s;
+    s.open(project);
+    ImportOptions o;
+    o.isCanceled = [] { return true; };
+    QVERIFY_THROWS_EXCEPTION(CanceledError, importFile(s, testData(QStringLiteral("tiny_long.csv")), o));
+    s.close();
+    QCOMPARE(dumpProjectFile(project), before);
+}
+
+void TestImport::cancelMidway()
+{
+    // 20,000 rows: isCanceled is polled every few thousand records; answer true on the second
+    // poll, after several thousand rows went into the open transaction.
+    QByteArray csv = "item,annotator,label\n";
+    for (int i = 0; i < 10000; ++i)
+        csv += QStringLiteral("it%1,m1,yes\nit%1,m2,no\n").arg(i).toUtf8();
+    const QString file = write(QStringLiteral("big.csv"), csv);
+    const QString project = path(QStringLiteral("p.chorus"));
+    {
+        ProjectStore s;
+        s.open(project, ProjectStore::Mode::CreateNew);
+        importFile(s, testData(QStringLiteral("tiny_long.csv")));
+    }
+    const QStringList before = dumpProjectFile(project);
+    ProjectStore s;
+    s.open(project);
+    int polls = 0;
+    qint64 lastDone = -1, lastTotal = -1;
+    ImportOptions o;
+    o.isCanceled = [&] { return ++polls >= 2; };
+    o.progress = [&](qint64 done, qint64 total) {
+        lastDone = done;
+        lastTotal = total;
+    };
+    QVERIFY_THROWS_EXCEPTION(CanceledError, importFile(s, file, o));
+    QCOMPARE(polls, 2);
+    // Progress came in bytes of the input, before the cancel.
+    QCOMPARE(lastTotal, qint64(csv.size()));
+    QVERIFY(lastDone > 0 && lastDone < lastTotal);
+    QCOMPARE(s.info().items, 4);  // the store is usable and unchanged
+    s.close();
+    QCOMPARE(dumpProjectFile(project), before);
+}
+
+QTEST_GUILESS_MAIN(TestImport)
+#include "tst_import.moc"
