@@ -1,6 +1,48 @@
+#include "mainwindow.h"
+#include "screenshots.h"
+
 #include <QApplication>
+#include <QCommandLineParser>
+#include <QFileInfo>
+#include <QSettings>
+
 int main(int argc, char** argv)
 {
     QApplication app(argc, argv);
-    return 0;
+    QApplication::setOrganizationName(QStringLiteral("Chorus"));
+    QApplication::setApplicationName(QStringLiteral("Chorus"));
+    QApplication::setApplicationVersion(QStringLiteral(CHORUS_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Review, aggregate and curate labels from a crowd of LLMs and humans."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("PROJECT"),
+                                 QStringLiteral("Project (.chorus) to open, or a data file to import."));
+    const QCommandLineOption screenshots(QStringLiteral("screenshots"),
+                                         QStringLiteral("Save PNGs of the main views into DIR and quit."),
+                                         QStringLiteral("DIR"));
+    parser.addOption(screenshots);
+    parser.process(app);
+
+    chorus::ui::MainWindow window;
+    window.show();
+    const QStringList args = parser.positionalArguments();
+    QString target = args.value(0);
+    if (target.isEmpty()) {
+        const QString last = QSettings().value(QStringLiteral("project/last")).toString();
+        if (!last.isEmpty() && QFileInfo::exists(last))
+            target = last;
+    }
+    if (!target.isEmpty()) {
+        if (target.endsWith(QLatin1String(".chorus")))
+            window.openProject(target);
+        else
+            window.importFile(target);
+    }
+    if (parser.isSet(screenshots))
+        chorus::ui::takeScreenshots(&window, parser.value(screenshots),
+                                    [](bool ok) { QCoreApplication::exit(ok ? 0 : 1); });
+    return app.exec();
 }

@@ -294,19 +294,46 @@ void ProjectStore::setLabelSetClosed(bool closed)
     setMetaValue(QStringLiteral("label_set_closed"), closed ? QStringLiteral("1") : QStringLiteral("0"));
 }
 
+namespace {
+
+qint64 insertDecision(ProjectStore& store, QSqlQuery& q, const Decision& d)
+{
+    q.bindValue(0, d.itemId);
+    q.bindValue(1, d.action);
+    q.bindValue(2, d.labelId > 0 ? QVariant(d.labelId) : QVariant(QMetaType(QMetaType::LongLong)));
+    q.bindValue(3, statusName(d.status));
+    q.bindValue(4, d.note.isNull() ? QStringLiteral("") : d.note);
+    q.bindValue(5, d.author);
+    q.bindValue(6, d.createdAt.isEmpty() ? nowIso() : d.createdAt);
+    if (!q.exec())
+        throw Error(QStringLiteral("%1: cannot save the decision: %2").arg(store.path(), q.lastError().text()));
+    return q.lastInsertId().toLongLong();
+}
+
+const char* const kInsertDecision = "INSERT INTO decisions (item_id, action, label_id, status, note, author, "
+                                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
+
+} // namespace
+
 qint64 ProjectStore::appendDecision(const Decision& d)
 {
     qint64 id = 0;
     transaction([&] {
-        QSqlQuery q = exec(QStringLiteral("INSERT INTO decisions (item_id, action, label_id, status, "
-                                          "note, author, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"),
-                           {d.itemId, d.action,
-                            d.labelId > 0 ? QVariant(d.labelId) : QVariant(QMetaType(QMetaType::LongLong)),
-                            statusName(d.status), d.note.isNull() ? QString(QLatin1String("")) : d.note,
-                            d.author, d.createdAt.isEmpty() ? nowIso() : d.createdAt});
-        id = q.lastInsertId().toLongLong();
+        QSqlQuery q(m_db);
+        q.prepare(QString::fromLatin1(kInsertDecision));
+        id = insertDecision(*this, q, d);
     });
     return id;
+}
+
+void ProjectStore::appendDecisions(const QList<Decision>& decisions)
+{
+    transaction([&] {
+        QSqlQuery q(m_db);
+        q.prepare(QString::fromLatin1(kInsertDecision));
+        for (const Decision& d : decisions)
+            insertDecision(*this, q, d);
+    });
 }
 
 QList<Decision> ProjectStore::decisionHistory(qint64 itemId)

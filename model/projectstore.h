@@ -102,6 +102,8 @@ public:
     /// Appends a decision in its own committed transaction and returns its id. When this
     /// returns, the decision is on disk.
     qint64 appendDecision(const Decision& d);
+    /// Appends several decisions in one committed transaction (batch actions).
+    void appendDecisions(const QList<Decision>& decisions);
     /// Full history of one item, oldest first.
     QList<Decision> decisionHistory(qint64 itemId);
 

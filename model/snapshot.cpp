@@ -94,12 +94,14 @@ Snapshot loadSnapshot(ProjectStore& store, const std::function<bool()>& isCancel
     s.humanLabel.assign(n, -1);
     s.status.assign(n, ReviewStatus::Unreviewed);
     q = store.exec(QStringLiteral(
-        "SELECT d.item_id, d.label_id, d.status FROM decisions d "
+        "SELECT d.item_id, d.label_id, d.status, d.note FROM decisions d "
         "JOIN (SELECT item_id, MAX(id) AS last FROM decisions GROUP BY item_id) x ON d.id = x.last"));
     while (q.next()) {
         const int32_t i = s.itemIndexById.value(q.value(0).toLongLong());
         s.humanLabel[i] = q.value(1).isNull() ? -1 : s.labelIndexById.value(q.value(1).toLongLong());
         s.status[i] = statusFromName(q.value(2).toString());
+        if (!q.value(3).toString().isEmpty())
+            s.notes.insert(i, q.value(3).toString());
     }
     check();
     return s;

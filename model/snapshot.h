@@ -44,6 +44,7 @@ struct Snapshot
     // Current human decision per item (from the latest history row).
     std::vector<int32_t> humanLabel;  ///< label index or -1
     std::vector<ReviewStatus> status;
+    QHash<int32_t, QString> notes;  ///< current note per item (sparse)
 
     int32_t numItems() const { return static_cast<int32_t>(itemIds.size()); }
     int32_t numLabels() const { return static_cast<int32_t>(labels.size()); }

@@ -1,0 +1,124 @@
+#include "jobs.h"
+
+#include "methods.h"
+
+#include <QElapsedTimer>
+#include <QPromise>
+#include <QtConcurrent>
+
+#include <nlohmann/json.hpp>
+
+namespace chorus::model {
+
+namespace {
+
+// Runs body, turning exceptions into the result's error / canceled fields.
+template <typename T, typename Body>
+void guarded(QPromise<JobResult<T>>& promise, Body&& body)
+{
+    JobResult<T> r;
+    try {
+        r.value = body();
+    } catch (const CanceledError&) {
+        r.canceled = true;
+    } catch (const agg::Canceled&) {
+        r.canceled = true;
+    } catch (const Error& e) {
+        r.error = e.message();
+    } catch (const std::exception& e) {
+        r.error = QString::fromUtf8(e.what());
+    }
+    promise.addResult(std::move(r));
+}
+
+template <typename T>
+std::function<void(qint64, qint64)> progressOf(QPromise<JobResult<T>>& promise)
+{
+    return [&promise](qint64 done, qint64 total) {
+        promise.setProgressValue(total > 0 ? static_cast<int>(1000 * done / total) : 0);
+    };
+}
+
+} // namespace
+
+QFuture<JobResult<Snapshot>> loadSnapshotAsync(QThreadPool* pool, const QString& projectPath)
+{
+    return QtConcurrent::run(pool, [projectPath](QPromise<JobResult<Snapshot>>& promise) {
+        promise.setProgressRange(0, 1000);
+        guarded(promise, [&] {
+            ProjectStore store;
+            store.open(projectPath);
+            return loadSnapshot(store, [&] { return promise.isCanceled(); });
+        });
+    });
+}
+
+QFuture<JobResult<ImportReport>> importAsync(QThreadPool* pool, const QString& projectPath,
+                                             const QString& file, ImportOptions options)
+{
+    return QtConcurrent::run(pool, [projectPath, file, options](QPromise<JobResult<ImportReport>>& promise) mutable {
+        promise.setProgressRange(0, 1000);
+        guarded(promise, [&] {
+            options.isCanceled = [&] { return promise.isCanceled(); };
+            options.progress = progressOf(promise);
+            ProjectStore store;
+            store.open(projectPath, ProjectStore::Mode::CreateOrOpen);
+            return importFile(store, file, options);
+        });
+    });
+}
+
+QFuture<JobResult<ExportReport>> exportAsync(QThreadPool* pool, const QString& projectPath,
+                                             const QString& out, ExportOptions options)
+{
+    return QtConcurrent::run(pool, [projectPath, out, options](QPromise<JobResult<ExportReport>>& promise) mutable {
+        promise.setProgressRange(0, 1000);
+        guarded(promise, [&] {
+            options.isCanceled = [&] { return promise.isCanceled(); };
+            options.progress = progressOf(promise);
+            ProjectStore store;
+            store.open(projectPath);
+            return exportProject(store, out, options);
+        });
+    });
+}
+
+QFuture<JobResult<RunData>> aggregateAsync(QThreadPool* pool, const QString& projectPath, Snapshot snapshot,
+                                           AggregationRequest request)
+{
+    return QtConcurrent::run(pool, [projectPath, s = std::move(snapshot), req = std::move(request)](
+                                       QPromise<JobResult<RunData>>& promise) {
+        promise.setProgressRange(0, 1000);
+        guarded(promise, [&] {
+            agg::AggregationInput in;
+            in.matrix = &s.matrix;
+            in.controls = req.controls;
+            in.weights = req.weights;
+            in.params = req.params;
+            in.seed = req.seed;
+            agg::RunHooks hooks;
+            hooks.isCanceled = [&] { return promise.isCanceled(); };
+            hooks.progress = [&](int done, int total) {
+                promise.setProgressValue(total > 0 ? static_cast<int>(1000LL * done / total) : 0);
+            };
+            QElapsedTimer timer;
+            timer.start();
+            const agg::AggregationResult result = agg::aggregate(req.method.toStdString(), in, hooks);
+            const double seconds = timer.elapsed() / 1000.0;
+            RunData run = runFromResult(s, req.method, result);
+            run.summary.seconds = seconds;
+            run.summary.params = req.paramsJson;
+            if (req.save && !projectPath.isEmpty()) {
+                if (promise.isCanceled())
+                    throw CanceledError();
+                ProjectStore store;
+                store.open(projectPath);
+                run.summary.id = saveRun(store, s, req.method, req.paramsJson, result, seconds);
+                run.summary.createdAt = nowIso();
+            }
+            return run;
+        });
+    });
+}
+
+} // namespace chorus::model

@@ -1,0 +1,110 @@
+#pragma once
+
+#include "jobs.h"
+
+#include <QFutureWatcher>
+#include <QMainWindow>
+
+class QAction;
+class QDockWidget;
+class QMenu;
+class QProgressBar;
+class QPushButton;
+class QTableView;
+
+namespace chorus::model {
+class Workbench;
+}
+
+namespace chorus::ui {
+
+class AggregationPanel;
+class FilterBar;
+class ItemPanel;
+
+/// The review workbench: item table, filters, item panel, aggregation panel. Keyboard first:
+/// 1-9 set the human label and advance, Enter accepts the consensus, F flags, N adds a note,
+/// Backspace undoes, J/K move, U jumps to the next unreviewed item.
+class MainWindow final : public QMainWindow
+{
+    Q_OBJECT
+
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    /// Opens a project; shows an error dialog and returns false on failure.
+    bool openProject(const QString& path);
+    /// Imports a data file into the open project (or asks for a new project) on a worker thread.
+    void importFile(const QString& file);
+
+    model::Workbench* workbench() { return m_wb; }
+    QTableView* table() { return m_table; }
+    FilterBar* filterBar() { return m_filter; }
+    ItemPanel* itemPanel() { return m_panel; }
+    AggregationPanel* aggregationPanel() { return m_aggPanel; }
+    /// The item of the current row, or -1.
+    int32_t currentItem() const;
+    /// Selects the row of an item (when visible) and makes it current.
+    void selectItem(int32_t item);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    void createActions();
+    void createMenus();
+    void projectChanged();
+    void applyFilter();
+    void updateActions();
+    void updateTitle();
+    void showError(const QString& message);
+
+    void newProject();
+    void openDialog();
+    void importDialog();
+    void exportDialog();
+    void preferences();
+    void showShortcuts();
+    void addRecent(const QString& path);
+    void rebuildRecentMenu();
+    void saveHeaderState();
+    void restoreHeaderState();
+    void columnsMenu(const QPoint& pos);
+    void startJob(const QString& what);
+    void endJob();
+
+    // Review actions.
+    std::vector<int32_t> selectedItems() const;
+    void labelKey(int32_t label);
+    void pickLabel();
+    void acceptConsensus();
+    void toggleFlag();
+    void editNote();
+    void clearDecision();
+    void move(int delta);
+    void nextUnreviewed();
+    void acceptUnanimousInSelection();
+    void advance();
+
+    model::Workbench* m_wb;
+    QTableView* m_table;
+    FilterBar* m_filter;
+    ItemPanel* m_panel;
+    AggregationPanel* m_aggPanel;
+    QDockWidget* m_panelDock;
+    QDockWidget* m_aggDock;
+    QMenu* m_recentMenu = nullptr;
+    QMenu* m_columnsMenu = nullptr;
+    QAction* m_showGold = nullptr;
+    QAction* m_autoAdvance = nullptr;
+    QList<QAction*> m_projectActions;
+    QProgressBar* m_jobProgress;
+    QPushButton* m_jobCancel;
+    QFutureWatcher<model::JobResult<model::ImportReport>> m_importWatcher;
+    QFutureWatcher<model::JobResult<model::ExportReport>> m_exportWatcher;
+};
+
+} // namespace chorus::ui

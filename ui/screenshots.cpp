@@ -1,0 +1,60 @@
+#include "screenshots.h"
+
+#include "filterbar.h"
+#include "mainwindow.h"
+#include "workbench.h"
+
+#include <QDir>
+#include <QTableView>
+#include <QTimer>
+
+#include <functional>
+#include <memory>
+
+namespace chorus::ui {
+
+namespace {
+
+struct Step
+{
+    QString file;
+    std::function<void(MainWindow*)> prepare;
+};
+
+} // namespace
+
+void takeScreenshots(MainWindow* window, const QString& dir, std::function<void(bool)> done)
+{
+    QDir().mkpath(dir);
+    auto steps = std::make_shared<std::vector<Step>>(std::vector<Step>{
+        {QStringLiteral("review-table.png"), [](MainWindow* w) { w->table()->setFocus(); }},
+        {QStringLiteral("review-disagreements.png"),
+         [](MainWindow* w) {
+             // Show the most uncertain disagreements first.
+             w->workbench()->tableModel()->sort(model::ItemTableModel::ColEntropy, Qt::DescendingOrder);
+             w->filterBar()->setDisagreementsOnly(true);
+             if (w->workbench()->tableModel()->rowCount() > 0)
+                 w->selectItem(w->workbench()->tableModel()->itemAt(0));
+         }},
+    });
+    auto ok = std::make_shared<bool>(true);
+    auto index = std::make_shared<size_t>(0);
+    auto next = std::make_shared<std::function<void()>>();
+    *next = [=] {
+        if (*index >= steps->size()) {
+            done(*ok);
+            return;
+        }
+        (*steps)[*index].prepare(window);
+        QTimer::singleShot(400, window, [=] {
+            const QString path = QDir(dir).filePath((*steps)[*index].file);
+            if (!window->grab().save(path))
+                *ok = false;
+            ++*index;
+            (*next)();
+        });
+    };
+    QTimer::singleShot(800, window, [next] { (*next)(); });
+}
+
+} // namespace chorus::ui
