@@ -1,0 +1,285 @@
+// The review workbench driven through its real widgets (offscreen): import, filter, keyboard
+// overrides, undo, reopen; the table model under QAbstractItemModelTester; and decisions that
+// survive SIGKILL of the process that made them.
+
+#include "filterbar.h"
+#include "importer.h"
+#include "mainwindow.h"
+#include "workbench.h"
+
+#include <QAbstractItemModelTester>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QSqlQuery>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <csignal>
+
+using namespace chorus;
+
+namespace {
+
+// A hand-written project: 4 items, 3 annotators, labels a/b/c in that order.
+//   i1: a a a   (unanimous)
+//   i2: a b b   (disagreement, majority b)
+//   i3: c c a   (disagreement, majority c)
+//   i4: b b b   (unanimous)
+const char* const kData =
+    "{\"label_set\":[\"a\",\"b\",\"c\"],\"id\":\"i1\",\"text\":\"first <b>not bold</b>\",\"labels\":{\"m1\":\"a\",\"m2\":\"a\",\"m3\":\"a\"},\"gold\":\"a\"}\n"
+    "{\"id\":\"i2\",\"text\":\"second\",\"labels\":{\"m1\":\"a\",\"m2\":\"b\",\"m3\":\"b\"},\"gold\":\"a\"}\n"
+    "{\"id\":\"i3\",\"text\":\"third\",\"labels\":{\"m1\":\"c\",\"m2\":\"c\",\"m3\":\"a\"}}\n"
+    "{\"id\":\"i4\",\"text\":\"fourth\",\"labels\":{\"m1\":\"b\",\"m2\":\"b\",\"m3\":\"b\"}}\n";
+
+QString makeProject(const QTemporaryDir& dir, const QString& name = QStringLiteral("p.chorus"))
+{
+    const QString data = dir.filePath(QStringLiteral("data.jsonl"));
+    QFile f(data);
+    f.open(QIODevice::WriteOnly);
+    f.write(kData);
+    f.close();
+    const QString path = dir.filePath(name);
+    model::ProjectStore store;
+    store.open(path, model::ProjectStore::Mode::CreateNew);
+    model::importFile(store, data);
+    return path;
+}
+
+// Latest stored human label (ext id -> label name) read straight from the file.
+QMap<QString, QString> storedLabels(const QString& path)
+{
+    model::ProjectStore store;
+    store.open(path);
+    QMap<QString, QString> out;
+    QSqlQuery q = store.exec(QStringLiteral(
+        "SELECT i.ext_id, l.name FROM decisions d JOIN items i ON i.id = d.item_id LEFT JOIN labels l ON l.id = d.label_id "
+        "WHERE d.id = (SELECT MAX(id) FROM decisions e WHERE e.item_id = d.item_id)"));
+    while (q.next())
+        out.insert(q.value(0).toString(), q.value(1).toString());
+    return out;
+}
+
+void press(QWidget* w, Qt::Key key)
+{
+    QTest::keyClick(w, key);
+}
+
+} // namespace
+
+class TestWorkbench : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("ChorusTest"));
+    }
+
+    void modelPassesTester()
+    {
+        QTemporaryDir dir;
+        const QString path = makeProject(dir);
+        model::Workbench wb;
+        QAbstractItemModelTester tester(wb.tableModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        wb.openProject(path);
+        QCOMPARE(wb.tableModel()->rowCount(), 4);
+        QCOMPARE(wb.tableModel()->columnCount(), model::ItemTableModel::FixedColumnCount + 3);
+        wb.tableModel()->sort(model::ItemTableModel::ColEntropy, Qt::DescendingOrder);
+        model::ItemFilter f;
+        f.disagreementsOnly = true;
+        wb.tableModel()->setFilter(f);
+        QCOMPARE(wb.tableModel()->rowCount(), 2);  // i2 and i3 by hand
+        QVERIFY(wb.setHumanLabel({1}, 0));
+        QVERIFY(wb.acceptConsensus({0, 2, 3}));
+        wb.undoStack()->undo();
+        wb.tableModel()->setFilter({});
+        QCOMPARE(wb.tableModel()->rowCount(), 4);
+    }
+
+    void consensusAndChips()
+    {
+        QTemporaryDir dir;
+        model::Workbench wb;
+        wb.openProject(makeProject(dir));
+        auto* m = wb.tableModel();
+        // Majority vote by hand: i1 a, i2 b, i3 c, i4 b.
+        const QStringList expected{QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c"), QStringLiteral("b")};
+        for (int r = 0; r < 4; ++r)
+            QCOMPARE(m->index(r, model::ItemTableModel::ColConsensus).data().toString(), expected[r]);
+        // i2: m1 says a against consensus b -> disagrees; m2 agrees.
+        const int m1 = model::ItemTableModel::FixedColumnCount;
+        QCOMPARE(m->index(1, m1).data(model::ItemTableModel::ChipRole).toInt(), int(model::ItemTableModel::ChipDisagrees));
+        QCOMPARE(m->index(1, m1 + 1).data(model::ItemTableModel::ChipRole).toInt(), int(model::ItemTableModel::ChipAgrees));
+        // Confidence = vote share 2/3; entropy of (1/3, 2/3, 0) = ln 3 - (2/3) ln 2.
+        QCOMPARE(m->index(1, model::ItemTableModel::ColConfidence).data().toString(), QStringLiteral("0.667"));
+        const double h = std::log(3.0) - 2.0 / 3.0 * std::log(2.0);
+        QCOMPARE(m->index(1, model::ItemTableModel::ColEntropy).data().toString(), QString::number(h, 'f', 3));
+        // Item text is data: markup stays literal.
+        QCOMPARE(m->index(0, model::ItemTableModel::ColText).data().toString(), QStringLiteral("first <b>not bold</b>"));
+    }
+
+    void keyboardReviewAndReopen()
+    {
+        QTemporaryDir dir;
+        const QString path = makeProject(dir);
+        {
+            ui::MainWindow w;
+            w.show();
+            QVERIFY(w.openProject(path));
+            QTableView* table = w.table();
+            table->setFocus();
+            QVERIFY(QTest::qWaitForWindowActive(&w) || true);
+
+            w.filterBar()->setDisagreementsOnly(true);
+            QCOMPARE(table->model()->rowCount(), 2);
+            QCOMPARE(w.currentItem(), 1);  // i2 is the first disagreement
+
+            press(table, Qt::Key_1);       // i2 := a, advance to i3
+            QCOMPARE(w.workbench()->snapshot().humanLabel[1], 0);
+            QCOMPARE(w.currentItem(), 2);
+            press(table, Qt::Key_Return);  // i3 := consensus c
+            QCOMPARE(w.workbench()->snapshot().humanLabel[2], 2);
+            press(table, Qt::Key_K);       // back to i2
+            QCOMPARE(w.currentItem(), 1);
+            press(table, Qt::Key_F);       // flag i2
+            QCOMPARE(w.workbench()->snapshot().status[1], model::ReviewStatus::Flagged);
+            press(table, Qt::Key_Backspace);  // undo the flag
+            QCOMPARE(w.workbench()->snapshot().status[1], model::ReviewStatus::Reviewed);
+            press(table, Qt::Key_Backspace);  // undo i3's accept
+            QCOMPARE(w.workbench()->snapshot().humanLabel[2], -1);
+            press(table, Qt::Key_Backspace);  // undo i2's label
+            QCOMPARE(w.workbench()->snapshot().humanLabel[1], -1);
+            w.workbench()->undoStack()->redo();  // i2 := a again
+            QCOMPARE(w.workbench()->snapshot().humanLabel[1], 0);
+            w.filterBar()->setDisagreementsOnly(false);
+            w.selectItem(3);
+            press(table, Qt::Key_2);  // i4 := b
+        }
+        // Reopen: exactly the decisions in force are stored.
+        const auto stored = storedLabels(path);
+        QCOMPARE(stored.value(QStringLiteral("i2")), QStringLiteral("a"));
+        QCOMPARE(stored.value(QStringLiteral("i3")), QString());  // undone: latest row has no label
+        QCOMPARE(stored.value(QStringLiteral("i4")), QStringLiteral("b"));
+        QVERIFY(!stored.contains(QStringLiteral("i1")));
+        model::Workbench wb;
+        wb.openProject(path);
+        QCOMPARE(wb.snapshot().humanLabel[1], 0);
+        QCOMPARE(wb.snapshot().humanLabel[2], -1);
+        QCOMPARE(wb.snapshot().status[3], model::ReviewStatus::Reviewed);
+        // History is append-only: i2 has label, flag, unflag(undo), undo, redo = 5 rows.
+        QCOMPARE(wb.itemHistory(1).size(), 5);
+    }
+
+    void searchFilterCombines()
+    {
+        QTemporaryDir dir;
+        ui::MainWindow w;
+        QVERIFY(w.openProject(makeProject(dir)));
+        w.filterBar()->setSearchText(QStringLiteral("THIRD"));
+        QCOMPARE(w.table()->model()->rowCount(), 1);
+        w.filterBar()->setDisagreementsOnly(true);
+        QCOMPARE(w.table()->model()->rowCount(), 1);
+        w.filterBar()->setSearchText(QStringLiteral("fourth"));
+        QCOMPARE(w.table()->model()->rowCount(), 0);  // i4 is unanimous
+    }
+
+    void aggregationRunSavedAndShown()
+    {
+        QTemporaryDir dir;
+        const QString path = makeProject(dir);
+        model::Workbench wb;
+        wb.openProject(path);
+        model::AggregationRequest req;
+        req.method = QStringLiteral("mv");
+        req.controls = wb.controls(true, false);  // gold: i1 a, i2 a
+        QFutureWatcher<model::JobResult<model::RunData>> watcher;
+        QSignalSpy done(&watcher, &QFutureWatcherBase::finished);
+        watcher.setFuture(model::aggregateAsync(wb.pool(), path, wb.snapshot(), req));
+        QVERIFY(done.wait(10000));
+        auto r = watcher.result();
+        QVERIFY2(r.ok(), qPrintable(r.error));
+        QVERIFY(r.value.summary.id > 0);
+        QCOMPARE(r.value.labels[1], 0);  // clamped to gold a (majority says b)
+        wb.setConsensus(r.value);
+        QCOMPARE(wb.tableModel()->index(1, model::ItemTableModel::ColConsensus).data().toString(), QStringLiteral("a"));
+        QCOMPARE(wb.runs().size(), 1);
+    }
+
+    // Child mode: make decisions as fast as possible, print "ack <item>" after each returns.
+    void decisionsSurviveSigkill()
+    {
+        QTemporaryDir dir;
+        const QString path = makeProject(dir);
+        QProcess child;
+        child.setProcessChannelMode(QProcess::SeparateChannels);
+        QStringList env = QProcess::systemEnvironment();
+        env << QStringLiteral("CHORUS_CHILD_PROJECT=") + path;
+        child.setEnvironment(env);
+        child.start(QCoreApplication::applicationFilePath(), {QStringLiteral("childDecisions")});
+        QVERIFY(child.waitForStarted());
+        QByteArray out;
+        int acks = 0;
+        while (acks < 40 && child.waitForReadyRead(10000)) {
+            out += child.readAllStandardOutput();
+            acks = static_cast<int>(out.count("ack "));
+        }
+        QVERIFY2(acks >= 40, out.constData());
+        ::kill(static_cast<pid_t>(child.processId()), SIGKILL);
+        child.waitForFinished();
+        out += child.readAllStandardOutput();
+        // Decision n sets item n % 4 to label (n / 4) % 3. Every item's stored label must be
+        // its last acknowledged one, except that decision number `acks` (made but not yet
+        // acknowledged when the kill came) may also be on disk.
+        QMap<QString, QString> acked;
+        int total = 0;
+        for (const QByteArray& line : out.split('\n')) {
+            const QList<QByteArray> parts = line.split(' ');
+            if (parts.size() == 3 && parts[0] == "ack") {
+                acked[QString::fromUtf8(parts[1])] = QString::fromUtf8(parts[2]);
+                ++total;
+            }
+        }
+        const QStringList items{QStringLiteral("i1"), QStringLiteral("i2"), QStringLiteral("i3"), QStringLiteral("i4")};
+        const QStringList labels{QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c")};
+        const QString inFlightItem = items[total % 4];
+        const QString inFlightLabel = labels[(total / 4) % 3];
+        model::ProjectStore store;
+        store.open(path);
+        QCOMPARE(store.integrityCheck(), QString());
+        store.close();
+        const auto stored = storedLabels(path);
+        for (auto it = acked.cbegin(); it != acked.cend(); ++it) {
+            const QString s = stored.value(it.key());
+            const bool ok = s == it.value() || (it.key() == inFlightItem && s == inFlightLabel);
+            QVERIFY2(ok, qPrintable(QStringLiteral("%1: stored %2, acknowledged %3").arg(it.key(), s, it.value())));
+        }
+        QVERIFY(!acked.isEmpty());
+    }
+};
+
+// When started with "childDecisions", run the decision loop instead of the tests.
+int main(int argc, char** argv)
+{
+    if (argc > 1 && qstrcmp(argv[1], "childDecisions") == 0) {
+        QCoreApplication app(argc, argv);
+        model::Workbench wb;
+        wb.openProject(qEnvironmentVariable("CHORUS_CHILD_PROJECT"));
+        for (int n = 0;; ++n) {
+            const int32_t item = n % 4;
+            const int32_t label = (n / 4) % 3;
+            if (!wb.setHumanLabel({item}, label) && wb.stateOf(item).label != label)
+                return 2;
+            std::printf("ack %s %s\n", qPrintable(wb.snapshot().itemExtIds[item]),
+                        qPrintable(wb.snapshot().labels[label]));
+            std::fflush(stdout);
+        }
+    }
+    QApplication app(argc, argv);
+    TestWorkbench t;
+    return QTest::qExec(&t, argc, argv);
+}
+
+#include "tst_workbench.moc"
