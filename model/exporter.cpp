@@ -108,17 +108,18 @@ ExportReport exportProject(ProjectStore& store, const QString& out, const Export
     }
     const int32_t L = s.numLabels();
 
-    // Per-annotation probabilities and scores, and item metadata (jsonl only).
+    // Per-annotation probabilities, scores and raw outputs, and item metadata (jsonl only).
     QHash<qint64, QList<QPair<int32_t, QString>>> probs;
     QHash<qint64, QList<QPair<int32_t, double>>> scores;
+    QHash<qint64, QList<QPair<int32_t, QString>>> raws;
     QHash<qint64, QString> meta;
     QHash<qint64, QString> notes;
     if (report.format == QLatin1String("jsonl")) {
         QHash<qint64, int32_t> annIndex;
         for (int32_t a = 0; a < s.annotatorIds.size(); ++a)
             annIndex.insert(s.annotatorIds[a], a);
-        QSqlQuery q = store.exec(QStringLiteral("SELECT item_id, annotator_id, probs, score FROM annotations "
-                                                "WHERE probs IS NOT NULL OR score IS NOT NULL"));
+        QSqlQuery q = store.exec(QStringLiteral("SELECT item_id, annotator_id, probs, score, raw FROM annotations "
+                                                "WHERE probs IS NOT NULL OR score IS NOT NULL OR raw IS NOT NULL"));
         while (q.next()) {
             const qint64 item = q.value(0).toLongLong();
             const int32_t a = annIndex.value(q.value(1).toLongLong());
@@ -126,6 +127,8 @@ ExportReport exportProject(ProjectStore& store, const QString& out, const Export
                 probs[item].append({a, q.value(2).toString()});
             if (!q.value(3).isNull())
                 scores[item].append({a, q.value(3).toDouble()});
+            if (!q.value(4).isNull())
+                raws[item].append({a, q.value(4).toString()});
         }
         q = store.exec(QStringLiteral("SELECT id, meta FROM items WHERE meta IS NOT NULL"));
         while (q.next())
@@ -201,10 +204,22 @@ ExportReport exportProject(ProjectStore& store, const QString& out, const Export
         if (report.format == QLatin1String("jsonl")) {
             nlohmann::ordered_json j;
             if (firstRecord) {
+                // Project-level facts ride on the first record so that a re-import gives the
+                // same label order and annotator kinds.
                 nlohmann::json set = nlohmann::json::array();
                 for (const QString& l : s.labels)
                     set.push_back(l.toStdString());
                 j["label_set"] = set;
+                if (options.annotatorLabels && !s.annotators.isEmpty()) {
+                    nlohmann::ordered_json anns = nlohmann::ordered_json::object();
+                    for (int32_t a = 0; a < s.annotators.size(); ++a) {
+                        nlohmann::ordered_json props{{"kind", kindName(s.annotatorKinds[a]).toStdString()}};
+                        if (std::isfinite(s.annotatorCosts[a]))
+                            props["cost_per_item"] = s.annotatorCosts[a];
+                        anns[s.annotators[a].toStdString()] = props;
+                    }
+                    j["annotators"] = anns;
+                }
             }
             j["id"] = s.itemExtIds[i].toStdString();
             j["text"] = s.itemTexts[i].toStdString();
@@ -236,11 +251,18 @@ ExportReport exportProject(ProjectStore& store, const QString& out, const Export
                         p[s.annotators[a].toStdString()] = v;
                     j["scores"] = p;
                 }
+                if (raws.contains(itemId)) {
+                    // Original outputs that differ from the label (INVALID ones included).
+                    nlohmann::ordered_json p;
+                    for (const auto& [a, text] : raws.value(itemId))
+                        p[s.annotators[a].toStdString()] = text.toStdString();
+                    j["raw"] = p;
+                }
             }
             if (s.gold[i] >= 0)
                 j["gold"] = s.labels[s.gold[i]].toStdString();
             if (!s.hasHumanCounts.empty() && s.hasHumanCounts[i]) {
-                nlohmann::ordered_json c;
+                nlohmann::ordered_json c = nlohmann::ordered_json::object();  // {} when all are 0
                 for (int32_t l = 0; l < L; ++l)
                     if (s.humanCounts[static_cast<size_t>(i) * L + l] > 0)
                         c[s.labels[l].toStdString()] =
