@@ -42,5 +42,6 @@ std::unique_ptr<model::ProjectStore> openSource(const QCommandLineParser& parser
 int cmdImport(const QStringList& args);
 int cmdInfo(const QStringList& args);
 int cmdExport(const QStringList& args);
+int cmdAggregate(const QStringList& args);
 
 } // namespace chorus::cli

@@ -71,10 +71,14 @@ int main(int argc, char** argv)
     QCoreApplication::setApplicationName(QStringLiteral("chorus-cli"));
     QCoreApplication::setApplicationVersion(QStringLiteral(CHORUS_VERSION));
     QStringList args = QCoreApplication::arguments();
-    if (args.size() < 2 || args[1] == QLatin1String("--help") || args[1] == QLatin1String("-h")
-        || args[1] == QLatin1String("help")) {
+    if (args.size() < 2) {
+        // A usage error: the help text goes to stderr, stdout stays empty.
+        cli::err(QString::fromLatin1(kHelp).trimmed());
+        return cli::kUsage;
+    }
+    if (args[1] == QLatin1String("--help") || args[1] == QLatin1String("-h") || args[1] == QLatin1String("help")) {
         cli::out(kHelp);
-        return args.size() < 2 ? cli::kUsage : cli::kOk;
+        return cli::kOk;
     }
     if (args[1] == QLatin1String("--version")) {
         cli::out(QByteArray("chorus-cli ") + CHORUS_VERSION + '\n');
@@ -90,6 +94,8 @@ int main(int argc, char** argv)
             return cli::cmdInfo(args);
         if (command == QLatin1String("export"))
             return cli::cmdExport(args);
+        if (command == QLatin1String("aggregate"))
+            return cli::cmdAggregate(args);
         cli::err(QStringLiteral("chorus-cli: unknown command \"%1\" (see chorus-cli --help)").arg(command));
         return cli::kUsage;
     } catch (const cli::HelpShown&) {

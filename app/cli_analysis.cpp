@@ -1,0 +1,203 @@
+// chorus-cli aggregate.
+
+#include "cli.h"
+
+#include "csvreader.h"
+#include "evaluation.h"
+#include "methods.h"
+#include "runstore.h"
+#include "snapshot.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+
+namespace chorus::cli {
+
+namespace {
+
+// Reads "item,label" (header optional) into a per-item vector of label indices.
+std::vector<int32_t> readItemLabels(const QString& file, const model::Snapshot& s)
+{
+    QFile f(file);
+    if (!f.open(QIODevice::ReadOnly))
+        throw model::Error(QStringLiteral("%1: cannot open: %2").arg(file, f.errorString()));
+    QHash<QString, int32_t> index;
+    for (int32_t i = 0; i < s.numItems(); ++i)
+        index.insert(s.itemExtIds[i], i);
+    std::vector<int32_t> out(s.numItems(), -1);
+    model::CsvReader csv(&f);
+    QStringList row;
+    while (csv.next(row)) {
+        if (row.size() != 2)
+            throw model::Error(QStringLiteral("%1:%2: expected 2 columns (item,label), found %3")
+                                   .arg(file).arg(csv.line()).arg(row.size()));
+        if (csv.line() == 1 && (row[0] == QLatin1String("item") || row[0] == QLatin1String("task")))
+            continue;
+        const auto it = index.constFind(row[0]);
+        if (it == index.constEnd())
+            throw model::Error(QStringLiteral("%1:%2: unknown item \"%3\"").arg(file).arg(csv.line()).arg(row[0]));
+        const qsizetype l = s.labels.indexOf(row[1]);
+        if (l < 0)
+            throw model::Error(QStringLiteral("%1:%2: unknown label \"%3\"").arg(file).arg(csv.line()).arg(row[1]));
+        out[it.value()] = static_cast<int32_t>(l);
+    }
+    return out;
+}
+
+nlohmann::json num(double v)
+{
+    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
+}
+
+} // namespace
+
+int cmdAggregate(const QStringList& args)
+{
+    QCommandLineParser p;
+    addSourceOptions(p);
+    QStringList methods;
+    for (const auto& m : agg::methodNames())
+        methods << QString::fromStdString(m);
+    p.addOptions({
+        {QStringLiteral("method"), QStringLiteral("Aggregation method: %1.").arg(methods.join(QStringLiteral(", "))),
+         QStringLiteral("M")},
+        {QStringLiteral("controls"), QStringLiteral("Known truth, CSV item,label (clamped by EM methods)."),
+         QStringLiteral("FILE")},
+        {QStringLiteral("seed"), QStringLiteral("Random seed (methods with restarts)."), QStringLiteral("N"), QStringLiteral("0")},
+        {QStringLiteral("param"), QStringLiteral("Method parameter key=value (repeatable)."), QStringLiteral("k=v")},
+        {QStringLiteral("weights-run"), QStringLiteral("wmv: take weights from a saved run's competences."),
+         QStringLiteral("ID")},
+        {QStringLiteral("include-invalid"), QStringLiteral("Treat INVALID as a label instead of excluding it.")},
+        {QStringLiteral("save"), QStringLiteral("Store the run in the project (--project only).")},
+        {QStringLiteral("json"), QStringLiteral("Print the full result as JSON.")},
+    });
+    parseOrThrow(p, args, QStringLiteral("chorus-cli aggregate (--project P | --input FILE) --method M [options]"));
+    const QString method = p.value(QStringLiteral("method"));
+    if (method.isEmpty())
+        throw UsageError{QStringLiteral("--method is required (%1)").arg(methods.join(QStringLiteral(", ")))};
+    if (!methods.contains(method))
+        throw UsageError{QStringLiteral("unknown method \"%1\" (known: %2)").arg(method, methods.join(QStringLiteral(", ")))};
+    if (p.isSet(QStringLiteral("save")) && !p.isSet(QStringLiteral("project")))
+        throw UsageError{QStringLiteral("--save needs --project")};
+    bool ok = true;
+    const uint64_t seed = p.value(QStringLiteral("seed")).toULongLong(&ok);
+    if (!ok)
+        throw UsageError{QStringLiteral("--seed takes a non-negative integer")};
+    agg::AggregationInput in;
+    in.seed = seed;
+    nlohmann::ordered_json params = nlohmann::ordered_json::object();
+    for (const QString& kv : p.values(QStringLiteral("param"))) {
+        const qsizetype eq = kv.indexOf(QLatin1Char('='));
+        const double v = eq > 0 ? kv.mid(eq + 1).toDouble(&ok) : 0;
+        if (eq <= 0 || !ok)
+            throw UsageError{QStringLiteral("--param takes key=number, got \"%1\"").arg(kv)};
+        in.params[kv.left(eq).toStdString()] = v;
+        params[kv.left(eq).toStdString()] = v;
+    }
+
+    auto store = openSource(p);
+    model::Snapshot s = model::loadSnapshot(*store);
+    if (p.isSet(QStringLiteral("include-invalid")))
+        s.matrix = s.matrix.withInvalidAsClass();
+    std::vector<int32_t> gold = s.gold;
+    if (p.isSet(QStringLiteral("gold")) && p.isSet(QStringLiteral("project")))
+        gold = readItemLabels(p.value(QStringLiteral("gold")), s);
+    in.matrix = &s.matrix;
+    if (p.isSet(QStringLiteral("controls")))
+        in.controls = readItemLabels(p.value(QStringLiteral("controls")), s);
+    if (p.isSet(QStringLiteral("weights-run"))) {
+        const model::RunData run = model::loadRun(*store, s, p.value(QStringLiteral("weights-run")).toLongLong());
+        in.weights = run.competence;
+        for (double& w : in.weights)
+            if (!std::isfinite(w))
+                w = 0;
+    }
+
+    QElapsedTimer timer;
+    timer.start();
+    agg::AggregationResult r;
+    try {
+        r = agg::aggregate(method.toStdString(), in);
+    } catch (const std::invalid_argument& e) {
+        throw model::Error(QString::fromUtf8(e.what()));
+    }
+    const double seconds = timer.nsecsElapsed() / 1e9;
+    qint64 runId = 0;
+    if (p.isSet(QStringLiteral("save")))
+        runId = model::saveRun(*store, s, method, QString::fromStdString(params.dump()), r, seconds);
+
+    const int32_t L = r.numLabels;
+    std::vector<int32_t> evalPred = r.labels, evalGold = gold;
+    for (auto& l : evalPred)
+        if (l >= s.numLabels())
+            l = -1;  // an INVALID consensus (with --include-invalid) counts as wrong
+    const bool hasGold = std::any_of(gold.begin(), gold.end(), [](int32_t g) { return g >= 0; });
+    agg::EvaluationResult ev;
+    if (hasGold)
+        ev = agg::evaluate(evalPred, evalGold, s.numLabels());
+
+    auto labelName = [&](int32_t l) {
+        return l < 0 ? std::string() : (l < s.numLabels() ? s.labels[l].toStdString() : std::string("INVALID"));
+    };
+    if (p.isSet(QStringLiteral("json"))) {
+        nlohmann::ordered_json j;
+        j["method"] = method.toStdString();
+        nlohmann::ordered_json pj = params;
+        pj["seed"] = seed;
+        j["params"] = pj;
+        nlohmann::ordered_json items = nlohmann::ordered_json::array();
+        for (int32_t i = 0; i < s.numItems(); ++i) {
+            nlohmann::ordered_json it;
+            it["item"] = s.itemExtIds[i].toStdString();
+            it["label"] = r.labels[i] >= 0 ? nlohmann::json(labelName(r.labels[i])) : nlohmann::json();
+            it["confidence"] = r.labels[i] >= 0 ? num(r.posteriorAt(i, r.labels[i])) : nlohmann::json();
+            nlohmann::ordered_json post;
+            for (int32_t l = 0; l < L; ++l)
+                post[labelName(l)] = r.posteriorAt(i, l);
+            it["posterior"] = post;
+            items.push_back(it);
+        }
+        j["items"] = items;
+        nlohmann::ordered_json anns = nlohmann::ordered_json::array();
+        for (int32_t a = 0; a < s.annotators.size(); ++a)
+            anns.push_back({{"annotator", s.annotators[a].toStdString()}, {"competence", num(r.competence[a])}});
+        j["annotators"] = anns;
+        j["iterations"] = r.iterations;
+        j["converged"] = r.converged;
+        j["tied_items"] = r.tiedItems;
+        j["log_likelihood"] = r.logLikelihood;
+        j["seconds"] = seconds;
+        if (hasGold) {
+            j["accuracy"] = ev.accuracy;
+            j["macro_f1"] = ev.macroF1;
+            j["gold_items"] = ev.items;
+        }
+        if (runId > 0)
+            j["run"] = runId;
+        out(QByteArray::fromStdString(j.dump(2)) + '\n');
+    } else {
+        QString t = QStringLiteral("%1: %2 items, %3 iterations%4, %5 s")
+                        .arg(method)
+                        .arg(s.numItems())
+                        .arg(r.iterations)
+                        .arg(r.converged ? QString() : QStringLiteral(" (not converged)"))
+                        .arg(seconds, 0, 'f', 3);
+        if (r.tiedItems > 0)
+            t += QStringLiteral(", %1 tied items").arg(r.tiedItems);
+        if (hasGold)
+            t += QStringLiteral("\naccuracy %1, macro-F1 %2 on %3 gold items")
+                     .arg(ev.accuracy, 0, 'f', 4)
+                     .arg(ev.macroF1, 0, 'f', 4)
+                     .arg(ev.items);
+        if (runId > 0)
+            t += QStringLiteral("\nsaved as run %1").arg(runId);
+        out(t.toUtf8() + '\n');
+    }
+    return kOk;
+}
+
+} // namespace chorus::cli
