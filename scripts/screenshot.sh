@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Starts Chorus under Xvfb on the sample project and saves PNGs of the main views.
+#   ./scripts/screenshot.sh [OUT_DIR]   (default: docs/screenshots)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$CHORUS_ROOT"
+out="${1:-docs/screenshots}"
+chorus_install_deps
+chorus_build build
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+./build/app/chorus-cli import "$tmp/sample.chorus" resources/sample/sample.jsonl \
+    --label-map resources/sample/label_map.csv 2>/dev/null
+# A private settings directory so screenshots do not depend on (or change) the user's.
+HOME="$tmp" XDG_CONFIG_HOME="$tmp/config" xvfb-run -a -s "-screen 0 1600x900x24" \
+    ./build/app/chorus "$tmp/sample.chorus" --screenshots "$out"
+echo "Screenshots written to $out"
