@@ -1,0 +1,160 @@
+// Review workbench at scale: a 100,000-item, 1,000,000-annotation project.
+// Prints: time to open (snapshot + table model ready), every sort and filter, and the GUI
+// thread's event-loop latency while a 1M-annotation aggregation runs on a worker thread,
+// plus how long a cancel takes to be honoured.
+//   ./build/bench/bench_review [items=100000] [annotators=10]
+
+#include "importer.h"
+#include "jobs.h"
+#include "workbench.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFutureWatcher>
+#include <QTemporaryDir>
+#include <QTimer>
+
+#include <cstdio>
+#include <random>
+
+using namespace chorus;
+
+namespace {
+
+double ms(const QElapsedTimer& t)
+{
+    return t.nsecsElapsed() / 1e6;
+}
+
+// Event-loop latency: a 5 ms timer measures how late it fires while the job runs.
+double maxLatencyWhile(QFutureWatcherBase& watcher)
+{
+    double worst = 0;
+    QElapsedTimer clock;
+    clock.start();
+    qint64 last = clock.elapsed();
+    QTimer tick;
+    tick.setInterval(5);
+    QObject::connect(&tick, &QTimer::timeout, [&] {
+        const qint64 now = clock.elapsed();
+        worst = std::max(worst, double(now - last - 5));
+        last = now;
+    });
+    tick.start();
+    QEventLoop loop;
+    QObject::connect(&watcher, &QFutureWatcherBase::finished, &loop, &QEventLoop::quit);
+    if (!watcher.isFinished())
+        loop.exec();
+    return worst;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    QCoreApplication app(argc, argv);
+    const int items = argc > 1 ? std::atoi(argv[1]) : 100000;
+    const int anns = argc > 2 ? std::atoi(argv[2]) : 10;
+    QTemporaryDir dir;
+    const QString csv = dir.filePath(QStringLiteral("data.jsonl"));
+    {
+        QFile f(csv);
+        f.open(QIODevice::WriteOnly);
+        std::mt19937_64 rng(7);
+        const char* labels[] = {"alpha", "beta", "gamma", "delta", "epsilon"};
+        QByteArray buf;
+        for (int i = 0; i < items; ++i) {
+            const int truth = static_cast<int>(rng() % 5);
+            buf += "{\"id\":\"item" + QByteArray::number(i) + "\",\"text\":\"Synthetic item " + QByteArray::number(i)
+                + " about " + labels[truth] + " and other things\",\"labels\":{";
+            for (int a = 0; a < anns; ++a) {
+                const bool right = (rng() % 100) < static_cast<unsigned>(50 + 4 * a);
+                const int l = right ? truth : static_cast<int>(rng() % 5);
+                buf += (a ? ",\"m" : "\"m") + QByteArray::number(a) + "\":\"" + labels[l] + "\"";
+            }
+            buf += "}}\n";
+            if (buf.size() > (1 << 20)) {
+                f.write(buf);
+                buf.clear();
+            }
+        }
+        f.write(buf);
+    }
+    const QString path = dir.filePath(QStringLiteral("bench.chorus"));
+    {
+        model::ProjectStore store;
+        store.open(path, model::ProjectStore::Mode::CreateNew);
+        QElapsedTimer t;
+        t.start();
+        const auto r = model::importFile(store, csv);
+        std::printf("import: %lld annotations in %.0f ms\n", static_cast<long long>(r.annotations), ms(t));
+    }
+
+    model::Workbench wb;
+    QElapsedTimer t;
+    t.start();
+    wb.openProject(path);
+    std::printf("open (snapshot, majority vote, table model): %.0f ms, %d rows\n", ms(t),
+                wb.tableModel()->rowCount());
+
+    auto* m = wb.tableModel();
+    for (int col = 0; col < m->columnCount() && col < model::ItemTableModel::FixedColumnCount + 2; ++col) {
+        t.restart();
+        m->sort(col, Qt::DescendingOrder);
+        std::printf("sort by %-12s %7.1f ms\n", qPrintable(m->headerData(col, Qt::Horizontal).toString()), ms(t));
+    }
+    auto filter = [&](const char* name, const model::ItemFilter& f) {
+        t.restart();
+        m->setFilter(f);
+        std::printf("filter %-28s %7.1f ms, %d rows\n", name, ms(t), m->rowCount());
+    };
+    model::ItemFilter f;
+    f.disagreementsOnly = true;
+    filter("disagreements", f);
+    f = {};
+    f.minEntropy = 1.0;
+    filter("entropy >= 1.0", f);
+    f = {};
+    f.annotator = 3;
+    f.annotatorLabel = 1;
+    filter("annotator m3 says beta", f);
+    f = {};
+    f.text = QStringLiteral("gamma and");
+    filter("text search \"gamma and\"", f);
+    f.text = QStringLiteral("item9999");
+    filter("text search \"item9999\"", f);
+    f = {};
+    f.disagreementsOnly = true;
+    f.unreviewedOnly = true;
+    f.maxConfidence = 0.5;
+    f.text = QStringLiteral("delta");
+    filter("combined (4 conditions)", f);
+    m->setFilter({});
+
+    for (const char* method : {"ds", "mace"}) {
+        model::AggregationRequest req;
+        req.method = QString::fromLatin1(method);
+        req.save = false;
+        QFutureWatcher<model::JobResult<model::RunData>> w;
+        t.restart();
+        w.setFuture(model::aggregateAsync(wb.pool(), path, wb.snapshot(), req));
+        const double latency = maxLatencyWhile(w);
+        std::printf("%s on a worker: %.0f ms, worst event-loop delay on the GUI thread %.1f ms\n", method, ms(t),
+                    latency);
+    }
+    {
+        model::AggregationRequest req;
+        req.method = QStringLiteral("mace");
+        req.save = false;
+        QFutureWatcher<model::JobResult<model::RunData>> w;
+        w.setFuture(model::aggregateAsync(wb.pool(), path, wb.snapshot(), req));
+        QTimer::singleShot(300, [&] {
+            t.restart();
+            w.cancel();
+        });
+        maxLatencyWhile(w);
+        std::printf("cancel honoured after %.1f ms\n", ms(t));
+    }
+    return 0;
+}
