@@ -1,0 +1,434 @@
+// chorus-cli, run as a separate process ($CHORUS_BIN_DIR/chorus-cli, set by ctest): import,
+// info --json, export, exit codes, and the rule that errors go to stderr while stdout carries
+// only --json output.
+
+#include "../model/projectdump.h"
+
+#include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSet>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using chorus::test::dumpProjectFile;
+using chorus::test::fileBytes;
+using chorus::test::withRawConnection;
+using chorus::test::writeFile;
+
+namespace {
+
+QString shared(const QString& rel)
+{
+    return QStringLiteral(CHORUS_SHARED_DIR "/") + rel;
+}
+
+QString testData(const QString& name)
+{
+    return QStringLiteral(CHORUS_TEST_DATA "/import/") + name;
+}
+
+struct Run
+{
+    int code = -1;
+    QByteArray out, err;
+};
+
+} // namespace
+
+class TestCli : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+
+    void helpExitsZero_data();
+    void helpExitsZero();
+    void noArgumentsIsUsageError();
+    void unknownCommandExitsTwo();
+    void badCommandLines_data();
+    void badCommandLines();
+
+    void importThenInfoJson();
+    void importJsonReport();
+    void importOptions();
+    void infoText();
+    void exportFormats();
+    void exportFilters();
+
+    void failedImportIntoNewProjectLeavesNothing_data();
+    void failedImportIntoNewProjectLeavesNothing();
+    void failedImportIntoExistingProjectKeepsIt();
+    void refusedProjects_data();
+    void refusedProjects();
+
+private:
+    Run run(const QStringList& args);
+    QString path(const QString& name) const { return m_dir->filePath(name); }
+    // Checks the common error contract: exit code, nothing on stdout, a message on stderr.
+    void expectError(const Run& r, int code, const QString& message);
+
+    QString m_cli;
+    std::unique_ptr<QTemporaryDir> m_dir;
+};
+
+void TestCli::initTestCase()
+{
+    const QString dir = qEnvironmentVariable("CHORUS_BIN_DIR");
+    QVERIFY2(!dir.isEmpty(), "CHORUS_BIN_DIR must name the directory of chorus-cli (ctest sets it)");
+    m_cli = QFileInfo(QDir(dir).filePath(QStringLiteral("chorus-cli"))).absoluteFilePath();
+    QVERIFY2(QFileInfo(m_cli).isExecutable(), qPrintable(m_cli));
+}
+
+void TestCli::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+}
+
+Run TestCli::run(const QStringList& args)
+{
+    QProcess p;
+    p.setWorkingDirectory(m_dir->path());
+    p.start(m_cli, args);
+    Run r;
+    if (!p.waitForFinished(120000) || p.exitStatus() != QProcess::NormalExit) {
+        p.kill();
+        p.waitForFinished();
+        r.err = "chorus-cli did not finish normally: " + p.errorString().toUtf8();
+        return r;
+    }
+    r.code = p.exitCode();
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+void TestCli::expectError(const Run& r, int code, const QString& message)
+{
+    QVERIFY2(r.code == code, qPrintable(QStringLiteral("exit code %1, expected %2; stderr: %3")
+                                            .arg(r.code)
+                                            .arg(code)
+                                            .arg(QString::fromUtf8(r.err))));
+    QVERIFY2(r.out.isEmpty(), qPrintable(QStringLiteral("stdout must be empty, got: ") + QString::fromUtf8(r.out)));
+    QVERIFY2(QString::fromUtf8(r.err).contains(message),
+             qPrintable(QStringLiteral("expected \"%1\" on stderr, got: %2").arg(message, QString::fromUtf8(r.err))));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Command line
+
+void TestCli::helpExitsZero_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("globalHelp") << QStringList{QStringLiteral("--help")} << QStringLiteral("usage: chorus-cli <command>");
+    QTest::newRow("globalShortHelp") << QStringList{QStringLiteral("-h")} << QStringLiteral("usage: chorus-cli <command>");
+    QTest::newRow("importHelp") << QStringList{QStringLiteral("import"), QStringLiteral("--help")}
+                                << QStringLiteral("chorus-cli import PROJECT FILE");
+    QTest::newRow("infoHelp") << QStringList{QStringLiteral("info"), QStringLiteral("--help")}
+                              << QStringLiteral("chorus-cli info PROJECT");
+    QTest::newRow("exportHelp") << QStringList{QStringLiteral("export"), QStringLiteral("--help")}
+                                << QStringLiteral("--min-confidence");
+    QTest::newRow("version") << QStringList{QStringLiteral("--version")} << QStringLiteral("chorus-cli ");
+}
+
+void TestCli::helpExitsZero()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, expected);
+    const Run r = run(args);
+    QCOMPARE(r.code, 0);
+    QVERIFY2(QString::fromUtf8(r.out).contains(expected), r.out.constData());
+    QCOMPARE(r.err, QByteArray());
+}
+
+void TestCli::noArgumentsIsUsageError()
+{
+    expectError(run({}), 2, QStringLiteral("usage: chorus-cli"));
+}
+
+void TestCli::unknownCommandExitsTwo()
+{
+    expectError(run({QStringLiteral("frobnicate")}), 2, QStringLiteral("unknown command \"frobnicate\""));
+}
+
+void TestCli::badCommandLines_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("message");
+    const QString p = QStringLiteral("p.chorus"), f = testData(QStringLiteral("tiny_long.csv"));
+    QTest::newRow("unknownOption") << QStringList{QStringLiteral("import"), p, f, QStringLiteral("--bogus")}
+                                   << QStringLiteral("bogus");
+    QTest::newRow("importWithoutFile") << QStringList{QStringLiteral("import"), p} << QStringLiteral("expected PROJECT and FILE");
+    QTest::newRow("unknownImportFormat") << QStringList{QStringLiteral("import"), p, f, QStringLiteral("--format"), QStringLiteral("xml")}
+                                         << QStringLiteral("unknown format \"xml\"");
+    QTest::newRow("unknownKind") << QStringList{QStringLiteral("import"), p, f, QStringLiteral("--kind"), QStringLiteral("robot")}
+                                 << QStringLiteral("--kind must be llm, human or reviewer");
+    QTest::newRow("infoWithoutProject") << QStringList{QStringLiteral("info")} << QStringLiteral("expected PROJECT");
+    QTest::newRow("minConfidenceNotANumber")
+        << QStringList{QStringLiteral("export"), p, QStringLiteral("out.csv"), QStringLiteral("--min-confidence"), QStringLiteral("high")}
+        << QStringLiteral("--min-confidence takes a number");
+}
+
+void TestCli::badCommandLines()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, message);
+    expectError(run(args), 2, message);
+    QVERIFY(!QFileInfo::exists(path(QStringLiteral("p.chorus"))));  // nothing was created
+}
+
+// ---------------------------------------------------------------------------------------------
+// import / info / export
+
+void TestCli::importThenInfoJson()
+{
+    const QString answers = shared(QStringLiteral("data/rte/answers.csv"));
+    if (!QFileInfo::exists(answers))
+        QSKIP("../shared/data is not available");
+    // Annotator names, counted straight from the file.
+    QSet<QString> annotators;
+    const QList<QByteArray> lines = fileBytes(answers).trimmed().split('\n');
+    for (qsizetype k = 1; k < lines.size(); ++k)
+        annotators.insert(QString::fromUtf8(lines[k].split(',').value(1)).trimmed());
+
+    const QString project = path(QStringLiteral("rte.chorus"));
+    Run r = run({QStringLiteral("import"), project, answers, QStringLiteral("--gold"), shared(QStringLiteral("data/rte/gold.csv"))});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QCOMPARE(r.out, QByteArray());  // the human-readable report goes to stderr
+    QVERIFY2(r.err.contains("800 new items, 8000 annotations, 800 gold labels"), r.err.constData());
+
+    r = run({QStringLiteral("info"), project, QStringLiteral("--json")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QCOMPARE(r.err, QByteArray());
+    QJsonParseError pe;
+    const QJsonDocument doc = QJsonDocument::fromJson(r.out, &pe);
+    QVERIFY2(pe.error == QJsonParseError::NoError, qPrintable(pe.errorString()));
+    const QJsonObject j = doc.object();
+    // README / reference/rte.json "stats": 800 items, 164 annotators, 8,000 labels, gold for all.
+    QCOMPARE(j.value(QStringLiteral("schema_version")).toInt(), 1);
+    QCOMPARE(j.value(QStringLiteral("items")).toInt(), 800);
+    QCOMPARE(j.value(QStringLiteral("annotators")).toInt(), 164);
+    QCOMPARE(j.value(QStringLiteral("annotations")).toInt(), 8000);
+    QCOMPARE(j.value(QStringLiteral("invalid_annotations")).toInt(), 0);
+    QCOMPARE(j.value(QStringLiteral("gold")).toInt(), 800);
+    QCOMPARE(j.value(QStringLiteral("labels")).toInt(), 2);
+    QCOMPARE(j.value(QStringLiteral("items_with_human_counts")).toInt(), 0);
+    QCOMPARE(j.value(QStringLiteral("decisions")).toInt(), 0);
+    QCOMPARE(j.value(QStringLiteral("runs")).toInt(), 0);
+    QSet<QString> labels, names;
+    for (const QJsonValue& v : j.value(QStringLiteral("label_set")).toArray())
+        labels.insert(v.toString());
+    for (const QJsonValue& v : j.value(QStringLiteral("annotator_names")).toArray())
+        names.insert(v.toString());
+    QCOMPARE(labels, (QSet<QString>{QStringLiteral("0"), QStringLiteral("1")}));
+    QCOMPARE(names, annotators);
+}
+
+void TestCli::importJsonReport()
+{
+    const QString project = path(QStringLiteral("p.chorus"));
+    const Run r = run({QStringLiteral("import"), project, testData(QStringLiteral("tiny.jsonl")), QStringLiteral("--json")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QCOMPARE(r.err, QByteArray());
+    QJsonParseError pe;
+    const QJsonObject j = QJsonDocument::fromJson(r.out, &pe).object();
+    QVERIFY2(pe.error == QJsonParseError::NoError, qPrintable(pe.errorString() + QLatin1Char('\n') + QString::fromUtf8(r.out)));
+    // tiny.jsonl: 4 items; 8 annotations, one unmappable ("I think it is negative" from
+    // llama-3-8b); gold on q1 and q2; human counts on q1 and item 4.
+    QCOMPARE(j.value(QStringLiteral("format")).toString(), QStringLiteral("jsonl"));
+    QCOMPARE(j.value(QStringLiteral("items_added")).toInt(), 4);
+    QCOMPARE(j.value(QStringLiteral("annotations")).toInt(), 8);
+    QCOMPARE(j.value(QStringLiteral("invalid")).toInt(), 1);
+    QCOMPARE(j.value(QStringLiteral("invalid_by_annotator")).toObject(), (QJsonObject{{QStringLiteral("llama-3-8b"), 1}}));
+    QCOMPARE(j.value(QStringLiteral("gold")).toInt(), 2);
+    QCOMPARE(j.value(QStringLiteral("human_counts")).toInt(), 2);
+}
+
+void TestCli::importOptions()
+{
+    // --labels closes and orders the set, --label-map maps letters, --kind sets the kind.
+    const QString project = path(QStringLiteral("p.chorus"));
+    const QString data = path(QStringLiteral("answers.csv"));
+    QVERIFY(writeFile(data, "item,annotator,label\n1,m1,A\n1,m2,Joy.\n2,m1,B\n2,m2,no idea\n"));
+    const QString map = path(QStringLiteral("map.csv"));
+    QVERIFY(writeFile(map, "letter,label\nA,Fear\nB,Anger\nC,joy\n"));
+    const Run r = run({QStringLiteral("import"), project, data, QStringLiteral("--labels"), QStringLiteral("Joy,Fear,Anger"),
+                       QStringLiteral("--label-map"), map,
+                       QStringLiteral("--kind"), QStringLiteral("human"), QStringLiteral("--json")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QJsonObject j = QJsonDocument::fromJson(r.out).object();
+    QCOMPARE(j.value(QStringLiteral("annotations")).toInt(), 4);
+    QCOMPARE(j.value(QStringLiteral("invalid")).toInt(), 1);  // "no idea"
+    QStringList rows;
+    withRawConnection(project, [&](QSqlDatabase& db) {
+        QSqlQuery q(db);
+        q.exec(QStringLiteral("SELECT i.ext_id, a.name, a.kind, COALESCE(l.name, 'INVALID') FROM annotations n "
+                              "JOIN items i ON i.id = n.item_id JOIN annotators a ON a.id = n.annotator_id "
+                              "LEFT JOIN labels l ON l.id = n.label_id ORDER BY i.ext_id, a.name"));
+        while (q.next())
+            rows << QStringLiteral("%1|%2|%3|%4").arg(q.value(0).toString(), q.value(1).toString(),
+                                                     q.value(2).toString(), q.value(3).toString());
+    });
+    // The map: A -> Fear, B -> Anger.
+    QCOMPARE(rows, (QStringList{QStringLiteral("1|m1|human|Fear"), QStringLiteral("1|m2|human|Joy"),
+                                QStringLiteral("2|m1|human|Anger"), QStringLiteral("2|m2|human|INVALID")}));
+    const Run info = run({QStringLiteral("info"), project, QStringLiteral("--json")});
+    const QJsonArray labels = QJsonDocument::fromJson(info.out).object().value(QStringLiteral("label_set")).toArray();
+    QCOMPARE(labels, (QJsonArray{QStringLiteral("Joy"), QStringLiteral("Fear"), QStringLiteral("Anger")}));
+}
+
+void TestCli::infoText()
+{
+    const QString project = path(QStringLiteral("p.chorus"));
+    QCOMPARE(run({QStringLiteral("import"), project, testData(QStringLiteral("tiny_long.csv"))}).code, 0);
+    const Run r = run({QStringLiteral("info"), project});
+    QCOMPARE(r.code, 0);
+    QCOMPARE(r.err, QByteArray());
+    QVERIFY2(r.out.contains("items: 4\n"), r.out.constData());
+    QVERIFY2(r.out.contains("annotations: 7\n"), r.out.constData());
+    QVERIFY2(r.out.contains("invalid_annotations: 2\n"), r.out.constData());
+}
+
+void TestCli::exportFormats()
+{
+    const QString project = path(QStringLiteral("p.chorus"));
+    QCOMPARE(run({QStringLiteral("import"), project, testData(QStringLiteral("tiny_long.csv")), QStringLiteral("--gold"),
+                  testData(QStringLiteral("tiny_long_gold.csv"))})
+                 .code,
+             0);
+    struct Case
+    {
+        const char* file;
+        const char* format;
+        int lines;  // tiny_long.csv: 4 items, 7 annotations
+    };
+    for (const Case& c : {Case{"out.jsonl", nullptr, 4}, Case{"out.csv", nullptr, 1 + 4},
+                          Case{"out-long.csv", "long-csv", 1 + 7}, Case{"out-wide.csv", "wide-csv", 1 + 4}}) {
+        QStringList args{QStringLiteral("export"), project, path(QString::fromLatin1(c.file))};
+        if (c.format)
+            args << QStringLiteral("--format") << QString::fromLatin1(c.format);
+        const Run r = run(args);
+        QVERIFY2(r.code == 0, r.err.constData());
+        QCOMPARE(r.out, QByteArray());
+        QVERIFY2(r.err.contains("items written"), r.err.constData());
+        QCOMPARE(fileBytes(path(QString::fromLatin1(c.file))).count('\n'), c.lines);
+    }
+    // The jsonl export imports again into an equal set of annotations.
+    const QString again = path(QStringLiteral("again.chorus"));
+    QCOMPARE(run({QStringLiteral("import"), again, path(QStringLiteral("out.jsonl"))}).code, 0);
+    const QJsonObject a = QJsonDocument::fromJson(run({QStringLiteral("info"), project, QStringLiteral("--json")}).out).object();
+    const QJsonObject b = QJsonDocument::fromJson(run({QStringLiteral("info"), again, QStringLiteral("--json")}).out).object();
+    for (const char* k : {"items", "annotators", "labels", "annotations", "invalid_annotations", "gold"})
+        QCOMPARE(b.value(QLatin1String(k)), a.value(QLatin1String(k)));
+}
+
+void TestCli::exportFilters()
+{
+    const QString answers = shared(QStringLiteral("data/rte/answers.csv"));
+    if (!QFileInfo::exists(answers))
+        QSKIP("../shared/data is not available");
+    // With 10 votes per rte item, majority-vote confidence >= 0.95 means all 10 agree. Count
+    // those items straight from the file.
+    QHash<QString, QSet<QString>> votes;
+    const QList<QByteArray> lines = fileBytes(answers).trimmed().split('\n');
+    for (qsizetype k = 1; k < lines.size(); ++k) {
+        const QList<QByteArray> c = lines[k].trimmed().split(',');
+        votes[QString::fromUtf8(c[0])].insert(QString::fromUtf8(c[2]));
+    }
+    int unanimous = 0;
+    for (const auto& v : votes)
+        unanimous += v.size() == 1 ? 1 : 0;
+    QVERIFY(unanimous > 0 && unanimous < 800);
+
+    const QString project = path(QStringLiteral("rte.chorus"));
+    QCOMPARE(run({QStringLiteral("import"), project, answers}).code, 0);
+    const QString out = path(QStringLiteral("confident.csv"));
+    const Run r = run({QStringLiteral("export"), project, out, QStringLiteral("--min-confidence"), QStringLiteral("0.95"),
+                       QStringLiteral("--no-annotators")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QCOMPARE(fileBytes(out).count('\n'), 1 + unanimous);
+    QVERIFY2(r.err.contains(QStringLiteral("%1 items written (%2 filtered out)").arg(unanimous).arg(800 - unanimous).toUtf8()),
+             r.err.constData());
+    QCOMPARE(fileBytes(out).split('\n')[0], QByteArray("id,text,label,source,confidence,status"));
+    // Nothing is reviewed yet: --reviewed-only writes just the header.
+    const Run r2 = run({QStringLiteral("export"), project, out, QStringLiteral("--reviewed-only")});
+    QCOMPARE(r2.code, 0);
+    QCOMPARE(fileBytes(out).count('\n'), 1);
+    // An unknown soft label is an error: exit 1, the previous file stays.
+    const QByteArray before = fileBytes(out);
+    expectError(run({QStringLiteral("export"), project, out, QStringLiteral("--soft"), QStringLiteral("majority")}), 1,
+                QStringLiteral("unknown soft label"));
+    QCOMPARE(fileBytes(out), before);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failures
+
+void TestCli::failedImportIntoNewProjectLeavesNothing_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QString>("message");  // without the file name
+    QTest::newRow("wrongColumnCount") << QStringLiteral("bad.csv") << QByteArray("item,annotator,label\na,m1,x\nb,m1\n")
+                                      << QStringLiteral(":3: expected 3 columns");
+    QTest::newRow("badJson") << QStringLiteral("bad.jsonl") << QByteArray("{\"id\": \"a\", \"labels\": {\"m\": \"x\"}}\n{oops\n")
+                             << QStringLiteral(":2: invalid JSON");
+    QTest::newRow("missingFile") << QStringLiteral("") << QByteArray() << QStringLiteral(": no such file");
+}
+
+void TestCli::failedImportIntoNewProjectLeavesNothing()
+{
+    QFETCH(QString, name);
+    QFETCH(QByteArray, content);
+    QFETCH(QString, message);
+    const QString file = name.isEmpty() ? path(QStringLiteral("does-not-exist.csv")) : path(name);
+    if (!name.isEmpty())
+        QVERIFY(writeFile(file, content));
+    const QString project = path(QStringLiteral("new.chorus"));
+    expectError(run({QStringLiteral("import"), project, file}), 1, file + message);
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+        QVERIFY2(!QFileInfo::exists(project + QLatin1String(suffix)), suffix);
+}
+
+void TestCli::failedImportIntoExistingProjectKeepsIt()
+{
+    const QString project = path(QStringLiteral("p.chorus"));
+    QCOMPARE(run({QStringLiteral("import"), project, testData(QStringLiteral("tiny_long.csv"))}).code, 0);
+    const QStringList before = dumpProjectFile(project);
+    const QString bad = path(QStringLiteral("dup.csv"));
+    QVERIFY(writeFile(bad, "item,annotator,label\nnew1,m9,cat\ni1,alice,dog\n"));
+    expectError(run({QStringLiteral("import"), project, bad}), 1,
+                bad + QStringLiteral(":3: item \"i1\" already has a label from annotator \"alice\""));
+    QVERIFY(QFileInfo::exists(project));
+    QCOMPARE(dumpProjectFile(project), before);
+}
+
+void TestCli::refusedProjects_data()
+{
+    QTest::addColumn<QByteArray>("content");  // empty: no file
+    QTest::addColumn<QString>("message");
+    QTest::newRow("missingProject") << QByteArray() << QStringLiteral("no such project file");
+    QTest::newRow("notAProject") << QByteArray("item,annotator,label\n") << QStringLiteral("not a Chorus project");
+}
+
+void TestCli::refusedProjects()
+{
+    QFETCH(QByteArray, content);
+    QFETCH(QString, message);
+    const QString project = path(QStringLiteral("x.chorus"));
+    if (!content.isEmpty())
+        QVERIFY(writeFile(project, content));
+    expectError(run({QStringLiteral("info"), project, QStringLiteral("--json")}), 1, message);
+    expectError(run({QStringLiteral("export"), project, path(QStringLiteral("o.csv"))}), 1, message);
+    QVERIFY(!QFileInfo::exists(path(QStringLiteral("o.csv"))));
+    QCOMPARE(fileBytes(project), content);  // neither created nor modified
+}
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"
