@@ -65,6 +65,9 @@ public:
 private:
     qint64 strictLabel(const QString& raw, const char* what);
     qint64 labelId(const QString& name);
+    /// Label id a raw string maps to (setting *name to the label), or -1 for INVALID. Known
+    /// answers are cached by raw string: the same few strings repeat a million times.
+    qint64 knownLabel(const QString& raw, QString* name);
 
     ProjectStore& m_store;
     const ImportOptions& m_options;
@@ -72,6 +75,14 @@ private:
     LabelNormalizer m_norm;
     QHash<QString, qint64> m_items, m_annotators, m_labels;
     QHash<QString, bool> m_fullRecordSeen;
+    struct CachedLabel
+    {
+        qint64 id;
+        QString name;
+    };
+    QHash<QString, CachedLabel> m_known;  // raw string -> label it maps to
+    QString m_lastItem;                   // long-csv rows of one item come together
+    qint64 m_lastItemId = 0;
     QSqlQuery m_insItem, m_updItem, m_insAnn, m_upGold, m_upCount;
     QString m_file;
     qint64 m_line = 0;
