@@ -6,6 +6,7 @@
 // O(items + types) instead of O(labels).
 
 #include "agreement.h"
+#include "agreementdetail.h"
 
 #include <algorithm>
 #include <cmath>
@@ -18,12 +19,7 @@ namespace chorus::agg {
 
 namespace {
 
-int32_t categoryOf(int32_t label, bool includeInvalid, int32_t numLabels)
-{
-    if (label >= 0)
-        return label;
-    return includeInvalid && label == kInvalidLabel ? numLabels : -1;
-}
+using detail::categoryOf;
 
 struct ItemTypes
 {
@@ -185,20 +181,6 @@ Coefficient fleissFrom(const Totals& s)
     return chanceCorrected(1.0 - s.sumAgreement / s.items, 1.0 - pe);
 }
 
-std::vector<double> categoryValues(const AgreementOptions& opt, int32_t numLabels)
-{
-    if (opt.labelValues.empty()) {
-        std::vector<double> v(static_cast<size_t>(numLabels));
-        std::iota(v.begin(), v.end(), 0.0);
-        return v;
-    }
-    if (static_cast<int32_t>(opt.labelValues.size()) != numLabels)
-        throw std::invalid_argument("agreement: labelValues has " + std::to_string(opt.labelValues.size())
-                                    + " entries for " + std::to_string(numLabels) + " categories"
-                                    + (opt.includeInvalid ? " (INVALID included)" : ""));
-    return opt.labelValues;
-}
-
 // Squared difference function d_ck of alpha, L x L.
 std::vector<double> alphaDelta(AlphaMetric metric, const std::vector<double>& values,
                                const std::vector<double>& n)
@@ -289,7 +271,8 @@ Coefficient gwetFrom(const Totals& s, const std::vector<int64_t>& singleLabel)
     double pe = 0;
     if (q > 1) {
         for (size_t k = 0; k < q; ++k) {
-            const double pi = (s.proportion[k] + static_cast<double>(singleLabel[k])) / (s.items + singles);
+            const double share = s.proportion[k] + static_cast<double>(singleLabel[k]);
+            const double pi = share / (s.items + singles);
             pe += pi * (1 - pi);
         }
         pe /= static_cast<double>(q - 1);
@@ -305,7 +288,8 @@ std::vector<Coefficient> fleissPerLabelFrom(const Totals& s)
         if (s.items == 0)
             out.push_back(Coefficient::undefined(kNoItems));
         else if (s.n[c] == 0)
-            out.push_back(Coefficient::undefined("category not used on any item with two or more labels"));
+            out.push_back(
+                Coefficient::undefined("category not used on any item with two or more labels"));
         else {
             const double p = s.n[c] / total;
             out.push_back(chanceCorrected(s.labelDis[c] / s.items, p * (1 - p)));
@@ -319,7 +303,8 @@ void checkValues(const AgreementOptions& opt, const std::vector<double>& values)
     if (opt.alphaMetric == AlphaMetric::Ratio)
         for (double v : values)
             if (v < 0)
-                throw std::invalid_argument("agreement: the ratio metric needs non-negative label values");
+                throw std::invalid_argument(
+                    "agreement: the ratio metric needs non-negative label values");
 }
 
 } // namespace
@@ -342,7 +327,8 @@ AgreementResult computeAgreement(const LabelMatrix& matrix, const AgreementOptio
     r.numLabels = matrix.numLabels() + (options.includeInvalid ? 1 : 0);
     r.itemsTotal = matrix.numItems();
     r.alphaMetric = options.alphaMetric;
-    const std::vector<double> values = categoryValues(options, r.numLabels);
+    const std::vector<double> values =
+        detail::categoryValues(options.labelValues, r.numLabels, options.includeInvalid);
     checkValues(options, values);
 
     // One progress scale for both phases: items, then annotators of the Cohen pass.
@@ -351,7 +337,9 @@ AgreementResult computeAgreement(const LabelMatrix& matrix, const AgreementOptio
     RunHooks pairHooks{hooks.isCanceled, {}};
     if (hooks.progress) {
         itemHooks.progress = [&](int done, int) { hooks.progress(done, total); };
-        pairHooks.progress = [&](int done, int) { hooks.progress(matrix.numItems() + done, total); };
+        pairHooks.progress = [&](int done, int) {
+            hooks.progress(matrix.numItems() + done, total);
+        };
     }
     const ItemTypes types = buildTypes(matrix, options, &r, itemHooks);
     const Totals s = accumulate(types, types.multiplicity, true);
@@ -372,7 +360,8 @@ AgreementIntervals bootstrapAgreement(const LabelMatrix& matrix, const Agreement
                                       const BootstrapOptions& boot, const RunHooks& hooks)
 {
     const int32_t numLabels = matrix.numLabels() + (options.includeInvalid ? 1 : 0);
-    const std::vector<double> values = categoryValues(options, numLabels);
+    const std::vector<double> values =
+        detail::categoryValues(options.labelValues, numLabels, options.includeInvalid);
     checkValues(options, values);
     const ItemTypes types = buildTypes(matrix, options, nullptr, {hooks.isCanceled, {}});
 
@@ -393,7 +382,8 @@ AgreementIntervals bootstrapAgreement(const LabelMatrix& matrix, const Agreement
                       resampleTypeCounts(types.typeOfItem, rng, w);
                       const Totals s = accumulate(types, w, false);
                       kappas[static_cast<size_t>(b)] = fleissFrom(s).value;
-                      alphas[static_cast<size_t>(b)] = alphaFrom(s, options.alphaMetric, values).value;
+                      alphas[static_cast<size_t>(b)] =
+                          alphaFrom(s, options.alphaMetric, values).value;
                   });
     out.fleissKappa = percentileInterval(kappas, boot.level);
     out.krippendorffAlpha = percentileInterval(alphas, boot.level);

@@ -1,6 +1,7 @@
 // Pairwise Cohen's kappa (unweighted and weighted) over shared items.
 
 #include "agreement.h"
+#include "agreementdetail.h"
 
 #include <algorithm>
 #include <cmath>
@@ -11,18 +12,11 @@ namespace chorus::agg {
 
 namespace {
 
-int32_t categoryOf(int32_t label, bool includeInvalid, int32_t numLabels)
-{
-    if (label >= 0)
-        return label;
-    return includeInvalid && label == kInvalidLabel ? numLabels : -1;
-}
+using detail::categoryOf;
 
 std::vector<double> indexValues(int32_t numLabels)
 {
-    std::vector<double> v(static_cast<size_t>(numLabels));
-    std::iota(v.begin(), v.end(), 0.0);
-    return v;
+    return detail::categoryValues({}, numLabels, false);
 }
 
 // Kappa of an L x L table with disagreement weights from `values` (see kappaFromTable).
@@ -113,11 +107,8 @@ std::vector<CohenPair> cohenKappaPairs(const LabelMatrix& matrix, const Agreemen
 {
     const int32_t base = matrix.numLabels();
     const int32_t L = base + (options.includeInvalid ? 1 : 0);
-    std::vector<double> values = options.labelValues;
-    if (values.empty())
-        values = indexValues(L);
-    if (static_cast<int32_t>(values.size()) != L)
-        throw std::invalid_argument("agreement: labelValues must have one entry per category");
+    const std::vector<double> values =
+        detail::categoryValues(options.labelValues, L, options.includeInvalid);
     const size_t cells = static_cast<size_t>(L) * L;
     const int32_t numAnn = matrix.numAnnotators();
 
@@ -151,7 +142,8 @@ std::vector<CohenPair> cohenKappaPairs(const LabelMatrix& matrix, const Agreemen
                     partners.push_back(b);
                     tables.resize(partners.size() * cells, 0.0);
                 }
-                tables[static_cast<size_t>(slot[b]) * cells + static_cast<size_t>(la) * L + lb] += 1;
+                const size_t cell = static_cast<size_t>(la) * L + static_cast<size_t>(lb);
+                tables[static_cast<size_t>(slot[b]) * cells + cell] += 1;
             }
         }
         std::sort(partners.begin(), partners.end());

@@ -50,7 +50,8 @@ Distributions distributionsFromProbabilities(const std::vector<double>& values, 
         double sum = 0;
         for (int32_t j = 0; j < numLabels; ++j) {
             if (in[j] < 0)
-                throw std::invalid_argument("distributions: negative probability at " + itemText(i));
+                throw std::invalid_argument("distributions: negative probability at "
+                                            + itemText(i));
             sum += in[j];
         }
         if (std::abs(sum - 1) > 1e-6)
@@ -108,7 +109,8 @@ Distributions distributionsFromScores(const std::vector<double>& scores, int32_t
     return d;
 }
 
-Distributions distributionsFromVotes(const LabelMatrix& matrix, const std::vector<int32_t>& annotators)
+Distributions distributionsFromVotes(const LabelMatrix& matrix,
+                                     const std::vector<int32_t>& annotators)
 {
     const int32_t L = matrix.numLabels();
     Distributions d = emptyDistributions(matrix.numItems(), std::max(L, 1),
@@ -147,7 +149,8 @@ Distributions distributionsFromPosterior(const AggregationResult& result)
         if (result.labels[i] >= 0 && !hasNaN(d.row(i), d.numLabels))
             d.present[i] = 1;
         else
-            std::fill_n(d.values.begin() + static_cast<std::ptrdiff_t>(i) * d.numLabels, d.numLabels, 0.0);
+            std::fill_n(d.values.begin() + static_cast<std::ptrdiff_t>(i) * d.numLabels,
+                        d.numLabels, 0.0);
     }
     return d;
 }

@@ -60,11 +60,7 @@ double crossEntropy(const double* p, const double* q, int32_t n, LogBase base, d
 
 double shannonEntropy(const double* p, int32_t n, LogBase base)
 {
-    double sum = 0;
-    for (int32_t j = 0; j < n; ++j)
-        if (p[j] > 0)
-            sum -= p[j] * std::log(p[j]);
-    return sum * logScale(base);
+    return entropy(p, n) * logScale(base);  // aggregation.h's entropy is in nats
 }
 
 double jensenShannonDistance(const double* p, const double* q, int32_t n, LogBase base)
@@ -125,7 +121,8 @@ Coefficient distanceCorrelation(const std::vector<double>& x, int32_t xCols,
 {
     if (xCols < 1 || yCols < 1 || x.size() % xCols != 0 || y.size() % yCols != 0
         || x.size() / xCols != y.size() / yCols)
-        throw std::invalid_argument("distanceCorrelation: x and y must have the same number of rows");
+        throw std::invalid_argument(
+            "distanceCorrelation: x and y must have the same number of rows");
     const int64_t n = static_cast<int64_t>(x.size() / xCols);
     if (n < 2)
         return Coefficient::undefined("fewer than 2 items");

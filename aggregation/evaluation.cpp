@@ -58,10 +58,12 @@ void checkInputs(const std::vector<int32_t>& predicted, const std::vector<int32_
 {
     if (predicted.size() != gold.size())
         throw std::invalid_argument("evaluate: " + std::to_string(predicted.size())
-                                    + " predictions for " + std::to_string(gold.size()) + " gold labels");
+                                    + " predictions for " + std::to_string(gold.size())
+                                    + " gold labels");
     for (size_t i = 0; i < gold.size(); ++i)
         if (gold[i] >= numLabels || predicted[i] >= numLabels || predicted[i] < kNoPrediction)
-            throw std::invalid_argument("evaluate: label out of range at item " + std::to_string(i));
+            throw std::invalid_argument("evaluate: label out of range at item "
+                                        + std::to_string(i));
 }
 
 } // namespace
@@ -125,7 +127,8 @@ std::vector<double> averageRanks(const std::vector<double>& values)
         size_t e = s + 1;
         while (e < order.size() && values[order[e]] == values[order[s]])
             ++e;
-        const double rank = (static_cast<double>(s + 1) + static_cast<double>(e)) / 2;  // mean of s+1..e
+        // Positions s+1..e share their mean.
+        const double rank = (static_cast<double>(s + 1) + static_cast<double>(e)) / 2;
         for (size_t k = s; k < e; ++k)
             ranks[order[k]] = rank;
         s = e;
@@ -188,7 +191,8 @@ PairedBootstrapResult pairedBootstrapMacroF1(const std::vector<int32_t>& predict
                                              const std::vector<int32_t>& predictedB,
                                              const std::vector<int32_t>& gold, int32_t numLabels,
                                              const BootstrapOptions& boot,
-                                             const EvaluationOptions& options, const RunHooks& hooks)
+                                             const EvaluationOptions& options,
+                                             const RunHooks& hooks)
 {
     checkInputs(predictedA, gold, numLabels);
     checkInputs(predictedB, gold, numLabels);

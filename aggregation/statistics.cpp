@@ -25,8 +25,8 @@ Coefficient chanceCorrected(double observedDisagreement, double expectedDisagree
 
 double quantile(std::vector<double> values, double q)
 {
-    values.erase(std::remove_if(values.begin(), values.end(), [](double v) { return std::isnan(v); }),
-                 values.end());
+    const auto isNaN = [](double v) { return std::isnan(v); };
+    values.erase(std::remove_if(values.begin(), values.end(), isNaN), values.end());
     if (values.empty())
         return std::numeric_limits<double>::quiet_NaN();
     std::sort(values.begin(), values.end());

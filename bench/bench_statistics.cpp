@@ -1,6 +1,7 @@
-// Timing of the agreement, evaluation and divergence statistics on a seeded synthetic crowd:
-// 100,000 items x 10 annotators (1,000,000 labels), 5 classes, each annotator right with
-// probability 0.7 and otherwise uniform over the other classes.
+// Timing of the agreement, evaluation and divergence statistics on seeded synthetic crowds from
+// aggregation/synthetic.h: 100,000 items x 10 annotators who all label every item (1,000,000
+// labels, 45 Cohen pairs), 5 classes; and bench_aggregation's world (1,000 annotators, 10 per
+// item).
 //
 //   ./build/bench/bench_statistics [items] [replicates]
 //
@@ -9,6 +10,7 @@
 #include "agreement.h"
 #include "divergence.h"
 #include "evaluation.h"
+#include "synthetic.h"
 
 #include <chrono>
 #include <ctime>
@@ -24,52 +26,17 @@ using namespace chorus::agg;
 
 namespace {
 
-// splitmix64: small, seeded, identical on every platform.
-struct Rng
+// The synthetic Dawid-Skene world of bench_aggregation (aggregation/synthetic.h), with
+// `annotators` annotators of whom `perItem` label each item.
+SyntheticWorld makeCrowd(int32_t items, int32_t annotators, int32_t perItem, int32_t labels)
 {
-    uint64_t state;
-    uint64_t next()
-    {
-        uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-        return z ^ (z >> 31);
-    }
-    double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-    int32_t below(int32_t n) { return static_cast<int32_t>(uniform() * n); }
-};
-
-struct Crowd
-{
-    LabelMatrix matrix;
-    std::vector<int32_t> truth;
-};
-
-// Each item gets `perItem` distinct annotators out of `annotators` (all of them when equal).
-Crowd makeCrowd(int32_t items, int32_t annotators, int32_t perItem, int32_t labels, uint64_t seed)
-{
-    Rng rng{seed};
-    Crowd c;
-    c.truth.resize(static_cast<size_t>(items));
-    std::vector<Annotation> anns;
-    anns.reserve(static_cast<size_t>(items) * perItem);
-    std::vector<int32_t> pool(static_cast<size_t>(annotators));
-    for (int32_t i = 0; i < items; ++i) {
-        const int32_t truth = rng.below(labels);
-        c.truth[i] = truth;
-        for (int32_t a = 0; a < annotators; ++a)
-            pool[a] = a;
-        for (int32_t k = 0; k < perItem; ++k) {
-            const int32_t pick = k + rng.below(annotators - k);  // partial Fisher-Yates
-            std::swap(pool[k], pool[pick]);
-            int32_t label = truth;
-            if (rng.uniform() >= 0.7)
-                label = (truth + 1 + rng.below(labels - 1)) % labels;
-            anns.push_back({i, pool[k], label});
-        }
-    }
-    c.matrix = LabelMatrix::build(items, annotators, labels, std::move(anns));
-    return c;
+    SyntheticSpec spec;
+    spec.numItems = items;
+    spec.numAnnotators = annotators;
+    spec.labelsPerItem = perItem;
+    spec.numLabels = labels;
+    spec.seed = 2024;
+    return generateDawidSkene(spec);
 }
 
 double seconds(const std::function<void()>& fn, int repeats = 3)
@@ -99,9 +66,8 @@ int main(int argc, char** argv)
     std::printf("bench_statistics: %d items x 10 annotators, %d classes, B = %d, %u hardware threads\n",
                 items, L, replicates, std::thread::hardware_concurrency());
 
-    Crowd crowd;
-    row("generate + LabelMatrix::build (1 run)",
-        seconds([&] { crowd = makeCrowd(items, 10, 10, L, 2024); }, 1));
+    SyntheticWorld crowd;
+    row("generateDawidSkene (1 run)", seconds([&] { crowd = makeCrowd(items, 10, 10, L); }, 1));
     const LabelMatrix& m = crowd.matrix;
 
     // Each timing is taken before its row is printed: the figures in the last column need the
@@ -151,7 +117,7 @@ int main(int argc, char** argv)
     }
 
     // Sparse crowd: 1,000 annotators, 10 per item -> ~45,000 overlapping pairs.
-    const Crowd sparse = makeCrowd(items, 1000, 10, L, 7);
+    const SyntheticWorld sparse = makeCrowd(items, 1000, 10, L);
     AgreementOptions overlapOnly;
     overlapOnly.listDisjointPairs = false;
     s = seconds([&] { r = computeAgreement(sparse.matrix, overlapOnly); });
