@@ -96,14 +96,17 @@ AggregationResult kos(const AggregationInput& in, const RunHooks& hooks)
             r.labels[i] = in.controls[i];
             continue;
         }
-        double score = 0;
+        double score = 0, votes = 0;
         bool any = false;
         for (int64_t j = m.itemBegin(i); j < m.itemEnd(i); ++j) {
             score += sign[j] * y[j];
+            votes += sign[j];
             any = any || sign[j] != 0;
         }
         if (!any)
             continue;
+        if (score == 0)
+            score = votes;  // no message information (e.g. a lone label): majority vote
         if (score > 0 || score < 0) {
             r.labels[i] = score > 0 ? 0 : 1;
             post[r.labels[i]] = 1.0;

@@ -42,22 +42,25 @@ AggregationResult zeroBasedSkill(const AggregationInput& in, const RunHooks& hoo
 
 /// Dawid & Skene (1979): a full confusion matrix P(observed | true) per annotator and class
 /// priors, fitted by EM started from the majority-vote (vote share) posterior. Stops when the
-/// marginal log-likelihood gain per valid annotation is below tol, or after max_iter E-steps.
-/// Confusion cells of labels an annotator used are floored at 1e-10 before normalisation (as
-/// crowd-kit). Competence = sum_k prior_k * P(label k | true k): the probability that the
-/// annotator's label is correct on a random item. logLikelihood holds log P(labels) / #labels
-/// per E-step.
+/// objective gains less than tol per valid label, or after max_iter E-steps. The objective is
+/// crowd-kit's ELBO by default (objective = 0; reproduces its iteration counts) or the marginal
+/// log-likelihood log P(labels) (objective = 1); logLikelihood holds it per iteration, divided by
+/// the number of valid labels. Confusion cells of labels an annotator used are floored at 1e-10
+/// before normalisation (as crowd-kit). Competence = sum_k prior_k * P(label k | true k): the
+/// probability that the annotator's label is correct on a random item.
 AggregationResult dawidSkene(const AggregationInput& in, const RunHooks& hooks = {});
 
 /// One-coin Dawid-Skene (crowd-kit's OneCoinDawidSkene): one accuracy s_a per annotator, errors
 /// spread evenly, P(x | k) = s_a if x == k else (1 - s_a)/(K - 1), learned class priors, EM from
-/// the MV posterior. s_a = mean posterior probability of the annotator's own labels.
-/// Competence = s_a (probability of a correct label).
+/// the MV posterior, same stopping rule and parameters as dawidSkene(). s_a = mean posterior
+/// probability of the annotator's own labels. Competence = s_a (probability of a correct
+/// label).
 AggregationResult oneCoinDawidSkene(const AggregationInput& in, const RunHooks& hooks = {});
 
 /// ZenCrowd (Demartini et al. 2012): the same one-reliability likelihood as one-coin DS but with
 /// a uniform (not learned) class prior, and every annotator starting at reliability `init`
-/// instead of from the MV posterior. Competence = reliability (probability of a correct label).
+/// instead of from the MV posterior; stops on the marginal log-likelihood by default
+/// (objective = 1). Competence = reliability (probability of a correct label).
 AggregationResult zenCrowd(const AggregationInput& in, const RunHooks& hooks = {});
 
 /// GLAD (Whitehill et al. 2009): P(label correct) = sigmoid(alpha_a * beta_i) with annotator

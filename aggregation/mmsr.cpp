@@ -231,10 +231,12 @@ AggregationResult mmsr(const AggregationInput& in, const RunHooks& hooks)
             post[in.controls[i]] = 1.0;
             continue;
         }
+        // 1e-9 per raw vote breaks exact ties between weighted sums (e.g. items labelled only by
+        // annotators without overlap, whose weight is 0) toward the majority.
         std::fill(post, post + L, 0.0);
         for (int64_t j = m.itemBegin(i); j < m.itemEnd(i); ++j)
             if (m.itemLabel(j) >= 0)
-                post[m.itemLabel(j)] += weight[m.itemAnnotator(j)];
+                post[m.itemLabel(j)] += weight[m.itemAnnotator(j)] + 1e-9;
         detail::softmaxInPlace(post, L);
     }
     detail::labelsFromPosterior(r, evidence);

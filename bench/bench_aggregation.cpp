@@ -6,8 +6,9 @@
 //   options: --items N --per-item K --labels L --annotators A --seed S --threads T
 //            --methods mv,ds,glad,mace,...   (default: mv,wawa,ds,onecoin,glad,mace)
 //
-// Peak RSS is the kernel's VmHWM for the whole process, so it is the maximum over the generator
-// and every method run so far; run one method per process to attribute memory to it.
+// Peak RSS is the kernel's VmHWM. It is reset before each method (Linux clear_refs), so each
+// method's figure is the process's peak while that method ran: the resident world (matrix and
+// truth) plus the method's own memory. The generator's figure includes building the matrix.
 // Uses only the aggregation library (no Qt).
 
 #include "methods.h"
@@ -27,6 +28,16 @@
 using namespace chorus::agg;
 
 namespace {
+
+/// Resets the kernel's peak-RSS counter (VmHWM) to the current RSS, so that the next reading is
+/// the peak of the following step alone (Linux: writing 5 to /proc/self/clear_refs).
+bool resetPeakRss()
+{
+    std::ofstream refs("/proc/self/clear_refs");
+    refs << "5";
+    refs.flush();
+    return static_cast<bool>(refs);
+}
 
 double peakRssMb()
 {
@@ -110,6 +121,7 @@ int main(int argc, char** argv)
         if (threads > 0 && method != "mv" && method != "wmv" && method != "wawa"
             && method != "zbs" && method != "kos" && method != "mmsr")
             in.params["threads"] = threads;
+        const bool reset = resetPeakRss();
         t0 = std::chrono::steady_clock::now();
         const std::clock_t c0 = std::clock();
         const AggregationResult r = aggregate(method, in);
@@ -118,10 +130,10 @@ int main(int argc, char** argv)
         int64_t correct = 0;
         for (size_t i = 0; i < r.labels.size(); ++i)
             correct += r.labels[i] == world.truth[i];
-        std::printf("%-8s %9.3f %9.3f %6d %5s %9.4f %12.0f\n", method.c_str(), s, cpu, r.iterations,
-                    r.converged ? "yes" : "no",
+        std::printf("%-8s %9.3f %9.3f %6d %5s %9.4f %12.0f%s\n", method.c_str(), s, cpu,
+                    r.iterations, r.converged ? "yes" : "no",
                     static_cast<double>(correct) / static_cast<double>(r.labels.size()),
-                    peakRssMb());
+                    peakRssMb(), reset ? "" : " (cumulative)");
         std::fflush(stdout);
     }
     return 0;
