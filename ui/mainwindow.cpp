@@ -4,6 +4,7 @@
 #include "filterbar.h"
 #include "itempanel.h"
 #include "labeldelegate.h"
+#include "transferdialogs.h"
 #include "workbench.h"
 
 #include <QAction>
@@ -11,6 +12,7 @@
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QFileDialog>
+#include <QDir>
 #include <QFileInfo>
 #include <QHeaderView>
 #include <QInputDialog>
@@ -434,26 +436,25 @@ void MainWindow::importFile(const QString& file)
         if (!openProject(path))
             return;
     }
-    startJob(tr("Importing %1…").arg(QFileInfo(file).fileName()));
-    m_importWatcher.setFuture(model::importAsync(m_wb->pool(), m_wb->projectPath(), file, {}));
+    ImportDialog dialog(file, this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    startJob(tr("Importing %1…").arg(QFileInfo(dialog.file()).fileName()));
+    m_importWatcher.setFuture(model::importAsync(m_wb->pool(), m_wb->projectPath(), dialog.file(), dialog.options()));
 }
 
 void MainWindow::exportDialog()
 {
-    QString selected;
-    const QString out = QFileDialog::getSaveFileName(
-        this, tr("Export Curated Dataset"), QFileInfo(m_wb->projectPath()).completeBaseName() + QStringLiteral(".jsonl"),
-        tr("JSON Lines (*.jsonl);;CSV (*.csv);;Long CSV for crowd-kit (*.csv);;Wide CSV for MACE (*.csv)"), &selected);
-    if (out.isEmpty())
+    QList<QPair<qint64, QString>> runs;
+    const auto saved = m_wb->runs();
+    for (auto it = saved.crbegin(); it != saved.crend(); ++it)
+        runs.append({it->id, tr("run #%1 (%2, %3)").arg(it->id).arg(it->method, it->createdAt.left(16))});
+    const QFileInfo project(m_wb->projectPath());
+    ExportDialog dialog(project.dir().filePath(project.completeBaseName() + QStringLiteral("-curated.jsonl")), runs, this);
+    if (dialog.exec() != QDialog::Accepted || dialog.file().isEmpty())
         return;
-    model::ExportOptions o;
-    if (selected.startsWith(QLatin1String("Long")))
-        o.format = QStringLiteral("long-csv");
-    else if (selected.startsWith(QLatin1String("Wide")))
-        o.format = QStringLiteral("wide-csv");
-    o.soft = QStringLiteral("posterior");
-    startJob(tr("Exporting %1…").arg(QFileInfo(out).fileName()));
-    m_exportWatcher.setFuture(model::exportAsync(m_wb->pool(), m_wb->projectPath(), out, o));
+    startJob(tr("Exporting %1…").arg(QFileInfo(dialog.file()).fileName()));
+    m_exportWatcher.setFuture(model::exportAsync(m_wb->pool(), m_wb->projectPath(), dialog.file(), dialog.options()));
 }
 
 void MainWindow::startJob(const QString& what)

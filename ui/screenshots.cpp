@@ -1,6 +1,7 @@
 #include "screenshots.h"
 
 #include "filterbar.h"
+#include "aggregationpanel.h"
 #include "mainwindow.h"
 #include "workbench.h"
 
@@ -36,6 +37,11 @@ void takeScreenshots(MainWindow* window, const QString& dir, std::function<void(
              if (w->workbench()->tableModel()->rowCount() > 0)
                  w->selectItem(w->workbench()->tableModel()->itemAt(0));
          }},
+        {QStringLiteral("aggregation-ds.png"),
+         [](MainWindow* w) {
+             // Dawid-Skene with the panel's defaults; the screenshot is taken once it finished.
+             w->aggregationPanel()->run();
+         }},
     });
     auto ok = std::make_shared<bool>(true);
     auto index = std::make_shared<size_t>(0);
@@ -46,7 +52,7 @@ void takeScreenshots(MainWindow* window, const QString& dir, std::function<void(
             return;
         }
         (*steps)[*index].prepare(window);
-        QTimer::singleShot(400, window, [=] {
+        QTimer::singleShot(600, window, [=] {
             const QString path = QDir(dir).filePath((*steps)[*index].file);
             if (!window->grab().save(path))
                 *ok = false;
