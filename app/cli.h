@@ -3,6 +3,7 @@
 // a non-zero exit code and --json output is the only thing on stdout.
 
 #include "projectstore.h"
+#include "snapshot.h"
 
 #include <QCommandLineParser>
 #include <QStringList>
@@ -39,9 +40,16 @@ void err(const QString& text);
 void addSourceOptions(QCommandLineParser& parser);
 std::unique_ptr<model::ProjectStore> openSource(const QCommandLineParser& parser);
 
+/// Reads "item,label" (header optional) into a per-item vector of label indices of s (-1 for
+/// items the file does not mention). Throws model::Error on an unknown item or label.
+std::vector<int32_t> readItemLabels(const QString& file, const model::Snapshot& s);
+
 int cmdImport(const QStringList& args);
 int cmdInfo(const QStringList& args);
 int cmdExport(const QStringList& args);
 int cmdAggregate(const QStringList& args);
+int cmdAgreement(const QStringList& args);
+int cmdEvaluate(const QStringList& args);
+int cmdDivergence(const QStringList& args);
 
 } // namespace chorus::cli

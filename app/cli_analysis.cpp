@@ -17,9 +17,6 @@
 
 namespace chorus::cli {
 
-namespace {
-
-// Reads "item,label" (header optional) into a per-item vector of label indices.
 std::vector<int32_t> readItemLabels(const QString& file, const model::Snapshot& s)
 {
     QFile f(file);
@@ -47,6 +44,8 @@ std::vector<int32_t> readItemLabels(const QString& file, const model::Snapshot& 
     }
     return out;
 }
+
+namespace {
 
 nlohmann::json num(double v)
 {

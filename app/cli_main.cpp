@@ -57,6 +57,14 @@ const char* const kHelp =
     "  aggregate --method M [--gold FILE] [--controls FILE] [--seed N] [--param k=v ...]\n"
     "            [--save] [--json]\n"
     "                        aggregate the labels (methods: see --method help)\n"
+    "  agreement [--metric nominal|ordinal|interval|ratio] [--bootstrap B] [--seed N]\n"
+    "            [--include-invalid] [--min-shared N] [--json]\n"
+    "                        inter-annotator agreement (kappas, alpha, AC1, Cohen pairs, CIs)\n"
+    "  evaluate [--gold FILE] [--methods m1,m2] [--compare A B] [--bootstrap B] [--json]\n"
+    "                        annotators and aggregation methods against gold\n"
+    "  divergence --p SOURCE --q SOURCE [--log e|2] [--epsilon E] [--softmax TAU|--pnorm]\n"
+    "             [--json]   per-item KL, JS distance, TVD, cross-entropy, distance correlation\n"
+    "                        (SOURCE: human, annotator:NAME, votes[:A,B], run:ID, method:M)\n"
     "\n"
     "  --version             print the version\n"
     "  --help                this text; 'chorus-cli <command> --help' for a command\n"
@@ -96,6 +104,12 @@ int main(int argc, char** argv)
             return cli::cmdExport(args);
         if (command == QLatin1String("aggregate"))
             return cli::cmdAggregate(args);
+        if (command == QLatin1String("agreement"))
+            return cli::cmdAgreement(args);
+        if (command == QLatin1String("evaluate"))
+            return cli::cmdEvaluate(args);
+        if (command == QLatin1String("divergence"))
+            return cli::cmdDivergence(args);
         cli::err(QStringLiteral("chorus-cli: unknown command \"%1\" (see chorus-cli --help)").arg(command));
         return cli::kUsage;
     } catch (const cli::HelpShown&) {

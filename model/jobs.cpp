@@ -1,5 +1,6 @@
 #include "jobs.h"
 
+#include "jobsupport.h"
 #include "methods.h"
 
 #include <QElapsedTimer>
@@ -12,24 +13,7 @@ namespace chorus::model {
 
 namespace {
 
-// Runs body, turning exceptions into the result's error / canceled fields.
-template <typename T, typename Body>
-void guarded(QPromise<JobResult<T>>& promise, Body&& body)
-{
-    JobResult<T> r;
-    try {
-        r.value = body();
-    } catch (const CanceledError&) {
-        r.canceled = true;
-    } catch (const agg::Canceled&) {
-        r.canceled = true;
-    } catch (const Error& e) {
-        r.error = e.message();
-    } catch (const std::exception& e) {
-        r.error = QString::fromUtf8(e.what());
-    }
-    promise.addResult(std::move(r));
-}
+using detail::guarded;
 
 template <typename T>
 std::function<void(qint64, qint64)> progressOf(QPromise<JobResult<T>>& promise)
@@ -96,11 +80,7 @@ QFuture<JobResult<RunData>> aggregateAsync(QThreadPool* pool, const QString& pro
             in.weights = req.weights;
             in.params = req.params;
             in.seed = req.seed;
-            agg::RunHooks hooks;
-            hooks.isCanceled = [&] { return promise.isCanceled(); };
-            hooks.progress = [&](int done, int total) {
-                promise.setProgressValue(total > 0 ? static_cast<int>(1000LL * done / total) : 0);
-            };
+            const agg::RunHooks hooks = detail::hooksOf(promise);
             QElapsedTimer timer;
             timer.start();
             const agg::AggregationResult result = agg::aggregate(req.method.toStdString(), in, hooks);

@@ -1,0 +1,152 @@
+#include "statsjobs.h"
+
+#include "jobsupport.h"
+#include "methods.h"
+
+#include <QElapsedTimer>
+#include <QPromise>
+#include <QtConcurrent>
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace chorus::model {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Hooks that forward cancellation and map a sub-task's progress onto [from, to] of 1000.
+agg::RunHooks subHooks(const agg::RunHooks& hooks, int from, int to)
+{
+    agg::RunHooks sub;
+    sub.isCanceled = hooks.isCanceled;
+    if (hooks.progress)
+        sub.progress = [&hooks, from, to](int done, int total) {
+            hooks.report(from + static_cast<int>(total > 0 ? int64_t(to - from) * done / total : 0), 1000);
+        };
+    return sub;
+}
+
+// Labels outside the original label set (INVALID as a class, with includeInvalid) are wrong
+// answers, not labels evaluate() would reject.
+std::vector<int32_t> clampToLabels(std::vector<int32_t> labels, int32_t numLabels)
+{
+    for (int32_t& l : labels)
+        if (l >= numLabels)
+            l = agg::kInvalidLabel;
+    return labels;
+}
+
+} // namespace
+
+AgreementReport agreementReport(const agg::LabelMatrix& matrix, const AgreementRequest& request,
+                                const agg::RunHooks& hooks)
+{
+    AgreementReport r;
+    const bool boot = request.bootstrap.replicates > 0;
+    r.agreement = agg::computeAgreement(matrix, request.options, subHooks(hooks, 0, boot ? 100 : 1000));
+    if (boot)
+        r.intervals = agg::bootstrapAgreement(matrix, request.options, request.bootstrap, subHooks(hooks, 100, 1000));
+    hooks.report(1000, 1000);
+    return r;
+}
+
+EvaluationReport evaluationReport(const agg::LabelMatrix& matrix, const std::vector<int32_t>& gold,
+                                  const EvaluationRequest& request, const agg::RunHooks& hooks)
+{
+    const int32_t L = matrix.numLabels(), n = matrix.numItems(), A = matrix.numAnnotators();
+    if (gold.size() != static_cast<size_t>(n))
+        throw std::invalid_argument("evaluation: gold has " + std::to_string(gold.size()) + " entries for "
+                                    + std::to_string(n) + " items");
+    EvaluationReport rep;
+    for (int32_t g : gold)
+        rep.goldItems += g >= 0;
+    if (rep.goldItems == 0)
+        throw std::invalid_argument("evaluation: no item has a gold label");
+
+    // Annotators.
+    rep.annotators.resize(static_cast<size_t>(A));
+    std::vector<double> trueAccuracy(static_cast<size_t>(A), kNaN);
+    double sumAcc = 0, sumF1 = 0;
+    int counted = 0;
+    for (int32_t a = 0; a < A; ++a) {
+        if (hooks.canceled())
+            throw agg::Canceled();
+        PredictionEvaluation& e = rep.annotators[a];
+        e.predictions.assign(static_cast<size_t>(n), agg::kNoPrediction);
+        for (int64_t k = matrix.annotatorBegin(a); k < matrix.annotatorEnd(a); ++k)
+            e.predictions[matrix.annotatorItem(k)] = matrix.annotatorLabel(k);
+        e.result = agg::evaluate(e.predictions, gold, L, request.options);
+        e.answeredAccuracy = e.result.answered > 0 ? double(e.result.correct) / double(e.result.answered) : kNaN;
+        e.spearman.r = e.pearson.r = agg::Coefficient::undefined("not a method");
+        trueAccuracy[a] = e.answeredAccuracy;
+        if (e.result.answered > 0) {
+            sumAcc += e.result.accuracy;
+            sumF1 += e.result.macroF1;
+            ++counted;
+            if (rep.bestAnnotator < 0 || e.result.macroF1 > rep.annotators[rep.bestAnnotator].result.macroF1)
+                rep.bestAnnotator = a;
+        }
+    }
+    rep.meanAnnotatorAccuracy = counted > 0 ? sumAcc / counted : kNaN;
+    rep.meanAnnotatorMacroF1 = counted > 0 ? sumF1 / counted : kNaN;
+
+    // Methods.
+    const agg::LabelMatrix withInvalid = request.includeInvalid ? matrix.withInvalidAsClass() : agg::LabelMatrix();
+    const agg::LabelMatrix& input = request.includeInvalid ? withInvalid : matrix;
+    const int steps = static_cast<int>(request.methods.size());
+    for (int m = 0; m < steps; ++m) {
+        PredictionEvaluation e;
+        e.name = request.methods[m];
+        e.answeredAccuracy = kNaN;
+        agg::AggregationInput in;
+        in.matrix = &input;
+        in.seed = request.seed;
+        QElapsedTimer timer;
+        timer.start();
+        agg::AggregationResult r;
+        try {
+            r = agg::aggregate(e.name, in, subHooks(hooks, 1000 * m / steps, 1000 * (m + 1) / steps));
+        } catch (const std::invalid_argument& ex) {
+            e.error = ex.what();
+            e.spearman.r = e.pearson.r = agg::Coefficient::undefined("method failed");
+            rep.methods.push_back(std::move(e));
+            continue;
+        }
+        e.seconds = timer.nsecsElapsed() / 1e9;
+        e.predictions = clampToLabels(std::move(r.labels), L);
+        e.result = agg::evaluate(e.predictions, gold, L, request.options);
+        e.competence = std::move(r.competence);
+        e.spearman = agg::spearman(e.competence, trueAccuracy);
+        e.pearson = agg::pearson(e.competence, trueAccuracy);
+        e.iterations = r.iterations;
+        e.converged = r.converged;
+        rep.methods.push_back(std::move(e));
+    }
+    hooks.report(1000, 1000);
+    return rep;
+}
+
+QFuture<JobResult<AgreementReport>> agreementAsync(QThreadPool* pool, agg::LabelMatrix matrix,
+                                                   AgreementRequest request)
+{
+    return QtConcurrent::run(pool, [m = std::move(matrix), req = std::move(request)](
+                                       QPromise<JobResult<AgreementReport>>& promise) {
+        promise.setProgressRange(0, 1000);
+        detail::guarded(promise, [&] { return agreementReport(m, req, detail::hooksOf(promise)); });
+    });
+}
+
+QFuture<JobResult<EvaluationReport>> evaluationAsync(QThreadPool* pool, agg::LabelMatrix matrix,
+                                                     std::vector<int32_t> gold, EvaluationRequest request)
+{
+    return QtConcurrent::run(pool, [m = std::move(matrix), g = std::move(gold), req = std::move(request)](
+                                       QPromise<JobResult<EvaluationReport>>& promise) {
+        promise.setProgressRange(0, 1000);
+        detail::guarded(promise, [&] { return evaluationReport(m, g, req, detail::hooksOf(promise)); });
+    });
+}
+
+} // namespace chorus::model

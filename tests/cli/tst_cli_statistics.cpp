@@ -1,0 +1,489 @@
+// chorus-cli agreement / evaluate / divergence run as a separate process ($CHORUS_BIN_DIR/chorus-cli)
+// on the real data in ../shared/data. Every expected figure comes from ../shared/reference
+// (statsmodels / nltk / scikit-learn / scipy), never from our own output.
+
+#include <QDir>
+#include <QFile>
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+
+namespace {
+
+QString shared(const QString& rel)
+{
+    return QStringLiteral(CHORUS_SHARED_DIR "/") + rel;
+}
+
+QJsonObject readJson(const QString& path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return QJsonDocument::fromJson(f.readAll()).object();
+}
+
+struct Run
+{
+    int code = -1;
+    QByteArray out, err;
+    QJsonObject json() const { return QJsonDocument::fromJson(out).object(); }
+};
+
+// The reference files round crowd figures to 6 decimals.
+bool near6(double ours, double ref)
+{
+    return std::abs(ours - ref) <= 5e-7 + 1e-12;
+}
+
+bool near(double ours, double ref, double tol)
+{
+    return std::abs(ours - ref) <= tol;
+}
+
+QString pairKey(const QString& a, const QString& b)
+{
+    return a < b ? a + QLatin1Char('|') + b : b + QLatin1Char('|') + a;
+}
+
+} // namespace
+
+class TestCliStatistics : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+
+    void agreementMatchesReference_data();
+    void agreementMatchesReference();
+    void agreementDisjointPairsAreNull();
+    void agreementOrderedMetricGivesWeightedKappas();
+    void agreementText();
+
+    void divergenceMatchesScipy_data();
+    void divergenceMatchesScipy();
+
+    void evaluateMatchesLlmReference_data();
+    void evaluateMatchesLlmReference();
+    void evaluateCompareAnnotators();
+    void evaluateTableForScripts();
+
+    void errors_data();
+    void errors();
+
+private:
+    Run run(const QStringList& args);
+
+    QString m_cli;
+};
+
+void TestCliStatistics::initTestCase()
+{
+    const QString dir = qEnvironmentVariable("CHORUS_BIN_DIR");
+    QVERIFY2(!dir.isEmpty(), "CHORUS_BIN_DIR must name the directory of chorus-cli (ctest sets it)");
+    m_cli = QFileInfo(QDir(dir).filePath(QStringLiteral("chorus-cli"))).absoluteFilePath();
+    QVERIFY2(QFileInfo(m_cli).isExecutable(), qPrintable(m_cli));
+    if (!QFileInfo::exists(shared(QStringLiteral("data"))))
+        QSKIP("../shared/data is not available");
+}
+
+Run TestCliStatistics::run(const QStringList& args)
+{
+    QProcess p;
+    p.start(m_cli, args);
+    Run r;
+    if (!p.waitForFinished(300000) || p.exitStatus() != QProcess::NormalExit) {
+        p.kill();
+        p.waitForFinished();
+        r.err = "chorus-cli did not finish normally: " + p.errorString().toUtf8();
+        return r;
+    }
+    r.code = p.exitCode();
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+#define RUN_OK(r)                                                                                   \
+    QVERIFY2((r).code == 0, qPrintable(QStringLiteral("exit %1: %2").arg((r).code).arg(QString::fromUtf8((r).err))))
+
+void TestCliStatistics::agreementMatchesReference_data()
+{
+    QTest::addColumn<QString>("dataset");
+    QTest::newRow("rte") << QStringLiteral("rte");
+    QTest::newRow("temp (sklearn NaN pairs)") << QStringLiteral("temp");
+    QTest::newRow("bluebirds") << QStringLiteral("bluebirds");
+}
+
+// Fleiss' kappa (generalised; statsmodels on equal raters), nltk's alpha and every scikit-learn
+// Cohen pair with >= 10 shared items, all rounded to 6 decimals in the reference.
+void TestCliStatistics::agreementMatchesReference()
+{
+    QFETCH(QString, dataset);
+    const Run r = run({QStringLiteral("agreement"), QStringLiteral("--input"),
+                       shared(QStringLiteral("data/%1/answers.csv").arg(dataset)), QStringLiteral("--min-shared"),
+                       QStringLiteral("10"), QStringLiteral("--bootstrap"), QStringLiteral("200"), QStringLiteral("--json")});
+    RUN_OK(r);
+    const QJsonObject j = r.json();
+    const QJsonObject ref = readJson(shared(QStringLiteral("reference/%1.json").arg(dataset)));
+    const QJsonObject stats = ref[QStringLiteral("stats")].toObject();
+    const QJsonObject agreement = ref[QStringLiteral("agreement")].toObject();
+    QCOMPARE(j[QStringLiteral("items")].toInt(), stats[QStringLiteral("items")].toInt());
+    QCOMPARE(j[QStringLiteral("annotators")].toInt(), stats[QStringLiteral("annotators")].toInt());
+    QCOMPARE(j[QStringLiteral("labels")].toInt(), stats[QStringLiteral("labels")].toInt());
+    QCOMPARE(j[QStringLiteral("alpha_metric")].toString(), QStringLiteral("nominal"));
+
+    const double fleiss = j[QStringLiteral("fleiss_kappa")].toDouble();
+    const double alpha = j[QStringLiteral("krippendorff_alpha")].toDouble();
+    const double refFleiss =
+        agreement[QStringLiteral("fleiss_kappa_variable_raters")].toObject()[QStringLiteral("value")].toDouble();
+    const double refAlpha =
+        agreement[QStringLiteral("krippendorff_alpha_nominal_nltk")].toObject()[QStringLiteral("value")].toDouble();
+    QVERIFY2(near6(fleiss, refFleiss), qPrintable(QStringLiteral("fleiss %1 vs %2").arg(fleiss, 0, 'g', 12).arg(refFleiss)));
+    QVERIFY2(near6(alpha, refAlpha), qPrintable(QStringLiteral("alpha %1 vs %2").arg(alpha, 0, 'g', 12).arg(refAlpha)));
+    for (const char* key : {"percent_agreement", "scott_pi", "gwet_ac1"})
+        QVERIFY2(j[QLatin1String(key)].isDouble(), key);
+
+    const QJsonObject ci = j[QStringLiteral("ci")].toObject();
+    for (const auto& [key, point] : {std::pair{"fleiss_kappa", fleiss}, std::pair{"krippendorff_alpha", alpha}}) {
+        const QJsonArray iv = ci[QLatin1String(key)].toArray();
+        QCOMPARE(iv.size(), 2);
+        QVERIFY2(iv[0].toDouble() < point && point < iv[1].toDouble(), key);
+    }
+    QCOMPARE(j[QStringLiteral("bootstrap")].toObject()[QStringLiteral("replicates")].toInt(), 200);
+
+    QHash<QString, QJsonObject> ours;
+    for (const QJsonValue& v : j[QStringLiteral("cohen_kappa")].toArray()) {
+        const QJsonObject o = v.toObject();
+        ours.insert(pairKey(o[QStringLiteral("a")].toString(), o[QStringLiteral("b")].toString()), o);
+    }
+    QFile csv(shared(QStringLiteral("reference/%1.cohen_pairs.csv").arg(dataset)));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    csv.readLine();  // annotator_a,annotator_b,overlap,cohen_kappa,raw_agreement
+    int pairs = 0, nanPairs = 0;
+    while (!csv.atEnd()) {
+        const QStringList f = QString::fromUtf8(csv.readLine()).trimmed().split(QLatin1Char(','));
+        if (f.size() != 5)
+            continue;
+        ++pairs;
+        const QString key = pairKey(f[0], f[1]);
+        QVERIFY2(ours.contains(key), qPrintable(key));
+        const QJsonObject o = ours.value(key);
+        QCOMPARE(o[QStringLiteral("n")].toInt(), f[2].toInt());
+        QVERIFY2(near6(o[QStringLiteral("observed")].toDouble(), f[4].toDouble()), qPrintable(key));
+        if (f[3].isEmpty()) {
+            // scikit-learn gives NaN when both used one and the same category; we report 1 with
+            // a note (docs/statistics.md, "One category used by everyone").
+            ++nanPairs;
+            QCOMPARE(o[QStringLiteral("kappa")].toDouble(), 1.0);
+            QVERIFY(!o[QStringLiteral("note")].toString().isEmpty());
+        } else {
+            QVERIFY2(near6(o[QStringLiteral("kappa")].toDouble(), f[3].toDouble()),
+                     qPrintable(QStringLiteral("%1: %2 vs %3").arg(key).arg(o[QStringLiteral("kappa")].toDouble()).arg(f[3])));
+        }
+    }
+    QCOMPARE(pairs, agreement[QStringLiteral("cohen_kappa_pairs")].toObject()[QStringLiteral("pairs_evaluated")].toInt());
+    QCOMPARE(ours.size(), pairs);  // --min-shared 10 lists exactly the reference's pairs
+    if (dataset == QLatin1String("temp"))
+        QCOMPARE(nanPairs, 6);
+}
+
+// rte: 164 annotators, 1254 pairs share items; the others are listed with --min-shared 0 as
+// null kappas with a reason, never 0.
+void TestCliStatistics::agreementDisjointPairsAreNull()
+{
+    const Run r = run({QStringLiteral("agreement"), QStringLiteral("--input"), shared(QStringLiteral("data/rte/answers.csv")),
+                       QStringLiteral("--min-shared"), QStringLiteral("0"), QStringLiteral("--bootstrap"),
+                       QStringLiteral("0"), QStringLiteral("--json")});
+    RUN_OK(r);
+    const QJsonObject j = r.json();
+    QVERIFY(j[QStringLiteral("ci")].isNull());
+    const QJsonArray pairs = j[QStringLiteral("cohen_kappa")].toArray();
+    QCOMPARE(pairs.size(), 164 * 163 / 2);
+    int disjoint = 0;
+    for (const QJsonValue& v : pairs) {
+        const QJsonObject o = v.toObject();
+        if (o[QStringLiteral("n")].toInt() == 0) {
+            ++disjoint;
+            QVERIFY(o[QStringLiteral("kappa")].isNull());
+            QCOMPARE(o[QStringLiteral("note")].toString(), QStringLiteral("no shared items"));
+        }
+    }
+    QCOMPARE(disjoint, 164 * 163 / 2 - 1254);
+}
+
+// Hand-derived: two raters, labels 1..3 on a scale, four items: (1,1) (2,2) (3,1) (2,3).
+// Table t (rows rater A) has t11=1, t22=1, t31=1, t23=1; margins r=(1,2,1), c=(2,1,1), N=4.
+// Unweighted: p_o = 2/4, p_e = (1*2 + 2*1 + 1*1)/16 = 5/16, kappa = (8/16-5/16)/(11/16) = 3/11.
+// Linear weights |i-j|: observed sum = 0+0+2+1 = 3 -> 3/4; expected sum_ij |i-j| r_i c_j / 16 =
+// (r1: c2*1 + c3*2 = 3; r2: c1*1 + c3*1 = 3*2 = 6; r3: c1*2 + c2*1 = 5) / 16 = 14/16;
+// kappa_w = 1 - (3/4)/(14/16) = 1 - 12/14 = 1/7. Quadratic weights (i-j)^2: observed 4+1 = 5 -> 5/4;
+// expected (r1: 1 + 4 = 5; r2: 2*(1 + 1) = 6; r3: 2*4 + 1 = 9) / 16 = 20/16; kappa_q = 1 - 1 = 0.
+void TestCliStatistics::agreementOrderedMetricGivesWeightedKappas()
+{
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("scale.csv"));
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("item,annotator,label\n"
+            "i1,A,1\ni1,B,1\ni2,A,2\ni2,B,2\ni3,A,3\ni3,B,1\ni4,A,2\ni4,B,3\n");
+    f.close();
+    const Run r = run({QStringLiteral("agreement"), QStringLiteral("--input"), file, QStringLiteral("--metric"),
+                       QStringLiteral("interval"), QStringLiteral("--bootstrap"), QStringLiteral("0"),
+                       QStringLiteral("--json")});
+    RUN_OK(r);
+    const QJsonObject j = r.json();
+    QCOMPARE(j[QStringLiteral("alpha_metric")].toString(), QStringLiteral("interval"));
+    const QJsonArray pairs = j[QStringLiteral("cohen_kappa")].toArray();
+    QCOMPARE(pairs.size(), 1);
+    const QJsonObject o = pairs[0].toObject();
+    QCOMPARE(o[QStringLiteral("n")].toInt(), 4);
+    QVERIFY(near(o[QStringLiteral("kappa")].toDouble(), 3.0 / 11.0, 1e-12));
+    QVERIFY(near(o[QStringLiteral("linear_kappa")].toDouble(), 1.0 / 7.0, 1e-12));
+    QVERIFY(near(o[QStringLiteral("quadratic_kappa")].toDouble(), 0.0, 1e-12));
+}
+
+void TestCliStatistics::agreementText()
+{
+    const Run r = run({QStringLiteral("agreement"), QStringLiteral("--input"), shared(QStringLiteral("data/rte/answers.csv")),
+                       QStringLiteral("--bootstrap"), QStringLiteral("50")});
+    RUN_OK(r);
+    QVERIFY2(r.out.contains("Fleiss' kappa         0.241384"), r.out.constData());
+    QVERIFY(r.out.contains("95% CI ["));
+}
+
+void TestCliStatistics::divergenceMatchesScipy_data()
+{
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<QString>("base");
+    const QJsonObject ref = readJson(shared(QStringLiteral("reference/divergence-chaosnli_snli.json")));
+    for (const QString& m : ref[QStringLiteral("models")].toObject().keys())
+        QTest::newRow(qPrintable(m + QStringLiteral(" nats"))) << m << QStringLiteral("e");
+    QTest::newRow("roberta-base_seed0 bits") << QStringLiteral("roberta-base_seed0") << QStringLiteral("2");
+}
+
+// Per item and mean KL(human || model), JS distance, TVD, cross-entropy, both entropies and the
+// distance correlation, to 1e-9 (the reference has full precision).
+void TestCliStatistics::divergenceMatchesScipy()
+{
+    QFETCH(QString, model);
+    QFETCH(QString, base);
+    const Run r = run({QStringLiteral("divergence"), QStringLiteral("--input"),
+                       shared(QStringLiteral("data/distributions/chaosnli_snli.jsonl")), QStringLiteral("--p"),
+                       QStringLiteral("human"), QStringLiteral("--q"), QStringLiteral("annotator:") + model,
+                       QStringLiteral("--log"), base, QStringLiteral("--json")});
+    RUN_OK(r);
+    const QJsonObject j = r.json();
+    const QJsonObject ref = readJson(shared(QStringLiteral("reference/divergence-chaosnli_snli.json")));
+    const QJsonObject m = ref[QStringLiteral("models")].toObject()[model].toObject();
+    const QJsonArray refItems = ref[QStringLiteral("items")].toArray();
+    const QJsonArray humanEntropy = ref[QStringLiteral("human_entropy")].toArray();
+    QCOMPARE(j[QStringLiteral("skipped")].toInt(), 0);
+    const QJsonArray items = j[QStringLiteral("items")].toArray();
+    QCOMPARE(items.size(), refItems.size());
+    QHash<QString, QJsonObject> byId;
+    for (const QJsonValue& v : items)
+        byId.insert(v.toObject()[QStringLiteral("item")].toString(), v.toObject());
+    const bool bits = base == QLatin1String("2");
+    const double tol = 1e-9;
+    for (qsizetype i = 0; i < refItems.size(); ++i) {
+        const QString id = refItems[i].toString();
+        QVERIFY2(byId.contains(id), qPrintable(id));
+        const QJsonObject o = byId.value(id);
+        auto check = [&](const char* ours, const QString& refKey, double scale) {
+            const double want = m[refKey].toArray()[i].toDouble() * scale;
+            QVERIFY2(near(o[QLatin1String(ours)].toDouble(), want, tol),
+                     qPrintable(QStringLiteral("%1 %2: %3 vs %4").arg(id, QLatin1String(ours)).arg(o[QLatin1String(ours)].toDouble(), 0, 'g', 17).arg(want, 0, 'g', 17)));
+        };
+        const double perNat = bits ? 1.0 / std::log(2.0) : 1.0;  // nats -> bits for kl, ce, entropy
+        check("jsd", bits ? QStringLiteral("jsd_base2") : QStringLiteral("jsd"), 1.0);
+        check("tvd", QStringLiteral("tvd"), 1.0);
+        check("kl", QStringLiteral("kl"), perNat);
+        check("ce", QStringLiteral("ce"), perNat);
+        check("entropy_q", QStringLiteral("model_entropy"), perNat);
+        QVERIFY(near(o[QStringLiteral("entropy_p")].toDouble(), humanEntropy[i].toDouble() * perNat, tol));
+    }
+    const QJsonObject mean = j[QStringLiteral("mean")].toObject(), refMean = m[QStringLiteral("mean")].toObject();
+    if (!bits) {
+        for (const char* key : {"kl", "jsd", "tvd", "ce"})
+            QVERIFY2(near(mean[QLatin1String(key)].toDouble(), refMean[QLatin1String(key)].toDouble(), tol), key);
+    } else {
+        QVERIFY(near(mean[QStringLiteral("jsd")].toDouble(), refMean[QStringLiteral("jsd_base2")].toDouble(), tol));
+    }
+    QVERIFY2(near(j[QStringLiteral("dcor")].toDouble(), m[QStringLiteral("dcor")].toDouble(), tol),
+             qPrintable(QString::number(j[QStringLiteral("dcor")].toDouble(), 'g', 17)));
+}
+
+void TestCliStatistics::evaluateMatchesLlmReference_data()
+{
+    QTest::addColumn<QString>("task");
+    QTest::newRow("conv_go_awry (one INVALID)") << QStringLiteral("conv_go_awry");
+    QTest::newRow("emotion (6 classes)") << QStringLiteral("emotion");
+    QTest::newRow("discourse (7 classes)") << QStringLiteral("discourse");
+}
+
+// scikit-learn accuracy and macro-F1 (labels = the task's classes, missing = wrong) per model,
+// and the best / mean LLM macro-F1, to 1e-9.
+void TestCliStatistics::evaluateMatchesLlmReference()
+{
+    QFETCH(QString, task);
+    const Run r = run({QStringLiteral("evaluate"), QStringLiteral("--input"),
+                       shared(QStringLiteral("data/llm/%1/items.jsonl").arg(task)), QStringLiteral("--methods"),
+                       QStringLiteral("mv,ds"), QStringLiteral("--json")});
+    RUN_OK(r);
+    const QJsonObject j = r.json();
+    const QJsonObject ref = readJson(shared(QStringLiteral("reference/llm/%1.json").arg(task)));
+    QStringList ours, classes;
+    for (const QJsonValue& v : j[QStringLiteral("labels")].toArray())
+        ours << v.toString();
+    for (const QJsonValue& v : ref[QStringLiteral("classes")].toArray())
+        classes << v.toString();
+    ours.sort();
+    QCOMPARE(ours, classes);
+    QCOMPARE(j[QStringLiteral("gold_items")].toInt(), ref[QStringLiteral("items")].toInt());
+
+    const QJsonObject models = ref[QStringLiteral("models")].toObject();
+    const QJsonArray anns = j[QStringLiteral("annotators")].toArray();
+    QCOMPARE(anns.size(), models.size());
+    for (const QJsonValue& v : anns) {
+        const QJsonObject o = v.toObject();
+        const QString name = o[QStringLiteral("annotator")].toString();
+        QVERIFY2(models.contains(name), qPrintable(name));
+        const QJsonObject want = models[name].toObject();
+        for (const char* key : {"accuracy", "macro_f1", "coverage"})
+            QVERIFY2(near(o[QLatin1String(key)].toDouble(), want[QLatin1String(key)].toDouble(), 1e-9),
+                     qPrintable(QStringLiteral("%1 %2: %3 vs %4").arg(name, QLatin1String(key)).arg(o[QLatin1String(key)].toDouble(), 0, 'g', 17).arg(want[QLatin1String(key)].toDouble(), 0, 'g', 17)));
+        QCOMPARE(o[QStringLiteral("per_class")].toObject().size(), classes.size());
+        QCOMPARE(o[QStringLiteral("confusion")].toArray().size(), classes.size());
+    }
+    QVERIFY(near(j[QStringLiteral("best_annotator")].toObject()[QStringLiteral("macro_f1")].toDouble(),
+                 ref[QStringLiteral("best_llm_macro_f1")].toDouble(), 1e-9));
+    QVERIFY(near(j[QStringLiteral("mean_annotator")].toObject()[QStringLiteral("macro_f1")].toDouble(),
+                 ref[QStringLiteral("mean_llm_macro_f1")].toDouble(), 1e-9));
+
+    const QJsonArray methods = j[QStringLiteral("methods")].toArray();
+    QCOMPARE(methods.size(), 2);
+    for (const QJsonValue& v : methods) {
+        const QJsonObject o = v.toObject();
+        QVERIFY2(!o.contains(QStringLiteral("error")), qPrintable(o[QStringLiteral("error")].toString()));
+        QVERIFY(o[QStringLiteral("macro_f1")].isDouble());
+        QVERIFY(o[QStringLiteral("competence_vs_accuracy")].toObject().contains(QStringLiteral("spearman")));
+    }
+}
+
+// The paired bootstrap's observed difference is the difference of the two reference macro-F1s.
+void TestCliStatistics::evaluateCompareAnnotators()
+{
+    const Run r = run({QStringLiteral("evaluate"), QStringLiteral("--input"),
+                       shared(QStringLiteral("data/llm/emotion/items.jsonl")), QStringLiteral("--methods"),
+                       QStringLiteral("none"), QStringLiteral("--compare"), QStringLiteral("flan-ul2"),
+                       QStringLiteral("annotator:chatgpt"), QStringLiteral("--bootstrap"), QStringLiteral("500"),
+                       QStringLiteral("--json")});
+    RUN_OK(r);
+    const QJsonObject models = readJson(shared(QStringLiteral("reference/llm/emotion.json")))[QStringLiteral("models")].toObject();
+    const double a = models[QStringLiteral("flan-ul2")].toObject()[QStringLiteral("macro_f1")].toDouble();
+    const double b = models[QStringLiteral("chatgpt")].toObject()[QStringLiteral("macro_f1")].toDouble();
+    const QJsonObject c = r.json()[QStringLiteral("compare")].toObject();
+    QCOMPARE(c[QStringLiteral("a")].toString(), QStringLiteral("annotator:flan-ul2"));
+    QCOMPARE(c[QStringLiteral("b")].toString(), QStringLiteral("annotator:chatgpt"));
+    QVERIFY(near(c[QStringLiteral("difference")].toDouble(), a - b, 1e-9));
+    const QJsonArray ci = c[QStringLiteral("ci")].toArray();
+    QVERIFY(ci[0].toDouble() <= a - b && a - b <= ci[1].toDouble());
+    const double pv = c[QStringLiteral("p_value")].toDouble();
+    QVERIFY(pv > 0 && pv <= 1);
+    QCOMPARE(c[QStringLiteral("replicates")].toInt(), 500);
+    QCOMPARE(r.json()[QStringLiteral("methods")].toArray().size(), 0);
+}
+
+// Without --json: one tab-separated row per annotator and method plus best/mean rows, which
+// scripts/results_llm_crowds.sh reads.
+void TestCliStatistics::evaluateTableForScripts()
+{
+    const Run r = run({QStringLiteral("evaluate"), QStringLiteral("--input"),
+                       shared(QStringLiteral("data/llm/emotion/items.jsonl")), QStringLiteral("--methods"),
+                       QStringLiteral("mv")});
+    RUN_OK(r);
+    const QStringList lines = QString::fromUtf8(r.out).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.value(0), QStringLiteral("kind\tname\taccuracy\tmacro_f1\tweighted_f1\tcoverage\tspearman\tpearson"));
+    const QJsonObject ref = readJson(shared(QStringLiteral("reference/llm/emotion.json")));
+    bool best = false, mean = false, mv = false;
+    for (const QString& line : lines) {
+        const QStringList f = line.split(QLatin1Char('\t'));
+        QCOMPARE(f.size(), 8);
+        if (f[0] == QLatin1String("best")) {
+            best = true;
+            QVERIFY(near(f[3].toDouble(), ref[QStringLiteral("best_llm_macro_f1")].toDouble(), 5e-7));
+        } else if (f[0] == QLatin1String("mean")) {
+            mean = true;
+            QVERIFY(near(f[3].toDouble(), ref[QStringLiteral("mean_llm_macro_f1")].toDouble(), 5e-7));
+        } else if (f[0] == QLatin1String("method")) {
+            mv = f[1] == QLatin1String("mv");
+        }
+    }
+    QVERIFY(best && mean && mv);
+}
+
+void TestCliStatistics::errors_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QString>("message");
+    const QString rte = shared(QStringLiteral("data/rte/answers.csv"));
+    const QString chaos = shared(QStringLiteral("data/distributions/chaosnli_snli.jsonl"));
+    QTest::newRow("agreementNoSource") << QStringList{QStringLiteral("agreement")} << 2
+                                       << QStringLiteral("exactly one of --project");
+    QTest::newRow("agreementBadMetric") << QStringList{QStringLiteral("agreement"), QStringLiteral("--input"), rte,
+                                                       QStringLiteral("--metric"), QStringLiteral("cosine")}
+                                        << 2 << QStringLiteral("--metric must be");
+    QTest::newRow("agreementInvalidOnScale")
+        << QStringList{QStringLiteral("agreement"), QStringLiteral("--input"), rte, QStringLiteral("--metric"),
+                       QStringLiteral("ordinal"), QStringLiteral("--include-invalid")}
+        << 2 << QStringLiteral("--include-invalid works only");
+    QTest::newRow("evaluateUnknownMethod") << QStringList{QStringLiteral("evaluate"), QStringLiteral("--input"), rte,
+                                                          QStringLiteral("--methods"), QStringLiteral("mv,oracle")}
+                                           << 2 << QStringLiteral("unknown method \"oracle\"");
+    QTest::newRow("evaluateNoGold") << QStringList{QStringLiteral("evaluate"), QStringLiteral("--input"), rte} << 1
+                                    << QStringLiteral("no item has a gold label");
+    QTest::newRow("evaluateCompareOneName")
+        << QStringList{QStringLiteral("evaluate"), QStringLiteral("--input"), rte, QStringLiteral("--compare"),
+                       QStringLiteral("mv")}
+        << 2 << QStringLiteral("--compare takes two names");
+    QTest::newRow("divergenceUnknownAnnotator")
+        << QStringList{QStringLiteral("divergence"), QStringLiteral("--input"), chaos, QStringLiteral("--p"),
+                       QStringLiteral("human"), QStringLiteral("--q"), QStringLiteral("annotator:gpt-9")}
+        << 1 << QStringLiteral("no annotator \"gpt-9\"");
+    QTest::newRow("divergenceNoHumanCounts")
+        << QStringList{QStringLiteral("divergence"), QStringLiteral("--input"), rte, QStringLiteral("--p"),
+                       QStringLiteral("human"), QStringLiteral("--q"), QStringLiteral("votes")}
+        << 1 << QStringLiteral("no human judgment counts");
+    QTest::newRow("divergenceBadSource")
+        << QStringList{QStringLiteral("divergence"), QStringLiteral("--input"), rte, QStringLiteral("--p"),
+                       QStringLiteral("votes"), QStringLiteral("--q"), QStringLiteral("oracle")}
+        << 2 << QStringLiteral("unknown source \"oracle\"");
+    QTest::newRow("divergenceBadLog") << QStringList{QStringLiteral("divergence"), QStringLiteral("--input"), chaos,
+                                                     QStringLiteral("--p"), QStringLiteral("human"), QStringLiteral("--q"),
+                                                     QStringLiteral("votes"), QStringLiteral("--log"), QStringLiteral("10")}
+                                      << 2 << QStringLiteral("--log must be e or 2");
+}
+
+// Errors: the exit code, nothing on stdout, the message on stderr.
+void TestCliStatistics::errors()
+{
+    QFETCH(QStringList, args);
+    QFETCH(int, code);
+    QFETCH(QString, message);
+    const Run r = run(args);
+    QVERIFY2(r.code == code, qPrintable(QStringLiteral("exit %1, stderr %2").arg(r.code).arg(QString::fromUtf8(r.err))));
+    QVERIFY2(r.out.isEmpty(), r.out.constData());
+    QVERIFY2(QString::fromUtf8(r.err).contains(message), r.err.constData());
+}
+
+QTEST_GUILESS_MAIN(TestCliStatistics)
+#include "tst_cli_statistics.moc"
