@@ -62,6 +62,10 @@ void checkInput(const AggregationInput& in, const std::string& method)
     if (!in.matrix)
         throw std::invalid_argument(method + ": no label matrix given");
     const LabelMatrix& m = *in.matrix;
+    if (!in.weights.empty() && static_cast<int64_t>(in.weights.size()) != m.numAnnotators())
+        throw std::invalid_argument(method + ": weights has " + std::to_string(in.weights.size())
+                                    + " entries for " + std::to_string(m.numAnnotators())
+                                    + " annotators");
     if (!in.controls.empty()) {
         if (static_cast<int64_t>(in.controls.size()) != m.numItems())
             throw std::invalid_argument(method + ": controls has " + std::to_string(in.controls.size())

@@ -36,7 +36,8 @@ private:
 };
 
 /// Throws std::invalid_argument when in.matrix is null, when in.controls has a size other than
-/// 0 or numItems, or a control label outside [-1, numLabels).
+/// 0 or numItems, or a control label outside [-1, numLabels), or when in.weights has a size
+/// other than 0 or numAnnotators.
 void checkInput(const AggregationInput& in, const std::string& method);
 
 inline bool isControl(const AggregationInput& in, int32_t item)

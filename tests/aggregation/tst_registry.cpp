@@ -190,6 +190,9 @@ private slots:
         }
         in.controls.resize(3);
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, agg::aggregate(method.toStdString(), in));
+        in.controls.clear();
+        in.weights.assign(3, 1.0);  // not one per annotator
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, agg::aggregate(method.toStdString(), in));
     }
 
     // isCanceled() returning true makes every method throw Canceled; the hooks are only called
