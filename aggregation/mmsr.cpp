@@ -206,7 +206,10 @@ AggregationResult mmsr(const AggregationInput& in, const RunHooks& hooks)
     std::vector<double> weight(A, 0.0);
     r.competence.assign(A, std::numeric_limits<double>::quiet_NaN());
     for (int32_t a = 0; a < A; ++a) {
-        const double s = neighbours[a].empty() ? 0.0 : sgn[a] * u[a] / k;
+        // No overlap, or a 0/0 that survived the trimming: no information, skill 0 (chance).
+        double s = neighbours[a].empty() ? 0.0 : sgn[a] * u[a] / k;
+        if (!std::isfinite(s))
+            s = 0.0;
         const double clipped = std::max(std::min(s, 1 - 1 / nt), -1 / (K - 1) + 1 / nt);
         const double prob = clipped * (K - 1) / K + 1 / K;
         weight[a] = std::log(prob * (K - 1) / (1 - prob));
