@@ -114,15 +114,19 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
     });
     connect(&m_importWatcher, &QFutureWatcherBase::finished, this, [this] {
         endJob();
-        if (m_importWatcher.future().resultCount() == 0)
+        if (m_importWatcher.future().resultCount() == 0) {
+            emit importFinished(false);
             return;
+        }
         const auto r = m_importWatcher.result();
         if (r.canceled) {
             statusBar()->showMessage(tr("Import canceled; the project is unchanged."), 8000);
+            emit importFinished(false);
             return;
         }
         if (!r.error.isEmpty()) {
             showError(tr("Import failed; the project is unchanged.\n\n%1").arg(r.error));
+            emit importFinished(false);
             return;
         }
         QString msg = tr("Imported %L1 annotations (%L2 new items, %L3 gold) in %4 s.")
@@ -135,6 +139,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
         const QString path = m_wb->projectPath();
         openProject(path);
         statusBar()->showMessage(msg, 15000);
+        emit importFinished(true);
     });
     connect(&m_exportWatcher, &QFutureWatcherBase::finished, this, [this] {
         endJob();
@@ -350,6 +355,9 @@ void MainWindow::updateTitle()
 
 void MainWindow::showError(const QString& message)
 {
+    m_lastError = message;
+    if (m_quietErrors)
+        return;
     QMessageBox box(QMessageBox::Warning, tr("Chorus"), message, QMessageBox::Ok, this);
     box.setTextFormat(Qt::PlainText);  // messages can quote file contents
     box.exec();
@@ -437,10 +445,16 @@ void MainWindow::importFile(const QString& file)
             return;
     }
     ImportDialog dialog(file, this);
-    if (dialog.exec() != QDialog::Accepted)
+    if (dialog.exec() == QDialog::Accepted)
+        startImport(dialog.file(), dialog.options());
+}
+
+void MainWindow::startImport(const QString& file, const model::ImportOptions& options)
+{
+    if (m_importWatcher.isRunning() || !m_wb->hasProject())
         return;
-    startJob(tr("Importing %1…").arg(QFileInfo(dialog.file()).fileName()));
-    m_importWatcher.setFuture(model::importAsync(m_wb->pool(), m_wb->projectPath(), dialog.file(), dialog.options()));
+    startJob(tr("Importing %1…").arg(QFileInfo(file).fileName()));
+    m_importWatcher.setFuture(model::importAsync(m_wb->pool(), m_wb->projectPath(), file, options));
 }
 
 void MainWindow::exportDialog()

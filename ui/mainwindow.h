@@ -37,6 +37,8 @@ public:
     bool openProject(const QString& path);
     /// Imports a data file into the open project (or asks for a new project) on a worker thread.
     void importFile(const QString& file);
+    /// Starts an import with the given options, without asking (the project must be open).
+    void startImport(const QString& file, const model::ImportOptions& options);
 
     model::Workbench* workbench() { return m_wb; }
     QTableView* table() { return m_table; }
@@ -45,8 +47,15 @@ public:
     AggregationPanel* aggregationPanel() { return m_aggPanel; }
     /// The item of the current row, or -1.
     int32_t currentItem() const;
+    /// Tests and scripts: report errors through lastError() instead of a modal dialog.
+    void setQuietErrors(bool quiet) { m_quietErrors = quiet; }
+    QString lastError() const { return m_lastError; }
     /// Selects the row of an item (when visible) and makes it current.
     void selectItem(int32_t item);
+
+signals:
+    /// An import finished; ok is false when it failed or was canceled (project unchanged).
+    void importFinished(bool ok);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -104,6 +113,8 @@ private:
     QProgressBar* m_jobProgress;
     QPushButton* m_jobCancel;
     QFutureWatcher<model::JobResult<model::ImportReport>> m_importWatcher;
+    QString m_lastError;
+    bool m_quietErrors = false;
     QFutureWatcher<model::JobResult<model::ExportReport>> m_exportWatcher;
 };
 

@@ -173,6 +173,42 @@ private slots:
         QCOMPARE(wb.itemHistory(1).size(), 5);
     }
 
+    // Through the window: an empty project, a background import with progress, then a bad
+    // file that must leave the project exactly as it was.
+    void importThroughWindow()
+    {
+        QTemporaryDir dir;
+        makeProject(dir, QStringLiteral("unused.chorus"));  // writes data.jsonl
+        const QString path = dir.filePath(QStringLiteral("empty.chorus"));
+        {
+            model::ProjectStore store;
+            store.open(path, model::ProjectStore::Mode::CreateNew);
+        }
+        ui::MainWindow w;
+        w.setQuietErrors(true);
+        QVERIFY(w.openProject(path));
+        QCOMPARE(w.table()->model()->rowCount(), 0);
+        QSignalSpy finished(&w, &ui::MainWindow::importFinished);
+        w.startImport(dir.filePath(QStringLiteral("data.jsonl")), {});
+        QVERIFY(finished.wait(20000));
+        QCOMPARE(finished.takeFirst().at(0).toBool(), true);
+        QCOMPARE(w.table()->model()->rowCount(), 4);
+
+        const QString bad = dir.filePath(QStringLiteral("bad.jsonl"));
+        QFile f(bad);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("{\"id\":\"i9\",\"labels\":{\"m1\":\"a\"}}\n{\"id\":\"i10\",\"labels\":{\"m1\":\"a\"}\n");
+        f.close();
+        w.startImport(bad, {});
+        QVERIFY(finished.wait(20000));
+        QCOMPARE(finished.takeFirst().at(0).toBool(), false);
+        QVERIFY2(w.lastError().contains(QLatin1String("bad.jsonl:2:")), qPrintable(w.lastError()));
+        QCOMPARE(w.workbench()->snapshot().numItems(), 4);
+        model::ProjectStore check;
+        check.open(path);
+        QCOMPARE(check.info().items, qint64(4));  // i9 from line 1 was rolled back
+    }
+
     void searchFilterCombines()
     {
         QTemporaryDir dir;
