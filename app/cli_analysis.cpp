@@ -68,6 +68,8 @@ int cmdAggregate(const QStringList& args)
          QStringLiteral("FILE")},
         {QStringLiteral("seed"), QStringLiteral("Random seed (methods with restarts)."), QStringLiteral("N"), QStringLiteral("0")},
         {QStringLiteral("param"), QStringLiteral("Method parameter key=value (repeatable)."), QStringLiteral("k=v")},
+        {QStringLiteral("weights"), QStringLiteral("wmv: per-annotator weights, CSV annotator,weight (others get 0)."),
+         QStringLiteral("FILE")},
         {QStringLiteral("weights-run"), QStringLiteral("wmv: take weights from a saved run's competences."),
          QStringLiteral("ID")},
         {QStringLiteral("include-invalid"), QStringLiteral("Treat INVALID as a label instead of excluding it.")},
@@ -108,6 +110,29 @@ int cmdAggregate(const QStringList& args)
     in.matrix = &s.matrix;
     if (p.isSet(QStringLiteral("controls")))
         in.controls = readItemLabels(p.value(QStringLiteral("controls")), s);
+    if (p.isSet(QStringLiteral("weights")) && p.isSet(QStringLiteral("weights-run")))
+        throw UsageError{QStringLiteral("give --weights or --weights-run, not both")};
+    if (p.isSet(QStringLiteral("weights"))) {
+        const QString file = p.value(QStringLiteral("weights"));
+        QFile f(file);
+        if (!f.open(QIODevice::ReadOnly))
+            throw model::Error(QStringLiteral("%1: cannot open: %2").arg(file, f.errorString()));
+        in.weights.assign(s.annotators.size(), 0.0);
+        model::CsvReader csv(&f);
+        QStringList row;
+        while (csv.next(row)) {
+            if (csv.line() == 1 && row.value(0) == QLatin1String("annotator"))
+                continue;
+            bool isNumber = false;
+            const double w = row.value(1).toDouble(&isNumber);
+            const qsizetype a = s.annotators.indexOf(row.value(0));
+            if (row.size() != 2 || !isNumber || !std::isfinite(w) || w < 0)
+                throw model::Error(QStringLiteral("%1:%2: expected annotator,weight with a weight >= 0").arg(file).arg(csv.line()));
+            if (a < 0)
+                throw model::Error(QStringLiteral("%1:%2: unknown annotator \"%3\"").arg(file).arg(csv.line()).arg(row[0]));
+            in.weights[a] = w;
+        }
+    }
     if (p.isSet(QStringLiteral("weights-run"))) {
         const model::RunData run = model::loadRun(*store, s, p.value(QStringLiteral("weights-run")).toLongLong());
         in.weights = run.competence;

@@ -1,0 +1,122 @@
+// chorus-cli aggregate as a process: hand-derived weighted/unweighted votes, controls, --save,
+// and Dawid-Skene on RTE against crowd-kit's reference accuracy.
+
+#include "datasets.h"
+
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <nlohmann/json.hpp>
+
+class TestCliAggregate : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        m_cli = qEnvironmentVariable("CHORUS_BIN_DIR") + QStringLiteral("/chorus-cli");
+        QVERIFY2(QFileInfo::exists(m_cli), "CHORUS_BIN_DIR must name the directory of chorus-cli");
+        QVERIFY(m_dir.isValid());
+        // One item; x and y say a, z says b. Gold: b.
+        write(QStringLiteral("votes.csv"), "item,annotator,label\nq1,x,a\nq1,y,a\nq1,z,b\n");
+        write(QStringLiteral("gold.csv"), "item,label\nq1,b\n");
+    }
+
+    void weightedVoteByHand_data()
+    {
+        QTest::addColumn<QByteArray>("weights");
+        QTest::addColumn<QString>("expected");
+        QTest::addColumn<double>("confidence");
+        // a gets w_x + w_y, b gets w_z; confidence = winner's share of the total weight.
+        QTest::newRow("zOutweighsTwo") << QByteArray("annotator,weight\nx,1\ny,1\nz,5\n") << "b" << 5.0 / 7.0;
+        QTest::newRow("equalWeightsIsMajority") << QByteArray("x,1\ny,1\nz,1\n") << "a" << 2.0 / 3.0;
+        QTest::newRow("unlistedAnnotatorsWeighZero") << QByteArray("z,0.5\n") << "b" << 1.0;
+    }
+
+    void weightedVoteByHand()
+    {
+        QFETCH(QByteArray, weights);
+        QFETCH(QString, expected);
+        QFETCH(double, confidence);
+        write(QStringLiteral("w.csv"), weights);
+        const auto j = json({QStringLiteral("aggregate"), QStringLiteral("--input"), path(QStringLiteral("votes.csv")),
+                             QStringLiteral("--method"), QStringLiteral("wmv"), QStringLiteral("--weights"),
+                             path(QStringLiteral("w.csv")), QStringLiteral("--json")});
+        QCOMPARE(QString::fromStdString(j["items"][0]["label"].get<std::string>()), expected);
+        QVERIFY(std::abs(j["items"][0]["confidence"].get<double>() - confidence) < 1e-12);
+    }
+
+    void controlsAndGold()
+    {
+        // Majority says a; the control clamps q1 to b, so accuracy against gold b is 1.
+        write(QStringLiteral("controls.csv"), "q1,b\n");
+        const auto j = json({QStringLiteral("aggregate"), QStringLiteral("--input"), path(QStringLiteral("votes.csv")),
+                             QStringLiteral("--gold"), path(QStringLiteral("gold.csv")), QStringLiteral("--method"),
+                             QStringLiteral("mv"), QStringLiteral("--controls"), path(QStringLiteral("controls.csv")),
+                             QStringLiteral("--json")});
+        QCOMPARE(j["items"][0]["label"].get<std::string>(), std::string("b"));
+        QCOMPARE(j["accuracy"].get<double>(), 1.0);
+        const auto plain = json({QStringLiteral("aggregate"), QStringLiteral("--input"), path(QStringLiteral("votes.csv")),
+                                 QStringLiteral("--gold"), path(QStringLiteral("gold.csv")), QStringLiteral("--method"),
+                                 QStringLiteral("mv"), QStringLiteral("--json")});
+        QCOMPARE(plain["accuracy"].get<double>(), 0.0);
+    }
+
+    void saveNeedsProjectAndStoresRun()
+    {
+        QProcess p;
+        p.start(m_cli, {QStringLiteral("aggregate"), QStringLiteral("--input"), path(QStringLiteral("votes.csv")),
+                        QStringLiteral("--method"), QStringLiteral("mv"), QStringLiteral("--save")});
+        QVERIFY(p.waitForFinished(30000));
+        QCOMPARE(p.exitCode(), 2);
+        const QString project = path(QStringLiteral("p.chorus"));
+        QCOMPARE(QProcess::execute(m_cli, {QStringLiteral("import"), project, path(QStringLiteral("votes.csv"))}), 0);
+        const auto j = json({QStringLiteral("aggregate"), QStringLiteral("--project"), project, QStringLiteral("--method"),
+                             QStringLiteral("ds"), QStringLiteral("--save"), QStringLiteral("--json")});
+        QCOMPARE(j["run"].get<int>(), 1);
+        const auto info = json({QStringLiteral("info"), project, QStringLiteral("--json")});
+        QCOMPARE(info["runs"].get<int>(), 1);
+    }
+
+    // crowd-kit 1.4.1 DawidSkene on RTE: accuracy in ../shared/reference/rte.json.
+    void dawidSkeneOnRteMatchesCrowdKit()
+    {
+        if (!chorus::test::sharedAvailable())
+            QSKIP("../shared/data not present");
+        const auto ref = chorus::test::loadJson(chorus::test::sharedDir() + "/reference/rte.json");
+        const QString data = QString::fromStdString(chorus::test::sharedDir()) + QStringLiteral("/data/rte/");
+        const auto j = json({QStringLiteral("aggregate"), QStringLiteral("--input"), data + QStringLiteral("answers.csv"),
+                             QStringLiteral("--gold"), data + QStringLiteral("gold.csv"), QStringLiteral("--method"),
+                             QStringLiteral("ds"), QStringLiteral("--json")});
+        QVERIFY(std::abs(j["accuracy"].get<double>() - ref["methods"]["DawidSkene"]["accuracy"].get<double>()) < 1e-9);
+        QCOMPARE(j["items"].size(), size_t(800));
+        QCOMPARE(j["annotators"].size(), size_t(164));
+    }
+
+private:
+    void write(const QString& name, const QByteArray& data)
+    {
+        QFile f(path(name));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(data);
+    }
+    QString path(const QString& name) const { return m_dir.filePath(name); }
+    nlohmann::json json(const QStringList& args)
+    {
+        QProcess p;
+        p.start(m_cli, args);
+        p.waitForFinished(120000);
+        const QByteArray out = p.readAllStandardOutput();
+        if (p.exitCode() != 0)
+            qWarning("%s", p.readAllStandardError().constData());
+        return nlohmann::json::parse(out.toStdString(), nullptr, false);
+    }
+
+    QString m_cli;
+    QTemporaryDir m_dir;
+};
+
+QTEST_GUILESS_MAIN(TestCliAggregate)
+#include "tst_cli_aggregate.moc"
