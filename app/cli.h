@@ -51,5 +51,7 @@ int cmdAggregate(const QStringList& args);
 int cmdAgreement(const QStringList& args);
 int cmdEvaluate(const QStringList& args);
 int cmdDivergence(const QStringList& args);
+int cmdSelect(const QStringList& args);
+int cmdSimulate(const QStringList& args);
 
 } // namespace chorus::cli

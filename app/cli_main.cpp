@@ -65,6 +65,12 @@ const char* const kHelp =
     "  divergence --p SOURCE --q SOURCE [--log e|2] [--epsilon E] [--softmax TAU|--pnorm]\n"
     "             [--json]   per-item KL, JS distance, TVD, cross-entropy, distance correlation\n"
     "                        (SOURCE: human, annotator:NAME, votes[:A,B], run:ID, method:M)\n"
+    "  select (--run RUN | --method M) --budget B --k K --cost C --relabeler-accuracy A\n"
+    "         [--strategy greedy|exact|random|uncertainty] [--export FILE] [--json]\n"
+    "                        the items to relabel next under a budget (docs/relabeling.md)\n"
+    "  simulate --method M --relabeler NAME|gold --k K --cost C --budget B --strategy S\n"
+    "           [--strategy S2 ...] [--seed N] [--json]\n"
+    "                        replay budgeted relabeling: accuracy vs money spent per strategy\n"
     "\n"
     "  --version             print the version\n"
     "  --help                this text; 'chorus-cli <command> --help' for a command\n"
@@ -110,6 +116,10 @@ int main(int argc, char** argv)
             return cli::cmdEvaluate(args);
         if (command == QLatin1String("divergence"))
             return cli::cmdDivergence(args);
+        if (command == QLatin1String("select"))
+            return cli::cmdSelect(args);
+        if (command == QLatin1String("simulate"))
+            return cli::cmdSimulate(args);
         cli::err(QStringLiteral("chorus-cli: unknown command \"%1\" (see chorus-cli --help)").arg(command));
         return cli::kUsage;
     } catch (const cli::HelpShown&) {

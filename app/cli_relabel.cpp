@@ -1,0 +1,355 @@
+// chorus-cli select and simulate: budgeted relabeling (aggregation/relabel.h).
+
+#include "cli.h"
+
+#include "methods.h"
+#include "relabel.h"
+#include "runstore.h"
+#include "snapshot.h"
+
+#include <QSaveFile>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+
+namespace chorus::cli {
+
+namespace {
+
+QString methodList()
+{
+    QStringList m;
+    for (const auto& n : agg::methodNames())
+        m << QString::fromStdString(n);
+    return m.join(QStringLiteral(", "));
+}
+
+double positiveNumber(const QCommandLineParser& p, const QString& name)
+{
+    bool ok = false;
+    const double v = p.value(name).toDouble(&ok);
+    if (!ok || !std::isfinite(v))
+        throw UsageError{QStringLiteral("--%1 takes a number, got \"%2\"").arg(name, p.value(name))};
+    return v;
+}
+
+void addRelabelOptions(QCommandLineParser& p)
+{
+    p.addOptions({
+        {QStringLiteral("method"), QStringLiteral("Aggregate the cheap crowd with this method (%1).").arg(methodList()),
+         QStringLiteral("M")},
+        {QStringLiteral("budget"), QStringLiteral("Money to spend, in the unit of --cost."), QStringLiteral("B")},
+        {QStringLiteral("k"), QStringLiteral("Items per round (default 10)."), QStringLiteral("K"), QStringLiteral("10")},
+        {QStringLiteral("cost"), QStringLiteral("Cost of relabeling one item (> 0)."), QStringLiteral("C")},
+        {QStringLiteral("tokens"), QStringLiteral("Instead of --cost: tokens per item (with --price, --shots)."),
+         QStringLiteral("T")},
+        {QStringLiteral("price"), QStringLiteral("Price per token."), QStringLiteral("P")},
+        {QStringLiteral("shots"), QStringLiteral("Prompts per item (default 1)."), QStringLiteral("N"), QStringLiteral("1")},
+        {QStringLiteral("relabeler-accuracy"), QStringLiteral("Probability that the relabeler is right, in [0, 1]."),
+         QStringLiteral("A")},
+        {QStringLiteral("seed"), QStringLiteral("Random seed (aggregation restarts, random strategy)."), QStringLiteral("N"),
+         QStringLiteral("0")},
+        {QStringLiteral("json"), QStringLiteral("Print the result as JSON.")},
+    });
+}
+
+struct Common
+{
+    double budget = 0, cost = 0;
+    int32_t k = 10;
+    uint64_t seed = 0;
+};
+
+Common readCommon(const QCommandLineParser& p)
+{
+    Common c;
+    if (!p.isSet(QStringLiteral("budget")))
+        throw UsageError{QStringLiteral("--budget is required")};
+    c.budget = positiveNumber(p, QStringLiteral("budget"));
+    if (p.isSet(QStringLiteral("cost")) == p.isSet(QStringLiteral("tokens")))
+        throw UsageError{QStringLiteral("give --cost C, or --tokens T --price P [--shots N]")};
+    bool ok = true;
+    try {
+        if (p.isSet(QStringLiteral("cost"))) {
+            c.cost = positiveNumber(p, QStringLiteral("cost"));
+        } else {
+            if (!p.isSet(QStringLiteral("price")))
+                throw UsageError{QStringLiteral("--tokens needs --price")};
+            const int shots = p.value(QStringLiteral("shots")).toInt(&ok);
+            if (!ok)
+                throw UsageError{QStringLiteral("--shots takes an integer")};
+            c.cost = agg::relabelCost(positiveNumber(p, QStringLiteral("tokens")), positiveNumber(p, QStringLiteral("price")),
+                                      shots);
+        }
+    } catch (const std::invalid_argument& e) {
+        throw model::Error(QString::fromUtf8(e.what()));
+    }
+    c.k = p.value(QStringLiteral("k")).toInt(&ok);
+    if (!ok || c.k < 1)
+        throw UsageError{QStringLiteral("--k takes an integer >= 1")};
+    c.seed = p.value(QStringLiteral("seed")).toULongLong(&ok);
+    if (!ok)
+        throw UsageError{QStringLiteral("--seed takes a non-negative integer")};
+    return c;
+}
+
+agg::AggregationResult aggregateCrowd(const QString& method, const agg::LabelMatrix& m, uint64_t seed)
+{
+    if (!agg::methodNames().empty() && !methodList().split(QStringLiteral(", ")).contains(method))
+        throw UsageError{QStringLiteral("unknown method \"%1\" (known: %2)").arg(method, methodList())};
+    agg::AggregationInput in;
+    in.matrix = &m;
+    in.seed = seed;
+    try {
+        return agg::aggregate(method.toStdString(), in);
+    } catch (const std::invalid_argument& e) {
+        throw model::Error(QString::fromUtf8(e.what()));
+    }
+}
+
+nlohmann::ordered_json posteriorJson(const model::Snapshot& s, const double* row)
+{
+    nlohmann::ordered_json post;
+    for (int32_t l = 0; l < s.numLabels(); ++l)
+        post[s.labels[l].toStdString()] = row[l];
+    return post;
+}
+
+void writeExport(const QString& file, const model::Snapshot& s, const agg::Selection& sel)
+{
+    QSaveFile f(file);
+    if (!f.open(QIODevice::WriteOnly))
+        throw model::Error(QStringLiteral("%1: cannot write: %2").arg(file, f.errorString()));
+    nlohmann::json labels = nlohmann::json::array();
+    for (const QString& l : s.labels)
+        labels.push_back(l.toStdString());
+    for (const auto& pick : sel.picks) {
+        nlohmann::ordered_json j;
+        j["id"] = s.itemExtIds[pick.item].toStdString();
+        j["text"] = s.itemTexts.value(pick.item).toStdString();
+        j["labels"] = labels;
+        f.write(QByteArray::fromStdString(j.dump()) + '\n');
+    }
+    if (!f.commit())
+        throw model::Error(QStringLiteral("%1: cannot write: %2").arg(file, f.errorString()));
+}
+
+} // namespace
+
+int cmdSelect(const QStringList& args)
+{
+    QCommandLineParser p;
+    addSourceOptions(p);
+    addRelabelOptions(p);
+    p.addOptions({
+        {QStringLiteral("run"), QStringLiteral("Take the posterior from this saved run (--project; 0 = latest)."),
+         QStringLiteral("RUN")},
+        {QStringLiteral("strategy"), QStringLiteral("greedy (default), exact, random or uncertainty."), QStringLiteral("S"),
+         QStringLiteral("greedy")},
+        {QStringLiteral("reviewer"),
+         QStringLiteral("Skip items this annotator has already labelled (default: reviewer)."), QStringLiteral("NAME"),
+         QStringLiteral("reviewer")},
+        {QStringLiteral("export"), QStringLiteral("Write the selected items as JSONL (id, text, labels)."),
+         QStringLiteral("FILE")},
+    });
+    const QString synopsis = QStringLiteral(
+        "chorus-cli select (--project P | --input F) (--run RUN | --method M) --budget B --k K --cost C "
+        "--relabeler-accuracy A --strategy greedy|exact|random|uncertainty [--export FILE] [--json]");
+    parseOrThrow(p, args, synopsis);
+    if (p.isSet(QStringLiteral("run")) == p.isSet(QStringLiteral("method")))
+        throw UsageError{QStringLiteral("give exactly one of --run RUN and --method M")};
+    if (p.isSet(QStringLiteral("run")) && !p.isSet(QStringLiteral("project")))
+        throw UsageError{QStringLiteral("--run needs --project")};
+    if (!p.isSet(QStringLiteral("relabeler-accuracy")))
+        throw UsageError{QStringLiteral("--relabeler-accuracy is required")};
+    const Common c = readCommon(p);
+    const double accuracy = positiveNumber(p, QStringLiteral("relabeler-accuracy"));
+    agg::RelabelStrategy strategy;
+    try {
+        strategy = agg::parseRelabelStrategy(p.value(QStringLiteral("strategy")).toStdString());
+    } catch (const std::invalid_argument& e) {
+        throw UsageError{QString::fromUtf8(e.what())};
+    }
+
+    auto store = openSource(p);
+    const model::Snapshot s = model::loadSnapshot(*store);
+    std::vector<double> posterior;
+    if (p.isSet(QStringLiteral("run"))) {
+        bool ok = false;
+        const qint64 id = p.value(QStringLiteral("run")).toLongLong(&ok);
+        if (!ok)
+            throw UsageError{QStringLiteral("--run takes a run id")};
+        posterior = model::loadRun(*store, s, id).posterior;
+    } else {
+        posterior = aggregateCrowd(p.value(QStringLiteral("method")), s.matrix, c.seed).posterior;
+    }
+    agg::SelectionInput in;
+    in.posterior = &posterior;
+    in.numItems = s.numItems();
+    in.numLabels = s.numLabels();
+    in.relabelers = {{"relabeler", accuracy, c.cost}};
+    in.k = c.k;
+    in.budget = c.budget;
+    in.strategy = strategy;
+    in.seed = c.seed;
+    const qsizetype reviewer = s.annotators.indexOf(p.value(QStringLiteral("reviewer")));
+    if (reviewer >= 0) {
+        in.asked.assign(s.numItems(), 0);
+        for (int64_t e = s.matrix.annotatorBegin(reviewer); e < s.matrix.annotatorEnd(reviewer); ++e)
+            in.asked[s.matrix.annotatorItem(e)] = 1;
+    }
+    agg::Selection sel;
+    try {
+        sel = agg::selectForRelabel(in);
+    } catch (const std::invalid_argument& e) {
+        throw model::Error(QString::fromUtf8(e.what()));
+    }
+    if (p.isSet(QStringLiteral("export")))
+        writeExport(p.value(QStringLiteral("export")), s, sel);
+
+    if (p.isSet(QStringLiteral("json"))) {
+        nlohmann::ordered_json j;
+        j["strategy"] = agg::relabelStrategyName(strategy);
+        j["k"] = c.k;
+        j["budget"] = c.budget;
+        j["cost"] = c.cost;
+        j["relabeler_accuracy"] = accuracy;
+        nlohmann::ordered_json items = nlohmann::ordered_json::array();
+        for (const auto& pick : sel.picks) {
+            nlohmann::ordered_json it;
+            it["item"] = s.itemExtIds[pick.item].toStdString();
+            it["posterior"] = posteriorJson(s, posterior.data() + static_cast<size_t>(pick.item) * s.numLabels());
+            it["expected_gain"] = pick.gain;
+            it["cumulative_cost"] = pick.cumulativeCost;
+            items.push_back(it);
+        }
+        j["items"] = items;
+        j["spent"] = sel.cost;
+        j["expected_gain"] = sel.objective;
+        out(QByteArray::fromStdString(j.dump(2)) + '\n');
+    } else {
+        QString t;
+        for (const auto& pick : sel.picks)
+            t += QStringLiteral("%1\t%2\t%3\n").arg(s.itemExtIds[pick.item]).arg(pick.gain, 0, 'f', 6).arg(pick.cumulativeCost);
+        t += QStringLiteral("%1 items, cost %2 of %3, expected entropy gain %4 nats\n")
+                 .arg(sel.picks.size()).arg(sel.cost).arg(c.budget).arg(sel.objective, 0, 'f', 6);
+        out(t.toUtf8());
+    }
+    return kOk;
+}
+
+int cmdSimulate(const QStringList& args)
+{
+    QCommandLineParser p;
+    addSourceOptions(p);
+    addRelabelOptions(p);
+    p.addOptions({
+        {QStringLiteral("relabeler"), QStringLiteral("The expensive labeler: an annotator's name, or gold."),
+         QStringLiteral("NAME")},
+        {QStringLiteral("strategy"), QStringLiteral("greedy, exact, random or uncertainty (repeatable)."),
+         QStringLiteral("S")},
+    });
+    const QString synopsis = QStringLiteral(
+        "chorus-cli simulate (--project P | --input F) [--gold FILE] --method M --relabeler NAME|gold --k K --cost C "
+        "--budget B --strategy S [--strategy S2 ...] [--seed N] [--relabeler-accuracy A] [--json]");
+    parseOrThrow(p, args, synopsis);
+    if (!p.isSet(QStringLiteral("method")))
+        throw UsageError{QStringLiteral("--method is required (%1)").arg(methodList())};
+    if (!p.isSet(QStringLiteral("relabeler")))
+        throw UsageError{QStringLiteral("--relabeler NAME|gold is required")};
+    const Common c = readCommon(p);
+    std::vector<agg::RelabelStrategy> strategies;
+    QStringList names = p.values(QStringLiteral("strategy"));
+    if (names.isEmpty())
+        names << QStringLiteral("greedy");
+    try {
+        for (const QString& n : names)
+            strategies.push_back(agg::parseRelabelStrategy(n.toStdString()));
+    } catch (const std::invalid_argument& e) {
+        throw UsageError{QString::fromUtf8(e.what())};
+    }
+
+    auto store = openSource(p);
+    const model::Snapshot s = model::loadSnapshot(*store);
+    std::vector<int32_t> gold = s.gold;
+    if (p.isSet(QStringLiteral("gold")) && p.isSet(QStringLiteral("project")))
+        gold = readItemLabels(p.value(QStringLiteral("gold")), s);
+    const QString relabeler = p.value(QStringLiteral("relabeler"));
+    std::vector<int32_t> answers;
+    agg::LabelMatrix crowd;
+    if (relabeler == QLatin1String("gold")) {
+        answers = gold;
+        crowd = s.matrix;
+    } else {
+        const qsizetype a = s.annotators.indexOf(relabeler);
+        if (a < 0)
+            throw model::Error(QStringLiteral("no annotator \"%1\" (annotators: %2)")
+                                   .arg(relabeler, s.annotators.join(QStringLiteral(", "))));
+        answers.assign(s.numItems(), -1);
+        for (int64_t e = s.matrix.annotatorBegin(a); e < s.matrix.annotatorEnd(a); ++e)
+            answers[s.matrix.annotatorItem(e)] = std::max(-1, s.matrix.annotatorLabel(e));
+        crowd = s.matrix.withoutAnnotator(static_cast<int32_t>(a));  // its labels are the expensive ones
+    }
+    double accuracy = 0;
+    if (p.isSet(QStringLiteral("relabeler-accuracy"))) {
+        accuracy = positiveNumber(p, QStringLiteral("relabeler-accuracy"));
+    } else {
+        accuracy = agg::estimateRelabelerAccuracy(answers, gold);
+        if (!std::isfinite(accuracy))
+            throw model::Error(QStringLiteral("cannot estimate the accuracy of %1: no gold item it labelled; "
+                                              "give --relabeler-accuracy")
+                                   .arg(relabeler));
+    }
+    const agg::AggregationResult r = aggregateCrowd(p.value(QStringLiteral("method")), crowd, c.seed);
+
+    agg::SimulationInput in;
+    in.posterior = r.posterior;
+    in.numItems = s.numItems();
+    in.numLabels = s.numLabels();
+    for (int32_t l : r.labels)
+        in.hasEvidence.push_back(l >= 0);
+    in.answers = answers;
+    in.gold = gold;
+    in.relabeler = {relabeler.toStdString(), accuracy, c.cost};
+    in.k = c.k;
+    in.budget = c.budget;
+    in.strategies = strategies;
+    in.seed = c.seed;
+    agg::SimulationResult res;
+    try {
+        res = agg::simulateRelabeling(in);
+    } catch (const std::invalid_argument& e) {
+        throw model::Error(QString::fromUtf8(e.what()));
+    }
+
+    if (p.isSet(QStringLiteral("json"))) {
+        nlohmann::ordered_json j;
+        j["relabeler"] = relabeler.toStdString();
+        nlohmann::ordered_json curves = nlohmann::ordered_json::array();
+        for (const auto& cv : res.curves) {
+            nlohmann::ordered_json pts = nlohmann::ordered_json::array();
+            for (const auto& pt : cv.curve)
+                pts.push_back({{"spent", pt.spent}, {"fraction", pt.fraction}, {"accuracy", pt.accuracy}});
+            curves.push_back({{"strategy", agg::relabelStrategyName(cv.strategy)}, {"k", cv.k}, {"curve", pts}});
+        }
+        j["strategies"] = curves;
+        j["full_relabel"] = {{"cost", res.fullCost}, {"accuracy", res.fullAccuracy}};
+        j["start_accuracy"] = res.startAccuracy;
+        out(QByteArray::fromStdString(j.dump(2)) + '\n');
+    } else {
+        QString t = QStringLiteral("relabeler %1 (accuracy %2, cost %3 per item); start accuracy %4; full relabel: "
+                                   "cost %5, accuracy %6\n")
+                        .arg(relabeler).arg(accuracy, 0, 'f', 4).arg(c.cost).arg(res.startAccuracy, 0, 'f', 4)
+                        .arg(res.fullCost).arg(res.fullAccuracy, 0, 'f', 4);
+        for (const auto& cv : res.curves) {
+            t += QStringLiteral("%1 (k = %2)\n").arg(QString::fromStdString(agg::relabelStrategyName(cv.strategy))).arg(cv.k);
+            for (const auto& pt : cv.curve)
+                t += QStringLiteral("  %1\t%2\t%3\n").arg(pt.spent).arg(pt.fraction, 0, 'f', 4).arg(pt.accuracy, 0, 'f', 4);
+        }
+        out(t.toUtf8());
+    }
+    return kOk;
+}
+
+} // namespace chorus::cli
