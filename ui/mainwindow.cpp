@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "aggregationpanel.h"
+#include "dashboard.h"
 #include "filterbar.h"
 #include "itempanel.h"
 #include "labeldelegate.h"
@@ -23,6 +24,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTableView>
 #include <QToolBar>
 #include <QVBoxLayout>
@@ -68,7 +70,20 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
     layout->setSpacing(0);
     layout->addWidget(m_filter);
     layout->addWidget(m_table, 1);
-    setCentralWidget(central);
+    m_dashboard = new Dashboard(m_wb, this);
+    m_pages = new QTabWidget(this);
+    m_pages->setDocumentMode(true);
+    m_pages->addTab(central, tr("Review"));
+    m_pages->addTab(m_dashboard, tr("Insights"));
+    setCentralWidget(m_pages);
+    connect(m_dashboard, &Dashboard::filterItems, this, [this](const std::vector<int32_t>& items, const QString& what) {
+        if (items.empty()) {
+            statusBar()->showMessage(tr("No items in %1.").arg(what), 5000);
+            return;
+        }
+        showPage(0);
+        m_filter->setOnlyItems(items, tr("%1 (%L2 items)").arg(what).arg(items.size()));
+    });
 
     m_panel = new ItemPanel(m_wb, this);
     m_panelDock = new QDockWidget(tr("Item"), this);
@@ -280,6 +295,9 @@ void MainWindow::createMenus()
     reviewMenu->addAction(m_autoAdvance);
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(tr("&Review"), QKeySequence(tr("Ctrl+1")), this, [this] { showPage(0); });
+    view->addAction(tr("&Insights"), QKeySequence(tr("Ctrl+2")), this, [this] { showPage(1); });
+    view->addSeparator();
     view->addAction(m_showGold);
     m_columnsMenu = view->addMenu(tr("&Columns"));
     connect(m_columnsMenu, &QMenu::aboutToShow, this, [this] {
@@ -307,6 +325,13 @@ void MainWindow::createMenus()
                            tr("Chorus %1\nReview, aggregate and curate labels from a crowd of LLMs and humans.")
                                .arg(QApplication::applicationVersion()));
     });
+}
+
+void MainWindow::showPage(int page)
+{
+    m_pages->setCurrentIndex(page);
+    if (page == 0)
+        m_table->setFocus();
 }
 
 void MainWindow::projectChanged()

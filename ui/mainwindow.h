@@ -11,6 +11,7 @@ class QMenu;
 class QProgressBar;
 class QPushButton;
 class QTableView;
+class QTabWidget;
 
 namespace chorus::model {
 class Workbench;
@@ -19,6 +20,7 @@ class Workbench;
 namespace chorus::ui {
 
 class AggregationPanel;
+class Dashboard;
 class FilterBar;
 class ItemPanel;
 
@@ -45,6 +47,9 @@ public:
     FilterBar* filterBar() { return m_filter; }
     ItemPanel* itemPanel() { return m_panel; }
     AggregationPanel* aggregationPanel() { return m_aggPanel; }
+    Dashboard* dashboard() { return m_dashboard; }
+    /// Shows the review table (0) or the insight dashboard (1).
+    void showPage(int page);
     /// The item of the current row, or -1.
     int32_t currentItem() const;
     /// Tests and scripts: report errors through lastError() instead of a modal dialog.
@@ -103,6 +108,8 @@ private:
     FilterBar* m_filter;
     ItemPanel* m_panel;
     AggregationPanel* m_aggPanel;
+    Dashboard* m_dashboard;
+    QTabWidget* m_pages;
     QDockWidget* m_panelDock;
     QDockWidget* m_aggDock;
     QMenu* m_recentMenu = nullptr;

@@ -2,10 +2,12 @@
 
 #include "filterbar.h"
 #include "aggregationpanel.h"
+#include "dashboard.h"
 #include "mainwindow.h"
 #include "workbench.h"
 
 #include <QDir>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
 
@@ -20,7 +22,18 @@ struct Step
 {
     QString file;
     std::function<void(MainWindow*)> prepare;
+    int delayMs = 600;
 };
+
+Step insight(const char* file, int tab, int delayMs = 600)
+{
+    return {QString::fromLatin1(file),
+            [tab](MainWindow* w) {
+                w->showPage(1);
+                w->dashboard()->tabs()->setCurrentIndex(tab);
+            },
+            delayMs};
+}
 
 } // namespace
 
@@ -42,6 +55,12 @@ void takeScreenshots(MainWindow* window, const QString& dir, std::function<void(
              // Dawid-Skene with the panel's defaults; the screenshot is taken once it finished.
              w->aggregationPanel()->run();
          }},
+        insight("insights-competence.png", 0, 4000),
+        insight("insights-agreement.png", 1),
+        insight("insights-methods.png", 2),
+        insight("insights-divergence.png", 3),
+        insight("insights-confusion.png", 4),
+        insight("insights-label-use.png", 5),
     });
     auto ok = std::make_shared<bool>(true);
     auto index = std::make_shared<size_t>(0);
@@ -52,7 +71,7 @@ void takeScreenshots(MainWindow* window, const QString& dir, std::function<void(
             return;
         }
         (*steps)[*index].prepare(window);
-        QTimer::singleShot(600, window, [=] {
+        QTimer::singleShot((*steps)[*index].delayMs, window, [=] {
             const QString path = QDir(dir).filePath((*steps)[*index].file);
             if (!window->grab().save(path))
                 *ok = false;

@@ -1,0 +1,84 @@
+#include "dashboarddata.h"
+
+#include "jobsupport.h"
+
+#include <QtConcurrent>
+
+#include <algorithm>
+#include <cmath>
+
+namespace chorus::model {
+
+DashboardData computeDashboard(const Snapshot& s, const RunData& consensus, const DashboardRequest& request,
+                               const agg::RunHooks& hooks)
+{
+    DashboardData d;
+    d.annotators = s.annotators;
+    d.labels = s.labels;
+    d.consensusMethod = consensus.summary.method;
+    d.consensusCompetence = consensus.competence;
+    const int32_t L = s.numLabels();
+    const int32_t A = static_cast<int32_t>(s.annotators.size());
+
+    d.labelUse.assign(static_cast<size_t>(A) * (L + 1), 0);
+    for (int32_t a = 0; a < A; ++a)
+        for (int64_t k = s.matrix.annotatorBegin(a); k < s.matrix.annotatorEnd(a); ++k) {
+            const int32_t l = s.matrix.annotatorLabel(k);
+            ++d.labelUse[static_cast<size_t>(a) * (L + 1) + (l >= 0 ? l : L)];
+        }
+
+    // Agreement: point estimates and bootstrap intervals (a tenth of the progress range each
+    // for the cheap parts, the rest for the bootstrap and the methods).
+    AgreementRequest ar;
+    ar.bootstrap.replicates = request.bootstrapReplicates;
+    ar.bootstrap.seed = request.seed;
+    d.agreement = agreementReport(s.matrix, ar, hooks);
+    if (hooks.canceled())
+        throw agg::Canceled{};
+
+    d.hasGold = s.goldCount > 0;
+    if (d.hasGold) {
+        EvaluationRequest er;
+        er.methods = request.methods;
+        er.seed = request.seed;
+        d.evaluation = evaluationReport(s.matrix, s.gold, er, hooks);
+        std::vector<int32_t> pred = consensus.labels;
+        const auto ev = agg::evaluate(pred, s.gold, L);
+        d.consensusConfusion = ev.confusion;
+    }
+
+    if (!s.humanCounts.empty() && !consensus.posterior.empty()) {
+        const auto human = agg::distributionsFromCounts(s.humanCounts, s.numItems(), L);
+        agg::Distributions post;
+        post.numItems = s.numItems();
+        post.numLabels = L;
+        post.values = consensus.posterior;
+        post.present.assign(s.numItems(), 0);
+        for (int32_t i = 0; i < s.numItems(); ++i)
+            post.present[i] = consensus.labels[i] >= 0;
+        agg::DivergenceOptions opt;
+        opt.base = agg::LogBase::Two;
+        const auto r = agg::compareDistributions(human, post, opt, hooks);
+        for (const auto& it : r.items) {
+            d.divergenceItems.push_back(it.item);
+            d.divergenceJsd.push_back(it.jsd);
+        }
+        d.meanJsd = r.mean.jsd;
+        d.meanKl = r.mean.kl;
+        d.meanTvd = r.mean.tvd;
+        d.dcor = r.dcor;
+    }
+    return d;
+}
+
+QFuture<JobResult<DashboardData>> dashboardAsync(QThreadPool* pool, Snapshot snapshot, RunData consensus,
+                                                 DashboardRequest request)
+{
+    return QtConcurrent::run(pool, [s = std::move(snapshot), c = std::move(consensus), req = std::move(request)](
+                                       QPromise<JobResult<DashboardData>>& promise) {
+        promise.setProgressRange(0, 1000);
+        detail::guarded(promise, [&] { return computeDashboard(s, c, req, detail::hooksOf(promise)); });
+    });
+}
+
+} // namespace chorus::model

@@ -1,0 +1,54 @@
+#pragma once
+// The numbers behind the insight dashboard, computed together on a worker thread from copies
+// of the snapshot and the consensus run: evaluation of every annotator and method against
+// gold, agreement with bootstrap intervals, label use per annotator, human-vs-consensus
+// divergence per item, and the consensus confusion matrix.
+
+#include "divergence.h"
+#include "jobs.h"
+#include "statsjobs.h"
+
+namespace chorus::model {
+
+struct DashboardRequest
+{
+    std::vector<std::string> methods{"mv", "wawa", "ds", "glad", "mace"};
+    int bootstrapReplicates = 500;
+    uint64_t seed = 0;
+};
+
+struct DashboardData
+{
+    QStringList annotators;
+    QStringList labels;
+    QString consensusMethod;
+    std::vector<double> consensusCompetence;  ///< per annotator, from the consensus run
+
+    bool hasGold = false;
+    EvaluationReport evaluation;  ///< only with gold
+    AgreementReport agreement;
+
+    /// Labels used by each annotator: annotators x (labels + 1), the last column INVALID.
+    std::vector<int64_t> labelUse;
+
+    /// Jensen-Shannon distance (base 2, in [0, 1]) between each item's human judgment
+    /// distribution and the consensus posterior; empty without human counts.
+    std::vector<int32_t> divergenceItems;
+    std::vector<double> divergenceJsd;
+    double meanJsd = 0;
+    double meanKl = 0;
+    double meanTvd = 0;
+    agg::Coefficient dcor;
+
+    /// Consensus against gold, gold x (labels + 1) (last column: no consensus); only with gold.
+    std::vector<int64_t> consensusConfusion;
+};
+
+/// Computes everything (synchronous; used by the worker and by tests). Throws agg::Canceled.
+DashboardData computeDashboard(const Snapshot& s, const RunData& consensus, const DashboardRequest& request,
+                               const agg::RunHooks& hooks = {});
+
+QFuture<JobResult<DashboardData>> dashboardAsync(QThreadPool* pool, Snapshot snapshot, RunData consensus,
+                                                 DashboardRequest request);
+
+} // namespace chorus::model

@@ -1,0 +1,165 @@
+// The insight dashboard on a real LLM-labelled task: its numbers equal chorus-cli's and the
+// trusted reference, it renders offscreen without warnings, and it exports PNG, SVG and CSV.
+
+#include "dashboard.h"
+#include "datasets.h"
+#include "importer.h"
+#include "mainwindow.h"
+#include "workbench.h"
+
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+using namespace chorus;
+
+namespace {
+
+QStringList g_warnings;
+
+void collectWarnings(QtMsgType type, const QMessageLogContext&, const QString& message)
+{
+    // The offscreen platform plugin's own notice is not about our widgets.
+    if (type >= QtWarningMsg && !message.contains(QLatin1String("propagateSizeHints")))
+        g_warnings << message;
+}
+
+nlohmann::json cliJson(const QStringList& args)
+{
+    QProcess p;
+    p.start(qEnvironmentVariable("CHORUS_BIN_DIR") + QStringLiteral("/chorus-cli"), args);
+    p.waitForFinished(300000);
+    return nlohmann::json::parse(p.readAllStandardOutput().toStdString(), nullptr, false);
+}
+
+} // namespace
+
+class TestDashboard : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        if (!test::sharedAvailable())
+            QSKIP("../shared/data not present");
+        QStandardPaths::setTestModeEnabled(true);
+        QVERIFY(m_dir.isValid());
+        m_project = m_dir.filePath(QStringLiteral("emotion.chorus"));
+        model::ProjectStore store;
+        store.open(m_project, model::ProjectStore::Mode::CreateNew);
+        model::importFile(store, QString::fromStdString(test::sharedDir()) + QStringLiteral("/data/llm/emotion/items.jsonl"));
+    }
+
+    void numbersMatchCliAndReference()
+    {
+        ui::MainWindow w;
+        w.resize(1400, 900);
+        w.show();
+        QVERIFY(w.openProject(m_project));
+        QSignalSpy ready(w.dashboard(), &ui::Dashboard::ready);
+        g_warnings.clear();
+        const auto previous = qInstallMessageHandler(collectWarnings);
+        w.showPage(1);
+        for (int tab = 0; tab < w.dashboard()->tabs()->count(); ++tab)
+            w.dashboard()->tabs()->setCurrentIndex(tab);
+        const bool got = ready.wait(120000);
+        for (int tab = 0; tab < w.dashboard()->tabs()->count(); ++tab) {
+            w.dashboard()->tabs()->setCurrentIndex(tab);
+            w.grab();  // render every chart offscreen
+        }
+        qInstallMessageHandler(previous);
+        QVERIFY(got);
+        QVERIFY2(g_warnings.isEmpty(), qPrintable(g_warnings.join(QLatin1Char('\n'))));
+        const model::DashboardData& d = w.dashboard()->data();
+
+        // Agreement: the trusted reference (nltk / generalised Fleiss, INVALID excluded) ...
+        const auto ref = test::loadJson(test::sharedDir() + "/reference/llm/emotion.json");
+        QVERIFY(std::abs(d.agreement.agreement.fleissKappa.value
+                         - ref["fleiss_kappa_generalized_excl_invalid"].get<double>()) < 1e-9);
+        QVERIFY(std::abs(d.agreement.agreement.krippendorffAlpha.value
+                         - ref["krippendorff_alpha_nominal_excl_invalid"].get<double>()) < 1e-9);
+        // ... and chorus-cli agreement: the same numbers, every Cohen pair included.
+        const auto ag = cliJson({QStringLiteral("agreement"), QStringLiteral("--project"), m_project,
+                                 QStringLiteral("--bootstrap"), QStringLiteral("0"), QStringLiteral("--json")});
+        QVERIFY(!ag.is_discarded());
+        QCOMPARE(ag["fleiss_kappa"].get<double>(), d.agreement.agreement.fleissKappa.value);
+        QCOMPARE(ag["cohen_kappa"].size(), d.agreement.agreement.cohenPairs.size());
+        for (size_t k = 0; k < d.agreement.agreement.cohenPairs.size(); ++k)
+            QCOMPARE(ag["cohen_kappa"][k]["kappa"].get<double>(), d.agreement.agreement.cohenPairs[k].kappa.value);
+
+        // Method comparison: chorus-cli evaluate over the same methods gives the same scores,
+        // and the best/mean LLM macro-F1 equal the reference's.
+        QStringList methods;
+        for (const auto& m : d.evaluation.methods)
+            methods << QString::fromStdString(m.name);
+        const auto ev = cliJson({QStringLiteral("evaluate"), QStringLiteral("--project"), m_project,
+                                 QStringLiteral("--methods"), methods.join(QLatin1Char(',')), QStringLiteral("--json")});
+        QVERIFY(!ev.is_discarded());
+        QCOMPARE(ev["methods"].size(), d.evaluation.methods.size());
+        for (size_t k = 0; k < d.evaluation.methods.size(); ++k) {
+            QCOMPARE(QString::fromStdString(ev["methods"][k]["method"].get<std::string>()), methods[int(k)]);
+            QCOMPARE(ev["methods"][k]["accuracy"].get<double>(), d.evaluation.methods[k].result.accuracy);
+            QCOMPARE(ev["methods"][k]["macro_f1"].get<double>(), d.evaluation.methods[k].result.macroF1);
+        }
+        QVERIFY(d.evaluation.bestAnnotator >= 0);
+        QVERIFY(std::abs(d.evaluation.annotators[d.evaluation.bestAnnotator].result.macroF1
+                         - ref["best_llm_macro_f1"].get<double>()) < 1e-9);
+        QVERIFY(std::abs(d.evaluation.meanAnnotatorMacroF1 - ref["mean_llm_macro_f1"].get<double>()) < 1e-9);
+
+        // Label use: counted independently from the source file.
+        std::map<std::pair<std::string, std::string>, int64_t> counts;
+        std::ifstream in(test::sharedDir() + "/data/llm/emotion/items.jsonl");
+        std::string line;
+        while (std::getline(in, line)) {
+            const nlohmann::json item = nlohmann::json::parse(line);
+            for (auto it = item["labels"].begin(); it != item["labels"].end(); ++it)
+                ++counts[{it.key(), it.value().get<std::string>()}];
+        }
+        const int L = static_cast<int>(d.labels.size());
+        QVERIFY(!counts.empty());
+        for (int a = 0; a < d.annotators.size(); ++a)
+            for (int l = 0; l < L; ++l)
+                QCOMPARE(d.labelUse[static_cast<size_t>(a) * (L + 1) + l],
+                         (counts[{d.annotators[a].toStdString(), d.labels[l].toStdString()}]));
+    }
+
+    void exportsImageAndCsv()
+    {
+        ui::MainWindow w;
+        w.resize(1200, 800);
+        w.show();
+        QVERIFY(w.openProject(m_project));
+        QSignalSpy ready(w.dashboard(), &ui::Dashboard::ready);
+        w.showPage(1);
+        QVERIFY(ready.wait(120000));
+        w.dashboard()->tabs()->setCurrentIndex(1);  // agreement heat map
+        const QString png = m_dir.filePath(QStringLiteral("agreement.png"));
+        const QString svg = m_dir.filePath(QStringLiteral("agreement.svg"));
+        const QString csv = m_dir.filePath(QStringLiteral("agreement.csv"));
+        QVERIFY(w.dashboard()->exportCurrent(png, csv));
+        QVERIFY(w.dashboard()->exportCurrent(svg, QString()));
+        QVERIFY(QImage(png).width() > 100);
+        QFile s(svg);
+        QVERIFY(s.open(QIODevice::ReadOnly));
+        QVERIFY(s.readAll().contains("<svg"));
+        QFile c(csv);
+        QVERIFY(c.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = c.readAll().trimmed().split('\n');
+        // Header plus one row per annotator (12 models in the emotion task).
+        QCOMPARE(lines.size(), 13);
+    }
+
+private:
+    QTemporaryDir m_dir;
+    QString m_project;
+};
+
+QTEST_MAIN(TestDashboard)
+#include "tst_dashboard.moc"

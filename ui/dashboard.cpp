@@ -1,0 +1,530 @@
+#include "dashboard.h"
+
+#include "csvreader.h"
+#include "heatmapwidget.h"
+#include "workbench.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QComboBox>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPainter>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QStackedBarSeries>
+#include <QSvgGenerator>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QTimer>
+#include <QVBoxLayout>
+#include <QValueAxis>
+
+#include <cmath>
+
+namespace chorus::ui {
+
+namespace {
+
+enum Tab { TabCompetence, TabAgreement, TabMethods, TabDivergence, TabConfusion, TabLabels };
+constexpr int kBins = 20;
+
+QChartView* makeView(QWidget* parent)
+{
+    auto* v = new QChartView(new QChart, parent);
+    v->setRenderHint(QPainter::Antialiasing);
+    v->chart()->setAnimationOptions(QChart::NoAnimation);
+    v->chart()->legend()->setAlignment(Qt::AlignBottom);
+    return v;
+}
+
+QString num(double v, int decimals = 3)
+{
+    return std::isfinite(v) ? QString::number(v, 'f', decimals) : QStringLiteral("–");
+}
+
+QString coefText(const agg::Coefficient& c)
+{
+    return c.isNull() ? QStringLiteral("n/a") : num(c.value);
+}
+
+QString intervalText(const agg::Interval& i)
+{
+    return i.defined() ? QStringLiteral(" [%1, %2]").arg(num(i.lo), num(i.hi)) : QString();
+}
+
+// Replaces a chart's series and axes.
+void resetChart(QChart* chart, const QString& title)
+{
+    chart->removeAllSeries();
+    for (QAbstractAxis* a : chart->axes())
+        chart->removeAxis(a), delete a;
+    chart->setTitle(title);
+}
+
+void attachAxes(QChart* chart, QAbstractSeries* series, const QStringList& categories, double maxY, const QString& yTitle)
+{
+    auto* x = new QBarCategoryAxis;
+    x->append(categories);
+    x->setLabelsAngle(categories.size() > 6 ? -45 : 0);
+    auto* y = new QValueAxis;
+    y->setRange(0, maxY);
+    y->setTitleText(yTitle);
+    chart->addAxis(x, Qt::AlignBottom);
+    chart->addAxis(y, Qt::AlignLeft);
+    series->attachAxis(x);
+    series->attachAxis(y);
+}
+
+} // namespace
+
+Dashboard::Dashboard(model::Workbench* workbench, QWidget* parent) : QWidget(parent), m_wb(workbench)
+{
+    m_method = new QComboBox(this);
+    m_method->setToolTip(tr("Method whose estimated competences are charted"));
+    m_method->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_status = new QLabel(this);
+    m_status->setTextFormat(Qt::PlainText);
+    m_progress = new QProgressBar(this);
+    m_progress->setRange(0, 1000);
+    m_progress->setMaximumWidth(200);
+    m_progress->hide();
+    auto* refresh = new QPushButton(tr("Recompute"), this);
+    auto* exportButton = new QPushButton(tr("Export…"), this);
+    exportButton->setToolTip(tr("Save the current chart as PNG or SVG and its numbers as CSV"));
+
+    m_tabs = new QTabWidget(this);
+    m_competence = makeView(this);
+    m_tabs->addTab(m_competence, tr("Competence"));
+    auto* agreement = new QWidget(this);
+    m_agreementSummary = new QLabel(agreement);
+    m_agreementSummary->setTextFormat(Qt::PlainText);
+    m_agreementSummary->setWordWrap(true);
+    m_kappa = new HeatmapWidget(agreement);
+    m_kappa->setAxisTitles(tr("annotator"), tr("Cohen's kappa"));
+    auto* al = new QVBoxLayout(agreement);
+    al->addWidget(m_agreementSummary);
+    al->addWidget(m_kappa, 1);
+    m_tabs->addTab(agreement, tr("Agreement"));
+    auto* methods = new QWidget(this);
+    m_methods = makeView(methods);
+    m_methodTable = new QTableWidget(methods);
+    m_methodTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_methodTable->verticalHeader()->hide();
+    auto* ml = new QVBoxLayout(methods);
+    ml->addWidget(m_methods, 3);
+    ml->addWidget(m_methodTable, 2);
+    m_tabs->addTab(methods, tr("Methods"));
+    m_divergence = makeView(this);
+    m_tabs->addTab(m_divergence, tr("Divergence"));
+    m_confusion = new HeatmapWidget(this);
+    m_confusion->setAxisTitles(tr("gold"), tr("consensus"));
+    m_tabs->addTab(m_confusion, tr("Confusion"));
+    m_labelUse = makeView(this);
+    m_tabs->addTab(m_labelUse, tr("Label use"));
+
+    auto* top = new QHBoxLayout;
+    top->addWidget(new QLabel(tr("Method:"), this));
+    top->addWidget(m_method);
+    top->addWidget(refresh);
+    top->addWidget(exportButton);
+    top->addWidget(m_progress);
+    top->addWidget(m_status, 1);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(top);
+    layout->addWidget(m_tabs, 1);
+
+    m_debounce = new QTimer(this);
+    m_debounce->setSingleShot(true);
+    m_debounce->setInterval(400);
+    connect(m_debounce, &QTimer::timeout, this, &Dashboard::refresh);
+    // Connect before setFuture() (house style).
+    connect(&m_watcher, &QFutureWatcherBase::progressValueChanged, m_progress, &QProgressBar::setValue);
+    connect(&m_watcher, &QFutureWatcherBase::finished, this, &Dashboard::finished);
+    connect(refresh, &QPushButton::clicked, this, &Dashboard::refresh);
+    connect(exportButton, &QPushButton::clicked, this, &Dashboard::exportDialog);
+    connect(m_method, &QComboBox::currentIndexChanged, this, [this] {
+        if (m_hasData)
+            rebuild();
+    });
+    connect(m_wb, &model::Workbench::projectChanged, this, &Dashboard::scheduleRefresh);
+    connect(m_wb, &model::Workbench::consensusChanged, this, &Dashboard::scheduleRefresh);
+    connect(m_wb, &model::Workbench::decisionsChanged, this, &Dashboard::scheduleRefresh);
+    connect(m_confusion, &HeatmapWidget::cellClicked, this, [this](int r, int c) {
+        std::vector<int32_t> items;
+        const auto& s = m_wb->snapshot();
+        for (int32_t i = 0; i < s.numItems(); ++i) {
+            const int32_t pred = m_wb->consensusOf(i);
+            if (s.gold[i] == r && (c < s.numLabels() ? pred == c : pred < 0))
+                items.push_back(i);
+        }
+        emit filterItems(items, tr("gold %1, consensus %2").arg(m_data.labels.value(r), m_data.labels.value(c, tr("none"))));
+    });
+}
+
+Dashboard::~Dashboard()
+{
+    m_watcher.cancel();
+    m_watcher.waitForFinished();
+}
+
+void Dashboard::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    if (m_dirty)
+        scheduleRefresh();
+}
+
+void Dashboard::scheduleRefresh()
+{
+    m_dirty = true;
+    if (isVisible())
+        m_debounce->start();
+}
+
+void Dashboard::refresh()
+{
+    if (!m_wb->hasProject())
+        return;
+    m_dirty = false;
+    m_watcher.cancel();  // a new request replaces the old one
+    m_progress->setValue(0);
+    m_progress->show();
+    m_status->setText(tr("Computing…"));
+    m_watcher.setFuture(model::dashboardAsync(m_wb->pool(), m_wb->snapshot(), m_wb->consensus(), {}));
+}
+
+void Dashboard::finished()
+{
+    if (m_watcher.future().resultCount() == 0)
+        return;  // replaced or canceled
+    m_progress->hide();
+    auto r = m_watcher.result();
+    if (!r.ok()) {
+        m_status->setText(r.canceled ? tr("Canceled") : tr("Failed: %1").arg(r.error));
+        return;
+    }
+    m_data = std::move(r.value);
+    m_hasData = true;
+    const QString previous = m_method->currentText();
+    {
+        const QSignalBlocker block(m_method);
+        m_method->clear();
+        m_method->addItem(tr("consensus (%1)").arg(m_data.consensusMethod), -1);
+        for (size_t k = 0; k < m_data.evaluation.methods.size(); ++k)
+            if (m_data.evaluation.methods[k].error.empty())
+                m_method->addItem(QString::fromStdString(m_data.evaluation.methods[k].name), int(k));
+        const int idx = m_method->findText(previous);
+        m_method->setCurrentIndex(idx >= 0 ? idx : 0);
+    }
+    rebuild();
+    m_status->setText(m_data.hasGold ? tr("%L1 items with gold").arg(m_data.evaluation.goldItems)
+                                     : tr("No gold labels: accuracy charts are empty"));
+    emit ready();
+}
+
+void Dashboard::rebuild()
+{
+    buildCompetence();
+    // Agreement heat map: kappa of every pair (diagonal 1).
+    const int A = static_cast<int>(m_data.annotators.size());
+    std::vector<double> kappa(static_cast<size_t>(A) * A, std::nan(""));
+    for (int a = 0; a < A; ++a)
+        kappa[static_cast<size_t>(a) * A + a] = 1.0;
+    for (const auto& p : m_data.agreement.agreement.cohenPairs)
+        if (!p.kappa.isNull()) {
+            kappa[static_cast<size_t>(p.a) * A + p.b] = p.kappa.value;
+            kappa[static_cast<size_t>(p.b) * A + p.a] = p.kappa.value;
+        }
+    m_kappa->setData(m_data.annotators, m_data.annotators, std::move(kappa), -1, 1, 2);
+    const auto& ag = m_data.agreement;
+    m_agreementSummary->setText(tr("Fleiss' kappa %1%2   ·   Krippendorff's alpha (nominal) %3%4   ·   "
+                                   "percent agreement %5   ·   %6 items with 2+ labels (95% bootstrap intervals, "
+                                   "%7 replicates)")
+                                    .arg(coefText(ag.agreement.fleissKappa), intervalText(ag.intervals.fleissKappa),
+                                         coefText(ag.agreement.krippendorffAlpha),
+                                         intervalText(ag.intervals.krippendorffAlpha),
+                                         coefText(ag.agreement.percentAgreement))
+                                    .arg(ag.agreement.itemsUsed)
+                                    .arg(ag.intervals.replicates));
+    buildMethods();
+    buildDivergence();
+    // Confusion of the consensus against gold.
+    const int L = static_cast<int>(m_data.labels.size());
+    std::vector<double> conf;
+    if (m_data.hasGold)
+        for (int64_t c : m_data.consensusConfusion)
+            conf.push_back(double(c));
+    double maxConf = 1;
+    for (double c : conf)
+        maxConf = std::max(maxConf, c);
+    QStringList cols = m_data.labels;
+    cols << tr("none");
+    m_confusion->setData(m_data.hasGold ? m_data.labels : QStringList(), cols, std::move(conf), 0, maxConf, 0);
+    (void)L;
+    buildLabelUse();
+}
+
+void Dashboard::buildCompetence()
+{
+    QChart* chart = m_competence->chart();
+    const int methodIndex = m_method->currentData().toInt();
+    std::vector<double> competence = m_data.consensusCompetence;
+    QString name = m_data.consensusMethod;
+    QString corr;
+    if (methodIndex >= 0 && methodIndex < static_cast<int>(m_data.evaluation.methods.size())) {
+        const auto& m = m_data.evaluation.methods[methodIndex];
+        competence = m.competence;
+        name = QString::fromStdString(m.name);
+        corr = tr(" — Spearman %1, Pearson %2 with accuracy (n = %3)")
+                   .arg(coefText(m.spearman.r), coefText(m.pearson.r))
+                   .arg(m.spearman.n);
+    }
+    if (corr.isEmpty() && m_data.hasGold) {
+        std::vector<double> truth;
+        for (const auto& a : m_data.evaluation.annotators)
+            truth.push_back(a.answeredAccuracy);
+        if (truth.size() == competence.size()) {
+            const auto sp = agg::spearman(competence, truth), pe = agg::pearson(competence, truth);
+            corr = tr(" — Spearman %1, Pearson %2 with accuracy (n = %3)").arg(coefText(sp.r), coefText(pe.r)).arg(sp.n);
+        }
+    }
+    resetChart(chart, tr("Estimated competence (%1) and accuracy against gold%2").arg(name, corr));
+    auto* series = new QBarSeries;
+    auto* est = new QBarSet(tr("competence (%1)").arg(name));
+    auto* acc = new QBarSet(tr("accuracy vs gold"));
+    for (int a = 0; a < m_data.annotators.size(); ++a) {
+        const double c = a < static_cast<int>(competence.size()) ? competence[a] : std::nan("");
+        *est << (std::isfinite(c) ? c : 0.0);
+        const double t = m_data.hasGold ? m_data.evaluation.annotators[a].answeredAccuracy : std::nan("");
+        *acc << (std::isfinite(t) ? t : 0.0);
+    }
+    series->append(est);
+    if (m_data.hasGold)
+        series->append(acc);
+    chart->addSeries(series);
+    attachAxes(chart, series, m_data.annotators, 1.0, tr("probability"));
+}
+
+void Dashboard::buildMethods()
+{
+    QChart* chart = m_methods->chart();
+    resetChart(chart, tr("Accuracy and macro-F1 against gold: aggregation methods and single annotators"));
+    m_methodTable->clear();
+    if (!m_data.hasGold)
+        return;
+    struct Row
+    {
+        QString name;
+        double accuracy, macroF1, weightedF1, coverage;
+    };
+    std::vector<Row> rows;
+    const auto& ev = m_data.evaluation;
+    for (const auto& m : ev.methods)
+        if (m.error.empty())
+            rows.push_back({QString::fromStdString(m.name), m.result.accuracy, m.result.macroF1, m.result.weightedF1,
+                            m.result.coverage});
+    if (ev.bestAnnotator >= 0) {
+        const auto& b = ev.annotators[ev.bestAnnotator];
+        rows.push_back({tr("best: %1").arg(m_data.annotators.value(ev.bestAnnotator)), b.result.accuracy, b.result.macroF1,
+                        b.result.weightedF1, b.result.coverage});
+    }
+    rows.push_back({tr("mean annotator"), ev.meanAnnotatorAccuracy, ev.meanAnnotatorMacroF1, std::nan(""), std::nan("")});
+    const size_t charted = rows.size();  // the chart compares methods with the best and mean annotator
+    for (size_t a = 0; a < ev.annotators.size(); ++a)
+        rows.push_back({m_data.annotators.value(static_cast<int>(a)), ev.annotators[a].result.accuracy,
+                        ev.annotators[a].result.macroF1, ev.annotators[a].result.weightedF1,
+                        ev.annotators[a].result.coverage});
+    auto* series = new QBarSeries;
+    auto* acc = new QBarSet(tr("accuracy"));
+    auto* f1 = new QBarSet(tr("macro-F1"));
+    QStringList names;
+    for (size_t k = 0; k < charted; ++k) {
+        const Row& r = rows[k];
+        names << r.name;
+        *acc << (std::isfinite(r.accuracy) ? r.accuracy : 0.0);
+        *f1 << (std::isfinite(r.macroF1) ? r.macroF1 : 0.0);
+    }
+    series->append(acc);
+    series->append(f1);
+    chart->addSeries(series);
+    attachAxes(chart, series, names, 1.0, QString());
+
+    m_methodTable->setColumnCount(5);
+    m_methodTable->setHorizontalHeaderLabels({tr("Method / annotator"), tr("Accuracy"), tr("Macro-F1"), tr("Weighted F1"), tr("Coverage")});
+    m_methodTable->setRowCount(static_cast<int>(rows.size()));
+    for (int r = 0; r < static_cast<int>(rows.size()); ++r) {
+        const double v[] = {rows[r].accuracy, rows[r].macroF1, rows[r].weightedF1, rows[r].coverage};
+        m_methodTable->setItem(r, 0, new QTableWidgetItem(rows[r].name));
+        for (int c = 0; c < 4; ++c) {
+            auto* it = new QTableWidgetItem(num(v[c], 4));
+            it->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            m_methodTable->setItem(r, c + 1, it);
+        }
+    }
+    m_methodTable->resizeColumnsToContents();
+}
+
+void Dashboard::buildDivergence()
+{
+    QChart* chart = m_divergence->chart();
+    m_binItems.assign(kBins, {});
+    if (m_data.divergenceItems.empty()) {
+        resetChart(chart, tr("Divergence: the project has no human judgment counts to compare with"));
+        return;
+    }
+    resetChart(chart, tr("Human judgments vs %1 posterior: Jensen-Shannon distance (base 2) per item<br>mean JSD %2 · "
+                         "KL %3 · TVD %4 · distance correlation %5 · click a bar to review its items")
+                          .arg(m_data.consensusMethod, num(m_data.meanJsd), num(m_data.meanKl), num(m_data.meanTvd),
+                               coefText(m_data.dcor)));
+    for (size_t k = 0; k < m_data.divergenceItems.size(); ++k) {
+        const int bin = std::clamp(static_cast<int>(m_data.divergenceJsd[k] * kBins), 0, kBins - 1);
+        m_binItems[bin].push_back(m_data.divergenceItems[k]);
+    }
+    auto* set = new QBarSet(tr("items"));
+    QStringList cats;
+    double maxCount = 1;
+    for (int b = 0; b < kBins; ++b) {
+        *set << double(m_binItems[b].size());
+        maxCount = std::max(maxCount, double(m_binItems[b].size()));
+        cats << QString::number(double(b) / kBins, 'f', 2);
+    }
+    auto* series = new QBarSeries;
+    series->setBarWidth(0.95);
+    series->append(set);
+    chart->addSeries(series);
+    attachAxes(chart, series, cats, maxCount, tr("items"));
+    for (QAbstractAxis* axis : chart->axes(Qt::Vertical))
+        static_cast<QValueAxis*>(axis)->applyNiceNumbers();
+    chart->legend()->hide();
+    connect(set, &QBarSet::clicked, this, [this](int bin) {
+        emit filterItems(m_binItems[bin], tr("JSD %1–%2").arg(double(bin) / kBins, 0, 'f', 2).arg(double(bin + 1) / kBins, 0, 'f', 2));
+    });
+}
+
+void Dashboard::buildLabelUse()
+{
+    QChart* chart = m_labelUse->chart();
+    resetChart(chart, tr("Labels given by each annotator (share of its answers)"));
+    const int L = static_cast<int>(m_data.labels.size());
+    auto* series = new QStackedBarSeries;
+    for (int l = 0; l <= L; ++l) {
+        auto* set = new QBarSet(l < L ? m_data.labels[l] : QStringLiteral("INVALID"));
+        bool any = false;
+        for (int a = 0; a < m_data.annotators.size(); ++a) {
+            int64_t total = 0;
+            for (int j = 0; j <= L; ++j)
+                total += m_data.labelUse[static_cast<size_t>(a) * (L + 1) + j];
+            const int64_t c = m_data.labelUse[static_cast<size_t>(a) * (L + 1) + l];
+            any = any || c > 0;
+            *set << (total > 0 ? double(c) / total : 0.0);
+        }
+        if (l < L || any)
+            series->append(set);
+        else
+            delete set;
+    }
+    chart->addSeries(series);
+    attachAxes(chart, series, m_data.annotators, 1.0, tr("share"));
+}
+
+QString Dashboard::csvOf(int index) const
+{
+    QStringList lines;
+    auto row = [](const QStringList& cells) {
+        QStringList out;
+        for (const QString& c : cells)
+            out << model::csvField(c);
+        return out.join(QLatin1Char(','));
+    };
+    const int L = static_cast<int>(m_data.labels.size());
+    switch (index) {
+    case TabCompetence: {
+        lines << row({QStringLiteral("annotator"), QStringLiteral("competence"), QStringLiteral("accuracy")});
+        const int m = m_method->currentData().toInt();
+        const auto& comp = m >= 0 && m < int(m_data.evaluation.methods.size()) ? m_data.evaluation.methods[m].competence
+                                                                                 : m_data.consensusCompetence;
+        for (int a = 0; a < m_data.annotators.size(); ++a)
+            lines << row({m_data.annotators[a], QString::number(a < int(comp.size()) ? comp[a] : std::nan(""), 'g', 10),
+                          m_data.hasGold ? QString::number(m_data.evaluation.annotators[a].answeredAccuracy, 'g', 10)
+                                         : QString()});
+        break;
+    }
+    case TabAgreement: return m_kappa->toCsv();
+    case TabConfusion: return m_confusion->toCsv();
+    case TabMethods:
+        lines << row({QStringLiteral("name"), QStringLiteral("accuracy"), QStringLiteral("macro_f1"),
+                      QStringLiteral("weighted_f1"), QStringLiteral("coverage")});
+        for (int r = 0; r < m_methodTable->rowCount(); ++r) {
+            QStringList cells;
+            for (int c = 0; c < 5; ++c)
+                cells << (m_methodTable->item(r, c) ? m_methodTable->item(r, c)->text() : QString());
+            lines << row(cells);
+        }
+        break;
+    case TabDivergence:
+        lines << row({QStringLiteral("item"), QStringLiteral("jsd")});
+        for (size_t k = 0; k < m_data.divergenceItems.size(); ++k)
+            lines << row({m_wb->snapshot().itemExtIds.value(m_data.divergenceItems[k]),
+                          QString::number(m_data.divergenceJsd[k], 'g', 17)});
+        break;
+    case TabLabels: {
+        QStringList h{QStringLiteral("annotator")};
+        h << m_data.labels << QStringLiteral("INVALID");
+        lines << row(h);
+        for (int a = 0; a < m_data.annotators.size(); ++a) {
+            QStringList cells{m_data.annotators[a]};
+            for (int l = 0; l <= L; ++l)
+                cells << QString::number(m_data.labelUse[static_cast<size_t>(a) * (L + 1) + l]);
+            lines << row(cells);
+        }
+        break;
+    }
+    default: break;
+    }
+    return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');
+}
+
+bool Dashboard::exportCurrent(const QString& imagePath, const QString& csvPath)
+{
+    QWidget* page = m_tabs->currentWidget();
+    bool ok = true;
+    if (!imagePath.isEmpty()) {
+        if (imagePath.endsWith(QLatin1String(".svg"), Qt::CaseInsensitive)) {
+            QSvgGenerator svg;
+            svg.setFileName(imagePath);
+            svg.setSize(page->size());
+            svg.setViewBox(QRect(QPoint(0, 0), page->size()));
+            svg.setTitle(m_tabs->tabText(m_tabs->currentIndex()));
+            QPainter p(&svg);
+            page->render(&p);
+            ok = p.end();
+        } else {
+            ok = page->grab().save(imagePath);
+        }
+    }
+    if (ok && !csvPath.isEmpty()) {
+        QSaveFile f(csvPath);
+        ok = f.open(QIODevice::WriteOnly) && f.write(csvOf(m_tabs->currentIndex()).toUtf8()) >= 0 && f.commit();
+    }
+    return ok;
+}
+
+void Dashboard::exportDialog()
+{
+    const QString base = m_tabs->tabText(m_tabs->currentIndex()).toLower().replace(QLatin1Char(' '), QLatin1Char('-'));
+    const QString image = QFileDialog::getSaveFileName(this, tr("Export chart"), base + QStringLiteral(".png"),
+                                                       tr("PNG image (*.png);;SVG image (*.svg)"));
+    if (image.isEmpty())
+        return;
+    const QString csv = image.left(image.lastIndexOf(QLatin1Char('.'))) + QStringLiteral(".csv");
+    m_status->setText(exportCurrent(image, csv) ? tr("Saved %1 and %2").arg(image, csv) : tr("Export failed"));
+}
+
+} // namespace chorus::ui
