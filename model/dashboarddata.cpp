@@ -5,9 +5,61 @@
 #include <QtConcurrent>
 
 #include <algorithm>
+#include <random>
 #include <cmath>
 
 namespace chorus::model {
+
+namespace {
+
+// Percentile bootstrap over the gold items of accuracy and macro-F1 for every evaluated
+// prediction vector (Efron & Tibshirani 1993, ch. 13).
+void scoreIntervals(DashboardData& d, const std::vector<int32_t>& gold, int32_t L, const DashboardRequest& request)
+{
+    std::vector<int32_t> goldItems;
+    for (int32_t i = 0; i < static_cast<int32_t>(gold.size()); ++i)
+        if (gold[i] >= 0)
+            goldItems.push_back(i);
+    std::vector<const std::vector<int32_t>*> preds;
+    for (const auto& m : d.evaluation.methods)
+        preds.push_back(&m.predictions);
+    for (const auto& a : d.evaluation.annotators)
+        preds.push_back(&a.predictions);
+    const int B = std::max(0, request.scoreReplicates);
+    const size_t n = goldItems.size();
+    std::vector<std::vector<double>> acc(preds.size()), f1(preds.size());
+    std::mt19937_64 rng(request.seed ^ 0x5eedULL);
+    std::vector<int32_t> p, g;
+    for (int b = 0; b < B && n > 0; ++b) {
+        std::vector<size_t> pick(n);
+        for (size_t k = 0; k < n; ++k)
+            pick[k] = static_cast<size_t>(rng() % n);
+        for (size_t v = 0; v < preds.size(); ++v) {
+            if (preds[v]->empty())
+                continue;
+            p.resize(n);
+            g.resize(n);
+            for (size_t k = 0; k < n; ++k) {
+                p[k] = (*preds[v])[goldItems[pick[k]]];
+                g[k] = gold[goldItems[pick[k]]];
+            }
+            const auto r = agg::evaluate(p, g, L);
+            acc[v].push_back(r.accuracy);
+            f1[v].push_back(r.macroF1);
+        }
+    }
+    for (size_t v = 0; v < preds.size(); ++v) {
+        agg::Interval a, m;
+        if (!acc[v].empty()) {
+            a = {agg::quantile(acc[v], 0.025), agg::quantile(acc[v], 0.975)};
+            m = {agg::quantile(f1[v], 0.025), agg::quantile(f1[v], 0.975)};
+        }
+        d.accuracyCi.push_back(a);
+        d.macroF1Ci.push_back(m);
+    }
+}
+
+} // namespace
 
 DashboardData computeDashboard(const Snapshot& s, const RunData& consensus, const DashboardRequest& request,
                                const agg::RunHooks& hooks)
@@ -42,6 +94,7 @@ DashboardData computeDashboard(const Snapshot& s, const RunData& consensus, cons
         er.methods = request.methods;
         er.seed = request.seed;
         d.evaluation = evaluationReport(s.matrix, s.gold, er, hooks);
+        scoreIntervals(d, s.gold, L, request);
         std::vector<int32_t> pred = consensus.labels;
         const auto ev = agg::evaluate(pred, s.gold, L);
         d.consensusConfusion = ev.confusion;
@@ -62,6 +115,8 @@ DashboardData computeDashboard(const Snapshot& s, const RunData& consensus, cons
         for (const auto& it : r.items) {
             d.divergenceItems.push_back(it.item);
             d.divergenceJsd.push_back(it.jsd);
+            d.divergenceKl.push_back(it.kl);
+            d.divergenceTvd.push_back(it.tvd);
         }
         d.meanJsd = r.mean.jsd;
         d.meanKl = r.mean.kl;

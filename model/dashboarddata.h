@@ -13,7 +13,8 @@ namespace chorus::model {
 struct DashboardRequest
 {
     std::vector<std::string> methods{"mv", "wawa", "ds", "glad", "mace"};
-    int bootstrapReplicates = 500;
+    int bootstrapReplicates = 500;   ///< agreement intervals
+    int scoreReplicates = 200;       ///< accuracy / macro-F1 intervals
     uint64_t seed = 0;
 };
 
@@ -31,10 +32,17 @@ struct DashboardData
     /// Labels used by each annotator: annotators x (labels + 1), the last column INVALID.
     std::vector<int64_t> labelUse;
 
-    /// Jensen-Shannon distance (base 2, in [0, 1]) between each item's human judgment
-    /// distribution and the consensus posterior; empty without human counts.
+    /// 95% percentile bootstrap intervals (items resampled, request.seed) of accuracy and
+    /// macro-F1: one per evaluation.methods entry, then one per evaluation.annotators entry.
+    std::vector<agg::Interval> accuracyCi, macroF1Ci;
+
+    /// Per item, between its human judgment distribution and the consensus posterior (base 2):
+    /// Jensen-Shannon distance (in [0, 1]), KL(human || consensus) and total variation. Empty
+    /// without human counts.
     std::vector<int32_t> divergenceItems;
     std::vector<double> divergenceJsd;
+    std::vector<double> divergenceKl;
+    std::vector<double> divergenceTvd;
     double meanJsd = 0;
     double meanKl = 0;
     double meanTvd = 0;

@@ -121,11 +121,37 @@ Dashboard::Dashboard(model::Workbench* workbench, QWidget* parent) : QWidget(par
     ml->addWidget(m_methods, 3);
     ml->addWidget(m_methodTable, 2);
     m_tabs->addTab(methods, tr("Methods"));
-    m_divergence = makeView(this);
-    m_tabs->addTab(m_divergence, tr("Divergence"));
-    m_confusion = new HeatmapWidget(this);
-    m_confusion->setAxisTitles(tr("gold"), tr("consensus"));
-    m_tabs->addTab(m_confusion, tr("Confusion"));
+    auto* divPage = new QWidget(this);
+    m_divMetric = new QComboBox(divPage);
+    m_divMetric->addItem(tr("Jensen-Shannon distance"));
+    m_divMetric->addItem(tr("KL divergence (human ‖ consensus)"));
+    m_divMetric->addItem(tr("Total variation distance"));
+    m_divergence = makeView(divPage);
+    auto* dl = new QVBoxLayout(divPage);
+    auto* dtop = new QHBoxLayout;
+    dtop->addWidget(new QLabel(tr("Measure:"), divPage));
+    dtop->addWidget(m_divMetric);
+    dtop->addStretch(1);
+    dl->addLayout(dtop);
+    dl->addWidget(m_divergence, 1);
+    m_tabs->addTab(divPage, tr("Divergence"));
+    auto* confPage = new QWidget(this);
+    m_confSubject = new QComboBox(confPage);
+    m_confSubject->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_confReference = new QComboBox(confPage);
+    m_confReference->addItem(tr("gold"));
+    m_confReference->addItem(tr("human labels (overrides)"));
+    m_confusion = new HeatmapWidget(confPage);
+    auto* cl = new QVBoxLayout(confPage);
+    auto* ctop = new QHBoxLayout;
+    ctop->addWidget(new QLabel(tr("Labels of"), confPage));
+    ctop->addWidget(m_confSubject);
+    ctop->addWidget(new QLabel(tr("against"), confPage));
+    ctop->addWidget(m_confReference);
+    ctop->addStretch(1);
+    cl->addLayout(ctop);
+    cl->addWidget(m_confusion, 1);
+    m_tabs->addTab(confPage, tr("Confusion"));
     m_labelUse = makeView(this);
     m_tabs->addTab(m_labelUse, tr("Label use"));
 
@@ -153,18 +179,29 @@ Dashboard::Dashboard(model::Workbench* workbench, QWidget* parent) : QWidget(par
         if (m_hasData)
             rebuild();
     });
+    connect(m_divMetric, &QComboBox::currentIndexChanged, this, [this] {
+        if (m_hasData)
+            buildDivergence();
+    });
+    for (QComboBox* c : {m_confSubject, m_confReference})
+        connect(c, &QComboBox::currentIndexChanged, this, [this] {
+            if (m_hasData)
+                buildConfusion();
+        });
     connect(m_wb, &model::Workbench::projectChanged, this, &Dashboard::scheduleRefresh);
     connect(m_wb, &model::Workbench::consensusChanged, this, &Dashboard::scheduleRefresh);
     connect(m_wb, &model::Workbench::decisionsChanged, this, &Dashboard::scheduleRefresh);
     connect(m_confusion, &HeatmapWidget::cellClicked, this, [this](int r, int c) {
-        std::vector<int32_t> items;
         const auto& s = m_wb->snapshot();
-        for (int32_t i = 0; i < s.numItems(); ++i) {
-            const int32_t pred = m_wb->consensusOf(i);
-            if (s.gold[i] == r && (c < s.numLabels() ? pred == c : pred < 0))
+        const auto truth = m_confReference->currentIndex() == 0 ? s.gold : s.humanLabel;
+        std::vector<int32_t> items;
+        const std::vector<int32_t> pred = confusionSubject();
+        for (int32_t i = 0; i < s.numItems() && i < static_cast<int32_t>(pred.size()); ++i)
+            if (truth[i] == r && (c < s.numLabels() ? pred[i] == c : (pred[i] < 0 || pred[i] >= s.numLabels())))
                 items.push_back(i);
-        }
-        emit filterItems(items, tr("gold %1, consensus %2").arg(m_data.labels.value(r), m_data.labels.value(c, tr("none"))));
+        emit filterItems(items, tr("%1 %2, %3 %4")
+                                    .arg(m_confReference->currentText(), m_data.labels.value(r),
+                                         m_confSubject->currentText(), m_data.labels.value(c, tr("none"))));
     });
 }
 
@@ -255,19 +292,20 @@ void Dashboard::rebuild()
                                     .arg(ag.intervals.replicates));
     buildMethods();
     buildDivergence();
-    // Confusion of the consensus against gold.
-    const int L = static_cast<int>(m_data.labels.size());
-    std::vector<double> conf;
-    if (m_data.hasGold)
-        for (int64_t c : m_data.consensusConfusion)
-            conf.push_back(double(c));
-    double maxConf = 1;
-    for (double c : conf)
-        maxConf = std::max(maxConf, c);
-    QStringList cols = m_data.labels;
-    cols << tr("none");
-    m_confusion->setData(m_data.hasGold ? m_data.labels : QStringList(), cols, std::move(conf), 0, maxConf, 0);
-    (void)L;
+    {
+        const QString previous = m_confSubject->currentText();
+        const QSignalBlocker block(m_confSubject);
+        m_confSubject->clear();
+        m_confSubject->addItem(tr("consensus (%1)").arg(m_data.consensusMethod), QStringLiteral("consensus"));
+        for (const auto& m : m_data.evaluation.methods)
+            if (m.error.empty())
+                m_confSubject->addItem(QString::fromStdString(m.name), QStringLiteral("method:") + QString::fromStdString(m.name));
+        for (const QString& a : m_data.annotators)
+            m_confSubject->addItem(a, QStringLiteral("annotator:") + a);
+        const int idx = m_confSubject->findText(previous);
+        m_confSubject->setCurrentIndex(idx >= 0 ? idx : 0);
+    }
+    buildConfusion();
     buildLabelUse();
 }
 
@@ -323,24 +361,30 @@ void Dashboard::buildMethods()
     {
         QString name;
         double accuracy, macroF1, weightedF1, coverage;
+        agg::Interval accCi, f1Ci;
     };
+    const size_t M = m_data.evaluation.methods.size();
+    auto ci = [this](const std::vector<agg::Interval>& v, size_t k) { return k < v.size() ? v[k] : agg::Interval{}; };
     std::vector<Row> rows;
     const auto& ev = m_data.evaluation;
-    for (const auto& m : ev.methods)
+    for (size_t k = 0; k < M; ++k) {
+        const auto& m = ev.methods[k];
         if (m.error.empty())
             rows.push_back({QString::fromStdString(m.name), m.result.accuracy, m.result.macroF1, m.result.weightedF1,
-                            m.result.coverage});
+                            m.result.coverage, ci(m_data.accuracyCi, k), ci(m_data.macroF1Ci, k)});
+    }
     if (ev.bestAnnotator >= 0) {
         const auto& b = ev.annotators[ev.bestAnnotator];
         rows.push_back({tr("best: %1").arg(m_data.annotators.value(ev.bestAnnotator)), b.result.accuracy, b.result.macroF1,
-                        b.result.weightedF1, b.result.coverage});
+                        b.result.weightedF1, b.result.coverage, ci(m_data.accuracyCi, M + ev.bestAnnotator),
+                        ci(m_data.macroF1Ci, M + ev.bestAnnotator)});
     }
-    rows.push_back({tr("mean annotator"), ev.meanAnnotatorAccuracy, ev.meanAnnotatorMacroF1, std::nan(""), std::nan("")});
+    rows.push_back({tr("mean annotator"), ev.meanAnnotatorAccuracy, ev.meanAnnotatorMacroF1, std::nan(""), std::nan(""), {}, {}});
     const size_t charted = rows.size();  // the chart compares methods with the best and mean annotator
     for (size_t a = 0; a < ev.annotators.size(); ++a)
         rows.push_back({m_data.annotators.value(static_cast<int>(a)), ev.annotators[a].result.accuracy,
                         ev.annotators[a].result.macroF1, ev.annotators[a].result.weightedF1,
-                        ev.annotators[a].result.coverage});
+                        ev.annotators[a].result.coverage, ci(m_data.accuracyCi, M + a), ci(m_data.macroF1Ci, M + a)});
     auto* series = new QBarSeries;
     auto* acc = new QBarSet(tr("accuracy"));
     auto* f1 = new QBarSet(tr("macro-F1"));
@@ -356,8 +400,9 @@ void Dashboard::buildMethods()
     chart->addSeries(series);
     attachAxes(chart, series, names, 1.0, QString());
 
-    m_methodTable->setColumnCount(5);
-    m_methodTable->setHorizontalHeaderLabels({tr("Method / annotator"), tr("Accuracy"), tr("Macro-F1"), tr("Weighted F1"), tr("Coverage")});
+    m_methodTable->setColumnCount(7);
+    m_methodTable->setHorizontalHeaderLabels({tr("Method / annotator"), tr("Accuracy"), tr("Macro-F1"), tr("Weighted F1"),
+                                              tr("Coverage"), tr("Accuracy 95% CI"), tr("Macro-F1 95% CI")});
     m_methodTable->setRowCount(static_cast<int>(rows.size()));
     for (int r = 0; r < static_cast<int>(rows.size()); ++r) {
         const double v[] = {rows[r].accuracy, rows[r].macroF1, rows[r].weightedF1, rows[r].coverage};
@@ -367,6 +412,8 @@ void Dashboard::buildMethods()
             it->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
             m_methodTable->setItem(r, c + 1, it);
         }
+        m_methodTable->setItem(r, 5, new QTableWidgetItem(intervalText(rows[r].accCi).trimmed()));
+        m_methodTable->setItem(r, 6, new QTableWidgetItem(intervalText(rows[r].f1Ci).trimmed()));
     }
     m_methodTable->resizeColumnsToContents();
 }
@@ -379,12 +426,26 @@ void Dashboard::buildDivergence()
         resetChart(chart, tr("Divergence: the project has no human judgment counts to compare with"));
         return;
     }
-    resetChart(chart, tr("Human judgments vs %1 posterior: Jensen-Shannon distance (base 2) per item<br>mean JSD %2 · "
-                         "KL %3 · TVD %4 · distance correlation %5 · click a bar to review its items")
-                          .arg(m_data.consensusMethod, num(m_data.meanJsd), num(m_data.meanKl), num(m_data.meanTvd),
-                               coefText(m_data.dcor)));
+    const int metric = m_divMetric->currentIndex();
+    const std::vector<double>& values = metric == 1 ? m_data.divergenceKl : metric == 2 ? m_data.divergenceTvd
+                                                                                       : m_data.divergenceJsd;
+    // JSD (base 2) and TVD lie in [0, 1]; KL is unbounded: bins span [0, largest finite value]
+    // and an infinite KL (consensus gives 0 to a label humans chose) goes to the last bin.
+    double top = 1.0;
+    if (metric == 1) {
+        top = 0;
+        for (double v : values)
+            if (std::isfinite(v))
+                top = std::max(top, v);
+        top = top > 0 ? top : 1.0;
+    }
+    resetChart(chart, tr("Human judgments vs %1 posterior: %2 per item (base 2)<br>mean JSD %3 · KL %4 · TVD %5 · "
+                         "distance correlation %6 · click a bar to review its items")
+                          .arg(m_data.consensusMethod, m_divMetric->currentText(), num(m_data.meanJsd),
+                               num(m_data.meanKl), num(m_data.meanTvd), coefText(m_data.dcor)));
     for (size_t k = 0; k < m_data.divergenceItems.size(); ++k) {
-        const int bin = std::clamp(static_cast<int>(m_data.divergenceJsd[k] * kBins), 0, kBins - 1);
+        const double v = values[k];
+        const int bin = std::isfinite(v) ? std::clamp(static_cast<int>(v / top * kBins), 0, kBins - 1) : kBins - 1;
         m_binItems[bin].push_back(m_data.divergenceItems[k]);
     }
     auto* set = new QBarSet(tr("items"));
@@ -393,7 +454,7 @@ void Dashboard::buildDivergence()
     for (int b = 0; b < kBins; ++b) {
         *set << double(m_binItems[b].size());
         maxCount = std::max(maxCount, double(m_binItems[b].size()));
-        cats << QString::number(double(b) / kBins, 'f', 2);
+        cats << QString::number(top * b / kBins, 'g', 2);
     }
     auto* series = new QBarSeries;
     series->setBarWidth(0.95);
@@ -404,8 +465,56 @@ void Dashboard::buildDivergence()
         static_cast<QValueAxis*>(axis)->applyNiceNumbers();
     chart->legend()->hide();
     connect(set, &QBarSet::clicked, this, [this](int bin) {
-        emit filterItems(m_binItems[bin], tr("JSD %1–%2").arg(double(bin) / kBins, 0, 'f', 2).arg(double(bin + 1) / kBins, 0, 'f', 2));
+        emit filterItems(m_binItems[bin], tr("%1 bin %2 of %3").arg(m_divMetric->currentText()).arg(bin + 1).arg(kBins));
     });
+}
+
+std::vector<int32_t> Dashboard::confusionSubject() const
+{
+    const auto& s = m_wb->snapshot();
+    const QString key = m_confSubject->currentData().toString();
+    if (key.startsWith(QLatin1String("method:"))) {
+        for (const auto& m : m_data.evaluation.methods)
+            if (QStringLiteral("method:") + QString::fromStdString(m.name) == key)
+                return m.predictions;
+    } else if (key.startsWith(QLatin1String("annotator:"))) {
+        const qsizetype a = s.annotators.indexOf(key.mid(10));
+        std::vector<int32_t> p(s.numItems(), -1);
+        for (int32_t i = 0; a >= 0 && i < s.numItems(); ++i) {
+            const int32_t l = s.matrix.labelOf(i, static_cast<int32_t>(a));
+            p[i] = l >= 0 ? l : -1;
+        }
+        return p;
+    }
+    return m_wb->consensus().labels;
+}
+
+void Dashboard::buildConfusion()
+{
+    const auto& s = m_wb->snapshot();
+    const int L = s.numLabels();
+    const bool gold = m_confReference->currentIndex() == 0;
+    const std::vector<int32_t>& truth = gold ? s.gold : s.humanLabel;
+    const bool any = std::any_of(truth.begin(), truth.end(), [](int32_t t) { return t >= 0; });
+    m_confusion->setAxisTitles(m_confReference->currentText(), m_confSubject->currentText());
+    if (!any || L == 0) {
+        m_confusion->setData({}, {}, {}, 0, 1, 0);
+        return;
+    }
+    std::vector<int32_t> pred = confusionSubject();
+    for (auto& p : pred)
+        if (p >= L)
+            p = -1;
+    const auto ev = agg::evaluate(pred, truth, L);
+    std::vector<double> conf;
+    double maxConf = 1;
+    for (int64_t c : ev.confusion) {
+        conf.push_back(double(c));
+        maxConf = std::max(maxConf, double(c));
+    }
+    QStringList cols = m_data.labels;
+    cols << tr("none");
+    m_confusion->setData(m_data.labels, cols, std::move(conf), 0, maxConf, 0);
 }
 
 void Dashboard::buildLabelUse()
@@ -460,19 +569,21 @@ QString Dashboard::csvOf(int index) const
     case TabConfusion: return m_confusion->toCsv();
     case TabMethods:
         lines << row({QStringLiteral("name"), QStringLiteral("accuracy"), QStringLiteral("macro_f1"),
-                      QStringLiteral("weighted_f1"), QStringLiteral("coverage")});
+                      QStringLiteral("weighted_f1"), QStringLiteral("coverage"), QStringLiteral("accuracy_ci95"),
+                      QStringLiteral("macro_f1_ci95")});
         for (int r = 0; r < m_methodTable->rowCount(); ++r) {
             QStringList cells;
-            for (int c = 0; c < 5; ++c)
+            for (int c = 0; c < m_methodTable->columnCount(); ++c)
                 cells << (m_methodTable->item(r, c) ? m_methodTable->item(r, c)->text() : QString());
             lines << row(cells);
         }
         break;
     case TabDivergence:
-        lines << row({QStringLiteral("item"), QStringLiteral("jsd")});
+        lines << row({QStringLiteral("item"), QStringLiteral("jsd"), QStringLiteral("kl"), QStringLiteral("tvd")});
         for (size_t k = 0; k < m_data.divergenceItems.size(); ++k)
             lines << row({m_wb->snapshot().itemExtIds.value(m_data.divergenceItems[k]),
-                          QString::number(m_data.divergenceJsd[k], 'g', 17)});
+                          QString::number(m_data.divergenceJsd[k], 'g', 17), QString::number(m_data.divergenceKl[k], 'g', 17),
+                          QString::number(m_data.divergenceTvd[k], 'g', 17)});
         break;
     case TabLabels: {
         QStringList h{QStringLiteral("annotator")};

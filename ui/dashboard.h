@@ -59,11 +59,16 @@ private:
     void buildMethods();
     void buildDivergence();
     void buildLabelUse();
+    void buildConfusion();
+    std::vector<int32_t> confusionSubject() const;
     void exportDialog();
 
     model::Workbench* m_wb;
     QTabWidget* m_tabs;
     QComboBox* m_method;
+    QComboBox* m_divMetric;
+    QComboBox* m_confSubject;
+    QComboBox* m_confReference;
     QLabel* m_status;
     QProgressBar* m_progress;
     QChartView* m_competence;
