@@ -23,6 +23,7 @@ struct ItemFilter
     bool flaggedOnly = false;
     QString text;  ///< case-insensitive substring of the item text or id
     std::vector<int32_t> onlyItems;  ///< when non-empty, restricts to these item indices
+    bool keepOrder = false;          ///< rows follow onlyItems' order (a relabel queue) until sorted
 
     bool isEmpty() const
     {

@@ -145,11 +145,14 @@ void ItemTableModel::applyFilterAndSort()
                     || m_s->itemExtIds[i].contains(m_textLower, Qt::CaseInsensitive);
     }
     if (!m_filter.onlyItems.empty()) {
+        std::vector<uint8_t> seen(n, 0);
         for (int32_t i : m_filter.onlyItems)
-            if (i >= 0 && i < n && accepts(i))
+            if (i >= 0 && i < n && !seen[i] && accepts(i)) {
+                seen[i] = 1;
                 m_rows.push_back(i);
-        std::sort(m_rows.begin(), m_rows.end());
-        m_rows.erase(std::unique(m_rows.begin(), m_rows.end()), m_rows.end());
+            }
+        if (!m_filter.keepOrder)
+            std::sort(m_rows.begin(), m_rows.end());
     } else if (m_filter.isEmpty()) {
         m_rows.resize(n);
         std::iota(m_rows.begin(), m_rows.end(), 0);

@@ -127,6 +127,7 @@ model::ItemFilter FilterBar::filter() const
     if (m_maxConfidence->value() < 1)
         f.maxConfidence = m_maxConfidence->value();
     f.onlyItems = m_onlyItems;
+    f.keepOrder = m_keepOrder;
     return f;
 }
 
@@ -152,9 +153,10 @@ void FilterBar::clear()
     emit filterChanged();
 }
 
-void FilterBar::setOnlyItems(std::vector<int32_t> items, const QString& description)
+void FilterBar::setOnlyItems(std::vector<int32_t> items, const QString& description, bool keepOrder)
 {
     m_onlyItems = std::move(items);
+    m_keepOrder = keepOrder;
     m_only->setText(description);
     m_only->setVisible(!m_onlyItems.empty());
     emit filterChanged();

@@ -31,7 +31,7 @@ public:
     void focusSearch();
     void clear();
     /// Restricts the table to a set of items (from a chart click); shown as a removable chip.
-    void setOnlyItems(std::vector<int32_t> items, const QString& description);
+    void setOnlyItems(std::vector<int32_t> items, const QString& description, bool keepOrder = false);
     void setCounts(int shown, int total);
     void setDisagreementsOnly(bool on);
     void setUnreviewedOnly(bool on);
@@ -56,6 +56,7 @@ private:
     QLabel* m_count;
     QTimer* m_debounce;
     std::vector<int32_t> m_onlyItems;
+    bool m_keepOrder = false;
     const model::Snapshot* m_snapshot = nullptr;
 };
 

@@ -5,6 +5,7 @@
 #include "filterbar.h"
 #include "itempanel.h"
 #include "labeldelegate.h"
+#include "relabelpanel.h"
 #include "transferdialogs.h"
 #include "workbench.h"
 
@@ -97,6 +98,24 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
     m_aggDock->setWidget(m_aggPanel);
     m_aggPanel->setMaximumWidth(300);
     addDockWidget(Qt::LeftDockWidgetArea, m_aggDock);
+    m_relabel = new RelabelPanel(m_wb, this);
+    m_relabel->setMaximumWidth(340);
+    m_relabelDock = new QDockWidget(tr("Relabel queue"), this);
+    m_relabelDock->setObjectName(QStringLiteral("relabelDock"));
+    m_relabelDock->setWidget(m_relabel);
+    addDockWidget(Qt::LeftDockWidgetArea, m_relabelDock);
+    tabifyDockWidget(m_aggDock, m_relabelDock);
+    m_aggDock->raise();
+    connect(m_relabel, &RelabelPanel::reviewQueue, this, [this](const std::vector<int32_t>& items) {
+        showPage(0);
+        m_table->sortByColumn(-1, Qt::AscendingOrder);  // the queue's own order
+        m_filter->setOnlyItems(items, tr("relabel queue (%L1 items)").arg(items.size()), true);
+    });
+    connect(m_relabel, &RelabelPanel::itemActivated, this, [this](int32_t item) {
+        showPage(0);
+        selectItem(item);
+    });
+    connect(m_relabel, &RelabelPanel::status, this, [this](const QString& s) { statusBar()->showMessage(s, 10000); });
 
     m_jobProgress = new QProgressBar(this);
     m_jobProgress->setRange(0, 1000);
@@ -313,6 +332,7 @@ void MainWindow::createMenus()
     view->addSeparator();
     view->addAction(m_panelDock->toggleViewAction());
     view->addAction(m_aggDock->toggleViewAction());
+    view->addAction(m_relabelDock->toggleViewAction());
 
     QMenu* aggMenu = menuBar()->addMenu(tr("&Aggregation"));
     m_projectActions << aggMenu->addAction(tr("&Run"), QKeySequence(tr("Ctrl+R")), m_aggPanel, &AggregationPanel::run);

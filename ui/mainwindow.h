@@ -21,6 +21,7 @@ namespace chorus::ui {
 
 class AggregationPanel;
 class Dashboard;
+class RelabelPanel;
 class FilterBar;
 class ItemPanel;
 
@@ -48,6 +49,7 @@ public:
     ItemPanel* itemPanel() { return m_panel; }
     AggregationPanel* aggregationPanel() { return m_aggPanel; }
     Dashboard* dashboard() { return m_dashboard; }
+    RelabelPanel* relabelPanel() { return m_relabel; }
     /// Shows the review table (0) or the insight dashboard (1).
     void showPage(int page);
     /// The item of the current row, or -1.
@@ -109,6 +111,8 @@ private:
     ItemPanel* m_panel;
     AggregationPanel* m_aggPanel;
     Dashboard* m_dashboard;
+    RelabelPanel* m_relabel;
+    QDockWidget* m_relabelDock;
     QTabWidget* m_pages;
     QDockWidget* m_panelDock;
     QDockWidget* m_aggDock;
