@@ -53,5 +53,7 @@ int cmdEvaluate(const QStringList& args);
 int cmdDivergence(const QStringList& args);
 int cmdSelect(const QStringList& args);
 int cmdSimulate(const QStringList& args);
+int cmdRank(const QStringList& args);
+int cmdJudges(const QStringList& args);
 
 } // namespace chorus::cli

@@ -72,6 +72,14 @@ const char* const kHelp =
     "           [--strategy S2 ...] [--seed N] [--json]\n"
     "                        replay budgeted relabeling: accuracy vs money spent per strategy\n"
     "\n"
+    "Pairwise preferences (--input FILE: model_a,model_b,winner[,judge,category,item,...]):\n"
+    "  rank --input FILE [--method elo|bt] [--bootstrap N] [--ties half|drop] [--seed S]\n"
+    "       [--judge SUBSTRING] [--k K] [--json]\n"
+    "                        Elo or Bradley-Terry ratings with bootstrap intervals\n"
+    "  judges --input FILE [--json]\n"
+    "                        each judge vs the human majority: agreement, kappa, per-category\n"
+    "                        correlation, positional bias (docs/pairwise.md)\n"
+    "\n"
     "  --version             print the version\n"
     "  --help                this text; 'chorus-cli <command> --help' for a command\n"
     "\n"
@@ -120,6 +128,10 @@ int main(int argc, char** argv)
             return cli::cmdSelect(args);
         if (command == QLatin1String("simulate"))
             return cli::cmdSimulate(args);
+        if (command == QLatin1String("rank"))
+            return cli::cmdRank(args);
+        if (command == QLatin1String("judges"))
+            return cli::cmdJudges(args);
         cli::err(QStringLiteral("chorus-cli: unknown command \"%1\" (see chorus-cli --help)").arg(command));
         return cli::kUsage;
     } catch (const cli::HelpShown&) {
