@@ -61,8 +61,50 @@ void scoreIntervals(DashboardData& d, const std::vector<int32_t>& gold, int32_t 
 
 } // namespace
 
+namespace {
+
+// A divergence source as distributions over the project's labels; empty (no rows) when the
+// source has no data for this project.
+agg::Distributions sourceDistributions(const QString& source, const Snapshot& s, const RunData& consensus,
+                                       const ProbabilityLoader& probabilities)
+{
+    const int32_t L = s.numLabels();
+    if (source == QLatin1String("human")) {
+        if (s.humanCounts.empty())
+            return {};
+        return agg::distributionsFromCounts(s.humanCounts, s.numItems(), L);
+    }
+    if (source == QLatin1String("consensus")) {
+        if (consensus.posterior.empty())
+            return {};
+        agg::Distributions d;
+        d.numItems = s.numItems();
+        d.numLabels = L;
+        d.values = consensus.posterior;
+        d.present.assign(s.numItems(), 0);
+        for (int32_t i = 0; i < s.numItems(); ++i)
+            d.present[i] = consensus.labels[i] >= 0;
+        return d;
+    }
+    if (source.startsWith(QLatin1String("annotator:")) && probabilities) {
+        const qsizetype a = s.annotators.indexOf(source.mid(10));
+        if (a < 0)
+            throw Error(QStringLiteral("unknown annotator \"%1\"").arg(source.mid(10)));
+        const ProbabilityTable t = probabilities(static_cast<int32_t>(a));
+        agg::Distributions d;
+        d.numItems = s.numItems();
+        d.numLabels = L;
+        d.values = t.rows;
+        d.present = t.present;
+        return d;
+    }
+    throw Error(QStringLiteral("unknown divergence source \"%1\"").arg(source));
+}
+
+} // namespace
+
 DashboardData computeDashboard(const Snapshot& s, const RunData& consensus, const DashboardRequest& request,
-                               const agg::RunHooks& hooks)
+                               const agg::RunHooks& hooks, const ProbabilityLoader& probabilities)
 {
     DashboardData d;
     d.annotators = s.annotators;
@@ -100,18 +142,14 @@ DashboardData computeDashboard(const Snapshot& s, const RunData& consensus, cons
         d.consensusConfusion = ev.confusion;
     }
 
-    if (!s.humanCounts.empty() && !consensus.posterior.empty()) {
-        const auto human = agg::distributionsFromCounts(s.humanCounts, s.numItems(), L);
-        agg::Distributions post;
-        post.numItems = s.numItems();
-        post.numLabels = L;
-        post.values = consensus.posterior;
-        post.present.assign(s.numItems(), 0);
-        for (int32_t i = 0; i < s.numItems(); ++i)
-            post.present[i] = consensus.labels[i] >= 0;
+    d.divergenceP = request.divergenceP;
+    d.divergenceQ = request.divergenceQ;
+    const agg::Distributions p = sourceDistributions(request.divergenceP, s, consensus, probabilities);
+    const agg::Distributions q = sourceDistributions(request.divergenceQ, s, consensus, probabilities);
+    if (!p.present.empty() && !q.present.empty()) {
         agg::DivergenceOptions opt;
         opt.base = agg::LogBase::Two;
-        const auto r = agg::compareDistributions(human, post, opt, hooks);
+        const auto r = agg::compareDistributions(p, q, opt, hooks);
         for (const auto& it : r.items) {
             d.divergenceItems.push_back(it.item);
             d.divergenceJsd.push_back(it.jsd);
@@ -126,13 +164,23 @@ DashboardData computeDashboard(const Snapshot& s, const RunData& consensus, cons
     return d;
 }
 
-QFuture<JobResult<DashboardData>> dashboardAsync(QThreadPool* pool, Snapshot snapshot, RunData consensus,
-                                                 DashboardRequest request)
+QFuture<JobResult<DashboardData>> dashboardAsync(QThreadPool* pool, const QString& projectPath, Snapshot snapshot,
+                                                 RunData consensus, DashboardRequest request)
 {
-    return QtConcurrent::run(pool, [s = std::move(snapshot), c = std::move(consensus), req = std::move(request)](
-                                       QPromise<JobResult<DashboardData>>& promise) {
+    return QtConcurrent::run(pool, [projectPath, s = std::move(snapshot), c = std::move(consensus),
+                                    req = std::move(request)](QPromise<JobResult<DashboardData>>& promise) {
         promise.setProgressRange(0, 1000);
-        detail::guarded(promise, [&] { return computeDashboard(s, c, req, detail::hooksOf(promise)); });
+        detail::guarded(promise, [&] {
+            std::unique_ptr<ProjectStore> store;  // this thread's own connection, opened on demand
+            const ProbabilityLoader load = [&](int32_t annotator) {
+                if (!store) {
+                    store = std::make_unique<ProjectStore>();
+                    store->open(projectPath);
+                }
+                return loadAnnotatorProbabilities(*store, s, annotator);
+            };
+            return computeDashboard(s, c, req, detail::hooksOf(promise), load);
+        });
     });
 }
 

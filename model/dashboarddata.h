@@ -15,6 +15,10 @@ struct DashboardRequest
     std::vector<std::string> methods{"mv", "wawa", "ds", "glad", "mace"};
     int bootstrapReplicates = 500;   ///< agreement intervals
     int scoreReplicates = 200;       ///< accuracy / macro-F1 intervals
+    /// Divergence sources: p is "human" (judgment counts) or "annotator:NAME" (its reported
+    /// probabilities); q is "consensus" (the run's posterior) or "annotator:NAME".
+    QString divergenceP = QStringLiteral("human");
+    QString divergenceQ = QStringLiteral("consensus");
     uint64_t seed = 0;
 };
 
@@ -39,6 +43,7 @@ struct DashboardData
     /// Per item, between its human judgment distribution and the consensus posterior (base 2):
     /// Jensen-Shannon distance (in [0, 1]), KL(human || consensus) and total variation. Empty
     /// without human counts.
+    QString divergenceP, divergenceQ;  ///< what was compared (request's sources)
     std::vector<int32_t> divergenceItems;
     std::vector<double> divergenceJsd;
     std::vector<double> divergenceKl;
@@ -52,11 +57,17 @@ struct DashboardData
     std::vector<int64_t> consensusConfusion;
 };
 
-/// Computes everything (synchronous; used by the worker and by tests). Throws agg::Canceled.
-DashboardData computeDashboard(const Snapshot& s, const RunData& consensus, const DashboardRequest& request,
-                               const agg::RunHooks& hooks = {});
+/// Loads one annotator's probability rows (for "annotator:NAME" divergence sources).
+using ProbabilityLoader = std::function<ProbabilityTable(int32_t annotator)>;
 
-QFuture<JobResult<DashboardData>> dashboardAsync(QThreadPool* pool, Snapshot snapshot, RunData consensus,
-                                                 DashboardRequest request);
+/// Computes everything (synchronous; used by the worker and by tests). Throws agg::Canceled,
+/// or Error for an unknown divergence source.
+DashboardData computeDashboard(const Snapshot& s, const RunData& consensus, const DashboardRequest& request,
+                               const agg::RunHooks& hooks = {}, const ProbabilityLoader& probabilities = {});
+
+/// On a worker thread; annotator probabilities are read through the worker's own connection to
+/// projectPath when a divergence source needs them.
+QFuture<JobResult<DashboardData>> dashboardAsync(QThreadPool* pool, const QString& projectPath, Snapshot snapshot,
+                                                 RunData consensus, DashboardRequest request);
 
 } // namespace chorus::model

@@ -1,5 +1,6 @@
 #include "workbench.h"
 
+#include <QSqlQuery>
 #include <QUndoCommand>
 
 namespace chorus::model {
@@ -127,6 +128,18 @@ QHash<QString, QVector<double>> Workbench::itemProbabilities(int32_t item)
 QList<RunSummary> Workbench::runs()
 {
     return hasProject() ? listRuns(*m_store) : QList<RunSummary>();
+}
+
+QStringList Workbench::annotatorsWithProbabilities()
+{
+    QStringList out;
+    if (!hasProject())
+        return out;
+    QSqlQuery q = m_store->exec(QStringLiteral("SELECT name FROM annotators WHERE id IN (SELECT DISTINCT annotator_id "
+                                               "FROM annotations WHERE probs IS NOT NULL) ORDER BY id"));
+    while (q.next())
+        out << q.value(0).toString();
+    return out;
 }
 
 void Workbench::useRun(qint64 runId)

@@ -73,6 +73,8 @@ public:
     QHash<QString, QVector<double>> itemProbabilities(int32_t item);
 
     QList<RunSummary> runs();
+    /// Annotators that reported probabilities for at least one item.
+    QStringList annotatorsWithProbabilities();
     /// Shows saved run runId as the consensus. Throws Error.
     void useRun(qint64 runId);
     /// Known truth per item for EM methods: gold and/or the human labels (overrides win).

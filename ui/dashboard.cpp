@@ -124,11 +124,19 @@ Dashboard::Dashboard(model::Workbench* workbench, QWidget* parent) : QWidget(par
     auto* divPage = new QWidget(this);
     m_divMetric = new QComboBox(divPage);
     m_divMetric->addItem(tr("Jensen-Shannon distance"));
-    m_divMetric->addItem(tr("KL divergence (human ‖ consensus)"));
+    m_divMetric->addItem(tr("KL divergence (first ‖ second)"));
     m_divMetric->addItem(tr("Total variation distance"));
+    m_divP = new QComboBox(divPage);
+    m_divQ = new QComboBox(divPage);
+    m_divP->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_divQ->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     m_divergence = makeView(divPage);
     auto* dl = new QVBoxLayout(divPage);
     auto* dtop = new QHBoxLayout;
+    dtop->addWidget(new QLabel(tr("Compare"), divPage));
+    dtop->addWidget(m_divP);
+    dtop->addWidget(new QLabel(tr("with"), divPage));
+    dtop->addWidget(m_divQ);
     dtop->addWidget(new QLabel(tr("Measure:"), divPage));
     dtop->addWidget(m_divMetric);
     dtop->addStretch(1);
@@ -188,6 +196,9 @@ Dashboard::Dashboard(model::Workbench* workbench, QWidget* parent) : QWidget(par
             if (m_hasData)
                 buildConfusion();
         });
+    for (QComboBox* c : {m_divP, m_divQ})
+        connect(c, &QComboBox::currentIndexChanged, this, &Dashboard::scheduleRefresh);
+    connect(m_wb, &model::Workbench::projectChanged, this, &Dashboard::fillDivergenceSources);
     connect(m_wb, &model::Workbench::projectChanged, this, &Dashboard::scheduleRefresh);
     connect(m_wb, &model::Workbench::consensusChanged, this, &Dashboard::scheduleRefresh);
     connect(m_wb, &model::Workbench::decisionsChanged, this, &Dashboard::scheduleRefresh);
@@ -218,6 +229,31 @@ void Dashboard::showEvent(QShowEvent* event)
         scheduleRefresh();
 }
 
+void Dashboard::fillDivergenceSources()
+{
+    const QSignalBlocker b1(m_divP), b2(m_divQ);
+    m_divP->clear();
+    m_divQ->clear();
+    if (!m_wb->hasProject())
+        return;
+    m_divP->addItem(tr("human judgments"), QStringLiteral("human"));
+    m_divQ->addItem(tr("consensus posterior"), QStringLiteral("consensus"));
+    for (const QString& a : m_wb->annotatorsWithProbabilities()) {
+        m_divP->addItem(tr("%1 (probabilities)").arg(a), QStringLiteral("annotator:") + a);
+        m_divQ->addItem(tr("%1 (probabilities)").arg(a), QStringLiteral("annotator:") + a);
+    }
+}
+
+void Dashboard::setDivergenceSources(const QString& p, const QString& q)
+{
+    {
+        const QSignalBlocker b1(m_divP), b2(m_divQ);
+        m_divP->setCurrentIndex(std::max(0, m_divP->findData(p)));
+        m_divQ->setCurrentIndex(std::max(0, m_divQ->findData(q)));
+    }
+    refresh();
+}
+
 void Dashboard::scheduleRefresh()
 {
     m_dirty = true;
@@ -234,7 +270,13 @@ void Dashboard::refresh()
     m_progress->setValue(0);
     m_progress->show();
     m_status->setText(tr("Computing…"));
-    m_watcher.setFuture(model::dashboardAsync(m_wb->pool(), m_wb->snapshot(), m_wb->consensus(), {}));
+    model::DashboardRequest request;
+    if (m_divP->currentIndex() >= 0)
+        request.divergenceP = m_divP->currentData().toString();
+    if (m_divQ->currentIndex() >= 0)
+        request.divergenceQ = m_divQ->currentData().toString();
+    m_watcher.setFuture(model::dashboardAsync(m_wb->pool(), m_wb->projectPath(), m_wb->snapshot(), m_wb->consensus(),
+                                              std::move(request)));
 }
 
 void Dashboard::finished()
@@ -423,7 +465,8 @@ void Dashboard::buildDivergence()
     QChart* chart = m_divergence->chart();
     m_binItems.assign(kBins, {});
     if (m_data.divergenceItems.empty()) {
-        resetChart(chart, tr("Divergence: the project has no human judgment counts to compare with"));
+        resetChart(chart, tr("Divergence: no item has both distributions (human judgment counts or reported "
+                             "probabilities) to compare"));
         return;
     }
     const int metric = m_divMetric->currentIndex();
@@ -439,10 +482,11 @@ void Dashboard::buildDivergence()
                 top = std::max(top, v);
         top = top > 0 ? top : 1.0;
     }
-    resetChart(chart, tr("Human judgments vs %1 posterior: %2 per item (base 2)<br>mean JSD %3 · KL %4 · TVD %5 · "
-                         "distance correlation %6 · click a bar to review its items")
-                          .arg(m_data.consensusMethod, m_divMetric->currentText(), num(m_data.meanJsd),
-                               num(m_data.meanKl), num(m_data.meanTvd), coefText(m_data.dcor)));
+    resetChart(chart, tr("%1 vs %2: %3 per item (base 2), %4 items<br>mean JSD %5 · KL %6 · TVD %7 · "
+                         "distance correlation %8 · click a bar to review its items")
+                          .arg(m_divP->currentText(), m_divQ->currentText(), m_divMetric->currentText())
+                          .arg(m_data.divergenceItems.size())
+                          .arg(num(m_data.meanJsd), num(m_data.meanKl), num(m_data.meanTvd), coefText(m_data.dcor)));
     for (size_t k = 0; k < m_data.divergenceItems.size(); ++k) {
         const double v = values[k];
         const int bin = std::isfinite(v) ? std::clamp(static_cast<int>(v / top * kBins), 0, kBins - 1) : kBins - 1;

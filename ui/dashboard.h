@@ -42,6 +42,9 @@ public:
     bool exportCurrent(const QString& imagePath, const QString& csvPath);
     /// CSV of the numbers behind tab `index`.
     QString csvOf(int index) const;
+    /// Chooses what the divergence tab compares ("human" / "annotator:NAME" against
+    /// "consensus" / "annotator:NAME") and recomputes.
+    void setDivergenceSources(const QString& p, const QString& q);
 
 signals:
     void ready();
@@ -53,6 +56,7 @@ protected:
 
 private:
     void scheduleRefresh();
+    void fillDivergenceSources();
     void finished();
     void rebuild();
     void buildCompetence();
@@ -67,6 +71,8 @@ private:
     QTabWidget* m_tabs;
     QComboBox* m_method;
     QComboBox* m_divMetric;
+    QComboBox* m_divP;
+    QComboBox* m_divQ;
     QComboBox* m_confSubject;
     QComboBox* m_confReference;
     QLabel* m_status;

@@ -156,6 +156,44 @@ private slots:
         QCOMPARE(lines.size(), 13);
     }
 
+    // ChaosNLI: human votes against a model's reported probabilities, against scipy's values.
+    void divergenceMatchesScipyReference()
+    {
+        const QString project = m_dir.filePath(QStringLiteral("chaosnli.chorus"));
+        {
+            model::ProjectStore store;
+            store.open(project, model::ProjectStore::Mode::CreateNew);
+            model::importFile(store, QString::fromStdString(test::sharedDir())
+                                         + QStringLiteral("/data/distributions/chaosnli_snli.jsonl"));
+        }
+        const auto ref = test::loadJson(test::sharedDir() + "/reference/divergence-chaosnli_snli.json");
+        const auto& m = ref["models"]["roberta-base_seed0"];
+        ui::MainWindow w;
+        w.show();
+        QVERIFY(w.openProject(project));
+        w.showPage(1);
+        QSignalSpy ready(w.dashboard(), &ui::Dashboard::ready);
+        w.dashboard()->setDivergenceSources(QStringLiteral("human"), QStringLiteral("annotator:roberta-base_seed0"));
+        QVERIFY(ready.wait(120000));
+        const model::DashboardData& d = w.dashboard()->data();
+        QCOMPARE(d.divergenceQ, QStringLiteral("annotator:roberta-base_seed0"));
+        QCOMPARE(d.divergenceItems.size(), size_t(1514));
+        // The dashboard works in base 2: JSD base 2 and TVD directly, KL = KL_nats / ln 2.
+        QVERIFY(std::abs(d.meanJsd - m["mean"]["jsd_base2"].get<double>()) < 1e-9);
+        QVERIFY(std::abs(d.meanTvd - m["mean"]["tvd"].get<double>()) < 1e-9);
+        QVERIFY(std::abs(d.meanKl - m["mean"]["kl"].get<double>() / std::log(2.0)) < 1e-9);
+        QVERIFY(std::abs(d.dcor.value - m["dcor"].get<double>()) < 1e-9);
+        // Per item, matched by id.
+        const auto& s = w.workbench()->snapshot();
+        std::map<std::string, size_t> refIndex;
+        for (size_t k = 0; k < ref["items"].size(); ++k)
+            refIndex[ref["items"][k].get<std::string>()] = k;
+        for (size_t k = 0; k < d.divergenceItems.size(); ++k) {
+            const size_t r = refIndex.at(s.itemExtIds[d.divergenceItems[k]].toStdString());
+            QVERIFY(std::abs(d.divergenceJsd[k] - m["jsd_base2"][r].get<double>()) < 1e-9);
+        }
+    }
+
 private:
     QTemporaryDir m_dir;
     QString m_project;
