@@ -20,7 +20,7 @@ int32_t PairwiseData::intern(std::vector<std::string>& table, const std::string&
     return static_cast<int32_t>(table.size() - 1);
 }
 
-PairwiseData filterByJudge(const PairwiseData& data, const std::string& substring)
+PairwiseData filterJudgments(const PairwiseData& data, const std::function<bool(const Judgment&)>& keep)
 {
     PairwiseData out;
     out.judges = data.judges;
@@ -36,7 +36,7 @@ PairwiseData filterByJudge(const PairwiseData& data, const std::string& substrin
         return newIndex[m];
     };
     for (const Judgment& j : data.judgments) {
-        if (!substring.empty() && data.judges[j.judge].find(substring) == std::string::npos)
+        if (!keep(j))
             continue;
         Judgment k = j;
         k.modelA = remap(j.modelA);
@@ -44,6 +44,23 @@ PairwiseData filterByJudge(const PairwiseData& data, const std::string& substrin
         out.judgments.push_back(k);
     }
     return out;
+}
+
+PairwiseData filterByJudge(const PairwiseData& data, const std::string& substring)
+{
+    return filterJudgments(data, [&](const Judgment& j) {
+        return substring.empty() || data.judges[j.judge].find(substring) != std::string::npos;
+    });
+}
+
+PairwiseData filterByJudgeKind(const PairwiseData& data, JudgeKind kind)
+{
+    auto normalised = [](JudgeKind k) { return k == JudgeKind::Unknown ? JudgeKind::Llm : k; };
+    return filterJudgments(data, [&](const Judgment& j) {
+        const JudgeKind k = static_cast<size_t>(j.judge) < data.judgeKinds.size() ? data.judgeKinds[j.judge]
+                                                                                  : JudgeKind::Unknown;
+        return normalised(k) == normalised(kind);
+    });
 }
 
 std::vector<ModelRecord> modelRecords(const PairwiseData& data)

@@ -8,6 +8,7 @@
 #include "statistics.h"
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -57,6 +58,12 @@ struct PairwiseData
 /// order. Name tables are kept; models that no longer occur are dropped and renumbered in order
 /// of first appearance, so rankings list only models with judgments.
 PairwiseData filterByJudge(const PairwiseData& data, const std::string& substring);
+
+/// The judgments for which keep() is true, with models renumbered as in filterByJudge.
+PairwiseData filterJudgments(const PairwiseData& data, const std::function<bool(const Judgment&)>& keep);
+
+/// The judgments of judges of one kind (JudgeKind::Unknown counts as Llm).
+PairwiseData filterByJudgeKind(const PairwiseData& data, JudgeKind kind);
 
 /// How a tie enters a rating.
 enum class TiePolicy {

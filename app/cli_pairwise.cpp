@@ -74,6 +74,7 @@ int cmdRank(const QStringList& args)
         {QStringLiteral("ties"), QStringLiteral("half (half a win each) or drop."), QStringLiteral("T"), QStringLiteral("half")},
         {QStringLiteral("seed"), QStringLiteral("Bootstrap seed."), QStringLiteral("S"), QStringLiteral("0")},
         {QStringLiteral("judge"), QStringLiteral("Only judges whose name contains SUBSTRING."), QStringLiteral("SUBSTRING")},
+        {QStringLiteral("judge-kind"), QStringLiteral("Only human or only llm judges."), QStringLiteral("KIND")},
         {QStringLiteral("k"), QStringLiteral("Elo K factor."), QStringLiteral("K"), QStringLiteral("4")},
         {QStringLiteral("scale"), QStringLiteral("Elo scale."), QStringLiteral("X"), QStringLiteral("400")},
         {QStringLiteral("base"), QStringLiteral("Elo base."), QStringLiteral("X"), QStringLiteral("10")},
@@ -87,7 +88,7 @@ int cmdRank(const QStringList& args)
     });
     parseOrThrow(p, args,
                  QStringLiteral("chorus-cli rank --input FILE [--method elo|bt] [--bootstrap N] [--ties half|drop] "
-                                "[--seed S] [--judge SUBSTRING] [--k K] [--json]"));
+                                "[--seed S] [--judge SUBSTRING] [--judge-kind human|llm] [--k K] [--json]"));
     const QString method = p.value(QStringLiteral("method"));
     if (method != QLatin1String("elo") && method != QLatin1String("bt"))
         throw UsageError{QStringLiteral("--method takes elo or bt")};
@@ -112,13 +113,17 @@ int cmdRank(const QStringList& args)
     if (elo.base == 1)
         throw UsageError{QStringLiteral("--base must not be 1")};
 
+    const QString kind = p.value(QStringLiteral("judge-kind"));
+    if (p.isSet(QStringLiteral("judge-kind")) && kind != QLatin1String("human") && kind != QLatin1String("llm"))
+        throw UsageError{QStringLiteral("--judge-kind takes human or llm")};
+
     agg::PairwiseData data = readInput(p);
     if (p.isSet(QStringLiteral("judge")))
         data = agg::filterByJudge(data, p.value(QStringLiteral("judge")).toStdString());
+    if (p.isSet(QStringLiteral("judge-kind")))
+        data = agg::filterByJudgeKind(data, kind == QLatin1String("human") ? agg::JudgeKind::Human : agg::JudgeKind::Llm);
     if (data.judgments.empty())
-        throw model::Error(QStringLiteral("no judgments%1").arg(
-            p.isSet(QStringLiteral("judge")) ? QStringLiteral(" from a judge matching \"%1\"").arg(p.value(QStringLiteral("judge")))
-                                             : QString()));
+        throw model::Error(QStringLiteral("no judgments left after --judge / --judge-kind"));
     agg::RankingResult r;
     if (method == QLatin1String("elo")) {
         r = agg::rankElo(data, elo, boot,

@@ -114,6 +114,19 @@ private slots:
         QCOMPARE(order, orderOf(ref["bt"]));
     }
 
+    void judgeKindHuman()
+    {
+        // The three human_annotator judges are PandaLM's humans: --judge-kind human selects the
+        // same 2997 rows as the reference's "human" substring.
+        std::ifstream f(std::string(CHORUS_SHARED_DIR) + "/reference/pairwise-pandalm_human.json");
+        const nlohmann::json ref = nlohmann::json::parse(f);
+        const auto j = json({QStringLiteral("rank"), QStringLiteral("--input"), m_data, QStringLiteral("--judge-kind"),
+                             QStringLiteral("human"), QStringLiteral("--bootstrap"), QStringLiteral("0"), QStringLiteral("--json")});
+        QCOMPARE(j["models"].size(), size_t(5));
+        for (const auto& m : j["models"])
+            QVERIFY(std::abs(m["rating"].get<double>() - ref["elo"][m["model"].get<std::string>()].get<double>()) < 1e-9);
+    }
+
     void btBootstrapBracketsRating()
     {
         const auto j = json({QStringLiteral("rank"), QStringLiteral("--input"), m_data, QStringLiteral("--judge"),
