@@ -1,4 +1,5 @@
 #include "mainwindow.h"
+#include "pairwisepage.h"
 #include "screenshots.h"
 
 #include <QApplication>
@@ -24,6 +25,10 @@ int main(int argc, char** argv)
                                          QStringLiteral("Save PNGs of the main views into DIR and quit."),
                                          QStringLiteral("DIR"));
     parser.addOption(screenshots);
+    const QCommandLineOption pairwise(QStringLiteral("pairwise"),
+                                      QStringLiteral("Open a file of pairwise judgments in the Pairwise tab."),
+                                      QStringLiteral("FILE"));
+    parser.addOption(pairwise);
     parser.process(app);
 
     chorus::ui::MainWindow window;
@@ -41,6 +46,8 @@ int main(int argc, char** argv)
         else
             window.importFile(target);
     }
+    if (parser.isSet(pairwise))
+        window.pairwisePage()->openFile(parser.value(pairwise));
     if (parser.isSet(screenshots))
         chorus::ui::takeScreenshots(&window, parser.value(screenshots),
                                     [](bool ok) { QCoreApplication::exit(ok ? 0 : 1); });

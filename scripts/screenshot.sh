@@ -12,6 +12,8 @@ trap 'rm -rf "$tmp"' EXIT
 ./build/app/chorus-cli import "$tmp/sample.chorus" resources/sample/sample.jsonl \
     --label-map resources/sample/label_map.csv 2>/dev/null
 # A private settings directory so screenshots do not depend on (or change) the user's.
+pairwise=()
+[ -f ../shared/data/pairwise/pandalm.csv ] && pairwise=(--pairwise ../shared/data/pairwise/pandalm.csv)
 HOME="$tmp" XDG_CONFIG_HOME="$tmp/config" xvfb-run -a -s "-screen 0 1600x900x24" \
-    ./build/app/chorus "$tmp/sample.chorus" --screenshots "$out"
+    ./build/app/chorus "$tmp/sample.chorus" "${pairwise[@]}" --screenshots "$out"
 echo "Screenshots written to $out"

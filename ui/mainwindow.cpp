@@ -5,6 +5,7 @@
 #include "filterbar.h"
 #include "itempanel.h"
 #include "labeldelegate.h"
+#include "pairwisepage.h"
 #include "relabelpanel.h"
 #include "transferdialogs.h"
 #include "workbench.h"
@@ -76,6 +77,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
     m_pages->setDocumentMode(true);
     m_pages->addTab(central, tr("Review"));
     m_pages->addTab(m_dashboard, tr("Insights"));
+    m_pairwise = new PairwisePage(m_wb->pool(), this);
+    m_pages->addTab(m_pairwise, tr("Pairwise"));
     setCentralWidget(m_pages);
     connect(m_dashboard, &Dashboard::filterItems, this, [this](const std::vector<int32_t>& items, const QString& what) {
         if (items.empty()) {
@@ -284,6 +287,14 @@ void MainWindow::createMenus()
     file->addAction(tr("&Open Project…"), QKeySequence::Open, this, &MainWindow::openDialog);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     rebuildRecentMenu();
+    file->addAction(tr("Open &Pairwise Judgments…"), this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Open pairwise judgments"), QString(),
+                                                       tr("Judgments (*.csv *.jsonl *.json);;All files (*)"));
+        if (!f.isEmpty()) {
+            showPage(2);
+            m_pairwise->openFile(f);
+        }
+    });
     file->addSeparator();
     m_projectActions << file->addAction(tr("&Import Data…"), QKeySequence(tr("Ctrl+I")), this, &MainWindow::importDialog);
     m_projectActions << file->addAction(tr("&Export…"), QKeySequence(tr("Ctrl+E")), this, &MainWindow::exportDialog);
@@ -316,6 +327,7 @@ void MainWindow::createMenus()
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(tr("&Review"), QKeySequence(tr("Ctrl+1")), this, [this] { showPage(0); });
     view->addAction(tr("&Insights"), QKeySequence(tr("Ctrl+2")), this, [this] { showPage(1); });
+    view->addAction(tr("&Pairwise"), QKeySequence(tr("Ctrl+3")), this, [this] { showPage(2); });
     view->addSeparator();
     view->addAction(m_showGold);
     m_columnsMenu = view->addMenu(tr("&Columns"));

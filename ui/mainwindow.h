@@ -22,6 +22,7 @@ namespace chorus::ui {
 class AggregationPanel;
 class Dashboard;
 class RelabelPanel;
+class PairwisePage;
 class FilterBar;
 class ItemPanel;
 
@@ -50,7 +51,8 @@ public:
     AggregationPanel* aggregationPanel() { return m_aggPanel; }
     Dashboard* dashboard() { return m_dashboard; }
     RelabelPanel* relabelPanel() { return m_relabel; }
-    /// Shows the review table (0) or the insight dashboard (1).
+    PairwisePage* pairwisePage() { return m_pairwise; }
+    /// Shows the review table (0), the insight dashboard (1) or pairwise preferences (2).
     void showPage(int page);
     /// The item of the current row, or -1.
     int32_t currentItem() const;
@@ -112,6 +114,7 @@ private:
     AggregationPanel* m_aggPanel;
     Dashboard* m_dashboard;
     RelabelPanel* m_relabel;
+    PairwisePage* m_pairwise;
     QDockWidget* m_relabelDock;
     QTabWidget* m_pages;
     QDockWidget* m_panelDock;

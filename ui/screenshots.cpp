@@ -4,6 +4,7 @@
 #include "aggregationpanel.h"
 #include "dashboard.h"
 #include "mainwindow.h"
+#include "pairwisepage.h"
 #include "workbench.h"
 
 #include <QDir>
@@ -62,6 +63,17 @@ void takeScreenshots(MainWindow* window, const QString& dir, std::function<void(
         insight("insights-confusion.png", 4),
         insight("insights-label-use.png", 5),
     });
+    // The Pairwise tab, when a judgments file was opened (--pairwise).
+    for (int tab = 0; tab < 4 && window->pairwisePage()->hasFile(); ++tab) {
+        const char* names[] = {"pairwise-ratings.png", "pairwise-win-rates.png", "pairwise-position-bias.png",
+                               "pairwise-judges.png"};
+        steps->push_back({QString::fromLatin1(names[tab]),
+                          [tab](MainWindow* w) {
+                              w->showPage(2);
+                              w->pairwisePage()->tabs()->setCurrentIndex(tab);
+                          },
+                          tab == 0 ? 3000 : 600});
+    }
     auto ok = std::make_shared<bool>(true);
     auto index = std::make_shared<size_t>(0);
     auto next = std::make_shared<std::function<void()>>();

@@ -1,0 +1,91 @@
+// The Pairwise tab on PandaLM's judgments: the ranking table equals the trusted reference
+// (leaderboard Elo and an MM Bradley-Terry fit, ../shared/reference/pairwise-pandalm_human.json)
+// and every chart renders offscreen.
+
+#include "datasets.h"
+#include "pairwisepage.h"
+
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QThreadPool>
+#include <QtTest>
+
+using namespace chorus;
+
+class TestPairwisePage : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void humanJudgesMatchReference_data()
+    {
+        QTest::addColumn<QString>("method");
+        QTest::addColumn<QString>("key");
+        QTest::newRow("eloFileOrder") << QStringLiteral("elo") << QStringLiteral("elo");
+        QTest::newRow("bradleyTerryTiesHalf") << QStringLiteral("bt") << QStringLiteral("bt_mm");
+    }
+
+    void humanJudgesMatchReference()
+    {
+        QFETCH(QString, method);
+        QFETCH(QString, key);
+        if (!test::sharedAvailable())
+            QSKIP("../shared/data not present");
+        QThreadPool pool;
+        ui::PairwisePage page(&pool);
+        page.resize(1200, 700);
+        page.show();
+        QSignalSpy ready(&page, &ui::PairwisePage::ready);
+        page.openFile(QString::fromStdString(test::sharedDir()) + QStringLiteral("/data/pairwise/pandalm.csv"));
+        QVERIFY(ready.wait(60000));
+        QCOMPARE(ready.takeFirst().at(0).toBool(), true);
+        page.setMethod(method, QStringLiteral("half"), 0);
+        QVERIFY(ready.wait(60000));
+        page.setJudgeFilter(QStringLiteral("kind:human"));
+        QVERIFY(ready.wait(60000));
+        QCOMPARE(ready.takeLast().at(0).toBool(), true);
+        const auto ref = test::loadJson(test::sharedDir() + "/reference/pairwise-pandalm_human.json");
+        QCOMPARE(page.result().data.judgments.size(), size_t(ref["rows"].get<int>()));
+        const auto& models = page.result().data.models;
+        for (size_t m = 0; m < models.size(); ++m) {
+            const double expected = ref[key.toStdString()][models[m]].get<double>();
+            QVERIFY2(std::abs(page.result().ranking.models[m].rating - expected) < 1e-9, models[m].c_str());
+            QVERIFY(std::abs(page.result().ranking.models[m].record.winRate - ref["win_rate"][models[m]].get<double>()) < 1e-12);
+        }
+        // The table lists the models best first, as the reference ratings order them.
+        auto* table = page.findChild<QTableWidget*>();
+        QVERIFY(table);
+        std::string best;
+        double top = -1e300;
+        for (const auto& [model, rating] : ref[key.toStdString()].items())
+            if (rating.get<double>() > top) {
+                top = rating.get<double>();
+                best = model;
+            }
+        QCOMPARE(table->item(0, 0)->text().toStdString(), best);
+        for (int tab = 0; tab < page.tabs()->count(); ++tab) {
+            page.tabs()->setCurrentIndex(tab);
+            QVERIFY(!page.grab().isNull());
+        }
+    }
+
+    void badFileReportsLine()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("bad.csv"));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("model_a,model_b,winner\nx,y,model_a\nx,y,nobody\n");
+        f.close();
+        QThreadPool pool;
+        ui::PairwisePage page(&pool);
+        QSignalSpy ready(&page, &ui::PairwisePage::ready);
+        page.openFile(path);
+        QVERIFY(ready.wait(20000));
+        QCOMPARE(ready.takeFirst().at(0).toBool(), false);
+    }
+};
+
+QTEST_MAIN(TestPairwisePage)
+#include "tst_pairwisepage.moc"

@@ -1,0 +1,343 @@
+#include "pairwisepage.h"
+
+#include "heatmapwidget.h"
+#include "pairwiseimport.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
+#include <QBoxPlotSeries>
+#include <QBoxSet>
+#include <QChart>
+#include <QChartView>
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineSeries>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QVBoxLayout>
+#include <QValueAxis>
+#include <QtConcurrent>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace chorus::ui {
+
+namespace {
+
+QString num(double v, int decimals)
+{
+    return std::isfinite(v) ? QString::number(v, 'f', decimals) : QStringLiteral("–");
+}
+
+QTableWidgetItem* cell(const QString& text, bool number = false)
+{
+    auto* it = new QTableWidgetItem(text);
+    if (number)
+        it->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    return it;
+}
+
+void clearChart(QChart* chart, const QString& title)
+{
+    chart->removeAllSeries();
+    for (QAbstractAxis* a : chart->axes())
+        chart->removeAxis(a), delete a;
+    chart->setTitle(title);
+}
+
+} // namespace
+
+PairwisePage::PairwisePage(QThreadPool* pool, QWidget* parent) : QWidget(parent), m_pool(pool)
+{
+    auto* open = new QPushButton(tr("Open judgments…"), this);
+    m_file = new QLabel(tr("No file: open a CSV or JSONL of pairwise judgments (model_a, model_b, winner, judge, …)"), this);
+    m_file->setTextFormat(Qt::PlainText);
+    m_method = new QComboBox(this);
+    m_method->addItem(tr("Elo"), QStringLiteral("elo"));
+    m_method->addItem(tr("Bradley-Terry"), QStringLiteral("bt"));
+    m_ties = new QComboBox(this);
+    m_ties->addItem(tr("ties = half a win"), QStringLiteral("half"));
+    m_ties->addItem(tr("ties dropped"), QStringLiteral("drop"));
+    m_judge = new QComboBox(this);
+    m_judge->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_bootstrap = new QSpinBox(this);
+    m_bootstrap->setRange(0, 100000);
+    m_bootstrap->setValue(1000);
+    m_bootstrap->setPrefix(tr("bootstrap "));
+    m_status = new QLabel(this);
+    m_status->setTextFormat(Qt::PlainText);
+
+    m_table = new QTableWidget(this);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->verticalHeader()->hide();
+    m_tabs = new QTabWidget(this);
+    m_ratings = new QChartView(new QChart, this);
+    m_ratings->setRenderHint(QPainter::Antialiasing);
+    m_tabs->addTab(m_ratings, tr("Ratings"));
+    m_winRates = new HeatmapWidget(this);
+    m_winRates->setAxisTitles(tr("model"), tr("win rate against"));
+    m_tabs->addTab(m_winRates, tr("Win rates"));
+    m_bias = new QChartView(new QChart, this);
+    m_bias->setRenderHint(QPainter::Antialiasing);
+    m_tabs->addTab(m_bias, tr("Position bias"));
+    m_judges = new QTableWidget(this);
+    m_judges->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_judges->verticalHeader()->hide();
+    m_tabs->addTab(m_judges, tr("Judges"));
+
+    auto* top = new QHBoxLayout;
+    top->addWidget(open);
+    top->addWidget(m_method);
+    top->addWidget(m_ties);
+    top->addWidget(m_judge);
+    top->addWidget(m_bootstrap);
+    top->addWidget(m_status, 1);
+    auto* split = new QSplitter(Qt::Horizontal, this);
+    split->addWidget(m_table);
+    split->addWidget(m_tabs);
+    split->setStretchFactor(0, 1);
+    split->setStretchFactor(1, 1);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(top);
+    layout->addWidget(m_file);
+    layout->addWidget(split, 1);
+
+    connect(&m_watcher, &QFutureWatcherBase::finished, this, &PairwisePage::finished);
+    connect(open, &QPushButton::clicked, this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Open pairwise judgments"), QString(),
+                                                       tr("Judgments (*.csv *.jsonl *.json);;All files (*)"));
+        if (!f.isEmpty())
+            openFile(f);
+    });
+    for (QComboBox* c : {m_method, m_ties, m_judge})
+        connect(c, &QComboBox::activated, this, &PairwisePage::recompute);
+    connect(m_bootstrap, &QSpinBox::editingFinished, this, &PairwisePage::recompute);
+}
+
+PairwisePage::~PairwisePage()
+{
+    m_watcher.cancel();
+    m_watcher.waitForFinished();
+}
+
+void PairwisePage::setJudgeFilter(const QString& filter)
+{
+    const int i = m_judge->findData(filter);
+    if (i >= 0)
+        m_judge->setCurrentIndex(i);
+    recompute();
+}
+
+void PairwisePage::setMethod(const QString& method, const QString& ties, int replicates)
+{
+    m_method->setCurrentIndex(std::max(0, m_method->findData(method)));
+    m_ties->setCurrentIndex(std::max(0, m_ties->findData(ties)));
+    m_bootstrap->setValue(replicates);
+    recompute();
+}
+
+void PairwisePage::openFile(const QString& path)
+{
+    m_path = path;
+    m_judge->clear();
+    m_file->setText(QFileInfo(path).fileName());
+    recompute();
+}
+
+void PairwisePage::recompute()
+{
+    if (m_path.isEmpty())
+        return;
+    m_watcher.cancel();
+    m_status->setText(tr("Computing…"));
+    const QString path = m_path;
+    const bool elo = m_method->currentData().toString() == QLatin1String("elo");
+    const agg::TiePolicy ties = m_ties->currentData().toString() == QLatin1String("drop") ? agg::TiePolicy::Drop
+                                                                                         : agg::TiePolicy::Half;
+    const QString judge = m_judge->currentData().toString();
+    const int replicates = m_bootstrap->value();
+    m_watcher.setFuture(QtConcurrent::run(m_pool, [=](QPromise<model::JobResult<Result>>& promise) {
+        model::JobResult<Result> r;
+        agg::RunHooks hooks;
+        hooks.isCanceled = [&] { return promise.isCanceled(); };
+        try {
+            const agg::PairwiseData all = model::readPairwiseFile(path);
+            r.value.allJudges = all.judges;
+            agg::PairwiseData data = all;
+            if (judge == QLatin1String("kind:human"))
+                data = agg::filterByJudgeKind(all, agg::JudgeKind::Human);
+            else if (judge == QLatin1String("kind:llm"))
+                data = agg::filterByJudgeKind(all, agg::JudgeKind::Llm);
+            else if (judge.startsWith(QLatin1String("judge:"))) {
+                const std::string name = judge.mid(6).toStdString();
+                data = agg::filterJudgments(all, [&](const agg::Judgment& j) { return all.judges[j.judge] == name; });
+            }
+            agg::BootstrapOptions boot;
+            boot.replicates = replicates;
+            if (elo) {
+                agg::EloOptions o;
+                o.ties = ties;
+                r.value.ranking = agg::rankElo(data, o, boot, agg::Resampling::WithReplacement, hooks);
+            } else {
+                agg::BradleyTerryOptions o;
+                o.ties = ties;
+                r.value.ranking = agg::rankBradleyTerry(data, o, boot, hooks);
+            }
+            r.value.winRates = agg::winRateMatrix(data);
+            r.value.judges = agg::judgeQuality(all, {}, hooks);
+            r.value.data = std::move(data);
+        } catch (const agg::Canceled&) {
+            r.canceled = true;
+        } catch (const model::Error& e) {
+            r.error = e.message();
+        } catch (const std::exception& e) {
+            r.error = QString::fromUtf8(e.what());
+        }
+        promise.addResult(std::move(r));
+    }));
+}
+
+void PairwisePage::finished()
+{
+    if (m_watcher.future().resultCount() == 0)
+        return;
+    auto r = m_watcher.result();
+    if (!r.ok()) {
+        m_status->setText(r.canceled ? tr("Canceled") : tr("Failed: %1").arg(r.error));
+        emit ready(false);
+        return;
+    }
+    m_result = std::move(r.value);
+    m_hasResult = true;
+    if (m_judge->count() == 0) {
+        const QSignalBlocker block(m_judge);
+        m_judge->addItem(tr("all judges"), QString());
+        m_judge->addItem(tr("human judges"), QStringLiteral("kind:human"));
+        m_judge->addItem(tr("LLM judges"), QStringLiteral("kind:llm"));
+        for (const auto& j : m_result.allJudges)
+            m_judge->addItem(QString::fromStdString(j), QStringLiteral("judge:") + QString::fromStdString(j));
+    }
+    fill();
+    m_status->setText(tr("%L1 judgments, %2 models, %3 bootstrap replicates")
+                          .arg(m_result.data.judgments.size())
+                          .arg(m_result.data.models.size())
+                          .arg(m_result.ranking.replicates));
+    emit ready(true);
+}
+
+void PairwisePage::fill()
+{
+    const auto& models = m_result.data.models;
+    const auto& rated = m_result.ranking.models;
+    std::vector<size_t> order(rated.size());
+    std::iota(order.begin(), order.end(), size_t(0));
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return rated[a].rating > rated[b].rating; });
+    const bool elo = m_method->currentData().toString() == QLatin1String("elo");
+    const int dec = elo ? 1 : 4;
+
+    m_table->clear();
+    m_table->setColumnCount(9);
+    m_table->setHorizontalHeaderLabels({tr("Model"), tr("Rating"), tr("Median"), tr("Low"), tr("High"), tr("Wins"),
+                                        tr("Losses"), tr("Ties"), tr("Win rate")});
+    m_table->setRowCount(static_cast<int>(order.size()));
+    for (int r = 0; r < static_cast<int>(order.size()); ++r) {
+        const auto& m = rated[order[r]];
+        m_table->setItem(r, 0, cell(QString::fromStdString(models[order[r]])));
+        m_table->setItem(r, 1, cell(num(m.rating, dec), true));
+        m_table->setItem(r, 2, cell(num(m.median, dec), true));
+        m_table->setItem(r, 3, cell(num(m.lo, dec), true));
+        m_table->setItem(r, 4, cell(num(m.hi, dec), true));
+        m_table->setItem(r, 5, cell(QString::number(m.record.wins), true));
+        m_table->setItem(r, 6, cell(QString::number(m.record.losses), true));
+        m_table->setItem(r, 7, cell(QString::number(m.record.ties), true));
+        m_table->setItem(r, 8, cell(num(m.record.winRate, 3), true));
+    }
+    m_table->resizeColumnsToContents();
+
+    // Ratings with their bootstrap intervals: a box from lo to hi around the median.
+    QChart* chart = m_ratings->chart();
+    clearChart(chart, elo ? tr("Elo ratings with 95% bootstrap intervals") : tr("Bradley-Terry strengths with 95% bootstrap intervals"));
+    auto* box = new QBoxPlotSeries;
+    QStringList cats;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t k : order) {
+        const auto& m = rated[k];
+        const double med = std::isfinite(m.median) ? m.median : m.rating;
+        const double l = std::isfinite(m.lo) ? m.lo : med, h = std::isfinite(m.hi) ? m.hi : med;
+        auto* set = new QBoxSet(l, med, med, med, h, QString::fromStdString(models[k]));
+        box->append(set);
+        cats << QString::fromStdString(models[k]);
+        lo = std::min(lo, l);
+        hi = std::max(hi, h);
+    }
+    chart->addSeries(box);
+    auto* x = new QBarCategoryAxis;
+    x->append(cats);
+    auto* y = new QValueAxis;
+    const double pad = std::max(1e-6, (hi - lo) * 0.1);
+    y->setRange(lo - pad, hi + pad);
+    chart->addAxis(x, Qt::AlignBottom);
+    chart->addAxis(y, Qt::AlignLeft);
+    box->attachAxis(x);
+    box->attachAxis(y);
+    chart->legend()->hide();
+
+    QStringList names;
+    for (const auto& m : models)
+        names << QString::fromStdString(m);
+    m_winRates->setData(names, names, m_result.winRates, 0, 1, 2);
+
+    // Position bias: share of decided judgments won by the output shown first, per judge.
+    QChart* bias = m_bias->chart();
+    clearChart(bias, tr("How often the first-shown output wins, per judge (50% = no positional bias; exact binomial "
+                        "p-values in the Judges tab)"));
+    auto* set = new QBarSet(tr("first shown wins"));
+    QStringList judges;
+    for (const auto& q : m_result.judges) {
+        *set << (std::isfinite(q.positional.rate) ? q.positional.rate : 0.0);
+        judges << QString::fromStdString(m_result.allJudges[q.judge]);  // p-values: Judges tab
+    }
+    auto* bars = new QBarSeries;
+    bars->append(set);
+    bias->addSeries(bars);
+    auto* bx = new QBarCategoryAxis;
+    bx->append(judges);
+    bx->setLabelsAngle(judges.size() > 4 ? -30 : 0);
+    auto* by = new QValueAxis;
+    by->setRange(0, 1);
+    bias->addAxis(bx, Qt::AlignBottom);
+    bias->addAxis(by, Qt::AlignLeft);
+    bars->attachAxis(bx);
+    bars->attachAxis(by);
+    bias->legend()->hide();
+
+    m_judges->clear();
+    m_judges->setColumnCount(8);
+    m_judges->setHorizontalHeaderLabels({tr("Judge"), tr("Kind"), tr("Judgments"), tr("Compared with human majority"),
+                                         tr("Agreement"), tr("Cohen's kappa"), tr("First shown wins"), tr("p (binomial)")});
+    m_judges->setRowCount(static_cast<int>(m_result.judges.size()));
+    for (int r = 0; r < static_cast<int>(m_result.judges.size()); ++r) {
+        const auto& q = m_result.judges[r];
+        m_judges->setItem(r, 0, cell(QString::fromStdString(m_result.allJudges[q.judge])));
+        m_judges->setItem(r, 1, cell(q.kind == agg::JudgeKind::Human ? tr("human") : tr("LLM")));
+        m_judges->setItem(r, 2, cell(QString::number(q.judgments), true));
+        m_judges->setItem(r, 3, cell(QString::number(q.compared), true));
+        m_judges->setItem(r, 4, cell(num(q.accuracy, 3), true));
+        m_judges->setItem(r, 5, cell(q.kappa.isNull() ? QStringLiteral("–") : num(q.kappa.value, 3), true));
+        m_judges->setItem(r, 6, cell(num(q.positional.rate, 3), true));
+        m_judges->setItem(r, 7, cell(num(q.positional.pValue, 4), true));
+    }
+    m_judges->resizeColumnsToContents();
+}
+
+} // namespace chorus::ui
