@@ -94,6 +94,10 @@ PairwisePage::PairwisePage(QThreadPool* pool, QWidget* parent) : QWidget(parent)
     m_judges->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_judges->verticalHeader()->hide();
     m_tabs->addTab(m_judges, tr("Judges"));
+    m_compare = new QTableWidget(this);
+    m_compare->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_compare->verticalHeader()->hide();
+    m_tabs->addTab(m_compare, tr("By judge"));
 
     auto* top = new QHBoxLayout;
     top->addWidget(open);
@@ -194,6 +198,38 @@ void PairwisePage::recompute()
                 r.value.ranking = agg::rankBradleyTerry(data, o, boot, hooks);
             }
             r.value.winRates = agg::winRateMatrix(data);
+            // The same ranking per judge group, side by side (point estimates only).
+            r.value.allModels = all.models;
+            auto rateGroup = [&](const QString& name, const agg::PairwiseData& g) {
+                agg::BootstrapOptions none;
+                none.replicates = 0;
+                std::vector<double> ratings(all.models.size(), std::nan(""));
+                if (g.judgments.empty())
+                    return;
+                agg::RankingResult rr;
+                if (elo) {
+                    agg::EloOptions o;
+                    o.ties = ties;
+                    rr = agg::rankElo(g, o, none, agg::Resampling::WithReplacement, hooks);
+                } else {
+                    agg::BradleyTerryOptions o;
+                    o.ties = ties;
+                    rr = agg::rankBradleyTerry(g, o, none, hooks);
+                }
+                for (size_t m = 0; m < g.models.size(); ++m) {
+                    const auto it = std::find(all.models.begin(), all.models.end(), g.models[m]);
+                    if (it != all.models.end())
+                        ratings[static_cast<size_t>(it - all.models.begin())] = rr.models[m].rating;
+                }
+                r.value.groups << name;
+                r.value.groupRatings.push_back(std::move(ratings));
+            };
+            rateGroup(QObject::tr("all judges"), all);
+            rateGroup(QObject::tr("humans"), agg::filterByJudgeKind(all, agg::JudgeKind::Human));
+            rateGroup(QObject::tr("LLMs"), agg::filterByJudgeKind(all, agg::JudgeKind::Llm));
+            for (size_t j = 0; j < all.judges.size(); ++j)
+                rateGroup(QString::fromStdString(all.judges[j]),
+                          agg::filterJudgments(all, [&](const agg::Judgment& x) { return x.judge == int32_t(j); }));
             r.value.judges = agg::judgeQuality(all, {}, hooks);
             r.value.data = std::move(data);
         } catch (const agg::Canceled&) {
@@ -338,6 +374,17 @@ void PairwisePage::fill()
         m_judges->setItem(r, 7, cell(num(q.positional.pValue, 4), true));
     }
     m_judges->resizeColumnsToContents();
+
+    m_compare->clear();
+    m_compare->setColumnCount(static_cast<int>(m_result.groups.size()) + 1);
+    m_compare->setHorizontalHeaderLabels(QStringList{tr("Model")} + m_result.groups);
+    m_compare->setRowCount(static_cast<int>(m_result.allModels.size()));
+    for (int r = 0; r < static_cast<int>(m_result.allModels.size()); ++r) {
+        m_compare->setItem(r, 0, cell(QString::fromStdString(m_result.allModels[r])));
+        for (int g = 0; g < static_cast<int>(m_result.groups.size()); ++g)
+            m_compare->setItem(r, g + 1, cell(num(m_result.groupRatings[g][r], dec), true));
+    }
+    m_compare->resizeColumnsToContents();
 }
 
 } // namespace chorus::ui

@@ -40,6 +40,11 @@ public:
         std::vector<double> winRates;
         std::vector<agg::JudgeQuality> judges;  ///< on all judgments (quality needs the humans)
         std::vector<std::string> allJudges;
+        /// Side by side: point ratings (same method and ties, no bootstrap) of every model
+        /// (indexed like allModels) for all judges, each judge kind and each judge.
+        std::vector<std::string> allModels;
+        QStringList groups;
+        std::vector<std::vector<double>> groupRatings;
     };
     const Result& result() const { return m_result; }
     QTabWidget* tabs() const { return m_tabs; }
@@ -69,6 +74,7 @@ private:
     HeatmapWidget* m_winRates;
     QChartView* m_bias;
     QTableWidget* m_judges;
+    QTableWidget* m_compare;
     Result m_result;
     bool m_hasResult = false;
     QFutureWatcher<model::JobResult<Result>> m_watcher;

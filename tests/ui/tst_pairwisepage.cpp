@@ -64,6 +64,12 @@ private slots:
                 best = model;
             }
         QCOMPARE(table->item(0, 0)->text().toStdString(), best);
+        // Side by side: the "humans" column holds the same reference ratings.
+        const auto& res = page.result();
+        const qsizetype humans = res.groups.indexOf(QStringLiteral("humans"));
+        QVERIFY(humans >= 0);
+        for (size_t m = 0; m < res.allModels.size(); ++m)
+            QVERIFY(std::abs(res.groupRatings[humans][m] - ref[key.toStdString()][res.allModels[m]].get<double>()) < 1e-9);
         for (int tab = 0; tab < page.tabs()->count(); ++tab) {
             page.tabs()->setCurrentIndex(tab);
             QVERIFY(!page.grab().isNull());
