@@ -305,7 +305,9 @@ void ImportWriter::humanCount(qint64 itemId, const QString& label, qint64 count)
         fail(m_upCount.lastError().text());
 }
 
-void ImportWriter::loadLabelMap(const QString& file)
+void ImportWriter::readTwoColumnCsv(const QString& file, const QString& columns,
+                                    const std::function<bool(const QStringList&)>& isHeader,
+                                    const std::function<void(const QStringList&)>& handle)
 {
     QFile f(file);
     if (!f.open(QIODevice::ReadOnly))
@@ -317,15 +319,32 @@ void ImportWriter::loadLabelMap(const QString& file)
         while (csv.next(row)) {
             setLocation(file, csv.line());
             if (row.size() != 2)
-                fail(QStringLiteral("expected 2 columns (raw,label), found %1").arg(row.size()));
-            if (csv.line() == 1 && (row[0] == QLatin1String("raw") || row[0] == QLatin1String("letter"))
-                && row[1] == QLatin1String("label"))
+                fail(QStringLiteral("expected 2 columns (%1), found %2").arg(columns).arg(row.size()));
+            if (csv.line() == 1 && isHeader(row))
                 continue;
+            handle(row);
+        }
+    } catch (const Error& e) {
+        // CsvReader reports "line N: problem"; name the file.
+        if (!e.message().startsWith(QLatin1String("line ")))
+            throw;
+        throw Error(file + QLatin1Char(':') + e.message().mid(5));
+    }
+}
+
+void ImportWriter::loadLabelMap(const QString& file)
+{
+    readTwoColumnCsv(
+        file, QStringLiteral("raw,label"),
+        [](const QStringList& row) {
+            return (row[0] == QLatin1String("raw") || row[0] == QLatin1String("letter")) && row[1] == QLatin1String("label");
+        },
+        [this](const QStringList& row) {
             if (LabelNormalizer::key(row[1]).isEmpty())
                 fail(QStringLiteral("empty target label"));
             if (row[1].trimmed() == kInvalidLabelName) {
                 m_norm.addMapping(row[0], kInvalidLabelName);  // explicitly unmappable
-                continue;
+                return;
             }
             // The target goes through the normaliser like any label, so that "fear" maps onto
             // an existing "Fear" instead of adding a second label, and a closed set stays closed.
@@ -335,39 +354,20 @@ void ImportWriter::loadLabelMap(const QString& file)
                          .arg(row[1], m_norm.labels().join(QStringLiteral(", "))));
             m_norm.addMapping(row[0], r.label);
             labelId(r.label);
-        }
-    } catch (const Error& e) {
-        if (!e.message().startsWith(QLatin1String("line ")))
-            throw;
-        throw Error(file + QLatin1Char(':') + e.message().mid(5));
-    }
+        });
 }
 
 void ImportWriter::importGoldFile(const QString& file)
 {
-    QFile f(file);
-    if (!f.open(QIODevice::ReadOnly))
-        throw Error(QStringLiteral("%1: cannot open: %2").arg(file, f.errorString()));
-    CsvReader csv(&f);
-    QStringList row;
-    setLocation(file, 0);
-    try {
-        while (csv.next(row)) {
-            setLocation(file, csv.line());
-            if (row.size() != 2)
-                fail(QStringLiteral("expected 2 columns (item,label), found %1").arg(row.size()));
-            if (csv.line() == 1 && (row[0] == QLatin1String("item") || row[0] == QLatin1String("task")))
-                continue;
+    readTwoColumnCsv(
+        file, QStringLiteral("item,label"),
+        [](const QStringList& row) { return row[0] == QLatin1String("item") || row[0] == QLatin1String("task"); },
+        [this](const QStringList& row) {
             const auto it = m_items.constFind(row[0]);
             if (it == m_items.constEnd())
                 fail(QStringLiteral("gold for unknown item \"%1\"").arg(row[0]));
             gold(it.value(), row[1]);
-        }
-    } catch (const Error& e) {
-        if (!e.message().startsWith(QLatin1String("line ")))
-            throw;
-        throw Error(file + QLatin1Char(':') + e.message().mid(5));
-    }
+        });
 }
 
 } // namespace chorus::model

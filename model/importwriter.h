@@ -10,6 +10,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -64,6 +65,10 @@ public:
 
 private:
     qint64 strictLabel(const QString& raw, const char* what);
+    /// Reads a two-column CSV (label map, gold), skipping a recognised header on line 1.
+    void readTwoColumnCsv(const QString& file, const QString& columns,
+                          const std::function<bool(const QStringList&)>& isHeader,
+                          const std::function<void(const QStringList&)>& handle);
     qint64 labelId(const QString& name);
     /// Label id a raw string maps to (setting *name to the label), or -1 for INVALID. Known
     /// answers are cached by raw string: the same few strings repeat a million times.
