@@ -29,6 +29,9 @@ class Dashboard final : public QWidget
     Q_OBJECT
 
 public:
+    /// Tabs, in order.
+    enum Tab { TabCompetence, TabAgreement, TabMethods, TabDivergence, TabConfusion, TabLabels };
+
     explicit Dashboard(model::Workbench* workbench, QWidget* parent = nullptr);
     ~Dashboard() override;
 

@@ -1,0 +1,126 @@
+#pragma once
+// Helpers shared by the import tests: paths, and independent reads of a project (through a raw
+// connection, not ProjectStore) and of source files (a simple parse, not the importer).
+
+#include "projectdump.h"
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QSqlRecord>
+#include <QStringList>
+
+namespace chorus::test {
+
+
+inline QString testData(const QString& name)
+{
+    return QStringLiteral(CHORUS_TEST_DATA "/import/") + name;
+}
+
+inline QString shared(const QString& rel)
+{
+    return QStringLiteral(CHORUS_SHARED_DIR "/") + rel;
+}
+
+// Shows a raw cell: <null> for NULL, the text with newlines as \n otherwise.
+inline QString shown(const QVariant& v)
+{
+    if (v.isNull())
+        return QStringLiteral("<null>");
+    return v.toString().replace(QLatin1Char('\n'), QStringLiteral("\\n"));
+}
+
+// "item|annotator|label-or-INVALID|raw", sorted, read through a raw connection.
+inline QStringList annotationRows(const QString& project)
+{
+    QStringList out;
+    withRawConnection(project, [&](QSqlDatabase& db) {
+        QSqlQuery q(db);
+        q.exec(QStringLiteral("SELECT i.ext_id, a.name, COALESCE(l.name, 'INVALID'), n.raw FROM annotations n "
+                              "JOIN items i ON i.id = n.item_id JOIN annotators a ON a.id = n.annotator_id "
+                              "LEFT JOIN labels l ON l.id = n.label_id"));
+        while (q.next())
+            out << QStringLiteral("%1|%2|%3|%4").arg(q.value(0).toString(), q.value(1).toString(),
+                                                     q.value(2).toString(), shown(q.value(3)));
+    });
+    out.sort();
+    return out;
+}
+
+inline QStringList queryRows(const QString& project, const QString& sql)
+{
+    QStringList out;
+    withRawConnection(project, [&](QSqlDatabase& db) {
+        QSqlQuery q(db);
+        if (!q.exec(sql))
+            qWarning() << q.lastError().text();
+        while (q.next()) {
+            QStringList cells;
+            for (int i = 0; i < q.record().count(); ++i)
+                cells << shown(q.value(i));
+            out << cells.join(QLatin1Char('|'));
+        }
+    });
+    out.sort();
+    return out;
+}
+
+inline QStringList labelsOf(const QString& project)
+{
+    QStringList out;
+    withRawConnection(project, [&](QSqlDatabase& db) {
+        QSqlQuery q(db);
+        q.exec(QStringLiteral("SELECT name FROM labels ORDER BY position, id"));
+        while (q.next())
+            out << q.value(0).toString();
+    });
+    return out;
+}
+
+// Reads a small CSV file without quotes (the shared datasets have none; checked) as rows.
+inline QList<QStringList> simpleCsv(const QString& path, bool skipHeader)
+{
+    QList<QStringList> rows;
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return rows;
+    const QByteArray all = f.readAll();
+    if (all.contains('"'))
+        qFatal("%s has quotes; the simple parse in this test does not handle them", qPrintable(path));
+    bool first = true;
+    for (const QByteArray& line : all.split('\n')) {
+        const QByteArray l = line.trimmed();
+        if (l.isEmpty())
+            continue;
+        if (first && skipHeader) {
+            first = false;
+            continue;
+        }
+        first = false;
+        rows << QString::fromUtf8(l).split(QLatin1Char(','));
+    }
+    return rows;
+}
+
+inline QList<QJsonObject> jsonLines(const QString& path)
+{
+    QList<QJsonObject> out;
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return out;
+    for (const QByteArray& line : f.readAll().split('\n'))
+        if (!line.trimmed().isEmpty())
+            out << QJsonDocument::fromJson(line).object();
+    return out;
+}
+
+inline QString jsonId(const QJsonValue& v)
+{
+    return v.isString() ? v.toString() : QString::number(v.toInteger());
+}
+
+
+} // namespace chorus::test

@@ -1,0 +1,278 @@
+// Import of the real datasets in ../shared/data: counts and contents against a separate simple
+// parse of the same files (QJsonDocument / split(',')) and the published counts in
+// ../shared/README.md and ../shared/reference.
+
+#include "importhelpers.h"
+
+#include "importer.h"
+
+#include <QJsonArray>
+#include <QSet>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace chorus::model;
+using namespace chorus::test;
+
+class TestImportReal : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void realRteLongCsv();
+    void realLlmJsonl_data();
+    void realLlmJsonl();
+    void realLlmLongCsvMatchesJsonl();
+    void realChaosNli();
+    void realChaosNliNativeJsonl();
+
+private:
+    QString path(const QString& name) const { return m_dir->filePath(name); }
+    // Imports into a new project file and returns the report; the store is closed afterwards.
+    ImportReport importNew(const QString& project, const QString& file, const ImportOptions& o = {})
+    {
+        ProjectStore s;
+        s.open(project, ProjectStore::Mode::CreateNew);
+        return importFile(s, file, o);
+    }
+    std::unique_ptr<QTemporaryDir> m_dir;
+};
+
+void TestImportReal::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real data
+
+void TestImportReal::realRteLongCsv()
+{
+    const QString answers = shared(QStringLiteral("data/rte/answers.csv"));
+    const QString gold = shared(QStringLiteral("data/rte/gold.csv"));
+    if (!QFileInfo::exists(answers))
+        QSKIP("../shared/data is not available");
+    // Independent parse.
+    QSet<QString> expected, items, annotators;
+    for (const QStringList& row : simpleCsv(answers, true)) {
+        expected.insert(QStringLiteral("%1|%2|%3|<null>").arg(row[0], row[1], row[2]));
+        items.insert(row[0]);
+        annotators.insert(row[1]);
+    }
+    QSet<QString> expectedGold;
+    for (const QStringList& row : simpleCsv(gold, true))
+        expectedGold.insert(row[0] + QLatin1Char('|') + row[1]);
+    // Published counts (README table and reference/rte.json "stats").
+    QCOMPARE(expected.size(), 8000);
+    QCOMPARE(items.size(), 800);
+    QCOMPARE(annotators.size(), 164);
+    QCOMPARE(expectedGold.size(), 800);
+
+    const QString project = path(QStringLiteral("rte.chorus"));
+    ImportOptions o;
+    o.goldFile = gold;
+    const ImportReport r = importNew(project, answers, o);  // format detected from the header
+    QCOMPARE(r.format, QStringLiteral("long-csv"));
+    QCOMPARE(r.itemsAdded, 800);
+    QCOMPARE(r.annotations, 8000);
+    QCOMPARE(r.invalid, 0);
+    QCOMPARE(r.gold, 800);
+    QCOMPARE(r.newAnnotators.size(), 164);
+    const QStringList rows = annotationRows(project);
+    QCOMPARE(QSet<QString>(rows.begin(), rows.end()), expected);
+    const QStringList g = queryRows(project, QStringLiteral("SELECT i.ext_id, l.name FROM gold g JOIN items i ON "
+                                                            "i.id = g.item_id JOIN labels l ON l.id = g.label_id"));
+    QCOMPARE(QSet<QString>(g.begin(), g.end()), expectedGold);
+    const QStringList labels = labelsOf(project);
+    QCOMPARE(QSet<QString>(labels.begin(), labels.end()), (QSet<QString>{QStringLiteral("0"), QStringLiteral("1")}));
+}
+
+void TestImportReal::realLlmJsonl_data()
+{
+    QTest::addColumn<QString>("task");
+    QTest::addColumn<int>("publishedInvalid");  // reference/llm/<task>.json "invalid"
+    QTest::newRow("emotionNoInvalid") << QStringLiteral("emotion") << 0;
+    QTest::newRow("convGoAwryOneInvalid") << QStringLiteral("conv_go_awry") << 1;
+}
+
+void TestImportReal::realLlmJsonl()
+{
+    QFETCH(QString, task);
+    QFETCH(int, publishedInvalid);
+    const QString file = shared(QStringLiteral("data/llm/%1/items.jsonl").arg(task));
+    if (!QFileInfo::exists(file))
+        QSKIP("../shared/data is not available");
+    // Independent parse with QJsonDocument.
+    QSet<QString> expected, texts, golds, annotators;
+    QMap<QString, qint64> invalidBy;
+    const QList<QJsonObject> lines = jsonLines(file);
+    for (const QJsonObject& o : lines) {
+        const QString id = jsonId(o.value(QStringLiteral("id")));
+        const QJsonObject labels = o.value(QStringLiteral("labels")).toObject();
+        for (auto it = labels.begin(); it != labels.end(); ++it) {
+            const QString l = it.value().toString();
+            // INVALID in the file is stored as INVALID; its raw is the literal "INVALID".
+            expected.insert(QStringLiteral("%1|%2|%3|%4").arg(id, it.key(), l,
+                                                              l == QLatin1String("INVALID") ? l : QStringLiteral("<null>")));
+            annotators.insert(it.key());
+            if (l == QLatin1String("INVALID"))
+                ++invalidBy[it.key()];
+        }
+        texts.insert(id + QLatin1Char('|') + shown(o.value(QStringLiteral("text")).toString()));
+        if (o.contains(QStringLiteral("gold")))
+            golds.insert(id + QLatin1Char('|') + o.value(QStringLiteral("gold")).toString());
+    }
+    const QJsonObject ref = [&] {
+        QFile f(shared(QStringLiteral("reference/llm/%1.json").arg(task)));
+        return f.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(f.readAll()).object() : QJsonObject();
+    }();
+    QCOMPARE(lines.size(), ref.value(QStringLiteral("items")).toInt());
+    QCOMPARE(expected.size(), ref.value(QStringLiteral("labels_total")).toInt());
+    QCOMPARE(annotators.size(), ref.value(QStringLiteral("annotators")).toInt());
+    QCOMPARE(ref.value(QStringLiteral("invalid")).toInt(), publishedInvalid);
+
+    const QString project = path(QStringLiteral("llm.chorus"));
+    const ImportReport r = importNew(project, file);
+    QCOMPARE(r.itemsAdded, qint64(lines.size()));
+    QCOMPARE(r.annotations, qint64(expected.size()));
+    QCOMPARE(r.invalid, qint64(publishedInvalid));
+    QCOMPARE(r.invalidByAnnotator, invalidBy);
+    QCOMPARE(r.gold, qint64(golds.size()));
+    const QStringList rows = annotationRows(project);
+    QCOMPARE(QSet<QString>(rows.begin(), rows.end()), expected);
+    const QStringList t = queryRows(project, QStringLiteral("SELECT ext_id, text FROM items"));
+    QCOMPARE(QSet<QString>(t.begin(), t.end()), texts);
+    const QStringList g = queryRows(project, QStringLiteral("SELECT i.ext_id, l.name FROM gold g JOIN items i ON "
+                                                            "i.id = g.item_id JOIN labels l ON l.id = g.label_id"));
+    QCOMPARE(QSet<QString>(g.begin(), g.end()), golds);
+    // The valid labels are exactly the published classes (INVALID is no label).
+    QStringList classes;
+    for (const QJsonValue& c : ref.value(QStringLiteral("classes")).toArray())
+        classes << c.toString();
+    QStringList labels = labelsOf(project);
+    labels.sort();
+    classes.sort();
+    QCOMPARE(labels, classes);
+}
+
+void TestImportReal::realLlmLongCsvMatchesJsonl()
+{
+    // The dataset ships the same emotion labels twice: items.jsonl and answers.csv + gold.csv.
+    // Both routes must give the same annotations and gold.
+    const QString dir = shared(QStringLiteral("data/llm/emotion/"));
+    if (!QFileInfo::exists(dir))
+        QSKIP("../shared/data is not available");
+    const QString a = path(QStringLiteral("a.chorus")), b = path(QStringLiteral("b.chorus"));
+    importNew(a, dir + QStringLiteral("items.jsonl"));
+    ImportOptions o;
+    o.goldFile = dir + QStringLiteral("gold.csv");
+    importNew(b, dir + QStringLiteral("answers.csv"), o);
+    const auto ca = canonicalFile(a), cb = canonicalFile(b);
+    QCOMPARE(cb.annotations.size(), 5976);  // reference/llm/emotion.json labels_total
+    QCOMPARE(cb.annotations, ca.annotations);
+    QCOMPARE(cb.gold, ca.gold);
+}
+
+void TestImportReal::realChaosNli()
+{
+    const QString file = shared(QStringLiteral("data/distributions/chaosNLI_snli.jsonl"));
+    if (!QFileInfo::exists(file))
+        QSKIP("../shared/data is not available");
+    QSet<QString> expected;
+    qint64 votes = 0;
+    const QList<QJsonObject> lines = jsonLines(file);
+    for (const QJsonObject& o : lines) {
+        const QJsonObject c = o.value(QStringLiteral("label_counter")).toObject();
+        for (auto it = c.begin(); it != c.end(); ++it) {
+            expected.insert(QStringLiteral("%1|%2|%3").arg(o.value(QStringLiteral("uid")).toString(), it.key())
+                                .arg(it.value().toInt()));
+            votes += it.value().toInt();
+        }
+    }
+    QCOMPARE(lines.size(), 1514);    // README
+    QCOMPARE(votes, 1514 * 100);     // 100 human votes per item (README)
+    const QString project = path(QStringLiteral("c.chorus"));
+    const ImportReport r = importNew(project, file);
+    QCOMPARE(r.format, QStringLiteral("chaosnli"));
+    QCOMPARE(r.itemsAdded, 1514);
+    QCOMPARE(r.humanCounts, 1514);
+    QCOMPARE(r.annotations, 0);
+    const QStringList rows = queryRows(project, QStringLiteral("SELECT i.ext_id, l.name, h.count FROM human_counts h "
+                                                               "JOIN items i ON i.id = h.item_id JOIN labels l ON l.id = h.label_id"));
+    QCOMPARE(QSet<QString>(rows.begin(), rows.end()), expected);
+    // Text is "Premise: ...\nHypothesis: ..." from the example; check the first item.
+    const QJsonObject ex = lines[0].value(QStringLiteral("example")).toObject();
+    QCOMPARE(queryRows(project, QStringLiteral("SELECT text FROM items WHERE ext_id = '%1'")
+                                    .arg(lines[0].value(QStringLiteral("uid")).toString())),
+             QStringList{shown(QStringLiteral("Premise: %1\nHypothesis: %2")
+                                   .arg(ex.value(QStringLiteral("premise")).toString(),
+                                        ex.value(QStringLiteral("hypothesis")).toString()))});
+}
+
+void TestImportReal::realChaosNliNativeJsonl()
+{
+    const QString file = shared(QStringLiteral("data/distributions/chaosnli_snli.jsonl"));
+    if (!QFileInfo::exists(file))
+        QSKIP("../shared/data is not available");
+    // Independent parse: probs per model, argmax label, counts, gold.
+    QHash<QString, QJsonObject> probsOf;  // "item|model" -> distribution
+    QSet<QString> labelsExpected, countsExpected, goldExpected;
+    const QList<QJsonObject> lines = jsonLines(file);
+    for (const QJsonObject& o : lines) {
+        const QString id = o.value(QStringLiteral("id")).toString();
+        const QJsonObject probs = o.value(QStringLiteral("probs")).toObject();
+        for (auto it = probs.begin(); it != probs.end(); ++it) {
+            const QJsonObject p = it.value().toObject();
+            QString best;
+            double bestP = -1;
+            for (auto l = p.begin(); l != p.end(); ++l)
+                if (l.value().toDouble() > bestP) {
+                    bestP = l.value().toDouble();
+                    best = l.key();
+                }
+            labelsExpected.insert(QStringLiteral("%1|%2|%3|<null>").arg(id, it.key(), best));
+            probsOf.insert(id + QLatin1Char('|') + it.key(), p);
+        }
+        const QJsonObject c = o.value(QStringLiteral("human_counts")).toObject();
+        for (auto it = c.begin(); it != c.end(); ++it)
+            countsExpected.insert(QStringLiteral("%1|%2|%3").arg(id, it.key()).arg(it.value().toInt()));
+        goldExpected.insert(id + QLatin1Char('|') + o.value(QStringLiteral("gold")).toString());
+    }
+    QCOMPARE(lines.size(), 1514);
+    QCOMPARE(labelsExpected.size(), 1514 * 5);  // 5 fine-tuned models per item (README)
+
+    const QString project = path(QStringLiteral("c.chorus"));
+    const ImportReport r = importNew(project, file);
+    QCOMPARE(r.format, QStringLiteral("jsonl"));
+    QCOMPARE(r.annotations, 1514 * 5);
+    QCOMPARE(r.humanCounts, 1514);
+    QCOMPARE(r.gold, 1514);
+    const QStringList rows = annotationRows(project);
+    QCOMPARE(QSet<QString>(rows.begin(), rows.end()), labelsExpected);
+    const QStringList counts = queryRows(project, QStringLiteral("SELECT i.ext_id, l.name, h.count FROM human_counts h "
+                                                                 "JOIN items i ON i.id = h.item_id JOIN labels l ON l.id = h.label_id"));
+    QCOMPARE(QSet<QString>(counts.begin(), counts.end()), countsExpected);
+    const QStringList g = queryRows(project, QStringLiteral("SELECT i.ext_id, l.name FROM gold g JOIN items i ON "
+                                                            "i.id = g.item_id JOIN labels l ON l.id = g.label_id"));
+    QCOMPARE(QSet<QString>(g.begin(), g.end()), goldExpected);
+    // Every stored distribution equals the file's, value for value (doubles survive exactly).
+    const QStringList stored = queryRows(project, QStringLiteral("SELECT i.ext_id || '|' || a.name, n.probs FROM annotations n "
+                                                                 "JOIN items i ON i.id = n.item_id JOIN annotators a "
+                                                                 "ON a.id = n.annotator_id"));
+    QCOMPARE(stored.size(), probsOf.size());
+    int checked = 0;
+    for (const QString& row : stored) {
+        const qsizetype cut = row.lastIndexOf(QLatin1Char('|'), row.indexOf(QLatin1Char('{')));
+        const QString key = row.left(cut);
+        const QJsonObject p = QJsonDocument::fromJson(row.mid(cut + 1).toUtf8()).object();
+        QVERIFY2(probsOf.contains(key), qPrintable(key));
+        QCOMPARE(p, probsOf.value(key));
+        ++checked;
+    }
+    QCOMPARE(checked, 1514 * 5);
+}
+
+QTEST_GUILESS_MAIN(TestImportReal)
+#include "tst_importreal.moc"
