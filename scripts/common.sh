@@ -4,7 +4,7 @@
 CHORUS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CHORUS_PACKAGES=(build-essential cmake ninja-build pkg-config
     qt6-base-dev qt6-base-dev-tools qt6-charts-dev qt6-svg-dev libqt6sql6-sqlite
-    nlohmann-json3-dev libgl-dev xvfb xauth)
+    nlohmann-json3-dev libgl-dev xvfb xauth appstream desktop-file-utils)
 
 chorus_sudo() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# ctest packaging_deb: build the .deb, unpack it into a scratch root, run what it installed.
+set -euo pipefail
+build="$1"
+version="$2"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+(cd "$work" && cpack -G DEB --config "$build/CPackConfig.cmake" -B "$work/out" > "$work/cpack.log" 2>&1) \
+    || { cat "$work/cpack.log"; exit 1; }
+deb="$(ls "$work"/out/*.deb | head -1)"
+echo "built $(basename "$deb")"
+dpkg-deb --info "$deb" | grep -q "Depends: .*libqt6widgets6" || { echo "missing Qt dependencies"; exit 1; }
+mkdir "$work/root"
+dpkg -x "$deb" "$work/root"
+for f in usr/bin/chorus usr/bin/chorus-cli usr/share/applications/io.github.chorus.Chorus.desktop \
+         usr/share/metainfo/io.github.chorus.Chorus.metainfo.xml \
+         usr/share/icons/hicolor/scalable/apps/io.github.chorus.Chorus.svg usr/share/chorus/sample/sample.jsonl; do
+    [ -e "$work/root/$f" ] || { echo "missing $f in the package"; exit 1; }
+done
+got="$("$work/root/usr/bin/chorus-cli" --version)"
+[ "$got" = "chorus-cli $version" ] || { echo "chorus-cli --version printed '$got'"; exit 1; }
+QT_QPA_PLATFORM=offscreen "$work/root/usr/bin/chorus" --version | grep -q "$version"
+"$work/root/usr/bin/chorus-cli" import "$work/p.chorus" "$work/root/usr/share/chorus/sample/sample.jsonl" \
+    --label-map "$work/root/usr/share/chorus/sample/label_map.csv" 2> "$work/import.log"
+items="$("$work/root/usr/bin/chorus-cli" info "$work/p.chorus" --json | grep '"items"' | tr -dc 0-9)"
+[ "$items" = "400" ] || { echo "import from the package gave $items items"; cat "$work/import.log"; exit 1; }
+if command -v appstreamcli > /dev/null; then
+    appstreamcli validate --no-net --pedantic "$work/root/usr/share/metainfo/io.github.chorus.Chorus.metainfo.xml" \
+        || appstreamcli validate --no-net "$work/root/usr/share/metainfo/io.github.chorus.Chorus.metainfo.xml"
+fi
+if command -v desktop-file-validate > /dev/null; then
+    desktop-file-validate "$work/root/usr/share/applications/io.github.chorus.Chorus.desktop"
+fi
+echo "package OK"
