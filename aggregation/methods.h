@@ -96,13 +96,21 @@ AggregationResult kos(const AggregationInput& in, const RunHooks& hooks = {});
 /// throws std::invalid_argument above 3,000 annotators.
 AggregationResult mmsr(const AggregationInput& in, const RunHooks& hooks = {});
 
+/// CRH (Li et al., SIGMOD 2014) with the 0-1 loss: starting from majority vote, alternately
+/// sets each annotator's weight w_a = -log(loss_a / sum_b loss_b) from its normalised loss
+/// loss_a = (errors_a + s (1 - 1/K)) / (n_a + s) against the current labels (s = smoothing) and
+/// re-votes with those weights, until no label changes or max_iter rounds. Posterior = weighted
+/// vote shares (unweighted shares on an item whose voters all weigh 0, e.g. a lone annotator).
+/// Competence = 1 - loss_a: the smoothed rate of agreement with the CRH labels.
+AggregationResult crh(const AggregationInput& in, const RunHooks& hooks = {});
+
 /// Runs the method called `method` (one of methodNames()). Throws std::invalid_argument naming
 /// the method when it is unknown or a parameter is unknown/out of range.
 AggregationResult aggregate(const std::string& method, const AggregationInput& in,
                             const RunHooks& hooks = {});
 
 /// All method names accepted by aggregate(), in a stable order:
-/// mv, wmv, wawa, zbs, ds, onecoin, zc, glad, mace, kos, mmsr.
+/// mv, wmv, wawa, zbs, ds, onecoin, zc, glad, mace, kos, mmsr, crh, bwa, bcc.
 std::vector<std::string> methodNames();
 
 /// One accepted numeric parameter of a method.

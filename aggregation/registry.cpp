@@ -71,6 +71,10 @@ const std::vector<Method>& methods()
          &mmsr,
          {{"n_iter", 10000, "maximum M-MSR iterations"},
           {"tol", 1e-10, "stop when the rank-one estimate moves less than this (Frobenius)"}}},
+        {"crh",
+         &crh,
+         {{"max_iter", 100, "maximum number of weight/truth rounds (stops early when no label changes)"},
+          {"smoothing", 1.0, "pseudo-answers at chance-level loss added to every annotator's loss"}}},
     };
     return table;
 }
