@@ -75,6 +75,12 @@ const std::vector<Method>& methods()
          &crh,
          {{"max_iter", 100, "maximum number of weight/truth rounds (stops early when no label changes)"},
           {"smoothing", 1.0, "pseudo-answers at chance-level loss added to every annotator's loss"}}},
+        {"bwa",
+         &bwa,
+         {{"a_v", 15, "shape of the Gamma prior on annotator precisions"},
+          {"lambda", 1, "prior strength of the class proportions on each item's truth"},
+          {"tol", 1e-6, "stop when no posterior entry moves more than this"},
+          {"max_iter", 500, "maximum number of update rounds"}}},
     };
     return table;
 }

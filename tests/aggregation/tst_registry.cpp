@@ -51,7 +51,7 @@ private slots:
     void names()
     {
         const std::vector<std::string> expected{"mv", "wmv", "wawa", "zbs", "ds", "onecoin",
-                                                "zc", "glad", "mace", "kos", "mmsr", "crh"};
+                                                "zc", "glad", "mace", "kos", "mmsr", "crh", "bwa"};
         QCOMPARE(agg::methodNames(), expected);
         for (const auto& m : expected)
             for (const auto& p : agg::methodParams(m))
