@@ -25,12 +25,16 @@ public:
         };
     }
 
-    QStringList schemaExtras() const override
+    QStringList schemaExtras(int version) const override
     {
-        return {
-            QStringLiteral("CREATE TRIGGER IF NOT EXISTS decisions_append_only_u BEFORE UPDATE ON "
-                           "decisions BEGIN SELECT RAISE(ABORT, 'decision history is append-only'); END"),
-        };
+        if (version == 1)
+            return {QStringLiteral("CREATE TRIGGER IF NOT EXISTS decisions_append_only_u BEFORE UPDATE ON "
+                                   "decisions BEGIN SELECT RAISE(ABORT, 'decision history is append-only'); END")};
+        if (version == 2)
+            return {QStringLiteral("CREATE TRIGGER IF NOT EXISTS decisions_append_only_d BEFORE DELETE ON decisions "
+                                   "WHEN (SELECT COUNT(*) FROM items WHERE id = old.item_id) > 0 "
+                                   "BEGIN SELECT RAISE(ABORT, 'decision history is append-only'); END")};
+        return {};
     }
 
     QString upsert(const QString& table, const QStringList& keyColumns,

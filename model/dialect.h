@@ -18,9 +18,9 @@ public:
     virtual QString driverName() const = 0;
     /// Statements run on every new connection (journal mode, foreign keys, timeouts).
     virtual QStringList connectionSetup() const = 0;
-    /// Extra schema statements that have no portable spelling (triggers enforcing append-only
-    /// history). Run once after the portable schema is created.
-    virtual QStringList schemaExtras() const = 0;
+    /// Extra statements of migration step `version` (1-based, run after that step's portable
+    /// statements) that have no portable spelling, e.g. triggers enforcing append-only history.
+    virtual QStringList schemaExtras(int version) const = 0;
     /// "INSERT ... ON CONFLICT (keyColumns) DO UPDATE SET valueColumns = excluded.valueColumns"
     /// with positional placeholders, for the given table.
     virtual QString upsert(const QString& table, const QStringList& keyColumns,

@@ -36,17 +36,16 @@ void ItemTableModel::computeDerived()
     const int32_t n = m_s->numItems(), L = m_s->numLabels();
     m_entropy.assign(n, std::nan(""));
     m_distinct.assign(n, 0);
-    std::vector<uint8_t> seen(L + 1);
+    // Distinct labels per item from the item's own few labels (not an L-sized scratch array:
+    // projects may have 100,000 labels).
+    std::vector<int32_t> labels;
     for (int32_t i = 0; i < n; ++i) {
-        std::fill(seen.begin(), seen.end(), 0);
-        int d = 0;
-        for (int64_t k = m_s->matrix.itemBegin(i); k < m_s->matrix.itemEnd(i); ++k) {
-            const int32_t l = m_s->matrix.itemLabel(k);
-            if (l >= 0 && !seen[l]) {
-                seen[l] = 1;
-                ++d;
-            }
-        }
+        labels.clear();
+        for (int64_t k = m_s->matrix.itemBegin(i); k < m_s->matrix.itemEnd(i); ++k)
+            if (m_s->matrix.itemLabel(k) >= 0)
+                labels.push_back(m_s->matrix.itemLabel(k));
+        std::sort(labels.begin(), labels.end());
+        const int d = static_cast<int>(std::unique(labels.begin(), labels.end()) - labels.begin());
         m_distinct[i] = static_cast<uint8_t>(std::min(d, 255));
         if (m_run && !m_run->posterior.empty() && m_run->labels[i] >= 0)
             m_entropy[i] = agg::entropy(m_run->posterior.data() + static_cast<size_t>(i) * L, L);

@@ -163,9 +163,8 @@ void ProjectStore::migrate()
         for (int v = version; v < kSchemaVersion; ++v) {
             for (const QString& sql : steps[v])
                 exec(sql);
-            if (v == 0)
-                for (const QString& sql : m_dialect->schemaExtras())
-                    exec(sql);
+            for (const QString& sql : m_dialect->schemaExtras(v + 1))
+                exec(sql);
         }
         const QString up = m_dialect->upsert(QStringLiteral("meta"), {QStringLiteral("key")},
                                              {QStringLiteral("value")});

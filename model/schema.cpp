@@ -50,6 +50,12 @@ const QList<QStringList>& migrationSteps()
                            "annotator_id INTEGER NOT NULL REFERENCES annotators(id) ON DELETE CASCADE, "
                            "competence REAL, PRIMARY KEY (run_id, annotator_id))"),
         },
+        // Version 2: appending a label finds the next position through an index (projects
+        // with 100,000 labels), and decisions cannot be deleted (a trigger in the dialect; rows
+        // of a deleted item still go with it through the foreign key's cascade).
+        {
+            QStringLiteral("CREATE INDEX labels_by_position ON labels (position)"),
+        },
     };
     return steps;
 }

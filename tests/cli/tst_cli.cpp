@@ -3,6 +3,7 @@
 // only --json output.
 
 #include "../model/projectdump.h"
+#include "projectstore.h"
 
 #include <QDir>
 #include <QJsonArray>
@@ -211,7 +212,7 @@ void TestCli::importThenInfoJson()
     QVERIFY2(pe.error == QJsonParseError::NoError, qPrintable(pe.errorString()));
     const QJsonObject j = doc.object();
     // README / reference/rte.json "stats": 800 items, 164 annotators, 8,000 labels, gold for all.
-    QCOMPARE(j.value(QStringLiteral("schema_version")).toInt(), 1);
+    QCOMPARE(j.value(QStringLiteral("schema_version")).toInt(), chorus::model::ProjectStore::kSchemaVersion);
     QCOMPARE(j.value(QStringLiteral("items")).toInt(), 800);
     QCOMPARE(j.value(QStringLiteral("annotators")).toInt(), 164);
     QCOMPARE(j.value(QStringLiteral("annotations")).toInt(), 8000);
