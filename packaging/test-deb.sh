@@ -9,7 +9,9 @@ trap 'rm -rf "$work"' EXIT
     || { cat "$work/cpack.log"; exit 1; }
 deb="$(ls "$work"/out/*.deb | head -1)"
 echo "built $(basename "$deb")"
-dpkg-deb --info "$deb" | grep -q "Depends: .*libqt6widgets6" || { echo "missing Qt dependencies"; exit 1; }
+# Capture before grep: with pipefail, grep -q closing the pipe early would fail the writer.
+info="$(dpkg-deb --info "$deb")"
+grep -q "Depends: .*libqt6widgets6" <<< "$info" || { echo "missing Qt dependencies"; exit 1; }
 mkdir "$work/root"
 dpkg -x "$deb" "$work/root"
 for f in usr/bin/chorus usr/bin/chorus-cli usr/share/applications/io.github.chorus.Chorus.desktop \
@@ -19,10 +21,12 @@ for f in usr/bin/chorus usr/bin/chorus-cli usr/share/applications/io.github.chor
 done
 got="$("$work/root/usr/bin/chorus-cli" --version)"
 [ "$got" = "chorus-cli $version" ] || { echo "chorus-cli --version printed '$got'"; exit 1; }
-QT_QPA_PLATFORM=offscreen "$work/root/usr/bin/chorus" --version | grep -q "$version"
+gui="$(QT_QPA_PLATFORM=offscreen "$work/root/usr/bin/chorus" --version 2>/dev/null)"
+grep -q "$version" <<< "$gui" || { echo "chorus --version printed '$gui'"; exit 1; }
 "$work/root/usr/bin/chorus-cli" import "$work/p.chorus" "$work/root/usr/share/chorus/sample/sample.jsonl" \
     --label-map "$work/root/usr/share/chorus/sample/label_map.csv" 2> "$work/import.log"
-items="$("$work/root/usr/bin/chorus-cli" info "$work/p.chorus" --json | grep '"items"' | tr -dc 0-9)"
+info="$("$work/root/usr/bin/chorus-cli" info "$work/p.chorus" --json)"
+items="$(grep '"items"' <<< "$info" | tr -dc 0-9)"
 [ "$items" = "400" ] || { echo "import from the package gave $items items"; cat "$work/import.log"; exit 1; }
 if command -v appstreamcli > /dev/null; then
     appstreamcli validate --no-net --pedantic "$work/root/usr/share/metainfo/io.github.chorus.Chorus.metainfo.xml" \
