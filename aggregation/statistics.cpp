@@ -90,6 +90,10 @@ void runReplicates(int replicates, int threads, uint64_t seed, const RunHooks& h
     if (replicates < 1)
         throw std::invalid_argument("bootstrap: replicates must be >= 1");
     const int nThreads = bootstrapThreads(threads, replicates);
+    // A cancel requested before (or while) the work runs must win even when the other threads
+    // finish every replicate before the caller's thread polls: check first and last too.
+    if (hooks.canceled())
+        throw Canceled{};
 
     std::atomic<int> next{0};
     std::atomic<int> done{0};
@@ -164,7 +168,7 @@ void runReplicates(int replicates, int threads, uint64_t seed, const RunHooks& h
         t.join();
     if (error)
         std::rethrow_exception(error);
-    if (canceled)
+    if (canceled || hooks.canceled())
         throw Canceled{};
     if (reported != replicates)
         hooks.report(replicates, replicates);
