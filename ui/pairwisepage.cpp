@@ -1,6 +1,7 @@
 #include "pairwisepage.h"
 
 #include "heatmapwidget.h"
+#include "jobsupport.h"
 #include "pairwiseimport.h"
 
 #include <QBarCategoryAxis>
@@ -171,12 +172,11 @@ void PairwisePage::recompute()
     const QString judge = m_judge->currentData().toString();
     const int replicates = m_bootstrap->value();
     m_watcher.setFuture(QtConcurrent::run(m_pool, [=](QPromise<model::JobResult<Result>>& promise) {
-        model::JobResult<Result> r;
-        agg::RunHooks hooks;
-        hooks.isCanceled = [&] { return promise.isCanceled(); };
-        try {
+        model::detail::guarded(promise, [&] {
+            Result out;
+            const agg::RunHooks hooks = model::detail::hooksOf(promise);
             const agg::PairwiseData all = model::readPairwiseFile(path);
-            r.value.allJudges = all.judges;
+            out.allJudges = all.judges;
             agg::PairwiseData data = all;
             if (judge == QLatin1String("kind:human"))
                 data = agg::filterByJudgeKind(all, agg::JudgeKind::Human);
@@ -191,15 +191,15 @@ void PairwisePage::recompute()
             if (elo) {
                 agg::EloOptions o;
                 o.ties = ties;
-                r.value.ranking = agg::rankElo(data, o, boot, agg::Resampling::WithReplacement, hooks);
+                out.ranking = agg::rankElo(data, o, boot, agg::Resampling::WithReplacement, hooks);
             } else {
                 agg::BradleyTerryOptions o;
                 o.ties = ties;
-                r.value.ranking = agg::rankBradleyTerry(data, o, boot, hooks);
+                out.ranking = agg::rankBradleyTerry(data, o, boot, hooks);
             }
-            r.value.winRates = agg::winRateMatrix(data);
+            out.winRates = agg::winRateMatrix(data);
             // The same ranking per judge group, side by side (point estimates only).
-            r.value.allModels = all.models;
+            out.allModels = all.models;
             auto rateGroup = [&](const QString& name, const agg::PairwiseData& g) {
                 agg::BootstrapOptions none;
                 none.replicates = 0;
@@ -221,8 +221,8 @@ void PairwisePage::recompute()
                     if (it != all.models.end())
                         ratings[static_cast<size_t>(it - all.models.begin())] = rr.models[m].rating;
                 }
-                r.value.groups << name;
-                r.value.groupRatings.push_back(std::move(ratings));
+                out.groups << name;
+                out.groupRatings.push_back(std::move(ratings));
             };
             rateGroup(QObject::tr("all judges"), all);
             rateGroup(QObject::tr("humans"), agg::filterByJudgeKind(all, agg::JudgeKind::Human));
@@ -230,16 +230,10 @@ void PairwisePage::recompute()
             for (size_t j = 0; j < all.judges.size(); ++j)
                 rateGroup(QString::fromStdString(all.judges[j]),
                           agg::filterJudgments(all, [&](const agg::Judgment& x) { return x.judge == int32_t(j); }));
-            r.value.judges = agg::judgeQuality(all, {}, hooks);
-            r.value.data = std::move(data);
-        } catch (const agg::Canceled&) {
-            r.canceled = true;
-        } catch (const model::Error& e) {
-            r.error = e.message();
-        } catch (const std::exception& e) {
-            r.error = QString::fromUtf8(e.what());
-        }
-        promise.addResult(std::move(r));
+            out.judges = agg::judgeQuality(all, {}, hooks);
+            out.data = std::move(data);
+            return out;
+        });
     }));
 }
 

@@ -1,5 +1,6 @@
 #include "relabelpanel.h"
 
+#include "jobsupport.h"
 #include "workbench.h"
 
 #include <QChart>
@@ -206,17 +207,7 @@ void RelabelPanel::simulate()
     m_simulate->setEnabled(false);
     m_summary->setText(tr("Simulating…"));
     m_watcher.setFuture(QtConcurrent::run(m_wb->pool(), [in](QPromise<model::JobResult<agg::SimulationResult>>& promise) {
-        model::JobResult<agg::SimulationResult> r;
-        agg::RunHooks hooks;
-        hooks.isCanceled = [&] { return promise.isCanceled(); };
-        try {
-            r.value = agg::simulateRelabeling(in, hooks);
-        } catch (const agg::Canceled&) {
-            r.canceled = true;
-        } catch (const std::exception& e) {
-            r.error = QString::fromUtf8(e.what());
-        }
-        promise.addResult(std::move(r));
+        model::detail::guarded(promise, [&] { return agg::simulateRelabeling(in, model::detail::hooksOf(promise)); });
     }));
 }
 
