@@ -114,13 +114,29 @@ AggregationResult crh(const AggregationInput& in, const RunHooks& hooks = {});
 /// the estimated precision (a label right with probability q has squared error 2(1 - q)).
 AggregationResult bwa(const AggregationInput& in, const RunHooks& hooks = {});
 
+/// BCC, Bayesian classifier combination (Kim & Ghahramani, AISTATS 2012): class proportions
+/// tau ~ Dir(alpha) and per-annotator confusion rows v_ak ~ Dir(beta_k) with beta_kk = a_v on the
+/// diagonal and b_v off it; mean-field variational Bayes (expected log parameters through
+/// digamma) from the MV shares, until no class posterior moves more than tol. logLikelihood holds
+/// the evidence lower bound per valid label after each iteration (non-decreasing). Competence =
+/// sum_k E[tau_k] E[v_ak(k)]: the expected probability of a correct label on a random item.
+AggregationResult bcc(const AggregationInput& in, const RunHooks& hooks = {});
+
+/// EBCC, enhanced BCC (Li, Rubinstein & Cohn, ICML 2019): BCC in which each class has `subtypes`
+/// latent subtypes with proportions pi_k ~ Dir(a_pi/M) and each annotator a confusion row per
+/// (class, subtype), which models annotators who err together. Mean-field VB started from the MV
+/// shares split over subtypes by a Dirichlet(1) draw from in.seed; `restarts` starts (seeds
+/// derived from in.seed), the highest ELBO wins. Deterministic for a seed and thread count.
+/// Competence = sum_k E[tau_k] sum_m E[pi_km] E[v_akm(k)] (probability of a correct label).
+AggregationResult ebcc(const AggregationInput& in, const RunHooks& hooks = {});
+
 /// Runs the method called `method` (one of methodNames()). Throws std::invalid_argument naming
 /// the method when it is unknown or a parameter is unknown/out of range.
 AggregationResult aggregate(const std::string& method, const AggregationInput& in,
                             const RunHooks& hooks = {});
 
 /// All method names accepted by aggregate(), in a stable order:
-/// mv, wmv, wawa, zbs, ds, onecoin, zc, glad, mace, kos, mmsr, crh, bwa.
+/// mv, wmv, wawa, zbs, ds, onecoin, zc, glad, mace, kos, mmsr, crh, bwa, bcc, ebcc.
 std::vector<std::string> methodNames();
 
 /// One accepted numeric parameter of a method.

@@ -51,7 +51,8 @@ private slots:
     void names()
     {
         const std::vector<std::string> expected{"mv", "wmv", "wawa", "zbs", "ds", "onecoin",
-                                                "zc", "glad", "mace", "kos", "mmsr", "crh", "bwa"};
+                                                "zc", "glad", "mace", "kos", "mmsr", "crh", "bwa",
+                                                "bcc", "ebcc"};
         QCOMPARE(agg::methodNames(), expected);
         for (const auto& m : expected)
             for (const auto& p : agg::methodParams(m))
@@ -237,7 +238,7 @@ private slots:
     void cancelPromptOnLargeWorld_data()
     {
         QTest::addColumn<QString>("method");
-        for (const char* m : {"ds", "onecoin", "glad", "mace", "zbs"})
+        for (const char* m : {"ds", "onecoin", "glad", "mace", "zbs", "bcc", "ebcc"})
             QTest::newRow(m) << QString::fromLatin1(m);
     }
     void cancelPromptOnLargeWorld()
