@@ -34,3 +34,11 @@ chorus_build() {
     fi
     cmake --build "$dir" --parallel "$(nproc)"
 }
+
+# Extra packages for scripts/fuzz.sh only (clang and its libFuzzer/sanitizer runtimes); not
+# part of the default install.
+CHORUS_FUZZ_PACKAGES=(clang libclang-rt-dev)
+
+chorus_install_fuzz_deps() {
+    chorus_install_deps "${CHORUS_FUZZ_PACKAGES[@]}"
+}

@@ -1,0 +1,4 @@
+// libFuzzer target: the "chaosnli" importer (model/importer.h).
+#include "fuzz_import.h"
+
+CHORUS_IMPORT_FUZZER("chaosnli", "input.jsonl")

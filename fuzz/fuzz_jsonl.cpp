@@ -1,0 +1,4 @@
+// libFuzzer target: the "jsonl" importer (model/importer.h).
+#include "fuzz_import.h"
+
+CHORUS_IMPORT_FUZZER("jsonl", "input.jsonl")

@@ -1,0 +1,4 @@
+// libFuzzer target: the "labelstudio" importer (model/importer.h).
+#include "fuzz_import.h"
+
+CHORUS_IMPORT_FUZZER("labelstudio", "input.json")
