@@ -23,6 +23,7 @@ AggregationResult bcc(const AggregationInput& in, const RunHooks& hooks)
     o.method = "bcc";
     o.subtypes = 1;
     o.alpha = p.get("alpha", 1e-6, 1e9);
+    o.empiricalPrior = p.getInt("empirical_prior", 0, 1) == 1;
     o.aV = p.get("a_v", 1e-6, 1e9);
     o.bV = p.get("b_v", 1e-6, 1e9);
     o.tol = p.get("tol", 0, 1);

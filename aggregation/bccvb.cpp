@@ -46,8 +46,8 @@ class BccVbRun
 {
 public:
     BccVbRun(const AggregationInput& in, const BccVbOptions& o, CancelState& cancel,
-             const std::vector<char>& evidence)
-        : m_in(in), m_m(*in.matrix), m_o(o), m_cancel(cancel), m_evidence(evidence)
+             const std::vector<char>& evidence, const std::vector<double>& alpha)
+        : m_in(in), m_m(*in.matrix), m_o(o), m_cancel(cancel), m_evidence(evidence), m_alpha(alpha)
     {
         m_n = m_m.numItems();
         m_A = m_m.numAnnotators();
@@ -113,7 +113,7 @@ public:
     double mStep()
     {
         const int32_t K = m_K, M = m_M, KM = m_KM;
-        std::vector<double> nu(K, m_o.alpha), eta(KM);
+        std::vector<double> nu(m_alpha), eta(KM);
         for (int32_t k = 0; k < K; ++k)
             for (int32_t g = 0; g < M; ++g) {
                 eta[k * M + g] = m_o.aPi / M + m_subSums[k * M + g];
@@ -126,8 +126,7 @@ public:
         m_piMean.resize(KM);
         m_base.resize(KM);
         const double psiNu = digamma(nuSum);
-        double elbo = m_entropy + logBeta(nu.data(), K) - K * std::lgamma(m_o.alpha)
-                      + std::lgamma(K * m_o.alpha);
+        double elbo = m_entropy + logBeta(nu.data(), K) - logBeta(m_alpha.data(), K);
         for (int32_t k = 0; k < K; ++k) {
             m_tauMean[k] = nu[k] / nuSum;
             const double elogTau = digamma(nu[k]) - psiNu;
@@ -311,6 +310,7 @@ private:
     const BccVbOptions& m_o;
     CancelState& m_cancel;
     const std::vector<char>& m_evidence;
+    const std::vector<double>& m_alpha;  ///< prior of the class proportions, per class
     int32_t m_n = 0, m_A = 0, m_K = 0, m_M = 1, m_KM = 0;
     std::vector<int32_t> m_bounds;
     std::vector<char> m_active;
@@ -342,13 +342,25 @@ AggregationResult runBccVb(const AggregationInput& in, const RunHooks& hooks,
     for (int32_t l : m.itemLabels())
         validLabels += l >= 0;
     const double scale = 1.0 / static_cast<double>(std::max<int64_t>(1, validLabels));
+    // The authors' "empirical prior": the class-proportion prior is the MV shares summed over
+    // the items (floored at alpha so that an unvoted class keeps a proper prior).
+    std::vector<double> alpha(K, o.alpha);
+    if (o.empiricalPrior) {
+        std::vector<double> sums(K, 0.0);
+        for (int32_t i = 0; i < m.numItems(); ++i)
+            if (evidence[i])
+                for (int32_t k = 0; k < K; ++k)
+                    sums[k] += mv[static_cast<size_t>(i) * K + k];
+        for (int32_t k = 0; k < K; ++k)
+            alpha[k] = std::max(o.alpha, sums[k]);
+    }
 
     const int restarts = o.randomInit ? o.restarts : 1;
     const int total = restarts * o.maxIter;
     AggregationResult best;
     double bestElbo = -std::numeric_limits<double>::infinity();
     for (int restart = 0; restart < restarts; ++restart) {
-        BccVbRun run(in, o, cancel, evidence);
+        BccVbRun run(in, o, cancel, evidence, alpha);
         run.init(mv, mixSeed(o.seed, static_cast<uint64_t>(restart)));
         AggregationResult r;
         r.numLabels = K;

@@ -21,6 +21,7 @@ struct BccVbOptions
     const char* method = "bcc";  ///< for messages
     int subtypes = 1;            ///< M
     double alpha = 1;            ///< symmetric Dirichlet prior on the class proportions
+    bool empiricalPrior = false; ///< class-proportion prior = the MV vote shares summed over items
     double aPi = 0.1;            ///< total prior mass on one class's subtype proportions
     double aV = 4;               ///< confusion-row prior on the diagonal
     double bV = 1;               ///< confusion-row prior off the diagonal

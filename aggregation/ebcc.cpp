@@ -29,6 +29,7 @@ AggregationResult ebcc(const AggregationInput& in, const RunHooks& hooks)
     o.subtypes = p.getInt("subtypes", 1, 1000);
     o.aPi = p.get("a_pi", 1e-6, 1e9);
     o.alpha = p.get("alpha", 1e-6, 1e9);
+    o.empiricalPrior = p.getInt("empirical_prior", 0, 1) == 1;
     o.aV = p.get("a_v", 1e-6, 1e9);
     o.bV = p.get("b_v", 1e-6, 1e9);
     o.tol = p.get("tol", 0, 1);

@@ -74,13 +74,17 @@ private slots:
     //   item 2:     16/15 + [psi(1.5) - psi(7.5)] + [psi(6.5) - psi(7.5)] - [psi(4.5) - psi(5.5)]
     //               - [psi(1.5) - psi(5.5)]
     //             = 16/15 + (2/9 + 2/11) - 2 (2/11 + 2/13) = 0.799378 -> T = (0.689841, 0.310159)
+    // With the empirical prior (the default) alpha = the MV shares summed, floored at alpha = 1:
+    // (2.5, max(0.5, 1)) = (2.5, 1), so nu = (5, 1.5) and the tau term becomes
+    // psi(5) - psi(1.5) = (psi(5) - psi(1)) - (psi(1.5) - psi(1)) = 25/12 - (2 - 2 log 2)
+    // = 1.469627 instead of 16/15; nothing else changes.
     void handWorkedOneSubtype()
     {
         const auto m = agg::LabelMatrix::build(
             3, 2, 2, {{0, 0, 0}, {0, 1, 0}, {1, 0, 0}, {1, 1, 0}, {2, 0, 1}, {2, 1, 0}});
         agg::AggregationInput in;
         in.matrix = &m;
-        in.params = {{"max_iter", 1}, {"subtypes", 1}};
+        in.params = {{"max_iter", 1}, {"subtypes", 1}, {"empirical_prior", 0}};
         in.seed = 5;
         const auto r = agg::aggregate("ebcc", in);
         const double d0 = 16.0 / 15 + 137.0 / 60 + 2.0 / 3 + 2.0 / 5 + 2.0 / 7 + 2.0 / 9 + 2.0 / 11
@@ -93,6 +97,12 @@ private slots:
         QVERIFY(std::abs(fromLogOdds(d0) - 0.988285) < 1e-6);
         QVERIFY(std::abs(fromLogOdds(d2) - 0.689841) < 1e-6);
         QCOMPARE(r.labels, (std::vector<int32_t>{0, 0, 0}));
+
+        in.params.erase("empirical_prior");
+        const auto e = agg::aggregate("ebcc", in);
+        const double shift = 25.0 / 12 - 2 + 2 * std::log(2.0) - 16.0 / 15;
+        QVERIFY(std::abs(e.posteriorAt(0, 0) - fromLogOdds(d0 + shift)) < 1e-9);
+        QVERIFY(std::abs(e.posteriorAt(2, 0) - fromLogOdds(d2 + shift)) < 1e-9);
     }
 
     // Two subtypes: one iteration recomputed here, densely, from the updates of Li et al. (2019)
@@ -111,7 +121,7 @@ private slots:
         const auto m = agg::LabelMatrix::build(n, A, K, anns);
         agg::AggregationInput in;
         in.matrix = &m;
-        in.params = {{"max_iter", 1}, {"subtypes", M}};
+        in.params = {{"max_iter", 1}, {"subtypes", M}, {"empirical_prior", 0}};
         in.seed = 42;
         const auto r = agg::aggregate("ebcc", in);
 
