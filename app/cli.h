@@ -55,5 +55,6 @@ int cmdSelect(const QStringList& args);
 int cmdSimulate(const QStringList& args);
 int cmdRank(const QStringList& args);
 int cmdJudges(const QStringList& args);
+int cmdLabel(const QStringList& args);
 
 } // namespace chorus::cli

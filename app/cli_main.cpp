@@ -80,6 +80,11 @@ const char* const kHelp =
     "                        each judge vs the human majority: agreement, kappa, per-category\n"
     "                        correlation, positional bias (docs/pairwise.md)\n"
     "\n"
+    "LLM connector (OpenAI-compatible chat completions, docs/llm.md):\n"
+    "  label --project P --annotator CONFIG.json [--items FILTER] [--budget B] [--dry-run] [--json]\n"
+    "                        ask an LLM for a label per item; answers are stored as they arrive,\n"
+    "                        a rerun skips answered items; Ctrl+C stops cleanly\n"
+    "\n"
     "  --version             print the version\n"
     "  --help                this text; 'chorus-cli <command> --help' for a command\n"
     "\n"
@@ -132,6 +137,8 @@ int main(int argc, char** argv)
             return cli::cmdRank(args);
         if (command == QLatin1String("judges"))
             return cli::cmdJudges(args);
+        if (command == QLatin1String("label"))
+            return cli::cmdLabel(args);
         cli::err(QStringLiteral("chorus-cli: unknown command \"%1\" (see chorus-cli --help)").arg(command));
         return cli::kUsage;
     } catch (const cli::HelpShown&) {

@@ -56,6 +56,24 @@ const QList<QStringList>& migrationSteps()
         {
             QStringLiteral("CREATE INDEX labels_by_position ON labels (position)"),
         },
+        // Version 3: the LLM connector. llm_annotators keeps each LLM annotator's configuration
+        // (the name of the API key's environment variable, never the key); llm_answers keeps
+        // every answer with its token usage and cost. variant 'reversed' is the second ask of
+        // the order-bias check (label options in reverse order); the 'primary' answer is also
+        // the annotator's row in annotations.
+        {
+            QStringLiteral("CREATE TABLE llm_annotators (annotator_id INTEGER PRIMARY KEY "
+                           "REFERENCES annotators(id) ON DELETE CASCADE, config TEXT NOT NULL, "
+                           "updated_at TEXT NOT NULL)"),
+            QStringLiteral("CREATE TABLE llm_answers (id INTEGER PRIMARY KEY, "
+                           "annotator_id INTEGER NOT NULL REFERENCES annotators(id) ON DELETE CASCADE, "
+                           "item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE, "
+                           "variant TEXT NOT NULL CHECK (variant IN ('primary','reversed')), "
+                           "label_id INTEGER REFERENCES labels(id), raw TEXT, logprobs TEXT, "
+                           "prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, "
+                           "usage_estimated INTEGER NOT NULL, cost REAL NOT NULL, created_at TEXT NOT NULL, "
+                           "UNIQUE (annotator_id, item_id, variant))"),
+        },
     };
     return steps;
 }
