@@ -1,0 +1,294 @@
+// chorus-cli label as a separate process against the local chat-completions server: the
+// report, --items, --dry-run, --budget, configuration errors, exit codes, and that the API key
+// appears neither in its output nor in the project file.
+
+#include "fakechatserver.h"
+
+#include "importer.h"
+#include "projectstore.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <memory>
+
+using namespace chorus::model;
+using chorus::test::FakeChatServer;
+using chorus::test::FakeRequest;
+using chorus::test::FakeResponse;
+
+class TestLlmCli : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void labelsAllItemsWithoutLeakingTheKey();
+    void itemsById();
+    void itemsFromSelectExport();
+    void dryRunSendsNothing();
+    void budgetStopsEarly();
+    void badConfigurationNamesFileAndKey();
+    void authFailureExitsWithError();
+
+private:
+    struct Result
+    {
+        int code = -1;
+        QString out, err;
+    };
+    // Runs chorus-cli without blocking the event loop (the server lives on this thread).
+    Result cli(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment());
+    QString writeConfig(const QJsonObject& extra = {});
+    int storedCount();
+
+    QString m_cli;
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<FakeChatServer> m_server;
+    QString m_project;
+};
+
+namespace {
+
+const char* const kData =
+    R"({"label_set": ["yes", "no"], "id": "a", "text": "is water wet", "labels": {"h": "yes"}}
+{"id": "b", "text": "is fire cold", "labels": {"h": "no"}}
+{"id": "c", "text": "is ice hot", "labels": {"h": "no"}}
+{"id": "d", "text": "is sky blue", "labels": {"h": "yes"}}
+)";
+
+const QByteArray kSecret = "sk-cli-7d1e55aa90";
+
+} // namespace
+
+void TestLlmCli::initTestCase()
+{
+    const QString dir = qEnvironmentVariable("CHORUS_BIN_DIR");
+    QVERIFY2(!dir.isEmpty(), "CHORUS_BIN_DIR must name the directory of chorus-cli (ctest sets it)");
+    m_cli = QFileInfo(QDir(dir).filePath(QStringLiteral("chorus-cli"))).absoluteFilePath();
+    QVERIFY2(QFileInfo(m_cli).isExecutable(), qPrintable(m_cli));
+}
+
+void TestLlmCli::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+    const QString data = m_dir->filePath(QStringLiteral("data.jsonl"));
+    QFile f(data);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(kData);
+    f.close();
+    m_project = m_dir->filePath(QStringLiteral("p.chorus"));
+    {
+        ProjectStore store;
+        store.open(m_project, ProjectStore::Mode::CreateNew);
+        importFile(store, data);
+    }
+    m_server = std::make_unique<FakeChatServer>();
+    QVERIFY(m_server->listen());
+    m_server->handler = [](const FakeRequest& r, int) {
+        if (r.headers.value("authorization") != "Bearer " + kSecret)
+            return FakeResponse::error(401, QStringLiteral("wrong key"));
+        const bool yes = r.lastUser().contains(QLatin1String("wet")) || r.lastUser().contains(QLatin1String("blue"));
+        return FakeResponse::completion(yes ? QStringLiteral("Yes") : QStringLiteral("No."), 50, 1);
+    };
+}
+
+void TestLlmCli::cleanup()
+{
+    m_server.reset();
+    m_dir.reset();
+}
+
+TestLlmCli::Result TestLlmCli::cli(const QStringList& args, const QProcessEnvironment& env)
+{
+    QProcess p;
+    p.setProcessEnvironment(env);
+    QSignalSpy done(&p, &QProcess::finished);
+    p.start(m_cli, args);
+    if (!p.waitForStarted(10000))
+        return {};
+    if (done.isEmpty() && !done.wait(120000))
+        p.kill();
+    Result r;
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
+
+QString TestLlmCli::writeConfig(const QJsonObject& extra)
+{
+    QJsonObject o{{QStringLiteral("name"), QStringLiteral("judge-llm")},
+                  {QStringLiteral("base_url"), m_server->baseUrl()},
+                  {QStringLiteral("model"), QStringLiteral("tiny")},
+                  {QStringLiteral("api_key_env"), QStringLiteral("CHORUS_CLI_TEST_KEY")},
+                  {QStringLiteral("prompt"), QStringLiteral("Question: {text}\nAnswer {labels}.")},
+                  {QStringLiteral("price_per_1m_input"), 2.0},
+                  {QStringLiteral("retry_base_ms"), 10}};
+    for (auto it = extra.begin(); it != extra.end(); ++it)
+        o.insert(it.key(), it.value());
+    const QString path = m_dir->filePath(QStringLiteral("judge.json"));
+    QFile f(path);
+    f.open(QIODevice::WriteOnly | QIODevice::Truncate);
+    f.write(QJsonDocument(o).toJson());
+    return path;
+}
+
+int TestLlmCli::storedCount()
+{
+    ProjectStore store;
+    store.open(m_project);
+    return store.scalar(QStringLiteral("SELECT COUNT(*) FROM annotations a JOIN annotators n ON n.id = a.annotator_id "
+                                       "WHERE n.name = 'judge-llm'"))
+        .toInt();
+}
+
+static QProcessEnvironment withKey()
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("CHORUS_CLI_TEST_KEY"), QString::fromLatin1(kSecret));
+    return env;
+}
+
+void TestLlmCli::labelsAllItemsWithoutLeakingTheKey()
+{
+    const Result r = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"),
+                          writeConfig(), QStringLiteral("--json")},
+                         withKey());
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const QJsonObject rep = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    QCOMPARE(rep.value(QStringLiteral("answered")).toInt(), 4);
+    QCOMPARE(rep.value(QStringLiteral("invalid")).toInt(), 0);
+    QCOMPARE(rep.value(QStringLiteral("prompt_tokens")).toInt(), 200);
+    // 200 prompt tokens at 2 per million.
+    QVERIFY(std::abs(rep.value(QStringLiteral("cost")).toDouble() - 0.0004) < 1e-12);
+    QCOMPARE(storedCount(), 4);
+    QVERIFY(!r.out.contains(QString::fromLatin1(kSecret)));
+    QVERIFY(!r.err.contains(QString::fromLatin1(kSecret)));
+    for (const QString& suffix : {QString(), QStringLiteral("-wal")}) {
+        QFile f(m_project + suffix);
+        if (f.open(QIODevice::ReadOnly))
+            QVERIFY2(!f.readAll().contains(kSecret), qPrintable(f.fileName()));
+    }
+    // Labels as the fake model gave them.
+    ProjectStore store;
+    store.open(m_project);
+    QSqlQuery q = store.exec(QStringLiteral("SELECT i.ext_id, l.name FROM annotations a JOIN items i ON i.id = a.item_id "
+                                            "JOIN annotators n ON n.id = a.annotator_id JOIN labels l ON l.id = a.label_id "
+                                            "WHERE n.name = 'judge-llm' ORDER BY i.ext_id"));
+    QStringList got;
+    while (q.next())
+        got << q.value(0).toString() + QLatin1Char('=') + q.value(1).toString();
+    QCOMPARE(got, QStringList({QStringLiteral("a=yes"), QStringLiteral("b=no"), QStringLiteral("c=no"), QStringLiteral("d=yes")}));
+
+    // A second run asks nothing.
+    const Result again = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"),
+                              writeConfig()},
+                             withKey());
+    QCOMPARE(again.code, 0);
+    QVERIFY2(again.out.contains(QStringLiteral("0 requests")), qPrintable(again.out));
+    QVERIFY(again.out.contains(QStringLiteral("4 already answered")));
+    QCOMPARE(m_server->requests.size(), 4);
+}
+
+void TestLlmCli::itemsById()
+{
+    const Result r = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"),
+                          writeConfig(), QStringLiteral("--items"), QStringLiteral("ids:b,d"), QStringLiteral("--quiet")},
+                         withKey());
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(m_server->requests.size(), 2);
+    QCOMPARE(storedCount(), 2);
+    const Result bad = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"),
+                            writeConfig(), QStringLiteral("--items"), QStringLiteral("ids:zz")},
+                           withKey());
+    QCOMPARE(bad.code, 1);
+    QVERIFY2(bad.err.contains(QStringLiteral("no item \"zz\"")), qPrintable(bad.err));
+}
+
+void TestLlmCli::itemsFromSelectExport()
+{
+    // The JSONL that `chorus-cli select --export` writes: one object with "id" per line.
+    const QString file = m_dir->filePath(QStringLiteral("queue.jsonl"));
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("{\"id\": \"c\", \"text\": \"is ice hot\"}\n\n{\"id\": \"a\"}\n");
+    f.close();
+    const Result r = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"),
+                          writeConfig(), QStringLiteral("--items"), QLatin1Char('@') + file, QStringLiteral("--quiet")},
+                         withKey());
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(m_server->requests.size(), 2);
+    QStringList asked;
+    for (const FakeRequest& req : m_server->requests)
+        asked << req.lastUser().section(QLatin1Char('\n'), 0, 0);
+    asked.sort();
+    QCOMPARE(asked, QStringList({QStringLiteral("Question: is ice hot"), QStringLiteral("Question: is water wet")}));
+}
+
+void TestLlmCli::dryRunSendsNothing()
+{
+    const Result r = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"),
+                          writeConfig(), QStringLiteral("--dry-run")},
+                         withKey());
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const QJsonObject o = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    QCOMPARE(o.value(QStringLiteral("pending_items")).toInt(), 4);
+    QCOMPARE(o.value(QStringLiteral("first_prompt")).toString(), QStringLiteral("Question: is water wet\nAnswer yes, no."));
+    QCOMPARE(m_server->requests.size(), 0);
+    QCOMPARE(storedCount(), 0);
+}
+
+void TestLlmCli::budgetStopsEarly()
+{
+    // 1 completion token at 100,000 per million = 0.1 per request at most (max_tokens 1) and
+    // 50 prompt tokens at 2 per million; a budget of 0.25 allows two requests.
+    const Result r = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"),
+                          writeConfig({{QStringLiteral("price_per_1m_output"), 100000.0},
+                                       {QStringLiteral("max_tokens"), 1},
+                                       {QStringLiteral("concurrency"), 1}}),
+                          QStringLiteral("--budget"), QStringLiteral("0.25")},
+                         withKey());
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.out.contains(QStringLiteral("stopped at the budget of 0.25")), qPrintable(r.out));
+    QCOMPARE(m_server->requests.size(), 2);
+    QCOMPARE(storedCount(), 2);
+}
+
+void TestLlmCli::badConfigurationNamesFileAndKey()
+{
+    const QString path = writeConfig({{QStringLiteral("concurrency"), 0}});
+    const Result r = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"), path},
+                         withKey());
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(path + QStringLiteral(": \"concurrency\" must be in [1, 256]")), qPrintable(r.err));
+    const Result usage = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project});
+    QCOMPARE(usage.code, 2);
+    QVERIFY(usage.err.contains(QStringLiteral("--project and --annotator are required")));
+}
+
+void TestLlmCli::authFailureExitsWithError()
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("CHORUS_CLI_TEST_KEY"), QStringLiteral("sk-wrong-key-0000"));
+    const Result r = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"),
+                          writeConfig({{QStringLiteral("concurrency"), 1}})},
+                         env);
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(QStringLiteral("HTTP 401")), qPrintable(r.err));
+    QVERIFY(r.err.contains(QStringLiteral("CHORUS_CLI_TEST_KEY")));
+    QVERIFY(!r.err.contains(QStringLiteral("sk-wrong-key-0000")));
+    QCOMPARE(storedCount(), 0);
+}
+
+QTEST_GUILESS_MAIN(TestLlmCli)
+#include "tst_llmcli.moc"
