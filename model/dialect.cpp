@@ -25,6 +25,8 @@ public:
         };
     }
 
+    QString beginTransaction() const override { return QStringLiteral("BEGIN IMMEDIATE"); }
+
     QStringList schemaExtras(int version) const override
     {
         if (version == 1)

@@ -25,6 +25,10 @@ public:
     /// with positional placeholders, for the given table.
     virtual QString upsert(const QString& table, const QStringList& keyColumns,
                            const QStringList& valueColumns) const = 0;
+    /// Starts a write transaction. SQLite: "BEGIN IMMEDIATE", which takes the write lock at once
+    /// (waiting up to the busy timeout) so that a transaction that reads before it writes cannot
+    /// fail half-way because another process wrote in between.
+    virtual QString beginTransaction() const = 0;
     /// Statements to speed up a bulk import inside one transaction, and to undo them after.
     virtual QStringList bulkBegin() const = 0;
     virtual QStringList bulkEnd() const = 0;

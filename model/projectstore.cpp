@@ -14,6 +14,17 @@ namespace chorus::model {
 namespace {
 QAtomicInt g_connectionCounter;
 const char* const kAppTag = "chorus";
+
+// SQLITE_BUSY / SQLITE_LOCKED: another connection holds the write lock past the busy timeout.
+bool isBusy(const QString& sqlError)
+{
+    return sqlError.contains(QLatin1String("locked")) || sqlError.contains(QLatin1String("busy"));
+}
+
+Error busyError(const QString& path)
+{
+    return Error(QStringLiteral("%1: project is busy (another process is writing it); try again").arg(path));
+}
 } // namespace
 
 QString nowIso()
@@ -177,15 +188,23 @@ void ProjectStore::migrate()
 
 void ProjectStore::begin()
 {
-    if (!m_db.transaction())
-        throw Error(QStringLiteral("%1: cannot start a transaction: %2")
-                        .arg(m_path, m_db.lastError().text()));
+    QSqlQuery q(m_db);
+    if (!q.exec(m_dialect->beginTransaction())) {
+        const QString text = q.lastError().text();
+        if (isBusy(text))
+            throw busyError(m_path);
+        throw Error(QStringLiteral("%1: cannot start a transaction: %2").arg(m_path, text));
+    }
 }
 
 void ProjectStore::commit()
 {
-    if (!m_db.commit())
-        throw Error(QStringLiteral("%1: cannot commit: %2").arg(m_path, m_db.lastError().text()));
+    if (!m_db.commit()) {
+        const QString text = m_db.lastError().text();
+        if (isBusy(text))
+            throw busyError(m_path);
+        throw Error(QStringLiteral("%1: cannot commit: %2").arg(m_path, text));
+    }
 }
 
 void ProjectStore::rollback() noexcept
@@ -214,9 +233,8 @@ QSqlQuery ProjectStore::exec(const QString& sql, const QVariantList& params)
         q.addBindValue(p);
     if (!q.exec()) {
         const QString text = q.lastError().text();
-        if (text.contains(QLatin1String("locked")) || text.contains(QLatin1String("busy")))
-            throw Error(QStringLiteral("%1: project is busy (another process is writing it); "
-                                       "try again").arg(m_path));
+        if (isBusy(text))
+            throw busyError(m_path);
         throw Error(QStringLiteral("%1: SQL error: %2").arg(m_path, text));
     }
     return q;

@@ -154,6 +154,9 @@ private slots:
             // Make it look like a version-1 file: no position index, no delete trigger.
             store.exec(QStringLiteral("DROP INDEX labels_by_position"));
             store.exec(QStringLiteral("DROP TRIGGER decisions_append_only_d"));
+            // ... and none of the later versions' tables (v3: the LLM connector's).
+            store.exec(QStringLiteral("DROP TABLE IF EXISTS llm_answers"));
+            store.exec(QStringLiteral("DROP TABLE IF EXISTS llm_annotators"));
             store.setMetaValue(QStringLiteral("schema_version"), QStringLiteral("1"));
             store.exec(QStringLiteral("INSERT INTO items (ext_id) VALUES ('i1')"));
             Decision d;
