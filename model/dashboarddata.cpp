@@ -179,7 +179,13 @@ QFuture<JobResult<DashboardData>> dashboardAsync(QThreadPool* pool, const QStrin
                 }
                 return loadAnnotatorProbabilities(*store, s, annotator);
             };
-            return computeDashboard(s, c, req, detail::hooksOf(promise), load);
+            DashboardData d = computeDashboard(s, c, req, detail::hooksOf(promise), load);
+            if (!store) {
+                store = std::make_unique<ProjectStore>();
+                store->open(projectPath);
+            }
+            d.llm = llmSummaries(*store);
+            return d;
         });
     });
 }

@@ -6,6 +6,7 @@
 
 #include "divergence.h"
 #include "jobs.h"
+#include "llmrunner.h"
 #include "statsjobs.h"
 
 namespace chorus::model {
@@ -55,6 +56,10 @@ struct DashboardData
 
     /// Consensus against gold, gold x (labels + 1) (last column: no consensus); only with gold.
     std::vector<int64_t> consensusConfusion;
+
+    /// What the LLM connector stored per LLM annotator: answers, tokens, cost and the
+    /// order-bias check (filled by dashboardAsync from the project; empty in computeDashboard).
+    QList<LlmAnnotatorSummary> llm;
 };
 
 /// Loads one annotator's probability rows (for "annotator:NAME" divergence sources).

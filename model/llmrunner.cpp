@@ -696,16 +696,18 @@ QString llmProgressText(const LlmProgress& p)
 }
 
 QFuture<JobResult<LlmRunReport>> llmLabelAsync(QThreadPool* pool, const QString& projectPath, LlmConfig config,
-                                               std::vector<qint64> itemIds, double budget)
+                                               std::vector<qint64> itemIds, double budget,
+                                               std::function<void(const QString&)> log)
 {
     return QtConcurrent::run(
         pool,
         [](QPromise<JobResult<LlmRunReport>>& promise, QString path, LlmConfig cfg, std::vector<qint64> items,
-           double cap) {
+           double cap, std::function<void(const QString&)> logLine) {
             detail::guarded(promise, [&] {
                 LlmRunOptions o;
                 o.itemIds = std::move(items);
                 o.budget = cap;
+                o.log = logLine;
                 o.isCanceled = [&promise] { return promise.isCanceled(); };
                 bool rangeSet = false;
                 o.progress = [&](const LlmProgress& p) {
@@ -721,7 +723,7 @@ QFuture<JobResult<LlmRunReport>> llmLabelAsync(QThreadPool* pool, const QString&
                 return r;
             });
         },
-        projectPath, std::move(config), std::move(itemIds), budget);
+        projectPath, std::move(config), std::move(itemIds), budget, std::move(log));
 }
 
 LlmRunReport runLlmLabeling(const QString& projectPath, const LlmConfig& config, const LlmRunOptions& options)

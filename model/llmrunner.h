@@ -73,8 +73,10 @@ QString llmProgressText(const LlmProgress& p);
 /// runLlmLabeling on a worker thread. Progress range = requests; progress text =
 /// llmProgressText. Canceling the future stops the run (answers so far stay stored); the
 /// result then is dropped by QPromise, so re-read the project for what was stored.
+/// log is called on the worker thread (forward it to the GUI thread with a queued call).
 QFuture<JobResult<LlmRunReport>> llmLabelAsync(QThreadPool* pool, const QString& projectPath, LlmConfig config,
-                                               std::vector<qint64> itemIds, double budget);
+                                               std::vector<qint64> itemIds, double budget,
+                                               std::function<void(const QString&)> log = {});
 
 /// Per LLM annotator: what the connector stored (for `chorus-cli info`, the dashboard and the
 /// dialog).
@@ -82,7 +84,8 @@ struct LlmAnnotatorSummary
 {
     QString name;
     QString model;
-    qint64 answers = 0, invalid = 0, promptTokens = 0, completionTokens = 0;
+    qint64 answers = 0;  ///< stored answers, both option orders counted
+    qint64 invalid = 0, promptTokens = 0, completionTokens = 0;
     double cost = 0;
     qint64 orderPairs = 0;      ///< items asked in both option orders
     qint64 orderDependent = 0;  ///< of those, items whose two answers differ

@@ -161,6 +161,7 @@ Dashboard::Dashboard(model::Workbench* workbench, QWidget* parent) : QWidget(par
     m_tabs->addTab(confPage, tr("Confusion"));
     m_labelUse = makeView(this);
     m_tabs->addTab(m_labelUse, tr("Label use"));
+    m_tabs->addTab(createLlmTab(), tr("LLM runs"));
 
     auto* top = new QHBoxLayout;
     top->addWidget(new QLabel(tr("Method:"), this));
@@ -348,6 +349,7 @@ void Dashboard::rebuild()
     }
     buildConfusion();
     buildLabelUse();
+    buildLlm();
 }
 
 void Dashboard::buildCompetence()

@@ -30,7 +30,7 @@ class Dashboard final : public QWidget
 
 public:
     /// Tabs, in order.
-    enum Tab { TabCompetence, TabAgreement, TabMethods, TabDivergence, TabConfusion, TabLabels };
+    enum Tab { TabCompetence, TabAgreement, TabMethods, TabDivergence, TabConfusion, TabLabels, TabLlm };
 
     explicit Dashboard(model::Workbench* workbench, QWidget* parent = nullptr);
     ~Dashboard() override;
@@ -67,6 +67,8 @@ private:
     void buildDivergence();
     void buildLabelUse();
     void buildConfusion();
+    QWidget* createLlmTab();
+    void buildLlm();
     std::vector<int32_t> confusionSubject() const;
     void exportDialog();
 
@@ -88,6 +90,8 @@ private:
     QChartView* m_divergence;
     HeatmapWidget* m_confusion;
     QChartView* m_labelUse;
+    QTableWidget* m_llmTable = nullptr;
+    QLabel* m_llmSummary = nullptr;
     QTimer* m_debounce;
     bool m_dirty = true;
     bool m_hasData = false;

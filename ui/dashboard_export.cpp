@@ -74,6 +74,16 @@ QString Dashboard::csvOf(int index) const
         }
         break;
     }
+    case TabLlm:
+        lines << row({QStringLiteral("annotator"), QStringLiteral("model"), QStringLiteral("answers"),
+                      QStringLiteral("invalid"), QStringLiteral("prompt_tokens"), QStringLiteral("completion_tokens"),
+                      QStringLiteral("cost"), QStringLiteral("order_pairs"), QStringLiteral("order_dependent")});
+        for (const auto& l : m_data.llm)
+            lines << row({l.name, l.model, QString::number(l.answers), QString::number(l.invalid),
+                          QString::number(l.promptTokens), QString::number(l.completionTokens),
+                          QString::number(l.cost, 'g', 10), QString::number(l.orderPairs),
+                          QString::number(l.orderDependent)});
+        break;
     default: break;
     }
     return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');

@@ -5,6 +5,7 @@
 #include "filterbar.h"
 #include "itempanel.h"
 #include "labeldelegate.h"
+#include "llmdialog.h"
 #include "pairwisepage.h"
 #include "relabelpanel.h"
 #include "transferdialogs.h"
@@ -222,6 +223,16 @@ void MainWindow::closeEvent(QCloseEvent* event)
         event->ignore();
         return;
     }
+    if (m_llmDialog && m_llmDialog->isRunning()) {
+        if (!m_quietErrors
+            && QMessageBox::question(this, tr("LLM labeling running"),
+                                     tr("An LLM is labeling items. Stop it and quit? The answers so far are kept."))
+                   != QMessageBox::Yes) {
+            event->ignore();
+            return;
+        }
+        m_llmDialog->cancel();
+    }
     saveHeaderState();
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
@@ -349,6 +360,14 @@ void MainWindow::createMenus()
     QMenu* aggMenu = menuBar()->addMenu(tr("&Aggregation"));
     m_projectActions << aggMenu->addAction(tr("&Run"), QKeySequence(tr("Ctrl+R")), m_aggPanel, &AggregationPanel::run);
     aggMenu->addAction(tr("&Cancel Run"), QKeySequence(tr("Ctrl+.")), m_aggPanel, &AggregationPanel::cancel);
+
+    QMenu* llmMenu = menuBar()->addMenu(tr("&LLM"));
+    m_projectActions << llmMenu->addAction(tr("&Label with an LLM…"), QKeySequence(tr("Ctrl+L")), this,
+                                           &MainWindow::showLlmDialog);
+    llmMenu->addAction(tr("LLM &Runs and Order Bias"), this, [this] {
+        showPage(1);
+        m_dashboard->tabs()->setCurrentIndex(Dashboard::TabLlm);
+    });
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&Keyboard Shortcuts"), QKeySequence::HelpContents, this, &MainWindow::showShortcuts);
@@ -636,6 +655,51 @@ void MainWindow::dropEvent(QDropEvent* event)
     else
         importFile(file);
     event->acceptProposedAction();
+}
+
+LlmDialog* MainWindow::llmDialog()
+{
+    if (!m_llmDialog) {
+        auto shown = [this] {
+            std::vector<int32_t> items;
+            const auto* m = m_wb->tableModel();
+            for (int r = 0; r < m->rowCount(); ++r)
+                items.push_back(m->itemAt(r));
+            return items;
+        };
+        auto queue = [this] { return m_relabel->queue(); };
+        m_llmDialog = new LlmDialog(m_wb, shown, queue, this);
+        m_llmDialog->setQuiet(m_quietErrors);
+        connect(m_llmDialog, &LlmDialog::runFinished, this, [this](qint64 stored) {
+            if (stored <= 0 || !m_wb->hasProject())
+                return;
+            // New annotations: reload the snapshot on a worker; decisions and undo stay.
+            connect(&m_reloadWatcher, &QFutureWatcherBase::finished, this, [this] {
+                disconnect(&m_reloadWatcher, &QFutureWatcherBase::finished, this, nullptr);
+                if (m_reloadWatcher.future().resultCount() == 0)
+                    return;
+                auto r = m_reloadWatcher.result();
+                if (!r.ok()) {
+                    showError(r.error);
+                    return;
+                }
+                m_wb->setSnapshot(std::move(r.value));
+                statusBar()->showMessage(tr("LLM answers added to the review table."), 8000);
+            });
+            m_reloadWatcher.setFuture(model::loadSnapshotAsync(m_wb->pool(), m_wb->projectPath()));
+        });
+    }
+    return m_llmDialog;
+}
+
+void MainWindow::showLlmDialog()
+{
+    if (!m_wb->hasProject())
+        return;
+    LlmDialog* d = llmDialog();
+    d->show();
+    d->raise();
+    d->activateWindow();
 }
 
 } // namespace chorus::ui

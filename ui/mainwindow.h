@@ -25,6 +25,7 @@ class RelabelPanel;
 class PairwisePage;
 class FilterBar;
 class ItemPanel;
+class LlmDialog;
 
 /// The review workbench: item table, filters, item panel, aggregation panel. Keyboard first:
 /// 1-9 set the human label and advance, Enter accepts the consensus, F flags, N adds a note,
@@ -61,6 +62,9 @@ public:
     QString lastError() const { return m_lastError; }
     /// Selects the row of an item (when visible) and makes it current.
     void selectItem(int32_t item);
+    /// The "Label with an LLM" dialog (created on first use).
+    LlmDialog* llmDialog();
+    void showLlmDialog();
 
 signals:
     /// An import finished; ok is false when it failed or was canceled (project unchanged).
@@ -130,6 +134,8 @@ private:
     QString m_lastError;
     bool m_quietErrors = false;
     QFutureWatcher<model::JobResult<model::ExportReport>> m_exportWatcher;
+    QFutureWatcher<model::JobResult<model::Snapshot>> m_reloadWatcher;
+    LlmDialog* m_llmDialog = nullptr;
 };
 
 } // namespace chorus::ui

@@ -1,0 +1,243 @@
+// The "Label with an LLM" dialog in the real main window, against the local chat-completions
+// server: a run over all items adds the annotator to the review table without losing the undo
+// history, the relabel queue and "shown items" choose the items, Cancel stops and keeps the
+// answers, a missing API key variable refuses to start, and the dashboard's LLM tab shows the
+// order-bias check.
+
+#include "../llm/fakechatserver.h"
+
+#include "dashboard.h"
+#include "importer.h"
+#include "llmdialog.h"
+#include "mainwindow.h"
+#include "workbench.h"
+
+#include <QSignalSpy>
+#include <QSqlQuery>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace chorus;
+using test::FakeChatServer;
+using test::FakeRequest;
+using test::FakeResponse;
+
+namespace {
+
+const char* const kData =
+    "{\"label_set\":[\"a\",\"b\"],\"id\":\"i1\",\"text\":\"alpha one\",\"labels\":{\"m1\":\"a\",\"m2\":\"b\"}}\n"
+    "{\"id\":\"i2\",\"text\":\"alpha two\",\"labels\":{\"m1\":\"a\",\"m2\":\"a\"}}\n"
+    "{\"id\":\"i3\",\"text\":\"beta three\",\"labels\":{\"m1\":\"b\",\"m2\":\"b\"}}\n"
+    "{\"id\":\"i4\",\"text\":\"beta four\",\"labels\":{\"m1\":\"b\",\"m2\":\"a\"}}\n";
+
+} // namespace
+
+class TestLlmDialog : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+    void init()
+    {
+        m_dir = std::make_unique<QTemporaryDir>();
+        const QString data = m_dir->filePath(QStringLiteral("d.jsonl"));
+        QFile f(data);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(kData);
+        f.close();
+        m_project = m_dir->filePath(QStringLiteral("p.chorus"));
+        model::ProjectStore store;
+        store.open(m_project, model::ProjectStore::Mode::CreateNew);
+        model::importFile(store, data);
+        m_server = std::make_unique<FakeChatServer>();
+        QVERIFY(m_server->listen());
+        m_server->handler = [](const FakeRequest& r, int) {
+            return FakeResponse::completion(r.lastUser().contains(QLatin1String("alpha")) ? QStringLiteral("a")
+                                                                                            : QStringLiteral("b"),
+                                            30, 1);
+        };
+    }
+
+    void cleanup()
+    {
+        m_server.reset();
+        m_dir.reset();
+    }
+
+    void runAddsAnnotatorAndKeepsUndo()
+    {
+        ui::MainWindow w;
+        w.setQuietErrors(true);
+        w.show();
+        QVERIFY(w.openProject(m_project));
+        // A decision before the run: it must stay undoable afterwards.
+        QVERIFY(w.workbench()->setHumanLabel({0}, 1));
+        QCOMPARE(w.workbench()->undoStack()->count(), 1);
+
+        ui::LlmDialog* d = w.llmDialog();
+        d->setConfig(config());
+        d->setItemSource(0);
+        QSignalSpy finished(d, &ui::LlmDialog::runFinished);
+        QSignalSpy changed(w.workbench(), &model::Workbench::projectChanged);
+        QVERIFY2(d->start(), qPrintable(d->lastError()));
+        QVERIFY(d->isRunning());
+        QVERIFY(finished.wait(20000));
+        QCOMPARE(finished.first().first().toLongLong(), qint64(4));
+        QVERIFY(d->statusText().contains(QStringLiteral("4 of 4 answered")));
+        QVERIFY(changed.wait(20000));  // the snapshot reloads with the new annotator
+        const model::Snapshot& s = w.workbench()->snapshot();
+        const int a = static_cast<int>(s.annotators.indexOf(QStringLiteral("dialog-llm")));
+        QVERIFY(a >= 0);
+        // "alpha" items -> a (index 0), "beta" items -> b (index 1).
+        QCOMPARE(s.matrix.labelOf(0, a), 0);
+        QCOMPARE(s.matrix.labelOf(1, a), 0);
+        QCOMPARE(s.matrix.labelOf(2, a), 1);
+        QCOMPARE(s.matrix.labelOf(3, a), 1);
+        QCOMPARE(w.workbench()->undoStack()->count(), 1);
+        QCOMPARE(w.workbench()->stateOf(0).label, 1);
+        w.workbench()->undoStack()->undo();
+        QCOMPARE(w.workbench()->stateOf(0).label, -1);
+
+        // A second run has nothing left to ask.
+        finished.clear();
+        QVERIFY(d->start());
+        QVERIFY(finished.wait(20000));
+        QCOMPARE(finished.first().first().toLongLong(), qint64(0));
+        QCOMPARE(m_server->requests.size(), 4);
+    }
+
+    void shownItemsOnly()
+    {
+        ui::MainWindow w;
+        w.setQuietErrors(true);
+        w.show();
+        QVERIFY(w.openProject(m_project));
+        // Filter the review table to the "beta" items.
+        model::ItemFilter f;
+        f.text = QStringLiteral("beta");
+        w.workbench()->tableModel()->setFilter(f);
+        QCOMPARE(w.workbench()->tableModel()->rowCount(), 2);
+        ui::LlmDialog* d = w.llmDialog();
+        d->setConfig(config());
+        d->setItemSource(1);
+        QSignalSpy finished(d, &ui::LlmDialog::runFinished);
+        QVERIFY(d->start());
+        QVERIFY(finished.wait(20000));
+        QCOMPARE(m_server->requests.size(), 2);
+        for (const FakeRequest& r : m_server->requests)
+            QVERIFY(r.lastUser().contains(QLatin1String("beta")));
+    }
+
+    void emptyQueueAndMissingKeyRefuseToStart()
+    {
+        ui::MainWindow w;
+        w.setQuietErrors(true);
+        w.show();
+        QVERIFY(w.openProject(m_project));
+        ui::LlmDialog* d = w.llmDialog();
+        d->setConfig(config());
+        d->setItemSource(2);
+        QVERIFY(!d->start());
+        QVERIFY(d->lastError().contains(QStringLiteral("relabel queue is empty")));
+        d->setItemSource(0);
+        model::LlmConfig c = config();
+        c.apiKeyEnv = QStringLiteral("CHORUS_DIALOG_UNSET_KEY");
+        qunsetenv("CHORUS_DIALOG_UNSET_KEY");
+        d->setConfig(c);
+        QVERIFY(!d->start());
+        QVERIFY(d->lastError().contains(QStringLiteral("CHORUS_DIALOG_UNSET_KEY is not set")));
+        c.apiKeyEnv.clear();
+        c.prompt = QStringLiteral("{text} {nope}");
+        d->setConfig(c);
+        QVERIFY(!d->start());
+        QVERIFY(d->lastError().contains(QStringLiteral("unknown placeholder {nope}")));
+        QCOMPARE(m_server->requests.size(), 0);
+    }
+
+    void cancelKeepsAnswers()
+    {
+        m_server->handler = [](const FakeRequest&, int) {
+            FakeResponse r = FakeResponse::completion(QStringLiteral("a"));
+            r.delayMs = 400;
+            return r;
+        };
+        ui::MainWindow w;
+        w.setQuietErrors(true);
+        w.show();
+        QVERIFY(w.openProject(m_project));
+        ui::LlmDialog* d = w.llmDialog();
+        model::LlmConfig c = config();
+        c.concurrency = 1;
+        d->setConfig(c);
+        QSignalSpy finished(d, &ui::LlmDialog::runFinished);
+        QVERIFY(d->start());
+        // Wait for the first answer to be stored, then cancel.
+        QTRY_VERIFY_WITH_TIMEOUT(storedAnswers() >= 1, 10000);
+        d->cancel();
+        QVERIFY(finished.wait(20000));
+        QVERIFY(!d->isRunning());
+        const int kept = storedAnswers();
+        QVERIFY(kept >= 1 && kept < 4);
+        QVERIFY(d->statusText().contains(QStringLiteral("Start again")) || d->statusText().contains(QStringLiteral("canceled")));
+    }
+
+    void dashboardShowsOrderBias()
+    {
+        // A position-biased model: always the first option.
+        m_server->handler = [](const FakeRequest&, int) { return FakeResponse::completion(QStringLiteral("A")); };
+        ui::MainWindow w;
+        w.setQuietErrors(true);
+        w.show();
+        QVERIFY(w.openProject(m_project));
+        ui::LlmDialog* d = w.llmDialog();
+        model::LlmConfig c = config();
+        c.parser = model::LlmConfig::Parser::Letter;
+        c.prompt = QStringLiteral("{text}\n{options}");
+        c.orderCheck = true;
+        d->setConfig(c);
+        QSignalSpy finished(d, &ui::LlmDialog::runFinished);
+        QVERIFY(d->start());
+        QVERIFY(finished.wait(20000));
+        QCOMPARE(m_server->requests.size(), 8);
+        QSignalSpy ready(w.dashboard(), &ui::Dashboard::ready);
+        w.showPage(1);
+        w.dashboard()->refresh();
+        QVERIFY(ready.wait(30000));
+        QCOMPARE(w.dashboard()->data().llm.size(), 1);
+        QCOMPARE(w.dashboard()->data().llm[0].orderPairs, qint64(4));
+        QCOMPARE(w.dashboard()->data().llm[0].orderDependent, qint64(4));
+        const QString csv = w.dashboard()->csvOf(ui::Dashboard::TabLlm);
+        // 8 answers: 4 items asked in both orders; default usage 10 + 2 tokens per answer.
+        QVERIFY2(csv.contains(QStringLiteral("dialog-llm,tiny,8,0,80,16,0,4,4")), qPrintable(csv));
+        QVERIFY(csv.trimmed().endsWith(QStringLiteral(",4,4")));
+    }
+
+private:
+    model::LlmConfig config() const
+    {
+        model::LlmConfig c;
+        c.name = QStringLiteral("dialog-llm");
+        c.baseUrl = m_server->baseUrl();
+        c.model = QStringLiteral("tiny");
+        c.prompt = QStringLiteral("Label: {text}");
+        c.retryBaseMs = 10;
+        return c;
+    }
+
+    int storedAnswers() const
+    {
+        model::ProjectStore s;
+        s.open(m_project);
+        return s.scalar(QStringLiteral("SELECT COUNT(*) FROM llm_answers")).toInt();
+    }
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<FakeChatServer> m_server;
+    QString m_project;
+};
+
+QTEST_MAIN(TestLlmDialog)
+#include "tst_llmdialog.moc"

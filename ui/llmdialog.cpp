@@ -1,0 +1,641 @@
+#include "llmdialog.h"
+
+#include "errors.h"
+#include "workbench.h"
+
+#include <QCheckBox>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QCoreApplication>
+#include <QDialogButtonBox>
+#include <QDoubleSpinBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPointer>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QRadioButton>
+#include <QSaveFile>
+#include <QSettings>
+#include <QSpinBox>
+#include <QTabWidget>
+#include <QVBoxLayout>
+
+#include <limits>
+
+namespace chorus::ui {
+
+namespace {
+
+const char* const kDefaultPrompt =
+    "Classify the text into exactly one of these labels: {labels}.\n\nText: {text}\n\nAnswer with the label only.";
+
+QDoubleSpinBox* doubleSpin(double lo, double hi, int decimals, double step)
+{
+    auto* s = new QDoubleSpinBox;
+    s->setRange(lo, hi);
+    s->setDecimals(decimals);
+    s->setSingleStep(step);
+    return s;
+}
+
+QSpinBox* intSpin(int lo, int hi)
+{
+    auto* s = new QSpinBox;
+    s->setRange(lo, hi);
+    return s;
+}
+
+} // namespace
+
+LlmDialog::LlmDialog(model::Workbench* wb, std::function<std::vector<int32_t>()> shownItems,
+                     std::function<std::vector<int32_t>()> queueItems, QWidget* parent)
+    : QDialog(parent), m_wb(wb), m_shownItems(std::move(shownItems)), m_queueItems(std::move(queueItems))
+{
+    setWindowTitle(tr("Label with an LLM"));
+    auto* tabs = new QTabWidget;
+    tabs->addTab(modelTab(), tr("&Model"));
+    tabs->addTab(promptTab(), tr("&Prompt"));
+    tabs->addTab(answersTab(), tr("&Answers"));
+    tabs->addTab(limitsTab(), tr("&Limits"));
+
+    auto* load = new QPushButton(tr("&Load…"));
+    auto* save = new QPushButton(tr("&Save As…"));
+    auto* preview = new QPushButton(tr("Pre&view Prompt"));
+    connect(load, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Load LLM Annotator"), {}, tr("JSON (*.json)"));
+        if (!path.isEmpty())
+            loadConfig(path);
+    });
+    connect(save, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Save LLM Annotator"), m_name->text() + QStringLiteral(".json"),
+                                                          tr("JSON (*.json)"));
+        if (!path.isEmpty())
+            saveConfig(path);
+    });
+    connect(preview, &QPushButton::clicked, this, &LlmDialog::previewPrompt);
+    auto* fileRow = new QHBoxLayout;
+    fileRow->addWidget(load);
+    fileRow->addWidget(save);
+    fileRow->addStretch();
+    fileRow->addWidget(preview);
+
+    // Items and budget.
+    m_all = new QRadioButton(tr("All items"));
+    m_shown = new QRadioButton(tr("Items shown in the review table"));
+    m_queue = new QRadioButton(tr("The relabel queue"));
+    m_all->setChecked(true);
+    m_useBudget = new QCheckBox(tr("Stop before spending more than"));
+    m_budget = doubleSpin(0, 1e9, 4, 1);
+    m_budget->setValue(5);
+    m_budget->setEnabled(false);
+    connect(m_useBudget, &QCheckBox::toggled, m_budget, &QWidget::setEnabled);
+    m_pending = new QLabel;
+    auto* items = new QGroupBox(tr("Items"));
+    auto* itemsLayout = new QVBoxLayout(items);
+    itemsLayout->addWidget(m_all);
+    itemsLayout->addWidget(m_shown);
+    itemsLayout->addWidget(m_queue);
+    auto* budgetRow = new QHBoxLayout;
+    budgetRow->addWidget(m_useBudget);
+    budgetRow->addWidget(m_budget);
+    budgetRow->addStretch();
+    itemsLayout->addLayout(budgetRow);
+    itemsLayout->addWidget(m_pending);
+    for (QRadioButton* r : {m_all, m_shown, m_queue})
+        connect(r, &QRadioButton::toggled, this, [this](bool on) {
+            if (on)
+                updatePending();
+        });
+    connect(m_name, &QLineEdit::editingFinished, this, &LlmDialog::updatePending);
+    connect(m_orderCheck, &QCheckBox::toggled, this, &LlmDialog::updatePending);
+
+    m_progress = new QProgressBar;
+    m_progress->setRange(0, 1);
+    m_progress->setValue(0);
+    m_status = new QLabel;
+    m_status->setTextFormat(Qt::PlainText);
+    m_log = new QPlainTextEdit;
+    m_log->setReadOnly(true);
+    m_log->setMaximumBlockCount(2000);
+    m_log->setPlaceholderText(tr("Retries and failures appear here."));
+    m_log->setMinimumHeight(90);
+
+    m_start = new QPushButton(tr("&Start"));
+    m_start->setDefault(true);
+    m_start->setShortcut(QKeySequence(tr("Ctrl+Return")));
+    m_start->setToolTip(tr("Start labeling (Ctrl+Enter). Items already answered by this annotator are skipped."));
+    m_cancel = new QPushButton(tr("&Cancel Run"));
+    m_cancel->setEnabled(false);
+    m_close = new QPushButton(tr("Close"));
+    connect(m_start, &QPushButton::clicked, this, &LlmDialog::start);
+    connect(m_cancel, &QPushButton::clicked, this, &LlmDialog::cancel);
+    connect(m_close, &QPushButton::clicked, this, &QWidget::close);
+    auto* buttons = new QHBoxLayout;
+    buttons->addStretch();
+    buttons->addWidget(m_start);
+    buttons->addWidget(m_cancel);
+    buttons->addWidget(m_close);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(tabs);
+    layout->addLayout(fileRow);
+    layout->addWidget(items);
+    layout->addWidget(m_progress);
+    layout->addWidget(m_status);
+    layout->addWidget(m_log, 1);
+    layout->addLayout(buttons);
+
+    // Connect before setFuture() (house style).
+    connect(&m_watcher, &QFutureWatcherBase::progressRangeChanged, m_progress, &QProgressBar::setRange);
+    connect(&m_watcher, &QFutureWatcherBase::progressValueChanged, m_progress, &QProgressBar::setValue);
+    connect(&m_watcher, &QFutureWatcherBase::progressTextChanged, m_status, &QLabel::setText);
+    connect(&m_watcher, &QFutureWatcherBase::finished, this, &LlmDialog::finished);
+
+    // The last configuration used (it holds no key, only the variable's name).
+    QSettings settings;
+    const QByteArray last = settings.value(QStringLiteral("llm/lastConfig")).toByteArray();
+    model::LlmConfig c;
+    c.name = QStringLiteral("my-llm");
+    c.baseUrl = QStringLiteral("http://127.0.0.1:8080/v1");
+    c.model = QStringLiteral("default");
+    c.prompt = QString::fromUtf8(kDefaultPrompt);
+    if (!last.isEmpty()) {
+        try {
+            c = model::LlmConfig::fromJson(last, tr("saved settings"));
+        } catch (const model::Error&) {
+            // Settings from an older version: start from the defaults.
+        }
+    }
+    setConfig(c);
+    updatePending();
+    resize(680, 760);
+}
+
+LlmDialog::~LlmDialog()
+{
+    if (m_watcher.isRunning()) {
+        m_watcher.cancel();
+        m_watcher.waitForFinished();
+    }
+}
+
+QWidget* LlmDialog::modelTab()
+{
+    auto* w = new QWidget;
+    auto* f = new QFormLayout(w);
+    m_name = new QLineEdit;
+    m_name->setToolTip(tr("The annotator's name in the project. Rerunning with the same name resumes."));
+    m_baseUrl = new QLineEdit;
+    m_baseUrl->setPlaceholderText(QStringLiteral("http://127.0.0.1:8080/v1"));
+    m_baseUrl->setToolTip(tr("OpenAI-compatible base URL (llama.cpp server, vLLM, Ollama /v1, hosted APIs)."));
+    m_model = new QLineEdit;
+    m_keyEnv = new QLineEdit;
+    m_keyEnv->setPlaceholderText(tr("e.g. OPENAI_API_KEY (empty: no key)"));
+    m_keyEnv->setToolTip(tr("The NAME of the environment variable holding the API key. The key itself is never "
+                            "stored in the project or in settings."));
+    m_keyStatus = new QLabel;
+    connect(m_keyEnv, &QLineEdit::textChanged, this, [this](const QString& name) {
+        if (name.trimmed().isEmpty())
+            m_keyStatus->setText(tr("no API key will be sent"));
+        else
+            m_keyStatus->setText(qEnvironmentVariableIsEmpty(name.trimmed().toLocal8Bit().constData())
+                                     ? tr("⚠ %1 is not set in Chorus's environment").arg(name.trimmed())
+                                     : tr("✓ %1 is set").arg(name.trimmed()));
+    });
+    m_temperature = doubleSpin(0, 2, 2, 0.1);
+    m_maxTokens = intSpin(1, 1000000);
+    m_priceIn = doubleSpin(0, 1e6, 4, 0.05);
+    m_priceOut = doubleSpin(0, 1e6, 4, 0.05);
+    f->addRow(tr("Annotator &name:"), m_name);
+    f->addRow(tr("&Base URL:"), m_baseUrl);
+    f->addRow(tr("M&odel:"), m_model);
+    f->addRow(tr("API &key variable:"), m_keyEnv);
+    f->addRow(QString(), m_keyStatus);
+    f->addRow(tr("&Temperature:"), m_temperature);
+    f->addRow(tr("Max &tokens:"), m_maxTokens);
+    f->addRow(tr("Price per 1M &input tokens:"), m_priceIn);
+    f->addRow(tr("Price per 1M o&utput tokens:"), m_priceOut);
+    m_configWidgets << m_name << m_baseUrl << m_model << m_keyEnv << m_temperature << m_maxTokens << m_priceIn << m_priceOut;
+    return w;
+}
+
+QWidget* LlmDialog::promptTab()
+{
+    auto* w = new QWidget;
+    auto* f = new QFormLayout(w);
+    m_system = new QPlainTextEdit;
+    m_system->setMaximumHeight(60);
+    m_system->setPlaceholderText(tr("Optional system message"));
+    m_prompt = new QPlainTextEdit;
+    m_prompt->setToolTip(tr("Placeholders: {text}, {labels}, {options}, {id}, {meta.FIELD}; {{ and }} for braces."));
+    m_fewShot = intSpin(0, 100);
+    m_fewShot->setToolTip(tr("Reviewed items (with a human label) given as worked examples before each question."));
+    auto* help = new QLabel(tr("Placeholders: {text} {labels} {options} {id} {meta.FIELD}"));
+    help->setTextFormat(Qt::PlainText);
+    f->addRow(tr("S&ystem:"), m_system);
+    f->addRow(tr("&Prompt:"), m_prompt);
+    f->addRow(QString(), help);
+    f->addRow(tr("&Few-shot examples:"), m_fewShot);
+    m_configWidgets << m_system << m_prompt << m_fewShot;
+    return w;
+}
+
+QWidget* LlmDialog::answersTab()
+{
+    auto* w = new QWidget;
+    auto* f = new QFormLayout(w);
+    m_parser = new QComboBox;
+    m_parser->addItem(tr("Label name"), int(model::LlmConfig::Parser::Label));
+    m_parser->addItem(tr("Option letter (A, B, …)"), int(model::LlmConfig::Parser::Letter));
+    m_parser->addItem(tr("JSON object"), int(model::LlmConfig::Parser::Json));
+    m_jsonField = new QLineEdit;
+    m_logprobs = new QCheckBox(tr("Store first-token probabilities (needs logprobs from the endpoint)"));
+    m_topLogprobs = intSpin(1, 20);
+    m_transform = new QComboBox;
+    m_transform->addItem(tr("p_norm (normalise over the options)"), int(model::LlmConfig::ProbTransform::PNorm));
+    m_transform->addItem(tr("softmax with temperature"), int(model::LlmConfig::ProbTransform::Softmax));
+    m_softmaxT = doubleSpin(0.01, 100, 2, 0.1);
+    m_orderCheck = new QCheckBox(tr("Ask twice, the second time with the options in reverse order"));
+    m_orderCheck->setToolTip(tr("Measures order-dependent answers (position bias); doubles the requests."));
+    f->addRow(tr("&Read the answer as:"), m_parser);
+    f->addRow(tr("JSON &field:"), m_jsonField);
+    f->addRow(m_logprobs);
+    f->addRow(tr("Top log&probs:"), m_topLogprobs);
+    f->addRow(tr("Probabilities:"), m_transform);
+    f->addRow(tr("Softmax temperature:"), m_softmaxT);
+    f->addRow(m_orderCheck);
+    auto sync = [this] {
+        const bool json = m_parser->currentData().toInt() == int(model::LlmConfig::Parser::Json);
+        m_jsonField->setEnabled(json);
+        m_logprobs->setEnabled(!json);
+        const bool lp = m_logprobs->isChecked() && !json;
+        m_topLogprobs->setEnabled(lp);
+        m_transform->setEnabled(lp);
+        m_softmaxT->setEnabled(lp && m_transform->currentData().toInt() == int(model::LlmConfig::ProbTransform::Softmax));
+    };
+    connect(m_parser, &QComboBox::currentIndexChanged, this, sync);
+    connect(m_transform, &QComboBox::currentIndexChanged, this, sync);
+    connect(m_logprobs, &QCheckBox::toggled, this, sync);
+    m_configWidgets << m_parser << m_jsonField << m_logprobs << m_topLogprobs << m_transform << m_softmaxT << m_orderCheck;
+    return w;
+}
+
+QWidget* LlmDialog::limitsTab()
+{
+    auto* w = new QWidget;
+    auto* f = new QFormLayout(w);
+    m_concurrency = intSpin(1, 256);
+    m_rpm = doubleSpin(0, 1e6, 0, 10);
+    m_rpm->setSpecialValueText(tr("no limit"));
+    m_maxRetries = intSpin(0, 100);
+    m_timeout = doubleSpin(0.1, 86400, 1, 5);
+    m_timeout->setSuffix(tr(" s"));
+    f->addRow(tr("&Concurrent requests:"), m_concurrency);
+    f->addRow(tr("&Requests per minute:"), m_rpm);
+    f->addRow(tr("Re&tries (429, 5xx, timeouts):"), m_maxRetries);
+    f->addRow(tr("T&imeout per request:"), m_timeout);
+    m_configWidgets << m_concurrency << m_rpm << m_maxRetries << m_timeout;
+    return w;
+}
+
+model::LlmConfig LlmDialog::config() const
+{
+    // Starts from the defaults so that settings without a widget (retry timing, extra
+    // request fields of a loaded file) keep their values.
+    model::LlmConfig c = m_base;
+    c.name = m_name->text().trimmed();
+    c.baseUrl = m_baseUrl->text().trimmed();
+    c.model = m_model->text().trimmed();
+    c.apiKeyEnv = m_keyEnv->text().trimmed();
+    c.system = m_system->toPlainText();
+    c.prompt = m_prompt->toPlainText();
+    c.fewShot = m_fewShot->value();
+    c.temperature = m_temperature->value();
+    c.maxTokens = m_maxTokens->value();
+    c.pricePer1MInput = m_priceIn->value();
+    c.pricePer1MOutput = m_priceOut->value();
+    c.parser = model::LlmConfig::Parser(m_parser->currentData().toInt());
+    c.jsonField = m_jsonField->text().trimmed();
+    c.logprobs = m_logprobs->isChecked() && c.parser != model::LlmConfig::Parser::Json;
+    c.topLogprobs = m_topLogprobs->value();
+    c.probabilities = model::LlmConfig::ProbTransform(m_transform->currentData().toInt());
+    c.softmaxTemperature = m_softmaxT->value();
+    c.orderCheck = m_orderCheck->isChecked();
+    c.concurrency = m_concurrency->value();
+    c.requestsPerMinute = m_rpm->value();
+    c.maxRetries = m_maxRetries->value();
+    c.timeoutSeconds = m_timeout->value();
+    return c;
+}
+
+void LlmDialog::setConfig(const model::LlmConfig& c)
+{
+    m_base = c;
+    m_name->setText(c.name);
+    m_baseUrl->setText(c.baseUrl);
+    m_model->setText(c.model);
+    m_keyEnv->setText(c.apiKeyEnv);
+    emit m_keyEnv->textChanged(c.apiKeyEnv);
+    m_system->setPlainText(c.system);
+    m_prompt->setPlainText(c.prompt);
+    m_fewShot->setValue(c.fewShot);
+    m_temperature->setValue(c.temperature);
+    m_maxTokens->setValue(c.maxTokens);
+    m_priceIn->setValue(c.pricePer1MInput);
+    m_priceOut->setValue(c.pricePer1MOutput);
+    m_parser->setCurrentIndex(m_parser->findData(int(c.parser)));
+    m_jsonField->setText(c.jsonField);
+    m_logprobs->setChecked(c.logprobs);
+    m_topLogprobs->setValue(c.topLogprobs);
+    m_transform->setCurrentIndex(m_transform->findData(int(c.probabilities)));
+    m_softmaxT->setValue(c.softmaxTemperature);
+    m_orderCheck->setChecked(c.orderCheck);
+    m_concurrency->setValue(c.concurrency);
+    m_rpm->setValue(c.requestsPerMinute);
+    m_maxRetries->setValue(c.maxRetries);
+    m_timeout->setValue(c.timeoutSeconds);
+    emit m_logprobs->toggled(c.logprobs);
+    updatePending();
+}
+
+bool LlmDialog::loadConfig(const QString& path)
+{
+    try {
+        setConfig(model::LlmConfig::fromFile(path));
+        appendLog(tr("Loaded %1").arg(path));
+        return true;
+    } catch (const model::Error& e) {
+        fail(e.message());
+        return false;
+    }
+}
+
+bool LlmDialog::saveConfig(const QString& path)
+{
+    const model::LlmConfig c = config();
+    try {
+        c.validate(path);
+    } catch (const model::Error& e) {
+        fail(e.message());
+        return false;
+    }
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly)) {
+        fail(tr("%1: cannot write: %2").arg(path, f.errorString()));
+        return false;
+    }
+    f.write(QJsonDocument(c.toJson()).toJson(QJsonDocument::Indented));
+    if (!f.commit()) {
+        fail(tr("%1: cannot write: %2").arg(path, f.errorString()));
+        return false;
+    }
+    appendLog(tr("Saved %1").arg(path));
+    return true;
+}
+
+void LlmDialog::setItemSource(int which)
+{
+    (which == 1 ? m_shown : which == 2 ? m_queue : m_all)->setChecked(true);
+}
+
+void LlmDialog::setBudget(double budget)
+{
+    m_useBudget->setChecked(budget >= 0);
+    if (budget >= 0)
+        m_budget->setValue(budget);
+}
+
+std::vector<qint64> LlmDialog::chosenItems() const
+{
+    std::vector<int32_t> idx;
+    if (m_shown->isChecked() && m_shownItems)
+        idx = m_shownItems();
+    else if (m_queue->isChecked() && m_queueItems)
+        idx = m_queueItems();
+    else
+        return {};
+    std::vector<qint64> ids;
+    const auto& s = m_wb->snapshot();
+    for (int32_t i : idx)
+        if (i >= 0 && i < s.numItems())
+            ids.push_back(s.itemIds[i]);
+    return ids;
+}
+
+void LlmDialog::updatePending()
+{
+    if (!m_wb->hasProject()) {
+        m_pending->setText(tr("Open a project first."));
+        return;
+    }
+    const bool all = m_all->isChecked();
+    const std::vector<qint64> items = chosenItems();
+    if (!all && items.empty()) {
+        m_pending->setText(m_queue->isChecked() ? tr("The relabel queue is empty: build it in the Relabel queue panel.")
+                                                : tr("No items are shown in the review table."));
+        return;
+    }
+    try {
+        const model::LlmConfig c = config();
+        const qint64 n = all ? m_wb->snapshot().numItems() : static_cast<qint64>(items.size());
+        const auto pending = model::llmPendingItems(m_wb->store(), c, items);
+        m_pending->setText(tr("%L1 items chosen; %L2 still to ask as \"%3\"%4.")
+                               .arg(n)
+                               .arg(pending.size())
+                               .arg(c.name, c.orderCheck ? tr(" (each asked twice)") : QString()));
+    } catch (const model::Error& e) {
+        m_pending->setText(e.message());
+    }
+}
+
+void LlmDialog::previewPrompt()
+{
+    const model::LlmConfig c = config();
+    QString text;
+    try {
+        if (!m_wb->hasProject() || m_wb->snapshot().numItems() == 0)
+            throw model::Error(tr("Open a project with items first."));
+        const std::vector<qint64> items = chosenItems();
+        const auto& s = m_wb->snapshot();
+        const int32_t first = items.empty() ? 0 : s.itemIndexById.value(items.front(), 0);
+        model::LlmItem it;
+        it.id = s.itemExtIds[first];
+        it.text = s.itemTexts[first];
+        it.meta = QJsonDocument::fromJson(m_wb->itemMeta(first).toUtf8()).object();
+        if (!c.system.isEmpty())
+            text += QStringLiteral("[system]\n") + model::renderPrompt(c.system, it, s.labels, c.parser) + QStringLiteral("\n\n");
+        text += QStringLiteral("[user]\n") + model::renderPrompt(c.prompt, it, s.labels, c.parser);
+        if (c.fewShot > 0)
+            text.prepend(tr("(%1 worked examples from reviewed items come before this)\n\n").arg(c.fewShot));
+    } catch (const model::Error& e) {
+        fail(e.message());
+        return;
+    }
+    if (m_quiet) {
+        appendLog(text);
+        return;
+    }
+    QDialog d(this);
+    d.setWindowTitle(tr("Prompt Preview"));
+    auto* view = new QPlainTextEdit(text);
+    view->setReadOnly(true);
+    auto* box = new QDialogButtonBox(QDialogButtonBox::Close);
+    connect(box, &QDialogButtonBox::rejected, &d, &QDialog::reject);
+    auto* l = new QVBoxLayout(&d);
+    l->addWidget(view);
+    l->addWidget(box);
+    d.resize(560, 400);
+    d.exec();
+}
+
+bool LlmDialog::start()
+{
+    if (m_watcher.isRunning())
+        return false;
+    if (!m_wb->hasProject()) {
+        fail(tr("Open a project first."));
+        return false;
+    }
+    const model::LlmConfig c = config();
+    try {
+        c.validate(tr("LLM annotator"));
+        if (!c.apiKeyEnv.isEmpty() && qEnvironmentVariableIsEmpty(c.apiKeyEnv.toLocal8Bit().constData()))
+            throw model::Error(tr("The environment variable %1 is not set. Start Chorus with the API key in %1, "
+                                  "or clear the key variable for a local server.")
+                                   .arg(c.apiKeyEnv));
+    } catch (const model::Error& e) {
+        fail(e.message());
+        return false;
+    }
+    const std::vector<qint64> items = chosenItems();
+    if (!m_all->isChecked() && items.empty()) {
+        fail(m_queue->isChecked() ? tr("The relabel queue is empty.") : tr("No items are shown in the review table."));
+        return false;
+    }
+    QSettings().setValue(QStringLiteral("llm/lastConfig"), QJsonDocument(c.toJson()).toJson(QJsonDocument::Compact));
+    m_storedBefore = m_wb->store()
+                         .scalar(QStringLiteral("SELECT COUNT(*) FROM llm_answers")).toLongLong();
+    m_lastError.clear();
+    m_log->clear();
+    m_status->setText(tr("Starting…"));
+    m_progress->setRange(0, 0);
+    setRunning(true);
+    QPointer<LlmDialog> self(this);
+    auto log = [self](const QString& line) {
+        // Called on the worker thread: hand the line to the GUI thread.
+        QMetaObject::invokeMethod(
+            QCoreApplication::instance(), [self, line] {
+                if (self)
+                    self->appendLog(line);
+            },
+            Qt::QueuedConnection);
+    };
+    const double budget = m_useBudget->isChecked() ? m_budget->value() : std::numeric_limits<double>::infinity();
+    m_watcher.setFuture(model::llmLabelAsync(m_wb->pool(), m_wb->projectPath(), c, items, budget, log));
+    return true;
+}
+
+void LlmDialog::cancel()
+{
+    if (m_watcher.isRunning()) {
+        m_status->setText(tr("Canceling: waiting for the requests in flight…"));
+        m_watcher.cancel();
+    }
+}
+
+void LlmDialog::finished()
+{
+    setRunning(false);
+    const qint64 after = m_wb->hasProject()
+                             ? m_wb->store().scalar(QStringLiteral("SELECT COUNT(*) FROM llm_answers")).toLongLong()
+                             : m_storedBefore;
+    const qint64 stored = after - m_storedBefore;
+    if (m_watcher.future().resultCount() == 0) {
+        m_status->setText(tr("Canceled. %L1 answers were stored; Start again to continue where it stopped.").arg(stored));
+    } else {
+        const auto r = m_watcher.result();
+        if (!r.error.isEmpty()) {
+            fail(r.error);
+        } else {
+            const model::LlmRunReport& rep = r.value;
+            QString s = model::llmProgressText(rep.totals);
+            if (rep.skipped > 0)
+                s += tr("; %L1 already answered were skipped").arg(rep.skipped);
+            if (rep.budgetReached)
+                s += tr("; stopped at the budget");
+            if (rep.canceled)
+                s += tr("; canceled");
+            m_status->setText(s);
+            if (!rep.fatalError.isEmpty())
+                fail(rep.fatalError);
+            else if (rep.totals.failed > 0)
+                appendLog(tr("%L1 requests failed; Start again to retry them.").arg(rep.totals.failed));
+        }
+    }
+    if (m_progress->maximum() == 0)
+        m_progress->setRange(0, 1);
+    updatePending();
+    emit runFinished(stored);
+}
+
+void LlmDialog::appendLog(const QString& line)
+{
+    m_log->appendPlainText(line);
+}
+
+QString LlmDialog::logText() const
+{
+    return m_log->toPlainText();
+}
+
+QString LlmDialog::statusText() const
+{
+    return m_status->text();
+}
+
+void LlmDialog::fail(const QString& message)
+{
+    m_lastError = message;
+    appendLog(message);
+    if (!m_quiet)
+        QMessageBox::warning(this, tr("Label with an LLM"), message);
+}
+
+void LlmDialog::setRunning(bool running)
+{
+    for (QWidget* w : m_configWidgets)
+        w->setEnabled(!running);
+    for (QRadioButton* r : {m_all, m_shown, m_queue})
+        r->setEnabled(!running);
+    m_start->setEnabled(!running);
+    m_cancel->setEnabled(running);
+    if (!running)
+        emit m_logprobs->toggled(m_logprobs->isChecked());  // re-applies the dependent enables
+}
+
+void LlmDialog::closeEvent(QCloseEvent* e)
+{
+    if (m_watcher.isRunning()) {
+        if (!m_quiet
+            && QMessageBox::question(this, tr("Label with an LLM"),
+                                     tr("A run is in progress. Stop it? The answers so far are kept."))
+                   != QMessageBox::Yes) {
+            e->ignore();
+            return;
+        }
+        m_watcher.cancel();
+        m_watcher.waitForFinished();
+    }
+    QDialog::closeEvent(e);
+}
+
+} // namespace chorus::ui
