@@ -2,6 +2,8 @@
 
 #include "cli.h"
 
+#include "llmrunner.h"
+
 #include "exporter.h"
 #include "importer.h"
 
@@ -184,6 +186,20 @@ int cmdInfo(const QStringList& args)
         anns.push_back(a.toStdString());
     j["label_set"] = labels;
     j["annotator_names"] = anns;
+    // What the LLM connector stored (docs/llm.md): answers, tokens, cost, order-bias check.
+    nlohmann::json llm = nlohmann::json::array();
+    for (const auto& s : model::llmSummaries(store))
+        llm.push_back({{"name", s.name.toStdString()},
+                       {"model", s.model.toStdString()},
+                       {"answers", s.answers},
+                       {"invalid", s.invalid},
+                       {"prompt_tokens", s.promptTokens},
+                       {"completion_tokens", s.completionTokens},
+                       {"cost", s.cost},
+                       {"order_pairs", s.orderPairs},
+                       {"order_dependent", s.orderDependent}});
+    if (!llm.empty())
+        j["llm_annotators"] = llm;
     if (p.isSet(QStringLiteral("json"))) {
         out(QByteArray::fromStdString(j.dump(2)) + '\n');
     } else {

@@ -190,6 +190,15 @@ void TestLlmCli::labelsAllItemsWithoutLeakingTheKey()
         got << q.value(0).toString() + QLatin1Char('=') + q.value(1).toString();
     QCOMPARE(got, QStringList({QStringLiteral("a=yes"), QStringLiteral("b=no"), QStringLiteral("c=no"), QStringLiteral("d=yes")}));
 
+    // `info --json` lists what the connector stored.
+    const Result info = cli({QStringLiteral("info"), m_project, QStringLiteral("--json")});
+    QCOMPARE(info.code, 0);
+    const QJsonArray llm = QJsonDocument::fromJson(info.out.toUtf8()).object().value(QStringLiteral("llm_annotators")).toArray();
+    QCOMPARE(llm.size(), 1);
+    QCOMPARE(llm[0].toObject().value(QStringLiteral("name")).toString(), QStringLiteral("judge-llm"));
+    QCOMPARE(llm[0].toObject().value(QStringLiteral("answers")).toInt(), 4);
+    QCOMPARE(llm[0].toObject().value(QStringLiteral("prompt_tokens")).toInt(), 200);
+
     // A second run asks nothing.
     const Result again = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"),
                               writeConfig()},

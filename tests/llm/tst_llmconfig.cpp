@@ -29,6 +29,7 @@ private slots:
     void parseAnswer();
     void probabilitiesFromLabelTokens();
     void probabilitiesFromLetters();
+    void shippedExamplesLoad();
 };
 
 namespace {
@@ -279,6 +280,25 @@ void TestLlmConfig::probabilitiesFromLetters()
     // 0.2 / 0.95 = 0.2105263, 0.75 / 0.95 = 0.7894737.
     QVERIFY(std::abs(p[0] - 0.2105263) < 1e-6);
     QVERIFY(std::abs(p[1] - 0.7894737) < 1e-6);
+}
+
+void TestLlmConfig::shippedExamplesLoad()
+{
+    // The example configurations in resources/llm/ that docs/llm.md points to.
+    const QString dir = QStringLiteral(CHORUS_TEST_DATA "/../../resources/llm/");
+    const LlmConfig local = LlmConfig::fromFile(dir + QStringLiteral("llama-cpp-local.json"));
+    QCOMPARE(local.parser, LlmConfig::Parser::Letter);
+    QVERIFY(local.logprobs);
+    QVERIFY(local.orderCheck);
+    QVERIFY(local.apiKeyEnv.isEmpty());
+    const LlmConfig hosted = LlmConfig::fromFile(dir + QStringLiteral("openai-hosted.json"));
+    QCOMPARE(hosted.parser, LlmConfig::Parser::Json);
+    QCOMPARE(hosted.apiKeyEnv, QStringLiteral("OPENAI_API_KEY"));
+    QCOMPARE(hosted.extra.value(QStringLiteral("seed")).toInt(), 7);
+    // Its template asks for {"label": "..."} with escaped braces.
+    LlmItem item;
+    item.text = QStringLiteral("t");
+    QVERIFY(chorus::model::renderPrompt(hosted.prompt, item, {QStringLiteral("x")}, hosted.parser).endsWith(QStringLiteral("{\"label\": \"...\"}")));
 }
 
 QTEST_GUILESS_MAIN(TestLlmConfig)
