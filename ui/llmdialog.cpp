@@ -119,6 +119,7 @@ LlmDialog::LlmDialog(model::Workbench* wb, std::function<std::vector<int32_t>()>
     connect(m_orderCheck, &QCheckBox::toggled, this, &LlmDialog::updatePending);
 
     m_progress = new QProgressBar;
+    m_progress->setFormat(tr("%v of %m requests"));
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
     m_status = new QLabel;

@@ -1,6 +1,7 @@
 #include "screenshots.h"
 
 #include "filterbar.h"
+#include "llmdialog.h"
 #include "aggregationpanel.h"
 #include "dashboard.h"
 #include "mainwindow.h"
@@ -24,6 +25,7 @@ struct Step
     QString file;
     std::function<void(MainWindow*)> prepare;
     int delayMs = 600;
+    std::function<QWidget*(MainWindow*)> target = {};  ///< what to grab (default: the window)
 };
 
 Step insight(const char* file, int tab, int delayMs = 600)
@@ -62,6 +64,22 @@ void takeScreenshots(MainWindow* window, const QString& dir, std::function<void(
         insight("insights-divergence.png", 3),
         insight("insights-confusion.png", 4),
         insight("insights-label-use.png", 5),
+        {QStringLiteral("llm-dialog.png"),
+         [](MainWindow* w) {
+             model::LlmConfig c;
+             c.name = QStringLiteral("llama-3.1-8b-local");
+             c.baseUrl = QStringLiteral("http://127.0.0.1:8080/v1");
+             c.model = QStringLiteral("llama-3.1-8b-instruct");
+             c.prompt = QStringLiteral("Ticket:\n{text}\n\nWhich category fits best?\n{options}\n\nAnswer with the "
+                                       "letter only.");
+             c.parser = model::LlmConfig::Parser::Letter;
+             c.fewShot = 3;
+             c.logprobs = true;
+             c.orderCheck = true;
+             w->llmDialog()->setConfig(c);
+             w->llmDialog()->show();
+         },
+         600, [](MainWindow* w) -> QWidget* { return w->llmDialog(); }},
     });
     // The Pairwise tab, when a judgments file was opened (--pairwise).
     for (int tab = 0; tab < 4 && window->pairwisePage()->hasFile(); ++tab) {
@@ -85,8 +103,12 @@ void takeScreenshots(MainWindow* window, const QString& dir, std::function<void(
         (*steps)[*index].prepare(window);
         QTimer::singleShot((*steps)[*index].delayMs, window, [=] {
             const QString path = QDir(dir).filePath((*steps)[*index].file);
-            if (!window->grab().save(path))
+            const Step& step = (*steps)[*index];
+            QWidget* target = step.target ? step.target(window) : window;
+            if (!target->grab().save(path))
                 *ok = false;
+            if (target != window)
+                target->hide();
             ++*index;
             (*next)();
         });
