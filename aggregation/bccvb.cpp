@@ -32,6 +32,9 @@ namespace chorus::agg::detail {
 
 namespace {
 
+/// A subtype whose total responsibility is below this is "dead" for the E-step's shortcut.
+constexpr double kDeadMass = 1e-6;
+
 double logBeta(const double* a, int n, int stride = 1)
 {
     double s = 0, t = 0;
@@ -164,7 +167,55 @@ public:
                     elbo += logBeta(mu.data(), K) - m_priorLogB[k];
                 }
         }
+        prepareLive();
         return elbo;
+    }
+
+    /// Live subtypes (mass >= kDeadMass) with their E[log v] columns packed per (a, l), and
+    /// per class an upper bound on a dead subtype's score terms: E[log pi] + E[log tau] and,
+    /// per label l, psi(beta_kl + S_kg) - psi(sum_l beta_kl) >= E[log v_akg(l)] for every a
+    /// (a's counts for g are at most S_kg).
+    void prepareLive()
+    {
+        const int32_t K = m_K, M = m_M, KM = m_KM;
+        m_live.clear();
+        m_liveClass.clear();
+        m_liveBase.clear();
+        m_deadBase.assign(K, -std::numeric_limits<double>::infinity());
+        m_deadRow.assign(static_cast<size_t>(K) * K, -std::numeric_limits<double>::infinity());
+        for (int32_t k = 0; k < K; ++k) {
+            double betaSum = 0;
+            for (int32_t l = 0; l < K; ++l)
+                betaSum += prior(k, l);
+            for (int32_t g = 0; g < M; ++g) {
+                const int32_t x = k * M + g;
+                if (m_subSums[x] >= kDeadMass) {
+                    m_live.push_back(x);
+                    m_liveClass.push_back(k);
+                    m_liveBase.push_back(m_base[x]);
+                    continue;
+                }
+                m_deadBase[k] = std::max(m_deadBase[k], m_base[x]);
+                for (int32_t l = 0; l < K; ++l) {
+                    double& b = m_deadRow[static_cast<size_t>(k) * K + l];
+                    b = std::max(b, digamma(prior(k, l) + m_subSums[x]) - digamma(betaSum));
+                }
+            }
+        }
+        const int32_t L = static_cast<int32_t>(m_live.size());
+        if (L == KM)
+            return;
+        m_elogvLive.assign(static_cast<size_t>(m_A) * K * L, 0.0);
+        for (int32_t a = 0; a < m_A; ++a) {
+            if (!m_active[a])
+                continue;
+            for (int32_t l = 0; l < K; ++l) {
+                const double* src = m_elogv.data() + (static_cast<size_t>(a) * K + l) * KM;
+                double* dst = m_elogvLive.data() + (static_cast<size_t>(a) * K + l) * L;
+                for (int32_t t = 0; t < L; ++t)
+                    dst[t] = src[m_live[t]];
+            }
+        }
     }
 
     /// With eStep: new r from the current factors (controls clamped), returning the largest
@@ -175,43 +226,33 @@ public:
         const size_t chunks = m_bounds.size() - 1;
         std::fill(m_counts.begin(), m_counts.end(), 0.0);
         std::fill(m_scratch.begin(), m_scratch.end(), 0.0);
+        // Packed counts of the live subtypes, one buffer per chunk (used when the E-step's
+        // live shortcut holds; merged into m_counts below).
+        const int32_t L = static_cast<int32_t>(m_live.size());
+        const bool packed = eStep && L < KM;
+        const size_t liveSize = packed ? static_cast<size_t>(m_A) * K * L : 0;
+        m_countsLive.assign(chunks * liveSize, 0.0);
+        auto countsLive = [&](int chunk) { return m_countsLive.data() + chunk * liveSize; };
         std::vector<double> sub(chunks * KM, 0.0), ent(chunks, 0.0), change(chunks, 0.0);
         parallelRanges(m_bounds, [&](int32_t begin, int32_t end, int chunk) {
             double* counts = chunk == 0 ? m_counts.data()
                                         : m_scratch.data() + (chunk - 1) * m_counts.size();
             double* subs = sub.data() + static_cast<size_t>(chunk) * KM;
-            std::vector<double> s(KM), p(KM);
+            std::vector<double> s(KM), p(KM), rl(KM);
             double h = 0, ch = 0;
             int64_t sincePoll = 0;
             for (int32_t i = begin; i < end; ++i) {
                 if (!m_evidence[i])
                     continue;
                 double* ri = m_r.data() + static_cast<size_t>(i) * KM;
+                bool fast = false;
                 if (eStep) {
-                    std::copy(m_base.begin(), m_base.end(), s.begin());
-                    for (int64_t j = m_m.itemBegin(i); j < m_m.itemEnd(i); ++j) {
-                        const int32_t l = m_m.itemLabel(j);
-                        if (l < 0)
-                            continue;
-                        const double* row =
-                            m_elogv.data()
-                            + (static_cast<size_t>(m_m.itemAnnotator(j)) * K + l) * KM;
-                        for (int32_t x = 0; x < KM; ++x)
-                            s[x] += row[x];
-                    }
-                    // Restricted to the control's class, the optimum is the softmax over its
-                    // subtypes; the other classes get 0.
-                    const bool control = isControl(m_in, i);
-                    const int32_t lo = control ? m_in.controls[i] * M : 0;
-                    const int32_t len = control ? M : KM;
-                    std::fill(p.begin(), p.end(), 0.0);
-                    std::copy(s.begin() + lo, s.begin() + lo + len, p.begin() + lo);
-                    const double logZ = softmaxInPlace(p.data() + lo, len);
-                    double sp = 0;
-                    for (int32_t x = lo; x < lo + len; ++x)
-                        if (p[x] > 0)
-                            sp += p[x] * s[x];
-                    h += logZ - sp;  // H(r_i) = log Z - sum_x r_x s_x
+                    // Restricted to a control's class, the optimum is the softmax over that
+                    // class's subtypes; the other classes get 0.
+                    const int32_t only = isControl(m_in, i) ? m_in.controls[i] : -1;
+                    fast = liveScores(i, only, s.data(), p.data(), h);
+                    if (!fast)
+                        fullScores(i, only, s.data(), p.data(), h);
                     for (int32_t k = 0; k < K; ++k) {
                         double before = 0, after = 0;
                         for (int32_t g = 0; g < M; ++g) {
@@ -228,13 +269,41 @@ public:
                 }
                 for (int32_t x = 0; x < KM; ++x)
                     subs[x] += ri[x];
-                for (int64_t j = m_m.itemBegin(i); j < m_m.itemEnd(i); ++j) {
-                    const int32_t l = m_m.itemLabel(j);
-                    if (l < 0)
-                        continue;
-                    double* row = counts + (static_cast<size_t>(m_m.itemAnnotator(j)) * K + l) * KM;
-                    for (int32_t x = 0; x < KM; ++x)
-                        row[x] += ri[x];
+                if (fast) {
+                    // Only live subtypes have mass: count them in the packed live layout
+                    // (about one cache line per label instead of a scattered block).
+                    double* cl = countsLive(chunk);
+                    for (int32_t t = 0; t < L; ++t)
+                        rl[t] = ri[m_live[t]];
+                    for (int64_t j = m_m.itemBegin(i); j < m_m.itemEnd(i); ++j) {
+                        const int32_t l = m_m.itemLabel(j);
+                        if (l < 0)
+                            continue;
+                        double* row = cl + (static_cast<size_t>(m_m.itemAnnotator(j)) * K + l) * L;
+                        for (int32_t t = 0; t < L; ++t)
+                            row[t] += rl[t];
+                    }
+                } else {
+                    // Counts, one class block at a time; a block whose whole mass is below
+                    // 1e-14 is skipped (it would move a count by less than that).
+                    for (int32_t k = 0; k < K; ++k) {
+                        const double* rk = ri + k * M;
+                        double mass = 0;
+                        for (int32_t g = 0; g < M; ++g)
+                            mass += rk[g];
+                        if (mass < 1e-14)
+                            continue;
+                        for (int64_t j = m_m.itemBegin(i); j < m_m.itemEnd(i); ++j) {
+                            const int32_t l = m_m.itemLabel(j);
+                            if (l < 0)
+                                continue;
+                            double* row =
+                                counts + (static_cast<size_t>(m_m.itemAnnotator(j)) * K + l) * KM
+                                + k * M;
+                            for (int32_t g = 0; g < M; ++g)
+                                row[g] += rk[g];
+                        }
+                    }
                 }
                 sincePoll += m_m.itemEnd(i) - m_m.itemBegin(i) + 1;
                 if (sincePoll >= kPollEvery) {
@@ -252,6 +321,14 @@ public:
             for (size_t x = 0; x < m_counts.size(); ++x)
                 m_counts[x] += src[x];
         }
+        if (packed)
+            for (size_t c = 0; c < chunks; ++c)
+                for (size_t row = 0; row < static_cast<size_t>(m_A) * K; ++row) {
+                    const double* src = m_countsLive.data() + c * liveSize + row * L;
+                    double* dst = m_counts.data() + row * KM;
+                    for (int32_t t = 0; t < L; ++t)
+                        dst[m_live[t]] += src[t];
+                }
         m_subSums.assign(KM, 0.0);
         m_entropy = 0;
         double maxChange = 0;
@@ -262,6 +339,104 @@ public:
             maxChange = std::max(maxChange, change[c]);
         }
         return maxChange;
+    }
+
+    /// Scores s_x = E[log tau_k] + E[log pi_kg] + sum over the item's labels of E[log v_akg(x)]
+    /// of every subtype x = k*M+g (of class `only` when >= 0), then r_i = softmax into p;
+    /// adds H(r_i) to h. Entries more than 40 below the largest get exactly 0 instead of
+    /// exp(-40) ~ 4e-18 (the normaliser is at least 1, so its rounding is unchanged).
+    void fullScores(int32_t i, int32_t only, double* s, double* p, double& h) const
+    {
+        const int32_t K = m_K, M = m_M, KM = m_KM;
+        const int32_t lo = only >= 0 ? only * M : 0, hi = only >= 0 ? lo + M : KM;
+        std::copy(m_base.begin(), m_base.end(), s);
+        for (int64_t j = m_m.itemBegin(i); j < m_m.itemEnd(i); ++j) {
+            const int32_t l = m_m.itemLabel(j);
+            if (l < 0)
+                continue;
+            const double* row =
+                m_elogv.data() + (static_cast<size_t>(m_m.itemAnnotator(j)) * K + l) * KM;
+            for (int32_t x = 0; x < KM; ++x)
+                s[x] += row[x];
+        }
+        std::fill(p, p + KM, 0.0);
+        double mx = s[lo];
+        for (int32_t x = lo + 1; x < hi; ++x)
+            mx = std::max(mx, s[x]);
+        double sum = 0;
+        for (int32_t x = lo; x < hi; ++x) {
+            const double d = s[x] - mx;
+            if (d > -40) {
+                p[x] = std::exp(d);
+                sum += p[x];
+            }
+        }
+        double sp = 0;
+        for (int32_t x = lo; x < hi; ++x) {
+            p[x] /= sum;
+            sp += p[x] * s[x];
+        }
+        h += mx + std::log(sum) - sp;  // H(r_i) = log Z - sum_x r_x s_x
+    }
+
+    /// The same result computed over the live subtypes only (subtype mass >= kDeadMass; most
+    /// die within a few iterations when the data need fewer than M): valid, and then
+    /// bit-identical to fullScores(), when every dead subtype's upper bound is more than 40
+    /// below the best live score, so that fullScores() would give it exactly 0 too. Returns
+    /// false (and changes nothing) otherwise.
+    bool liveScores(int32_t i, int32_t only, double* s, double* p, double& h) const
+    {
+        const int32_t K = m_K, KM = m_KM, L = static_cast<int32_t>(m_live.size());
+        if (L == KM)
+            return false;
+        std::copy(m_liveBase.begin(), m_liveBase.end(), s);
+        for (int64_t j = m_m.itemBegin(i); j < m_m.itemEnd(i); ++j) {
+            const int32_t l = m_m.itemLabel(j);
+            if (l < 0)
+                continue;
+            const double* row =
+                m_elogvLive.data() + (static_cast<size_t>(m_m.itemAnnotator(j)) * K + l) * L;
+            for (int32_t t = 0; t < L; ++t)
+                s[t] += row[t];
+        }
+        double mx = -std::numeric_limits<double>::infinity();
+        for (int32_t t = 0; t < L; ++t)
+            if (only < 0 || m_liveClass[t] == only)
+                mx = std::max(mx, s[t]);
+        if (!std::isfinite(mx))
+            return false;
+        for (int32_t k = 0; k < K; ++k) {
+            if ((only >= 0 && k != only) || !std::isfinite(m_deadBase[k]))
+                continue;
+            double bound = m_deadBase[k];
+            for (int64_t j = m_m.itemBegin(i); j < m_m.itemEnd(i); ++j) {
+                const int32_t l = m_m.itemLabel(j);
+                if (l >= 0)
+                    bound += m_deadRow[static_cast<size_t>(k) * K + l];
+            }
+            if (bound >= mx - 40)
+                return false;
+        }
+        std::fill(p, p + KM, 0.0);
+        double sum = 0;
+        for (int32_t t = 0; t < L; ++t) {
+            if (only >= 0 && m_liveClass[t] != only)
+                continue;
+            const double d = s[t] - mx;
+            if (d > -40) {
+                p[m_live[t]] = std::exp(d);
+                sum += p[m_live[t]];
+            }
+        }
+        double sp = 0;
+        for (int32_t t = 0; t < L; ++t) {
+            if (only >= 0 && m_liveClass[t] != only)
+                continue;
+            p[m_live[t]] /= sum;
+            sp += p[m_live[t]] * s[t];
+        }
+        h += mx + std::log(sum) - sp;
+        return true;
     }
 
     /// Class posterior (sum over subtypes) into post (numItems x K); rows without evidence are
@@ -318,6 +493,11 @@ private:
     std::vector<double> m_counts;   ///< [a][l][k*M+g] = C_akg(l)
     std::vector<double> m_scratch;  ///< counts of chunks 1.., merged into m_counts
     std::vector<double> m_elogv;    ///< same layout: E[log v_akg(l)]
+    std::vector<int32_t> m_live, m_liveClass;  ///< live subtypes x = k*M+g, and their k
+    std::vector<double> m_liveBase;            ///< m_base of the live subtypes
+    std::vector<double> m_elogvLive;           ///< [a][l][live t] = E[log v] of live subtype t
+    std::vector<double> m_countsLive;          ///< per chunk, [a][l][live t] counts
+    std::vector<double> m_deadBase, m_deadRow; ///< dead-subtype bounds, [k] and [k][l]
     std::vector<double> m_subSums, m_base, m_tauMean, m_piMean, m_priorLogB;
     double m_entropy = 0;
 };

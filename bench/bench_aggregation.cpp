@@ -4,7 +4,7 @@
 //   bench_aggregation                         1,000,000 labels: 100,000 items x 10, 5 classes
 //   bench_aggregation --items 1000000         10,000,000 labels
 //   options: --items N --per-item K --labels L --annotators A --seed S --threads T
-//            --methods mv,ds,glad,mace,...   (default: mv,wawa,ds,onecoin,glad,mace)
+//            --methods mv,ds,glad,mace,...   (default: mv,wawa,ds,onecoin,glad,mace,crh,bwa,bcc,ebcc)
 //            --repeat R   run each method R times and report the fastest run (the machine is
 //                         shared; the minimum is the least disturbed figure)
 //
@@ -80,7 +80,8 @@ int main(int argc, char** argv)
     spec.seed = 2024;
     int threads = 0;
     int repeat = 1;
-    std::vector<std::string> methods{"mv", "wawa", "ds", "onecoin", "glad", "mace"};
+    std::vector<std::string> methods{"mv",   "wawa", "ds",  "onecoin", "glad",
+                                     "mace", "crh",  "bwa", "bcc",     "ebcc"};
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string key = argv[i];
         const char* value = argv[i + 1];
@@ -125,7 +126,8 @@ int main(int argc, char** argv)
         if (method == "ds" || method == "onecoin")
             in.params["tol"] = 1e-6;
         if (threads > 0 && method != "mv" && method != "wmv" && method != "wawa"
-            && method != "zbs" && method != "kos" && method != "mmsr")
+            && method != "zbs" && method != "kos" && method != "mmsr" && method != "crh"
+            && method != "bwa")
             in.params["threads"] = threads;
         const bool reset = resetPeakRss();
         AggregationResult r;
