@@ -51,6 +51,9 @@ private slots:
     void missingKeyVariableIsAnError();
     void apiKeyNeverStoredOrLogged();
     void itemSubset();
+    void droppedConnectionIsRetried();
+    void notFoundIsFatal();
+    void retryAfterAsHttpDate();
 
 private:
     LlmConfig config() const;
@@ -675,6 +678,67 @@ void TestLlmRunner::itemSubset()
     QCOMPARE(rows.size(), 2);
     QCOMPARE(rows[0].first, QStringLiteral("b1"));
     QCOMPARE(rows[1].first, QStringLiteral("x1"));
+}
+
+void TestLlmRunner::droppedConnectionIsRetried()
+{
+    // The first three requests lose their connection without an answer. Qt resends a request
+    // once by itself when the connection closes before any reply; the connector retries the
+    // rest. Either way every item is answered and every dropped request was sent again.
+    m_server->handler = [](const FakeRequest& r, int i) {
+        if (i < 3) {
+            FakeResponse drop;
+            drop.drop = true;
+            return drop;
+        }
+        return byText(r, i);
+    };
+    LlmConfig c = config();
+    c.concurrency = 1;
+    const LlmRunReport r = run(c);
+    QCOMPARE(r.totals.done, qint64(6));
+    QCOMPARE(r.totals.failed, qint64(0));
+    QCOMPARE(m_server->requests.size(), 6 + 3);
+    QVERIFY(r.totals.retries >= 1);
+}
+
+void TestLlmRunner::notFoundIsFatal()
+{
+    m_server->handler = [](const FakeRequest&, int) {
+        return FakeResponse::error(404, QStringLiteral("The model `tiny` does not exist"));
+    };
+    LlmConfig c = config();
+    c.concurrency = 1;
+    const LlmRunReport r = run(c);
+    QVERIFY2(r.fatalError.contains(QStringLiteral("HTTP 404")), qPrintable(r.fatalError));
+    QVERIFY(r.fatalError.contains(QStringLiteral("does not exist")));
+    QVERIFY(r.fatalError.contains(QStringLiteral("base_url")));
+    QCOMPARE(m_server->requests.size(), 1);
+}
+
+void TestLlmRunner::retryAfterAsHttpDate()
+{
+    // Retry-After as an HTTP date two seconds ahead (RFC 9110 allows both forms). Dates have
+    // whole seconds, so the wait is between one and two seconds.
+    m_server->handler = [](const FakeRequest& r, int i) {
+        if (i == 0)
+            return FakeResponse::error(
+                503, QStringLiteral("maintenance"),
+                QDateTime::currentDateTimeUtc().addSecs(2).toString(Qt::RFC2822Date).toLatin1());
+        return byText(r, i);
+    };
+    LlmConfig c = config();
+    c.concurrency = 1;
+    LlmRunOptions o;
+    ProjectStore probe;
+    probe.open(m_project);
+    o.itemIds = {probe.scalar(QStringLiteral("SELECT id FROM items WHERE ext_id = 'g1'")).toLongLong()};
+    probe.close();
+    const LlmRunReport r = run(c, o);
+    QCOMPARE(r.totals.done, qint64(1));
+    QCOMPARE(m_server->requests.size(), 2);
+    const qint64 waited = m_server->requests[1].arrivedMs - m_server->requests[0].arrivedMs;
+    QVERIFY2(waited >= 900 && waited < 4000, qPrintable(QString::number(waited)));
 }
 
 QTEST_GUILESS_MAIN(TestLlmRunner)
