@@ -3,6 +3,7 @@
 // appears neither in its output nor in the project file.
 
 #include "fakechatserver.h"
+#include "llmfixture.h"
 
 #include "importer.h"
 #include "projectstore.h"
@@ -81,17 +82,8 @@ void TestLlmCli::init()
 {
     m_dir = std::make_unique<QTemporaryDir>();
     QVERIFY(m_dir->isValid());
-    const QString data = m_dir->filePath(QStringLiteral("data.jsonl"));
-    QFile f(data);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write(kData);
-    f.close();
-    m_project = m_dir->filePath(QStringLiteral("p.chorus"));
-    {
-        ProjectStore store;
-        store.open(m_project, ProjectStore::Mode::CreateNew);
-        importFile(store, data);
-    }
+    m_project = chorus::test::makeProject(*m_dir, kData);
+    QVERIFY(!m_project.isEmpty());
     m_server = std::make_unique<FakeChatServer>();
     QVERIFY(m_server->listen());
     m_server->handler = [](const FakeRequest& r, int) {

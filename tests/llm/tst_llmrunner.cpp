@@ -5,6 +5,7 @@
 // fatal errors, and that the API key never reaches the project file or the log.
 
 #include "fakechatserver.h"
+#include "llmfixture.h"
 
 #include "errors.h"
 #include "importer.h"
@@ -94,15 +95,8 @@ void TestLlmRunner::init()
 {
     m_dir = std::make_unique<QTemporaryDir>();
     QVERIFY(m_dir->isValid());
-    const QString data = m_dir->filePath(QStringLiteral("data.jsonl"));
-    QFile f(data);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write(kData);
-    f.close();
-    m_project = m_dir->filePath(QStringLiteral("p.chorus"));
-    ProjectStore store;
-    store.open(m_project, ProjectStore::Mode::CreateNew);
-    importFile(store, data);
+    m_project = chorus::test::makeProject(*m_dir, kData);
+    QVERIFY(!m_project.isEmpty());
     m_server = std::make_unique<FakeChatServer>();
     QVERIFY(m_server->listen());
     m_server->handler = byText;
@@ -250,10 +244,7 @@ void TestLlmRunner::usageEstimatedWhenMissing()
     LlmConfig c = config();
     c.pricePer1MInput = 1e6;  // one unit per token, so cost = tokens
     LlmRunOptions o;
-    ProjectStore probe;
-    probe.open(m_project);
-    o.itemIds = {probe.scalar(QStringLiteral("SELECT id FROM items WHERE ext_id = 'x2'")).toLongLong()};
-    probe.close();
+    o.itemIds = chorus::test::itemIds(m_project, {QStringLiteral("x2")});
     const LlmRunReport r = run(c, o);
     QCOMPARE(r.totals.done, qint64(1));
     // "Classify: a table\nOptions: positive, negative, neutral\nSource: " is 63 characters ->
@@ -280,11 +271,7 @@ void TestLlmRunner::retriesHonourRetryAfter()
     LlmConfig c = config();
     c.concurrency = 1;
     LlmRunOptions o;
-    ProjectStore probe;
-    probe.open(m_project);
-    o.itemIds = {probe.scalar(QStringLiteral("SELECT id FROM items WHERE ext_id = 'g1'")).toLongLong(),
-                 probe.scalar(QStringLiteral("SELECT id FROM items WHERE ext_id = 'b1'")).toLongLong()};
-    probe.close();
+    o.itemIds = chorus::test::itemIds(m_project, {QStringLiteral("g1"), QStringLiteral("b1")});
     const LlmRunReport r = run(c, o);
     QCOMPARE(r.totals.done, qint64(2));
     QCOMPARE(r.totals.retries, qint64(2));
@@ -318,11 +305,7 @@ void TestLlmRunner::malformedJsonIsRetriedThenGivenUp()
     LlmConfig c = config();
     c.maxRetries = 2;
     LlmRunOptions o;
-    ProjectStore probe;
-    probe.open(m_project);
-    o.itemIds = {probe.scalar(QStringLiteral("SELECT id FROM items WHERE ext_id = 'g1'")).toLongLong(),
-                 probe.scalar(QStringLiteral("SELECT id FROM items WHERE ext_id = 'b1'")).toLongLong()};
-    probe.close();
+    o.itemIds = chorus::test::itemIds(m_project, {QStringLiteral("g1"), QStringLiteral("b1")});
     const LlmRunReport r = run(c, o);
     QCOMPARE(r.totals.done, qint64(1));
     QCOMPARE(r.totals.failed, qint64(1));
@@ -347,10 +330,7 @@ void TestLlmRunner::slowResponseTimesOutAndIsRetried()
     LlmConfig c = config();
     c.timeoutSeconds = 0.3;
     LlmRunOptions o;
-    ProjectStore probe;
-    probe.open(m_project);
-    o.itemIds = {probe.scalar(QStringLiteral("SELECT id FROM items WHERE ext_id = 'g1'")).toLongLong()};
-    probe.close();
+    o.itemIds = chorus::test::itemIds(m_project, {QStringLiteral("g1")});
     QElapsedTimer t;
     t.start();
     const LlmRunReport r = run(c, o);
@@ -666,12 +646,8 @@ void TestLlmRunner::apiKeyNeverStoredOrLogged()
 
 void TestLlmRunner::itemSubset()
 {
-    ProjectStore probe;
-    probe.open(m_project);
     LlmRunOptions o;
-    o.itemIds = {probe.scalar(QStringLiteral("SELECT id FROM items WHERE ext_id = 'x1'")).toLongLong(),
-                 probe.scalar(QStringLiteral("SELECT id FROM items WHERE ext_id = 'b1'")).toLongLong()};
-    probe.close();
+    o.itemIds = chorus::test::itemIds(m_project, {QStringLiteral("x1"), QStringLiteral("b1")});
     const LlmRunReport r = run(config(), o);
     QCOMPARE(r.totals.done, qint64(2));
     const auto rows = stored(QStringLiteral("tiny-llm"));
@@ -730,10 +706,7 @@ void TestLlmRunner::retryAfterAsHttpDate()
     LlmConfig c = config();
     c.concurrency = 1;
     LlmRunOptions o;
-    ProjectStore probe;
-    probe.open(m_project);
-    o.itemIds = {probe.scalar(QStringLiteral("SELECT id FROM items WHERE ext_id = 'g1'")).toLongLong()};
-    probe.close();
+    o.itemIds = chorus::test::itemIds(m_project, {QStringLiteral("g1")});
     const LlmRunReport r = run(c, o);
     QCOMPARE(r.totals.done, qint64(1));
     QCOMPARE(m_server->requests.size(), 2);

@@ -5,6 +5,7 @@
 // order-bias check.
 
 #include "../llm/fakechatserver.h"
+#include "../llm/llmfixture.h"
 
 #include "dashboard.h"
 #include "importer.h"
@@ -43,15 +44,8 @@ private slots:
     void init()
     {
         m_dir = std::make_unique<QTemporaryDir>();
-        const QString data = m_dir->filePath(QStringLiteral("d.jsonl"));
-        QFile f(data);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(kData);
-        f.close();
-        m_project = m_dir->filePath(QStringLiteral("p.chorus"));
-        model::ProjectStore store;
-        store.open(m_project, model::ProjectStore::Mode::CreateNew);
-        model::importFile(store, data);
+        m_project = test::makeProject(*m_dir, kData);
+        QVERIFY(!m_project.isEmpty());
         m_server = std::make_unique<FakeChatServer>();
         QVERIFY(m_server->listen());
         m_server->handler = [](const FakeRequest& r, int) {
