@@ -120,6 +120,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
         selectItem(item);
     });
     connect(m_relabel, &RelabelPanel::status, this, [this](const QString& s) { statusBar()->showMessage(s, 10000); });
+    connect(m_relabel, &RelabelPanel::labelQueueWithLlm, this, [this] {
+        if (!m_wb->hasProject())
+            return;
+        llmDialog()->setItemSource(2);
+        showLlmDialog();
+    });
 
     m_jobProgress = new QProgressBar(this);
     m_jobProgress->setRange(0, 1000);

@@ -49,6 +49,8 @@ RelabelPanel::RelabelPanel(model::Workbench* workbench, QWidget* parent) : QWidg
     auto* build = new QPushButton(tr("&Build queue"), this);
     auto* review = new QPushButton(tr("Review queue"), this);
     review->setToolTip(tr("Show the queue, in order, in the review table"));
+    auto* askLlm = new QPushButton(tr("Ask an LLM…"), this);
+    askLlm->setToolTip(tr("Relabel the queue with an LLM (opens Label with an LLM with the queue chosen)"));
     m_list = new QListWidget(this);
     m_budgetBar = new QProgressBar(this);
     m_budgetBar->setFormat(tr("spent %v of %m"));
@@ -72,6 +74,7 @@ RelabelPanel::RelabelPanel(model::Workbench* workbench, QWidget* parent) : QWidg
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(build);
     buttons->addWidget(review);
+    buttons->addWidget(askLlm);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addLayout(buttons);
@@ -86,6 +89,12 @@ RelabelPanel::RelabelPanel(model::Workbench* workbench, QWidget* parent) : QWidg
     connect(review, &QPushButton::clicked, this, [this] {
         if (!m_queue.empty())
             emit reviewQueue(m_queue);
+    });
+    connect(askLlm, &QPushButton::clicked, this, [this] {
+        if (m_queue.empty())
+            emit status(tr("Build the queue first."));
+        else
+            emit labelQueueWithLlm();
     });
     connect(m_list, &QListWidget::itemActivated, this,
             [this](QListWidgetItem* it) { emit itemActivated(it->data(Qt::UserRole).toInt()); });

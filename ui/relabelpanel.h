@@ -46,6 +46,8 @@ signals:
     void itemActivated(int32_t item);
     void status(const QString& message);
     void simulationFinished(bool ok);
+    /// "Ask an LLM…": relabel the queue with the LLM connector.
+    void labelQueueWithLlm();
 
 private:
     void updateBudget();

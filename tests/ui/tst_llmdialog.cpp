@@ -11,9 +11,13 @@
 #include "importer.h"
 #include "llmdialog.h"
 #include "mainwindow.h"
+#include "relabelpanel.h"
 #include "workbench.h"
 
+#include <QDoubleSpinBox>
+#include <QPushButton>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QSqlQuery>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -123,6 +127,42 @@ private slots:
         QCOMPARE(m_server->requests.size(), 2);
         for (const FakeRequest& r : m_server->requests)
             QVERIFY(r.lastUser().contains(QLatin1String("beta")));
+    }
+
+    void relabelQueueGoesToTheLlm()
+    {
+        ui::MainWindow w;
+        w.setQuietErrors(true);
+        w.show();
+        QVERIFY(w.openProject(m_project));
+        // Two items per round, budget 2: the queue holds the two items with disagreement
+        // (i1: a/b, i4: b/a), the only ones with an uncertain majority-vote posterior.
+        ui::RelabelPanel* panel = w.relabelPanel();
+        const auto spins = panel->findChildren<QSpinBox*>();
+        QVERIFY(!spins.isEmpty());
+        spins[0]->setValue(2);
+        const auto dspins = panel->findChildren<QDoubleSpinBox*>();
+        dspins[0]->setValue(2);  // budget
+        dspins[1]->setValue(1);  // cost per item
+        QVERIFY(panel->buildQueue());
+        QCOMPARE(panel->queue().size(), size_t(2));
+        QPushButton* ask = nullptr;
+        for (QPushButton* b : panel->findChildren<QPushButton*>())
+            if (b->text() == QStringLiteral("Ask an LLM…"))
+                ask = b;
+        QVERIFY(ask);
+        ask->click();
+        ui::LlmDialog* d = w.llmDialog();
+        QVERIFY(d->isVisible());
+        d->setConfig(config());
+        QSignalSpy finished(d, &ui::LlmDialog::runFinished);
+        QVERIFY(d->start());
+        QVERIFY(finished.wait(20000));
+        QStringList asked;
+        for (const FakeRequest& r : m_server->requests)
+            asked << r.lastUser();
+        asked.sort();
+        QCOMPARE(asked, QStringList({QStringLiteral("Label: alpha one"), QStringLiteral("Label: beta four")}));
     }
 
     void emptyQueueAndMissingKeyRefuseToStart()
