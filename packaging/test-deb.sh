@@ -16,7 +16,8 @@ mkdir "$work/root"
 dpkg -x "$deb" "$work/root"
 for f in usr/bin/chorus usr/bin/chorus-cli usr/share/applications/io.github.chorus.Chorus.desktop \
          usr/share/metainfo/io.github.chorus.Chorus.metainfo.xml \
-         usr/share/icons/hicolor/scalable/apps/io.github.chorus.Chorus.svg usr/share/chorus/sample/sample.jsonl; do
+         usr/share/icons/hicolor/scalable/apps/io.github.chorus.Chorus.svg usr/share/chorus/sample/sample.jsonl \
+         usr/share/man/man1/chorus.1 usr/share/man/man1/chorus-cli.1 usr/share/chorus/llm/llama-cpp-local.json; do
     [ -e "$work/root/$f" ] || { echo "missing $f in the package"; exit 1; }
 done
 got="$("$work/root/usr/bin/chorus-cli" --version)"
@@ -34,5 +35,14 @@ if command -v appstreamcli > /dev/null; then
 fi
 if command -v desktop-file-validate > /dev/null; then
     desktop-file-validate "$work/root/usr/share/applications/io.github.chorus.Chorus.desktop"
+fi
+# The man page documents every command that `chorus-cli --help` lists.
+if command -v groff > /dev/null; then
+    page="$(groff -man -Tutf8 -P-cbou -ww "$work/root/usr/share/man/man1/chorus-cli.1" 2> "$work/groff.log")"
+    [ ! -s "$work/groff.log" ] || { echo "groff warnings in chorus-cli.1:"; cat "$work/groff.log"; exit 1; }
+    help="$("$work/root/usr/bin/chorus-cli" --help)"
+    for cmd in $(sed -n 's/^  \([a-z]\+\) .*/\1/p' <<< "$help"); do
+        grep -q "^       $cmd " <<< "$page" || { echo "chorus-cli.1 does not document '$cmd'"; exit 1; }
+    done
 fi
 echo "package OK"
