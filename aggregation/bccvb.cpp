@@ -59,6 +59,7 @@ public:
         m_KM = m_K * m_M;
         m_bounds = splitByWork(m_m.itemOffsets(), std::max(1, o.threads));
         m_r.assign(static_cast<size_t>(m_n) * m_KM, 0.0);
+        m_z.assign(static_cast<size_t>(m_n) * m_K, 0.0);
         m_counts.assign(static_cast<size_t>(m_A) * m_K * m_KM, 0.0);
         m_elogv.assign(m_counts.size(), 0.0);
         m_scratch.assign((m_bounds.size() - 2) * m_counts.size(), 0.0);
@@ -73,6 +74,11 @@ public:
             for (int32_t l = 0; l < m_K; ++l)
                 row[l] = prior(k, l);
             m_priorLogB[k] = logBeta(row.data(), m_K);
+            double rowSum = 0;
+            for (int32_t l = 0; l < m_K; ++l)
+                rowSum += row[l];
+            for (int32_t l = 0; l < m_K; ++l)
+                m_priorElog.push_back(digamma(row[l]) - digamma(rowSum));
         }
     }
 
@@ -102,6 +108,12 @@ public:
                 }
                 for (int32_t g = 0; g < m_M; ++g)
                     ri[k * m_M + g] = sum > 0 ? zk * e[g] / sum : zk / m_M;
+            }
+            for (int32_t k = 0; k < m_K; ++k) {
+                double z = 0;
+                for (int32_t g = 0; g < m_M; ++g)
+                    z += ri[k * m_M + g];
+                m_z[static_cast<size_t>(i) * m_K + k] = z;
             }
             sincePoll += m_m.itemEnd(i) - m_m.itemBegin(i) + 1;
             if (sincePoll >= kPollEvery) {
@@ -157,9 +169,18 @@ public:
                 for (int32_t g = 0; g < M; ++g) {
                     const int32_t km = k * M + g;
                     double sum = 0;
+                    bool empty = true;
                     for (int32_t l = 0; l < K; ++l) {
                         mu[l] = prior(k, l) + c[l * KM + km];
                         sum += mu[l];
+                        empty = empty && c[l * KM + km] == 0;
+                    }
+                    if (empty) {
+                        // No counts (dead subtypes, classes the annotator never saw): the row is
+                        // the prior's, and its ELBO term log B(prior) - log B(prior) is 0.
+                        for (int32_t l = 0; l < K; ++l)
+                            ev[l * KM + km] = m_priorElog[k * K + l];
+                        continue;
                     }
                     const double psiSum = digamma(sum);
                     for (int32_t l = 0; l < K; ++l)
@@ -238,7 +259,7 @@ public:
             double* counts = chunk == 0 ? m_counts.data()
                                         : m_scratch.data() + (chunk - 1) * m_counts.size();
             double* subs = sub.data() + static_cast<size_t>(chunk) * KM;
-            std::vector<double> s(KM), p(KM), rl(KM);
+            std::vector<double> s(KM), pl(KM), zn(K);
             double h = 0, ch = 0;
             int64_t sincePoll = 0;
             for (int32_t i = begin; i < end; ++i) {
@@ -248,42 +269,48 @@ public:
                 bool fast = false;
                 if (eStep) {
                     // Restricted to a control's class, the optimum is the softmax over that
-                    // class's subtypes; the other classes get 0.
+                    // class's subtypes; the other classes get 0. On the live shortcut r_i is
+                    // only needed here (counts, subtype sums, class posterior), so m_r is not
+                    // written: it keeps the last full r_i, read only by that same path.
                     const int32_t only = isControl(m_in, i) ? m_in.controls[i] : -1;
-                    fast = liveScores(i, only, s.data(), p.data(), h);
-                    if (!fast)
-                        fullScores(i, only, s.data(), p.data(), h);
-                    for (int32_t k = 0; k < K; ++k) {
-                        double before = 0, after = 0;
-                        for (int32_t g = 0; g < M; ++g) {
-                            before += ri[k * M + g];
-                            after += p[k * M + g];
-                        }
-                        ch = std::max(ch, std::abs(after - before));
+                    fast = liveScores(i, only, s.data(), pl.data(), h);
+                    std::fill(zn.begin(), zn.end(), 0.0);
+                    if (fast) {
+                        for (int32_t t = 0; t < L; ++t)
+                            zn[m_liveClass[t]] += pl[t];
+                    } else {
+                        fullScores(i, only, s.data(), ri, h);
+                        for (int32_t k = 0; k < K; ++k)
+                            for (int32_t g = 0; g < M; ++g)
+                                zn[k] += ri[k * M + g];
                     }
-                    std::copy(p.begin(), p.end(), ri);
+                    double* zi = m_z.data() + static_cast<size_t>(i) * K;
+                    for (int32_t k = 0; k < K; ++k) {
+                        ch = std::max(ch, std::abs(zn[k] - zi[k]));
+                        zi[k] = zn[k];
+                    }
                 } else {
                     for (int32_t x = 0; x < KM; ++x)
                         if (ri[x] > 0)
                             h -= ri[x] * std::log(ri[x]);
                 }
-                for (int32_t x = 0; x < KM; ++x)
-                    subs[x] += ri[x];
                 if (fast) {
                     // Only live subtypes have mass: count them in the packed live layout
                     // (about one cache line per label instead of a scattered block).
-                    double* cl = countsLive(chunk);
                     for (int32_t t = 0; t < L; ++t)
-                        rl[t] = ri[m_live[t]];
+                        subs[m_live[t]] += pl[t];
+                    double* cl = countsLive(chunk);
                     for (int64_t j = m_m.itemBegin(i); j < m_m.itemEnd(i); ++j) {
                         const int32_t l = m_m.itemLabel(j);
                         if (l < 0)
                             continue;
                         double* row = cl + (static_cast<size_t>(m_m.itemAnnotator(j)) * K + l) * L;
                         for (int32_t t = 0; t < L; ++t)
-                            row[t] += rl[t];
+                            row[t] += pl[t];
                     }
                 } else {
+                    for (int32_t x = 0; x < KM; ++x)
+                        subs[x] += ri[x];
                     // Counts, one class block at a time; a block whose whole mass is below
                     // 1e-14 is skipped (it would move a count by less than that).
                     for (int32_t k = 0; k < K; ++k) {
@@ -379,12 +406,12 @@ public:
         h += mx + std::log(sum) - sp;  // H(r_i) = log Z - sum_x r_x s_x
     }
 
-    /// The same result computed over the live subtypes only (subtype mass >= kDeadMass; most
+    /// The same result, as pl[t] = r_i(live t), computed over the live subtypes only (subtype mass >= kDeadMass; most
     /// die within a few iterations when the data need fewer than M): valid, and then
     /// bit-identical to fullScores(), when every dead subtype's upper bound is more than 40
     /// below the best live score, so that fullScores() would give it exactly 0 too. Returns
     /// false (and changes nothing) otherwise.
-    bool liveScores(int32_t i, int32_t only, double* s, double* p, double& h) const
+    bool liveScores(int32_t i, int32_t only, double* s, double* pl, double& h) const
     {
         const int32_t K = m_K, KM = m_KM, L = static_cast<int32_t>(m_live.size());
         if (L == KM)
@@ -417,23 +444,23 @@ public:
             if (bound >= mx - 40)
                 return false;
         }
-        std::fill(p, p + KM, 0.0);
         double sum = 0;
         for (int32_t t = 0; t < L; ++t) {
+            pl[t] = 0;
             if (only >= 0 && m_liveClass[t] != only)
                 continue;
             const double d = s[t] - mx;
             if (d > -40) {
-                p[m_live[t]] = std::exp(d);
-                sum += p[m_live[t]];
+                pl[t] = std::exp(d);
+                sum += pl[t];
             }
         }
         double sp = 0;
         for (int32_t t = 0; t < L; ++t) {
             if (only >= 0 && m_liveClass[t] != only)
                 continue;
-            p[m_live[t]] /= sum;
-            sp += p[m_live[t]] * s[t];
+            pl[t] /= sum;
+            sp += pl[t] * s[t];
         }
         h += mx + std::log(sum) - sp;
         return true;
@@ -443,17 +470,11 @@ public:
     /// left alone.
     void classPosterior(std::vector<double>& post) const
     {
-        for (int32_t i = 0; i < m_n; ++i) {
-            if (!m_evidence[i])
-                continue;
-            const double* ri = m_r.data() + static_cast<size_t>(i) * m_KM;
-            for (int32_t k = 0; k < m_K; ++k) {
-                double z = 0;
-                for (int32_t g = 0; g < m_M; ++g)
-                    z += ri[k * m_M + g];
-                post[static_cast<size_t>(i) * m_K + k] = z;
-            }
-        }
+        for (int32_t i = 0; i < m_n; ++i)
+            if (m_evidence[i])
+                std::copy(m_z.begin() + static_cast<size_t>(i) * m_K,
+                          m_z.begin() + static_cast<size_t>(i + 1) * m_K,
+                          post.begin() + static_cast<size_t>(i) * m_K);
     }
 
     /// sum_k E[tau_k] sum_m E[pi_km] E[v_akm(k)], from the factors of the last mStep().
@@ -489,7 +510,8 @@ private:
     int32_t m_n = 0, m_A = 0, m_K = 0, m_M = 1, m_KM = 0;
     std::vector<int32_t> m_bounds;
     std::vector<char> m_active;
-    std::vector<double> m_r;        ///< [i][k*M+g] = q(z_i = k, g_i = g)
+    std::vector<double> m_r;        ///< [i][k*M+g] = q(z_i = k, g_i = g) (start, full E-steps)
+    std::vector<double> m_z;        ///< [i][k] = sum_g r_ikg, the class posterior
     std::vector<double> m_counts;   ///< [a][l][k*M+g] = C_akg(l)
     std::vector<double> m_scratch;  ///< counts of chunks 1.., merged into m_counts
     std::vector<double> m_elogv;    ///< same layout: E[log v_akg(l)]
@@ -499,6 +521,7 @@ private:
     std::vector<double> m_countsLive;          ///< per chunk, [a][l][live t] counts
     std::vector<double> m_deadBase, m_deadRow; ///< dead-subtype bounds, [k] and [k][l]
     std::vector<double> m_subSums, m_base, m_tauMean, m_piMean, m_priorLogB;
+    std::vector<double> m_priorElog;  ///< [k][l] = E[log v(l)] under the prior row beta_k
     double m_entropy = 0;
 };
 
