@@ -414,13 +414,15 @@ public:
     bool liveScores(int32_t i, int32_t only, double* s, double* pl, double& h) const
     {
         const int32_t K = m_K, KM = m_KM, L = static_cast<int32_t>(m_live.size());
-        if (L == KM)
+        if (L == KM || K > 64)
             return false;
         std::copy(m_liveBase.begin(), m_liveBase.end(), s);
+        int32_t hist[64] = {};  // labels per value, for the dead-subtype bounds (K <= 64)
         for (int64_t j = m_m.itemBegin(i); j < m_m.itemEnd(i); ++j) {
             const int32_t l = m_m.itemLabel(j);
             if (l < 0)
                 continue;
+            hist[l & 63] += 1;
             const double* row =
                 m_elogvLive.data() + (static_cast<size_t>(m_m.itemAnnotator(j)) * K + l) * L;
             for (int32_t t = 0; t < L; ++t)
@@ -436,11 +438,8 @@ public:
             if ((only >= 0 && k != only) || !std::isfinite(m_deadBase[k]))
                 continue;
             double bound = m_deadBase[k];
-            for (int64_t j = m_m.itemBegin(i); j < m_m.itemEnd(i); ++j) {
-                const int32_t l = m_m.itemLabel(j);
-                if (l >= 0)
-                    bound += m_deadRow[static_cast<size_t>(k) * K + l];
-            }
+            for (int32_t l = 0; l < K; ++l)
+                bound += hist[l] * m_deadRow[static_cast<size_t>(k) * K + l];
             if (bound >= mx - 40)
                 return false;
         }
