@@ -240,7 +240,8 @@ public:
     }
 
     /// With eStep: new r from the current factors (controls clamped), returning the largest
-    /// change of a class posterior. Always: counts, subtype sums and entropy of the (new) r.
+    /// change of a class posterior, and the entropy of the new r. Always: counts and subtype
+    /// sums of the (new) r.
     double sweep(bool eStep)
     {
         const int32_t K = m_K, M = m_M, KM = m_KM;
@@ -289,11 +290,8 @@ public:
                         ch = std::max(ch, std::abs(zn[k] - zi[k]));
                         zi[k] = zn[k];
                     }
-                } else {
-                    for (int32_t x = 0; x < KM; ++x)
-                        if (ri[x] > 0)
-                            h -= ri[x] * std::log(ri[x]);
                 }
+                // (The start's entropy is not computed: the ELBO of the start is never used.)
                 if (fast) {
                     // Only live subtypes have mass: count them in the packed live layout
                     // (about one cache line per label instead of a scattered block).
