@@ -42,6 +42,15 @@ inline void initialize(int* argc, char*** argv)
         abort();
 }
 
+/// A failed check: print it and abort, which libFuzzer reports as a crash.
+inline void fail(const QString& problem)
+{
+    if (problem.isEmpty())
+        return;
+    fprintf(stderr, "check failed: %s\n", qPrintable(problem));
+    abort();
+}
+
 /// Writes the fuzzer's bytes to <tmp>/<name> (same path every iteration) and returns the path.
 inline QString writeInput(const char* name, const uint8_t* data, size_t size)
 {

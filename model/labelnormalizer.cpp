@@ -75,7 +75,9 @@ void LabelNormalizer::addMapping(const QString& raw, const QString& label)
 
 LabelNormalizer::Result LabelNormalizer::resolve(const QString& raw)
 {
-    if (raw.trimmed() == kInvalidLabelName)
+    // Compare the cleaned form: "INVALID!" must not become a new label named INVALID (the
+    // reserved name), which later outputs would then resolve to Invalid (found by fuzzing).
+    if (clean(raw) == kInvalidLabelName)
         return {Outcome::Invalid, {}};
     const QString k = key(raw);
     if (k.isEmpty())
