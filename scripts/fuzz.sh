@@ -80,7 +80,7 @@ mkdir -p "$dir/logs"
 # small machine; 64 MB still holds many iterations' worth of frees (about 2.5 MB each).
 export ASAN_OPTIONS="${ASAN_OPTIONS:-quarantine_size_mb=64}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-[ -f "$dir/fuzz-runs.tsv" ] || printf 'date\ttarget\tseconds\texecutions\texec_per_s\tcorpus_files\tcrashes\tcommand\n' > "$dir/fuzz-runs.tsv"
+[ -f "$dir/fuzz-runs.tsv" ] || printf 'date\ttarget\tseconds\texecutions\texec_per_s\tcov_start\tcov_end\tcorpus_files\tcrashes\tcommand\n' > "$dir/fuzz-runs.tsv"
 status=0
 for t in "${targets[@]}"; do
     make_seeds "$t"
@@ -93,10 +93,12 @@ for t in "${targets[@]}"; do
     "${cmd[@]}" > "$log" 2>&1 || rc=$?
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
     rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+    cov0=$(grep -m1 'INITED' "$log" | grep -o 'cov: [0-9]*' | grep -o '[0-9]*' || true)
+    cov1=$(grep -E '(DONE|NEW|REDUCE|pulse) ' "$log" | tail -1 | grep -o 'cov: [0-9]*' | grep -o '[0-9]*' || true)
     corpus=$(find "$dir/corpus/$t" -type f | wc -l)
     crashes=$(find "$dir/crashes/$t" -type f | wc -l)
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$t" "$seconds" "${execs:-?}" "${rate:-?}" \
-        "$corpus" "$crashes" "${cmd[*]}" >> "$dir/fuzz-runs.tsv"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$t" "$seconds" "${execs:-?}" \
+        "${rate:-?}" "${cov0:-?}" "${cov1:-?}" "$corpus" "$crashes" "${cmd[*]}" >> "$dir/fuzz-runs.tsv"
     echo "   exit $rc, ${execs:-?} executions, corpus $corpus, crash files $crashes (log: $log)"
     [ "$rc" -eq 0 ] || { status=1; grep -m3 -E 'ERROR|SUMMARY|Test unit written' "$log" || true; }
 done
