@@ -379,15 +379,18 @@ void Dashboard::buildCompetence()
     resetChart(chart, tr("Estimated competence (%1) and accuracy against gold%2").arg(name, corr));
     auto* series = new QBarSeries;
     auto* est = new QBarSet(tr("competence (%1)").arg(name));
-    auto* acc = new QBarSet(tr("accuracy vs gold"));
+    // The gold bar set exists only with gold: a set never appended to the series has no owner and would leak.
+    QBarSet* acc = m_data.hasGold ? new QBarSet(tr("accuracy vs gold")) : nullptr;
     for (int a = 0; a < m_data.annotators.size(); ++a) {
         const double c = a < static_cast<int>(competence.size()) ? competence[a] : std::nan("");
         *est << (std::isfinite(c) ? c : 0.0);
-        const double t = m_data.hasGold ? m_data.evaluation.annotators[a].answeredAccuracy : std::nan("");
-        *acc << (std::isfinite(t) ? t : 0.0);
+        if (acc) {
+            const double t = m_data.evaluation.annotators[a].answeredAccuracy;
+            *acc << (std::isfinite(t) ? t : 0.0);
+        }
     }
     series->append(est);
-    if (m_data.hasGold)
+    if (acc)
         series->append(acc);
     chart->addSeries(series);
     attachAxes(chart, series, m_data.annotators, 1.0, tr("probability"));
