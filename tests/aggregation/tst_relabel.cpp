@@ -147,7 +147,7 @@ private slots:
             in.numItems = n;
             in.numLabels = L;
             for (int j = 0; j < relabelers; ++j)
-                in.relabelers.push_back({"r" + std::to_string(j), accs[j], 1.0});
+                in.relabelers.push_back({std::string("r").append(std::to_string(j)), accs[j], 1.0});
             in.k = k;
             in.budget = 100;
             in.strategy = RelabelStrategy::Greedy;

@@ -153,7 +153,7 @@ private slots:
         // Game 3: B (b2) ties A (a2): E_B = 1/(1+10^((a2-b2)/400)); B += 32 (0.5 - E_B).
         const double eb3 = 1.0 / (1.0 + std::pow(10.0, (a2 - b2) / 400.0));
         const double b3 = b2 + 32 * (0.5 - eb3);
-        for (const QString file : {QStringLiteral("l.csv"), QStringLiteral("l.jsonl")}) {
+        for (const QString& file : {QStringLiteral("l.csv"), QStringLiteral("l.jsonl")}) {
             const auto j = json({QStringLiteral("rank"), QStringLiteral("--input"), path(file), QStringLiteral("--k"),
                                  QStringLiteral("32"), QStringLiteral("--bootstrap"), QStringLiteral("0"), QStringLiteral("--json")});
             QCOMPARE(j["models"].size(), size_t(2));
