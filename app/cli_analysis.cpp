@@ -62,7 +62,7 @@ int cmdAggregate(const QStringList& args)
     for (const auto& m : agg::methodNames())
         methods << QString::fromStdString(m);
     p.addOptions({
-        {QStringLiteral("method"), QStringLiteral("Aggregation method: %1.").arg(methods.join(QStringLiteral(", "))),
+        {QStringLiteral("method"), QStringLiteral("Aggregation method: %1; \"help\" lists them with their parameters.").arg(methods.join(QStringLiteral(", "))),
          QStringLiteral("M")},
         {QStringLiteral("controls"), QStringLiteral("Known truth, CSV item,label (clamped by EM methods)."),
          QStringLiteral("FILE")},
@@ -78,6 +78,30 @@ int cmdAggregate(const QStringList& args)
     });
     parseOrThrow(p, args, QStringLiteral("chorus-cli aggregate (--project P | --input FILE) --method M [options]"));
     const QString method = p.value(QStringLiteral("method"));
+    if (method == QLatin1String("help") || method == QLatin1String("list")) {
+        // The registered methods and their parameters (defaults and meaning); needs no project.
+        if (p.isSet(QStringLiteral("json"))) {
+            nlohmann::ordered_json j = nlohmann::ordered_json::array();
+            for (const auto& m : agg::methodNames()) {
+                nlohmann::ordered_json params = nlohmann::ordered_json::array();
+                for (const auto& mp : agg::methodParams(m))
+                    params.push_back({{"name", mp.name}, {"default", mp.defaultValue}, {"description", mp.description}});
+                j.push_back({{"method", m}, {"params", params}});
+            }
+            out(QByteArray::fromStdString(j.dump(2)) + '\n');
+            return kOk;
+        }
+        QByteArray text = "Aggregation methods (docs/methods.md); parameters are set with --param key=value:\n";
+        for (const auto& m : agg::methodNames()) {
+            text += QByteArray::fromStdString(m) + '\n';
+            for (const auto& mp : agg::methodParams(m))
+                text += "    " + QByteArray::fromStdString(mp.name) + " = "
+                        + QByteArray::number(mp.defaultValue, 'g', 10) + "   "
+                        + QByteArray::fromStdString(mp.description) + '\n';
+        }
+        out(text);
+        return kOk;
+    }
     if (method.isEmpty())
         throw UsageError{QStringLiteral("--method is required (%1)").arg(methods.join(QStringLiteral(", ")))};
     if (!methods.contains(method))

@@ -35,7 +35,7 @@ fi
 
 # The registered methods, in registry order, from the CLI's own list (so a new method shows up
 # without editing this script).
-methods="$("$cli" aggregate --method '?' --input /dev/null 2>&1 | sed -n 's/.*(known: \(.*\)).*/\1/p' | tr -d ' ' || true)"
+methods="$("$cli" aggregate --method list --json | sed -n 's/^ *"method": "\(.*\)",$/\1/p' | paste -sd, - || true)"
 if [ -z "$methods" ]; then
     echo "results_methods.sh: could not read the method list from $cli" >&2
     exit 1

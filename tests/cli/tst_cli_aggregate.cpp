@@ -95,6 +95,38 @@ private slots:
         QCOMPARE(j["annotators"].size(), size_t(164));
     }
 
+    void methodHelpListsEveryMethod()
+    {
+        // The fifteen methods of docs/methods.md, in its order; `--method help` needs no project.
+        const std::vector<std::string> expected{"mv",  "wmv", "wawa", "zbs", "ds",  "onecoin", "zc", "glad",
+                                                "mace", "kos", "mmsr", "crh", "bwa", "bcc",     "ebcc"};
+        QProcess p;
+        p.start(m_cli, {QStringLiteral("aggregate"), QStringLiteral("--method"), QStringLiteral("help")});
+        QVERIFY(p.waitForFinished(30000));
+        QCOMPARE(p.exitCode(), 0);
+        const QString text = QString::fromUtf8(p.readAllStandardOutput());
+        for (const auto& m : expected)
+            QVERIFY2(text.contains(QStringLiteral("\n%1\n").arg(QString::fromStdString(m))), m.c_str());
+        const auto j = json({QStringLiteral("aggregate"), QStringLiteral("--method"), QStringLiteral("list"),
+                             QStringLiteral("--json")});
+        QVERIFY(j.is_array());
+        std::vector<std::string> names;
+        for (const auto& m : j)
+            names.push_back(m["method"].get<std::string>());
+        QCOMPARE(names, expected);
+        // Defaults from docs/methods.md: ebcc has M = 10 subtypes, ds at most 100 EM iterations.
+        auto param = [&](const std::string& method, const std::string& name) {
+            for (const auto& m : j)
+                if (m["method"] == method)
+                    for (const auto& prm : m["params"])
+                        if (prm["name"] == name)
+                            return prm["default"].get<double>();
+            return -1.0;
+        };
+        QCOMPARE(param("ebcc", "subtypes"), 10.0);
+        QCOMPARE(param("ds", "max_iter"), 100.0);
+    }
+
 private:
     void write(const QString& name, const QByteArray& data)
     {
