@@ -13,6 +13,8 @@ int main(int argc, char** argv)
     QApplication::setOrganizationName(QStringLiteral("Chorus"));
     QApplication::setApplicationName(QStringLiteral("Chorus"));
     QApplication::setApplicationVersion(QStringLiteral(CHORUS_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("io.github.chorus.Chorus"));
+    QApplication::setWindowIcon(chorus::ui::applicationIcon());
 
     QCommandLineParser parser;
     parser.setApplicationDescription(

@@ -20,6 +20,16 @@ for f in usr/bin/chorus usr/bin/chorus-cli usr/share/applications/io.github.chor
          usr/share/man/man1/chorus.1 usr/share/man/man1/chorus-cli.1 usr/share/chorus/llm/llama-cpp-local.json; do
     [ -e "$work/root/$f" ] || { echo "missing $f in the package"; exit 1; }
 done
+# The PNG icon set: each file a PNG whose IHDR width and height are its directory's size.
+for size in 16 22 24 32 48 64 128 256; do
+    png="$work/root/usr/share/icons/hicolor/${size}x${size}/apps/io.github.chorus.Chorus.png"
+    [ -f "$png" ] || { echo "missing the ${size}x${size} icon"; exit 1; }
+    [ "$(head -c 8 "$png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] || { echo "$png is not a PNG"; exit 1; }
+    dims="$(od -An -tu1 -j16 -N8 "$png" | tr -s ' ' | sed 's/^ //')"
+    w=$(( $(cut -d' ' -f3 <<< "$dims") * 256 + $(cut -d' ' -f4 <<< "$dims") ))
+    h=$(( $(cut -d' ' -f7 <<< "$dims") * 256 + $(cut -d' ' -f8 <<< "$dims") ))
+    [ "$w" = "$size" ] && [ "$h" = "$size" ] || { echo "$png is ${w}x${h}, not ${size}x${size}"; exit 1; }
+done
 got="$("$work/root/usr/bin/chorus-cli" --version)"
 [ "$got" = "chorus-cli $version" ] || { echo "chorus-cli --version printed '$got'"; exit 1; }
 gui="$(QT_QPA_PLATFORM=offscreen "$work/root/usr/bin/chorus" --version 2>/dev/null)"

@@ -32,7 +32,20 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+// Resources compiled into the static chorus_ui library are registered only when referenced.
+static void initChorusResources()
+{
+    Q_INIT_RESOURCE(chorus);
+}
+
 namespace chorus::ui {
+
+QIcon applicationIcon()
+{
+    static const bool registered = (initChorusResources(), true);
+    Q_UNUSED(registered);
+    return QIcon(QStringLiteral(":/icons/chorus.svg"));
+}
 
 namespace {
 constexpr int kMaxRecent = 8;
@@ -43,6 +56,7 @@ const char* const kDataFilter = QT_TRANSLATE_NOOP(
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::Workbench(this))
 {
+    setWindowIcon(applicationIcon());
     setAcceptDrops(true);
     m_filter = new FilterBar(this);
     m_table = new QTableView(this);

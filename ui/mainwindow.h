@@ -3,6 +3,7 @@
 #include "jobs.h"
 
 #include <QFutureWatcher>
+#include <QIcon>
 #include <QMainWindow>
 
 class QAction;
@@ -26,6 +27,9 @@ class PairwisePage;
 class FilterBar;
 class ItemPanel;
 class LlmDialog;
+
+/// The application icon (the SVG of packaging/, compiled into the resources).
+QIcon applicationIcon();
 
 /// The review workbench: item table, filters, item panel, aggregation panel. Keyboard first:
 /// 1-9 set the human label and advance, Enter accepts the consensus, F flags, N adds a note,

@@ -8,6 +8,7 @@
 #include "workbench.h"
 
 #include <QAbstractItemModelTester>
+#include <QImage>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QSqlQuery>
@@ -207,6 +208,19 @@ private slots:
         model::ProjectStore check;
         check.open(path);
         QCOMPARE(check.info().items, qint64(4));  // i9 from line 1 was rolled back
+    }
+
+    void windowHasTheApplicationIcon()
+    {
+        // packaging/chorus.svg: a 128x128 canvas whose rounded square (x, y 4..124) is #1f5fa8 and
+        // whose first white bar starts at x = 22. At 32 px, pixel (4, 16) is canvas (16, 64): inside
+        // the square, left of every bar, so it must be the square's blue; the corner is transparent.
+        ui::MainWindow w;
+        QVERIFY(!w.windowIcon().isNull());
+        const QImage img = w.windowIcon().pixmap(QSize(32, 32)).toImage().convertToFormat(QImage::Format_ARGB32);
+        QCOMPARE(img.size(), QSize(32, 32));
+        QCOMPARE(QColor(img.pixel(4, 16)).name(), QStringLiteral("#1f5fa8"));
+        QCOMPARE(qAlpha(img.pixel(0, 0)), 0);
     }
 
     void searchFilterCombines()
