@@ -4,8 +4,12 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFile>
 #include <QFileInfo>
 #include <QSettings>
+#include <QTemporaryDir>
+
+#include <cstdio>
 
 int main(int argc, char** argv)
 {
@@ -24,7 +28,7 @@ int main(int argc, char** argv)
     parser.addPositionalArgument(QStringLiteral("PROJECT"),
                                  QStringLiteral("Project (.chorus) to open, or a data file to import."));
     const QCommandLineOption screenshots(QStringLiteral("screenshots"),
-                                         QStringLiteral("Save PNGs of the main views into DIR and quit."),
+                                         QStringLiteral("Save PNGs of the main views into DIR and quit (works on a copy of PROJECT)."),
                                          QStringLiteral("DIR"));
     parser.addOption(screenshots);
     const QCommandLineOption pairwise(QStringLiteral("pairwise"),
@@ -33,11 +37,28 @@ int main(int argc, char** argv)
     parser.addOption(pairwise);
     parser.process(app);
 
+    // Screenshot mode runs an aggregation and saves it: it works on a copy of the project and
+    // with its own settings, so neither the user's project nor their window layout and recent
+    // files change.
+    const bool shooting = parser.isSet(screenshots);
+    QTemporaryDir shotDir;
+    if (shooting)
+        QApplication::setApplicationName(QStringLiteral("Chorus-screenshots"));
+
     chorus::ui::MainWindow window;
     window.show();
     const QStringList args = parser.positionalArguments();
     QString target = args.value(0);
-    if (target.isEmpty()) {
+    if (shooting && target.endsWith(QLatin1String(".chorus"))) {
+        const QString copy = shotDir.filePath(QFileInfo(target).fileName());
+        if (!shotDir.isValid() || !QFile::copy(target, copy)) {
+            std::fprintf(stderr, "chorus: cannot copy %s for the screenshots\n", qPrintable(target));
+            return 1;
+        }
+        QFile::setPermissions(copy, QFile::permissions(copy) | QFileDevice::WriteOwner);
+        target = copy;
+    }
+    if (target.isEmpty() && !shooting) {
         const QString last = QSettings().value(QStringLiteral("project/last")).toString();
         if (!last.isEmpty() && QFileInfo::exists(last))
             target = last;

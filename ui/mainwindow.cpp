@@ -32,6 +32,8 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 // Resources compiled into the static chorus_ui library are registered only when referenced.
 static void initChorusResources()
 {
@@ -74,6 +76,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
     m_table->horizontalHeader()->setSectionsMovable(true);
     m_table->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
     m_table->horizontalHeader()->setDefaultSectionSize(110);
+    // Model names are longer than a label column: elide them in the middle so that both the
+    // family and the size/version stay readable ("claude…sonnet", "llama…70b"); the header's
+    // tooltip has the whole name.
+    m_table->horizontalHeader()->setTextElideMode(Qt::ElideMiddle);
     m_table->setItemDelegate(new LabelDelegate(m_table));
     m_table->setItemDelegateForColumn(model::ItemTableModel::ColStatus, new StatusDelegate(m_table));
     for (int c = 0; c < model::ItemTableModel::FixedColumnCount; ++c)
@@ -648,8 +654,12 @@ void MainWindow::restoreHeaderState()
         m_table->setColumnHidden(M::ColMethod, true);
         // Annotator labels right after the text: they are what a reviewer reads first.
         QHeaderView* h = m_table->horizontalHeader();
-        for (int c = M::FixedColumnCount; c < m_wb->tableModel()->columnCount(); ++c)
+        for (int c = M::FixedColumnCount; c < m_wb->tableModel()->columnCount(); ++c) {
             h->moveSection(h->visualIndex(c), M::ColText + 1 + (c - M::FixedColumnCount));
+            // Wide enough for the model's name (with the header's margins), within limits.
+            const QString name = m_wb->tableModel()->headerData(c, Qt::Horizontal).toString();
+            m_table->setColumnWidth(c, std::clamp(h->fontMetrics().horizontalAdvance(name) + 32, 110, 180));
+        }
     }
 }
 
