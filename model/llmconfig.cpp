@@ -439,15 +439,40 @@ int parseJson(const QString& output, const QStringList& labels, const QString& f
 
 } // namespace
 
+QString stripReasoning(const QString& output)
+{
+    // Reasoning models served by llama.cpp, vLLM or Ollama (DeepSeek-R1, Qwen3, ...) put their
+    // chain of thought in the content as <think>...</think> (some use <thinking>) before the
+    // answer. The answer is what follows; a block still open means the output was cut off
+    // (max_tokens) before any answer.
+    static const QRegularExpression block(QStringLiteral("<(think|thinking|reasoning)>.*?</\\1>"),
+                                          QRegularExpression::CaseInsensitiveOption
+                                              | QRegularExpression::DotMatchesEverythingOption);
+    static const QRegularExpression open(QStringLiteral("<(think|thinking|reasoning)>"),
+                                         QRegularExpression::CaseInsensitiveOption);
+    QString s = output;
+    s.remove(block);
+    const qsizetype cut = s.indexOf(open);
+    if (cut >= 0)
+        s.truncate(cut);
+    // A leading lone "</think>" (the opening tag was part of the prompt template).
+    static const QRegularExpression close(QStringLiteral("^.*?</(think|thinking|reasoning)>"),
+                                          QRegularExpression::CaseInsensitiveOption
+                                              | QRegularExpression::DotMatchesEverythingOption);
+    s.remove(close);
+    return s.trimmed();
+}
+
 int parseAnswer(const QString& output, const QStringList& labels, const LlmConfig& config)
 {
+    const QString answer = stripReasoning(output);
     switch (config.parser) {
     case LlmConfig::Parser::Label:
-        return parseLabel(output, labels);
+        return parseLabel(answer, labels);
     case LlmConfig::Parser::Letter:
-        return parseLetter(output, labels);
+        return parseLetter(answer, labels);
     case LlmConfig::Parser::Json:
-        return parseJson(output, labels, config.jsonField);
+        return parseJson(answer, labels, config.jsonField);
     }
     return -1;
 }

@@ -79,7 +79,12 @@ QString exampleAnswer(const QString& label, int optionIndex, const LlmConfig& co
 /// Option letter of index i: A..Z, then AA, AB, ...
 QString optionLetter(int i);
 
-/// Reads a label out of the model's output. `labels` is the option order the prompt showed.
+/// The output without reasoning: <think>...</think> blocks (also <thinking>, <reasoning>; any
+/// case) are removed, an unterminated block and everything after it is dropped, and text up to
+/// a leading lone closing tag is dropped. Trimmed.
+QString stripReasoning(const QString& output);
+
+/// Reads a label out of the model's output (after stripReasoning). `labels` is the option order the prompt showed.
 /// Returns the label's index in `labels`, or -1 (INVALID: the raw output is kept).
 ///  - Label: the whole output through the import's normalisation; failing that its first line;
 ///    failing that the one label whose name occurs as a whole word (none or several: -1).

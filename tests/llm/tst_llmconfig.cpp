@@ -225,6 +225,14 @@ void TestLlmConfig::parseAnswer_data()
     QTest::newRow("jsonOtherField") << json << QStringLiteral("{\"answer\": \"positive\"}") << -1;
     QTest::newRow("jsonUnknownLabel") << json << QStringLiteral("{\"label\": \"mixed\"}") << -1;
     QTest::newRow("jsonBroken") << json << QStringLiteral("{\"label\": ") << -1;
+    // Reasoning models: the thought is not the answer, even when it names other labels.
+    QTest::newRow("thinkThenLabel")
+        << label << QStringLiteral("<think>It could be positive, but the user complains.</think>\n\nnegative") << 1;
+    QTest::newRow("thinkThenLetter") << letter << QStringLiteral("<think>A? No: C fits.</think>C") << 2;
+    QTest::newRow("thinkingTagUppercase")
+        << json << QStringLiteral("<THINKING>\n{\"label\": \"positive\"}?\n</THINKING>{\"label\": \"neutral\"}") << 2;
+    QTest::newRow("thinkCutOff") << label << QStringLiteral("<think>The answer is probably positive because") << -1;
+    QTest::newRow("loneClosingTag") << label << QStringLiteral("maybe positive...</think> negative") << 1;
 }
 
 void TestLlmConfig::parseAnswer()
