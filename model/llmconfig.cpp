@@ -66,7 +66,8 @@ const QStringList& knownKeys()
     static const QStringList keys = {
         QStringLiteral("name"), QStringLiteral("base_url"), QStringLiteral("model"), QStringLiteral("api_key_env"),
         QStringLiteral("system"), QStringLiteral("prompt"), QStringLiteral("few_shot"),
-        QStringLiteral("temperature"), QStringLiteral("max_tokens"), QStringLiteral("price_per_1m_input"),
+        QStringLiteral("temperature"), QStringLiteral("max_tokens"), QStringLiteral("max_tokens_field"),
+        QStringLiteral("price_per_1m_input"),
         QStringLiteral("price_per_1m_output"), QStringLiteral("parser"), QStringLiteral("json_field"),
         QStringLiteral("logprobs"), QStringLiteral("top_logprobs"), QStringLiteral("probabilities"),
         QStringLiteral("softmax_temperature"), QStringLiteral("order_check"), QStringLiteral("concurrency"),
@@ -122,8 +123,12 @@ LlmConfig LlmConfig::fromJson(const QByteArray& json, const QString& source)
     c.system = str(o, "system", source, {});
     c.prompt = str(o, "prompt", source, {}, true);
     c.fewShot = integer(o, "few_shot", source, c.fewShot);
-    c.temperature = num(o, "temperature", source, c.temperature);
+    if (o.contains(QStringLiteral("temperature")) && o.value(QStringLiteral("temperature")).isNull())
+        c.sendTemperature = false;  // null: the request carries no temperature
+    else
+        c.temperature = num(o, "temperature", source, c.temperature);
     c.maxTokens = integer(o, "max_tokens", source, c.maxTokens);
+    c.maxTokensField = str(o, "max_tokens_field", source, c.maxTokensField);
     c.pricePer1MInput = num(o, "price_per_1m_input", source, c.pricePer1MInput);
     c.pricePer1MOutput = num(o, "price_per_1m_output", source, c.pricePer1MOutput);
     const QString parser = str(o, "parser", source, QStringLiteral("label"));
@@ -204,6 +209,9 @@ void LlmConfig::validate(const QString& source) const
     range("few_shot", fewShot, 0, 100);
     range("temperature", temperature, 0, 2);
     range("max_tokens", maxTokens, 1, 1000000);
+    if (maxTokensField != QLatin1String("max_tokens") && maxTokensField != QLatin1String("max_completion_tokens"))
+        bad(source, QStringLiteral("\"max_tokens_field\" must be max_tokens or max_completion_tokens (got \"%1\")")
+                        .arg(maxTokensField));
     range("price_per_1m_input", pricePer1MInput, 0, 1e6);
     range("price_per_1m_output", pricePer1MOutput, 0, 1e6);
     range("top_logprobs", topLogprobs, 1, 20);
@@ -219,7 +227,8 @@ void LlmConfig::validate(const QString& source) const
     if (logprobs && parser == Parser::Json)
         bad(source, QStringLiteral("\"logprobs\" needs parser label or letter: the first token of a JSON "
                                    "answer is \"{\", not the label"));
-    for (const char* reserved : {"model", "messages", "logprobs", "top_logprobs"})
+    for (const char* reserved : {"model", "messages", "logprobs", "top_logprobs", "temperature", "max_tokens",
+                                 "max_completion_tokens"})
         if (extra.contains(QLatin1String(reserved)))
             bad(source, QStringLiteral("\"extra\" cannot set \"%1\"").arg(QLatin1String(reserved)));
 }
@@ -236,8 +245,10 @@ QJsonObject LlmConfig::toJson() const
         o.insert(QStringLiteral("system"), system);
     o.insert(QStringLiteral("prompt"), prompt);
     o.insert(QStringLiteral("few_shot"), fewShot);
-    o.insert(QStringLiteral("temperature"), temperature);
+    o.insert(QStringLiteral("temperature"), sendTemperature ? QJsonValue(temperature) : QJsonValue(QJsonValue::Null));
     o.insert(QStringLiteral("max_tokens"), maxTokens);
+    if (maxTokensField != QLatin1String("max_tokens"))
+        o.insert(QStringLiteral("max_tokens_field"), maxTokensField);
     o.insert(QStringLiteral("price_per_1m_input"), pricePer1MInput);
     o.insert(QStringLiteral("price_per_1m_output"), pricePer1MOutput);
     o.insert(QStringLiteral("parser"), parserName(parser));

@@ -28,7 +28,11 @@ struct LlmConfig
     QString prompt;      ///< user message template: {text} {labels} {options} {id} {meta.KEY}
     int fewShot = 0;     ///< reviewed items given as worked examples before the question
     double temperature = 0;
+    bool sendTemperature = true;  ///< false ("temperature": null): leave it to the server (reasoning models refuse it)
     int maxTokens = 16;
+    /// Request field of the token limit: "max_tokens", or "max_completion_tokens" (OpenAI's
+    /// newer models refuse max_tokens).
+    QString maxTokensField = QStringLiteral("max_tokens");
     double pricePer1MInput = 0;   ///< currency per million prompt tokens
     double pricePer1MOutput = 0;  ///< currency per million completion tokens
     Parser parser = Parser::Label;

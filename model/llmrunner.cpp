@@ -285,8 +285,9 @@ private:
             chars += m.toObject().value(QStringLiteral("content")).toString().size();
         *promptChars = chars;
         o.insert(QStringLiteral("messages"), msgs);
-        o.insert(QStringLiteral("temperature"), m_config.temperature);
-        o.insert(QStringLiteral("max_tokens"), m_config.maxTokens);
+        if (m_config.sendTemperature)
+            o.insert(QStringLiteral("temperature"), m_config.temperature);
+        o.insert(m_config.maxTokensField, m_config.maxTokens);
         if (m_config.logprobs) {
             o.insert(QStringLiteral("logprobs"), true);
             o.insert(QStringLiteral("top_logprobs"), m_config.topLogprobs);

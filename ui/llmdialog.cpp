@@ -212,7 +212,10 @@ QWidget* LlmDialog::modelTab()
                                      ? tr("⚠ %1 is not set in Chorus's environment").arg(name.trimmed())
                                      : tr("✓ %1 is set").arg(name.trimmed()));
     });
-    m_temperature = doubleSpin(0, 2, 2, 0.1);
+    // One step below 0 means "not sent" (the server's default; reasoning models refuse others).
+    m_temperature = doubleSpin(-0.1, 2, 2, 0.1);
+    m_temperature->setSpecialValueText(tr("server default (not sent)"));
+    m_temperature->setObjectName(QStringLiteral("temperature"));
     m_maxTokens = intSpin(1, 1000000);
     m_priceIn = doubleSpin(0, 1e6, 4, 0.05);
     m_priceOut = doubleSpin(0, 1e6, 4, 0.05);
@@ -320,7 +323,9 @@ model::LlmConfig LlmDialog::config() const
     c.system = m_system->toPlainText();
     c.prompt = m_prompt->toPlainText();
     c.fewShot = m_fewShot->value();
-    c.temperature = m_temperature->value();
+    c.sendTemperature = m_temperature->value() > m_temperature->minimum();
+    if (c.sendTemperature)
+        c.temperature = m_temperature->value();
     c.maxTokens = m_maxTokens->value();
     c.pricePer1MInput = m_priceIn->value();
     c.pricePer1MOutput = m_priceOut->value();
@@ -349,7 +354,7 @@ void LlmDialog::setConfig(const model::LlmConfig& c)
     m_system->setPlainText(c.system);
     m_prompt->setPlainText(c.prompt);
     m_fewShot->setValue(c.fewShot);
-    m_temperature->setValue(c.temperature);
+    m_temperature->setValue(c.sendTemperature ? c.temperature : m_temperature->minimum());
     m_maxTokens->setValue(c.maxTokens);
     m_priceIn->setValue(c.pricePer1MInput);
     m_priceOut->setValue(c.pricePer1MOutput);

@@ -93,6 +93,12 @@ void TestLlmConfig::configErrors_data()
     QTest::newRow("extraOverridesMessages")
         << QByteArray(R"({"name": "m", "base_url": "http://x/v1", "model": "t", "prompt": "{text}", "extra": {"messages": []}})")
         << QStringLiteral("\"extra\" cannot set \"messages\"");
+    QTest::newRow("badMaxTokensField")
+        << QByteArray(R"({"name": "m", "base_url": "http://x/v1", "model": "t", "prompt": "{text}", "max_tokens_field": "limit"})")
+        << QStringLiteral("\"max_tokens_field\" must be max_tokens or max_completion_tokens");
+    QTest::newRow("extraSetsTheTokenLimit")
+        << QByteArray(R"({"name": "m", "base_url": "http://x/v1", "model": "t", "prompt": "{text}", "extra": {"max_completion_tokens": 5}})")
+        << QStringLiteral("\"extra\" cannot set \"max_completion_tokens\"");
     QTest::newRow("nameInvalid") << QByteArray(R"({"name": "INVALID", "base_url": "http://x/v1", "model": "t", "prompt": "{text}"})")
                                  << QStringLiteral("cannot be INVALID");
 }
@@ -130,6 +136,17 @@ void TestLlmConfig::roundTripThroughJson()
     QCOMPARE(back.pricePer1MInput, 0.15);
     QCOMPARE(back.apiKeyEnv, QStringLiteral("MY_KEY"));
     QCOMPARE(back.extra.value(QStringLiteral("seed")).toInt(), 7);
+    QVERIFY(back.sendTemperature);
+    QCOMPARE(back.maxTokensField, QStringLiteral("max_tokens"));
+
+    // "temperature": null (not sent) and max_completion_tokens survive a round trip too.
+    c.sendTemperature = false;
+    c.maxTokensField = QStringLiteral("max_completion_tokens");
+    const QJsonObject j = c.toJson();
+    QVERIFY(j.value(QStringLiteral("temperature")).isNull());
+    const LlmConfig back2 = LlmConfig::fromJson(QJsonDocument(j).toJson(), QStringLiteral("back2.json"));
+    QVERIFY(!back2.sendTemperature);
+    QCOMPARE(back2.maxTokensField, QStringLiteral("max_completion_tokens"));
 }
 
 void TestLlmConfig::endpoint_data()

@@ -34,6 +34,7 @@ private slots:
     void init();
     void cleanup();
     void promptsSentAndLabelsStored();
+    void tokenLimitFieldAndServerTemperature();
     void costAccounting();
     void usageEstimatedWhenMissing();
     void retriesHonourRetryAfter();
@@ -140,6 +141,24 @@ QList<QPair<QString, QVariant>> TestLlmRunner::stored(const QString& annotator)
     while (q.next())
         out.append({q.value(0).toString(), q.value(1)});
     return out;
+}
+
+void TestLlmRunner::tokenLimitFieldAndServerTemperature()
+{
+    // OpenAI's newer (reasoning) models refuse "max_tokens" and any temperature but their own:
+    // the config can name max_completion_tokens and leave the temperature out.
+    LlmConfig c = LlmConfig::fromJson(R"({"name": "tiny-llm", "base_url": "http://127.0.0.1:1/v1", "model": "tiny",
+        "prompt": "Classify: {text}", "temperature": null, "max_tokens": 7,
+        "max_tokens_field": "max_completion_tokens", "retry_base_ms": 1})", QStringLiteral("cfg.json"));
+    c.baseUrl = config().baseUrl;
+    const LlmRunReport r = run(c);
+    QVERIFY2(r.fatalError.isEmpty(), qPrintable(r.fatalError));
+    QCOMPARE(m_server->requests.size(), 6);
+    for (const FakeRequest& req : m_server->requests) {
+        QVERIFY(!req.json.contains(QStringLiteral("temperature")));
+        QVERIFY(!req.json.contains(QStringLiteral("max_tokens")));
+        QCOMPARE(req.json.value(QStringLiteral("max_completion_tokens")).toInt(), 7);
+    }
 }
 
 void TestLlmRunner::promptsSentAndLabelsStored()

@@ -107,6 +107,28 @@ private slots:
         QCOMPARE(m_server->requests.size(), 4);
     }
 
+    void temperatureCanBeLeftToTheServer()
+    {
+        ui::MainWindow w;
+        ui::LlmDialog* d = w.llmDialog();
+        model::LlmConfig c = config();
+        c.temperature = 0.7;
+        c.maxTokensField = QStringLiteral("max_completion_tokens");  // no widget: kept as loaded
+        d->setConfig(c);
+        QVERIFY(d->config().sendTemperature);
+        QCOMPARE(d->config().temperature, 0.7);
+        QCOMPARE(d->config().maxTokensField, QStringLiteral("max_completion_tokens"));
+        c.sendTemperature = false;
+        d->setConfig(c);
+        QVERIFY(!d->config().sendTemperature);
+        auto* spin = d->findChild<QDoubleSpinBox*>(QStringLiteral("temperature"));
+        QVERIFY(spin);
+        QCOMPARE(spin->text(), QStringLiteral("server default (not sent)"));
+        spin->setValue(0.2);
+        QVERIFY(d->config().sendTemperature);
+        QCOMPARE(d->config().temperature, 0.2);
+    }
+
     void shownItemsOnly()
     {
         ui::MainWindow w;
