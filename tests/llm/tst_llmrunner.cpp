@@ -422,8 +422,19 @@ void TestLlmRunner::cancelStopsAndKeepsAnswers()
 
 void TestLlmRunner::resumeSkipsAnsweredItems()
 {
+    // Each run tags its requests (extra "seed" = run number): a request the first run aborted at
+    // cancel may reach the server only while a later run's event loop runs, and must not be
+    // counted as that run's.
+    auto requestsOfRun = [this](int runNo) {
+        QList<FakeRequest> out;
+        for (const FakeRequest& r : m_server->requests)
+            if (r.json.value(QStringLiteral("seed")).toInt() == runNo)
+                out << r;
+        return out;
+    };
     LlmConfig c = config();
     c.concurrency = 2;
+    c.extra.insert(QStringLiteral("seed"), 1);
     LlmRunOptions o;
     bool cancel = false;
     o.isCanceled = [&cancel] { return cancel; };
@@ -434,18 +445,19 @@ void TestLlmRunner::resumeSkipsAnsweredItems()
     for (const auto& [item, label] : stored(QStringLiteral("tiny-llm")))
         firstItems.insert(item);
     QVERIFY(firstItems.size() >= 3 && firstItems.size() < 6);
-    const int firstRequests = static_cast<int>(m_server->requests.size());
 
+    c.extra.insert(QStringLiteral("seed"), 2);
     const LlmRunReport second = run(c);
     QCOMPARE(second.skipped, qint64(firstItems.size()));
     QCOMPARE(second.totals.total, qint64(6 - firstItems.size()));
     QCOMPARE(second.totals.done, qint64(6 - firstItems.size()));
     QCOMPARE(stored(QStringLiteral("tiny-llm")).size(), 6);
     // The second run asked exactly the items the first did not store, once each.
+    const QList<FakeRequest> asked = requestsOfRun(2);
     QSet<QString> secondAsked;
-    for (int i = firstRequests; i < m_server->requests.size(); ++i)
-        secondAsked.insert(m_server->requests[i].lastUser().section(QLatin1Char('\n'), 0, 0));
-    QCOMPARE(m_server->requests.size() - firstRequests, 6 - firstItems.size());
+    for (const FakeRequest& r : asked)
+        secondAsked.insert(r.lastUser().section(QLatin1Char('\n'), 0, 0));
+    QCOMPARE(asked.size(), 6 - firstItems.size());
     QCOMPARE(secondAsked.size(), 6 - firstItems.size());
     static const QHash<QString, QString> textOf = {
         {QStringLiteral("g1"), QStringLiteral("Classify: good film")}, {QStringLiteral("b1"), QStringLiteral("Classify: bad film")},
@@ -455,11 +467,11 @@ void TestLlmRunner::resumeSkipsAnsweredItems()
         QVERIFY2(!secondAsked.contains(textOf.value(item)), qPrintable(item));
 
     // A third run has nothing left to do and sends nothing.
-    const int before = static_cast<int>(m_server->requests.size());
+    c.extra.insert(QStringLiteral("seed"), 3);
     const LlmRunReport third = run(c);
     QCOMPARE(third.totals.total, qint64(0));
     QCOMPARE(third.skipped, qint64(6));
-    QCOMPARE(m_server->requests.size(), before);
+    QCOMPARE(requestsOfRun(3).size(), 0);
 }
 
 void TestLlmRunner::budgetCapStopsTheRun()
