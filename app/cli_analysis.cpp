@@ -80,24 +80,24 @@ int cmdAggregate(const QStringList& args)
     const QString method = p.value(QStringLiteral("method"));
     if (method == QLatin1String("help") || method == QLatin1String("list")) {
         // The registered methods and their parameters (defaults and meaning); needs no project.
+        nlohmann::ordered_json j = nlohmann::ordered_json::array();
+        for (const auto& m : agg::methodNames()) {
+            nlohmann::ordered_json params = nlohmann::ordered_json::array();
+            for (const auto& mp : agg::methodParams(m))
+                params.push_back({{"name", mp.name}, {"default", mp.defaultValue}, {"description", mp.description}});
+            j.push_back({{"method", m}, {"params", params}});
+        }
         if (p.isSet(QStringLiteral("json"))) {
-            nlohmann::ordered_json j = nlohmann::ordered_json::array();
-            for (const auto& m : agg::methodNames()) {
-                nlohmann::ordered_json params = nlohmann::ordered_json::array();
-                for (const auto& mp : agg::methodParams(m))
-                    params.push_back({{"name", mp.name}, {"default", mp.defaultValue}, {"description", mp.description}});
-                j.push_back({{"method", m}, {"params", params}});
-            }
             out(QByteArray::fromStdString(j.dump(2)) + '\n');
             return kOk;
         }
         QByteArray text = "Aggregation methods (docs/methods.md); parameters are set with --param key=value:\n";
-        for (const auto& m : agg::methodNames()) {
-            text += QByteArray::fromStdString(m) + '\n';
-            for (const auto& mp : agg::methodParams(m))
-                text += "    " + QByteArray::fromStdString(mp.name) + " = "
-                        + QByteArray::number(mp.defaultValue, 'g', 10) + "   "
-                        + QByteArray::fromStdString(mp.description) + '\n';
+        for (const auto& m : j) {
+            text += QByteArray::fromStdString(m["method"].get<std::string>()) + '\n';
+            for (const auto& mp : m["params"])
+                text += "    " + QByteArray::fromStdString(mp["name"].get<std::string>()) + " = "
+                        + QByteArray::number(mp["default"].get<double>(), 'g', 10) + "   "
+                        + QByteArray::fromStdString(mp["description"].get<std::string>()) + '\n';
         }
         out(text);
         return kOk;

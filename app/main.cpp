@@ -10,6 +10,7 @@
 #include <QTemporaryDir>
 
 #include <cstdio>
+#include <memory>
 
 int main(int argc, char** argv)
 {
@@ -41,17 +42,19 @@ int main(int argc, char** argv)
     // with its own settings, so neither the user's project nor their window layout and recent
     // files change.
     const bool shooting = parser.isSet(screenshots);
-    QTemporaryDir shotDir;
-    if (shooting)
+    std::unique_ptr<QTemporaryDir> shotDir;  // only in screenshot mode: it creates a directory
+    if (shooting) {
         QApplication::setApplicationName(QStringLiteral("Chorus-screenshots"));
+        shotDir = std::make_unique<QTemporaryDir>();
+    }
 
     chorus::ui::MainWindow window;
     window.show();
     const QStringList args = parser.positionalArguments();
     QString target = args.value(0);
     if (shooting && target.endsWith(QLatin1String(".chorus"))) {
-        const QString copy = shotDir.filePath(QFileInfo(target).fileName());
-        if (!shotDir.isValid() || !QFile::copy(target, copy)) {
+        const QString copy = shotDir->filePath(QFileInfo(target).fileName());
+        if (!shotDir->isValid() || !QFile::copy(target, copy)) {
             std::fprintf(stderr, "chorus: cannot copy %s for the screenshots\n", qPrintable(target));
             return 1;
         }

@@ -3,6 +3,7 @@
 set -euo pipefail
 build="$1"
 version="$2"
+icon_sizes="$3"   # the PNG icon sizes the build renders (CHORUS_ICON_SIZES), separated by ;
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 (cd "$work" && cpack -G DEB --config "$build/CPackConfig.cmake" -B "$work/out" > "$work/cpack.log" 2>&1) \
@@ -21,7 +22,8 @@ for f in usr/bin/chorus usr/bin/chorus-cli usr/share/applications/io.github.chor
     [ -e "$work/root/$f" ] || { echo "missing $f in the package"; exit 1; }
 done
 # The PNG icon set: each file a PNG whose IHDR width and height are its directory's size.
-for size in 16 22 24 32 48 64 128 256; do
+[ -n "$icon_sizes" ] || { echo "no icon sizes given"; exit 1; }
+for size in ${icon_sizes//;/ }; do
     png="$work/root/usr/share/icons/hicolor/${size}x${size}/apps/io.github.chorus.Chorus.png"
     [ -f "$png" ] || { echo "missing the ${size}x${size} icon"; exit 1; }
     [ "$(head -c 8 "$png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] || { echo "$png is not a PNG"; exit 1; }
