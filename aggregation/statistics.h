@@ -99,8 +99,11 @@ using ReplicateFn = std::function<void(int replicate, std::mt19937_64& rng, int 
 /// Runs fn for replicates 0..B-1 on bootstrapThreads(threads, B) threads (the calling thread is
 /// one of them). Only the calling thread touches hooks: it polls isCanceled() between its own
 /// replicates and while waiting (every 10 ms), and reports progress(done, B). On cancel the
-/// workers stop after their current replicate and Canceled is thrown. An exception from fn is
-/// rethrown on the calling thread after all workers stopped.
+/// workers stop after their current replicate and Canceled is thrown. isCanceled() is also
+/// polled once before any replicate starts and once after the last one finished: a cancel
+/// requested at any moment before runReplicates returns throws Canceled, even when the other
+/// threads happened to finish every replicate first (a caller that asked to cancel never gets
+/// a result). An exception from fn is rethrown on the calling thread after all workers stopped.
 void runReplicates(int replicates, int threads, uint64_t seed, const RunHooks& hooks,
                    const ReplicateFn& fn);
 

@@ -563,10 +563,55 @@ private slots:
         QCOMPARE(last, 500);
         QCOMPARE(total, 500);
 
-        std::atomic<int> polls{0};
+        // A cancel already requested when the bootstrap starts stops it before any replicate.
         last = -1;
-        hooks.isCanceled = [&] { return ++polls > 3; };
+        hooks.isCanceled = [] { return true; };
         QVERIFY_THROWS_EXCEPTION(agg::Canceled, agg::bootstrapAgreement(m, {}, b, hooks));
+        QCOMPARE(last, -1);
+    }
+
+    // A cancel requested while replicates run stops the run with Canceled, whichever thread
+    // wins the race for the replicates. The request comes from inside the first replicate, and
+    // the other threads are held until the caller's thread has seen it, so the outcome does not
+    // depend on scheduling: the caller's thread always polls after its own first replicate.
+    void bootstrapCancelDuringReplicates()
+    {
+        std::atomic<bool> requested{false};
+        std::atomic<bool> seen{false};
+        std::atomic<int> ran{0};
+        agg::RunHooks hooks;
+        hooks.isCanceled = [&] {
+            if (!requested.load())
+                return false;
+            seen = true;
+            return true;
+        };
+        QVERIFY_THROWS_EXCEPTION(
+            agg::Canceled,
+            agg::runReplicates(500, 2, 7, hooks, [&](int, std::mt19937_64&, int worker) {
+                ran.fetch_add(1);
+                requested = true;
+                // Only the caller's thread (worker 0) polls; holding it would deadlock.
+                while (worker != 0 && !seen.load())
+                    std::this_thread::yield();
+            }));
+        // The caller ran one replicate, then saw the cancel; the other thread ran at most the
+        // one it was held in plus the one it had started first.
+        QVERIFY2(ran.load() <= 3, qPrintable(QString::number(ran.load())));
+    }
+
+    // A cancel that arrives after every replicate is done but before runReplicates returns
+    // still throws (documented in statistics.h): a caller that asked to cancel never gets a
+    // result it has to tell apart from a finished one.
+    void bootstrapCancelAfterTheLastReplicate()
+    {
+        std::atomic<int> ran{0};
+        agg::RunHooks hooks;
+        hooks.isCanceled = [&] { return ran.load() == 40; };
+        QVERIFY_THROWS_EXCEPTION(agg::Canceled,
+                                 agg::runReplicates(40, 2, 7, hooks, [&](int, std::mt19937_64&, int) {
+                                     ran.fetch_add(1);
+                                 }));
     }
 };
 

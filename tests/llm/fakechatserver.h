@@ -11,6 +11,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QList>
+#include <QMap>
 #include <QPointer>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -18,6 +19,7 @@
 
 #include <functional>
 #include <memory>
+#include <utility>
 
 namespace chorus::test {
 
@@ -45,6 +47,10 @@ struct FakeResponse
     QList<QPair<QByteArray, QByteArray>> headers;
     int delayMs = 0;
     bool drop = false;  ///< close the connection without answering
+    /// Hold the answer until this many requests are open at the same time (then every held
+    /// answer goes out), so a test of concurrency does not depend on timing. A held answer is
+    /// sent after 10 s anyway, so a runner that never opens that many cannot hang the test.
+    int holdUntilOpen = 0;
 
     /// A chat completion whose message content is `content`, with usage (omitted when
     /// promptTokens < 0) and, when given, first-token logprobs [{token, logprob}, ...].
@@ -164,6 +170,18 @@ private:
                 guard->write(out);
                 guard->disconnectFromHost();
             };
+            if (r.holdUntilOpen > 0 && open < r.holdUntilOpen) {
+                const int id = ++m_heldSerial;
+                m_held.insert(id, reply);
+                QTimer::singleShot(10000, &m_server, [this, id] {
+                    if (auto f = m_held.take(id))
+                        f();
+                });
+                return;
+            }
+            const auto held = std::exchange(m_held, {});
+            for (const auto& f : held)
+                f();
             if (r.delayMs > 0)
                 QTimer::singleShot(r.delayMs, &m_server, reply);
             else
@@ -195,6 +213,8 @@ private:
 
     QTcpServer m_server;
     QElapsedTimer m_clock;
+    QMap<int, std::function<void()>> m_held;  ///< answers waiting for holdUntilOpen
+    int m_heldSerial = 0;
 };
 
 } // namespace chorus::test

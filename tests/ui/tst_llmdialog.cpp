@@ -215,9 +215,12 @@ private slots:
 
     void cancelKeepsAnswers()
     {
-        m_server->handler = [](const FakeRequest&, int) {
+        // The first request is answered at once, every later one only long after the test: how
+        // many answers are kept does not depend on when the test thread gets to cancel.
+        m_server->handler = [](const FakeRequest&, int i) {
             FakeResponse r = FakeResponse::completion(QStringLiteral("a"));
-            r.delayMs = 400;
+            if (i > 0)
+                r.delayMs = 60000;
             return r;
         };
         ui::MainWindow w;
@@ -235,8 +238,7 @@ private slots:
         d->cancel();
         QVERIFY(finished.wait(20000));
         QVERIFY(!d->isRunning());
-        const int kept = storedAnswers();
-        QVERIFY(kept >= 1 && kept < 4);
+        QCOMPARE(storedAnswers(), 1);
         QVERIFY(d->statusText().contains(QStringLiteral("Start again")) || d->statusText().contains(QStringLiteral("canceled")));
     }
 
