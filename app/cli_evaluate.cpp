@@ -96,6 +96,9 @@ int cmdEvaluate(const QStringList& args)
                         "INVALID labels are excluded from aggregation.")},
         {QStringLiteral("macro-present"),
          QStringLiteral("Macro-average over the classes present in gold or predictions (default: all labels).")},
+        {QStringLiteral("min-items"),
+         QStringLiteral("Rank (best, mean) only annotators with at least N answered gold items (default 20)."),
+         QStringLiteral("N"), QStringLiteral("20")},
         {QStringLiteral("json"), QStringLiteral("Print the result as JSON.")},
     });
     p.addPositionalArgument(QStringLiteral("B"), QStringLiteral("Second side of --compare."), QStringLiteral("[B]"));
@@ -114,6 +117,7 @@ int cmdEvaluate(const QStringList& args)
         req.methods = agg::methodNames();
     }
     req.seed = seedOption(p);
+    req.minItems = intOption(p, QStringLiteral("min-items"), 0);
     req.includeInvalid = p.isSet(QStringLiteral("include-invalid"));
     if (p.isSet(QStringLiteral("macro-present")))
         req.options.macroOver = agg::MacroAverage::LabelsPresent;
@@ -187,7 +191,7 @@ int cmdEvaluate(const QStringList& args)
             Json row;
             row["annotator"] = s.annotators[static_cast<qsizetype>(a)].toStdString();
             row.update(evaluationJson(e.result, s.labels));
-            row["accuracy_on_answered"] = num(e.answeredAccuracy);
+            row["ranked"] = e.result.answered >= rep.minItems && e.result.answered > 0;
             anns.push_back(row);
         }
         j["annotators"] = anns;
@@ -209,11 +213,19 @@ int cmdEvaluate(const QStringList& args)
             methods.push_back(row);
         }
         j["methods"] = methods;
+        j["annotator_scores"] = "over the gold items each annotator answered (INVALID is wrong, items it was "
+                                "never given are left out); coverage = answered / gold_items";
+        j["min_items"] = rep.minItems;
         j["best_annotator"] = hasBest ? Json{{"annotator", s.annotators[rep.bestAnnotator].toStdString()},
                                              {"accuracy", num(best->result.accuracy)},
-                                             {"macro_f1", num(best->result.macroF1)}}
+                                             {"macro_f1", num(best->result.macroF1)},
+                                             {"items", best->result.items}}
                                       : Json();
-        j["mean_annotator"] = {{"accuracy", num(rep.meanAnnotatorAccuracy)}, {"macro_f1", num(rep.meanAnnotatorMacroF1)}};
+        j["mean_annotator"] = {{"accuracy", num(rep.meanAnnotatorAccuracy)},
+                               {"macro_f1", num(rep.meanAnnotatorMacroF1)},
+                               {"annotators", rep.annotatorsRanked},
+                               {"weighting", "unweighted mean over the annotators with at least min_items answered "
+                                             "gold items"}};
         if (compare)
             j["compare"] = {{"a", ca.label().toStdString()},      {"b", cb.label().toStdString()},
                             {"macro_f1_a", num(pb.macroF1A)},     {"macro_f1_b", num(pb.macroF1B)},
@@ -226,10 +238,11 @@ int cmdEvaluate(const QStringList& args)
     }
 
     // Tab-separated, one row per annotator / method / summary: readable and easy to cut/awk.
-    QString t = QStringLiteral("kind\tname\taccuracy\tmacro_f1\tweighted_f1\tcoverage\tspearman\tpearson\n");
+    // Annotators are scored on the gold items they answered (items = that count).
+    QString t = QStringLiteral("kind\tname\titems\taccuracy\tmacro_f1\tweighted_f1\tcoverage\tspearman\tpearson\n");
     auto row = [&](const QString& kind, const QString& name, const agg::EvaluationResult& r, const QString& rho,
                    const QString& pr) {
-        t += QStringList{kind, name, fixed(r.accuracy), fixed(r.macroF1), fixed(r.weightedF1), fixed(r.coverage), rho, pr}
+        t += QStringList{kind, name, QString::number(r.items), fixed(r.accuracy), fixed(r.macroF1), fixed(r.weightedF1), fixed(r.coverage), rho, pr}
                  .join(QLatin1Char('\t'))
              + QLatin1Char('\n');
     };
@@ -243,11 +256,15 @@ int cmdEvaluate(const QStringList& args)
     if (hasBest)
         row(QStringLiteral("best"), s.annotators[rep.bestAnnotator], best->result, QStringLiteral("-"),
             QStringLiteral("-"));
-    t += QStringList{QStringLiteral("mean"), QStringLiteral("annotators"), fixed(rep.meanAnnotatorAccuracy),
-                     fixed(rep.meanAnnotatorMacroF1), QStringLiteral("-"), QStringLiteral("-"), QStringLiteral("-"),
-                     QStringLiteral("-")}
+    t += QStringList{QStringLiteral("mean"), QStringLiteral("%1 annotators").arg(rep.annotatorsRanked),
+                     QStringLiteral("-"), fixed(rep.meanAnnotatorAccuracy), fixed(rep.meanAnnotatorMacroF1),
+                     QStringLiteral("-"), QStringLiteral("-"), QStringLiteral("-"), QStringLiteral("-")}
              .join(QLatin1Char('\t'))
          + QLatin1Char('\n');
+    t += QStringLiteral("# annotators: scored on the gold items they answered; best and mean (unweighted) over the %1 "
+                        "with at least %2 answered gold items (--min-items)\n")
+             .arg(rep.annotatorsRanked)
+             .arg(rep.minItems);
     if (compare)
         t += QStringLiteral("compare %1 vs %2: macro-F1 %3 - %4 = %5, %6% CI [%7, %8], p = %9 (%10 replicates)\n")
                  .arg(ca.label(), cb.label(), fixed(pb.macroF1A), fixed(pb.macroF1B), fixed(pb.difference))

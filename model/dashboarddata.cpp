@@ -12,50 +12,55 @@ namespace chorus::model {
 
 namespace {
 
-// Percentile bootstrap over the gold items of accuracy and macro-F1 for every evaluated
-// prediction vector (Efron & Tibshirani 1993, ch. 13).
+// Percentile bootstrap of accuracy and macro-F1 for every evaluated prediction vector (Efron &
+// Tibshirani 1993, ch. 13). A method is resampled over every gold item; an annotator over the
+// gold items it answered, as its scores are defined (EvaluationReport). Each vector draws from
+// its own seeded stream, so an interval does not depend on what else is evaluated.
 void scoreIntervals(DashboardData& d, const std::vector<int32_t>& gold, int32_t L, const DashboardRequest& request)
 {
     std::vector<int32_t> goldItems;
     for (int32_t i = 0; i < static_cast<int32_t>(gold.size()); ++i)
         if (gold[i] >= 0)
             goldItems.push_back(i);
-    std::vector<const std::vector<int32_t>*> preds;
-    for (const auto& m : d.evaluation.methods)
-        preds.push_back(&m.predictions);
-    for (const auto& a : d.evaluation.annotators)
-        preds.push_back(&a.predictions);
     const int B = std::max(0, request.scoreReplicates);
-    const size_t n = goldItems.size();
-    std::vector<std::vector<double>> acc(preds.size()), f1(preds.size());
-    std::mt19937_64 rng(request.seed ^ 0x5eedULL);
-    std::vector<int32_t> p, g;
-    for (int b = 0; b < B && n > 0; ++b) {
-        std::vector<size_t> pick(n);
-        for (size_t k = 0; k < n; ++k)
-            pick[k] = static_cast<size_t>(rng() % n);
-        for (size_t v = 0; v < preds.size(); ++v) {
-            if (preds[v]->empty())
-                continue;
-            p.resize(n);
-            g.resize(n);
+    std::vector<int32_t> p, g, own;
+    auto interval = [&](const std::vector<int32_t>& pred, const std::vector<int32_t>& items, uint64_t stream) {
+        std::pair<agg::Interval, agg::Interval> out;
+        const size_t n = items.size();
+        if (pred.empty() || n == 0 || B == 0)
+            return out;
+        std::vector<double> acc, f1;
+        std::mt19937_64 rng(request.seed ^ 0x5eedULL ^ (stream * 0x9e3779b97f4a7c15ULL));
+        p.resize(n);
+        g.resize(n);
+        for (int b = 0; b < B; ++b) {
             for (size_t k = 0; k < n; ++k) {
-                p[k] = (*preds[v])[goldItems[pick[k]]];
-                g[k] = gold[goldItems[pick[k]]];
+                const int32_t i = items[static_cast<size_t>(rng() % n)];
+                p[k] = pred[i];
+                g[k] = gold[i];
             }
             const auto r = agg::evaluate(p, g, L);
-            acc[v].push_back(r.accuracy);
-            f1[v].push_back(r.macroF1);
+            acc.push_back(r.accuracy);
+            f1.push_back(r.macroF1);
         }
-    }
-    for (size_t v = 0; v < preds.size(); ++v) {
-        agg::Interval a, m;
-        if (!acc[v].empty()) {
-            a = {agg::quantile(acc[v], 0.025), agg::quantile(acc[v], 0.975)};
-            m = {agg::quantile(f1[v], 0.025), agg::quantile(f1[v], 0.975)};
-        }
+        out.first = {agg::quantile(acc, 0.025), agg::quantile(acc, 0.975)};
+        out.second = {agg::quantile(f1, 0.025), agg::quantile(f1, 0.975)};
+        return out;
+    };
+    uint64_t stream = 0;
+    for (const auto& m : d.evaluation.methods) {
+        const auto [a, f] = interval(m.predictions, goldItems, stream++);
         d.accuracyCi.push_back(a);
-        d.macroF1Ci.push_back(m);
+        d.macroF1Ci.push_back(f);
+    }
+    for (const auto& e : d.evaluation.annotators) {
+        own.clear();
+        for (int32_t i : goldItems)
+            if (!e.predictions.empty() && e.predictions[i] != agg::kNoPrediction)
+                own.push_back(i);
+        const auto [a, f] = interval(e.predictions, own, stream++);
+        d.accuracyCi.push_back(a);
+        d.macroF1Ci.push_back(f);
     }
 }
 

@@ -66,32 +66,44 @@ EvaluationReport evaluationReport(const agg::LabelMatrix& matrix, const std::vec
     if (rep.goldItems == 0)
         throw std::invalid_argument("evaluation: no item has a gold label");
 
-    // Annotators.
+    // Annotators: scored on the gold items each one answered (an INVALID answer is an answer,
+    // and wrong); items it was never given are left out. Coverage is answered / gold items.
     rep.annotators.resize(static_cast<size_t>(A));
     std::vector<double> trueAccuracy(static_cast<size_t>(A), kNaN);
+    std::vector<int32_t> answeredGold(static_cast<size_t>(n), -1);
     double sumAcc = 0, sumF1 = 0;
-    int counted = 0;
     for (int32_t a = 0; a < A; ++a) {
         if (hooks.canceled())
             throw agg::Canceled();
         PredictionEvaluation& e = rep.annotators[a];
         e.predictions.assign(static_cast<size_t>(n), agg::kNoPrediction);
+        for (int64_t k = matrix.annotatorBegin(a); k < matrix.annotatorEnd(a); ++k) {
+            const int32_t i = matrix.annotatorItem(k);
+            e.predictions[i] = matrix.annotatorLabel(k);
+            answeredGold[i] = gold[i];
+        }
+        e.result = agg::evaluate(e.predictions, answeredGold, L, request.options);
         for (int64_t k = matrix.annotatorBegin(a); k < matrix.annotatorEnd(a); ++k)
-            e.predictions[matrix.annotatorItem(k)] = matrix.annotatorLabel(k);
-        e.result = agg::evaluate(e.predictions, gold, L, request.options);
-        e.answeredAccuracy = e.result.answered > 0 ? double(e.result.correct) / double(e.result.answered) : kNaN;
+            answeredGold[matrix.annotatorItem(k)] = -1;
+        e.result.coverage = double(e.result.answered) / double(rep.goldItems);
+        e.result.validCoverage = double(e.result.valid) / double(rep.goldItems);
+        if (e.result.answered == 0) {  // nothing to score: NaN, not 0
+            e.result.accuracy = e.result.macroF1 = e.result.weightedF1 = kNaN;
+            e.result.macroPrecision = e.result.macroRecall = kNaN;
+        }
         e.spearman.r = e.pearson.r = agg::Coefficient::undefined("not a method");
-        trueAccuracy[a] = e.answeredAccuracy;
-        if (e.result.answered > 0) {
+        trueAccuracy[a] = e.result.answered > 0 ? e.result.accuracy : kNaN;
+        if (e.result.answered >= request.minItems && e.result.answered > 0) {
             sumAcc += e.result.accuracy;
             sumF1 += e.result.macroF1;
-            ++counted;
+            ++rep.annotatorsRanked;
             if (rep.bestAnnotator < 0 || e.result.macroF1 > rep.annotators[rep.bestAnnotator].result.macroF1)
                 rep.bestAnnotator = a;
         }
     }
-    rep.meanAnnotatorAccuracy = counted > 0 ? sumAcc / counted : kNaN;
-    rep.meanAnnotatorMacroF1 = counted > 0 ? sumF1 / counted : kNaN;
+    rep.minItems = request.minItems;
+    rep.meanAnnotatorAccuracy = rep.annotatorsRanked > 0 ? sumAcc / rep.annotatorsRanked : kNaN;
+    rep.meanAnnotatorMacroF1 = rep.annotatorsRanked > 0 ? sumF1 / rep.annotatorsRanked : kNaN;
 
     // Methods.
     const agg::LabelMatrix withInvalid = request.includeInvalid ? matrix.withInvalidAsClass() : agg::LabelMatrix();
@@ -100,7 +112,6 @@ EvaluationReport evaluationReport(const agg::LabelMatrix& matrix, const std::vec
     for (int m = 0; m < steps; ++m) {
         PredictionEvaluation e;
         e.name = request.methods[m];
-        e.answeredAccuracy = kNaN;
         agg::AggregationInput in;
         in.matrix = &input;
         in.seed = request.seed;

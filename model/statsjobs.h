@@ -44,14 +44,16 @@ struct PredictionEvaluation
 {
     std::string name;                  ///< annotator name or method name
     std::vector<int32_t> predictions;  ///< per item: label, kInvalidLabel or kNoPrediction
-    agg::EvaluationResult result;      ///< against gold over the original label set
-    /// Annotators: correct / items with gold the annotator answered (INVALID is wrong); NaN
-    /// when the annotator answered none. This is the "true accuracy" the methods' competences
-    /// are correlated with. Unused (NaN) for methods.
-    double answeredAccuracy = 0;
+    /// Against gold over the original label set. Methods: over every gold item (no label or
+    /// INVALID is wrong). Annotators: over the gold items the annotator answered (`items` =
+    /// `answered`; an INVALID answer is wrong, items it was never given are left out), so
+    /// accuracy, precision, recall and F1 are NaN when it answered none; `coverage` and
+    /// `validCoverage` are still relative to every gold item. An annotator's accuracy is the
+    /// "true accuracy" the methods' competences are correlated with.
+    agg::EvaluationResult result;
     // Methods only:
     std::vector<double> competence;  ///< per annotator, NaN = unknown
-    agg::Correlation spearman;       ///< competence vs annotators' answeredAccuracy
+    agg::Correlation spearman;       ///< competence vs annotators' accuracy on answered items
     agg::Correlation pearson;
     int iterations = 0;
     bool converged = true;
@@ -67,6 +69,9 @@ struct EvaluationRequest
     /// consensus then counts as wrong. By default INVALID labels are excluded from aggregation.
     bool includeInvalid = false;
     agg::EvaluationOptions options;
+    /// Annotators with fewer answered gold items are listed but not ranked: they are not the
+    /// best annotator and not part of the mean (a worker with one lucky answer is not the best).
+    int64_t minItems = 20;
 };
 
 struct EvaluationReport
@@ -74,9 +79,12 @@ struct EvaluationReport
     int64_t goldItems = 0;
     std::vector<PredictionEvaluation> annotators;  ///< one per matrix annotator, in index order
     std::vector<PredictionEvaluation> methods;     ///< in request order
-    /// Mean over annotators that answered at least one gold item (accuracy, macro-F1 as in
-    /// ../shared/reference/llm: missing labels count as wrong), and the best of them by macro-F1
-    /// (first in annotator order on a tie); -1 / NaN when no annotator qualifies.
+    /// The ranked annotators are those with at least `minItems` answered gold items. The mean
+    /// is the unweighted mean of their accuracies / macro-F1s (each annotator counts once,
+    /// however many items it answered), the best is the one with the highest macro-F1 (first
+    /// in annotator order on a tie); -1 / NaN when no annotator qualifies.
+    int64_t minItems = 0;
+    int32_t annotatorsRanked = 0;
     double meanAnnotatorAccuracy = 0;
     double meanAnnotatorMacroF1 = 0;
     int32_t bestAnnotator = -1;

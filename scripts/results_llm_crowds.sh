@@ -54,13 +54,13 @@ for dir in "$data"/*/; do
             tr -d '\r' | grep -v -x -e INVALID -e '' | LC_ALL=C sort -u | paste -sd, -)")
     fi
     table="$("$cli" evaluate --input "$dir/items.jsonl" "${labels[@]}" --methods "$methods" --seed "$seed")"
-    # Columns: kind name accuracy macro_f1 weighted_f1 coverage spearman pearson
+    # Columns: kind name items accuracy macro_f1 weighted_f1 coverage spearman pearson
     read -r models best_name best mean mv mace < <(printf '%s\n' "$table" | awk -F'\t' '
         $1 == "annotator" { n++ }
-        $1 == "best"      { bn = $2; b = $4 }
-        $1 == "mean"      { m = $4 }
-        $1 == "method" && $2 == "mv"   { mv = $4 }
-        $1 == "method" && $2 == "mace" { mace = $4 }
+        $1 == "best"      { bn = $2; b = $5 }
+        $1 == "mean"      { m = $5 }
+        $1 == "method" && $2 == "mv"   { mv = $5 }
+        $1 == "method" && $2 == "mace" { mace = $5 }
         END { printf "%d %s %s %s %s %s\n", n, bn, b, m, mv, mace }')
     items="$(grep -c . "$dir/items.jsonl")"
     ref_mv="$(ref_f1 "$task" mv)"

@@ -81,9 +81,9 @@ for ds in "${datasets[@]}"; do
         input=(--input "$dir/answers.csv" --gold "$dir/gold.csv")
     fi
     table="$("$cli" evaluate "${input[@]}" "${labels[@]}" --methods "$run_methods" --seed "$seed" 2>/dev/null)"
-    # Columns: kind name accuracy macro_f1 weighted_f1 coverage spearman pearson
+    # Columns: kind name items accuracy macro_f1 weighted_f1 coverage spearman pearson
     declare -A acc=() f1=()
-    while IFS=$'\t' read -r kind name a f _; do
+    while IFS=$'\t' read -r kind name _ a f _; do
         [ "$kind" = method ] || continue
         acc[$name]="$a"
         f1[$name]="$f"

@@ -370,7 +370,7 @@ void Dashboard::buildCompetence()
     if (corr.isEmpty() && m_data.hasGold) {
         std::vector<double> truth;
         for (const auto& a : m_data.evaluation.annotators)
-            truth.push_back(a.answeredAccuracy);
+            truth.push_back(a.result.answered > 0 ? a.result.accuracy : std::nan(""));
         if (truth.size() == competence.size()) {
             const auto sp = agg::spearman(competence, truth), pe = agg::pearson(competence, truth);
             corr = tr(" — Spearman %1, Pearson %2 with accuracy (n = %3)").arg(coefText(sp.r), coefText(pe.r)).arg(sp.n);
@@ -385,7 +385,7 @@ void Dashboard::buildCompetence()
         const double c = a < static_cast<int>(competence.size()) ? competence[a] : std::nan("");
         *est << (std::isfinite(c) ? c : 0.0);
         if (acc) {
-            const double t = m_data.evaluation.annotators[a].answeredAccuracy;
+            const double t = m_data.evaluation.annotators[a].result.accuracy;
             *acc << (std::isfinite(t) ? t : 0.0);
         }
     }
@@ -421,11 +421,11 @@ void Dashboard::buildMethods()
     }
     if (ev.bestAnnotator >= 0) {
         const auto& b = ev.annotators[ev.bestAnnotator];
-        rows.push_back({tr("best: %1").arg(m_data.annotators.value(ev.bestAnnotator)), b.result.accuracy, b.result.macroF1,
+        rows.push_back({tr("best: %1 (≥%2 gold items)").arg(m_data.annotators.value(ev.bestAnnotator)).arg(ev.minItems), b.result.accuracy, b.result.macroF1,
                         b.result.weightedF1, b.result.coverage, ci(m_data.accuracyCi, M + ev.bestAnnotator),
                         ci(m_data.macroF1Ci, M + ev.bestAnnotator)});
     }
-    rows.push_back({tr("mean annotator"), ev.meanAnnotatorAccuracy, ev.meanAnnotatorMacroF1, std::nan(""), std::nan(""), {}, {}});
+    rows.push_back({tr("mean of %n annotator(s) (≥%1 gold items)", nullptr, ev.annotatorsRanked).arg(ev.minItems), ev.meanAnnotatorAccuracy, ev.meanAnnotatorMacroF1, std::nan(""), std::nan(""), {}, {}});
     const size_t charted = rows.size();  // the chart compares methods with the best and mean annotator
     for (size_t a = 0; a < ev.annotators.size(); ++a)
         rows.push_back({m_data.annotators.value(static_cast<int>(a)), ev.annotators[a].result.accuracy,

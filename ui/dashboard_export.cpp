@@ -38,7 +38,7 @@ QString Dashboard::csvOf(int index) const
                                                                                  : m_data.consensusCompetence;
         for (int a = 0; a < m_data.annotators.size(); ++a)
             lines << row({m_data.annotators[a], QString::number(a < int(comp.size()) ? comp[a] : std::nan(""), 'g', 10),
-                          m_data.hasGold ? QString::number(m_data.evaluation.annotators[a].answeredAccuracy, 'g', 10)
+                          m_data.hasGold ? QString::number(m_data.evaluation.annotators[a].result.accuracy, 'g', 10)
                                          : QString()});
         break;
     }

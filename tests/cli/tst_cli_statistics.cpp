@@ -74,6 +74,9 @@ private slots:
     void evaluateMatchesLlmReference();
     void evaluateCompareAnnotators();
     void evaluateTableForScripts();
+    void evaluateAnnotatorsOnAnsweredItems_data();
+    void evaluateAnnotatorsOnAnsweredItems();
+    void evaluateSparseCrowdByHand();
 
     void errors_data();
     void errors();
@@ -411,23 +414,127 @@ void TestCliStatistics::evaluateTableForScripts()
                        QStringLiteral("mv")});
     RUN_OK(r);
     const QStringList lines = QString::fromUtf8(r.out).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
-    QCOMPARE(lines.value(0), QStringLiteral("kind\tname\taccuracy\tmacro_f1\tweighted_f1\tcoverage\tspearman\tpearson"));
+    QCOMPARE(lines.value(0),
+             QStringLiteral("kind\tname\titems\taccuracy\tmacro_f1\tweighted_f1\tcoverage\tspearman\tpearson"));
     const QJsonObject ref = readJson(shared(QStringLiteral("reference/llm/emotion.json")));
     bool best = false, mean = false, mv = false;
     for (const QString& line : lines) {
+        if (line.startsWith(QLatin1Char('#')))  // the closing note on how annotators are ranked
+            continue;
         const QStringList f = line.split(QLatin1Char('\t'));
-        QCOMPARE(f.size(), 8);
+        QCOMPARE(f.size(), 9);
         if (f[0] == QLatin1String("best")) {
             best = true;
-            QVERIFY(near(f[3].toDouble(), ref[QStringLiteral("best_llm_macro_f1")].toDouble(), 5e-7));
+            QVERIFY(near(f[4].toDouble(), ref[QStringLiteral("best_llm_macro_f1")].toDouble(), 5e-7));
         } else if (f[0] == QLatin1String("mean")) {
             mean = true;
-            QVERIFY(near(f[3].toDouble(), ref[QStringLiteral("mean_llm_macro_f1")].toDouble(), 5e-7));
+            QVERIFY(near(f[4].toDouble(), ref[QStringLiteral("mean_llm_macro_f1")].toDouble(), 5e-7));
         } else if (f[0] == QLatin1String("method")) {
             mv = f[1] == QLatin1String("mv");
         }
     }
     QVERIFY(best && mean && mv);
+}
+
+void TestCliStatistics::evaluateAnnotatorsOnAnsweredItems_data()
+{
+    QTest::addColumn<QString>("dataset");
+    for (const char* d : {"rte", "temp", "bluebirds", "dog", "weather"})
+        QTest::newRow(d) << QString::fromLatin1(d);
+}
+
+// Sparse human crowds: each annotator's accuracy is over the gold items it answered, equal to
+// pandas' per-annotator accuracy with its n (reference agreement.annotator_accuracy_vs_gold),
+// for every annotator, to the reference's 6 decimals. Coverage is answered / gold items.
+void TestCliStatistics::evaluateAnnotatorsOnAnsweredItems()
+{
+    QFETCH(QString, dataset);
+    const Run r = run({QStringLiteral("evaluate"), QStringLiteral("--input"),
+                       shared(QStringLiteral("data/%1/answers.csv").arg(dataset)), QStringLiteral("--gold"),
+                       shared(QStringLiteral("data/%1/gold.csv").arg(dataset)), QStringLiteral("--methods"),
+                       QStringLiteral("none"), QStringLiteral("--json")});
+    RUN_OK(r);
+    const QJsonObject j = r.json();
+    const QJsonObject ref = readJson(shared(QStringLiteral("reference/%1.json").arg(dataset)))[QStringLiteral("agreement")]
+                                .toObject()[QStringLiteral("annotator_accuracy_vs_gold")]
+                                .toObject();
+    QVERIFY(!ref.isEmpty());
+    const double goldItems = j[QStringLiteral("gold_items")].toDouble();
+    const QJsonArray anns = j[QStringLiteral("annotators")].toArray();
+    int compared = 0;
+    for (const QJsonValue& v : anns) {
+        const QJsonObject o = v.toObject();
+        const QString name = o[QStringLiteral("annotator")].toString();
+        const QJsonObject want = ref[name].toObject();
+        if (want.isEmpty()) {  // pandas lists only annotators with a gold item answered
+            QCOMPARE(o[QStringLiteral("items")].toInt(), 0);
+            QVERIFY(o[QStringLiteral("accuracy")].isNull());
+            continue;
+        }
+        ++compared;
+        QCOMPARE(o[QStringLiteral("items")].toInt(), want[QStringLiteral("n")].toInt());
+        QVERIFY2(near6(o[QStringLiteral("accuracy")].toDouble(), want[QStringLiteral("acc")].toDouble()),
+                 qPrintable(QStringLiteral("%1: %2 vs %3").arg(name).arg(o[QStringLiteral("accuracy")].toDouble(), 0, 'g', 17)
+                                .arg(want[QStringLiteral("acc")].toDouble())));
+        QVERIFY(near(o[QStringLiteral("coverage")].toDouble(), want[QStringLiteral("n")].toDouble() / goldItems, 1e-12));
+    }
+    QCOMPARE(compared, ref.size());
+}
+
+// Four gold items, three annotators (hand-computed):
+//   item  gold  w1   w2       w3
+//   i1    a     a    a        -
+//   i2    b     b    INVALID  -
+//   i3    a     b    -        a
+//   i4    b     -    -        -
+// w1 answered i1,i2,i3: 2 right of 3 -> accuracy 2/3, coverage 3/4. Class a: TP 1 (i1), predicted
+// 1, support 2 (i1, i3) -> P 1, R 1/2, F1 2/3. Class b: TP 1 (i2), predicted 2 (i2, i3), support 1
+// -> P 1/2, R 1, F1 2/3. Macro-F1 2/3.
+// w2 answered i1,i2 (INVALID is an answer, and wrong): accuracy 1/2, coverage 2/4.
+// w3 answered i3 only: accuracy 1, coverage 1/4.
+// Over w2's answered items, class a: TP 1, predicted 1, support 1 -> F1 1; class b: support 1
+// (i2), TP 0 -> F1 0; macro-F1 1/2.
+// With --min-items 2, w3 (one lucky answer) is not ranked: best is w1 (macro-F1 2/3 > 1/2),
+// mean accuracy (2/3 + 1/2) / 2 = 7/12.
+void TestCliStatistics::evaluateSparseCrowdByHand()
+{
+    QTemporaryDir dir;
+    const QString answers = dir.filePath(QStringLiteral("answers.csv"));
+    const QString gold = dir.filePath(QStringLiteral("gold.csv"));
+    auto write = [](const QString& path, const QByteArray& data) {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(data);
+    };
+    write(answers, "item,annotator,label\ni1,w1,a\ni2,w1,b\ni3,w1,b\ni1,w2,a\ni2,w2,INVALID\ni3,w3,a\ni4,w9,a\n");
+    write(gold, "item,label\ni1,a\ni2,b\ni3,a\ni4,b\n");
+    const Run r = run({QStringLiteral("evaluate"), QStringLiteral("--input"), answers, QStringLiteral("--gold"), gold,
+                       QStringLiteral("--methods"), QStringLiteral("none"), QStringLiteral("--min-items"),
+                       QStringLiteral("2"), QStringLiteral("--json")});
+    RUN_OK(r);
+    const QJsonObject j = r.json();
+    QHash<QString, QJsonObject> by;
+    for (const QJsonValue& v : j[QStringLiteral("annotators")].toArray())
+        by.insert(v.toObject()[QStringLiteral("annotator")].toString(), v.toObject());
+    const QJsonObject w1 = by.value(QStringLiteral("w1")), w2 = by.value(QStringLiteral("w2")),
+                      w3 = by.value(QStringLiteral("w3"));
+    QCOMPARE(w1[QStringLiteral("items")].toInt(), 3);
+    QVERIFY(near(w1[QStringLiteral("accuracy")].toDouble(), 2.0 / 3, 1e-12));
+    QVERIFY(near(w1[QStringLiteral("coverage")].toDouble(), 0.75, 1e-12));
+    QVERIFY(near(w1[QStringLiteral("macro_f1")].toDouble(), 2.0 / 3, 1e-12));
+    QCOMPARE(w2[QStringLiteral("items")].toInt(), 2);
+    QVERIFY(near(w2[QStringLiteral("accuracy")].toDouble(), 0.5, 1e-12));
+    QVERIFY(near(w2[QStringLiteral("coverage")].toDouble(), 0.5, 1e-12));
+    QVERIFY(near(w2[QStringLiteral("macro_f1")].toDouble(), 0.5, 1e-12));
+    QCOMPARE(w3[QStringLiteral("items")].toInt(), 1);
+    QVERIFY(near(w3[QStringLiteral("accuracy")].toDouble(), 1.0, 1e-12));
+    QVERIFY(near(w3[QStringLiteral("coverage")].toDouble(), 0.25, 1e-12));
+    QCOMPARE(w3[QStringLiteral("ranked")].toBool(), false);
+    QCOMPARE(j[QStringLiteral("min_items")].toInt(), 2);
+    QCOMPARE(j[QStringLiteral("best_annotator")].toObject()[QStringLiteral("annotator")].toString(), QStringLiteral("w1"));
+    const QJsonObject mean = j[QStringLiteral("mean_annotator")].toObject();
+    QCOMPARE(mean[QStringLiteral("annotators")].toInt(), 2);
+    QVERIFY(near(mean[QStringLiteral("accuracy")].toDouble(), 7.0 / 12, 1e-12));
 }
 
 void TestCliStatistics::errors_data()
