@@ -60,7 +60,10 @@ struct AggregationResult
     int iterations = 0;
     bool converged = true;
     std::vector<double> logLikelihood;  ///< per iteration, where the method has one
-    int64_t tiedItems = 0;              ///< items whose top posterior is tied (MV-style methods)
+    /// Items whose top posterior is tied within 1e-9 (set by aggregate() for every method; the
+    /// tie policy decided their label).
+    int64_t tiedItems = 0;
+    int64_t unresolvedItems = 0;        ///< tied items left without a label (TiePolicy::Unresolved)
 
     double posteriorAt(int32_t item, int32_t label) const
     {
@@ -69,7 +72,8 @@ struct AggregationResult
 };
 
 /// Majority vote. Posterior = vote shares over valid labels; ties go to the label that comes
-/// first in the label order (the smallest index) and are counted in tiedItems. Items with no
+/// first in the label order (the smallest index) and are counted in tiedItems (through
+/// aggregate(), the tie policy decides instead). Items with no
 /// valid label get label -1 and a uniform posterior. Controls override the item's label and
 /// posterior. Competence = each annotator's agreement rate with the resulting labels.
 AggregationResult majorityVote(const AggregationInput& in, const RunHooks& hooks = {});

@@ -125,7 +125,79 @@ LabelMatrix LabelMatrix::withoutAnnotator(int32_t annotator) const
         for (int64_t k = m_itemOffsets[i]; k < m_itemOffsets[i + 1]; ++k)
             if (m_itemAnn[k] != annotator)
                 kept.push_back({i, m_itemAnn[k], m_itemLabel[k]});
-    return build(m_numItems, m_numAnnotators, m_numLabels, std::move(kept));
+    LabelMatrix m = build(m_numItems, m_numAnnotators, m_numLabels, std::move(kept));
+    m.m_itemKeys = m_itemKeys;
+    m.m_annKeys = m_annKeys;
+    return m;
+}
+
+void LabelMatrix::setKeys(std::vector<uint64_t> itemKeys, std::vector<uint64_t> annotatorKeys)
+{
+    if ((!itemKeys.empty() && itemKeys.size() != static_cast<size_t>(m_numItems))
+        || (!annotatorKeys.empty() && annotatorKeys.size() != static_cast<size_t>(m_numAnnotators)))
+        throw std::invalid_argument("LabelMatrix: one key per item and per annotator");
+    m_itemKeys = std::move(itemKeys);
+    m_annKeys = std::move(annotatorKeys);
+}
+
+bool LabelMatrix::inKeyOrder() const
+{
+    for (int32_t i = 1; i < static_cast<int32_t>(m_itemKeys.size()); ++i)
+        if (m_itemKeys[i] < m_itemKeys[i - 1])
+            return false;
+    for (int32_t a = 1; a < static_cast<int32_t>(m_annKeys.size()); ++a)
+        if (m_annKeys[a] < m_annKeys[a - 1])
+            return false;
+    return true;
+}
+
+LabelMatrix LabelMatrix::permuted(const std::vector<int32_t>& items, const std::vector<int32_t>& annotators) const
+{
+    if (items.size() != static_cast<size_t>(m_numItems) || annotators.size() != static_cast<size_t>(m_numAnnotators))
+        throw std::invalid_argument("LabelMatrix::permuted: wrong permutation size");
+    std::vector<int32_t> annTo(static_cast<size_t>(m_numAnnotators));
+    for (int32_t b = 0; b < m_numAnnotators; ++b)
+        annTo[annotators[b]] = b;
+    // Item-major arrays in the new item order; inside an item, annotators in the new order.
+    LabelMatrix m;
+    m.m_numItems = m_numItems;
+    m.m_numAnnotators = m_numAnnotators;
+    m.m_numLabels = m_numLabels;
+    std::vector<Annotation> all;
+    all.reserve(m_itemAnn.size());
+    for (int32_t j = 0; j < m_numItems; ++j) {
+        const int32_t i = items[j];
+        for (int64_t k = m_itemOffsets[i]; k < m_itemOffsets[i + 1]; ++k)
+            all.push_back({j, annTo[m_itemAnn[k]], m_itemLabel[k]});
+    }
+    m = build(m_numItems, m_numAnnotators, m_numLabels, std::move(all));
+    if (!m_itemKeys.empty()) {
+        m.m_itemKeys.resize(m_itemKeys.size());
+        for (int32_t j = 0; j < m_numItems; ++j)
+            m.m_itemKeys[j] = m_itemKeys[items[j]];
+    }
+    if (!m_annKeys.empty()) {
+        m.m_annKeys.resize(m_annKeys.size());
+        for (int32_t b = 0; b < m_numAnnotators; ++b)
+            m.m_annKeys[b] = m_annKeys[annotators[b]];
+    }
+    return m;
+}
+
+uint64_t stableKey(const char* data, size_t size)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a 64 (Fowler, Noll, Vo)
+    for (size_t i = 0; i < size; ++i) {
+        h ^= static_cast<unsigned char>(data[i]);
+        h *= 0x100000001b3ULL;
+    }
+    // splitmix64's finaliser (Steele, Lea, Flood 2014) spreads the bits.
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    h ^= h >> 31;
+    return h;
 }
 
 } // namespace chorus::agg

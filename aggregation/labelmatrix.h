@@ -74,6 +74,26 @@ public:
     /// Returns a copy without the given annotator's labels (indices are kept).
     LabelMatrix withoutAnnotator(int32_t annotator) const;
 
+    /// Identity keys: a number per item and per annotator that depends on its id/name only,
+    /// not on where it came in the input (the model layer hashes the ids; stableKey()). The
+    /// aggregators run on the matrix permuted into key order, and seeded tie-breaking draws
+    /// from the item's key, so results do not depend on the order of the input rows. Without
+    /// keys (empty vectors) an index is its own key. Sizes must be numItems / numAnnotators.
+    void setKeys(std::vector<uint64_t> itemKeys, std::vector<uint64_t> annotatorKeys);
+    uint64_t itemKey(int32_t item) const
+    {
+        return m_itemKeys.empty() ? static_cast<uint64_t>(item) : m_itemKeys[item];
+    }
+    uint64_t annotatorKey(int32_t annotator) const
+    {
+        return m_annKeys.empty() ? static_cast<uint64_t>(annotator) : m_annKeys[annotator];
+    }
+    /// True when items and annotators are in increasing key order (ties by index).
+    bool inKeyOrder() const;
+    /// Returns the matrix with item j' = items[j'] and annotator b' = annotators[b'] (both
+    /// permutations of the indices); keys move with their items and annotators.
+    LabelMatrix permuted(const std::vector<int32_t>& items, const std::vector<int32_t>& annotators) const;
+
 private:
     int32_t m_numItems = 0;
     int32_t m_numAnnotators = 0;
@@ -84,6 +104,12 @@ private:
     std::vector<int64_t> m_annOffsets{0};
     std::vector<int32_t> m_annItem;
     std::vector<int32_t> m_annLabel;
+    std::vector<uint64_t> m_itemKeys;
+    std::vector<uint64_t> m_annKeys;
 };
+
+/// A 64-bit key of a byte string (FNV-1a followed by a splitmix64 finaliser): the same on
+/// every machine and run, so it can stand for an item id or annotator name in LabelMatrix keys.
+uint64_t stableKey(const char* data, size_t size);
 
 } // namespace chorus::agg

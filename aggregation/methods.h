@@ -130,10 +130,32 @@ AggregationResult bcc(const AggregationInput& in, const RunHooks& hooks = {});
 /// Competence = sum_k E[tau_k] sum_m E[pi_km] E[v_akm(k)] (probability of a correct label).
 AggregationResult ebcc(const AggregationInput& in, const RunHooks& hooks = {});
 
+/// How an item whose top posterior is tied (within 1e-9) gets its label. Given to aggregate()
+/// as in.params["ties"] (0, 1, 2), which every method accepts.
+enum class TiePolicy {
+    First = 0,      ///< the first tied label in the label order (crowd-kit's rule; the default)
+    Random = 1,     ///< uniform among the tied labels, drawn from in.seed and the item's key
+    Unresolved = 2, ///< no label (-1); counted in unresolvedItems
+};
+
 /// Runs the method called `method` (one of methodNames()). Throws std::invalid_argument naming
 /// the method when it is unknown or a parameter is unknown/out of range.
+///
+/// Results do not depend on the order of the input rows: when the matrix has identity keys
+/// (LabelMatrix::setKeys) and is not in key order, the method runs on the matrix permuted into
+/// key order (controls and weights with it) and the result is mapped back. Afterwards every
+/// item whose method label is among its tied top posterior labels (within 1e-9; controls
+/// excepted) is counted in tiedItems and relabelled by the tie policy; with Random the draw
+/// depends on in.seed and the item's key only, so it is reproducible and independent of row
+/// order. The labels of a label set are in the project's canonical order (declared, or sorted
+/// by name), which makes First order-independent too.
 AggregationResult aggregate(const std::string& method, const AggregationInput& in,
                             const RunHooks& hooks = {});
+
+/// Relabels tied items of r (see aggregate()); returns the number of tied items. Public for
+/// tests and for callers that build results themselves.
+int64_t applyTiePolicy(AggregationResult& r, const LabelMatrix& matrix, const std::vector<int32_t>& controls,
+                       TiePolicy policy, uint64_t seed);
 
 /// All method names accepted by aggregate(), in a stable order:
 /// mv, wmv, wawa, zbs, ds, onecoin, zc, glad, mace, kos, mmsr, crh, bwa, bcc, ebcc.

@@ -3,6 +3,7 @@
 #include "emcommon.h"
 #include "methods.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace chorus::agg {
@@ -119,14 +120,130 @@ const Method& find(const std::string& name)
 
 } // namespace
 
+namespace {
+
+TiePolicy takeTiePolicy(std::map<std::string, double>& params, const std::string& method)
+{
+    const auto it = params.find("ties");
+    if (it == params.end())
+        return TiePolicy::First;
+    const double v = it->second;
+    params.erase(it);
+    if (v == 0)
+        return TiePolicy::First;
+    if (v == 1)
+        return TiePolicy::Random;
+    if (v == 2)
+        return TiePolicy::Unresolved;
+    throw std::invalid_argument(method + ": parameter 'ties' must be 0 (first), 1 (random) or 2 (unresolved)");
+}
+
+// Indices sorted by (key, index).
+template<typename KeyOf>
+std::vector<int32_t> keyOrder(int32_t n, KeyOf key)
+{
+    std::vector<std::pair<uint64_t, int32_t>> k(static_cast<size_t>(n));
+    for (int32_t i = 0; i < n; ++i)
+        k[i] = {key(i), i};
+    std::sort(k.begin(), k.end());
+    std::vector<int32_t> order(static_cast<size_t>(n));
+    for (int32_t i = 0; i < n; ++i)
+        order[i] = k[i].second;
+    return order;
+}
+
+// Runs m on the matrix permuted into key order and maps the result back to in's indices.
+AggregationResult runInKeyOrder(const Method& m, const AggregationInput& in, const RunHooks& hooks)
+{
+    const LabelMatrix& src = *in.matrix;
+    const std::vector<int32_t> items = keyOrder(src.numItems(), [&](int32_t i) { return src.itemKey(i); });
+    const std::vector<int32_t> anns =
+        keyOrder(src.numAnnotators(), [&](int32_t a) { return src.annotatorKey(a); });
+    const LabelMatrix pm = src.permuted(items, anns);
+    AggregationInput pin = in;
+    pin.matrix = &pm;
+    if (!in.controls.empty())
+        for (size_t j = 0; j < items.size(); ++j)
+            pin.controls[j] = in.controls[items[j]];
+    if (!in.weights.empty()) {
+        pin.weights.assign(anns.size(), 1.0);
+        for (size_t b = 0; b < anns.size(); ++b)
+            if (static_cast<size_t>(anns[b]) < in.weights.size())
+                pin.weights[b] = in.weights[anns[b]];
+    }
+    AggregationResult pr = m.run(pin, hooks);
+    AggregationResult r = pr;
+    const int32_t L = pr.numLabels;
+    if (pr.labels.size() == items.size())
+        for (size_t j = 0; j < items.size(); ++j)
+            r.labels[items[j]] = pr.labels[j];
+    if (L > 0 && pr.posterior.size() == items.size() * static_cast<size_t>(L))
+        for (size_t j = 0; j < items.size(); ++j)
+            std::copy_n(pr.posterior.begin() + static_cast<std::ptrdiff_t>(j * L), L,
+                        r.posterior.begin() + static_cast<std::ptrdiff_t>(items[j]) * L);
+    if (pr.competence.size() == anns.size())
+        for (size_t b = 0; b < anns.size(); ++b)
+            r.competence[anns[b]] = pr.competence[b];
+    return r;
+}
+
+} // namespace
+
+int64_t applyTiePolicy(AggregationResult& r, const LabelMatrix& matrix, const std::vector<int32_t>& controls,
+                       TiePolicy policy, uint64_t seed)
+{
+    const int32_t L = r.numLabels;
+    const int32_t n = static_cast<int32_t>(r.labels.size());
+    r.tiedItems = r.unresolvedItems = 0;
+    if (L < 2 || r.posterior.size() != static_cast<size_t>(n) * L)
+        return 0;
+    std::vector<int32_t> tied;
+    tied.reserve(static_cast<size_t>(L));
+    for (int32_t i = 0; i < n; ++i) {
+        const int32_t label = r.labels[i];
+        if (label < 0 || label >= L || (!controls.empty() && controls[i] >= 0))
+            continue;
+        const double* post = r.posterior.data() + static_cast<size_t>(i) * L;
+        const double top = *std::max_element(post, post + L);
+        if (post[label] < top - 1e-9)
+            continue;  // the method's label is not a posterior maximum (its own rule): leave it
+        tied.clear();
+        for (int32_t l = 0; l < L; ++l)
+            if (post[l] >= top - 1e-9)
+                tied.push_back(l);
+        if (tied.size() < 2)
+            continue;
+        ++r.tiedItems;
+        switch (policy) {
+        case TiePolicy::First:
+            r.labels[i] = tied.front();
+            break;
+        case TiePolicy::Random: {
+            const uint64_t draw = detail::mixSeed(seed, matrix.itemKey(i));
+            r.labels[i] = tied[static_cast<size_t>(draw % tied.size())];
+            break;
+        }
+        case TiePolicy::Unresolved:
+            r.labels[i] = -1;
+            ++r.unresolvedItems;
+            break;
+        }
+    }
+    return r.tiedItems;
+}
+
 AggregationResult aggregate(const std::string& method, const AggregationInput& in,
                             const RunHooks& hooks)
 {
     const Method& m = find(method);
     detail::checkInput(in, method);
+    AggregationInput input = in;
+    const TiePolicy ties = takeTiePolicy(input.params, method);
     // Methods with parameters validate them themselves; for mv/wmv/wawa any key is unknown.
-    detail::Params(method, in.params);
-    return m.run(in, hooks);
+    detail::Params(method, input.params);
+    AggregationResult r = in.matrix->inKeyOrder() ? m.run(input, hooks) : runInKeyOrder(m, input, hooks);
+    applyTiePolicy(r, *in.matrix, in.controls, ties, in.seed);
+    return r;
 }
 
 std::vector<std::string> methodNames()
@@ -139,7 +256,10 @@ std::vector<std::string> methodNames()
 
 std::vector<MethodParam> methodParams(const std::string& method)
 {
-    return find(method).params;
+    std::vector<MethodParam> p = find(method).params;
+    p.push_back({"ties", 0, "tied top labels: 0 = first in the label order, 1 = random (seeded by the seed and "
+                            "the item), 2 = unresolved (no label)"});
+    return p;
 }
 
 std::vector<double> itemEntropies(const AggregationResult& r)

@@ -4,6 +4,7 @@
 
 #include "csvreader.h"
 #include "evaluation.h"
+#include "jobs.h"
 #include "methods.h"
 #include "runstore.h"
 #include "snapshot.h"
@@ -117,6 +118,15 @@ int cmdAggregate(const QStringList& args)
     nlohmann::ordered_json params = nlohmann::ordered_json::object();
     for (const QString& kv : p.values(QStringLiteral("param"))) {
         const qsizetype eq = kv.indexOf(QLatin1Char('='));
+        if (eq > 0 && kv.left(eq) == QLatin1String("ties")) {
+            const QString policy = kv.mid(eq + 1);
+            const qsizetype code = model::tiePolicyNames().indexOf(policy);
+            if (code < 0)
+                throw UsageError{QStringLiteral("--param ties takes first, random or unresolved, got \"%1\"").arg(policy)};
+            in.params["ties"] = static_cast<double>(code);
+            params["ties"] = policy.toStdString();
+            continue;
+        }
         const double v = eq > 0 ? kv.mid(eq + 1).toDouble(&ok) : 0;
         if (eq <= 0 || !ok)
             throw UsageError{QStringLiteral("--param takes key=number, got \"%1\"").arg(kv)};
@@ -217,6 +227,7 @@ int cmdAggregate(const QStringList& args)
         j["iterations"] = r.iterations;
         j["converged"] = r.converged;
         j["tied_items"] = r.tiedItems;
+        j["unresolved_items"] = r.unresolvedItems;
         j["log_likelihood"] = r.logLikelihood;
         j["seconds"] = seconds;
         if (hasGold) {
@@ -236,6 +247,8 @@ int cmdAggregate(const QStringList& args)
                         .arg(seconds, 0, 'f', 3);
         if (r.tiedItems > 0)
             t += QStringLiteral(", %1 tied items").arg(r.tiedItems);
+        if (r.unresolvedItems > 0)
+            t += QStringLiteral(" (%1 left without a label)").arg(r.unresolvedItems);
         if (hasGold)
             t += QStringLiteral("\naccuracy %1, macro-F1 %2 on %3 gold items")
                      .arg(ev.accuracy, 0, 'f', 4)

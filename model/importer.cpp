@@ -3,6 +3,7 @@
 #include "csvreader.h"
 #include "dialect.h"
 #include "importformats.h"
+#include "labelorder.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -102,6 +103,8 @@ ImportReport importFile(ProjectStore& store, const QString& file, const ImportOp
             formats::importLabelStudio(w, file);
         if (!options.goldFile.isEmpty())
             w.importGoldFile(options.goldFile);
+        if (!report.newLabels.isEmpty())
+            canonicalizeLabelOrder(store);
         if (options.isCanceled && options.isCanceled())
             throw CanceledError();
     };
@@ -218,9 +221,12 @@ void importJsonl(ImportWriter& w, const QString& file)
         if (j.contains("label_set")) {
             if (!j["label_set"].is_array())
                 w.fail(QStringLiteral("\"label_set\" must be an array of labels"));
-            for (const auto& l : j["label_set"])
-                w.declareLabel(jsonString(l));
-            w.closeLabelSet();
+            QStringList declared;
+            for (const auto& l : j["label_set"]) {
+                declared << jsonString(l);
+                w.declareLabel(declared.last());
+            }
+            w.closeLabelSet(declared);
         }
         if (j.contains("annotators")) {
             // {"name": {"kind": "human", "cost_per_item": 0.02}}: kinds and costs of annotators

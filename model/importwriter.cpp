@@ -2,6 +2,7 @@
 
 #include "csvreader.h"
 #include "dialect.h"
+#include "labelorder.h"
 
 #include <QFile>
 #include <QSqlError>
@@ -65,6 +66,7 @@ ImportWriter::ImportWriter(ProjectStore& store, const ImportOptions& options, Im
     }
     m_norm.setLabels(names);
     if (!options.labels.isEmpty()) {
+        QStringList declared;
         for (const QString& l : options.labels) {
             const auto r = m_norm.resolve(l);
             if (r.outcome == LabelNormalizer::Outcome::Invalid)
@@ -72,8 +74,11 @@ ImportWriter::ImportWriter(ProjectStore& store, const ImportOptions& options, Im
                                            "to no label)")
                                 .arg(l, kInvalidLabelName));
             labelId(r.label);
+            declared << r.label;
         }
         store.setLabelSetClosed(true);
+        declareLabelOrder(store, declared);
+        m_norm.setLabels(store.labelNames());  // in the declared order, for messages
     }
     m_norm.setClosed(store.labelSetClosed());
 
@@ -106,6 +111,13 @@ void ImportWriter::checkCanceled(qint64 done, qint64 total)
         throw CanceledError();
     if (m_options.progress)
         m_options.progress(done, total);
+}
+
+void ImportWriter::closeLabelSet(const QStringList& declaredOrder)
+{
+    m_norm.setClosed(true);
+    m_store.setLabelSetClosed(true);
+    declareLabelOrder(m_store, declaredOrder);
 }
 
 qint64 ImportWriter::labelId(const QString& name)

@@ -21,6 +21,7 @@ struct ItemFilter
     bool consensusDiffersFromGold = false;
     bool unreviewedOnly = false;
     bool flaggedOnly = false;
+    bool tiedOnly = false;  ///< consensus tied between labels (tiedTopLabels)
     QString text;  ///< case-insensitive substring of the item text or id
     std::vector<int32_t> onlyItems;  ///< when non-empty, restricts to these item indices
     bool keepOrder = false;          ///< rows follow onlyItems' order (a relabel queue) until sorted
@@ -31,7 +32,7 @@ struct ItemFilter
             && maxEntropy == std::numeric_limits<double>::infinity()
             && minConfidence == -std::numeric_limits<double>::infinity()
             && maxConfidence == std::numeric_limits<double>::infinity() && annotator < 0
-            && !consensusDiffersFromGold && !unreviewedOnly && !flaggedOnly && text.isEmpty()
+            && !consensusDiffersFromGold && !unreviewedOnly && !flaggedOnly && !tiedOnly && text.isEmpty()
             && onlyItems.empty();
     }
 };

@@ -31,11 +31,13 @@ void ItemTableModel::computeDerived()
 {
     m_entropy.clear();
     m_distinct.clear();
+    m_tied.clear();
     if (!m_s)
         return;
     const int32_t n = m_s->numItems(), L = m_s->numLabels();
     m_entropy.assign(n, std::nan(""));
     m_distinct.assign(n, 0);
+    m_tied.assign(n, 0);
     // Distinct labels per item from the item's own few labels (not an L-sized scratch array:
     // projects may have 100,000 labels).
     std::vector<int32_t> labels;
@@ -49,6 +51,8 @@ void ItemTableModel::computeDerived()
         m_distinct[i] = static_cast<uint8_t>(std::min(d, 255));
         if (m_run && !m_run->posterior.empty() && m_run->labels[i] >= 0)
             m_entropy[i] = agg::entropy(m_run->posterior.data() + static_cast<size_t>(i) * L, L);
+        if (m_run && d > 0)
+            m_tied[i] = !tiedTopLabels(*m_s, *m_run, i).empty();
     }
 }
 
@@ -121,6 +125,8 @@ bool ItemTableModel::accepts(int32_t i) const
     if (f.unreviewedOnly && m_s->status[i] != ReviewStatus::Unreviewed)
         return false;
     if (f.flaggedOnly && m_s->status[i] != ReviewStatus::Flagged)
+        return false;
+    if (f.tiedOnly && !m_tied[i])
         return false;
     if (!m_textLower.isEmpty() && !m_textMatch[i])
         return false;

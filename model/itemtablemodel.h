@@ -64,6 +64,7 @@ public:
     }
     double entropyOf(int32_t item) const { return m_entropy[item]; }
     int distinctOf(int32_t item) const { return m_distinct[item]; }
+    bool isTied(int32_t item) const { return m_tied[item] != 0; }
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -86,6 +87,7 @@ private:
     std::vector<int32_t> m_rowOfItem;    // item -> row or -1
     std::vector<double> m_entropy;       // consensus posterior entropy (nats), NaN = none
     std::vector<uint8_t> m_distinct;     // distinct valid labels (saturates at 255)
+    std::vector<uint8_t> m_tied;         // consensus posterior tied at the top (tiedTopLabels)
     QString m_textLower;                 // cached lower-case filter text
     std::vector<uint8_t> m_textMatch;    // per item, for the current m_textLower
     int m_sortColumn = -1;

@@ -11,6 +11,12 @@
 
 namespace chorus::model {
 
+QStringList tiePolicyNames()
+{
+    return {QStringLiteral("first"), QStringLiteral("random"), QStringLiteral("unresolved")};
+}
+
+
 namespace {
 
 using detail::guarded;

@@ -37,6 +37,10 @@ QFuture<JobResult<ImportReport>> importAsync(QThreadPool* pool, const QString& p
 QFuture<JobResult<ExportReport>> exportAsync(QThreadPool* pool, const QString& projectPath,
                                              const QString& out, ExportOptions options);
 
+/// The names of agg::TiePolicy in order of its values: "first", "random", "unresolved" (the
+/// `ties` parameter's values on the command line and in saved runs' parameters).
+QStringList tiePolicyNames();
+
 struct AggregationRequest
 {
     QString method;

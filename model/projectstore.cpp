@@ -1,6 +1,7 @@
 #include "projectstore.h"
 
 #include "dialect.h"
+#include "labelorder.h"
 #include "schema.h"
 
 #include <QAtomicInt>
@@ -177,6 +178,8 @@ void ProjectStore::migrate()
             for (const QString& sql : m_dialect->schemaExtras(v + 1))
                 exec(sql);
         }
+        if (version > 0 && version < 4)
+            canonicalizeLabelOrder(*this);
         const QString up = m_dialect->upsert(QStringLiteral("meta"), {QStringLiteral("key")},
                                              {QStringLiteral("value")});
         exec(up, {QStringLiteral("application"), QString::fromLatin1(kAppTag)});

@@ -56,7 +56,7 @@ struct ProjectInfo
 class ProjectStore
 {
 public:
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
 
     ProjectStore();
     ~ProjectStore();

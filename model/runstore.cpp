@@ -1,5 +1,7 @@
 #include "runstore.h"
 
+#include <algorithm>
+
 #include <QSqlQuery>
 
 #include <nlohmann/json.hpp>
@@ -160,6 +162,22 @@ RunData loadRun(ProjectStore& store, const Snapshot& s, qint64 runId)
             d.competence[a] = q.value(1).toDouble();
     }
     return d;
+}
+
+std::vector<int32_t> tiedTopLabels(const Snapshot& s, const RunData& run, int32_t item)
+{
+    const int32_t L = s.numLabels();
+    std::vector<int32_t> tied;
+    if (L < 2 || run.posterior.size() != static_cast<size_t>(s.numItems()) * L || s.matrix.validCount(item) == 0)
+        return tied;
+    const double* post = run.posterior.data() + static_cast<size_t>(item) * L;
+    const double top = *std::max_element(post, post + L);
+    for (int32_t l = 0; l < L; ++l)
+        if (post[l] >= top - 1e-9)
+            tied.push_back(l);
+    if (tied.size() < 2)
+        tied.clear();
+    return tied;
 }
 
 } // namespace chorus::model

@@ -36,6 +36,11 @@ qint64 saveRun(ProjectStore& store, const Snapshot& s, const QString& method, co
 QList<RunSummary> listRuns(ProjectStore& store);
 /// Loads run runId (0 = the latest). Throws Error when it does not exist.
 RunData loadRun(ProjectStore& store, const Snapshot& s, qint64 runId = 0);
+/// The labels tied for the top of item's consensus posterior (within 1e-9, as the tie policy
+/// of agg::aggregate), in label order; empty when the item is not tied, has no posterior, or
+/// has no valid label at all (its uniform row is not a tie).
+std::vector<int32_t> tiedTopLabels(const Snapshot& s, const RunData& run, int32_t item);
+
 /// Wraps an in-memory result computed on s as RunData (no database involved).
 RunData runFromResult(const Snapshot& s, const QString& method, const agg::AggregationResult& r);
 

@@ -14,6 +14,22 @@ int32_t Snapshot::itemIndex(const QString& extId) const
     return static_cast<int32_t>(itemExtIds.indexOf(extId));
 }
 
+uint64_t identityKey(const QString& id)
+{
+    const QByteArray utf8 = id.toUtf8();
+    return agg::stableKey(utf8.constData(), static_cast<size_t>(utf8.size()));
+}
+
+void setIdentityKeys(Snapshot& s)
+{
+    std::vector<uint64_t> items(static_cast<size_t>(s.itemExtIds.size())), anns(static_cast<size_t>(s.annotators.size()));
+    for (qsizetype i = 0; i < s.itemExtIds.size(); ++i)
+        items[static_cast<size_t>(i)] = identityKey(s.itemExtIds[i]);
+    for (qsizetype a = 0; a < s.annotators.size(); ++a)
+        anns[static_cast<size_t>(a)] = identityKey(s.annotators[a]);
+    s.matrix.setKeys(std::move(items), std::move(anns));
+}
+
 Snapshot loadSnapshot(ProjectStore& store, const std::function<bool()>& isCanceled)
 {
     auto check = [&] {
@@ -71,6 +87,7 @@ Snapshot loadSnapshot(ProjectStore& store, const std::function<bool()>& isCancel
             check();
     }
     s.matrix = agg::LabelMatrix::build(n, static_cast<int32_t>(s.annotators.size()), L, std::move(anns));
+    setIdentityKeys(s);
 
     s.gold.assign(n, -1);
     q = store.exec(QStringLiteral("SELECT item_id, label_id FROM gold"));

@@ -51,6 +51,13 @@ struct Snapshot
     int32_t itemIndex(const QString& extId) const;  ///< -1 when absent (linear scan)
 };
 
+/// The key of an item id or annotator name in LabelMatrix::setKeys (agg::stableKey of UTF-8).
+uint64_t identityKey(const QString& id);
+
+/// Sets s.matrix's identity keys from the item ids and annotator names, so that aggregation
+/// does not depend on the order the rows came in (loadSnapshot does this).
+void setIdentityKeys(Snapshot& s);
+
 /// Loads everything except per-annotation probabilities and item metadata (read on demand).
 /// isCanceled is polled; returning true throws CanceledError.
 Snapshot loadSnapshot(ProjectStore& store, const std::function<bool()>& isCanceled = {});

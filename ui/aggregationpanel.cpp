@@ -27,6 +27,13 @@ AggregationPanel::AggregationPanel(model::Workbench* workbench, QWidget* parent)
     m_method->setCurrentText(QStringLiteral("ds"));
     m_seed = new QSpinBox(this);
     m_seed->setRange(0, 1'000'000);
+    m_ties = new QComboBox(this);
+    m_ties->addItem(tr("first in label order"), 0);
+    m_ties->addItem(tr("random (seeded, per item)"), 1);
+    m_ties->addItem(tr("leave unresolved"), 2);
+    m_ties->setToolTip(tr("How an item whose consensus is tied between labels gets its label: the first tied "
+                          "label in the label order (as crowd-kit), one drawn from the seed and the item's id, or "
+                          "none (the item is counted and filterable as tied)"));
     m_params = new QLineEdit(this);
     m_params->setPlaceholderText(tr("e.g. max_iter=100, tol=1e-6"));
     m_params->setToolTip(tr("Method parameters as key=value pairs, separated by commas (see docs/methods.md)"));
@@ -48,6 +55,7 @@ AggregationPanel::AggregationPanel(model::Workbench* workbench, QWidget* parent)
     auto* form = new QFormLayout;
     form->addRow(tr("Method"), m_method);
     form->addRow(tr("Seed"), m_seed);
+    form->addRow(tr("Ties"), m_ties);
     form->addRow(tr("Parameters"), m_params);
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(m_run);
@@ -123,6 +131,10 @@ void AggregationPanel::run()
         req.params[kv.left(eq).trimmed().toStdString()] = v;
         params[kv.left(eq).trimmed().toStdString()] = v;
     }
+    if (m_ties->currentIndex() > 0) {
+        req.params["ties"] = m_ties->currentData().toInt();
+        params["ties"] = model::tiePolicyNames().value(m_ties->currentIndex()).toStdString();
+    }
     params["seed"] = req.seed;
     params["controls_gold"] = m_goldControls->isChecked();
     params["controls_overrides"] = m_overrideControls->isChecked();
@@ -167,7 +179,9 @@ void AggregationPanel::finished()
                           .arg(sum.iterations)
                           .arg(sum.converged ? QString() : tr(" (did not converge)"))
                           .arg(sum.seconds, 0, 'f', 2)
-                          .arg(sum.id));
+                          .arg(sum.id)
+                      + (sum.tiedItems > 0 ? tr(" %n tied item(s) (filter: Tied).", nullptr, int(sum.tiedItems))
+                                           : QString()));
     m_wb->setConsensus(std::move(r.value));
     refreshRuns();
     emit status(m_result->text());

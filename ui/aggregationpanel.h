@@ -44,6 +44,7 @@ private:
     model::Workbench* m_wb;
     QComboBox* m_method;
     QSpinBox* m_seed;
+    QComboBox* m_ties;
     QLineEdit* m_params;
     QCheckBox* m_goldControls;
     QCheckBox* m_overrideControls;

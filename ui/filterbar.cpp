@@ -26,6 +26,8 @@ FilterBar::FilterBar(QWidget* parent) : QWidget(parent)
     m_flagged = new QCheckBox(tr("Fla&gged"), this);
     m_goldDiffers = new QCheckBox(tr("≠ gold"), this);
     m_goldDiffers->setToolTip(tr("Only items whose consensus differs from the gold label"));
+    m_tied = new QCheckBox(tr("Tied"), this);
+    m_tied->setToolTip(tr("Only items whose consensus is tied between labels (the tie rule chose one)"));
     m_annotator = new QComboBox(this);
     m_annotator->setToolTip(tr("Only items where this annotator gives the chosen label"));
     m_annotatorLabel = new QComboBox(this);
@@ -55,7 +57,7 @@ FilterBar::FilterBar(QWidget* parent) : QWidget(parent)
     layout->setContentsMargins(4, 2, 4, 2);
     layout->addWidget(m_search, 2);
     for (QWidget* w : std::initializer_list<QWidget*>{m_disagree, m_unreviewed, m_flagged, m_goldDiffers,
-                                                     m_annotator, m_annotatorLabel, m_minEntropy,
+                                                     m_tied, m_annotator, m_annotatorLabel, m_minEntropy,
                                                      m_maxConfidence, m_only, clearOnly})
         layout->addWidget(w);
     layout->addStretch(1);
@@ -66,7 +68,7 @@ FilterBar::FilterBar(QWidget* parent) : QWidget(parent)
     m_debounce->setInterval(150);
     connect(m_debounce, &QTimer::timeout, this, &FilterBar::filterChanged);
     connect(m_search, &QLineEdit::textChanged, m_debounce, qOverload<>(&QTimer::start));
-    for (QCheckBox* c : {m_disagree, m_unreviewed, m_flagged, m_goldDiffers})
+    for (QCheckBox* c : {m_disagree, m_unreviewed, m_flagged, m_goldDiffers, m_tied})
         connect(c, &QCheckBox::toggled, this, &FilterBar::filterChanged);
     connect(m_annotator, &QComboBox::currentIndexChanged, this, [this] {
         updateAnnotatorLabels();
@@ -120,6 +122,7 @@ model::ItemFilter FilterBar::filter() const
     f.unreviewedOnly = m_unreviewed->isChecked();
     f.flaggedOnly = m_flagged->isChecked();
     f.consensusDiffersFromGold = m_goldDiffers->isChecked();
+    f.tiedOnly = m_tied->isChecked();
     f.annotator = m_annotator->currentData().toInt();
     f.annotatorLabel = m_annotatorLabel->currentData().isValid() ? m_annotatorLabel->currentData().toInt() : -1;
     if (m_minEntropy->value() > 0)
@@ -139,10 +142,10 @@ void FilterBar::focusSearch()
 
 void FilterBar::clear()
 {
-    const QSignalBlocker b1(m_search), b2(m_disagree), b3(m_unreviewed), b4(m_flagged), b5(m_goldDiffers),
+    const QSignalBlocker b1(m_search), b2(m_disagree), b3(m_unreviewed), b4(m_flagged), b5(m_goldDiffers), b9(m_tied),
         b6(m_annotator), b7(m_minEntropy), b8(m_maxConfidence);
     m_search->clear();
-    for (QCheckBox* c : {m_disagree, m_unreviewed, m_flagged, m_goldDiffers})
+    for (QCheckBox* c : {m_disagree, m_unreviewed, m_flagged, m_goldDiffers, m_tied})
         c->setChecked(false);
     m_annotator->setCurrentIndex(0);
     updateAnnotatorLabels();

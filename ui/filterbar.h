@@ -48,6 +48,7 @@ private:
     QCheckBox* m_unreviewed;
     QCheckBox* m_flagged;
     QCheckBox* m_goldDiffers;
+    QCheckBox* m_tied;
     QComboBox* m_annotator;
     QComboBox* m_annotatorLabel;
     QDoubleSpinBox* m_minEntropy;

@@ -142,6 +142,14 @@ void ItemPanel::showItem(int32_t item)
     QStringList parts;
     parts << tr("Status: %1").arg(model::statusName(st.status));
     parts << tr("Consensus (%1): %2").arg(run.summary.method, name(run.labels[item]).isEmpty() ? tr("none") : name(run.labels[item]));
+    const std::vector<int32_t> tied = model::tiedTopLabels(s, run, item);
+    if (!tied.empty()) {
+        QStringList names;
+        for (int32_t l : tied)
+            names << s.labels[l];
+        const QString last = names.takeLast();
+        parts << tr("tie between %1 and %2").arg(names.join(QStringLiteral(", ")), last);
+    }
     if (st.label >= 0)
         parts << tr("Human: %1").arg(s.labels[st.label]);
     if (m_goldVisible && s.gold[item] >= 0)

@@ -112,6 +112,8 @@ public:
 
     bool listen() { return m_server.listen(QHostAddress::LocalHost, 0); }
     QString baseUrl() const { return QStringLiteral("http://127.0.0.1:%1/v1").arg(m_server.serverPort()); }
+    /// The clock FakeRequest::arrivedMs is read from.
+    qint64 nowMs() const { return m_clock.elapsed(); }
 
 private:
     struct Conn

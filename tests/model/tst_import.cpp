@@ -106,11 +106,11 @@ void TestImport::formats_data()
                            << qint64(4) << qint64(8) << qint64(1) << qint64(2) << qint64(2) << 3
                            << QStringList{QStringLiteral("pos"), QStringLiteral("neg"), QStringLiteral("neu")};
     // 7 data rows over 4 items; two empty labels are INVALID; gold for i1 and "i,3". Labels in
-    // order of first appearance ("Cat." folds onto "cat").
+    // canonical order, sorted by name (first seen as cat, dog, bird, fish; "Cat." folds onto "cat").
     QTest::newRow("longCsv") << testData(QStringLiteral("tiny_long.csv")) << QString()
                              << testData(QStringLiteral("tiny_long_gold.csv")) << QStringList() << qint64(4)
                              << qint64(7) << qint64(2) << qint64(2) << qint64(0) << 3
-                             << QStringList{QStringLiteral("cat"), QStringLiteral("dog"), QStringLiteral("bird"),
+                             << QStringList{QStringLiteral("bird"), QStringLiteral("cat"), QStringLiteral("dog"),
                                             QStringLiteral("fish")};
     // 3 items x 3 annotators with 3 empty cells = 6 annotations; "maybe" is outside --labels.
     QTest::newRow("wideCsvWithHeader")
@@ -118,21 +118,21 @@ void TestImport::formats_data()
         << QStringList{QStringLiteral("pos"), QStringLiteral("neg"), QStringLiteral("neu")} << qint64(3) << qint64(6)
         << qint64(1) << qint64(0) << qint64(0) << 3
         << QStringList{QStringLiteral("pos"), QStringLiteral("neg"), QStringLiteral("neu")};
-    // MACE: no header, 3 rows x 4 columns with 3 empty cells = 9 annotations.
+    // MACE: no header, 3 rows x 4 columns with 3 empty cells = 9 annotations. "1" comes first in
+    // the file; the canonical order sorts.
     QTest::newRow("wideCsvMace") << testData(QStringLiteral("tiny_wide_mace.csv")) << QStringLiteral("wide-csv")
                                  << QString() << QStringList() << qint64(3) << qint64(9) << qint64(0) << qint64(0)
-                                 << qint64(0) << 4 << QStringList{QStringLiteral("1"), QStringLiteral("0")};
-    // Two items with human counts only; labels in the order the counters list them (keys
-    // sorted by the JSON parser: e, n; then c).
+                                 << qint64(0) << 4 << QStringList{QStringLiteral("0"), QStringLiteral("1")};
+    // Two items with human counts only; the counters list e, n, then c; stored sorted.
     QTest::newRow("chaosnli") << testData(QStringLiteral("tiny_chaosnli.jsonl")) << QString() << QString()
                               << QStringList() << qint64(2) << qint64(0) << qint64(0) << qint64(0) << qint64(2) << 0
-                              << QStringList{QStringLiteral("e"), QStringLiteral("n"), QStringLiteral("c")};
+                              << QStringList{QStringLiteral("c"), QStringLiteral("e"), QStringLiteral("n")};
     // Task 101: 2 predictions + 2 annotations; task 102: 2 predictions (one without a choice:
     // INVALID), one cancelled and one empty annotation (both skipped).
     QTest::newRow("labelstudio") << testData(QStringLiteral("tiny_labelstudio.json")) << QString() << QString()
                                  << QStringList() << qint64(2) << qint64(6) << qint64(1) << qint64(0) << qint64(0) << 4
-                                 << QStringList{QStringLiteral("Positive"), QStringLiteral("Neutral"),
-                                                QStringLiteral("Negative")};
+                                 << QStringList{QStringLiteral("Negative"), QStringLiteral("Neutral"),
+                                                QStringLiteral("Positive")};
 }
 
 void TestImport::formats()
