@@ -47,7 +47,7 @@ const char* const kHelp =
     "Project commands:\n"
     "  import PROJECT FILE [--format F] [--gold FILE] [--label-map FILE] [--labels a,b,c] [--kind K]\n"
     "                        import a data file (all or nothing); creates PROJECT if needed\n"
-    "  info PROJECT [--json] counts, labels and annotators of a project\n"
+    "  info PROJECT [--json] counts (items reviewed, flagged, unreviewed), labels and annotators\n"
     "  export PROJECT OUT [--format jsonl|csv|long-csv|wide-csv] [--run ID] [--reviewed-only]\n"
     "                     [--min-confidence T] [--exclude-flagged] [--exclude-invalid]\n"
     "                     [--soft posterior|human] [--no-annotators]\n"

@@ -177,7 +177,11 @@ int cmdInfo(const QStringList& args)
     j["gold"] = i.gold;
     j["items_with_human_counts"] = i.itemsWithHumanCounts;
     j["decisions"] = i.decisions;
+    // Items by current status (their latest decision's); the three add up to "items".
+    // reviewed_items counts status "reviewed" only (it included flagged items before).
     j["reviewed_items"] = i.reviewedItems;
+    j["flagged_items"] = i.flaggedItems;
+    j["unreviewed_items"] = i.unreviewedItems;
     j["runs"] = i.runs;
     nlohmann::json labels = nlohmann::json::array(), anns = nlohmann::json::array();
     for (const QString& l : i.labelNames)

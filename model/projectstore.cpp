@@ -271,9 +271,19 @@ ProjectInfo ProjectStore::info()
     i.gold = count("SELECT COUNT(*) FROM gold");
     i.itemsWithHumanCounts = count("SELECT COUNT(DISTINCT item_id) FROM human_counts");
     i.decisions = count("SELECT COUNT(*) FROM decisions");
-    i.reviewedItems = count(
-        "SELECT COUNT(*) FROM decisions d WHERE d.id = (SELECT MAX(id) FROM decisions e "
-        "WHERE e.item_id = d.item_id) AND d.status <> 'unreviewed'");
+    // Current status = status of the latest decision; items without one are unreviewed.
+    QSqlQuery byStatus = exec(QStringLiteral(
+        "SELECT d.status, COUNT(*) FROM decisions d "
+        "JOIN (SELECT item_id, MAX(id) AS last FROM decisions GROUP BY item_id) x ON d.id = x.last "
+        "GROUP BY d.status"));
+    while (byStatus.next()) {
+        const ReviewStatus st = statusFromName(byStatus.value(0).toString());
+        if (st == ReviewStatus::Reviewed)
+            i.reviewedItems = byStatus.value(1).toLongLong();
+        else if (st == ReviewStatus::Flagged)
+            i.flaggedItems = byStatus.value(1).toLongLong();
+    }
+    i.unreviewedItems = i.items - i.reviewedItems - i.flaggedItems;
     i.runs = count("SELECT COUNT(*) FROM runs");
     i.labelNames = labelNames();
     QSqlQuery q = exec(QStringLiteral("SELECT name FROM annotators ORDER BY id"));
