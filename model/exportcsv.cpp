@@ -1,5 +1,6 @@
-// The CSV exports: the curated dataset as a table (csv), and the answers only for crowd-kit
-// (long-csv) and MACE (wide-csv). Fields are quoted by RFC 4180 rules (csvField).
+// The CSV exports: the curated dataset as a table (csv, with the reviewer's note and, on
+// request, the decision history as a JSON cell), and the answers only for crowd-kit (long-csv)
+// and MACE (wide-csv). Fields are quoted by RFC 4180 rules (csvField): notes are free text.
 
 #include "exportformats.h"
 
@@ -32,7 +33,10 @@ public:
     {
         const Snapshot& s = m_ctx.snapshot;
         QStringList h{QStringLiteral("id"), QStringLiteral("text"), QStringLiteral("label"),
-                      QStringLiteral("source"), QStringLiteral("confidence"), QStringLiteral("status")};
+                      QStringLiteral("source"), QStringLiteral("confidence"), QStringLiteral("status"),
+                      QStringLiteral("note")};
+        if (m_ctx.options.history)
+            h << QStringLiteral("history");
         if (!m_ctx.options.soft.isEmpty())
             for (const QString& l : s.labels)
                 h << QStringLiteral("p_") + l;
@@ -52,7 +56,9 @@ public:
                         f.label >= 0 ? csvField(s.labels[f.label]) : QString(),
                         f.label >= 0 ? csvField(f.source) : QStringLiteral("none"),
                         std::isfinite(f.confidence) ? QString::number(f.confidence, 'g', 10) : QString(),
-                        statusName(s.status[i])};
+                        statusName(s.status[i]), csvField(currentNote(s, i))};
+        if (m_ctx.options.history)
+            row << csvField(QString::fromStdString(historyJson(m_ctx, i).dump()));
         if (!m_ctx.options.soft.isEmpty())
             for (int32_t l = 0; l < s.numLabels(); ++l)
                 row << (item.soft.empty() ? QString() : QString::number(item.soft[l], 'g', 10));

@@ -16,13 +16,14 @@ struct FormatEntry
 {
     const char* name;
     std::unique_ptr<formats::ExportWriter> (*make)(const formats::ExportContext&);
+    bool curated;  ///< the curated dataset (notes, history), not only the answers
 };
 
 constexpr FormatEntry kFormats[] = {
-    {"jsonl", &formats::jsonlWriter},
-    {"csv", &formats::csvWriter},
-    {"long-csv", &formats::longCsvWriter},
-    {"wide-csv", &formats::wideCsvWriter},
+    {"jsonl", &formats::jsonlWriter, true},
+    {"csv", &formats::csvWriter, true},
+    {"long-csv", &formats::longCsvWriter, false},
+    {"wide-csv", &formats::wideCsvWriter, false},
 };
 
 // The format named in options, else the one the extension suggests; throws when unknown.
@@ -174,10 +175,16 @@ ExportReport exportProject(ProjectStore& store, const QString& out, const Export
     report.format = QString::fromLatin1(format.name);
     if (!options.soft.isEmpty() && options.soft != QLatin1String("posterior") && options.soft != QLatin1String("human"))
         throw Error(QStringLiteral("unknown soft label \"%1\" (posterior or human)").arg(options.soft));
+    if (options.history && !format.curated)
+        throw Error(QStringLiteral("the decision history is exported in jsonl and csv only (%1 carries the "
+                                   "answers only)")
+                        .arg(report.format));
 
     const Snapshot s = loadSnapshot(store, options.isCanceled);
     const RunData run = consensusRun(store, s, options, report.consensus);
-    const formats::ExportContext context{s, run, options};
+    const QHash<qint64, QList<Decision>> history = options.history ? store.decisionHistories()
+                                                                   : QHash<qint64, QList<Decision>>();
+    const formats::ExportContext context{s, run, options, history};
     const std::unique_ptr<formats::ExportWriter> writer = format.make(context);
     writer->load(store);
 

@@ -9,6 +9,9 @@
 #include "snapshot.h"
 
 #include <QByteArray>
+#include <QHash>
+
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <memory>
@@ -39,6 +42,8 @@ struct ExportContext
     const Snapshot& snapshot;
     const RunData& run;  ///< the consensus run
     const ExportOptions& options;
+    /// Decision histories by item id (oldest first) when options.history; otherwise empty.
+    const QHash<qint64, QList<Decision>>& history;
 };
 
 /// One export format. Called in this order: load() once, header() once, item() per selected
@@ -67,5 +72,13 @@ std::unique_ptr<ExportWriter> wideCsvWriter(const ExportContext& context);
 
 /// An annotation's label as the CSV and JSON formats write it: its name, or INVALID.
 QString labelText(const Snapshot& s, int32_t label);
+
+/// The current note of item i (that of its latest decision); empty when none.
+QString currentNote(const Snapshot& s, int32_t i);
+
+/// The decision history of item i as written by jsonl and csv: an array, oldest first, of
+/// {"created_at", "author", "action", "label" (null for none), "status", "note" ("" for none)}.
+/// [] when the item has no decisions.
+nlohmann::ordered_json historyJson(const ExportContext& context, int32_t i);
 
 } // namespace chorus::model::formats

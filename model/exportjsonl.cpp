@@ -1,5 +1,6 @@
-// The jsonl export: one object per item with the curated label and everything a re-import
-// needs (label set, annotators, answers with raw text, probabilities, scores, gold, counts, meta).
+// The jsonl export: one object per item with the curated label, the reviewer's note (and
+// history), and everything a re-import needs (label set, annotators, answers with raw text,
+// probabilities, scores, gold, counts, meta).
 
 #include "exportformats.h"
 
@@ -15,6 +16,29 @@ namespace chorus::model::formats {
 QString labelText(const Snapshot& s, int32_t label)
 {
     return label >= 0 ? s.labels[label] : kInvalidLabelName;
+}
+
+QString currentNote(const Snapshot& s, int32_t i)
+{
+    return s.notes.value(i);
+}
+
+nlohmann::ordered_json historyJson(const ExportContext& context, int32_t i)
+{
+    const Snapshot& s = context.snapshot;
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const Decision& d : context.history.value(s.itemIds[i])) {
+        const int32_t l = d.labelId > 0 ? s.labelIndexById.value(d.labelId, -1) : -1;
+        out.push_back(nlohmann::ordered_json{
+            {"created_at", d.createdAt.toStdString()},
+            {"author", d.author.toStdString()},
+            {"action", d.action.toStdString()},
+            {"label", l >= 0 ? nlohmann::ordered_json(s.labels[l].toStdString()) : nlohmann::ordered_json()},
+            {"status", statusName(d.status).toStdString()},
+            {"note", d.note.toStdString()},
+        });
+    }
+    return out;
 }
 
 namespace {
@@ -155,6 +179,10 @@ void JsonlWriter::item(const ExportItem& item, QByteArray& out)
     j["source"] = f.label >= 0 ? f.source.toStdString() : std::string("none");
     j["confidence"] = jsonOrNull(f.confidence);
     j["status"] = statusName(s.status[i]).toStdString();
+    if (const QString note = currentNote(s, i); !note.isEmpty())
+        j["note"] = note.toStdString();
+    if (m_ctx.options.history)
+        j["history"] = historyJson(m_ctx, i);
     if (!item.soft.empty()) {
         nlohmann::ordered_json so;
         for (int32_t l = 0; l < s.numLabels(); ++l)

@@ -5,6 +5,7 @@
 
 #include "errors.h"
 
+#include <QHash>
 #include <QSqlDatabase>
 #include <QString>
 #include <QStringList>
@@ -110,6 +111,8 @@ public:
     void appendDecisions(const QList<Decision>& decisions);
     /// Full history of one item, oldest first.
     QList<Decision> decisionHistory(qint64 itemId);
+    /// Full history of every item that has decisions, by item id, each oldest first.
+    QHash<qint64, QList<Decision>> decisionHistories();
 
     /// PRAGMA integrity_check (or the dialect's equivalent): empty when sound.
     QString integrityCheck();

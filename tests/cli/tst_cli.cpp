@@ -61,6 +61,7 @@ private slots:
     void exportFormats();
     void exportFilters();
     void infoCountsByStatus();
+    void exportNotesAndHistory();
 
     void failedImportIntoNewProjectLeavesNothing_data();
     void failedImportIntoNewProjectLeavesNothing();
@@ -138,6 +139,8 @@ void TestCli::helpExitsZero_data()
                               << QStringLiteral("chorus-cli info PROJECT");
     QTest::newRow("exportHelp") << QStringList{QStringLiteral("export"), QStringLiteral("--help")}
                                 << QStringLiteral("--min-confidence");
+    QTest::newRow("exportHelpHistory") << QStringList{QStringLiteral("export"), QStringLiteral("--help")}
+                                       << QStringLiteral("--history");
     QTest::newRow("version") << QStringList{QStringLiteral("--version")} << QStringLiteral("chorus-cli ");
 }
 
@@ -359,7 +362,7 @@ void TestCli::exportFilters()
     QCOMPARE(fileBytes(out).count('\n'), 1 + unanimous);
     QVERIFY2(r.err.contains(QStringLiteral("%1 items written (%2 filtered out)").arg(unanimous).arg(800 - unanimous).toUtf8()),
              r.err.constData());
-    QCOMPARE(fileBytes(out).split('\n')[0], QByteArray("id,text,label,source,confidence,status"));
+    QCOMPARE(fileBytes(out).split('\n')[0], QByteArray("id,text,label,source,confidence,status,note"));
     // Nothing is reviewed yet: --reviewed-only writes just the header.
     const Run r2 = run({QStringLiteral("export"), project, out, QStringLiteral("--reviewed-only")});
     QCOMPARE(r2.code, 0);
@@ -433,6 +436,39 @@ void TestCli::infoCountsByStatus()
     QCOMPARE(t.code, 0);
     for (const char* line : {"reviewed_items: 2\n", "flagged_items: 1\n", "unreviewed_items: 3\n"})
         QVERIFY2(t.out.contains(line), t.out.constData());
+}
+
+void TestCli::exportNotesAndHistory()
+{
+    const QString project = reviewProject();
+    QVERIFY(!project.isEmpty());
+    const QString out = path(QStringLiteral("curated.jsonl"));
+    const Run r = run({QStringLiteral("export"), project, out, QStringLiteral("--history"), QStringLiteral("--no-annotators")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QList<QJsonObject> lines;
+    for (const QByteArray& line : fileBytes(out).trimmed().split('\n'))
+        lines << QJsonDocument::fromJson(line).object();
+    QCOMPARE(lines.size(), 6);
+    // r3: its note, and its two decisions oldest first.
+    QCOMPARE(lines[2].value(QStringLiteral("note")).toString(), QStringLiteral("ask, \"ben\""));
+    const QJsonArray h = lines[2].value(QStringLiteral("history")).toArray();
+    QCOMPARE(h.size(), 2);
+    QCOMPARE(h[0].toObject(), (QJsonObject{{QStringLiteral("created_at"), QStringLiteral("2024-06-01T10:02:00.000Z")},
+                                           {QStringLiteral("author"), QStringLiteral("ana")},
+                                           {QStringLiteral("action"), QStringLiteral("label")},
+                                           {QStringLiteral("label"), QStringLiteral("a")},
+                                           {QStringLiteral("status"), QStringLiteral("reviewed")},
+                                           {QStringLiteral("note"), QStringLiteral("")}}));
+    QCOMPARE(h[1].toObject().value(QStringLiteral("action")).toString(), QStringLiteral("flag"));
+    QCOMPARE(lines[1].value(QStringLiteral("history")).toArray().size(), 2);
+    QVERIFY(!lines[1].contains(QStringLiteral("note")));
+    QCOMPARE(lines[4].value(QStringLiteral("history")).toArray(), QJsonArray());
+    // The answer-only formats carry no history: refused with a pointer to jsonl and csv.
+    const QString longOut = path(QStringLiteral("long.csv"));
+    expectError(run({QStringLiteral("export"), project, longOut, QStringLiteral("--format"), QStringLiteral("long-csv"),
+                     QStringLiteral("--history")}),
+                1, QStringLiteral("the decision history is exported in jsonl and csv only"));
+    QVERIFY(!QFileInfo::exists(longOut));
 }
 
 // ---------------------------------------------------------------------------------------------
