@@ -177,7 +177,11 @@ int cmdInfo(const QStringList& args)
     j["gold"] = i.gold;
     j["items_with_human_counts"] = i.itemsWithHumanCounts;
     j["decisions"] = i.decisions;
+    // Items by current status (their latest decision's); the three add up to "items".
+    // reviewed_items counts status "reviewed" only (it included flagged items before).
     j["reviewed_items"] = i.reviewedItems;
+    j["flagged_items"] = i.flaggedItems;
+    j["unreviewed_items"] = i.unreviewedItems;
     j["runs"] = i.runs;
     nlohmann::json labels = nlohmann::json::array(), anns = nlohmann::json::array();
     for (const QString& l : i.labelNames)
@@ -219,13 +223,19 @@ int cmdExport(const QStringList& args)
          QStringLiteral("F")},
         {QStringLiteral("run"), QStringLiteral("Aggregation run for consensus labels (default: latest; mv if none)."),
          QStringLiteral("ID")},
-        {QStringLiteral("reviewed-only"), QStringLiteral("Only items with a human decision.")},
+        {QStringLiteral("reviewed-only"),
+         QStringLiteral("Only items whose current status is reviewed or flagged (add --exclude-flagged for "
+                        "reviewed only).")},
         {QStringLiteral("min-confidence"), QStringLiteral("Only items whose final label has confidence >= T."),
          QStringLiteral("T")},
         {QStringLiteral("exclude-flagged"), QStringLiteral("Leave out flagged items.")},
         {QStringLiteral("exclude-invalid"), QStringLiteral("Leave out items without a valid final label.")},
         {QStringLiteral("soft"), QStringLiteral("Add a soft label: posterior or human."), QStringLiteral("S")},
         {QStringLiteral("no-annotators"), QStringLiteral("Do not include every annotator's label.")},
+        {QStringLiteral("history"),
+         QStringLiteral("jsonl, csv: add each item's decision history (author, time, action, label, status, "
+                        "note); csv holds it as a JSON array in a \"history\" column. The current note is "
+                        "always written.")},
     });
     p.addPositionalArgument(QStringLiteral("PROJECT"), QStringLiteral("Project file."));
     p.addPositionalArgument(QStringLiteral("OUT"), QStringLiteral("Output file."));
@@ -248,6 +258,7 @@ int cmdExport(const QStringList& args)
     o.excludeInvalid = p.isSet(QStringLiteral("exclude-invalid"));
     o.soft = p.value(QStringLiteral("soft"));
     o.annotatorLabels = !p.isSet(QStringLiteral("no-annotators"));
+    o.history = p.isSet(QStringLiteral("history"));
     model::ProjectStore store;
     store.open(p.positionalArguments()[0]);
     const auto r = model::exportProject(store, p.positionalArguments()[1], o);

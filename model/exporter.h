@@ -1,5 +1,6 @@
 #pragma once
-// Exporting the curated dataset (jsonl, csv) and the raw annotations (long-csv, wide-csv).
+// Exporting the curated dataset (jsonl, csv: with the reviewer's current note and, on request,
+// the whole decision history) and the raw annotations (long-csv, wide-csv).
 // Files are written to a temporary file and renamed: an interrupted export never leaves a
 // half-written file under the target name.
 
@@ -23,6 +24,10 @@ struct ExportOptions
     /// judgment distribution, where counts exist).
     QString soft;
     bool annotatorLabels = true;  ///< jsonl/csv: include every annotator's label
+    /// jsonl/csv: add each item's whole decision history, oldest first (jsonl: a "history"
+    /// array; csv: a "history" column holding the same array as JSON text). The current note is
+    /// always written ("note"). long-csv and wide-csv carry answers only: history is refused.
+    bool history = false;
     std::function<bool()> isCanceled;
     std::function<void(qint64 done, qint64 total)> progress;
 };

@@ -274,9 +274,19 @@ ProjectInfo ProjectStore::info()
     i.gold = count("SELECT COUNT(*) FROM gold");
     i.itemsWithHumanCounts = count("SELECT COUNT(DISTINCT item_id) FROM human_counts");
     i.decisions = count("SELECT COUNT(*) FROM decisions");
-    i.reviewedItems = count(
-        "SELECT COUNT(*) FROM decisions d WHERE d.id = (SELECT MAX(id) FROM decisions e "
-        "WHERE e.item_id = d.item_id) AND d.status <> 'unreviewed'");
+    // Current status = status of the latest decision; items without one are unreviewed.
+    QSqlQuery byStatus = exec(QStringLiteral(
+        "SELECT d.status, COUNT(*) FROM decisions d "
+        "JOIN (SELECT item_id, MAX(id) AS last FROM decisions GROUP BY item_id) x ON d.id = x.last "
+        "GROUP BY d.status"));
+    while (byStatus.next()) {
+        const ReviewStatus st = statusFromName(byStatus.value(0).toString());
+        if (st == ReviewStatus::Reviewed)
+            i.reviewedItems = byStatus.value(1).toLongLong();
+        else if (st == ReviewStatus::Flagged)
+            i.flaggedItems = byStatus.value(1).toLongLong();
+    }
+    i.unreviewedItems = i.items - i.reviewedItems - i.flaggedItems;
     i.runs = count("SELECT COUNT(*) FROM runs");
     i.labelNames = labelNames();
     QSqlQuery q = exec(QStringLiteral("SELECT name FROM annotators ORDER BY id"));
@@ -356,23 +366,44 @@ void ProjectStore::appendDecisions(const QList<Decision>& decisions)
     });
 }
 
+namespace {
+
+// A row of "SELECT id, item_id, action, label_id, status, note, author, created_at FROM decisions".
+Decision decisionFromRow(const QSqlQuery& q)
+{
+    Decision d;
+    d.id = q.value(0).toLongLong();
+    d.itemId = q.value(1).toLongLong();
+    d.action = q.value(2).toString();
+    d.labelId = q.value(3).isNull() ? 0 : q.value(3).toLongLong();
+    d.status = statusFromName(q.value(4).toString());
+    d.note = q.value(5).toString();
+    d.author = q.value(6).toString();
+    d.createdAt = q.value(7).toString();
+    return d;
+}
+
+} // namespace
+
 QList<Decision> ProjectStore::decisionHistory(qint64 itemId)
 {
     QList<Decision> out;
-    QSqlQuery q = exec(QStringLiteral("SELECT id, action, label_id, status, note, author, created_at "
+    QSqlQuery q = exec(QStringLiteral("SELECT id, item_id, action, label_id, status, note, author, created_at "
                                       "FROM decisions WHERE item_id = ? ORDER BY id"),
                        {itemId});
+    while (q.next())
+        out << decisionFromRow(q);
+    return out;
+}
+
+QHash<qint64, QList<Decision>> ProjectStore::decisionHistories()
+{
+    QHash<qint64, QList<Decision>> out;
+    QSqlQuery q = exec(QStringLiteral("SELECT id, item_id, action, label_id, status, note, author, created_at "
+                                      "FROM decisions ORDER BY item_id, id"));
     while (q.next()) {
-        Decision d;
-        d.id = q.value(0).toLongLong();
-        d.itemId = itemId;
-        d.action = q.value(1).toString();
-        d.labelId = q.value(2).isNull() ? 0 : q.value(2).toLongLong();
-        d.status = statusFromName(q.value(3).toString());
-        d.note = q.value(4).toString();
-        d.author = q.value(5).toString();
-        d.createdAt = q.value(6).toString();
-        out << d;
+        Decision d = decisionFromRow(q);
+        out[d.itemId].append(std::move(d));
     }
     return out;
 }

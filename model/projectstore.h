@@ -5,6 +5,7 @@
 
 #include "errors.h"
 
+#include <QHash>
 #include <QSqlDatabase>
 #include <QString>
 #include <QStringList>
@@ -45,7 +46,11 @@ struct ProjectInfo
 {
     int schemaVersion = 0;
     qint64 items = 0, annotators = 0, labels = 0, annotations = 0, invalidAnnotations = 0,
-           gold = 0, itemsWithHumanCounts = 0, decisions = 0, reviewedItems = 0, runs = 0;
+           gold = 0, itemsWithHumanCounts = 0, decisions = 0, runs = 0;
+    /// Items by current review status (that of the item's latest decision; no decision is
+    /// unreviewed). The three add up to items. reviewedItems counts `reviewed` only; earlier
+    /// versions also counted flagged items in it.
+    qint64 reviewedItems = 0, flaggedItems = 0, unreviewedItems = 0;
     QStringList labelNames;
     QStringList annotatorNames;
 };
@@ -106,6 +111,8 @@ public:
     void appendDecisions(const QList<Decision>& decisions);
     /// Full history of one item, oldest first.
     QList<Decision> decisionHistory(qint64 itemId);
+    /// Full history of every item that has decisions, by item id, each oldest first.
+    QHash<qint64, QList<Decision>> decisionHistories();
 
     /// PRAGMA integrity_check (or the dialect's equivalent): empty when sound.
     QString integrityCheck();

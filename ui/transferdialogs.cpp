@@ -97,8 +97,8 @@ ExportDialog::ExportDialog(const QString& suggestedPath, const QList<QPair<qint6
     setWindowTitle(tr("Export Curated Dataset"));
     m_file = new QLineEdit(suggestedPath, this);
     m_format = new QComboBox(this);
-    m_format->addItem(tr("JSON Lines: labels, provenance, soft labels, every annotator"), QStringLiteral("jsonl"));
-    m_format->addItem(tr("CSV: one row per item"), QStringLiteral("csv"));
+    m_format->addItem(tr("JSON Lines: labels, provenance, notes, soft labels, every annotator"), QStringLiteral("jsonl"));
+    m_format->addItem(tr("CSV: one row per item, with notes"), QStringLiteral("csv"));
     m_format->addItem(tr("Long CSV (item,annotator,label) for crowd-kit"), QStringLiteral("long-csv"));
     m_format->addItem(tr("Wide CSV (one column per annotator) for MACE"), QStringLiteral("wide-csv"));
     m_run = new QComboBox(this);
@@ -110,12 +110,15 @@ ExportDialog::ExportDialog(const QString& suggestedPath, const QList<QPair<qint6
     m_soft->addItem(tr("consensus posterior"), QStringLiteral("posterior"));
     m_soft->addItem(tr("human judgment distribution"), QStringLiteral("human"));
     m_soft->setCurrentIndex(1);
-    m_reviewedOnly = new QCheckBox(tr("Only reviewed items"), this);
+    m_reviewedOnly = new QCheckBox(tr("Only items with a decision (reviewed or flagged)"), this);
     m_excludeFlagged = new QCheckBox(tr("Leave out flagged items"), this);
     m_excludeFlagged->setChecked(true);
     m_excludeInvalid = new QCheckBox(tr("Leave out items without a valid label"), this);
     m_annotators = new QCheckBox(tr("Include every annotator's label"), this);
     m_annotators->setChecked(true);
+    // Notes are always exported (jsonl, csv); the full history on request. The answer-only
+    // formats carry neither.
+    m_history = new QCheckBox(tr("Include each item's decision history (who, when, label, status, note)"), this);
     m_minConfidence = new QDoubleSpinBox(this);
     m_minConfidence->setRange(0, 1);
     m_minConfidence->setSingleStep(0.05);
@@ -131,6 +134,7 @@ ExportDialog::ExportDialog(const QString& suggestedPath, const QList<QPair<qint6
     form->addRow(m_excludeFlagged);
     form->addRow(m_excludeInvalid);
     form->addRow(m_annotators);
+    form->addRow(m_history);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     buttons->button(QDialogButtonBox::Ok)->setText(tr("Export"));
     form->addRow(buttons);
@@ -144,6 +148,8 @@ ExportDialog::ExportDialog(const QString& suggestedPath, const QList<QPair<qint6
         if (dot > f.lastIndexOf(QLatin1Char('/')))
             f = f.left(dot);
         m_file->setText(f + ext);
+        const QString format = m_format->currentData().toString();
+        m_history->setEnabled(format == QLatin1String("jsonl") || format == QLatin1String("csv"));
     });
     resize(600, sizeHint().height());
 }
@@ -163,6 +169,7 @@ model::ExportOptions ExportDialog::options() const
     o.excludeFlagged = m_excludeFlagged->isChecked();
     o.excludeInvalid = m_excludeInvalid->isChecked();
     o.annotatorLabels = m_annotators->isChecked();
+    o.history = m_history->isEnabled() && m_history->isChecked();
     o.minConfidence = m_minConfidence->value() > 0 ? m_minConfidence->value() : -1;
     return o;
 }

@@ -49,6 +49,7 @@ private:
     QCheckBox* m_excludeFlagged;
     QCheckBox* m_excludeInvalid;
     QCheckBox* m_annotators;
+    QCheckBox* m_history;
     QDoubleSpinBox* m_minConfidence;
 };
 

@@ -60,6 +60,8 @@ private slots:
     void infoText();
     void exportFormats();
     void exportFilters();
+    void infoCountsByStatus();
+    void exportNotesAndHistory();
 
     void failedImportIntoNewProjectLeavesNothing_data();
     void failedImportIntoNewProjectLeavesNothing();
@@ -69,6 +71,8 @@ private slots:
 
 private:
     Run run(const QStringList& args);
+    // Six items r1..r6; decisions written with plain SQL (see the function for the states).
+    QString reviewProject();
     QString path(const QString& name) const { return m_dir->filePath(name); }
     // Checks the common error contract: exit code, nothing on stdout, a message on stderr.
     void expectError(const Run& r, int code, const QString& message);
@@ -135,6 +139,8 @@ void TestCli::helpExitsZero_data()
                               << QStringLiteral("chorus-cli info PROJECT");
     QTest::newRow("exportHelp") << QStringList{QStringLiteral("export"), QStringLiteral("--help")}
                                 << QStringLiteral("--min-confidence");
+    QTest::newRow("exportHelpHistory") << QStringList{QStringLiteral("export"), QStringLiteral("--help")}
+                                       << QStringLiteral("--history");
     QTest::newRow("version") << QStringList{QStringLiteral("--version")} << QStringLiteral("chorus-cli ");
 }
 
@@ -356,7 +362,7 @@ void TestCli::exportFilters()
     QCOMPARE(fileBytes(out).count('\n'), 1 + unanimous);
     QVERIFY2(r.err.contains(QStringLiteral("%1 items written (%2 filtered out)").arg(unanimous).arg(800 - unanimous).toUtf8()),
              r.err.constData());
-    QCOMPARE(fileBytes(out).split('\n')[0], QByteArray("id,text,label,source,confidence,status"));
+    QCOMPARE(fileBytes(out).split('\n')[0], QByteArray("id,text,label,source,confidence,status,note"));
     // Nothing is reviewed yet: --reviewed-only writes just the header.
     const Run r2 = run({QStringLiteral("export"), project, out, QStringLiteral("--reviewed-only")});
     QCOMPARE(r2.code, 0);
@@ -366,6 +372,103 @@ void TestCli::exportFilters()
     expectError(run({QStringLiteral("export"), project, out, QStringLiteral("--soft"), QStringLiteral("majority")}), 1,
                 QStringLiteral("unknown soft label"));
     QCOMPARE(fileBytes(out), before);
+}
+
+// The review states, counted by hand. Every decision row is the item's complete state; the
+// current status is that of the latest row (highest id):
+//   r1  label a (reviewed)                          -> reviewed
+//   r2  flag, then label b (reviewed)               -> reviewed
+//   r3  label a, then flag (label kept, note)       -> flagged
+//   r4  label b, then clear (unreviewed)            -> unreviewed
+//   r5, r6  no decision                             -> unreviewed
+// items 6, decisions 7: reviewed 2, flagged 1, unreviewed 3.
+QString TestCli::reviewProject()
+{
+    const QString project = path(QStringLiteral("review.chorus"));
+    const QString data = path(QStringLiteral("review.jsonl"));
+    QByteArray jsonl = "{\"label_set\":[\"a\",\"b\"],\"id\":\"r1\",\"labels\":{\"m1\":\"a\"}}\n";
+    for (int k = 2; k <= 6; ++k)
+        jsonl += "{\"id\":\"r" + QByteArray::number(k) + "\",\"labels\":{\"m1\":\"b\"}}\n";
+    if (!writeFile(data, jsonl) || run({QStringLiteral("import"), project, data}).code != 0)
+        return {};
+    // (item, action, label, status, note, minute), in id order; items interleave.
+    const char* const rows[][6] = {
+        {"r1", "label", "a", "reviewed", "", "00"},   {"r2", "flag", nullptr, "flagged", "", "01"},
+        {"r3", "label", "a", "reviewed", "", "02"},   {"r4", "label", "b", "reviewed", "", "03"},
+        {"r3", "flag", "a", "flagged", "ask, \"ben\"", "04"}, {"r2", "label", "b", "reviewed", "", "05"},
+        {"r4", "clear", nullptr, "unreviewed", "", "06"},
+    };
+    bool ok = true;
+    withRawConnection(
+        project,
+        [&](QSqlDatabase& db) {
+            for (const auto& r : rows) {
+                QSqlQuery q(db);
+                q.prepare(QStringLiteral("INSERT INTO decisions (item_id, action, label_id, status, note, author, "
+                                         "created_at) VALUES ((SELECT id FROM items WHERE ext_id = ?), ?, "
+                                         "(SELECT id FROM labels WHERE name = ?), ?, ?, 'ana', ?)"));
+                q.addBindValue(QString::fromLatin1(r[0]));
+                q.addBindValue(QString::fromLatin1(r[1]));
+                q.addBindValue(r[2] ? QVariant(QString::fromLatin1(r[2])) : QVariant(QMetaType(QMetaType::QString)));
+                q.addBindValue(QString::fromLatin1(r[3]));
+                q.addBindValue(QString::fromLatin1(r[4]));
+                q.addBindValue(QStringLiteral("2024-06-01T10:%1:00.000Z").arg(QString::fromLatin1(r[5])));
+                ok = ok && q.exec();
+            }
+        },
+        false);
+    return ok ? project : QString();
+}
+
+void TestCli::infoCountsByStatus()
+{
+    const QString project = reviewProject();
+    QVERIFY(!project.isEmpty());
+    const Run r = run({QStringLiteral("info"), project, QStringLiteral("--json")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QJsonObject j = QJsonDocument::fromJson(r.out).object();
+    QCOMPARE(j.value(QStringLiteral("items")).toInt(), 6);
+    QCOMPARE(j.value(QStringLiteral("decisions")).toInt(), 7);
+    QCOMPARE(j.value(QStringLiteral("reviewed_items")).toInt(), 2);  // a flagged item is not reviewed
+    QCOMPARE(j.value(QStringLiteral("flagged_items")).toInt(), 1);
+    QCOMPARE(j.value(QStringLiteral("unreviewed_items")).toInt(), 3);
+    const Run t = run({QStringLiteral("info"), project});
+    QCOMPARE(t.code, 0);
+    for (const char* line : {"reviewed_items: 2\n", "flagged_items: 1\n", "unreviewed_items: 3\n"})
+        QVERIFY2(t.out.contains(line), t.out.constData());
+}
+
+void TestCli::exportNotesAndHistory()
+{
+    const QString project = reviewProject();
+    QVERIFY(!project.isEmpty());
+    const QString out = path(QStringLiteral("curated.jsonl"));
+    const Run r = run({QStringLiteral("export"), project, out, QStringLiteral("--history"), QStringLiteral("--no-annotators")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QList<QJsonObject> lines;
+    for (const QByteArray& line : fileBytes(out).trimmed().split('\n'))
+        lines << QJsonDocument::fromJson(line).object();
+    QCOMPARE(lines.size(), 6);
+    // r3: its note, and its two decisions oldest first.
+    QCOMPARE(lines[2].value(QStringLiteral("note")).toString(), QStringLiteral("ask, \"ben\""));
+    const QJsonArray h = lines[2].value(QStringLiteral("history")).toArray();
+    QCOMPARE(h.size(), 2);
+    QCOMPARE(h[0].toObject(), (QJsonObject{{QStringLiteral("created_at"), QStringLiteral("2024-06-01T10:02:00.000Z")},
+                                           {QStringLiteral("author"), QStringLiteral("ana")},
+                                           {QStringLiteral("action"), QStringLiteral("label")},
+                                           {QStringLiteral("label"), QStringLiteral("a")},
+                                           {QStringLiteral("status"), QStringLiteral("reviewed")},
+                                           {QStringLiteral("note"), QStringLiteral("")}}));
+    QCOMPARE(h[1].toObject().value(QStringLiteral("action")).toString(), QStringLiteral("flag"));
+    QCOMPARE(lines[1].value(QStringLiteral("history")).toArray().size(), 2);
+    QVERIFY(!lines[1].contains(QStringLiteral("note")));
+    QCOMPARE(lines[4].value(QStringLiteral("history")).toArray(), QJsonArray());
+    // The answer-only formats carry no history: refused with a pointer to jsonl and csv.
+    const QString longOut = path(QStringLiteral("long.csv"));
+    expectError(run({QStringLiteral("export"), project, longOut, QStringLiteral("--format"), QStringLiteral("long-csv"),
+                     QStringLiteral("--history")}),
+                1, QStringLiteral("the decision history is exported in jsonl and csv only"));
+    QVERIFY(!QFileInfo::exists(longOut));
 }
 
 // ---------------------------------------------------------------------------------------------
