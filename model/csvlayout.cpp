@@ -102,7 +102,7 @@ std::optional<char> delimiterFromName(const QString& name)
         return ',';
     if (n == QLatin1String("semicolon"))
         return ';';
-    if (n == QLatin1String("tab"))
+    if (n == QLatin1String("tab") || n == QLatin1String("\\t"))  // "\t" as typed in a shell
         return '\t';
     if (name.size() == 1) {
         const char16_t c = name.at(0).unicode();

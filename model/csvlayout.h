@@ -16,8 +16,9 @@ namespace chorus::model {
 /// "comma", "semicolon", "tab", or the character itself ("|").
 QString delimiterName(char delimiter);
 
-/// Parses a --delimiter value: "comma", "semicolon", "tab" (case-insensitive), or one printable
-/// ASCII character other than a double quote. nullopt for anything else.
+/// Parses a --delimiter value: "comma", "semicolon", "tab" (case-insensitive; also the two
+/// characters \t), or one printable ASCII character other than a double quote, or a tab
+/// character. nullopt for anything else.
 std::optional<char> delimiterFromName(const QString& name);
 
 /// Field counts of the first records of `sample` split at `delimiter`, read the way CsvReader

@@ -182,6 +182,7 @@ void TestImportLayout::delimiterFromName_data()
     QTest::newRow("semicolonAnyCase") << QStringLiteral("Semicolon") << QStringLiteral(";");
     QTest::newRow("tabName") << QStringLiteral("TAB") << QStringLiteral("\t");
     QTest::newRow("tabCharacter") << QStringLiteral("\t") << QStringLiteral("\t");
+    QTest::newRow("backslashT") << QStringLiteral("\\t") << QStringLiteral("\t");
     QTest::newRow("pipe") << QStringLiteral("|") << QStringLiteral("|");
     QTest::newRow("semicolonCharacter") << QStringLiteral(";") << QStringLiteral(";");
     QTest::newRow("quoteRefused") << QStringLiteral("\"") << QString();
