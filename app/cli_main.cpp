@@ -46,6 +46,7 @@ const char* const kHelp =
     "\n"
     "Project commands:\n"
     "  import PROJECT FILE [--format F] [--gold FILE] [--label-map FILE] [--labels a,b,c] [--kind K]\n"
+    "                      [--delimiter comma|semicolon|tab|C] [--items FILE]\n"
     "                        import a data file (all or nothing); creates PROJECT if needed\n"
     "  info PROJECT [--json] counts (items reviewed, flagged, unreviewed), labels and annotators\n"
     "  export PROJECT OUT [--format jsonl|csv|long-csv|wide-csv] [--run ID] [--reviewed-only]\n"

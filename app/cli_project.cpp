@@ -4,6 +4,7 @@
 
 #include "llmrunner.h"
 
+#include "csvlayout.h"
 #include "exporter.h"
 #include "importer.h"
 
@@ -22,6 +23,13 @@ model::ImportOptions importOptions(const QCommandLineParser& p)
     o.format = p.value(QStringLiteral("format"));
     o.goldFile = p.value(QStringLiteral("gold"));
     o.labelMapFile = p.value(QStringLiteral("label-map"));
+    o.itemsFile = p.value(QStringLiteral("items"));
+    if (p.isSet(QStringLiteral("delimiter"))) {
+        const auto d = model::delimiterFromName(p.value(QStringLiteral("delimiter")));
+        if (!d)
+            throw UsageError{QStringLiteral("--delimiter takes comma, semicolon, tab or one character (not a quote)")};
+        o.delimiter = *d;
+    }
     if (p.isSet(QStringLiteral("labels")))
         o.labels = p.value(QStringLiteral("labels")).split(QLatin1Char(','), Qt::SkipEmptyParts);
     if (p.isSet(QStringLiteral("kind"))) {
@@ -45,21 +53,30 @@ void addImportOptions(QCommandLineParser& parser)
          QStringLiteral("LIST")},
         {QStringLiteral("kind"), QStringLiteral("Kind of new annotators: llm (default), human, reviewer."),
          QStringLiteral("K")},
+        {QStringLiteral("delimiter"),
+         QStringLiteral("Delimiter of the CSV files: comma, semicolon, tab or one character (default: detected)."),
+         QStringLiteral("D")},
+        {QStringLiteral("items"),
+         QStringLiteral("Texts and metadata of the file's items: CSV id,text,... or JSON lines with id, text."),
+         QStringLiteral("FILE")},
     });
 }
 
 QString reportText(const model::ImportReport& r)
 {
-    QString t = QStringLiteral("imported %1 (%2): %3 new items, %4 annotations")
-                    .arg(QString()).arg(r.format).arg(r.itemsAdded).arg(r.annotations);
-    t = QStringLiteral("format %1: %2 new items, %3 annotations, %4 gold labels, %5 items with human counts, "
-                       "%6 s")
-            .arg(r.format)
-            .arg(r.itemsAdded)
-            .arg(r.annotations)
-            .arg(r.gold)
-            .arg(r.humanCounts)
-            .arg(r.seconds, 0, 'f', 2);
+    QString format = r.format;
+    if (!r.delimiter.isEmpty())
+        format += QStringLiteral(", %1-separated").arg(r.delimiter);
+    if (!r.encoding.isEmpty() && r.encoding != QLatin1String("UTF-8"))
+        format += QStringLiteral(", ") + r.encoding;
+    QString t = QStringLiteral("format %1: %2 new items, %3 annotations, %4 gold labels, %5 items with human counts, "
+                               "%6 s")
+                    .arg(format)
+                    .arg(r.itemsAdded)
+                    .arg(r.annotations)
+                    .arg(r.gold)
+                    .arg(r.humanCounts)
+                    .arg(r.seconds, 0, 'f', 2);
     if (r.invalid > 0) {
         QStringList per;
         for (auto it = r.invalidByAnnotator.cbegin(); it != r.invalidByAnnotator.cend(); ++it)
@@ -73,6 +90,12 @@ QString reportText(const model::ImportReport& r)
         t += QStringLiteral("\nnew labels: ") + r.newLabels.join(QStringLiteral(", "));
     if (!r.newAnnotators.isEmpty())
         t += QStringLiteral("\nnew annotators: %1").arg(r.newAnnotators.size());
+    if (!r.metadataColumns.isEmpty())
+        t += QStringLiteral("\nitem metadata from columns: ") + r.metadataColumns.join(QStringLiteral(", "));
+    if (r.itemTexts > 0)
+        t += QStringLiteral("\ntexts and metadata from the items file: %1 items").arg(r.itemTexts);
+    for (const QString& i : r.ignored)
+        t += QStringLiteral("\nignored: ") + i;
     return t;
 }
 
@@ -148,6 +171,18 @@ int cmdImport(const QStringList& args)
         j["invalid_by_annotator"] = inv;
         j["gold"] = r.gold;
         j["human_counts"] = r.humanCounts;
+        if (!r.delimiter.isEmpty())
+            j["delimiter"] = r.delimiter.toStdString();
+        j["encoding"] = r.encoding.toStdString();
+        auto strings = [](const QStringList& l) {
+            nlohmann::ordered_json a = nlohmann::ordered_json::array();
+            for (const QString& s : l)
+                a.push_back(s.toStdString());
+            return a;
+        };
+        j["metadata_columns"] = strings(r.metadataColumns);
+        j["item_texts"] = r.itemTexts;
+        j["ignored"] = strings(r.ignored);
         j["seconds"] = r.seconds;
         out(QByteArray::fromStdString(j.dump(2)) + '\n');
     } else {

@@ -1,10 +1,33 @@
 #include "csvreader.h"
 
 #include "errors.h"
+#include "textfile.h"
 
 namespace chorus::model {
 
-CsvReader::CsvReader(QIODevice* device, char separator) : m_device(device), m_sep(separator) {}
+CsvReader::CsvReader(QIODevice* device, char separator)
+    : m_device(device), m_sep(separator), m_bytes(device->pos())
+{
+}
+
+// The next physical line without its line break (LF or CRLF), checked for UTF-8 when asked.
+QByteArray CsvReader::readLine()
+{
+    QByteArray line = m_device->readLine();
+    const qint64 start = m_bytes;
+    m_bytes += line.size();
+    ++m_line;
+    while (line.endsWith('\n') || line.endsWith('\r'))
+        line.chop(1);
+    if (m_checkUtf8) {
+        const qsizetype bad = firstInvalidUtf8(line.constData(), line.size());
+        if (bad >= 0)
+            throw Error(QStringLiteral("line %1: %2")
+                            .arg(m_line)
+                            .arg(invalidUtf8Problem(start + bad, static_cast<unsigned char>(line.at(bad)))));
+    }
+    return line;
+}
 
 bool CsvReader::next(QStringList& fields)
 {
@@ -13,11 +36,7 @@ bool CsvReader::next(QStringList& fields)
     do {
         if (m_device->atEnd())
             return false;
-        line = m_device->readLine();
-        m_bytes += line.size();
-        ++m_line;
-        while (line.endsWith('\n') || line.endsWith('\r'))
-            line.chop(1);
+        line = readLine();
     } while (line.isEmpty());
     m_recordLine = m_line;
     if (m_line == 1 && line.startsWith("\xEF\xBB\xBF"))
@@ -44,11 +63,7 @@ bool CsvReader::next(QStringList& fields)
                 break;
             if (m_device->atEnd())
                 throw Error(QStringLiteral("line %1: unterminated quoted field").arg(m_recordLine));
-            line = m_device->readLine();
-            m_bytes += line.size();
-            ++m_line;
-            while (line.endsWith('\n') || line.endsWith('\r'))
-                line.chop(1);
+            line = readLine();
             field += '\n';
             i = 0;
             continue;

@@ -10,6 +10,7 @@ namespace chorus::model {
 class CsvReader
 {
 public:
+    /// Reads from the device's current position; lines are counted from there (1 = the first).
     explicit CsvReader(QIODevice* device, char separator = ',');
 
     /// Reads the next record into fields. Returns false at end of input. Throws Error
@@ -17,14 +18,22 @@ public:
     bool next(QStringList& fields);
     /// 1-based line on which the last record returned by next() started.
     qint64 line() const { return m_recordLine; }
+    /// Device position after the last record (the bytes before the reader started included).
     qint64 bytesRead() const { return m_bytes; }
+    /// With the check on, next() throws Error ("line N: invalid UTF-8 at byte offset M (0xE9);
+    /// save the file as UTF-8", M counted like bytesRead()) on a line that is not valid UTF-8,
+    /// instead of reading it with replacement characters. Off by default.
+    void setCheckUtf8(bool on) { m_checkUtf8 = on; }
 
 private:
     QIODevice* m_device;
     char m_sep;
+    bool m_checkUtf8 = false;
     qint64 m_line = 0;
     qint64 m_recordLine = 0;
     qint64 m_bytes = 0;
+
+    QByteArray readLine();
 };
 
 /// Quotes a field for CSV output when it contains a separator, quote, CR or LF.

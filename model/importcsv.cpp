@@ -1,79 +1,125 @@
+#include "csvlayout.h"
 #include "csvreader.h"
 #include "importformats.h"
+#include "textfile.h"
 
-#include <QFile>
 #include <QSet>
+
+#include <vector>
 
 namespace chorus::model::formats {
 
 namespace {
 
-void openOrFail(QFile& f, const QString& file)
+// A long-csv column beyond item, annotator and label. It becomes item metadata (the column
+// "text": the item's text) while every row of an item has the same value in it.
+struct ExtraColumn
 {
-    if (!f.open(QIODevice::ReadOnly))
-        throw Error(QStringLiteral("%1: cannot open: %2").arg(file, f.errorString()));
-}
-
-// CsvReader reports "line N: problem"; give it the file name.
-template <typename Fn>
-void withCsvErrors(const QString& file, Fn&& fn)
-{
-    try {
-        fn();
-    } catch (const CanceledError&) {
-        throw;
-    } catch (const Error& e) {
-        if (e.message().startsWith(QLatin1String("line ")))
-            throw Error(file + QLatin1Char(':') + e.message().mid(5));
-        throw;
-    }
-}
-
-bool isItemHeader(const QString& s)
-{
-    return s == QLatin1String("item") || s == QLatin1String("task") || s == QLatin1String("id");
-}
+    int column;
+    QString name;
+    QHash<qint64, QString> values;  // item -> its value; emptied once the column varies
+    QString ignoredBecause;         // set when the column cannot be stored
+};
 
 } // namespace
 
-void importLongCsv(ImportWriter& w, const QString& file)
+void importLongCsv(ImportWriter& w, const QString& file, ItemExtras& extras)
 {
-    QFile f(file);
-    openOrFail(f, file);
-    const qint64 total = f.size();
-    CsvReader csv(&f);
+    TextFile text(file);
+    const char delimiter = delimiterOf(w, text.device(), file);
+    w.report().delimiter = delimiterName(delimiter);
+    w.report().encoding = text.encoding();
+    const qint64 total = text.size();
+    CsvReader csv(text.device(), delimiter);
+    csv.setCheckUtf8(!text.converted());
+    LongCsvLayout layout;  // positional item,annotator,label until a header says otherwise
+    QString expected = QStringLiteral("item,annotator,label");
+    std::vector<ExtraColumn> extra;
     withCsvErrors(file, [&] {
         QStringList row;
+        bool first = true;
         while (csv.next(row)) {
             w.setLocation(file, csv.line());
-            if (csv.line() == 1 && row.size() == 3 && isItemHeader(row[0])
-                && (row[1] == QLatin1String("annotator") || row[1] == QLatin1String("worker")
-                    || row[1] == QLatin1String("performer")))
-                continue;
-            if (row.size() != 3)
-                w.fail(QStringLiteral("expected 3 columns (item,annotator,label), found %1").arg(row.size()));
-            const qint64 item = w.item(row[0]);
+            if (first) {
+                first = false;
+                if (const auto l = longCsvLayout(row)) {
+                    layout = *l;
+                    expected = layout.header.join(QLatin1Char(','));
+                    for (const int c : layout.others) {
+                        ExtraColumn e{c, layout.header[c], {}, {}};
+                        if (e.name.isEmpty())
+                            e.ignoredBecause = QStringLiteral("column %1 of %2: no name in the header").arg(c + 1).arg(file);
+                        extra.push_back(std::move(e));
+                    }
+                    continue;
+                }
+                if (row.size() == 1)
+                    w.fail(QStringLiteral("expected 3 columns (item,annotator,label), found 1 (%1-separated); "
+                                          "pass --delimiter if the file uses another delimiter")
+                               .arg(delimiterName(delimiter)));
+                if (row.size() > 3)
+                    w.fail(QStringLiteral("expected 3 columns (item,annotator,label), found %1; other columns need a "
+                                          "header naming the item, annotator and label columns")
+                               .arg(row.size()));
+            }
+            if (row.size() != layout.columns)
+                w.fail(QStringLiteral("expected %1 columns (%2), found %3").arg(layout.columns).arg(expected).arg(row.size()));
+            const qint64 item = w.item(row[layout.item]);
             // An empty label is an answer that maps to nothing: INVALID, raw "" kept.
-            w.annotation(item, row[1], w.defaultKind(), row[2]);
+            w.annotation(item, row[layout.annotator], w.defaultKind(), row[layout.label]);
+            for (ExtraColumn& e : extra) {
+                if (!e.ignoredBecause.isEmpty())
+                    continue;
+                const QString& value = row[e.column];
+                const auto it = e.values.constFind(item);
+                if (it == e.values.constEnd()) {
+                    e.values.insert(item, value);
+                } else if (*it != value) {
+                    e.ignoredBecause = QStringLiteral("column \"%1\" of %2: differs between rows of item \"%3\" (line %4)")
+                                           .arg(e.name, file, row[layout.item])
+                                           .arg(csv.line());
+                    e.values = {};
+                }
+            }
             w.checkCanceled(csv.bytesRead(), total);
         }
     });
+    for (const ExtraColumn& e : extra) {
+        if (!e.ignoredBecause.isEmpty()) {
+            w.report().ignored << e.ignoredBecause;
+            continue;
+        }
+        w.report().metadataColumns << e.name;
+        const bool isText = e.name.compare(QLatin1String("text"), Qt::CaseInsensitive) == 0;
+        const std::string key = e.name.toStdString();
+        for (auto it = e.values.cbegin(); it != e.values.cend(); ++it) {
+            if (it.value().isEmpty())
+                continue;
+            if (isText)
+                extras.setText(it.key(), it.value());
+            else
+                extras.setMeta(it.key(), key, it.value().toStdString());
+        }
+    }
 }
 
 void importWideCsv(ImportWriter& w, const QString& file)
 {
     // MACE's format: one row per item, one column per annotator, empty cell = missing. An
-    // optional header names the annotators; a first header cell "item"/"id" makes the first
-    // column the item id. Without a header, items are numbered from 0 by row and annotators
-    // are named a1..aN by column.
-    QFile f(file);
-    openOrFail(f, file);
-    const qint64 total = f.size();
+    // optional header names the annotators; a first header cell naming the item column ("item",
+    // "id", ...) makes the first column the item id. Without a header, items are numbered from 0
+    // by row and annotators are named a1..aN by column.
+    TextFile text(file);
+    const char delimiter = delimiterOf(w, text.device(), file);
+    w.report().delimiter = delimiterName(delimiter);
+    w.report().encoding = text.encoding();
+    const qint64 total = text.size();
     QStringList header;
     {
         // Header detection: the first row is a header if it has no empty cell and none of its
         // cells occurs as a value in the next 1000 rows.
-        CsvReader peek(&f);
+        CsvReader peek(text.device(), delimiter);
+        peek.setCheckUtf8(!text.converted());
         QStringList first, row;
         withCsvErrors(file, [&] {
             if (peek.next(first)) {
@@ -83,18 +129,19 @@ void importWideCsv(ImportWriter& w, const QString& file)
                         values.insert(c);
                 bool isHeader = !first.isEmpty();
                 for (const QString& c : first)
-                    if (c.isEmpty() || (values.contains(c) && !isItemHeader(c)))
+                    if (c.isEmpty() || (values.contains(c) && !isItemColumnName(c)))
                         isHeader = false;
-                if (!first.isEmpty() && isItemHeader(first[0]))
+                if (!first.isEmpty() && isItemColumnName(first[0]))
                     isHeader = true;
                 if (isHeader)
                     header = first;
             }
         });
-        f.seek(0);
+        text.rewind();
     }
-    const bool idColumn = !header.isEmpty() && isItemHeader(header[0]);
-    CsvReader csv(&f);
+    const bool idColumn = !header.isEmpty() && isItemColumnName(header[0]);
+    CsvReader csv(text.device(), delimiter);
+    csv.setCheckUtf8(!text.converted());
     withCsvErrors(file, [&] {
         QStringList row;
         qint64 index = 0;
@@ -102,13 +149,19 @@ void importWideCsv(ImportWriter& w, const QString& file)
         bool skippedHeader = header.isEmpty();
         while (csv.next(row)) {
             w.setLocation(file, csv.line());
+            if (width < 0) {
+                width = static_cast<int>(header.isEmpty() ? row.size() : header.size());
+                // One column is one annotator and no item ids: far more likely a file whose
+                // delimiter is not the one read (item|annotator|label read at commas).
+                if (width == 1)
+                    w.fail(QStringLiteral("a wide CSV needs two or more columns, found 1 (%1-separated); pass "
+                                          "--delimiter if the file uses another delimiter")
+                               .arg(delimiterName(delimiter)));
+            }
             if (!skippedHeader) {
                 skippedHeader = true;
-                width = static_cast<int>(header.size());
                 continue;
             }
-            if (width < 0)
-                width = static_cast<int>(row.size());
             if (row.size() != width)
                 w.fail(QStringLiteral("expected %1 columns, found %2").arg(width).arg(row.size()));
             const QString extId = idColumn ? row[0] : QString::number(index);

@@ -1,9 +1,11 @@
 #include "importer.h"
 
+#include "csvlayout.h"
 #include "csvreader.h"
 #include "dialect.h"
 #include "importformats.h"
 #include "labelorder.h"
+#include "textfile.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -21,17 +23,24 @@ QStringList importFormats()
             QStringLiteral("chaosnli"), QStringLiteral("labelstudio")};
 }
 
-QString detectFormat(const QString& file)
+QString detectFormat(const QString& file, char delimiter)
 {
-    QFile f(file);
-    if (!f.open(QIODevice::ReadOnly))
-        throw Error(QStringLiteral("%1: cannot open: %2").arg(file, f.errorString()));
+    TextFile text(file);  // refuses UTF-32 and NUL bytes, reads UTF-16
     const QString ext = QFileInfo(file).suffix().toLower();
+    if (ext == QLatin1String("csv") || ext == QLatin1String("tsv") || ext == QLatin1String("txt")) {
+        const char d = delimiter ? delimiter : detectDelimiter(text.device(), file);
+        CsvReader csv(text.device(), d);
+        QStringList first;
+        try {
+            csv.next(first);
+        } catch (const Error&) {
+            // A broken first record: the importer reports it with its line.
+        }
+        return longCsvLayout(first) ? QStringLiteral("long-csv") : QStringLiteral("wide-csv");
+    }
     QByteArray first;
-    while (!f.atEnd() && first.trimmed().isEmpty())
-        first = f.readLine(1 << 20);
-    if (first.startsWith("\xEF\xBB\xBF"))
-        first.remove(0, 3);  // UTF-8 byte order mark (Excel's "CSV UTF-8")
+    while (!text.device()->atEnd() && first.trimmed().isEmpty())
+        first = text.device()->readLine(1 << 20);
     first = first.trimmed();
     if (ext == QLatin1String("json")) {
         if (first.startsWith('['))
@@ -43,15 +52,6 @@ QString detectFormat(const QString& file)
             return QStringLiteral("chaosnli");
         return QStringLiteral("jsonl");
     }
-    if (ext == QLatin1String("csv") || ext == QLatin1String("tsv") || ext == QLatin1String("txt")) {
-        const QList<QByteArray> cells = first.split(',');
-        if (cells.size() == 3) {
-            const QByteArray c0 = cells[0].trimmed(), c1 = cells[1].trimmed();
-            if ((c0 == "item" || c0 == "task") && (c1 == "annotator" || c1 == "worker" || c1 == "performer"))
-                return QStringLiteral("long-csv");
-        }
-        return QStringLiteral("wide-csv");
-    }
     throw Error(QStringLiteral("%1: cannot tell the format from the extension \"%2\"; name it with "
                                "--format (%3)")
                     .arg(file, ext, importFormats().join(QStringLiteral(", "))));
@@ -62,14 +62,15 @@ ImportReport importFile(ProjectStore& store, const QString& file, const ImportOp
     QElapsedTimer timer;
     timer.start();
     ImportReport report;
-    report.format = options.format.isEmpty() ? detectFormat(file) : options.format;
+    report.format = options.format.isEmpty() ? detectFormat(file, options.delimiter) : options.format;
     if (!importFormats().contains(report.format))
         throw Error(QStringLiteral("unknown format \"%1\" (known: %2)")
                         .arg(report.format, importFormats().join(QStringLiteral(", "))));
     if (!QFileInfo::exists(file))
         throw Error(QStringLiteral("%1: no such file").arg(file));
-    if (!options.goldFile.isEmpty() && !QFileInfo::exists(options.goldFile))
-        throw Error(QStringLiteral("%1: no such file").arg(options.goldFile));
+    for (const QString& other : {options.goldFile, options.labelMapFile, options.itemsFile})
+        if (!other.isEmpty() && !QFileInfo::exists(other))
+            throw Error(QStringLiteral("%1: no such file").arg(other));
 
     for (const QString& s : store.dialect().bulkBegin())
         store.exec(s);
@@ -91,16 +92,28 @@ ImportReport importFile(ProjectStore& store, const QString& file, const ImportOp
         ImportWriter w(store, options, report);
         if (!options.labelMapFile.isEmpty())
             w.loadLabelMap(options.labelMapFile);
+        formats::ItemExtras extras;
+        const bool csv = report.format.endsWith(QLatin1String("-csv"));
         if (report.format == QLatin1String("jsonl"))
             formats::importJsonl(w, file);
         else if (report.format == QLatin1String("chaosnli"))
             formats::importChaosNli(w, file);
         else if (report.format == QLatin1String("long-csv"))
-            formats::importLongCsv(w, file);
+            formats::importLongCsv(w, file, extras);
         else if (report.format == QLatin1String("wide-csv"))
             formats::importWideCsv(w, file);
         else
             formats::importLabelStudio(w, file);
+        // An empty file, a header without rows, a CSV without a single answer: almost always
+        // the wrong file or a broken export, never worth an import that "succeeds" with nothing.
+        // (A jsonl of items with texts only is a record each: items to label later.)
+        if (report.annotations == 0 && report.humanCounts == 0 && (csv || !w.hasRecords())) {
+            w.setLocation(file, 0);
+            w.fail(QStringLiteral("no annotations found"));
+        }
+        if (!options.itemsFile.isEmpty())
+            formats::importItemsFile(w, options.itemsFile, file, extras);
+        extras.write(w);
         if (!options.goldFile.isEmpty())
             w.importGoldFile(options.goldFile);
         if (!report.newLabels.isEmpty())
@@ -120,8 +133,6 @@ ImportReport importFile(ProjectStore& store, const QString& file, const ImportOp
 
 namespace formats {
 
-namespace {
-
 QString jsonString(const nlohmann::json& v)
 {
     if (v.is_string())
@@ -134,6 +145,8 @@ QString jsonString(const nlohmann::json& v)
         return v.get<bool>() ? QStringLiteral("true") : QStringLiteral("false");
     return {};
 }
+
+namespace {
 
 // Parses one JSON text. nlohmann keeps only the last of duplicate keys, which would silently
 // drop data ({"labels": {"m1": "a", "m1": "b"}} is two labels for one item and annotator), so
@@ -187,24 +200,30 @@ nlohmann::json parseStrict(ImportWriter& w, const char* begin, const char* end)
     return j;
 }
 
-// Reads a JSON-lines file and hands each parsed object with its line number to fn.
-template <typename Fn>
-void forEachJsonLine(ImportWriter& w, const QString& file, Fn&& fn)
+} // namespace
+
+void forEachJsonLine(ImportWriter& w, const QString& file, const std::function<void(const nlohmann::json&)>& fn,
+                     QString* encoding)
 {
-    QFile f(file);
-    if (!f.open(QIODevice::ReadOnly))
-        throw Error(QStringLiteral("%1: cannot open: %2").arg(file, f.errorString()));
-    const qint64 total = f.size();
-    qint64 line = 0, bytes = 0;
-    while (!f.atEnd()) {
-        QByteArray raw = f.readLine();
+    TextFile text(file);
+    if (encoding)
+        *encoding = text.encoding();
+    QIODevice* d = text.device();
+    const qint64 total = text.size();
+    const bool checkUtf8 = !text.converted();
+    qint64 line = 0, bytes = text.start();
+    while (!d->atEnd()) {
+        const QByteArray raw = d->readLine();
         ++line;
+        w.setLocation(file, line);
+        if (checkUtf8) {
+            const qsizetype bad = firstInvalidUtf8(raw.constData(), raw.size());
+            if (bad >= 0)
+                w.fail(invalidUtf8Problem(bytes + bad, static_cast<unsigned char>(raw.at(bad))));
+        }
         bytes += raw.size();
-        if (line == 1 && raw.startsWith("\xEF\xBB\xBF"))
-            raw.remove(0, 3);
         if (raw.trimmed().isEmpty())
             continue;
-        w.setLocation(file, line);
         const nlohmann::json j = parseStrict(w, raw.constData(), raw.constData() + raw.size());
         if (!j.is_object())
             w.fail(QStringLiteral("expected a JSON object"));
@@ -212,8 +231,6 @@ void forEachJsonLine(ImportWriter& w, const QString& file, Fn&& fn)
         w.checkCanceled(bytes, total);
     }
 }
-
-} // namespace
 
 void importJsonl(ImportWriter& w, const QString& file)
 {
@@ -260,8 +277,9 @@ void importJsonl(ImportWriter& w, const QString& file)
         const QString id = jsonString(j["id"]);
         const bool hasLabels = j.contains("labels"), hasProbs = j.contains("probs"),
                    hasCounts = j.contains("human_counts");
-        if (!hasLabels && !hasProbs && !hasCounts)
-            w.fail(QStringLiteral("item \"%1\" has none of \"labels\", \"probs\", \"human_counts\"").arg(id));
+        // An item with a text and nothing else is an item without labels yet (to be labeled).
+        if (!hasLabels && !hasProbs && !hasCounts && !j.contains("text"))
+            w.fail(QStringLiteral("item \"%1\" has none of \"labels\", \"probs\", \"human_counts\", \"text\"").arg(id));
         QString text;
         if (j.contains("text")) {
             if (!j["text"].is_string())
@@ -333,7 +351,7 @@ void importJsonl(ImportWriter& w, const QString& file)
             }
             w.finishItemCounts();
         }
-    });
+    }, &w.report().encoding);
 }
 
 void importChaosNli(ImportWriter& w, const QString& file)
@@ -367,7 +385,7 @@ void importChaosNli(ImportWriter& w, const QString& file)
             w.humanCount(itemId, QString::fromStdString(label), n.get<long long>());
         }
         w.finishItemCounts();
-    });
+    }, &w.report().encoding);
 }
 
 } // namespace formats

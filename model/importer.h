@@ -15,8 +15,11 @@ namespace chorus::model {
 /// Known formats: "jsonl" (native), "long-csv", "wide-csv", "chaosnli", "labelstudio".
 QStringList importFormats();
 
-/// Guesses the format from the extension and the first record. Throws Error when unsure.
-QString detectFormat(const QString& file);
+/// Guesses the format from the extension and the first record. Throws Error when unsure. For
+/// .csv/.tsv/.txt the delimiter is `delimiter`, or detected when it is 0 (detectDelimiter(),
+/// which throws when the first lines fit more than one): a header that names the item, annotator
+/// and label columns (longCsvLayout()) makes a long-csv, anything else a wide-csv.
+QString detectFormat(const QString& file, char delimiter = 0);
 
 struct ImportOptions
 {
@@ -24,6 +27,14 @@ struct ImportOptions
     QString goldFile;      ///< "item,label" CSV imported as gold in the same transaction
     QString labelMapFile;  ///< "raw,label" CSV; a header row is allowed
     QStringList labels;    ///< when non-empty, the label set is fixed to these (closed)
+    /// Texts and metadata of the file's items: CSV with an id column (id, item, item_id, task or
+    /// task_id), an optional "text" column and metadata columns; or JSON lines with "id", "text"
+    /// and other keys as metadata. Read in the same transaction, after the data file; an id that
+    /// is not among the data file's items is an error.
+    QString itemsFile;
+    /// Delimiter of every CSV file of the import (data, gold, label map, items); 0: detected per
+    /// file (comma, semicolon or tab; an ambiguous file stops the import).
+    char delimiter = 0;
     AnnotatorKind kind = AnnotatorKind::Llm;  ///< kind of annotators the file introduces
     /// Polled every few thousand records; returning true rolls back and throws CanceledError.
     std::function<bool()> isCanceled;
@@ -42,6 +53,13 @@ struct ImportReport
     qint64 humanCounts = 0;  ///< items that received human judgment counts
     QStringList newLabels;
     QStringList newAnnotators;
+    QString delimiter;  ///< the data file's delimiter by name ("comma", "tab", ...); empty unless CSV
+    QString encoding;   ///< the data file's encoding ("UTF-8", "UTF-8 with BOM", "UTF-16 LE", ...)
+    QStringList metadataColumns;  ///< extra long-csv columns stored as item metadata (one value per item)
+    /// Columns and keys read but not stored, each with the reason, e.g. `column "extra" of
+    /// answers.csv: differs between rows of item "q1" (line 5)`.
+    QStringList ignored;
+    qint64 itemTexts = 0;  ///< items given a text or metadata by the items file
     double seconds = 0;
 };
 

@@ -1,6 +1,5 @@
 #include "importformats.h"
-
-#include <QFile>
+#include "textfile.h"
 
 #include <nlohmann/json.hpp>
 
@@ -45,10 +44,16 @@ QString annotatorOf(const nlohmann::json& a)
 void importLabelStudio(ImportWriter& w, const QString& file)
 {
     // A Label Studio export is one JSON array; it is parsed whole (exports are modest in size).
-    QFile f(file);
-    if (!f.open(QIODevice::ReadOnly))
-        throw Error(QStringLiteral("%1: cannot open: %2").arg(file, f.errorString()));
-    const QByteArray data = f.readAll();
+    TextFile text(file);
+    w.report().encoding = text.encoding();
+    const QByteArray data = text.device()->readAll();
+    if (!text.converted()) {
+        const qsizetype bad = firstInvalidUtf8(data.constData(), data.size());
+        if (bad >= 0) {
+            w.setLocation(file, 1 + data.left(bad).count('\n'));
+            w.fail(invalidUtf8Problem(text.start() + bad, static_cast<unsigned char>(data.at(bad))));
+        }
+    }
     nlohmann::json doc;
     try {
         doc = nlohmann::json::parse(data.constData(), data.constData() + data.size());

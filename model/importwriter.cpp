@@ -1,8 +1,10 @@
 #include "importwriter.h"
 
+#include "csvlayout.h"
 #include "csvreader.h"
 #include "dialect.h"
 #include "labelorder.h"
+#include "textfile.h"
 
 #include <QFile>
 #include <QSqlError>
@@ -50,7 +52,7 @@ const QString kItem = QStringLiteral(":item"), kAnn = QStringLiteral(":ann"), kL
 } // namespace
 
 ImportWriter::ImportWriter(ProjectStore& store, const ImportOptions& options, ImportReport& report)
-    : m_store(store), m_options(options), m_report(report)
+    : m_store(store), m_options(options), m_report(report), m_trackItems(!options.itemsFile.isEmpty())
 {
     QSqlQuery q = store.exec(QStringLiteral("SELECT id, ext_id FROM items"));
     while (q.next())
@@ -147,6 +149,8 @@ qint64 ImportWriter::item(const QString& extId, const QString& text, const QStri
     if (it != m_items.constEnd()) {
         m_lastItem = extId;
         m_lastItemId = it.value();
+        if (m_trackItems)
+            m_importItems.insert(it.value());
         if (!text.isEmpty() || !metaJson.isEmpty()) {
             m_updItem.bindValue(0, text);
             m_updItem.bindValue(1, text);
@@ -166,8 +170,20 @@ qint64 ImportWriter::item(const QString& extId, const QString& text, const QStri
     m_items.insert(extId, id);
     m_lastItem = extId;
     m_lastItemId = id;
+    if (m_trackItems)
+        m_importItems.insert(id);
     ++m_report.itemsAdded;
     return id;
+}
+
+void ImportWriter::setItemTextAndMeta(qint64 itemId, const QString& text, const QString& metaJson)
+{
+    m_updItem.bindValue(0, text.isNull() ? QStringLiteral("") : text);
+    m_updItem.bindValue(1, text.isNull() ? QStringLiteral("") : text);
+    m_updItem.bindValue(2, metaJson.isEmpty() ? nullText() : QVariant(metaJson));
+    m_updItem.bindValue(3, itemId);
+    if (!m_updItem.exec())
+        fail(m_updItem.lastError().text());
 }
 
 qint64 ImportWriter::annotator(const QString& name, AnnotatorKind kind)
@@ -321,13 +337,13 @@ void ImportWriter::readTwoColumnCsv(const QString& file, const QString& columns,
                                     const std::function<bool(const QStringList&)>& isHeader,
                                     const std::function<void(const QStringList&)>& handle)
 {
-    QFile f(file);
-    if (!f.open(QIODevice::ReadOnly))
-        throw Error(QStringLiteral("%1: cannot open: %2").arg(file, f.errorString()));
-    CsvReader csv(&f);
-    QStringList row;
     setLocation(file, 0);
     try {
+        TextFile text(file);
+        const char delimiter = m_options.delimiter ? m_options.delimiter : detectDelimiter(text.device(), file);
+        CsvReader csv(text.device(), delimiter);
+        csv.setCheckUtf8(!text.converted());
+        QStringList row;
         while (csv.next(row)) {
             setLocation(file, csv.line());
             if (row.size() != 2)
@@ -346,12 +362,14 @@ void ImportWriter::readTwoColumnCsv(const QString& file, const QString& columns,
 
 void ImportWriter::loadLabelMap(const QString& file)
 {
+    qint64 rows = 0;
     readTwoColumnCsv(
         file, QStringLiteral("raw,label"),
         [](const QStringList& row) {
             return (row[0] == QLatin1String("raw") || row[0] == QLatin1String("letter")) && row[1] == QLatin1String("label");
         },
-        [this](const QStringList& row) {
+        [this, &rows](const QStringList& row) {
+            ++rows;
             if (LabelNormalizer::key(row[1]).isEmpty())
                 fail(QStringLiteral("empty target label"));
             if (row[1].trimmed() == kInvalidLabelName) {
@@ -367,19 +385,28 @@ void ImportWriter::loadLabelMap(const QString& file)
             m_norm.addMapping(row[0], r.label);
             labelId(r.label);
         });
+    if (rows == 0) {
+        setLocation(file, 0);
+        fail(QStringLiteral("no mappings found"));
+    }
 }
 
 void ImportWriter::importGoldFile(const QString& file)
 {
+    const qint64 before = m_report.gold;
     readTwoColumnCsv(
         file, QStringLiteral("item,label"),
-        [](const QStringList& row) { return row[0] == QLatin1String("item") || row[0] == QLatin1String("task"); },
+        [](const QStringList& row) { return isItemColumnName(row[0]); },
         [this](const QStringList& row) {
             const auto it = m_items.constFind(row[0]);
             if (it == m_items.constEnd())
                 fail(QStringLiteral("gold for unknown item \"%1\"").arg(row[0]));
             gold(it.value(), row[1]);
         });
+    if (m_report.gold == before) {
+        setLocation(file, 0);
+        fail(QStringLiteral("no gold labels found"));
+    }
 }
 
 } // namespace chorus::model

@@ -6,6 +6,7 @@
 #include "labelnormalizer.h"
 
 #include <QHash>
+#include <QSet>
 #include <QSqlQuery>
 
 #include <nlohmann/json_fwd.hpp>
@@ -33,6 +34,18 @@ public:
     /// seen twice as a full record in the same file is an error.
     qint64 item(const QString& extId, const QString& text = {}, const QString& metaJson = {},
                 bool fullRecord = false);
+    /// Id of the item extId when this import's data file named it (with ImportOptions::itemsFile
+    /// set; else always -1), or -1.
+    qint64 importedItem(const QString& extId) const
+    {
+        const auto it = m_items.constFind(extId);
+        return it != m_items.constEnd() && m_importItems.contains(it.value()) ? it.value() : -1;
+    }
+    /// Replaces an item's text (when non-empty) and metadata (when non-empty, a JSON object).
+    void setItemTextAndMeta(qint64 itemId, const QString& text, const QString& metaJson);
+    /// True once a parser gave a full record (an item of jsonl, chaosnli, labelstudio or a row
+    /// of a wide CSV).
+    bool hasRecords() const { return !m_fullRecordSeen.isEmpty(); }
     qint64 annotator(const QString& name, AnnotatorKind kind);
     /// Declares an annotator with its kind and cost per item (jsonl "annotators"). An annotator
     /// that already exists is left as it is.
@@ -59,6 +72,8 @@ public:
 
     void checkCanceled(qint64 done, qint64 total);
     AnnotatorKind defaultKind() const { return m_options.kind; }
+    const ImportOptions& options() const { return m_options; }
+    ImportReport& report() { return m_report; }
 
 private:
     qint64 strictLabel(const QString& raw, const char* what);
@@ -77,6 +92,8 @@ private:
     LabelNormalizer m_norm;
     QHash<QString, qint64> m_items, m_annotators, m_labels;
     QHash<QString, bool> m_fullRecordSeen;
+    QSet<qint64> m_importItems;  // items the data file named (only with an items file)
+    bool m_trackItems = false;
     struct CachedLabel
     {
         qint64 id;

@@ -200,6 +200,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
                           .arg(r.value.seconds, 0, 'f', 2);
         if (r.value.invalid > 0)
             msg += tr(" %L1 labels could not be mapped and are stored as INVALID.").arg(r.value.invalid);
+        for (const QString& ignored : r.value.ignored)
+            msg += tr(" Ignored: %1.").arg(ignored);
         const QString path = m_wb->projectPath();
         openProject(path);
         statusBar()->showMessage(msg, 15000);

@@ -54,6 +54,14 @@ ImportDialog::ImportDialog(const QString& file, QWidget* parent) : QDialog(paren
     m_kind->addItem(tr("LLM"), int(model::AnnotatorKind::Llm));
     m_kind->addItem(tr("Human"), int(model::AnnotatorKind::Human));
     m_kind->addItem(tr("Reviewer (expensive relabeler)"), int(model::AnnotatorKind::Reviewer));
+    // CSV files only; "detect" stops on a file that reads well with more than one.
+    m_delimiter = new QComboBox(this);
+    m_delimiter->addItem(tr("detect"), 0);
+    m_delimiter->addItem(tr("comma"), int(','));
+    m_delimiter->addItem(tr("semicolon"), int(';'));
+    m_delimiter->addItem(tr("tab"), int('\t'));
+    m_items = new QLineEdit(this);
+    m_items->setPlaceholderText(tr("optional: id,text,... CSV or JSON lines with id, text"));
 
     auto* form = new QFormLayout(this);
     form->addRow(tr("&File"), fileRow(m_file, this, false, tr("Data files (*.jsonl *.json *.ndjson *.csv *.tsv *.txt);;All files (*)")));
@@ -62,6 +70,9 @@ ImportDialog::ImportDialog(const QString& file, QWidget* parent) : QDialog(paren
     form->addRow(tr("Label &map"), fileRow(m_labelMap, this, false, tr(kCsvFilter)));
     form->addRow(tr("&Labels"), m_labels);
     form->addRow(tr("New annotators are"), m_kind);
+    form->addRow(tr("&Delimiter"), m_delimiter);
+    form->addRow(tr("Item &texts"),
+                 fileRow(m_items, this, false, tr("Items (*.csv *.tsv *.txt *.jsonl *.ndjson *.json);;All files (*)")));
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     buttons->button(QDialogButtonBox::Ok)->setText(tr("Import"));
     form->addRow(buttons);
@@ -88,6 +99,8 @@ model::ImportOptions ImportDialog::options() const
     for (QString& l : o.labels)
         l = l.trimmed();
     o.kind = static_cast<model::AnnotatorKind>(m_kind->currentData().toInt());
+    o.delimiter = static_cast<char>(m_delimiter->currentData().toInt());
+    o.itemsFile = m_items->text();
     return o;
 }
 

@@ -29,6 +29,8 @@ private:
     QLineEdit* m_labelMap;
     QLineEdit* m_labels;
     QComboBox* m_kind;
+    QComboBox* m_delimiter;
+    QLineEdit* m_items;
 };
 
 class ExportDialog final : public QDialog

@@ -57,6 +57,8 @@ private slots:
     void importThenInfoJson();
     void importJsonReport();
     void importOptions();
+    void importSpreadsheetFile();
+    void inputWithDelimiter();
     void infoText();
     void exportFormats();
     void exportFilters();
@@ -135,6 +137,12 @@ void TestCli::helpExitsZero_data()
     QTest::newRow("globalShortHelp") << QStringList{QStringLiteral("-h")} << QStringLiteral("usage: chorus-cli <command>");
     QTest::newRow("importHelp") << QStringList{QStringLiteral("import"), QStringLiteral("--help")}
                                 << QStringLiteral("chorus-cli import PROJECT FILE");
+    QTest::newRow("importHelpDelimiter") << QStringList{QStringLiteral("import"), QStringLiteral("--help")}
+                                         << QStringLiteral("--delimiter <D>");
+    QTest::newRow("importHelpItems") << QStringList{QStringLiteral("import"), QStringLiteral("--help")}
+                                     << QStringLiteral("--items <FILE>");
+    QTest::newRow("globalHelpImportOptions") << QStringList{QStringLiteral("--help")}
+                                             << QStringLiteral("[--delimiter comma|semicolon|tab|C] [--items FILE]");
     QTest::newRow("infoHelp") << QStringList{QStringLiteral("info"), QStringLiteral("--help")}
                               << QStringLiteral("chorus-cli info PROJECT");
     QTest::newRow("exportHelp") << QStringList{QStringLiteral("export"), QStringLiteral("--help")}
@@ -176,6 +184,10 @@ void TestCli::badCommandLines_data()
                                          << QStringLiteral("unknown format \"xml\"");
     QTest::newRow("unknownKind") << QStringList{QStringLiteral("import"), p, f, QStringLiteral("--kind"), QStringLiteral("robot")}
                                  << QStringLiteral("--kind must be llm, human or reviewer");
+    QTest::newRow("badDelimiter") << QStringList{QStringLiteral("import"), p, f, QStringLiteral("--delimiter"), QStringLiteral("colon")}
+                                  << QStringLiteral("--delimiter takes comma, semicolon, tab or one character (not a quote)");
+    QTest::newRow("quoteDelimiter") << QStringList{QStringLiteral("import"), p, f, QStringLiteral("--delimiter"), QStringLiteral("\"")}
+                                    << QStringLiteral("--delimiter takes comma, semicolon, tab or one character (not a quote)");
     QTest::newRow("infoWithoutProject") << QStringList{QStringLiteral("info")} << QStringLiteral("expected PROJECT");
     QTest::newRow("minConfidenceNotANumber")
         << QStringList{QStringLiteral("export"), p, QStringLiteral("out.csv"), QStringLiteral("--min-confidence"), QStringLiteral("high")}
@@ -288,6 +300,74 @@ void TestCli::importOptions()
     const Run info = run({QStringLiteral("info"), project, QStringLiteral("--json")});
     const QJsonArray labels = QJsonDocument::fromJson(info.out).object().value(QStringLiteral("label_set")).toArray();
     QCOMPARE(labels, (QJsonArray{QStringLiteral("Joy"), QStringLiteral("Fear"), QStringLiteral("Anger")}));
+}
+
+void TestCli::importSpreadsheetFile()
+{
+    // Excel's semicolon CSV (BOM, CRLF) with an extra column per row and one per item, and an
+    // items file: the report says how the file was read and what was not stored.
+    const QString project = path(QStringLiteral("p.chorus"));
+    const QString data = path(QStringLiteral("answers.csv"));
+    QVERIFY(writeFile(data, "\xEF\xBB\xBFtask;worker;label;extra;source\r\n"
+                            "q1;w1;a;x1;web\r\nq1;w2;b;x2;web\r\nq2;w1;a;x3;mail\r\n"));
+    const QString items = path(QStringLiteral("items.jsonl"));
+    QVERIFY(writeFile(items, "{\"id\": \"q1\", \"text\": \"First\"}\n{\"id\": \"q2\", \"text\": \"Second\", \"gold\": \"a\"}\n"));
+    Run r = run({QStringLiteral("import"), project, data, QStringLiteral("--items"), items});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QCOMPARE(r.out, QByteArray());
+    const QString text = QString::fromUtf8(r.err);
+    for (const QString& line :
+         {QStringLiteral("format long-csv, semicolon-separated, UTF-8 with BOM: 2 new items, 3 annotations"),
+          QStringLiteral("\nitem metadata from columns: source\n"),
+          QStringLiteral("\ntexts and metadata from the items file: 2 items\n"),
+          QStringLiteral("\nignored: column \"extra\" of %1: differs between rows of item \"q1\" (line 3)\n").arg(data),
+          QStringLiteral("\nignored: key \"gold\" of %1: an items file gives texts and metadata only (import it as "
+                         "jsonl to read answers)")
+              .arg(items)})
+        QVERIFY2(text.contains(line), qPrintable(QStringLiteral("expected \"%1\" in: %2").arg(line, text)));
+    QStringList rows;
+    withRawConnection(project, [&](QSqlDatabase& db) {
+        QSqlQuery q(db);
+        q.exec(QStringLiteral("SELECT ext_id, text, meta FROM items ORDER BY ext_id"));
+        while (q.next())
+            rows << QStringLiteral("%1|%2|%3").arg(q.value(0).toString(), q.value(1).toString(), q.value(2).toString());
+    });
+    QCOMPARE(rows, (QStringList{QStringLiteral("q1|First|{\"source\":\"web\"}"),
+                                QStringLiteral("q2|Second|{\"source\":\"mail\"}")}));
+
+    // The same with --json: the fields of the report.
+    const QString again = path(QStringLiteral("q.chorus"));
+    r = run({QStringLiteral("import"), again, data, QStringLiteral("--items"), items, QStringLiteral("--json")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QCOMPARE(r.err, QByteArray());
+    const QJsonObject j = QJsonDocument::fromJson(r.out).object();
+    QCOMPARE(j.value(QStringLiteral("delimiter")).toString(), QStringLiteral("semicolon"));
+    QCOMPARE(j.value(QStringLiteral("encoding")).toString(), QStringLiteral("UTF-8 with BOM"));
+    QCOMPARE(j.value(QStringLiteral("metadata_columns")).toArray(), QJsonArray{QStringLiteral("source")});
+    QCOMPARE(j.value(QStringLiteral("item_texts")).toInt(), 2);
+    QCOMPARE(j.value(QStringLiteral("ignored")).toArray().size(), 2);
+}
+
+void TestCli::inputWithDelimiter()
+{
+    // A file detection refuses (it reads in 2 columns at commas and 3 at semicolons) is read
+    // with --delimiter, by import and by --input alike.
+    const QString data = path(QStringLiteral("wide.csv"));
+    QVERIFY(writeFile(data, "item;gpt-4o, t=0;claude\nq1;yes, sure;no\nq2;no, never;yes\n"));
+    const QString project = path(QStringLiteral("p.chorus"));
+    expectError(run({QStringLiteral("import"), project, data}), 1,
+                data + QStringLiteral(": cannot tell the delimiter: the first 3 lines read as comma-separated (2 "
+                                      "columns) or semicolon-separated (3 columns); pass --delimiter comma or "
+                                      "--delimiter semicolon"));
+    QVERIFY(!QFileInfo::exists(project));
+    Run r = run({QStringLiteral("import"), project, data, QStringLiteral("--delimiter"), QStringLiteral("semicolon"),
+                 QStringLiteral("--json")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QCOMPARE(QJsonDocument::fromJson(r.out).object().value(QStringLiteral("annotations")).toInt(), 4);
+    r = run({QStringLiteral("agreement"), QStringLiteral("--input"), data, QStringLiteral("--delimiter"),
+             QStringLiteral(";"), QStringLiteral("--json")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QVERIFY(QJsonDocument::fromJson(r.out).isObject());
 }
 
 void TestCli::infoText()
@@ -484,6 +564,16 @@ void TestCli::failedImportIntoNewProjectLeavesNothing_data()
     QTest::newRow("badJson") << QStringLiteral("bad.jsonl") << QByteArray("{\"id\": \"a\", \"labels\": {\"m\": \"x\"}}\n{oops\n")
                              << QStringLiteral(":2: invalid JSON");
     QTest::newRow("missingFile") << QStringLiteral("") << QByteArray() << QStringLiteral(": no such file");
+    QTest::newRow("emptyFile") << QStringLiteral("empty.csv") << QByteArray() << QStringLiteral(": no annotations found");
+    QTest::newRow("headerOnly") << QStringLiteral("header.csv") << QByteArray("\xEF\xBB\xBFitem;annotator;label\r\n")
+                                << QStringLiteral(": no annotations found");
+    QTest::newRow("ambiguousDelimiter")
+        << QStringLiteral("amb.csv") << QByteArray("a;b,c\n")
+        << QStringLiteral(": cannot tell the delimiter: the first line reads as comma-separated (2 columns) or "
+                          "semicolon-separated (2 columns); pass --delimiter comma or --delimiter semicolon");
+    // "item,annotator,label\n" is 21 bytes, "q1,m1,caf" 9 more: 0xE9 at 30.
+    QTest::newRow("latin1") << QStringLiteral("latin1.csv") << QByteArray("item,annotator,label\nq1,m1,caf\xE9\n")
+                            << QStringLiteral(":2: invalid UTF-8 at byte offset 30 (0xE9); save the file as UTF-8");
 }
 
 void TestCli::failedImportIntoNewProjectLeavesNothing()

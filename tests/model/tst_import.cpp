@@ -372,7 +372,7 @@ void TestImport::detectFormat_data()
 {
     QTest::addColumn<QString>("name");
     QTest::addColumn<QByteArray>("content");
-    QTest::addColumn<QString>("expected");  // "" = refused
+    QTest::addColumn<QString>("expected");  // the format, or what the refusal must say
     QTest::newRow("jsonlByExtension") << QStringLiteral("a.jsonl") << QByteArray("{\"id\":\"1\",\"labels\":{}}\n")
                                       << QStringLiteral("jsonl");
     QTest::newRow("ndjsonByExtension") << QStringLiteral("a.ndjson") << QByteArray("{\"id\":\"1\"}\n") << QStringLiteral("jsonl");
@@ -381,12 +381,28 @@ void TestImport::detectFormat_data()
     QTest::newRow("labelStudioArray") << QStringLiteral("export.json") << QByteArray("\n  [ {\"id\": 1} ]")
                                       << QStringLiteral("labelstudio");
     QTest::newRow("jsonObjectPerLine") << QStringLiteral("a.json") << QByteArray("{\"id\":\"1\"}\n") << QStringLiteral("jsonl");
+    QTest::newRow("jsonlWithByteOrderMark") << QStringLiteral("a.json") << QByteArray("\xEF\xBB\xBF[{\"id\": 1}]")
+                                            << QStringLiteral("labelstudio");
     QTest::newRow("longCsvByHeader") << QStringLiteral("a.csv") << QByteArray("item,annotator,label\n1,a,x\n")
                                      << QStringLiteral("long-csv");
     QTest::newRow("crowdKitHeader") << QStringLiteral("a.csv") << QByteArray("task,worker,label\n1,a,x\n")
                                     << QStringLiteral("long-csv");
+    QTest::newRow("semicolonLongCsv") << QStringLiteral("a.csv") << QByteArray("item;annotator;label\n1;a;x\n")
+                                      << QStringLiteral("long-csv");
+    QTest::newRow("tsvLongCsv") << QStringLiteral("a.tsv") << QByteArray("item\tannotator\tlabel\n1\ta\tx\n")
+                                << QStringLiteral("long-csv");
+    // An extra column used to make this a wide CSV ("item q1 appears twice").
+    QTest::newRow("extraColumnLongCsv") << QStringLiteral("a.csv") << QByteArray("task,worker,label,extra\nq1,w1,a,x\nq1,w2,b,y\n")
+                                        << QStringLiteral("long-csv");
+    QTest::newRow("anyOrderLongCsv") << QStringLiteral("a.csv") << QByteArray("label,rater,question\nx,a,1\n")
+                                     << QStringLiteral("long-csv");
+    QTest::newRow("utf16LongCsv") << QStringLiteral("a.txt") << QByteArray("\xFF\xFEi\0d\0,\0j\0u\0d\0g\0e\0,\0c\0l\0a\0s\0s\0\n\0", 32)
+                                  << QStringLiteral("long-csv");
     QTest::newRow("otherCsvIsWide") << QStringLiteral("a.csv") << QByteArray("1,0,,1\n") << QStringLiteral("wide-csv");
-    QTest::newRow("unknownExtensionRefused") << QStringLiteral("a.xlsx") << QByteArray("PK") << QString();
+    QTest::newRow("semicolonWide") << QStringLiteral("a.csv") << QByteArray("item;m1;m2\na;x;y\n") << QStringLiteral("wide-csv");
+    QTest::newRow("unknownExtensionRefused") << QStringLiteral("a.xlsx") << QByteArray("PK") << QStringLiteral("--format");
+    QTest::newRow("ambiguousDelimiterRefused") << QStringLiteral("a.csv") << QByteArray("a;b,c\n") << QStringLiteral("--delimiter");
+    QTest::newRow("utf32Refused") << QStringLiteral("a.jsonl") << QByteArray("\xFF\xFE\0\0{\0\0\0", 8) << QStringLiteral("UTF-32 LE");
 }
 
 void TestImport::detectFormat()
@@ -395,12 +411,12 @@ void TestImport::detectFormat()
     QFETCH(QByteArray, content);
     QFETCH(QString, expected);
     const QString file = write(name, content);
-    if (expected.isEmpty()) {
+    if (!importFormats().contains(expected)) {
         try {
             chorus::model::detectFormat(file);
             QFAIL("expected a refusal");
         } catch (const Error& e) {
-            QVERIFY2(e.message().contains(QLatin1String("--format")), qPrintable(e.message()));
+            QVERIFY2(e.message().startsWith(file) && e.message().contains(expected), qPrintable(e.message()));
         }
     } else {
         QCOMPARE(chorus::model::detectFormat(file), expected);

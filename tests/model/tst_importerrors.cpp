@@ -5,6 +5,7 @@
 
 #include "importhelpers.h"
 
+#include "csvlayout.h"
 #include "importer.h"
 
 #include <QTemporaryDir>
@@ -21,6 +22,8 @@ private slots:
     void init();
     void malformed_data();
     void malformed();
+    void refused_data();
+    void refused();
     void cancelAtEnd();
     void cancelMidway();
 
@@ -126,9 +129,9 @@ void TestImportErrors::malformed_data()
                                       << none << open << data << 3 << QStringLiteral("empty item id");
     QTest::newRow("missingUidChaosNli") << QStringLiteral("chaosnli") << QByteArray("{\"label_counter\": {\"e\": 3}}\n") << none << none
                                         << open << data << 1 << QStringLiteral("missing \"uid\"");
-    QTest::newRow("nothingToImportJsonl") << QStringLiteral("jsonl") << QByteArray("{\"id\": \"n1\", \"text\": \"hi\"}\n") << none
+    QTest::newRow("nothingToImportJsonl") << QStringLiteral("jsonl") << QByteArray("{\"id\": \"n1\", \"meta\": {\"a\": 1}}\n") << none
                                           << none << open << data << 1
-                                          << QStringLiteral("item \"n1\" has none of \"labels\", \"probs\", \"human_counts\"");
+                                          << QStringLiteral("item \"n1\" has none of \"labels\", \"probs\", \"human_counts\", \"text\"");
     QTest::newRow("negativeCount") << QStringLiteral("jsonl") << QByteArray("{\"id\": \"n1\", \"human_counts\": {\"yes\": -1}}\n")
                                    << none << none << open << data << 1 << QStringLiteral("negative count -1");
     QTest::newRow("unterminatedQuote") << QStringLiteral("long-csv")
@@ -207,6 +210,206 @@ void TestImportErrors::malformed()
             QVERIFY2(e.message().contains(problem), qPrintable(QStringLiteral("expected \"%1\" in: %2").arg(problem, e.message())));
         }
         // The same connection can go on working after the failed import.
+        QCOMPARE(s.info().annotations, 3);
+    }
+    QCOMPARE(dumpProjectFile(project), rowsBefore);
+    QCOMPARE(fileBytes(project), bytesBefore);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files from spreadsheets and other tools: encodings, delimiters, empty files, items files. The
+// whole message is compared: %F, %I, %G and %M stand for the paths of the data, items, gold and
+// label-map files.
+
+void TestImportErrors::refused_data()
+{
+    QTest::addColumn<QString>("name");       // data file name (its extension drives detection)
+    QTest::addColumn<QString>("format");     // "" = detect
+    QTest::addColumn<QString>("delimiter");  // --delimiter, "" = detect
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QString>("itemsName");  // "" = no items file; "missing.csv" is not written
+    QTest::addColumn<QByteArray>("items");
+    QTest::addColumn<QByteArray>("gold");      // written when not null
+    QTest::addColumn<QByteArray>("labelMap");  // written when not null
+    QTest::addColumn<QString>("message");
+
+    const QString csv = QStringLiteral("in.csv"), jsonl = QStringLiteral("in.jsonl"), detect;
+    const QByteArray none;
+    const QByteArray answers("item,annotator,label\nn1,m1,yes\nn2,m1,no\n");
+    const QString noAnnotations = QStringLiteral("%F: no annotations found");
+    auto row = [&](const char* tag, const QString& name, const QString& format, const QByteArray& content,
+                   const QString& message) {
+        QTest::newRow(tag) << name << format << detect << content << QString() << none << none << none << message;
+    };
+    auto itemsRow = [&](const char* tag, const QString& itemsName, const QByteArray& items, const QString& message) {
+        QTest::newRow(tag) << csv << detect << detect << answers << itemsName << items << none << none << message;
+    };
+
+    // Nothing to import: every format.
+    row("emptyCsv", csv, detect, QByteArray(""), noAnnotations);
+    row("blankLinesCsv", csv, detect, QByteArray("\n\r\n\n"), noAnnotations);
+    row("byteOrderMarkOnlyCsv", csv, detect, QByteArray("\xEF\xBB\xBF"), noAnnotations);
+    row("headerOnlyLongCsv", csv, detect, QByteArray("item,annotator,label\n"), noAnnotations);
+    row("headerOnlyExcelSemicolon", csv, detect, QByteArray("\xEF\xBB\xBFitem;annotator;label\r\n"), noAnnotations);
+    row("headerOnlyTsv", QStringLiteral("in.tsv"), detect, QByteArray("task\tworker\tlabel\n"), noAnnotations);
+    row("headerOnlyWideCsv", csv, detect, QByteArray("item,m1,m2\n"), noAnnotations);
+    row("wideCsvWithoutAnswers", csv, QStringLiteral("wide-csv"), QByteArray("item,m1,m2\na,,\nb,,\n"), noAnnotations);
+    row("emptyNamedLongCsv", csv, QStringLiteral("long-csv"), QByteArray(""), noAnnotations);
+    row("emptyJsonl", jsonl, detect, QByteArray(""), noAnnotations);
+    row("blankLinesJsonl", jsonl, detect, QByteArray("\n  \n"), noAnnotations);
+    row("emptyChaosNli", jsonl, QStringLiteral("chaosnli"), QByteArray(""), noAnnotations);
+    row("emptyLabelStudio", QStringLiteral("in.json"), detect, QByteArray("[]\n"), noAnnotations);
+    QTest::newRow("emptyGold") << csv << detect << detect << answers << QString() << none << QByteArray("") << none
+                               << QStringLiteral("%G: no gold labels found");
+    QTest::newRow("headerOnlyGold") << csv << detect << detect << answers << QString() << none
+                                    << QByteArray("item,label\n") << none << QStringLiteral("%G: no gold labels found");
+    QTest::newRow("headerOnlyLabelMap") << csv << detect << detect << answers << QString() << none << none
+                                        << QByteArray("raw,label\n") << QStringLiteral("%M: no mappings found");
+    row("idOnlyJsonl", jsonl, detect, QByteArray("{\"id\": \"n1\"}\n"),
+        QStringLiteral("%F:1: item \"n1\" has none of \"labels\", \"probs\", \"human_counts\", \"text\""));
+
+    // Encodings. Offsets count bytes from the start of the file (a BOM included), from 0.
+    row("utf32LeCsv", csv, detect, QByteArray("\xFF\xFE\0\0i\0\0\0", 8),
+        QStringLiteral("%F: the file is UTF-32 LE (byte order mark); save it as UTF-8"));
+    row("utf32BeJsonl", jsonl, detect, QByteArray("\0\0\xFE\xFF\0\0\0{", 8),
+        QStringLiteral("%F: the file is UTF-32 BE (byte order mark); save it as UTF-8"));
+    row("utf16WithoutByteOrderMark", csv, detect, QByteArray("i\0t\0e\0m\0", 8),
+        QStringLiteral("%F:1: NUL byte at byte offset 1: not UTF-8 text (UTF-16 or UTF-32 without a byte order "
+                       "mark?); save it as UTF-8"));
+    row("utf16OddLength", csv, detect, QByteArray("\xFF\xFEi\0t", 5),
+        QStringLiteral("%F: invalid UTF-16 LE text (an unpaired surrogate or an odd number of bytes)"));
+    // Line 1 is 21 bytes (0-20), line 2 10 (21-30); line 3 "q2,m1,caf" is 9 more: 0xE9 at 40.
+    row("latin1LongCsv", csv, detect, QByteArray("item,annotator,label\nq1,m1,yes\nq2,m1,caf\xE9\n"),
+        QStringLiteral("%F:3: invalid UTF-8 at byte offset 40 (0xE9); save the file as UTF-8"));
+    // BOM 3 bytes, "item;annotator;label\r\n" 22: line 2 starts at 25; "q1;m1;" is 6: 0x93 at 31.
+    row("windows1252ExcelSemicolon", csv, detect,
+        QByteArray("\xEF\xBB\xBFitem;annotator;label\r\nq1;m1;\x93yes\x94\r\n"),
+        QStringLiteral("%F:2: invalid UTF-8 at byte offset 31 (0x93); save the file as UTF-8"));
+    // Line 2 `q1,m1,"first\n` is 13 bytes (21-33); line 3 "second " 7 more: 0xFF at 41, on line 3
+    // (the physical line, inside the record that starts on line 2).
+    row("invalidInQuotedContinuation", csv, detect, QByteArray("item,annotator,label\nq1,m1,\"first\nsecond \xFF\"\n"),
+        QStringLiteral("%F:3: invalid UTF-8 at byte offset 41 (0xFF); save the file as UTF-8"));
+    // Line 1 "item;m1;m2\n" is 11 bytes; "a;pos;n" 7 more: 0xE9 at 18.
+    row("latin1WideCsv", csv, detect, QByteArray("item;m1;m2\na;pos;n\xE9g\n"),
+        QStringLiteral("%F:2: invalid UTF-8 at byte offset 18 (0xE9); save the file as UTF-8"));
+    // Line 1 is 38 bytes with its newline; line 2 `{"id": "q2", "labels": {"m1": "caf` is 34.
+    row("latin1Jsonl", jsonl, detect,
+        QByteArray("{\"id\": \"q1\", \"labels\": {\"m1\": \"yes\"}}\n{\"id\": \"q2\", \"labels\": {\"m1\": \"caf\xE9\"}}\n"),
+        QStringLiteral("%F:2: invalid UTF-8 at byte offset 72 (0xE9); save the file as UTF-8"));
+    // "[\n" is 2 bytes; `{"id": 1, "data": {"text": "caf` 31 more: 0xE9 at 33.
+    row("latin1LabelStudio", QStringLiteral("in.json"), detect,
+        QByteArray("[\n{\"id\": 1, \"data\": {\"text\": \"caf\xE9\"}}]\n"),
+        QStringLiteral("%F:2: invalid UTF-8 at byte offset 33 (0xE9); save the file as UTF-8"));
+    // Gold line 1 "item,label\n" is 11 bytes; "n1,n" 4 more: 0xF6 at 15.
+    QTest::newRow("latin1Gold") << csv << detect << detect << answers << QString() << none
+                                << QByteArray("item,label\nn1,n\xF6\n") << none
+                                << QStringLiteral("%G:2: invalid UTF-8 at byte offset 15 (0xF6); save the file as UTF-8");
+
+    // Delimiters.
+    const QString ambiguous = QStringLiteral("%F: cannot tell the delimiter: the first 2 lines read as comma-separated "
+                                             "(2 columns) or semicolon-separated (2 columns); pass --delimiter comma or "
+                                             "--delimiter semicolon");
+    row("ambiguousDelimiterDetected", csv, detect, QByteArray("x;y,z\n1;2,3\n"), ambiguous);
+    row("ambiguousDelimiterLongCsv", csv, QStringLiteral("long-csv"), QByteArray("x;y,z\n1;2,3\n"), ambiguous);
+    row("ambiguousDelimiterWideCsv", csv, QStringLiteral("wide-csv"), QByteArray("x;y,z\n1;2,3\n"), ambiguous);
+    QTest::newRow("forcedCommaOnSemicolonFile")
+        << csv << QStringLiteral("long-csv") << QStringLiteral("comma") << QByteArray("item;annotator;label\nq1;m1;yes\n")
+        << QString() << none << none << none
+        << QStringLiteral("%F:1: expected 3 columns (item,annotator,label), found 1 (comma-separated); pass "
+                          "--delimiter if the file uses another delimiter");
+    // A delimiter detection does not consider: one column, refused instead of one annotator.
+    row("pipeFileDetected", csv, detect, QByteArray("item|annotator|label\nq1|m1|yes\n"),
+        QStringLiteral("%F:1: a wide CSV needs two or more columns, found 1 (comma-separated); pass --delimiter if the "
+                       "file uses another delimiter"));
+    row("extraColumnShortRow", csv, detect, QByteArray("task,worker,label,extra\nq1,w1,a,x\nq1,w2,b\n"),
+        QStringLiteral("%F:3: expected 4 columns (task,worker,label,extra), found 3"));
+    row("moreColumnsWithoutHeader", csv, QStringLiteral("long-csv"), QByteArray("q1,m1,yes,x\n"),
+        QStringLiteral("%F:1: expected 3 columns (item,annotator,label), found 4; other columns need a header naming "
+                       "the item, annotator and label columns"));
+
+    // Items files (the answers name n1 and n2; the project also holds base1 and base2).
+    const QString notInAnswers = QStringLiteral(
+        " has no annotations in %F (an items file gives texts to the items of the data file; import items without "
+        "labels on their own, as jsonl lines with \"id\" and \"text\")");
+    itemsRow("itemNotInAnswersJsonl", QStringLiteral("items.jsonl"),
+             QByteArray("{\"id\": \"n1\", \"text\": \"a\"}\n{\"id\": \"n9\", \"text\": \"b\"}\n"),
+             QStringLiteral("%I:2: item \"n9\"") + notInAnswers);
+    itemsRow("itemOnlyInProjectCsv", QStringLiteral("items.csv"), QByteArray("id,text\nbase1,hello\n"),
+             QStringLiteral("%I:2: item \"base1\"") + notInAnswers);
+    itemsRow("itemTwice", QStringLiteral("items.csv"), QByteArray("id,text\nn1,a\nn1,b\n"),
+             QStringLiteral("%I:3: item \"n1\" appears twice"));
+    itemsRow("itemWithoutId", QStringLiteral("items.jsonl"), QByteArray("{\"text\": \"a\"}\n"),
+             QStringLiteral("%I:1: missing \"id\""));
+    itemsRow("itemTextNotAString", QStringLiteral("items.jsonl"), QByteArray("{\"id\": \"n1\", \"text\": 5}\n"),
+             QStringLiteral("%I:1: \"text\" must be a string"));
+    itemsRow("itemMetaNotAnObject", QStringLiteral("items.jsonl"), QByteArray("{\"id\": \"n1\", \"meta\": [1]}\n"),
+             QStringLiteral("%I:1: \"meta\" must be an object"));
+    itemsRow("itemsCsvWithoutHeader", QStringLiteral("items.csv"), QByteArray("n1,hello\n"),
+             QStringLiteral("%I:1: expected a header naming the id column (id, item, item_id, task or task_id) and, "
+                            "optionally, a \"text\" column"));
+    itemsRow("itemsCsvShortRow", QStringLiteral("items.csv"), QByteArray("id,text,source\nn1,a\n"),
+             QStringLiteral("%I:2: expected 3 columns (id,text,source), found 2"));
+    itemsRow("itemsEmpty", QStringLiteral("items.jsonl"), QByteArray(""), QStringLiteral("%I: no items found"));
+    itemsRow("itemsHeaderOnly", QStringLiteral("items.csv"), QByteArray("id,text\n"), QStringLiteral("%I: no items found"));
+    itemsRow("itemsUnknownExtension", QStringLiteral("items.xml"), QByteArray("<items/>\n"),
+             QStringLiteral("%I: an items file is CSV (.csv, .tsv, .txt) or JSON lines (.jsonl, .ndjson, .json), not "
+                            "\"xml\""));
+    itemsRow("itemsMissing", QStringLiteral("missing.csv"), none, QStringLiteral("%I: no such file"));
+    // `{"id": "n1", "text": "caf` is 25 bytes: 0xE9 at 25.
+    itemsRow("itemsLatin1", QStringLiteral("items.jsonl"), QByteArray("{\"id\": \"n1\", \"text\": \"caf\xE9\"}\n"),
+             QStringLiteral("%I:1: invalid UTF-8 at byte offset 25 (0xE9); save the file as UTF-8"));
+    itemsRow("itemsAmbiguousDelimiter", QStringLiteral("items.csv"), QByteArray("id;text,x\nn1;a,b\n"),
+             QStringLiteral("%I: cannot tell the delimiter: the first 2 lines read as comma-separated (2 columns) or "
+                            "semicolon-separated (2 columns); pass --delimiter comma or --delimiter semicolon"));
+}
+
+void TestImportErrors::refused()
+{
+    QFETCH(QString, name);
+    QFETCH(QString, format);
+    QFETCH(QString, delimiter);
+    QFETCH(QByteArray, content);
+    QFETCH(QString, itemsName);
+    QFETCH(QByteArray, items);
+    QFETCH(QByteArray, gold);
+    QFETCH(QByteArray, labelMap);
+    QFETCH(QString, message);
+
+    const QString project = path(QStringLiteral("p.chorus"));
+    {
+        ProjectStore s;
+        s.open(project, ProjectStore::Mode::CreateNew);
+        importFile(s, write(QStringLiteral("base.csv"), "item,annotator,label\nbase1,m1,yes\nbase1,m2,no\nbase2,m1,yes\n"));
+    }
+    const QStringList rowsBefore = dumpProjectFile(project);
+    const QByteArray bytesBefore = fileBytes(project);
+
+    ImportOptions o;
+    o.format = format;
+    if (!delimiter.isEmpty())
+        o.delimiter = *delimiterFromName(delimiter);
+    const QString file = write(name, content);
+    if (!itemsName.isEmpty())
+        o.itemsFile = itemsName.startsWith(QLatin1String("missing")) ? path(itemsName) : write(itemsName, items);
+    if (!gold.isNull())
+        o.goldFile = write(QStringLiteral("gold.csv"), gold);
+    if (!labelMap.isNull())
+        o.labelMapFile = write(QStringLiteral("map.csv"), labelMap);
+    message.replace(QLatin1String("%F"), file)
+        .replace(QLatin1String("%I"), o.itemsFile)
+        .replace(QLatin1String("%G"), o.goldFile)
+        .replace(QLatin1String("%M"), o.labelMapFile);
+    {
+        ProjectStore s;
+        s.open(project);
+        try {
+            importFile(s, file, o);
+            QFAIL("the import must fail");
+        } catch (const CanceledError&) {
+            QFAIL("not a cancel");
+        } catch (const Error& e) {
+            QCOMPARE(e.message(), message);
+        }
         QCOMPARE(s.info().annotations, 3);
     }
     QCOMPARE(dumpProjectFile(project), rowsBefore);

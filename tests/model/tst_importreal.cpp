@@ -4,6 +4,7 @@
 
 #include "importhelpers.h"
 
+#include "csvlayout.h"
 #include "importer.h"
 
 #include <QJsonArray>
@@ -24,6 +25,9 @@ private slots:
     void realLlmJsonl_data();
     void realLlmJsonl();
     void realLlmLongCsvMatchesJsonl();
+    void realLlmLongCsvWithItemsFileMatchesJsonl();
+    void realRteSpreadsheetVariants_data();
+    void realRteSpreadsheetVariants();
     void realChaosNli();
     void realChaosNliNativeJsonl();
 
@@ -173,6 +177,99 @@ void TestImportReal::realLlmLongCsvMatchesJsonl()
     QCOMPARE(cb.annotations.size(), 5976);  // reference/llm/emotion.json labels_total
     QCOMPARE(cb.annotations, ca.annotations);
     QCOMPARE(cb.gold, ca.gold);
+}
+
+void TestImportReal::realLlmLongCsvWithItemsFileMatchesJsonl()
+{
+    // answers.csv + gold.csv + the texts of items.jsonl (--items) in one import: the same items
+    // (ids, texts, no metadata), annotations and gold as importing items.jsonl itself. The
+    // items file's "labels" and "gold" keys are reported as ignored, not stored as metadata.
+    const QString dir = shared(QStringLiteral("data/llm/emotion/"));
+    if (!QFileInfo::exists(dir))
+        QSKIP("../shared/data is not available");
+    const QString a = path(QStringLiteral("a.chorus")), b = path(QStringLiteral("b.chorus"));
+    importNew(a, dir + QStringLiteral("items.jsonl"));
+    ImportOptions o;
+    o.goldFile = dir + QStringLiteral("gold.csv");
+    o.itemsFile = dir + QStringLiteral("items.jsonl");
+    const ImportReport r = importNew(b, dir + QStringLiteral("answers.csv"), o);
+    QCOMPARE(r.itemTexts, qint64(jsonLines(o.itemsFile).size()));
+    QCOMPARE(r.ignored, (QStringList{QStringLiteral("key \"gold\" of %1: an items file gives texts and metadata only "
+                                                    "(import it as jsonl to read answers)")
+                                         .arg(o.itemsFile),
+                                     QStringLiteral("key \"labels\" of %1: an items file gives texts and metadata only "
+                                                    "(import it as jsonl to read answers)")
+                                         .arg(o.itemsFile)}));
+    const auto ca = canonicalFile(a), cb = canonicalFile(b);
+    QCOMPARE(cb.items.size(), 498);  // reference/llm/emotion.json items
+    QCOMPARE(cb.items, ca.items);
+    QCOMPARE(cb.annotations, ca.annotations);
+    QCOMPARE(cb.gold, ca.gold);
+}
+
+void TestImportReal::realRteSpreadsheetVariants_data()
+{
+    QTest::addColumn<QString>("extension");
+    QTest::addColumn<QString>("delimiter");  // replaces the commas (the files have no quotes)
+    QTest::addColumn<bool>("crlf");
+    QTest::addColumn<QString>("encoding");  // "UTF-8 with BOM" or "UTF-16 LE"
+    QTest::newRow("excelSemicolonBomCrlf") << QStringLiteral("csv") << QStringLiteral(";") << true
+                                           << QStringLiteral("UTF-8 with BOM");
+    QTest::newRow("tsv") << QStringLiteral("tsv") << QStringLiteral("\t") << false << QStringLiteral("UTF-8");
+    QTest::newRow("excelUnicodeTextUtf16Tab") << QStringLiteral("txt") << QStringLiteral("\t") << true
+                                              << QStringLiteral("UTF-16 LE");
+}
+
+void TestImportReal::realRteSpreadsheetVariants()
+{
+    // RTE's answers and gold rewritten the way spreadsheets save them import into exactly the
+    // project the comma-separated originals give.
+    QFETCH(QString, extension);
+    QFETCH(QString, delimiter);
+    QFETCH(bool, crlf);
+    QFETCH(QString, encoding);
+    const QString answers = shared(QStringLiteral("data/rte/answers.csv"));
+    const QString gold = shared(QStringLiteral("data/rte/gold.csv"));
+    if (!QFileInfo::exists(answers))
+        QSKIP("../shared/data is not available");
+    auto convert = [&](const QString& from, const QString& to) {
+        QString text = QString::fromUtf8(fileBytes(from));
+        if (text.contains(QLatin1Char('"')))
+            qFatal("%s has quotes; replacing the commas would not be enough", qPrintable(from));
+        text.replace(QLatin1Char(','), delimiter);
+        if (crlf)
+            text.replace(QLatin1Char('\n'), QStringLiteral("\r\n"));
+        QByteArray bytes;
+        if (encoding == QLatin1String("UTF-16 LE")) {
+            bytes = "\xFF\xFE";
+            for (const QChar c : text) {
+                bytes += static_cast<char>(c.unicode() & 0xFF);
+                bytes += static_cast<char>(c.unicode() >> 8);
+            }
+        } else {
+            bytes = (encoding == QLatin1String("UTF-8 with BOM") ? QByteArray("\xEF\xBB\xBF") : QByteArray()) + text.toUtf8();
+        }
+        const QString p = path(to);
+        if (!writeFile(p, bytes))
+            qFatal("cannot write %s", qPrintable(p));
+        return p;
+    };
+    const QString a = path(QStringLiteral("a.chorus")), b = path(QStringLiteral("b.chorus"));
+    ImportOptions o;
+    o.goldFile = gold;
+    importNew(a, answers, o);
+    o.goldFile = convert(gold, QStringLiteral("gold.") + extension);
+    const ImportReport r = importNew(b, convert(answers, QStringLiteral("answers.") + extension), o);
+    QCOMPARE(r.format, QStringLiteral("long-csv"));
+    QCOMPARE(r.delimiter, delimiterName(delimiter.at(0).toLatin1()));
+    QCOMPARE(r.encoding, encoding);
+    QCOMPARE(r.annotations, 8000);
+    QCOMPARE(r.gold, 800);
+    const auto ca = canonicalFile(a), cb = canonicalFile(b);
+    QCOMPARE(cb.items, ca.items);
+    QCOMPARE(cb.annotations, ca.annotations);
+    QCOMPARE(cb.gold, ca.gold);
+    QCOMPARE(cb.labels, ca.labels);
 }
 
 void TestImportReal::realChaosNli()

@@ -58,23 +58,25 @@ private slots:
         QVERIFY(m.index(0, ItemTableModel::ColText).data().toString().startsWith(QStringLiteral("<b>bold?</b>")));
     }
 
-    void invalidUtf8IsReplacedNotFatal()
+    void invalidUtf8StopsWithLineAndOffset()
     {
+        // Bytes that are not UTF-8 stop the import with their line and byte offset (they used to
+        // be stored as U+FFFD, losing what the file held); nothing is written.
         QByteArray csv = "item,annotator,label\nq1,m1,ok\nq2,m1,";
         csv += "\xff\xfe bad";
         csv += "\nq3,m\xc3,ok\n";
         const QString file = write(QStringLiteral("bad-utf8.csv"), csv);
         ProjectStore store;
         store.open(path(QStringLiteral("u.chorus")), ProjectStore::Mode::CreateNew);
-        const ImportReport r = importFile(store, file);
-        QCOMPARE(r.annotations, qint64(3));
-        const Snapshot s = loadSnapshot(store);
-        QCOMPARE(s.numItems(), 3);
-        // Undecodable bytes become U+FFFD in the stored label and annotator names.
-        bool replaced = false;
-        for (const QString& l : s.labels)
-            replaced = replaced || l.contains(QChar(0xfffd));
-        QVERIFY(replaced);
+        try {
+            importFile(store, file);
+            QFAIL("invalid UTF-8 must stop the import");
+        } catch (const Error& e) {
+            // Line 1 is 21 bytes, line 2 9 (21-29); line 3 "q2,m1," is 6 more: 0xFF at 36.
+            QCOMPARE(e.message(), file + QStringLiteral(":3: invalid UTF-8 at byte offset 36 (0xFF); save the file as UTF-8"));
+        }
+        QCOMPARE(store.info().items, 0);
+        QCOMPARE(store.info().annotations, 0);
     }
 
     void tenMegabyteLine()
