@@ -179,6 +179,11 @@ void FilterBar::setDisagreementsOnly(bool on)
     m_disagree->setChecked(on);
 }
 
+void FilterBar::setTiedOnly(bool on)
+{
+    m_tied->setChecked(on);
+}
+
 void FilterBar::setUnreviewedOnly(bool on)
 {
     m_unreviewed->setChecked(on);

@@ -34,6 +34,7 @@ public:
     void setOnlyItems(std::vector<int32_t> items, const QString& description, bool keepOrder = false);
     void setCounts(int shown, int total);
     void setDisagreementsOnly(bool on);
+    void setTiedOnly(bool on);  ///< the "Tied" box: consensus tied between labels
     void setUnreviewedOnly(bool on);
     void setSearchText(const QString& text);
 

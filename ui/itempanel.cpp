@@ -223,4 +223,9 @@ void ItemPanel::showItem(int32_t item)
                         .arg(keys.join(QStringLiteral("  ")), L > 9 ? tr("  0 pick…") : QString()));
 }
 
+QString ItemPanel::stateText() const
+{
+    return m_state->text();
+}
+
 } // namespace chorus::ui

@@ -26,6 +26,8 @@ public:
     int32_t item() const { return m_item; }
     void setGoldVisible(bool visible);
     void refresh() { showItem(m_item); }
+    /// The state line as shown (status, consensus, tie, human label, gold, note).
+    QString stateText() const;
 
 private:
     model::Workbench* m_wb;

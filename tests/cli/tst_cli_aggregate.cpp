@@ -95,6 +95,43 @@ private slots:
         QCOMPARE(j["annotators"].size(), size_t(164));
     }
 
+    // Majority vote of a file as it comes (rows in the file's order, labels first mentioned
+    // as they happen to be) equals crowd-kit's MajorityVote label for label, crowd-kit breaking
+    // ties toward the alphabetically first label: the canonical label order and the default
+    // tie rule. The tied count is the reference's ties_top2_within_1e-9. With ties=unresolved
+    // exactly those items have no label.
+    void majorityVoteMatchesCrowdKitOnEveryDataset_data()
+    {
+        QTest::addColumn<QString>("dataset");
+        for (const char* d : {"rte", "temp", "bluebirds", "dog", "weather"})
+            QTest::newRow(d) << QString::fromLatin1(d);
+    }
+    void majorityVoteMatchesCrowdKitOnEveryDataset()
+    {
+        QFETCH(QString, dataset);
+        if (!chorus::test::sharedAvailable())
+            QSKIP("../shared/data not present");
+        const auto ref = chorus::test::loadJson(chorus::test::sharedDir() + "/reference/" + dataset.toStdString() + ".json");
+        const auto& mv = ref["methods"]["MajorityVote"];
+        const QString answers = QString::fromStdString(chorus::test::sharedDir()) + QStringLiteral("/data/%1/answers.csv").arg(dataset);
+        const auto j = json({QStringLiteral("aggregate"), QStringLiteral("--input"), answers, QStringLiteral("--method"),
+                             QStringLiteral("mv"), QStringLiteral("--json")});
+        int differ = 0;
+        for (const auto& it : j["items"])
+            if (it["label"] != mv["labels"][it["item"].get<std::string>()])
+                ++differ;
+        QCOMPARE(differ, 0);
+        QCOMPARE(j["tied_items"].get<int64_t>(), mv["ties_top2_within_1e-9"].get<int64_t>());
+        const auto u = json({QStringLiteral("aggregate"), QStringLiteral("--input"), answers, QStringLiteral("--method"),
+                             QStringLiteral("mv"), QStringLiteral("--param"), QStringLiteral("ties=unresolved"),
+                             QStringLiteral("--json")});
+        int64_t unlabelled = 0;
+        for (const auto& it : u["items"])
+            unlabelled += it["label"].is_null();
+        QCOMPARE(unlabelled, mv["ties_top2_within_1e-9"].get<int64_t>());
+        QCOMPARE(u["unresolved_items"].get<int64_t>(), unlabelled);
+    }
+
     void methodHelpListsEveryMethod()
     {
         // The fifteen methods of docs/methods.md, in its order; `--method help` needs no project.

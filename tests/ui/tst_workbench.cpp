@@ -4,6 +4,7 @@
 
 #include "filterbar.h"
 #include "importer.h"
+#include "itempanel.h"
 #include "mainwindow.h"
 #include "workbench.h"
 
@@ -77,6 +78,40 @@ private slots:
     {
         QStandardPaths::setTestModeEnabled(true);
         QCoreApplication::setOrganizationName(QStringLiteral("ChorusTest"));
+    }
+
+    // Majority vote (the consensus on opening) ties on t1 (a, b) and t3 (b, c, a: three ways),
+    // not on t2 (b, b, a) nor t4 (one label): the Tied filter shows t1 and t3, and the item
+    // panel names the tied labels.
+    void tiedItemsAreVisible()
+    {
+        QTemporaryDir dir;
+        const QString data = dir.filePath(QStringLiteral("ties.csv"));
+        QFile f(data);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("item,annotator,label\nt1,m1,a\nt1,m2,b\nt2,m1,b\nt2,m2,b\nt2,m3,a\nt3,m1,b\nt3,m2,c\nt3,m3,a\nt4,m1,c\n");
+        f.close();
+        const QString path = dir.filePath(QStringLiteral("ties.chorus"));
+        {
+            model::ProjectStore store;
+            store.open(path, model::ProjectStore::Mode::CreateNew);
+            model::importFile(store, data);
+        }
+        ui::MainWindow w;
+        w.setQuietErrors(true);
+        w.show();
+        QVERIFY(w.openProject(path));
+        w.filterBar()->setTiedOnly(true);
+        QTRY_COMPARE(w.table()->model()->rowCount(), 2);
+        const model::Snapshot& s = w.workbench()->snapshot();
+        w.selectItem(s.itemIndex(QStringLiteral("t1")));
+        QVERIFY2(w.itemPanel()->stateText().contains(QStringLiteral("tie between a and b")),
+                 qPrintable(w.itemPanel()->stateText()));
+        w.selectItem(s.itemIndex(QStringLiteral("t3")));
+        QVERIFY2(w.itemPanel()->stateText().contains(QStringLiteral("tie between a, b and c")),
+                 qPrintable(w.itemPanel()->stateText()));
+        w.filterBar()->setTiedOnly(false);
+        QTRY_COMPARE(w.table()->model()->rowCount(), 4);
     }
 
     void modelPassesTester()
