@@ -455,6 +455,7 @@ void Dashboard::buildMethods()
         m_methodTable->setItem(r, 0, new QTableWidgetItem(rows[r].name));
         for (int c = 0; c < 4; ++c) {
             auto* it = new QTableWidgetItem(num(v[c], 4));
+            it->setData(Qt::UserRole, v[c]);  // full precision for the CSV export
             it->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
             m_methodTable->setItem(r, c + 1, it);
         }

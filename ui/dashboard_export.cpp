@@ -50,8 +50,13 @@ QString Dashboard::csvOf(int index) const
                       QStringLiteral("macro_f1_ci95")});
         for (int r = 0; r < m_methodTable->rowCount(); ++r) {
             QStringList cells;
-            for (int c = 0; c < m_methodTable->columnCount(); ++c)
-                cells << (m_methodTable->item(r, c) ? m_methodTable->item(r, c)->text() : QString());
+            for (int c = 0; c < m_methodTable->columnCount(); ++c) {
+                const QTableWidgetItem* it = m_methodTable->item(r, c);
+                const QVariant full = it ? it->data(Qt::UserRole) : QVariant();
+                cells << (!it ? QString()
+                          : full.isValid() ? (std::isfinite(full.toDouble()) ? QString::number(full.toDouble(), 'g', 10) : QString())
+                                           : it->text());
+            }
             lines << row(cells);
         }
         break;

@@ -57,6 +57,51 @@ private slots:
         model::importFile(store, QString::fromStdString(test::sharedDir()) + QStringLiteral("/data/llm/emotion/items.jsonl"));
     }
 
+    // A sparse human crowd (RTE: 164 workers, 20-800 of 800 items each): every annotator's
+    // accuracy in the Competence chart's CSV and the Methods table's CSV is pandas' accuracy on
+    // the gold items the worker answered (reference agreement.annotator_accuracy_vs_gold).
+    void sparseCrowdAccuracyOnAnsweredItems()
+    {
+        const QString project = m_dir.filePath(QStringLiteral("rte.chorus"));
+        {
+            model::ProjectStore store;
+            store.open(project, model::ProjectStore::Mode::CreateNew);
+            model::ImportOptions o;
+            o.goldFile = QString::fromStdString(test::sharedDir()) + QStringLiteral("/data/rte/gold.csv");
+            model::importFile(store, QString::fromStdString(test::sharedDir()) + QStringLiteral("/data/rte/answers.csv"), o);
+        }
+        ui::MainWindow w;
+        w.resize(1400, 900);
+        w.show();
+        QVERIFY(w.openProject(project));
+        QSignalSpy ready(w.dashboard(), &ui::Dashboard::ready);
+        w.showPage(1);
+        QVERIFY(ready.wait(120000));
+        const auto ref = test::loadJson(test::sharedDir() + "/reference/rte.json")["agreement"]["annotator_accuracy_vs_gold"];
+        auto column = [&](int tab, const QString& name) {
+            QHash<QString, double> out;
+            const QStringList lines = w.dashboard()->csvOf(tab).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+            const int col = lines.value(0).split(QLatin1Char(',')).indexOf(name);
+            for (const QString& l : lines.mid(1)) {
+                const QStringList f = l.split(QLatin1Char(','));
+                out.insert(f.value(0), f.value(col).toDouble());
+            }
+            return out;
+        };
+        const QHash<QString, double> competence = column(ui::Dashboard::TabCompetence, QStringLiteral("accuracy"));
+        const QHash<QString, double> methods = column(ui::Dashboard::TabMethods, QStringLiteral("accuracy"));
+        QCOMPARE(competence.size(), qsizetype(164));
+        int checked = 0;
+        for (auto it = ref.begin(); it != ref.end(); ++it) {
+            const QString name = QString::fromStdString(it.key());
+            const double want = it.value()["acc"].get<double>();
+            QVERIFY2(std::abs(competence.value(name, -1) - want) <= 5e-7, qPrintable(name));
+            QVERIFY2(std::abs(methods.value(name, -1) - want) <= 5e-7, qPrintable(name));
+            ++checked;
+        }
+        QCOMPARE(checked, 164);
+    }
+
     void numbersMatchCliAndReference()
     {
         ui::MainWindow w;
