@@ -181,17 +181,26 @@ private slots:
         QTest::addColumn<QString>("gold");
         QTest::addColumn<bool>("header");
         QTest::addColumn<int>("ties");
-        for (const char* d : {"rte", "temp", "bluebirds", "dog", "weather"})
-            QTest::newRow(d) << shared(QStringLiteral("data/%1/answers.csv").arg(QLatin1String(d)))
-                             << shared(QStringLiteral("data/%1/gold.csv").arg(QLatin1String(d))) << true << 0;
-        QTest::newRow("weather ties=random") << shared(QStringLiteral("data/weather/answers.csv")) << QString()
-                                             << true << 1;
-        QTest::newRow("rte ties=unresolved") << shared(QStringLiteral("data/rte/answers.csv")) << QString() << true
-                                             << 2;
-        QTest::newRow("llm discourse (7 labels, many ties)")
-            << shared(QStringLiteral("data/llm/discourse/items.jsonl")) << QString() << false << 0;
-        QTest::newRow("llm discourse ties=random")
-            << shared(QStringLiteral("data/llm/discourse/items.jsonl")) << QString() << false << 1;
+        // Every crowd dataset and an LLM task with many ties; each tie policy on one of them.
+        const struct
+        {
+            const char* name;
+            const char* file;
+            bool gold, header;
+            int ties;
+        } rows[] = {
+            {"rte ties=unresolved", "rte/answers.csv", true, true, 2},
+            {"temp", "temp/answers.csv", true, true, 0},
+            {"bluebirds", "bluebirds/answers.csv", true, true, 0},
+            {"dog", "dog/answers.csv", true, true, 0},
+            {"weather ties=random", "weather/answers.csv", true, true, 1},
+            {"llm discourse (7 labels, 13% tied)", "llm/discourse/items.jsonl", false, false, 0},
+        };
+        for (const auto& r : rows) {
+            const QString file = shared(QStringLiteral("data/") + QLatin1String(r.file));
+            const QString gold = r.gold ? QFileInfo(file).dir().filePath(QStringLiteral("gold.csv")) : QString();
+            QTest::newRow(r.name) << file << gold << r.header << r.ties;
+        }
     }
     void shuffledRowsGiveTheSameLabels()
     {
