@@ -270,6 +270,15 @@ void MainWindow::closeEvent(QCloseEvent* event)
     event->accept();
 }
 
+QList<QKeySequence> mergedShortcuts(QList<QKeySequence> platform, const QList<QKeySequence>& extra)
+{
+    QList<QKeySequence> out;
+    for (const QKeySequence& k : platform + extra)
+        if (!k.isEmpty() && !out.contains(k))
+            out << k;
+    return out;
+}
+
 void MainWindow::createActions()
 {
     // Review actions only fire while the table (or the window's children) has focus, so typing
@@ -348,7 +357,10 @@ void MainWindow::createMenus()
     QAction* undo = m_wb->undoStack()->createUndoAction(this, tr("&Undo"));
     undo->setShortcut(QKeySequence::Undo);
     QAction* redo = m_wb->undoStack()->createRedoAction(this, tr("&Redo"));
-    redo->setShortcuts({QKeySequence::Redo, QKeySequence(tr("Ctrl+Shift+Z"))});
+    // The platform's Redo keys plus both common spellings, each once: a key listed twice is an
+    // "ambiguous shortcut" and then does nothing.
+    redo->setShortcuts(mergedShortcuts(QKeySequence::keyBindings(QKeySequence::Redo),
+                                       {QKeySequence(tr("Ctrl+Shift+Z")), QKeySequence(tr("Ctrl+Y"))}));
     edit->addAction(undo);
     edit->addAction(redo);
     edit->addSeparator();

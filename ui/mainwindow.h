@@ -34,6 +34,10 @@ QIcon applicationIcon();
 /// The review workbench: item table, filters, item panel, aggregation panel. Keyboard first:
 /// 1-9 set the human label and advance, Enter accepts the consensus, F flags, N adds a note,
 /// Backspace undoes, J/K move, U jumps to the next unreviewed item.
+/// The platform's key bindings followed by extra keys, each key once (a key listed twice on
+/// one action is an ambiguous shortcut, and Qt then runs nothing).
+QList<QKeySequence> mergedShortcuts(QList<QKeySequence> platform, const QList<QKeySequence>& extra);
+
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT

@@ -6,7 +6,13 @@
 #include "itempanel.h"
 #include "workbench.h"
 
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QInputDialog>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QKeyEvent>
+#include <QVBoxLayout>
 #include <QItemSelectionModel>
 #include <QStatusBar>
 #include <QTableView>
@@ -62,9 +68,13 @@ void MainWindow::pickLabel()
 {
     if (!m_wb->hasProject() || currentItem() < 0)
         return;
+    // Start on the item's human label, else its consensus: the likely answer is one Enter away.
+    const int32_t item = currentItem();
+    const int32_t human = m_wb->stateOf(item).label;
+    const int32_t start = human >= 0 ? human : std::max(0, m_wb->consensusOf(item));
     bool ok = false;
-    const QString label = QInputDialog::getItem(this, tr("Set label"), tr("Human label:"), m_wb->snapshot().labels, 0,
-                                                false, &ok);
+    const QString label = QInputDialog::getItem(this, tr("Set label"), tr("Human label:"), m_wb->snapshot().labels,
+                                                start, false, &ok);
     if (ok)
         labelKey(static_cast<int32_t>(m_wb->snapshot().labels.indexOf(label)));
 }
@@ -91,17 +101,60 @@ void MainWindow::toggleFlag()
     m_wb->setFlagged(items, !allFlagged);
 }
 
+namespace {
+
+// Accepts its parent dialog on Ctrl+Enter in the watched widget.
+class CtrlEnterAccepts final : public QObject
+{
+public:
+    explicit CtrlEnterAccepts(QDialog* dialog) : QObject(dialog), m_dialog(dialog) {}
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override
+    {
+        if (event->type() == QEvent::KeyPress) {
+            const auto* k = static_cast<QKeyEvent*>(event);
+            if ((k->key() == Qt::Key_Return || k->key() == Qt::Key_Enter) && (k->modifiers() & Qt::ControlModifier)) {
+                m_dialog->accept();
+                return true;
+            }
+        }
+        return QObject::eventFilter(watched, event);
+    }
+
+private:
+    QDialog* m_dialog;
+};
+
+} // namespace
+
 void MainWindow::editNote()
 {
     const int32_t item = currentItem();
     if (item < 0)
         return;
-    bool ok = false;
-    const QString note = QInputDialog::getMultiLineText(this, tr("Note"),
-                                                        tr("Note on %1:").arg(m_wb->snapshot().itemExtIds[item]),
-                                                        m_wb->stateOf(item).note, &ok);
-    if (ok)
-        m_wb->setNote(item, note.trimmed());
+    // A small editor rather than QInputDialog::getMultiLineText: Enter is a new line there and
+    // nothing saves from the keyboard; here Ctrl+Enter saves, Escape cancels.
+    QDialog dialog(this);
+    dialog.setObjectName(QStringLiteral("noteDialog"));
+    dialog.setWindowTitle(tr("Note"));
+    auto* label = new QLabel(tr("Note on %1 (Ctrl+Enter saves):").arg(m_wb->snapshot().itemExtIds[item]), &dialog);
+    label->setTextFormat(Qt::PlainText);
+    auto* editor = new QPlainTextEdit(m_wb->stateOf(item).note, &dialog);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel, &dialog);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    // An event filter, not a QShortcut: the text editor takes Ctrl+Return as a line break
+    // before a shortcut sees it.
+    editor->installEventFilter(new CtrlEnterAccepts(&dialog));
+    auto* layout = new QVBoxLayout(&dialog);
+    layout->addWidget(label);
+    layout->addWidget(editor);
+    layout->addWidget(buttons);
+    editor->setFocus();
+    editor->moveCursor(QTextCursor::End);
+    if (dialog.exec() == QDialog::Accepted)
+        m_wb->setNote(item, editor->toPlainText().trimmed());
 }
 
 void MainWindow::clearDecision()
