@@ -20,8 +20,18 @@ public:
     {
     }
 
-    void redo() override { apply(m_after, m_action); }
-    void undo() override { apply(m_before, QStringLiteral("undo")); }
+    void redo() override
+    {
+        apply(m_after, m_action);
+        if (m_pushed)  // the first redo() is the push itself, not a step through the history
+            emit m_wb->historyStepped(m_items, Workbench::tr("Redone: %1").arg(text()));
+        m_pushed = true;
+    }
+    void undo() override
+    {
+        apply(m_before, QStringLiteral("undo"));
+        emit m_wb->historyStepped(m_items, Workbench::tr("Undone: %1").arg(text()));
+    }
 
 private:
     void apply(const std::vector<ItemState>& states, const QString& action)
@@ -38,6 +48,7 @@ private:
     std::vector<int32_t> m_items;
     std::vector<ItemState> m_before, m_after;
     QString m_action;
+    bool m_pushed = false;
 };
 
 } // namespace

@@ -97,6 +97,9 @@ signals:
     void decisionsChanged(const std::vector<int32_t>& items);
     void consensusChanged();
     void errorOccurred(const QString& message);
+    /// An undo or redo changed these items (already on disk); description says what, e.g.
+    /// "Undone: label i2 as b".
+    void historyStepped(const std::vector<int32_t>& items, const QString& description);
 
 private:
     bool push(const std::vector<int32_t>& items, std::vector<ItemState> after, const QString& action,

@@ -164,6 +164,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
     connect(m_wb, &model::Workbench::errorOccurred, this, &MainWindow::showError);
     connect(m_wb, &model::Workbench::decisionsChanged, this, [this] { m_panel->refresh(); });
     connect(m_wb, &model::Workbench::consensusChanged, this, [this] { m_panel->refresh(); });
+    // Undo/redo show what they changed: the item is selected and the status bar says what.
+    connect(m_wb, &model::Workbench::historyStepped, this,
+            [this](const std::vector<int32_t>& items, const QString& description) {
+                if (!items.empty())
+                    selectItem(items.front());
+                statusBar()->showMessage(description, 8000);
+            });
     connect(m_aggPanel, &AggregationPanel::status, this, [this](const QString& s) { statusBar()->showMessage(s, 8000); });
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this] { m_panel->showItem(currentItem()); });

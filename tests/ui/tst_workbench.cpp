@@ -17,6 +17,7 @@
 #include <QProcess>
 #include <QSignalSpy>
 #include <QSqlQuery>
+#include <QStatusBar>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -163,6 +164,27 @@ private slots:
         });
         note->trigger();
         QCOMPARE(w.workbench()->stateOf(1).note, QStringLiteral("checked twice"));
+    }
+
+    // Undo selects the item it changed and says what it undid; redo too.
+    void undoShowsWhatItUndid()
+    {
+        QTemporaryDir dir;
+        const QString path = makeProject(dir);
+        ui::MainWindow w;
+        w.setQuietErrors(true);
+        w.show();
+        QVERIFY(w.openProject(path));
+        QVERIFY(w.workbench()->setHumanLabel({1}, 0));  // i2 := a
+        w.selectItem(3);                                 // the reviewer moved on to i4
+        w.workbench()->undoStack()->undo();
+        QCOMPARE(w.currentItem(), 1);
+        QCOMPARE(w.workbench()->snapshot().humanLabel[1], -1);
+        QCOMPARE(w.statusBar()->currentMessage(), QStringLiteral("Undone: Label i2 as a"));
+        w.selectItem(0);
+        w.workbench()->undoStack()->redo();
+        QCOMPARE(w.currentItem(), 1);
+        QCOMPARE(w.statusBar()->currentMessage(), QStringLiteral("Redone: Label i2 as a"));
     }
 
     // Majority vote (the consensus on opening) ties on t1 (a, b) and t3 (b, c, a: three ways),
