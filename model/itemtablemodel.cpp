@@ -94,6 +94,26 @@ void ItemTableModel::refilter()
     relayout();
 }
 
+int ItemTableModel::matchingCount() const
+{
+    if (!m_s)
+        return 0;
+    const int32_t n = m_s->numItems();
+    int count = 0;
+    if (!m_filter.onlyItems.empty()) {
+        std::vector<uint8_t> seen(n, 0);
+        for (int32_t i : m_filter.onlyItems)
+            if (i >= 0 && i < n && !seen[i] && accepts(i)) {
+                seen[i] = 1;
+                ++count;
+            }
+        return count;
+    }
+    for (int32_t i = 0; i < n; ++i)
+        count += accepts(i);
+    return count;
+}
+
 int ItemTableModel::rowOf(int32_t item) const
 {
     return item >= 0 && item < static_cast<int32_t>(m_rowOfItem.size()) ? m_rowOfItem[item] : -1;

@@ -55,6 +55,9 @@ public:
     const ItemFilter& filter() const { return m_filter; }
     /// Re-applies the filter (e.g. "unreviewed only" after a decision) keeping the sort.
     void refilter();
+    /// Items that pass the filter now (rows still shown for an item that no longer passes,
+    /// until the next refilter(), are not counted). O(items).
+    int matchingCount() const;
 
     int32_t itemAt(int row) const { return m_rows[row]; }
     int rowOf(int32_t item) const;  ///< -1 when filtered out

@@ -23,6 +23,7 @@ FilterBar::FilterBar(QWidget* parent) : QWidget(parent)
     m_disagree = new QCheckBox(tr("&Disagreements"), this);
     m_disagree->setToolTip(tr("Only items with more than one distinct label"));
     m_unreviewed = new QCheckBox(tr("&Unreviewed"), this);
+    m_unreviewed->setObjectName(QStringLiteral("unreviewedFilter"));
     m_flagged = new QCheckBox(tr("Fla&gged"), this);
     m_goldDiffers = new QCheckBox(tr("≠ gold"), this);
     m_goldDiffers->setToolTip(tr("Only items whose consensus differs from the gold label"));
@@ -51,6 +52,7 @@ FilterBar::FilterBar(QWidget* parent) : QWidget(parent)
     clearOnly->setToolTip(tr("Show all items again"));
     clearOnly->hide();
     m_count = new QLabel(this);
+    m_count->setObjectName(QStringLiteral("filterCount"));
     m_count->setTextFormat(Qt::PlainText);
 
     auto* layout = new QHBoxLayout(this);

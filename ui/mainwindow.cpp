@@ -27,6 +27,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QStatusBar>
+#include <QTimer>
 #include <QTabWidget>
 #include <QTableView>
 #include <QToolBar>
@@ -162,18 +163,35 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
     connect(m_filter, &FilterBar::filterChanged, this, &MainWindow::applyFilter);
     connect(m_wb, &model::Workbench::projectChanged, this, &MainWindow::projectChanged);
     connect(m_wb, &model::Workbench::errorOccurred, this, &MainWindow::showError);
-    connect(m_wb, &model::Workbench::decisionsChanged, this, [this] { m_panel->refresh(); });
+    // With a filter on the review status (Unreviewed, Flagged), a decided row stays where it is
+    // until the reviewer moves to another row, so the next key does not land on a row that
+    // jumped; then it goes. The count is always the number of items that match now.
+    connect(m_wb, &model::Workbench::decisionsChanged, this, [this] {
+        m_panel->refresh();
+        if (statusFiltered()) {
+            m_refilterOnMove = true;
+            updateCounts();
+        }
+    });
     connect(m_wb, &model::Workbench::consensusChanged, this, [this] { m_panel->refresh(); });
     // Undo/redo show what they changed: the item is selected and the status bar says what.
     connect(m_wb, &model::Workbench::historyStepped, this,
             [this](const std::vector<int32_t>& items, const QString& description) {
+                if (statusFiltered())
+                    applyFilter();  // an undone item may match the filter again
                 if (!items.empty())
                     selectItem(items.front());
                 statusBar()->showMessage(description, 8000);
             });
     connect(m_aggPanel, &AggregationPanel::status, this, [this](const QString& s) { statusBar()->showMessage(s, 8000); });
-    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-            [this] { m_panel->showItem(currentItem()); });
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this] {
+        m_panel->showItem(currentItem());
+        if (m_refilterOnMove) {
+            m_refilterOnMove = false;
+            // Not inside the selection model's signal: the refilter resets rows.
+            QTimer::singleShot(0, this, &MainWindow::applyFilter);
+        }
+    });
     connect(m_table->horizontalHeader(), &QHeaderView::customContextMenuRequested, this, &MainWindow::columnsMenu);
 
     // Connect before setFuture() (house style).
@@ -450,12 +468,24 @@ void MainWindow::projectChanged()
     }
 }
 
+bool MainWindow::statusFiltered() const
+{
+    const model::ItemFilter& f = m_wb->tableModel()->filter();
+    return f.unreviewedOnly || f.flaggedOnly;
+}
+
+void MainWindow::updateCounts()
+{
+    const int total = m_wb->hasProject() ? m_wb->snapshot().numItems() : 0;
+    m_filter->setCounts(m_wb->tableModel()->matchingCount(), total);
+}
+
 void MainWindow::applyFilter()
 {
+    m_refilterOnMove = false;
     const int32_t current = currentItem();
     m_wb->tableModel()->setFilter(m_filter->filter());
-    const int total = m_wb->hasProject() ? m_wb->snapshot().numItems() : 0;
-    m_filter->setCounts(m_wb->tableModel()->rowCount(), total);
+    updateCounts();
     if (current >= 0 && m_wb->tableModel()->rowOf(current) >= 0)
         selectItem(current);
     else if (m_wb->tableModel()->rowCount() > 0)

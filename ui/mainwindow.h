@@ -88,6 +88,8 @@ private:
     void createMenus();
     void projectChanged();
     void applyFilter();
+    bool statusFiltered() const;  ///< the filter depends on the review status (Unreviewed, Flagged)
+    void updateCounts();
     void updateActions();
     void updateTitle();
     void showError(const QString& message);
@@ -141,6 +143,7 @@ private:
     QFutureWatcher<model::JobResult<model::ImportReport>> m_importWatcher;
     QString m_lastError;
     bool m_quietErrors = false;
+    bool m_refilterOnMove = false;  ///< a decision left a row the status filter now excludes
     QFutureWatcher<model::JobResult<model::ExportReport>> m_exportWatcher;
     QFutureWatcher<model::JobResult<model::Snapshot>> m_reloadWatcher;
     LlmDialog* m_llmDialog = nullptr;

@@ -10,6 +10,8 @@
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QCheckBox>
+#include <QLabel>
 #include <QInputDialog>
 #include <QPlainTextEdit>
 #include <QTimer>
@@ -164,6 +166,39 @@ private slots:
         });
         note->trigger();
         QCOMPARE(w.workbench()->stateOf(1).note, QStringLiteral("checked twice"));
+    }
+
+    // With "Unreviewed" on, a labelled row stays until the reviewer moves on, then goes; the
+    // count is true at once. kData has 4 unreviewed items.
+    void unreviewedFilterDropsRowsOnMove()
+    {
+        QTemporaryDir dir;
+        const QString path = makeProject(dir);
+        ui::MainWindow w;
+        w.setQuietErrors(true);
+        w.show();
+        QVERIFY(w.openProject(path));
+        auto* unreviewed = w.filterBar()->findChild<QCheckBox*>(QStringLiteral("unreviewedFilter"));
+        QVERIFY(unreviewed);
+        unreviewed->setChecked(true);
+        QTRY_COMPARE(w.table()->model()->rowCount(), 4);
+        auto* count = w.filterBar()->findChild<QLabel*>(QStringLiteral("filterCount"));
+        QVERIFY(count);
+        QCOMPARE(count->text(), QStringLiteral("4 of 4 items"));
+        w.selectItem(1);  // i2
+        QVERIFY(w.workbench()->setHumanLabel({1}, 1));
+        QCOMPARE(w.table()->model()->rowCount(), 4);  // still there: the reviewer has not moved
+        QCOMPARE(w.currentItem(), 1);
+        QCOMPARE(count->text(), QStringLiteral("3 of 4 items"));
+        w.selectItem(2);  // moves on
+        QTRY_COMPARE(w.table()->model()->rowCount(), 3);
+        QCOMPARE(w.currentItem(), 2);
+        QCOMPARE(w.workbench()->tableModel()->rowOf(1), -1);
+        // Undo brings i2 back into the unreviewed rows and selects it.
+        w.workbench()->undoStack()->undo();
+        QCOMPARE(w.table()->model()->rowCount(), 4);
+        QCOMPARE(w.currentItem(), 1);
+        QCOMPARE(count->text(), QStringLiteral("4 of 4 items"));
     }
 
     // Undo selects the item it changed and says what it undid; redo too.
