@@ -61,7 +61,8 @@ int main(int argc, char** argv)
         QFile::setPermissions(copy, QFile::permissions(copy) | QFileDevice::WriteOwner);
         target = copy;
     }
-    if (target.isEmpty() && !shooting) {
+    // `chorus --pairwise FILE` opens that file and nothing else: no last project behind it.
+    if (target.isEmpty() && !shooting && !parser.isSet(pairwise)) {
         const QString last = QSettings().value(QStringLiteral("project/last")).toString();
         if (!last.isEmpty() && QFileInfo::exists(last))
             target = last;
@@ -72,8 +73,10 @@ int main(int argc, char** argv)
         else
             window.importFile(target);
     }
-    if (parser.isSet(pairwise))
+    if (parser.isSet(pairwise)) {
+        window.showPage(2);
         window.pairwisePage()->openFile(parser.value(pairwise));
+    }
     if (parser.isSet(screenshots))
         chorus::ui::takeScreenshots(&window, parser.value(screenshots),
                                     [](bool ok) { QCoreApplication::exit(ok ? 0 : 1); });
