@@ -2,6 +2,7 @@
 // Helpers shared by the import tests: paths, and independent reads of a project (through a raw
 // connection, not ProjectStore) and of source files (a simple parse, not the importer).
 
+#include "importer.h"
 #include "projectdump.h"
 
 #include <QFile>
@@ -11,6 +12,9 @@
 #include <QSqlQuery>
 #include <QSqlRecord>
 #include <QStringList>
+#include <QTemporaryDir>
+
+#include <memory>
 
 namespace chorus::test {
 
@@ -122,5 +126,34 @@ inline QString jsonId(const QJsonValue& v)
     return v.isString() ? v.toString() : QString::number(v.toInteger());
 }
 
+
+/// Base of the import test classes: a fresh scratch folder per test function (init()), files
+/// written into it, and imports into new project files there.
+class ImportTestBase : public QObject
+{
+protected:
+    QString path(const QString& name) const { return m_dir->filePath(name); }
+    QString write(const QString& name, const QByteArray& content)
+    {
+        const QString p = path(name);
+        if (!writeFile(p, content))
+            qFatal("cannot write %s", qPrintable(p));
+        return p;
+    }
+    // Imports into a new project file and returns the report; the store is closed afterwards.
+    model::ImportReport importNew(const QString& project, const QString& file, const model::ImportOptions& o = {})
+    {
+        model::ProjectStore s;
+        s.open(project, model::ProjectStore::Mode::CreateNew);
+        return model::importFile(s, file, o);
+    }
+    void newScratchDir()
+    {
+        m_dir = std::make_unique<QTemporaryDir>();
+        if (!m_dir->isValid())
+            qFatal("cannot create a temporary folder");
+    }
+    std::unique_ptr<QTemporaryDir> m_dir;
+};
 
 } // namespace chorus::test

@@ -28,7 +28,7 @@ using chorus::test::writeFile;
 using namespace chorus::test;
 
 
-class TestImport : public QObject
+class TestImport : public chorus::test::ImportTestBase
 {
     Q_OBJECT
 
@@ -58,29 +58,11 @@ private slots:
 
 
 
-private:
-    QString path(const QString& name) const { return m_dir->filePath(name); }
-    QString write(const QString& name, const QByteArray& content)
-    {
-        const QString p = path(name);
-        if (!writeFile(p, content))
-            qFatal("cannot write %s", qPrintable(p));
-        return p;
-    }
-    // Imports into a new project file and returns the report; the store is closed afterwards.
-    ImportReport importNew(const QString& project, const QString& file, const ImportOptions& o = {})
-    {
-        ProjectStore s;
-        s.open(project, ProjectStore::Mode::CreateNew);
-        return importFile(s, file, o);
-    }
-    std::unique_ptr<QTemporaryDir> m_dir;
 };
 
 void TestImport::init()
 {
-    m_dir = std::make_unique<QTemporaryDir>();
-    QVERIFY(m_dir->isValid());
+    newScratchDir();
 }
 
 // ---------------------------------------------------------------------------------------------

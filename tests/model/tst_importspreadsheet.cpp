@@ -41,7 +41,7 @@ QJsonObject metaOf(const QString& project, const QString& item)
 
 } // namespace
 
-class TestImportSpreadsheet : public QObject
+class TestImportSpreadsheet : public chorus::test::ImportTestBase
 {
     Q_OBJECT
 
@@ -55,28 +55,11 @@ private slots:
     void itemsFileForWideCsv();
     void jsonlItemsWithTextOnly();
 
-private:
-    QString path(const QString& name) const { return m_dir->filePath(name); }
-    QString write(const QString& name, const QByteArray& content)
-    {
-        const QString p = path(name);
-        if (!writeFile(p, content))
-            qFatal("cannot write %s", qPrintable(p));
-        return p;
-    }
-    ImportReport importNew(const QString& project, const QString& file, const ImportOptions& o = {})
-    {
-        ProjectStore s;
-        s.open(project, ProjectStore::Mode::CreateNew);
-        return importFile(s, file, o);
-    }
-    std::unique_ptr<QTemporaryDir> m_dir;
 };
 
 void TestImportSpreadsheet::init()
 {
-    m_dir = std::make_unique<QTemporaryDir>();
-    QVERIFY(m_dir->isValid());
+    newScratchDir();
 }
 
 void TestImportSpreadsheet::spreadsheetFiles_data()

@@ -8,6 +8,7 @@
 #include "jobs.h"
 #include "labelorder.h"
 #include "methods.h"
+#include "importhelpers.h"
 #include "projectdump.h"
 #include "projectstore.h"
 #include "snapshot.h"
@@ -24,10 +25,7 @@ using namespace chorus::model;
 
 namespace {
 
-QString shared(const QString& rel)
-{
-    return QStringLiteral(CHORUS_SHARED_DIR "/") + rel;
-}
+using chorus::test::shared;
 
 QByteArray readAll(const QString& path)
 {

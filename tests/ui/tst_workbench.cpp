@@ -129,26 +129,21 @@ private slots:
         w.selectItem(1);  // i2
         auto* pick = w.findChild<QAction*>(QStringLiteral("pickLabel"));
         QVERIFY(pick);
-        QString offered;
-        QTimer::singleShot(0, this, [&] {
-            auto* d = qobject_cast<QInputDialog*>(QApplication::activeModalWidget());
-            if (d) {
-                offered = d->textValue();
-                d->reject();
-            }
-        });
-        pick->trigger();
-        QCOMPARE(offered, QStringLiteral("b"));
+        // The label the picker opens on (read from the modal dialog, which is then closed).
+        auto offered = [&] {
+            QString text;
+            QTimer::singleShot(0, this, [&] {
+                if (auto* d = qobject_cast<QInputDialog*>(QApplication::activeModalWidget())) {
+                    text = d->textValue();
+                    d->reject();
+                }
+            });
+            pick->trigger();
+            return text;
+        };
+        QCOMPARE(offered(), QStringLiteral("b"));
         w.workbench()->setHumanLabel({1}, 2);  // c
-        QTimer::singleShot(0, this, [&] {
-            auto* d = qobject_cast<QInputDialog*>(QApplication::activeModalWidget());
-            if (d) {
-                offered = d->textValue();
-                d->reject();
-            }
-        });
-        pick->trigger();
-        QCOMPARE(offered, QStringLiteral("c"));
+        QCOMPARE(offered(), QStringLiteral("c"));
 
         w.selectItem(1);
         auto* note = w.findChild<QAction*>(QStringLiteral("note"));
