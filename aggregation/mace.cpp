@@ -116,6 +116,10 @@ private:
     void runRestart(int restart, bool onCaller, MaceModel& model, std::vector<double>& trace,
                     std::atomic<int>& done, int total)
     {
+        // A cancel stops the restarts not yet begun too: without this check each of them still
+        // ran its first E-step, so a cancel took (restarts left) E-steps to be honoured.
+        if (m_cancel.poll(onCaller))
+            return;
         // Hovy's initialisation: 1 + noise * U(0,1), normalised per annotator.
         std::mt19937_64 rng(detail::mixSeed(m_in.seed, static_cast<uint64_t>(restart)));
         model.spam.resize(2 * static_cast<size_t>(m_A));
