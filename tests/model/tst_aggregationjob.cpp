@@ -97,7 +97,10 @@ private slots:
                                           .arg(finished.count())));
             best = std::min(best, t.nsecsElapsed() / 1e6);
             if (watcher.future().resultCount() > 0)
-                QVERIFY(watcher.result().canceled);
+                QVERIFY2(watcher.result().canceled,
+                         qPrintable(QStringLiteral("%1 finished without being canceled: error \"%2\", %3 signals")
+                                        .arg(method, watcher.result().error)
+                                        .arg(finished.count())));
         }
         qInfo("%s: cancel honoured after %.1f ms", qPrintable(method), best);
         QVERIFY2(best < 2000, qPrintable(QStringLiteral("%1 ms").arg(best)));
