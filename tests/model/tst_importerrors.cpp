@@ -14,7 +14,7 @@
 using namespace chorus::model;
 using namespace chorus::test;
 
-class TestImportErrors : public QObject
+class TestImportErrors : public chorus::test::ImportTestBase
 {
     Q_OBJECT
 
@@ -28,21 +28,11 @@ private slots:
     void cancelMidway();
 
 private:
-    QString path(const QString& name) const { return m_dir->filePath(name); }
-    QString write(const QString& name, const QByteArray& content)
-    {
-        const QString p = path(name);
-        if (!writeFile(p, content))
-            qFatal("cannot write %s", qPrintable(p));
-        return p;
-    }
-    std::unique_ptr<QTemporaryDir> m_dir;
 };
 
 void TestImportErrors::init()
 {
-    m_dir = std::make_unique<QTemporaryDir>();
-    QVERIFY(m_dir->isValid());
+    newScratchDir();
 }
 
 // ---------------------------------------------------------------------------------------------

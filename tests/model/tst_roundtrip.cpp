@@ -2,6 +2,7 @@
 // soft labels and atomic writes. Projects are compared through a raw SQLite connection by
 // external ids and names (projectdump.h), not through the code under test.
 
+#include "importhelpers.h"
 #include "projectdump.h"
 
 #include "exporter.h"
@@ -107,7 +108,7 @@ QStringList idsOf(const QList<QJsonObject>& lines)
 
 } // namespace
 
-class TestRoundTrip : public QObject
+class TestRoundTrip : public chorus::test::ImportTestBase
 {
     Q_OBJECT
 
@@ -137,25 +138,15 @@ private slots:
     void unwritableTarget();
 
 private:
-    QString path(const QString& name) const { return m_dir->filePath(name); }
-    QString write(const QString& name, const QByteArray& content)
-    {
-        const QString p = path(name);
-        if (!writeFile(p, content))
-            qFatal("cannot write %s", qPrintable(p));
-        return p;
-    }
     // The tiny project of the filter tests; see filters_data() for what each item is.
     QString filterProject();
     // The project of the note tests; see notesProject() for its decisions.
     QString notesProject();
-    std::unique_ptr<QTemporaryDir> m_dir;
 };
 
 void TestRoundTrip::init()
 {
-    m_dir = std::make_unique<QTemporaryDir>();
-    QVERIFY(m_dir->isValid());
+    newScratchDir();
 }
 
 // ---------------------------------------------------------------------------------------------
