@@ -68,19 +68,37 @@ private slots:
         // tst_registry (cancelPromptOnLargeWorld). Here: the job wiring passes the cancel on. The
         // runs are made long (minutes uncancelled), so a bound of 2 s proves the run stopped
         // early without depending on how busy the machine is; the latency is printed.
+        // Parameters that make each run take minutes: "restarts" = 2000 once made mace reject
+        // them at once, so the "cancel" below found a job that had already ended with an error
+        // and the test passed without testing anything (issue #23's loop caught it). A run that
+        // is canceled before it starts proves the parameters valid: it throws Canceled, not a
+        // parameter error, independently of timing.
+        const std::map<std::string, double> longRun = method == QLatin1String("mace")
+            ? std::map<std::string, double>{{"restarts", 1000}, {"iterations", 100000}}
+            : std::map<std::string, double>{{"max_iter", 100000}, {"tol", 0}};
+        {
+            agg::AggregationInput in;
+            in.matrix = &s.matrix;
+            in.params = longRun;
+            agg::RunHooks canceledAtOnce;
+            canceledAtOnce.isCanceled = [] { return true; };
+            QVERIFY_THROWS_EXCEPTION(agg::Canceled, agg::aggregate(method.toStdString(), in, canceledAtOnce));
+        }
         double best = 1e9;
         for (int attempt = 0; attempt < 3 && best > 2000; ++attempt) {
             model::AggregationRequest req;
             req.method = method;
             req.save = false;
-            req.params = {{"max_iter", 100000}, {"tol", 0}};
-            if (method == QLatin1String("mace"))
-                req.params = {{"restarts", 2000}};
+            req.params = longRun;
             QFutureWatcher<model::JobResult<model::RunData>> watcher;
             QSignalSpy progressed(&watcher, &QFutureWatcherBase::progressValueChanged);
             QSignalSpy finished(&watcher, &QFutureWatcherBase::finished);
             watcher.setFuture(model::aggregateAsync(&pool, QString(), s, req));
             QVERIFY(progressed.wait(20000));  // the job is running and reporting progress
+            if (watcher.future().isFinished())  // it runs for minutes unless canceled
+                QFAIL(qPrintable(QStringLiteral("%1 ended before the cancel: error \"%2\"")
+                                     .arg(method, watcher.future().resultCount() > 0 ? watcher.result().error
+                                                                                    : QStringLiteral("none"))));
             QElapsedTimer t;
             t.start();
             watcher.cancel();
