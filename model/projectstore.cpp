@@ -4,10 +4,13 @@
 #include "labelorder.h"
 #include "schema.h"
 
+#include <sqlite3.h>
+
 #include <QAtomicInt>
 #include <QDateTime>
 #include <QFileInfo>
 #include <QSqlError>
+#include <QSqlDriver>
 #include <QSqlQuery>
 
 namespace chorus::model {
@@ -119,6 +122,17 @@ void ProjectStore::open(const QString& path, Mode mode)
         close();
         throw;
     }
+}
+
+sqlite3* ProjectStore::sqliteHandle()
+{
+    if (!m_db.isOpen() || !m_db.driver())
+        return nullptr;
+    // QSQLITE hands its connection out as a QVariant holding a sqlite3*.
+    const QVariant h = m_db.driver()->handle();
+    if (!h.isValid() || qstrcmp(h.typeName(), "sqlite3*") != 0)
+        return nullptr;
+    return *static_cast<sqlite3* const*>(h.constData());
 }
 
 void ProjectStore::openInMemory()

@@ -13,6 +13,8 @@
 
 #include <functional>
 
+struct sqlite3;
+
 namespace chorus::model {
 
 class Dialect;
@@ -78,6 +80,9 @@ public:
     bool isOpen() const;
     QString path() const { return m_path; }
     QSqlDatabase& db() { return m_db; }
+    /// The SQLite connection under db() for the bulk paths that use SQLite's C API (import,
+    /// snapshot loading), or nullptr when the project is not a SQLite file (PostgreSQL).
+    sqlite3* sqliteHandle();
     const Dialect& dialect() const { return *m_dialect; }
 
     // Transactions: throw Error on failure. Nested calls are not supported.
