@@ -2,6 +2,7 @@
 // chorus-cli: command dispatch. Each command parses its own options; errors go to stderr with
 // a non-zero exit code and --json output is the only thing on stdout.
 
+#include "importer.h"
 #include "projectstore.h"
 #include "snapshot.h"
 
@@ -35,10 +36,31 @@ void parseOrThrow(QCommandLineParser& parser, const QStringList& args, const QSt
 void out(const QByteArray& text);
 void err(const QString& text);
 
-/// Opens --project P, or imports --input FILE (with --format/--gold/--label-map) into an
-/// in-memory project. Adds those options to the parser.
+/// The data an analysis command works on: a project (--project P), or a data file (--input
+/// FILE, with --format/--gold/--label-map/...) read straight into memory by the import parsers
+/// (model::readFileData: same validation and errors as import, no database).
+class Source
+{
+public:
+    model::Snapshot snapshot;
+
+    bool isProject() const { return m_store != nullptr; }
+    /// The project. With --input, throws UsageError saying that `what` needs --project (runs
+    /// are stored in projects only).
+    model::ProjectStore& project(const QString& what);
+    /// One annotator's reported probabilities (model::loadAnnotatorProbabilities).
+    model::ProbabilityTable probabilities(int32_t annotator);
+
+private:
+    friend Source openSource(const QCommandLineParser& parser);
+    std::unique_ptr<model::ProjectStore> m_store;
+    std::shared_ptr<const model::MemoryImportTarget> m_rows;
+};
+
+/// Adds --project and --input with the import options to the parser.
 void addSourceOptions(QCommandLineParser& parser);
-std::unique_ptr<model::ProjectStore> openSource(const QCommandLineParser& parser);
+/// Opens --project P or reads --input FILE (exactly one must be given).
+Source openSource(const QCommandLineParser& parser);
 
 /// Reads "item,label" (header optional) into a per-item vector of label indices of s (-1 for
 /// items the file does not mention). Throws model::Error on an unknown item or label.

@@ -134,8 +134,12 @@ int cmdAggregate(const QStringList& args)
         params[kv.left(eq).toStdString()] = v;
     }
 
-    auto store = openSource(p);
-    model::Snapshot s = model::loadSnapshot(*store);
+    Source source = openSource(p);
+    if (p.isSet(QStringLiteral("save")))
+        source.project(QStringLiteral("--save"));
+    if (p.isSet(QStringLiteral("weights-run")))
+        source.project(QStringLiteral("--weights-run"));
+    model::Snapshot& s = source.snapshot;
     if (p.isSet(QStringLiteral("include-invalid")))
         s.matrix = s.matrix.withInvalidAsClass();
     std::vector<int32_t> gold = s.gold;
@@ -168,7 +172,7 @@ int cmdAggregate(const QStringList& args)
         }
     }
     if (p.isSet(QStringLiteral("weights-run"))) {
-        const model::RunData run = model::loadRun(*store, s, p.value(QStringLiteral("weights-run")).toLongLong());
+        const model::RunData run = model::loadRun(source.project(QStringLiteral("--weights-run")), s, p.value(QStringLiteral("weights-run")).toLongLong());
         in.weights = run.competence;
         for (double& w : in.weights)
             if (!std::isfinite(w))
@@ -186,7 +190,7 @@ int cmdAggregate(const QStringList& args)
     const double seconds = timer.nsecsElapsed() / 1e9;
     qint64 runId = 0;
     if (p.isSet(QStringLiteral("save")))
-        runId = model::saveRun(*store, s, method, QString::fromStdString(params.dump()), r, seconds);
+        runId = model::saveRun(source.project(QStringLiteral("--save")), s, method, QString::fromStdString(params.dump()), r, seconds);
 
     const int32_t L = r.numLabels;
     std::vector<int32_t> evalPred = r.labels, evalGold = gold;

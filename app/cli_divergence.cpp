@@ -21,7 +21,7 @@ struct ScoreMode
 };
 
 // human | annotator:NAME | votes | votes:A,B | run:ID | run:latest | method:M
-agg::Distributions loadSource(const QString& spec, model::ProjectStore& store, const model::Snapshot& s,
+agg::Distributions loadSource(const QString& spec, Source& source, const model::Snapshot& s,
                               const ScoreMode& scores, uint64_t seed)
 {
     const int32_t n = s.numItems(), L = s.numLabels();
@@ -35,7 +35,7 @@ agg::Distributions loadSource(const QString& spec, model::ProjectStore& store, c
         const qsizetype a = s.annotators.indexOf(arg);
         if (a < 0)
             throw model::Error(QStringLiteral("no annotator \"%1\"").arg(arg));
-        model::ProbabilityTable t = model::loadAnnotatorProbabilities(store, s, static_cast<int32_t>(a));
+        model::ProbabilityTable t = source.probabilities(static_cast<int32_t>(a));
         if (std::find(t.present.begin(), t.present.end(), 1) == t.present.end())
             throw model::Error(QStringLiteral("annotator \"%1\" has no probabilities (votes:%1 uses its labels)").arg(arg));
         for (int32_t i = 0; i < n; ++i)
@@ -61,7 +61,7 @@ agg::Distributions loadSource(const QString& spec, model::ProjectStore& store, c
         const qint64 id = ok ? 0 : arg.toLongLong(&ok);
         if (!ok)
             throw UsageError{QStringLiteral("run:ID takes a run id or \"latest\"")};
-        const model::RunData run = model::loadRun(store, s, id);
+        const model::RunData run = model::loadRun(source.project(QStringLiteral("source run:ID")), s, id);
         r.numLabels = L;
         r.labels = run.labels;
         r.posterior = run.posterior;
@@ -130,12 +130,12 @@ int cmdDivergence(const QStringList& args)
         throw UsageError{QStringLiteral("--softmax and --pnorm apply to annotator: sources only")};
     const uint64_t seed = seedOption(p);
 
-    auto store = openSource(p);
-    const model::Snapshot s = model::loadSnapshot(*store);
+    Source source = openSource(p);
+    const model::Snapshot& s = source.snapshot;
     agg::DivergenceResult r;
     try {
-        const agg::Distributions dp = loadSource(ps, *store, s, scores, seed);
-        const agg::Distributions dq = loadSource(qs, *store, s, scores, seed);
+        const agg::Distributions dp = loadSource(ps, source, s, scores, seed);
+        const agg::Distributions dq = loadSource(qs, source, s, scores, seed);
         r = agg::compareDistributions(dp, dq, o);
     } catch (const std::invalid_argument& e) {
         throw model::Error(QString::fromUtf8(e.what()));

@@ -130,8 +130,8 @@ int cmdEvaluate(const QStringList& args)
         throw UsageError{compare ? QStringLiteral("--compare takes two names: --compare A B")
                                  : QStringLiteral("unexpected argument \"%1\"").arg(p.positionalArguments().value(0))};
 
-    auto store = openSource(p);
-    const model::Snapshot s = model::loadSnapshot(*store);
+    Source source = openSource(p);
+    const model::Snapshot& s = source.snapshot;
     std::vector<int32_t> gold = s.gold;
     if (p.isSet(QStringLiteral("gold")) && p.isSet(QStringLiteral("project")))
         gold = readItemLabels(p.value(QStringLiteral("gold")), s);

@@ -2,6 +2,8 @@
 
 #include "cli.h"
 
+#include "importtarget.h"
+
 #include "llmrunner.h"
 
 #include "csvlayout.h"
@@ -111,19 +113,36 @@ void addSourceOptions(QCommandLineParser& parser)
     addImportOptions(parser);
 }
 
-std::unique_ptr<model::ProjectStore> openSource(const QCommandLineParser& p)
+Source openSource(const QCommandLineParser& p)
 {
     const bool hasProject = p.isSet(QStringLiteral("project")), hasInput = p.isSet(QStringLiteral("input"));
     if (hasProject == hasInput)
         throw UsageError{QStringLiteral("give exactly one of --project PROJECT and --input FILE")};
-    auto store = std::make_unique<model::ProjectStore>();
+    Source source;
     if (hasProject) {
-        store->open(p.value(QStringLiteral("project")));
+        source.m_store = std::make_unique<model::ProjectStore>();
+        source.m_store->open(p.value(QStringLiteral("project")));
+        source.snapshot = model::loadSnapshot(*source.m_store);
     } else {
-        store->openInMemory();
-        model::importFile(*store, p.value(QStringLiteral("input")), importOptions(p));
+        model::FileData data = model::readFileData(p.value(QStringLiteral("input")), importOptions(p));
+        source.snapshot = std::move(data.snapshot);
+        source.m_rows = std::move(data.rows);
     }
-    return store;
+    return source;
+}
+
+model::ProjectStore& Source::project(const QString& what)
+{
+    if (!m_store)
+        throw UsageError{QStringLiteral("%1 needs --project: a file read with --input has no saved runs").arg(what)};
+    return *m_store;
+}
+
+model::ProbabilityTable Source::probabilities(int32_t annotator)
+{
+    if (m_store)
+        return model::loadAnnotatorProbabilities(*m_store, snapshot, annotator);
+    return m_rows->probabilities(snapshot, annotator);
 }
 
 int cmdImport(const QStringList& args)

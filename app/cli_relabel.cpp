@@ -172,15 +172,15 @@ int cmdSelect(const QStringList& args)
         throw UsageError{QString::fromUtf8(e.what())};
     }
 
-    auto store = openSource(p);
-    const model::Snapshot s = model::loadSnapshot(*store);
+    Source source = openSource(p);
+    const model::Snapshot& s = source.snapshot;
     std::vector<double> posterior;
     if (p.isSet(QStringLiteral("run"))) {
         bool ok = false;
         const qint64 id = p.value(QStringLiteral("run")).toLongLong(&ok);
         if (!ok)
             throw UsageError{QStringLiteral("--run takes a run id")};
-        posterior = model::loadRun(*store, s, id).posterior;
+        posterior = model::loadRun(source.project(QStringLiteral("--run")), s, id).posterior;
     } else {
         posterior = aggregateCrowd(p.value(QStringLiteral("method")), s.matrix, c.seed).posterior;
     }
@@ -270,8 +270,8 @@ int cmdSimulate(const QStringList& args)
         throw UsageError{QString::fromUtf8(e.what())};
     }
 
-    auto store = openSource(p);
-    const model::Snapshot s = model::loadSnapshot(*store);
+    Source source = openSource(p);
+    const model::Snapshot& s = source.snapshot;
     std::vector<int32_t> gold = s.gold;
     if (p.isSet(QStringLiteral("gold")) && p.isSet(QStringLiteral("project")))
         gold = readItemLabels(p.value(QStringLiteral("gold")), s);

@@ -91,8 +91,8 @@ int cmdAgreement(const QStringList& args)
     req.bootstrap.level = levelOption(p);
     req.bootstrap.seed = seedOption(p);
 
-    auto store = openSource(p);
-    const model::Snapshot s = model::loadSnapshot(*store);
+    Source source = openSource(p);
+    const model::Snapshot& s = source.snapshot;
     if (ordered)
         req.options.labelValues = labelValues(p, s.labels);
     model::AgreementReport rep;

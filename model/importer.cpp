@@ -4,6 +4,7 @@
 #include "csvreader.h"
 #include "dialect.h"
 #include "importformats.h"
+#include "importtarget.h"
 #include "labelorder.h"
 #include "textfile.h"
 
@@ -59,6 +60,22 @@ QString detectFormat(const QString& file, char delimiter)
 
 ImportReport importFile(ProjectStore& store, const QString& file, const ImportOptions& options)
 {
+    SqlImportTarget target(store);
+    return importInto(target, file, options);
+}
+
+FileData readFileData(const QString& file, const ImportOptions& options)
+{
+    auto target = std::make_shared<MemoryImportTarget>();
+    FileData data;
+    data.report = importInto(*target, file, options);
+    data.snapshot = target->takeSnapshot();
+    data.rows = std::move(target);
+    return data;
+}
+
+ImportReport importInto(ImportTarget& target, const QString& file, const ImportOptions& options)
+{
     QElapsedTimer timer;
     timer.start();
     ImportReport report;
@@ -72,24 +89,8 @@ ImportReport importFile(ProjectStore& store, const QString& file, const ImportOp
         if (!other.isEmpty() && !QFileInfo::exists(other))
             throw Error(QStringLiteral("%1: no such file").arg(other));
 
-    for (const QString& s : store.dialect().bulkBegin())
-        store.exec(s);
-    // Undo the bulk-load settings however the import ends (success, error or cancel).
-    struct BulkEnd
-    {
-        ProjectStore& store;
-        ~BulkEnd()
-        {
-            try {
-                for (const QString& s : store.dialect().bulkEnd())
-                    store.exec(s);
-            } catch (const Error&) {
-                // Only connection tuning; the import's own outcome is what the caller needs.
-            }
-        }
-    } bulkEnd{store};
     auto run = [&] {
-        ImportWriter w(store, options, report);
+        ImportWriter w(target, options, report);
         if (!options.labelMapFile.isEmpty())
             w.loadLabelMap(options.labelMapFile);
         formats::ItemExtras extras;
@@ -117,12 +118,12 @@ ImportReport importFile(ProjectStore& store, const QString& file, const ImportOp
         if (!options.goldFile.isEmpty())
             w.importGoldFile(options.goldFile);
         if (!report.newLabels.isEmpty())
-            canonicalizeLabelOrder(store);
+            target.canonicalizeLabelOrder();
         if (options.isCanceled && options.isCanceled())
             throw CanceledError();
     };
     try {
-        store.transaction(run);
+        target.transaction(run);
     } catch (const nlohmann::json::exception& e) {
         // A value of an unexpected type that a parser did not check; already rolled back.
         throw Error(QStringLiteral("%1: %2").arg(file, QString::fromUtf8(e.what())));

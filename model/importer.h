@@ -3,12 +3,14 @@
 // with "file:line: problem" and leaves the project exactly as it was.
 
 #include "projectstore.h"
+#include "snapshot.h"
 
 #include <QMap>
 #include <QString>
 #include <QStringList>
 
 #include <functional>
+#include <memory>
 
 namespace chorus::model {
 
@@ -66,5 +68,24 @@ struct ImportReport
 /// Imports file into the open project. Throws Error ("file:line: problem") or CanceledError;
 /// either way nothing is written.
 ImportReport importFile(ProjectStore& store, const QString& file, const ImportOptions& options = {});
+
+class ImportTarget;
+class MemoryImportTarget;
+
+/// The core of importFile and readFileData: parses file (and the options' gold, label map and
+/// items files) into target as one all-or-nothing unit.
+ImportReport importInto(ImportTarget& target, const QString& file, const ImportOptions& options = {});
+
+/// A data file read straight into memory for analysis without a project (the analysis
+/// commands' --input): the same parsers, normalisation, validation and "file:line: problem"
+/// errors as importFile, no database. snapshot is what loadSnapshot() would give after
+/// importing the file into a new project.
+struct FileData
+{
+    Snapshot snapshot;
+    ImportReport report;
+    std::shared_ptr<const MemoryImportTarget> rows;  ///< probabilities and item metadata
+};
+FileData readFileData(const QString& file, const ImportOptions& options = {});
 
 } // namespace chorus::model

@@ -7,7 +7,6 @@
 #include "textfile.h"
 
 #include <QFile>
-#include <QSqlError>
 
 #include <nlohmann/json.hpp>
 
@@ -15,58 +14,14 @@
 
 namespace chorus::model {
 
-namespace {
-
-QSqlQuery prepared(ProjectStore& store, const QString& sql)
+ImportWriter::ImportWriter(ImportTarget& target, const ImportOptions& options, ImportReport& report)
+    : m_target(target), m_options(options), m_report(report), m_trackItems(!options.itemsFile.isEmpty())
 {
-    QSqlQuery q(store.db());
-    if (!q.prepare(sql))
-        throw Error(QStringLiteral("%1: SQL error: %2").arg(store.path(), q.lastError().text()));
-    return q;
-}
-
-// Typed NULLs, made once: the hot paths bind them millions of times.
-const QVariant& nullInt()
-{
-    static const QVariant v{QMetaType(QMetaType::LongLong)};
-    return v;
-}
-const QVariant& nullText()
-{
-    static const QVariant v{QMetaType(QMetaType::QString)};
-    return v;
-}
-const QVariant& nullReal()
-{
-    static const QVariant v{QMetaType(QMetaType::Double)};
-    return v;
-}
-
-// Named placeholders on the hot statements: QSqlResult::bindValue(int) formats a placeholder
-// name for every positional bind (about a fifth of the import's instructions), binding by
-// name is a hash lookup.
-const QString kItem = QStringLiteral(":item"), kAnn = QStringLiteral(":ann"), kLabel = QStringLiteral(":label"),
-              kRaw = QStringLiteral(":raw"), kProbs = QStringLiteral(":probs"), kScore = QStringLiteral(":score"),
-              kExt = QStringLiteral(":ext"), kText = QStringLiteral(":text"), kMeta = QStringLiteral(":meta");
-
-} // namespace
-
-ImportWriter::ImportWriter(ProjectStore& store, const ImportOptions& options, ImportReport& report)
-    : m_store(store), m_options(options), m_report(report), m_trackItems(!options.itemsFile.isEmpty())
-{
-    QSqlQuery q = store.exec(QStringLiteral("SELECT id, ext_id FROM items"));
-    while (q.next())
-        m_items.insert(q.value(1).toString(), q.value(0).toLongLong());
-    q = store.exec(QStringLiteral("SELECT id, name FROM annotators"));
-    while (q.next())
-        m_annotators.insert(q.value(1).toString(), q.value(0).toLongLong());
-    q = store.exec(QStringLiteral("SELECT id, name FROM labels ORDER BY position, id"));
-    QStringList names;
-    while (q.next()) {
-        m_labels.insert(q.value(1).toString(), q.value(0).toLongLong());
-        names << q.value(1).toString();
-    }
-    m_norm.setLabels(names);
+    m_items = target.existingItems();
+    m_annotators = target.existingAnnotators();
+    for (const auto& [name, id] : target.existingLabels())
+        m_labels.insert(name, id);
+    m_norm.setLabels(targetLabelNames());
     if (!options.labels.isEmpty()) {
         QStringList declared;
         for (const QString& l : options.labels) {
@@ -78,23 +33,19 @@ ImportWriter::ImportWriter(ProjectStore& store, const ImportOptions& options, Im
             labelId(r.label);
             declared << r.label;
         }
-        store.setLabelSetClosed(true);
-        declareLabelOrder(store, declared);
-        m_norm.setLabels(store.labelNames());  // in the declared order, for messages
+        target.setLabelSetClosed(true);
+        target.declareLabelOrder(declared);
+        m_norm.setLabels(targetLabelNames());  // in the declared order, for messages
     }
-    m_norm.setClosed(store.labelSetClosed());
+    m_norm.setClosed(target.labelSetClosed());
+}
 
-    const Dialect& d = store.dialect();
-    m_insItem = prepared(store, QStringLiteral("INSERT INTO items (ext_id, text, meta) VALUES (:ext, :text, :meta)"));
-    m_updItem = prepared(store, QStringLiteral("UPDATE items SET text = CASE WHEN ? = '' THEN text ELSE ? END, "
-                                               "meta = COALESCE(?, meta) WHERE id = ?"));
-    m_insAnn = prepared(store, QStringLiteral("INSERT INTO annotations (item_id, annotator_id, label_id, "
-                                              "raw, probs, score) VALUES (:item, :ann, :label, :raw, :probs, :score)"));
-    m_upGold = prepared(store, d.upsert(QStringLiteral("gold"), {QStringLiteral("item_id")},
-                                        {QStringLiteral("label_id")}));
-    m_upCount = prepared(store, d.upsert(QStringLiteral("human_counts"),
-                                         {QStringLiteral("item_id"), QStringLiteral("label_id")},
-                                         {QStringLiteral("count")}));
+QStringList ImportWriter::targetLabelNames()
+{
+    QStringList names;
+    for (const auto& [name, id] : m_target.existingLabels())
+        names << name;
+    return names;
 }
 
 void ImportWriter::fail(const QString& problem) const
@@ -118,8 +69,8 @@ void ImportWriter::checkCanceled(qint64 done, qint64 total)
 void ImportWriter::closeLabelSet(const QStringList& declaredOrder)
 {
     m_norm.setClosed(true);
-    m_store.setLabelSetClosed(true);
-    declareLabelOrder(m_store, declaredOrder);
+    m_target.setLabelSetClosed(true);
+    m_target.declareLabelOrder(declaredOrder);
 }
 
 qint64 ImportWriter::labelId(const QString& name)
@@ -127,7 +78,7 @@ qint64 ImportWriter::labelId(const QString& name)
     const auto it = m_labels.constFind(name);
     if (it != m_labels.constEnd())
         return it.value();
-    const qint64 id = m_store.ensureLabel(name);
+    const qint64 id = stored([&] { return m_target.addLabel(name); });
     m_labels.insert(name, id);
     m_report.newLabels << name;
     return id;
@@ -151,22 +102,10 @@ qint64 ImportWriter::item(const QString& extId, const QString& text, const QStri
         m_lastItemId = it.value();
         if (m_trackItems)
             m_importItems.insert(it.value());
-        if (!text.isEmpty() || !metaJson.isEmpty()) {
-            m_updItem.bindValue(0, text);
-            m_updItem.bindValue(1, text);
-            m_updItem.bindValue(2, metaJson.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : metaJson);
-            m_updItem.bindValue(3, it.value());
-            if (!m_updItem.exec())
-                fail(m_updItem.lastError().text());
-        }
+        stored([&] { m_target.updateItem(it.value(), text, metaJson); });
         return it.value();
     }
-    m_insItem.bindValue(kExt, extId);
-    m_insItem.bindValue(kText, text.isNull() ? QStringLiteral("") : text);
-    m_insItem.bindValue(kMeta, metaJson.isEmpty() ? nullText() : QVariant(metaJson));
-    if (!m_insItem.exec())
-        fail(m_insItem.lastError().text());
-    const qint64 id = m_insItem.lastInsertId().toLongLong();
+    const qint64 id = stored([&] { return m_target.addItem(extId, text, metaJson); });
     m_items.insert(extId, id);
     m_lastItem = extId;
     m_lastItemId = id;
@@ -178,12 +117,7 @@ qint64 ImportWriter::item(const QString& extId, const QString& text, const QStri
 
 void ImportWriter::setItemTextAndMeta(qint64 itemId, const QString& text, const QString& metaJson)
 {
-    m_updItem.bindValue(0, text.isNull() ? QStringLiteral("") : text);
-    m_updItem.bindValue(1, text.isNull() ? QStringLiteral("") : text);
-    m_updItem.bindValue(2, metaJson.isEmpty() ? nullText() : QVariant(metaJson));
-    m_updItem.bindValue(3, itemId);
-    if (!m_updItem.exec())
-        fail(m_updItem.lastError().text());
+    stored([&] { m_target.updateItem(itemId, text, metaJson); });
 }
 
 qint64 ImportWriter::annotator(const QString& name, AnnotatorKind kind)
@@ -193,9 +127,7 @@ qint64 ImportWriter::annotator(const QString& name, AnnotatorKind kind)
         return it.value();
     if (name.trimmed().isEmpty())
         fail(QStringLiteral("empty annotator name"));
-    QSqlQuery q = m_store.exec(QStringLiteral("INSERT INTO annotators (name, kind) VALUES (?, ?)"),
-                               {name, kindName(kind)});
-    const qint64 id = q.lastInsertId().toLongLong();
+    const qint64 id = stored([&] { return m_target.addAnnotator(name, kind, std::nullopt); });
     m_annotators.insert(name, id);
     m_report.newAnnotators << name;
     return id;
@@ -207,10 +139,7 @@ void ImportWriter::declareAnnotator(const QString& name, AnnotatorKind kind, std
         return;
     if (name.trimmed().isEmpty())
         fail(QStringLiteral("empty annotator name"));
-    QSqlQuery q = m_store.exec(QStringLiteral("INSERT INTO annotators (name, kind, cost_per_item) VALUES (?, ?, ?)"),
-                               {name, kindName(kind),
-                                costPerItem ? QVariant(*costPerItem) : QVariant(QMetaType(QMetaType::Double))});
-    m_annotators.insert(name, q.lastInsertId().toLongLong());
+    m_annotators.insert(name, stored([&] { return m_target.addAnnotator(name, kind, costPerItem); }));
     m_report.newAnnotators << name;
 }
 
@@ -251,7 +180,7 @@ void ImportWriter::annotation(qint64 itemId, const QString& annotatorName, Annot
                               std::optional<double> score, const QString& keptRaw)
 {
     const qint64 annId = annotator(annotatorName, kind);
-    QVariant probsText = nullText();
+    QString probsText;
     QString raw = rawLabel;
     if (probs) {
         if (!probs->is_object() || probs->empty())
@@ -289,36 +218,26 @@ void ImportWriter::annotation(qint64 itemId, const QString& annotatorName, Annot
     QString labelName;
     const qint64 lid = knownLabel(raw, &labelName);
     const QString& kept = keptRaw.isNull() ? raw : keptRaw;
+    QString storedRaw;  // null: NULL
     if (lid < 0) {
         ++m_report.invalid;
         ++m_report.invalidByAnnotator[annotatorName];
         // Never NULL: an INVALID annotation always keeps what the annotator said ("" included).
-        m_insAnn.bindValue(kLabel, nullInt());
-        m_insAnn.bindValue(kRaw, kept.isNull() ? QString(QLatin1String("")) : kept);
-    } else {
-        m_insAnn.bindValue(kLabel, lid);
-        m_insAnn.bindValue(kRaw, kept != labelName ? QVariant(kept) : nullText());
+        storedRaw = kept.isNull() ? QString(QLatin1String("")) : kept;
+    } else if (kept != labelName) {
+        storedRaw = kept;
     }
-    m_insAnn.bindValue(kItem, itemId);
-    m_insAnn.bindValue(kAnn, annId);
-    m_insAnn.bindValue(kProbs, probsText);
-    m_insAnn.bindValue(kScore, score ? QVariant(*score) : nullReal());
-    if (!m_insAnn.exec()) {
-        const QString err = m_insAnn.lastError().text();
-        if (err.contains(QLatin1String("UNIQUE")) || err.contains(QLatin1String("PRIMARY")))
-            fail(QStringLiteral("item \"%1\" already has a label from annotator \"%2\"")
-                     .arg(m_items.key(itemId), annotatorName));
-        fail(err);
-    }
+    const auto added = stored([&] { return m_target.addAnnotation(itemId, annId, lid, storedRaw, probsText, score); });
+    if (added == ImportTarget::Added::Duplicate)
+        fail(QStringLiteral("item \"%1\" already has a label from annotator \"%2\"")
+                 .arg(m_items.key(itemId), annotatorName));
     ++m_report.annotations;
 }
 
 void ImportWriter::gold(qint64 itemId, const QString& label)
 {
-    m_upGold.bindValue(0, itemId);
-    m_upGold.bindValue(1, strictLabel(label, "gold"));
-    if (!m_upGold.exec())
-        fail(m_upGold.lastError().text());
+    const qint64 lid = strictLabel(label, "gold");
+    stored([&] { m_target.setGold(itemId, lid); });
     ++m_report.gold;
 }
 
@@ -326,11 +245,8 @@ void ImportWriter::humanCount(qint64 itemId, const QString& label, qint64 count)
 {
     if (count < 0)
         fail(QStringLiteral("negative count %1 for label \"%2\"").arg(count).arg(label));
-    m_upCount.bindValue(0, itemId);
-    m_upCount.bindValue(1, strictLabel(label, "human count"));
-    m_upCount.bindValue(2, count);
-    if (!m_upCount.exec())
-        fail(m_upCount.lastError().text());
+    const qint64 lid = strictLabel(label, "human count");
+    stored([&] { m_target.setHumanCount(itemId, lid, count); });
 }
 
 void ImportWriter::readTwoColumnCsv(const QString& file, const QString& columns,

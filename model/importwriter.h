@@ -1,13 +1,14 @@
 #pragma once
-// Shared sink of every import format: resolves ids, normalises labels and writes rows with
-// prepared statements. Used inside the import transaction only.
+// Shared sink of every import format: resolves ids, normalises labels, validates and hands the
+// rows to an ImportTarget (a project's tables, or memory for --input). Used inside the import's
+// all-or-nothing unit only.
 
 #include "importer.h"
+#include "importtarget.h"
 #include "labelnormalizer.h"
 
 #include <QHash>
 #include <QSet>
-#include <QSqlQuery>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -20,7 +21,7 @@ namespace chorus::model {
 class ImportWriter
 {
 public:
-    ImportWriter(ProjectStore& store, const ImportOptions& options, ImportReport& report);
+    ImportWriter(ImportTarget& target, const ImportOptions& options, ImportReport& report);
 
     /// Where errors are reported: set by the parser before each record.
     void setLocation(const QString& file, qint64 line)
@@ -85,8 +86,19 @@ private:
     /// Label id a raw string maps to (setting *name to the label), or -1 for INVALID. Known
     /// answers are cached by raw string: the same few strings repeat a million times.
     qint64 knownLabel(const QString& raw, QString* name);
+    /// Runs a target call, reporting a storage failure with the file and line.
+    template <typename F>
+    auto stored(F&& f) -> decltype(f())
+    {
+        try {
+            return f();
+        } catch (const Error& e) {
+            fail(e.message());
+        }
+    }
+    QStringList targetLabelNames();
 
-    ProjectStore& m_store;
+    ImportTarget& m_target;
     const ImportOptions& m_options;
     ImportReport& m_report;
     LabelNormalizer m_norm;
@@ -102,7 +114,6 @@ private:
     QHash<QString, CachedLabel> m_known;  // raw string -> label it maps to
     QString m_lastItem;                   // long-csv rows of one item come together
     qint64 m_lastItemId = 0;
-    QSqlQuery m_insItem, m_updItem, m_insAnn, m_upGold, m_upCount;
     QString m_file;
     qint64 m_line = 0;
     qint64 m_sinceCheck = 0;

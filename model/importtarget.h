@@ -1,0 +1,142 @@
+#pragma once
+// Where an import's rows go. ImportWriter resolves names to ids, normalises labels, validates
+// and reports errors with their file and line; an ImportTarget only stores what it is given:
+// - SqlImportTarget: a project's tables, inside one transaction (importFile);
+// - MemoryImportTarget: columnar memory, turned into the Snapshot a project holding the same
+//   rows would load (readFileSnapshot, the analysis commands' --input). One parser, two sinks.
+
+#include "projectstore.h"
+#include "snapshot.h"
+
+#include <QHash>
+#include <QList>
+#include <QPair>
+#include <QSqlQuery>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+struct sqlite3_stmt;
+
+namespace chorus::model {
+
+class ImportTarget
+{
+public:
+    virtual ~ImportTarget() = default;
+
+    /// Runs fn as one all-or-nothing unit: a transaction for a project; memory is simply
+    /// discarded by its owner when fn throws.
+    virtual void transaction(const std::function<void()>& fn) = 0;
+
+    /// What the target already holds (a project being added to): ext id -> item id, annotator
+    /// name -> id, and the labels in position order.
+    virtual QHash<QString, qint64> existingItems() = 0;
+    virtual QHash<QString, qint64> existingAnnotators() = 0;
+    virtual QList<QPair<QString, qint64>> existingLabels() = 0;
+
+    virtual bool labelSetClosed() = 0;
+    virtual void setLabelSetClosed(bool closed) = 0;
+    /// Appends a label (last position) and returns its id.
+    virtual qint64 addLabel(const QString& name) = 0;
+    /// The label order rules of model/labelorder.h.
+    virtual void declareLabelOrder(const QStringList& declared) = 0;
+    virtual void canonicalizeLabelOrder() = 0;
+
+    /// Adds an item; metaJson empty = no metadata. Returns its id.
+    virtual qint64 addItem(const QString& extId, const QString& text, const QString& metaJson) = 0;
+    /// Replaces the text when text is non-empty and the metadata when metaJson is non-empty.
+    virtual void updateItem(qint64 item, const QString& text, const QString& metaJson) = 0;
+    virtual qint64 addAnnotator(const QString& name, AnnotatorKind kind, std::optional<double> costPerItem) = 0;
+
+    enum class Added { Ok, Duplicate };
+    /// Adds an annotation; label -1 is INVALID; a null raw or probs is stored as NULL. Returns
+    /// Duplicate (and stores nothing) when the item already has one from that annotator.
+    virtual Added addAnnotation(qint64 item, qint64 annotator, qint64 label, const QString& raw,
+                                const QString& probs, std::optional<double> score) = 0;
+    /// Sets (or replaces) the gold label of an item / the human count of (item, label).
+    virtual void setGold(qint64 item, qint64 label) = 0;
+    virtual void setHumanCount(qint64 item, qint64 label, qint64 count) = 0;
+};
+
+/// A project's tables. Throws Error with SQLite's message on a storage failure. With a SQLite
+/// project the per-row inserts use SQLite's C API directly (ProjectStore::sqliteHandle()).
+class SqlImportTarget final : public ImportTarget
+{
+public:
+    explicit SqlImportTarget(ProjectStore& store);
+    ~SqlImportTarget() override;
+
+    void transaction(const std::function<void()>& fn) override;
+    QHash<QString, qint64> existingItems() override;
+    QHash<QString, qint64> existingAnnotators() override;
+    QList<QPair<QString, qint64>> existingLabels() override;
+    bool labelSetClosed() override { return m_store.labelSetClosed(); }
+    void setLabelSetClosed(bool closed) override { m_store.setLabelSetClosed(closed); }
+    qint64 addLabel(const QString& name) override { return m_store.ensureLabel(name); }
+    void declareLabelOrder(const QStringList& declared) override;
+    void canonicalizeLabelOrder() override;
+    qint64 addItem(const QString& extId, const QString& text, const QString& metaJson) override;
+    void updateItem(qint64 item, const QString& text, const QString& metaJson) override;
+    qint64 addAnnotator(const QString& name, AnnotatorKind kind, std::optional<double> costPerItem) override;
+    Added addAnnotation(qint64 item, qint64 annotator, qint64 label, const QString& raw, const QString& probs,
+                        std::optional<double> score) override;
+    void setGold(qint64 item, qint64 label) override;
+    void setHumanCount(qint64 item, qint64 label, qint64 count) override;
+
+private:
+    void prepare();
+    void finalizeStatements();
+
+    ProjectStore& m_store;
+    bool m_prepared = false;
+    // SQLite's C API (when the project is a SQLite file)...
+    sqlite3_stmt* m_rawItem = nullptr;
+    sqlite3_stmt* m_rawAnn = nullptr;
+    // ...or Qt's (any other driver).
+    QSqlQuery m_insItem, m_insAnn;
+    QSqlQuery m_updItem, m_upGold, m_upCount;
+};
+
+/// Memory: rows kept in columns, ids numbered from 1 in the order they were added, as a new
+/// project file would number them.
+class MemoryImportTarget final : public ImportTarget
+{
+public:
+    MemoryImportTarget();
+    ~MemoryImportTarget() override;
+
+    void transaction(const std::function<void()>& fn) override { fn(); }
+    QHash<QString, qint64> existingItems() override { return {}; }
+    QHash<QString, qint64> existingAnnotators() override { return {}; }
+    QList<QPair<QString, qint64>> existingLabels() override;
+    bool labelSetClosed() override { return m_closed; }
+    void setLabelSetClosed(bool closed) override { m_closed = closed; }
+    qint64 addLabel(const QString& name) override;
+    void declareLabelOrder(const QStringList& declared) override;
+    void canonicalizeLabelOrder() override;
+    qint64 addItem(const QString& extId, const QString& text, const QString& metaJson) override;
+    void updateItem(qint64 item, const QString& text, const QString& metaJson) override;
+    qint64 addAnnotator(const QString& name, AnnotatorKind kind, std::optional<double> costPerItem) override;
+    Added addAnnotation(qint64 item, qint64 annotator, qint64 label, const QString& raw, const QString& probs,
+                        std::optional<double> score) override;
+    void setGold(qint64 item, qint64 label) override;
+    void setHumanCount(qint64 item, qint64 label, qint64 count) override;
+
+    /// The Snapshot that loadSnapshot() would read from a project holding these rows (no
+    /// decisions: every item unreviewed). Moves the rows out: call once.
+    Snapshot takeSnapshot();
+    /// What loadAnnotatorProbabilities() would read for annotator index a of that snapshot.
+    ProbabilityTable probabilities(const Snapshot& s, int32_t annotator) const;
+    /// Item metadata (a JSON object as text, or empty) by item index.
+    QString itemMeta(int32_t item) const;
+
+private:
+    struct Data;
+    std::unique_ptr<Data> d;
+    bool m_closed = false;
+};
+
+} // namespace chorus::model
