@@ -2,8 +2,11 @@
 // Streaming RFC 4180 CSV reader: quoted fields may hold commas, doubled quotes and newlines.
 
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QIODevice>
 #include <QStringList>
+
+#include <vector>
 
 namespace chorus::model {
 
@@ -16,6 +19,9 @@ public:
     /// Reads the next record into fields. Returns false at end of input. Throws Error
     /// ("line N: unterminated quoted field") on malformed quoting; the caller adds the file.
     bool next(QStringList& fields);
+    /// The same record as next() gives, as UTF-8 bytes: views valid until the next call (the
+    /// fast path of the long-CSV import, which converts to QString only what it has not seen).
+    bool nextBytes(std::vector<QByteArrayView>& fields);
     /// 1-based line on which the last record returned by next() started.
     qint64 line() const { return m_recordLine; }
     /// Device position after the last record (the bytes before the reader started included).
@@ -32,8 +38,16 @@ private:
     qint64 m_line = 0;
     qint64 m_recordLine = 0;
     qint64 m_bytes = 0;
+    // Read ahead in large blocks: QIODevice::readLine per line allocated a QByteArray per line.
+    QByteArray m_buf;
+    qsizetype m_pos = 0;
+    bool m_eof = false;
+    QByteArray m_quoted;  // unescaped fields of a quoted record
+    std::vector<std::pair<qsizetype, qsizetype>> m_spans;
 
-    QByteArray readLine();
+    /// The next physical line without its line break (LF or CRLF), checked for UTF-8 when
+    /// asked; a view into m_buf valid until the next call. False at end of input.
+    bool readLine(QByteArrayView& line);
 };
 
 /// Quotes a field for CSV output when it contains a separator, quote, CR or LF.

@@ -36,13 +36,19 @@ void importLongCsv(ImportWriter& w, const QString& file, ItemExtras& extras)
     QString expected = QStringLiteral("item,annotator,label");
     std::vector<ExtraColumn> extra;
     withCsvErrors(file, [&] {
-        QStringList row;
+        // Fields as UTF-8 bytes: the writer's byte caches turn the ids, names and answers it
+        // has seen into ids without building a QString per field (issue #17).
+        std::vector<QByteArrayView> row;
         bool first = true;
-        while (csv.next(row)) {
+        while (csv.nextBytes(row)) {
             w.setLocation(file, csv.line());
+            const auto columns = static_cast<qsizetype>(row.size());
             if (first) {
                 first = false;
-                if (const auto l = longCsvLayout(row)) {
+                QStringList header;
+                for (const QByteArrayView f : row)
+                    header << QString::fromUtf8(f);
+                if (const auto l = longCsvLayout(header)) {
                     layout = *l;
                     expected = layout.header.join(QLatin1Char(','));
                     for (const int c : layout.others) {
@@ -53,30 +59,30 @@ void importLongCsv(ImportWriter& w, const QString& file, ItemExtras& extras)
                     }
                     continue;
                 }
-                if (row.size() == 1)
+                if (columns == 1)
                     w.fail(QStringLiteral("expected 3 columns (item,annotator,label), found 1 (%1-separated); "
                                           "pass --delimiter if the file uses another delimiter")
                                .arg(delimiterName(delimiter)));
-                if (row.size() > 3)
+                if (columns > 3)
                     w.fail(QStringLiteral("expected 3 columns (item,annotator,label), found %1; other columns need a "
                                           "header naming the item, annotator and label columns")
-                               .arg(row.size()));
+                               .arg(columns));
             }
-            if (row.size() != layout.columns)
-                w.fail(QStringLiteral("expected %1 columns (%2), found %3").arg(layout.columns).arg(expected).arg(row.size()));
-            const qint64 item = w.item(row[layout.item]);
+            if (columns != layout.columns)
+                w.fail(QStringLiteral("expected %1 columns (%2), found %3").arg(layout.columns).arg(expected).arg(columns));
+            const qint64 item = w.itemUtf8(row[layout.item]);
             // An empty label is an answer that maps to nothing: INVALID, raw "" kept.
-            w.annotation(item, row[layout.annotator], w.defaultKind(), row[layout.label]);
+            w.annotationUtf8(item, row[layout.annotator], row[layout.label]);
             for (ExtraColumn& e : extra) {
                 if (!e.ignoredBecause.isEmpty())
                     continue;
-                const QString& value = row[e.column];
+                const QString value = QString::fromUtf8(row[e.column]);
                 const auto it = e.values.constFind(item);
                 if (it == e.values.constEnd()) {
                     e.values.insert(item, value);
                 } else if (*it != value) {
                     e.ignoredBecause = QStringLiteral("column \"%1\" of %2: differs between rows of item \"%3\" (line %4)")
-                                           .arg(e.name, file, row[layout.item])
+                                           .arg(e.name, file, QString::fromUtf8(row[layout.item]))
                                            .arg(csv.line());
                     e.values = {};
                 }

@@ -234,6 +234,64 @@ void ImportWriter::annotation(qint64 itemId, const QString& annotatorName, Annot
     ++m_report.annotations;
 }
 
+namespace {
+
+std::string_view viewOf(QByteArrayView b)
+{
+    return {b.data(), static_cast<size_t>(b.size())};
+}
+
+} // namespace
+
+qint64 ImportWriter::itemUtf8(QByteArrayView extId)
+{
+    const std::string_view key = viewOf(extId);
+    if (m_lastItemBytesId >= 0 && key == m_lastItemBytes)
+        return m_lastItemBytesId;
+    qint64 id;
+    const auto it = m_itemBytes.find(key);
+    if (it != m_itemBytes.end()) {
+        id = it->second;
+        if (m_trackItems)
+            m_importItems.insert(id);
+    } else {
+        id = item(QString::fromUtf8(extId));
+        m_itemBytes.emplace(std::string(key), id);
+    }
+    m_lastItemBytes.assign(key);
+    m_lastItemBytesId = id;
+    return id;
+}
+
+void ImportWriter::annotationUtf8(qint64 itemId, QByteArrayView annotatorName, QByteArrayView rawLabel)
+{
+    auto a = m_annotatorBytes.find(viewOf(annotatorName));
+    if (a == m_annotatorBytes.end()) {
+        const QString name = QString::fromUtf8(annotatorName);
+        const qint64 id = annotator(name, m_options.kind);
+        a = m_annotatorBytes.emplace(std::string(viewOf(annotatorName)), CachedAnnotator{id, name}).first;
+    }
+    const auto l = m_answerBytes.find(viewOf(rawLabel));
+    if (l == m_answerBytes.end()) {
+        // First time: the full path, then remember a valid answer's outcome (an INVALID one
+        // always takes the full path: it is counted per annotator and its raw text kept).
+        const QString raw = QString::fromUtf8(rawLabel);
+        annotation(itemId, a->second.name, m_options.kind, raw);
+        QString labelName;
+        const qint64 lid = knownLabel(raw, &labelName);
+        if (lid >= 0)
+            m_answerBytes.emplace(std::string(viewOf(rawLabel)), CachedAnswer{lid, raw != labelName ? raw : QString()});
+        return;
+    }
+    const auto added = stored([&] {
+        return m_target.addAnnotation(itemId, a->second.id, l->second.labelId, l->second.storedRaw, QString(), std::nullopt);
+    });
+    if (added == ImportTarget::Added::Duplicate)
+        fail(QStringLiteral("item \"%1\" already has a label from annotator \"%2\"")
+                 .arg(m_items.key(itemId), a->second.name));
+    ++m_report.annotations;
+}
+
 void ImportWriter::gold(qint64 itemId, const QString& label)
 {
     const qint64 lid = strictLabel(label, "gold");

@@ -14,6 +14,9 @@
 
 #include <functional>
 #include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace chorus::model {
@@ -57,6 +60,13 @@ public:
     void annotation(qint64 itemId, const QString& annotatorName, AnnotatorKind kind,
                     const QString& rawLabel, const nlohmann::json* probs = nullptr,
                     std::optional<double> score = std::nullopt, const QString& keptRaw = QString());
+    /// item() and annotation() (default kind, no probabilities, score or separate raw) for fields
+    /// given as UTF-8 bytes: an id, annotator or answer seen before is found by its bytes, and
+    /// only the first occurrence of each goes through the QString path (same validation,
+    /// normalisation and errors), whose outcome is remembered. The long-CSV import's hot path.
+    qint64 itemUtf8(QByteArrayView extId);
+    void annotationUtf8(qint64 itemId, QByteArrayView annotatorName, QByteArrayView rawLabel);
+
     void gold(qint64 itemId, const QString& label);
     /// Declares a label (jsonl "label_set"), so that label order survives a round trip.
     void declareLabel(const QString& label) { strictLabel(label, "declared"); }
@@ -114,6 +124,29 @@ private:
     QHash<QString, CachedLabel> m_known;  // raw string -> label it maps to
     QString m_lastItem;                   // long-csv rows of one item come together
     qint64 m_lastItemId = 0;
+    // The byte-keyed caches of itemUtf8() / annotationUtf8().
+    struct ByteHash
+    {
+        using is_transparent = void;
+        size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+    template <typename V>
+    using ByteMap = std::unordered_map<std::string, V, ByteHash, std::equal_to<>>;
+    struct CachedAnnotator
+    {
+        qint64 id;
+        QString name;
+    };
+    struct CachedAnswer
+    {
+        qint64 labelId;
+        QString storedRaw;  // null when the answer is the label's own name
+    };
+    ByteMap<qint64> m_itemBytes;
+    ByteMap<CachedAnnotator> m_annotatorBytes;
+    ByteMap<CachedAnswer> m_answerBytes;
+    std::string m_lastItemBytes;
+    qint64 m_lastItemBytesId = -1;
     QString m_file;
     qint64 m_line = 0;
     qint64 m_sinceCheck = 0;
