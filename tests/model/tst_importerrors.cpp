@@ -204,6 +204,19 @@ void TestImportErrors::malformed()
     }
     QCOMPARE(dumpProjectFile(project), rowsBefore);
     QCOMPARE(fileBytes(project), bytesBefore);
+
+    // The analysis commands' --input path (no database) runs the same parsers into memory and
+    // must refuse the file with the same message. A clash with rows already in the project
+    // cannot happen there.
+    if (QString::fromLatin1(QTest::currentDataTag()).endsWith(QLatin1String("InProject")))
+        return;
+    try {
+        readFileData(file, o);
+        QFAIL("reading the file into memory must fail too");
+    } catch (const Error& e) {
+        QVERIFY2(e.message().startsWith(prefix), qPrintable(QStringLiteral("--input path: expected prefix \"%1\" in: %2").arg(prefix, e.message())));
+        QVERIFY2(e.message().contains(problem), qPrintable(QStringLiteral("--input path: expected \"%1\" in: %2").arg(problem, e.message())));
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -404,6 +417,14 @@ void TestImportErrors::refused()
     }
     QCOMPARE(dumpProjectFile(project), rowsBefore);
     QCOMPARE(fileBytes(project), bytesBefore);
+
+    // The same message on the --input path (the file read straight into memory).
+    try {
+        readFileData(file, o);
+        QFAIL("reading the file into memory must fail too");
+    } catch (const Error& e) {
+        QCOMPARE(e.message(), message);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
