@@ -95,9 +95,11 @@ AggregationResult weightedMajorityVote(const AggregationInput& in, const RunHook
 
 double entropy(const double* p, int32_t n)
 {
+    // Terms of p below the smallest normal double add less than 1e-305 and make glibc's log
+    // take its slow path (subnormal arguments), so they are skipped like zeros.
     double h = 0;
     for (int32_t i = 0; i < n; ++i)
-        if (p[i] > 0)
+        if (p[i] >= std::numeric_limits<double>::min())
             h -= p[i] * std::log(p[i]);
     return h;
 }

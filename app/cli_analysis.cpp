@@ -1,6 +1,7 @@
 // chorus-cli aggregate.
 
 #include "cli.h"
+#include "cli_json.h"
 
 #include "csvreader.h"
 #include "evaluation.h"
@@ -46,14 +47,6 @@ std::vector<int32_t> readItemLabels(const QString& file, const model::Snapshot& 
     return out;
 }
 
-namespace {
-
-nlohmann::json num(double v)
-{
-    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
-}
-
-} // namespace
 
 int cmdAggregate(const QStringList& args)
 {
@@ -206,42 +199,45 @@ int cmdAggregate(const QStringList& args)
         return l < 0 ? std::string() : (l < s.numLabels() ? s.labels[l].toStdString() : std::string("INVALID"));
     };
     if (p.isSet(QStringLiteral("json"))) {
-        nlohmann::ordered_json j;
-        j["method"] = method.toStdString();
-        nlohmann::ordered_json pj = params;
+        JsonStream j;
+        j.member("method", method.toStdString());
+        Json pj = params;
         pj["seed"] = seed;
-        j["params"] = pj;
-        nlohmann::ordered_json items = nlohmann::ordered_json::array();
+        j.member("params", pj);
+        std::vector<std::string> labelNames;
+        for (int32_t l = 0; l < L; ++l)
+            labelNames.push_back(labelName(l));
+        j.beginArray("items");
         for (int32_t i = 0; i < s.numItems(); ++i) {
-            nlohmann::ordered_json it;
+            Json it;
             it["item"] = s.itemExtIds[i].toStdString();
-            it["label"] = r.labels[i] >= 0 ? nlohmann::json(labelName(r.labels[i])) : nlohmann::json();
-            it["confidence"] = r.labels[i] >= 0 ? num(r.posteriorAt(i, r.labels[i])) : nlohmann::json();
-            nlohmann::ordered_json post;
+            it["label"] = r.labels[i] >= 0 ? Json(labelNames[r.labels[i]]) : Json();
+            it["confidence"] = r.labels[i] >= 0 ? num(r.posteriorAt(i, r.labels[i])) : Json();
+            Json post = Json::object();
             for (int32_t l = 0; l < L; ++l)
-                post[labelName(l)] = r.posteriorAt(i, l);
-            it["posterior"] = post;
-            items.push_back(it);
+                post[labelNames[l]] = r.posteriorAt(i, l);
+            it["posterior"] = std::move(post);
+            j.element(it);
         }
-        j["items"] = items;
-        nlohmann::ordered_json anns = nlohmann::ordered_json::array();
+        j.endArray();
+        Json anns = Json::array();
         for (int32_t a = 0; a < s.annotators.size(); ++a)
             anns.push_back({{"annotator", s.annotators[a].toStdString()}, {"competence", num(r.competence[a])}});
-        j["annotators"] = anns;
-        j["iterations"] = r.iterations;
-        j["converged"] = r.converged;
-        j["tied_items"] = r.tiedItems;
-        j["unresolved_items"] = r.unresolvedItems;
-        j["log_likelihood"] = r.logLikelihood;
-        j["seconds"] = seconds;
+        j.member("annotators", anns);
+        j.member("iterations", r.iterations);
+        j.member("converged", r.converged);
+        j.member("tied_items", r.tiedItems);
+        j.member("unresolved_items", r.unresolvedItems);
+        j.member("log_likelihood", r.logLikelihood);
+        j.member("seconds", seconds);
         if (hasGold) {
-            j["accuracy"] = ev.accuracy;
-            j["macro_f1"] = ev.macroF1;
-            j["gold_items"] = ev.items;
+            j.member("accuracy", ev.accuracy);
+            j.member("macro_f1", ev.macroF1);
+            j.member("gold_items", ev.items);
         }
         if (runId > 0)
-            j["run"] = runId;
-        out(QByteArray::fromStdString(j.dump(2)) + '\n');
+            j.member("run", runId);
+        j.finish();
     } else {
         QString t = QStringLiteral("%1: %2 items, %3 iterations%4, %5 s")
                         .arg(method)

@@ -1,6 +1,7 @@
 // chorus-cli divergence: per-item distances between two sources of label distributions.
 
 #include "cli_format.h"
+#include "cli_json.h"
 
 #include "divergence.h"
 #include "methods.h"
@@ -143,29 +144,29 @@ int cmdDivergence(const QStringList& args)
     const Json dcor = r.dcor.isNull() ? Json() : num(r.dcor.value);
 
     if (p.isSet(QStringLiteral("json"))) {
-        Json j;
-        j["p"] = ps.toStdString();
-        j["q"] = qs.toStdString();
-        j["log"] = base.toStdString();
-        j["epsilon"] = o.epsilon;
-        Json items = Json::array();
+        JsonStream j;
+        j.member("p", ps.toStdString());
+        j.member("q", qs.toStdString());
+        j.member("log", base.toStdString());
+        j.member("epsilon", o.epsilon);
+        j.beginArray("items");
         for (const agg::ItemDivergence& d : r.items)
-            items.push_back({{"item", s.itemExtIds[d.item].toStdString()},
-                             {"kl", num(d.kl)},
-                             {"jsd", num(d.jsd)},
-                             {"tvd", num(d.tvd)},
-                             {"ce", num(d.ce)},
-                             {"entropy_p", num(d.entropyP)},
-                             {"entropy_q", num(d.entropyQ)}});
-        j["items"] = items;
-        j["mean"] = {{"kl", num(r.mean.kl)},   {"jsd", num(r.mean.jsd)},
-                     {"tvd", num(r.mean.tvd)}, {"ce", num(r.mean.ce)},
-                     {"entropy_p", num(r.mean.entropyP)}, {"entropy_q", num(r.mean.entropyQ)}};
-        j["dcor"] = dcor;
-        j["compared"] = r.items.size();
-        j["skipped"] = r.skipped;
-        j["infinite_kl"] = r.infiniteKl;  // kl and ce are null for these items (and in the mean)
-        out(QByteArray::fromStdString(j.dump(2)) + '\n');
+            j.element({{"item", s.itemExtIds[d.item].toStdString()},
+                       {"kl", num(d.kl)},
+                       {"jsd", num(d.jsd)},
+                       {"tvd", num(d.tvd)},
+                       {"ce", num(d.ce)},
+                       {"entropy_p", num(d.entropyP)},
+                       {"entropy_q", num(d.entropyQ)}});
+        j.endArray();
+        j.member("mean", {{"kl", num(r.mean.kl)},   {"jsd", num(r.mean.jsd)},
+                          {"tvd", num(r.mean.tvd)}, {"ce", num(r.mean.ce)},
+                          {"entropy_p", num(r.mean.entropyP)}, {"entropy_q", num(r.mean.entropyQ)}});
+        j.member("dcor", dcor);
+        j.member("compared", r.items.size());
+        j.member("skipped", r.skipped);
+        j.member("infinite_kl", r.infiniteKl);  // kl and ce are null for these items (and in the mean)
+        j.finish();
         return kOk;
     }
     auto f = [](double v) { return std::isfinite(v) ? QString::number(v, 'f', 6) : QStringLiteral("inf"); };
