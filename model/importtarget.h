@@ -95,6 +95,8 @@ private:
     // SQLite's C API (when the project is a SQLite file)...
     sqlite3_stmt* m_rawItem = nullptr;
     sqlite3_stmt* m_rawAnn = nullptr;
+    sqlite3_stmt* m_rawGold = nullptr;
+    sqlite3_stmt* m_rawCount = nullptr;
     // ...or Qt's (any other driver).
     QSqlQuery m_insItem, m_insAnn;
     QSqlQuery m_updItem, m_upGold, m_upCount;

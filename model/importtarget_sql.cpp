@@ -67,9 +67,9 @@ SqlImportTarget::~SqlImportTarget()
 
 void SqlImportTarget::finalizeStatements()
 {
-    sqlite3_finalize(m_rawItem);
-    sqlite3_finalize(m_rawAnn);
-    m_rawItem = m_rawAnn = nullptr;
+    for (sqlite3_stmt* st : {m_rawItem, m_rawAnn, m_rawGold, m_rawCount})
+        sqlite3_finalize(st);
+    m_rawItem = m_rawAnn = m_rawGold = m_rawCount = nullptr;
     for (QSqlQuery* q : {&m_insItem, &m_insAnn, &m_updItem, &m_upGold, &m_upCount})
         *q = QSqlQuery(m_store.db());
     m_prepared = false;
@@ -81,7 +81,7 @@ void SqlImportTarget::prepare()
         return;
     if (sqlite3* db = m_store.sqliteHandle()) {
         m_rawItem = rawPrepared(db, "INSERT INTO items (ext_id, text, meta) VALUES (?1, ?2, ?3)");
-        m_rawAnn = rawPrepared(db, "INSERT INTO annotations (item_id, annotator_id, label_id, raw, probs, score) "
+        m_rawAnn = rawPrepared(db, "INSERT OR FAIL INTO annotations (item_id, annotator_id, label_id, raw, probs, score) "
                                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     } else {
         m_insItem = prepared(m_store, QStringLiteral("INSERT INTO items (ext_id, text, meta) VALUES (?, ?, ?)"));
@@ -91,10 +91,16 @@ void SqlImportTarget::prepare()
     const Dialect& d = m_store.dialect();
     m_updItem = prepared(m_store, QStringLiteral("UPDATE items SET text = CASE WHEN ? = '' THEN text ELSE ? END, "
                                                  "meta = COALESCE(?, meta) WHERE id = ?"));
-    m_upGold = prepared(m_store, d.upsert(QStringLiteral("gold"), {QStringLiteral("item_id")}, {QStringLiteral("label_id")}));
-    m_upCount = prepared(m_store, d.upsert(QStringLiteral("human_counts"),
-                                           {QStringLiteral("item_id"), QStringLiteral("label_id")},
-                                           {QStringLiteral("count")}));
+    const QString upGold = d.upsert(QStringLiteral("gold"), {QStringLiteral("item_id")}, {QStringLiteral("label_id")});
+    const QString upCount = d.upsert(QStringLiteral("human_counts"), {QStringLiteral("item_id"), QStringLiteral("label_id")},
+                                     {QStringLiteral("count")});
+    if (sqlite3* db = m_store.sqliteHandle()) {
+        m_rawGold = rawPrepared(db, upGold.toUtf8().constData());
+        m_rawCount = rawPrepared(db, upCount.toUtf8().constData());
+    } else {
+        m_upGold = prepared(m_store, upGold);
+        m_upCount = prepared(m_store, upCount);
+    }
     m_prepared = true;
 }
 
@@ -102,20 +108,30 @@ void SqlImportTarget::transaction(const std::function<void()>& fn)
 {
     for (const QString& s : m_store.dialect().bulkBegin())
         m_store.exec(s);
+    // Every id the writer hands over is one it read from this project or got back from an
+    // insert of this transaction, so the per-row foreign-key checks (three parent lookups,
+    // each opening a cursor: most of SQLite's work per annotation) can prove nothing. SQLite
+    // only lets this change outside a transaction; it is back on before this returns.
+    const bool sqlite = m_store.sqliteHandle() != nullptr;
+    if (sqlite)
+        m_store.exec(QStringLiteral("PRAGMA foreign_keys=OFF"));
     // Undo the bulk-load settings however the import ends (success, error or cancel).
     struct BulkEnd
     {
         ProjectStore& store;
+        bool sqlite;
         ~BulkEnd()
         {
             try {
+                if (sqlite)
+                    store.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
                 for (const QString& s : store.dialect().bulkEnd())
                     store.exec(s);
             } catch (const Error&) {
                 // Only connection tuning; the import's own outcome is what the caller needs.
             }
         }
-    } bulkEnd{m_store};
+    } bulkEnd{m_store, sqlite};
     m_store.transaction([&] {
         try {
             fn();
@@ -251,6 +267,14 @@ ImportTarget::Added SqlImportTarget::addAnnotation(qint64 item, qint64 annotator
 void SqlImportTarget::setGold(qint64 item, qint64 label)
 {
     prepare();
+    if (m_rawGold) {
+        sqlite3_bind_int64(m_rawGold, 1, item);
+        sqlite3_bind_int64(m_rawGold, 2, label);
+        QString error;
+        if (stepInsert(m_rawGold, &error) != SQLITE_DONE)
+            throw Error(error);
+        return;
+    }
     m_upGold.bindValue(0, item);
     m_upGold.bindValue(1, label);
     if (!m_upGold.exec())
@@ -260,6 +284,15 @@ void SqlImportTarget::setGold(qint64 item, qint64 label)
 void SqlImportTarget::setHumanCount(qint64 item, qint64 label, qint64 count)
 {
     prepare();
+    if (m_rawCount) {
+        sqlite3_bind_int64(m_rawCount, 1, item);
+        sqlite3_bind_int64(m_rawCount, 2, label);
+        sqlite3_bind_int64(m_rawCount, 3, count);
+        QString error;
+        if (stepInsert(m_rawCount, &error) != SQLITE_DONE)
+            throw Error(error);
+        return;
+    }
     m_upCount.bindValue(0, item);
     m_upCount.bindValue(1, label);
     m_upCount.bindValue(2, count);

@@ -55,6 +55,7 @@ private slots:
     void probabilitiesWithinTolerance();
     void annotatorKind();
     void secondImportAddsToProject();
+    void foreignKeysBackOnAfterImport();
 
 
 
@@ -547,6 +548,23 @@ void TestImport::secondImportAddsToProject()
     QCOMPARE(r.newAnnotators, QStringList{QStringLiteral("dave")});
     QCOMPARE(s.info().items, 5);
     QCOMPARE(s.info().annotations, 9);
+}
+
+// The bulk insert turns SQLite's per-row foreign-key checks off for its transaction (every id
+// it writes is one it read or inserted itself); they must be on again afterwards, whether the
+// import succeeded or failed, so that every later write is checked.
+void TestImport::foreignKeysBackOnAfterImport()
+{
+    ProjectStore store;
+    store.open(path(QStringLiteral("fk.chorus")), ProjectStore::Mode::CreateNew);
+    importFile(store, write(QStringLiteral("a.csv"), "item,annotator,label\nq1,m1,yes\nq1,m2,no\n"));
+    QCOMPARE(store.scalar(QStringLiteral("PRAGMA foreign_keys")).toInt(), 1);
+    QVERIFY_THROWS_EXCEPTION(Error, importFile(store, write(QStringLiteral("b.csv"), "item,annotator,label\nq2,m1,yes\nq2,m1,no\n")));
+    QCOMPARE(store.scalar(QStringLiteral("PRAGMA foreign_keys")).toInt(), 1);
+    // And they act: an annotation of an item that does not exist is refused.
+    QVERIFY_THROWS_EXCEPTION(Error, store.exec(QStringLiteral("INSERT INTO annotations (item_id, annotator_id, label_id) "
+                                                              "VALUES (999, 1, 1)")));
+    QCOMPARE(store.info().annotations, 2);
 }
 
 QTEST_GUILESS_MAIN(TestImport)
