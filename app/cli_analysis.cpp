@@ -204,20 +204,33 @@ int cmdAggregate(const QStringList& args)
         Json pj = params;
         pj["seed"] = seed;
         j.member("params", pj);
-        std::vector<std::string> labelNames;
-        for (int32_t l = 0; l < L; ++l)
-            labelNames.push_back(labelName(l));
+        // Each item as dump(2) prints {"item", "label", "confidence", "posterior": {...}} at
+        // the array's indent, written piece by piece (issue #17: a million items).
+        std::vector<Json> labelValues;
+        std::vector<std::string> keys;
+        for (int32_t l = 0; l < L; ++l) {
+            labelValues.emplace_back(labelName(l));
+            keys.push_back(labelValues.back().dump() + ": ");
+        }
         j.beginArray("items");
         for (int32_t i = 0; i < s.numItems(); ++i) {
-            Json it;
-            it["item"] = s.itemExtIds[i].toStdString();
-            it["label"] = r.labels[i] >= 0 ? Json(labelNames[r.labels[i]]) : Json();
-            it["confidence"] = r.labels[i] >= 0 ? num(r.posteriorAt(i, r.labels[i])) : Json();
-            Json post = Json::object();
-            for (int32_t l = 0; l < L; ++l)
-                post[labelNames[l]] = r.posteriorAt(i, l);
-            it["posterior"] = std::move(post);
-            j.element(it);
+            const int32_t label = r.labels[i];
+            j.beginElement();
+            j.raw("{\n      \"item\": ");
+            j.value(s.itemExtIds[i].toStdString());
+            j.raw(",\n      \"label\": ");
+            j.value(label >= 0 ? labelValues[label] : Json());
+            j.raw(",\n      \"confidence\": ");
+            j.value(label >= 0 ? num(r.posteriorAt(i, label)) : Json());
+            j.raw(",\n      \"posterior\": ");
+            if (L == 0)
+                j.raw("{}");
+            for (int32_t l = 0; l < L; ++l) {
+                j.raw(l == 0 ? "{\n        " : ",\n        ");
+                j.raw(keys[l]);
+                j.value(r.posteriorAt(i, l));
+            }
+            j.raw(L == 0 ? "\n    }" : "\n      }\n    }");
         }
         j.endArray();
         Json anns = Json::array();

@@ -15,7 +15,12 @@ namespace chorus::cli {
 class JsonStream
 {
 public:
-    JsonStream() { write("{"); }
+    JsonStream()
+        : m_serializer(nlohmann::detail::output_adapter<char, std::string>(m_buf), ' ',
+                       nlohmann::detail::error_handler_t::strict)
+    {
+        write("{");
+    }
     JsonStream(const JsonStream&) = delete;
     JsonStream& operator=(const JsonStream&) = delete;
     ~JsonStream() { flush(); }
@@ -39,6 +44,22 @@ public:
         writeIndented(value.dump(2), 4);
     }
     void endArray() { write(m_elements == 0 ? "]" : "\n  ]"); }
+
+    // The hot path of a long array: an element written piece by piece (raw() for the
+    // punctuation and indentation of dump(2), value() for each scalar), without building a
+    // JSON object per element.
+    void beginElement()
+    {
+        write(m_elements++ == 0 ? "\n    " : ",\n    ");
+    }
+    void raw(std::string_view s) { write(s); }
+    /// A scalar (or any value printed on one line), formatted as dump() prints it.
+    void value(const Json& v)
+    {
+        m_serializer.dump(v, false, false, 0);
+        if (m_buf.size() >= (1u << 20))
+            flush();
+    }
     /// Closes the top-level object and writes everything out.
     void finish()
     {
@@ -78,6 +99,7 @@ private:
     }
 
     std::string m_buf;
+    nlohmann::detail::serializer<Json> m_serializer;  // appends to m_buf
     int m_members = 0;
     int m_elements = 0;
 };
