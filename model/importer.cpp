@@ -105,6 +105,7 @@ ImportReport importInto(ImportTarget& target, const QString& file, const ImportO
             formats::importWideCsv(w, file);
         else
             formats::importLabelStudio(w, file);
+        w.finish();
         // An empty file, a header without rows, a CSV without a single answer: almost always
         // the wrong file or a broken export, never worth an import that "succeeds" with nothing.
         // (A jsonl of items with texts only is a record each: items to label later.)

@@ -22,9 +22,20 @@ struct sqlite3_stmt;
 
 namespace chorus::model {
 
+/// Thrown by ImportTarget::addAnnotation() or flush() when a row it had buffered duplicates an
+/// annotation already stored. sequence counts addAnnotation() calls from 0, so the caller can
+/// tell which of its recent rows it was (at most ImportTarget::kMaxBuffered calls back).
+struct DuplicateAnnotation
+{
+    qint64 sequence;
+};
+
 class ImportTarget
 {
 public:
+    /// addAnnotation() may buffer up to this many rows before they reach storage.
+    static constexpr int kMaxBuffered = 128;
+
     virtual ~ImportTarget() = default;
 
     /// Runs fn as one all-or-nothing unit: a transaction for a project; memory is simply
@@ -56,6 +67,8 @@ public:
     /// Duplicate (and stores nothing) when the item already has one from that annotator.
     virtual Added addAnnotation(qint64 item, qint64 annotator, qint64 label, const QString& raw,
                                 const QString& probs, std::optional<double> score) = 0;
+    /// Writes buffered annotations out (may throw DuplicateAnnotation).
+    virtual void flush() {}
     /// Sets (or replaces) the gold label of an item / the human count of (item, label).
     virtual void setGold(qint64 item, qint64 label) = 0;
     virtual void setHumanCount(qint64 item, qint64 label, qint64 count) = 0;
@@ -83,18 +96,34 @@ public:
     qint64 addAnnotator(const QString& name, AnnotatorKind kind, std::optional<double> costPerItem) override;
     Added addAnnotation(qint64 item, qint64 annotator, qint64 label, const QString& raw, const QString& probs,
                         std::optional<double> score) override;
+    void flush() override;
     void setGold(qint64 item, qint64 label) override;
     void setHumanCount(qint64 item, qint64 label, qint64 count) override;
 
 private:
     void prepare();
     void finalizeStatements();
+    void bindAnnotation(sqlite3_stmt* st, int first, qint64 item, qint64 annotator, qint64 label, const QString& raw,
+                        const QString& probs, std::optional<double> score);
+
+    // Annotations go to SQLite kMaxBuffered rows per INSERT: one statement per row spent most
+    // of its work starting and ending the statement (cursors opened and closed per row).
+    struct Pending
+    {
+        qint64 item, annotator, label;
+        QString raw, probs;
+        std::optional<double> score;
+        qint64 sequence;
+    };
+    std::vector<Pending> m_pending;
+    qint64 m_sequence = 0;
 
     ProjectStore& m_store;
     bool m_prepared = false;
     // SQLite's C API (when the project is a SQLite file)...
     sqlite3_stmt* m_rawItem = nullptr;
     sqlite3_stmt* m_rawAnn = nullptr;
+    sqlite3_stmt* m_rawBatch = nullptr;  // kMaxBuffered rows
     sqlite3_stmt* m_rawGold = nullptr;
     sqlite3_stmt* m_rawCount = nullptr;
     // ...or Qt's (any other driver).

@@ -67,9 +67,10 @@ SqlImportTarget::~SqlImportTarget()
 
 void SqlImportTarget::finalizeStatements()
 {
-    for (sqlite3_stmt* st : {m_rawItem, m_rawAnn, m_rawGold, m_rawCount})
+    for (sqlite3_stmt* st : {m_rawItem, m_rawAnn, m_rawBatch, m_rawGold, m_rawCount})
         sqlite3_finalize(st);
-    m_rawItem = m_rawAnn = m_rawGold = m_rawCount = nullptr;
+    m_rawItem = m_rawAnn = m_rawBatch = m_rawGold = m_rawCount = nullptr;
+    m_pending.clear();
     for (QSqlQuery* q : {&m_insItem, &m_insAnn, &m_updItem, &m_upGold, &m_upCount})
         *q = QSqlQuery(m_store.db());
     m_prepared = false;
@@ -81,8 +82,13 @@ void SqlImportTarget::prepare()
         return;
     if (sqlite3* db = m_store.sqliteHandle()) {
         m_rawItem = rawPrepared(db, "INSERT INTO items (ext_id, text, meta) VALUES (?1, ?2, ?3)");
-        m_rawAnn = rawPrepared(db, "INSERT OR FAIL INTO annotations (item_id, annotator_id, label_id, raw, probs, score) "
-                                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+        m_rawAnn = rawPrepared(db, "INSERT INTO annotations (item_id, annotator_id, label_id, raw, probs, score) "
+                                   "VALUES (?, ?, ?, ?, ?, ?)");
+        QByteArray batch = "INSERT INTO annotations (item_id, annotator_id, label_id, raw, probs, score) VALUES ";
+        for (int r = 0; r < kMaxBuffered; ++r)
+            batch += r == 0 ? "(?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?)";
+        m_rawBatch = rawPrepared(db, batch.constData());
+        m_pending.reserve(kMaxBuffered);
     } else {
         m_insItem = prepared(m_store, QStringLiteral("INSERT INTO items (ext_id, text, meta) VALUES (?, ?, ?)"));
         m_insAnn = prepared(m_store, QStringLiteral("INSERT INTO annotations (item_id, annotator_id, label_id, "
@@ -135,6 +141,11 @@ void SqlImportTarget::transaction(const std::function<void()>& fn)
     m_store.transaction([&] {
         try {
             fn();
+            try {
+                flush();  // ImportWriter flushes first; this only guards against a forgotten flush
+            } catch (const DuplicateAnnotation&) {
+                throw Error(QStringLiteral("an item has two labels from one annotator"));
+            }
         } catch (...) {
             finalizeStatements();
             throw;
@@ -224,30 +235,33 @@ qint64 SqlImportTarget::addAnnotator(const QString& name, AnnotatorKind kind, st
     return q.lastInsertId().toLongLong();
 }
 
+void SqlImportTarget::bindAnnotation(sqlite3_stmt* st, int first, qint64 item, qint64 annotator, qint64 label,
+                                     const QString& raw, const QString& probs, std::optional<double> score)
+{
+    sqlite3_bind_int64(st, first, item);
+    sqlite3_bind_int64(st, first + 1, annotator);
+    if (label >= 0)
+        sqlite3_bind_int64(st, first + 2, label);
+    else
+        sqlite3_bind_null(st, first + 2);
+    bindText(st, first + 3, raw);
+    bindText(st, first + 4, probs);
+    if (score)
+        sqlite3_bind_double(st, first + 5, *score);
+    else
+        sqlite3_bind_null(st, first + 5);
+}
+
 ImportTarget::Added SqlImportTarget::addAnnotation(qint64 item, qint64 annotator, qint64 label, const QString& raw,
                                                    const QString& probs, std::optional<double> score)
 {
     prepare();
-    if (m_rawAnn) {
-        sqlite3_bind_int64(m_rawAnn, 1, item);
-        sqlite3_bind_int64(m_rawAnn, 2, annotator);
-        if (label >= 0)
-            sqlite3_bind_int64(m_rawAnn, 3, label);
-        else
-            sqlite3_bind_null(m_rawAnn, 3);
-        bindText(m_rawAnn, 4, raw);
-        bindText(m_rawAnn, 5, probs);
-        if (score)
-            sqlite3_bind_double(m_rawAnn, 6, *score);
-        else
-            sqlite3_bind_null(m_rawAnn, 6);
-        QString error;
-        const int rc = stepInsert(m_rawAnn, &error);
-        if (rc == SQLITE_DONE)
-            return Added::Ok;
-        if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
-            return Added::Duplicate;
-        throw Error(error);
+    const qint64 sequence = m_sequence++;
+    if (m_rawBatch) {
+        m_pending.push_back({item, annotator, label, raw, probs, score, sequence});
+        if (static_cast<int>(m_pending.size()) == kMaxBuffered)
+            flush();
+        return Added::Ok;
     }
     m_insAnn.bindValue(0, item);
     m_insAnn.bindValue(1, annotator);
@@ -262,6 +276,36 @@ ImportTarget::Added SqlImportTarget::addAnnotation(qint64 item, qint64 annotator
         || err.contains(QLatin1String("duplicate key")))
         return Added::Duplicate;
     throw Error(err);
+}
+
+void SqlImportTarget::flush()
+{
+    if (m_pending.empty())
+        return;
+    std::vector<Pending> rows;
+    rows.swap(m_pending);
+    m_pending.reserve(kMaxBuffered);
+    QString error;
+    if (static_cast<int>(rows.size()) == kMaxBuffered) {
+        for (int r = 0; r < kMaxBuffered; ++r) {
+            const Pending& p = rows[static_cast<size_t>(r)];
+            bindAnnotation(m_rawBatch, 6 * r + 1, p.item, p.annotator, p.label, p.raw, p.probs, p.score);
+        }
+        const int rc = stepInsert(m_rawBatch, &error);
+        if (rc == SQLITE_DONE)
+            return;
+        if (rc != SQLITE_CONSTRAINT_PRIMARYKEY && rc != SQLITE_CONSTRAINT_UNIQUE)
+            throw Error(error);
+        // The statement was undone as a whole: find the duplicate row by row.
+    }
+    for (const Pending& p : rows) {
+        bindAnnotation(m_rawAnn, 1, p.item, p.annotator, p.label, p.raw, p.probs, p.score);
+        const int rc = stepInsert(m_rawAnn, &error);
+        if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
+            throw DuplicateAnnotation{p.sequence};
+        if (rc != SQLITE_DONE)
+            throw Error(error);
+    }
 }
 
 void SqlImportTarget::setGold(qint64 item, qint64 label)

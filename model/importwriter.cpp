@@ -227,10 +227,7 @@ void ImportWriter::annotation(qint64 itemId, const QString& annotatorName, Annot
     } else if (kept != labelName) {
         storedRaw = kept;
     }
-    const auto added = stored([&] { return m_target.addAnnotation(itemId, annId, lid, storedRaw, probsText, score); });
-    if (added == ImportTarget::Added::Duplicate)
-        fail(QStringLiteral("item \"%1\" already has a label from annotator \"%2\"")
-                 .arg(m_items.key(itemId), annotatorName));
+    addAnnotation(itemId, annId, annotatorName, lid, storedRaw, probsText, score);
     ++m_report.annotations;
 }
 
@@ -283,13 +280,43 @@ void ImportWriter::annotationUtf8(qint64 itemId, QByteArrayView annotatorName, Q
             m_answerBytes.emplace(std::string(viewOf(rawLabel)), CachedAnswer{lid, raw != labelName ? raw : QString()});
         return;
     }
-    const auto added = stored([&] {
-        return m_target.addAnnotation(itemId, a->second.id, l->second.labelId, l->second.storedRaw, QString(), std::nullopt);
-    });
-    if (added == ImportTarget::Added::Duplicate)
-        fail(QStringLiteral("item \"%1\" already has a label from annotator \"%2\"")
-                 .arg(m_items.key(itemId), a->second.name));
+    addAnnotation(itemId, a->second.id, a->second.name, l->second.labelId, l->second.storedRaw, QString(), std::nullopt);
     ++m_report.annotations;
+}
+
+void ImportWriter::addAnnotation(qint64 itemId, qint64 annotatorId, const QString& annotatorName, qint64 labelId,
+                                 const QString& raw, const QString& probs, std::optional<double> score)
+{
+    RowOrigin& origin = m_origins[static_cast<size_t>(m_sequence % ImportTarget::kMaxBuffered)];
+    origin.file = m_file;
+    origin.line = m_line;
+    origin.item = itemId;
+    origin.annotator = annotatorName;
+    const qint64 sequence = m_sequence++;
+    ImportTarget::Added added;
+    try {
+        added = stored([&] { return m_target.addAnnotation(itemId, annotatorId, labelId, raw, probs, score); });
+    } catch (const DuplicateAnnotation& d) {
+        failDuplicate(d.sequence);
+    }
+    if (added == ImportTarget::Added::Duplicate)
+        failDuplicate(sequence);
+}
+
+void ImportWriter::failDuplicate(qint64 sequence)
+{
+    const RowOrigin& o = m_origins[static_cast<size_t>(sequence % ImportTarget::kMaxBuffered)];
+    setLocation(o.file, o.line);
+    fail(QStringLiteral("item \"%1\" already has a label from annotator \"%2\"").arg(m_items.key(o.item), o.annotator));
+}
+
+void ImportWriter::finish()
+{
+    try {
+        stored([&] { m_target.flush(); });
+    } catch (const DuplicateAnnotation& d) {
+        failDuplicate(d.sequence);
+    }
 }
 
 void ImportWriter::gold(qint64 itemId, const QString& label)

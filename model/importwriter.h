@@ -67,6 +67,10 @@ public:
     qint64 itemUtf8(QByteArrayView extId);
     void annotationUtf8(qint64 itemId, QByteArrayView annotatorName, QByteArrayView rawLabel);
 
+    /// Writes out what the target buffered; call after the data file (a duplicate found there is
+    /// reported with the line that added it).
+    void finish();
+
     void gold(qint64 itemId, const QString& label);
     /// Declares a label (jsonl "label_set"), so that label order survives a round trip.
     void declareLabel(const QString& label) { strictLabel(label, "declared"); }
@@ -107,6 +111,11 @@ private:
         }
     }
     QStringList targetLabelNames();
+    /// addAnnotation() through the duplicate handling: a duplicate found at once or when the
+    /// target writes its buffer fails with the file and line of the row that added it.
+    void addAnnotation(qint64 itemId, qint64 annotatorId, const QString& annotatorName, qint64 labelId,
+                       const QString& raw, const QString& probs, std::optional<double> score);
+    [[noreturn]] void failDuplicate(qint64 sequence);
 
     ImportTarget& m_target;
     const ImportOptions& m_options;
@@ -142,6 +151,16 @@ private:
         qint64 labelId;
         QString storedRaw;  // null when the answer is the label's own name
     };
+    // Where each of the last kMaxBuffered annotations came from (by addAnnotation() sequence).
+    struct RowOrigin
+    {
+        QString file;
+        qint64 line = 0;
+        qint64 item = 0;
+        QString annotator;
+    };
+    std::vector<RowOrigin> m_origins = std::vector<RowOrigin>(ImportTarget::kMaxBuffered);
+    qint64 m_sequence = 0;
     ByteMap<qint64> m_itemBytes;
     ByteMap<CachedAnnotator> m_annotatorBytes;
     ByteMap<CachedAnswer> m_answerBytes;

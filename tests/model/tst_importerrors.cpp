@@ -26,6 +26,8 @@ private slots:
     void refused();
     void cancelAtEnd();
     void cancelMidway();
+    void duplicateFoundInAFullBatch_data();
+    void duplicateFoundInAFullBatch();
 
 private:
 };
@@ -482,6 +484,60 @@ void TestImportErrors::cancelMidway()
     QCOMPARE(s.info().items, 4);  // the store is usable and unchanged
     s.close();
     QCOMPARE(dumpProjectFile(project), before);
+}
+
+// A project import writes annotations ImportTarget::kMaxBuffered rows per INSERT; a duplicate
+// found when such a batch is written must still be reported with the line that added it, also
+// when its twin is hundreds of lines earlier or already in the project. Lines are counted by
+// hand: line 1 is the header, row r (from 0) is on line r + 2.
+void TestImportErrors::duplicateFoundInAFullBatch_data()
+{
+    QTest::addColumn<int>("rows");
+    QTest::addColumn<int>("duplicateOf");  // row repeated at the end; -1: a row of the project
+    QTest::newRow("twinInAnEarlierBatch") << 300 << 5;
+    QTest::newRow("twinInTheSameBatch") << 140 << 130;
+    QTest::newRow("twinInTheProject") << 300 << -1;
+    QTest::newRow("exactlyOneBatch") << 127 << 0;
+}
+
+void TestImportErrors::duplicateFoundInAFullBatch()
+{
+    QFETCH(int, rows);
+    QFETCH(int, duplicateOf);
+    QByteArray csv = "item,annotator,label\n";
+    for (int r = 0; r < rows; ++r)
+        csv += "q" + QByteArray::number(r) + ",m1,yes\n";
+    // The duplicate is the last row, on line rows + 2; a few more rows follow so that it is not
+    // simply the last thing written.
+    const QByteArray twin = duplicateOf >= 0 ? "q" + QByteArray::number(duplicateOf) : QByteArray("base1");
+    csv += twin + ",m1,no\n";
+    for (int r = 0; r < 200; ++r)
+        csv += "z" + QByteArray::number(r) + ",m1,yes\n";
+    const QString file = write(QStringLiteral("dup.csv"), csv);
+    const QString expected = QStringLiteral("%1:%2: item \"%3\" already has a label from annotator \"m1\"")
+                                 .arg(file)
+                                 .arg(rows + 2)
+                                 .arg(QString::fromLatin1(twin));
+
+    const QString project = path(QStringLiteral("p.chorus"));
+    ProjectStore s;
+    s.open(project, ProjectStore::Mode::CreateNew);
+    importFile(s, write(QStringLiteral("base.csv"), "item,annotator,label\nbase1,m1,yes\nbase1,m2,no\nbase2,m1,yes\n"));
+    try {
+        importFile(s, file);
+        QFAIL("the import must fail");
+    } catch (const Error& e) {
+        QCOMPARE(e.message(), expected);
+    }
+    QCOMPARE(s.info().annotations, 3);
+    if (duplicateOf >= 0) {
+        try {
+            readFileData(file);
+            QFAIL("reading the file into memory must fail too");
+        } catch (const Error& e) {
+            QCOMPARE(e.message(), expected);
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(TestImportErrors)
