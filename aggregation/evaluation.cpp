@@ -232,15 +232,23 @@ std::vector<ScoreIntervals> bootstrapScores(const std::vector<const std::vector<
     std::vector<double> f1(acc.size());
     runReplicates(boot.replicates, threads, boot.seed, hooks, [&](int b, std::mt19937_64& rng, int worker) {
         Scratch& sc = scratch[static_cast<size_t>(worker)];
-        sc.drawn.assign(n, 0);
-        for (size_t k = 0; k < n; ++k)
-            ++sc.drawn[uniformIndex(rng, static_cast<uint32_t>(n))];
+        IndexSampler draw(rng, static_cast<uint32_t>(n));
+        if (V > 1) {  // count each item's draws once, then add them up per vector
+            sc.drawn.assign(n, 0);
+            for (size_t k = 0; k < n; ++k)
+                ++sc.drawn[draw()];
+        }
         std::vector<ClassScores> classes(static_cast<size_t>(L));
         for (size_t v = 0; v < V; ++v) {
             sc.counts.assign(cells, 0);
             const uint16_t* c = cellOf.data() + v * n;
-            for (size_t k = 0; k < n; ++k)
-                sc.counts[c[k]] += sc.drawn[k];
+            if (V == 1) {
+                for (size_t k = 0; k < n; ++k)
+                    ++sc.counts[c[draw()]];
+            } else {
+                for (size_t k = 0; k < n; ++k)
+                    sc.counts[c[k]] += sc.drawn[k];
+            }
             int64_t correct = 0;
             std::fill(classes.begin(), classes.end(), ClassScores{});
             for (int32_t g = 0; g < L; ++g)

@@ -97,9 +97,9 @@ struct ScoreIntervals
 /// Percentile bootstrap (Efron & Tibshirani 1993, ch. 13) of accuracy and macro-F1 of every
 /// vector of `predicted` against `gold`, resampling `items` (indices into the vectors; each
 /// must have gold >= 0) with replacement. The vectors are paired: replicate b draws the same
-/// items for all of them, from std::mt19937_64(replicateSeed(boot.seed, b)) and
-/// uniformIndex(rng, items.size()) per draw, so a vector's interval does not depend on what
-/// else is passed. Equal to evaluating each explicitly resampled vector with evaluate() (the
+/// items for all of them: items[k] for the k of each of items.size() draws of
+/// IndexSampler(rng, items.size()) with rng = std::mt19937_64(replicateSeed(boot.seed, b)), so
+/// a vector's interval does not depend on what else is passed. Equal to evaluating each explicitly resampled vector with evaluate() (the
 /// test keeps that reference), but an item only matters through its (gold, prediction) pair,
 /// so a replicate costs O(items drawn + vectors x numLabels^2) instead of copying and scanning
 /// every vector. Empty `items` or boot.replicates < 1 give undefined intervals. Throws Canceled.

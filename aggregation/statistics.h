@@ -81,6 +81,47 @@ uint64_t replicateSeed(uint64_t seed, uint64_t replicate);
 /// algorithm differs between standard libraries, which would make seeded results unportable.
 uint32_t uniformIndex(std::mt19937_64& rng, uint32_t n);
 
+/// Uniform indices in [0, n), n in [1, 2^32), two per generator output: the 32-bit halves of
+/// each 64-bit draw, high half first, each mapped as in uniformIndex() (Lemire 2019, with its
+/// rejection step, so without modulo bias). Half the generator calls of uniformIndex() for
+/// bootstraps that draw hundreds of millions of indices.
+class IndexSampler
+{
+public:
+    IndexSampler(std::mt19937_64& rng, uint32_t n) : m_rng(rng), m_n(n), m_threshold(static_cast<uint32_t>(-n) % n) {}
+
+    uint32_t operator()()
+    {
+        uint64_t m = static_cast<uint64_t>(next32()) * m_n;
+        uint32_t low = static_cast<uint32_t>(m);
+        if (low < m_n) {
+            while (low < m_threshold) {
+                m = static_cast<uint64_t>(next32()) * m_n;
+                low = static_cast<uint32_t>(m);
+            }
+        }
+        return static_cast<uint32_t>(m >> 32);
+    }
+
+private:
+    uint32_t next32()
+    {
+        if (m_haveLow) {
+            m_haveLow = false;
+            return static_cast<uint32_t>(m_bits);
+        }
+        m_bits = m_rng();
+        m_haveLow = true;
+        return static_cast<uint32_t>(m_bits >> 32);
+    }
+
+    std::mt19937_64& m_rng;
+    uint32_t m_n;
+    uint32_t m_threshold;
+    uint64_t m_bits = 0;
+    bool m_haveLow = false;
+};
+
 /// Resamples units with replacement: draws unitType.size() units uniformly and adds 1 to
 /// counts[unitType[u]] for each draw u. counts must be pre-sized (it is zeroed first).
 /// Grouping identical units into types makes a replicate cost O(units + types).

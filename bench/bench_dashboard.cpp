@@ -154,17 +154,26 @@ int main(int argc, char** argv)
     for (const Part& p : parts) {
         model::DashboardRequest request;
         request.parts = p.part;
-        QString lastStage;
+        // Time per named stage (what the progress bar shows).
+        std::vector<std::pair<QString, double>> stages;
+        QElapsedTimer stageClock;
         t.restart();
+        stageClock.start();
         auto d = model::computeDashboard(s, consensus, request, {}, {}, [&](const model::DashboardProgress& pr) {
-            lastStage = pr.stage;
+            if (stages.empty() || stages.back().first != pr.stage) {
+                if (!stages.empty())
+                    stages.back().second = seconds(stageClock);
+                stageClock.restart();
+                stages.push_back({pr.stage, 0});
+            }
         });
         const double sec = seconds(t);
+        if (!stages.empty())
+            stages.back().second = seconds(stageClock);
         total += sec;
         std::printf("tab %-48s %6.2f s\n", p.tabs, sec);
-        if (p.part == model::DashboardPart::Methods)
-            for (const auto& m : d.evaluation.methods)
-                std::printf("      method %-6s %6.2f s, accuracy %.4f\n", m.name.c_str(), m.seconds, m.result.accuracy);
+        for (const auto& [name, st] : stages)
+            std::printf("      %-46s %6.2f s\n", qPrintable(name), st);
         model::mergeDashboardData(all, std::move(d));
     }
     {

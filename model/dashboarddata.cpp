@@ -132,19 +132,24 @@ void scoreIntervals(DashboardData& d, const std::vector<int32_t>& gold, int32_t 
     }
     hooks.report(1, static_cast<int>(A) + 1);
 
-    std::vector<int32_t> own;
-    for (size_t a = 0; a < A; ++a) {
-        const auto& p = d.evaluation.annotators[a].predictions;
-        own.clear();
-        for (int32_t i : goldItems)
-            if (!p.empty() && p[i] != agg::kNoPrediction)
-                own.push_back(i);
-        boot.seed = agg::replicateSeed(request.seed ^ 0x5eedULL, a + 1);
-        const auto r = agg::bootstrapScores({&p}, gold, own, L, boot, {}, cancelOnly);
-        d.accuracyCi[M + a] = r[0].accuracy;
-        d.macroF1Ci[M + a] = r[0].macroF1;
-        hooks.report(static_cast<int>(a) + 2, static_cast<int>(A) + 1);
-    }
+    // Annotators: one task each, spread over the bootstrap threads (each annotator's own
+    // replicates run on one thread; the result depends only on the seeds, not the schedule).
+    boot.threads = 1;
+    agg::RunHooks perAnnotator = cancelOnly;
+    perAnnotator.progress = [&hooks, A](int done, int) { hooks.report(done + 1, static_cast<int>(A) + 1); };
+    if (A > 0)
+        agg::runReplicates(static_cast<int>(A), 0, request.seed, perAnnotator, [&](int a, std::mt19937_64&, int) {
+            const auto& p = d.evaluation.annotators[static_cast<size_t>(a)].predictions;
+            std::vector<int32_t> own;
+            for (int32_t i : goldItems)
+                if (!p.empty() && p[i] != agg::kNoPrediction)
+                    own.push_back(i);
+            agg::BootstrapOptions mine = boot;
+            mine.seed = agg::replicateSeed(request.seed ^ 0x5eedULL, static_cast<uint64_t>(a) + 1);
+            const auto r = agg::bootstrapScores({&p}, gold, own, L, mine, {}, cancelOnly);
+            d.accuracyCi[M + static_cast<size_t>(a)] = r[0].accuracy;
+            d.macroF1Ci[M + static_cast<size_t>(a)] = r[0].macroF1;
+        });
 }
 
 // A divergence source as distributions over the project's labels; empty (no rows) when the
@@ -308,11 +313,16 @@ DashboardData computeDashboard(const Snapshot& s, const RunData& consensus, cons
 
 void mergeDashboardData(DashboardData& into, DashboardData&& from)
 {
+    using P = DashboardPart;
     into.annotators = from.annotators;
     into.labels = from.labels;
-    into.consensusMethod = from.consensusMethod;
-    into.consensusCompetence = std::move(from.consensusCompetence);
     into.hasGold = from.hasGold;
+    // Agreement and Methods do not read the consensus: a job of theirs may have started before
+    // the consensus changed, so only the parts that use it update it (or the first part).
+    if ((from.parts & (P::Overview | P::Divergence)) || !(into.parts & (P::Overview | P::Divergence))) {
+        into.consensusMethod = from.consensusMethod;
+        into.consensusCompetence = std::move(from.consensusCompetence);
+    }
     if (from.parts & DashboardPart::Overview) {
         into.labelUse = std::move(from.labelUse);
         into.consensusConfusion = std::move(from.consensusConfusion);
