@@ -31,6 +31,7 @@ public:
     {
         m_base += m_weight;
         m_weight = weight;
+        m_name = name;
         report(name, 0, 0, 0.0);
         agg::RunHooks h;
         h.isCanceled = m_hooks.isCanceled;
@@ -38,6 +39,14 @@ public:
             report(name, done, total, total > 0 ? std::clamp(double(done) / total, 0.0, 1.0) : 0.0);
         };
         return h;
+    }
+
+    // The last stage is over: the whole computation is at 1000.
+    void finish()
+    {
+        m_base += m_weight;
+        m_weight = 0;
+        report(m_name, 0, 0, 0.0);
     }
 
     void check() const
@@ -60,6 +69,7 @@ private:
     const DashboardProgressFn& m_stages;
     double m_total;
     double m_base = 0, m_weight = 0;
+    QString m_name;
     int m_permille = 0;
 };
 
@@ -307,7 +317,7 @@ DashboardData computeDashboard(const Snapshot& s, const RunData& consensus, cons
         d.parts |= DashboardPart::Divergence;
     }
     progress.check();
-    hooks.report(1000, 1000);
+    progress.finish();
     return d;
 }
 
