@@ -106,7 +106,7 @@ PredictionEvaluation evaluateMethod(const agg::LabelMatrix& input, int32_t numLa
                                     const std::string& method, const std::vector<double>& trueAccuracy,
                                     const EvaluationRequest& request, const agg::RunHooks& hooks = {});
 
-/// The annotators' accuracies on the gold items they answered, as evaluationMethod() wants
+/// The annotators' accuracies on the gold items they answered, as evaluateMethod() wants
 /// them (NaN for an annotator that answered none).
 std::vector<double> annotatorAccuracies(const EvaluationReport& report);
 
