@@ -79,7 +79,20 @@ uint64_t replicateSeed(uint64_t seed, uint64_t replicate);
 /// Uniform integer in [0, n), n in [1, 2^32), without modulo bias (Lemire 2019, 32-bit variant
 /// on the top half of a 64-bit draw). std::uniform_int_distribution is avoided on purpose: its
 /// algorithm differs between standard libraries, which would make seeded results unportable.
-uint32_t uniformIndex(std::mt19937_64& rng, uint32_t n);
+/// Inline: bootstraps call it hundreds of millions of times.
+inline uint32_t uniformIndex(std::mt19937_64& rng, uint32_t n)
+{
+    uint64_t m = (rng() >> 32) * static_cast<uint64_t>(n);
+    uint32_t low = static_cast<uint32_t>(m);
+    if (low < n) {
+        const uint32_t threshold = static_cast<uint32_t>(-n) % n;
+        while (low < threshold) {
+            m = (rng() >> 32) * static_cast<uint64_t>(n);
+            low = static_cast<uint32_t>(m);
+        }
+    }
+    return static_cast<uint32_t>(m >> 32);
+}
 
 /// Uniform indices in [0, n), n in [1, 2^32), two per generator output: the 32-bit halves of
 /// each 64-bit draw, high half first, each mapped as in uniformIndex() (Lemire 2019, with its
