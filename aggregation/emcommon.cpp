@@ -94,15 +94,38 @@ std::vector<int32_t> splitByWork(const std::vector<int64_t>& offsets, int parts)
     return bounds;
 }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+namespace {
+__attribute__((target("avx"))) void vzeroupper()
+{
+    __builtin_ia32_vzeroupper();
+}
+} // namespace
+
+void clearUpperVectorState()
+{
+    static const bool avx = __builtin_cpu_supports("avx");
+    if (avx)
+        vzeroupper();
+}
+#else
+void clearUpperVectorState() {}
+#endif
+
 void parallelRanges(const std::vector<int32_t>& bounds,
                     const std::function<void(int32_t, int32_t, int)>& fn)
 {
     const int chunks = static_cast<int>(bounds.size()) - 1;
     std::vector<std::jthread> workers;
     for (int c = 1; c < chunks; ++c)
-        workers.emplace_back([&, c] { fn(bounds[c], bounds[c + 1], c); });
-    if (chunks > 0)
+        workers.emplace_back([&, c] {
+            clearUpperVectorState();
+            fn(bounds[c], bounds[c + 1], c);
+        });
+    if (chunks > 0) {
+        clearUpperVectorState();
         fn(bounds[0], bounds[1], 0);
+    }
     // jthread joins on destruction.
 }
 
@@ -111,8 +134,10 @@ void parallelTasks(int tasks, int threads, const std::function<void(int, int)>& 
 {
     std::atomic<int> next{0};
     auto loop = [&](int worker) {
-        for (int t = next.fetch_add(1); t < tasks; t = next.fetch_add(1))
+        for (int t = next.fetch_add(1); t < tasks; t = next.fetch_add(1)) {
+            clearUpperVectorState();
             fn(t, worker);
+        }
     };
     const int extra = std::max(0, std::min(threads, tasks) - 1);
     std::mutex mutex;

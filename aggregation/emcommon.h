@@ -84,6 +84,14 @@ std::vector<int32_t> splitByWork(const std::vector<int64_t>& offsets, int parts)
 
 /// Runs fn(begin, end, chunk) for each range [bounds[c], bounds[c+1]). Chunk 0 runs on the
 /// calling thread, the others on std::threads joined before returning. fn must not throw.
+/// Executes VZEROUPPER on x86-64 CPUs with AVX (nothing elsewhere). Something else in the
+/// process leaves the upper halves of the vector registers in use ("dirty"), and then every
+/// legacy-SSE instruction, such as those of glibc's exp() wrapper, pays a state-transition
+/// penalty: GLAD's exp/log1p loop ran 8x slower on the issue #17 machine (an Intel Xeon VM)
+/// until its passes started with this. parallelRanges() and parallelTasks() call it at the
+/// start of every chunk and task, on every thread.
+void clearUpperVectorState();
+
 void parallelRanges(const std::vector<int32_t>& bounds,
                     const std::function<void(int32_t, int32_t, int)>& fn);
 

@@ -187,6 +187,96 @@ Correlation spearman(const std::vector<double>& x, const std::vector<double>& y)
     return pearson(averageRanks(xs), averageRanks(ys));
 }
 
+std::vector<ScoreIntervals> bootstrapScores(const std::vector<const std::vector<int32_t>*>& predicted,
+                                            const std::vector<int32_t>& gold,
+                                            const std::vector<int32_t>& items, int32_t numLabels,
+                                            const BootstrapOptions& boot,
+                                            const EvaluationOptions& options,
+                                            const RunHooks& hooks)
+{
+    const size_t V = predicted.size();
+    std::vector<ScoreIntervals> out(V);
+    for (const auto* p : predicted)
+        checkInputs(*p, gold, numLabels);
+    for (int32_t i : items)
+        if (i < 0 || static_cast<size_t>(i) >= gold.size() || gold[i] < 0)
+            throw std::invalid_argument("bootstrapScores: item without gold");
+    if (items.empty() || V == 0 || boot.replicates < 1)
+        return out;
+
+    // An item enters a vector's scores only through its cell (gold g, prediction p or "none"
+    // = numLabels): cell[v][k] = g * (L + 1) + p for the k-th item. A replicate counts how often
+    // each item was drawn (multiplicity per draw position is summed into cells), then every
+    // score follows from the L x (L + 1) cell counts, as in evaluate().
+    const int32_t L = numLabels;
+    const size_t width = static_cast<size_t>(L) + 1, cells = static_cast<size_t>(L) * width;
+    const size_t n = items.size();
+    if (cells > 65535)
+        throw std::invalid_argument("bootstrapScores: too many labels");
+    std::vector<uint16_t> cellOf(V * n);
+    for (size_t v = 0; v < V; ++v)
+        for (size_t k = 0; k < n; ++k) {
+            const int32_t i = items[k], p = (*predicted[v])[i];
+            cellOf[v * n + k] = static_cast<uint16_t>(static_cast<size_t>(gold[i]) * width
+                                                      + (p >= 0 ? static_cast<size_t>(p) : L));
+        }
+
+    const int threads = bootstrapThreads(boot.threads, boot.replicates);
+    struct Scratch
+    {
+        std::vector<int32_t> drawn;  // multiplicity of each item position
+        std::vector<int64_t> counts;
+    };
+    std::vector<Scratch> scratch(static_cast<size_t>(threads));
+    std::vector<double> acc(V * static_cast<size_t>(boot.replicates));
+    std::vector<double> f1(acc.size());
+    runReplicates(boot.replicates, threads, boot.seed, hooks, [&](int b, std::mt19937_64& rng, int worker) {
+        Scratch& sc = scratch[static_cast<size_t>(worker)];
+        IndexSampler draw(rng, static_cast<uint32_t>(n));
+        if (V > 1) {  // count each item's draws once, then add them up per vector
+            sc.drawn.assign(n, 0);
+            for (size_t k = 0; k < n; ++k)
+                ++sc.drawn[draw()];
+        }
+        std::vector<ClassScores> classes(static_cast<size_t>(L));
+        for (size_t v = 0; v < V; ++v) {
+            sc.counts.assign(cells, 0);
+            const uint16_t* c = cellOf.data() + v * n;
+            if (V == 1) {
+                for (size_t k = 0; k < n; ++k)
+                    ++sc.counts[c[draw()]];
+            } else {
+                for (size_t k = 0; k < n; ++k)
+                    sc.counts[c[k]] += sc.drawn[k];
+            }
+            int64_t correct = 0;
+            std::fill(classes.begin(), classes.end(), ClassScores{});
+            for (int32_t g = 0; g < L; ++g)
+                for (int32_t p = 0; p <= L; ++p) {
+                    const int64_t w = sc.counts[static_cast<size_t>(g) * width + p];
+                    classes[g].support += w;
+                    if (p < L) {
+                        classes[p].predicted += w;
+                        if (p == g) {
+                            classes[g].truePositives += w;
+                            correct += w;
+                        }
+                    }
+                }
+            for (ClassScores& cs : classes)
+                finishClass(cs);
+            acc[v * boot.replicates + b] = static_cast<double>(correct) / static_cast<double>(n);
+            f1[v * boot.replicates + b] = macroOf(classes, options.macroOver).f1;
+        }
+    });
+    for (size_t v = 0; v < V; ++v) {
+        const auto first = static_cast<std::ptrdiff_t>(v * boot.replicates);
+        out[v].accuracy = percentileInterval({acc.begin() + first, acc.begin() + first + boot.replicates}, boot.level);
+        out[v].macroF1 = percentileInterval({f1.begin() + first, f1.begin() + first + boot.replicates}, boot.level);
+    }
+    return out;
+}
+
 PairedBootstrapResult pairedBootstrapMacroF1(const std::vector<int32_t>& predictedA,
                                              const std::vector<int32_t>& predictedB,
                                              const std::vector<int32_t>& gold, int32_t numLabels,

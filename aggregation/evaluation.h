@@ -87,6 +87,29 @@ Correlation spearman(const std::vector<double>& x, const std::vector<double>& y)
 /// Average ranks (1-based) of finite values; ties share the mean of their positions.
 std::vector<double> averageRanks(const std::vector<double>& values);
 
+/// Percentile bootstrap intervals of one prediction vector's accuracy and macro-F1.
+struct ScoreIntervals
+{
+    Interval accuracy;
+    Interval macroF1;
+};
+
+/// Percentile bootstrap (Efron & Tibshirani 1993, ch. 13) of accuracy and macro-F1 of every
+/// vector of `predicted` against `gold`, resampling `items` (indices into the vectors; each
+/// must have gold >= 0) with replacement. The vectors are paired: replicate b draws the same
+/// items for all of them: items[k] for the k of each of items.size() draws of
+/// IndexSampler(rng, items.size()) with rng = std::mt19937_64(replicateSeed(boot.seed, b)), so
+/// a vector's interval does not depend on what else is passed. Equal to evaluating each explicitly resampled vector with evaluate() (the
+/// test keeps that reference), but an item only matters through its (gold, prediction) pair,
+/// so a replicate costs O(items drawn + vectors x numLabels^2) instead of copying and scanning
+/// every vector. Empty `items` or boot.replicates < 1 give undefined intervals. Throws Canceled.
+std::vector<ScoreIntervals> bootstrapScores(const std::vector<const std::vector<int32_t>*>& predicted,
+                                            const std::vector<int32_t>& gold,
+                                            const std::vector<int32_t>& items, int32_t numLabels,
+                                            const BootstrapOptions& boot = {},
+                                            const EvaluationOptions& options = {},
+                                            const RunHooks& hooks = {});
+
 /// Paired bootstrap comparison of two prediction vectors on the same gold.
 struct PairedBootstrapResult
 {

@@ -55,20 +55,6 @@ uint64_t replicateSeed(uint64_t seed, uint64_t replicate)
     return z ^ (z >> 31);
 }
 
-uint32_t uniformIndex(std::mt19937_64& rng, uint32_t n)
-{
-    uint64_t m = (rng() >> 32) * static_cast<uint64_t>(n);
-    uint32_t low = static_cast<uint32_t>(m);
-    if (low < n) {
-        const uint32_t threshold = static_cast<uint32_t>(-n) % n;
-        while (low < threshold) {
-            m = (rng() >> 32) * static_cast<uint64_t>(n);
-            low = static_cast<uint32_t>(m);
-        }
-    }
-    return static_cast<uint32_t>(m >> 32);
-}
-
 void resampleTypeCounts(const std::vector<int32_t>& unitType, std::mt19937_64& rng,
                         std::vector<int64_t>& counts)
 {

@@ -79,7 +79,61 @@ uint64_t replicateSeed(uint64_t seed, uint64_t replicate);
 /// Uniform integer in [0, n), n in [1, 2^32), without modulo bias (Lemire 2019, 32-bit variant
 /// on the top half of a 64-bit draw). std::uniform_int_distribution is avoided on purpose: its
 /// algorithm differs between standard libraries, which would make seeded results unportable.
-uint32_t uniformIndex(std::mt19937_64& rng, uint32_t n);
+/// Inline: bootstraps call it hundreds of millions of times.
+inline uint32_t uniformIndex(std::mt19937_64& rng, uint32_t n)
+{
+    uint64_t m = (rng() >> 32) * static_cast<uint64_t>(n);
+    uint32_t low = static_cast<uint32_t>(m);
+    if (low < n) {
+        const uint32_t threshold = static_cast<uint32_t>(-n) % n;
+        while (low < threshold) {
+            m = (rng() >> 32) * static_cast<uint64_t>(n);
+            low = static_cast<uint32_t>(m);
+        }
+    }
+    return static_cast<uint32_t>(m >> 32);
+}
+
+/// Uniform indices in [0, n), n in [1, 2^32), two per generator output: the 32-bit halves of
+/// each 64-bit draw, high half first, each mapped as in uniformIndex() (Lemire 2019, with its
+/// rejection step, so without modulo bias). Half the generator calls of uniformIndex() for
+/// bootstraps that draw hundreds of millions of indices.
+class IndexSampler
+{
+public:
+    IndexSampler(std::mt19937_64& rng, uint32_t n) : m_rng(rng), m_n(n), m_threshold(static_cast<uint32_t>(-n) % n) {}
+
+    uint32_t operator()()
+    {
+        uint64_t m = static_cast<uint64_t>(next32()) * m_n;
+        uint32_t low = static_cast<uint32_t>(m);
+        if (low < m_n) {
+            while (low < m_threshold) {
+                m = static_cast<uint64_t>(next32()) * m_n;
+                low = static_cast<uint32_t>(m);
+            }
+        }
+        return static_cast<uint32_t>(m >> 32);
+    }
+
+private:
+    uint32_t next32()
+    {
+        if (m_haveLow) {
+            m_haveLow = false;
+            return static_cast<uint32_t>(m_bits);
+        }
+        m_bits = m_rng();
+        m_haveLow = true;
+        return static_cast<uint32_t>(m_bits >> 32);
+    }
+
+    std::mt19937_64& m_rng;
+    uint32_t m_n;
+    uint32_t m_threshold;
+    uint64_t m_bits = 0;
+    bool m_haveLow = false;
+};
 
 /// Resamples units with replacement: draws unitType.size() units uniformly and adds 1 to
 /// counts[unitType[u]] for each draw u. counts must be pre-sized (it is zeroed first).

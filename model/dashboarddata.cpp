@@ -5,68 +5,162 @@
 #include <QtConcurrent>
 
 #include <algorithm>
-#include <random>
 #include <cmath>
 
 namespace chorus::model {
 
+QString DashboardProgress::text() const
+{
+    return total > 0 ? QStringLiteral("%1 %2/%3").arg(stage).arg(done).arg(total) : stage;
+}
+
 namespace {
 
-// Percentile bootstrap of accuracy and macro-F1 for every evaluated prediction vector (Efron &
-// Tibshirani 1993, ch. 13). A method is resampled over every gold item; an annotator over the
-// gold items it answered, as its scores are defined (EvaluationReport). Each vector draws from
-// its own seeded stream, so an interval does not depend on what else is evaluated.
-void scoreIntervals(DashboardData& d, const std::vector<int32_t>& gold, int32_t L, const DashboardRequest& request)
+// Named stages with a share of the whole computation each (rough relative costs, so that the
+// bar moves evenly), reported to the caller's hooks (per-mille) and stage callback.
+class StageTracker
 {
+public:
+    StageTracker(const agg::RunHooks& hooks, const DashboardProgressFn& stages, double totalWeight)
+        : m_hooks(hooks), m_stages(stages), m_total(std::max(totalWeight, 1e-9))
+    {
+    }
+
+    // Hooks for the next stage; its progress(done, total) maps onto this stage's share.
+    agg::RunHooks stage(const QString& name, double weight)
+    {
+        m_base += m_weight;
+        m_weight = weight;
+        m_name = name;
+        report(name, 0, 0, 0.0);
+        agg::RunHooks h;
+        h.isCanceled = m_hooks.isCanceled;
+        h.progress = [this, name](int done, int total) {
+            report(name, done, total, total > 0 ? std::clamp(double(done) / total, 0.0, 1.0) : 0.0);
+        };
+        return h;
+    }
+
+    // The last stage is over: the whole computation is at 1000.
+    void finish()
+    {
+        m_base += m_weight;
+        m_weight = 0;
+        report(m_name, 0, 0, 0.0);
+    }
+
+    void check() const
+    {
+        if (m_hooks.canceled())
+            throw agg::Canceled{};
+    }
+
+private:
+    void report(const QString& name, int done, int total, double fraction)
+    {
+        const int permille = std::clamp(static_cast<int>(1000 * (m_base + m_weight * fraction) / m_total), 0, 1000);
+        m_permille = std::max(m_permille, permille);  // monotone, as QFutureInterface wants
+        if (m_stages)
+            m_stages({name, done, total, m_permille});
+        m_hooks.report(m_permille, 1000);
+    }
+
+    const agg::RunHooks& m_hooks;
+    const DashboardProgressFn& m_stages;
+    double m_total;
+    double m_base = 0, m_weight = 0;
+    QString m_name;
+    int m_permille = 0;
+};
+
+// Relative costs (ds = 1 on the 1M-label project) for the progress bar only.
+double methodWeight(const std::string& m)
+{
+    if (m == "mv" || m == "wawa" || m == "wmv" || m == "zbs")
+        return 0.05;
+    if (m == "glad")
+        return 8;
+    if (m == "mace")
+        return 3;
+    return 1;
+}
+
+constexpr double kOverviewWeight = 0.3, kCoefficientsWeight = 0.3, kBootstrapWeight = 0.6,
+                 kIntervalsWeight = 0.5, kDivergenceWeight = 0.3;
+
+double weightOf(const DashboardRequest& r, bool hasGold)
+{
+    double w = 0;
+    if (r.parts & DashboardPart::Overview)
+        w += kOverviewWeight;
+    if (r.parts & DashboardPart::Agreement)
+        w += kCoefficientsWeight + (r.bootstrapReplicates > 0 ? kBootstrapWeight : 0);
+    if ((r.parts & DashboardPart::Methods) && hasGold) {
+        w += kOverviewWeight + kIntervalsWeight;
+        for (const auto& m : r.methods)
+            w += methodWeight(m);
+    }
+    if (r.parts & DashboardPart::Divergence)
+        w += kDivergenceWeight;
+    return w;
+}
+
+// Percentile bootstrap of accuracy and macro-F1 for every evaluated prediction vector (Efron &
+// Tibshirani 1993, ch. 13; agg::bootstrapScores). The methods are resampled together over every
+// gold item (paired: the same draws for each, from one seeded stream); an annotator over the
+// gold items it answered, as its scores are defined (EvaluationReport), from a stream of its
+// own. So an interval depends only on the seed and its own vector, not on what else is shown.
+void scoreIntervals(DashboardData& d, const std::vector<int32_t>& gold, int32_t L, const DashboardRequest& request,
+                    const agg::RunHooks& hooks)
+{
+    const int B = std::max(0, request.scoreReplicates);
+    const size_t M = d.evaluation.methods.size(), A = d.evaluation.annotators.size();
+    d.accuracyCi.assign(M + A, {});
+    d.macroF1Ci.assign(M + A, {});
+    if (B == 0)
+        return;
     std::vector<int32_t> goldItems;
     for (int32_t i = 0; i < static_cast<int32_t>(gold.size()); ++i)
         if (gold[i] >= 0)
             goldItems.push_back(i);
-    const int B = std::max(0, request.scoreReplicates);
-    std::vector<int32_t> p, g, own;
-    auto interval = [&](const std::vector<int32_t>& pred, const std::vector<int32_t>& items, uint64_t stream) {
-        std::pair<agg::Interval, agg::Interval> out;
-        const size_t n = items.size();
-        if (pred.empty() || n == 0 || B == 0)
-            return out;
-        std::vector<double> acc, f1;
-        std::mt19937_64 rng(request.seed ^ 0x5eedULL ^ (stream * 0x9e3779b97f4a7c15ULL));
-        p.resize(n);
-        g.resize(n);
-        for (int b = 0; b < B; ++b) {
-            for (size_t k = 0; k < n; ++k) {
-                const int32_t i = items[static_cast<size_t>(rng() % n)];
-                p[k] = pred[i];
-                g[k] = gold[i];
-            }
-            const auto r = agg::evaluate(p, g, L);
-            acc.push_back(r.accuracy);
-            f1.push_back(r.macroF1);
+    agg::BootstrapOptions boot;
+    boot.replicates = B;
+    const agg::RunHooks cancelOnly{hooks.isCanceled, {}};
+
+    std::vector<const std::vector<int32_t>*> methods;
+    std::vector<size_t> slot;
+    for (size_t k = 0; k < M; ++k)
+        if (!d.evaluation.methods[k].predictions.empty()) {
+            methods.push_back(&d.evaluation.methods[k].predictions);
+            slot.push_back(k);
         }
-        out.first = {agg::quantile(acc, 0.025), agg::quantile(acc, 0.975)};
-        out.second = {agg::quantile(f1, 0.025), agg::quantile(f1, 0.975)};
-        return out;
-    };
-    uint64_t stream = 0;
-    for (const auto& m : d.evaluation.methods) {
-        const auto [a, f] = interval(m.predictions, goldItems, stream++);
-        d.accuracyCi.push_back(a);
-        d.macroF1Ci.push_back(f);
+    boot.seed = agg::replicateSeed(request.seed ^ 0x5eedULL, 0);
+    const auto mr = agg::bootstrapScores(methods, gold, goldItems, L, boot, {}, cancelOnly);
+    for (size_t j = 0; j < slot.size(); ++j) {
+        d.accuracyCi[slot[j]] = mr[j].accuracy;
+        d.macroF1Ci[slot[j]] = mr[j].macroF1;
     }
-    for (const auto& e : d.evaluation.annotators) {
-        own.clear();
-        for (int32_t i : goldItems)
-            if (!e.predictions.empty() && e.predictions[i] != agg::kNoPrediction)
-                own.push_back(i);
-        const auto [a, f] = interval(e.predictions, own, stream++);
-        d.accuracyCi.push_back(a);
-        d.macroF1Ci.push_back(f);
-    }
+    hooks.report(1, static_cast<int>(A) + 1);
+
+    // Annotators: one task each, spread over the bootstrap threads (each annotator's own
+    // replicates run on one thread; the result depends only on the seeds, not the schedule).
+    boot.threads = 1;
+    agg::RunHooks perAnnotator = cancelOnly;
+    perAnnotator.progress = [&hooks, A](int done, int) { hooks.report(done + 1, static_cast<int>(A) + 1); };
+    if (A > 0)
+        agg::runReplicates(static_cast<int>(A), 0, request.seed, perAnnotator, [&](int a, std::mt19937_64&, int) {
+            const auto& p = d.evaluation.annotators[static_cast<size_t>(a)].predictions;
+            std::vector<int32_t> own;
+            for (int32_t i : goldItems)
+                if (!p.empty() && p[i] != agg::kNoPrediction)
+                    own.push_back(i);
+            agg::BootstrapOptions mine = boot;
+            mine.seed = agg::replicateSeed(request.seed ^ 0x5eedULL, static_cast<uint64_t>(a) + 1);
+            const auto r = agg::bootstrapScores({&p}, gold, own, L, mine, {}, cancelOnly);
+            d.accuracyCi[M + static_cast<size_t>(a)] = r[0].accuracy;
+            d.macroF1Ci[M + static_cast<size_t>(a)] = r[0].macroF1;
+        });
 }
-
-} // namespace
-
-namespace {
 
 // A divergence source as distributions over the project's labels; empty (no rows) when the
 // source has no data for this project.
@@ -106,67 +200,167 @@ agg::Distributions sourceDistributions(const QString& source, const Snapshot& s,
     throw Error(QStringLiteral("unknown divergence source \"%1\"").arg(source));
 }
 
-} // namespace
-
-DashboardData computeDashboard(const Snapshot& s, const RunData& consensus, const DashboardRequest& request,
-                               const agg::RunHooks& hooks, const ProbabilityLoader& probabilities)
+void computeOverview(DashboardData& d, const Snapshot& s, const RunData& consensus, const DashboardRequest& request,
+                     StageTracker& progress)
 {
-    DashboardData d;
-    d.annotators = s.annotators;
-    d.labels = s.labels;
-    d.consensusMethod = consensus.summary.method;
-    d.consensusCompetence = consensus.competence;
     const int32_t L = s.numLabels();
     const int32_t A = static_cast<int32_t>(s.annotators.size());
-
+    const agg::RunHooks h = progress.stage(QObject::tr("Overview: label use and annotators vs gold"), kOverviewWeight);
     d.labelUse.assign(static_cast<size_t>(A) * (L + 1), 0);
     for (int32_t a = 0; a < A; ++a)
         for (int64_t k = s.matrix.annotatorBegin(a); k < s.matrix.annotatorEnd(a); ++k) {
             const int32_t l = s.matrix.annotatorLabel(k);
             ++d.labelUse[static_cast<size_t>(a) * (L + 1) + (l >= 0 ? l : L)];
         }
-
-    // Agreement: point estimates and bootstrap intervals (a tenth of the progress range each
-    // for the cheap parts, the rest for the bootstrap and the methods).
-    AgreementRequest ar;
-    ar.bootstrap.replicates = request.bootstrapReplicates;
-    ar.bootstrap.seed = request.seed;
-    d.agreement = agreementReport(s.matrix, ar, hooks);
-    if (hooks.canceled())
-        throw agg::Canceled{};
-
-    d.hasGold = s.goldCount > 0;
     if (d.hasGold) {
         EvaluationRequest er;
-        er.methods = request.methods;
         er.seed = request.seed;
-        d.evaluation = evaluationReport(s.matrix, s.gold, er, hooks);
-        scoreIntervals(d, s.gold, L, request);
-        std::vector<int32_t> pred = consensus.labels;
-        const auto ev = agg::evaluate(pred, s.gold, L);
-        d.consensusConfusion = ev.confusion;
+        d.evaluation = evaluationReport(s.matrix, s.gold, er, h);
+        if (!consensus.labels.empty())
+            d.consensusConfusion = agg::evaluate(consensus.labels, s.gold, L).confusion;
     }
+}
 
+void computeAgreementPart(DashboardData& d, const Snapshot& s, const DashboardRequest& request, StageTracker& progress)
+{
+    const agg::AgreementOptions options;
+    d.agreement.agreement = agg::computeAgreement(
+        s.matrix, options, progress.stage(QObject::tr("Agreement: coefficients and Cohen pairs"), kCoefficientsWeight));
+    if (request.bootstrapReplicates > 0) {
+        agg::BootstrapOptions boot;
+        boot.replicates = request.bootstrapReplicates;
+        boot.seed = request.seed;
+        d.agreement.intervals = agg::bootstrapAgreement(
+            s.matrix, options, boot, progress.stage(QObject::tr("Agreement: bootstrap"), kBootstrapWeight));
+    }
+}
+
+void computeMethods(DashboardData& d, const Snapshot& s, const DashboardRequest& request, StageTracker& progress)
+{
+    if (!d.hasGold)
+        return;
+    const int32_t L = s.numLabels();
+    EvaluationRequest er;
+    er.seed = request.seed;
+    EvaluationReport rep = evaluationReport(s.matrix, s.gold, er,
+                                            progress.stage(QObject::tr("Methods: annotators vs gold"), kOverviewWeight));
+    const std::vector<double> trueAccuracy = annotatorAccuracies(rep);
+    const int M = static_cast<int>(request.methods.size());
+    for (int m = 0; m < M; ++m) {
+        const std::string& name = request.methods[m];
+        const agg::RunHooks h =
+            progress.stage(QObject::tr("Methods: %1 (%2 of %3)").arg(QString::fromStdString(name)).arg(m + 1).arg(M),
+                           methodWeight(name));
+        rep.methods.push_back(evaluateMethod(s.matrix, L, s.gold, name, trueAccuracy, er, h));
+    }
+    d.evaluation = std::move(rep);
+    scoreIntervals(d, s.gold, L, request, progress.stage(QObject::tr("Methods: bootstrap intervals"), kIntervalsWeight));
+}
+
+void computeDivergencePart(DashboardData& d, const Snapshot& s, const RunData& consensus,
+                           const DashboardRequest& request, const ProbabilityLoader& probabilities,
+                           StageTracker& progress)
+{
+    const agg::RunHooks h = progress.stage(QObject::tr("Divergence"), kDivergenceWeight);
     d.divergenceP = request.divergenceP;
     d.divergenceQ = request.divergenceQ;
     const agg::Distributions p = sourceDistributions(request.divergenceP, s, consensus, probabilities);
     const agg::Distributions q = sourceDistributions(request.divergenceQ, s, consensus, probabilities);
-    if (!p.present.empty() && !q.present.empty()) {
-        agg::DivergenceOptions opt;
-        opt.base = agg::LogBase::Two;
-        const auto r = agg::compareDistributions(p, q, opt, hooks);
-        for (const auto& it : r.items) {
-            d.divergenceItems.push_back(it.item);
-            d.divergenceJsd.push_back(it.jsd);
-            d.divergenceKl.push_back(it.kl);
-            d.divergenceTvd.push_back(it.tvd);
-        }
-        d.meanJsd = r.mean.jsd;
-        d.meanKl = r.mean.kl;
-        d.meanTvd = r.mean.tvd;
-        d.dcor = r.dcor;
+    if (p.present.empty() || q.present.empty())
+        return;
+    agg::DivergenceOptions opt;
+    opt.base = agg::LogBase::Two;
+    const auto r = agg::compareDistributions(p, q, opt, h);
+    for (const auto& it : r.items) {
+        d.divergenceItems.push_back(it.item);
+        d.divergenceJsd.push_back(it.jsd);
+        d.divergenceKl.push_back(it.kl);
+        d.divergenceTvd.push_back(it.tvd);
     }
+    d.meanJsd = r.mean.jsd;
+    d.meanKl = r.mean.kl;
+    d.meanTvd = r.mean.tvd;
+    d.dcor = r.dcor;
+}
+
+} // namespace
+
+DashboardData computeDashboard(const Snapshot& s, const RunData& consensus, const DashboardRequest& request,
+                               const agg::RunHooks& hooks, const ProbabilityLoader& probabilities,
+                               const DashboardProgressFn& stages)
+{
+    DashboardData d;
+    d.annotators = s.annotators;
+    d.labels = s.labels;
+    d.consensusMethod = consensus.summary.method;
+    d.consensusCompetence = consensus.competence;
+    d.hasGold = s.goldCount > 0;
+    StageTracker progress(hooks, stages, weightOf(request, d.hasGold));
+    const DashboardParts parts = request.parts;
+    if (parts & DashboardPart::Overview) {
+        computeOverview(d, s, consensus, request, progress);
+        d.parts |= DashboardPart::Overview;
+    }
+    if (parts & DashboardPart::Agreement) {
+        progress.check();
+        computeAgreementPart(d, s, request, progress);
+        d.parts |= DashboardPart::Agreement;
+    }
+    if (parts & DashboardPart::Methods) {
+        progress.check();
+        computeMethods(d, s, request, progress);
+        d.parts |= DashboardPart::Methods;
+    }
+    if (parts & DashboardPart::Divergence) {
+        progress.check();
+        computeDivergencePart(d, s, consensus, request, probabilities, progress);
+        d.parts |= DashboardPart::Divergence;
+    }
+    progress.check();
+    progress.finish();
     return d;
+}
+
+void mergeDashboardData(DashboardData& into, DashboardData&& from)
+{
+    using P = DashboardPart;
+    into.annotators = from.annotators;
+    into.labels = from.labels;
+    into.hasGold = from.hasGold;
+    // Agreement and Methods do not read the consensus: a job of theirs may have started before
+    // the consensus changed, so only the parts that use it update it (or the first part).
+    if ((from.parts & (P::Overview | P::Divergence)) || !(into.parts & (P::Overview | P::Divergence))) {
+        into.consensusMethod = from.consensusMethod;
+        into.consensusCompetence = std::move(from.consensusCompetence);
+    }
+    if (from.parts & DashboardPart::Overview) {
+        into.labelUse = std::move(from.labelUse);
+        into.consensusConfusion = std::move(from.consensusConfusion);
+        if (!(into.parts & DashboardPart::Methods))
+            into.evaluation = std::move(from.evaluation);
+    }
+    if (from.parts & DashboardPart::Methods) {
+        into.evaluation = std::move(from.evaluation);
+        into.accuracyCi = std::move(from.accuracyCi);
+        into.macroF1Ci = std::move(from.macroF1Ci);
+    }
+    if (from.parts & DashboardPart::Agreement)
+        into.agreement = std::move(from.agreement);
+    if (from.parts & DashboardPart::Divergence) {
+        into.divergenceP = from.divergenceP;
+        into.divergenceQ = from.divergenceQ;
+        into.divergenceItems = std::move(from.divergenceItems);
+        into.divergenceJsd = std::move(from.divergenceJsd);
+        into.divergenceKl = std::move(from.divergenceKl);
+        into.divergenceTvd = std::move(from.divergenceTvd);
+        into.meanJsd = from.meanJsd;
+        into.meanKl = from.meanKl;
+        into.meanTvd = from.meanTvd;
+        into.dcor = from.dcor;
+    }
+    if (from.parts & DashboardPart::Llm)
+        into.llm = std::move(from.llm);
+    into.parts |= from.parts;
 }
 
 QFuture<JobResult<DashboardData>> dashboardAsync(QThreadPool* pool, const QString& projectPath, Snapshot snapshot,
@@ -177,19 +371,30 @@ QFuture<JobResult<DashboardData>> dashboardAsync(QThreadPool* pool, const QStrin
         promise.setProgressRange(0, 1000);
         detail::guarded(promise, [&] {
             std::unique_ptr<ProjectStore> store;  // this thread's own connection, opened on demand
-            const ProbabilityLoader load = [&](int32_t annotator) {
+            auto openStore = [&]() -> ProjectStore& {
                 if (!store) {
                     store = std::make_unique<ProjectStore>();
                     store->open(projectPath);
                 }
-                return loadAnnotatorProbabilities(*store, s, annotator);
+                return *store;
             };
-            DashboardData d = computeDashboard(s, c, req, detail::hooksOf(promise), load);
-            if (!store) {
-                store = std::make_unique<ProjectStore>();
-                store->open(projectPath);
+            const ProbabilityLoader load = [&](int32_t annotator) {
+                return loadAnnotatorProbabilities(openStore(), s, annotator);
+            };
+            agg::RunHooks hooks;
+            hooks.isCanceled = [&promise] { return promise.isCanceled(); };
+            // The text travels with the value: QFutureInterface only passes on an increasing
+            // value (and at most ~25 updates a second), so the stage text is set with it.
+            const DashboardProgressFn stages = [&promise](const DashboardProgress& p) {
+                promise.setProgressValueAndText(p.permille, p.text());
+            };
+            DashboardData d = computeDashboard(s, c, req, hooks, load, stages);
+            if (req.parts & DashboardPart::Llm) {
+                if (promise.isCanceled())
+                    throw agg::Canceled{};
+                d.llm = llmSummaries(openStore());
+                d.parts |= DashboardPart::Llm;
             }
-            d.llm = llmSummaries(*store);
             return d;
         });
     });

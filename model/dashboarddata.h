@@ -1,18 +1,52 @@
 #pragma once
-// The numbers behind the insight dashboard, computed together on a worker thread from copies
-// of the snapshot and the consensus run: evaluation of every annotator and method against
-// gold, agreement with bootstrap intervals, label use per annotator, human-vs-consensus
-// divergence per item, and the consensus confusion matrix.
+// The numbers behind the insight dashboard, computed on a worker thread from copies of the
+// snapshot and the consensus run, in independent parts so that a tab computes only what it
+// shows: an overview (label use, every annotator against gold, the consensus confusion),
+// agreement with bootstrap intervals, the aggregation methods against gold with bootstrap
+// intervals, human-vs-consensus divergence per item, and the LLM connector's bookkeeping.
 
 #include "divergence.h"
 #include "jobs.h"
 #include "llmrunner.h"
 #include "statsjobs.h"
 
+#include <QFlags>
+
+#include <functional>
+
 namespace chorus::model {
+
+/// The independently computed parts of DashboardData; a dashboard tab needs one of them.
+enum class DashboardPart : unsigned {
+    Overview = 0x1,    ///< labelUse, evaluation.annotators (and its ranking), consensusConfusion
+    Agreement = 0x2,   ///< agreement (point estimates and Fleiss/alpha bootstrap intervals)
+    Methods = 0x4,     ///< evaluation (with methods), accuracyCi, macroF1Ci
+    Divergence = 0x8,  ///< divergence*, mean*, dcor
+    Llm = 0x10,        ///< llm (dashboardAsync only: it needs the project file)
+};
+Q_DECLARE_FLAGS(DashboardParts, DashboardPart)
+Q_DECLARE_OPERATORS_FOR_FLAGS(DashboardParts)
+
+/// Every part.
+inline constexpr DashboardParts kAllDashboardParts{0x1f};
+
+/// Where a dashboard computation is: `stage` names the statistic and step ("Agreement:
+/// bootstrap"), done/total count that step's own units (replicates, iterations, items;
+/// total 0 = not counted), permille is the whole computation's progress (0..1000, monotone).
+struct DashboardProgress
+{
+    QString stage;
+    int done = 0;
+    int total = 0;
+    int permille = 0;
+    /// "Agreement: bootstrap 120/500" (without the count when total is 0).
+    QString text() const;
+};
+using DashboardProgressFn = std::function<void(const DashboardProgress&)>;
 
 struct DashboardRequest
 {
+    DashboardParts parts = kAllDashboardParts;
     std::vector<std::string> methods{"mv", "wawa", "ds", "glad", "mace"};
     int bootstrapReplicates = 500;   ///< agreement intervals
     int scoreReplicates = 200;       ///< accuracy / macro-F1 intervals
@@ -25,13 +59,16 @@ struct DashboardRequest
 
 struct DashboardData
 {
+    DashboardParts parts;  ///< what was computed; other fields keep their defaults
     QStringList annotators;
     QStringList labels;
     QString consensusMethod;
     std::vector<double> consensusCompetence;  ///< per annotator, from the consensus run
 
     bool hasGold = false;
-    EvaluationReport evaluation;  ///< only with gold
+    /// Only with gold. Overview fills goldItems, annotators and their ranking; Methods fills
+    /// all of it (the same annotators, plus methods).
+    EvaluationReport evaluation;
     AgreementReport agreement;
 
     /// Labels used by each annotator: annotators x (labels + 1), the last column INVALID.
@@ -65,13 +102,21 @@ struct DashboardData
 /// Loads one annotator's probability rows (for "annotator:NAME" divergence sources).
 using ProbabilityLoader = std::function<ProbabilityTable(int32_t annotator)>;
 
-/// Computes everything (synchronous; used by the worker and by tests). Throws agg::Canceled,
-/// or Error for an unknown divergence source.
+/// Computes request.parts except Llm (synchronous; used by the worker and by tests). hooks:
+/// isCanceled is polled throughout, progress gets the overall (permille, 1000); `stages` gets
+/// every named stage. Throws agg::Canceled, or Error for an unknown divergence source.
 DashboardData computeDashboard(const Snapshot& s, const RunData& consensus, const DashboardRequest& request,
-                               const agg::RunHooks& hooks = {}, const ProbabilityLoader& probabilities = {});
+                               const agg::RunHooks& hooks = {}, const ProbabilityLoader& probabilities = {},
+                               const DashboardProgressFn& stages = {});
+
+/// Copies into `into` the parts `from` has (from.parts), keeping the others: how the dashboard
+/// accumulates the parts its tabs computed one at a time. Methods brings a full evaluation;
+/// Overview's evaluation is taken only when `into` has no Methods part.
+void mergeDashboardData(DashboardData& into, DashboardData&& from);
 
 /// On a worker thread; annotator probabilities are read through the worker's own connection to
-/// projectPath when a divergence source needs them.
+/// projectPath when a divergence source needs them. Progress: per-mille value with
+/// DashboardProgress::text() as the progress text (QFutureWatcher::progressTextChanged).
 QFuture<JobResult<DashboardData>> dashboardAsync(QThreadPool* pool, const QString& projectPath, Snapshot snapshot,
                                                  RunData consensus, DashboardRequest request);
 

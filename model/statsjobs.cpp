@@ -109,35 +109,50 @@ EvaluationReport evaluationReport(const agg::LabelMatrix& matrix, const std::vec
     const agg::LabelMatrix withInvalid = request.includeInvalid ? matrix.withInvalidAsClass() : agg::LabelMatrix();
     const agg::LabelMatrix& input = request.includeInvalid ? withInvalid : matrix;
     const int steps = static_cast<int>(request.methods.size());
-    for (int m = 0; m < steps; ++m) {
-        PredictionEvaluation e;
-        e.name = request.methods[m];
-        agg::AggregationInput in;
-        in.matrix = &input;
-        in.seed = request.seed;
-        QElapsedTimer timer;
-        timer.start();
-        agg::AggregationResult r;
-        try {
-            r = agg::aggregate(e.name, in, subHooks(hooks, 1000 * m / steps, 1000 * (m + 1) / steps));
-        } catch (const std::invalid_argument& ex) {
-            e.error = ex.what();
-            e.spearman.r = e.pearson.r = agg::Coefficient::undefined("method failed");
-            rep.methods.push_back(std::move(e));
-            continue;
-        }
-        e.seconds = timer.nsecsElapsed() / 1e9;
-        e.predictions = clampToLabels(std::move(r.labels), L);
-        e.result = agg::evaluate(e.predictions, gold, L, request.options);
-        e.competence = std::move(r.competence);
-        e.spearman = agg::spearman(e.competence, trueAccuracy);
-        e.pearson = agg::pearson(e.competence, trueAccuracy);
-        e.iterations = r.iterations;
-        e.converged = r.converged;
-        rep.methods.push_back(std::move(e));
-    }
+    for (int m = 0; m < steps; ++m)
+        rep.methods.push_back(evaluateMethod(input, L, gold, request.methods[m], trueAccuracy, request,
+                                             subHooks(hooks, 1000 * m / steps, 1000 * (m + 1) / steps)));
     hooks.report(1000, 1000);
     return rep;
+}
+
+PredictionEvaluation evaluateMethod(const agg::LabelMatrix& input, int32_t numLabels, const std::vector<int32_t>& gold,
+                                    const std::string& method, const std::vector<double>& trueAccuracy,
+                                    const EvaluationRequest& request, const agg::RunHooks& hooks)
+{
+    PredictionEvaluation e;
+    e.name = method;
+    agg::AggregationInput in;
+    in.matrix = &input;
+    in.seed = request.seed;
+    QElapsedTimer timer;
+    timer.start();
+    agg::AggregationResult r;
+    try {
+        r = agg::aggregate(e.name, in, hooks);
+    } catch (const std::invalid_argument& ex) {
+        e.error = ex.what();
+        e.spearman.r = e.pearson.r = agg::Coefficient::undefined("method failed");
+        return e;
+    }
+    e.seconds = timer.nsecsElapsed() / 1e9;
+    e.predictions = clampToLabels(std::move(r.labels), numLabels);
+    e.result = agg::evaluate(e.predictions, gold, numLabels, request.options);
+    e.competence = std::move(r.competence);
+    e.spearman = agg::spearman(e.competence, trueAccuracy);
+    e.pearson = agg::pearson(e.competence, trueAccuracy);
+    e.iterations = r.iterations;
+    e.converged = r.converged;
+    return e;
+}
+
+std::vector<double> annotatorAccuracies(const EvaluationReport& report)
+{
+    std::vector<double> out;
+    out.reserve(report.annotators.size());
+    for (const auto& a : report.annotators)
+        out.push_back(a.result.answered > 0 ? a.result.accuracy : kNaN);
+    return out;
 }
 
 QFuture<JobResult<AgreementReport>> agreementAsync(QThreadPool* pool, agg::LabelMatrix matrix,

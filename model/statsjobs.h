@@ -97,6 +97,19 @@ struct EvaluationReport
 EvaluationReport evaluationReport(const agg::LabelMatrix& matrix, const std::vector<int32_t>& gold,
                                   const EvaluationRequest& request, const agg::RunHooks& hooks = {});
 
+/// One method of evaluationReport(): runs `method` on `input` (the matrix, or its
+/// withInvalidAsClass() copy with request.includeInvalid), evaluates its labels against gold
+/// over the original `numLabels` and correlates its competences with `trueAccuracy` (per
+/// annotator, NaN = unknown: EvaluationReport's annotator accuracies). A method throwing
+/// std::invalid_argument gets its `error` set. Throws agg::Canceled.
+PredictionEvaluation evaluateMethod(const agg::LabelMatrix& input, int32_t numLabels, const std::vector<int32_t>& gold,
+                                    const std::string& method, const std::vector<double>& trueAccuracy,
+                                    const EvaluationRequest& request, const agg::RunHooks& hooks = {});
+
+/// The annotators' accuracies on the gold items they answered, as evaluateMethod() wants
+/// them (NaN for an annotator that answered none).
+std::vector<double> annotatorAccuracies(const EvaluationReport& report);
+
 /// agreementReport() on a worker thread of pool, on its own copy of matrix.
 QFuture<JobResult<AgreementReport>> agreementAsync(QThreadPool* pool, agg::LabelMatrix matrix,
                                                    AgreementRequest request);

@@ -94,6 +94,9 @@ Dashboard::Dashboard(model::Workbench* workbench, QWidget* parent) : QWidget(par
     m_progress->setRange(0, 1000);
     m_progress->setMaximumWidth(200);
     m_progress->hide();
+    m_cancel = new QPushButton(tr("Cancel"), this);
+    m_cancel->setToolTip(tr("Stop the running computation"));
+    m_cancel->hide();
     auto* refresh = new QPushButton(tr("Recompute"), this);
     auto* exportButton = new QPushButton(tr("Export…"), this);
     exportButton->setToolTip(tr("Save the current chart as PNG or SVG and its numbers as CSV"));
@@ -169,6 +172,7 @@ Dashboard::Dashboard(model::Workbench* workbench, QWidget* parent) : QWidget(par
     top->addWidget(refresh);
     top->addWidget(exportButton);
     top->addWidget(m_progress);
+    top->addWidget(m_cancel);
     top->addWidget(m_status, 1);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
@@ -177,31 +181,33 @@ Dashboard::Dashboard(model::Workbench* workbench, QWidget* parent) : QWidget(par
     m_debounce = new QTimer(this);
     m_debounce->setSingleShot(true);
     m_debounce->setInterval(400);
-    connect(m_debounce, &QTimer::timeout, this, &Dashboard::refresh);
-    // Connect before setFuture() (house style).
+    connect(m_debounce, &QTimer::timeout, this, &Dashboard::ensureCurrentTab);
+    // Connect before setFuture() (house style). The stage text comes with the value.
     connect(&m_watcher, &QFutureWatcherBase::progressValueChanged, m_progress, &QProgressBar::setValue);
+    connect(&m_watcher, &QFutureWatcherBase::progressTextChanged, m_status, &QLabel::setText);
     connect(&m_watcher, &QFutureWatcherBase::finished, this, &Dashboard::finished);
     connect(refresh, &QPushButton::clicked, this, &Dashboard::refresh);
+    connect(m_cancel, &QPushButton::clicked, this, &Dashboard::cancel);
     connect(exportButton, &QPushButton::clicked, this, &Dashboard::exportDialog);
-    connect(m_method, &QComboBox::currentIndexChanged, this, [this] {
-        if (m_hasData)
-            rebuild();
-    });
+    connect(m_tabs, &QTabWidget::currentChanged, this, &Dashboard::ensureCurrentTab);
+    connect(m_method, &QComboBox::currentIndexChanged, this, &Dashboard::buildCompetence);
     connect(m_divMetric, &QComboBox::currentIndexChanged, this, [this] {
-        if (m_hasData)
+        if (m_have & model::DashboardPart::Divergence)
             buildDivergence();
     });
     for (QComboBox* c : {m_confSubject, m_confReference})
-        connect(c, &QComboBox::currentIndexChanged, this, [this] {
-            if (m_hasData)
-                buildConfusion();
-        });
+        connect(c, &QComboBox::currentIndexChanged, this, &Dashboard::buildConfusion);
     for (QComboBox* c : {m_divP, m_divQ})
-        connect(c, &QComboBox::currentIndexChanged, this, &Dashboard::scheduleRefresh);
+        connect(c, &QComboBox::currentIndexChanged, this, [this] { invalidate(model::DashboardPart::Divergence); });
     connect(m_wb, &model::Workbench::projectChanged, this, &Dashboard::fillDivergenceSources);
-    connect(m_wb, &model::Workbench::projectChanged, this, &Dashboard::scheduleRefresh);
-    connect(m_wb, &model::Workbench::consensusChanged, this, &Dashboard::scheduleRefresh);
-    connect(m_wb, &model::Workbench::decisionsChanged, this, &Dashboard::scheduleRefresh);
+    connect(m_wb, &model::Workbench::projectChanged, this, [this] { invalidate(model::kAllDashboardParts); });
+    // Agreement and the methods do not read the consensus; the overview (consensus confusion and
+    // competence) and the divergence (the consensus posterior) do.
+    connect(m_wb, &model::Workbench::consensusChanged, this,
+            [this] { invalidate(model::DashboardPart::Overview | model::DashboardPart::Divergence); });
+    // Review decisions change no computed statistic; only the confusion against human labels,
+    // which is counted here from the snapshot.
+    connect(m_wb, &model::Workbench::decisionsChanged, this, &Dashboard::buildConfusion);
     connect(m_confusion, &HeatmapWidget::cellClicked, this, [this](int r, int c) {
         const auto& s = m_wb->snapshot();
         const auto truth = m_confReference->currentIndex() == 0 ? s.gold : s.humanLabel;
@@ -225,8 +231,7 @@ Dashboard::~Dashboard()
 void Dashboard::showEvent(QShowEvent* event)
 {
     QWidget::showEvent(event);
-    if (m_dirty)
-        scheduleRefresh();
+    m_debounce->start();
 }
 
 void Dashboard::fillDivergenceSources()
@@ -251,46 +256,12 @@ void Dashboard::setDivergenceSources(const QString& p, const QString& q)
         m_divP->setCurrentIndex(std::max(0, m_divP->findData(p)));
         m_divQ->setCurrentIndex(std::max(0, m_divQ->findData(q)));
     }
-    refresh();
+    invalidate(model::DashboardPart::Divergence);
+    ensureCurrentTab();
 }
 
-void Dashboard::scheduleRefresh()
+void Dashboard::fillMethodChoices()
 {
-    m_dirty = true;
-    if (isVisible())
-        m_debounce->start();
-}
-
-void Dashboard::refresh()
-{
-    if (!m_wb->hasProject())
-        return;
-    m_dirty = false;
-    m_watcher.cancel();  // a new request replaces the old one
-    m_progress->setValue(0);
-    m_progress->show();
-    m_status->setText(tr("Computing…"));
-    model::DashboardRequest request;
-    if (m_divP->currentIndex() >= 0)
-        request.divergenceP = m_divP->currentData().toString();
-    if (m_divQ->currentIndex() >= 0)
-        request.divergenceQ = m_divQ->currentData().toString();
-    m_watcher.setFuture(model::dashboardAsync(m_wb->pool(), m_wb->projectPath(), m_wb->snapshot(), m_wb->consensus(),
-                                              std::move(request)));
-}
-
-void Dashboard::finished()
-{
-    if (m_watcher.future().resultCount() == 0)
-        return;  // replaced or canceled
-    m_progress->hide();
-    auto r = m_watcher.result();
-    if (!r.ok()) {
-        m_status->setText(r.canceled ? tr("Canceled") : tr("Failed: %1").arg(r.error));
-        return;
-    }
-    m_data = std::move(r.value);
-    m_hasData = true;
     const QString previous = m_method->currentText();
     {
         const QSignalBlocker block(m_method);
@@ -302,15 +273,21 @@ void Dashboard::finished()
         const int idx = m_method->findText(previous);
         m_method->setCurrentIndex(idx >= 0 ? idx : 0);
     }
-    rebuild();
-    m_status->setText(m_data.hasGold ? tr("%L1 items with gold").arg(m_data.evaluation.goldItems)
-                                     : tr("No gold labels: accuracy charts are empty"));
-    emit ready();
+    const QString previousSubject = m_confSubject->currentText();
+    const QSignalBlocker block(m_confSubject);
+    m_confSubject->clear();
+    m_confSubject->addItem(tr("consensus (%1)").arg(m_data.consensusMethod), QStringLiteral("consensus"));
+    for (const auto& m : m_data.evaluation.methods)
+        if (m.error.empty())
+            m_confSubject->addItem(QString::fromStdString(m.name), QStringLiteral("method:") + QString::fromStdString(m.name));
+    for (const QString& a : m_data.annotators)
+        m_confSubject->addItem(a, QStringLiteral("annotator:") + a);
+    const int idx = m_confSubject->findText(previousSubject);
+    m_confSubject->setCurrentIndex(idx >= 0 ? idx : 0);
 }
 
-void Dashboard::rebuild()
+void Dashboard::buildAgreement()
 {
-    buildCompetence();
     // Agreement heat map: kappa of every pair (diagonal 1).
     const int A = static_cast<int>(m_data.annotators.size());
     std::vector<double> kappa(static_cast<size_t>(A) * A, std::nan(""));
@@ -332,28 +309,12 @@ void Dashboard::rebuild()
                                          coefText(ag.agreement.percentAgreement))
                                     .arg(ag.agreement.itemsUsed)
                                     .arg(ag.intervals.replicates));
-    buildMethods();
-    buildDivergence();
-    {
-        const QString previous = m_confSubject->currentText();
-        const QSignalBlocker block(m_confSubject);
-        m_confSubject->clear();
-        m_confSubject->addItem(tr("consensus (%1)").arg(m_data.consensusMethod), QStringLiteral("consensus"));
-        for (const auto& m : m_data.evaluation.methods)
-            if (m.error.empty())
-                m_confSubject->addItem(QString::fromStdString(m.name), QStringLiteral("method:") + QString::fromStdString(m.name));
-        for (const QString& a : m_data.annotators)
-            m_confSubject->addItem(a, QStringLiteral("annotator:") + a);
-        const int idx = m_confSubject->findText(previous);
-        m_confSubject->setCurrentIndex(idx >= 0 ? idx : 0);
-    }
-    buildConfusion();
-    buildLabelUse();
-    buildLlm();
 }
 
 void Dashboard::buildCompetence()
 {
+    if (!(m_have & (model::DashboardPart::Overview | model::DashboardPart::Methods)))
+        return;
     QChart* chart = m_competence->chart();
     const int methodIndex = m_method->currentData().toInt();
     std::vector<double> competence = m_data.consensusCompetence;
@@ -540,6 +501,8 @@ std::vector<int32_t> Dashboard::confusionSubject() const
 
 void Dashboard::buildConfusion()
 {
+    if (!(m_have & (model::DashboardPart::Overview | model::DashboardPart::Methods)))
+        return;
     const auto& s = m_wb->snapshot();
     const int L = s.numLabels();
     const bool gold = m_confReference->currentIndex() == 0;
@@ -568,6 +531,8 @@ void Dashboard::buildConfusion()
 
 void Dashboard::buildLabelUse()
 {
+    if (!(m_have & model::DashboardPart::Overview))
+        return;
     QChart* chart = m_labelUse->chart();
     resetChart(chart, tr("Labels given by each annotator (share of its answers)"));
     const int L = static_cast<int>(m_data.labels.size());

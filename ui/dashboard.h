@@ -9,6 +9,7 @@ class QChartView;
 class QComboBox;
 class QLabel;
 class QProgressBar;
+class QPushButton;
 class QTabWidget;
 class QTableWidget;
 class QTimer;
@@ -22,8 +23,12 @@ namespace chorus::ui {
 class HeatmapWidget;
 
 /// Insight dashboard: competence, pairwise agreement, method comparison, human-vs-consensus
-/// divergence, confusion and label use. Numbers are computed on a worker thread whenever the
-/// project, the consensus or the decisions change (debounced), and only while visible.
+/// divergence, confusion and label use. Each tab needs one part of model::DashboardData
+/// (partsOf()); a part is computed on a worker thread when a tab that needs it is shown, and
+/// kept until the project or the consensus changes (the consensus only invalidates the parts
+/// that use it). One job runs at a time: a newer request (another tab, Recompute, a data
+/// change) cancels the running one, whose result is never applied. The progress bar and the
+/// status line show the job's named stage ("Agreement: bootstrap 120/500").
 class Dashboard final : public QWidget
 {
     Q_OBJECT
@@ -35,11 +40,26 @@ public:
     explicit Dashboard(model::Workbench* workbench, QWidget* parent = nullptr);
     ~Dashboard() override;
 
-    /// Recomputes now (cancels a running computation).
+    /// Forgets every computed part and recomputes the current tab's now (cancels a running
+    /// computation).
     void refresh();
-    /// The numbers the charts show; valid after ready().
+    /// Cancels the running computation, if any (its result is dropped).
+    void cancel();
+    /// The numbers the charts show; the parts in computedParts() are valid (after ready()).
     const model::DashboardData& data() const { return m_data; }
     bool hasData() const { return m_hasData; }
+    /// The parts tab `index` shows.
+    static model::DashboardParts partsOf(int index);
+    /// Parts computed for the current project and consensus.
+    model::DashboardParts computedParts() const { return m_have; }
+    /// Parts the running job computes (none when idle).
+    model::DashboardParts computingParts() const { return m_jobParts; }
+    /// The latest job (for tests: a replaced job's future reports isCanceled()).
+    QFuture<model::JobResult<model::DashboardData>> job() const { return m_watcher.future(); }
+    /// Jobs started so far.
+    int jobsStarted() const { return m_jobsStarted; }
+    /// The status line (stage while computing, a summary afterwards).
+    QString statusText() const;
     QTabWidget* tabs() const { return m_tabs; }
     /// Writes the current tab's chart as PNG or SVG (by extension) and its numbers as CSV.
     bool exportCurrent(const QString& imagePath, const QString& csvPath);
@@ -50,6 +70,7 @@ public:
     void setDivergenceSources(const QString& p, const QString& q);
 
 signals:
+    /// A job's parts were applied (computedParts() grew).
     void ready();
     /// The user clicked a histogram bar: show these items in the review table.
     void filterItems(const std::vector<int32_t>& items, const QString& description);
@@ -58,10 +79,18 @@ protected:
     void showEvent(QShowEvent* event) override;
 
 private:
-    void scheduleRefresh();
+    /// Forgets `parts` (cancelling a job that computes any of them) and, when visible, computes
+    /// the current tab's missing parts after a short delay.
+    void invalidate(model::DashboardParts parts);
+    /// Starts a job for the current tab's missing parts unless one already computes them.
+    void ensureCurrentTab();
+    void start(model::DashboardParts parts);
+    void stopJob();
     void fillDivergenceSources();
     void finished();
-    void rebuild();
+    void apply(model::DashboardParts parts);
+    void fillMethodChoices();
+    void buildAgreement();
     void buildCompetence();
     void buildMethods();
     void buildDivergence();
@@ -82,6 +111,7 @@ private:
     QComboBox* m_confReference;
     QLabel* m_status;
     QProgressBar* m_progress;
+    QPushButton* m_cancel;
     QChartView* m_competence;
     HeatmapWidget* m_kappa;
     QLabel* m_agreementSummary;
@@ -93,8 +123,10 @@ private:
     QTableWidget* m_llmTable = nullptr;
     QLabel* m_llmSummary = nullptr;
     QTimer* m_debounce;
-    bool m_dirty = true;
     bool m_hasData = false;
+    model::DashboardParts m_have;      // computed, valid
+    model::DashboardParts m_jobParts;  // being computed by m_watcher's job
+    int m_jobsStarted = 0;
     model::DashboardData m_data;
     std::vector<std::vector<int32_t>> m_binItems;  // divergence histogram: items per bar
     QFutureWatcher<model::JobResult<model::DashboardData>> m_watcher;

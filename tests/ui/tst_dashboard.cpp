@@ -30,6 +30,16 @@ void collectWarnings(QtMsgType type, const QMessageLogContext&, const QString& m
         g_warnings << message;
 }
 
+// Waits until the dashboard has computed `parts` (a tab computes its part when shown).
+bool waitForParts(ui::Dashboard* d, model::DashboardParts parts)
+{
+    QSignalSpy ready(d, &ui::Dashboard::ready);
+    while ((d->computedParts() & parts) != parts)
+        if (!ready.wait(120000))
+            return false;
+    return true;
+}
+
 nlohmann::json cliJson(const QStringList& args)
 {
     QProcess p;
@@ -74,9 +84,10 @@ private slots:
         w.resize(1400, 900);
         w.show();
         QVERIFY(w.openProject(project));
-        QSignalSpy ready(w.dashboard(), &ui::Dashboard::ready);
         w.showPage(1);
-        QVERIFY(ready.wait(120000));
+        QVERIFY(waitForParts(w.dashboard(), ui::Dashboard::partsOf(ui::Dashboard::TabCompetence)));
+        w.dashboard()->tabs()->setCurrentIndex(ui::Dashboard::TabMethods);
+        QVERIFY(waitForParts(w.dashboard(), ui::Dashboard::partsOf(ui::Dashboard::TabMethods)));
         const auto ref = test::loadJson(test::sharedDir() + "/reference/rte.json")["agreement"]["annotator_accuracy_vs_gold"];
         auto column = [&](int tab, const QString& name) {
             QHash<QString, double> out;
@@ -108,13 +119,15 @@ private slots:
         w.resize(1400, 900);
         w.show();
         QVERIFY(w.openProject(m_project));
-        QSignalSpy ready(w.dashboard(), &ui::Dashboard::ready);
         g_warnings.clear();
         const auto previous = qInstallMessageHandler(collectWarnings);
         w.showPage(1);
-        for (int tab = 0; tab < w.dashboard()->tabs()->count(); ++tab)
+        // Each tab computes its own part when it is shown: visit them all.
+        bool got = true;
+        for (int tab = 0; tab < w.dashboard()->tabs()->count(); ++tab) {
             w.dashboard()->tabs()->setCurrentIndex(tab);
-        const bool got = ready.wait(120000);
+            got = got && waitForParts(w.dashboard(), ui::Dashboard::partsOf(tab));
+        }
         for (int tab = 0; tab < w.dashboard()->tabs()->count(); ++tab) {
             w.dashboard()->tabs()->setCurrentIndex(tab);
             w.grab();  // render every chart offscreen
@@ -185,6 +198,7 @@ private slots:
         w.showPage(1);
         QVERIFY(ready.wait(120000));
         w.dashboard()->tabs()->setCurrentIndex(1);  // agreement heat map
+        QVERIFY(waitForParts(w.dashboard(), model::DashboardPart::Agreement));
         const QString png = m_dir.filePath(QStringLiteral("agreement.png"));
         const QString svg = m_dir.filePath(QStringLiteral("agreement.svg"));
         const QString csv = m_dir.filePath(QStringLiteral("agreement.csv"));
@@ -217,9 +231,9 @@ private slots:
         w.show();
         QVERIFY(w.openProject(project));
         w.showPage(1);
-        QSignalSpy ready(w.dashboard(), &ui::Dashboard::ready);
+        w.dashboard()->tabs()->setCurrentIndex(ui::Dashboard::TabDivergence);
         w.dashboard()->setDivergenceSources(QStringLiteral("human"), QStringLiteral("annotator:roberta-base_seed0"));
-        QVERIFY(ready.wait(120000));
+        QVERIFY(waitForParts(w.dashboard(), model::DashboardPart::Divergence));
         const model::DashboardData& d = w.dashboard()->data();
         QCOMPARE(d.divergenceQ, QStringLiteral("annotator:roberta-base_seed0"));
         QCOMPARE(d.divergenceItems.size(), size_t(1514));
