@@ -82,8 +82,6 @@ inline constexpr int64_t kPollEvery = 1 << 16;
 /// parts+1 boundaries.
 std::vector<int32_t> splitByWork(const std::vector<int64_t>& offsets, int parts);
 
-/// Runs fn(begin, end, chunk) for each range [bounds[c], bounds[c+1]). Chunk 0 runs on the
-/// calling thread, the others on std::threads joined before returning. fn must not throw.
 /// Executes VZEROUPPER on x86-64 CPUs with AVX (nothing elsewhere). Something else in the
 /// process leaves the upper halves of the vector registers in use ("dirty"), and then every
 /// legacy-SSE instruction, such as those of glibc's exp() wrapper, pays a state-transition
@@ -92,6 +90,8 @@ std::vector<int32_t> splitByWork(const std::vector<int64_t>& offsets, int parts)
 /// start of every chunk and task, on every thread.
 void clearUpperVectorState();
 
+/// Runs fn(begin, end, chunk) for each range [bounds[c], bounds[c+1]). Chunk 0 runs on the
+/// calling thread, the others on std::threads joined before returning. fn must not throw.
 void parallelRanges(const std::vector<int32_t>& bounds,
                     const std::function<void(int32_t, int32_t, int)>& fn);
 
