@@ -21,6 +21,10 @@ namespace chorus::cli {
 
 namespace {
 
+/// Exit code of a run that stopped at its budget with items still unasked (docs/llm.md; the
+/// other codes are in cli.h).
+constexpr int kBudgetStopped = 3;
+
 std::atomic<bool> g_interrupted{false};
 
 extern "C" void onInterrupt(int)
@@ -115,7 +119,8 @@ QJsonObject reportJson(const model::LlmRunReport& r, const QString& name)
 {
     QJsonObject o;
     o.insert(QStringLiteral("annotator"), name);
-    o.insert(QStringLiteral("requests"), r.totals.total);
+    o.insert(QStringLiteral("to_ask"), r.totals.total);
+    o.insert(QStringLiteral("requests"), r.totals.sent);
     o.insert(QStringLiteral("answered"), r.totals.done);
     o.insert(QStringLiteral("failed"), r.totals.failed);
     o.insert(QStringLiteral("invalid"), r.totals.invalid);
@@ -126,6 +131,11 @@ QJsonObject reportJson(const model::LlmRunReport& r, const QString& name)
     o.insert(QStringLiteral("cost"), r.totals.cost);
     o.insert(QStringLiteral("canceled"), r.canceled);
     o.insert(QStringLiteral("budget_reached"), r.budgetReached);
+    if (r.budgetReached) {
+        o.insert(QStringLiteral("budget_reserved_in_flight"), r.budgetReserved);
+        o.insert(QStringLiteral("requests_in_flight_at_stop"), r.budgetInFlight);
+    }
+    o.insert(QStringLiteral("not_asked"), r.notAsked);
     if (!r.fatalError.isEmpty())
         o.insert(QStringLiteral("error"), r.fatalError);
     o.insert(QStringLiteral("failures"), QJsonArray::fromStringList(r.failures));
@@ -145,15 +155,20 @@ int cmdLabel(const QStringList& args)
          QStringLiteral("Which items: all (default), unreviewed, flagged, disagreements, ids:A,B,... or @FILE "
                         "(one id per line, or `select --export` JSONL)."),
          QStringLiteral("FILTER"), QStringLiteral("all")},
-        {QStringLiteral("budget"), QStringLiteral("Stop before spending more than B (unit of the prices)."),
+        {QStringLiteral("budget"),
+         QStringLiteral("Stop before this run spends more than B (unit of the prices; per run: earlier runs do not "
+                        "count). Exit code 3 when it stops with items unasked."),
          QStringLiteral("B")},
-        {QStringLiteral("dry-run"), QStringLiteral("Print the first request's messages and the number of requests; send nothing.")},
+        {QStringLiteral("append-to-existing"),
+         QStringLiteral("The configuration's name is that of an imported annotator: add the answers to it anyway.")},
+        {QStringLiteral("dry-run"),
+         QStringLiteral("Print the number of items still to ask and the first prompt; send nothing.")},
         {QStringLiteral("quiet"), QStringLiteral("No progress lines on stderr.")},
         {QStringLiteral("json"), QStringLiteral("Print the report as JSON.")},
     });
     parseOrThrow(p, args,
                  QStringLiteral("chorus-cli label --project P --annotator CONFIG.json [--items FILTER] [--budget B] "
-                                "[--dry-run] [--json]"));
+                                "[--append-to-existing] [--dry-run] [--json]"));
     if (!p.isSet(QStringLiteral("project")) || !p.isSet(QStringLiteral("annotator")))
         throw UsageError{QStringLiteral("--project and --annotator are required")};
     double budget = std::numeric_limits<double>::infinity();
@@ -172,18 +187,38 @@ int cmdLabel(const QStringList& args)
         items = selectItems(store, p.value(QStringLiteral("items")));
         if (p.isSet(QStringLiteral("dry-run"))) {
             const std::vector<qint64> pending = model::llmPendingItems(store, config, items);
-            QJsonObject o;
-            o.insert(QStringLiteral("endpoint"), config.endpoint());
-            o.insert(QStringLiteral("pending_items"), static_cast<qint64>(pending.size()));
+            QString system, prompt;
             if (!pending.empty()) {
                 QSqlQuery q = store.exec(QStringLiteral("SELECT ext_id, text, meta FROM items WHERE id = ?"), {pending[0]});
                 q.next();
                 model::LlmItem it{q.value(0).toString(), q.value(1).toString(),
                                   QJsonDocument::fromJson(q.value(2).toString().toUtf8()).object()};
-                o.insert(QStringLiteral("first_prompt"),
-                         model::renderPrompt(config.prompt, it, store.labelNames(), config.parser));
+                if (!config.system.isEmpty())
+                    system = model::renderPrompt(config.system, it, store.labelNames(), config.parser);
+                prompt = model::renderPrompt(config.prompt, it, store.labelNames(), config.parser);
             }
-            out(QJsonDocument(o).toJson(QJsonDocument::Indented));
+            if (p.isSet(QStringLiteral("json"))) {
+                QJsonObject o;
+                o.insert(QStringLiteral("endpoint"), config.endpoint());
+                o.insert(QStringLiteral("pending_items"), static_cast<qint64>(pending.size()));
+                if (!pending.empty()) {
+                    if (!system.isEmpty())
+                        o.insert(QStringLiteral("first_system"), system);
+                    o.insert(QStringLiteral("first_prompt"), prompt);
+                }
+                out(QJsonDocument(o).toJson(QJsonDocument::Indented));
+            } else {
+                QString s = QStringLiteral("%1: %2 items to ask at %3 (dry run: nothing sent)\n")
+                                .arg(config.name)
+                                .arg(pending.size())
+                                .arg(config.endpoint());
+                if (!pending.empty()) {
+                    if (!system.isEmpty())
+                        s += QStringLiteral("\nfirst request, system message:\n%1\n").arg(system);
+                    s += QStringLiteral("\nfirst request, prompt:\n%1\n").arg(prompt);
+                }
+                out(s.toUtf8());
+            }
             return kOk;
         }
     }
@@ -192,6 +227,7 @@ int cmdLabel(const QStringList& args)
     model::LlmRunOptions o;
     o.itemIds = items;
     o.budget = budget;
+    o.appendToExisting = p.isSet(QStringLiteral("append-to-existing"));
     g_interrupted.store(false);
     auto previous = std::signal(SIGINT, onInterrupt);
     o.isCanceled = [] { return g_interrupted.load(); };
@@ -219,9 +255,10 @@ int cmdLabel(const QStringList& args)
     if (p.isSet(QStringLiteral("json"))) {
         out(QJsonDocument(reportJson(r, config.name)).toJson(QJsonDocument::Indented));
     } else {
-        QString s = QStringLiteral("%1: %2 requests, %3 answered (%4 INVALID), %5 failed, %6 retries, %7 already "
-                                   "answered\ntokens: %8 prompt + %9 completion; cost %10\n")
+        QString s = QStringLiteral("%1: %2 requests sent for %3 to ask, %4 answered (%5 INVALID), %6 failed, %7 "
+                                   "retries, %8 already answered\ntokens: %9 prompt + %10 completion; cost %11\n")
                         .arg(config.name)
+                        .arg(r.totals.sent)
                         .arg(r.totals.total)
                         .arg(r.totals.done)
                         .arg(r.totals.invalid)
@@ -234,16 +271,22 @@ int cmdLabel(const QStringList& args)
         if (r.canceled)
             s += QStringLiteral("interrupted: the answers so far are stored; run again to continue\n");
         if (r.budgetReached)
-            s += QStringLiteral("stopped at the budget of %1\n").arg(budget);
+            s += QStringLiteral("stopped at the budget of %1 for this run: spent %2, up to %3 was reserved for %4 "
+                                "request(s) in flight; %5 not asked (run again to continue, with a new budget)\n")
+                     .arg(budget)
+                     .arg(r.totals.cost, 0, 'f', 6)
+                     .arg(r.budgetReserved, 0, 'f', 6)
+                     .arg(r.budgetInFlight)
+                     .arg(r.notAsked);
         out(s.toUtf8());
     }
     if (!r.fatalError.isEmpty()) {
         err(QStringLiteral("chorus-cli label: %1").arg(r.fatalError));
         return kError;
     }
-    if (r.canceled)
+    if (r.canceled || r.totals.failed > 0)
         return kError;
-    return r.totals.failed > 0 ? kError : kOk;
+    return r.budgetReached && r.notAsked > 0 ? kBudgetStopped : kOk;
 }
 
 } // namespace chorus::cli

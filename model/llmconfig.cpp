@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <limits>
+#include <utility>
 
 namespace chorus::model {
 
@@ -97,6 +98,9 @@ QString parserName(LlmConfig::Parser p)
 
 LlmConfig LlmConfig::fromJson(const QByteArray& json, const QString& source)
 {
+    if (json.trimmed().isEmpty())
+        bad(source, QStringLiteral("the file is empty; expected a JSON object with at least \"name\", \"base_url\", "
+                                   "\"model\" and \"prompt\" (see docs/llm.md)"));
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &pe);
     if (pe.error != QJsonParseError::NoError) {
@@ -193,13 +197,14 @@ void LlmConfig::validate(const QString& source) const
                                    "_), not the key itself"));
     if (prompt.trimmed().isEmpty())
         bad(source, QStringLiteral("\"prompt\" must not be empty"));
-    // Renders the template once so that a typo in a placeholder is reported now, not per item.
-    try {
-        renderPrompt(prompt, {}, {QStringLiteral("x")}, parser);
-        if (!system.isEmpty())
-            renderPrompt(system, {}, {QStringLiteral("x")}, parser);
-    } catch (const Error& e) {
-        bad(source, e.message());
+    // Renders each template once so that a typo in a placeholder is reported now, not per
+    // item, naming the field it is in.
+    for (const auto& [key, tmpl] : {std::pair{"prompt", &prompt}, std::pair{"system", &system}}) {
+        try {
+            renderPrompt(*tmpl, {}, {QStringLiteral("x")}, parser);
+        } catch (const Error& e) {
+            bad(source, QStringLiteral("\"%1\": %2").arg(QLatin1String(key), e.message()));
+        }
     }
     if (!prompt.contains(QLatin1String("{text}")))
         bad(source, QStringLiteral("\"prompt\" must contain {text}"));

@@ -50,7 +50,7 @@ QString renderPrompt(const QString& tmpl, const LlmItem& item, const QStringList
                 ++i;
                 continue;
             }
-            throw Error(QStringLiteral("prompt template: a lone \"}\" at character %1 (write }} for a brace)").arg(i + 1));
+            throw Error(QStringLiteral("a lone \"}\" at character %1 (write }} for a brace)").arg(i + 1));
         }
         if (c != u'{') {
             out += c;
@@ -63,7 +63,7 @@ QString renderPrompt(const QString& tmpl, const LlmItem& item, const QStringList
         }
         const qsizetype end = tmpl.indexOf(u'}', i + 1);
         if (end < 0)
-            throw Error(QStringLiteral("prompt template: \"{\" at character %1 is never closed (write {{ for a brace)")
+            throw Error(QStringLiteral("\"{\" at character %1 is never closed (write {{ for a brace)")
                             .arg(i + 1));
         const QString name = tmpl.mid(i + 1, end - i - 1).trimmed();
         if (name == QLatin1String("text")) {
@@ -90,7 +90,7 @@ QString renderPrompt(const QString& tmpl, const LlmItem& item, const QStringList
                 out += QString::fromUtf8(v.isArray() ? QJsonDocument(v.toArray()).toJson(QJsonDocument::Compact)
                                                      : QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact));
         } else {
-            throw Error(QStringLiteral("prompt template: unknown placeholder {%1} (known: {text}, {labels}, "
+            throw Error(QStringLiteral("unknown placeholder {%1} (known: {text}, {labels}, "
                                        "{options}, {id}, {meta.FIELD}; write {{ for a brace)")
                             .arg(name));
         }

@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <utility>
 
 namespace chorus::model {
 
@@ -103,6 +104,7 @@ public:
         QObject::connect(&m_pumpTimer, &QTimer::timeout, &m_loop, [this] { pump(); });
         QTimer::singleShot(0, &m_loop, [this] { pump(); });
         m_loop.exec();
+        m_report.notAsked = static_cast<qint64>(m_queue.size() + m_retry.size()) + m_droppedRetries;
     }
 
 private:
@@ -118,22 +120,41 @@ private:
             throw Error(QStringLiteral("%1: the project has no labels yet; import data (or a label set) first")
                             .arg(m_store.path()));
 
-        m_store.transaction([&] {
-            const QVariant id = m_store.scalar(QStringLiteral("SELECT id FROM annotators WHERE name = ?"), {m_config.name});
-            if (id.isValid()) {
-                m_annotatorId = id.toLongLong();
-            } else {
-                m_annotatorId = m_store.exec(QStringLiteral("INSERT INTO annotators (name, kind) VALUES (?, 'llm')"),
-                                             {m_config.name})
-                                    .lastInsertId()
-                                    .toLongLong();
+        // The annotator and its configuration are written with the first stored answer
+        // (handleAnswer), so that a run which stores nothing leaves no empty annotator behind.
+        qint64 importedAnswers = 0;
+        switch (llmNameUse(m_store, m_config.name, &importedAnswers)) {
+        case LlmNameUse::Free:
+            break;
+        case LlmNameUse::Imported:
+            if (!m_options.appendToExisting)
+                throw Error(QStringLiteral("\"%1\" is the name of an imported annotator (%2 answers), not of one this "
+                                           "connector created: the LLM's answers would be mixed with its answers and "
+                                           "its answers would get this configuration as provenance. Choose another "
+                                           "\"name\", or add to that annotator on purpose (chorus-cli label "
+                                           "--append-to-existing; the dialog asks)")
+                                .arg(m_config.name)
+                                .arg(importedAnswers));
+            m_annotatorId = m_store.scalar(QStringLiteral("SELECT id FROM annotators WHERE name = ?"), {m_config.name})
+                                .toLongLong();
+            break;
+        case LlmNameUse::Connector:
+            m_annotatorId = m_store.scalar(QStringLiteral("SELECT id FROM annotators WHERE name = ?"), {m_config.name})
+                                .toLongLong();
+            if (m_store.scalar(QStringLiteral("SELECT (SELECT COUNT(*) FROM annotations WHERE annotator_id = ?) + "
+                                              "(SELECT COUNT(*) FROM llm_answers WHERE annotator_id = ?)"),
+                               {m_annotatorId, m_annotatorId})
+                    .toLongLong()
+                == 0) {
+                // An empty LLM annotator left by a failed run of an earlier version: drop it
+                // (its configuration goes with it) and create it again with the first answer.
+                m_store.transaction([&] {
+                    m_store.exec(QStringLiteral("DELETE FROM annotators WHERE id = ?"), {m_annotatorId});
+                });
+                m_annotatorId = 0;
             }
-            const QByteArray cfg = QJsonDocument(m_config.toJson()).toJson(QJsonDocument::Compact);
-            m_store.exec(QStringLiteral("INSERT INTO llm_annotators (annotator_id, config, updated_at) VALUES (?, ?, ?) "
-                                        "ON CONFLICT (annotator_id) DO UPDATE SET config = excluded.config, "
-                                        "updated_at = excluded.updated_at"),
-                         {m_annotatorId, QString::fromUtf8(cfg), nowIso()});
-        });
+            break;
+        }
 
         // Items, in id order.
         auto readItem = [this](QSqlQuery& r) {
@@ -333,7 +354,9 @@ private:
         }
         const qint64 now = m_clock.elapsed();
         qint64 wakeAt = -1;
-        while (!stopping() && m_inFlight.size() < static_cast<qsizetype>(m_config.concurrency)) {
+        // While the endpoint refuses connections, one request at a time probes it.
+        const qsizetype maxInFlight = m_connectFailures > 0 ? 1 : static_cast<qsizetype>(m_config.concurrency);
+        while (!stopping() && m_inFlight.size() < maxInFlight) {
             // Retries first (when due), then fresh work.
             auto due = std::min_element(m_retry.begin(), m_retry.end(),
                                         [](const Task& a, const Task& b) { return a.readyAt < b.readyAt; });
@@ -355,13 +378,17 @@ private:
                 t = m_queue.front();
                 m_queue.pop_front();
             }
-            if (!start(t))
+            if (!start(t)) {
+                m_queue.push_front(t);  // stopped by the budget: still to ask
                 break;
+            }
             if (m_config.requestsPerMinute > 0)
                 m_nextStartAt = now + static_cast<qint64>(60000.0 / m_config.requestsPerMinute);
         }
-        if (stopping())
+        if (stopping()) {
+            m_droppedRetries += static_cast<qint64>(m_retry.size());
             m_retry.clear();
+        }
         if (m_inFlight.isEmpty() && (stopping() || (m_queue.empty() && m_retry.empty()))) {
             m_finished = true;
             m_loop.quit();
@@ -374,7 +401,7 @@ private:
         }
     }
 
-    // Launches a request; false (and the task back in the queue) when the budget stops it.
+    // Launches a request; false when the budget stops it (pump() puts the task back).
     bool start(Task t)
     {
         qint64 promptChars = 0;
@@ -391,9 +418,14 @@ private:
         if (m_report.totals.cost + m_inFlightEstimate + t.estimate > m_options.budget) {
             m_budgetStop = true;
             m_report.budgetReached = true;
-            log(QStringLiteral("budget %1 reached: spent %2, next request could cost up to %3; stopping")
+            m_report.budgetReserved = m_inFlightEstimate;
+            m_report.budgetInFlight = m_inFlight.size();
+            log(QStringLiteral("budget %1 reached: spent %2, up to %3 reserved for %4 request(s) in flight, the next "
+                               "request could cost up to %5; no more requests are started")
                     .arg(m_options.budget)
                     .arg(m_report.totals.cost)
+                    .arg(m_inFlightEstimate)
+                    .arg(m_inFlight.size())
                     .arg(t.estimate));
             return false;
         }
@@ -405,17 +437,28 @@ private:
         req.setTransferTimeout(static_cast<int>(m_config.timeoutSeconds * 1000));
         QNetworkReply* reply = m_nam.post(req, payload);
         ++t.attempts;
+        ++m_report.totals.sent;
         m_inFlight.insert(reply, t);
         m_inFlightEstimate += t.estimate;
         QObject::connect(reply, &QNetworkReply::finished, &m_loop, [this, reply] { finished(reply); });
         return true;
     }
 
+    // Drops every request in flight: each reply leaves m_inFlight, is disconnected and is
+    // deleted, which drops its pending events and aborts its request in Qt's network thread.
+    // Not abort(): abort() reports OperationCanceledError at once, but the network thread may
+    // already have posted the reply's own error (connection refused, ...), which then arrives as
+    // a second error on the same reply ("QNetworkReplyImplPrivate::error: Internal problem,
+    // this method must only be called once"). Never called from a reply's own signal (finished()
+    // has taken that reply out of m_inFlight first), so deleting here is safe.
     void abortAll()
     {
-        const auto replies = m_inFlight.keys();
-        for (QNetworkReply* r : replies)
-            r->abort();
+        const QHash<QNetworkReply*, Task> replies = std::exchange(m_inFlight, {});
+        m_inFlightEstimate = 0;
+        for (auto it = replies.begin(); it != replies.end(); ++it) {
+            QObject::disconnect(it.key(), nullptr, &m_loop, nullptr);
+            delete it.key();
+        }
     }
 
     void finished(QNetworkReply* reply)
@@ -434,7 +477,11 @@ private:
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         const QByteArray data = reply->isOpen() ? reply->readAll() : QByteArray();
         const auto netError = reply->error();
-        if (status == 200 && netError == QNetworkReply::NoError) {
+        if (status > 0)
+            m_connectFailures = 0;  // the endpoint answered
+        if (status == 0 && isConnectionFailure(netError)) {
+            connectionFailed(t, reply->errorString());
+        } else if (status == 200 && netError == QNetworkReply::NoError) {
             QString problem;
             if (handleAnswer(t, data, &problem)) {
                 m_consecutiveGiveUps = 0;
@@ -482,12 +529,56 @@ private:
         return redact(msg.isEmpty() ? QStringLiteral("(empty body)") : msg);
     }
 
+    // The report carries the message (the CLI prints it once at the end, the dialog shows it);
+    // it is not logged as well.
     void fatal(const QString& message)
     {
         if (m_report.fatalError.isEmpty())
             m_report.fatalError = redact(message);
-        log(message);
         abortAll();
+    }
+
+    static bool isConnectionFailure(QNetworkReply::NetworkError e)
+    {
+        return e == QNetworkReply::ConnectionRefusedError || e == QNetworkReply::HostNotFoundError
+               || e == QNetworkReply::ProxyConnectionRefusedError || e == QNetworkReply::ProxyNotFoundError;
+    }
+
+    // No connection to the endpoint. Each failure holds every request for the backoff and
+    // pump() lets one request at a time probe; after concurrency + 2 failures in a row (the
+    // requests that were in flight, then two probes) the run stops: the server is not there.
+    void connectionFailed(Task t, const QString& what)
+    {
+        ++m_connectFailures;
+        const int limit = m_config.concurrency + 2;
+        if (m_connectFailures >= limit) {
+            m_retry.push_back(t);  // not given up: a rerun asks it
+            fatal(QStringLiteral("cannot connect to %1: %2 (%3 attempts in a row, none connected). Is the server "
+                                 "running, and are the host and port in \"base_url\" right? The answers stored so far "
+                                 "are kept; run again to continue.")
+                      .arg(m_url.toString(), what)
+                      .arg(m_connectFailures));
+            return;
+        }
+        if (t.attempts > m_config.maxRetries) {
+            giveUp(t, QStringLiteral("cannot connect: %1 (after %2 attempts)").arg(what).arg(t.attempts), false);
+            return;
+        }
+        const qint64 delay = backoffMs(t.attempts);
+        m_nextStartAt = std::max(m_nextStartAt, m_clock.elapsed() + delay);
+        if (m_connectFailures == 1)
+            log(QStringLiteral("cannot connect to %1: %2; holding requests for %3 s, then trying one at a time")
+                    .arg(m_url.toString(), what)
+                    .arg(delay / 1000.0));
+        t.readyAt = m_clock.elapsed() + delay;
+        ++m_report.totals.retries;
+        m_retry.push_back(t);
+    }
+
+    qint64 backoffMs(int attempts) const
+    {
+        const qint64 delay = static_cast<qint64>(m_config.retryBaseMs) << std::min(attempts - 1, 20);
+        return std::min<qint64>(delay, m_config.retryMaxMs);
     }
 
     void retryOrGiveUp(Task t, const QString& problem, qint64 serverDelayMs)
@@ -496,8 +587,7 @@ private:
             giveUp(t, QStringLiteral("%1 (after %2 attempts)").arg(problem).arg(t.attempts), true);
             return;
         }
-        qint64 delay = static_cast<qint64>(m_config.retryBaseMs) << std::min(t.attempts - 1, 20);
-        delay = std::min<qint64>(delay, m_config.retryMaxMs);
+        qint64 delay = backoffMs(t.attempts);
         if (serverDelayMs >= 0) {
             // The server said when: wait that long (at most ten minutes), and hold every other
             // request too.
@@ -603,9 +693,25 @@ private:
         const qint64 itemId = m_itemIds[static_cast<size_t>(t.item)];
         const QVariant labelId = label < 0 ? QVariant(QMetaType(QMetaType::LongLong)) : QVariant(m_labelIds[label]);
         const QVariant nullText{QMetaType(QMetaType::QString)};
+        // raw keeps what the model said when it differs from the label's name (as imports do);
+        // llm_answers.raw always keeps the answer as sent.
+        const QVariant annotationRaw = label >= 0 && output == m_labels[label] ? nullText : QVariant(output);
+        qint64 annotatorId = m_annotatorId;
         try {
             m_store.transaction([&] {
-                m_insAnswer.bindValue(0, m_annotatorId);
+                if (annotatorId == 0)
+                    annotatorId = m_store.exec(QStringLiteral("INSERT INTO annotators (name, kind) VALUES (?, 'llm')"),
+                                               {m_config.name})
+                                      .lastInsertId()
+                                      .toLongLong();
+                if (!m_configStored) {
+                    const QByteArray cfg = QJsonDocument(m_config.toJson()).toJson(QJsonDocument::Compact);
+                    m_store.exec(QStringLiteral("INSERT INTO llm_annotators (annotator_id, config, updated_at) VALUES "
+                                                "(?, ?, ?) ON CONFLICT (annotator_id) DO UPDATE SET config = "
+                                                "excluded.config, updated_at = excluded.updated_at"),
+                                 {annotatorId, QString::fromUtf8(cfg), nowIso()});
+                }
+                m_insAnswer.bindValue(0, annotatorId);
                 m_insAnswer.bindValue(1, itemId);
                 m_insAnswer.bindValue(2, t.reversed ? kReversed : kPrimary);
                 m_insAnswer.bindValue(3, labelId);
@@ -621,9 +727,9 @@ private:
                     throw Error(m_insAnswer.lastError().text());
                 if (!t.reversed) {
                     m_insAnnotation.bindValue(0, itemId);
-                    m_insAnnotation.bindValue(1, m_annotatorId);
+                    m_insAnnotation.bindValue(1, annotatorId);
                     m_insAnnotation.bindValue(2, labelId);
-                    m_insAnnotation.bindValue(3, output);
+                    m_insAnnotation.bindValue(3, annotationRaw);
                     m_insAnnotation.bindValue(4, probsJson.isEmpty() ? nullText
                                                                     : QVariant(QString::fromUtf8(QJsonDocument(probsJson).toJson(QJsonDocument::Compact))));
                     if (!m_insAnnotation.exec())
@@ -634,6 +740,8 @@ private:
             fatal(QStringLiteral("%1: cannot store the answer for %2: %3").arg(m_store.path(), itemName(t), e.message()));
             return false;
         }
+        m_annotatorId = annotatorId;
+        m_configStored = true;
         ++m_answered;
         LlmProgress& p = m_report.totals;
         ++p.done;
@@ -654,7 +762,8 @@ private:
 
     QStringList m_labels;
     QVector<qint64> m_labelIds;
-    qint64 m_annotatorId = 0;
+    qint64 m_annotatorId = 0;  ///< 0 until the first answer creates the annotator
+    bool m_configStored = false;
     std::vector<qint64> m_itemIds;
     std::vector<LlmItem> m_items;
     std::vector<Example> m_examples;
@@ -667,6 +776,8 @@ private:
     qint64 m_nextStartAt = 0;
     qint64 m_answered = 0;
     int m_consecutiveGiveUps = 0;
+    int m_connectFailures = 0;    ///< connection failures since the endpoint last answered
+    qint64 m_droppedRetries = 0;  ///< retries dropped when the run stopped
     bool m_canceled = false, m_budgetStop = false, m_finished = false;
 
     QEventLoop m_loop;

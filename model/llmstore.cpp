@@ -1,6 +1,7 @@
 // The LLM connector's bookkeeping around the runner: progress text, the worker-thread job, and
 // what the project holds per LLM annotator (llmrunner.h).
 
+#include "errors.h"
 #include "jobsupport.h"
 #include "llmrunner.h"
 #include "projectstore.h"
@@ -33,16 +34,17 @@ QString llmProgressText(const LlmProgress& p)
 
 QFuture<JobResult<LlmRunReport>> llmLabelAsync(QThreadPool* pool, const QString& projectPath, LlmConfig config,
                                                std::vector<qint64> itemIds, double budget,
-                                               std::function<void(const QString&)> log)
+                                               std::function<void(const QString&)> log, bool appendToExisting)
 {
     return QtConcurrent::run(
         pool,
         [](QPromise<JobResult<LlmRunReport>>& promise, QString path, LlmConfig cfg, std::vector<qint64> items,
-           double cap, std::function<void(const QString&)> logLine) {
+           double cap, std::function<void(const QString&)> logLine, bool append) {
             detail::guarded(promise, [&] {
                 LlmRunOptions o;
                 o.itemIds = std::move(items);
                 o.budget = cap;
+                o.appendToExisting = append;
                 o.log = logLine;
                 o.isCanceled = [&promise] { return promise.isCanceled(); };
                 bool rangeSet = false;
@@ -59,7 +61,7 @@ QFuture<JobResult<LlmRunReport>> llmLabelAsync(QThreadPool* pool, const QString&
                 return r;
             });
         },
-        projectPath, std::move(config), std::move(itemIds), budget, std::move(log));
+        projectPath, std::move(config), std::move(itemIds), budget, std::move(log), appendToExisting);
 }
 
 QList<LlmAnnotatorSummary> llmSummaries(ProjectStore& store)
@@ -90,6 +92,39 @@ QList<LlmAnnotatorSummary> llmSummaries(ProjectStore& store)
         s.orderPairs = q.value(8).toLongLong();
         s.orderDependent = q.value(9).toLongLong();
         out << s;
+    }
+    return out;
+}
+
+LlmNameUse llmNameUse(ProjectStore& store, const QString& name, qint64* importedAnswers)
+{
+    QSqlQuery q = store.exec(QStringLiteral("SELECT a.id, (SELECT COUNT(*) FROM llm_annotators l WHERE l.annotator_id = a.id), "
+                                            "(SELECT COUNT(*) FROM annotations x WHERE x.annotator_id = a.id) "
+                                            "FROM annotators a WHERE a.name = ?"),
+                             {name});
+    if (!q.next())
+        return LlmNameUse::Free;
+    if (q.value(1).toLongLong() > 0)
+        return LlmNameUse::Connector;
+    if (importedAnswers)
+        *importedAnswers = q.value(2).toLongLong();
+    return LlmNameUse::Imported;
+}
+
+QList<LlmConfig> llmStoredConfigs(ProjectStore& store)
+{
+    QList<LlmConfig> out;
+    QSqlQuery q = store.exec(QStringLiteral("SELECT a.name, l.config FROM llm_annotators l JOIN annotators a "
+                                            "ON a.id = l.annotator_id ORDER BY l.updated_at DESC, l.annotator_id DESC"));
+    while (q.next()) {
+        const QString name = q.value(0).toString();
+        try {
+            LlmConfig c = LlmConfig::fromJson(q.value(1).toString().toUtf8(), QStringLiteral("annotator ") + name);
+            c.name = name;
+            out << c;
+        } catch (const Error&) {
+            // Written by a version with other keys: not offered.
+        }
     }
     return out;
 }

@@ -25,10 +25,12 @@
 #include <QRadioButton>
 #include <QSaveFile>
 #include <QSettings>
+#include <QShowEvent>
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <limits>
 
 namespace chorus::ui {
@@ -82,6 +84,20 @@ LlmDialog::LlmDialog(model::Workbench* wb, std::function<std::vector<int32_t>()>
             saveConfig(path);
     });
     connect(preview, &QPushButton::clicked, this, &LlmDialog::previewPrompt);
+    // The project's own LLM annotators: rerun or extend one without retyping its settings.
+    m_stored = new QComboBox;
+    m_stored->setObjectName(QStringLiteral("storedConfigs"));
+    m_stored->setToolTip(tr("Load the configuration an LLM annotator of this project was last run with."));
+    connect(m_stored, &QComboBox::activated, this, [this](int index) {
+        if (index > 0)
+            loadStoredConfig(m_stored->itemData(index).toString());
+    });
+    auto* storedRow = new QHBoxLayout;
+    auto* storedLabel = new QLabel(tr("From this pro&ject:"));
+    storedLabel->setBuddy(m_stored);
+    storedRow->addWidget(storedLabel);
+    storedRow->addWidget(m_stored, 1);
+
     auto* fileRow = new QHBoxLayout;
     fileRow->addWidget(load);
     fileRow->addWidget(save);
@@ -93,7 +109,9 @@ LlmDialog::LlmDialog(model::Workbench* wb, std::function<std::vector<int32_t>()>
     m_shown = new QRadioButton(tr("Items shown in the review table"));
     m_queue = new QRadioButton(tr("The relabel queue"));
     m_all->setChecked(true);
-    m_useBudget = new QCheckBox(tr("Stop before spending more than"));
+    m_useBudget = new QCheckBox(tr("Stop before this run spends more than"));
+    m_useBudget->setToolTip(tr("The budget is per run: what earlier runs spent does not count. Requests in flight "
+                               "are reserved at their worst case (every max_tokens token used)."));
     m_budget = doubleSpin(0, 1e9, 4, 1);
     m_budget->setValue(5);
     m_budget->setEnabled(false);
@@ -119,7 +137,8 @@ LlmDialog::LlmDialog(model::Workbench* wb, std::function<std::vector<int32_t>()>
     connect(m_orderCheck, &QCheckBox::toggled, this, &LlmDialog::updatePending);
 
     m_progress = new QProgressBar;
-    m_progress->setFormat(tr("%v of %m requests"));
+    m_progress->setObjectName(QStringLiteral("progress"));
+    m_progress->setFormat(tr("not started"));
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
     m_status = new QLabel;
@@ -147,6 +166,7 @@ LlmDialog::LlmDialog(model::Workbench* wb, std::function<std::vector<int32_t>()>
     buttons->addWidget(m_close);
 
     auto* layout = new QVBoxLayout(this);
+    layout->addLayout(storedRow);
     layout->addWidget(tabs);
     layout->addLayout(fileRow);
     layout->addWidget(items);
@@ -177,6 +197,8 @@ LlmDialog::LlmDialog(model::Workbench* wb, std::function<std::vector<int32_t>()>
         }
     }
     setConfig(c);
+    // A project with LLM annotators opens on its most recently used one.
+    refreshStoredConfigs();
     updatePending();
     resize(680, 760);
 }
@@ -477,9 +499,16 @@ void LlmDialog::previewPrompt()
         it.id = s.itemExtIds[first];
         it.text = s.itemTexts[first];
         it.meta = QJsonDocument::fromJson(m_wb->itemMeta(first).toUtf8()).object();
+        auto render = [&](const char* field, const QString& tmpl) {
+            try {
+                return model::renderPrompt(tmpl, it, s.labels, c.parser);
+            } catch (const model::Error& e) {
+                throw model::Error(QStringLiteral("\"%1\": %2").arg(QLatin1String(field), e.message()));
+            }
+        };
         if (!c.system.isEmpty())
-            text += QStringLiteral("[system]\n") + model::renderPrompt(c.system, it, s.labels, c.parser) + QStringLiteral("\n\n");
-        text += QStringLiteral("[user]\n") + model::renderPrompt(c.prompt, it, s.labels, c.parser);
+            text += QStringLiteral("[system]\n") + render("system", c.system) + QStringLiteral("\n\n");
+        text += QStringLiteral("[user]\n") + render("prompt", c.prompt);
         if (c.fewShot > 0)
             text.prepend(tr("(%1 worked examples from reviewed items come before this)\n\n").arg(c.fewShot));
     } catch (const model::Error& e) {
@@ -527,12 +556,41 @@ bool LlmDialog::start()
         fail(m_queue->isChecked() ? tr("The relabel queue is empty.") : tr("No items are shown in the review table."));
         return false;
     }
+    // A name taken by an imported annotator: its answers would become this LLM's (and be
+    // skipped as answered). Only on explicit confirmation.
+    bool append = false;
+    qint64 imported = 0;
+    model::LlmNameUse use = model::LlmNameUse::Free;
+    try {
+        use = model::llmNameUse(m_wb->store(), c.name, &imported);
+    } catch (const model::Error& e) {
+        fail(e.message());
+        return false;
+    }
+    if (use == model::LlmNameUse::Imported) {
+        const QString question =
+            tr("\"%1\" is an annotator of this project that came from an import (%L2 answers), not one this "
+               "connector created.\n\nAdd the LLM's answers to it? Its imported answers would then count as this "
+               "LLM's: they are not asked again and get this configuration as their provenance.\n\nChoose No and "
+               "give the LLM annotator another name to keep them apart.")
+                .arg(c.name)
+                .arg(imported);
+        if (!confirm(question)) {
+            m_lastError = tr("\"%1\" is the name of an imported annotator: give the LLM annotator another name, or "
+                             "confirm adding its answers to that annotator.")
+                              .arg(c.name);
+            appendLog(m_lastError);
+            return false;
+        }
+        append = true;
+    }
     QSettings().setValue(QStringLiteral("llm/lastConfig"), QJsonDocument(c.toJson()).toJson(QJsonDocument::Compact));
     m_storedBefore = m_wb->store()
                          .scalar(QStringLiteral("SELECT COUNT(*) FROM llm_answers")).toLongLong();
     m_lastError.clear();
     m_log->clear();
     m_status->setText(tr("Starting…"));
+    m_progress->setFormat(tr("%v of %m done"));
     m_progress->setRange(0, 0);
     setRunning(true);
     QPointer<LlmDialog> self(this);
@@ -546,7 +604,7 @@ bool LlmDialog::start()
             Qt::QueuedConnection);
     };
     const double budget = m_useBudget->isChecked() ? m_budget->value() : std::numeric_limits<double>::infinity();
-    m_watcher.setFuture(model::llmLabelAsync(m_wb->pool(), m_wb->projectPath(), c, items, budget, log));
+    m_watcher.setFuture(model::llmLabelAsync(m_wb->pool(), m_wb->projectPath(), c, items, budget, log, append));
     return true;
 }
 
@@ -577,7 +635,11 @@ void LlmDialog::finished()
             if (rep.skipped > 0)
                 s += tr("; %L1 already answered were skipped").arg(rep.skipped);
             if (rep.budgetReached)
-                s += tr("; stopped at the budget");
+                s += tr("; stopped at this run's budget (up to %1 was reserved for %L2 request(s) in flight); %L3 "
+                        "not asked")
+                         .arg(rep.budgetReserved, 0, 'f', 4)
+                         .arg(rep.budgetInFlight)
+                         .arg(rep.notAsked);
             if (rep.canceled)
                 s += tr("; canceled");
             m_status->setText(s);
@@ -589,6 +651,7 @@ void LlmDialog::finished()
     }
     if (m_progress->maximum() == 0)
         m_progress->setRange(0, 1);
+    refreshStoredConfigs();
     updatePending();
     emit runFinished(stored);
 }
@@ -624,8 +687,75 @@ void LlmDialog::setRunning(bool running)
         r->setEnabled(!running);
     m_start->setEnabled(!running);
     m_cancel->setEnabled(running);
+    m_stored->setEnabled(!running && !m_storedConfigs.isEmpty());
     if (!running)
         emit m_logprobs->toggled(m_logprobs->isChecked());  // re-applies the dependent enables
+}
+
+bool LlmDialog::confirm(const QString& question)
+{
+    if (m_confirm)
+        return m_confirm(question);
+    if (m_quiet)
+        return false;
+    return QMessageBox::question(this, tr("Label with an LLM"), question, QMessageBox::Yes | QMessageBox::No,
+                                 QMessageBox::No)
+           == QMessageBox::Yes;
+}
+
+void LlmDialog::refreshStoredConfigs()
+{
+    const QString project = m_wb->hasProject() ? m_wb->projectPath() : QString();
+    const bool newProject = project != m_storedFor;
+    m_storedFor = project;
+    m_storedConfigs.clear();
+    if (!project.isEmpty()) {
+        try {
+            m_storedConfigs = model::llmStoredConfigs(m_wb->store());
+        } catch (const model::Error& e) {
+            appendLog(e.message());
+        }
+    }
+    const QString current = m_name->text().trimmed();
+    m_stored->clear();
+    m_stored->addItem(m_storedConfigs.isEmpty() ? tr("(no LLM annotators in this project yet)")
+                                                : tr("(choose an LLM annotator to load its configuration)"));
+    for (const model::LlmConfig& c : m_storedConfigs)
+        m_stored->addItem(tr("%1 (%2 at %3)").arg(c.name, c.model, c.baseUrl), c.name);
+    m_stored->setEnabled(!m_storedConfigs.isEmpty() && !m_watcher.isRunning());
+    if (newProject && !m_storedConfigs.isEmpty()) {
+        setConfig(m_storedConfigs.first());
+        m_stored->setCurrentIndex(1);
+    } else {
+        const int i = m_stored->findData(current);
+        m_stored->setCurrentIndex(std::max(0, i));
+    }
+}
+
+QStringList LlmDialog::storedConfigNames() const
+{
+    QStringList names;
+    for (const model::LlmConfig& c : m_storedConfigs)
+        names << c.name;
+    return names;
+}
+
+bool LlmDialog::loadStoredConfig(const QString& name)
+{
+    const int i = m_stored->findData(name);
+    if (i <= 0)
+        return false;
+    m_stored->setCurrentIndex(i);
+    setConfig(m_storedConfigs[i - 1]);
+    appendLog(tr("Loaded the configuration of \"%1\" from the project").arg(name));
+    return true;
+}
+
+void LlmDialog::showEvent(QShowEvent* e)
+{
+    if (!m_watcher.isRunning())
+        refreshStoredConfigs();
+    QDialog::showEvent(e);
 }
 
 void LlmDialog::closeEvent(QCloseEvent* e)

@@ -1,8 +1,9 @@
 #pragma once
-// "Label with an LLM": edit, load and save an LLM annotator's configuration, pick the items
-// (all, the rows shown in the review table, or the relabel queue), preview the prompt, and run
-// the connector on a worker thread with progress (answers, tokens, money), a log and Cancel.
-// Non-modal: reviewing goes on while it runs. Every answer is stored as it arrives.
+// "Label with an LLM": edit, load and save an LLM annotator's configuration (or take one of the
+// project's LLM annotators), pick the items (all, the rows shown in the review table, or the
+// relabel queue), preview the prompt, and run the connector on a worker thread with progress
+// (answers, tokens, money), a log and Cancel. Non-modal: reviewing goes on while it runs. Every
+// answer is stored as it arrives.
 
 #include "llmrunner.h"
 
@@ -57,6 +58,12 @@ public:
     void setBudget(double budget);  ///< < 0 = no cap
     /// Tests: no message boxes.
     void setQuiet(bool quiet) { m_quiet = quiet; }
+    /// Asks the user a yes/no question (default: a message box; quiet without one: no).
+    void setConfirmHandler(std::function<bool(const QString& question)> confirm) { m_confirm = std::move(confirm); }
+    /// Names of the project's LLM annotators offered in "From this project" (most recent first).
+    QStringList storedConfigNames() const;
+    /// Loads the configuration of the project's LLM annotator `name` into the form.
+    bool loadStoredConfig(const QString& name);
 
 signals:
     /// A run ended (finished, canceled, failed or stopped at the budget). stored > 0 when
@@ -65,6 +72,7 @@ signals:
 
 protected:
     void closeEvent(QCloseEvent* e) override;
+    void showEvent(QShowEvent* e) override;
 
 private:
     QWidget* modelTab();
@@ -78,6 +86,10 @@ private:
     void finished();
     void fail(const QString& message);
     void setRunning(bool running);
+    bool confirm(const QString& question);
+    /// Re-reads the project's LLM annotators into the combo; a project not seen before also
+    /// loads its most recently used one into the form.
+    void refreshStoredConfigs();
 
     model::Workbench* m_wb;
     std::function<std::vector<int32_t>()> m_shownItems, m_queueItems;
@@ -96,6 +108,9 @@ private:
     QLabel* m_status;
     QPlainTextEdit* m_log;
     QPushButton *m_start, *m_cancel, *m_close;
+    QComboBox* m_stored;
+    QList<model::LlmConfig> m_storedConfigs;
+    QString m_storedFor;  ///< the project m_storedConfigs were read from
     QList<QWidget*> m_configWidgets;
 
     model::LlmConfig m_base;  ///< settings without a widget (retry timing, extra request fields)
@@ -103,6 +118,7 @@ private:
     qint64 m_storedBefore = 0;
     QString m_lastError;
     bool m_quiet = false;
+    std::function<bool(const QString&)> m_confirm;
 };
 
 } // namespace chorus::ui

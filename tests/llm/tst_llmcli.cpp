@@ -7,6 +7,7 @@
 
 #include "importer.h"
 #include "projectstore.h"
+#include "snapshot.h"
 
 #include <QDir>
 #include <QFile>
@@ -39,6 +40,9 @@ private slots:
     void budgetStopsEarly();
     void badConfigurationNamesFileAndKey();
     void authFailureExitsWithError();
+    void summaryCountsRequestsSent();
+    void importedAnnotatorNeedsAppendToExisting();
+    void emptyConfigFileSaysSo();
 
 private:
     struct Result
@@ -159,6 +163,8 @@ void TestLlmCli::labelsAllItemsWithoutLeakingTheKey()
     QVERIFY2(r.code == 0, qPrintable(r.err));
     const QJsonObject rep = QJsonDocument::fromJson(r.out.toUtf8()).object();
     QCOMPARE(rep.value(QStringLiteral("answered")).toInt(), 4);
+    QCOMPARE(rep.value(QStringLiteral("requests")).toInt(), 4);
+    QCOMPARE(rep.value(QStringLiteral("to_ask")).toInt(), 4);
     QCOMPARE(rep.value(QStringLiteral("invalid")).toInt(), 0);
     QCOMPARE(rep.value(QStringLiteral("prompt_tokens")).toInt(), 200);
     // 200 prompt tokens at 2 per million.
@@ -238,11 +244,26 @@ void TestLlmCli::itemsFromSelectExport()
 
 void TestLlmCli::dryRunSendsNothing()
 {
+    // Text without --json, like every other command.
+    const Result text = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"),
+                             writeConfig({{QStringLiteral("system"), QStringLiteral("You label {id}.")}}),
+                             QStringLiteral("--dry-run")},
+                            withKey());
+    QVERIFY2(text.code == 0, qPrintable(text.err));
+    QVERIFY2(!text.out.trimmed().startsWith(QLatin1Char('{')), qPrintable(text.out));
+    QVERIFY2(text.out.contains(QStringLiteral("judge-llm: 4 items to ask at %1/chat/completions (dry run: nothing sent)")
+                                   .arg(m_server->baseUrl())),
+             qPrintable(text.out));
+    QVERIFY(text.out.contains(QStringLiteral("system message:\nYou label a.\n")));
+    QVERIFY(text.out.contains(QStringLiteral("prompt:\nQuestion: is water wet\nAnswer yes, no.\n")));
+
     const Result r = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"),
-                          writeConfig(), QStringLiteral("--dry-run")},
+                          writeConfig(), QStringLiteral("--dry-run"), QStringLiteral("--json")},
                          withKey());
     QVERIFY2(r.code == 0, qPrintable(r.err));
-    const QJsonObject o = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    QJsonParseError pe;
+    const QJsonObject o = QJsonDocument::fromJson(r.out.toUtf8(), &pe).object();
+    QCOMPARE(pe.error, QJsonParseError::NoError);
     QCOMPARE(o.value(QStringLiteral("pending_items")).toInt(), 4);
     QCOMPARE(o.value(QStringLiteral("first_prompt")).toString(), QStringLiteral("Question: is water wet\nAnswer yes, no."));
     QCOMPARE(m_server->requests.size(), 0);
@@ -259,10 +280,26 @@ void TestLlmCli::budgetStopsEarly()
                                        {QStringLiteral("concurrency"), 1}}),
                           QStringLiteral("--budget"), QStringLiteral("0.25")},
                          withKey());
-    QCOMPARE(r.code, 0);
-    QVERIFY2(r.out.contains(QStringLiteral("stopped at the budget of 0.25")), qPrintable(r.out));
+    // Items were left unasked: a distinct exit code (3), not success.
+    QCOMPARE(r.code, 3);
+    // One request at a time: nothing was in flight when the third was refused.
+    QVERIFY2(r.out.contains(QStringLiteral("stopped at the budget of 0.25 for this run: spent 0.200200, up to 0.000000 "
+                                           "was reserved for 0 request(s) in flight; 2 not asked")),
+             qPrintable(r.out));
     QCOMPARE(m_server->requests.size(), 2);
     QCOMPARE(storedCount(), 2);
+    // The budget is per run: the next run may spend 0.25 again and asks the last two.
+    const Result again = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"),
+                              writeConfig({{QStringLiteral("price_per_1m_output"), 100000.0},
+                                           {QStringLiteral("max_tokens"), 1},
+                                           {QStringLiteral("concurrency"), 1}}),
+                              QStringLiteral("--budget"), QStringLiteral("0.25"), QStringLiteral("--json")},
+                             withKey());
+    QCOMPARE(again.code, 0);  // stopped at nothing: every item answered
+    const QJsonObject rep = QJsonDocument::fromJson(again.out.toUtf8()).object();
+    QCOMPARE(rep.value(QStringLiteral("answered")).toInt(), 2);
+    QCOMPARE(rep.value(QStringLiteral("not_asked")).toInt(), 0);
+    QCOMPARE(storedCount(), 4);
 }
 
 void TestLlmCli::badConfigurationNamesFileAndKey()
@@ -286,9 +323,76 @@ void TestLlmCli::authFailureExitsWithError()
                          env);
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains(QStringLiteral("HTTP 401")), qPrintable(r.err));
+    QVERIFY2(r.err.count(QStringLiteral("HTTP 401")) == 1, qPrintable(r.err));  // once, not logged and reported
     QVERIFY(r.err.contains(QStringLiteral("CHORUS_CLI_TEST_KEY")));
     QVERIFY(!r.err.contains(QStringLiteral("sk-wrong-key-0000")));
     QCOMPARE(storedCount(), 0);
+    // No empty annotator is left for `evaluate` (which lists the snapshot's annotators) to
+    // show with accuracy 0.
+    ProjectStore store;
+    store.open(m_project);
+    QCOMPARE(store.scalar(QStringLiteral("SELECT COUNT(*) FROM annotators WHERE name = 'judge-llm'")).toInt(), 0);
+    QVERIFY(!loadSnapshot(store).annotators.contains(QStringLiteral("judge-llm")));
+}
+
+void TestLlmCli::summaryCountsRequestsSent()
+{
+    // The first request gets a 500 and is retried: 5 requests sent for 4 answers.
+    m_server->handler = [](const FakeRequest& r, int i) {
+        if (i == 0)
+            return FakeResponse::error(500, QStringLiteral("busy"));
+        return FakeResponse::completion(r.lastUser().contains(QLatin1String("wet")) ? QStringLiteral("yes")
+                                                                                    : QStringLiteral("no"));
+    };
+    const Result r = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"),
+                          writeConfig({{QStringLiteral("concurrency"), 1}}), QStringLiteral("--quiet")},
+                         withKey());
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(m_server->requests.size(), 5);
+    QVERIFY2(r.out.contains(QStringLiteral("judge-llm: 5 requests sent for 4 to ask, 4 answered (0 INVALID), 0 failed, "
+                                           "1 retries, 0 already answered")),
+             qPrintable(r.out));
+}
+
+void TestLlmCli::importedAnnotatorNeedsAppendToExisting()
+{
+    // "h" is the imported annotator of kData; c and d lose their answer so that appending asks them.
+    {
+        ProjectStore store;
+        store.open(m_project);
+        store.exec(QStringLiteral("DELETE FROM annotations WHERE annotator_id = (SELECT id FROM annotators WHERE name = 'h') "
+                                  "AND item_id IN (SELECT id FROM items WHERE ext_id IN ('c', 'd'))"));
+    }
+    const QString cfg = writeConfig({{QStringLiteral("name"), QStringLiteral("h")}});
+    const Result refused = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"), cfg},
+                               withKey());
+    QCOMPARE(refused.code, 1);
+    QVERIFY2(refused.err.contains(QStringLiteral("\"h\" is the name of an imported annotator (2 answers)")),
+             qPrintable(refused.err));
+    QVERIFY(refused.err.contains(QStringLiteral("--append-to-existing")));
+    QCOMPARE(m_server->requests.size(), 0);
+
+    const Result appended = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"),
+                                 cfg, QStringLiteral("--append-to-existing"), QStringLiteral("--json")},
+                                withKey());
+    QVERIFY2(appended.code == 0, qPrintable(appended.err));
+    const QJsonObject rep = QJsonDocument::fromJson(appended.out.toUtf8()).object();
+    QCOMPARE(rep.value(QStringLiteral("skipped")).toInt(), 2);
+    QCOMPARE(rep.value(QStringLiteral("answered")).toInt(), 2);
+    QCOMPARE(m_server->requests.size(), 2);
+}
+
+void TestLlmCli::emptyConfigFileSaysSo()
+{
+    const QString path = m_dir->filePath(QStringLiteral("empty.json"));
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("\n");
+    f.close();
+    const Result r = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"), path});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(path + QStringLiteral(": the file is empty; expected a JSON object")), qPrintable(r.err));
+    QVERIFY(!r.err.contains(QStringLiteral("illegal value")));
 }
 
 QTEST_GUILESS_MAIN(TestLlmCli)

@@ -74,7 +74,19 @@ void TestLlmConfig::configErrors_data()
     QTest::newRow("promptWithoutText") << QByteArray(R"({"name": "m", "base_url": "http://x/v1", "model": "t", "prompt": "Label it"})")
                                        << QStringLiteral("must contain {text}");
     QTest::newRow("unknownPlaceholder") << QByteArray(R"({"name": "m", "base_url": "http://x/v1", "model": "t", "prompt": "{text} {lables}"})")
-                                        << QStringLiteral("unknown placeholder {lables}");
+                                        << QStringLiteral("cfg.json: \"prompt\": unknown placeholder {lables}");
+    // A mistake in the system message names that field, not the prompt.
+    QTest::newRow("unknownPlaceholderInSystem")
+        << QByteArray(R"({"name": "m", "base_url": "http://x/v1", "model": "t", "prompt": "{text}", "system": "Labels: {lables}"})")
+        << QStringLiteral("cfg.json: \"system\": unknown placeholder {lables}");
+    QTest::newRow("unclosedBraceInSystem")
+        << QByteArray(R"({"name": "m", "base_url": "http://x/v1", "model": "t", "prompt": "{text}", "system": "Be {brief"})")
+        << QStringLiteral("cfg.json: \"system\": \"{\" at character 4 is never closed");
+    // An empty file says so and what is expected (Qt's parser would say "illegal value").
+    QTest::newRow("emptyFile") << QByteArray("") << QStringLiteral("cfg.json: the file is empty; expected a JSON object");
+    QTest::newRow("blankFile") << QByteArray(" \r\n\t\n")
+                               << QStringLiteral("cfg.json: the file is empty; expected a JSON object with at least "
+                                                 "\"name\", \"base_url\", \"model\" and \"prompt\"");
     QTest::newRow("badParser") << QByteArray(R"({"name": "m", "base_url": "http://x/v1", "model": "t", "prompt": "{text}", "parser": "regex"})")
                                << QStringLiteral("\"parser\" must be label, letter or json");
     QTest::newRow("keyInsteadOfVariable")

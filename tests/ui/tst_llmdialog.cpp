@@ -10,11 +10,14 @@
 #include "dashboard.h"
 #include "importer.h"
 #include "llmdialog.h"
+#include "llmrunner.h"
 #include "mainwindow.h"
 #include "relabelpanel.h"
 #include "workbench.h"
 
+#include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -271,6 +274,108 @@ private slots:
         // 8 answers: 4 items asked in both orders; default usage 10 + 2 tokens per answer.
         QVERIFY2(csv.contains(QStringLiteral("dialog-llm,tiny,8,0,80,16,0,4,4")), qPrintable(csv));
         QVERIFY(csv.trimmed().endsWith(QStringLiteral(",4,4")));
+    }
+
+    void progressSaysNotStartedBeforeStart()
+    {
+        ui::MainWindow w;
+        w.setQuietErrors(true);
+        w.show();
+        QVERIFY(w.openProject(m_project));
+        ui::LlmDialog* d = w.llmDialog();
+        d->setConfig(config());
+        auto* bar = d->findChild<QProgressBar*>(QStringLiteral("progress"));
+        QVERIFY(bar);
+        // Before Start: no made-up "0 of 1 requests".
+        QCOMPARE(bar->text(), QStringLiteral("not started"));
+        QSignalSpy finished(d, &ui::LlmDialog::runFinished);
+        QVERIFY(d->start());
+        QVERIFY(finished.wait(20000));
+        QCOMPARE(bar->text(), QStringLiteral("4 of 4 done"));
+    }
+
+    void offersTheProjectsLlmAnnotators()
+    {
+        // Two LLM annotators run before the dialog exists, with their own settings.
+        model::LlmConfig first = config();
+        first.name = QStringLiteral("first-llm");
+        first.prompt = QStringLiteral("First: {text}");
+        first.maxTokens = 5;
+        model::LlmConfig second = config();
+        second.name = QStringLiteral("second-llm");
+        second.prompt = QStringLiteral("Second: {text}");
+        second.concurrency = 2;
+        for (const model::LlmConfig& c : {first, second})
+            QCOMPARE(model::runLlmLabeling(m_project, c, {}).totals.done, qint64(4));
+
+        ui::MainWindow w;
+        w.setQuietErrors(true);
+        w.show();
+        QVERIFY(w.openProject(m_project));
+        ui::LlmDialog* d = w.llmDialog();
+        // Offered most recent first; the form opens on the most recent one, not the defaults.
+        QCOMPARE(d->storedConfigNames(), QStringList({QStringLiteral("second-llm"), QStringLiteral("first-llm")}));
+        QCOMPARE(d->config().name, QStringLiteral("second-llm"));
+        QCOMPARE(d->config().prompt, QStringLiteral("Second: {text}"));
+        QCOMPARE(d->config().concurrency, 2);
+        auto* combo = d->findChild<QComboBox*>(QStringLiteral("storedConfigs"));
+        QVERIFY(combo);
+        QVERIFY(combo->isEnabled());
+        QCOMPARE(combo->count(), 3);  // a prompt line and the two annotators
+        QCOMPARE(combo->currentData().toString(), QStringLiteral("second-llm"));
+        // Choosing the other one in the combo loads its settings.
+        const int i = combo->findData(QStringLiteral("first-llm"));
+        QVERIFY(i > 0);
+        combo->setCurrentIndex(i);
+        emit combo->activated(i);
+        QCOMPARE(d->config().name, QStringLiteral("first-llm"));
+        QCOMPARE(d->config().prompt, QStringLiteral("First: {text}"));
+        QCOMPARE(d->config().maxTokens, 5);
+        // Rerunning it asks nothing: everything is answered.
+        QSignalSpy finished(d, &ui::LlmDialog::runFinished);
+        QVERIFY(d->start());
+        QVERIFY(finished.wait(20000));
+        QCOMPARE(m_server->requests.size(), 8);
+    }
+
+    void importedNameNeedsConfirmation()
+    {
+        ui::MainWindow w;
+        w.setQuietErrors(true);
+        w.show();
+        QVERIFY(w.openProject(m_project));
+        ui::LlmDialog* d = w.llmDialog();
+        model::LlmConfig c = config();
+        c.name = QStringLiteral("m1");  // an imported annotator of kData
+        d->setConfig(c);
+        QStringList asked;
+        bool answer = false;
+        d->setConfirmHandler([&](const QString& q) {
+            asked << q;
+            return answer;
+        });
+        QVERIFY(!d->start());
+        QCOMPARE(asked.size(), 1);
+        QVERIFY2(asked[0].contains(QStringLiteral("\"m1\" is an annotator of this project that came from an import (4 answers)")),
+                 qPrintable(asked[0]));
+        QVERIFY(d->lastError().contains(QStringLiteral("imported annotator")));
+        QCOMPARE(m_server->requests.size(), 0);
+        // Confirmed: the run goes ahead (m1 answered every item, so nothing is left to ask).
+        answer = true;
+        QSignalSpy finished(d, &ui::LlmDialog::runFinished);
+        QVERIFY2(d->start(), qPrintable(d->lastError()));
+        QVERIFY(finished.wait(20000));
+        QCOMPARE(asked.size(), 2);
+        QVERIFY2(d->statusText().contains(QStringLiteral("4 already answered were skipped")), qPrintable(d->statusText()));
+        QCOMPARE(m_server->requests.size(), 0);
+        // A name of no annotator is not asked about.
+        c.name = QStringLiteral("fresh-llm");
+        d->setConfig(c);
+        finished.clear();
+        QVERIFY(d->start());
+        QVERIFY(finished.wait(20000));
+        QCOMPARE(asked.size(), 2);
+        QCOMPARE(m_server->requests.size(), 4);
     }
 
 private:
