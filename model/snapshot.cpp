@@ -10,6 +10,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <thread>
 
 namespace chorus::model {
 
@@ -139,7 +140,8 @@ class IdIndex
 public:
     IdIndex(const QVector<qint64>& ids, const QHash<qint64, int32_t>& hash) : m_hash(&hash)
     {
-        if (ids.isEmpty())
+        m_empty = ids.isEmpty();
+        if (m_empty)
             return;
         const auto [lo, hi] = std::minmax_element(ids.begin(), ids.end());
         const quint64 span = quint64(*hi) - quint64(*lo) + 1;
@@ -150,6 +152,8 @@ public:
         for (qsizetype k = 0; k < ids.size(); ++k)
             m_flat[quint64(ids[k]) - quint64(m_min)] = static_cast<int32_t>(k);
     }
+    /// Answers without the hash (which may then be built later).
+    bool isDense() const { return !m_flat.empty() || m_empty; }
     int32_t operator()(qint64 id) const
     {
         if (m_flat.empty())
@@ -161,6 +165,7 @@ public:
 private:
     const QHash<qint64, int32_t>* m_hash;
     qint64 m_min = 0;
+    bool m_empty = false;
     std::vector<int32_t> m_flat;  // -1: no such id
 };
 
@@ -202,9 +207,7 @@ Snapshot loadRows(const Source& src, const std::function<bool()>& isCanceled)
         s.itemIndexById.reserve(nItems);
         auto q = src.rows("SELECT id, ext_id, text FROM items ORDER BY id");
         while (q.next()) {
-            const qint64 id = q.integer(0);
-            s.itemIndexById.insert(id, static_cast<int32_t>(s.itemIds.size()));
-            s.itemIds << id;
+            s.itemIds << q.integer(0);
             s.itemExtIds << q.text(1);
             s.itemTexts << q.text(2);
         }
@@ -215,6 +218,31 @@ Snapshot loadRows(const Source& src, const std::function<bool()>& isCanceled)
     const IdIndex itemIndex(s.itemIds, s.itemIndexById);
     const IdIndex labelIndex(s.labelIds, s.labelIndexById);
     const IdIndex annIndex(s.annotatorIds, annHash);
+
+    // The item hash and identity keys are not needed to read the annotations when the ids are
+    // dense: a helper thread builds them meanwhile (a quarter of the time at 1M items). It
+    // touches nothing else; the guard joins it on every exit path, exceptions included.
+    std::vector<uint64_t> itemKeys(static_cast<size_t>(n));
+    auto indexItems = [&s, &itemKeys, n] {
+        for (int32_t i = 0; i < n; ++i) {
+            s.itemIndexById.insert(s.itemIds[i], i);
+            itemKeys[static_cast<size_t>(i)] = identityKey(s.itemExtIds[i]);
+        }
+    };
+    std::thread helper;
+    struct Join
+    {
+        std::thread& t;
+        ~Join()
+        {
+            if (t.joinable())
+                t.join();
+        }
+    } join{helper};
+    if (itemIndex.isDense() && n >= 50000 && std::thread::hardware_concurrency() > 1)
+        helper = std::thread(indexItems);
+    else
+        indexItems();
 
     std::vector<agg::Annotation> anns;
     anns.reserve(static_cast<size_t>(src.sizeHint("annotations")));
@@ -229,7 +257,13 @@ Snapshot loadRows(const Source& src, const std::function<bool()>& isCanceled)
         }
     }
     s.matrix = agg::LabelMatrix::build(n, static_cast<int32_t>(s.annotators.size()), L, std::move(anns));
-    setIdentityKeys(s);
+    if (helper.joinable())
+        helper.join();
+    // As setIdentityKeys(s) does.
+    std::vector<uint64_t> annKeys(static_cast<size_t>(s.annotators.size()));
+    for (qsizetype a = 0; a < s.annotators.size(); ++a)
+        annKeys[static_cast<size_t>(a)] = identityKey(s.annotators[a]);
+    s.matrix.setKeys(std::move(itemKeys), std::move(annKeys));
 
     s.gold.assign(n, -1);
     {
