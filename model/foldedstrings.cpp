@@ -1,6 +1,7 @@
 #include "foldedstrings.h"
 
 #include <QChar>
+#include <QtEndian>
 
 #include <algorithm>
 #include <cstring>
@@ -69,6 +70,10 @@ FoldedStrings::FoldedStrings(qsizetype count, const std::function<QStringView(qs
 {
     m_offsets.reserve(static_cast<size_t>(count) + 1);
     m_sortBytes.reserve(static_cast<size_t>(count));
+    size_t units = 0;
+    for (qsizetype i = 0; i < count; ++i)
+        units += static_cast<size_t>(text(i).size());
+    m_bytes.reserve(units + units / 8 + kPadding);  // mostly one byte per unit
     m_surrogates.assign(static_cast<size_t>(count), 0);
     m_offsets.push_back(0);
     for (qsizetype i = 0; i < count; ++i) {
@@ -89,18 +94,23 @@ FoldedStrings::FoldedStrings(qsizetype count, const std::function<QStringView(qs
         m_surrogates[static_cast<size_t>(i)] = surrogate;
         m_offsets.push_back(m_bytes.size());
     }
+    m_bytes.insert(m_bytes.end(), kPadding, '\0');  // ranks() reads 8 bytes at a time
 }
 
 std::vector<uint32_t> FoldedStrings::ranks(uint32_t* numRanks) const
 {
     const size_t n = static_cast<size_t>(size());
     const auto load = [&](Entry& e, size_t depth) {
-        const char* p = m_bytes.data() + m_offsets[e.item];
         const size_t len = m_sortBytes[e.item];
         const size_t avail = len > depth ? std::min<size_t>(len - depth, 8) : 0;
         uint64_t d = 0;
-        for (size_t b = 0; b < avail; ++b)
-            d |= uint64_t(static_cast<unsigned char>(p[depth + b])) << (56 - 8 * b);
+        if (avail > 0) {
+            // The buffer's padding makes the 8-byte read safe; bytes past the key are masked.
+            std::memcpy(&d, m_bytes.data() + m_offsets[e.item] + depth, 8);
+            d = qFromBigEndian(d);
+            if (avail < 8)
+                d &= ~uint64_t(0) << (8 * (8 - avail));
+        }
         e.digit = d;
         e.len = static_cast<uint32_t>(avail);
     };

@@ -43,6 +43,8 @@ public:
     bool needsQString(qsizetype i) const { return m_surrogates[static_cast<size_t>(i)] != 0; }
 
 private:
+    static constexpr size_t kPadding = 8;
+
     std::vector<char> m_bytes;
     std::vector<uint64_t> m_offsets;   // string i is m_bytes[m_offsets[i], m_offsets[i+1])
     std::vector<uint32_t> m_sortBytes;  // bytes of string i that ranks() compares

@@ -44,6 +44,14 @@ namespace {
 // Both convert values as Qt's QSQLITE driver does (text through SQLite's UTF-16 conversion,
 // NULL as a null value), so the two paths give the same Snapshot.
 
+bool isAscii(const char* p, int n)
+{
+    unsigned char any = 0;
+    for (int k = 0; k < n; ++k)
+        any |= static_cast<unsigned char>(p[k]);
+    return any < 0x80;
+}
+
 class SqliteRows
 {
 public:
@@ -75,6 +83,15 @@ public:
     double real(int c) const { return sqlite3_column_double(m_stmt, c); }
     QString text(int c) const
     {
+        // ASCII (most ids and many texts) is copied as is; anything else goes through
+        // SQLite's own UTF-16 conversion, as the QSQLITE driver does (same result for invalid
+        // UTF-8, which Qt's decoder would replace differently).
+        if (sqlite3_column_type(m_stmt, c) == SQLITE_TEXT) {
+            const auto* u = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, c));
+            const int n = sqlite3_column_bytes(m_stmt, c);
+            if (u && isAscii(u, n))
+                return QString::fromLatin1(u, n);
+        }
         const auto* p = static_cast<const QChar*>(sqlite3_column_text16(m_stmt, c));
         return QString(p, sqlite3_column_bytes16(m_stmt, c) / qsizetype(sizeof(QChar)));
     }
