@@ -81,6 +81,20 @@ FoldedStrings::FoldedStrings(qsizetype count, const std::function<QStringView(qs
         const size_t start = m_bytes.size();
         size_t sortEnd = 0;
         bool surrogate = false;
+        const char16_t* u = s.utf16();
+        char16_t any = 0;
+        for (qsizetype k = 0; k < s.size(); ++k)
+            any |= u[k];
+        if (any < 0x80) {  // ASCII, the common case: one byte per unit, A-Z folded to a-z
+            m_bytes.resize(start + static_cast<size_t>(s.size()));
+            char* out = m_bytes.data() + start;
+            for (qsizetype k = 0; k < s.size(); ++k)
+                out[k] = static_cast<char>(u[k] + (static_cast<char16_t>(u[k] - u'A') < 26 ? 32 : 0));
+            const size_t kept = sortLimit < 0 ? s.size() : std::min<qsizetype>(s.size(), sortLimit);
+            m_sortBytes.push_back(static_cast<uint32_t>(kept));
+            m_offsets.push_back(m_bytes.size());
+            continue;
+        }
         for (qsizetype k = 0; k < s.size(); ++k) {
             if (k == sortLimit)
                 sortEnd = m_bytes.size();

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <thread>
 
 namespace chorus::model {
 
@@ -78,6 +79,12 @@ void ItemTableModel::updateTextMatch()
         return;
     bool exact = false;
     const QByteArray needle = FoldedStrings::foldNeedle(m_textLower, &exact);
+    if (m_foldedTexts.isEmpty() && m_foldedIds.isEmpty() && n >= 100000
+        && std::thread::hardware_concurrency() > 1) {
+        std::thread other([this] { foldedIds(); });  // the two copies are independent
+        foldedTexts();
+        other.join();
+    }
     const FoldedStrings& texts = foldedTexts();
     const FoldedStrings& ids = foldedIds();
     // Strings with surrogates (and needles with them) go through QString::contains: the folded

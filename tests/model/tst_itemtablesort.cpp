@@ -335,6 +335,16 @@ private slots:
                 QFAIL(qPrintable(QStringLiteral("entropy of item %1").arg(i)));
         }
         QVERIFY(tied > 1000);
+        // The first search builds both folded copies at once (two threads at this size).
+        ItemFilter f;
+        f.text = QStringLiteral("99");
+        m.setFilter(f);
+        std::vector<int32_t> want;
+        for (int32_t i = 0; i < n; ++i)
+            if (ref.textMatches(i, f.text))
+                want.push_back(i);
+        QVERIFY(want.size() > 1000);
+        QCOMPARE(describe(shownRows(m), want), QString());
     }
 
     // A new source drops the caches of the old one (same sizes, other texts).
