@@ -41,8 +41,8 @@ namespace {
 // SqliteRows goes through SQLite's C API: no QVariant, no per-row cache, no virtual call per
 // value; that layer was about a third of the load time at 1M annotations (issue #17).
 // QtRows goes through QSqlQuery for connections without a sqlite3 handle (PostgreSQL).
-// Both convert values as Qt's QSQLITE driver does (text through SQLite's UTF-16 conversion,
-// NULL as a null value), so the two paths give the same Snapshot.
+// Both give the values Qt's QSQLITE driver gives (text as SQLite converts it to UTF-16, NULL as
+// a null value), so the two paths give the same Snapshot (tests/model/tst_snapshotload.cpp).
 
 bool isAscii(const char* p, int n)
 {
