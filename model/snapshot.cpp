@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <string>
 #include <thread>
@@ -256,8 +257,15 @@ Snapshot loadRows(const Source& src, const std::function<bool()>& isCanceled)
                 t.join();
         }
     } join{helper};
+    std::exception_ptr helperError;  // e.g. bad_alloc, rethrown here after the join
     if (itemIndex.isDense() && n >= 50000 && std::thread::hardware_concurrency() > 1)
-        helper = std::thread(indexItems);
+        helper = std::thread([&] {
+            try {
+                indexItems();
+            } catch (...) {
+                helperError = std::current_exception();
+            }
+        });
     else
         indexItems();
 
@@ -276,6 +284,8 @@ Snapshot loadRows(const Source& src, const std::function<bool()>& isCanceled)
     s.matrix = agg::LabelMatrix::build(n, static_cast<int32_t>(s.annotators.size()), L, std::move(anns));
     if (helper.joinable())
         helper.join();
+    if (helperError)
+        std::rethrow_exception(helperError);
     // As setIdentityKeys(s) does.
     std::vector<uint64_t> annKeys(static_cast<size_t>(s.annotators.size()));
     for (qsizetype a = 0; a < s.annotators.size(); ++a)
