@@ -6,12 +6,9 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <thread>
 
 namespace chorus::model {
-
-namespace {
-constexpr int kTextPreview = 300;
-}
 
 ItemTableModel::ItemTableModel(QObject* parent) : QAbstractTableModel(parent) {}
 
@@ -22,6 +19,12 @@ void ItemTableModel::setSource(const Snapshot* snapshot, const RunData* consensu
     m_run = consensus;
     m_textLower.clear();
     m_textMatch.clear();
+    m_foldedIds = {};
+    m_foldedTexts = {};
+    m_idRank.clear();
+    m_textRank.clear();
+    m_idRankCount = m_textRankCount = 0;
+    m_labelNameRank.clear();
     computeDerived();
     applyFilterAndSort();
     endResetModel();
@@ -38,21 +41,41 @@ void ItemTableModel::computeDerived()
     m_entropy.assign(n, std::nan(""));
     m_distinct.assign(n, 0);
     m_tied.assign(n, 0);
-    // Distinct labels per item from the item's own few labels (not an L-sized scratch array:
-    // projects may have 100,000 labels).
-    std::vector<int32_t> labels;
-    for (int32_t i = 0; i < n; ++i) {
-        labels.clear();
-        for (int64_t k = m_s->matrix.itemBegin(i); k < m_s->matrix.itemEnd(i); ++k)
-            if (m_s->matrix.itemLabel(k) >= 0)
-                labels.push_back(m_s->matrix.itemLabel(k));
-        std::sort(labels.begin(), labels.end());
-        const int d = static_cast<int>(std::unique(labels.begin(), labels.end()) - labels.begin());
-        m_distinct[i] = static_cast<uint8_t>(std::min(d, 255));
-        if (m_run && !m_run->posterior.empty() && m_run->labels[i] >= 0)
-            m_entropy[i] = agg::entropy(m_run->posterior.data() + static_cast<size_t>(i) * L, L);
-        if (m_run && d > 0)
-            m_tied[i] = !tiedTopLabels(*m_s, *m_run, i).empty();
+    const bool posterior = m_run && !m_run->posterior.empty();
+    // tiedTopLabels(*m_s, *m_run, i) is non-empty exactly when this holds; inlined because
+    // calling it allocated a vector per item (tst_itemtablesort checks the two agree).
+    const bool tieable = m_run && L >= 2 && m_run->posterior.size() == static_cast<size_t>(n) * L;
+    auto derive = [&](int32_t first, int32_t last) {
+        // Distinct labels per item from the item's own few labels (not an L-sized scratch
+        // array: projects may have 100,000 labels).
+        std::vector<int32_t> labels;
+        for (int32_t i = first; i < last; ++i) {
+            labels.clear();
+            for (int64_t k = m_s->matrix.itemBegin(i); k < m_s->matrix.itemEnd(i); ++k)
+                if (m_s->matrix.itemLabel(k) >= 0)
+                    labels.push_back(m_s->matrix.itemLabel(k));
+            std::sort(labels.begin(), labels.end());
+            const int d = static_cast<int>(std::unique(labels.begin(), labels.end()) - labels.begin());
+            m_distinct[i] = static_cast<uint8_t>(std::min(d, 255));
+            if (posterior && m_run->labels[i] >= 0)
+                m_entropy[i] = agg::entropy(m_run->posterior.data() + static_cast<size_t>(i) * L, L);
+            if (tieable && d > 0 && m_s->matrix.validCount(i) != 0) {
+                const double* post = m_run->posterior.data() + static_cast<size_t>(i) * L;
+                const double top = *std::max_element(post, post + L);
+                int atTop = 0;
+                for (int32_t l = 0; l < L && atTop < 2; ++l)
+                    atTop += post[l] >= top - 1e-9;
+                m_tied[i] = atTop >= 2;
+            }
+        }
+    };
+    // Items are independent: two halves on two threads when there are many (open at 1M items).
+    if (n >= 100000 && std::thread::hardware_concurrency() > 1) {
+        std::thread second(derive, n / 2, n);
+        derive(0, n / 2);
+        second.join();
+    } else {
+        derive(0, n);
     }
 }
 
@@ -151,69 +174,6 @@ bool ItemTableModel::accepts(int32_t i) const
     if (!m_textLower.isEmpty() && !m_textMatch[i])
         return false;
     return true;
-}
-
-void ItemTableModel::applyFilterAndSort()
-{
-    m_rows.clear();
-    m_rowOfItem.clear();
-    if (!m_s)
-        return;
-    const int32_t n = m_s->numItems();
-    const QString text = m_filter.text.trimmed();
-    if (text.compare(m_textLower, Qt::CaseInsensitive) != 0 || (m_textMatch.size() != size_t(n))) {
-        m_textLower = text.toLower();
-        m_textMatch.assign(n, 1);
-        if (!m_textLower.isEmpty())
-            for (int32_t i = 0; i < n; ++i)
-                m_textMatch[i] = m_s->itemTexts[i].contains(m_textLower, Qt::CaseInsensitive)
-                    || m_s->itemExtIds[i].contains(m_textLower, Qt::CaseInsensitive);
-    }
-    if (!m_filter.onlyItems.empty()) {
-        std::vector<uint8_t> seen(n, 0);
-        for (int32_t i : m_filter.onlyItems)
-            if (i >= 0 && i < n && !seen[i] && accepts(i)) {
-                seen[i] = 1;
-                m_rows.push_back(i);
-            }
-        if (!m_filter.keepOrder)
-            std::sort(m_rows.begin(), m_rows.end());
-    } else if (m_filter.isEmpty()) {
-        m_rows.resize(n);
-        std::iota(m_rows.begin(), m_rows.end(), 0);
-    } else {
-        m_rows.reserve(n);
-        for (int32_t i = 0; i < n; ++i)
-            if (accepts(i))
-                m_rows.push_back(i);
-    }
-    if (m_sortColumn >= 0 && m_sortColumn < columnCount()) {
-        const int col = m_sortColumn;
-        const bool desc = m_sortOrder == Qt::DescendingOrder;
-        const bool numeric = col == ColConfidence || col == ColEntropy || col == ColDistinct;
-        if (numeric) {
-            std::vector<double> key(n);
-            for (int32_t i : m_rows)
-                key[i] = sortKey(i, col).toDouble();
-            std::stable_sort(m_rows.begin(), m_rows.end(), [&](int32_t a, int32_t b) {
-                const double x = key[a], y = key[b];
-                if (std::isnan(x) || std::isnan(y))
-                    return !std::isnan(x) && std::isnan(y);  // missing values last
-                return desc ? x > y : x < y;
-            });
-        } else {
-            std::vector<QString> key(n);
-            for (int32_t i : m_rows)
-                key[i] = sortKey(i, col).toString();
-            std::stable_sort(m_rows.begin(), m_rows.end(), [&](int32_t a, int32_t b) {
-                const int c = key[a].compare(key[b], Qt::CaseInsensitive);
-                return desc ? c > 0 : c < 0;
-            });
-        }
-    }
-    m_rowOfItem.assign(n, -1);
-    for (size_t r = 0; r < m_rows.size(); ++r)
-        m_rowOfItem[m_rows[r]] = static_cast<int>(r);
 }
 
 QString ItemTableModel::labelName(int32_t label) const

@@ -3,7 +3,13 @@
 // column per annotator. Answers data() from the Snapshot's columnar storage; sorting and
 // filtering permute an index vector. Colours and chips are drawn by ui/ delegates from the
 // roles below.
+//
+// Sorting is by integer keys: text columns compare as QString::compare(..., Qt::CaseInsensitive)
+// through ranks computed once per source (FoldedStrings), label columns through the rank of each
+// label's name, so a sort is a counting sort of the rows (stable: ties keep item order). The
+// text filter searches case-folded copies of the texts and ids, built on first use.
 
+#include "foldedstrings.h"
 #include "itemfilter.h"
 #include "runstore.h"
 #include "snapshot.h"
@@ -76,8 +82,15 @@ public:
     void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
 
 private:
+    static constexpr int kTextPreview = 300;  // UTF-16 units of the text shown and sorted
+
     void computeDerived();
     void applyFilterAndSort();
+    void updateTextMatch();
+    void sortRows();
+    const FoldedStrings& foldedIds();
+    const FoldedStrings& foldedTexts();
+    std::vector<uint32_t> labelColumnKeys(int column, uint32_t* numKeys);
     void relayout();  // re-filter/sort keeping persistent indexes on their items
     bool accepts(int32_t item) const;
     QVariant sortKey(int32_t item, int column) const;
@@ -93,6 +106,11 @@ private:
     std::vector<uint8_t> m_tied;         // consensus posterior tied at the top (tiedTopLabels)
     QString m_textLower;                 // cached lower-case filter text
     std::vector<uint8_t> m_textMatch;    // per item, for the current m_textLower
+    // Built on first use for the current source (the snapshot's ids and texts do not change).
+    FoldedStrings m_foldedIds, m_foldedTexts;
+    std::vector<uint32_t> m_idRank, m_textRank;  // per item, QString::compare order
+    uint32_t m_idRankCount = 0, m_textRankCount = 0;
+    std::vector<uint32_t> m_labelNameRank;       // label index, then INVALID, then "" -> rank
     int m_sortColumn = -1;
     Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
 };

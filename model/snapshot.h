@@ -59,8 +59,14 @@ uint64_t identityKey(const QString& id);
 void setIdentityKeys(Snapshot& s);
 
 /// Loads everything except per-annotation probabilities and item metadata (read on demand).
-/// isCanceled is polled; returning true throws CanceledError.
+/// isCanceled is polled; returning true throws CanceledError. Throws Error on SQL errors.
+/// On a SQLite project the rows are read through SQLite's C API (ProjectStore::sqliteHandle()),
+/// otherwise through loadSnapshotPortable(); both give the same Snapshot.
 Snapshot loadSnapshot(ProjectStore& store, const std::function<bool()>& isCanceled = {});
+
+/// loadSnapshot() through QSqlQuery only: the path of stores without a sqlite3 handle. Public
+/// so that tests can check both paths against each other on SQLite.
+Snapshot loadSnapshotPortable(ProjectStore& store, const std::function<bool()>& isCanceled = {});
 
 /// Per-annotation probabilities {label: p} of one item, keyed by annotator name.
 QHash<QString, QVector<double>> loadItemProbabilities(ProjectStore& store, const Snapshot& s,
