@@ -14,6 +14,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "clirun.h"
+
 using chorus::test::dumpProjectFile;
 using chorus::test::fileBytes;
 using chorus::test::withRawConnection;
@@ -31,11 +33,7 @@ QString testData(const QString& name)
     return QStringLiteral(CHORUS_TEST_DATA "/import/") + name;
 }
 
-struct Run
-{
-    int code = -1;
-    QByteArray out, err;
-};
+using Run = chorus::test::CliRun;
 
 } // namespace
 
@@ -99,20 +97,7 @@ void TestCli::init()
 
 Run TestCli::run(const QStringList& args)
 {
-    QProcess p;
-    p.setWorkingDirectory(m_dir->path());
-    p.start(m_cli, args);
-    Run r;
-    if (!p.waitForFinished(120000) || p.exitStatus() != QProcess::NormalExit) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "chorus-cli did not finish normally: " + p.errorString().toUtf8();
-        return r;
-    }
-    r.code = p.exitCode();
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
+    return chorus::test::runCli(m_cli, args, 120000, m_dir->path());
 }
 
 void TestCli::expectError(const Run& r, int code, const QString& message)

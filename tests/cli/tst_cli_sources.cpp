@@ -14,6 +14,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "clirun.h"
+
 namespace {
 
 QString shared(const QString& rel)
@@ -21,11 +23,7 @@ QString shared(const QString& rel)
     return QStringLiteral(CHORUS_SHARED_DIR "/") + rel;
 }
 
-struct Run
-{
-    int code = -1;
-    QByteArray out, err;
-};
+using Run = chorus::test::CliRun;
 
 QJsonValue withoutTimings(const QJsonValue& v)
 {
@@ -82,19 +80,7 @@ void TestCliSources::initTestCase()
 
 Run TestCliSources::run(const QStringList& args)
 {
-    QProcess p;
-    p.start(m_cli, args);
-    Run r;
-    if (!p.waitForFinished(600000) || p.exitStatus() != QProcess::NormalExit) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "chorus-cli did not finish normally: " + p.errorString().toUtf8();
-        return r;
-    }
-    r.code = p.exitCode();
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
+    return chorus::test::runCli(m_cli, args, 600000);
 }
 
 QString TestCliSources::project(const QString& answers, const QString& gold)

@@ -12,6 +12,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "clirun.h"
+
 #include <cmath>
 
 namespace {
@@ -29,12 +31,7 @@ QJsonObject readJson(const QString& path)
     return QJsonDocument::fromJson(f.readAll()).object();
 }
 
-struct Run
-{
-    int code = -1;
-    QByteArray out, err;
-    QJsonObject json() const { return QJsonDocument::fromJson(out).object(); }
-};
+using Run = chorus::test::CliRun;
 
 // The reference files round crowd figures to 6 decimals.
 bool near6(double ours, double ref)
@@ -99,19 +96,7 @@ void TestCliStatistics::initTestCase()
 
 Run TestCliStatistics::run(const QStringList& args)
 {
-    QProcess p;
-    p.start(m_cli, args);
-    Run r;
-    if (!p.waitForFinished(300000) || p.exitStatus() != QProcess::NormalExit) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "chorus-cli did not finish normally: " + p.errorString().toUtf8();
-        return r;
-    }
-    r.code = p.exitCode();
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
+    return chorus::test::runCli(m_cli, args, 300000);
 }
 
 #define RUN_OK(r)                                                                                   \

@@ -1,0 +1,41 @@
+#pragma once
+// Running chorus-cli from a test as a separate process ($CHORUS_BIN_DIR/chorus-cli; ctest sets
+// CHORUS_BIN_DIR), with its exit code and both output streams.
+
+#include <QByteArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+
+namespace chorus::test {
+
+struct CliRun
+{
+    int code = -1;  ///< -1 when the process did not finish normally (err says why)
+    QByteArray out, err;
+    QJsonObject json() const { return QJsonDocument::fromJson(out).object(); }
+};
+
+/// Runs cli with args (in workingDir when given), waiting at most timeoutMs.
+inline CliRun runCli(const QString& cli, const QStringList& args, int timeoutMs, const QString& workingDir = {})
+{
+    QProcess p;
+    if (!workingDir.isEmpty())
+        p.setWorkingDirectory(workingDir);
+    p.start(cli, args);
+    CliRun r;
+    if (!p.waitForFinished(timeoutMs) || p.exitStatus() != QProcess::NormalExit) {
+        p.kill();
+        p.waitForFinished();
+        r.err = "chorus-cli did not finish normally: " + p.errorString().toUtf8();
+        return r;
+    }
+    r.code = p.exitCode();
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+} // namespace chorus::test
