@@ -6,6 +6,7 @@
 #include <QCommandLineParser>
 #include <QFile>
 #include <QFileInfo>
+#include <QScreen>
 #include <QSettings>
 #include <QTemporaryDir>
 
@@ -49,6 +50,10 @@ int main(int argc, char** argv)
     }
 
     chorus::ui::MainWindow window;
+    // Screenshots show the window as it fills the screen (scripts/screenshot.sh sets the screen
+    // size with CHORUS_SCREEN); there is no window manager under Xvfb to maximise it.
+    if (shooting && window.screen())
+        window.setGeometry(window.screen()->availableGeometry());
     window.show();
     const QStringList args = parser.positionalArguments();
     QString target = args.value(0);

@@ -20,6 +20,7 @@
 #include <QLineSeries>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QScrollBar>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -81,6 +82,8 @@ PairwisePage::PairwisePage(QThreadPool* pool, QWidget* parent) : QWidget(parent)
     m_table = new QTableWidget(this);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->verticalHeader()->hide();
+    // The last column takes what is left instead of running past the view's edge.
+    m_table->horizontalHeader()->setStretchLastSection(true);
     m_tabs = new QTabWidget(this);
     m_ratings = new QChartView(new QChart, this);
     m_ratings->setRenderHint(QPainter::Antialiasing);
@@ -108,6 +111,7 @@ PairwisePage::PairwisePage(QThreadPool* pool, QWidget* parent) : QWidget(parent)
     top->addWidget(m_bootstrap);
     top->addWidget(m_status, 1);
     auto* split = new QSplitter(Qt::Horizontal, this);
+    m_split = split;
     split->addWidget(m_table);
     split->addWidget(m_tabs);
     split->setStretchFactor(0, 1);
@@ -269,30 +273,56 @@ void PairwisePage::fill()
 {
     const auto& models = m_result.data.models;
     const auto& rated = m_result.ranking.models;
+    // The primary rating is the bootstrap median, which the chart's boxes show: the point
+    // estimate (one pass over the judgments in file order, for Elo) can order two close models
+    // the other way and even fall outside its own interval. Without a bootstrap it is the point
+    // estimate.
+    auto primary = [&](size_t m) { return std::isfinite(rated[m].median) ? rated[m].median : rated[m].rating; };
     std::vector<size_t> order(rated.size());
     std::iota(order.begin(), order.end(), size_t(0));
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return rated[a].rating > rated[b].rating; });
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return primary(a) > primary(b); });
     const bool elo = m_method->currentData().toString() == QLatin1String("elo");
     const int dec = elo ? 1 : 4;
 
     m_table->clear();
     m_table->setColumnCount(9);
-    m_table->setHorizontalHeaderLabels({tr("Model"), tr("Rating"), tr("Median"), tr("Low"), tr("High"), tr("Wins"),
-                                        tr("Losses"), tr("Ties"), tr("Win rate")});
+    m_table->setHorizontalHeaderLabels({tr("Model"), tr("Rating"), tr("Low"), tr("High"), tr("Point estimate"),
+                                        tr("Wins"), tr("Losses"), tr("Ties"), tr("Win rate")});
+    const QString ratingTip =
+        tr("Median of the bootstrap replicates (what the chart shows), with its 95% interval in Low and High. "
+           "Without a bootstrap: the point estimate.");
+    const QString pointTip =
+        elo ? tr("Elo run once over the judgments in file order. Elo depends on that order, so this single pass can "
+                 "rank two close models the other way than the median and even fall outside the interval.")
+            : tr("Bradley-Terry fit on all judgments. The median of the resampled fits can differ from it a little.");
+    m_table->horizontalHeaderItem(1)->setToolTip(ratingTip);
+    m_table->horizontalHeaderItem(2)->setToolTip(ratingTip);
+    m_table->horizontalHeaderItem(3)->setToolTip(ratingTip);
+    m_table->horizontalHeaderItem(4)->setToolTip(pointTip);
     m_table->setRowCount(static_cast<int>(order.size()));
     for (int r = 0; r < static_cast<int>(order.size()); ++r) {
         const auto& m = rated[order[r]];
         m_table->setItem(r, 0, cell(QString::fromStdString(models[order[r]])));
-        m_table->setItem(r, 1, cell(num(m.rating, dec), true));
-        m_table->setItem(r, 2, cell(num(m.median, dec), true));
-        m_table->setItem(r, 3, cell(num(m.lo, dec), true));
-        m_table->setItem(r, 4, cell(num(m.hi, dec), true));
+        m_table->setItem(r, 1, cell(num(primary(order[r]), dec), true));
+        m_table->setItem(r, 2, cell(num(m.lo, dec), true));
+        m_table->setItem(r, 3, cell(num(m.hi, dec), true));
+        QTableWidgetItem* point = cell(num(m.rating, dec), true);
+        point->setToolTip(pointTip);
+        m_table->setItem(r, 4, point);
         m_table->setItem(r, 5, cell(QString::number(m.record.wins), true));
         m_table->setItem(r, 6, cell(QString::number(m.record.losses), true));
         m_table->setItem(r, 7, cell(QString::number(m.record.ties), true));
         m_table->setItem(r, 8, cell(num(m.record.winRate, 3), true));
     }
     m_table->resizeColumnsToContents();
+    // Give the table the width its columns need (the last one was cut off at half the page),
+    // leaving the charts at least a third of the page.
+    const int need = m_table->horizontalHeader()->length() + 2 * m_table->frameWidth()
+                     + m_table->verticalScrollBar()->sizeHint().width();
+    const QList<int> sizes = m_split->sizes();
+    const int total = sizes.value(0) + sizes.value(1);
+    if (total > 0 && sizes.value(0) < need)
+        m_split->setSizes({std::min(need, total * 2 / 3), total - std::min(need, total * 2 / 3)});
 
     // Ratings with their bootstrap intervals: a box from lo to hi around the median.
     QChart* chart = m_ratings->chart();

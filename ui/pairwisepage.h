@@ -10,6 +10,7 @@ class QChartView;
 class QComboBox;
 class QLabel;
 class QSpinBox;
+class QSplitter;
 class QTableWidget;
 class QTabWidget;
 
@@ -69,6 +70,7 @@ private:
     QSpinBox* m_bootstrap;
     QLabel* m_status;
     QTableWidget* m_table;
+    QSplitter* m_split;
     QTabWidget* m_tabs;
     QChartView* m_ratings;
     HeatmapWidget* m_winRates;
