@@ -1,12 +1,13 @@
 #include "filterbar.h"
 
+#include "flowlayout.h"
+
 #include "labelnormalizer.h"
 #include "snapshot.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
-#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QTimer>
@@ -55,15 +56,20 @@ FilterBar::FilterBar(QWidget* parent) : QWidget(parent)
     m_count->setObjectName(QStringLiteral("filterCount"));
     m_count->setTextFormat(Qt::PlainText);
 
-    auto* layout = new QHBoxLayout(this);
+    // Long annotator names and labels must not widen the bar (and with it the window).
+    for (QComboBox* c : {m_annotator, m_annotatorLabel}) {
+        c->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        c->setMinimumContentsLength(14);
+    }
+    // The filters wrap onto a second row on a narrow screen instead of overlapping (issue #18:
+    // "Disagreemen" at 1680 px); the search box takes what is left of its row.
+    auto* layout = new FlowLayout(this);
     layout->setContentsMargins(4, 2, 4, 2);
-    layout->addWidget(m_search, 2);
-    for (QWidget* w : std::initializer_list<QWidget*>{m_disagree, m_unreviewed, m_flagged, m_goldDiffers,
+    layout->setStretchWidget(m_search);
+    for (QWidget* w : std::initializer_list<QWidget*>{m_search, m_disagree, m_unreviewed, m_flagged, m_goldDiffers,
                                                      m_tied, m_annotator, m_annotatorLabel, m_minEntropy,
-                                                     m_maxConfidence, m_only, clearOnly})
+                                                     m_maxConfidence, m_only, clearOnly, m_count})
         layout->addWidget(w);
-    layout->addStretch(1);
-    layout->addWidget(m_count);
 
     m_debounce = new QTimer(this);
     m_debounce->setSingleShot(true);
@@ -162,7 +168,10 @@ void FilterBar::setOnlyItems(std::vector<int32_t> items, const QString& descript
 {
     m_onlyItems = std::move(items);
     m_keepOrder = keepOrder;
-    m_only->setText(description);
+    // Descriptions come from data (a confusion cell names two labels): elided to a fixed width,
+    // the whole text in the tooltip, so a long one cannot widen the window.
+    m_only->setText(m_only->fontMetrics().elidedText(description, Qt::ElideMiddle, 360));
+    m_only->setToolTip(description);
     m_only->setVisible(!m_onlyItems.empty());
     emit filterChanged();
 }

@@ -1,5 +1,7 @@
 #include "pairwisepage.h"
 
+#include "flowlayout.h"
+
 #include "heatmapwidget.h"
 #include "jobsupport.h"
 #include "pairwiseimport.h"
@@ -103,13 +105,13 @@ PairwisePage::PairwisePage(QThreadPool* pool, QWidget* parent) : QWidget(parent)
     m_compare->verticalHeader()->hide();
     m_tabs->addTab(m_compare, tr("By judge"));
 
-    auto* top = new QHBoxLayout;
-    top->addWidget(open);
-    top->addWidget(m_method);
-    top->addWidget(m_ties);
-    top->addWidget(m_judge);
-    top->addWidget(m_bootstrap);
-    top->addWidget(m_status, 1);
+    // The controls wrap on a narrow screen instead of setting the window's minimum width.
+    auto* topBar = new QWidget(this);
+    auto* top = new FlowLayout(topBar);
+    top->setContentsMargins(0, 0, 0, 0);
+    for (QWidget* w : std::initializer_list<QWidget*>{open, m_method, m_ties, m_judge, m_bootstrap, m_status})
+        top->addWidget(w);
+    top->setStretchWidget(m_status);
     auto* split = new QSplitter(Qt::Horizontal, this);
     m_split = split;
     split->addWidget(m_table);
@@ -117,7 +119,7 @@ PairwisePage::PairwisePage(QThreadPool* pool, QWidget* parent) : QWidget(parent)
     split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 1);
     auto* layout = new QVBoxLayout(this);
-    layout->addLayout(top);
+    layout->addWidget(topBar);
     layout->addWidget(m_file);
     layout->addWidget(split, 1);
 

@@ -44,7 +44,11 @@ void takeScreenshots(MainWindow* window, const QString& dir, std::function<void(
 {
     QDir().mkpath(dir);
     auto steps = std::make_shared<std::vector<Step>>(std::vector<Step>{
-        {QStringLiteral("review-table.png"), [](MainWindow* w) { w->table()->setFocus(); }},
+        {QStringLiteral("review-table.png"),
+         [](MainWindow* w) {
+             w->showPage(0);  // --pairwise may have opened the Pairwise tab first
+             w->table()->setFocus();
+         }},
         {QStringLiteral("review-disagreements.png"),
          [](MainWindow* w) {
              // Show the most uncertain disagreements first.
