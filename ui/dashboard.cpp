@@ -90,6 +90,10 @@ Dashboard::Dashboard(model::Workbench* workbench, QWidget* parent) : QWidget(par
     m_method->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     m_status = new QLabel(this);
     m_status->setTextFormat(Qt::PlainText);
+    // The stage text changes while a job runs ("Methods: glad (4 of 5) 3/100"); its width must
+    // not become the window's minimum, or a 1366-px window grows to fit it and stays wider.
+    m_status->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_status->setMinimumWidth(0);
     m_progress = new QProgressBar(this);
     m_progress->setRange(0, 1000);
     m_progress->setMaximumWidth(200);
@@ -184,7 +188,10 @@ Dashboard::Dashboard(model::Workbench* workbench, QWidget* parent) : QWidget(par
     connect(m_debounce, &QTimer::timeout, this, &Dashboard::ensureCurrentTab);
     // Connect before setFuture() (house style). The stage text comes with the value.
     connect(&m_watcher, &QFutureWatcherBase::progressValueChanged, m_progress, &QProgressBar::setValue);
-    connect(&m_watcher, &QFutureWatcherBase::progressTextChanged, m_status, &QLabel::setText);
+    connect(&m_watcher, &QFutureWatcherBase::progressTextChanged, m_status, [this](const QString& text) {
+        m_status->setText(text);
+        m_status->setToolTip(text);
+    });
     connect(&m_watcher, &QFutureWatcherBase::finished, this, &Dashboard::finished);
     connect(refresh, &QPushButton::clicked, this, &Dashboard::refresh);
     connect(m_cancel, &QPushButton::clicked, this, &Dashboard::cancel);
