@@ -2,8 +2,6 @@
 
 #include "labelorder.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -215,15 +213,10 @@ ProbabilityTable MemoryImportTarget::probabilities(const Snapshot& s, int32_t an
     for (const auto& p : d->probRows) {
         if (p.annotator != annotator)
             continue;
-        const auto j = nlohmann::json::parse(p.json.toStdString(), nullptr, false);
-        if (!j.is_object())
+        const QVector<double> row = probabilityRow(s, p.json);
+        if (row.isEmpty())
             continue;
-        double* out = t.rows.data() + static_cast<size_t>(p.item) * L;
-        for (const auto& [k, v] : j.items()) {
-            const qsizetype l = s.labels.indexOf(QString::fromStdString(k));
-            if (l >= 0 && v.is_number())
-                out[l] = v.get<double>();
-        }
+        std::copy(row.begin(), row.end(), t.rows.begin() + static_cast<size_t>(p.item) * L);
         t.present[p.item] = 1;
     }
     return t;

@@ -345,12 +345,10 @@ Snapshot loadSnapshotPortable(ProjectStore& store, const std::function<bool()>& 
     return loadRows(QtSource{&store}, isCanceled);
 }
 
-namespace {
-
-QVector<double> parseProbs(const Snapshot& s, const QString& text)
+QVector<double> probabilityRow(const Snapshot& s, const QString& json)
 {
     QVector<double> row(s.numLabels(), 0.0);
-    const auto j = nlohmann::json::parse(text.toStdString(), nullptr, false);
+    const auto j = nlohmann::json::parse(json.toStdString(), nullptr, false);
     if (!j.is_object())
         return {};
     for (const auto& [k, v] : j.items()) {
@@ -361,8 +359,6 @@ QVector<double> parseProbs(const Snapshot& s, const QString& text)
     return row;
 }
 
-} // namespace
-
 QHash<QString, QVector<double>> loadItemProbabilities(ProjectStore& store, const Snapshot& s, qint64 itemId)
 {
     QHash<QString, QVector<double>> out;
@@ -370,7 +366,7 @@ QHash<QString, QVector<double>> loadItemProbabilities(ProjectStore& store, const
                                             "ON a.id = n.annotator_id WHERE n.item_id = ? AND n.probs IS NOT NULL"),
                              {itemId});
     while (q.next()) {
-        const QVector<double> row = parseProbs(s, q.value(1).toString());
+        const QVector<double> row = probabilityRow(s, q.value(1).toString());
         if (!row.isEmpty())
             out.insert(q.value(0).toString(), row);
     }
@@ -388,7 +384,7 @@ ProbabilityTable loadAnnotatorProbabilities(ProjectStore& store, const Snapshot&
                              {s.annotatorIds[annotator]});
     while (q.next()) {
         const int32_t i = s.itemIndexById.value(q.value(0).toLongLong(), -1);
-        const QVector<double> row = parseProbs(s, q.value(1).toString());
+        const QVector<double> row = probabilityRow(s, q.value(1).toString());
         if (i < 0 || row.isEmpty())
             continue;
         std::copy(row.begin(), row.end(), t.rows.begin() + static_cast<size_t>(i) * L);

@@ -72,6 +72,10 @@ Snapshot loadSnapshotPortable(ProjectStore& store, const std::function<bool()>& 
 QHash<QString, QVector<double>> loadItemProbabilities(ProjectStore& store, const Snapshot& s,
                                                       qint64 itemId);
 
+/// A stored {label: p} object (annotations.probs) as a row over s's labels; labels s does not
+/// know are left out. Empty when the text is not a JSON object.
+QVector<double> probabilityRow(const Snapshot& s, const QString& json);
+
 /// Every annotator's probability rows for all items (row-major items x labels) and a flag per
 /// item telling whether a row exists. Used by divergence statistics.
 struct ProbabilityTable

@@ -2,6 +2,7 @@
 // trusted reference, it renders offscreen without warnings, and it exports PNG, SVG and CSV.
 
 #include "dashboard.h"
+#include "dashboardwait.h"
 #include "datasets.h"
 #include "importer.h"
 #include "mainwindow.h"
@@ -30,15 +31,7 @@ void collectWarnings(QtMsgType type, const QMessageLogContext&, const QString& m
         g_warnings << message;
 }
 
-// Waits until the dashboard has computed `parts` (a tab computes its part when shown).
-bool waitForParts(ui::Dashboard* d, model::DashboardParts parts)
-{
-    QSignalSpy ready(d, &ui::Dashboard::ready);
-    while ((d->computedParts() & parts) != parts)
-        if (!ready.wait(120000))
-            return false;
-    return true;
-}
+using test::waitForParts;
 
 nlohmann::json cliJson(const QStringList& args)
 {

@@ -5,6 +5,7 @@
 // annotators, gold on every item).
 
 #include "dashboard.h"
+#include "dashboardwait.h"
 #include "importer.h"
 #include "mainwindow.h"
 #include "methods.h"
@@ -21,18 +22,7 @@
 using namespace chorus;
 using model::DashboardPart;
 
-namespace {
-
-bool waitForParts(ui::Dashboard* d, model::DashboardParts parts)
-{
-    QSignalSpy ready(d, &ui::Dashboard::ready);
-    while ((d->computedParts() & parts) != parts)
-        if (!ready.wait(120000))
-            return false;
-    return true;
-}
-
-} // namespace
+using test::waitForParts;
 
 class TestDashboardLazy : public QObject
 {

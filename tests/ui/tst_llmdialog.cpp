@@ -8,6 +8,7 @@
 #include "../llm/llmfixture.h"
 
 #include "dashboard.h"
+#include "dashboardwait.h"
 #include "importer.h"
 #include "llmdialog.h"
 #include "llmrunner.h"
@@ -268,10 +269,7 @@ private slots:
         w.showPage(1);
         w.dashboard()->tabs()->setCurrentIndex(ui::Dashboard::TabLlm);
         w.dashboard()->refresh();
-        const model::DashboardParts want = ui::Dashboard::partsOf(ui::Dashboard::TabLlm);
-        QSignalSpy ready(w.dashboard(), &ui::Dashboard::ready);
-        while ((w.dashboard()->computedParts() & want) != want)
-            QVERIFY(ready.wait(60000));
+        QVERIFY(test::waitForParts(w.dashboard(), ui::Dashboard::partsOf(ui::Dashboard::TabLlm)));
         QCOMPARE(w.dashboard()->data().llm.size(), 1);
         QCOMPARE(w.dashboard()->data().llm[0].orderPairs, qint64(4));
         QCOMPARE(w.dashboard()->data().llm[0].orderDependent, qint64(4));

@@ -5,6 +5,7 @@
 // geometric facts checked on the live widgets.
 
 #include "dashboard.h"
+#include "dashboardwait.h"
 #include "datasets.h"
 #include "filterbar.h"
 #include "importer.h"
@@ -123,10 +124,7 @@ private slots:
         w.showPage(1);
         for (int tab = 0; tab < w.dashboard()->tabs()->count(); ++tab) {
             w.dashboard()->tabs()->setCurrentIndex(tab);
-            const model::DashboardParts want = ui::Dashboard::partsOf(tab);
-            QSignalSpy ready(w.dashboard(), &ui::Dashboard::ready);
-            while ((w.dashboard()->computedParts() & want) != want)
-                QVERIFY(ready.wait(120000));
+            QVERIFY(test::waitForParts(w.dashboard(), ui::Dashboard::partsOf(tab)));
             QCoreApplication::processEvents();
             QCOMPARE(w.width(), width);
         }
