@@ -1,6 +1,8 @@
 #include "dashboard.h"
 
 #include "csvreader.h"
+#include "divergencesourcebox.h"
+#include "flowlayout.h"
 #include "heatmapwidget.h"
 #include "workbench.h"
 
@@ -132,21 +134,21 @@ Dashboard::Dashboard(model::Workbench* workbench, QWidget* parent) : QWidget(par
     m_divMetric->addItem(tr("Jensen-Shannon distance"));
     m_divMetric->addItem(tr("KL divergence (first ‖ second)"));
     m_divMetric->addItem(tr("Total variation distance"));
-    m_divP = new QComboBox(divPage);
-    m_divQ = new QComboBox(divPage);
-    m_divP->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-    m_divQ->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_divP = new DivergenceSourceBox(m_wb, divPage);
+    m_divQ = new DivergenceSourceBox(m_wb, divPage);
     m_divergence = makeView(divPage);
     auto* dl = new QVBoxLayout(divPage);
-    auto* dtop = new QHBoxLayout;
-    dtop->addWidget(new QLabel(tr("Compare"), divPage));
+    // The controls wrap on a narrow screen instead of setting the window's minimum width.
+    auto* dtopBar = new QWidget(divPage);
+    auto* dtop = new FlowLayout(dtopBar);
+    dtop->setContentsMargins(0, 0, 0, 0);
+    dtop->addWidget(new QLabel(tr("Compare"), dtopBar));
     dtop->addWidget(m_divP);
-    dtop->addWidget(new QLabel(tr("with"), divPage));
+    dtop->addWidget(new QLabel(tr("with"), dtopBar));
     dtop->addWidget(m_divQ);
-    dtop->addWidget(new QLabel(tr("Measure:"), divPage));
+    dtop->addWidget(new QLabel(tr("Measure:"), dtopBar));
     dtop->addWidget(m_divMetric);
-    dtop->addStretch(1);
-    dl->addLayout(dtop);
+    dl->addWidget(dtopBar);
     dl->addWidget(m_divergence, 1);
     m_tabs->addTab(divPage, tr("Divergence"));
     auto* confPage = new QWidget(this);
@@ -204,9 +206,11 @@ Dashboard::Dashboard(model::Workbench* workbench, QWidget* parent) : QWidget(par
     });
     for (QComboBox* c : {m_confSubject, m_confReference})
         connect(c, &QComboBox::currentIndexChanged, this, &Dashboard::buildConfusion);
-    for (QComboBox* c : {m_divP, m_divQ})
-        connect(c, &QComboBox::currentIndexChanged, this, [this] { invalidate(model::DashboardPart::Divergence); });
+    for (DivergenceSourceBox* c : {m_divP, m_divQ})
+        connect(c, &DivergenceSourceBox::specChanged, this, [this] { invalidate(model::DashboardPart::Divergence); });
     connect(m_wb, &model::Workbench::projectChanged, this, &Dashboard::fillDivergenceSources);
+    // A run saved or chosen changes the list (runs) and the consensus entry's text.
+    connect(m_wb, &model::Workbench::consensusChanged, this, &Dashboard::fillDivergenceSources);
     connect(m_wb, &model::Workbench::projectChanged, this, [this] { invalidate(model::kAllDashboardParts); });
     // Agreement and the methods do not read the consensus; the overview (consensus confusion and
     // competence) and the divergence (the consensus posterior) do.
@@ -243,26 +247,15 @@ void Dashboard::showEvent(QShowEvent* event)
 
 void Dashboard::fillDivergenceSources()
 {
-    const QSignalBlocker b1(m_divP), b2(m_divQ);
-    m_divP->clear();
-    m_divQ->clear();
-    if (!m_wb->hasProject())
-        return;
-    m_divP->addItem(tr("human judgments"), QStringLiteral("human"));
-    m_divQ->addItem(tr("consensus posterior"), QStringLiteral("consensus"));
-    for (const QString& a : m_wb->annotatorsWithProbabilities()) {
-        m_divP->addItem(tr("%1 (probabilities)").arg(a), QStringLiteral("annotator:") + a);
-        m_divQ->addItem(tr("%1 (probabilities)").arg(a), QStringLiteral("annotator:") + a);
-    }
+    // Human judgments against the consensus when the project has them; otherwise the votes.
+    m_divP->fill({QStringLiteral("human"), QStringLiteral("votes")});
+    m_divQ->fill({QStringLiteral("consensus")});
 }
 
 void Dashboard::setDivergenceSources(const QString& p, const QString& q)
 {
-    {
-        const QSignalBlocker b1(m_divP), b2(m_divQ);
-        m_divP->setCurrentIndex(std::max(0, m_divP->findData(p)));
-        m_divQ->setCurrentIndex(std::max(0, m_divQ->findData(q)));
-    }
+    m_divP->setSpec(p);
+    m_divQ->setSpec(q);
     invalidate(model::DashboardPart::Divergence);
     ensureCurrentTab();
 }
@@ -437,9 +430,14 @@ void Dashboard::buildDivergence()
 {
     QChart* chart = m_divergence->chart();
     m_binItems.assign(kBins, {});
+    if (!m_data.divergenceError.isEmpty()) {
+        resetChart(chart, tr("Divergence: %1").arg(m_data.divergenceError.toHtmlEscaped()));
+        return;
+    }
     if (m_data.divergenceItems.empty()) {
-        resetChart(chart, tr("Divergence: no item has both distributions (human judgment counts or reported "
-                             "probabilities) to compare"));
+        resetChart(chart, tr("Divergence: no item has both distributions (%1 and %2)")
+                              .arg(m_divP->describe(m_data.divergenceP).toHtmlEscaped(),
+                                   m_divQ->describe(m_data.divergenceQ).toHtmlEscaped()));
         return;
     }
     const int metric = m_divMetric->currentIndex();
@@ -457,7 +455,8 @@ void Dashboard::buildDivergence()
     }
     resetChart(chart, tr("%1 vs %2: %3 per item (base 2), %4 items<br>mean JSD %5 · KL %6 · TVD %7 · "
                          "distance correlation %8 · click a bar to review its items")
-                          .arg(m_divP->currentText(), m_divQ->currentText(), m_divMetric->currentText())
+                          .arg(m_divP->describe(m_data.divergenceP).toHtmlEscaped(),
+                               m_divQ->describe(m_data.divergenceQ).toHtmlEscaped(), m_divMetric->currentText())
                           .arg(m_data.divergenceItems.size())
                           .arg(num(m_data.meanJsd), num(m_data.meanKl), num(m_data.meanTvd), coefText(m_data.dcor)));
     for (size_t k = 0; k < m_data.divergenceItems.size(); ++k) {

@@ -3,6 +3,7 @@
 #include "aggregationpanel.h"
 #include "dashboard.h"
 #include "filterbar.h"
+#include "frozentableview.h"
 #include "itempanel.h"
 #include "labeldelegate.h"
 #include "llmdialog.h"
@@ -29,7 +30,6 @@
 #include <QStatusBar>
 #include <QTimer>
 #include <QTabWidget>
-#include <QTableView>
 #include <QToolBar>
 #include <QVBoxLayout>
 
@@ -62,7 +62,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
     setWindowIcon(applicationIcon());
     setAcceptDrops(true);
     m_filter = new FilterBar(this);
-    m_table = new QTableView(this);
+    m_table = new FrozenTableView(this);
     m_table->setModel(m_wb->tableModel());
     m_table->setSortingEnabled(true);
     m_table->sortByColumn(-1, Qt::AscendingOrder);
@@ -254,6 +254,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     m_showGold->setChecked(settings.value(QStringLiteral("review/showGold"), true).toBool());
+    m_freezeColumns->setChecked(settings.value(QStringLiteral("review/freezeColumns"), true).toBool());
     m_autoAdvance->setChecked(settings.value(QStringLiteral("review/autoAdvance"), true).toBool());
     m_wb->setAuthor(settings.value(QStringLiteral("review/author"), m_wb->author()).toString());
     projectChanged();
@@ -347,6 +348,16 @@ void MainWindow::createActions()
         m_panel->setGoldVisible(on);
         QSettings().setValue(QStringLiteral("review/showGold"), on);
     });
+    m_freezeColumns = new QAction(tr("&Freeze Id and Consensus Columns"), this);
+    m_freezeColumns->setCheckable(true);
+    m_freezeColumns->setObjectName(QStringLiteral("freezeColumns"));
+    m_freezeColumns->setToolTip(tr("Keep the Id and Consensus columns in place while the annotators scroll sideways"));
+    connect(m_freezeColumns, &QAction::toggled, this, [this](bool on) {
+        m_table->setFreezingEnabled(on);
+        if (on)
+            freezeIdAndConsensus();
+        QSettings().setValue(QStringLiteral("review/freezeColumns"), on);
+    });
     m_autoAdvance = new QAction(tr("&Advance after a decision"), this);
     m_autoAdvance->setCheckable(true);
     connect(m_autoAdvance, &QAction::toggled, this,
@@ -406,6 +417,7 @@ void MainWindow::createMenus()
     view->addAction(tr("&Pairwise"), QKeySequence(tr("Ctrl+3")), this, [this] { showPage(2); });
     view->addSeparator();
     view->addAction(m_showGold);
+    view->addAction(m_freezeColumns);
     m_columnsMenu = view->addMenu(tr("&Columns"));
     connect(m_columnsMenu, &QMenu::aboutToShow, this, [this] {
         m_columnsMenu->clear();
@@ -414,7 +426,10 @@ void MainWindow::createMenus()
             QAction* a = m_columnsMenu->addAction(model->headerData(c, Qt::Horizontal).toString());
             a->setCheckable(true);
             a->setChecked(!m_table->isColumnHidden(c));
-            connect(a, &QAction::toggled, this, [this, c](bool on) { m_table->setColumnHidden(c, !on); });
+            connect(a, &QAction::toggled, this, [this, c](bool on) {
+                m_table->setColumnHidden(c, !on);
+                m_table->updateFrozen();
+            });
         }
     });
     view->addSeparator();
@@ -712,6 +727,16 @@ void MainWindow::restoreHeaderState()
             m_table->setColumnWidth(c, std::clamp(h->fontMetrics().horizontalAdvance(name) + 32, 110, 180));
         }
     }
+    if (m_freezeColumns->isChecked())
+        freezeIdAndConsensus();
+}
+
+void MainWindow::freezeIdAndConsensus()
+{
+    // Id, then the consensus, lead the table and stay in place while the annotators' columns
+    // scroll sideways (issue #18).
+    using M = model::ItemTableModel;
+    m_table->setFrozenCandidates({M::ColId, M::ColConsensus}, true);
 }
 
 void MainWindow::columnsMenu(const QPoint& pos)
