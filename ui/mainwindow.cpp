@@ -9,6 +9,9 @@
 #include "llmdialog.h"
 #include "pairwisepage.h"
 #include "relabelpanel.h"
+
+#include <QGuiApplication>
+#include <QScreen>
 #include "transferdialogs.h"
 #include "workbench.h"
 
@@ -250,7 +253,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
     });
 
     QSettings settings;
-    resize(1400, 850);
+    // A first start fits the screen it opens on (a 1366x768 laptop included); later starts
+    // restore where the user left the window.
+    QSize size(1400, 850);
+    if (const QScreen* screen = QGuiApplication::primaryScreen())
+        size = size.boundedTo(screen->availableGeometry().size());
+    resize(size);
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     m_showGold->setChecked(settings.value(QStringLiteral("review/showGold"), true).toBool());
@@ -712,7 +720,7 @@ void MainWindow::restoreHeaderState()
         : QByteArray();
     if (state.isEmpty() || !m_table->horizontalHeader()->restoreState(state)) {
         using M = model::ItemTableModel;
-        m_table->setColumnWidth(M::ColId, 80);
+        m_table->setColumnWidth(M::ColId, idColumnWidth());
         m_table->setColumnWidth(M::ColText, 320);
         for (int c : {M::ColConfidence, M::ColEntropy, M::ColDistinct})
             m_table->setColumnWidth(c, 72);
@@ -729,6 +737,18 @@ void MainWindow::restoreHeaderState()
     }
     if (m_freezeColumns->isChecked())
         freezeIdAndConsensus();
+}
+
+int MainWindow::idColumnWidth() const
+{
+    // Wide enough for the ids of the first rows (ids of one dataset share a shape), within
+    // limits: the Id column stays frozen on screen, so it must not take half of it.
+    const auto& ids = m_wb->snapshot().itemExtIds;
+    const QFontMetrics fm = m_table->fontMetrics();
+    int widest = 0;
+    for (qsizetype i = 0; i < std::min<qsizetype>(ids.size(), 2000); ++i)
+        widest = std::max(widest, fm.horizontalAdvance(ids[i]));
+    return std::clamp(widest + 16, 60, 200);
 }
 
 void MainWindow::freezeIdAndConsensus()

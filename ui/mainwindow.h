@@ -107,6 +107,7 @@ private:
     void saveHeaderState();
     void restoreHeaderState();
     void freezeIdAndConsensus();
+    int idColumnWidth() const;
     void columnsMenu(const QPoint& pos);
     void startJob(const QString& what);
     void endJob();
