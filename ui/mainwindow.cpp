@@ -134,6 +134,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
     addDockWidget(Qt::LeftDockWidgetArea, m_relabelDock);
     tabifyDockWidget(m_aggDock, m_relabelDock);
     m_aggDock->raise();
+    // The docks are about the review's items: on the Pairwise page they only take its room (at
+    // 1366 px its table needed sideways scrolling), so they step aside there and come back.
+    connect(m_pages, &QTabWidget::currentChanged, this, &MainWindow::stashDocksFor);
     connect(m_relabel, &RelabelPanel::reviewQueue, this, [this](const std::vector<int32_t>& items) {
         showPage(0);
         m_table->sortByColumn(-1, Qt::AscendingOrder);  // the queue's own order
@@ -296,6 +299,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
         m_llmDialog->cancel();
     }
     saveHeaderState();
+    stashDocksFor(0);  // the docks the user had, not the Pairwise page's
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
@@ -737,6 +741,22 @@ void MainWindow::restoreHeaderState()
     }
     if (m_freezeColumns->isChecked())
         freezeIdAndConsensus();
+}
+
+void MainWindow::stashDocksFor(int page)
+{
+    constexpr int kPairwisePage = 2;
+    if (page == kPairwisePage && m_stashedDocks.isEmpty()) {
+        for (QDockWidget* d : {m_panelDock, m_aggDock, m_relabelDock})
+            if (d->isVisible() && !d->isFloating()) {
+                m_stashedDocks << d;
+                d->hide();
+            }
+    } else if (page != kPairwisePage) {
+        for (QDockWidget* d : std::as_const(m_stashedDocks))
+            d->show();
+        m_stashedDocks.clear();
+    }
 }
 
 int MainWindow::idColumnWidth() const

@@ -108,6 +108,7 @@ private:
     void restoreHeaderState();
     void freezeIdAndConsensus();
     int idColumnWidth() const;
+    void stashDocksFor(int page);
     void columnsMenu(const QPoint& pos);
     void startJob(const QString& what);
     void endJob();
@@ -141,6 +142,7 @@ private:
     QMenu* m_columnsMenu = nullptr;
     QAction* m_showGold = nullptr;
     QAction* m_freezeColumns = nullptr;
+    QList<QDockWidget*> m_stashedDocks;  // hidden while the Pairwise page is shown
     QAction* m_autoAdvance = nullptr;
     QList<QAction*> m_projectActions;
     QProgressBar* m_jobProgress;
