@@ -106,6 +106,9 @@ private:
     void rebuildRecentMenu();
     void saveHeaderState();
     void restoreHeaderState();
+    void createTable();
+    void createDocks();
+    void connectJobs();
     void freezeIdAndConsensus();
     int idColumnWidth() const;
     void stashDocksFor(int page);
