@@ -20,6 +20,7 @@ class Workbench;
 
 namespace chorus::ui {
 
+class AnnotatorLimit;
 class HeatmapWidget;
 
 /// Insight dashboard: competence, pairwise agreement, method comparison, human-vs-consensus
@@ -104,6 +105,10 @@ private:
     model::Workbench* m_wb;
     QTabWidget* m_tabs;
     QComboBox* m_method;
+    AnnotatorLimit* m_limit;  // top and bottom N annotators in the annotator charts, 0 for all
+    QLabel* m_competenceCaption;  // what the chart shows: correlation, which annotators
+    QLabel* m_agreementCaption;
+    QLabel* m_labelUseCaption;
     QComboBox* m_divMetric;
     QComboBox* m_divP;
     QComboBox* m_divQ;
