@@ -93,8 +93,9 @@ void attachAnnotatorAxes(QChart* chart, QAbstractSeries* series, const QStringLi
 {
     const QStringList shortNames = distinctShortNames(names, 24);
     QStringList categories;
+    // QtCharts draws axis labels as rich text; names are data.
     for (int a : rows)
-        categories << shortNames.value(a);
+        categories << shortNames.value(a).toHtmlEscaped();
     auto* y = new QBarCategoryAxis;
     y->append(categories);
     auto* x = new QValueAxis;
@@ -598,7 +599,7 @@ void Dashboard::buildLabelUse()
     auto* series = new QHorizontalStackedBarSeries;
     for (int l = 0; l <= L; ++l) {
         const QString label = l < L ? m_data.labels[l] : QStringLiteral("INVALID");
-        auto* set = new QBarSet(label);
+        auto* set = new QBarSet(label.toHtmlEscaped());  // legend labels are rich text too
         bool any = false;
         QStringList tips;
         for (int a : rows) {
