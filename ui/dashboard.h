@@ -20,6 +20,7 @@ class Workbench;
 
 namespace chorus::ui {
 
+class AnnotatorLimit;
 class DivergenceSourceBox;
 class HeatmapWidget;
 
@@ -105,6 +106,10 @@ private:
     model::Workbench* m_wb;
     QTabWidget* m_tabs;
     QComboBox* m_method;
+    AnnotatorLimit* m_limit;  // top and bottom N annotators in the annotator charts, 0 for all
+    QLabel* m_competenceCaption;  // what the chart shows: correlation, which annotators
+    QLabel* m_agreementCaption;
+    QLabel* m_labelUseCaption;
     QComboBox* m_divMetric;
     DivergenceSourceBox* m_divP;
     DivergenceSourceBox* m_divQ;
