@@ -115,7 +115,7 @@ private:
     // of its work starting and ending the statement (cursors opened and closed per row). They
     // wait in memory, up to kSortedRows of them, and are written in (item, annotator) order:
     // rows in random item order (a shuffled CSV) otherwise insert into the primary-key index
-    // at random places, which cost more than reading the file. Each row is 48 bytes; its raw
+    // at random places, which cost more than reading the file. Each row is 56 bytes; its raw
     // and probs texts, rarely present, sit in m_texts.
     struct Pending
     {
