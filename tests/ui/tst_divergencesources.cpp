@@ -4,13 +4,13 @@
 // runs, methods and the consensus against chorus-cli's own output.
 
 #include "dashboard.h"
+#include "clirun.h"
 #include "dashboardwait.h"
 #include "divergencesourcebox.h"
 #include "importer.h"
 #include "mainwindow.h"
 #include "workbench.h"
 
-#include <QProcess>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -60,13 +60,7 @@ double tvd(const Dist& p, const Dist& q)
 
 const std::map<QString, Dist> kHuman{{"x1", {0.5, 0.5}}, {"x2", {0.25, 0.75}}, {"x3", {1.0, 0.0}}};
 
-nlohmann::json cliJson(const QStringList& args)
-{
-    QProcess p;
-    p.start(qEnvironmentVariable("CHORUS_BIN_DIR") + QStringLiteral("/chorus-cli"), args);
-    p.waitForFinished(120000);
-    return nlohmann::json::parse(p.readAllStandardOutput().toStdString(), nullptr, false);
-}
+using test::cliJson;
 
 } // namespace
 

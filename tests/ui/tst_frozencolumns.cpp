@@ -52,10 +52,7 @@ private slots:
     void idAndConsensusStayWhileScrollingRight()
     {
         ui::MainWindow w;
-        w.resize(1366, 768);
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
-        QVERIFY(w.openProject(m_project));
+        QVERIFY(openAt1366(w));
         auto* table = qobject_cast<ui::FrozenTableView*>(w.table());
         QVERIFY(table);
         QCOMPARE(table->frozenColumns(), (QList<int>{M::ColId, M::ColConsensus}));
@@ -103,10 +100,7 @@ private slots:
     void overlayHeaderSortsAndMenuTurnsItOff()
     {
         ui::MainWindow w;
-        w.resize(1366, 768);
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
-        QVERIFY(w.openProject(m_project));
+        QVERIFY(openAt1366(w));
         auto* table = qobject_cast<ui::FrozenTableView*>(w.table());
         QHeaderView* overlayHeader = table->frozenView()->horizontalHeader();
         const int x = overlayHeader->sectionViewportPosition(M::ColId) + overlayHeader->sectionSize(M::ColId) / 2;
@@ -136,6 +130,13 @@ private slots:
     }
 
 private:
+    bool openAt1366(ui::MainWindow& w)
+    {
+        w.resize(1366, 768);
+        w.show();
+        return QTest::qWaitForWindowExposed(&w) && w.openProject(m_project);
+    }
+
     QTemporaryDir m_dir;
     QString m_project;
 };
