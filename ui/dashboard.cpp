@@ -13,6 +13,7 @@
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
+#include <QCursor>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -27,6 +28,7 @@
 #include <QSpinBox>
 #include <QStackedBarSeries>
 #include <QSvgGenerator>
+#include <QToolTip>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTimer>
@@ -176,6 +178,11 @@ Dashboard::Dashboard(model::Workbench* workbench, QWidget* parent) : QWidget(par
     dtop->addWidget(new QLabel(tr("Measure:"), dtopBar));
     dtop->addWidget(m_divMetric);
     dl->addWidget(dtopBar);
+    // What is compared and the means, as plain text that wraps (a chart title is cut at 1366).
+    m_divCaption = new QLabel(divPage);
+    m_divCaption->setTextFormat(Qt::PlainText);
+    m_divCaption->setWordWrap(true);
+    dl->addWidget(m_divCaption);
     dl->addWidget(m_divergence, 1);
     m_tabs->addTab(divPage, tr("Divergence"));
     auto* confPage = new QWidget(this);
@@ -477,21 +484,23 @@ void Dashboard::buildDivergence()
 {
     QChart* chart = m_divergence->chart();
     m_binItems.assign(kBins, {});
+    m_divCaption->clear();
     if (!m_data.divergenceError.isEmpty()) {
-        resetChart(chart, tr("Divergence: %1").arg(m_data.divergenceError.toHtmlEscaped()));
+        resetChart(chart, tr("Divergence"));
+        m_divCaption->setText(tr("Nothing to compare: %1").arg(m_data.divergenceError));
         return;
     }
+    const QString p = m_divP->describe(m_data.divergenceP), q = m_divQ->describe(m_data.divergenceQ);
     if (m_data.divergenceItems.empty()) {
-        resetChart(chart, tr("Divergence: no item has both distributions (%1 and %2)")
-                              .arg(m_divP->describe(m_data.divergenceP).toHtmlEscaped(),
-                                   m_divQ->describe(m_data.divergenceQ).toHtmlEscaped()));
+        resetChart(chart, tr("Divergence"));
+        m_divCaption->setText(tr("No item has both distributions (%1 and %2).").arg(p, q));
         return;
     }
     const int metric = m_divMetric->currentIndex();
     const std::vector<double>& values = metric == 1 ? m_data.divergenceKl : metric == 2 ? m_data.divergenceTvd
                                                                                        : m_data.divergenceJsd;
     // JSD (base 2) and TVD lie in [0, 1]; KL is unbounded: bins span [0, largest finite value]
-    // and an infinite KL (consensus gives 0 to a label humans chose) goes to the last bin.
+    // and an infinite KL (q gives 0 to a label p has) goes to the last bin.
     double top = 1.0;
     if (metric == 1) {
         top = 0;
@@ -500,12 +509,12 @@ void Dashboard::buildDivergence()
                 top = std::max(top, v);
         top = top > 0 ? top : 1.0;
     }
-    resetChart(chart, tr("%1 vs %2: %3 per item (base 2), %4 items<br>mean JSD %5 · KL %6 · TVD %7 · "
-                         "distance correlation %8 · click a bar to review its items")
-                          .arg(m_divP->describe(m_data.divergenceP).toHtmlEscaped(),
-                               m_divQ->describe(m_data.divergenceQ).toHtmlEscaped(), m_divMetric->currentText())
-                          .arg(m_data.divergenceItems.size())
-                          .arg(num(m_data.meanJsd), num(m_data.meanKl), num(m_data.meanTvd), coefText(m_data.dcor)));
+    resetChart(chart, tr("%1 per item (base 2)").arg(m_divMetric->currentText()));
+    m_divCaption->setText(tr("%1 vs %2: %L3 items compared. Mean JSD %4 · KL %5 · TVD %6 · distance correlation %7. "
+                             "Click a bar to review its items.")
+                              .arg(p, q)
+                              .arg(m_data.divergenceItems.size())
+                              .arg(num(m_data.meanJsd), num(m_data.meanKl), num(m_data.meanTvd), coefText(m_data.dcor)));
     for (size_t k = 0; k < m_data.divergenceItems.size(); ++k) {
         const double v = values[k];
         const int bin = std::isfinite(v) ? std::clamp(static_cast<int>(v / top * kBins), 0, kBins - 1) : kBins - 1;
@@ -526,7 +535,27 @@ void Dashboard::buildDivergence()
     attachAxes(chart, series, cats, maxCount, tr("items"));
     for (QAbstractAxis* axis : chart->axes(Qt::Vertical))
         static_cast<QValueAxis*>(axis)->applyNiceNumbers();
+    // Twenty bin labels do not fit a narrow chart (they were all "…" at 1366): the bins' own
+    // axis is hidden and a value axis over the same width reads the scale.
+    for (QAbstractAxis* axis : chart->axes(Qt::Horizontal))
+        axis->setVisible(false);
+    auto* scale = new QValueAxis;
+    scale->setRange(0, top);
+    scale->setTickCount(6);
+    scale->setLabelFormat(QStringLiteral("%.3g"));
+    scale->setTitleText(m_divMetric->currentText());
+    chart->addAxis(scale, Qt::AlignBottom);
     chart->legend()->hide();
+    connect(set, &QBarSet::hovered, this, [this, top](bool on, int bin) {
+        if (!on)
+            return;
+        const QString range = bin + 1 < kBins ? tr("[%1, %2)") : tr("[%1, %2] and infinite");
+        QToolTip::showText(QCursor::pos(), tr("%1 in %2: %L3 items")
+                                               .arg(m_divMetric->currentText(),
+                                                    range.arg(top * bin / kBins, 0, 'g', 3)
+                                                        .arg(top * (bin + 1) / kBins, 0, 'g', 3))
+                                               .arg(m_binItems[bin].size()));
+    });
     connect(set, &QBarSet::clicked, this, [this](int bin) {
         emit filterItems(m_binItems[bin], tr("%1 bin %2 of %3").arg(m_divMetric->currentText()).arg(bin + 1).arg(kBins));
     });

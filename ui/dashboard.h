@@ -110,6 +110,7 @@ private:
     QLabel* m_competenceCaption;  // what the chart shows: correlation, which annotators
     QLabel* m_agreementCaption;
     QLabel* m_labelUseCaption;
+    QLabel* m_divCaption;  // what the divergence chart compares, and the means
     QComboBox* m_divMetric;
     DivergenceSourceBox* m_divP;
     DivergenceSourceBox* m_divQ;

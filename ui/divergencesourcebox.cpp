@@ -39,6 +39,10 @@ DivergenceSourceBox::DivergenceSourceBox(model::Workbench* wb, QWidget* parent)
     setMinimumContentsLength(18);
     view()->setTextElideMode(Qt::ElideMiddle);
     connect(this, &QComboBox::activated, this, &DivergenceSourceBox::onActivated);
+    // The box may cut a long entry: its tooltip has the whole of the chosen one.
+    connect(this, &QComboBox::currentIndexChanged, this, [this](int i) {
+        setToolTip(i >= 0 ? itemText(i) + QLatin1Char('\n') + itemData(i, Qt::ToolTipRole).toString() : QString());
+    });
 }
 
 QString DivergenceSourceBox::describe(const QString& spec) const
