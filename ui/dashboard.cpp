@@ -434,6 +434,7 @@ void Dashboard::buildMethods()
             rows.push_back({QString::fromStdString(m.name), m.result.accuracy, m.result.macroF1, m.result.weightedF1,
                             m.result.coverage, ci(m_data.accuracyCi, k), ci(m_data.macroF1Ci, k)});
     }
+    const size_t methodRows = rows.size();
     if (ev.bestAnnotator >= 0) {
         const auto& b = ev.annotators[ev.bestAnnotator];
         rows.push_back({tr("best: %1 (≥%2 gold items)").arg(m_data.annotators.value(ev.bestAnnotator)).arg(ev.minItems), b.result.accuracy, b.result.macroF1,
@@ -449,15 +450,21 @@ void Dashboard::buildMethods()
     auto* series = new QBarSeries;
     auto* acc = new QBarSet(tr("accuracy"));
     auto* f1 = new QBarSet(tr("macro-F1"));
-    QStringList names;
+    QStringList names, accTips, f1Tips;
     for (size_t k = 0; k < charted; ++k) {
         const Row& r = rows[k];
-        names << r.name;
+        // The best annotator's name is data and long: the axis says "best single" (it did show
+        // "best: fl…"), the tooltip and the table below say who.
+        names << (k < methodRows ? r.name.toHtmlEscaped() : k + 1 < charted ? tr("best single") : tr("mean single"));
         *acc << (std::isfinite(r.accuracy) ? r.accuracy : 0.0);
         *f1 << (std::isfinite(r.macroF1) ? r.macroF1 : 0.0);
+        accTips << tr("%1\naccuracy %2 %3").arg(r.name, num(r.accuracy, 4), intervalText(r.accCi).trimmed());
+        f1Tips << tr("%1\nmacro-F1 %2 %3").arg(r.name, num(r.macroF1, 4), intervalText(r.f1Ci).trimmed());
     }
     series->append(acc);
     series->append(f1);
+    setBarToolTips(acc, accTips);
+    setBarToolTips(f1, f1Tips);
     chart->addSeries(series);
     attachAxes(chart, series, names, 1.0, QString());
 

@@ -401,6 +401,36 @@ private slots:
 
     // 200 annotators: 2N bars, the N highest and N lowest by each chart's measure, named in the
     // title; the spin box changes N.
+    // The Methods chart named its best-annotator bar "best: fl…": the axis now says "best
+    // single" and "mean single", and their tooltips say who and how well. The flan fixture
+    // gives annotator k accuracy (8 + k) / 20: the best is the last name (19/20 = 0.95), the
+    // mean (8 + 5.5) / 20 = 0.675.
+    void methodsChartNamesTheBestInItsTooltip()
+    {
+        ui::MainWindow w;
+        w.resize(1366, 768);
+        w.show();
+        QVERIFY(w.openProject(m_flan));
+        w.showPage(1);
+        ui::Dashboard* d = w.dashboard();
+        d->tabs()->setCurrentIndex(ui::Dashboard::TabMethods);
+        QVERIFY(test::waitForParts(d, model::DashboardPart::Methods));
+        QChart* chart = chartOf(d, ui::Dashboard::TabMethods);
+        QVERIFY(chart);
+        const QStringList cats = categoriesOf(chart);
+        QVERIFY(cats.size() >= 3);
+        QCOMPARE(cats.mid(cats.size() - 2), (QStringList{QStringLiteral("best single"), QStringLiteral("mean single")}));
+        for (const QString& c : cats)
+            QVERIFY2(!c.contains(QChar(0x2026)), qPrintable(c));
+        QBarSet* accuracy = setsOf(chart).value(0);
+        QVERIFY(accuracy);
+        const QString best = ui::barToolTip(accuracy, static_cast<int>(cats.size()) - 2);
+        QVERIFY2(best.startsWith(QStringLiteral("best: ") + kFlan.last()), qPrintable(best));
+        QVERIFY2(best.contains(QStringLiteral("accuracy 0.9500")), qPrintable(best));
+        const QString mean = ui::barToolTip(accuracy, static_cast<int>(cats.size()) - 1);
+        QVERIFY2(mean.contains(QStringLiteral("accuracy 0.6750")), qPrintable(mean));
+    }
+
     void crowdShowsTopAndBottom()
     {
         ui::MainWindow w;
