@@ -1,5 +1,6 @@
 #include "pairwisepage.h"
 
+#include "annotatorchart.h"
 #include "flowlayout.h"
 
 #include "heatmapwidget.h"
@@ -14,6 +15,7 @@
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
+#include <QCursor>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -27,6 +29,7 @@
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTimer>
+#include <QToolTip>
 #include <QTimer>
 #include <QVBoxLayout>
 #include <QValueAxis>
@@ -354,13 +357,23 @@ void PairwisePage::fill()
         const double l = std::isfinite(m.lo) ? m.lo : med, h = std::isfinite(m.hi) ? m.hi : med;
         auto* set = new QBoxSet(l, med, med, med, h, QString::fromStdString(models[k]));
         box->append(set);
-        cats << QString::fromStdString(models[k]);
+        cats << QString::fromStdString(models[k]).toHtmlEscaped();  // QtCharts reads labels as rich text
+        set->setProperty("tip", tr("%1\nrating %2 (bootstrap median), 95% interval [%3, %4]")
+                                    .arg(QString::fromStdString(models[k]))
+                                    .arg(med, 0, 'f', 1)
+                                    .arg(l, 0, 'f', 1)
+                                    .arg(h, 0, 'f', 1));
         lo = std::min(lo, l);
         hi = std::max(hi, h);
     }
     chart->addSeries(box);
     auto* x = new QBarCategoryAxis;
     x->append(cats);
+    x->setLabelsAngle(cats.size() > 4 ? -30 : 0);  // long model names were cut ("cerebras…")
+    connect(box, &QBoxPlotSeries::hovered, this, [](bool on, QBoxSet* set) {
+        if (on)
+            QToolTip::showText(QCursor::pos(), plainToolTip(set->property("tip").toString()));
+    });
     auto* y = new QValueAxis;
     const double pad = std::max(1e-6, (hi - lo) * 0.1);
     y->setRange(lo - pad, hi + pad);
@@ -383,7 +396,7 @@ void PairwisePage::fill()
     QStringList judges;
     for (const auto& q : m_result.judges) {
         *set << (std::isfinite(q.positional.rate) ? q.positional.rate : 0.0);
-        judges << QString::fromStdString(m_result.allJudges[q.judge]);  // p-values: Judges tab
+        judges << QString::fromStdString(m_result.allJudges[q.judge]).toHtmlEscaped();  // p-values: Judges tab
     }
     auto* bars = new QBarSeries;
     bars->append(set);

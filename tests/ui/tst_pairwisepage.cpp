@@ -5,6 +5,11 @@
 #include "datasets.h"
 #include "pairwisepage.h"
 
+#include <QBarCategoryAxis>
+#include <QBoxPlotSeries>
+#include <QBoxSet>
+#include <QChart>
+#include <QChartView>
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -121,6 +126,44 @@ private slots:
         const int last = table->columnCount() - 1;
         QVERIFY(header->sectionViewportPosition(last) + header->sectionSize(last) <= table->viewport()->width());
         QVERIFY(header->sectionSize(last) >= header->sectionSizeHint(last));
+    }
+
+    // Model and judge names are data: QtCharts draws axis labels as rich text, so the ratings
+    // chart gets them escaped (a model "<b>x</b>" shows those characters), and each box's
+    // tooltip names its model with the table's median and interval.
+    void chartNamesAreTextWithToolTips()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("tags.csv"));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("model_a,model_b,winner\n<b>x</b>,y,model_a\ny,<b>x</b>,model_b\n<b>x</b>,y,model_b\n");
+        f.close();
+        QThreadPool pool;
+        ui::PairwisePage page(&pool);
+        page.resize(1366, 700);
+        page.show();
+        QSignalSpy ready(&page, &ui::PairwisePage::ready);
+        page.openFile(path);
+        QVERIFY(ready.wait(60000));
+        QCOMPARE(ready.takeLast().at(0).toBool(), true);
+        QChart* ratings = nullptr;
+        for (QChartView* v : page.findChildren<QChartView*>())
+            if (v->chart()->title().contains(QLatin1String("ratings")) || v->chart()->title().contains(QLatin1String("strengths")))
+                ratings = v->chart();
+        QVERIFY(ratings);
+        QStringList cats;
+        for (QAbstractAxis* axis : ratings->axes())
+            if (auto* c = qobject_cast<QBarCategoryAxis*>(axis))
+                cats = c->categories();
+        QVERIFY(cats.contains(QStringLiteral("&lt;b&gt;x&lt;/b&gt;")));
+        auto* box = qobject_cast<QBoxPlotSeries*>(ratings->series().value(0));
+        QVERIFY(box);
+        QStringList tips;
+        for (QBoxSet* set : box->boxSets())
+            tips << set->property("tip").toString();
+        QVERIFY2(std::any_of(tips.begin(), tips.end(), [](const QString& t) { return t.startsWith(QLatin1String("<b>x</b>\nrating ")); }),
+                 qPrintable(tips.join(QLatin1String(" | "))));
     }
 
     void badFileReportsLine()
