@@ -90,7 +90,7 @@ PairwisePage::PairwisePage(QThreadPool* pool, QWidget* parent) : QWidget(parent)
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->verticalHeader()->hide();
     // The last column takes what is left instead of running past the view's edge.
-    m_table->horizontalHeader()->setStretchLastSection(true);
+    // No stretched last column: the page sizes the table to its columns (fitTable()).
     m_tabs = new QTabWidget(this);
     m_ratings = new QChartView(new QChart, this);
     m_ratings->setRenderHint(QPainter::Antialiasing);
@@ -278,14 +278,21 @@ void PairwisePage::finished()
 
 void PairwisePage::fitTable()
 {
-    // Give the table the width its columns need (the last one was cut off at half the page),
-    // leaving the charts at least a third of the page.
-    const int need = m_table->horizontalHeader()->length() + 2 * m_table->frameWidth()
+    // The table gets the width its columns need (its last one was cut off at half the page),
+    // at most two thirds of the page; the charts get the rest (model names were cut on the
+    // ratings axis while a stretched last column took the room).
+    const int need = m_table->horizontalHeader()->length() + 2 * m_table->frameWidth() + 2  // +2: rounding
                      + (m_table->verticalScrollBar()->isVisible() ? m_table->verticalScrollBar()->width() : 0);
     const QList<int> sizes = m_split->sizes();
     const int total = sizes.value(0) + sizes.value(1);
-    if (total > 0 && sizes.value(0) < need)
-        m_split->setSizes({std::min(need, total * 2 / 3), total - std::min(need, total * 2 / 3)});
+    if (total <= 0)
+        return;
+    const int table = std::min(need, total * 2 / 3);
+    // New results set the split; later (the page shown again) it only grows the table, so a
+    // split the user dragged stays.
+    if (sizes.value(0) < table || (m_refit && sizes.value(0) != table))
+        m_split->setSizes({table, total - table});
+    m_refit = false;
 }
 
 void PairwisePage::showEvent(QShowEvent* event)
@@ -340,6 +347,7 @@ void PairwisePage::fill()
         m_table->setItem(r, 8, cell(num(m.record.winRate, 3), true));
     }
     m_table->resizeColumnsToContents();
+    m_refit = true;
     fitTable();
     // Again once the header has its final section sizes (sort indicators, fonts) and the page
     // its final width (the review's docks step aside on this page).
@@ -369,7 +377,7 @@ void PairwisePage::fill()
     chart->addSeries(box);
     auto* x = new QBarCategoryAxis;
     x->append(cats);
-    x->setLabelsAngle(cats.size() > 4 ? -30 : 0);  // long model names were cut ("cerebras…")
+    x->setLabelsAngle(cats.size() > 6 ? -30 : 0);
     connect(box, &QBoxPlotSeries::hovered, this, [](bool on, QBoxSet* set) {
         if (on)
             QToolTip::showText(QCursor::pos(), plainToolTip(set->property("tip").toString()));

@@ -75,6 +75,7 @@ private:
     QLabel* m_status;
     QTableWidget* m_table;
     QSplitter* m_split;
+    bool m_refit = false;  // new results: fitTable() sets the split
     QTabWidget* m_tabs;
     QChartView* m_ratings;
     HeatmapWidget* m_winRates;
