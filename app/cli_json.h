@@ -6,11 +6,107 @@
 
 #include "cli_format.h"
 
+#include <QStringView>
+
+#include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <string_view>
 
 namespace chorus::cli {
+
+/// Appends a finite double exactly as nlohmann's dump() prints it: the digits of the same
+/// Grisu2 routine (nlohmann::detail::dtoa_impl::grisu2), laid out by the rules of its
+/// format_buffer() (fixed notation for decimal exponents n in (-4, 15], an integral value with
+/// ".0", else d.ddde+XX with at least two exponent digits; zero is "0.0" or "-0.0"), with
+/// byte loops instead of library calls for the few bytes moved, and without building a Json
+/// value or going through the serializer's per-character output adapter. (std::to_chars's
+/// shortest digits differ from Grisu2's in about one double in a thousand: it would change
+/// the bytes, though not the values.)
+inline void appendJsonNumber(std::string& out, double v)
+{
+    char buf[40];
+    char* p = buf;
+    if (std::signbit(v)) {
+        *p++ = '-';
+        v = -v;
+    }
+    if (v == 0) {
+        *p++ = '0';
+        *p++ = '.';
+        *p++ = '0';
+        out.append(buf, p);
+        return;
+    }
+    char digits[24];
+    int k = 0, exponent = 0;
+    nlohmann::detail::dtoa_impl::grisu2(digits, k, exponent, v);  // v = digits * 10^exponent
+    const int n = k + exponent;  // v = 0.digits * 10^n
+    auto put = [&p](const char* from, int count) {
+        for (int c = 0; c < count; ++c)
+            *p++ = from[c];
+    };
+    if (k <= n && n <= 15) {  // digits[000].0
+        put(digits, k);
+        for (int c = k; c < n; ++c)
+            *p++ = '0';
+        *p++ = '.';
+        *p++ = '0';
+    } else if (0 < n && n <= 15) {  // dig.its
+        put(digits, n);
+        *p++ = '.';
+        put(digits + n, k - n);
+    } else if (-4 < n && n <= 0) {  // 0.[000]digits
+        *p++ = '0';
+        *p++ = '.';
+        for (int c = 0; c < -n; ++c)
+            *p++ = '0';
+        put(digits, k);
+    } else {  // d[.igits]e+XX
+        *p++ = digits[0];
+        if (k > 1) {
+            *p++ = '.';
+            put(digits + 1, k - 1);
+        }
+        *p++ = 'e';
+        int e = n - 1;
+        *p++ = e < 0 ? '-' : '+';
+        e = e < 0 ? -e : e;
+        if (e >= 100)
+            *p++ = static_cast<char>('0' + e / 100);
+        *p++ = static_cast<char>('0' + e / 10 % 10);
+        *p++ = static_cast<char>('0' + e % 10);
+    }
+    out.append(buf, p);
+}
+
+/// Appends a number as dump() prints Json(v): null when v is not finite.
+inline void appendJsonValue(std::string& out, double v)
+{
+    if (std::isfinite(v))
+        appendJsonNumber(out, v);
+    else
+        out.append("null");
+}
+
+/// Appends a string as dump() prints it. Text that needs no escape (printable ASCII other than
+/// quote and backslash) is copied as it is; anything else goes through nlohmann's dump().
+inline void appendJsonString(std::string& out, QStringView s)
+{
+    const size_t at = out.size();
+    out.push_back('"');
+    for (const QChar ch : s) {
+        const char16_t u = ch.unicode();
+        if (u < 0x20 || u >= 0x7F || u == '"' || u == '\\') {
+            out.resize(at);
+            out.append(Json(s.toString().toStdString()).dump());
+            return;
+        }
+        out.push_back(static_cast<char>(u));
+    }
+    out.push_back('"');
+}
 
 class JsonStream
 {
@@ -60,6 +156,17 @@ public:
         if (m_buf.size() >= (1u << 20))
             flush();
     }
+    /// Text holding `count` elements of the current array, each with the separator
+    /// beginElement() would have written before it ("\n    " for the array's first element,
+    /// ",\n    " for the others): elements formatted elsewhere (on another thread).
+    void rawElements(std::string_view text, int count)
+    {
+        write(text);
+        m_elements += count;
+        if (m_buf.size() >= (1u << 20))
+            flush();
+    }
+
     /// Closes the top-level object and writes everything out.
     void finish()
     {
