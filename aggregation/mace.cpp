@@ -78,8 +78,11 @@ public:
         std::vector<std::vector<double>> traces(m_restarts);
         std::atomic<int> done{0};
         const int total = m_restarts * m_iterations;
-        detail::parallelTasks(m_restarts, m_threads, [&](int restart, int worker) {
-            runRestart(restart, worker == 0, models[restart], traces[restart], done, total);
+        // The restarts in one contiguous group per thread, run in lockstep (restartGroup()).
+        const int groups = std::clamp(m_threads, 1, m_restarts);
+        detail::parallelTasks(groups, m_threads, [&](int g, int worker) {
+            restartGroup(m_restarts * g / groups, m_restarts * (g + 1) / groups, worker == 0, models, traces, done,
+                         total);
         }, [&] { m_cancel.poll(true); });
         m_cancel.check();
 
@@ -91,8 +94,9 @@ public:
         AggregationResult r;
         r.numLabels = m_K;
         r.posterior.assign(static_cast<size_t>(n) * m_K, m_K > 0 ? 1.0 / m_K : 0.0);
-        MaceCounts scratch;
-        eStep(models[best], scratch, true, &r.posterior);
+        std::vector<MaceCounts> scratch(1);
+        std::vector<double> ll(1);
+        eSteps({&models[best]}, scratch, true, &r.posterior, ll);
         m_cancel.check();
         r.iterations = m_iterations;
         r.logLikelihood = traces[best];
@@ -113,14 +117,46 @@ public:
     }
 
 private:
-    void runRestart(int restart, bool onCaller, MaceModel& model, std::vector<double>& trace,
-                    std::atomic<int>& done, int total)
+    /// Restarts [first, last) in lockstep: each iteration one pass over the labels serves all of
+    /// them (eSteps()). Every restart's arithmetic is what it would be alone, so its trace and
+    /// model do not depend on how the restarts are grouped or on the number of threads.
+    void restartGroup(int first, int last, bool onCaller, std::vector<MaceModel>& models,
+                      std::vector<std::vector<double>>& traces, std::atomic<int>& done, int total)
     {
-        // A cancel stops the restarts not yet begun too: without this check each of them still
-        // ran its first E-step, so a cancel took (restarts left) E-steps to be honoured.
+        // A cancel stops the restarts not yet begun too.
         if (m_cancel.poll(onCaller))
             return;
-        // Hovy's initialisation: 1 + noise * U(0,1), normalised per annotator.
+        const int R = last - first;
+        std::vector<const MaceModel*> group;
+        for (int r = first; r < last; ++r) {
+            initialise(r, models[r]);
+            group.push_back(&models[r]);
+        }
+        std::vector<MaceCounts> counts(static_cast<size_t>(R));
+        std::vector<double> ll(static_cast<size_t>(R));
+        const double scale = 1.0 / std::max<int64_t>(1, m_validLabels);
+        auto record = [&] {
+            for (int r = 0; r < R; ++r)
+                traces[first + r].push_back(ll[r] * scale);
+        };
+        eSteps(group, counts, onCaller, nullptr, ll);
+        record();
+        for (int it = 0; it < m_iterations; ++it) {
+            if (m_cancel.poll(onCaller))
+                return;
+            for (int r = 0; r < R; ++r)
+                mStep(models[first + r], counts[r]);
+            eSteps(group, counts, onCaller, nullptr, ll);
+            record();
+            const int d = done.fetch_add(R) + R;
+            if (onCaller)
+                m_cancel.hooks().report(d, total);
+        }
+    }
+
+    /// Hovy's initialisation of restart `restart`: 1 + noise * U(0,1), normalised per annotator.
+    void initialise(int restart, MaceModel& model) const
+    {
         std::mt19937_64 rng(detail::mixSeed(m_in.seed, static_cast<uint64_t>(restart)));
         model.spam.resize(2 * static_cast<size_t>(m_A));
         model.strategy.resize(static_cast<size_t>(m_A) * m_K);
@@ -135,53 +171,46 @@ private:
         };
         randomRows(model.spam, 2);
         randomRows(model.strategy, m_K);
-
-        MaceCounts counts;
-        const double scale = 1.0 / std::max<int64_t>(1, m_validLabels);
-        trace.push_back(eStep(model, counts, onCaller, nullptr) * scale);
-        for (int it = 0; it < m_iterations; ++it) {
-            if (m_cancel.poll(onCaller))
-                return;
-            mStep(model, counts);
-            trace.push_back(eStep(model, counts, onCaller, nullptr) * scale);
-            const int d = done.fetch_add(1) + 1;
-            if (onCaller)
-                m_cancel.hooks().report(d, total);
-        }
     }
 
-    /// One E-step: expected spam counts for the M-step, the log marginal likelihood (returned)
-    /// and, when post is given, the posterior over true labels (controls clamped).
+    /// One E-step for each of `models` (R of them) in one pass over the labels: expected spam
+    /// counts for the M-step (counts[r]), the log marginal likelihood (ll[r]) and, when post is
+    /// given (R = 1), the posterior over true labels (controls clamped).
     ///
     /// P(labels of i, T_i = t) = (1/K) prod_j base_j * prod_{j: x_j = t} ratio_j with
     /// base = (1-theta) xi(x) and ratio = 1 + theta / base, so the posterior only needs products
     /// of ratios (no exp/log per item); sum_j log base_j is summed per (annotator, label) cell.
-    double eStep(const MaceModel& model, MaceCounts& counts, bool onCaller,
-                 std::vector<double>* post)
+    /// The restarts' products are independent chains, laid out side by side ([cell][restart],
+    /// [label][restart]) so that one label's update for every restart is one short vector loop
+    /// the CPU overlaps (one restart alone waits on each multiply). Per restart the operations
+    /// and their order are those of a lone E-step.
+    void eSteps(const std::vector<const MaceModel*>& models, std::vector<MaceCounts>& counts, bool onCaller,
+                std::vector<double>* post, std::vector<double>& ll)
     {
         const int32_t K = m_K;
-        struct Cell
-        {
-            double ratio, knowShare;  ///< 1 + theta/base; theta / (theta + base)
-        };
-        std::vector<Cell> cells(static_cast<size_t>(m_A) * K);
-        double ll = -std::log(static_cast<double>(std::max(K, 1))) * m_evidenceItems;
-        for (int32_t a = 0; a < m_A; ++a)
-            for (int32_t x = 0; x < K; ++x) {
-                const size_t ax = static_cast<size_t>(a) * K + x;
-                const double base = std::max(model.spam[2 * a] * model.strategy[ax], 1e-300);
-                const double know = model.spam[2 * a + 1];
-                cells[ax] = {1 + know / base, know / (base + know)};
-                if (m_labelsOf[ax] > 0)
-                    ll += static_cast<double>(m_labelsOf[ax]) * std::log(base);
-            }
-        counts.strategy.assign(static_cast<size_t>(m_A) * K, 0.0);
-        double* spam = counts.strategy.data();
+        const size_t R = models.size(), AK = static_cast<size_t>(m_A) * K;
+        std::vector<double> ratio(AK * R), knowShare(AK * R);  // 1 + theta/base; theta / (theta + base)
+        std::vector<double> spam(AK * R, 0);  // expected spam labels
+        std::vector<double> mantissa(R, 1);   // product of the items' normalisers, mantissa * 2^exponent
+        std::vector<int64_t> exponent(R, 0);
+        for (size_t r = 0; r < R; ++r) {
+            const MaceModel& model = *models[r];
+            ll[r] = -std::log(static_cast<double>(std::max(K, 1))) * m_evidenceItems;
+            for (int32_t a = 0; a < m_A; ++a)
+                for (int32_t x = 0; x < K; ++x) {
+                    const size_t ax = static_cast<size_t>(a) * K + x;
+                    const double base = std::max(model.spam[2 * a] * model.strategy[ax], 1e-300);
+                    const double know = model.spam[2 * a + 1];
+                    ratio[ax * R + r] = 1 + know / base;
+                    knowShare[ax * R + r] = know / (base + know);
+                    if (m_labelsOf[ax] > 0)
+                        ll[r] += static_cast<double>(m_labelsOf[ax]) * std::log(base);
+                }
+        }
         const std::vector<int64_t>& offsets = m_m.itemOffsets();
         const int32_t* label = m_m.itemLabels().data();
-        std::vector<double> s(K);
-        double mantissa = 1;  // product of the items' normalisers, kept as mantissa * 2^exponent
-        int64_t exponent = 0;
+        const int32_t* cellOf = m_ax.data();
+        std::vector<double> s(static_cast<size_t>(K) * R);  // [label][restart]
         int64_t sincePoll = 0;
         for (int32_t i = 0; i < m_m.numItems(); ++i) {
             if (!m_evidence[i])
@@ -189,67 +218,93 @@ private:
             const int64_t begin = offsets[i], end = offsets[i + 1];
             std::fill(s.begin(), s.end(), 1.0);
             for (int64_t j = begin; j < end; ++j)
-                if (m_ax[j] >= 0)
-                    s[label[j]] *= cells[m_ax[j]].ratio;
-            double total = 0;
-            for (int32_t k = 0; k < K; ++k)
-                total += s[k];
-            if (!(total < 1e290)) {
-                // Extreme competences on a crowded item: fall back to logs.
-                std::fill(s.begin(), s.end(), 0.0);
-                for (int64_t j = begin; j < end; ++j)
-                    if (m_ax[j] >= 0)
-                        s[label[j]] += std::log(cells[m_ax[j]].ratio);
-                if (detail::isControl(m_in, i)) {
-                    ll += s[m_in.controls[i]];
-                } else {
-                    ll += detail::softmaxInPlace(s.data(), K);
+                if (cellOf[j] >= 0) {
+                    const double* c = ratio.data() + static_cast<size_t>(cellOf[j]) * R;
+                    double* t = s.data() + static_cast<size_t>(label[j]) * R;
+                    for (size_t r = 0; r < R; ++r)
+                        t[r] *= c[r];
                 }
-                total = 1;
-            } else if (detail::isControl(m_in, i)) {
-                ll += std::log(s[m_in.controls[i]]);
-            } else {
-                mantissa *= total;
-                if (mantissa > 1e100 || mantissa < 1e-100) {
-                    int e = 0;
-                    mantissa = std::frexp(mantissa, &e);
-                    exponent += e;
-                }
-            }
-            if (detail::isControl(m_in, i)) {
-                std::fill(s.begin(), s.end(), 0.0);
-                s[m_in.controls[i]] = 1.0;
-            } else if (total != 1) {
-                const double inv = 1 / total;
-                for (int32_t k = 0; k < K; ++k)
-                    s[k] *= inv;
-            }
+            const int32_t control = detail::isControl(m_in, i) ? m_in.controls[i] : -1;
+            for (size_t r = 0; r < R; ++r)
+                normaliseItem(s.data() + r, ratio.data() + r, R, begin, end, control, ll[r], mantissa[r], exponent[r]);
             // P(knowing | data) = P(T = x) * knowShare; the rest of the label is spam, and a spam
             // label x counts toward xi(x). The knowing counts follow as labels minus spam.
-            for (int64_t j = begin; j < end; ++j) {
-                const int32_t ax = m_ax[j];
-                if (ax >= 0)
-                    spam[ax] += 1 - s[label[j]] * cells[ax].knowShare;
-            }
+            for (int64_t j = begin; j < end; ++j)
+                if (cellOf[j] >= 0) {
+                    const size_t at = static_cast<size_t>(cellOf[j]) * R;
+                    const double* c = knowShare.data() + at;
+                    double* sp = spam.data() + at;
+                    const double* t = s.data() + static_cast<size_t>(label[j]) * R;
+                    for (size_t r = 0; r < R; ++r)
+                        sp[r] += 1 - t[r] * c[r];
+                }
             if (post)
-                std::copy(s.begin(), s.end(), post->begin() + static_cast<ptrdiff_t>(i) * K);
+                std::copy(s.begin(), s.begin() + K, post->begin() + static_cast<ptrdiff_t>(i) * K);  // R = 1
             sincePoll += end - begin + 1;
             if (sincePoll >= detail::kPollEvery) {
                 sincePoll = 0;
                 if (m_cancel.poll(onCaller))
-                    return ll;
+                    return;
             }
         }
-        ll += std::log(mantissa) + static_cast<double>(exponent) * 0.69314718055994530942;
-        // Expected spamming / knowing counts per annotator.
-        counts.knowing.assign(2 * static_cast<size_t>(m_A), 0.0);
-        for (int32_t a = 0; a < m_A; ++a)
-            for (int32_t x = 0; x < K; ++x) {
-                const size_t ax = static_cast<size_t>(a) * K + x;
-                counts.knowing[2 * a] += spam[ax];
-                counts.knowing[2 * a + 1] += static_cast<double>(m_labelsOf[ax]) - spam[ax];
+        for (size_t r = 0; r < R; ++r) {
+            ll[r] += std::log(mantissa[r]) + static_cast<double>(exponent[r]) * 0.69314718055994530942;
+            MaceCounts& c = counts[r];
+            c.strategy.resize(AK);
+            for (size_t ax = 0; ax < AK; ++ax)
+                c.strategy[ax] = spam[ax * R + r];
+            // Expected spamming / knowing counts per annotator.
+            c.knowing.assign(2 * static_cast<size_t>(m_A), 0.0);
+            for (int32_t a = 0; a < m_A; ++a)
+                for (int32_t x = 0; x < K; ++x) {
+                    const size_t ax = static_cast<size_t>(a) * K + x;
+                    c.knowing[2 * a] += c.strategy[ax];
+                    c.knowing[2 * a + 1] += static_cast<double>(m_labelsOf[ax]) - c.strategy[ax];
+                }
+        }
+    }
+
+    /// One restart's item after its ratio products s[k * R] (k < K): normalised to the posterior
+    /// (or clamped to `control` >= 0), its normaliser added to the likelihood (kept as mantissa *
+    /// 2^exponent). ratio[cell * R] is that restart's ratio of a cell.
+    void normaliseItem(double* s, const double* ratio, size_t R, int64_t begin, int64_t end, int32_t control,
+                       double& ll, double& mantissa, int64_t& exponent) const
+    {
+        const int32_t K = m_K;
+        double total = 0;
+        for (int32_t k = 0; k < K; ++k)
+            total += s[k * R];
+        if (!(total < 1e290)) {
+            // Extreme competences on a crowded item: fall back to logs.
+            std::vector<double> logs(K, 0.0);
+            for (int64_t j = begin; j < end; ++j)
+                if (m_ax[j] >= 0)
+                    logs[m_m.itemLabels()[j]] += std::log(ratio[static_cast<size_t>(m_ax[j]) * R]);
+            if (control >= 0)
+                ll += logs[control];
+            else
+                ll += detail::softmaxInPlace(logs.data(), K);
+            for (int32_t k = 0; k < K; ++k)
+                s[k * R] = logs[k];
+            total = 1;
+        } else if (control >= 0) {
+            ll += std::log(s[control * R]);
+        } else {
+            mantissa *= total;
+            if (mantissa > 1e100 || mantissa < 1e-100) {
+                int e = 0;
+                mantissa = std::frexp(mantissa, &e);
+                exponent += e;
             }
-        return ll;
+        }
+        if (control >= 0) {
+            for (int32_t k = 0; k < K; ++k)
+                s[k * R] = k == control ? 1.0 : 0.0;
+        } else if (total != 1) {
+            const double inv = 1 / total;
+            for (int32_t k = 0; k < K; ++k)
+                s[k * R] *= inv;
+        }
     }
 
     void mStep(MaceModel& model, const MaceCounts& counts) const

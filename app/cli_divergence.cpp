@@ -5,6 +5,7 @@
 
 #include "divergence.h"
 #include "methods.h"
+#include "divergencesource.h"
 #include "runstore.h"
 
 #include <algorithm>
@@ -14,68 +15,15 @@ namespace chorus::cli {
 
 namespace {
 
-struct ScoreMode
+// Reads a --p/--q source through the model's reader (the one the GUI's Divergence tab uses);
+// a malformed spec is a usage error.
+agg::Distributions loadSource(const QString& spec, Source& source, const model::DivergenceSourceContext& ctx)
 {
-    bool transform = false;  ///< --softmax or --pnorm: annotator rows are raw scores
-    agg::ScoreTransform kind = agg::ScoreTransform::Normalize;
-    double temperature = 1;
-};
-
-// human | annotator:NAME | votes | votes:A,B | run:ID | run:latest | method:M
-agg::Distributions loadSource(const QString& spec, Source& source, const model::Snapshot& s,
-                              const ScoreMode& scores, uint64_t seed)
-{
-    const int32_t n = s.numItems(), L = s.numLabels();
-    const QString kind = spec.section(QLatin1Char(':'), 0, 0), arg = spec.section(QLatin1Char(':'), 1);
-    if (spec == QLatin1String("human")) {
-        if (s.humanCounts.empty())
-            throw model::Error(QStringLiteral("the data has no human judgment counts (source \"human\")"));
-        return agg::distributionsFromCounts(s.humanCounts, n, L);
+    try {
+        return model::divergenceSource(spec, source.snapshot, ctx);
+    } catch (const model::SourceSpecError& e) {
+        throw UsageError{e.message()};
     }
-    if (kind == QLatin1String("annotator")) {
-        const qsizetype a = s.annotators.indexOf(arg);
-        if (a < 0)
-            throw model::Error(QStringLiteral("no annotator \"%1\"").arg(arg));
-        model::ProbabilityTable t = source.probabilities(static_cast<int32_t>(a));
-        if (std::find(t.present.begin(), t.present.end(), 1) == t.present.end())
-            throw model::Error(QStringLiteral("annotator \"%1\" has no probabilities (votes:%1 uses its labels)").arg(arg));
-        for (int32_t i = 0; i < n; ++i)
-            if (!t.present[i])
-                std::fill_n(t.rows.begin() + static_cast<size_t>(i) * L, L, std::nan(""));
-        if (scores.transform)
-            return agg::distributionsFromScores(t.rows, n, L, scores.kind, scores.temperature);
-        return agg::distributionsFromProbabilities(t.rows, n, L);
-    }
-    if (kind == QLatin1String("votes")) {
-        std::vector<int32_t> annotators;
-        for (const QString& name : arg.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-            const qsizetype a = s.annotators.indexOf(name);
-            if (a < 0)
-                throw model::Error(QStringLiteral("no annotator \"%1\"").arg(name));
-            annotators.push_back(static_cast<int32_t>(a));
-        }
-        return agg::distributionsFromVotes(s.matrix, annotators);
-    }
-    agg::AggregationResult r;
-    if (kind == QLatin1String("run")) {
-        bool ok = arg == QLatin1String("latest");
-        const qint64 id = ok ? 0 : arg.toLongLong(&ok);
-        if (!ok)
-            throw UsageError{QStringLiteral("run:ID takes a run id or \"latest\"")};
-        const model::RunData run = model::loadRun(source.project(QStringLiteral("source run:ID")), s, id);
-        r.numLabels = L;
-        r.labels = run.labels;
-        r.posterior = run.posterior;
-    } else if (kind == QLatin1String("method")) {
-        agg::AggregationInput in;
-        in.matrix = &s.matrix;
-        in.seed = seed;
-        r = agg::aggregate(arg.toStdString(), in);
-    } else {
-        throw UsageError{QStringLiteral("unknown source \"%1\" (human, annotator:NAME, votes[:A,B], run:ID, method:M)")
-                             .arg(spec)};
-    }
-    return agg::distributionsFromPosterior(r);
 }
 
 } // namespace
@@ -86,8 +34,8 @@ int cmdDivergence(const QStringList& args)
     addSourceOptions(p);
     p.addOptions({
         {QStringLiteral("p"),
-         QStringLiteral("First distribution (KL is KL(p||q)): human, annotator:NAME, votes, votes:A,B, run:ID, "
-                        "run:latest or method:M."),
+         QStringLiteral("First distribution (KL is KL(p||q)): human, consensus, annotator:NAME, votes, votes:A,B, "
+                        "run:ID, run:latest or method:M."),
          QStringLiteral("SOURCE")},
         {QStringLiteral("q"), QStringLiteral("Second distribution, same choices."), QStringLiteral("SOURCE")},
         {QStringLiteral("log"), QStringLiteral("Logarithm base of kl, jsd, ce and entropies: e or 2."),
@@ -117,7 +65,7 @@ int cmdDivergence(const QStringList& args)
     if (!ok || !(o.epsilon >= 0) || !std::isfinite(o.epsilon))
         throw UsageError{QStringLiteral("--epsilon takes a number >= 0")};
     o.distanceCorrelation = !p.isSet(QStringLiteral("no-dcor"));
-    ScoreMode scores;
+    model::ScoreReading scores;
     if (p.isSet(QStringLiteral("softmax")) && p.isSet(QStringLiteral("pnorm")))
         throw UsageError{QStringLiteral("give at most one of --softmax and --pnorm")};
     if (p.isSet(QStringLiteral("softmax"))) {
@@ -129,14 +77,20 @@ int cmdDivergence(const QStringList& args)
     }
     if (scores.transform && !ps.startsWith(QLatin1String("annotator:")) && !qs.startsWith(QLatin1String("annotator:")))
         throw UsageError{QStringLiteral("--softmax and --pnorm apply to annotator: sources only")};
-    const uint64_t seed = seedOption(p);
-
     Source source = openSource(p);
     const model::Snapshot& s = source.snapshot;
+    model::DivergenceSourceContext ctx;
+    ctx.scores = scores;
+    ctx.seed = seedOption(p);
+    ctx.probabilities = [&source](int32_t a) { return source.probabilities(a); };
+    ctx.run = [&source](qint64 id) { return model::loadRun(source.project(QStringLiteral("source run:ID")), source.snapshot, id); };
+    ctx.consensus = [&source] {
+        return model::openingConsensus(source.isProject() ? &source.project({}) : nullptr, source.snapshot);
+    };
     agg::DivergenceResult r;
     try {
-        const agg::Distributions dp = loadSource(ps, source, s, scores, seed);
-        const agg::Distributions dq = loadSource(qs, source, s, scores, seed);
+        const agg::Distributions dp = loadSource(ps, source, ctx);
+        const agg::Distributions dq = loadSource(qs, source, ctx);
         r = agg::compareDistributions(dp, dq, o);
     } catch (const std::invalid_argument& e) {
         throw model::Error(QString::fromUtf8(e.what()));

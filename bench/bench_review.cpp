@@ -142,8 +142,10 @@ int main(int argc, char** argv)
         store.open(path, model::ProjectStore::Mode::CreateNew);
         QElapsedTimer t;
         t.start();
+        const double cpu = threadCpuMs();
         const auto r = model::importFile(store, csv);
-        std::printf("import: %lld annotations in %.0f ms\n", static_cast<long long>(r.annotations), ms(t));
+        std::printf("import: %lld annotations in %.0f ms (CPU %.0f ms), peak RSS so far %.0f MB\n",
+                    static_cast<long long>(r.annotations), ms(t), threadCpuMs() - cpu, peakRssMb());
     }
 
     QElapsedTimer t;

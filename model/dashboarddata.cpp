@@ -1,5 +1,6 @@
 #include "dashboarddata.h"
 
+#include "divergencesource.h"
 #include "jobsupport.h"
 
 #include <QtConcurrent>
@@ -162,44 +163,6 @@ void scoreIntervals(DashboardData& d, const std::vector<int32_t>& gold, int32_t 
         });
 }
 
-// A divergence source as distributions over the project's labels; empty (no rows) when the
-// source has no data for this project.
-agg::Distributions sourceDistributions(const QString& source, const Snapshot& s, const RunData& consensus,
-                                       const ProbabilityLoader& probabilities)
-{
-    const int32_t L = s.numLabels();
-    if (source == QLatin1String("human")) {
-        if (s.humanCounts.empty())
-            return {};
-        return agg::distributionsFromCounts(s.humanCounts, s.numItems(), L);
-    }
-    if (source == QLatin1String("consensus")) {
-        if (consensus.posterior.empty())
-            return {};
-        agg::Distributions d;
-        d.numItems = s.numItems();
-        d.numLabels = L;
-        d.values = consensus.posterior;
-        d.present.assign(s.numItems(), 0);
-        for (int32_t i = 0; i < s.numItems(); ++i)
-            d.present[i] = consensus.labels[i] >= 0;
-        return d;
-    }
-    if (source.startsWith(QLatin1String("annotator:")) && probabilities) {
-        const qsizetype a = s.annotators.indexOf(source.mid(10));
-        if (a < 0)
-            throw Error(QStringLiteral("unknown annotator \"%1\"").arg(source.mid(10)));
-        const ProbabilityTable t = probabilities(static_cast<int32_t>(a));
-        agg::Distributions d;
-        d.numItems = s.numItems();
-        d.numLabels = L;
-        d.values = t.rows;
-        d.present = t.present;
-        return d;
-    }
-    throw Error(QStringLiteral("unknown divergence source \"%1\"").arg(source));
-}
-
 void computeOverview(DashboardData& d, const Snapshot& s, const RunData& consensus, const DashboardRequest& request,
                      StageTracker& progress)
 {
@@ -258,19 +221,33 @@ void computeMethods(DashboardData& d, const Snapshot& s, const DashboardRequest&
 }
 
 void computeDivergencePart(DashboardData& d, const Snapshot& s, const RunData& consensus,
-                           const DashboardRequest& request, const ProbabilityLoader& probabilities,
-                           StageTracker& progress)
+                           const DashboardRequest& request, const DivergenceLoaders& loaders, StageTracker& progress)
 {
     const agg::RunHooks h = progress.stage(QObject::tr("Divergence"), kDivergenceWeight);
     d.divergenceP = request.divergenceP;
     d.divergenceQ = request.divergenceQ;
-    const agg::Distributions p = sourceDistributions(request.divergenceP, s, consensus, probabilities);
-    const agg::Distributions q = sourceDistributions(request.divergenceQ, s, consensus, probabilities);
-    if (p.present.empty() || q.present.empty())
+    DivergenceSourceContext ctx;
+    ctx.probabilities = loaders.probabilities;
+    ctx.run = loaders.run;
+    ctx.consensus = [&consensus] { return consensus; };
+    ctx.seed = request.seed;
+    ctx.hooks.isCanceled = h.isCanceled;
+    agg::DivergenceResult r;
+    try {
+        const agg::Distributions p = divergenceSource(request.divergenceP, s, ctx);
+        const agg::Distributions q = divergenceSource(request.divergenceQ, s, ctx);
+        agg::DivergenceOptions opt;
+        opt.base = agg::LogBase::Two;
+        r = agg::compareDistributions(p, q, opt, h);
+    } catch (const Error& e) {
+        // A source the data cannot give (no human counts, a deleted run): the tab says why; the
+        // other parts of the job are still applied.
+        d.divergenceError = e.message();
         return;
-    agg::DivergenceOptions opt;
-    opt.base = agg::LogBase::Two;
-    const auto r = agg::compareDistributions(p, q, opt, h);
+    } catch (const std::invalid_argument& e) {
+        d.divergenceError = QString::fromUtf8(e.what());
+        return;
+    }
     for (const auto& it : r.items) {
         d.divergenceItems.push_back(it.item);
         d.divergenceJsd.push_back(it.jsd);
@@ -286,7 +263,7 @@ void computeDivergencePart(DashboardData& d, const Snapshot& s, const RunData& c
 } // namespace
 
 DashboardData computeDashboard(const Snapshot& s, const RunData& consensus, const DashboardRequest& request,
-                               const agg::RunHooks& hooks, const ProbabilityLoader& probabilities,
+                               const agg::RunHooks& hooks, const DivergenceLoaders& loaders,
                                const DashboardProgressFn& stages)
 {
     DashboardData d;
@@ -313,7 +290,7 @@ DashboardData computeDashboard(const Snapshot& s, const RunData& consensus, cons
     }
     if (parts & DashboardPart::Divergence) {
         progress.check();
-        computeDivergencePart(d, s, consensus, request, probabilities, progress);
+        computeDivergencePart(d, s, consensus, request, loaders, progress);
         d.parts |= DashboardPart::Divergence;
     }
     progress.check();
@@ -349,6 +326,7 @@ void mergeDashboardData(DashboardData& into, DashboardData&& from)
     if (from.parts & DashboardPart::Divergence) {
         into.divergenceP = from.divergenceP;
         into.divergenceQ = from.divergenceQ;
+        into.divergenceError = from.divergenceError;
         into.divergenceItems = std::move(from.divergenceItems);
         into.divergenceJsd = std::move(from.divergenceJsd);
         into.divergenceKl = std::move(from.divergenceKl);
@@ -378,9 +356,9 @@ QFuture<JobResult<DashboardData>> dashboardAsync(QThreadPool* pool, const QStrin
                 }
                 return *store;
             };
-            const ProbabilityLoader load = [&](int32_t annotator) {
-                return loadAnnotatorProbabilities(openStore(), s, annotator);
-            };
+            DivergenceLoaders load;
+            load.probabilities = [&](int32_t annotator) { return loadAnnotatorProbabilities(openStore(), s, annotator); };
+            load.run = [&](qint64 id) { return loadRun(openStore(), s, id); };
             agg::RunHooks hooks;
             hooks.isCanceled = [&promise] { return promise.isCanceled(); };
             // The text travels with the value: QFutureInterface only passes on an increasing

@@ -50,8 +50,8 @@ struct DashboardRequest
     std::vector<std::string> methods{"mv", "wawa", "ds", "glad", "mace"};
     int bootstrapReplicates = 500;   ///< agreement intervals
     int scoreReplicates = 200;       ///< accuracy / macro-F1 intervals
-    /// Divergence sources: p is "human" (judgment counts) or "annotator:NAME" (its reported
-    /// probabilities); q is "consensus" (the run's posterior) or "annotator:NAME".
+    /// Divergence sources, specs of model::divergenceSource (human, consensus, annotator:NAME,
+    /// votes, votes:A,B, run:ID, method:M), compared in base 2 (chorus-cli divergence --log 2).
     QString divergenceP = QStringLiteral("human");
     QString divergenceQ = QStringLiteral("consensus");
     uint64_t seed = 0;
@@ -82,6 +82,7 @@ struct DashboardData
     /// Jensen-Shannon distance (in [0, 1]), KL(human || consensus) and total variation. Empty
     /// without human counts.
     QString divergenceP, divergenceQ;  ///< what was compared (request's sources)
+    QString divergenceError;           ///< why nothing was compared (a source the data lacks)
     std::vector<int32_t> divergenceItems;
     std::vector<double> divergenceJsd;
     std::vector<double> divergenceKl;
@@ -99,14 +100,20 @@ struct DashboardData
     QList<LlmAnnotatorSummary> llm;
 };
 
-/// Loads one annotator's probability rows (for "annotator:NAME" divergence sources).
-using ProbabilityLoader = std::function<ProbabilityTable(int32_t annotator)>;
+/// What divergence sources read from the project: an annotator's probability rows
+/// ("annotator:NAME") and saved runs ("run:ID", 0 = latest). Unset: those sources fail with a
+/// message in DashboardData::divergenceError.
+struct DivergenceLoaders
+{
+    std::function<ProbabilityTable(int32_t annotator)> probabilities;
+    std::function<RunData(qint64 runId)> run;
+};
 
 /// Computes request.parts except Llm (synchronous; used by the worker and by tests). hooks:
 /// isCanceled is polled throughout, progress gets the overall (permille, 1000); `stages` gets
 /// every named stage. Throws agg::Canceled, or Error for an unknown divergence source.
 DashboardData computeDashboard(const Snapshot& s, const RunData& consensus, const DashboardRequest& request,
-                               const agg::RunHooks& hooks = {}, const ProbabilityLoader& probabilities = {},
+                               const agg::RunHooks& hooks = {}, const DivergenceLoaders& loaders = {},
                                const DashboardProgressFn& stages = {});
 
 /// Copies into `into` the parts `from` has (from.parts), keeping the others: how the dashboard

@@ -150,53 +150,115 @@ QString jsonString(const nlohmann::json& v)
 
 namespace {
 
-// Parses one JSON text. nlohmann keeps only the last of duplicate keys, which would silently
-// drop data ({"labels": {"m1": "a", "m1": "b"}} is two labels for one item and annotator), so
-// duplicates are detected while parsing and reported through fail().
+// Builds the value of one JSON text as nlohmann's own parser does, and notes the first key
+// that an object repeats: nlohmann keeps only the last of duplicate keys, which would silently
+// drop data ({"labels": {"m1": "a", "m1": "b"}} is two labels for one item and annotator). A
+// SAX handler (nlohmann::json::sax_parse): the parser callback used before did the same with a
+// copy of every key and a callback per value, a quarter of a 10M-label jsonl import.
+class StrictDom
+{
+public:
+    using json = nlohmann::json;
+    explicit StrictDom(json& root) : m_root(root) {}
+
+    bool null() { return stored(nullptr); }
+    bool boolean(bool v) { return stored(v); }
+    bool number_integer(json::number_integer_t v) { return stored(v); }
+    bool number_unsigned(json::number_unsigned_t v) { return stored(v); }
+    bool number_float(json::number_float_t v, const json::string_t&) { return stored(v); }
+    bool string(json::string_t& v) { return stored(std::move(v)); }
+    bool binary(json::binary_t&) { return false; }  // only binary formats (CBOR, ...) have these
+    bool start_object(std::size_t)
+    {
+        m_parentKeys.push_back(m_stack.empty() ? std::string() : m_lastKey);
+        m_stack.push_back(value(json::value_t::object));
+        return true;
+    }
+    bool key(json::string_t& k)
+    {
+        auto* object = m_stack.back()->get_ptr<json::object_t*>();
+        auto [it, inserted] = object->try_emplace(k);
+        if (!inserted && m_duplicate.empty()) {
+            m_duplicate = k;
+            m_duplicateParent = m_parentKeys.back();
+        }
+        m_element = &it->second;
+        m_lastKey = k;
+        return true;
+    }
+    bool end_object()
+    {
+        m_stack.pop_back();
+        m_parentKeys.pop_back();
+        return true;
+    }
+    bool start_array(std::size_t)
+    {
+        m_stack.push_back(value(json::value_t::array));
+        return true;
+    }
+    bool end_array()
+    {
+        m_stack.pop_back();
+        return true;
+    }
+    template <typename Exception>
+    bool parse_error(std::size_t, const std::string&, const Exception& e)
+    {
+        throw e;
+    }
+
+    const std::string& duplicate() const { return m_duplicate; }
+    const std::string& duplicateParent() const { return m_duplicateParent; }
+
+private:
+    template <typename V>
+    bool stored(V&& v)
+    {
+        value(std::forward<V>(v));
+        return true;
+    }
+    // Stores a value where the text puts it (the root, the end of an array, or under the key
+    // just read) and returns where it went.
+    template <typename V>
+    json* value(V&& v)
+    {
+        if (m_stack.empty()) {
+            m_root = json(std::forward<V>(v));
+            return &m_root;
+        }
+        if (auto* array = m_stack.back()->get_ptr<json::array_t*>()) {
+            array->emplace_back(std::forward<V>(v));
+            return &array->back();
+        }
+        *m_element = json(std::forward<V>(v));
+        return m_element;
+    }
+
+    json& m_root;
+    std::vector<json*> m_stack;            // open arrays and objects
+    std::vector<std::string> m_parentKeys;  // key under which each open object sits
+    json* m_element = nullptr;              // value of the key just read
+    std::string m_lastKey, m_duplicate, m_duplicateParent;
+};
+
+// Parses one JSON text; a syntax error or a duplicate key goes through fail().
 nlohmann::json parseStrict(ImportWriter& w, const char* begin, const char* end)
 {
-    std::vector<std::vector<std::string>> keys;  // keys seen, per open object
-    std::vector<std::string> parentKey;          // key under which each open object sits
-    std::string lastKey, duplicate, duplicateParent;
-    auto cb = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-        switch (event) {
-        case nlohmann::json::parse_event_t::object_start:
-            parentKey.push_back(keys.empty() ? std::string() : lastKey);
-            keys.emplace_back();
-            break;
-        case nlohmann::json::parse_event_t::object_end:
-            keys.pop_back();
-            parentKey.pop_back();
-            break;
-        case nlohmann::json::parse_event_t::key: {
-            const std::string& k = parsed.get_ref<const std::string&>();
-            auto& seen = keys.back();
-            if (duplicate.empty() && std::find(seen.begin(), seen.end(), k) != seen.end()) {
-                duplicate = k;
-                duplicateParent = parentKey.back();
-            }
-            seen.push_back(k);
-            lastKey = k;
-            break;
-        }
-        default:
-            break;
-        }
-        return true;
-    };
     nlohmann::json j;
+    StrictDom dom(j);
     try {
-        j = nlohmann::json::parse(begin, end, cb);
+        nlohmann::json::sax_parse(begin, end, &dom);
     } catch (const nlohmann::json::parse_error& e) {
         // e.byte is 1-based within the text.
         w.fail(QStringLiteral("invalid JSON at column %1").arg(e.byte));
     }
-    if (!duplicate.empty()) {
-        const QString k = QString::fromStdString(duplicate);
-        if (duplicateParent == "labels" || duplicateParent == "probs")
+    if (!dom.duplicate().empty()) {
+        const std::string& parent = dom.duplicateParent();
+        const QString k = QString::fromStdString(dom.duplicate());
+        if (parent == "labels" || parent == "probs")
             w.fail(QStringLiteral("two %1 for one item and annotator \"%2\"")
-                       .arg(duplicateParent == "labels" ? QStringLiteral("labels") : QStringLiteral("distributions"),
-                            k));
+                       .arg(parent == "labels" ? QStringLiteral("labels") : QStringLiteral("distributions"), k));
         w.fail(QStringLiteral("duplicate key \"%1\"").arg(k));
     }
     return j;
@@ -330,6 +392,14 @@ void importJsonl(ImportWriter& w, const QString& file)
             if (!label.is_string() && !label.is_number())
                 w.fail(QStringLiteral("label of \"%1\" must be a string").arg(QString::fromStdString(ann)));
             const nlohmann::json* p = probs.contains(ann) ? &probs[ann] : nullptr;
+            if (label.is_string() && !p && !(scores && scores->contains(ann)) && !(raws && raws->contains(ann))) {
+                // A plain answer (the common case): through the byte caches, which give what
+                // annotation() below gives for it without a QString per answer.
+                const std::string& answer = label.get_ref<const std::string&>();
+                w.annotationUtf8(itemId, QByteArrayView(ann.data(), static_cast<qsizetype>(ann.size())),
+                                 QByteArrayView(answer.data(), static_cast<qsizetype>(answer.size())));
+                continue;
+            }
             QString raw = jsonString(label);
             if (raw.isEmpty() && !p)
                 raw = QLatin1String("");  // an empty answer: INVALID, raw kept as ""

@@ -7,6 +7,10 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <limits>
+#include <tuple>
+
 namespace chorus::model {
 
 namespace {
@@ -65,12 +69,18 @@ SqlImportTarget::~SqlImportTarget()
     finalizeStatements();
 }
 
+qint64 SqlImportTarget::maxBuffered() const
+{
+    return m_store.sqliteHandle() ? kSortedRows : kMaxBuffered;
+}
+
 void SqlImportTarget::finalizeStatements()
 {
-    for (sqlite3_stmt* st : {m_rawItem, m_rawAnn, m_rawBatch, m_rawGold, m_rawCount})
+    for (sqlite3_stmt* st : {m_rawItem, m_rawAnn, m_rawBatch, m_rawExists, m_rawLastRow, m_rawGold, m_rawCount})
         sqlite3_finalize(st);
-    m_rawItem = m_rawAnn = m_rawBatch = m_rawGold = m_rawCount = nullptr;
-    m_pending.clear();
+    m_rawItem = m_rawAnn = m_rawBatch = m_rawExists = m_rawLastRow = m_rawGold = m_rawCount = nullptr;
+    m_pending = {};
+    m_texts = {};
     for (QSqlQuery* q : {&m_insItem, &m_insAnn, &m_updItem, &m_upGold, &m_upCount})
         *q = QSqlQuery(m_store.db());
     m_prepared = false;
@@ -82,13 +92,20 @@ void SqlImportTarget::prepare()
         return;
     if (sqlite3* db = m_store.sqliteHandle()) {
         m_rawItem = rawPrepared(db, "INSERT INTO items (ext_id, text, meta) VALUES (?1, ?2, ?3)");
-        m_rawAnn = rawPrepared(db, "INSERT INTO annotations (item_id, annotator_id, label_id, raw, probs, score) "
-                                   "VALUES (?, ?, ?, ?, ?, ?)");
-        QByteArray batch = "INSERT INTO annotations (item_id, annotator_id, label_id, raw, probs, score) VALUES ";
+        // OR FAIL: a statement that fails keeps the rows it wrote before (the import fails and
+        // rolls back as a whole anyway), so SQLite keeps no statement journal to undo it. With
+        // the default ABORT, every 128-row INSERT copied each page it touched into a temporary
+        // file first: 2 million writes for a shuffled 1M-row CSV, whose rows touch 128 pages.
+        m_rawAnn = rawPrepared(db, "INSERT OR FAIL INTO annotations (item_id, annotator_id, label_id, raw, probs, "
+                                   "score) VALUES (?, ?, ?, ?, ?, ?)");
+        QByteArray batch = "INSERT OR FAIL INTO annotations (item_id, annotator_id, label_id, raw, probs, score) "
+                           "VALUES ";
         for (int r = 0; r < kMaxBuffered; ++r)
             batch += r == 0 ? "(?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?)";
         m_rawBatch = rawPrepared(db, batch.constData());
-        m_pending.reserve(kMaxBuffered);
+        m_rawExists = rawPrepared(db, "SELECT 1 FROM annotations WHERE item_id = ?1 AND annotator_id = ?2 "
+                                      "AND rowid <= ?3");
+        m_rawLastRow = rawPrepared(db, "SELECT COALESCE(MAX(rowid), 0) FROM annotations");
     } else {
         m_insItem = prepared(m_store, QStringLiteral("INSERT INTO items (ext_id, text, meta) VALUES (?, ?, ?)"));
         m_insAnn = prepared(m_store, QStringLiteral("INSERT INTO annotations (item_id, annotator_id, label_id, "
@@ -235,21 +252,32 @@ qint64 SqlImportTarget::addAnnotator(const QString& name, AnnotatorKind kind, st
     return q.lastInsertId().toLongLong();
 }
 
-void SqlImportTarget::bindAnnotation(sqlite3_stmt* st, int first, qint64 item, qint64 annotator, qint64 label,
-                                     const QString& raw, const QString& probs, std::optional<double> score)
+void SqlImportTarget::bindAnnotation(sqlite3_stmt* st, int first, const Pending& p, const std::vector<QString>& texts)
 {
-    sqlite3_bind_int64(st, first, item);
-    sqlite3_bind_int64(st, first + 1, annotator);
-    if (label >= 0)
-        sqlite3_bind_int64(st, first + 2, label);
+    sqlite3_bind_int64(st, first, p.item);
+    sqlite3_bind_int64(st, first + 1, p.annotator);
+    if (p.label >= 0)
+        sqlite3_bind_int64(st, first + 2, p.label);
     else
         sqlite3_bind_null(st, first + 2);
-    bindText(st, first + 3, raw);
-    bindText(st, first + 4, probs);
-    if (score)
-        sqlite3_bind_double(st, first + 5, *score);
+    for (const auto& [column, text] : {std::pair{first + 3, p.raw}, std::pair{first + 4, p.probs}}) {
+        if (text < 0)
+            sqlite3_bind_null(st, column);
+        else
+            bindText(st, column, texts[static_cast<size_t>(text)]);
+    }
+    if (p.hasScore)
+        sqlite3_bind_double(st, first + 5, p.score);
     else
         sqlite3_bind_null(st, first + 5);
+}
+
+qint32 SqlImportTarget::keepText(const QString& s)
+{
+    if (s.isNull())
+        return -1;
+    m_texts.push_back(s);
+    return static_cast<qint32>(m_texts.size() - 1);
 }
 
 ImportTarget::Added SqlImportTarget::addAnnotation(qint64 item, qint64 annotator, qint64 label, const QString& raw,
@@ -258,8 +286,9 @@ ImportTarget::Added SqlImportTarget::addAnnotation(qint64 item, qint64 annotator
     prepare();
     const qint64 sequence = m_sequence++;
     if (m_rawBatch) {
-        m_pending.push_back({item, annotator, label, raw, probs, score, sequence});
-        if (static_cast<int>(m_pending.size()) == kMaxBuffered)
+        m_pending.push_back({item, annotator, label, sequence, score.value_or(0.0), keepText(raw), keepText(probs),
+                             score.has_value()});
+        if (static_cast<qint64>(m_pending.size()) == kSortedRows)
             flush();
         return Added::Ok;
     }
@@ -283,29 +312,79 @@ void SqlImportTarget::flush()
     if (m_pending.empty())
         return;
     std::vector<Pending> rows;
+    std::vector<QString> texts;
     rows.swap(m_pending);
-    m_pending.reserve(kMaxBuffered);
+    texts.swap(m_texts);
+    writeSorted(rows, texts);
+}
+
+void SqlImportTarget::writeSorted(std::vector<Pending>& rows, const std::vector<QString>& texts)
+{
+    // In (item, annotator) order, the primary key's order: each insert goes next to the last
+    // one. Rows of one key stay in the order they came (sequence), so that a duplicate is found
+    // as the later of the two rows.
+    auto byKey = [](const Pending& a, const Pending& b) {
+        return std::tie(a.item, a.annotator, a.sequence) < std::tie(b.item, b.annotator, b.sequence);
+    };
+    if (!std::is_sorted(rows.begin(), rows.end(), byKey))
+        std::sort(rows.begin(), rows.end(), byKey);
+    qint64 twin = -1;  // the first row (by sequence) whose key an earlier buffered row has
+    for (size_t r = 1; r < rows.size(); ++r)
+        if (rows[r].item == rows[r - 1].item && rows[r].annotator == rows[r - 1].annotator
+            && (twin < 0 || rows[r].sequence < twin))
+            twin = rows[r].sequence;
+    // Rows stored before this flush have a rowid up to lastRow; the ones it writes, above.
     QString error;
-    if (static_cast<int>(rows.size()) == kMaxBuffered) {
-        for (int r = 0; r < kMaxBuffered; ++r) {
-            const Pending& p = rows[static_cast<size_t>(r)];
-            bindAnnotation(m_rawBatch, 6 * r + 1, p.item, p.annotator, p.label, p.raw, p.probs, p.score);
-        }
+    qint64 lastRow = 0;
+    if (sqlite3_step(m_rawLastRow) == SQLITE_ROW)
+        lastRow = sqlite3_column_int64(m_rawLastRow, 0);
+    if (stepInsert(m_rawLastRow, &error) != SQLITE_DONE)  // steps to the end and resets
+        throw Error(error);
+    if (twin >= 0)
+        throw DuplicateAnnotation{earliestConflict(rows, lastRow, twin)};
+
+    const size_t batch = kMaxBuffered;
+    size_t done = 0;
+    for (; done + batch <= rows.size(); done += batch) {
+        for (size_t r = 0; r < batch; ++r)
+            bindAnnotation(m_rawBatch, 6 * static_cast<int>(r) + 1, rows[done + r], texts);
         const int rc = stepInsert(m_rawBatch, &error);
-        if (rc == SQLITE_DONE)
-            return;
-        if (rc != SQLITE_CONSTRAINT_PRIMARYKEY && rc != SQLITE_CONSTRAINT_UNIQUE)
-            throw Error(error);
-        // The statement was undone as a whole: find the duplicate row by row.
-    }
-    for (const Pending& p : rows) {
-        bindAnnotation(m_rawAnn, 1, p.item, p.annotator, p.label, p.raw, p.probs, p.score);
-        const int rc = stepInsert(m_rawAnn, &error);
         if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
-            throw DuplicateAnnotation{p.sequence};
+            throw DuplicateAnnotation{earliestConflict(rows, lastRow, -1)};
         if (rc != SQLITE_DONE)
             throw Error(error);
     }
+    for (; done < rows.size(); ++done) {
+        bindAnnotation(m_rawAnn, 1, rows[done], texts);
+        const int rc = stepInsert(m_rawAnn, &error);
+        if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
+            throw DuplicateAnnotation{earliestConflict(rows, lastRow, -1)};
+        if (rc != SQLITE_DONE)
+            throw Error(error);
+    }
+}
+
+// The smallest sequence among limit (-1: none) and the rows whose key was stored before this
+// flush (rowid up to lastRow). Only after a duplicate was found, so the time does not matter.
+qint64 SqlImportTarget::earliestConflict(const std::vector<Pending>& rows, qint64 lastRow, qint64 limit)
+{
+    qint64 best = limit >= 0 ? limit : std::numeric_limits<qint64>::max();
+    for (const Pending& p : rows) {
+        if (p.sequence >= best)
+            continue;
+        sqlite3_bind_int64(m_rawExists, 1, p.item);
+        sqlite3_bind_int64(m_rawExists, 2, p.annotator);
+        sqlite3_bind_int64(m_rawExists, 3, lastRow);
+        const int rc = sqlite3_step(m_rawExists);
+        sqlite3_reset(m_rawExists);
+        if (rc == SQLITE_ROW)
+            best = p.sequence;
+        else if (rc != SQLITE_DONE)
+            throw Error(QString::fromUtf8(sqlite3_errmsg(sqlite3_db_handle(m_rawExists))));
+    }
+    if (best == std::numeric_limits<qint64>::max())
+        throw Error(QStringLiteral("an item has two labels from one annotator"));  // SQLite said so; cannot be
+    return best;
 }
 
 void SqlImportTarget::setGold(qint64 item, qint64 label)

@@ -15,7 +15,8 @@
 namespace chorus::model {
 
 ImportWriter::ImportWriter(ImportTarget& target, const ImportOptions& options, ImportReport& report)
-    : m_target(target), m_options(options), m_report(report), m_trackItems(!options.itemsFile.isEmpty())
+    : m_target(target), m_options(options), m_report(report), m_trackItems(!options.itemsFile.isEmpty()),
+      m_ring(target.maxBuffered())
 {
     m_items = target.existingItems();
     m_itemBytesComplete = m_items.isEmpty();
@@ -300,12 +301,15 @@ void ImportWriter::annotationUtf8(qint64 itemId, QByteArrayView annotatorName, Q
 void ImportWriter::addAnnotation(qint64 itemId, qint64 annotatorId, qint64 labelId, const QString& raw,
                                  const QString& probs, std::optional<double> score)
 {
-    RowOrigin& origin = m_origins[static_cast<size_t>(m_sequence % ImportTarget::kMaxBuffered)];
-    if (!sameString(origin.file, m_file))
-        origin.file = m_file;
-    origin.line = m_line;
-    origin.item = itemId;
-    origin.annotator = annotatorId;
+    // The parsers pass the same QString for every line of a file: compare its data first.
+    if (m_originFiles.isEmpty()
+        || (m_originFiles.constLast().constData() != m_file.constData() && m_originFiles.constLast() != m_file))
+        m_originFiles.append(m_file);
+    const RowOrigin origin{m_line, itemId, annotatorId, static_cast<qint32>(m_originFiles.size() - 1)};
+    if (static_cast<qint64>(m_origins.size()) < m_ring)
+        m_origins.push_back(origin);  // sequence m_sequence, while the ring is not yet full
+    else
+        m_origins[static_cast<size_t>(m_sequence % m_ring)] = origin;
     const qint64 sequence = m_sequence++;
     ImportTarget::Added added;
     try {
@@ -319,8 +323,8 @@ void ImportWriter::addAnnotation(qint64 itemId, qint64 annotatorId, qint64 label
 
 void ImportWriter::failDuplicate(qint64 sequence)
 {
-    const RowOrigin& o = m_origins[static_cast<size_t>(sequence % ImportTarget::kMaxBuffered)];
-    setLocation(o.file, o.line);
+    const RowOrigin& o = m_origins[static_cast<size_t>(sequence % m_ring)];
+    setLocation(m_originFiles.at(o.file), o.line);
     fail(QStringLiteral("item \"%1\" already has a label from annotator \"%2\"")
              .arg(itemIds().key(o.item), m_annotators.key(o.annotator)));
 }

@@ -172,16 +172,18 @@ private:
         qint64 labelId;
         QString storedRaw;  // null when the answer is the label's own name
     };
-    // Where each of the last kMaxBuffered annotations came from (by addAnnotation() sequence).
-    // Ids, not names: no QString copied per row (the names are looked up on failure).
+    // Where each of the last ImportTarget::maxBuffered() annotations came from, by
+    // addAnnotation() sequence (a ring, grown as rows come; up to 2^20 rows of 32 bytes).
     struct RowOrigin
     {
-        QString file;
-        qint64 line = 0;
-        qint64 item = 0;
-        qint64 annotator = 0;
+        qint64 line;
+        qint64 item;
+        qint64 annotator;
+        qint32 file;  // index into m_originFiles
     };
-    std::vector<RowOrigin> m_origins = std::vector<RowOrigin>(ImportTarget::kMaxBuffered);
+    std::vector<RowOrigin> m_origins;
+    qint64 m_ring = 0;  // m_target.maxBuffered()
+    QStringList m_originFiles;
     qint64 m_sequence = 0;
     ByteMap<qint64> m_itemBytes;
     ByteMap<CachedAnnotator> m_annotatorBytes;

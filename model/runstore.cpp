@@ -95,6 +95,15 @@ QList<RunSummary> listRuns(ProjectStore& store)
     return out;
 }
 
+RunData openingConsensus(ProjectStore* store, const Snapshot& s)
+{
+    if (store && store->scalar(QStringLiteral("SELECT COUNT(*) FROM runs")).toLongLong() > 0)
+        return loadRun(*store, s, 0);
+    agg::AggregationInput in;
+    in.matrix = &s.matrix;
+    return runFromResult(s, QStringLiteral("mv"), agg::majorityVote(in));
+}
+
 RunData runFromResult(const Snapshot& s, const QString& method, const agg::AggregationResult& r)
 {
     RunData d;

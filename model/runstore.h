@@ -41,6 +41,10 @@ RunData loadRun(ProjectStore& store, const Snapshot& s, qint64 runId = 0);
 /// has no valid label at all (its uniform row is not a tie).
 std::vector<int32_t> tiedTopLabels(const Snapshot& s, const RunData& run, int32_t item);
 
+/// The consensus a project opens with: its latest saved run, or majority vote computed on s
+/// when it has none (or store is null: data read with --input).
+RunData openingConsensus(ProjectStore* store, const Snapshot& s);
+
 /// Wraps an in-memory result computed on s as RunData (no database involved).
 RunData runFromResult(const Snapshot& s, const QString& method, const agg::AggregationResult& r);
 

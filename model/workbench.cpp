@@ -83,13 +83,7 @@ void Workbench::openProject(const QString& path)
 void Workbench::setSnapshot(Snapshot snapshot)
 {
     m_snapshot = std::move(snapshot);
-    if (m_store && m_store->scalar(QStringLiteral("SELECT COUNT(*) FROM runs")).toLongLong() > 0) {
-        m_consensus = loadRun(*m_store, m_snapshot, 0);
-    } else {
-        agg::AggregationInput in;
-        in.matrix = &m_snapshot.matrix;
-        m_consensus = runFromResult(m_snapshot, QStringLiteral("mv"), agg::majorityVote(in));
-    }
+    m_consensus = openingConsensus(m_store.get(), m_snapshot);
     m_model.setSource(&m_snapshot, &m_consensus);
     emit projectChanged();
 }

@@ -1,6 +1,9 @@
 #include "dashboard.h"
 
+#include "annotatorchart.h"
 #include "csvreader.h"
+#include "divergencesourcebox.h"
+#include "flowlayout.h"
 #include "heatmapwidget.h"
 #include "workbench.h"
 
@@ -10,16 +13,22 @@
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
+#include <QCursor>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QHorizontalBarSeries>
+#include <QHorizontalStackedBarSeries>
 #include <QLabel>
 #include <QPainter>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QScrollArea>
+#include <QSpinBox>
 #include <QStackedBarSeries>
 #include <QSvgGenerator>
+#include <QToolTip>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTimer>
@@ -81,6 +90,27 @@ void attachAxes(QChart* chart, QAbstractSeries* series, const QStringList& categ
     series->attachAxis(y);
 }
 
+// Axes of a horizontal bar chart of annotators: names (distinct, cut in the middle past 24
+// characters) on the left, `rows` listed bottom-up as horizontal bar series draw them.
+void attachAnnotatorAxes(QChart* chart, QAbstractSeries* series, const QStringList& names, const std::vector<int>& rows,
+                         double maxX, const QString& xTitle)
+{
+    const QStringList shortNames = distinctShortNames(names, 24);
+    QStringList categories;
+    // QtCharts draws axis labels as rich text; names are data.
+    for (int a : rows)
+        categories << shortNames.value(a).toHtmlEscaped();
+    auto* y = new QBarCategoryAxis;
+    y->append(categories);
+    auto* x = new QValueAxis;
+    x->setRange(0, maxX);
+    x->setTitleText(xTitle);
+    chart->addAxis(y, Qt::AlignLeft);
+    chart->addAxis(x, Qt::AlignBottom);
+    series->attachAxis(y);
+    series->attachAxis(x);
+}
+
 } // namespace
 
 Dashboard::Dashboard(model::Workbench* workbench, QWidget* parent) : QWidget(parent), m_wb(workbench)
@@ -88,6 +118,7 @@ Dashboard::Dashboard(model::Workbench* workbench, QWidget* parent) : QWidget(par
     m_method = new QComboBox(this);
     m_method->setToolTip(tr("Method whose estimated competences are charted"));
     m_method->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_limit = new AnnotatorLimit(this);
     m_status = new QLabel(this);
     m_status->setTextFormat(Qt::PlainText);
     // The stage text changes while a job runs ("Methods: glad (4 of 5) 3/100"); its width must
@@ -107,7 +138,7 @@ Dashboard::Dashboard(model::Workbench* workbench, QWidget* parent) : QWidget(par
 
     m_tabs = new QTabWidget(this);
     m_competence = makeView(this);
-    m_tabs->addTab(m_competence, tr("Competence"));
+    m_tabs->addTab(m_limit->createPage(scrollableChart(m_competence, this), &m_competenceCaption, this), tr("Competence"));
     auto* agreement = new QWidget(this);
     m_agreementSummary = new QLabel(agreement);
     m_agreementSummary->setTextFormat(Qt::PlainText);
@@ -117,7 +148,7 @@ Dashboard::Dashboard(model::Workbench* workbench, QWidget* parent) : QWidget(par
     auto* al = new QVBoxLayout(agreement);
     al->addWidget(m_agreementSummary);
     al->addWidget(m_kappa, 1);
-    m_tabs->addTab(agreement, tr("Agreement"));
+    m_tabs->addTab(m_limit->createPage(agreement, &m_agreementCaption, this), tr("Agreement"));
     auto* methods = new QWidget(this);
     m_methods = makeView(methods);
     m_methodTable = new QTableWidget(methods);
@@ -132,21 +163,26 @@ Dashboard::Dashboard(model::Workbench* workbench, QWidget* parent) : QWidget(par
     m_divMetric->addItem(tr("Jensen-Shannon distance"));
     m_divMetric->addItem(tr("KL divergence (first ‖ second)"));
     m_divMetric->addItem(tr("Total variation distance"));
-    m_divP = new QComboBox(divPage);
-    m_divQ = new QComboBox(divPage);
-    m_divP->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-    m_divQ->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_divP = new DivergenceSourceBox(m_wb, divPage);
+    m_divQ = new DivergenceSourceBox(m_wb, divPage);
     m_divergence = makeView(divPage);
     auto* dl = new QVBoxLayout(divPage);
-    auto* dtop = new QHBoxLayout;
-    dtop->addWidget(new QLabel(tr("Compare"), divPage));
+    // The controls wrap on a narrow screen instead of setting the window's minimum width.
+    auto* dtopBar = new QWidget(divPage);
+    auto* dtop = new FlowLayout(dtopBar);
+    dtop->setContentsMargins(0, 0, 0, 0);
+    dtop->addWidget(new QLabel(tr("Compare"), dtopBar));
     dtop->addWidget(m_divP);
-    dtop->addWidget(new QLabel(tr("with"), divPage));
+    dtop->addWidget(new QLabel(tr("with"), dtopBar));
     dtop->addWidget(m_divQ);
-    dtop->addWidget(new QLabel(tr("Measure:"), divPage));
+    dtop->addWidget(new QLabel(tr("Measure:"), dtopBar));
     dtop->addWidget(m_divMetric);
-    dtop->addStretch(1);
-    dl->addLayout(dtop);
+    dl->addWidget(dtopBar);
+    // What is compared and the means, as plain text that wraps (a chart title is cut at 1366).
+    m_divCaption = new QLabel(divPage);
+    m_divCaption->setTextFormat(Qt::PlainText);
+    m_divCaption->setWordWrap(true);
+    dl->addWidget(m_divCaption);
     dl->addWidget(m_divergence, 1);
     m_tabs->addTab(divPage, tr("Divergence"));
     auto* confPage = new QWidget(this);
@@ -167,7 +203,7 @@ Dashboard::Dashboard(model::Workbench* workbench, QWidget* parent) : QWidget(par
     cl->addWidget(m_confusion, 1);
     m_tabs->addTab(confPage, tr("Confusion"));
     m_labelUse = makeView(this);
-    m_tabs->addTab(m_labelUse, tr("Label use"));
+    m_tabs->addTab(m_limit->createPage(scrollableChart(m_labelUse, this), &m_labelUseCaption, this), tr("Label use"));
     m_tabs->addTab(createLlmTab(), tr("LLM runs"));
 
     auto* top = new QHBoxLayout;
@@ -198,15 +234,23 @@ Dashboard::Dashboard(model::Workbench* workbench, QWidget* parent) : QWidget(par
     connect(exportButton, &QPushButton::clicked, this, &Dashboard::exportDialog);
     connect(m_tabs, &QTabWidget::currentChanged, this, &Dashboard::ensureCurrentTab);
     connect(m_method, &QComboBox::currentIndexChanged, this, &Dashboard::buildCompetence);
+    connect(m_limit, &AnnotatorLimit::valueChanged, this, [this] {
+        buildCompetence();
+        buildLabelUse();
+        if (m_have & model::DashboardPart::Agreement)
+            buildAgreement();
+    });
     connect(m_divMetric, &QComboBox::currentIndexChanged, this, [this] {
         if (m_have & model::DashboardPart::Divergence)
             buildDivergence();
     });
     for (QComboBox* c : {m_confSubject, m_confReference})
         connect(c, &QComboBox::currentIndexChanged, this, &Dashboard::buildConfusion);
-    for (QComboBox* c : {m_divP, m_divQ})
-        connect(c, &QComboBox::currentIndexChanged, this, [this] { invalidate(model::DashboardPart::Divergence); });
+    for (DivergenceSourceBox* c : {m_divP, m_divQ})
+        connect(c, &DivergenceSourceBox::specChanged, this, [this] { invalidate(model::DashboardPart::Divergence); });
     connect(m_wb, &model::Workbench::projectChanged, this, &Dashboard::fillDivergenceSources);
+    // A run saved or chosen changes the list (runs) and the consensus entry's text.
+    connect(m_wb, &model::Workbench::consensusChanged, this, &Dashboard::fillDivergenceSources);
     connect(m_wb, &model::Workbench::projectChanged, this, [this] { invalidate(model::kAllDashboardParts); });
     // Agreement and the methods do not read the consensus; the overview (consensus confusion and
     // competence) and the divergence (the consensus posterior) do.
@@ -243,26 +287,15 @@ void Dashboard::showEvent(QShowEvent* event)
 
 void Dashboard::fillDivergenceSources()
 {
-    const QSignalBlocker b1(m_divP), b2(m_divQ);
-    m_divP->clear();
-    m_divQ->clear();
-    if (!m_wb->hasProject())
-        return;
-    m_divP->addItem(tr("human judgments"), QStringLiteral("human"));
-    m_divQ->addItem(tr("consensus posterior"), QStringLiteral("consensus"));
-    for (const QString& a : m_wb->annotatorsWithProbabilities()) {
-        m_divP->addItem(tr("%1 (probabilities)").arg(a), QStringLiteral("annotator:") + a);
-        m_divQ->addItem(tr("%1 (probabilities)").arg(a), QStringLiteral("annotator:") + a);
-    }
+    // Human judgments against the consensus when the project has them; otherwise the votes.
+    m_divP->fill({QStringLiteral("human"), QStringLiteral("votes")});
+    m_divQ->fill({QStringLiteral("consensus")});
 }
 
 void Dashboard::setDivergenceSources(const QString& p, const QString& q)
 {
-    {
-        const QSignalBlocker b1(m_divP), b2(m_divQ);
-        m_divP->setCurrentIndex(std::max(0, m_divP->findData(p)));
-        m_divQ->setCurrentIndex(std::max(0, m_divQ->findData(q)));
-    }
+    m_divP->setSpec(p);
+    m_divQ->setSpec(q);
     invalidate(model::DashboardPart::Divergence);
     ensureCurrentTab();
 }
@@ -295,17 +328,17 @@ void Dashboard::fillMethodChoices()
 
 void Dashboard::buildAgreement()
 {
-    // Agreement heat map: kappa of every pair (diagonal 1).
+    // Agreement heat map: kappa of every pair (diagonal 1), for the annotators with the highest
+    // and lowest mean kappa with the others when there are more than the limit.
     const int A = static_cast<int>(m_data.annotators.size());
-    std::vector<double> kappa(static_cast<size_t>(A) * A, std::nan(""));
-    for (int a = 0; a < A; ++a)
-        kappa[static_cast<size_t>(a) * A + a] = 1.0;
-    for (const auto& p : m_data.agreement.agreement.cohenPairs)
-        if (!p.kappa.isNull()) {
-            kappa[static_cast<size_t>(p.a) * A + p.b] = p.kappa.value;
-            kappa[static_cast<size_t>(p.b) * A + p.a] = p.kappa.value;
-        }
-    m_kappa->setData(m_data.annotators, m_data.annotators, std::move(kappa), -1, 1, 2);
+    const std::vector<double> kappa = pairwiseKappa(m_data);
+    const AnnotatorSelection sel = selectTopBottom(meanOffDiagonal(kappa, A), m_limit->value());
+    QStringList names;
+    for (int a : sel.shown)
+        names << m_data.annotators.value(a);
+    m_agreementCaption->setText(tr("Heat map: %1").arg(sel.caption(tr("mean Cohen's kappa with the others"))));
+    m_kappa->setToolTipLabels(tr("annotator"), tr("with"), tr("Cohen's kappa"));
+    m_kappa->setData(names, names, subMatrix(kappa, A, sel.shown), -1, 1, 2);
     const auto& ag = m_data.agreement;
     m_agreementSummary->setText(tr("Fleiss' kappa %1%2   ·   Krippendorff's alpha (nominal) %3%4   ·   "
                                    "percent agreement %5   ·   %6 items with 2+ labels (95% bootstrap intervals, "
@@ -331,7 +364,7 @@ void Dashboard::buildCompetence()
         const auto& m = m_data.evaluation.methods[methodIndex];
         competence = m.competence;
         name = QString::fromStdString(m.name);
-        corr = tr(" — Spearman %1, Pearson %2 with accuracy (n = %3)")
+        corr = tr("Spearman %1, Pearson %2 with accuracy (n = %3)")
                    .arg(coefText(m.spearman.r), coefText(m.pearson.r))
                    .arg(m.spearman.n);
     }
@@ -341,27 +374,41 @@ void Dashboard::buildCompetence()
             truth.push_back(a.result.answered > 0 ? a.result.accuracy : std::nan(""));
         if (truth.size() == competence.size()) {
             const auto sp = agg::spearman(competence, truth), pe = agg::pearson(competence, truth);
-            corr = tr(" — Spearman %1, Pearson %2 with accuracy (n = %3)").arg(coefText(sp.r), coefText(pe.r)).arg(sp.n);
+            corr = tr("Spearman %1, Pearson %2 with accuracy (n = %3)").arg(coefText(sp.r), coefText(pe.r)).arg(sp.n);
         }
     }
-    resetChart(chart, tr("Estimated competence (%1) and accuracy against gold%2").arg(name, corr));
-    auto* series = new QBarSeries;
-    auto* est = new QBarSet(tr("competence (%1)").arg(name));
+    competence.resize(m_data.annotators.size(), std::nan(""));
+    const QString measure = tr("competence (%1)").arg(name);
+    const AnnotatorSelection sel = selectTopBottom(competence, m_limit->value());
+    const std::vector<int> rows(sel.shown.rbegin(), sel.shown.rend());  // bottom-up
+    resetChart(chart, tr("Estimated competence (%1) and accuracy against gold").arg(name));
+    m_competenceCaption->setText((corr.isEmpty() ? QString() : corr + QStringLiteral(" · ")) + sel.caption(measure));
+    auto* series = new QHorizontalBarSeries;
+    auto* est = new QBarSet(measure);
     // The gold bar set exists only with gold: a set never appended to the series has no owner and would leak.
     QBarSet* acc = m_data.hasGold ? new QBarSet(tr("accuracy vs gold")) : nullptr;
-    for (int a = 0; a < m_data.annotators.size(); ++a) {
-        const double c = a < static_cast<int>(competence.size()) ? competence[a] : std::nan("");
+    QStringList tips;
+    for (int a : rows) {
+        const double c = competence[a];
         *est << (std::isfinite(c) ? c : 0.0);
+        QString tip = QStringLiteral("%1\n%2: %3").arg(m_data.annotators.value(a), measure, num(c));
         if (acc) {
-            const double t = m_data.evaluation.annotators[a].result.accuracy;
-            *acc << (std::isfinite(t) ? t : 0.0);
+            const auto& r = m_data.evaluation.annotators[a].result;
+            *acc << (std::isfinite(r.accuracy) ? r.accuracy : 0.0);
+            tip += QLatin1Char('\n') + tr("accuracy vs gold: %1 on %2 gold items").arg(num(r.accuracy)).arg(r.answered);
         }
+        tips << tip;
     }
+    setBarToolTips(est, tips);
     series->append(est);
-    if (acc)
+    if (acc) {
+        setBarToolTips(acc, tips);
         series->append(acc);
+    }
     chart->addSeries(series);
-    attachAxes(chart, series, m_data.annotators, 1.0, tr("probability"));
+    attachAnnotatorAxes(chart, series, m_data.annotators, rows, 1.0, tr("probability"));
+    chart->legend()->setAlignment(Qt::AlignTop);  // in sight when the bars scroll
+    fitChartRows(m_competence, static_cast<int>(rows.size()), acc ? 2 : 1);
 }
 
 void Dashboard::buildMethods()
@@ -437,16 +484,23 @@ void Dashboard::buildDivergence()
 {
     QChart* chart = m_divergence->chart();
     m_binItems.assign(kBins, {});
+    m_divCaption->clear();
+    if (!m_data.divergenceError.isEmpty()) {
+        resetChart(chart, tr("Divergence"));
+        m_divCaption->setText(tr("Nothing to compare: %1").arg(m_data.divergenceError));
+        return;
+    }
+    const QString p = m_divP->describe(m_data.divergenceP), q = m_divQ->describe(m_data.divergenceQ);
     if (m_data.divergenceItems.empty()) {
-        resetChart(chart, tr("Divergence: no item has both distributions (human judgment counts or reported "
-                             "probabilities) to compare"));
+        resetChart(chart, tr("Divergence"));
+        m_divCaption->setText(tr("No item has both distributions (%1 and %2).").arg(p, q));
         return;
     }
     const int metric = m_divMetric->currentIndex();
     const std::vector<double>& values = metric == 1 ? m_data.divergenceKl : metric == 2 ? m_data.divergenceTvd
                                                                                        : m_data.divergenceJsd;
     // JSD (base 2) and TVD lie in [0, 1]; KL is unbounded: bins span [0, largest finite value]
-    // and an infinite KL (consensus gives 0 to a label humans chose) goes to the last bin.
+    // and an infinite KL (q gives 0 to a label p has) goes to the last bin.
     double top = 1.0;
     if (metric == 1) {
         top = 0;
@@ -455,11 +509,12 @@ void Dashboard::buildDivergence()
                 top = std::max(top, v);
         top = top > 0 ? top : 1.0;
     }
-    resetChart(chart, tr("%1 vs %2: %3 per item (base 2), %4 items<br>mean JSD %5 · KL %6 · TVD %7 · "
-                         "distance correlation %8 · click a bar to review its items")
-                          .arg(m_divP->currentText(), m_divQ->currentText(), m_divMetric->currentText())
-                          .arg(m_data.divergenceItems.size())
-                          .arg(num(m_data.meanJsd), num(m_data.meanKl), num(m_data.meanTvd), coefText(m_data.dcor)));
+    resetChart(chart, tr("%1 per item (base 2)").arg(m_divMetric->currentText()));
+    m_divCaption->setText(tr("%1 vs %2: %L3 items compared. Mean JSD %4 · KL %5 · TVD %6 · distance correlation %7. "
+                             "Click a bar to review its items.")
+                              .arg(p, q)
+                              .arg(m_data.divergenceItems.size())
+                              .arg(num(m_data.meanJsd), num(m_data.meanKl), num(m_data.meanTvd), coefText(m_data.dcor)));
     for (size_t k = 0; k < m_data.divergenceItems.size(); ++k) {
         const double v = values[k];
         const int bin = std::isfinite(v) ? std::clamp(static_cast<int>(v / top * kBins), 0, kBins - 1) : kBins - 1;
@@ -480,7 +535,27 @@ void Dashboard::buildDivergence()
     attachAxes(chart, series, cats, maxCount, tr("items"));
     for (QAbstractAxis* axis : chart->axes(Qt::Vertical))
         static_cast<QValueAxis*>(axis)->applyNiceNumbers();
+    // Twenty bin labels do not fit a narrow chart (they were all "…" at 1366): the bins' own
+    // axis is hidden and a value axis over the same width reads the scale.
+    for (QAbstractAxis* axis : chart->axes(Qt::Horizontal))
+        axis->setVisible(false);
+    auto* scale = new QValueAxis;
+    scale->setRange(0, top);
+    scale->setTickCount(6);
+    scale->setLabelFormat(QStringLiteral("%.3g"));
+    scale->setTitleText(m_divMetric->currentText());
+    chart->addAxis(scale, Qt::AlignBottom);
     chart->legend()->hide();
+    connect(set, &QBarSet::hovered, this, [this, top](bool on, int bin) {
+        if (!on)
+            return;
+        const QString range = bin + 1 < kBins ? tr("[%1, %2)") : tr("[%1, %2] and infinite");
+        QToolTip::showText(QCursor::pos(), tr("%1 in %2: %L3 items")
+                                               .arg(m_divMetric->currentText(),
+                                                    range.arg(top * bin / kBins, 0, 'g', 3)
+                                                        .arg(top * (bin + 1) / kBins, 0, 'g', 3))
+                                               .arg(m_binItems[bin].size()));
+    });
     connect(set, &QBarSet::clicked, this, [this](int bin) {
         emit filterItems(m_binItems[bin], tr("%1 bin %2 of %3").arg(m_divMetric->currentText()).arg(bin + 1).arg(kBins));
     });
@@ -516,6 +591,7 @@ void Dashboard::buildConfusion()
     const std::vector<int32_t>& truth = gold ? s.gold : s.humanLabel;
     const bool any = std::any_of(truth.begin(), truth.end(), [](int32_t t) { return t >= 0; });
     m_confusion->setAxisTitles(m_confReference->currentText(), m_confSubject->currentText());
+    m_confusion->setToolTipLabels(m_confReference->currentText(), m_confSubject->currentText(), tr("items"));
     if (!any || L == 0) {
         m_confusion->setData({}, {}, {}, 0, 1, 0);
         return;
@@ -541,27 +617,41 @@ void Dashboard::buildLabelUse()
     if (!(m_have & model::DashboardPart::Overview))
         return;
     QChart* chart = m_labelUse->chart();
-    resetChart(chart, tr("Labels given by each annotator (share of its answers)"));
     const int L = static_cast<int>(m_data.labels.size());
-    auto* series = new QStackedBarSeries;
+    const int A = static_cast<int>(m_data.annotators.size());
+    const AnnotatorSelection sel = selectTopBottom(distanceFromPooledMix(m_data.labelUse, A, L + 1), m_limit->value());
+    const std::vector<int> rows(sel.shown.rbegin(), sel.shown.rend());  // bottom-up
+    resetChart(chart, tr("Labels given by each annotator (share of its answers)"));
+    m_labelUseCaption->setText(sel.caption(tr("distance of its label mix from the crowd's (total variation)")));
+    auto use = [&](int a, int l) { return m_data.labelUse[static_cast<size_t>(a) * (L + 1) + l]; };
+    auto* series = new QHorizontalStackedBarSeries;
     for (int l = 0; l <= L; ++l) {
-        auto* set = new QBarSet(l < L ? m_data.labels[l] : QStringLiteral("INVALID"));
+        const QString label = l < L ? m_data.labels[l] : QStringLiteral("INVALID");
+        auto* set = new QBarSet(label.toHtmlEscaped());  // legend labels are rich text too
         bool any = false;
-        for (int a = 0; a < m_data.annotators.size(); ++a) {
+        QStringList tips;
+        for (int a : rows) {
             int64_t total = 0;
             for (int j = 0; j <= L; ++j)
-                total += m_data.labelUse[static_cast<size_t>(a) * (L + 1) + j];
-            const int64_t c = m_data.labelUse[static_cast<size_t>(a) * (L + 1) + l];
+                total += use(a, j);
+            const int64_t c = use(a, l);
             any = any || c > 0;
             *set << (total > 0 ? double(c) / total : 0.0);
+            tips << tr("%1\n%2: %3 (%4 of %5 answers)")
+                        .arg(m_data.annotators.value(a), label, num(total > 0 ? double(c) / total : std::nan("")),
+                             QString::number(c), QString::number(total));
         }
-        if (l < L || any)
+        if (l < L || any) {
+            setBarToolTips(set, tips);
             series->append(set);
-        else
+        } else {
             delete set;
+        }
     }
     chart->addSeries(series);
-    attachAxes(chart, series, m_data.annotators, 1.0, tr("share"));
+    attachAnnotatorAxes(chart, series, m_data.annotators, rows, 1.0, tr("share"));
+    chart->legend()->setAlignment(Qt::AlignTop);  // in sight when the bars scroll
+    fitChartRows(m_labelUse, static_cast<int>(rows.size()), 1);
 }
 
 } // namespace chorus::ui

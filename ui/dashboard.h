@@ -20,6 +20,8 @@ class Workbench;
 
 namespace chorus::ui {
 
+class AnnotatorLimit;
+class DivergenceSourceBox;
 class HeatmapWidget;
 
 /// Insight dashboard: competence, pairwise agreement, method comparison, human-vs-consensus
@@ -65,8 +67,8 @@ public:
     bool exportCurrent(const QString& imagePath, const QString& csvPath);
     /// CSV of the numbers behind tab `index`.
     QString csvOf(int index) const;
-    /// Chooses what the divergence tab compares ("human" / "annotator:NAME" against
-    /// "consensus" / "annotator:NAME") and recomputes.
+    /// Chooses what the divergence tab compares (specs of model::divergenceSource: human,
+    /// consensus, votes, votes:A,B, annotator:NAME, run:ID, method:M) and recomputes.
     void setDivergenceSources(const QString& p, const QString& q);
 
 signals:
@@ -104,9 +106,14 @@ private:
     model::Workbench* m_wb;
     QTabWidget* m_tabs;
     QComboBox* m_method;
+    AnnotatorLimit* m_limit;  // top and bottom N annotators in the annotator charts, 0 for all
+    QLabel* m_competenceCaption;  // what the chart shows: correlation, which annotators
+    QLabel* m_agreementCaption;
+    QLabel* m_labelUseCaption;
+    QLabel* m_divCaption;  // what the divergence chart compares, and the means
     QComboBox* m_divMetric;
-    QComboBox* m_divP;
-    QComboBox* m_divQ;
+    DivergenceSourceBox* m_divP;
+    DivergenceSourceBox* m_divQ;
     QComboBox* m_confSubject;
     QComboBox* m_confReference;
     QLabel* m_status;

@@ -3,6 +3,7 @@
 
 #include "dashboard.h"
 
+#include "annotatorchart.h"
 #include "csvreader.h"
 #include "heatmapwidget.h"
 #include "workbench.h"
@@ -42,7 +43,8 @@ QString Dashboard::csvOf(int index) const
                                          : QString()});
         break;
     }
-    case TabAgreement: return m_kappa->toCsv();
+    // Every pair, also of the annotators the heat map leaves out (top and bottom N).
+    case TabAgreement: return HeatmapWidget::csv(m_data.annotators, m_data.annotators, pairwiseKappa(m_data), tr("annotator"));
     case TabConfusion: return m_confusion->toCsv();
     case TabMethods:
         lines << row({QStringLiteral("name"), QStringLiteral("accuracy"), QStringLiteral("macro_f1"),

@@ -4,6 +4,7 @@
 
 #include "dashboard.h"
 
+#include "divergencesourcebox.h"
 #include "workbench.h"
 
 #include <QComboBox>
@@ -89,10 +90,10 @@ void Dashboard::start(model::DashboardParts parts)
     m_status->setText(tr("Computing…"));
     model::DashboardRequest request;
     request.parts = parts;
-    if (m_divP->currentIndex() >= 0)
-        request.divergenceP = m_divP->currentData().toString();
-    if (m_divQ->currentIndex() >= 0)
-        request.divergenceQ = m_divQ->currentData().toString();
+    if (!m_divP->spec().isEmpty())
+        request.divergenceP = m_divP->spec();
+    if (!m_divQ->spec().isEmpty())
+        request.divergenceQ = m_divQ->spec();
     m_watcher.setFuture(model::dashboardAsync(m_wb->pool(), m_wb->projectPath(), m_wb->snapshot(), m_wb->consensus(),
                                               std::move(request)));
 }

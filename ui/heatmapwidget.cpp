@@ -1,9 +1,12 @@
 #include "heatmapwidget.h"
 
+#include "annotatorchart.h"
 #include "csvreader.h"
 
 #include <QMouseEvent>
+#include <QHelpEvent>
 #include <QPainter>
+#include <QToolTip>
 
 #include <cmath>
 
@@ -39,17 +42,30 @@ void HeatmapWidget::setAxisTitles(const QString& rows, const QString& cols)
     update();
 }
 
+void HeatmapWidget::setToolTipLabels(const QString& row, const QString& col, const QString& value)
+{
+    m_tipRow = row;
+    m_tipCol = col;
+    m_tipValue = value;
+}
+
 QString HeatmapWidget::toCsv() const
 {
+    return csv(m_rows, m_cols, m_values, m_rowTitle);
+}
+
+QString HeatmapWidget::csv(const QStringList& rows, const QStringList& cols, const std::vector<double>& values,
+                           const QString& rowTitle)
+{
     QStringList lines;
-    QStringList header{model::csvField(m_rowTitle.isEmpty() ? QStringLiteral("row") : m_rowTitle)};
-    for (const QString& c : m_cols)
+    QStringList header{model::csvField(rowTitle.isEmpty() ? QStringLiteral("row") : rowTitle)};
+    for (const QString& c : cols)
         header << model::csvField(c);
     lines << header.join(QLatin1Char(','));
-    for (int r = 0; r < m_rows.size(); ++r) {
-        QStringList row{model::csvField(m_rows[r])};
-        for (int c = 0; c < m_cols.size(); ++c) {
-            const double v = m_values[static_cast<size_t>(r) * m_cols.size() + c];
+    for (int r = 0; r < rows.size(); ++r) {
+        QStringList row{model::csvField(rows[r])};
+        for (int c = 0; c < cols.size(); ++c) {
+            const double v = values[static_cast<size_t>(r) * cols.size() + c];
             row << (std::isnan(v) ? QString() : QString::number(v, 'g', 10));
         }
         lines << row.join(QLatin1Char(','));
@@ -69,6 +85,62 @@ QRect HeatmapWidget::gridRect() const
     left = std::min(left + 12, width() / 3) + (m_rowTitle.isEmpty() ? 0 : fm.height() + 4);
     top = std::min(top + 12, height() / 3) + (m_colTitle.isEmpty() ? 0 : fm.height() + 4);
     return QRect(left, top, std::max(10, width() - left - kLegendWidth - 10), std::max(10, height() - top - 10));
+}
+
+std::pair<int, int> HeatmapWidget::cellAt(QPointF pos) const
+{
+    const QRect g = gridRect();
+    if (m_rows.isEmpty() || m_cols.isEmpty() || !g.contains(pos.toPoint()))
+        return {-1, -1};
+    const int c = static_cast<int>((pos.x() - g.left()) * m_cols.size() / g.width());
+    const int r = static_cast<int>((pos.y() - g.top()) * m_rows.size() / g.height());
+    return {std::clamp(r, 0, int(m_rows.size()) - 1), std::clamp(c, 0, int(m_cols.size()) - 1)};
+}
+
+QRectF HeatmapWidget::cellRect(int row, int col) const
+{
+    const QRect g = gridRect();
+    const double cw = double(g.width()) / std::max<qsizetype>(1, m_cols.size());
+    const double ch = double(g.height()) / std::max<qsizetype>(1, m_rows.size());
+    return QRectF(g.left() + col * cw, g.top() + row * ch, cw, ch);
+}
+
+QString HeatmapWidget::cellToolTip(int row, int col) const
+{
+    if (row < 0 || col < 0 || row >= m_rows.size() || col >= m_cols.size())
+        return {};
+    const double v = m_values[static_cast<size_t>(row) * m_cols.size() + col];
+    auto label = [](const QString& set, const QString& fallback) { return set.isEmpty() ? fallback : set; };
+    return QStringLiteral("%1: %2\n%3: %4\n%5: %6")
+        .arg(label(m_tipRow, m_rowTitle), m_rows[row], label(m_tipCol, m_colTitle), m_cols[col],
+             label(m_tipValue, tr("value")),
+             std::isnan(v) ? tr("not defined") : QString::number(v, 'f', m_decimals > 0 ? std::max(m_decimals, 3) : 0));
+}
+
+bool HeatmapWidget::event(QEvent* event)
+{
+    if (event->type() == QEvent::ToolTip) {
+        auto* help = static_cast<QHelpEvent*>(event);
+        const auto [r, c] = cellAt(help->pos());
+        if (r >= 0)
+            QToolTip::showText(help->globalPos(), plainToolTip(cellToolTip(r, c)), this, cellRect(r, c).toRect());
+        else
+            QToolTip::hideText();
+        return true;
+    }
+    return QWidget::event(event);
+}
+
+QStringList HeatmapWidget::shownRowNames() const
+{
+    const QFontMetrics fm = fontMetrics();
+    return distinctElided(m_rows, [&fm](const QString& s) { return fm.horizontalAdvance(s); }, gridRect().left() - 6);
+}
+
+QStringList HeatmapWidget::shownColumnNames() const
+{
+    const QFontMetrics fm = fontMetrics();
+    return distinctElided(m_cols, [&fm](const QString& s) { return fm.horizontalAdvance(s); }, gridRect().top());
 }
 
 QColor HeatmapWidget::colorFor(double v) const
@@ -109,14 +181,14 @@ void HeatmapWidget::paintEvent(QPaintEvent*)
         }
     }
     p.setPen(palette().color(QPalette::Text));
+    const QStringList rowNames = shownRowNames(), colNames = shownColumnNames();
     for (int r = 0; r < m_rows.size(); ++r)
-        p.drawText(QRectF(0, g.top() + r * ch, g.left() - 6, ch), Qt::AlignRight | Qt::AlignVCenter,
-                   fm.elidedText(m_rows[r], Qt::ElideRight, g.left() - 6));
+        p.drawText(QRectF(0, g.top() + r * ch, g.left() - 6, ch), Qt::AlignRight | Qt::AlignVCenter, rowNames[r]);
     for (int c = 0; c < m_cols.size(); ++c) {
         p.save();
         p.translate(g.left() + (c + 0.5) * cw, g.top() - 6);
         p.rotate(-60);
-        p.drawText(QPointF(0, fm.ascent() / 2.0), fm.elidedText(m_cols[c], Qt::ElideRight, g.top()));
+        p.drawText(QPointF(0, fm.ascent() / 2.0), colNames[c]);
         p.restore();
     }
     if (!m_rowTitle.isEmpty()) {
@@ -142,12 +214,9 @@ void HeatmapWidget::paintEvent(QPaintEvent*)
 
 void HeatmapWidget::mousePressEvent(QMouseEvent* event)
 {
-    const QRect g = gridRect();
-    if (m_rows.isEmpty() || m_cols.isEmpty() || !g.contains(event->position().toPoint()))
-        return;
-    const int c = static_cast<int>((event->position().x() - g.left()) * m_cols.size() / g.width());
-    const int r = static_cast<int>((event->position().y() - g.top()) * m_rows.size() / g.height());
-    emit cellClicked(std::clamp(r, 0, int(m_rows.size()) - 1), std::clamp(c, 0, int(m_cols.size()) - 1));
+    const auto [r, c] = cellAt(event->position());
+    if (r >= 0)
+        emit cellClicked(r, c);
 }
 
 } // namespace chorus::ui

@@ -3,6 +3,7 @@
 #include "aggregationpanel.h"
 #include "dashboard.h"
 #include "filterbar.h"
+#include "frozentableview.h"
 #include "itempanel.h"
 #include "labeldelegate.h"
 #include "llmdialog.h"
@@ -18,6 +19,7 @@
 #include <QFileDialog>
 #include <QDir>
 #include <QFileInfo>
+#include <QGuiApplication>
 #include <QHeaderView>
 #include <QInputDialog>
 #include <QMenuBar>
@@ -25,11 +27,11 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTimer>
 #include <QTabWidget>
-#include <QTableView>
 #include <QToolBar>
 #include <QVBoxLayout>
 
@@ -50,44 +52,12 @@ QIcon applicationIcon()
     return QIcon(QStringLiteral(":/icons/chorus.svg"));
 }
 
-namespace {
-constexpr int kMaxRecent = 8;
-const char* const kProjectFilter = QT_TRANSLATE_NOOP("MainWindow", "Chorus projects (*.chorus)");
-const char* const kDataFilter = QT_TRANSLATE_NOOP(
-    "MainWindow", "Data files (*.jsonl *.json *.ndjson *.csv *.tsv *.txt);;All files (*)");
-} // namespace
-
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::Workbench(this))
 {
     setWindowIcon(applicationIcon());
     setAcceptDrops(true);
     m_filter = new FilterBar(this);
-    m_table = new QTableView(this);
-    m_table->setModel(m_wb->tableModel());
-    m_table->setSortingEnabled(true);
-    m_table->sortByColumn(-1, Qt::AscendingOrder);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_table->setWordWrap(false);
-    m_table->setTextElideMode(Qt::ElideRight);
-    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 10);
-    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    m_table->verticalHeader()->hide();
-    m_table->horizontalHeader()->setSectionsMovable(true);
-    m_table->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
-    m_table->horizontalHeader()->setDefaultSectionSize(110);
-    // Model names are longer than a label column: elide them in the middle so that both the
-    // family and the size/version stay readable ("claude…sonnet", "llama…70b"); the header's
-    // tooltip has the whole name.
-    m_table->horizontalHeader()->setTextElideMode(Qt::ElideMiddle);
-    m_table->setItemDelegate(new LabelDelegate(m_table));
-    m_table->setItemDelegateForColumn(model::ItemTableModel::ColStatus, new StatusDelegate(m_table));
-    for (int c = 0; c < model::ItemTableModel::FixedColumnCount; ++c)
-        if (c != model::ItemTableModel::ColConsensus && c != model::ItemTableModel::ColHuman
-            && c != model::ItemTableModel::ColStatus)
-            m_table->setItemDelegateForColumn(c, new QStyledItemDelegate(m_table));
-
+    createTable();
     auto* central = new QWidget(this);
     auto* layout = new QVBoxLayout(central);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -111,42 +81,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
         m_filter->setOnlyItems(items, tr("%1 (%L2 items)").arg(what).arg(items.size()));
     });
 
-    m_panel = new ItemPanel(m_wb, this);
-    m_panelDock = new QDockWidget(tr("Item"), this);
-    m_panelDock->setObjectName(QStringLiteral("itemDock"));
-    m_panelDock->setWidget(m_panel);
-    m_panel->setMinimumWidth(380);
-    addDockWidget(Qt::RightDockWidgetArea, m_panelDock);
-    m_aggPanel = new AggregationPanel(m_wb, this);
-    m_aggDock = new QDockWidget(tr("Aggregation"), this);
-    m_aggDock->setObjectName(QStringLiteral("aggregationDock"));
-    m_aggDock->setWidget(m_aggPanel);
-    m_aggPanel->setMaximumWidth(300);
-    addDockWidget(Qt::LeftDockWidgetArea, m_aggDock);
-    m_relabel = new RelabelPanel(m_wb, this);
-    m_relabel->setMaximumWidth(340);
-    m_relabelDock = new QDockWidget(tr("Relabel queue"), this);
-    m_relabelDock->setObjectName(QStringLiteral("relabelDock"));
-    m_relabelDock->setWidget(m_relabel);
-    addDockWidget(Qt::LeftDockWidgetArea, m_relabelDock);
-    tabifyDockWidget(m_aggDock, m_relabelDock);
-    m_aggDock->raise();
-    connect(m_relabel, &RelabelPanel::reviewQueue, this, [this](const std::vector<int32_t>& items) {
-        showPage(0);
-        m_table->sortByColumn(-1, Qt::AscendingOrder);  // the queue's own order
-        m_filter->setOnlyItems(items, tr("relabel queue (%L1 items)").arg(items.size()), true);
-    });
-    connect(m_relabel, &RelabelPanel::itemActivated, this, [this](int32_t item) {
-        showPage(0);
-        selectItem(item);
-    });
-    connect(m_relabel, &RelabelPanel::status, this, [this](const QString& s) { statusBar()->showMessage(s, 10000); });
-    connect(m_relabel, &RelabelPanel::labelQueueWithLlm, this, [this] {
-        if (!m_wb->hasProject())
-            return;
-        llmDialog()->setItemSource(2);
-        showLlmDialog();
-    });
+    createDocks();
 
     m_jobProgress = new QProgressBar(this);
     m_jobProgress->setRange(0, 1000);
@@ -194,66 +129,19 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
     });
     connect(m_table->horizontalHeader(), &QHeaderView::customContextMenuRequested, this, &MainWindow::columnsMenu);
 
-    // Connect before setFuture() (house style).
-    for (auto* w : {static_cast<QFutureWatcherBase*>(&m_importWatcher), static_cast<QFutureWatcherBase*>(&m_exportWatcher)})
-        connect(w, &QFutureWatcherBase::progressValueChanged, m_jobProgress, &QProgressBar::setValue);
-    connect(m_jobCancel, &QPushButton::clicked, this, [this] {
-        m_importWatcher.cancel();
-        m_exportWatcher.cancel();
-    });
-    connect(&m_importWatcher, &QFutureWatcherBase::finished, this, [this] {
-        endJob();
-        if (m_importWatcher.future().resultCount() == 0) {
-            emit importFinished(false);
-            return;
-        }
-        const auto r = m_importWatcher.result();
-        if (r.canceled) {
-            statusBar()->showMessage(tr("Import canceled; the project is unchanged."), 8000);
-            emit importFinished(false);
-            return;
-        }
-        if (!r.error.isEmpty()) {
-            showError(tr("Import failed; the project is unchanged.\n\n%1").arg(r.error));
-            emit importFinished(false);
-            return;
-        }
-        QString msg = tr("Imported %L1 annotations (%L2 new items, %L3 gold) in %4 s.")
-                          .arg(r.value.annotations)
-                          .arg(r.value.itemsAdded)
-                          .arg(r.value.gold)
-                          .arg(r.value.seconds, 0, 'f', 2);
-        if (r.value.invalid > 0)
-            msg += tr(" %L1 labels could not be mapped and are stored as INVALID.").arg(r.value.invalid);
-        for (const QString& ignored : r.value.ignored)
-            msg += tr(" Ignored: %1.").arg(ignored);
-        const QString path = m_wb->projectPath();
-        openProject(path);
-        statusBar()->showMessage(msg, 15000);
-        emit importFinished(true);
-    });
-    connect(&m_exportWatcher, &QFutureWatcherBase::finished, this, [this] {
-        endJob();
-        if (m_exportWatcher.future().resultCount() == 0)
-            return;
-        const auto r = m_exportWatcher.result();
-        if (r.canceled)
-            statusBar()->showMessage(tr("Export canceled; no file was written."), 8000);
-        else if (!r.error.isEmpty())
-            showError(tr("Export failed; no file was written.\n\n%1").arg(r.error));
-        else
-            statusBar()->showMessage(tr("Exported %L1 items (%L2 filtered out); consensus from %3.")
-                                         .arg(r.value.items)
-                                         .arg(r.value.skipped)
-                                         .arg(r.value.consensus),
-                                     10000);
-    });
+    connectJobs();
 
     QSettings settings;
-    resize(1400, 850);
+    // A first start fits the screen it opens on (a 1366x768 laptop included); later starts
+    // restore where the user left the window.
+    QSize size(1400, 850);
+    if (const QScreen* screen = QGuiApplication::primaryScreen())
+        size = size.boundedTo(screen->availableGeometry().size());
+    resize(size);
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     m_showGold->setChecked(settings.value(QStringLiteral("review/showGold"), true).toBool());
+    m_freezeColumns->setChecked(settings.value(QStringLiteral("review/freezeColumns"), true).toBool());
     m_autoAdvance->setChecked(settings.value(QStringLiteral("review/autoAdvance"), true).toBool());
     m_wb->setAuthor(settings.value(QStringLiteral("review/author"), m_wb->author()).toString());
     projectChanged();
@@ -266,6 +154,49 @@ MainWindow::~MainWindow()
     m_importWatcher.waitForFinished();
     m_exportWatcher.waitForFinished();
     m_wb->shutdown();
+}
+
+void MainWindow::createDocks()
+{
+    m_panel = new ItemPanel(m_wb, this);
+    m_panelDock = new QDockWidget(tr("Item"), this);
+    m_panelDock->setObjectName(QStringLiteral("itemDock"));
+    m_panelDock->setWidget(m_panel);
+    m_panel->setMinimumWidth(380);
+    addDockWidget(Qt::RightDockWidgetArea, m_panelDock);
+    m_aggPanel = new AggregationPanel(m_wb, this);
+    m_aggDock = new QDockWidget(tr("Aggregation"), this);
+    m_aggDock->setObjectName(QStringLiteral("aggregationDock"));
+    m_aggDock->setWidget(m_aggPanel);
+    m_aggPanel->setMaximumWidth(300);
+    addDockWidget(Qt::LeftDockWidgetArea, m_aggDock);
+    m_relabel = new RelabelPanel(m_wb, this);
+    m_relabel->setMaximumWidth(340);
+    m_relabelDock = new QDockWidget(tr("Relabel queue"), this);
+    m_relabelDock->setObjectName(QStringLiteral("relabelDock"));
+    m_relabelDock->setWidget(m_relabel);
+    addDockWidget(Qt::LeftDockWidgetArea, m_relabelDock);
+    tabifyDockWidget(m_aggDock, m_relabelDock);
+    m_aggDock->raise();
+    // The docks are about the review's items: on the Pairwise page they only take its room (at
+    // 1366 px its table needed sideways scrolling), so they step aside there and come back.
+    connect(m_pages, &QTabWidget::currentChanged, this, &MainWindow::stashDocksFor);
+    connect(m_relabel, &RelabelPanel::reviewQueue, this, [this](const std::vector<int32_t>& items) {
+        showPage(0);
+        m_table->sortByColumn(-1, Qt::AscendingOrder);  // the queue's own order
+        m_filter->setOnlyItems(items, tr("relabel queue (%L1 items)").arg(items.size()), true);
+    });
+    connect(m_relabel, &RelabelPanel::itemActivated, this, [this](int32_t item) {
+        showPage(0);
+        selectItem(item);
+    });
+    connect(m_relabel, &RelabelPanel::status, this, [this](const QString& s) { statusBar()->showMessage(s, 10000); });
+    connect(m_relabel, &RelabelPanel::labelQueueWithLlm, this, [this] {
+        if (!m_wb->hasProject())
+            return;
+        llmDialog()->setItemSource(2);
+        showLlmDialog();
+    });
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)
@@ -287,160 +218,13 @@ void MainWindow::closeEvent(QCloseEvent* event)
         m_llmDialog->cancel();
     }
     saveHeaderState();
+    stashDocksFor(0);  // the docks the user had, not the Pairwise page's
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
     settings.setValue(QStringLiteral("project/last"), m_wb->projectPath());
     m_aggPanel->cancel();
     event->accept();
-}
-
-QList<QKeySequence> mergedShortcuts(QList<QKeySequence> platform, const QList<QKeySequence>& extra)
-{
-    QList<QKeySequence> out;
-    for (const QKeySequence& k : platform + extra)
-        if (!k.isEmpty() && !out.contains(k))
-            out << k;
-    return out;
-}
-
-void MainWindow::createActions()
-{
-    // Review actions only fire while the table (or the window's children) has focus, so typing
-    // in the search box never sets a label.
-    auto review = [this](const QString& text, const QList<QKeySequence>& keys, auto slot) {
-        auto* a = new QAction(text, this);
-        a->setShortcuts(keys);
-        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-        connect(a, &QAction::triggered, this, slot);
-        m_table->addAction(a);
-        m_projectActions << a;
-        return a;
-    };
-    for (int l = 0; l < 9; ++l) {
-        auto* a = review(tr("Label %1").arg(l + 1), {QKeySequence(Qt::Key_1 + l)}, [this, l] { labelKey(l); });
-        a->setObjectName(QStringLiteral("label%1").arg(l + 1));
-    }
-    review(tr("Pick label…"), {QKeySequence(Qt::Key_0), QKeySequence(Qt::Key_L)}, &MainWindow::pickLabel)
-        ->setObjectName(QStringLiteral("pickLabel"));
-    review(tr("Accept consensus"), {QKeySequence(Qt::Key_Return), QKeySequence(Qt::Key_Enter)}, &MainWindow::acceptConsensus)
-        ->setObjectName(QStringLiteral("accept"));
-    review(tr("Flag / unflag"), {QKeySequence(Qt::Key_F)}, &MainWindow::toggleFlag)->setObjectName(QStringLiteral("flag"));
-    review(tr("Note…"), {QKeySequence(Qt::Key_N)}, &MainWindow::editNote)->setObjectName(QStringLiteral("note"));
-    review(tr("Clear decision"), {QKeySequence(Qt::Key_Delete)}, &MainWindow::clearDecision)
-        ->setObjectName(QStringLiteral("clear"));
-    review(tr("Undo last decision"), {QKeySequence(Qt::Key_Backspace)}, [this] { m_wb->undoStack()->undo(); })
-        ->setObjectName(QStringLiteral("undoKey"));
-    review(tr("Next item"), {QKeySequence(Qt::Key_J)}, [this] { move(1); })->setObjectName(QStringLiteral("next"));
-    review(tr("Previous item"), {QKeySequence(Qt::Key_K)}, [this] { move(-1); })->setObjectName(QStringLiteral("previous"));
-    review(tr("Next unreviewed item"), {QKeySequence(Qt::Key_U)}, &MainWindow::nextUnreviewed)
-        ->setObjectName(QStringLiteral("nextUnreviewed"));
-    review(tr("Accept consensus for unanimous items in selection"), {QKeySequence(tr("Ctrl+Shift+A"))},
-           &MainWindow::acceptUnanimousInSelection)
-        ->setObjectName(QStringLiteral("acceptUnanimous"));
-
-    m_showGold = new QAction(tr("Show &gold labels"), this);
-    m_showGold->setCheckable(true);
-    m_showGold->setShortcut(QKeySequence(tr("Ctrl+G")));
-    connect(m_showGold, &QAction::toggled, this, [this](bool on) {
-        m_table->setColumnHidden(model::ItemTableModel::ColGold, !on);
-        m_panel->setGoldVisible(on);
-        QSettings().setValue(QStringLiteral("review/showGold"), on);
-    });
-    m_autoAdvance = new QAction(tr("&Advance after a decision"), this);
-    m_autoAdvance->setCheckable(true);
-    connect(m_autoAdvance, &QAction::toggled, this,
-            [](bool on) { QSettings().setValue(QStringLiteral("review/autoAdvance"), on); });
-}
-
-void MainWindow::createMenus()
-{
-    QMenu* file = menuBar()->addMenu(tr("&File"));
-    file->addAction(tr("&New Project…"), QKeySequence::New, this, &MainWindow::newProject);
-    file->addAction(tr("&Open Project…"), QKeySequence::Open, this, &MainWindow::openDialog);
-    m_recentMenu = file->addMenu(tr("Open &Recent"));
-    rebuildRecentMenu();
-    file->addAction(tr("Open &Pairwise Judgments…"), this, [this] {
-        const QString f = QFileDialog::getOpenFileName(this, tr("Open pairwise judgments"), QString(),
-                                                       tr("Judgments (*.csv *.jsonl *.json);;All files (*)"));
-        if (!f.isEmpty()) {
-            showPage(2);
-            m_pairwise->openFile(f);
-        }
-    });
-    file->addSeparator();
-    m_projectActions << file->addAction(tr("&Import Data…"), QKeySequence(tr("Ctrl+I")), this, &MainWindow::importDialog);
-    m_projectActions << file->addAction(tr("&Export…"), QKeySequence(tr("Ctrl+E")), this, &MainWindow::exportDialog);
-    file->addSeparator();
-    m_projectActions << file->addAction(tr("&Close Project"), QKeySequence::Close, this, [this] {
-        saveHeaderState();
-        m_wb->closeProject();
-    });
-    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
-
-    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
-    QAction* undo = m_wb->undoStack()->createUndoAction(this, tr("&Undo"));
-    undo->setShortcut(QKeySequence::Undo);
-    QAction* redo = m_wb->undoStack()->createRedoAction(this, tr("&Redo"));
-    // The platform's Redo keys plus both common spellings, each once: a key listed twice is an
-    // "ambiguous shortcut" and then does nothing.
-    redo->setShortcuts(mergedShortcuts(QKeySequence::keyBindings(QKeySequence::Redo),
-                                       {QKeySequence(tr("Ctrl+Shift+Z")), QKeySequence(tr("Ctrl+Y"))}));
-    edit->addAction(undo);
-    edit->addAction(redo);
-    edit->addSeparator();
-    edit->addAction(tr("&Find…"), QKeySequence::Find, m_filter, &FilterBar::focusSearch);
-    edit->addAction(tr("Clear &Filters"), QKeySequence(tr("Ctrl+Shift+F")), m_filter, &FilterBar::clear);
-    edit->addSeparator();
-    edit->addAction(tr("&Preferences…"), QKeySequence::Preferences, this, &MainWindow::preferences);
-
-    QMenu* reviewMenu = menuBar()->addMenu(tr("&Review"));
-    for (QAction* a : m_table->actions())
-        reviewMenu->addAction(a);
-    reviewMenu->addSeparator();
-    reviewMenu->addAction(m_autoAdvance);
-
-    QMenu* view = menuBar()->addMenu(tr("&View"));
-    view->addAction(tr("&Review"), QKeySequence(tr("Ctrl+1")), this, [this] { showPage(0); });
-    view->addAction(tr("&Insights"), QKeySequence(tr("Ctrl+2")), this, [this] { showPage(1); });
-    view->addAction(tr("&Pairwise"), QKeySequence(tr("Ctrl+3")), this, [this] { showPage(2); });
-    view->addSeparator();
-    view->addAction(m_showGold);
-    m_columnsMenu = view->addMenu(tr("&Columns"));
-    connect(m_columnsMenu, &QMenu::aboutToShow, this, [this] {
-        m_columnsMenu->clear();
-        auto* model = m_wb->tableModel();
-        for (int c = 0; c < model->columnCount(); ++c) {
-            QAction* a = m_columnsMenu->addAction(model->headerData(c, Qt::Horizontal).toString());
-            a->setCheckable(true);
-            a->setChecked(!m_table->isColumnHidden(c));
-            connect(a, &QAction::toggled, this, [this, c](bool on) { m_table->setColumnHidden(c, !on); });
-        }
-    });
-    view->addSeparator();
-    view->addAction(m_panelDock->toggleViewAction());
-    view->addAction(m_aggDock->toggleViewAction());
-    view->addAction(m_relabelDock->toggleViewAction());
-
-    QMenu* aggMenu = menuBar()->addMenu(tr("&Aggregation"));
-    m_projectActions << aggMenu->addAction(tr("&Run"), QKeySequence(tr("Ctrl+R")), m_aggPanel, &AggregationPanel::run);
-    aggMenu->addAction(tr("&Cancel Run"), QKeySequence(tr("Ctrl+.")), m_aggPanel, &AggregationPanel::cancel);
-
-    QMenu* llmMenu = menuBar()->addMenu(tr("&LLM"));
-    m_projectActions << llmMenu->addAction(tr("&Label with an LLM…"), QKeySequence(tr("Ctrl+L")), this,
-                                           &MainWindow::showLlmDialog);
-    llmMenu->addAction(tr("LLM &Runs and Order Bias"), this, [this] {
-        showPage(1);
-        m_dashboard->tabs()->setCurrentIndex(Dashboard::TabLlm);
-    });
-
-    QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&Keyboard Shortcuts"), QKeySequence::HelpContents, this, &MainWindow::showShortcuts);
-    help->addAction(tr("&About Chorus"), this, [this] {
-        QMessageBox::about(this, tr("About Chorus"),
-                           tr("Chorus %1\nReview, aggregate and curate labels from a crowd of LLMs and humans.")
-                               .arg(QApplication::applicationVersion()));
-    });
 }
 
 void MainWindow::showPage(int page)
@@ -516,226 +300,20 @@ void MainWindow::showError(const QString& message)
     box.exec();
 }
 
-bool MainWindow::openProject(const QString& path)
+void MainWindow::stashDocksFor(int page)
 {
-    saveHeaderState();
-    try {
-        QApplication::setOverrideCursor(Qt::WaitCursor);
-        m_wb->openProject(path);
-        QApplication::restoreOverrideCursor();
-    } catch (const model::Error& e) {
-        QApplication::restoreOverrideCursor();
-        showError(e.message());
-        return false;
+    constexpr int kPairwisePage = 2;
+    if (page == kPairwisePage && m_stashedDocks.isEmpty()) {
+        for (QDockWidget* d : {m_panelDock, m_aggDock, m_relabelDock})
+            if (d->isVisible() && !d->isFloating()) {
+                m_stashedDocks << d;
+                d->hide();
+            }
+    } else if (page != kPairwisePage) {
+        for (QDockWidget* d : std::as_const(m_stashedDocks))
+            d->show();
+        m_stashedDocks.clear();
     }
-    addRecent(path);
-    QSettings().setValue(QStringLiteral("project/last"), path);
-    statusBar()->showMessage(tr("Opened %1: %L2 items, %L3 annotators, %L4 annotations; consensus: %5")
-                                 .arg(QFileInfo(path).fileName())
-                                 .arg(m_wb->snapshot().numItems())
-                                 .arg(m_wb->snapshot().annotators.size())
-                                 .arg(m_wb->snapshot().matrix.numAnnotations())
-                                 .arg(m_wb->consensus().summary.id > 0
-                                          ? tr("run #%1 (%2)").arg(m_wb->consensus().summary.id).arg(m_wb->consensus().summary.method)
-                                          : tr("majority vote")),
-                             10000);
-    return true;
-}
-
-void MainWindow::newProject()
-{
-    QString path = QFileDialog::getSaveFileName(this, tr("New Project"), QString(), tr(kProjectFilter));
-    if (path.isEmpty())
-        return;
-    if (!path.endsWith(QLatin1String(".chorus")))
-        path += QLatin1String(".chorus");
-    try {
-        QFile::remove(path);  // the dialog confirmed overwriting
-        model::ProjectStore store;
-        store.open(path, model::ProjectStore::Mode::CreateNew);
-    } catch (const model::Error& e) {
-        showError(e.message());
-        return;
-    }
-    openProject(path);
-}
-
-void MainWindow::openDialog()
-{
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open Project"), QString(), tr(kProjectFilter));
-    if (!path.isEmpty())
-        openProject(path);
-}
-
-void MainWindow::importDialog()
-{
-    const QString file = QFileDialog::getOpenFileName(this, tr("Import Data"), QString(), tr(kDataFilter));
-    if (!file.isEmpty())
-        importFile(file);
-}
-
-void MainWindow::importFile(const QString& file)
-{
-    if (m_importWatcher.isRunning()) {
-        showError(tr("An import is already running."));
-        return;
-    }
-    if (!m_wb->hasProject()) {
-        QString path = QFileDialog::getSaveFileName(this, tr("Create a project for %1").arg(QFileInfo(file).fileName()),
-                                                    QFileInfo(file).completeBaseName() + QStringLiteral(".chorus"),
-                                                    tr(kProjectFilter));
-        if (path.isEmpty())
-            return;
-        try {
-            QFile::remove(path);
-            model::ProjectStore store;
-            store.open(path, model::ProjectStore::Mode::CreateNew);
-        } catch (const model::Error& e) {
-            showError(e.message());
-            return;
-        }
-        if (!openProject(path))
-            return;
-    }
-    ImportDialog dialog(file, this);
-    if (dialog.exec() == QDialog::Accepted)
-        startImport(dialog.file(), dialog.options());
-}
-
-void MainWindow::startImport(const QString& file, const model::ImportOptions& options)
-{
-    if (m_importWatcher.isRunning() || !m_wb->hasProject())
-        return;
-    startJob(tr("Importing %1…").arg(QFileInfo(file).fileName()));
-    m_importWatcher.setFuture(model::importAsync(m_wb->pool(), m_wb->projectPath(), file, options));
-}
-
-void MainWindow::exportDialog()
-{
-    QList<QPair<qint64, QString>> runs;
-    const auto saved = m_wb->runs();
-    for (auto it = saved.crbegin(); it != saved.crend(); ++it)
-        runs.append({it->id, tr("run #%1 (%2, %3)").arg(it->id).arg(it->method, it->createdAt.left(16))});
-    const QFileInfo project(m_wb->projectPath());
-    ExportDialog dialog(project.dir().filePath(project.completeBaseName() + QStringLiteral("-curated.jsonl")), runs, this);
-    if (dialog.exec() != QDialog::Accepted || dialog.file().isEmpty())
-        return;
-    startJob(tr("Exporting %1…").arg(QFileInfo(dialog.file()).fileName()));
-    m_exportWatcher.setFuture(model::exportAsync(m_wb->pool(), m_wb->projectPath(), dialog.file(), dialog.options()));
-}
-
-void MainWindow::startJob(const QString& what)
-{
-    statusBar()->showMessage(what);
-    m_jobProgress->setValue(0);
-    m_jobProgress->show();
-    m_jobCancel->show();
-}
-
-void MainWindow::endJob()
-{
-    m_jobProgress->hide();
-    m_jobCancel->hide();
-    statusBar()->clearMessage();
-}
-
-void MainWindow::preferences()
-{
-    bool ok = false;
-    const QString author = QInputDialog::getText(this, tr("Preferences"),
-                                                 tr("Reviewer name recorded with every decision:"), QLineEdit::Normal,
-                                                 m_wb->author(), &ok);
-    if (ok && !author.trimmed().isEmpty()) {
-        m_wb->setAuthor(author.trimmed());
-        QSettings().setValue(QStringLiteral("review/author"), author.trimmed());
-    }
-}
-
-void MainWindow::showShortcuts()
-{
-    QStringList lines;
-    for (QAction* a : m_table->actions())
-        lines << QStringLiteral("%1\t%2").arg(a->shortcut().toString(QKeySequence::NativeText), a->text());
-    QMessageBox box(QMessageBox::Information, tr("Keyboard Shortcuts"), lines.join(QLatin1Char('\n')), QMessageBox::Ok, this);
-    box.setTextFormat(Qt::PlainText);
-    box.exec();
-}
-
-void MainWindow::addRecent(const QString& path)
-{
-    QSettings settings;
-    QStringList recent = settings.value(QStringLiteral("project/recent")).toStringList();
-    const QString abs = QFileInfo(path).absoluteFilePath();
-    recent.removeAll(abs);
-    recent.prepend(abs);
-    while (recent.size() > kMaxRecent)
-        recent.removeLast();
-    settings.setValue(QStringLiteral("project/recent"), recent);
-    rebuildRecentMenu();
-}
-
-void MainWindow::rebuildRecentMenu()
-{
-    m_recentMenu->clear();
-    const QStringList recent = QSettings().value(QStringLiteral("project/recent")).toStringList();
-    for (const QString& path : recent)
-        m_recentMenu->addAction(QFileInfo(path).fileName(), this, [this, path] { openProject(path); })->setToolTip(path);
-    m_recentMenu->setEnabled(!recent.isEmpty());
-}
-
-void MainWindow::saveHeaderState()
-{
-    if (m_wb->hasProject())
-        QSettings().setValue(QStringLiteral("columns/") + QFileInfo(m_wb->projectPath()).absoluteFilePath(),
-                             m_table->horizontalHeader()->saveState());
-}
-
-void MainWindow::restoreHeaderState()
-{
-    const QByteArray state = m_wb->hasProject()
-        ? QSettings().value(QStringLiteral("columns/") + QFileInfo(m_wb->projectPath()).absoluteFilePath()).toByteArray()
-        : QByteArray();
-    if (state.isEmpty() || !m_table->horizontalHeader()->restoreState(state)) {
-        using M = model::ItemTableModel;
-        m_table->setColumnWidth(M::ColId, 80);
-        m_table->setColumnWidth(M::ColText, 320);
-        for (int c : {M::ColConfidence, M::ColEntropy, M::ColDistinct})
-            m_table->setColumnWidth(c, 72);
-        m_table->setColumnWidth(M::ColStatus, 90);
-        m_table->setColumnHidden(M::ColMethod, true);
-        // Annotator labels right after the text: they are what a reviewer reads first.
-        QHeaderView* h = m_table->horizontalHeader();
-        for (int c = M::FixedColumnCount; c < m_wb->tableModel()->columnCount(); ++c) {
-            h->moveSection(h->visualIndex(c), M::ColText + 1 + (c - M::FixedColumnCount));
-            // Wide enough for the model's name (with the header's margins), within limits.
-            const QString name = m_wb->tableModel()->headerData(c, Qt::Horizontal).toString();
-            m_table->setColumnWidth(c, std::clamp(h->fontMetrics().horizontalAdvance(name) + 32, 110, 180));
-        }
-    }
-}
-
-void MainWindow::columnsMenu(const QPoint& pos)
-{
-    m_columnsMenu->popup(m_table->horizontalHeader()->mapToGlobal(pos));
-}
-
-void MainWindow::dragEnterEvent(QDragEnterEvent* event)
-{
-    if (event->mimeData()->hasUrls())
-        event->acceptProposedAction();
-}
-
-void MainWindow::dropEvent(QDropEvent* event)
-{
-    const auto urls = event->mimeData()->urls();
-    if (urls.isEmpty() || !urls.first().isLocalFile())
-        return;
-    const QString file = urls.first().toLocalFile();
-    if (file.endsWith(QLatin1String(".chorus")))
-        openProject(file);
-    else
-        importFile(file);
-    event->acceptProposedAction();
 }
 
 LlmDialog* MainWindow::llmDialog()

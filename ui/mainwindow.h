@@ -1,5 +1,6 @@
 #pragma once
 
+#include "frozentableview.h"
 #include "jobs.h"
 
 #include <QFutureWatcher>
@@ -25,6 +26,7 @@ class Dashboard;
 class RelabelPanel;
 class PairwisePage;
 class FilterBar;
+
 class ItemPanel;
 class LlmDialog;
 
@@ -104,6 +106,12 @@ private:
     void rebuildRecentMenu();
     void saveHeaderState();
     void restoreHeaderState();
+    void createTable();
+    void createDocks();
+    void connectJobs();
+    void freezeIdAndConsensus();
+    int idColumnWidth() const;
+    void stashDocksFor(int page);
     void columnsMenu(const QPoint& pos);
     void startJob(const QString& what);
     void endJob();
@@ -122,7 +130,7 @@ private:
     void advance();
 
     model::Workbench* m_wb;
-    QTableView* m_table;
+    FrozenTableView* m_table;
     FilterBar* m_filter;
     ItemPanel* m_panel;
     AggregationPanel* m_aggPanel;
@@ -136,6 +144,8 @@ private:
     QMenu* m_recentMenu = nullptr;
     QMenu* m_columnsMenu = nullptr;
     QAction* m_showGold = nullptr;
+    QAction* m_freezeColumns = nullptr;
+    QList<QDockWidget*> m_stashedDocks;  // hidden while the Pairwise page is shown
     QAction* m_autoAdvance = nullptr;
     QList<QAction*> m_projectActions;
     QProgressBar* m_jobProgress;

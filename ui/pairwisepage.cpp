@@ -26,6 +26,8 @@
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableWidget>
+#include <QTimer>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <QValueAxis>
 #include <QtConcurrent>
@@ -271,6 +273,24 @@ void PairwisePage::finished()
     emit ready(true);
 }
 
+void PairwisePage::fitTable()
+{
+    // Give the table the width its columns need (the last one was cut off at half the page),
+    // leaving the charts at least a third of the page.
+    const int need = m_table->horizontalHeader()->length() + 2 * m_table->frameWidth()
+                     + (m_table->verticalScrollBar()->isVisible() ? m_table->verticalScrollBar()->width() : 0);
+    const QList<int> sizes = m_split->sizes();
+    const int total = sizes.value(0) + sizes.value(1);
+    if (total > 0 && sizes.value(0) < need)
+        m_split->setSizes({std::min(need, total * 2 / 3), total - std::min(need, total * 2 / 3)});
+}
+
+void PairwisePage::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    QTimer::singleShot(0, this, &PairwisePage::fitTable);
+}
+
 void PairwisePage::fill()
 {
     const auto& models = m_result.data.models;
@@ -317,14 +337,10 @@ void PairwisePage::fill()
         m_table->setItem(r, 8, cell(num(m.record.winRate, 3), true));
     }
     m_table->resizeColumnsToContents();
-    // Give the table the width its columns need (the last one was cut off at half the page),
-    // leaving the charts at least a third of the page.
-    const int need = m_table->horizontalHeader()->length() + 2 * m_table->frameWidth()
-                     + m_table->verticalScrollBar()->sizeHint().width();
-    const QList<int> sizes = m_split->sizes();
-    const int total = sizes.value(0) + sizes.value(1);
-    if (total > 0 && sizes.value(0) < need)
-        m_split->setSizes({std::min(need, total * 2 / 3), total - std::min(need, total * 2 / 3)});
+    fitTable();
+    // Again once the header has its final section sizes (sort indicators, fonts) and the page
+    // its final width (the review's docks step aside on this page).
+    QTimer::singleShot(0, this, &PairwisePage::fitTable);
 
     // Ratings with their bootstrap intervals: a box from lo to hi around the median.
     QChart* chart = m_ratings->chart();

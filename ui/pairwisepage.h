@@ -57,9 +57,13 @@ public:
 signals:
     void ready(bool ok);
 
+protected:
+    void showEvent(QShowEvent* event) override;
+
 private:
     void finished();
     void fill();
+    void fitTable();
 
     QThreadPool* m_pool;
     QString m_path;

@@ -159,8 +159,26 @@ private slots:
         QVERIFY(accKept > accAll);
     }
 
+    // The restarts of a thread run in lockstep, one pass over the labels serving all of them
+    // (issue #17): two restarts on one thread must still give the hand-worked values above (with
+    // noise 0 both start where the lone restart did), the second one's lane included.
+    void handWorkedInLockstep()
+    {
+        const auto m = agg::LabelMatrix::build(2, 2, 2, {{0, 0, 0}, {0, 1, 0}, {1, 0, 1}, {1, 1, 0}});
+        agg::AggregationInput in;
+        in.matrix = &m;
+        in.params = {{"restarts", 3}, {"iterations", 1}, {"em", 1}, {"smoothing", 0}, {"noise", 0}, {"threads", 1}};
+        const auto r = agg::mace(in);
+        QVERIFY(std::abs(r.posteriorAt(0, 0) - 25.0 / 29.0) < 1e-12);
+        QVERIFY(std::abs(r.posteriorAt(1, 0) - 25.0 / 57.0) < 1e-12);
+        QVERIFY(std::abs(r.competence[0] - 7.0 / 15.0) < 1e-12);
+        QVERIFY(std::abs(r.competence[1] - 7.0 / 15.0) < 1e-12);
+        QVERIFY(std::abs(r.logLikelihood.back() - std::log(29.0 / 75.0 * 19.0 / 50.0) / 4) < 1e-12);
+    }
+
     // Restarts are seeded per restart, so the result depends on the seed only, not on how the
-    // restarts were spread over threads.
+    // restarts were spread over threads (threads 1: all ten in lockstep on one thread; 2: two
+    // groups of five; 10: every restart alone).
     void seededAndThreadIndependent()
     {
         if (!test::sharedAvailable())
@@ -176,6 +194,11 @@ private slots:
         QCOMPARE(one.labels, two.labels);
         QCOMPARE(one.posterior, two.posterior);
         QCOMPARE(one.logLikelihood, two.logLikelihood);
+        in.params = {{"threads", 10}};
+        const auto ten = agg::mace(in);
+        QCOMPARE(one.posterior, ten.posterior);
+        QCOMPARE(one.logLikelihood, ten.logLikelihood);
+        QCOMPARE(one.competence, ten.competence);
     }
 
     // Plain EM with smoothing (--em) also recovers the labels well.

@@ -9,6 +9,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <nlohmann/json.hpp>
+
 namespace chorus::test {
 
 struct CliRun
@@ -36,6 +38,14 @@ inline CliRun runCli(const QString& cli, const QStringList& args, int timeoutMs,
     r.out = p.readAllStandardOutput();
     r.err = p.readAllStandardError();
     return r;
+}
+
+/// Runs $CHORUS_BIN_DIR/chorus-cli with args and parses its standard output as JSON; a
+/// discarded value (is_discarded()) when it did not finish or printed no JSON.
+inline nlohmann::json cliJson(const QStringList& args, int timeoutMs = 300000)
+{
+    const CliRun r = runCli(qEnvironmentVariable("CHORUS_BIN_DIR") + QStringLiteral("/chorus-cli"), args, timeoutMs);
+    return nlohmann::json::parse(r.out.toStdString(), nullptr, false);
 }
 
 } // namespace chorus::test

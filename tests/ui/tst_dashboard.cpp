@@ -2,13 +2,13 @@
 // trusted reference, it renders offscreen without warnings, and it exports PNG, SVG and CSV.
 
 #include "dashboard.h"
+#include "clirun.h"
 #include "dashboardwait.h"
 #include "datasets.h"
 #include "importer.h"
 #include "mainwindow.h"
 #include "workbench.h"
 
-#include <QProcess>
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -33,13 +33,7 @@ void collectWarnings(QtMsgType type, const QMessageLogContext&, const QString& m
 
 using test::waitForParts;
 
-nlohmann::json cliJson(const QStringList& args)
-{
-    QProcess p;
-    p.start(qEnvironmentVariable("CHORUS_BIN_DIR") + QStringLiteral("/chorus-cli"), args);
-    p.waitForFinished(300000);
-    return nlohmann::json::parse(p.readAllStandardOutput().toStdString(), nullptr, false);
-}
+using test::cliJson;
 
 } // namespace
 

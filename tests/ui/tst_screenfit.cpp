@@ -17,6 +17,11 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QDockWidget>
+#include <QSplitter>
+#include <QHeaderView>
+#include <QScrollBar>
+#include <QTableWidget>
 #include <QtTest>
 
 using namespace chorus;
@@ -117,7 +122,21 @@ private slots:
                 if (c->isVisible() && c->minimumSizeHint().width() > 300)
                     wide << QStringLiteral("%1 %2").arg(QString::fromLatin1(c->metaObject()->className())).arg(c->minimumSizeHint().width());
             QVERIFY2(w.width() == width, qPrintable(QStringLiteral("window %1 wide; wide minimums: %2").arg(w.width()).arg(wide.join(QLatin1String(", ")))));
+            // The review's docks step aside, and the ratings table shows every column without
+            // sideways scrolling (at 1366 with both docks its last column was cut off).
+            const auto docks = w.findChildren<QDockWidget*>();
+            QVERIFY(!docks.isEmpty());
+            for (QDockWidget* d : docks)
+                QVERIFY2(!d->isVisible(), qPrintable(d->windowTitle()));
+            auto* ratings = w.pairwisePage()->findChild<QTableWidget*>();
+            QVERIFY(ratings && ratings->isVisible() && ratings->columnCount() >= 5);
+            QTRY_COMPARE(ratings->horizontalScrollBar()->maximum(), 0);  // fitted once laid out
             w.showPage(0);
+            QCoreApplication::processEvents();
+            int shown = 0;
+            for (QDockWidget* d : docks)
+                shown += d->isVisible() ? 1 : 0;
+            QVERIFY(shown >= 2);  // Item, and Aggregation or Relabel queue (tabbed together)
         }
         // Every Insights tab, computed while shown: its stage text ("Methods: glad (4 of 5)
         // 3/100") once widened the window to 1493 px at 1366.
