@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <tuple>
+#include <utility>
 
 namespace chorus::agg {
 
@@ -15,7 +17,7 @@ LabelMatrix LabelMatrix::build(int32_t numItems, int32_t numAnnotators, int32_t 
     m.m_numAnnotators = numAnnotators;
     m.m_numLabels = numLabels;
 
-    // Counting sort by item, then by annotator inside each item: O(n + items), no comparisons.
+    // Counting sort by item; then each item's annotations by annotator.
     std::vector<int64_t> itemCount(static_cast<size_t>(numItems) + 1, 0);
     std::vector<int64_t> annCount(static_cast<size_t>(numAnnotators) + 1, 0);
     for (const Annotation& a : annotations) {
@@ -39,51 +41,65 @@ LabelMatrix LabelMatrix::build(int32_t numItems, int32_t numAnnotators, int32_t 
     m.m_annOffsets = annCount;
 
     const size_t n = annotations.size();
-    m.m_annItem.resize(n);
-    m.m_annLabel.resize(n);
     m.m_itemAnn.resize(n);
     m.m_itemLabel.resize(n);
-
-    // First bucket by annotator in item order... to get both orders sorted we do two stable
-    // passes: bucket by item (stable), then by annotator from the item-sorted order gives
-    // annotator-major sorted by item; bucket that back by item gives item-major sorted by
-    // annotator.
-    std::vector<int64_t> pos(itemCount.begin(), itemCount.end() - 1);
-    std::vector<int32_t> tmpAnn(n), tmpItem(n), tmpLabel(n);
-    for (const Annotation& a : annotations) {
-        const int64_t p = pos[a.item]++;
-        tmpItem[p] = a.item;
-        tmpAnn[p] = a.annotator;
-        tmpLabel[p] = a.label;
+    {
+        std::vector<int64_t> pos(itemCount.begin(), itemCount.end() - 1);
+        for (const Annotation& a : annotations) {
+            const int64_t p = pos[a.item]++;
+            m.m_itemAnn[p] = a.annotator;
+            m.m_itemLabel[p] = a.label;
+        }
     }
     annotations.clear();
     annotations.shrink_to_fit();
-    std::vector<int64_t> apos(annCount.begin(), annCount.end() - 1);
-    for (size_t k = 0; k < n; ++k) {
-        const int64_t p = apos[tmpAnn[k]]++;
-        m.m_annItem[p] = tmpItem[k];
-        m.m_annLabel[p] = tmpLabel[k];
-    }
-    std::fill(pos.begin(), pos.end(), 0);
-    for (int32_t i = 0; i < numItems; ++i)
-        pos[i] = itemCount[i];
-    for (int32_t a = 0; a < numAnnotators; ++a) {
-        for (int64_t k = annCount[a]; k < annCount[a + 1]; ++k) {
-            const int32_t item = m.m_annItem[k];
-            const int64_t p = pos[item]++;
-            m.m_itemAnn[p] = a;
-            m.m_itemLabel[p] = m.m_annLabel[k];
-        }
-    }
-    for (int32_t i = 0; i < numItems; ++i) {
-        for (int64_t k = itemCount[i] + 1; k < itemCount[i + 1]; ++k) {
-            if (m.m_itemAnn[k] == m.m_itemAnn[k - 1])
-                throw std::invalid_argument("LabelMatrix: annotator "
-                                            + std::to_string(m.m_itemAnn[k])
-                                            + " labels item " + std::to_string(i) + " twice");
-        }
-    }
+    m.sortItemsAndIndexAnnotators();
     return m;
+}
+
+void LabelMatrix::sortItemsAndIndexAnnotators()
+{
+    // Each item's few annotations by annotator (insertion sort: rows usually come in order or
+    // nearly), then the annotator-major arrays by one pass over the items in order, which
+    // leaves every annotator's items sorted. Two passes over the annotations instead of the
+    // three scatters of a general two-key counting sort.
+    std::vector<std::pair<int32_t, int32_t>> pairs;
+    for (int32_t i = 0; i < m_numItems; ++i) {
+        const int64_t begin = m_itemOffsets[i], end = m_itemOffsets[i + 1];
+        if (end - begin > 32) {  // a long item (few items, many annotators): O(k log k)
+            pairs.clear();
+            for (int64_t k = begin; k < end; ++k)
+                pairs.emplace_back(m_itemAnn[k], m_itemLabel[k]);
+            std::stable_sort(pairs.begin(), pairs.end(),
+                             [](const auto& x, const auto& y) { return x.first < y.first; });
+            for (int64_t k = begin; k < end; ++k)
+                std::tie(m_itemAnn[k], m_itemLabel[k]) = pairs[static_cast<size_t>(k - begin)];
+        }
+        for (int64_t k = begin + 1; k < end; ++k) {
+            const int32_t ann = m_itemAnn[k], label = m_itemLabel[k];
+            int64_t j = k;
+            for (; j > begin && m_itemAnn[j - 1] > ann; --j) {
+                m_itemAnn[j] = m_itemAnn[j - 1];
+                m_itemLabel[j] = m_itemLabel[j - 1];
+            }
+            m_itemAnn[j] = ann;
+            m_itemLabel[j] = label;
+        }
+        for (int64_t k = begin + 1; k < end; ++k)
+            if (m_itemAnn[k] == m_itemAnn[k - 1])
+                throw std::invalid_argument("LabelMatrix: annotator " + std::to_string(m_itemAnn[k])
+                                            + " labels item " + std::to_string(i) + " twice");
+    }
+    const size_t n = m_itemAnn.size();
+    m_annItem.resize(n);
+    m_annLabel.resize(n);
+    std::vector<int64_t> apos(m_annOffsets.begin(), m_annOffsets.end() - 1);
+    for (int32_t i = 0; i < m_numItems; ++i)
+        for (int64_t k = m_itemOffsets[i]; k < m_itemOffsets[i + 1]; ++k) {
+            const int64_t p = apos[m_itemAnn[k]]++;
+            m_annItem[p] = i;
+            m_annLabel[p] = m_itemLabel[k];
+        }
 }
 
 int32_t LabelMatrix::labelOf(int32_t item, int32_t annotator) const
@@ -163,14 +179,24 @@ LabelMatrix LabelMatrix::permuted(const std::vector<int32_t>& items, const std::
     m.m_numItems = m_numItems;
     m.m_numAnnotators = m_numAnnotators;
     m.m_numLabels = m_numLabels;
-    std::vector<Annotation> all;
-    all.reserve(m_itemAnn.size());
+    // Item j' takes item items[j']'s annotations with their annotators renumbered; the
+    // annotators' counts move with them. No validation: a permutation keeps the invariants.
+    m.m_itemOffsets.assign(static_cast<size_t>(m_numItems) + 1, 0);
+    for (int32_t j = 0; j < m_numItems; ++j)
+        m.m_itemOffsets[j + 1] = m.m_itemOffsets[j] + (m_itemOffsets[items[j] + 1] - m_itemOffsets[items[j]]);
+    m.m_annOffsets.assign(static_cast<size_t>(m_numAnnotators) + 1, 0);
+    for (int32_t b = 0; b < m_numAnnotators; ++b)
+        m.m_annOffsets[b + 1] = m.m_annOffsets[b] + (m_annOffsets[annotators[b] + 1] - m_annOffsets[annotators[b]]);
+    m.m_itemAnn.resize(m_itemAnn.size());
+    m.m_itemLabel.resize(m_itemLabel.size());
     for (int32_t j = 0; j < m_numItems; ++j) {
-        const int32_t i = items[j];
-        for (int64_t k = m_itemOffsets[i]; k < m_itemOffsets[i + 1]; ++k)
-            all.push_back({j, annTo[m_itemAnn[k]], m_itemLabel[k]});
+        int64_t p = m.m_itemOffsets[j];
+        for (int64_t k = m_itemOffsets[items[j]]; k < m_itemOffsets[items[j] + 1]; ++k, ++p) {
+            m.m_itemAnn[p] = annTo[m_itemAnn[k]];
+            m.m_itemLabel[p] = m_itemLabel[k];
+        }
     }
-    m = build(m_numItems, m_numAnnotators, m_numLabels, std::move(all));
+    m.sortItemsAndIndexAnnotators();
     if (!m_itemKeys.empty()) {
         m.m_itemKeys.resize(m_itemKeys.size());
         for (int32_t j = 0; j < m_numItems; ++j)

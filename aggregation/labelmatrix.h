@@ -95,6 +95,11 @@ public:
     LabelMatrix permuted(const std::vector<int32_t>& items, const std::vector<int32_t>& annotators) const;
 
 private:
+    /// With m_itemOffsets, m_annOffsets and the item-major arrays filled (annotators of an
+    /// item in any order): sorts each item's annotations by annotator, throws
+    /// std::invalid_argument on a duplicate, and fills the annotator-major arrays.
+    void sortItemsAndIndexAnnotators();
+
     int32_t m_numItems = 0;
     int32_t m_numAnnotators = 0;
     int32_t m_numLabels = 0;

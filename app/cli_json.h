@@ -6,11 +6,137 @@
 
 #include "cli_format.h"
 
+#include <QStringView>
+
+#include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <string_view>
 
 namespace chorus::cli {
+
+/// Writes a finite double at p (room: kJsonNumberRoom bytes) exactly as nlohmann's dump()
+/// prints it and returns the end (appendJsonNumber() appends it to a string): the digits of the
+/// same Grisu2 routine (nlohmann::detail::dtoa_impl::grisu2), laid out by the rules of its
+/// format_buffer() (fixed notation for decimal exponents n in (-4, 15], an integral value with
+/// ".0", else d.ddde+XX with at least two exponent digits; zero is "0.0" or "-0.0"), with
+/// byte loops instead of library calls for the few bytes moved, and without building a Json
+/// value or going through the serializer's per-character output adapter. (std::to_chars's
+/// shortest digits differ from Grisu2's in about one double in a thousand: it would change
+/// the bytes, though not the values.)
+inline char* writeJsonNumber(char* p, double v)
+{
+    if (std::signbit(v)) {
+        *p++ = '-';
+        v = -v;
+    }
+    if (v == 0) {
+        std::memcpy(p, "0.0", 3);
+        return p + 3;
+    }
+    char digits[32] = {};  // Grisu2 writes at most 17; the rest is read by the 16-byte copies
+    int k = 0, exponent = 0;
+    nlohmann::detail::dtoa_impl::grisu2(digits, k, exponent, v);  // v = digits * 10^exponent
+    const int n = k + exponent;                                   // v = 0.digits * 10^n
+    // Copies of a fixed 16 bytes (inlined moves, no library call), the cursor advanced by what
+    // counts: they write past the end, within the room this function asks for.
+    if (k <= n && n <= 15) {  // digits[000].0
+        std::memcpy(p, digits, 16);
+        std::memcpy(p + k, "0000000000000000", 16);
+        p += n;
+        std::memcpy(p, ".0", 2);
+        p += 2;
+    } else if (0 < n && n <= 15) {  // dig.its
+        std::memcpy(p, digits, 16);
+        p += n;
+        *p++ = '.';
+        std::memcpy(p, digits + n, 16);
+        p += k - n;
+    } else if (-4 < n && n <= 0) {  // 0.[000]digits
+        std::memcpy(p, "0.000", 5);
+        p += 2 - n;
+        std::memcpy(p, digits, 16);
+        std::memcpy(p + 16, digits + 16, 2);
+        p += k;
+    } else {  // d[.igits]e+XX
+        *p++ = digits[0];
+        if (k > 1) {
+            *p++ = '.';
+            std::memcpy(p, digits + 1, 16);
+            p += k - 1;
+        }
+        *p++ = 'e';
+        int e = n - 1;
+        *p++ = e < 0 ? '-' : '+';
+        e = e < 0 ? -e : e;
+        if (e >= 100)
+            *p++ = static_cast<char>('0' + e / 100);
+        *p++ = static_cast<char>('0' + e / 10 % 10);
+        *p++ = static_cast<char>('0' + e % 10);
+    }
+    return p;
+}
+
+/// Room writeJsonNumber() needs: its text is at most 25 bytes ("-1.2345678901234567e-308"),
+/// and its fixed-size copies reach at most 36 bytes past p.
+inline constexpr size_t kJsonNumberRoom = 48;
+
+inline void appendJsonNumber(std::string& out, double v)
+{
+    char buf[kJsonNumberRoom];
+    out.append(buf, writeJsonNumber(buf, v));
+}
+
+/// A number as dump() prints Json(v): null when v is not finite.
+inline char* writeJsonValue(char* p, double v)
+{
+    if (std::isfinite(v))
+        return writeJsonNumber(p, v);
+    std::memcpy(p, "null", 4);
+    return p + 4;
+}
+
+inline void appendJsonValue(std::string& out, double v)
+{
+    char buf[kJsonNumberRoom];
+    out.append(buf, writeJsonValue(buf, v));
+}
+
+/// Writes a string at p as dump() prints it and returns the end; room: jsonStringRoom(s).
+/// Text that needs no escape (printable ASCII other than quote and backslash) is copied as it
+/// is; anything else goes through nlohmann's dump().
+inline char* writeJsonString(char* p, QStringView s)
+{
+    char* const start = p;
+    *p++ = '"';
+    for (const QChar ch : s) {
+        const char16_t u = ch.unicode();
+        if (u < 0x20 || u >= 0x7F || u == '"' || u == '\\') {
+            const std::string dumped = Json(s.toString().toStdString()).dump();
+            std::memcpy(start, dumped.data(), dumped.size());
+            return start + dumped.size();
+        }
+        *p++ = static_cast<char>(u);
+    }
+    *p++ = '"';
+    return p;
+}
+
+/// Bytes writeJsonString() may need: 6 per UTF-16 unit (\u00XX; UTF-8 takes at most 3) and
+/// the quotes.
+inline size_t jsonStringRoom(QStringView s)
+{
+    return 6 * static_cast<size_t>(s.size()) + 2;
+}
+
+/// Appends a string as dump() prints it (writeJsonString()).
+inline void appendJsonString(std::string& out, QStringView s)
+{
+    const size_t at = out.size();
+    out.resize(at + jsonStringRoom(s));
+    out.resize(static_cast<size_t>(writeJsonString(out.data() + at, s) - out.data()));
+}
 
 class JsonStream
 {
@@ -60,6 +186,17 @@ public:
         if (m_buf.size() >= (1u << 20))
             flush();
     }
+    /// Text holding `count` elements of the current array, each with the separator
+    /// beginElement() would have written before it ("\n    " for the array's first element,
+    /// ",\n    " for the others): elements formatted elsewhere (on another thread).
+    void rawElements(std::string_view text, int count)
+    {
+        write(text);
+        m_elements += count;
+        if (m_buf.size() >= (1u << 20))
+            flush();
+    }
+
     /// Closes the top-level object and writes everything out.
     void finish()
     {

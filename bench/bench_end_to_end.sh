@@ -5,8 +5,9 @@
 #   aggregate --input  (ds, mace; --json to a file)
 #   import into a new project file
 #   aggregate --project (mv: almost all of it is reading the project back; ds)
-# Each command runs RUNS times (default 3); the best wall time, its CPU time and the peak RSS
-# are printed. Usage: bench/bench_end_to_end.sh [BUILD_DIR] [RUNS]
+# Each command runs RUNS times (default 3); the best wall time, the best CPU time (user+sys; on
+# a busy machine the two bests may come from different runs) and the peak RSS are printed.
+# Usage: bench/bench_end_to_end.sh [BUILD_DIR] [RUNS]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${1:-$root/build}"
@@ -21,7 +22,7 @@ answers="$work/data/answers.csv" gold="$work/data/gold.csv"
 # best <label> <command...>: runs the command $runs times, prints the best wall time.
 best() {
     local label="$1"; shift
-    local bestWall="" line
+    local bestWall="" bestCpu="" line
     for ((r = 0; r < runs; ++r)); do
         rm -f "$work/p.chorus" "$work/p.chorus-wal" "$work/p.chorus-shm"
         case "$label" in
@@ -29,15 +30,19 @@ best() {
         esac
         /usr/bin/time -o "$work/time" -f "%e %U %S %M" "$@" > "$work/out" 2>/dev/null
         line=$(tail -1 "$work/time")
-        local wall=${line%% *}
+        local wall cpu
+        read -r wall u s m <<<"$line"
+        cpu=$(awk "BEGIN{print $u+$s}")
         if [ -z "$bestWall" ] || awk "BEGIN{exit !($wall < $bestWall)}"; then
             bestWall=$wall
-            best_line=$line
+            peak=$m
+        fi
+        if [ -z "$bestCpu" ] || awk "BEGIN{exit !($cpu < $bestCpu)}"; then
+            bestCpu=$cpu
         fi
     done
-    read -r w u s m <<<"$best_line"
-    printf "%-32s wall %6.2f s   cpu %6.2f s   peak %5d MB   output %s\n" "$label" "$w" "$(awk "BEGIN{print $u+$s}")" \
-        $((m / 1024)) "$(du -h "$work/out" | cut -f1)"
+    printf "%-32s wall %6.2f s   cpu %6.2f s   peak %5d MB   output %s\n" "$label" "$bestWall" "$bestCpu" \
+        $((peak / 1024)) "$(du -h "$work/out" | cut -f1)"
 }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"

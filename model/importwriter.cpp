@@ -19,6 +19,7 @@ ImportWriter::ImportWriter(ImportTarget& target, const ImportOptions& options, I
       m_ring(target.maxBuffered())
 {
     m_items = target.existingItems();
+    m_itemBytesComplete = m_items.isEmpty();
     m_annotators = target.existingAnnotators();
     for (const auto& [name, id] : target.existingLabels())
         m_labels.insert(name, id);
@@ -97,6 +98,7 @@ qint64 ImportWriter::item(const QString& extId, const QString& text, const QStri
     }
     if (!fullRecord && text.isEmpty() && metaJson.isEmpty() && extId == m_lastItem)
         return m_lastItemId;
+    itemIds();
     const auto it = m_items.constFind(extId);
     if (it != m_items.constEnd()) {
         m_lastItem = extId;
@@ -108,6 +110,7 @@ qint64 ImportWriter::item(const QString& extId, const QString& text, const QStri
     }
     const qint64 id = stored([&] { return m_target.addItem(extId, text, metaJson); });
     m_items.insert(extId, id);
+    m_itemBytesComplete = false;  // an item that m_itemBytes does not have
     m_lastItem = extId;
     m_lastItemId = id;
     if (m_trackItems)
@@ -228,7 +231,7 @@ void ImportWriter::annotation(qint64 itemId, const QString& annotatorName, Annot
     } else if (kept != labelName) {
         storedRaw = kept;
     }
-    addAnnotation(itemId, annId, annotatorName, lid, storedRaw, probsText, score);
+    addAnnotation(itemId, annId, lid, storedRaw, probsText, score);
     ++m_report.annotations;
 }
 
@@ -247,14 +250,24 @@ qint64 ImportWriter::itemUtf8(QByteArrayView extId)
     if (m_lastItemBytesId >= 0 && key == m_lastItemBytes)
         return m_lastItemBytesId;
     qint64 id;
-    const auto it = m_itemBytes.find(key);
-    if (it != m_itemBytes.end()) {
-        id = it->second;
+    if (const qint64* known = m_itemBytes.find(key)) {
+        id = *known;
         if (m_trackItems)
             m_importItems.insert(id);
+    } else if (m_itemBytesComplete) {
+        // A new item: what item() does for one, with m_items updated later (itemIds()).
+        if (extId.isEmpty())
+            fail(QStringLiteral("empty item id"));
+        const QString ext = QString::fromUtf8(extId);
+        id = stored([&] { return m_target.addItem(ext, QString(), QString()); });
+        m_pendingItems.emplace_back(ext, id);
+        if (m_trackItems)
+            m_importItems.insert(id);
+        ++m_report.itemsAdded;
+        m_itemBytes.insert(key, id);
     } else {
         id = item(QString::fromUtf8(extId));
-        m_itemBytes.emplace(std::string(key), id);
+        m_itemBytes.insert(key, id);
     }
     m_lastItemBytes.assign(key);
     m_lastItemBytesId = id;
@@ -263,32 +276,31 @@ qint64 ImportWriter::itemUtf8(QByteArrayView extId)
 
 void ImportWriter::annotationUtf8(qint64 itemId, QByteArrayView annotatorName, QByteArrayView rawLabel)
 {
-    auto a = m_annotatorBytes.find(viewOf(annotatorName));
-    if (a == m_annotatorBytes.end()) {
+    const CachedAnnotator* a = m_annotatorBytes.find(viewOf(annotatorName));
+    if (!a) {
         const QString name = QString::fromUtf8(annotatorName);
         const qint64 id = annotator(name, m_options.kind);
-        a = m_annotatorBytes.emplace(std::string(viewOf(annotatorName)), CachedAnnotator{id, name}).first;
+        a = &m_annotatorBytes.insert(viewOf(annotatorName), CachedAnnotator{id, name});
     }
-    const auto l = m_answerBytes.find(viewOf(rawLabel));
-    if (l == m_answerBytes.end()) {
+    const CachedAnswer* l = m_answerBytes.find(viewOf(rawLabel));
+    if (!l) {
         // First time: the full path, then remember a valid answer's outcome (an INVALID one
         // always takes the full path: it is counted per annotator and its raw text kept).
         const QString raw = QString::fromUtf8(rawLabel);
-        annotation(itemId, a->second.name, m_options.kind, raw);
+        annotation(itemId, a->name, m_options.kind, raw);
         QString labelName;
         const qint64 lid = knownLabel(raw, &labelName);
         if (lid >= 0)
-            m_answerBytes.emplace(std::string(viewOf(rawLabel)), CachedAnswer{lid, raw != labelName ? raw : QString()});
+            m_answerBytes.insert(viewOf(rawLabel), CachedAnswer{lid, raw != labelName ? raw : QString()});
         return;
     }
-    addAnnotation(itemId, a->second.id, a->second.name, l->second.labelId, l->second.storedRaw, QString(), std::nullopt);
+    addAnnotation(itemId, a->id, l->labelId, l->storedRaw, QString(), std::nullopt);
     ++m_report.annotations;
 }
 
-void ImportWriter::addAnnotation(qint64 itemId, qint64 annotatorId, const QString& annotatorName, qint64 labelId,
-                                 const QString& raw, const QString& probs, std::optional<double> score)
+void ImportWriter::addAnnotation(qint64 itemId, qint64 annotatorId, qint64 labelId, const QString& raw,
+                                 const QString& probs, std::optional<double> score)
 {
-    Q_UNUSED(annotatorName);  // found again by annotatorId when a duplicate is reported
     // The parsers pass the same QString for every line of a file: compare its data first.
     if (m_originFiles.isEmpty()
         || (m_originFiles.constLast().constData() != m_file.constData() && m_originFiles.constLast() != m_file))
@@ -314,7 +326,7 @@ void ImportWriter::failDuplicate(qint64 sequence)
     const RowOrigin& o = m_origins[static_cast<size_t>(sequence % m_ring)];
     setLocation(m_originFiles.at(o.file), o.line);
     fail(QStringLiteral("item \"%1\" already has a label from annotator \"%2\"")
-             .arg(m_items.key(o.item), m_annotators.key(o.annotator)));
+             .arg(itemIds().key(o.item), m_annotators.key(o.annotator)));
 }
 
 void ImportWriter::finish()
@@ -343,7 +355,8 @@ void ImportWriter::humanCount(qint64 itemId, const QString& label, qint64 count)
 
 void ImportWriter::readTwoColumnCsv(const QString& file, const QString& columns,
                                     const std::function<bool(const QStringList&)>& isHeader,
-                                    const std::function<void(const QStringList&)>& handle)
+                                    const std::function<void(const QStringList&)>& handle,
+                                    const std::function<bool(QByteArrayView, QByteArrayView)>& fast)
 {
     setLocation(file, 0);
     try {
@@ -351,11 +364,15 @@ void ImportWriter::readTwoColumnCsv(const QString& file, const QString& columns,
         const char delimiter = m_options.delimiter ? m_options.delimiter : detectDelimiter(text.device(), file);
         CsvReader csv(text.device(), delimiter);
         csv.setCheckUtf8(!text.converted());
+        std::vector<QByteArrayView> bytes;  // what CsvReader::next() would give, before fromUtf8
         QStringList row;
-        while (csv.next(row)) {
+        while (csv.nextBytes(bytes)) {
             setLocation(file, csv.line());
-            if (row.size() != 2)
-                fail(QStringLiteral("expected 2 columns (%1), found %2").arg(columns).arg(row.size()));
+            if (bytes.size() != 2)
+                fail(QStringLiteral("expected 2 columns (%1), found %2").arg(columns).arg(bytes.size()));
+            if (csv.line() != 1 && fast && fast(bytes[0], bytes[1]))
+                continue;
+            row = {QString::fromUtf8(bytes[0]), QString::fromUtf8(bytes[1])};
             if (csv.line() == 1 && isHeader(row))
                 continue;
             handle(row);
@@ -402,14 +419,29 @@ void ImportWriter::loadLabelMap(const QString& file)
 void ImportWriter::importGoldFile(const QString& file)
 {
     const qint64 before = m_report.gold;
+    // Items a long CSV named are found by their bytes (itemUtf8's cache), and gold labels by
+    // theirs once strictLabel() accepted them; anything else takes the QString path.
+    ByteMap<qint64> goldLabels;
     readTwoColumnCsv(
         file, QStringLiteral("item,label"),
         [](const QStringList& row) { return isItemColumnName(row[0]); },
         [this](const QStringList& row) {
-            const auto it = m_items.constFind(row[0]);
-            if (it == m_items.constEnd())
+            const QHash<QString, qint64>& items = itemIds();
+            const auto it = items.constFind(row[0]);
+            if (it == items.constEnd())
                 fail(QStringLiteral("gold for unknown item \"%1\"").arg(row[0]));
             gold(it.value(), row[1]);
+        },
+        [this, &goldLabels](QByteArrayView item, QByteArrayView label) {
+            const qint64* itemId = m_itemBytes.find(viewOf(item));
+            if (!itemId)
+                return false;
+            const qint64* labelId = goldLabels.find(viewOf(label));
+            if (!labelId)
+                labelId = &goldLabels.insert(viewOf(label), strictLabel(QString::fromUtf8(label), "gold"));
+            stored([&] { m_target.setGold(*itemId, *labelId); });
+            ++m_report.gold;
+            return true;
         });
     if (m_report.gold == before) {
         setLocation(file, 0);

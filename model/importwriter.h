@@ -4,6 +4,7 @@
 // all-or-nothing unit only.
 
 #include "importer.h"
+#include "bytekeymap.h"
 #include "importtarget.h"
 #include "labelnormalizer.h"
 
@@ -16,7 +17,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace chorus::model {
@@ -29,10 +29,17 @@ public:
     /// Where errors are reported: set by the parser before each record.
     void setLocation(const QString& file, qint64 line)
     {
-        m_file = file;
+        if (!sameString(m_file, file))  // the same file every row: no reference counting
+            m_file = file;
         m_line = line;
     }
     [[noreturn]] void fail(const QString& problem) const;
+    /// True when a and b are one shared string (a copy of the other), so assigning one to the
+    /// other would change nothing but a reference count.
+    static bool sameString(const QString& a, const QString& b)
+    {
+        return a.isSharedWith(b) && a.constData() == b.constData() && a.size() == b.size();
+    }
 
     /// Adds or finds an item. text/meta replace the stored ones only when non-empty; an id
     /// seen twice as a full record in the same file is an error.
@@ -42,8 +49,9 @@ public:
     /// set; else always -1), or -1.
     qint64 importedItem(const QString& extId) const
     {
-        const auto it = m_items.constFind(extId);
-        return it != m_items.constEnd() && m_importItems.contains(it.value()) ? it.value() : -1;
+        const QHash<QString, qint64>& items = itemIds();
+        const auto it = items.constFind(extId);
+        return it != items.constEnd() && m_importItems.contains(it.value()) ? it.value() : -1;
     }
     /// Replaces an item's text (when non-empty) and metadata (when non-empty, a JSON object).
     void setItemTextAndMeta(qint64 itemId, const QString& text, const QString& metaJson);
@@ -91,11 +99,23 @@ public:
     ImportReport& report() { return m_report; }
 
 private:
+    /// Item ext id -> id of every item known, including those itemUtf8() added (which it
+    /// keeps in m_itemBytes and hands over here only when something asks).
+    const QHash<QString, qint64>& itemIds() const
+    {
+        for (auto& [extId, id] : m_pendingItems)
+            m_items.insert(extId, id);
+        m_pendingItems.clear();
+        return m_items;
+    }
     qint64 strictLabel(const QString& raw, const char* what);
     /// Reads a two-column CSV (label map, gold), skipping a recognised header on line 1.
+    /// A row that fast (when given) returns true for, with its two fields as UTF-8 bytes, is
+    /// done; any other goes to handle.
     void readTwoColumnCsv(const QString& file, const QString& columns,
                           const std::function<bool(const QStringList&)>& isHeader,
-                          const std::function<void(const QStringList&)>& handle);
+                          const std::function<void(const QStringList&)>& handle,
+                          const std::function<bool(QByteArrayView, QByteArrayView)>& fast = {});
     qint64 labelId(const QString& name);
     /// Label id a raw string maps to (setting *name to the label), or -1 for INVALID. Known
     /// answers are cached by raw string: the same few strings repeat a million times.
@@ -113,15 +133,21 @@ private:
     QStringList targetLabelNames();
     /// addAnnotation() through the duplicate handling: a duplicate found at once or when the
     /// target writes its buffer fails with the file and line of the row that added it.
-    void addAnnotation(qint64 itemId, qint64 annotatorId, const QString& annotatorName, qint64 labelId,
-                       const QString& raw, const QString& probs, std::optional<double> score);
+    void addAnnotation(qint64 itemId, qint64 annotatorId, qint64 labelId, const QString& raw, const QString& probs,
+                       std::optional<double> score);
     [[noreturn]] void failDuplicate(qint64 sequence);
 
     ImportTarget& m_target;
     const ImportOptions& m_options;
     ImportReport& m_report;
     LabelNormalizer m_norm;
-    QHash<QString, qint64> m_items, m_annotators, m_labels;
+    QHash<QString, qint64> m_annotators, m_labels;
+    mutable QHash<QString, qint64> m_items;  // see itemIds()
+    // Items itemUtf8() added and m_items has not taken yet. While m_itemBytes holds every item
+    // (no item known before the import, none added by item()), a miss there is a new item,
+    // without a look-up in m_items.
+    mutable std::vector<std::pair<QString, qint64>> m_pendingItems;
+    bool m_itemBytesComplete = false;
     QHash<QString, bool> m_fullRecordSeen;
     QSet<qint64> m_importItems;  // items the data file named (only with an items file)
     bool m_trackItems = false;
@@ -133,14 +159,9 @@ private:
     QHash<QString, CachedLabel> m_known;  // raw string -> label it maps to
     QString m_lastItem;                   // long-csv rows of one item come together
     qint64 m_lastItemId = 0;
-    // The byte-keyed caches of itemUtf8() / annotationUtf8().
-    struct ByteHash
-    {
-        using is_transparent = void;
-        size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-    };
+    // The byte-keyed caches of itemUtf8() / annotationUtf8() / importGoldFile().
     template <typename V>
-    using ByteMap = std::unordered_map<std::string, V, ByteHash, std::equal_to<>>;
+    using ByteMap = ByteKeyMap<V>;
     struct CachedAnnotator
     {
         qint64 id;
