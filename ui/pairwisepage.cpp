@@ -121,7 +121,9 @@ PairwisePage::PairwisePage(QThreadPool* pool, QWidget* parent) : QWidget(parent)
     m_split = split;
     split->addWidget(m_table);
     split->addWidget(m_tabs);
-    split->setStretchFactor(0, 1);
+    // When the page widens or narrows (docks, window), the charts take the change: the table
+    // keeps the width fitTable() gave it.
+    split->setStretchFactor(0, 0);
     split->setStretchFactor(1, 1);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(topBar);
@@ -285,8 +287,8 @@ void PairwisePage::fitTable()
                      + (m_table->verticalScrollBar()->isVisible() ? m_table->verticalScrollBar()->width() : 0);
     const QList<int> sizes = m_split->sizes();
     const int total = sizes.value(0) + sizes.value(1);
-    if (total <= 0)
-        return;
+    if (total <= 0 || !isVisible())
+        return;  // a hidden page's split is not the one shown: fitted when shown (showEvent)
     const int table = std::min(need, total * 2 / 3);
     // New results set the split; later (the page shown again) it only grows the table, so a
     // split the user dragged stays.
@@ -298,6 +300,14 @@ void PairwisePage::fitTable()
 void PairwisePage::showEvent(QShowEvent* event)
 {
     QWidget::showEvent(event);
+    QTimer::singleShot(0, this, &PairwisePage::fitTable);
+}
+
+void PairwisePage::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    // A page that was narrow (docks, a small window) gave the table less than it needs; once
+    // wider, the table gets it back.
     QTimer::singleShot(0, this, &PairwisePage::fitTable);
 }
 
