@@ -1,5 +1,5 @@
 // chorus-cli evaluate: every annotator and aggregation method against gold, through
-// model/statsjobs.h's evaluationReport(), and the paired bootstrap of --compare.
+// model/jobs/statsjobs.h's evaluationReport(), and the paired bootstrap of --compare.
 
 #include "cli_format.h"
 

@@ -1,4 +1,4 @@
-// chorus-cli label: collect labels from an OpenAI-compatible endpoint (model/llmrunner.h).
+// chorus-cli label: collect labels from an OpenAI-compatible endpoint (model/llm/llmrunner.h).
 
 #include "cli.h"
 

@@ -1,4 +1,4 @@
-// chorus-cli agreement. The work is done by model/statsjobs.h (the same code the dashboard runs
+// chorus-cli agreement. The work is done by model/jobs/statsjobs.h (the same code the dashboard runs
 // on a worker thread); this file parses options and prints JSON or a summary.
 
 #include "cli_format.h"

@@ -1,7 +1,7 @@
 // The Insights dashboard at scale (issue #17): a project of ITEMS items, each labelled by 10 of
 // ANNOTATORS annotators (5 labels, gold on every item, annotator accuracies 0.35-0.95, the shape
 // of scripts/make_crowd_csv.py), imported from a CSV through the ordinary importer. Times the
-// computation of every dashboard tab on the worker-side code (model/dashboarddata.h), the same
+// computation of every dashboard tab on the worker-side code (model/jobs/dashboarddata.h), the same
 // way the GUI runs it, and `chorus-cli aggregate --project P --method ds` on the same project for
 // the "no more than 5x aggregate ds" goal.
 //   ./build/bench/bench_dashboard [items=100000] [annotators=200]

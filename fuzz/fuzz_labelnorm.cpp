@@ -1,4 +1,4 @@
-// libFuzzer target: the label normaliser (model/labelnormalizer.h); the input format and the
+// libFuzzer target: the label normaliser (model/io/labelnormalizer.h); the input format and the
 // contracts checked are described at checkLabelNormalizer in fuzzchecks.h.
 #include "fuzzchecks.h"
 #include "fuzzsupport.h"

@@ -1,4 +1,4 @@
-// libFuzzer target: pairwise judgments (model/pairwiseimport.h), CSV or -- when the first
+// libFuzzer target: pairwise judgments (model/io/pairwiseimport.h), CSV or -- when the first
 // non-blank byte is '{' -- JSONL, through a temp file. Error is the expected way to fail;
 // a result must be self-consistent.
 #include "fuzzsupport.h"

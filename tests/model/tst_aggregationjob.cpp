@@ -1,4 +1,4 @@
-// Aggregation on a worker thread (model/jobs.h): progress, cancellation on the 1M-annotation
+// Aggregation on a worker thread (model/jobs/jobs.h): progress, cancellation on the 1M-annotation
 // case (the job stops early; its latency in ms is measured by bench_review), and a saved run
 // read back equal to the computed result.
 

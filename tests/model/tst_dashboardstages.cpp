@@ -1,4 +1,4 @@
-// The dashboard's numbers in parts (model/dashboarddata.h): each part alone computes only
+// The dashboard's numbers in parts (model/jobs/dashboarddata.h): each part alone computes only
 // itself, the parts together equal the whole, progress names its stages in order with a
 // monotone overall value, a canceled job adds no result, and the rewritten score intervals
 // equal the straightforward bootstrap (explicit resamples scored by agg::evaluate) under the

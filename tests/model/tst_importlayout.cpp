@@ -1,4 +1,4 @@
-// The pieces of CSV import that do not touch a project (model/csvlayout.h, model/textfile.h):
+// The pieces of CSV import that do not touch a project (model/io/csvlayout.h, model/io/textfile.h):
 // delimiter detection, header-to-column mapping, byte order marks and the UTF-8 check. Every
 // expected value is derived by hand from the bytes written in the row (the derivation is in the
 // row's comment where it is not obvious).

@@ -1,5 +1,5 @@
 // A project import keeps up to 2^20 annotation rows in memory and writes them sorted by (item,
-// annotator) (model/importtarget_sql.cpp). These tests check that the order of a file's rows
+// annotator) (model/io/importtarget_sql.cpp). These tests check that the order of a file's rows
 // changes nothing a user can see: a shuffled long CSV gives the annotations written out by hand
 // below, as its sorted version does, and a duplicate (item, annotator) in a shuffled file is
 // still reported with the line of the first row that repeats a pair, however the sort orders

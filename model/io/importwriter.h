@@ -83,7 +83,7 @@ public:
     /// Declares a label (jsonl "label_set"), so that label order survives a round trip.
     void declareLabel(const QString& label) { strictLabel(label, "declared"); }
     /// Closes the label set (after a jsonl "label_set"): unknown labels become INVALID, and the
-    /// declared labels come first in the declared order (model/labelorder.h).
+    /// declared labels come first in the declared order (model/store/labelorder.h).
     void closeLabelSet(const QStringList& declaredOrder);
     void humanCount(qint64 itemId, const QString& label, qint64 count);
     void finishItemCounts() { ++m_report.humanCounts; }

@@ -74,7 +74,7 @@ const QList<QStringList>& migrationSteps()
                            "usage_estimated INTEGER NOT NULL, cost REAL NOT NULL, created_at TEXT NOT NULL, "
                            "UNIQUE (annotator_id, item_id, variant))"),
         },
-        // Version 4: labels in canonical order (model/labelorder.h). No table changes: the
+        // Version 4: labels in canonical order (model/store/labelorder.h). No table changes: the
         // store rewrites the positions of an open label set when it migrates (earlier versions
         // kept the order of first appearance in the imported files).
         {},

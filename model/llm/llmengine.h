@@ -1,5 +1,5 @@
 #pragma once
-// The LLM labeling engine behind runLlmLabeling() (model/llmrunner.h): one run of one LLM
+// The LLM labeling engine behind runLlmLabeling() (model/llm/llmrunner.h): one run of one LLM
 // annotator over a project. Internal to chorus_model; split by concern over llmrunner.cpp (the
 // run), llmengine_setup.cpp, llmengine_requests.cpp, llmengine_network.cpp and
 // llmengine_answers.cpp.

@@ -56,7 +56,7 @@ public:
     virtual void setLabelSetClosed(bool closed) = 0;
     /// Appends a label (last position) and returns its id.
     virtual qint64 addLabel(const QString& name) = 0;
-    /// The label order rules of model/labelorder.h.
+    /// The label order rules of model/store/labelorder.h.
     virtual void declareLabelOrder(const QStringList& declared) = 0;
     virtual void canonicalizeLabelOrder() = 0;
 
