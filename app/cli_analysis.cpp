@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <thread>
 
 namespace chorus::cli {
@@ -50,6 +51,154 @@ std::vector<int32_t> readItemLabels(const QString& file, const model::Snapshot& 
     return out;
 }
 
+namespace {
+
+// --method help: the registered methods and their parameters (defaults and meaning); needs no
+// project.
+void printMethodHelp(bool json)
+{
+    nlohmann::ordered_json j = nlohmann::ordered_json::array();
+    for (const auto& m : agg::methodNames()) {
+        nlohmann::ordered_json params = nlohmann::ordered_json::array();
+        for (const auto& mp : agg::methodParams(m))
+            params.push_back({{"name", mp.name}, {"default", mp.defaultValue}, {"description", mp.description}});
+        j.push_back({{"method", m}, {"params", params}});
+    }
+    if (json) {
+        out(QByteArray::fromStdString(j.dump(2)) + '\n');
+        return;
+    }
+    QByteArray text = "Aggregation methods (docs/methods.md); parameters are set with --param key=value:\n";
+    for (const auto& m : j) {
+        text += QByteArray::fromStdString(m["method"].get<std::string>()) + '\n';
+        for (const auto& mp : m["params"])
+            text += "    " + QByteArray::fromStdString(mp["name"].get<std::string>()) + " = "
+                    + QByteArray::number(mp["default"].get<double>(), 'g', 10) + "   "
+                    + QByteArray::fromStdString(mp["description"].get<std::string>()) + '\n';
+    }
+    out(text);
+}
+
+// --weights FILE: "annotator,weight" rows (header optional); annotators the file does not name
+// get weight 0.
+std::vector<double> readWeights(const QString& file, const model::Snapshot& s)
+{
+    QFile f(file);
+    if (!f.open(QIODevice::ReadOnly))
+        throw model::Error(QStringLiteral("%1: cannot open: %2").arg(file, f.errorString()));
+    std::vector<double> weights(s.annotators.size(), 0.0);
+    model::CsvReader csv(&f);
+    QStringList row;
+    while (csv.next(row)) {
+        if (csv.line() == 1 && row.value(0) == QLatin1String("annotator"))
+            continue;
+        bool isNumber = false;
+        const double w = row.value(1).toDouble(&isNumber);
+        const qsizetype a = s.annotators.indexOf(row.value(0));
+        if (row.size() != 2 || !isNumber || !std::isfinite(w) || w < 0)
+            throw model::Error(QStringLiteral("%1:%2: expected annotator,weight with a weight >= 0").arg(file).arg(csv.line()));
+        if (a < 0)
+            throw model::Error(QStringLiteral("%1:%2: unknown annotator \"%3\"").arg(file).arg(csv.line()).arg(row[0]));
+        weights[a] = w;
+    }
+    return weights;
+}
+
+// The "items" array of aggregate --json, each item as dump(2) prints {"item", "label",
+// "confidence", "posterior": {...}} at the array's indent, written piece by piece (issue #17: a
+// million items). labelName(l) is label l's name ("INVALID" past the snapshot's labels).
+void writeAggregateItems(JsonStream& j, const agg::AggregationResult& r, const model::Snapshot& cs,
+                         const std::function<std::string(int32_t)>& labelName)
+{
+    const int32_t L = r.numLabels;
+    std::vector<std::string> labelTexts, keys;  // "name" as dump() prints it; the key line
+    for (int32_t l = 0; l < L; ++l) {
+        labelTexts.push_back(Json(labelName(l)).dump());
+        keys.push_back((l == 0 ? "{\n        " : ",\n        ") + labelTexts.back() + ": ");
+    }
+    size_t keyRoom = 0;
+    std::vector<size_t> labelSizes, keySizes;  // the texts are padded with 16 bytes
+    for (int32_t l = 0; l < L; ++l) {
+        keyRoom = std::max({keyRoom, keys[l].size(), labelTexts[l].size()});
+        labelSizes.push_back(labelTexts[l].size());
+        keySizes.push_back(keys[l].size());
+        labelTexts[l].append(16, ' ');
+        keys[l].append(16, ' ');
+    }
+    keyRoom += 16;
+    // Writes items [begin, end) into text (grown as needed, never shrunk: no zero-filling
+    // after the first blocks) through a cursor; returns the bytes written.
+    auto formatItems = [&](int32_t begin, int32_t end, std::string& text) -> size_t {
+        size_t room = 0;
+        for (int32_t i = begin; i < end; ++i)
+            room += 128 + jsonStringRoom(cs.itemExtIds[i]) + (L + 2) * (keyRoom + kJsonNumberRoom);
+        if (text.size() < room)
+            text.resize(room);
+        char* const start = text.data();
+        char* p = start;
+        // Fixed-size copies (inlined moves): literals whole, keys and labels 16 bytes at a
+        // time from their padded strings, within the room counted above.
+        auto put = [&p](const auto& literal) {
+            std::memcpy(p, literal, sizeof literal - 1);
+            p += sizeof literal - 1;
+        };
+        auto putPadded = [&p](const std::string& padded, size_t size) {
+            for (size_t at = 0; at < size; at += 16)
+                std::memcpy(p + at, padded.data() + at, 16);
+            p += size;
+        };
+        for (int32_t i = begin; i < end; ++i) {
+            const int32_t label = r.labels[i];
+            if (i == 0)
+                put("\n    {\n      \"item\": ");
+            else
+                put(",\n    {\n      \"item\": ");
+            p = writeJsonString(p, cs.itemExtIds[i]);
+            put(",\n      \"label\": ");
+            if (label >= 0)
+                putPadded(labelTexts[label], labelSizes[label]);
+            else
+                put("null");
+            put(",\n      \"confidence\": ");
+            if (label >= 0)
+                p = writeJsonValue(p, r.posteriorAt(i, label));
+            else
+                put("null");
+            put(",\n      \"posterior\": ");
+            if (L == 0)
+                put("{}");
+            for (int32_t l = 0; l < L; ++l) {
+                putPadded(keys[l], keySizes[l]);
+                p = writeJsonValue(p, r.posteriorAt(i, l));
+            }
+            if (L == 0)
+                put("\n    }");
+            else
+                put("\n      }\n    }");
+        }
+        return static_cast<size_t>(p - start);
+    };
+    // Blocks of items formatted two at a time, the second on a thread of its own (number
+    // formatting was a quarter of the command), then written in order.
+    j.beginArray("items");
+    constexpr int32_t kBlock = 8192;
+    std::string first, second;
+    for (int32_t i = 0; i < cs.numItems(); i += 2 * kBlock) {
+        const int32_t mid = std::min(cs.numItems(), i + kBlock), end = std::min(cs.numItems(), mid + kBlock);
+        size_t secondSize = 0;
+        std::thread helper;
+        if (mid < end)
+            helper = std::thread([&] { secondSize = formatItems(mid, end, second); });
+        const size_t firstSize = formatItems(i, mid, first);
+        if (helper.joinable())
+            helper.join();
+        j.rawElements(std::string_view(first.data(), firstSize), mid - i);
+        j.rawElements(std::string_view(second.data(), secondSize), end - mid);
+    }
+    j.endArray();
+}
+
+} // namespace
 
 int cmdAggregate(const QStringList& args)
 {
@@ -76,27 +225,7 @@ int cmdAggregate(const QStringList& args)
     parseOrThrow(p, args, QStringLiteral("chorus-cli aggregate (--project P | --input FILE) --method M [options]"));
     const QString method = p.value(QStringLiteral("method"));
     if (method == QLatin1String("help") || method == QLatin1String("list")) {
-        // The registered methods and their parameters (defaults and meaning); needs no project.
-        nlohmann::ordered_json j = nlohmann::ordered_json::array();
-        for (const auto& m : agg::methodNames()) {
-            nlohmann::ordered_json params = nlohmann::ordered_json::array();
-            for (const auto& mp : agg::methodParams(m))
-                params.push_back({{"name", mp.name}, {"default", mp.defaultValue}, {"description", mp.description}});
-            j.push_back({{"method", m}, {"params", params}});
-        }
-        if (p.isSet(QStringLiteral("json"))) {
-            out(QByteArray::fromStdString(j.dump(2)) + '\n');
-            return kOk;
-        }
-        QByteArray text = "Aggregation methods (docs/methods.md); parameters are set with --param key=value:\n";
-        for (const auto& m : j) {
-            text += QByteArray::fromStdString(m["method"].get<std::string>()) + '\n';
-            for (const auto& mp : m["params"])
-                text += "    " + QByteArray::fromStdString(mp["name"].get<std::string>()) + " = "
-                        + QByteArray::number(mp["default"].get<double>(), 'g', 10) + "   "
-                        + QByteArray::fromStdString(mp["description"].get<std::string>()) + '\n';
-        }
-        out(text);
+        printMethodHelp(p.isSet(QStringLiteral("json")));
         return kOk;
     }
     if (method.isEmpty())
@@ -146,27 +275,8 @@ int cmdAggregate(const QStringList& args)
         in.controls = readItemLabels(p.value(QStringLiteral("controls")), s);
     if (p.isSet(QStringLiteral("weights")) && p.isSet(QStringLiteral("weights-run")))
         throw UsageError{QStringLiteral("give --weights or --weights-run, not both")};
-    if (p.isSet(QStringLiteral("weights"))) {
-        const QString file = p.value(QStringLiteral("weights"));
-        QFile f(file);
-        if (!f.open(QIODevice::ReadOnly))
-            throw model::Error(QStringLiteral("%1: cannot open: %2").arg(file, f.errorString()));
-        in.weights.assign(s.annotators.size(), 0.0);
-        model::CsvReader csv(&f);
-        QStringList row;
-        while (csv.next(row)) {
-            if (csv.line() == 1 && row.value(0) == QLatin1String("annotator"))
-                continue;
-            bool isNumber = false;
-            const double w = row.value(1).toDouble(&isNumber);
-            const qsizetype a = s.annotators.indexOf(row.value(0));
-            if (row.size() != 2 || !isNumber || !std::isfinite(w) || w < 0)
-                throw model::Error(QStringLiteral("%1:%2: expected annotator,weight with a weight >= 0").arg(file).arg(csv.line()));
-            if (a < 0)
-                throw model::Error(QStringLiteral("%1:%2: unknown annotator \"%3\"").arg(file).arg(csv.line()).arg(row[0]));
-            in.weights[a] = w;
-        }
-    }
+    if (p.isSet(QStringLiteral("weights")))
+        in.weights = readWeights(p.value(QStringLiteral("weights")), s);
     if (p.isSet(QStringLiteral("weights-run"))) {
         const model::RunData run = model::loadRun(source.project(QStringLiteral("--weights-run")), s, p.value(QStringLiteral("weights-run")).toLongLong());
         in.weights = run.competence;
@@ -188,7 +298,6 @@ int cmdAggregate(const QStringList& args)
     if (p.isSet(QStringLiteral("save")))
         runId = model::saveRun(source.project(QStringLiteral("--save")), s, method, QString::fromStdString(params.dump()), r, seconds);
 
-    const int32_t L = r.numLabels;
     std::vector<int32_t> evalPred = r.labels, evalGold = gold;
     for (auto& l : evalPred)
         if (l >= s.numLabels())
@@ -207,94 +316,7 @@ int cmdAggregate(const QStringList& args)
         Json pj = params;
         pj["seed"] = seed;
         j.member("params", pj);
-        // Each item as dump(2) prints {"item", "label", "confidence", "posterior": {...}} at
-        // the array's indent, written piece by piece (issue #17: a million items).
-        std::vector<std::string> labelTexts, keys;  // "name" as dump() prints it; the key line
-        for (int32_t l = 0; l < L; ++l) {
-            labelTexts.push_back(Json(labelName(l)).dump());
-            keys.push_back((l == 0 ? "{\n        " : ",\n        ") + labelTexts.back() + ": ");
-        }
-        const model::Snapshot& cs = s;  // const: two threads read the item ids
-        size_t keyRoom = 0;
-        std::vector<size_t> labelSizes, keySizes;  // the texts are padded with 16 bytes
-        for (int32_t l = 0; l < L; ++l) {
-            keyRoom = std::max({keyRoom, keys[l].size(), labelTexts[l].size()});
-            labelSizes.push_back(labelTexts[l].size());
-            keySizes.push_back(keys[l].size());
-            labelTexts[l].append(16, ' ');
-            keys[l].append(16, ' ');
-        }
-        keyRoom += 16;
-        // Writes items [begin, end) into text (grown as needed, never shrunk: no zero-filling
-        // after the first blocks) through a cursor; returns the bytes written.
-        auto formatItems = [&](int32_t begin, int32_t end, std::string& text) -> size_t {
-            size_t room = 0;
-            for (int32_t i = begin; i < end; ++i)
-                room += 128 + jsonStringRoom(cs.itemExtIds[i]) + (L + 2) * (keyRoom + kJsonNumberRoom);
-            if (text.size() < room)
-                text.resize(room);
-            char* const start = text.data();
-            char* p = start;
-            // Fixed-size copies (inlined moves): literals whole, keys and labels 16 bytes at a
-            // time from their padded strings, within the room counted above.
-            auto put = [&p](const auto& literal) {
-                std::memcpy(p, literal, sizeof literal - 1);
-                p += sizeof literal - 1;
-            };
-            auto putPadded = [&p](const std::string& padded, size_t size) {
-                for (size_t at = 0; at < size; at += 16)
-                    std::memcpy(p + at, padded.data() + at, 16);
-                p += size;
-            };
-            for (int32_t i = begin; i < end; ++i) {
-                const int32_t label = r.labels[i];
-                if (i == 0)
-                    put("\n    {\n      \"item\": ");
-                else
-                    put(",\n    {\n      \"item\": ");
-                p = writeJsonString(p, cs.itemExtIds[i]);
-                put(",\n      \"label\": ");
-                if (label >= 0)
-                    putPadded(labelTexts[label], labelSizes[label]);
-                else
-                    put("null");
-                put(",\n      \"confidence\": ");
-                if (label >= 0)
-                    p = writeJsonValue(p, r.posteriorAt(i, label));
-                else
-                    put("null");
-                put(",\n      \"posterior\": ");
-                if (L == 0)
-                    put("{}");
-                for (int32_t l = 0; l < L; ++l) {
-                    putPadded(keys[l], keySizes[l]);
-                    p = writeJsonValue(p, r.posteriorAt(i, l));
-                }
-                if (L == 0)
-                    put("\n    }");
-                else
-                    put("\n      }\n    }");
-            }
-            return static_cast<size_t>(p - start);
-        };
-        // Blocks of items formatted two at a time, the second on a thread of its own (number
-        // formatting was a quarter of the command), then written in order.
-        j.beginArray("items");
-        constexpr int32_t kBlock = 8192;
-        std::string first, second;
-        for (int32_t i = 0; i < cs.numItems(); i += 2 * kBlock) {
-            const int32_t mid = std::min(cs.numItems(), i + kBlock), end = std::min(cs.numItems(), mid + kBlock);
-            size_t secondSize = 0;
-            std::thread helper;
-            if (mid < end)
-                helper = std::thread([&] { secondSize = formatItems(mid, end, second); });
-            const size_t firstSize = formatItems(i, mid, first);
-            if (helper.joinable())
-                helper.join();
-            j.rawElements(std::string_view(first.data(), firstSize), mid - i);
-            j.rawElements(std::string_view(second.data(), secondSize), end - mid);
-        }
-        j.endArray();
+        writeAggregateItems(j, r, s, labelName);
         Json anns = Json::array();
         for (int32_t a = 0; a < s.annotators.size(); ++a)
             anns.push_back({{"annotator", s.annotators[a].toStdString()}, {"competence", num(r.competence[a])}});
