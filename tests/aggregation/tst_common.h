@@ -8,6 +8,7 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <functional>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -126,6 +127,52 @@ inline std::vector<int32_t> everyTenthGold(const Dataset& d, std::vector<char>& 
             isControl[i] = 1;
         }
     return controls;
+}
+
+using MethodFn = std::function<agg::AggregationResult(const agg::AggregationInput&)>;
+
+/// Controls (issue: known truth clamped by EM methods) on one reference dataset row: every
+/// tenth gold item clamped; the clamped items must keep their gold label, accuracy on the other
+/// 90% is printed, and on implicit_hate (the largest headroom) it must rise.
+inline void checkControlsOnDataset(const QString& dataset, const std::string& crowdMethod,
+                                   const std::string& llmMethod, const MethodFn& run, const char* name)
+{
+    const auto c = loadReferenceCase(dataset.toStdString(), crowdMethod, llmMethod);
+    std::vector<char> isControl;
+    const std::vector<int32_t> controls = everyTenthGold(c.data, isControl);
+    agg::AggregationInput in;
+    in.matrix = &c.data.matrix;
+    const double before = goldAccuracy(c.data, run(in).labels, &isControl);
+    in.controls = controls;
+    const auto r = run(in);
+    const double after = goldAccuracy(c.data, r.labels, &isControl);
+    qInfo("%s: %s accuracy on the 90%% without controls %.4f -> %.4f with 10%% controls", qPrintable(dataset), name,
+          before, after);
+    for (size_t i = 0; i < isControl.size(); ++i)
+        if (isControl[i])
+            QCOMPARE(r.labels[i], c.data.gold[i]);
+    if (dataset == "llm/implicit_hate")
+        QVERIFY(after > before);
+}
+
+/// Controls on average over the LLM tasks: mean accuracy on the 90% without controls must rise.
+inline void checkControlsOnAverage(const MethodFn& run, const char* name)
+{
+    double before = 0, after = 0;
+    for (const auto& task : kLlmTasks) {
+        const auto d = loadLlmTask(task);
+        std::vector<char> isControl;
+        agg::AggregationInput in;
+        in.matrix = &d.matrix;
+        in.controls = everyTenthGold(d, isControl);
+        after += goldAccuracy(d, run(in).labels, &isControl);
+        in.controls.clear();
+        before += goldAccuracy(d, run(in).labels, &isControl);
+    }
+    const double n = static_cast<double>(kLlmTasks.size());
+    qInfo("mean %s accuracy over %d LLM tasks (90%% without controls): %.4f -> %.4f", name, static_cast<int>(n),
+          before / n, after / n);
+    QVERIFY(after > before);
 }
 
 } // namespace chorus::test

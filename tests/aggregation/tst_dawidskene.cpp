@@ -117,43 +117,14 @@ private slots:
         QFETCH(QString, dataset);
         if (!test::sharedAvailable())
             QSKIP("../shared/data not present");
-        const auto c = test::loadReferenceCase(dataset.toStdString(), "DawidSkene", "ds");
-        std::vector<char> isControl;
-        const std::vector<int32_t> controls = test::everyTenthGold(c.data, isControl);
-        agg::AggregationInput in;
-        in.matrix = &c.data.matrix;
-        const double before = test::goldAccuracy(c.data, agg::dawidSkene(in).labels, &isControl);
-        in.controls = controls;
-        const auto r = agg::dawidSkene(in);
-        const double after = test::goldAccuracy(c.data, r.labels, &isControl);
-        qInfo("%s: ds accuracy on the 90%% without controls %.4f -> %.4f with 10%% controls",
-              qPrintable(dataset), before, after);
-        for (size_t i = 0; i < isControl.size(); ++i)
-            if (isControl[i])
-                QCOMPARE(r.labels[i], c.data.gold[i]);
-        if (dataset == "llm/implicit_hate")
-            QVERIFY(after > before);
+        test::checkControlsOnDataset(dataset, "DawidSkene", "ds", [](const agg::AggregationInput& in) { return agg::dawidSkene(in); }, "ds");
     }
 
     void controlsAverage()
     {
         if (!test::sharedAvailable())
             QSKIP("../shared/data not present");
-        double before = 0, after = 0;
-        for (const auto& task : test::kLlmTasks) {
-            const auto d = test::loadLlmTask(task);
-            std::vector<char> isControl;
-            agg::AggregationInput in;
-            in.matrix = &d.matrix;
-            in.controls = test::everyTenthGold(d, isControl);
-            after += test::goldAccuracy(d, agg::dawidSkene(in).labels, &isControl);
-            in.controls.clear();
-            before += test::goldAccuracy(d, agg::dawidSkene(in).labels, &isControl);
-        }
-        const double n = static_cast<double>(test::kLlmTasks.size());
-        qInfo("mean ds accuracy over %d LLM tasks (90%% without controls): %.4f -> %.4f",
-              static_cast<int>(n), before / n, after / n);
-        QVERIFY(after > before);
+        test::checkControlsOnAverage([](const agg::AggregationInput& in) { return agg::dawidSkene(in); }, "ds");
     }
 
     // A synthetic world with good, mediocre and spamming annotators: DS recovers the order of

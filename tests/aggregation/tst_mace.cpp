@@ -87,43 +87,14 @@ private slots:
         QFETCH(QString, dataset);
         if (!test::sharedAvailable())
             QSKIP("../shared/data not present");
-        const auto c = test::loadReferenceCase(dataset.toStdString(), "MACE_java_hovy", "mace");
-        std::vector<char> isControl;
-        const std::vector<int32_t> controls = test::everyTenthGold(c.data, isControl);
-        agg::AggregationInput in;
-        in.matrix = &c.data.matrix;
-        const double before = test::goldAccuracy(c.data, agg::mace(in).labels, &isControl);
-        in.controls = controls;
-        const auto r = agg::mace(in);
-        const double after = test::goldAccuracy(c.data, r.labels, &isControl);
-        qInfo("%s: mace accuracy on the 90%% without controls %.4f -> %.4f with 10%% controls",
-              qPrintable(dataset), before, after);
-        for (size_t i = 0; i < isControl.size(); ++i)
-            if (isControl[i])
-                QCOMPARE(r.labels[i], c.data.gold[i]);
-        if (dataset == "llm/implicit_hate")
-            QVERIFY(after > before);
+        test::checkControlsOnDataset(dataset, "MACE_java_hovy", "mace", [](const agg::AggregationInput& in) { return agg::mace(in); }, "mace");
     }
 
     void controlsAverage()
     {
         if (!test::sharedAvailable())
             QSKIP("../shared/data not present");
-        double before = 0, after = 0;
-        for (const auto& task : test::kLlmTasks) {
-            const auto d = test::loadLlmTask(task);
-            std::vector<char> isControl;
-            agg::AggregationInput in;
-            in.matrix = &d.matrix;
-            in.controls = test::everyTenthGold(d, isControl);
-            after += test::goldAccuracy(d, agg::mace(in).labels, &isControl);
-            in.controls.clear();
-            before += test::goldAccuracy(d, agg::mace(in).labels, &isControl);
-        }
-        const double n = static_cast<double>(test::kLlmTasks.size());
-        qInfo("mean mace accuracy over %d LLM tasks (90%% without controls): %.4f -> %.4f",
-              static_cast<int>(n), before / n, after / n);
-        QVERIFY(after > before);
+        test::checkControlsOnAverage([](const agg::AggregationInput& in) { return agg::mace(in); }, "mace");
     }
 
     // --threshold: only the most certain items keep a label; as Hovy's README says, accuracy on
