@@ -175,29 +175,7 @@ private slots:
 
     // Good, mediocre and spamming annotators (seeded): BCC beats MV and orders the annotators
     // like their true accuracies.
-    void syntheticRecovery()
-    {
-        agg::SyntheticSpec spec;
-        spec.numItems = 4000;
-        spec.numAnnotators = 40;
-        spec.numLabels = 4;
-        spec.labelsPerItem = 5;
-        spec.seed = 7;
-        const auto w = agg::generateDawidSkene(spec);
-        agg::AggregationInput in;
-        in.matrix = &w.matrix;
-        const auto r = agg::aggregate("bcc", in);
-        const auto mv = agg::majorityVote(in);
-        const double acc = test::truthAccuracy(r.labels, w.truth);
-        const double accMv = test::truthAccuracy(mv.labels, w.truth);
-        const double rho = test::spearman(r.competence, w.accuracy);
-        qInfo("synthetic: bcc accuracy %.4f, mv %.4f, Spearman(competence, true accuracy) %.4f, "
-              "%d iterations",
-              acc, accMv, rho, r.iterations);
-        QVERIFY(acc > accMv);
-        QVERIFY(rho > 0.8);
-        QVERIFY(r.converged);
-    }
+    void syntheticRecovery() { test::checkSyntheticRecovery("bcc", test::recoveryWorld()); }
 
     void parametersValidated_data()
     {

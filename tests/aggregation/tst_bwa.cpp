@@ -65,38 +65,9 @@ private slots:
 
     // Good, mediocre and spamming annotators (seeded): BWA beats MV and orders the annotators
     // like their true accuracies.
-    void syntheticRecovery()
-    {
-        agg::SyntheticSpec spec;
-        spec.numItems = 4000;
-        spec.numAnnotators = 40;
-        spec.numLabels = 4;
-        spec.labelsPerItem = 5;
-        spec.seed = 7;
-        const auto w = agg::generateDawidSkene(spec);
-        agg::AggregationInput in;
-        in.matrix = &w.matrix;
-        const auto r = agg::aggregate("bwa", in);
-        const auto mv = agg::majorityVote(in);
-        const double acc = test::truthAccuracy(r.labels, w.truth);
-        const double accMv = test::truthAccuracy(mv.labels, w.truth);
-        const double rho = test::spearman(r.competence, w.accuracy);
-        qInfo("synthetic: bwa accuracy %.4f, mv %.4f, Spearman(competence, true accuracy) %.4f, "
-              "%d rounds",
-              acc, accMv, rho, r.iterations);
-        QVERIFY(acc > accMv);
-        QVERIFY(rho > 0.8);
-        QVERIFY(r.converged);
-    }
+    void syntheticRecovery() { test::checkSyntheticRecovery("bwa", test::recoveryWorld()); }
 
-    void unknownParameterRejected()
-    {
-        const auto m = agg::LabelMatrix::build(1, 1, 2, {{0, 0, 1}});
-        agg::AggregationInput in;
-        in.matrix = &m;
-        in.params = {{"tolerance", 1e-3}};
-        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, agg::aggregate("bwa", in));
-    }
+    void unknownParameterRejected() { test::checkUnknownParameterRejected("bwa"); }
 };
 
 QTEST_GUILESS_MAIN(TestBwa)

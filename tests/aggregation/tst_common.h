@@ -4,6 +4,8 @@
 
 #include "aggregation.h"
 #include "datasets.h"
+#include "methods.h"
+#include "synthetic.h"
 
 #include <QtTest>
 
@@ -173,6 +175,57 @@ inline void checkControlsOnAverage(const MethodFn& run, const char* name)
     qInfo("mean %s accuracy over %d LLM tasks (90%% without controls): %.4f -> %.4f", name, static_cast<int>(n),
           before / n, after / n);
     QVERIFY(after > before);
+}
+
+/// Accuracy of labels against a synthetic truth.
+inline double truthAccuracy(const std::vector<int32_t>& labels, const std::vector<int32_t>& truth)
+{
+    int64_t correct = 0;
+    for (size_t i = 0; i < labels.size(); ++i)
+        correct += labels[i] == truth[i];
+    return static_cast<double>(correct) / static_cast<double>(labels.size());
+}
+
+/// The synthetic world of the recovery tests: 4,000 items, 40 annotators (good, mediocre and
+/// spamming, accuracies drawn by generateDawidSkene), 4 labels, 5 labels per item, seed 7.
+inline agg::SyntheticWorld recoveryWorld()
+{
+    agg::SyntheticSpec spec;
+    spec.numItems = 4000;
+    spec.numAnnotators = 40;
+    spec.numLabels = 4;
+    spec.labelsPerItem = 5;
+    spec.seed = 7;
+    return agg::generateDawidSkene(spec);
+}
+
+/// Recovery on a synthetic world whose truth is known: method beats majority vote, its
+/// competences order the annotators like their true accuracies (Spearman above minRho), and it
+/// converges.
+inline void checkSyntheticRecovery(const std::string& method, const agg::SyntheticWorld& w, double minRho = 0.8)
+{
+    agg::AggregationInput in;
+    in.matrix = &w.matrix;
+    const auto r = agg::aggregate(method, in);
+    const auto mv = agg::majorityVote(in);
+    const double acc = truthAccuracy(r.labels, w.truth);
+    const double accMv = truthAccuracy(mv.labels, w.truth);
+    const double rho = spearman(r.competence, w.accuracy);
+    qInfo("synthetic: %s accuracy %.4f, mv %.4f, Spearman(competence, true accuracy) %.4f, %d iterations",
+          method.c_str(), acc, accMv, rho, r.iterations);
+    QVERIFY(acc > accMv);
+    QVERIFY(rho > minRho);
+    QVERIFY(r.converged);
+}
+
+/// A parameter the method does not have is refused, not ignored.
+inline void checkUnknownParameterRejected(const std::string& method)
+{
+    const auto m = agg::LabelMatrix::build(1, 1, 2, {{0, 0, 1}});
+    agg::AggregationInput in;
+    in.matrix = &m;
+    in.params = {{"tolerance", 1e-3}};
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, agg::aggregate(method, in));
 }
 
 } // namespace chorus::test

@@ -284,23 +284,7 @@ private slots:
 
     // Good, mediocre and spamming annotators (seeded): EBCC beats MV and orders the annotators
     // like their true accuracies.
-    void syntheticRecovery()
-    {
-        const auto w = syntheticWorld();
-        agg::AggregationInput in;
-        in.matrix = &w.matrix;
-        const auto r = agg::aggregate("ebcc", in);
-        const auto mv = agg::majorityVote(in);
-        const double acc = test::truthAccuracy(r.labels, w.truth);
-        const double accMv = test::truthAccuracy(mv.labels, w.truth);
-        const double rho = test::spearman(r.competence, w.accuracy);
-        qInfo("synthetic: ebcc accuracy %.4f, mv %.4f, Spearman(competence, true accuracy) %.4f, "
-              "%d iterations",
-              acc, accMv, rho, r.iterations);
-        QVERIFY(acc > accMv);
-        QVERIFY(rho > 0.8);
-        QVERIFY(r.converged);
-    }
+    void syntheticRecovery() { test::checkSyntheticRecovery("ebcc", syntheticWorld()); }
 
     void parametersValidated_data()
     {

@@ -5,6 +5,7 @@
 // do there; method-specific figures are checked in the method's own test.
 
 #include "methods.h"
+#include "tst_common.h"
 
 #include <QtTest>
 
@@ -88,15 +89,6 @@ inline void checkEdgeCase(const std::string& method, const QString& edgeCase)
     } else {
         QFAIL("unknown edge case");
     }
-}
-
-/// Accuracy of labels against a synthetic truth.
-inline double truthAccuracy(const std::vector<int32_t>& labels, const std::vector<int32_t>& truth)
-{
-    int64_t correct = 0;
-    for (size_t i = 0; i < labels.size(); ++i)
-        correct += labels[i] == truth[i];
-    return static_cast<double>(correct) / static_cast<double>(labels.size());
 }
 
 } // namespace chorus::test
