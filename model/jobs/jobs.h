@@ -6,6 +6,7 @@
 
 #include "exporter.h"
 #include "importer.h"
+#include "jobresult.h"
 #include "runstore.h"
 #include "snapshot.h"
 
@@ -16,15 +17,6 @@
 #include <string>
 
 namespace chorus::model {
-
-template <typename T>
-struct JobResult
-{
-    T value{};
-    QString error;
-    bool canceled = false;
-    bool ok() const { return error.isEmpty() && !canceled; }
-};
 
 /// Progress is reported in per-mille (0..1000) for every job.
 QFuture<JobResult<Snapshot>> loadSnapshotAsync(QThreadPool* pool, const QString& projectPath);

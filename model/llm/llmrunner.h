@@ -13,8 +13,11 @@
 // environment variable named in the configuration, sent only in the Authorization header, and
 // removed from every message this module produces.
 
-#include "jobs.h"
+#include "jobresult.h"
 #include "llmconfig.h"
+
+#include <QFuture>
+#include <QThreadPool>
 
 #include <QString>
 #include <QStringList>

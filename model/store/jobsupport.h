@@ -1,9 +1,9 @@
 #pragma once
-// Internal helpers of the job launchers (jobs.cpp, statsjobs.cpp): running a job body inside a
+// Internal helpers of the job launchers (jobs.cpp, statsjobs.cpp, llmstore.cpp): running a job body inside a
 // QPromise with exceptions mapped to JobResult's error/canceled fields.
 
 #include "errors.h"
-#include "jobs.h"
+#include "jobresult.h"
 
 #include "aggregation.h"
 
