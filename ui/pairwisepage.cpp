@@ -313,7 +313,6 @@ void PairwisePage::resizeEvent(QResizeEvent* event)
 
 void PairwisePage::fill()
 {
-    const auto& models = m_result.data.models;
     const auto& rated = m_result.ranking.models;
     // The primary rating is the bootstrap median, which the chart's boxes show: the point
     // estimate (one pass over the judgments in file order, for Elo) can order two close models
@@ -326,6 +325,17 @@ void PairwisePage::fill()
     const bool elo = m_method->currentData().toString() == QLatin1String("elo");
     const int dec = elo ? 1 : 4;
 
+    fillRatingTable(order, elo, dec);
+    fillCharts(order, elo);
+    fillJudgeTables(dec);
+}
+
+// The ratings table, best first by the primary rating, sized to its columns.
+void PairwisePage::fillRatingTable(const std::vector<size_t>& order, bool elo, int dec)
+{
+    const auto& models = m_result.data.models;
+    const auto& rated = m_result.ranking.models;
+    auto primary = [&](size_t m) { return std::isfinite(rated[m].median) ? rated[m].median : rated[m].rating; };
     m_table->clear();
     m_table->setColumnCount(9);
     m_table->setHorizontalHeaderLabels({tr("Model"), tr("Rating"), tr("Low"), tr("High"), tr("Point estimate"),
@@ -363,6 +373,13 @@ void PairwisePage::fill()
     // its final width (the review's docks step aside on this page).
     QTimer::singleShot(0, this, &PairwisePage::fitTable);
 
+}
+
+// The ratings with their intervals, the win-rate heat map and the position-bias bars.
+void PairwisePage::fillCharts(const std::vector<size_t>& order, bool elo)
+{
+    const auto& models = m_result.data.models;
+    const auto& rated = m_result.ranking.models;
     // Ratings with their bootstrap intervals: a box from lo to hi around the median.
     QChart* chart = m_ratings->chart();
     clearChart(chart, elo ? tr("Elo ratings with 95% bootstrap intervals") : tr("Bradley-Terry strengths with 95% bootstrap intervals"));
@@ -430,6 +447,11 @@ void PairwisePage::fill()
     bars->attachAxis(by);
     bias->legend()->hide();
 
+}
+
+// Per judge (agreement with the human majority, position bias) and ratings by judge group.
+void PairwisePage::fillJudgeTables(int dec)
+{
     m_judges->clear();
     m_judges->setColumnCount(8);
     m_judges->setHorizontalHeaderLabels({tr("Judge"), tr("Kind"), tr("Judgments"), tr("Compared with human majority"),

@@ -64,6 +64,9 @@ protected:
 private:
     void finished();
     void fill();
+    void fillRatingTable(const std::vector<size_t>& order, bool elo, int dec);
+    void fillCharts(const std::vector<size_t>& order, bool elo);
+    void fillJudgeTables(int dec);
     void fitTable();
 
     QThreadPool* m_pool;
