@@ -139,69 +139,10 @@ Dashboard::Dashboard(model::Workbench* workbench, QWidget* parent) : QWidget(par
     m_tabs = new QTabWidget(this);
     m_competence = makeView(this);
     m_tabs->addTab(m_limit->createPage(scrollableChart(m_competence, this), &m_competenceCaption, this), tr("Competence"));
-    auto* agreement = new QWidget(this);
-    m_agreementSummary = new QLabel(agreement);
-    m_agreementSummary->setTextFormat(Qt::PlainText);
-    m_agreementSummary->setWordWrap(true);
-    m_kappa = new HeatmapWidget(agreement);
-    m_kappa->setAxisTitles(tr("annotator"), tr("Cohen's kappa"));
-    auto* al = new QVBoxLayout(agreement);
-    al->addWidget(m_agreementSummary);
-    al->addWidget(m_kappa, 1);
-    m_tabs->addTab(m_limit->createPage(agreement, &m_agreementCaption, this), tr("Agreement"));
-    auto* methods = new QWidget(this);
-    m_methods = makeView(methods);
-    m_methodTable = new QTableWidget(methods);
-    m_methodTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_methodTable->verticalHeader()->hide();
-    auto* ml = new QVBoxLayout(methods);
-    ml->addWidget(m_methods, 3);
-    ml->addWidget(m_methodTable, 2);
-    m_tabs->addTab(methods, tr("Methods"));
-    auto* divPage = new QWidget(this);
-    m_divMetric = new QComboBox(divPage);
-    m_divMetric->addItem(tr("Jensen-Shannon distance"));
-    m_divMetric->addItem(tr("KL divergence (first ‖ second)"));
-    m_divMetric->addItem(tr("Total variation distance"));
-    m_divP = new DivergenceSourceBox(m_wb, divPage);
-    m_divQ = new DivergenceSourceBox(m_wb, divPage);
-    m_divergence = makeView(divPage);
-    auto* dl = new QVBoxLayout(divPage);
-    // The controls wrap on a narrow screen instead of setting the window's minimum width.
-    auto* dtopBar = new QWidget(divPage);
-    auto* dtop = new FlowLayout(dtopBar);
-    dtop->setContentsMargins(0, 0, 0, 0);
-    dtop->addWidget(new QLabel(tr("Compare"), dtopBar));
-    dtop->addWidget(m_divP);
-    dtop->addWidget(new QLabel(tr("with"), dtopBar));
-    dtop->addWidget(m_divQ);
-    dtop->addWidget(new QLabel(tr("Measure:"), dtopBar));
-    dtop->addWidget(m_divMetric);
-    dl->addWidget(dtopBar);
-    // What is compared and the means, as plain text that wraps (a chart title is cut at 1366).
-    m_divCaption = new QLabel(divPage);
-    m_divCaption->setTextFormat(Qt::PlainText);
-    m_divCaption->setWordWrap(true);
-    dl->addWidget(m_divCaption);
-    dl->addWidget(m_divergence, 1);
-    m_tabs->addTab(divPage, tr("Divergence"));
-    auto* confPage = new QWidget(this);
-    m_confSubject = new QComboBox(confPage);
-    m_confSubject->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-    m_confReference = new QComboBox(confPage);
-    m_confReference->addItem(tr("gold"));
-    m_confReference->addItem(tr("human labels (overrides)"));
-    m_confusion = new HeatmapWidget(confPage);
-    auto* cl = new QVBoxLayout(confPage);
-    auto* ctop = new QHBoxLayout;
-    ctop->addWidget(new QLabel(tr("Labels of"), confPage));
-    ctop->addWidget(m_confSubject);
-    ctop->addWidget(new QLabel(tr("against"), confPage));
-    ctop->addWidget(m_confReference);
-    ctop->addStretch(1);
-    cl->addLayout(ctop);
-    cl->addWidget(m_confusion, 1);
-    m_tabs->addTab(confPage, tr("Confusion"));
+    m_tabs->addTab(createAgreementPage(), tr("Agreement"));
+    m_tabs->addTab(createMethodsPage(), tr("Methods"));
+    m_tabs->addTab(createDivergencePage(), tr("Divergence"));
+    m_tabs->addTab(createConfusionPage(), tr("Confusion"));
     m_labelUse = makeView(this);
     m_tabs->addTab(m_limit->createPage(scrollableChart(m_labelUse, this), &m_labelUseCaption, this), tr("Label use"));
     m_tabs->addTab(createLlmTab(), tr("LLM runs"));
@@ -232,6 +173,91 @@ Dashboard::Dashboard(model::Workbench* workbench, QWidget* parent) : QWidget(par
     connect(refresh, &QPushButton::clicked, this, &Dashboard::refresh);
     connect(m_cancel, &QPushButton::clicked, this, &Dashboard::cancel);
     connect(exportButton, &QPushButton::clicked, this, &Dashboard::exportDialog);
+    connectControls();
+}
+
+QWidget* Dashboard::createAgreementPage()
+{
+    auto* agreement = new QWidget(this);
+    m_agreementSummary = new QLabel(agreement);
+    m_agreementSummary->setTextFormat(Qt::PlainText);
+    m_agreementSummary->setWordWrap(true);
+    m_kappa = new HeatmapWidget(agreement);
+    m_kappa->setAxisTitles(tr("annotator"), tr("Cohen's kappa"));
+    auto* al = new QVBoxLayout(agreement);
+    al->addWidget(m_agreementSummary);
+    al->addWidget(m_kappa, 1);
+    return m_limit->createPage(agreement, &m_agreementCaption, this);
+}
+
+QWidget* Dashboard::createMethodsPage()
+{
+    auto* methods = new QWidget(this);
+    m_methods = makeView(methods);
+    m_methodTable = new QTableWidget(methods);
+    m_methodTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_methodTable->verticalHeader()->hide();
+    auto* ml = new QVBoxLayout(methods);
+    ml->addWidget(m_methods, 3);
+    ml->addWidget(m_methodTable, 2);
+    return methods;
+}
+
+QWidget* Dashboard::createDivergencePage()
+{
+    auto* divPage = new QWidget(this);
+    m_divMetric = new QComboBox(divPage);
+    m_divMetric->addItem(tr("Jensen-Shannon distance"));
+    m_divMetric->addItem(tr("KL divergence (first ‖ second)"));
+    m_divMetric->addItem(tr("Total variation distance"));
+    m_divP = new DivergenceSourceBox(m_wb, divPage);
+    m_divQ = new DivergenceSourceBox(m_wb, divPage);
+    m_divergence = makeView(divPage);
+    auto* dl = new QVBoxLayout(divPage);
+    // The controls wrap on a narrow screen instead of setting the window's minimum width.
+    auto* dtopBar = new QWidget(divPage);
+    auto* dtop = new FlowLayout(dtopBar);
+    dtop->setContentsMargins(0, 0, 0, 0);
+    dtop->addWidget(new QLabel(tr("Compare"), dtopBar));
+    dtop->addWidget(m_divP);
+    dtop->addWidget(new QLabel(tr("with"), dtopBar));
+    dtop->addWidget(m_divQ);
+    dtop->addWidget(new QLabel(tr("Measure:"), dtopBar));
+    dtop->addWidget(m_divMetric);
+    dl->addWidget(dtopBar);
+    // What is compared and the means, as plain text that wraps (a chart title is cut at 1366).
+    m_divCaption = new QLabel(divPage);
+    m_divCaption->setTextFormat(Qt::PlainText);
+    m_divCaption->setWordWrap(true);
+    dl->addWidget(m_divCaption);
+    dl->addWidget(m_divergence, 1);
+    return divPage;
+}
+
+QWidget* Dashboard::createConfusionPage()
+{
+    auto* confPage = new QWidget(this);
+    m_confSubject = new QComboBox(confPage);
+    m_confSubject->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_confReference = new QComboBox(confPage);
+    m_confReference->addItem(tr("gold"));
+    m_confReference->addItem(tr("human labels (overrides)"));
+    m_confusion = new HeatmapWidget(confPage);
+    auto* cl = new QVBoxLayout(confPage);
+    auto* ctop = new QHBoxLayout;
+    ctop->addWidget(new QLabel(tr("Labels of"), confPage));
+    ctop->addWidget(m_confSubject);
+    ctop->addWidget(new QLabel(tr("against"), confPage));
+    ctop->addWidget(m_confReference);
+    ctop->addStretch(1);
+    cl->addLayout(ctop);
+    cl->addWidget(m_confusion, 1);
+    return confPage;
+}
+
+// The controls, the job watcher and the workbench: what recomputes or redraws which tab.
+void Dashboard::connectControls()
+{
     connect(m_tabs, &QTabWidget::currentChanged, this, &Dashboard::ensureCurrentTab);
     connect(m_method, &QComboBox::currentIndexChanged, this, &Dashboard::buildCompetence);
     connect(m_limit, &AnnotatorLimit::valueChanged, this, [this] {

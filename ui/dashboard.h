@@ -88,6 +88,11 @@ private:
     void ensureCurrentTab();
     void start(model::DashboardParts parts);
     void stopJob();
+    QWidget* createAgreementPage();
+    QWidget* createMethodsPage();
+    QWidget* createDivergencePage();
+    QWidget* createConfusionPage();
+    void connectControls();
     void fillDivergenceSources();
     void finished();
     void apply(model::DashboardParts parts);
