@@ -37,17 +37,6 @@ double psi(double x)
            - f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f / 132))));
 }
 
-agg::SyntheticWorld syntheticWorld()
-{
-    agg::SyntheticSpec spec;
-    spec.numItems = 4000;
-    spec.numAnnotators = 40;
-    spec.numLabels = 4;
-    spec.labelsPerItem = 5;
-    spec.seed = 7;
-    return agg::generateDawidSkene(spec);
-}
-
 } // namespace
 
 class TestEbcc : public QObject
@@ -245,7 +234,7 @@ private slots:
     // start alone, which is the same start.
     void seededDeterminismAndRestarts()
     {
-        const auto w = syntheticWorld();
+        const auto w = test::recoveryWorld();
         agg::AggregationInput in;
         in.matrix = &w.matrix;
         in.seed = 17;
@@ -284,7 +273,7 @@ private slots:
 
     // Good, mediocre and spamming annotators (seeded): EBCC beats MV and orders the annotators
     // like their true accuracies.
-    void syntheticRecovery() { test::checkSyntheticRecovery("ebcc", syntheticWorld()); }
+    void syntheticRecovery() { test::checkSyntheticRecovery("ebcc", test::recoveryWorld()); }
 
     void parametersValidated_data()
     {

@@ -185,16 +185,8 @@ private slots:
             for (int k = 0; k < kFlan.size(); ++k)
                 answers << QStringLiteral("t%1,%2,%3").arg(i).arg(kFlan[k], i < 8 + k ? gold(i) : other(gold(i)));
         }
-        QVERIFY(writeFile(m_dir.filePath(QStringLiteral("flan.csv")), answers));
-        QVERIFY(writeFile(m_dir.filePath(QStringLiteral("flan-gold.csv")), golds));
-        m_flan = m_dir.filePath(QStringLiteral("flan.chorus"));
-        {
-            model::ProjectStore store;
-            store.open(m_flan, model::ProjectStore::Mode::CreateNew);
-            model::ImportOptions o;
-            o.goldFile = m_dir.filePath(QStringLiteral("flan-gold.csv"));
-            model::importFile(store, m_dir.filePath(QStringLiteral("flan.csv")), o);
-        }
+        m_flan = importProject(QStringLiteral("flan"), answers, golds);
+        QVERIFY(!m_flan.isEmpty());
         // crowd
         answers = QStringList{QStringLiteral("item,annotator,label")};
         golds = QStringList{QStringLiteral("item,label")};
@@ -208,16 +200,8 @@ private slots:
                                .arg(k, 3, 10, QLatin1Char('0'))
                                .arg(j < b ? QStringLiteral("neg") : QStringLiteral("pos"));
         }
-        QVERIFY(writeFile(m_dir.filePath(QStringLiteral("crowd.csv")), answers));
-        QVERIFY(writeFile(m_dir.filePath(QStringLiteral("crowd-gold.csv")), golds));
-        m_crowd = m_dir.filePath(QStringLiteral("crowd.chorus"));
-        {
-            model::ProjectStore store;
-            store.open(m_crowd, model::ProjectStore::Mode::CreateNew);
-            model::ImportOptions o;
-            o.goldFile = m_dir.filePath(QStringLiteral("crowd-gold.csv"));
-            model::importFile(store, m_dir.filePath(QStringLiteral("crowd.csv")), o);
-        }
+        m_crowd = importProject(QStringLiteral("crowd"), answers, golds);
+        QVERIFY(!m_crowd.isEmpty());
     }
 
     // Pure helpers, against hand-worked cases.
@@ -534,6 +518,22 @@ private slots:
     }
 
 private:
+    // NAME.csv and NAME-gold.csv written from the rows, imported into NAME.chorus; empty when a
+    // file could not be written.
+    QString importProject(const QString& name, const QStringList& answers, const QStringList& golds)
+    {
+        const QString data = m_dir.filePath(name + QStringLiteral(".csv")), gold = m_dir.filePath(name + QStringLiteral("-gold.csv"));
+        if (!writeFile(data, answers) || !writeFile(gold, golds))
+            return {};
+        const QString project = m_dir.filePath(name + QStringLiteral(".chorus"));
+        model::ProjectStore store;
+        store.open(project, model::ProjectStore::Mode::CreateNew);
+        model::ImportOptions o;
+        o.goldFile = gold;
+        model::importFile(store, data, o);
+        return project;
+    }
+
     QTemporaryDir m_dir;
     QString m_flan, m_crowd;
 };
