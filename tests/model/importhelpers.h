@@ -109,6 +109,51 @@ inline QList<QStringList> simpleCsv(const QString& path, bool skipHeader)
     return rows;
 }
 
+// A minimal RFC 4180 reader written for the tests (not the project's CsvReader): fields
+// separated by commas, records by LF; a quoted field may hold commas, CR, LF and "" for ".
+inline QList<QStringList> parseCsv(const QByteArray& bytes)
+{
+    const QString text = QString::fromUtf8(bytes);
+    QList<QStringList> rows;
+    QStringList row;
+    QString field;
+    bool quoted = false;
+    for (qsizetype k = 0; k < text.size(); ++k) {
+        const QChar c = text[k];
+        if (quoted) {
+            if (c == QLatin1Char('"') && k + 1 < text.size() && text[k + 1] == QLatin1Char('"')) {
+                field += c;
+                ++k;
+            } else if (c == QLatin1Char('"')) {
+                quoted = false;
+            } else {
+                field += c;
+            }
+        } else if (c == QLatin1Char('"')) {
+            quoted = true;
+        } else if (c == QLatin1Char(',')) {
+            row << field;
+            field.clear();
+        } else if (c == QLatin1Char('\n')) {
+            row << field;
+            rows << row;
+            row.clear();
+            field.clear();
+        } else {
+            field += c;
+        }
+    }
+    return rows;
+}
+
+inline QStringList idsOf(const QList<QJsonObject>& lines)
+{
+    QStringList out;
+    for (const QJsonObject& o : lines)
+        out << o.value(QStringLiteral("id")).toString();
+    return out;
+}
+
 inline QList<QJsonObject> jsonLines(const QString& path)
 {
     QList<QJsonObject> out;
