@@ -93,7 +93,7 @@ private:
     QWidget* createDivergencePage();
     QWidget* createConfusionPage();
     void connectControls();
-    void fillDivergenceSources();
+    void fillDivergenceSources(bool projectOpened);
     void finished();
     void apply(model::DashboardParts parts);
     void fillMethodChoices();
