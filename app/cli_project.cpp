@@ -164,7 +164,7 @@ int cmdImport(const QStringList& args)
         throw model::Error(QStringLiteral("%1: no such file").arg(file));
     // A project created by this command is removed again when the import fails, so that a
     // failed import leaves the disk exactly as it was.
-    const bool created = !QFileInfo::exists(project);
+    const bool created = !model::ProjectStore::projectExists(project);
     model::ProjectStore store;
     store.open(project, model::ProjectStore::Mode::CreateOrOpen);
     model::ImportReport r;
@@ -173,8 +173,7 @@ int cmdImport(const QStringList& args)
     } catch (...) {
         if (created) {
             store.close();
-            for (const char* suffix : {"", "-wal", "-shm", "-journal"})
-                QFile::remove(project + QLatin1String(suffix));
+            model::ProjectStore::removeProject(project);
         }
         throw;
     }

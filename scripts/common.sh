@@ -4,6 +4,7 @@
 CHORUS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CHORUS_PACKAGES=(build-essential cmake ninja-build pkg-config
     qt6-base-dev qt6-base-dev-tools qt6-charts-dev qt6-svg-dev libqt6sql6-sqlite libsqlite3-dev libqt6opengl6-dev
+    libqt6sql6-psql libpq-dev postgresql
     libxkbcommon-dev
     nlohmann-json3-dev libgl-dev xvfb xauth appstream desktop-file-utils)
 

@@ -60,8 +60,8 @@ QString detectFormat(const QString& file, char delimiter)
 
 ImportReport importFile(ProjectStore& store, const QString& file, const ImportOptions& options)
 {
-    SqlImportTarget target(store);
-    return importInto(target, file, options);
+    const std::unique_ptr<ImportTarget> target = makeProjectImportTarget(store);
+    return importInto(*target, file, options);
 }
 
 FileData readFileData(const QString& file, const ImportOptions& options)

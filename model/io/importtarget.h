@@ -78,19 +78,13 @@ public:
     virtual void setHumanCount(qint64 item, qint64 label, qint64 count) = 0;
 };
 
-/// A project's tables. Throws Error with SQLite's message on a storage failure. With a SQLite
-/// project the per-row inserts use SQLite's C API directly (ProjectStore::sqliteHandle()).
-class SqlImportTarget final : public ImportTarget
+/// What both engines' targets share: names and ids read back, labels, annotators and item
+/// updates through ordinary statements. Throws Error with the engine's message on a failure.
+class ProjectImportTarget : public ImportTarget
 {
 public:
-    explicit SqlImportTarget(ProjectStore& store);
-    ~SqlImportTarget() override;
+    explicit ProjectImportTarget(ProjectStore& store) : m_store(store) {}
 
-    /// Annotations buffered (with SQLite's C API) before they are sorted and written.
-    static constexpr qint64 kSortedRows = qint64(1) << 20;
-    qint64 maxBuffered() const override;
-
-    void transaction(const std::function<void()>& fn) override;
     QHash<QString, qint64> existingItems() override;
     QHash<QString, qint64> existingAnnotators() override;
     QList<QPair<QString, qint64>> existingLabels() override;
@@ -99,9 +93,38 @@ public:
     qint64 addLabel(const QString& name) override { return m_store.ensureLabel(name); }
     void declareLabelOrder(const QStringList& declared) override;
     void canonicalizeLabelOrder() override;
+    qint64 addAnnotator(const QString& name, AnnotatorKind kind, std::optional<double> costPerItem) override;
+
+protected:
+    /// UPDATE of a stored item's text (when non-empty) and metadata (when non-empty).
+    void updateStoredItem(qint64 item, const QString& text, const QString& metaJson);
+    /// Lets go of the prepared UPDATE (before the transaction ends).
+    void releaseStatements();
+
+    ProjectStore& m_store;
+
+private:
+    QSqlQuery m_updItem;
+    bool m_updPrepared = false;
+};
+
+/// The right target for a project: SqliteImportTarget for a file, PgImportTarget on a server.
+std::unique_ptr<ImportTarget> makeProjectImportTarget(ProjectStore& store);
+
+/// A SQLite project's tables, written through SQLite's C API (ProjectStore::sqliteHandle()).
+class SqliteImportTarget final : public ProjectImportTarget
+{
+public:
+    explicit SqliteImportTarget(ProjectStore& store);
+    ~SqliteImportTarget() override;
+
+    /// Annotations buffered (with SQLite's C API) before they are sorted and written.
+    static constexpr qint64 kSortedRows = qint64(1) << 20;
+    qint64 maxBuffered() const override;
+
+    void transaction(const std::function<void()>& fn) override;
     qint64 addItem(const QString& extId, const QString& text, const QString& metaJson) override;
     void updateItem(qint64 item, const QString& text, const QString& metaJson) override;
-    qint64 addAnnotator(const QString& name, AnnotatorKind kind, std::optional<double> costPerItem) override;
     Added addAnnotation(qint64 item, qint64 annotator, qint64 label, const QString& raw, const QString& probs,
                         std::optional<double> score) override;
     void flush() override;
@@ -132,9 +155,7 @@ private:
     std::vector<QString> m_texts;
     qint64 m_sequence = 0;
 
-    ProjectStore& m_store;
     bool m_prepared = false;
-    // SQLite's C API (when the project is a SQLite file)...
     sqlite3_stmt* m_rawItem = nullptr;
     sqlite3_stmt* m_rawAnn = nullptr;
     sqlite3_stmt* m_rawBatch = nullptr;  // kMaxBuffered rows
@@ -142,9 +163,34 @@ private:
     sqlite3_stmt* m_rawLastRow = nullptr;  // the largest rowid of annotations
     sqlite3_stmt* m_rawGold = nullptr;
     sqlite3_stmt* m_rawCount = nullptr;
-    // ...or Qt's (any other driver).
-    QSqlQuery m_insItem, m_insAnn;
-    QSqlQuery m_updItem, m_upGold, m_upCount;
+};
+
+/// A server project's tables, written with COPY (model/store/pgcopy.h). The import holds an
+/// exclusive lock on the items table (readers go on; a second import waits) and numbers new
+/// items itself; rows wait in memory and go out in one COPY per table and flush. Annotations
+/// of a project that already had some pass through a temporary table first, so that a
+/// duplicate is found (and reported with its line) before anything is inserted.
+class PgImportTarget final : public ProjectImportTarget
+{
+public:
+    explicit PgImportTarget(ProjectStore& store);
+    ~PgImportTarget() override;
+
+    static constexpr qint64 kBufferedRows = qint64(1) << 20;
+    qint64 maxBuffered() const override { return kBufferedRows; }
+
+    void transaction(const std::function<void()>& fn) override;
+    qint64 addItem(const QString& extId, const QString& text, const QString& metaJson) override;
+    void updateItem(qint64 item, const QString& text, const QString& metaJson) override;
+    Added addAnnotation(qint64 item, qint64 annotator, qint64 label, const QString& raw, const QString& probs,
+                        std::optional<double> score) override;
+    void flush() override;
+    void setGold(qint64 item, qint64 label) override;
+    void setHumanCount(qint64 item, qint64 label, qint64 count) override;
+
+private:
+    struct Data;
+    std::unique_ptr<Data> d;
 };
 
 /// Memory: rows kept in columns, ids numbered from 1 in the order they were added, as a new

@@ -15,14 +15,6 @@ namespace chorus::model {
 
 namespace {
 
-QSqlQuery prepared(ProjectStore& store, const QString& sql)
-{
-    QSqlQuery q(store.db());
-    if (!q.prepare(sql))
-        throw Error(QStringLiteral("%1: SQL error: %2").arg(store.path(), q.lastError().text()));
-    return q;
-}
-
 sqlite3_stmt* rawPrepared(sqlite3* db, const char* sql)
 {
     sqlite3_stmt* st = nullptr;
@@ -54,43 +46,39 @@ int stepInsert(sqlite3_stmt* st, QString* error)
     return rc;
 }
 
-// Typed NULLs for the Qt path.
-QVariant nullOf(QMetaType::Type t)
-{
-    return QVariant(QMetaType(t));
-}
-
 } // namespace
 
-SqlImportTarget::SqlImportTarget(ProjectStore& store) : m_store(store) {}
+SqliteImportTarget::SqliteImportTarget(ProjectStore& store) : ProjectImportTarget(store) {}
 
-SqlImportTarget::~SqlImportTarget()
+SqliteImportTarget::~SqliteImportTarget()
 {
     finalizeStatements();
 }
 
-qint64 SqlImportTarget::maxBuffered() const
+qint64 SqliteImportTarget::maxBuffered() const
 {
-    return m_store.sqliteHandle() ? kSortedRows : kMaxBuffered;
+    return kSortedRows;
 }
 
-void SqlImportTarget::finalizeStatements()
+void SqliteImportTarget::finalizeStatements()
 {
     for (sqlite3_stmt* st : {m_rawItem, m_rawAnn, m_rawBatch, m_rawExists, m_rawLastRow, m_rawGold, m_rawCount})
         sqlite3_finalize(st);
     m_rawItem = m_rawAnn = m_rawBatch = m_rawExists = m_rawLastRow = m_rawGold = m_rawCount = nullptr;
     m_pending = {};
     m_texts = {};
-    for (QSqlQuery* q : {&m_insItem, &m_insAnn, &m_updItem, &m_upGold, &m_upCount})
-        *q = QSqlQuery(m_store.db());
+    releaseStatements();
     m_prepared = false;
 }
 
-void SqlImportTarget::prepare()
+void SqliteImportTarget::prepare()
 {
     if (m_prepared)
         return;
-    if (sqlite3* db = m_store.sqliteHandle()) {
+    sqlite3* db = m_store.sqliteHandle();
+    if (!db)
+        throw Error(QStringLiteral("%1: not a SQLite project").arg(m_store.path()));
+    {
         m_rawItem = rawPrepared(db, "INSERT INTO items (ext_id, text, meta) VALUES (?1, ?2, ?3)");
         // OR FAIL: a statement that fails keeps the rows it wrote before (the import fails and
         // rolls back as a whole anyway), so SQLite keeps no statement journal to undo it. With
@@ -106,28 +94,17 @@ void SqlImportTarget::prepare()
         m_rawExists = rawPrepared(db, "SELECT 1 FROM annotations WHERE item_id = ?1 AND annotator_id = ?2 "
                                       "AND rowid <= ?3");
         m_rawLastRow = rawPrepared(db, "SELECT COALESCE(MAX(rowid), 0) FROM annotations");
-    } else {
-        m_insItem = prepared(m_store, QStringLiteral("INSERT INTO items (ext_id, text, meta) VALUES (?, ?, ?)"));
-        m_insAnn = prepared(m_store, QStringLiteral("INSERT INTO annotations (item_id, annotator_id, label_id, "
-                                                    "raw, probs, score) VALUES (?, ?, ?, ?, ?, ?)"));
     }
     const Dialect& d = m_store.dialect();
-    m_updItem = prepared(m_store, QStringLiteral("UPDATE items SET text = CASE WHEN ? = '' THEN text ELSE ? END, "
-                                                 "meta = COALESCE(?, meta) WHERE id = ?"));
     const QString upGold = d.upsert(QStringLiteral("gold"), {QStringLiteral("item_id")}, {QStringLiteral("label_id")});
     const QString upCount = d.upsert(QStringLiteral("human_counts"), {QStringLiteral("item_id"), QStringLiteral("label_id")},
                                      {QStringLiteral("count")});
-    if (sqlite3* db = m_store.sqliteHandle()) {
-        m_rawGold = rawPrepared(db, upGold.toUtf8().constData());
-        m_rawCount = rawPrepared(db, upCount.toUtf8().constData());
-    } else {
-        m_upGold = prepared(m_store, upGold);
-        m_upCount = prepared(m_store, upCount);
-    }
+    m_rawGold = rawPrepared(db, upGold.toUtf8().constData());
+    m_rawCount = rawPrepared(db, upCount.toUtf8().constData());
     m_prepared = true;
 }
 
-void SqlImportTarget::transaction(const std::function<void()>& fn)
+void SqliteImportTarget::transaction(const std::function<void()>& fn)
 {
     for (const QString& s : m_store.dialect().bulkBegin())
         m_store.exec(s);
@@ -135,26 +112,22 @@ void SqlImportTarget::transaction(const std::function<void()>& fn)
     // insert of this transaction, so the per-row foreign-key checks (three parent lookups,
     // each opening a cursor: most of SQLite's work per annotation) can prove nothing. SQLite
     // only lets this change outside a transaction; it is back on before this returns.
-    const bool sqlite = m_store.sqliteHandle() != nullptr;
-    if (sqlite)
-        m_store.exec(QStringLiteral("PRAGMA foreign_keys=OFF"));
+    m_store.exec(QStringLiteral("PRAGMA foreign_keys=OFF"));
     // Undo the bulk-load settings however the import ends (success, error or cancel).
     struct BulkEnd
     {
         ProjectStore& store;
-        bool sqlite;
         ~BulkEnd()
         {
             try {
-                if (sqlite)
-                    store.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
+                store.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
                 for (const QString& s : store.dialect().bulkEnd())
                     store.exec(s);
             } catch (const Error&) {
                 // Only connection tuning; the import's own outcome is what the caller needs.
             }
         }
-    } bulkEnd{m_store, sqlite};
+    } bulkEnd{m_store};
     m_store.transaction([&] {
         try {
             fn();
@@ -172,87 +145,26 @@ void SqlImportTarget::transaction(const std::function<void()>& fn)
     });
 }
 
-QHash<QString, qint64> SqlImportTarget::existingItems()
-{
-    QHash<QString, qint64> out;
-    QSqlQuery q = m_store.exec(QStringLiteral("SELECT id, ext_id FROM items"));
-    while (q.next())
-        out.insert(q.value(1).toString(), q.value(0).toLongLong());
-    return out;
-}
-
-QHash<QString, qint64> SqlImportTarget::existingAnnotators()
-{
-    QHash<QString, qint64> out;
-    QSqlQuery q = m_store.exec(QStringLiteral("SELECT id, name FROM annotators"));
-    while (q.next())
-        out.insert(q.value(1).toString(), q.value(0).toLongLong());
-    return out;
-}
-
-QList<QPair<QString, qint64>> SqlImportTarget::existingLabels()
-{
-    QList<QPair<QString, qint64>> out;
-    QSqlQuery q = m_store.exec(QStringLiteral("SELECT id, name FROM labels ORDER BY position, id"));
-    while (q.next())
-        out.append({q.value(1).toString(), q.value(0).toLongLong()});
-    return out;
-}
-
-void SqlImportTarget::declareLabelOrder(const QStringList& declared)
-{
-    model::declareLabelOrder(m_store, declared);
-}
-
-void SqlImportTarget::canonicalizeLabelOrder()
-{
-    model::canonicalizeLabelOrder(m_store);
-}
-
-qint64 SqlImportTarget::addItem(const QString& extId, const QString& text, const QString& metaJson)
+qint64 SqliteImportTarget::addItem(const QString& extId, const QString& text, const QString& metaJson)
 {
     prepare();
     const QString storedText = text.isNull() ? QStringLiteral("") : text;
     const QString meta = metaJson.isEmpty() ? QString() : metaJson;
-    if (m_rawItem) {
-        bindText(m_rawItem, 1, extId);
-        bindText(m_rawItem, 2, storedText);
-        bindText(m_rawItem, 3, meta);
-        QString error;
-        if (stepInsert(m_rawItem, &error) != SQLITE_DONE)
-            throw Error(error);
-        return sqlite3_last_insert_rowid(sqlite3_db_handle(m_rawItem));
-    }
-    m_insItem.bindValue(0, extId);
-    m_insItem.bindValue(1, storedText);
-    m_insItem.bindValue(2, meta.isNull() ? nullOf(QMetaType::QString) : QVariant(meta));
-    if (!m_insItem.exec())
-        throw Error(m_insItem.lastError().text());
-    return m_insItem.lastInsertId().toLongLong();
+    bindText(m_rawItem, 1, extId);
+    bindText(m_rawItem, 2, storedText);
+    bindText(m_rawItem, 3, meta);
+    QString error;
+    if (stepInsert(m_rawItem, &error) != SQLITE_DONE)
+        throw Error(error);
+    return sqlite3_last_insert_rowid(sqlite3_db_handle(m_rawItem));
 }
 
-void SqlImportTarget::updateItem(qint64 item, const QString& text, const QString& metaJson)
+void SqliteImportTarget::updateItem(qint64 item, const QString& text, const QString& metaJson)
 {
-    if (text.isEmpty() && metaJson.isEmpty())
-        return;
-    prepare();
-    const QString t = text.isNull() ? QStringLiteral("") : text;
-    m_updItem.bindValue(0, t);
-    m_updItem.bindValue(1, t);
-    m_updItem.bindValue(2, metaJson.isEmpty() ? nullOf(QMetaType::QString) : QVariant(metaJson));
-    m_updItem.bindValue(3, item);
-    if (!m_updItem.exec())
-        throw Error(m_updItem.lastError().text());
+    updateStoredItem(item, text, metaJson);
 }
 
-qint64 SqlImportTarget::addAnnotator(const QString& name, AnnotatorKind kind, std::optional<double> costPerItem)
-{
-    QSqlQuery q = m_store.exec(QStringLiteral("INSERT INTO annotators (name, kind, cost_per_item) VALUES (?, ?, ?)"),
-                               {name, kindName(kind), costPerItem ? QVariant(*costPerItem) : nullOf(QMetaType::Double)});
-    return q.lastInsertId().toLongLong();
-}
-
-void SqlImportTarget::bindAnnotation(sqlite3_stmt* st, int first, const Pending& p, const std::vector<QString>& texts)
+void SqliteImportTarget::bindAnnotation(sqlite3_stmt* st, int first, const Pending& p, const std::vector<QString>& texts)
 {
     sqlite3_bind_int64(st, first, p.item);
     sqlite3_bind_int64(st, first + 1, p.annotator);
@@ -272,7 +184,7 @@ void SqlImportTarget::bindAnnotation(sqlite3_stmt* st, int first, const Pending&
         sqlite3_bind_null(st, first + 5);
 }
 
-qint32 SqlImportTarget::keepText(const QString& s)
+qint32 SqliteImportTarget::keepText(const QString& s)
 {
     if (s.isNull())
         return -1;
@@ -280,34 +192,19 @@ qint32 SqlImportTarget::keepText(const QString& s)
     return static_cast<qint32>(m_texts.size() - 1);
 }
 
-ImportTarget::Added SqlImportTarget::addAnnotation(qint64 item, qint64 annotator, qint64 label, const QString& raw,
+ImportTarget::Added SqliteImportTarget::addAnnotation(qint64 item, qint64 annotator, qint64 label, const QString& raw,
                                                    const QString& probs, std::optional<double> score)
 {
     prepare();
     const qint64 sequence = m_sequence++;
-    if (m_rawBatch) {
-        m_pending.push_back({item, annotator, label, sequence, score.value_or(0.0), keepText(raw), keepText(probs),
-                             score.has_value()});
-        if (static_cast<qint64>(m_pending.size()) == kSortedRows)
-            flush();
-        return Added::Ok;
-    }
-    m_insAnn.bindValue(0, item);
-    m_insAnn.bindValue(1, annotator);
-    m_insAnn.bindValue(2, label >= 0 ? QVariant(label) : nullOf(QMetaType::LongLong));
-    m_insAnn.bindValue(3, raw.isNull() ? nullOf(QMetaType::QString) : QVariant(raw));
-    m_insAnn.bindValue(4, probs.isNull() ? nullOf(QMetaType::QString) : QVariant(probs));
-    m_insAnn.bindValue(5, score ? QVariant(*score) : nullOf(QMetaType::Double));
-    if (m_insAnn.exec())
-        return Added::Ok;
-    const QString err = m_insAnn.lastError().text();
-    if (err.contains(QLatin1String("UNIQUE")) || err.contains(QLatin1String("PRIMARY"))
-        || err.contains(QLatin1String("duplicate key")))
-        return Added::Duplicate;
-    throw Error(err);
+    m_pending.push_back({item, annotator, label, sequence, score.value_or(0.0), keepText(raw), keepText(probs),
+                         score.has_value()});
+    if (static_cast<qint64>(m_pending.size()) == kSortedRows)
+        flush();
+    return Added::Ok;
 }
 
-void SqlImportTarget::flush()
+void SqliteImportTarget::flush()
 {
     if (m_pending.empty())
         return;
@@ -318,7 +215,7 @@ void SqlImportTarget::flush()
     writeSorted(rows, texts);
 }
 
-void SqlImportTarget::writeSorted(std::vector<Pending>& rows, const std::vector<QString>& texts)
+void SqliteImportTarget::writeSorted(std::vector<Pending>& rows, const std::vector<QString>& texts)
 {
     // In (item, annotator) order, the primary key's order: each insert goes next to the last
     // one. Rows of one key stay in the order they came (sequence), so that a duplicate is found
@@ -366,7 +263,7 @@ void SqlImportTarget::writeSorted(std::vector<Pending>& rows, const std::vector<
 
 // The smallest sequence among limit (-1: none) and the rows whose key was stored before this
 // flush (rowid up to lastRow). Only after a duplicate was found, so the time does not matter.
-qint64 SqlImportTarget::earliestConflict(const std::vector<Pending>& rows, qint64 lastRow, qint64 limit)
+qint64 SqliteImportTarget::earliestConflict(const std::vector<Pending>& rows, qint64 lastRow, qint64 limit)
 {
     qint64 best = limit >= 0 ? limit : std::numeric_limits<qint64>::max();
     for (const Pending& p : rows) {
@@ -387,40 +284,25 @@ qint64 SqlImportTarget::earliestConflict(const std::vector<Pending>& rows, qint6
     return best;
 }
 
-void SqlImportTarget::setGold(qint64 item, qint64 label)
+void SqliteImportTarget::setGold(qint64 item, qint64 label)
 {
     prepare();
-    if (m_rawGold) {
-        sqlite3_bind_int64(m_rawGold, 1, item);
-        sqlite3_bind_int64(m_rawGold, 2, label);
-        QString error;
-        if (stepInsert(m_rawGold, &error) != SQLITE_DONE)
-            throw Error(error);
-        return;
-    }
-    m_upGold.bindValue(0, item);
-    m_upGold.bindValue(1, label);
-    if (!m_upGold.exec())
-        throw Error(m_upGold.lastError().text());
+    sqlite3_bind_int64(m_rawGold, 1, item);
+    sqlite3_bind_int64(m_rawGold, 2, label);
+    QString error;
+    if (stepInsert(m_rawGold, &error) != SQLITE_DONE)
+        throw Error(error);
 }
 
-void SqlImportTarget::setHumanCount(qint64 item, qint64 label, qint64 count)
+void SqliteImportTarget::setHumanCount(qint64 item, qint64 label, qint64 count)
 {
     prepare();
-    if (m_rawCount) {
-        sqlite3_bind_int64(m_rawCount, 1, item);
-        sqlite3_bind_int64(m_rawCount, 2, label);
-        sqlite3_bind_int64(m_rawCount, 3, count);
-        QString error;
-        if (stepInsert(m_rawCount, &error) != SQLITE_DONE)
-            throw Error(error);
-        return;
-    }
-    m_upCount.bindValue(0, item);
-    m_upCount.bindValue(1, label);
-    m_upCount.bindValue(2, count);
-    if (!m_upCount.exec())
-        throw Error(m_upCount.lastError().text());
+    sqlite3_bind_int64(m_rawCount, 1, item);
+    sqlite3_bind_int64(m_rawCount, 2, label);
+    sqlite3_bind_int64(m_rawCount, 3, count);
+    QString error;
+    if (stepInsert(m_rawCount, &error) != SQLITE_DONE)
+        throw Error(error);
 }
 
 } // namespace chorus::model

@@ -1,7 +1,8 @@
 #pragma once
-// The only place that knows which SQL engine a project lives in. Everything SQLite-specific
-// (pragmas, triggers, upserts, bulk-load tuning) is here so that a PostgreSQL backend only has
-// to add a second implementation.
+// The only place that knows which SQL engine a project lives in: SQLite (a .chorus file) or
+// PostgreSQL (a schema on a server). Everything engine-specific (connection set-up, DDL types,
+// triggers, transactions, bulk-load tuning, integrity checks) is here; the store and everything
+// above it speak the portable SQL both engines accept and never ask which engine it is.
 
 #include <QSqlDatabase>
 #include <QString>
@@ -14,28 +15,43 @@ class Dialect
 public:
     virtual ~Dialect() = default;
 
-    /// Name of the Qt SQL driver ("QSQLITE").
+    /// Name of the Qt SQL driver ("QSQLITE", "QPSQL").
     virtual QString driverName() const = 0;
-    /// Statements run on every new connection (journal mode, foreign keys, timeouts).
-    virtual QStringList connectionSetup() const = 0;
+    /// Statements run on every new connection (journal mode, foreign keys, timeouts; on a
+    /// server, the project's schema as the search path). schema is empty for a file.
+    virtual QStringList connectionSetup(const QString& schema) const = 0;
+    /// A portable CREATE statement of model/store/schema.cpp with its type tokens spelled for
+    /// this engine: {autoid} an integer key numbered by the database, {real} a double, {blob}
+    /// bytes. SQLite gets exactly the text earlier versions wrote.
+    virtual QString ddl(const QString& portable) const = 0;
     /// Extra statements of migration step `version` (1-based, run after that step's portable
     /// statements) that have no portable spelling, e.g. triggers enforcing append-only history.
     virtual QStringList schemaExtras(int version) const = 0;
     /// "INSERT ... ON CONFLICT (keyColumns) DO UPDATE SET valueColumns = excluded.valueColumns"
-    /// with positional placeholders, for the given table.
-    virtual QString upsert(const QString& table, const QStringList& keyColumns,
-                           const QStringList& valueColumns) const = 0;
+    /// with positional placeholders, for the given table (both engines spell it alike).
+    QString upsert(const QString& table, const QStringList& keyColumns, const QStringList& valueColumns) const;
     /// Starts a write transaction. SQLite: "BEGIN IMMEDIATE", which takes the write lock at once
     /// (waiting up to the busy timeout) so that a transaction that reads before it writes cannot
-    /// fail half-way because another process wrote in between.
+    /// fail half-way because another process wrote in between. PostgreSQL: "BEGIN".
     virtual QString beginTransaction() const = 0;
-    /// Statements to speed up a bulk import inside one transaction, and to undo them after.
+    /// Statements to speed up a bulk import, and to undo them after. SQLite: connection
+    /// tuning, run around the import's transaction. PostgreSQL: the foreign keys of the bulk
+    /// tables dropped and added back (checked once, not per row), run inside it.
     virtual QStringList bulkBegin() const = 0;
     virtual QStringList bulkEnd() const = 0;
+    /// After rows were inserted with explicit ids (a push, a server import): statements that
+    /// make the database's own numbering continue above the largest id of `table`.
+    virtual QStringList afterExplicitIds(const QString& table) const = 0;
     /// Integrity check; returns an empty string when the database is sound, else the problem.
     virtual QString integrityCheck(QSqlDatabase& db) const = 0;
+    /// True when an error text says another writer holds a lock (SQLite's busy/locked).
+    virtual bool isBusyError(const QString& errorText) const = 0;
 
     static const Dialect& sqlite();
+    static const Dialect& postgres();
 };
+
+/// A PostgreSQL identifier in double quotes (embedded quotes doubled).
+QString quotedIdentifier(const QString& name);
 
 } // namespace chorus::model

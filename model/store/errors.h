@@ -28,4 +28,12 @@ public:
     CanceledError() : Error(QStringLiteral("canceled")) {}
 };
 
+/// Thrown when a server refused the connection for want of a (right) password. The GUI asks for
+/// one (kept in memory only, see rememberServerPassword) and tries again.
+class PasswordNeededError : public Error
+{
+public:
+    using Error::Error;
+};
+
 } // namespace chorus::model

@@ -3,11 +3,13 @@
 #include "dialect.h"
 #include "labelorder.h"
 #include "schema.h"
+#include "serverconnection.h"
 
 #include <sqlite3.h>
 
 #include <QAtomicInt>
 #include <QDateTime>
+#include <QFile>
 #include <QFileInfo>
 #include <QSqlError>
 #include <QSqlDriver>
@@ -18,12 +20,6 @@ namespace chorus::model {
 namespace {
 QAtomicInt g_connectionCounter;
 const char* const kAppTag = "chorus";
-
-// SQLITE_BUSY / SQLITE_LOCKED: another connection holds the write lock past the busy timeout.
-bool isBusy(const QString& sqlError)
-{
-    return sqlError.contains(QLatin1String("locked")) || sqlError.contains(QLatin1String("busy"));
-}
 
 Error busyError(const QString& path)
 {
@@ -88,9 +84,18 @@ ProjectStore::~ProjectStore()
     close();
 }
 
-void ProjectStore::open(const QString& path, Mode mode)
+void ProjectStore::open(const QString& location, Mode mode)
 {
     close();
+    const ProjectLocation loc = ProjectLocation::parse(location);
+    if (loc.isServer())
+        openServer(loc, mode);
+    else
+        openFile(loc.path, mode);
+}
+
+void ProjectStore::openFile(const QString& path, Mode mode)
+{
     const QFileInfo fi(path);
     if (mode == Mode::OpenExisting && !fi.exists())
         throw Error(QStringLiteral("%1: no such project file").arg(path));
@@ -100,6 +105,8 @@ void ProjectStore::open(const QString& path, Mode mode)
         throw Error(QStringLiteral("%1: is a directory").arg(path));
     const bool isNew = !fi.exists() || fi.size() == 0;
 
+    m_dialect = &Dialect::sqlite();
+    m_location = ProjectLocation::parse(path);
     m_db = QSqlDatabase::addDatabase(m_dialect->driverName(), m_connectionName);
     m_db.setDatabaseName(path);
     if (!m_db.open()) {
@@ -124,13 +131,125 @@ void ProjectStore::open(const QString& path, Mode mode)
     }
 }
 
+namespace {
+
+QStringList projectsOn(QSqlDatabase& db)
+{
+    // A Chorus project is a schema holding a meta table that says so.
+    QSqlQuery q(db);
+    QStringList out;
+    if (!q.exec(QStringLiteral("SELECT n.nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid "
+                               "WHERE c.relname = 'meta' AND c.relkind = 'r' ORDER BY n.nspname")))
+        throw Error(QStringLiteral("cannot list the projects: %1").arg(q.lastError().text()));
+    QStringList candidates;
+    while (q.next())
+        candidates << q.value(0).toString();
+    for (const QString& schema : candidates) {
+        QSqlQuery probe(db);
+        if (probe.exec(QStringLiteral("SELECT value FROM %1.meta WHERE key = 'application'").arg(quotedIdentifier(schema)))
+            && probe.next() && probe.value(0).toString() == QLatin1String(kAppTag))
+            out << schema;
+    }
+    return out;
+}
+
+QString projectList(const QStringList& names)
+{
+    return names.isEmpty() ? QStringLiteral("there are none yet") : QStringLiteral("there are: ") + names.join(QStringLiteral(", "));
+}
+
+} // namespace
+
+void ProjectStore::openServer(const ProjectLocation& loc, Mode mode)
+{
+    m_dialect = &Dialect::postgres();
+    m_location = loc;
+    m_path = loc.display();
+    m_db = openServerConnection(loc, m_connectionName);
+    try {
+        if (loc.project.isEmpty())
+            throw Error(QStringLiteral("%1: the URI names no project (add ?project=NAME); in database \"%2\" %3")
+                            .arg(m_path, loc.database, projectList(projectsOn(m_db))));
+        const bool exists = scalar(QStringLiteral("SELECT 1 FROM pg_namespace WHERE nspname = ?"), {loc.project}).isValid();
+        if (mode == Mode::OpenExisting && !exists)
+            throw Error(QStringLiteral("%1: no project \"%2\" in database \"%3\"; %4")
+                            .arg(m_path, loc.project, loc.database, projectList(projectsOn(m_db))));
+        if (mode == Mode::CreateNew && exists)
+            throw Error(QStringLiteral("%1: project \"%2\" already exists").arg(m_path, loc.project));
+        if (exists && !projectsOn(m_db).contains(loc.project))
+            throw Error(QStringLiteral("%1: schema \"%2\" exists but is not a Chorus project").arg(m_path, loc.project));
+        setupConnection();
+        migrate(exists ? QString() : QStringLiteral("CREATE SCHEMA %1").arg(quotedIdentifier(loc.project)));
+    } catch (...) {
+        close();
+        throw;
+    }
+}
+
+QStringList ProjectStore::serverProjects(const QString& uri)
+{
+    const ProjectLocation loc = ProjectLocation::parse(uri);
+    if (!loc.isServer())
+        throw Error(QStringLiteral("%1: not a server URI").arg(uri));
+    const QString name = QStringLiteral("chorus-list-%1").arg(g_connectionCounter.fetchAndAddRelaxed(1));
+    QStringList out;
+    {
+        QSqlDatabase db = openServerConnection(loc, name);
+        try {
+            out = projectsOn(db);
+        } catch (const Error& e) {
+            db.close();
+            db = QSqlDatabase();
+            QSqlDatabase::removeDatabase(name);
+            throw Error(loc.display() + QStringLiteral(": ") + e.message());
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(name);
+    return out;
+}
+
+void ProjectStore::dropServerProject(const QString& uri)
+{
+    ProjectStore store;
+    store.open(uri);  // throws when there is no such project
+    const QString schema = store.location().project;
+    store.exec(QStringLiteral("DROP SCHEMA %1 CASCADE").arg(quotedIdentifier(schema)));
+}
+
+bool ProjectStore::projectExists(const QString& location)
+{
+    const ProjectLocation loc = ProjectLocation::parse(location);
+    if (!loc.isServer())
+        return QFileInfo::exists(loc.path);
+    try {
+        return serverProjects(location).contains(loc.project);
+    } catch (const Error&) {
+        return false;
+    }
+}
+
+void ProjectStore::removeProject(const QString& location) noexcept
+{
+    try {
+        const ProjectLocation loc = ProjectLocation::parse(location);
+        if (loc.isServer()) {
+            dropServerProject(location);
+            return;
+        }
+        for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+            QFile::remove(loc.path + QLatin1String(suffix));
+    } catch (...) {
+    }
+}
+
 sqlite3* ProjectStore::sqliteHandle()
 {
     if (!m_db.isOpen() || !m_db.driver())
         return nullptr;
     // QSQLITE hands its connection out as a QVariant holding a sqlite3*.
     const QVariant h = m_db.driver()->handle();
-    if (!h.isValid() || qstrcmp(h.typeName(), "sqlite3*") != 0)
+    if (isServer() || !h.isValid() || qstrcmp(h.typeName(), "sqlite3*") != 0)
         return nullptr;
     return *static_cast<sqlite3* const*>(h.constData());
 }
@@ -138,6 +257,8 @@ sqlite3* ProjectStore::sqliteHandle()
 void ProjectStore::openInMemory()
 {
     close();
+    m_dialect = &Dialect::sqlite();
+    m_location = ProjectLocation();
     m_db = QSqlDatabase::addDatabase(m_dialect->driverName(), m_connectionName);
     m_db.setDatabaseName(QStringLiteral(":memory:"));
     if (!m_db.open())
@@ -156,6 +277,7 @@ void ProjectStore::close()
         QSqlDatabase::removeDatabase(m_connectionName);
     }
     m_path.clear();
+    m_location = ProjectLocation();
 }
 
 bool ProjectStore::isOpen() const
@@ -165,15 +287,15 @@ bool ProjectStore::isOpen() const
 
 void ProjectStore::setupConnection()
 {
-    for (const QString& s : m_dialect->connectionSetup())
+    for (const QString& s : m_dialect->connectionSetup(m_location.project))
         exec(s);
 }
 
-void ProjectStore::migrate()
+void ProjectStore::migrate(const QString& createSchema)
 {
     QSqlQuery q(m_db);
     int version = 0;
-    if (q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'schema_version'")) && q.next())
+    if (createSchema.isEmpty() && q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'schema_version'")) && q.next())
         version = q.value(0).toInt();
     q.finish();
     if (version > kSchemaVersion)
@@ -186,9 +308,11 @@ void ProjectStore::migrate()
         return;
     const auto& steps = migrationSteps();
     transaction([&] {
+        if (!createSchema.isEmpty())
+            exec(createSchema);  // in the same transaction: a failed creation leaves nothing
         for (int v = version; v < kSchemaVersion; ++v) {
             for (const QString& sql : steps[v])
-                exec(sql);
+                exec(m_dialect->ddl(sql));
             for (const QString& sql : m_dialect->schemaExtras(v + 1))
                 exec(sql);
         }
@@ -208,7 +332,7 @@ void ProjectStore::begin()
     QSqlQuery q(m_db);
     if (!q.exec(m_dialect->beginTransaction())) {
         const QString text = q.lastError().text();
-        if (isBusy(text))
+        if (m_dialect->isBusyError(text))
             throw busyError(m_path);
         throw Error(QStringLiteral("%1: cannot start a transaction: %2").arg(m_path, text));
     }
@@ -218,7 +342,7 @@ void ProjectStore::commit()
 {
     if (!m_db.commit()) {
         const QString text = m_db.lastError().text();
-        if (isBusy(text))
+        if (m_dialect->isBusyError(text))
             throw busyError(m_path);
         throw Error(QStringLiteral("%1: cannot commit: %2").arg(m_path, text));
     }
@@ -244,13 +368,21 @@ void ProjectStore::transaction(const std::function<void()>& fn)
 QSqlQuery ProjectStore::exec(const QString& sql, const QVariantList& params)
 {
     QSqlQuery q(m_db);
-    if (!q.prepare(sql))
-        throw Error(QStringLiteral("%1: SQL error: %2 [%3]").arg(m_path, q.lastError().text(), sql));
-    for (const QVariant& p : params)
-        q.addBindValue(p);
-    if (!q.exec()) {
+    // Without parameters the statement goes as it is: PostgreSQL cannot prepare SET, LOCK or
+    // DDL statements.
+    bool ok = false;
+    if (params.isEmpty()) {
+        ok = q.exec(sql);
+    } else {
+        if (!q.prepare(sql))
+            throw Error(QStringLiteral("%1: SQL error: %2 [%3]").arg(m_path, q.lastError().text(), sql));
+        for (const QVariant& p : params)
+            q.addBindValue(p);
+        ok = q.exec();
+    }
+    if (!ok) {
         const QString text = q.lastError().text();
-        if (isBusy(text))
+        if (m_dialect->isBusyError(text))
             throw busyError(m_path);
         throw Error(QStringLiteral("%1: SQL error: %2").arg(m_path, text));
     }
@@ -261,6 +393,14 @@ QVariant ProjectStore::scalar(const QString& sql, const QVariantList& params)
 {
     QSqlQuery q = exec(sql, params);
     return q.next() ? q.value(0) : QVariant();
+}
+
+qint64 ProjectStore::insertReturningId(const QString& insertSql, const QVariantList& params)
+{
+    QSqlQuery q = exec(insertSql + QStringLiteral(" RETURNING id"), params);
+    if (!q.next())
+        throw Error(QStringLiteral("%1: SQL error: the insert returned no id").arg(m_path));
+    return q.value(0).toLongLong();
 }
 
 QString ProjectStore::metaValue(const QString& key, const QString& fallback)
@@ -324,8 +464,7 @@ qint64 ProjectStore::ensureLabel(const QString& name)
     if (id.isValid())
         return id.toLongLong();
     const qint64 pos = scalar(QStringLiteral("SELECT COALESCE(MAX(position), -1) + 1 FROM labels")).toLongLong();
-    QSqlQuery q = exec(QStringLiteral("INSERT INTO labels (name, position) VALUES (?, ?)"), {name, pos});
-    return q.lastInsertId().toLongLong();
+    return insertReturningId(QStringLiteral("INSERT INTO labels (name, position) VALUES (?, ?)"), {name, pos});
 }
 
 bool ProjectStore::labelSetClosed()
@@ -349,13 +488,13 @@ qint64 insertDecision(ProjectStore& store, QSqlQuery& q, const Decision& d)
     q.bindValue(4, d.note.isNull() ? QStringLiteral("") : d.note);
     q.bindValue(5, d.author);
     q.bindValue(6, d.createdAt.isEmpty() ? nowIso() : d.createdAt);
-    if (!q.exec())
+    if (!q.exec() || !q.next())
         throw Error(QStringLiteral("%1: cannot save the decision: %2").arg(store.path(), q.lastError().text()));
-    return q.lastInsertId().toLongLong();
+    return q.value(0).toLongLong();
 }
 
 const char* const kInsertDecision = "INSERT INTO decisions (item_id, action, label_id, status, note, author, "
-                                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
+                                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id";
 
 } // namespace
 

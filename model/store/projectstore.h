@@ -1,9 +1,11 @@
 #pragma once
-// A Chorus project: one SQLite file (.chorus) holding items, labels, annotators, annotations,
-// gold, human judgment counts, the append-only history of human decisions and saved
-// aggregation runs. See docs/project-format.md for the schema.
+// A Chorus project: one SQLite file (.chorus), or one schema of a PostgreSQL database, holding
+// items, labels, annotators, annotations, gold, human judgment counts, the append-only history
+// of human decisions and saved aggregation runs. See docs/project-format.md for the schema and
+// docs/server-projects.md for projects on a server.
 
 #include "errors.h"
+#include "location.h"
 
 #include <QHash>
 #include <QSqlDatabase>
@@ -57,9 +59,9 @@ struct ProjectInfo
     QStringList annotatorNames;
 };
 
-/// Owns one connection to a project file. A connection belongs to the thread that opened it:
-/// worker threads open their own ProjectStore on the same path (WAL lets readers and one
-/// writer work at once).
+/// Owns one connection to a project. A connection belongs to the thread that opened it: worker
+/// threads open their own ProjectStore on the same location (a file: WAL lets readers and one
+/// writer work at once; a server: one more session).
 class ProjectStore
 {
 public:
@@ -71,14 +73,19 @@ public:
     ProjectStore& operator=(const ProjectStore&) = delete;
 
     enum class Mode { OpenExisting, CreateOrOpen, CreateNew };
-    /// Opens the project; creates/migrates the schema as needed. Throws Error with a clear
-    /// message (missing file, not a Chorus project, written by a newer version, locked, ...).
-    void open(const QString& path, Mode mode = Mode::OpenExisting);
+    /// Opens the project at a file path or a server URI (ProjectLocation); creates/migrates the
+    /// schema as needed. Throws Error with a clear message (missing file or project, not a
+    /// Chorus project, written by a newer version, locked, server unreachable, ...), and
+    /// PasswordNeededError when the server wants a password it was not given.
+    void open(const QString& location, Mode mode = Mode::OpenExisting);
     /// An in-memory project (for `--input FILE` analysis commands and tests).
     void openInMemory();
     void close();
     bool isOpen() const;
+    /// The file path, or the server URI (never holding a password), as errors name it.
     QString path() const { return m_path; }
+    const ProjectLocation& location() const { return m_location; }
+    bool isServer() const { return m_location.isServer(); }
     QSqlDatabase& db() { return m_db; }
     /// The SQLite connection under db() for the bulk paths that use SQLite's C API (import,
     /// snapshot loading), or nullptr when the project is not a SQLite file (PostgreSQL).
@@ -97,6 +104,21 @@ public:
     QSqlQuery exec(const QString& sql, const QVariantList& params = {});
     /// First column of the first row, or an invalid QVariant when there is no row.
     QVariant scalar(const QString& sql, const QVariantList& params = {});
+    /// Runs an INSERT into a table with an `id` key numbered by the database and returns the id
+    /// (INSERT ... RETURNING id, which both engines understand).
+    qint64 insertReturningId(const QString& insertSql, const QVariantList& params = {});
+
+    /// The Chorus projects of the server database a URI names (its project part is ignored),
+    /// sorted by name. Throws Error when the server cannot be reached.
+    static QStringList serverProjects(const QString& uri);
+    /// Deletes a server project and everything in it. Throws Error when it does not exist.
+    static void dropServerProject(const QString& uri);
+    /// Whether a project file exists / a server database holds the project (false when the
+    /// server cannot be reached).
+    static bool projectExists(const QString& location);
+    /// Removes a project (a file with its -wal/-shm/-journal companions, or a server schema),
+    /// e.g. one that a failed import had just created. Best effort: never throws.
+    static void removeProject(const QString& location) noexcept;
 
     QString metaValue(const QString& key, const QString& fallback = {});
     void setMetaValue(const QString& key, const QString& value);
@@ -123,12 +145,15 @@ public:
     QString integrityCheck();
 
 private:
+    void openFile(const QString& path, Mode mode);
+    void openServer(const ProjectLocation& loc, Mode mode);
     void setupConnection();
-    void migrate();
+    void migrate(const QString& createSchema = {});
 
     QSqlDatabase m_db;
     QString m_connectionName;
     QString m_path;
+    ProjectLocation m_location;
     const Dialect* m_dialect = nullptr;
 };
 

@@ -1,0 +1,57 @@
+#pragma once
+// Where a test puts its projects: a file in a temporary folder or, when CHORUS_TEST_BACKEND is
+// "postgresql", a new project on the throwaway test server that the ctest fixture started
+// (scripts/pg-test-server.sh; its state folder is CHORUS_TEST_PG_STATE). The same test code
+// then runs against both engines (issue #19): tests/CMakeLists.txt registers the tests listed
+// in CHORUS_TESTS_ON_BOTH_ENGINES a second time as <name>_pg.
+
+#include <QAtomicInt>
+#include <QCoreApplication>
+#include <QFile>
+#include <QFileInfo>
+#include <QRegularExpression>
+#include <QString>
+#include <QTemporaryDir>
+
+namespace chorus::test {
+
+inline bool onServer()
+{
+    return qEnvironmentVariable("CHORUS_TEST_BACKEND") == QLatin1String("postgresql");
+}
+
+/// The test server's database URI (no project), or an empty string when there is none.
+inline QString serverUri()
+{
+    QFile f(qEnvironmentVariable("CHORUS_TEST_PG_STATE") + QStringLiteral("/uri"));
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return QString::fromUtf8(f.readAll()).trimmed();
+}
+
+/// A project name no other test (or run of this one) uses: t<pid>_<n>_<stem of fileName>.
+inline QString uniqueProjectName(const QString& fileName)
+{
+    static QAtomicInt counter;
+    QString stem = QFileInfo(fileName).completeBaseName().toLower();
+    stem.replace(QRegularExpression(QStringLiteral("[^a-z0-9_]")), QStringLiteral("_"));
+    return QStringLiteral("t%1_%2_%3")
+        .arg(QCoreApplication::applicationPid())
+        .arg(counter.fetchAndAddRelaxed(1))
+        .arg(stem.left(24));
+}
+
+/// Where to create a project called fileName: dir/fileName, or a new server project.
+inline QString projectLocation(const QTemporaryDir& dir, const QString& fileName)
+{
+    if (!onServer())
+        return dir.filePath(fileName);
+    const QString base = serverUri();
+    if (base.isEmpty())
+        qFatal("CHORUS_TEST_BACKEND=postgresql but no test server (CHORUS_TEST_PG_STATE=%s)",
+               qPrintable(qEnvironmentVariable("CHORUS_TEST_PG_STATE")));
+    return base + (base.contains(QLatin1Char('?')) ? QStringLiteral("&project=") : QStringLiteral("?project="))
+        + uniqueProjectName(fileName);
+}
+
+} // namespace chorus::test
