@@ -155,7 +155,13 @@ QStringList projectsOn(QSqlDatabase& db)
 
 QString projectList(const QStringList& names)
 {
-    return names.isEmpty() ? QStringLiteral("there are none yet") : QStringLiteral("there are: ") + names.join(QStringLiteral(", "));
+    if (names.isEmpty())
+        return QStringLiteral("there are none yet");
+    const qsizetype shown = std::min<qsizetype>(names.size(), 10);
+    QString list = names.mid(0, shown).join(QStringLiteral(", "));
+    if (names.size() > shown)
+        list += QStringLiteral(" and %1 more (chorus-cli projects URI lists them all)").arg(names.size() - shown);
+    return QStringLiteral("projects there: ") + list;
 }
 
 } // namespace
@@ -172,7 +178,7 @@ void ProjectStore::openServer(const ProjectLocation& loc, Mode mode)
                             .arg(m_path, loc.database, projectList(projectsOn(m_db))));
         const bool exists = scalar(QStringLiteral("SELECT 1 FROM pg_namespace WHERE nspname = ?"), {loc.project}).isValid();
         if (mode == Mode::OpenExisting && !exists)
-            throw Error(QStringLiteral("%1: no project \"%2\" in database \"%3\"; %4")
+            throw Error(QStringLiteral("%1: no such project \"%2\" in database \"%3\"; %4")
                             .arg(m_path, loc.project, loc.database, projectList(projectsOn(m_db))));
         if (mode == Mode::CreateNew && exists)
             throw Error(QStringLiteral("%1: project \"%2\" already exists").arg(m_path, loc.project));

@@ -4,6 +4,7 @@
 
 #include "importer.h"
 #include "projectdump.h"
+#include "testprojects.h"
 
 #include <QFile>
 #include <QJsonDocument>
@@ -173,11 +174,15 @@ inline QString jsonId(const QJsonValue& v)
 
 
 /// Base of the import test classes: a fresh scratch folder per test function (init()), files
-/// written into it, and imports into new project files there.
+/// written into it, and imports into new projects: a name ending in ".chorus" is a project, a
+/// file there or, in the _pg run of a test, a project on the test server (testprojects.h).
 class ImportTestBase : public QObject
 {
 protected:
-    QString path(const QString& name) const { return m_dir->filePath(name); }
+    QString path(const QString& name) const
+    {
+        return name.endsWith(QLatin1String(".chorus")) ? test::projectLocation(*m_dir, name) : m_dir->filePath(name);
+    }
     QString write(const QString& name, const QByteArray& content)
     {
         const QString p = path(name);

@@ -8,6 +8,8 @@
 #include <QSqlQuery>
 #include <QSqlRecord>
 #include <QStringList>
+#include <QUrl>
+#include <QUrlQuery>
 #include <QUuid>
 #include <QVariant>
 
@@ -15,18 +17,39 @@
 
 namespace chorus::test {
 
-/// Runs fn with a private read-only QSQLITE connection to path (not ProjectStore's).
-inline void withRawConnection(const QString& path, const std::function<void(QSqlDatabase&)>& fn,
+/// Runs fn with a private connection to a project that is not ProjectStore's: QSQLITE on a
+/// file, or QPSQL on a server project (postgresql://...?project=NAME) with the project's schema
+/// as the search path. The URI is read here with QUrl, not with the code under test.
+inline void withRawConnection(const QString& location, const std::function<void(QSqlDatabase&)>& fn,
                               bool readOnly = true)
 {
     const QString name = QStringLiteral("raw-") + QUuid::createUuid().toString(QUuid::WithoutBraces);
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-        db.setDatabaseName(path);
-        if (readOnly)
-            db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
-        if (db.open())
+        const bool server = location.startsWith(QLatin1String("postgresql://"));
+        QSqlDatabase db = QSqlDatabase::addDatabase(server ? QStringLiteral("QPSQL") : QStringLiteral("QSQLITE"), name);
+        QString schema;
+        if (server) {
+            const QUrl url(location);
+            const QUrlQuery query(url);
+            db.setDatabaseName(url.path().mid(1));
+            db.setUserName(url.userName());
+            db.setHostName(query.queryItemValue(QStringLiteral("host")));
+            db.setPort(query.queryItemValue(QStringLiteral("port")).toInt());
+            schema = query.queryItemValue(QStringLiteral("project"));
+        } else {
+            db.setDatabaseName(location);
+            if (readOnly)
+                db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
+        }
+        if (db.open()) {
+            if (server) {
+                QSqlQuery q(db);
+                q.exec(QStringLiteral("SET search_path TO \"%1\"").arg(schema));
+                if (readOnly)
+                    q.exec(QStringLiteral("SET default_transaction_read_only = on"));
+            }
             fn(db);
+        }
         db.close();
     }
     QSqlDatabase::removeDatabase(name);
@@ -47,7 +70,27 @@ inline QStringList dumpDatabase(QSqlDatabase& db)
     QStringList out;
     QStringList tables;
     QSqlQuery q(db);
-    q.exec(QStringLiteral("SELECT type, name, sql FROM sqlite_master ORDER BY type, name"));
+    if (db.driverName() == QLatin1String("QPSQL")) {
+        // The schema as the catalog describes it: tables, columns and their types, triggers.
+        q.exec(QStringLiteral("SELECT table_name, column_name, data_type, is_nullable, column_default "
+                              "FROM information_schema.columns WHERE table_schema = current_schema() "
+                              "ORDER BY table_name, ordinal_position"));
+        while (q.next()) {
+            QStringList cells;
+            for (int c = 0; c < 5; ++c)
+                cells << q.value(c).toString();
+            out << QStringLiteral("schema|column|") + cells.join(QLatin1Char('|'));
+            if (!tables.contains(q.value(0).toString()))
+                tables << q.value(0).toString();
+        }
+        q.exec(QStringLiteral("SELECT tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON "
+                              "c.oid = t.tgrelid WHERE c.relnamespace = current_schema()::regnamespace AND "
+                              "NOT t.tgisinternal ORDER BY tgname"));
+        while (q.next())
+            out << QStringLiteral("schema|trigger|%1|%2").arg(q.value(0).toString(), q.value(1).toString());
+    } else {
+        q.exec(QStringLiteral("SELECT type, name, sql FROM sqlite_master ORDER BY type, name"));
+    }
     while (q.next()) {
         out << QStringLiteral("schema|%1|%2|%3").arg(q.value(0).toString(), q.value(1).toString(),
                                                     q.value(2).toString());

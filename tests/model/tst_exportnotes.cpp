@@ -127,7 +127,7 @@ QString expectedNote(int item)
 QString TestExportNotes::notesProject()
 {
     const QString p = path(QStringLiteral("notes.chorus"));
-    if (QFileInfo::exists(p))
+    if (ProjectStore::projectExists(p))
         return p;
     ProjectStore s;
     s.open(p, ProjectStore::Mode::CreateNew);

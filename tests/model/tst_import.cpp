@@ -553,14 +553,36 @@ void TestImport::secondImportAddsToProject()
 // The bulk insert turns SQLite's per-row foreign-key checks off for its transaction (every id
 // it writes is one it read or inserted itself); they must be on again afterwards, whether the
 // import succeeded or failed, so that every later write is checked.
+// On a server the import drops the bulk tables' foreign keys and adds them back in its
+// transaction: afterwards the keys must be exactly those of a project that never saw an import.
 void TestImport::foreignKeysBackOnAfterImport()
 {
     ProjectStore store;
     store.open(path(QStringLiteral("fk.chorus")), ProjectStore::Mode::CreateNew);
+    auto keysAreOn = [&](ProjectStore& s) {
+        if (!s.isServer())
+            return s.scalar(QStringLiteral("PRAGMA foreign_keys")).toInt() == 1;
+        auto keys = [](ProjectStore& p) {
+            QStringList out;
+            QSqlQuery q = p.exec(QStringLiteral("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+                                                "FROM pg_constraint WHERE contype = 'f' AND connamespace = "
+                                                "current_schema()::regnamespace ORDER BY 1, 2"));
+            while (q.next())
+                out << q.value(0).toString() + QLatin1Char('|') + q.value(1).toString() + QLatin1Char('|')
+                        + q.value(2).toString();
+            return out;
+        };
+        ProjectStore fresh;
+        fresh.open(path(QStringLiteral("fresh.chorus")), ProjectStore::Mode::CreateOrOpen);
+        const QStringList expected = keys(fresh), actual = keys(s);
+        if (actual != expected || expected.size() < 7)
+            qWarning() << "keys after import" << actual << "of a new project" << expected;
+        return actual == expected && expected.size() >= 7;
+    };
     importFile(store, write(QStringLiteral("a.csv"), "item,annotator,label\nq1,m1,yes\nq1,m2,no\n"));
-    QCOMPARE(store.scalar(QStringLiteral("PRAGMA foreign_keys")).toInt(), 1);
+    QVERIFY(keysAreOn(store));
     QVERIFY_THROWS_EXCEPTION(Error, importFile(store, write(QStringLiteral("b.csv"), "item,annotator,label\nq2,m1,yes\nq2,m1,no\n")));
-    QCOMPARE(store.scalar(QStringLiteral("PRAGMA foreign_keys")).toInt(), 1);
+    QVERIFY(keysAreOn(store));
     // And they act: an annotation of an item that does not exist is refused.
     QVERIFY_THROWS_EXCEPTION(Error, store.exec(QStringLiteral("INSERT INTO annotations (item_id, annotator_id, label_id) "
                                                               "VALUES (999, 1, 1)")));

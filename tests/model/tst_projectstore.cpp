@@ -1,8 +1,10 @@
 // ProjectStore: creating, opening and refusing project files; connection settings (foreign
 // keys, WAL); append-only decision history; saved runs. Facts about the file are read back
-// through a separate raw SQLite connection, not through ProjectStore.
+// through a separate raw connection, not through ProjectStore. Runs twice: on files, and on a
+// PostgreSQL test server (model_tst_projectstore_pg); the file-only facts are skipped there.
 
 #include "projectdump.h"
+#include "testprojects.h"
 
 #include "projectstore.h"
 #include "runstore.h"
@@ -46,7 +48,7 @@ private slots:
     void runRoundTripAndBlobFormat();
 
 private:
-    QString path(const QString& name) const { return m_dir->filePath(name); }
+    QString path(const QString& name) const { return chorus::test::projectLocation(*m_dir, name); }
     std::unique_ptr<QTemporaryDir> m_dir;
 };
 
@@ -68,7 +70,7 @@ void TestProjectStore::createOpenReopen()
         s.close();
         QVERIFY(!s.isOpen());
     }
-    QVERIFY(QFileInfo::exists(p));
+    QVERIFY(ProjectStore::projectExists(p));
     ProjectStore s;
     s.open(p);  // OpenExisting
     QCOMPARE(s.scalar(QStringLiteral("SELECT text FROM items WHERE ext_id = 'q1'")).toString(), QStringLiteral("hello"));
@@ -81,6 +83,23 @@ void TestProjectStore::createOpenReopen()
 void TestProjectStore::createNewRefusesExistingFile()
 {
     const QString p = path(QStringLiteral("exists.chorus"));
+    if (chorus::test::onServer()) {
+        {
+            ProjectStore first;
+            first.open(p, ProjectStore::Mode::CreateNew);
+            first.exec(QStringLiteral("INSERT INTO items (ext_id) VALUES ('keep')"));
+        }
+        const QStringList before = dumpProjectFile(p);
+        ProjectStore s;
+        try {
+            s.open(p, ProjectStore::Mode::CreateNew);
+            QFAIL("CreateNew on an existing project must throw");
+        } catch (const Error& e) {
+            QVERIFY2(e.message().contains(QLatin1String("already exists")), qPrintable(e.message()));
+        }
+        QCOMPARE(dumpProjectFile(p), before);
+        return;
+    }
     QVERIFY(writeFile(p, "something"));
     ProjectStore s;
     try {
@@ -103,7 +122,7 @@ void TestProjectStore::openExistingRefusesMissingFile()
         QVERIFY2(e.message().contains(p) && e.message().contains(QLatin1String("no such project")),
                  qPrintable(e.message()));
     }
-    QVERIFY(!QFileInfo::exists(p));  // not created as a side effect
+    QVERIFY(!ProjectStore::projectExists(p));  // not created as a side effect
     QVERIFY(!s.isOpen());
 }
 
@@ -170,6 +189,8 @@ void TestProjectStore::foreignFilesRefused_data()
 
 void TestProjectStore::foreignFilesRefused()
 {
+    if (chorus::test::onServer())
+        QSKIP("about files; tst_pgstore checks a schema that is not a project");
     QFETCH(QString, kind);
     const QString p = path(QStringLiteral("foreign.chorus"));
     if (kind == QLatin1String("text")) {
@@ -207,20 +228,25 @@ void TestProjectStore::foreignFilesRefused()
 void TestProjectStore::foreignKeysOn()
 {
     ProjectStore s;
-    s.open(path(QStringLiteral("fk.chorus")), ProjectStore::Mode::CreateNew);
-    QCOMPARE(s.scalar(QStringLiteral("PRAGMA foreign_keys")).toInt(), 1);
+    const QString p = path(QStringLiteral("fk.chorus"));
+    s.open(p, ProjectStore::Mode::CreateNew);
+    if (!s.isServer())
+        QCOMPARE(s.scalar(QStringLiteral("PRAGMA foreign_keys")).toInt(), 1);
     // An annotation of an item that does not exist violates the foreign key.
     s.exec(QStringLiteral("INSERT INTO annotators (name, kind) VALUES ('m1', 'llm')"));
     QVERIFY_THROWS_EXCEPTION(Error, s.exec(QStringLiteral("INSERT INTO annotations (item_id, annotator_id) "
                                                           "VALUES (4242, 1)")));
     QCOMPARE(s.scalar(QStringLiteral("SELECT COUNT(*) FROM annotations")).toInt(), 0);
     // And after reopening (the pragma is per connection).
-    s.open(path(QStringLiteral("fk.chorus")));
-    QCOMPARE(s.scalar(QStringLiteral("PRAGMA foreign_keys")).toInt(), 1);
+    s.open(p);
+    QVERIFY_THROWS_EXCEPTION(Error, s.exec(QStringLiteral("INSERT INTO annotations (item_id, annotator_id) "
+                                                          "VALUES (4242, 1)")));
 }
 
 void TestProjectStore::walMode()
 {
+    if (chorus::test::onServer())
+        QSKIP("SQLite's journal; the server keeps its own");
     const QString p = path(QStringLiteral("wal.chorus"));
     ProjectStore s;
     s.open(p, ProjectStore::Mode::CreateNew);

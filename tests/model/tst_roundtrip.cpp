@@ -232,7 +232,7 @@ void TestRoundTrip::csvFormats()
 QString TestRoundTrip::filterProject()
 {
     const QString p = path(QStringLiteral("filters.chorus"));
-    if (QFileInfo::exists(p))
+    if (ProjectStore::projectExists(p))
         return p;
     ProjectStore s;
     s.open(p, ProjectStore::Mode::CreateNew);

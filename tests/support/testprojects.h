@@ -5,7 +5,6 @@
 // then runs against both engines (issue #19): tests/CMakeLists.txt registers the tests listed
 // in CHORUS_TESTS_ON_BOTH_ENGINES a second time as <name>_pg.
 
-#include <QAtomicInt>
 #include <QCoreApplication>
 #include <QFile>
 #include <QFileInfo>
@@ -29,19 +28,20 @@ inline QString serverUri()
     return QString::fromUtf8(f.readAll()).trimmed();
 }
 
-/// A project name no other test (or run of this one) uses: t<pid>_<n>_<stem of fileName>.
-inline QString uniqueProjectName(const QString& fileName)
+/// The server project standing for the file dir/fileName: t<pid>_<folder hash>_<stem>, so that
+/// the same name in the same temporary folder is the same project (as a file would be) and no
+/// other test process uses it.
+inline QString uniqueProjectName(const QTemporaryDir& dir, const QString& fileName)
 {
-    static QAtomicInt counter;
     QString stem = QFileInfo(fileName).completeBaseName().toLower();
     stem.replace(QRegularExpression(QStringLiteral("[^a-z0-9_]")), QStringLiteral("_"));
     return QStringLiteral("t%1_%2_%3")
         .arg(QCoreApplication::applicationPid())
-        .arg(counter.fetchAndAddRelaxed(1))
+        .arg(qHash(dir.path()) & 0xffffff, 6, 16, QLatin1Char('0'))
         .arg(stem.left(24));
 }
 
-/// Where to create a project called fileName: dir/fileName, or a new server project.
+/// Where to create a project called fileName: dir/fileName, or its server project.
 inline QString projectLocation(const QTemporaryDir& dir, const QString& fileName)
 {
     if (!onServer())
@@ -51,7 +51,7 @@ inline QString projectLocation(const QTemporaryDir& dir, const QString& fileName
         qFatal("CHORUS_TEST_BACKEND=postgresql but no test server (CHORUS_TEST_PG_STATE=%s)",
                qPrintable(qEnvironmentVariable("CHORUS_TEST_PG_STATE")));
     return base + (base.contains(QLatin1Char('?')) ? QStringLiteral("&project=") : QStringLiteral("?project="))
-        + uniqueProjectName(fileName);
+        + uniqueProjectName(dir, fileName);
 }
 
 } // namespace chorus::test
