@@ -78,5 +78,8 @@ int cmdSimulate(const QStringList& args);
 int cmdRank(const QStringList& args);
 int cmdJudges(const QStringList& args);
 int cmdLabel(const QStringList& args);
+int cmdProjects(const QStringList& args);
+int cmdPush(const QStringList& args);
+int cmdPull(const QStringList& args);
 
 } // namespace chorus::cli

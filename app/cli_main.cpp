@@ -55,6 +55,14 @@ const char* const kHelp =
     "                        write the curated dataset with reviewer notes (atomic: temp file\n"
     "                        + rename); --history adds every item's decision history\n"
     "\n"
+    "PROJECT is a .chorus file or a server project postgresql://[user@]host[:port]/db?project=NAME\n"
+    "(docs/server-projects.md). Server projects:\n"
+    "  projects URI [--json]  the projects in a server database\n"
+    "  push FILE URI [--replace]\n"
+    "                        copy a project file to the server (all or nothing)\n"
+    "  pull URI FILE [--replace]\n"
+    "                        copy a server project to a file\n"
+    "\n"
     "Analysis commands (--project PROJECT or --input FILE):\n"
     "  aggregate --method M [--gold FILE] [--controls FILE] [--seed N] [--param k=v ...]\n"
     "            [--save] [--json]\n"
@@ -141,6 +149,12 @@ int main(int argc, char** argv)
             return cli::cmdJudges(args);
         if (command == QLatin1String("label"))
             return cli::cmdLabel(args);
+        if (command == QLatin1String("projects"))
+            return cli::cmdProjects(args);
+        if (command == QLatin1String("push"))
+            return cli::cmdPush(args);
+        if (command == QLatin1String("pull"))
+            return cli::cmdPull(args);
         cli::err(QStringLiteral("chorus-cli: unknown command \"%1\" (see chorus-cli --help)").arg(command));
         return cli::kUsage;
     } catch (const cli::HelpShown&) {

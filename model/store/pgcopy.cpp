@@ -317,8 +317,16 @@ QByteArray PgCopyOut::bytes(int c) const
 {
     if (isNull(c))
         return {};
-    const QByteArray hex = unescaped(c);  // "\x0a1b..."
-    return hex.startsWith("\\x") ? QByteArray::fromHex(hex.mid(2)) : hex;
+    // bytea's text form: hex ("\x0a1b...") or, as Qt's driver sets bytea_output for its
+    // sessions, the escape form ("\012\\..."); libpq decodes both.
+    const QByteArray text = unescaped(c);
+    size_t n = 0;
+    unsigned char* raw = PQunescapeBytea(reinterpret_cast<const unsigned char*>(text.constData()), &n);
+    if (!raw)
+        throw Error(m_prefix + QStringLiteral(": cannot decode a bytea value"));
+    const QByteArray out(reinterpret_cast<const char*>(raw), static_cast<qsizetype>(n));
+    PQfreemem(raw);
+    return out;
 }
 
 } // namespace chorus::model
