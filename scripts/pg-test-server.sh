@@ -5,6 +5,8 @@
 #                                                free port on 127.0.0.1; writes STATE_DIR/uri
 #   scripts/pg-test-server.sh stop STATE_DIR    stops it and deletes the folder
 #   scripts/pg-test-server.sh status STATE_DIR  exit 0 when it is running
+#   scripts/pg-test-server.sh restart STATE_DIR pg_ctl restart -m fast (the fault tests: every
+#                                                session is cut, the server comes back)
 # ctest runs start and stop as a fixture (tests/CMakeLists.txt), so every test run gets its own
 # server and a failed test never leaves one behind. initdb and pg_ctl refuse to run as root: as
 # root they run as the `postgres` user on a folder it owns.
@@ -90,6 +92,12 @@ stop)
     rm -f "$state/dir" "$state/uri" "$state/port" "$state/password" "$state/bin"
     echo "pg-test-server: stopped"
     ;;
+restart)
+    [ -f "$state/dir" ] || { echo "pg-test-server: not running" >&2; exit 1; }
+    dir="$(cat "$state/dir")"
+    bin="$(cat "$state/bin")"
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 restart >/dev/null
+    ;;
 status)
     [ -f "$state/dir" ] || exit 1
     dir="$(cat "$state/dir")"
@@ -97,7 +105,7 @@ status)
     as_owner "$bin/pg_ctl" -D "$dir/data" status
     ;;
 *)
-    echo "usage: $0 start|stop|status STATE_DIR" >&2
+    echo "usage: $0 start|stop|status|restart STATE_DIR" >&2
     exit 2
     ;;
 esac

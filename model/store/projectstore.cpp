@@ -335,19 +335,27 @@ void ProjectStore::migrate(const QString& createSchema)
 
 void ProjectStore::begin()
 {
-    QSqlQuery q(m_db);
-    if (!q.exec(m_dialect->beginTransaction())) {
+    for (int attempt = 0;; ++attempt) {
+        QSqlQuery q(m_db);
+        if (q.exec(m_dialect->beginTransaction()))
+            break;
         const QString text = q.lastError().text();
+        if (attempt == 0 && reconnectAfter(text))
+            continue;
         if (m_dialect->isBusyError(text))
             throw busyError(m_path);
         throw Error(QStringLiteral("%1: cannot start a transaction: %2").arg(m_path, text));
     }
+    m_inTransaction = true;
 }
 
 void ProjectStore::commit()
 {
+    m_inTransaction = false;
     if (!m_db.commit()) {
         const QString text = m_db.lastError().text();
+        if (isServer() && isConnectionLost(text))
+            throwLostInTransaction(text);
         if (m_dialect->isBusyError(text))
             throw busyError(m_path);
         throw Error(QStringLiteral("%1: cannot commit: %2").arg(m_path, text));
@@ -356,7 +364,40 @@ void ProjectStore::commit()
 
 void ProjectStore::rollback() noexcept
 {
+    m_inTransaction = false;
     m_db.rollback();
+}
+
+bool ProjectStore::reconnectAfter(const QString& errorText)
+{
+    if (!isServer() || m_inTransaction || !isConnectionLost(errorText))
+        return false;
+    const ProjectLocation loc = m_location;
+    // Reopen the same connection name: every QSqlQuery made later uses the new session.
+    m_db.close();
+    m_db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(m_connectionName);
+    try {
+        m_db = openServerConnection(loc, m_connectionName);
+        setupConnection();
+    } catch (const Error& e) {
+        throw Error(QStringLiteral("%1: the connection to the server was lost and cannot be made again: %2")
+                        .arg(m_path, e.message()));
+    }
+    ++m_reconnects;
+    if (onReconnected)
+        onReconnected(QStringLiteral("The connection to the server was lost (%1) and has been made again.")
+                          .arg(errorText.section(QLatin1Char('\n'), 0, 0).trimmed()));
+    return true;
+}
+
+void ProjectStore::throwLostInTransaction(const QString& errorText)
+{
+    m_inTransaction = false;
+    // The next statement reconnects; this change is reported as not known to be saved.
+    throw Error(QStringLiteral("%1: the connection to the server was lost (%2); the last change may not have "
+                               "been saved; check it and try again")
+                    .arg(m_path, errorText.section(QLatin1Char('\n'), 0, 0).trimmed()));
 }
 
 void ProjectStore::transaction(const std::function<void()>& fn)
@@ -373,26 +414,29 @@ void ProjectStore::transaction(const std::function<void()>& fn)
 
 QSqlQuery ProjectStore::exec(const QString& sql, const QVariantList& params)
 {
-    QSqlQuery q(m_db);
-    // Without parameters the statement goes as it is: PostgreSQL cannot prepare SET, LOCK or
-    // DDL statements.
-    bool ok = false;
-    if (params.isEmpty()) {
-        ok = q.exec(sql);
-    } else {
-        if (!q.prepare(sql))
-            throw Error(QStringLiteral("%1: SQL error: %2 [%3]").arg(m_path, q.lastError().text(), sql));
-        for (const QVariant& p : params)
-            q.addBindValue(p);
-        ok = q.exec();
-    }
-    if (!ok) {
+    for (int attempt = 0;; ++attempt) {
+        QSqlQuery q(m_db);
+        // Without parameters the statement goes as it is: PostgreSQL cannot prepare SET, LOCK or
+        // DDL statements.
+        bool ok = false;
+        if (params.isEmpty()) {
+            ok = q.exec(sql);
+        } else if (q.prepare(sql)) {
+            for (const QVariant& p : params)
+                q.addBindValue(p);
+            ok = q.exec();
+        }
+        if (ok)
+            return q;
         const QString text = q.lastError().text();
+        if (attempt == 0 && reconnectAfter(text))
+            continue;
+        if (isServer() && m_inTransaction && isConnectionLost(text))
+            throwLostInTransaction(text);
         if (m_dialect->isBusyError(text))
             throw busyError(m_path);
         throw Error(QStringLiteral("%1: SQL error: %2").arg(m_path, text));
     }
-    return q;
 }
 
 QVariant ProjectStore::scalar(const QString& sql, const QVariantList& params)

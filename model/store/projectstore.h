@@ -92,6 +92,15 @@ public:
     sqlite3* sqliteHandle();
     const Dialect& dialect() const { return *m_dialect; }
 
+    /// Called (on this store's thread) after the connection to a server was lost and made again
+    /// (the server restarted, the network came back), with a sentence saying so. The statement
+    /// that found the connection gone is retried once when it was not inside a transaction (a
+    /// read, or the start of a transaction); a transaction that lost its connection fails with
+    /// an Error saying its change may not have been saved, and nothing claims it was.
+    std::function<void(const QString&)> onReconnected;
+    /// How many times this store reconnected.
+    int reconnects() const { return m_reconnects; }
+
     // Transactions: throw Error on failure. Nested calls are not supported.
     void begin();
     void commit();
@@ -149,12 +158,18 @@ private:
     void openServer(const ProjectLocation& loc, Mode mode);
     void setupConnection();
     void migrate(const QString& createSchema = {});
+    /// True when the statement that failed with errorText should be retried on a new
+    /// connection (a server store outside a transaction whose connection is gone); reconnects.
+    bool reconnectAfter(const QString& errorText);
+    [[noreturn]] void throwLostInTransaction(const QString& errorText);
 
     QSqlDatabase m_db;
     QString m_connectionName;
     QString m_path;
     ProjectLocation m_location;
     const Dialect* m_dialect = nullptr;
+    bool m_inTransaction = false;
+    int m_reconnects = 0;
 };
 
 /// Current UTC time as ISO 8601 with milliseconds.
