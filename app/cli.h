@@ -81,5 +81,6 @@ int cmdLabel(const QStringList& args);
 int cmdProjects(const QStringList& args);
 int cmdPush(const QStringList& args);
 int cmdPull(const QStringList& args);
+int cmdTeam(const QStringList& args);
 
 } // namespace chorus::cli

@@ -62,6 +62,10 @@ const char* const kHelp =
     "                        copy a project file to the server (all or nothing)\n"
     "  pull URI FILE [--replace]\n"
     "                        copy a server project to a file\n"
+    "  team init URI         create the project's roles (manager, adjudicator, reviewer) and grants\n"
+    "  team add URI LOGIN --role manager|adjudicator|reviewer\n"
+    "                        give a server login a role in the project\n"
+    "  team list URI [--json] the logins and their roles\n"
     "\n"
     "Analysis commands (--project PROJECT or --input FILE):\n"
     "  aggregate --method M [--gold FILE] [--controls FILE] [--seed N] [--param k=v ...]\n"
@@ -155,6 +159,8 @@ int main(int argc, char** argv)
             return cli::cmdPush(args);
         if (command == QLatin1String("pull"))
             return cli::cmdPull(args);
+        if (command == QLatin1String("team"))
+            return cli::cmdTeam(args);
         cli::err(QStringLiteral("chorus-cli: unknown command \"%1\" (see chorus-cli --help)").arg(command));
         return cli::kUsage;
     } catch (const cli::HelpShown&) {

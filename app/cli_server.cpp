@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include "projectcopy.h"
+#include "teamroles.h"
 
 #include <QCoreApplication>
 
@@ -91,6 +92,67 @@ int cmdPull(const QStringList& args)
                        [](int done, int total) { err(progressLine(done, total)); });
     err(QStringLiteral("%1 -> %2").arg(model::ProjectLocation::parse(uri).display(), file));
     return kOk;
+}
+
+} // namespace chorus::cli
+
+namespace chorus::cli {
+
+int cmdTeam(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.addOption({QStringLiteral("role"), QStringLiteral("manager, adjudicator or reviewer."), QStringLiteral("ROLE")});
+    p.addOption({QStringLiteral("json"), QStringLiteral("Print JSON (team list).")});
+    p.addPositionalArgument(QStringLiteral("ACTION"), QStringLiteral("init, add or list."));
+    p.addPositionalArgument(QStringLiteral("URI"), QStringLiteral("Server project URI."));
+    p.addPositionalArgument(QStringLiteral("LOGIN"), QStringLiteral("A login role of the server (add)."));
+    const QString synopsis = QStringLiteral("chorus-cli team init URI | team add URI LOGIN --role manager|adjudicator|reviewer "
+                                            "| team list URI [--json]");
+    parseOrThrow(p, args, synopsis);
+    const QStringList pos = p.positionalArguments();
+    if (pos.size() < 2)
+        throw UsageError{QStringLiteral("expected ACTION and URI\nusage: ") + synopsis};
+    const QString action = pos[0];
+    serverLocation(pos[1], true);
+    if (action == QLatin1String("add")) {
+        if (pos.size() != 3)
+            throw UsageError{QStringLiteral("team add takes URI and LOGIN")};
+        bool ok = false;
+        const model::TeamRole role = model::teamRoleFromName(p.value(QStringLiteral("role")), &ok);
+        if (!ok)
+            throw UsageError{QStringLiteral("--role must be manager, adjudicator or reviewer")};
+        model::ProjectStore store;
+        store.open(pos[1]);
+        model::addTeamMember(store, pos[2], role);
+        err(QStringLiteral("%1 is %2 of %3").arg(pos[2], model::teamRoleName(role), store.location().project));
+        return kOk;
+    }
+    if (pos.size() != 2)
+        throw UsageError{QStringLiteral("team %1 takes URI only").arg(action)};
+    model::ProjectStore store;
+    store.open(pos[1]);
+    if (action == QLatin1String("init")) {
+        model::initTeam(store);
+        err(QStringLiteral("team roles of %1: %2, %3, %4")
+                .arg(store.location().project, model::projectRoleName(store.location().project, model::TeamRole::Manager),
+                     model::projectRoleName(store.location().project, model::TeamRole::Adjudicator),
+                     model::projectRoleName(store.location().project, model::TeamRole::Reviewer)));
+        return kOk;
+    }
+    if (action == QLatin1String("list")) {
+        const auto members = model::teamMembers(store);
+        if (p.isSet(QStringLiteral("json"))) {
+            nlohmann::ordered_json j = nlohmann::ordered_json::array();
+            for (const auto& [login, role] : members)
+                j.push_back({{"login", login.toStdString()}, {"role", model::teamRoleName(role).toStdString()}});
+            out(QByteArray::fromStdString(j.dump()) + '\n');
+        } else {
+            for (const auto& [login, role] : members)
+                out((login + QLatin1Char('\t') + model::teamRoleName(role)).toUtf8() + '\n');
+        }
+        return kOk;
+    }
+    throw UsageError{QStringLiteral("unknown team action \"%1\" (init, add or list)").arg(action)};
 }
 
 } // namespace chorus::cli

@@ -99,8 +99,13 @@ QFuture<JobResult<RunData>> aggregateAsync(QThreadPool* pool, const QString& pro
                     throw CanceledError();
                 ProjectStore store;
                 store.open(projectPath);
-                run.summary.id = saveRun(store, s, req.method, req.paramsJson, result, seconds);
-                run.summary.createdAt = nowIso();
+                try {
+                    run.summary.id = saveRun(store, s, req.method, req.paramsJson, result, seconds);
+                    run.summary.createdAt = nowIso();
+                } catch (const PermissionDeniedError&) {
+                    // A reviewer of a server project sees the consensus; saving runs is the
+                    // manager's (the run stays unsaved, id 0).
+                }
             }
             return run;
         });

@@ -36,4 +36,12 @@ public:
     using Error::Error;
 };
 
+/// Thrown when a server refused a statement for want of permission (the connection's role may
+/// not do it, or row-level security refused the row). Nothing was changed.
+class PermissionDeniedError : public Error
+{
+public:
+    using Error::Error;
+};
+
 } // namespace chorus::model

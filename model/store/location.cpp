@@ -38,13 +38,13 @@ bool ProjectLocation::isServerUri(const QString& text)
 
 bool isValidProjectName(const QString& name, QString* why)
 {
-    static const QRegularExpression re(QStringLiteral("^[a-z][a-z0-9_]{0,47}$"));
+    static const QRegularExpression re(QStringLiteral("^[a-z][a-z0-9_]{0,39}$"));
     QString problem;
     if (name.isEmpty())
         problem = QStringLiteral("the project name is empty");
     else if (!re.match(name).hasMatch())
         problem = QStringLiteral("project name \"%1\" must start with a lowercase letter and hold only lowercase "
-                                 "letters, digits and '_' (at most 48 characters)")
+                                 "letters, digits and '_' (at most 40 characters)")
                       .arg(name);
     else if (name.startsWith(QLatin1String("pg_")) || name == QLatin1String("public")
              || name == QLatin1String("information_schema"))

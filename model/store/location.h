@@ -42,8 +42,9 @@ struct ProjectLocation
 };
 
 /// Project names are PostgreSQL schema names Chorus can use without quoting surprises:
-/// a lowercase letter, then lowercase letters, digits or '_', at most 48 characters, not
-/// starting with "pg_" and not "public" or "information_schema". Sets *why when invalid.
+/// a lowercase letter, then lowercase letters, digits or '_', at most 40 characters (the team's
+/// role names chorus_<project>_adjudicator must fit PostgreSQL's 63), not starting with "pg_"
+/// and not "public" or "information_schema". Sets *why when invalid.
 bool isValidProjectName(const QString& name, QString* why = nullptr);
 
 /// A password typed in the GUI, kept in this process's memory only (never written anywhere)

@@ -185,6 +185,7 @@ void ProjectStore::openServer(const ProjectLocation& loc, Mode mode)
         if (exists && !projectsOn(m_db).contains(loc.project))
             throw Error(QStringLiteral("%1: schema \"%2\" exists but is not a Chorus project").arg(m_path, loc.project));
         setupConnection();
+        m_sessionUser = scalar(QStringLiteral("SELECT current_user")).toString();
         migrate(exists ? QString() : QStringLiteral("CREATE SCHEMA %1").arg(quotedIdentifier(loc.project)));
     } catch (...) {
         close();
@@ -284,6 +285,8 @@ void ProjectStore::close()
     }
     m_path.clear();
     m_location = ProjectLocation();
+    m_sessionUser.clear();
+    m_inTransaction = false;
 }
 
 bool ProjectStore::isOpen() const
@@ -433,6 +436,11 @@ QSqlQuery ProjectStore::exec(const QString& sql, const QVariantList& params)
             continue;
         if (isServer() && m_inTransaction && isConnectionLost(text))
             throwLostInTransaction(text);
+        if (isServer() && (text.contains(QLatin1String("permission denied")) || text.contains(QLatin1String("row-level security"))
+                           || text.contains(QLatin1String("must be owner"))))
+            throw PermissionDeniedError(QStringLiteral("%1: the server refused (your role in this project may not do "
+                                                       "this): %2")
+                                            .arg(m_path, text.section(QLatin1Char('\n'), 0, 0).trimmed()));
         if (m_dialect->isBusyError(text))
             throw busyError(m_path);
         throw Error(QStringLiteral("%1: SQL error: %2").arg(m_path, text));
@@ -536,10 +544,18 @@ qint64 insertDecision(ProjectStore& store, QSqlQuery& q, const Decision& d)
     q.bindValue(2, d.labelId > 0 ? QVariant(d.labelId) : QVariant(QMetaType(QMetaType::LongLong)));
     q.bindValue(3, statusName(d.status));
     q.bindValue(4, d.note.isNull() ? QStringLiteral("") : d.note);
-    q.bindValue(5, d.author);
+    // On a server a decision is written under the connection's role (row-level security
+    // refuses any other author for reviewers and adjudicators).
+    q.bindValue(5, store.isServer() ? store.sessionUser() : d.author);
     q.bindValue(6, d.createdAt.isEmpty() ? nowIso() : d.createdAt);
-    if (!q.exec() || !q.next())
-        throw Error(QStringLiteral("%1: cannot save the decision: %2").arg(store.path(), q.lastError().text()));
+    if (!q.exec() || !q.next()) {
+        const QString text = q.lastError().text();
+        if (store.isServer() && (text.contains(QLatin1String("permission denied")) || text.contains(QLatin1String("row-level security"))))
+            throw PermissionDeniedError(QStringLiteral("%1: the server refused the decision (your role in this project may "
+                                                       "not write it): %2")
+                                            .arg(store.path(), text.section(QLatin1Char('\n'), 0, 0).trimmed()));
+        throw Error(QStringLiteral("%1: cannot save the decision: %2").arg(store.path(), text));
+    }
     return q.value(0).toLongLong();
 }
 

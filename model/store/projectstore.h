@@ -86,6 +86,9 @@ public:
     QString path() const { return m_path; }
     const ProjectLocation& location() const { return m_location; }
     bool isServer() const { return m_location.isServer(); }
+    /// The server role this connection acts as (empty for a file). Decisions on a server are
+    /// written under this name, whatever Decision::author says.
+    QString sessionUser() const { return m_sessionUser; }
     QSqlDatabase& db() { return m_db; }
     /// The SQLite connection under db() for the bulk paths that use SQLite's C API (import,
     /// snapshot loading), or nullptr when the project is not a SQLite file (PostgreSQL).
@@ -168,6 +171,7 @@ private:
     QString m_path;
     ProjectLocation m_location;
     const Dialect* m_dialect = nullptr;
+    QString m_sessionUser;
     bool m_inTransaction = false;
     int m_reconnects = 0;
 };

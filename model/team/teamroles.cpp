@@ -1,0 +1,180 @@
+#include "teamroles.h"
+
+#include "dialect.h"
+
+#include <QSqlQuery>
+
+#include <optional>
+
+namespace chorus::model {
+
+namespace {
+
+constexpr TeamRole kRoles[] = {TeamRole::Manager, TeamRole::Adjudicator, TeamRole::Reviewer};
+
+// Every table of the project (model/store/schema.cpp), read from the catalog so that a later
+// migration's tables are covered too.
+QStringList projectTables(ProjectStore& store)
+{
+    QStringList out;
+    QSqlQuery q = store.exec(QStringLiteral("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                                            "ORDER BY tablename"));
+    while (q.next())
+        out << q.value(0).toString();
+    return out;
+}
+
+void requireServer(ProjectStore& store)
+{
+    if (!store.isServer())
+        throw Error(QStringLiteral("%1: teams are for projects on a PostgreSQL server (chorus-cli push copies a "
+                                   "project file there)")
+                        .arg(store.path()));
+}
+
+QString id(const QString& name)
+{
+    return quotedIdentifier(name);
+}
+
+} // namespace
+
+QString teamRoleName(TeamRole role)
+{
+    switch (role) {
+    case TeamRole::Manager: return QStringLiteral("manager");
+    case TeamRole::Adjudicator: return QStringLiteral("adjudicator");
+    case TeamRole::Reviewer: return QStringLiteral("reviewer");
+    }
+    return {};
+}
+
+TeamRole teamRoleFromName(const QString& name, bool* ok)
+{
+    for (TeamRole r : kRoles)
+        if (teamRoleName(r) == name) {
+            *ok = true;
+            return r;
+        }
+    *ok = false;
+    return TeamRole::Reviewer;
+}
+
+QString projectRoleName(const QString& project, TeamRole role)
+{
+    return QStringLiteral("chorus_%1_%2").arg(project, teamRoleName(role));
+}
+
+void initTeam(ProjectStore& store)
+{
+    requireServer(store);
+    const QString project = store.location().project;
+    const QString manager = projectRoleName(project, TeamRole::Manager);
+    const QString adjudicator = projectRoleName(project, TeamRole::Adjudicator);
+    const QString reviewer = projectRoleName(project, TeamRole::Reviewer);
+    const QString schema = id(project);
+    try {
+        store.transaction([&] {
+            for (TeamRole r : kRoles) {
+                const QString role = projectRoleName(project, r);
+                if (!store.scalar(QStringLiteral("SELECT 1 FROM pg_roles WHERE rolname = ?"), {role}).isValid())
+                    store.exec(QStringLiteral("CREATE ROLE %1 NOLOGIN").arg(id(role)));
+            }
+            // The creator keeps managing the project through the manager role.
+            store.exec(QStringLiteral("GRANT %1 TO CURRENT_USER").arg(id(manager)));
+            store.exec(QStringLiteral("ALTER SCHEMA %1 OWNER TO %2").arg(schema, id(manager)));
+            const QStringList tables = projectTables(store);
+            for (const QString& t : tables)
+                store.exec(QStringLiteral("ALTER TABLE %1 OWNER TO %2").arg(id(t), id(manager)));
+            store.exec(QStringLiteral("ALTER FUNCTION decisions_append_only() OWNER TO %1").arg(id(manager)));
+            for (const QString& role : {adjudicator, reviewer}) {
+                store.exec(QStringLiteral("GRANT USAGE ON SCHEMA %1 TO %2").arg(schema, id(role)));
+                store.exec(QStringLiteral("REVOKE ALL ON ALL TABLES IN SCHEMA %1 FROM %2").arg(schema, id(role)));
+                store.exec(QStringLiteral("GRANT SELECT ON ALL TABLES IN SCHEMA %1 TO %2").arg(schema, id(role)));
+                store.exec(QStringLiteral("GRANT INSERT ON decisions TO %1").arg(id(role)));
+            }
+            // Decisions: everyone reads all of them; a row goes in only under its writer's name.
+            // The owner (manager) is not bound by the policies; UPDATE and DELETE are refused to
+            // all by the append-only trigger.
+            store.exec(QStringLiteral("ALTER TABLE decisions ENABLE ROW LEVEL SECURITY"));
+            store.exec(QStringLiteral("DROP POLICY IF EXISTS decisions_read ON decisions"));
+            store.exec(QStringLiteral("DROP POLICY IF EXISTS decisions_own ON decisions"));
+            store.exec(QStringLiteral("CREATE POLICY decisions_read ON decisions FOR SELECT USING (true)"));
+            store.exec(QStringLiteral("CREATE POLICY decisions_own ON decisions FOR INSERT WITH CHECK "
+                                      "(author = current_user)"));
+        });
+    } catch (const Error& e) {
+        if (e.message().contains(QLatin1String("permission denied")) || e.message().contains(QLatin1String("must be owner"))
+            || e.message().contains(QLatin1String("must have")))
+            throw Error(QStringLiteral("%1: team init needs a connection that owns the project and may create roles "
+                                       "(CREATEROLE), e.g. the project's creator or a superuser: %2")
+                            .arg(store.path(), e.message()));
+        throw;
+    }
+}
+
+void addTeamMember(ProjectStore& store, const QString& login, TeamRole role)
+{
+    requireServer(store);
+    const QString project = store.location().project;
+    if (login.trimmed().isEmpty())
+        throw Error(QStringLiteral("the login name is empty"));
+    if (!store.scalar(QStringLiteral("SELECT 1 FROM pg_roles WHERE rolname = ?"), {login}).isValid())
+        throw Error(QStringLiteral("%1: the server has no login \"%2\"; create it first (CREATE ROLE ... LOGIN, with "
+                                   "a password or another authentication method)")
+                        .arg(store.path(), login));
+    for (TeamRole r : kRoles)
+        if (!store.scalar(QStringLiteral("SELECT 1 FROM pg_roles WHERE rolname = ?"), {projectRoleName(project, r)}).isValid())
+            throw Error(QStringLiteral("%1: the project has no team roles yet; run chorus-cli team init first").arg(store.path()));
+    store.transaction([&] {
+        for (TeamRole r : kRoles) {
+            const QString group = id(projectRoleName(project, r));
+            if (r == role)
+                store.exec(QStringLiteral("GRANT %1 TO %2").arg(group, id(login)));
+            else if (store.scalar(QStringLiteral("SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
+                                                 "JOIN pg_roles u ON u.oid = m.member WHERE g.rolname = ? AND u.rolname = ?"),
+                                  {projectRoleName(project, r), login})
+                         .isValid())
+                store.exec(QStringLiteral("REVOKE %1 FROM %2").arg(group, id(login)));
+        }
+    });
+}
+
+QList<QPair<QString, TeamRole>> teamMembers(ProjectStore& store)
+{
+    requireServer(store);
+    const QString project = store.location().project;
+    QList<QPair<QString, TeamRole>> out;
+    for (TeamRole r : kRoles) {
+        QSqlQuery q = store.exec(QStringLiteral("SELECT u.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
+                                                "JOIN pg_roles u ON u.oid = m.member WHERE g.rolname = ? AND u.rolcanlogin"),
+                                 {projectRoleName(project, r)});
+        while (q.next())
+            out.append({q.value(0).toString(), r});
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    return out;
+}
+
+std::optional<TeamRole> currentTeamRole(ProjectStore& store)
+{
+    if (!store.isServer())
+        return TeamRole::Manager;
+    const QString project = store.location().project;
+    if (store.scalar(QStringLiteral("SELECT 1 FROM pg_namespace WHERE nspname = ? AND "
+                                    "(pg_has_role(current_user, nspowner, 'USAGE') OR "
+                                    "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user))"),
+                     {project})
+            .isValid())
+        return TeamRole::Manager;
+    for (TeamRole r : {TeamRole::Adjudicator, TeamRole::Reviewer}) {
+        const QString role = projectRoleName(project, r);
+        if (store.scalar(QStringLiteral("SELECT 1 FROM pg_roles WHERE rolname = ? AND pg_has_role(current_user, oid, 'MEMBER')"),
+                         {role})
+                .isValid())
+            return r;
+    }
+    return std::nullopt;
+}
+
+} // namespace chorus::model
