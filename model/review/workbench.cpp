@@ -178,7 +178,9 @@ void Workbench::applyStates(const std::vector<int32_t>& items, const std::vector
         d.labelId = states[k].label >= 0 ? m_snapshot.labelIds[states[k].label] : 0;
         d.status = states[k].status;
         d.note = states[k].note;
-        d.author = m_author;
+        // On a server the decision is the connection's role's (row-level security accepts no
+        // other author from reviewers).
+        d.author = m_store->isServer() ? m_store->sessionUser() : m_author;
         d.createdAt = now;
         rows << d;
     }

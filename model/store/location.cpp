@@ -21,10 +21,15 @@ Error badUri(const QString& text, const QString& why)
 
 Error passwordInUri(const QString& text)
 {
+    // The URI is repeated without its password.
+    QString shown = QUrl(text).toString(QUrl::RemovePassword);
+    const int at = int(shown.indexOf(QLatin1String("password=")));
+    if (at >= 0)
+        shown = shown.left(at) + QStringLiteral("password=***");
     Error e(QStringLiteral("%1: a password cannot be part of a project URI (it would be kept in the "
                            "recent-projects list and the shell history); give it through PGPASSWORD, "
                            "~/.pgpass or a service file, or type it when Chorus asks")
-                .arg(text));
+                .arg(shown));
     return e;
 }
 
@@ -62,13 +67,23 @@ ProjectLocation ProjectLocation::parse(const QString& text)
         return loc;
     }
     loc.kind = Kind::Server;
-    const QUrl url(text, QUrl::StrictMode);
+    // libpq takes a socket folder percent-encoded in the host part (postgresql://%2Ftmp/db),
+    // which QUrl refuses as a host name: it is set aside and put back below.
+    static const QRegularExpression socketHost(QStringLiteral("^(postgres(?:ql)?://(?:[^@/?]*@)?)(%2[Ff][^:/?]*)"),
+                                               QRegularExpression::CaseInsensitiveOption);
+    QString forUrl = text;
+    QString socketFolder;
+    if (const auto m = socketHost.match(text); m.hasMatch()) {
+        socketFolder = QUrl::fromPercentEncoding(m.captured(2).toUtf8());
+        forUrl.replace(m.capturedStart(2), m.capturedLength(2), QStringLiteral("socket.invalid"));
+    }
+    const QUrl url(forUrl, QUrl::StrictMode);
     if (!url.isValid())
         throw badUri(text, url.errorString());
     if (!url.password().isEmpty())
         throw passwordInUri(text);
     loc.user = url.userName(QUrl::FullyDecoded);
-    loc.host = url.host(QUrl::FullyDecoded);
+    loc.host = socketFolder.isEmpty() ? url.host(QUrl::FullyDecoded) : socketFolder;
     loc.port = url.port(-1);
     QString db = url.path(QUrl::FullyDecoded);
     if (db.startsWith(QLatin1Char('/')))

@@ -357,8 +357,8 @@ void ProjectStore::commit()
     m_inTransaction = false;
     if (!m_db.commit()) {
         const QString text = m_db.lastError().text();
-        if (isServer() && isConnectionLost(text))
-            throwLostInTransaction(text);
+        if (isServer() && (isConnectionLost(text) || isConnectionBroken(m_db)))
+            throwLostInTransaction(text.isEmpty() ? QStringLiteral("connection closed") : text);
         if (m_dialect->isBusyError(text))
             throw busyError(m_path);
         throw Error(QStringLiteral("%1: cannot commit: %2").arg(m_path, text));
@@ -373,7 +373,7 @@ void ProjectStore::rollback() noexcept
 
 bool ProjectStore::reconnectAfter(const QString& errorText)
 {
-    if (!isServer() || m_inTransaction || !isConnectionLost(errorText))
+    if (!isServer() || m_inTransaction || !(isConnectionLost(errorText) || isConnectionBroken(m_db)))
         return false;
     const ProjectLocation loc = m_location;
     // Reopen the same connection name: every QSqlQuery made later uses the new session.
@@ -390,7 +390,8 @@ bool ProjectStore::reconnectAfter(const QString& errorText)
     ++m_reconnects;
     if (onReconnected)
         onReconnected(QStringLiteral("The connection to the server was lost (%1) and has been made again.")
-                          .arg(errorText.section(QLatin1Char('\n'), 0, 0).trimmed()));
+                          .arg(errorText.trimmed().isEmpty() ? QStringLiteral("connection closed")
+                                                             : errorText.section(QLatin1Char('\n'), 0, 0).trimmed()));
     return true;
 }
 
@@ -434,8 +435,8 @@ QSqlQuery ProjectStore::exec(const QString& sql, const QVariantList& params)
         const QString text = q.lastError().text();
         if (attempt == 0 && reconnectAfter(text))
             continue;
-        if (isServer() && m_inTransaction && isConnectionLost(text))
-            throwLostInTransaction(text);
+        if (isServer() && m_inTransaction && (isConnectionLost(text) || isConnectionBroken(m_db)))
+            throwLostInTransaction(text.isEmpty() ? QStringLiteral("connection closed") : text);
         if (isServer() && (text.contains(QLatin1String("permission denied")) || text.contains(QLatin1String("row-level security"))
                            || text.contains(QLatin1String("must be owner"))))
             throw PermissionDeniedError(QStringLiteral("%1: the server refused (your role in this project may not do "
@@ -544,9 +545,7 @@ qint64 insertDecision(ProjectStore& store, QSqlQuery& q, const Decision& d)
     q.bindValue(2, d.labelId > 0 ? QVariant(d.labelId) : QVariant(QMetaType(QMetaType::LongLong)));
     q.bindValue(3, statusName(d.status));
     q.bindValue(4, d.note.isNull() ? QStringLiteral("") : d.note);
-    // On a server a decision is written under the connection's role (row-level security
-    // refuses any other author for reviewers and adjudicators).
-    q.bindValue(5, store.isServer() ? store.sessionUser() : d.author);
+    q.bindValue(5, d.author);
     q.bindValue(6, d.createdAt.isEmpty() ? nowIso() : d.createdAt);
     if (!q.exec() || !q.next()) {
         const QString text = q.lastError().text();

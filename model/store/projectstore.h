@@ -86,8 +86,8 @@ public:
     QString path() const { return m_path; }
     const ProjectLocation& location() const { return m_location; }
     bool isServer() const { return m_location.isServer(); }
-    /// The server role this connection acts as (empty for a file). Decisions on a server are
-    /// written under this name, whatever Decision::author says.
+    /// The server role this connection acts as (empty for a file). Reviewers and adjudicators
+    /// of a server project may write decisions under this author only (row-level security).
     QString sessionUser() const { return m_sessionUser; }
     QSqlDatabase& db() { return m_db; }
     /// The SQLite connection under db() for the bulk paths that use SQLite's C API (import,

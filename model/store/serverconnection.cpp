@@ -1,6 +1,9 @@
 #include "serverconnection.h"
 
 #include "errors.h"
+#include "pgcopy.h"
+
+#include <libpq-fe.h>
 
 #include <QSqlError>
 
@@ -40,6 +43,15 @@ bool isConnectionLost(const QString& text)
         if (text.contains(QLatin1String(s), Qt::CaseInsensitive))
             return true;
     return false;
+}
+
+bool isConnectionBroken(QSqlDatabase& db)
+{
+    // Qt's driver closes the connection itself after a FATAL error (the server shut down).
+    if (!db.isOpen())
+        return true;
+    PGconn* conn = postgresHandle(db);
+    return conn && PQstatus(conn) == CONNECTION_BAD;
 }
 
 QSqlDatabase openServerConnection(const ProjectLocation& loc, const QString& connectionName)

@@ -20,5 +20,8 @@ QSqlDatabase openServerConnection(const ProjectLocation& loc, const QString& con
 /// True when a driver error text says the connection to the server is gone (server restarted
 /// or stopped, network cut), so that a new connection may succeed.
 bool isConnectionLost(const QString& errorText);
+/// True when db's connection is broken: closed by the driver after a FATAL error, or bad in
+/// libpq's eyes (some failures leave no error text).
+bool isConnectionBroken(QSqlDatabase& db);
 
 } // namespace chorus::model

@@ -41,17 +41,21 @@ inline QString uniqueProjectName(const QTemporaryDir& dir, const QString& fileNa
         .arg(stem.left(24));
 }
 
-/// Where to create a project called fileName: dir/fileName, or its server project.
-inline QString projectLocation(const QTemporaryDir& dir, const QString& fileName)
+/// The test server's project standing for dir/fileName (see uniqueProjectName).
+inline QString serverProjectLocation(const QTemporaryDir& dir, const QString& fileName)
 {
-    if (!onServer())
-        return dir.filePath(fileName);
     const QString base = serverUri();
     if (base.isEmpty())
-        qFatal("CHORUS_TEST_BACKEND=postgresql but no test server (CHORUS_TEST_PG_STATE=%s)",
+        qFatal("no test server (CHORUS_TEST_PG_STATE=%s): run the test through ctest",
                qPrintable(qEnvironmentVariable("CHORUS_TEST_PG_STATE")));
     return base + (base.contains(QLatin1Char('?')) ? QStringLiteral("&project=") : QStringLiteral("?project="))
         + uniqueProjectName(dir, fileName);
+}
+
+/// Where to create a project called fileName: dir/fileName, or its server project.
+inline QString projectLocation(const QTemporaryDir& dir, const QString& fileName)
+{
+    return onServer() ? serverProjectLocation(dir, fileName) : dir.filePath(fileName);
 }
 
 } // namespace chorus::test

@@ -1,0 +1,201 @@
+// ProjectLocation: how a project argument is read (issue #19). A file path stays a path; a
+// postgresql:// URI gives libpq's connection parameters and the project (schema) name. The
+// expected fields are written out by hand from the URI syntax of PostgreSQL's documentation
+// (libpq, "Connection URIs"): postgresql://[user@]host[:port]/dbname?param=value.
+
+#include "errors.h"
+#include "location.h"
+
+#include <QtTest>
+
+using namespace chorus::model;
+
+class TestLocation : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void filePathsStayPaths_data();
+    void filePathsStayPaths();
+    void serverUris_data();
+    void serverUris();
+    void refused_data();
+    void refused();
+    void projectNames_data();
+    void projectNames();
+    void displayRoundTrips_data();
+    void displayRoundTrips();
+    void passwordsOnlyInMemory();
+};
+
+void TestLocation::filePathsStayPaths_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::newRow("relative") << QStringLiteral("projects/a.chorus");
+    QTest::newRow("absolute") << QStringLiteral("/home/ana/a.chorus");
+    QTest::newRow("colonInName") << QStringLiteral("postgresql:notaurl.chorus");
+    QTest::newRow("memory") << QStringLiteral(":memory:");
+}
+
+void TestLocation::filePathsStayPaths()
+{
+    QFETCH(QString, text);
+    const ProjectLocation l = ProjectLocation::parse(text);
+    QVERIFY(!l.isServer());
+    QCOMPARE(l.path, text);
+    QCOMPARE(l.display(), text);
+}
+
+void TestLocation::serverUris_data()
+{
+    QTest::addColumn<QString>("uri");
+    QTest::addColumn<QString>("user");
+    QTest::addColumn<QString>("host");
+    QTest::addColumn<int>("port");
+    QTest::addColumn<QString>("database");
+    QTest::addColumn<QString>("project");
+    QTest::addColumn<QString>("options");  // "k=v;k=v" in URI order
+    QTest::newRow("full") << QStringLiteral("postgresql://ana@db.example.org:5433/labels?project=news")
+                          << QStringLiteral("ana") << QStringLiteral("db.example.org") << 5433 << QStringLiteral("labels")
+                          << QStringLiteral("news") << QString();
+    QTest::newRow("noUserNoPort") << QStringLiteral("postgresql://db/labels?project=news") << QString() << QStringLiteral("db")
+                                  << -1 << QStringLiteral("labels") << QStringLiteral("news") << QString();
+    QTest::newRow("shortScheme") << QStringLiteral("postgres://db/labels?project=news") << QString() << QStringLiteral("db")
+                                 << -1 << QStringLiteral("labels") << QStringLiteral("news") << QString();
+    QTest::newRow("socketFolder") << QStringLiteral("postgresql:///labels?host=/var/run/postgresql&port=5432&project=p1")
+                                  << QString() << QStringLiteral("/var/run/postgresql") << 5432 << QStringLiteral("labels")
+                                  << QStringLiteral("p1") << QString();
+    QTest::newRow("percentEncodedSocket") << QStringLiteral("postgresql://%2Ftmp%2Fpg/labels?project=p1") << QString()
+                                          << QStringLiteral("/tmp/pg") << -1 << QStringLiteral("labels")
+                                          << QStringLiteral("p1") << QString();
+    QTest::newRow("passThrough") << QStringLiteral("postgresql://ana@db/labels?sslmode=require&connect_timeout=5&project=p1")
+                                 << QStringLiteral("ana") << QStringLiteral("db") << -1 << QStringLiteral("labels")
+                                 << QStringLiteral("p1") << QStringLiteral("sslmode=require;connect_timeout=5");
+    QTest::newRow("service") << QStringLiteral("postgresql:///?service=team&project=p1") << QString() << QString() << -1
+                             << QString() << QStringLiteral("p1") << QStringLiteral("service=team");
+    QTest::newRow("noProject") << QStringLiteral("postgresql://db/labels") << QString() << QStringLiteral("db") << -1
+                               << QStringLiteral("labels") << QString() << QString();
+    QTest::newRow("ipv6") << QStringLiteral("postgresql://[::1]:6000/labels?project=p1") << QString() << QStringLiteral("::1")
+                          << 6000 << QStringLiteral("labels") << QStringLiteral("p1") << QString();
+}
+
+void TestLocation::serverUris()
+{
+    QFETCH(QString, uri);
+    QFETCH(QString, user);
+    QFETCH(QString, host);
+    QFETCH(int, port);
+    QFETCH(QString, database);
+    QFETCH(QString, project);
+    QFETCH(QString, options);
+    const ProjectLocation l = ProjectLocation::parse(uri);
+    QVERIFY(l.isServer());
+    QVERIFY(ProjectLocation::isServerUri(uri));
+    QCOMPARE(l.user, user);
+    QCOMPARE(l.host, host);
+    QCOMPARE(l.port, port);
+    QCOMPARE(l.database, database);
+    QCOMPARE(l.project, project);
+    QStringList opts;
+    for (const auto& [k, v] : l.options)
+        opts << k + QLatin1Char('=') + v;
+    QCOMPARE(opts.join(QLatin1Char(';')), options);
+}
+
+void TestLocation::refused_data()
+{
+    QTest::addColumn<QString>("uri");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("passwordInAuthority") << QStringLiteral("postgresql://ana:hunter2@db/labels?project=p")
+                                         << QStringLiteral("a password cannot be part of a project URI");
+    QTest::newRow("passwordParameter") << QStringLiteral("postgresql://ana@db/labels?password=hunter2&project=p")
+                                       << QStringLiteral("a password cannot be part of a project URI");
+    QTest::newRow("badPort") << QStringLiteral("postgresql:///labels?port=http&project=p") << QStringLiteral("not a port number");
+    QTest::newRow("twoPathParts") << QStringLiteral("postgresql://db/labels/extra?project=p")
+                                  << QStringLiteral("the path must be one database name");
+    QTest::newRow("semicolonValue") << QStringLiteral("postgresql://db/labels?options=a;b&project=p") << QStringLiteral("contains ';'");
+    QTest::newRow("badParameterName") << QStringLiteral("postgresql://db/labels?Bad-Key=1&project=p")
+                                      << QStringLiteral("is not a connection parameter");
+    QTest::newRow("upperCaseProject") << QStringLiteral("postgresql://db/labels?project=News")
+                                      << QStringLiteral("must start with a lowercase letter");
+    QTest::newRow("reservedProject") << QStringLiteral("postgresql://db/labels?project=public") << QStringLiteral("reserved");
+}
+
+void TestLocation::refused()
+{
+    QFETCH(QString, uri);
+    QFETCH(QString, message);
+    try {
+        ProjectLocation::parse(uri);
+        QFAIL("must be refused");
+    } catch (const Error& e) {
+        QVERIFY2(e.message().contains(message), qPrintable(e.message()));
+        QVERIFY2(!e.message().contains(QLatin1String("hunter2")), qPrintable(e.message()));  // never repeated
+    }
+}
+
+void TestLocation::projectNames_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<bool>("valid");
+    QTest::newRow("simple") << QStringLiteral("news") << true;
+    QTest::newRow("digitsUnderscore") << QStringLiteral("news_2024_q1") << true;
+    QTest::newRow("fortyChars") << QString(40, QLatin1Char('a')) << true;
+    QTest::newRow("fortyOneChars") << QString(41, QLatin1Char('a')) << false;  // chorus_<41>_adjudicator > 63
+    QTest::newRow("leadingDigit") << QStringLiteral("1news") << false;
+    QTest::newRow("dash") << QStringLiteral("news-2024") << false;
+    QTest::newRow("quote") << QStringLiteral("x\"y") << false;
+    QTest::newRow("empty") << QString() << false;
+    QTest::newRow("pgPrefix") << QStringLiteral("pg_news") << false;
+    QTest::newRow("informationSchema") << QStringLiteral("information_schema") << false;
+}
+
+void TestLocation::projectNames()
+{
+    QFETCH(QString, name);
+    QFETCH(bool, valid);
+    QString why;
+    QCOMPARE(isValidProjectName(name, &why), valid);
+    QCOMPARE(why.isEmpty(), valid);
+}
+
+void TestLocation::displayRoundTrips_data()
+{
+    QTest::addColumn<QString>("uri");
+    QTest::newRow("full") << QStringLiteral("postgresql://ana@db.example.org:5433/labels?project=news");
+    QTest::newRow("socket") << QStringLiteral("postgresql:///labels?host=/tmp/pg&port=5432&project=p1");
+    QTest::newRow("options") << QStringLiteral("postgresql://db/labels?sslmode=require&project=p1");
+}
+
+// display() is what recent projects and error messages show: read back, it names the same place.
+void TestLocation::displayRoundTrips()
+{
+    QFETCH(QString, uri);
+    const ProjectLocation a = ProjectLocation::parse(uri);
+    const ProjectLocation b = ProjectLocation::parse(a.display());
+    QCOMPARE(b.user, a.user);
+    QCOMPARE(b.host, a.host);
+    QCOMPARE(b.port, a.port);
+    QCOMPARE(b.database, a.database);
+    QCOMPARE(b.project, a.project);
+    QCOMPARE(b.options, a.options);
+    QCOMPARE(a.withProject(QStringLiteral("other")).project, QStringLiteral("other"));
+}
+
+void TestLocation::passwordsOnlyInMemory()
+{
+    const ProjectLocation l = ProjectLocation::parse(QStringLiteral("postgresql://ana@db:5433/labels?project=p"));
+    QVERIFY(rememberedServerPassword(l.serverKey()).isEmpty());
+    rememberServerPassword(l.serverKey(), QStringLiteral("s3cret"));
+    QCOMPARE(rememberedServerPassword(l.serverKey()), QStringLiteral("s3cret"));
+    // Another project of the same server and database shares it; another user does not.
+    QCOMPARE(rememberedServerPassword(l.withProject(QStringLiteral("q")).serverKey()), QStringLiteral("s3cret"));
+    const ProjectLocation other = ProjectLocation::parse(QStringLiteral("postgresql://bo@db:5433/labels?project=p"));
+    QVERIFY(rememberedServerPassword(other.serverKey()).isEmpty());
+    QVERIFY(!l.display().contains(QLatin1String("s3cret")));
+    rememberServerPassword(l.serverKey(), QString());
+    QVERIFY(rememberedServerPassword(l.serverKey()).isEmpty());
+}
+
+QTEST_GUILESS_MAIN(TestLocation)
+#include "tst_location.moc"
