@@ -115,6 +115,8 @@ int cmdTeam(const QStringList& args)
     const QString action = pos[0];
     serverLocation(pos[1], true);
     if (action == QLatin1String("add")) {
+        if (!p.isSet(QStringLiteral("role")))
+            throw UsageError{QStringLiteral("team add needs --role manager, adjudicator or reviewer")};
         if (pos.size() != 3)
             throw UsageError{QStringLiteral("team add takes URI and LOGIN")};
         bool ok = false;
@@ -127,6 +129,8 @@ int cmdTeam(const QStringList& args)
         err(QStringLiteral("%1 is %2 of %3").arg(pos[2], model::teamRoleName(role), store.location().project));
         return kOk;
     }
+    if (action != QLatin1String("init") && action != QLatin1String("list"))
+        throw UsageError{QStringLiteral("unknown team action \"%1\" (init, add or list)").arg(action)};
     if (pos.size() != 2)
         throw UsageError{QStringLiteral("team %1 takes URI only").arg(action)};
     model::ProjectStore store;

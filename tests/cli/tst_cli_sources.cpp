@@ -3,7 +3,8 @@
 // into memory by the same parsers without a database): issue #17. Run on the real data sets in
 // ../shared/data. The expected value is the project path's output, which the other test suites
 // check against trusted references (tst_cli_statistics, tst_cli_aggregate); this test holds the
-// --input path to it. Timing fields ("seconds") are left out of the comparison.
+// --input path to it. Timing fields ("seconds") are left out of the comparison. Run a second
+// time (cli_tst_cli_sources_pg) with the projects on a PostgreSQL server.
 
 #include <QDir>
 #include <QFileInfo>
@@ -15,6 +16,7 @@
 #include <QtTest>
 
 #include "clirun.h"
+#include "testprojects.h"
 
 namespace {
 
@@ -88,7 +90,9 @@ QString TestCliSources::project(const QString& answers, const QString& gold)
     const QString key = answers + QLatin1Char('|') + gold;
     if (m_projects.contains(key))
         return m_projects.value(key);
-    const QString path = m_dir.filePath(QStringLiteral("p%1.chorus").arg(m_projects.size()));
+    // A file, or in the _pg run a server project: every analysis command must then give the
+    // --input output from a project on PostgreSQL too (issue #19).
+    const QString path = chorus::test::projectLocation(m_dir, QStringLiteral("p%1.chorus").arg(m_projects.size()));
     QStringList args{QStringLiteral("import"), path, answers};
     if (!gold.isEmpty())
         args << QStringLiteral("--gold") << gold;
