@@ -148,9 +148,13 @@ struct PgSource
 {
     ProjectStore* store;
     PgCopyOut rows(const char* sql) const { return PgCopyOut(store->db(), QByteArray(sql), store->path()); }
+    // The planner's row estimate (COUNT(*) reads the whole table: 60 ms of a 1M-label open);
+    // -1 before the table was first analysed, when the vectors simply grow.
     qint64 sizeHint(const char* table) const
     {
-        return store->scalar(QStringLiteral("SELECT COUNT(*) FROM %1").arg(QLatin1String(table))).toLongLong();
+        const QVariant n = store->scalar(QStringLiteral("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(?)"),
+                                         {QLatin1String(table)});
+        return std::clamp<qint64>(n.toLongLong(), 0, qint64(1) << 26);
     }
 };
 

@@ -262,7 +262,7 @@ void TestCliServer::projectsListsOnlyChorusProjects()
     const QString uri = server(QStringLiteral("listed"));
     QCOMPARE(run({QStringLiteral("push"), a, uri}).code, 0);
     withRawConnection(
-        chorus::test::serverUri() + QStringLiteral("&project=public"),
+        chorus::test::withProject(chorus::test::serverUri(), QStringLiteral("public")),
         [&](QSqlDatabase& db) {
             QSqlQuery q(db);
             QVERIFY(q.exec(QStringLiteral("CREATE SCHEMA IF NOT EXISTS not_ours")));

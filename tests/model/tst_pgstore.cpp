@@ -34,7 +34,7 @@ QString stateFile(const QString& name)
 void adminSql(const QString& sql)
 {
     withRawConnection(
-        chorus::test::serverUri() + QStringLiteral("&project=public"),
+        chorus::test::withProject(chorus::test::serverUri(), QStringLiteral("public")),
         [&](QSqlDatabase& db) {
             QSqlQuery q(db);
             if (!q.exec(sql))
@@ -65,7 +65,7 @@ public:
     }
     ~PrivateServer() { script(QStringLiteral("stop")); }
     bool isRunning() const { return m_ok && !m_uri.isEmpty(); }
-    QString uri(const QString& project) const { return m_uri + QStringLiteral("&project=") + project; }
+    QString uri(const QString& project) const { return chorus::test::withProject(m_uri, project); }
     bool restart() { return script(QStringLiteral("restart")); }
 
 private:
@@ -313,13 +313,13 @@ void TestPgStore::connectionErrors_data()
                                  << QStringLiteral("cannot reach the server") << false;
     QString noDb = base;
     noDb.replace(QStringLiteral("/chorus_test?"), QStringLiteral("/no_such_db?"));
-    QTest::newRow("missingDatabase") << noDb + QStringLiteral("&project=x") << QStringLiteral("no database \"no_such_db\"") << false;
-    QTest::newRow("missingProject") << base + QStringLiteral("&project=never_made")
+    QTest::newRow("missingDatabase") << chorus::test::withProject(noDb, QStringLiteral("x")) << QStringLiteral("no database \"no_such_db\"") << false;
+    QTest::newRow("missingProject") << chorus::test::withProject(base, QStringLiteral("never_made"))
                                     << QStringLiteral("no such project \"never_made\"") << false;
     QTest::newRow("noProjectInUri") << base << QStringLiteral("the URI names no project") << false;
     QTest::newRow("passwordInUri") << QStringLiteral("postgresql://chorus_admin:secret@127.0.0.1:%1/chorus_test?project=x").arg(port)
                                    << QStringLiteral("a password cannot be part of a project URI") << false;
-    QTest::newRow("badProjectName") << base + QStringLiteral("&project=Bad-Name") << QStringLiteral("must start with a lowercase letter")
+    QTest::newRow("badProjectName") << chorus::test::withProject(base, QStringLiteral("Bad-Name")) << QStringLiteral("must start with a lowercase letter")
                                     << false;
 }
 
@@ -360,7 +360,7 @@ void TestPgStore::schemaThatIsNotAProjectRefused()
 {
     adminSql(QStringLiteral("CREATE SCHEMA IF NOT EXISTS someone_elses; CREATE TABLE IF NOT EXISTS someone_elses.notes "
                             "(body TEXT); INSERT INTO someone_elses.notes VALUES ('keep me')"));
-    const QString uri = chorus::test::serverUri() + QStringLiteral("&project=someone_elses");
+    const QString uri = chorus::test::withProject(chorus::test::serverUri(), QStringLiteral("someone_elses"));
     const QStringList before = dumpProjectFile(uri);
     for (auto mode : {ProjectStore::Mode::OpenExisting, ProjectStore::Mode::CreateOrOpen}) {
         ProjectStore s;

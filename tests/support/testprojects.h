@@ -20,8 +20,14 @@ inline bool onServer()
 }
 
 /// The test server's database URI (no project), or an empty string when there is none.
+/// CHORUS_TEST_PG_URI (a database of your own server, e.g.
+/// postgresql://me@localhost/chorus_test?sslmode=disable) takes precedence over the fixture's
+/// throwaway server; the tests then make their projects there.
 inline QString serverUri()
 {
+    const QString own = qEnvironmentVariable("CHORUS_TEST_PG_URI");
+    if (!own.isEmpty())
+        return own;
     QFile f(qEnvironmentVariable("CHORUS_TEST_PG_STATE") + QStringLiteral("/uri"));
     if (!f.open(QIODevice::ReadOnly))
         return {};
@@ -48,8 +54,7 @@ inline QString serverProjectLocation(const QTemporaryDir& dir, const QString& fi
     if (base.isEmpty())
         qFatal("no test server (CHORUS_TEST_PG_STATE=%s): run the test through ctest",
                qPrintable(qEnvironmentVariable("CHORUS_TEST_PG_STATE")));
-    return base + (base.contains(QLatin1Char('?')) ? QStringLiteral("&project=") : QStringLiteral("?project="))
-        + uniqueProjectName(dir, fileName);
+    return withProject(base, uniqueProjectName(dir, fileName));
 }
 
 /// Where to create a project called fileName: dir/fileName, or its server project.
