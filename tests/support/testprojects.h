@@ -19,6 +19,12 @@ inline bool onServer()
     return qEnvironmentVariable("CHORUS_TEST_BACKEND") == QLatin1String("postgresql");
 }
 
+/// base (a database URI) with ?project=name or &project=name.
+inline QString withProject(const QString& base, const QString& name)
+{
+    return base + (base.contains(QLatin1Char('?')) ? QStringLiteral("&project=") : QStringLiteral("?project=")) + name;
+}
+
 /// The test server's database URI (no project), or an empty string when there is none.
 /// CHORUS_TEST_PG_URI (a database of your own server, e.g.
 /// postgresql://me@localhost/chorus_test?sslmode=disable) takes precedence over the fixture's
