@@ -178,7 +178,9 @@ void ServerProjectDialog::listingFinished()
     if (r.projects.isEmpty()) {
         m_status->setText(tr("No Chorus projects in this database yet (chorus-cli push copies a project file there)."));
     } else {
-        m_status->setText(tr("%n project(s) in %1.", nullptr, int(r.projects.size())).arg(projectTitle(r.uri)));
+        m_status->setText((r.projects.size() == 1 ? tr("1 project in %1.")
+                                                  : tr("%L1 projects in %2.").arg(r.projects.size()))
+                              .arg(projectTitle(r.uri)));
         // The project the URI named, if listed, else the first one.
         const QString named = model::ProjectLocation::parse(r.uri).project;
         const auto found = m_list->findItems(named, Qt::MatchExactly);

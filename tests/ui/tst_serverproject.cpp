@@ -320,6 +320,47 @@ private slots:
         ui::setPasswordPrompt({});
     }
 
+    // Listing a database over TCP asks for the password too (cancel: an error saying so and an
+    // empty list; then the right password: the projects).
+    void listingAsksForPassword()
+    {
+        const QString name = model::ProjectLocation::parse(createProject(QStringLiteral("listpw"))).project;
+        const QString port = readState(QStringLiteral("port"));
+        const QString database = QStringLiteral("postgresql://chorus_admin@127.0.0.1:%1/chorus_test").arg(port);
+        const QString key = model::ProjectLocation::parse(database).serverKey();
+        model::rememberServerPassword(key, QString());
+        int prompts = 0;
+        QString answer;  // empty: cancel
+        ui::setPasswordPrompt([&](QWidget*, const QString&, QString* typed) {
+            ++prompts;
+            *typed = answer;
+            return !answer.isEmpty();
+        });
+        ui::ServerProjectDialog d;
+        d.show();  // Enter reaches the default button of a shown dialog only
+        d.setUri(database);
+        QSignalSpy listed(&d, &ui::ServerProjectDialog::listed);
+        d.listProjects();
+        QVERIFY(listed.wait(30000));
+        QCOMPARE(listed.takeFirst().first().toBool(), false);
+        QCOMPARE(prompts, 1);
+        QCOMPARE(d.projectList()->count(), 0);
+        QVERIFY(!d.statusLabel()->text().isEmpty());
+
+        answer = readState(QStringLiteral("password"));
+        d.listProjects();
+        QVERIFY(listed.wait(30000));
+        QCOMPARE(listed.takeFirst().first().toBool(), true);
+        QCOMPARE(prompts, 2);
+        QVERIFY(!d.projectList()->findItems(name, Qt::MatchExactly).isEmpty());
+        // The list's current project is what the dialog opens: database URI plus project.
+        d.projectList()->setCurrentItem(d.projectList()->findItems(name, Qt::MatchExactly).first());
+        QTest::keyClick(d.projectList(), Qt::Key_Return);
+        QCOMPARE(d.result(), int(QDialog::Accepted));
+        QCOMPARE(d.location(), QStringLiteral("%1?project=%2").arg(database, name));
+        ui::setPasswordPrompt({});
+    }
+
     // At start the last project is reopened in the background: a server that is gone (no server
     // behind that socket folder) gives an error naming it, the window never waits, and the
     // project that was open stays open.
