@@ -361,6 +361,24 @@ private slots:
         ui::setPasswordPrompt({});
     }
 
+    // A database that is not there: the listing fails with a message naming it, off the GUI
+    // thread (listProjects returns before the answer), and the list stays empty.
+    void listingFailureIsShown()
+    {
+        QString missing = m_base;
+        missing.replace(QStringLiteral("/chorus_test?"), QStringLiteral("/no_such_database?"));
+        QVERIFY(missing != m_base);
+        ui::ServerProjectDialog d;
+        d.setUri(missing);
+        QSignalSpy listed(&d, &ui::ServerProjectDialog::listed);
+        d.listProjects();
+        QVERIFY(d.isListing());
+        QVERIFY(listed.wait(30000));
+        QCOMPARE(listed.first().first().toBool(), false);
+        QCOMPARE(d.projectList()->count(), 0);
+        QVERIFY2(d.statusLabel()->text().contains(QLatin1String("no_such_database")), qPrintable(d.statusLabel()->text()));
+    }
+
     // At start the last project is reopened in the background: a server that is gone (no server
     // behind that socket folder) gives an error naming it, the window never waits, and the
     // project that was open stays open.
