@@ -1,3 +1,4 @@
+#include "location.h"
 #include "mainwindow.h"
 #include "pairwisepage.h"
 #include "screenshots.h"
@@ -28,9 +29,12 @@ int main(int argc, char** argv)
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("PROJECT"),
-                                 QStringLiteral("Project (.chorus) to open, or a data file to import."));
+                                 QStringLiteral("Project to open (a .chorus file, or a server project "
+                                                "postgresql://[user@]host[:port]/database?project=NAME), or a data "
+                                                "file to import."));
     const QCommandLineOption screenshots(QStringLiteral("screenshots"),
-                                         QStringLiteral("Save PNGs of the main views into DIR and quit (works on a copy of PROJECT)."),
+                                         QStringLiteral("Save PNGs of the main views into DIR and quit (works on a copy of a "
+                                                                        "project file; a server project is used as it is)."),
                                          QStringLiteral("DIR"));
     parser.addOption(screenshots);
     const QCommandLineOption pairwise(QStringLiteral("pairwise"),
@@ -69,10 +73,17 @@ int main(int argc, char** argv)
     // `chorus --pairwise FILE` opens that file and nothing else: no last project behind it.
     if (target.isEmpty() && !shooting && !parser.isSet(pairwise)) {
         const QString last = QSettings().value(QStringLiteral("project/last")).toString();
-        if (!last.isEmpty() && QFileInfo::exists(last))
+        if (!last.isEmpty() && (chorus::model::ProjectLocation::isServerUri(last) || QFileInfo::exists(last)))
             target = last;
     }
-    if (!target.isEmpty()) {
+    if (chorus::model::ProjectLocation::isServerUri(target)) {
+        // Reaching a server takes a moment, and one that is gone must not freeze the window:
+        // screenshots need the project open before they start, everything else waits for nothing.
+        if (shooting)
+            window.openProject(target);
+        else
+            window.openProjectInBackground(target);
+    } else if (!target.isEmpty()) {
         if (target.endsWith(QLatin1String(".chorus")))
             window.openProject(target);
         else

@@ -9,6 +9,7 @@
 #include "llmdialog.h"
 #include "pairwisepage.h"
 #include "relabelpanel.h"
+#include "serverprojects.h"
 #include "transferdialogs.h"
 #include "workbench.h"
 
@@ -130,6 +131,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
     connect(m_table->horizontalHeader(), &QHeaderView::customContextMenuRequested, this, &MainWindow::columnsMenu);
 
     connectJobs();
+    connect(&m_probeWatcher, &QFutureWatcherBase::finished, this, &MainWindow::backgroundProbeFinished);
 
     QSettings settings;
     // A first start fits the screen it opens on (a 1366x768 laptop included); later starts
@@ -222,7 +224,8 @@ void MainWindow::closeEvent(QCloseEvent* event)
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
-    settings.setValue(QStringLiteral("project/last"), m_wb->projectPath());
+    settings.setValue(QStringLiteral("project/last"),
+                      m_wb->hasProject() ? projectSettingsKey(m_wb->projectPath()) : QString());
     m_aggPanel->cancel();
     event->accept();
 }
@@ -286,7 +289,7 @@ void MainWindow::updateActions()
 
 void MainWindow::updateTitle()
 {
-    setWindowTitle(m_wb->hasProject() ? tr("%1 — Chorus").arg(QFileInfo(m_wb->projectPath()).fileName())
+    setWindowTitle(m_wb->hasProject() ? tr("%1 — Chorus").arg(projectTitle(m_wb->projectPath()))
                                       : tr("Chorus"));
 }
 

@@ -2,14 +2,17 @@
 
 #include "frozentableview.h"
 #include "jobs.h"
+#include "serverprojectdialog.h"
 
 #include <QFutureWatcher>
 #include <QIcon>
 #include <QMainWindow>
+#include <QPointer>
 
 class QAction;
 class QDockWidget;
 class QMenu;
+class QMessageBox;
 class QProgressBar;
 class QPushButton;
 class QTableView;
@@ -48,8 +51,19 @@ public:
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    /// Opens a project; shows an error dialog and returns false on failure.
+    /// Opens a project (a .chorus file or a server URI, see docs/server-projects.md); shows an
+    /// error dialog and returns false on failure. A server that wants a password gets it asked
+    /// for (kept in memory only); cancelling the prompt leaves the open project as it was.
     bool openProject(const QString& path);
+    /// Opens a project without blocking the window while a server is reached: the connection
+    /// is tried on a worker thread first (at start, the last project's server may be gone), then
+    /// the project opens, or an error says why it could not. A file opens at once.
+    void openProjectInBackground(const QString& location);
+    /// File → Open Server Project… (a modal dialog).
+    void openServerDialog();
+    /// The non-modal notice shown after the connection to the server was lost and made again
+    /// (nullptr before the first reconnection or once closed).
+    QMessageBox* reconnectNotice() const;
     /// Imports a data file into the open project (or asks for a new project) on a worker thread.
     void importFile(const QString& file);
     /// Starts an import with the given options, without asking (the project must be open).
@@ -79,6 +93,8 @@ public:
 signals:
     /// An import finished; ok is false when it failed or was canceled (project unchanged).
     void importFinished(bool ok);
+    /// openProjectInBackground() is done; ok is false when no project was opened.
+    void backgroundOpenFinished(bool ok);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -103,6 +119,9 @@ private:
     void preferences();
     void showShortcuts();
     void addRecent(const QString& path);
+    void watchServerConnection();
+    void serverReconnected(const QString& message);
+    void backgroundProbeFinished();
     void rebuildRecentMenu();
     void saveHeaderState();
     void restoreHeaderState();
@@ -157,6 +176,9 @@ private:
     QFutureWatcher<model::JobResult<model::ExportReport>> m_exportWatcher;
     QFutureWatcher<model::JobResult<model::Snapshot>> m_reloadWatcher;
     LlmDialog* m_llmDialog = nullptr;
+    QFutureWatcher<ServerListing> m_probeWatcher;  ///< openProjectInBackground's connection test
+    QString m_pendingOpen;  ///< the location openProjectInBackground will open, if nothing else was
+    QPointer<QMessageBox> m_reconnectNotice;
 };
 
 } // namespace chorus::ui

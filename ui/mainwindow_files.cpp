@@ -5,6 +5,7 @@
 
 #include "filterbar.h"
 #include "itempanel.h"
+#include "serverprojects.h"
 #include "transferdialogs.h"
 #include "workbench.h"
 
@@ -18,6 +19,7 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScopeGuard>
 #include <QSettings>
 #include <QStatusBar>
 
@@ -90,20 +92,29 @@ void MainWindow::connectJobs()
 
 bool MainWindow::openProject(const QString& path)
 {
+    m_pendingOpen.clear();  // an explicit open wins over one waiting for its server
     saveHeaderState();
     try {
-        QApplication::setOverrideCursor(Qt::WaitCursor);
-        m_wb->openProject(path);
-        QApplication::restoreOverrideCursor();
+        const bool opened = withServerPassword(this, path, [&] {
+            QApplication::setOverrideCursor(Qt::WaitCursor);
+            const auto restore = qScopeGuard([] { QApplication::restoreOverrideCursor(); });
+            m_wb->openProject(path);
+        });
+        if (!opened) {
+            statusBar()->showMessage(tr("%1 was not opened: no password given.").arg(projectTitle(path)), 10000);
+            return false;
+        }
     } catch (const model::Error& e) {
-        QApplication::restoreOverrideCursor();
         showError(e.message());
         return false;
     }
-    addRecent(path);
-    QSettings().setValue(QStringLiteral("project/last"), path);
+    watchServerConnection();
+    // A file as given, or the server URI as the store writes it (never holding a password).
+    const QString location = m_wb->projectPath();
+    addRecent(location);
+    QSettings().setValue(QStringLiteral("project/last"), projectSettingsKey(location));
     statusBar()->showMessage(tr("Opened %1: %L2 items, %L3 annotators, %L4 annotations; consensus: %5")
-                                 .arg(QFileInfo(path).fileName())
+                                 .arg(projectTitle(location))
                                  .arg(m_wb->snapshot().numItems())
                                  .arg(m_wb->snapshot().annotators.size())
                                  .arg(m_wb->snapshot().matrix.numAnnotations())
@@ -188,8 +199,15 @@ void MainWindow::exportDialog()
     const auto saved = m_wb->runs();
     for (auto it = saved.crbegin(); it != saved.crend(); ++it)
         runs.append({it->id, tr("run #%1 (%2, %3)").arg(it->id).arg(it->method, it->createdAt.left(16))});
-    const QFileInfo project(m_wb->projectPath());
-    ExportDialog dialog(project.dir().filePath(project.completeBaseName() + QStringLiteral("-curated.jsonl")), runs, this);
+    // Next to a project file; a server project has no folder, so the home folder it is.
+    QString suggested;
+    if (m_wb->store().isServer()) {
+        suggested = QDir::home().filePath(m_wb->store().location().project + QStringLiteral("-curated.jsonl"));
+    } else {
+        const QFileInfo project(m_wb->projectPath());
+        suggested = project.dir().filePath(project.completeBaseName() + QStringLiteral("-curated.jsonl"));
+    }
+    ExportDialog dialog(suggested, runs, this);
     if (dialog.exec() != QDialog::Accepted || dialog.file().isEmpty())
         return;
     startJob(tr("Exporting %1…").arg(QFileInfo(dialog.file()).fileName()));
@@ -215,9 +233,9 @@ void MainWindow::addRecent(const QString& path)
 {
     QSettings settings;
     QStringList recent = settings.value(QStringLiteral("project/recent")).toStringList();
-    const QString abs = QFileInfo(path).absoluteFilePath();
-    recent.removeAll(abs);
-    recent.prepend(abs);
+    const QString key = projectSettingsKey(path);
+    recent.removeAll(key);
+    recent.prepend(key);
     while (recent.size() > kMaxRecent)
         recent.removeLast();
     settings.setValue(QStringLiteral("project/recent"), recent);
@@ -228,8 +246,14 @@ void MainWindow::rebuildRecentMenu()
 {
     m_recentMenu->clear();
     const QStringList recent = QSettings().value(QStringLiteral("project/recent")).toStringList();
-    for (const QString& path : recent)
-        m_recentMenu->addAction(QFileInfo(path).fileName(), this, [this, path] { openProject(path); })->setToolTip(path);
+    for (const QString& path : recent) {
+        // A file by its name, a server project as "NAME — database on host"; '&' is no mnemonic.
+        QString text = projectTitle(path);
+        text.replace(QLatin1Char('&'), QStringLiteral("&&"));
+        QAction* a = m_recentMenu->addAction(text, this, [this, path] { openProject(path); });
+        a->setToolTip(path);
+        a->setStatusTip(path);
+    }
     m_recentMenu->setEnabled(!recent.isEmpty());
 }
 
@@ -242,8 +266,17 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* event)
 void MainWindow::dropEvent(QDropEvent* event)
 {
     const auto urls = event->mimeData()->urls();
-    if (urls.isEmpty() || !urls.first().isLocalFile())
+    if (urls.isEmpty())
         return;
+    if (!urls.first().isLocalFile()) {
+        // A server project's URI dragged from a browser or a terminal.
+        const QString text = urls.first().toString();
+        if (model::ProjectLocation::isServerUri(text)) {
+            event->acceptProposedAction();
+            openProject(text);
+        }
+        return;
+    }
     const QString file = urls.first().toLocalFile();
     if (file.endsWith(QLatin1String(".chorus")))
         openProject(file);

@@ -99,6 +99,8 @@ void MainWindow::createMenus()
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&New Project…"), QKeySequence::New, this, &MainWindow::newProject);
     file->addAction(tr("&Open Project…"), QKeySequence::Open, this, &MainWindow::openDialog);
+    file->addAction(tr("Open &Server Project…"), QKeySequence(tr("Ctrl+Shift+O")), this, &MainWindow::openServerDialog)
+        ->setObjectName(QStringLiteral("openServerProject"));
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     rebuildRecentMenu();
     file->addAction(tr("Open &Pairwise Judgments…"), this, [this] {

@@ -4,6 +4,7 @@
 #include "mainwindow.h"
 
 #include "labeldelegate.h"
+#include "serverprojects.h"
 #include "workbench.h"
 
 #include <QAction>
@@ -48,14 +49,14 @@ void MainWindow::createTable()
 void MainWindow::saveHeaderState()
 {
     if (m_wb->hasProject())
-        QSettings().setValue(QStringLiteral("columns/") + QFileInfo(m_wb->projectPath()).absoluteFilePath(),
+        QSettings().setValue(QStringLiteral("columns/") + projectSettingsKey(m_wb->projectPath()),
                              m_table->horizontalHeader()->saveState());
 }
 
 void MainWindow::restoreHeaderState()
 {
     const QByteArray state = m_wb->hasProject()
-        ? QSettings().value(QStringLiteral("columns/") + QFileInfo(m_wb->projectPath()).absoluteFilePath()).toByteArray()
+        ? QSettings().value(QStringLiteral("columns/") + projectSettingsKey(m_wb->projectPath())).toByteArray()
         : QByteArray();
     if (state.isEmpty() || !m_table->horizontalHeader()->restoreState(state)) {
         using M = model::ItemTableModel;

@@ -6,6 +6,8 @@
 #include "dashboard.h"
 #include "mainwindow.h"
 #include "pairwisepage.h"
+#include "serverprojectdialog.h"
+#include "serverprojects.h"
 #include "workbench.h"
 
 #include <QDir>
@@ -96,6 +98,17 @@ void takeScreenshots(MainWindow* window, const QString& dir, std::function<void(
                           },
                           tab == 0 ? 3000 : 600});
     }
+    // The Open Server Project dialog listing the database of a server project (issue #19).
+    if (window->workbench()->hasProject() && window->workbench()->store().isServer())
+        steps->push_back({QStringLiteral("open-server-project.png"),
+                          [](MainWindow* w) {
+                              auto* d = new ServerProjectDialog(w);
+                              d->setAttribute(Qt::WA_DeleteOnClose);
+                              d->setUri(serverDatabaseUri(w->workbench()->projectPath()));
+                              d->show();
+                              d->listProjects();
+                          },
+                          2500, [](MainWindow* w) -> QWidget* { return w->findChild<ServerProjectDialog*>(); }});
     auto ok = std::make_shared<bool>(true);
     auto index = std::make_shared<size_t>(0);
     auto next = std::make_shared<std::function<void()>>();
@@ -109,9 +122,9 @@ void takeScreenshots(MainWindow* window, const QString& dir, std::function<void(
             const QString path = QDir(dir).filePath((*steps)[*index].file);
             const Step& step = (*steps)[*index];
             QWidget* target = step.target ? step.target(window) : window;
-            if (!target->grab().save(path))
+            if (!target || !target->grab().save(path))
                 *ok = false;
-            if (target != window)
+            if (target && target != window)
                 target->hide();
             ++*index;
             (*next)();
