@@ -87,10 +87,8 @@ bool Engine::handleAnswer(const Task& t, const QByteArray& data, QString* proble
     try {
         m_store.transaction([&] {
             if (annotatorId == 0)
-                annotatorId = m_store.exec(QStringLiteral("INSERT INTO annotators (name, kind) VALUES (?, 'llm')"),
-                                           {m_config.name})
-                                  .lastInsertId()
-                                  .toLongLong();
+                annotatorId = m_store.insertReturningId(QStringLiteral("INSERT INTO annotators (name, kind) VALUES (?, 'llm')"),
+                                                        {m_config.name});
             if (!m_configStored) {
                 const QByteArray cfg = QJsonDocument(m_config.toJson()).toJson(QJsonDocument::Compact);
                 m_store.exec(QStringLiteral("INSERT INTO llm_annotators (annotator_id, config, updated_at) VALUES "

@@ -1,5 +1,6 @@
 #include "projectcopy.h"
 
+#include "bulkwriter.h"
 #include "dialect.h"
 #include "pgcopy.h"
 
@@ -19,7 +20,7 @@ namespace chorus::model {
 namespace {
 
 // Column types of the copy: integer, real (double), text, blob (bytea on the server).
-enum class Type { Int, Real, Text, Blob };
+using Type = BulkWriter::Type;
 
 struct Column
 {
@@ -98,17 +99,11 @@ QStringList sourceColumns(ProjectStore& from, const Table& t)
     return out;
 }
 
-// One value of a row as the type the column has.
+// One value of a row as the type the column has (a null stays null).
 QVariant typed(const QVariant& v, Type type)
 {
-    if (v.isNull()) {
-        switch (type) {
-        case Type::Int: return QVariant(QMetaType(QMetaType::LongLong));
-        case Type::Real: return QVariant(QMetaType(QMetaType::Double));
-        case Type::Text: return QVariant(QMetaType(QMetaType::QString));
-        case Type::Blob: return QVariant(QMetaType(QMetaType::QByteArray));
-        }
-    }
+    if (v.isNull())
+        return QVariant();
     switch (type) {
     case Type::Int: return v.toLongLong();
     case Type::Real: return v.toDouble();
@@ -161,49 +156,20 @@ private:
 void writeTable(ProjectStore& from, ProjectStore& to, const Table& t, const std::function<bool()>& isCanceled)
 {
     Rows rows(from, t);
+    BulkWriter::Columns columns;
+    for (const Column& c : t.columns)
+        columns.append({QLatin1String(c.name), c.type});
+    BulkWriter out(to, QLatin1String(t.name), columns);
     const int n = static_cast<int>(t.columns.size());
     qint64 count = 0;
-    auto check = [&] {
-        if ((++count & 0xFFFF) == 0 && isCanceled && isCanceled())
-            throw CanceledError();
-    };
-    if (postgresHandle(to.db())) {
-        PgCopyIn copy(to.db(), QStringLiteral("COPY %1 (%2) FROM STDIN").arg(QLatin1String(t.name), columnList(t)).toUtf8(),
-                      to.path());
-        while (rows.next()) {
-            for (int c = 0; c < n; ++c) {
-                const QVariant v = rows.value(c);
-                if (v.isNull()) {
-                    copy.addNull();
-                    continue;
-                }
-                switch (t.columns[static_cast<size_t>(c)].type) {
-                case Type::Int: copy.add(v.toLongLong()); break;
-                case Type::Real: copy.add(v.toDouble()); break;
-                case Type::Text: copy.add(v.toString()); break;
-                case Type::Blob: copy.add(v.toByteArray(), false); break;
-                }
-            }
-            copy.endRow();
-            check();
-        }
-        copy.finish();
-        return;
-    }
-    QStringList marks;
-    for (int c = 0; c < n; ++c)
-        marks << QStringLiteral("?");
-    QSqlQuery ins(to.db());
-    if (!ins.prepare(QStringLiteral("INSERT INTO %1 (%2) VALUES (%3)")
-                         .arg(QLatin1String(t.name), columnList(t), marks.join(QStringLiteral(", ")))))
-        throw Error(QStringLiteral("%1: SQL error: %2").arg(to.path(), ins.lastError().text()));
     while (rows.next()) {
         for (int c = 0; c < n; ++c)
-            ins.bindValue(c, rows.value(c));
-        if (!ins.exec())
-            throw Error(QStringLiteral("%1: cannot copy %2: %3").arg(to.path(), QLatin1String(t.name), ins.lastError().text()));
-        check();
+            out.add(rows.value(c));
+        out.endRow();
+        if ((++count & 0xFFFF) == 0 && isCanceled && isCanceled())
+            throw CanceledError();
     }
+    out.finish();
 }
 
 } // namespace

@@ -1,5 +1,7 @@
 #include "runstore.h"
 
+#include "bulkwriter.h"
+
 #include <algorithm>
 
 #include <QSqlQuery>
@@ -52,36 +54,37 @@ qint64 saveRun(ProjectStore& store, const Snapshot& s, const QString& method, co
         nlohmann::json ll = nlohmann::json::array();
         for (double v : result.logLikelihood)
             ll.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json());
-        QSqlQuery q = store.exec(
+        runId = store.insertReturningId(
             QStringLiteral("INSERT INTO runs (method, params, created_at, iterations, converged, seconds, "
                            "log_likelihood, labels, tied_items) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
             {method, paramsJson.isEmpty() ? QStringLiteral("{}") : paramsJson, nowIso(), result.iterations,
              result.converged ? 1 : 0, seconds, QString::fromStdString(ll.dump()),
              QString::fromStdString(labels.dump()), static_cast<qint64>(result.tiedItems)});
-        runId = q.lastInsertId().toLongLong();
-        QSqlQuery ins(store.db());
-        ins.prepare(QStringLiteral("INSERT INTO run_items (run_id, item_id, label_id, confidence, posterior) "
-                                   "VALUES (?, ?, ?, ?, ?)"));
+        using T = BulkWriter::Type;
+        BulkWriter items(store, QStringLiteral("run_items"),
+                         {{QStringLiteral("run_id"), T::Int}, {QStringLiteral("item_id"), T::Int},
+                          {QStringLiteral("label_id"), T::Int}, {QStringLiteral("confidence"), T::Real},
+                          {QStringLiteral("posterior"), T::Blob}});
         for (int32_t i = 0; i < s.numItems(); ++i) {
             const int32_t l = result.labels[i];
-            ins.bindValue(0, runId);
-            ins.bindValue(1, s.itemIds[i]);
-            ins.bindValue(2, l >= 0 ? QVariant(s.labelIds[l]) : QVariant(QMetaType(QMetaType::LongLong)));
-            ins.bindValue(3, l >= 0 ? QVariant(result.posteriorAt(i, l)) : QVariant(QMetaType(QMetaType::Double)));
-            ins.bindValue(4, packDoubles(result.posterior.data() + static_cast<size_t>(i) * L, L));
-            if (!ins.exec())
-                throw Error(QStringLiteral("%1: cannot save run").arg(store.path()));
+            items.add(runId);
+            items.add(s.itemIds[i]);
+            items.add(l >= 0 ? QVariant(s.labelIds[l]) : QVariant());
+            items.add(l >= 0 ? QVariant(result.posteriorAt(i, l)) : QVariant());
+            items.add(packDoubles(result.posterior.data() + static_cast<size_t>(i) * L, L));
+            items.endRow();
         }
-        QSqlQuery insA(store.db());
-        insA.prepare(QStringLiteral("INSERT INTO run_annotators (run_id, annotator_id, competence) VALUES (?, ?, ?)"));
+        items.finish();
+        BulkWriter anns(store, QStringLiteral("run_annotators"),
+                        {{QStringLiteral("run_id"), T::Int}, {QStringLiteral("annotator_id"), T::Int},
+                         {QStringLiteral("competence"), T::Real}});
         for (int32_t a = 0; a < static_cast<int32_t>(result.competence.size()); ++a) {
-            insA.bindValue(0, runId);
-            insA.bindValue(1, s.annotatorIds[a]);
-            insA.bindValue(2, std::isfinite(result.competence[a]) ? QVariant(result.competence[a])
-                                                                  : QVariant(QMetaType(QMetaType::Double)));
-            if (!insA.exec())
-                throw Error(QStringLiteral("%1: cannot save run").arg(store.path()));
+            anns.add(runId);
+            anns.add(s.annotatorIds[a]);
+            anns.add(std::isfinite(result.competence[a]) ? QVariant(result.competence[a]) : QVariant());
+            anns.endRow();
         }
+        anns.finish();
     });
     return runId;
 }
