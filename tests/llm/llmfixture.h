@@ -2,6 +2,7 @@
 // Shared set-up of the LLM connector tests: a project imported from a few JSONL lines, and item
 // ids by external id.
 
+#include "testprojects.h"
 #include "importer.h"
 #include "projectstore.h"
 
@@ -23,7 +24,8 @@ inline QString makeProject(const QTemporaryDir& dir, const char* jsonl)
     if (!f.open(QIODevice::WriteOnly) || f.write(jsonl) < 0)
         return {};
     f.close();
-    const QString project = dir.filePath(QStringLiteral("p.chorus"));
+    // A file, or in the _pg runs a server project (the LLM connector on PostgreSQL).
+    const QString project = projectLocation(dir, QStringLiteral("p.chorus"));
     model::ProjectStore store;
     store.open(project, model::ProjectStore::Mode::CreateNew);
     model::importFile(store, data);

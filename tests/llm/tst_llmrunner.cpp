@@ -315,9 +315,7 @@ void TestLlmRunner::runThatStoresNothingLeavesNoAnnotator()
         ProjectStore store;
         store.open(m_project);
         store.transaction([&] {
-            const qint64 id = store.exec(QStringLiteral("INSERT INTO annotators (name, kind) VALUES ('tiny-llm', 'llm')"))
-                                  .lastInsertId()
-                                  .toLongLong();
+            const qint64 id = store.insertReturningId(QStringLiteral("INSERT INTO annotators (name, kind) VALUES ('tiny-llm', 'llm')"));
             store.exec(QStringLiteral("INSERT INTO llm_annotators (annotator_id, config, updated_at) VALUES (?, '{}', ?)"),
                        {id, nowIso()});
         });
