@@ -107,10 +107,11 @@ double weightOf(const DashboardRequest& r, bool hasGold)
 }
 
 // Percentile bootstrap of accuracy and macro-F1 for every evaluated prediction vector (Efron &
-// Tibshirani 1993, ch. 13; agg::bootstrapScores). The methods are resampled together over every
-// gold item (paired: the same draws for each, from one seeded stream); an annotator over the
-// gold items it answered, as its scores are defined (EvaluationReport), from a stream of its
-// own. So an interval depends only on the seed and its own vector, not on what else is shown.
+// Tibshirani 1993, ch. 13; agg::bootstrapScores, which draws each replicate's cell tallies as one
+// multinomial). The methods are resampled over every gold item (each vector's tallies from the
+// same seeded generator state); an annotator over the gold items it answered, as its scores are
+// defined (EvaluationReport), from a stream of its own. So an interval depends only on the seed
+// and its own vector, not on what else is shown.
 void scoreIntervals(DashboardData& d, const std::vector<int32_t>& gold, int32_t L, const DashboardRequest& request,
                     const agg::RunHooks& hooks)
 {
