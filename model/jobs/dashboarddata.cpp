@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
+#include <thread>
 
 namespace chorus::model {
 
@@ -205,15 +207,30 @@ void computeMethods(DashboardData& d, const Snapshot& s, const DashboardRequest&
     if (!d.hasGold)
         return;
     const int32_t L = s.numLabels();
+    const int M = static_cast<int>(request.methods.size());
+    // The methods share one copy of the matrix in key order (each aggregate() call would make
+    // its own: about 30 ms per method on 1M labels); the same results. It is made on a second
+    // thread while the annotators are scored (both only read the snapshot).
+    agg::KeyOrderedMatrix ordered;
+    std::exception_ptr orderError;
+    std::jthread orderer;  // joined before the methods run, and on an exception
+    if (M > 1)
+        orderer = std::jthread([&ordered, &orderError, &s] {
+            try {
+                ordered = agg::KeyOrderedMatrix::of(s.matrix);
+            } catch (...) {
+                orderError = std::current_exception();
+            }
+        });
     EvaluationRequest er;
     er.seed = request.seed;
     EvaluationReport rep = evaluationReport(s.matrix, s.gold, er,
                                             progress.stage(QObject::tr("Methods: annotators vs gold"), kOverviewWeight));
     const std::vector<double> trueAccuracy = annotatorAccuracies(rep);
-    const int M = static_cast<int>(request.methods.size());
-    // The methods share one copy of the matrix in key order (each aggregate() call would make
-    // its own: about 30 ms per method on 1M labels); the same results.
-    const agg::KeyOrderedMatrix ordered = M > 1 ? agg::KeyOrderedMatrix::of(s.matrix) : agg::KeyOrderedMatrix{};
+    if (orderer.joinable())
+        orderer.join();
+    if (orderError)
+        std::rethrow_exception(orderError);
     for (int m = 0; m < M; ++m) {
         const std::string& name = request.methods[m];
         const agg::RunHooks h =
