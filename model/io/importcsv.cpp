@@ -93,6 +93,26 @@ bool planSplit(SplitRead& r, TextFile& text, const ImportOptions& options, char 
     return true;
 }
 
+// Starts parsing the second part on the helper thread, with the layout the first record set.
+void startSecondPart(SplitRead& split, const LongCsvLayout& layout, const QString& expected, char delimiter)
+{
+    CsvChunkLayout l;
+    l.separator = delimiter;
+    l.columns = layout.columns;
+    l.item = layout.item;
+    l.annotator = layout.annotator;
+    l.label = layout.label;
+    l.expected = expected;
+    l.checkUtf8 = true;
+    split.helper = std::jthread([&split, l](std::stop_token stop) {
+        try {
+            split.second = parseCsvChunk(split.data, split.split, split.size, 0, l, stop);
+        } catch (...) {
+            split.error = std::current_exception();
+        }
+    });
+}
+
 // Replays the second part's rows in file order: each distinct item, annotator and answer of the
 // part goes through the writer once (in the order a serial read meets them), every row through
 // the writer's row path, and the part's first problem is reported at its line, after every row
@@ -158,23 +178,8 @@ void importLongCsv(ImportWriter& w, const QString& file, ItemExtras& extras)
         bool first = true;
         // Once the first record settled the layout: the second part starts on the helper.
         const auto startHelper = [&] {
-            if (!splitting || split.helper.joinable())
-                return;
-            CsvChunkLayout l;
-            l.separator = delimiter;
-            l.columns = layout.columns;
-            l.item = layout.item;
-            l.annotator = layout.annotator;
-            l.label = layout.label;
-            l.expected = expected;
-            l.checkUtf8 = true;
-            split.helper = std::jthread([&split, l](std::stop_token stop) {
-                try {
-                    split.second = parseCsvChunk(split.data, split.split, split.size, 0, l, stop);
-                } catch (...) {
-                    split.error = std::current_exception();
-                }
-            });
+            if (splitting && !split.helper.joinable())
+                startSecondPart(split, layout, expected, delimiter);
         };
         while (csv.nextBytes(row)) {
             w.setLocation(file, csv.line());
@@ -207,8 +212,7 @@ void importLongCsv(ImportWriter& w, const QString& file, ItemExtras& extras)
             }
             if (columns != layout.columns)
                 w.fail(QStringLiteral("expected %1 columns (%2), found %3").arg(layout.columns).arg(expected).arg(columns));
-            if (splitting && !split.helper.joinable())
-                startHelper();
+            startHelper();
             const qint64 item = w.itemUtf8(row[layout.item]);
             // An empty label is an answer that maps to nothing: INVALID, raw "" kept.
             w.annotationUtf8(item, row[layout.annotator], row[layout.label]);
