@@ -2,11 +2,12 @@
 //
 // Every coefficient here depends on an item only through its label-count vector, so items are
 // grouped into "types" (distinct count vectors) weighted by multiplicity. The point estimate
-// uses the multiplicities; a bootstrap replicate only redraws them, which makes a replicate cost
-// O(items + types) instead of O(labels).
+// uses the multiplicities; a bootstrap replicate only redraws them (one multinomial draw of the
+// type tallies, sampling.h), which makes a replicate cost O(types) instead of O(labels).
 
 #include "agreement.h"
 #include "agreementdetail.h"
+#include "sampling.h"
 
 #include <algorithm>
 #include <cmath>
@@ -379,7 +380,10 @@ AgreementIntervals bootstrapAgreement(const LabelMatrix& matrix, const Agreement
     runReplicates(boot.replicates, threads, boot.seed, hooks,
                   [&](int b, std::mt19937_64& rng, int worker) {
                       std::vector<int64_t>& w = scratch[static_cast<size_t>(worker)];
-                      resampleTypeCounts(types.typeOfItem, rng, w);
+                      // The tallies per type of a resample of the items are multinomial: one
+                      // binomial per type instead of one draw per item (issue #17).
+                      multinomialCounts(rng, static_cast<int64_t>(types.typeOfItem.size()),
+                                        types.multiplicity, w);
                       const Totals s = accumulate(types, w, false);
                       kappas[static_cast<size_t>(b)] = fleissFrom(s).value;
                       alphas[static_cast<size_t>(b)] =

@@ -1,5 +1,7 @@
 #include "evaluation.h"
 
+#include "sampling.h"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -205,55 +207,39 @@ std::vector<ScoreIntervals> bootstrapScores(const std::vector<const std::vector<
         return out;
 
     // An item enters a vector's scores only through its cell (gold g, prediction p or "none"
-    // = numLabels): cell[v][k] = g * (L + 1) + p for the k-th item. A replicate counts how often
-    // each item was drawn (multiplicity per draw position is summed into cells), then every
-    // score follows from the L x (L + 1) cell counts, as in evaluate().
+    // = numLabels): cell g * (L + 1) + p. A bootstrap resample of the items therefore matters
+    // only through how many drawn items fall in each cell, and those tallies are multinomial
+    // with n trials and the cells' shares of the items as probabilities: one binomial per
+    // non-empty cell (multinomialCounts) instead of one draw per item. Every score then follows
+    // from the L x (L + 1) cell counts, as in evaluate().
     const int32_t L = numLabels;
     const size_t width = static_cast<size_t>(L) + 1, cells = static_cast<size_t>(L) * width;
     const size_t n = items.size();
-    if (cells > 65535)
-        throw std::invalid_argument("bootstrapScores: too many labels");
-    std::vector<uint16_t> cellOf(V * n);
+    std::vector<std::vector<int64_t>> cellSize(V, std::vector<int64_t>(cells, 0));
     for (size_t v = 0; v < V; ++v)
-        for (size_t k = 0; k < n; ++k) {
-            const int32_t i = items[k], p = (*predicted[v])[i];
-            cellOf[v * n + k] = static_cast<uint16_t>(static_cast<size_t>(gold[i]) * width
-                                                      + (p >= 0 ? static_cast<size_t>(p) : L));
+        for (const int32_t i : items) {
+            const int32_t p = (*predicted[v])[i];
+            ++cellSize[v][static_cast<size_t>(gold[i]) * width + (p >= 0 ? static_cast<size_t>(p) : L)];
         }
 
     const int threads = bootstrapThreads(boot.threads, boot.replicates);
-    struct Scratch
-    {
-        std::vector<int32_t> drawn;  // multiplicity of each item position
-        std::vector<int64_t> counts;
-    };
-    std::vector<Scratch> scratch(static_cast<size_t>(threads));
+    std::vector<std::vector<int64_t>> scratch(static_cast<size_t>(threads));
     std::vector<double> acc(V * static_cast<size_t>(boot.replicates));
     std::vector<double> f1(acc.size());
-    runReplicates(boot.replicates, threads, boot.seed, hooks, [&](int b, std::mt19937_64& rng, int worker) {
-        Scratch& sc = scratch[static_cast<size_t>(worker)];
-        IndexSampler draw(rng, static_cast<uint32_t>(n));
-        if (V > 1) {  // count each item's draws once, then add them up per vector
-            sc.drawn.assign(n, 0);
-            for (size_t k = 0; k < n; ++k)
-                ++sc.drawn[draw()];
-        }
+    runReplicateTasks(boot.replicates, threads, hooks, [&](int b, int worker) {
+        std::vector<int64_t>& counts = scratch[static_cast<size_t>(worker)];
         std::vector<ClassScores> classes(static_cast<size_t>(L));
+        const uint64_t seed = replicateSeed(boot.seed, static_cast<uint64_t>(b));
         for (size_t v = 0; v < V; ++v) {
-            sc.counts.assign(cells, 0);
-            const uint16_t* c = cellOf.data() + v * n;
-            if (V == 1) {
-                for (size_t k = 0; k < n; ++k)
-                    ++sc.counts[c[draw()]];
-            } else {
-                for (size_t k = 0; k < n; ++k)
-                    sc.counts[c[k]] += sc.drawn[k];
-            }
+            // Every vector starts from the replicate's seed, so its interval does not depend on
+            // the other vectors (the intervals are marginal: no joint replicate is kept).
+            SplitMix64 rng(seed);
+            multinomialCounts(rng, static_cast<int64_t>(n), cellSize[v], counts);
             int64_t correct = 0;
             std::fill(classes.begin(), classes.end(), ClassScores{});
             for (int32_t g = 0; g < L; ++g)
                 for (int32_t p = 0; p <= L; ++p) {
-                    const int64_t w = sc.counts[static_cast<size_t>(g) * width + p];
+                    const int64_t w = counts[static_cast<size_t>(g) * width + p];
                     classes[g].support += w;
                     if (p < L) {
                         classes[p].predicted += w;

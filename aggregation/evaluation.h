@@ -96,13 +96,18 @@ struct ScoreIntervals
 
 /// Percentile bootstrap (Efron & Tibshirani 1993, ch. 13) of accuracy and macro-F1 of every
 /// vector of `predicted` against `gold`, resampling `items` (indices into the vectors; each
-/// must have gold >= 0) with replacement. The vectors are paired: replicate b draws the same
-/// items for all of them: items[k] for the k of each of items.size() draws of
-/// IndexSampler(rng, items.size()) with rng = std::mt19937_64(replicateSeed(boot.seed, b)), so
-/// a vector's interval does not depend on what else is passed. Equal to evaluating each explicitly resampled vector with evaluate() (the
-/// test keeps that reference), but an item only matters through its (gold, prediction) pair,
-/// so a replicate costs O(items drawn + vectors x numLabels^2) instead of copying and scanning
-/// every vector. Empty `items` or boot.replicates < 1 give undefined intervals. Throws Canceled.
+/// must have gold >= 0) with replacement. An item enters the scores only through its cell
+/// (gold g, prediction p, or "none" = numLabels for kNoPrediction and INVALID), cell
+/// g * (numLabels + 1) + p, so a resample of n = items.size() items is drawn as its cell tallies:
+/// replicate b of a vector is multinomialCounts(rng, n, cell sizes) (sampling.h: the number of
+/// items in each cell, cells in index order), rng = SplitMix64(replicateSeed(boot.seed, b)),
+/// which has the distribution of the tallies of n uniform draws of items. Each vector starts
+/// from that same generator state, so a vector's interval does not depend on what else is
+/// passed (the intervals are marginal; no joint replicate is returned). Equal to evaluating,
+/// with evaluate(), the resample that holds each cell's drawn count of items (the test keeps
+/// that reference). A replicate costs about one binomial draw per non-empty cell and vector,
+/// not one draw per item. Empty `items` or boot.replicates < 1 give undefined intervals.
+/// Throws Canceled.
 std::vector<ScoreIntervals> bootstrapScores(const std::vector<const std::vector<int32_t>*>& predicted,
                                             const std::vector<int32_t>& gold,
                                             const std::vector<int32_t>& items, int32_t numLabels,

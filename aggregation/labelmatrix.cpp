@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <thread>
 #include <tuple>
 #include <utility>
 
@@ -63,42 +64,84 @@ void LabelMatrix::sortItemsAndIndexAnnotators()
     // nearly), then the annotator-major arrays by one pass over the items in order, which
     // leaves every annotator's items sorted. Two passes over the annotations instead of the
     // three scatters of a general two-key counting sort.
-    std::vector<std::pair<int32_t, int32_t>> pairs;
-    for (int32_t i = 0; i < m_numItems; ++i) {
-        const int64_t begin = m_itemOffsets[i], end = m_itemOffsets[i + 1];
-        if (end - begin > 32) {  // a long item (few items, many annotators): O(k log k)
-            pairs.clear();
-            for (int64_t k = begin; k < end; ++k)
-                pairs.emplace_back(m_itemAnn[k], m_itemLabel[k]);
-            std::stable_sort(pairs.begin(), pairs.end(),
-                             [](const auto& x, const auto& y) { return x.first < y.first; });
-            for (int64_t k = begin; k < end; ++k)
-                std::tie(m_itemAnn[k], m_itemLabel[k]) = pairs[static_cast<size_t>(k - begin)];
-        }
-        for (int64_t k = begin + 1; k < end; ++k) {
-            const int32_t ann = m_itemAnn[k], label = m_itemLabel[k];
-            int64_t j = k;
-            for (; j > begin && m_itemAnn[j - 1] > ann; --j) {
-                m_itemAnn[j] = m_itemAnn[j - 1];
-                m_itemLabel[j] = m_itemLabel[j - 1];
-            }
-            m_itemAnn[j] = ann;
-            m_itemLabel[j] = label;
-        }
-        for (int64_t k = begin + 1; k < end; ++k)
-            if (m_itemAnn[k] == m_itemAnn[k - 1])
-                throw std::invalid_argument("LabelMatrix: annotator " + std::to_string(m_itemAnn[k])
-                                            + " labels item " + std::to_string(i) + " twice");
-    }
+    //
+    // A large matrix is done in two halves of the items at once (issue #17): the first half
+    // fills each annotator's slots forwards from its start, the second half backwards from its
+    // end, items in descending order, so the two never touch the same slot and the arrays come
+    // out exactly as one pass makes them.
     const size_t n = m_itemAnn.size();
     m_annItem.resize(n);
     m_annLabel.resize(n);
-    std::vector<int64_t> apos(m_annOffsets.begin(), m_annOffsets.end() - 1);
-    for (int32_t i = 0; i < m_numItems; ++i)
-        for (int64_t k = m_itemOffsets[i]; k < m_itemOffsets[i + 1]; ++k) {
-            const int64_t p = apos[m_itemAnn[k]]++;
-            m_annItem[p] = i;
-            m_annLabel[p] = m_itemLabel[k];
+    const bool split = n >= (size_t(1) << 18) && m_numItems >= 2 && std::thread::hardware_concurrency() >= 2;
+    const int32_t mid = split ? m_numItems / 2 : m_numItems;
+    int32_t duplicateItem[2] = {-1, -1};
+    auto sortItems = [&](int32_t from, int32_t to, int half) {
+        std::vector<std::pair<int32_t, int32_t>> pairs;
+        for (int32_t i = from; i < to; ++i) {
+            const int64_t begin = m_itemOffsets[i], end = m_itemOffsets[i + 1];
+            if (end - begin > 32) {  // a long item (few items, many annotators): O(k log k)
+                pairs.clear();
+                for (int64_t k = begin; k < end; ++k)
+                    pairs.emplace_back(m_itemAnn[k], m_itemLabel[k]);
+                std::stable_sort(pairs.begin(), pairs.end(),
+                                 [](const auto& x, const auto& y) { return x.first < y.first; });
+                for (int64_t k = begin; k < end; ++k)
+                    std::tie(m_itemAnn[k], m_itemLabel[k]) = pairs[static_cast<size_t>(k - begin)];
+            }
+            for (int64_t k = begin + 1; k < end; ++k) {
+                const int32_t ann = m_itemAnn[k], label = m_itemLabel[k];
+                int64_t j = k;
+                for (; j > begin && m_itemAnn[j - 1] > ann; --j) {
+                    m_itemAnn[j] = m_itemAnn[j - 1];
+                    m_itemLabel[j] = m_itemLabel[j - 1];
+                }
+                m_itemAnn[j] = ann;
+                m_itemLabel[j] = label;
+            }
+            for (int64_t k = begin + 1; k < end; ++k)
+                if (m_itemAnn[k] == m_itemAnn[k - 1]) {
+                    duplicateItem[half] = i;
+                    return false;
+                }
+        }
+        return true;
+    };
+    auto firstHalf = [&] {
+        if (!sortItems(0, mid, 0))
+            return;
+        std::vector<int64_t> apos(m_annOffsets.begin(), m_annOffsets.end() - 1);
+        for (int32_t i = 0; i < mid; ++i)
+            for (int64_t k = m_itemOffsets[i]; k < m_itemOffsets[i + 1]; ++k) {
+                const int64_t p = apos[m_itemAnn[k]]++;
+                m_annItem[p] = i;
+                m_annLabel[p] = m_itemLabel[k];
+            }
+    };
+    auto secondHalf = [&] {
+        if (!sortItems(mid, m_numItems, 1))
+            return;
+        std::vector<int64_t> aend(m_annOffsets.begin() + 1, m_annOffsets.end());
+        for (int32_t i = m_numItems - 1; i >= mid; --i)
+            for (int64_t k = m_itemOffsets[i + 1] - 1; k >= m_itemOffsets[i]; --k) {
+                const int64_t p = --aend[m_itemAnn[k]];
+                m_annItem[p] = i;
+                m_annLabel[p] = m_itemLabel[k];
+            }
+    };
+    if (split) {
+        std::thread helper(secondHalf);
+        firstHalf();
+        helper.join();
+    } else {
+        firstHalf();
+    }
+    for (const int32_t i : duplicateItem)
+        if (i >= 0) {
+            const int64_t begin = m_itemOffsets[i], end = m_itemOffsets[i + 1];
+            for (int64_t k = begin + 1; k < end; ++k)
+                if (m_itemAnn[k] == m_itemAnn[k - 1])
+                    throw std::invalid_argument("LabelMatrix: annotator " + std::to_string(m_itemAnn[k])
+                                                + " labels item " + std::to_string(i) + " twice");
         }
 }
 

@@ -152,6 +152,22 @@ enum class TiePolicy {
 AggregationResult aggregate(const std::string& method, const AggregationInput& in,
                             const RunHooks& hooks = {});
 
+/// A matrix permuted into key order once, for running several methods on the same data
+/// (aggregate() permutes on every call: about 30 ms per call on 1M labels). Empty permutations
+/// when the source is in key order already.
+struct KeyOrderedMatrix
+{
+    const LabelMatrix* source = nullptr;
+    std::vector<int32_t> items, annotators;  ///< position in key order -> source index
+    LabelMatrix matrix;                      ///< source permuted (empty when source is in order)
+    static KeyOrderedMatrix of(const LabelMatrix& source);
+};
+
+/// aggregate() with the key-order permutation prepared: ordered.source must be in.matrix.
+/// The same result as aggregate(method, in, hooks), bit for bit.
+AggregationResult aggregate(const std::string& method, const AggregationInput& in, const KeyOrderedMatrix& ordered,
+                            const RunHooks& hooks = {});
+
 /// Relabels tied items of r (see aggregate()); returns the number of tied items. Public for
 /// tests and for callers that build results themselves.
 int64_t applyTiePolicy(AggregationResult& r, const LabelMatrix& matrix, const std::vector<int32_t>& controls,

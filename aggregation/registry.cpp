@@ -152,14 +152,13 @@ std::vector<int32_t> keyOrder(int32_t n, KeyOf key)
     return order;
 }
 
-// Runs m on the matrix permuted into key order and maps the result back to in's indices.
-AggregationResult runInKeyOrder(const Method& m, const AggregationInput& in, const RunHooks& hooks)
+// Runs m on the matrix permuted into key order (o) and maps the result back to in's indices.
+AggregationResult runInKeyOrder(const Method& m, const AggregationInput& in, const KeyOrderedMatrix& o,
+                                const RunHooks& hooks)
 {
-    const LabelMatrix& src = *in.matrix;
-    const std::vector<int32_t> items = keyOrder(src.numItems(), [&](int32_t i) { return src.itemKey(i); });
-    const std::vector<int32_t> anns =
-        keyOrder(src.numAnnotators(), [&](int32_t a) { return src.annotatorKey(a); });
-    const LabelMatrix pm = src.permuted(items, anns);
+    const std::vector<int32_t>& items = o.items;
+    const std::vector<int32_t>& anns = o.annotators;
+    const LabelMatrix& pm = o.matrix;
     AggregationInput pin = in;
     pin.matrix = &pm;
     if (!in.controls.empty())
@@ -232,8 +231,22 @@ int64_t applyTiePolicy(AggregationResult& r, const LabelMatrix& matrix, const st
     return r.tiedItems;
 }
 
-AggregationResult aggregate(const std::string& method, const AggregationInput& in,
-                            const RunHooks& hooks)
+KeyOrderedMatrix KeyOrderedMatrix::of(const LabelMatrix& src)
+{
+    KeyOrderedMatrix o;
+    o.source = &src;
+    if (src.inKeyOrder())
+        return o;
+    o.items = keyOrder(src.numItems(), [&](int32_t i) { return src.itemKey(i); });
+    o.annotators = keyOrder(src.numAnnotators(), [&](int32_t a) { return src.annotatorKey(a); });
+    o.matrix = src.permuted(o.items, o.annotators);
+    return o;
+}
+
+namespace {
+
+AggregationResult aggregateWith(const std::string& method, const AggregationInput& in, const KeyOrderedMatrix* ordered,
+                                const RunHooks& hooks)
 {
     const Method& m = find(method);
     detail::checkInput(in, method);
@@ -241,9 +254,30 @@ AggregationResult aggregate(const std::string& method, const AggregationInput& i
     const TiePolicy ties = takeTiePolicy(input.params, method);
     // Methods with parameters validate them themselves; for mv/wmv/wawa any key is unknown.
     detail::Params(method, input.params);
-    AggregationResult r = in.matrix->inKeyOrder() ? m.run(input, hooks) : runInKeyOrder(m, input, hooks);
+    AggregationResult r;
+    if (in.matrix->inKeyOrder())
+        r = m.run(input, hooks);
+    else if (ordered)
+        r = runInKeyOrder(m, input, *ordered, hooks);
+    else
+        r = runInKeyOrder(m, input, KeyOrderedMatrix::of(*in.matrix), hooks);
     applyTiePolicy(r, *in.matrix, in.controls, ties, in.seed);
     return r;
+}
+
+} // namespace
+
+AggregationResult aggregate(const std::string& method, const AggregationInput& in, const RunHooks& hooks)
+{
+    return aggregateWith(method, in, nullptr, hooks);
+}
+
+AggregationResult aggregate(const std::string& method, const AggregationInput& in, const KeyOrderedMatrix& ordered,
+                            const RunHooks& hooks)
+{
+    if (ordered.source != in.matrix)
+        throw std::invalid_argument(method + ": the key-ordered matrix was made from another matrix");
+    return aggregateWith(method, in, &ordered, hooks);
 }
 
 std::vector<std::string> methodNames()

@@ -73,6 +73,15 @@ int bootstrapThreads(int requested, int replicates)
 void runReplicates(int replicates, int threads, uint64_t seed, const RunHooks& hooks,
                    const ReplicateFn& fn)
 {
+    runReplicateTasks(replicates, threads, hooks, [&](int b, int worker) {
+        std::mt19937_64 rng(replicateSeed(seed, static_cast<uint64_t>(b)));
+        fn(b, rng, worker);
+    });
+}
+
+void runReplicateTasks(int replicates, int threads, const RunHooks& hooks,
+                       const std::function<void(int replicate, int worker)>& fn)
+{
     if (replicates < 1)
         throw std::invalid_argument("bootstrap: replicates must be >= 1");
     const int nThreads = bootstrapThreads(threads, replicates);
@@ -97,8 +106,7 @@ void runReplicates(int replicates, int threads, uint64_t seed, const RunHooks& h
         if (b >= replicates)
             return false;
         try {
-            std::mt19937_64 rng(replicateSeed(seed, static_cast<uint64_t>(b)));
-            fn(b, rng, worker);
+            fn(b, worker);
         } catch (...) {
             std::lock_guard lock(mutex);
             if (!error)

@@ -161,4 +161,10 @@ using ReplicateFn = std::function<void(int replicate, std::mt19937_64& rng, int 
 void runReplicates(int replicates, int threads, uint64_t seed, const RunHooks& hooks,
                    const ReplicateFn& fn);
 
+/// runReplicates() without the per-replicate std::mt19937_64 (whose seeding and first block of
+/// 312 outputs cost about 2 us: more than a replicate that needs a few dozen random numbers):
+/// fn(replicate, worker) makes its own generator. Same threads, hooks, cancel and errors.
+void runReplicateTasks(int replicates, int threads, const RunHooks& hooks,
+                       const std::function<void(int replicate, int worker)>& fn);
+
 } // namespace chorus::agg

@@ -24,6 +24,8 @@ public:
     bool nextBytes(std::vector<QByteArrayView>& fields);
     /// 1-based line on which the last record returned by next() started.
     qint64 line() const { return m_recordLine; }
+    /// Physical lines read so far (blank lines and the lines of multi-line records included).
+    qint64 linesRead() const { return m_line; }
     /// Device position after the last record (the bytes before the reader started included).
     qint64 bytesRead() const { return m_bytes; }
     /// With the check on, next() throws Error ("line N: invalid UTF-8 at byte offset M (0xE9);

@@ -1,10 +1,17 @@
+#include "csvchunk.h"
 #include "csvlayout.h"
 #include "csvreader.h"
 #include "importformats.h"
 #include "textfile.h"
 
+#include <QBuffer>
+#include <QFile>
 #include <QSet>
 
+#include <cstring>
+#include <exception>
+#include <optional>
+#include <thread>
 #include <vector>
 
 namespace chorus::model::formats {
@@ -21,6 +28,133 @@ struct ExtraColumn
     QString ignoredBecause;         // set when the column cannot be stored
 };
 
+// A long CSV read in two parts at once (issue #17): the file is mapped, the first part is read
+// by CsvReader on the calling thread through the writer as always, the second part is parsed on
+// a helper thread (parseCsvChunk) and then replayed.
+struct SplitRead
+{
+    const char* data = nullptr;  // the mapped file
+    qsizetype size = 0;
+    qsizetype split = 0;  // the second part starts here, at the start of a line; 0: no split
+    QBuffer firstPart;
+    std::optional<CsvChunk> second;
+    std::exception_ptr error;  // from the helper
+    std::jthread helper;  // declared last: joined (stop requested) before the rest goes
+};
+
+// Maps the file and picks the split point: the start of the first line after 40% of the
+// file (the calling thread has more work per row than the helper, and replays the second
+// part). No split for converted (UTF-16) text, a file under ImportOptions::splitLongCsvFrom,
+// or a file with a quote character anywhere (a quoted field may hold a line break).
+bool planSplit(SplitRead& r, TextFile& text, const ImportOptions& options, char delimiter)
+{
+    auto* f = qobject_cast<QFile*>(text.device());
+    if (options.splitLongCsvFrom < 0 || text.converted() || !f || f->size() < options.splitLongCsvFrom
+        || f->size() < 16 || f->size() >= (qint64(1) << 31))
+        return false;
+    const uchar* map = f->map(0, f->size());
+    if (!map)
+        return false;
+    r.data = reinterpret_cast<const char*>(map);
+    r.size = static_cast<qsizetype>(f->size());
+    if (std::memchr(r.data, '"', static_cast<size_t>(r.size)))
+        return false;
+    const qsizetype from = std::max<qsizetype>(text.start(), r.size * 40 / 100);
+    const void* nl = std::memchr(r.data + from, '\n', static_cast<size_t>(r.size - from));
+    if (!nl)
+        return false;
+    // The first line (the header, or the first row deciding the layout) must be in part one.
+    const void* firstNl = std::memchr(r.data, '\n', static_cast<size_t>(r.size));
+    r.split = static_cast<const char*>(nl) - r.data + 1;
+    if (r.split >= r.size || static_cast<const char*>(firstNl) - r.data + 1 >= r.split) {
+        r.split = 0;
+        return false;
+    }
+    r.firstPart.setData(QByteArray::fromRawData(r.data, r.split));
+    r.firstPart.open(QIODevice::ReadOnly);
+    r.firstPart.seek(text.start());
+    // Columns beyond item, annotator and label (item metadata) are read in one pass.
+    try {
+        CsvReader peek(&r.firstPart, delimiter);
+        peek.setCheckUtf8(true);
+        std::vector<QByteArrayView> first;
+        if (!peek.nextBytes(first))
+            return false;  // part one holds blank lines only
+        QStringList header;
+        for (const QByteArrayView f : first)
+            header << QString::fromUtf8(f);
+        const auto l = longCsvLayout(header);
+        if (l && !l->others.isEmpty())
+            return false;
+    } catch (const Error&) {
+        // The read proper reports it.
+    }
+    r.firstPart.seek(text.start());
+    return true;
+}
+
+// Starts parsing the second part on the helper thread, with the layout the first record set.
+void startSecondPart(SplitRead& split, const LongCsvLayout& layout, const QString& expected, char delimiter)
+{
+    CsvChunkLayout l;
+    l.separator = delimiter;
+    l.columns = layout.columns;
+    l.item = layout.item;
+    l.annotator = layout.annotator;
+    l.label = layout.label;
+    l.expected = expected;
+    l.checkUtf8 = true;
+    split.helper = std::jthread([&split, l](std::stop_token stop) {
+        try {
+            split.second = parseCsvChunk(split.data, split.split, split.size, 0, l, stop);
+        } catch (...) {
+            split.error = std::current_exception();
+        }
+    });
+}
+
+// Replays the second part's rows in file order: each distinct item, annotator and answer of the
+// part goes through the writer once (in the order a serial read meets them), every row through
+// the writer's row path, and the part's first problem is reported at its line, after every row
+// before it. lineBase: physical lines of part one.
+void replay(ImportWriter& w, const QString& file, const CsvChunk& c, qint64 lineBase, qint64 bytesFrom,
+            qint64 bytesTo)
+{
+    std::vector<qint64> items(c.items.size(), -1), annotators(c.annotators.size(), -1);
+    enum : char { Unseen, Known, Invalid };
+    std::vector<char> state(c.answers.size(), Unseen);
+    std::vector<ImportWriter::CachedAnswer> known(c.answers.size());
+    const auto rows = static_cast<qint64>(c.rows.size());
+    const qint64 bytesPerRow = (bytesTo - bytesFrom) / std::max<qint64>(rows, 1);  // for progress
+    for (qint64 r = 0; r < rows; ++r) {
+        const CsvChunk::Row& row = c.rows[static_cast<size_t>(r)];
+        w.setLocation(file, lineBase + c.lines[static_cast<size_t>(r)]);
+        qint64& item = items[static_cast<size_t>(row.item)];
+        if (item < 0)
+            item = w.itemUtf8(c.items[static_cast<size_t>(row.item)]);
+        qint64& annotator = annotators[static_cast<size_t>(row.annotator)];
+        if (annotator < 0)
+            annotator = w.annotatorUtf8(c.annotators[static_cast<size_t>(row.annotator)]);
+        const auto a = static_cast<size_t>(row.answer);
+        if (state[a] == Known) {
+            w.annotationKnown(item, annotator, known[a]);
+        } else {
+            w.annotationUtf8(item, c.annotators[static_cast<size_t>(row.annotator)], c.answers[a]);
+            if (state[a] == Unseen) {
+                const ImportWriter::CachedAnswer* k = w.knownAnswerUtf8(c.answers[a]);
+                state[a] = k ? Known : Invalid;
+                if (k)
+                    known[a] = *k;
+            }
+        }
+        w.checkCanceled(bytesFrom + bytesPerRow * r, bytesTo);
+    }
+    if (c.failLine > 0) {
+        w.setLocation(file, lineBase + c.failLine);
+        w.fail(c.failProblem);
+    }
+}
+
 } // namespace
 
 void importLongCsv(ImportWriter& w, const QString& file, ItemExtras& extras)
@@ -30,7 +164,9 @@ void importLongCsv(ImportWriter& w, const QString& file, ItemExtras& extras)
     w.report().delimiter = delimiterName(delimiter);
     w.report().encoding = text.encoding();
     const qint64 total = text.size();
-    CsvReader csv(text.device(), delimiter);
+    SplitRead split;
+    const bool splitting = planSplit(split, text, w.options(), delimiter);
+    CsvReader csv(splitting ? static_cast<QIODevice*>(&split.firstPart) : text.device(), delimiter);
     csv.setCheckUtf8(!text.converted());
     LongCsvLayout layout;  // positional item,annotator,label until a header says otherwise
     QString expected = QStringLiteral("item,annotator,label");
@@ -40,6 +176,11 @@ void importLongCsv(ImportWriter& w, const QString& file, ItemExtras& extras)
         // has seen into ids without building a QString per field (issue #17).
         std::vector<QByteArrayView> row;
         bool first = true;
+        // Once the first record settled the layout: the second part starts on the helper.
+        const auto startHelper = [&] {
+            if (splitting && !split.helper.joinable())
+                startSecondPart(split, layout, expected, delimiter);
+        };
         while (csv.nextBytes(row)) {
             w.setLocation(file, csv.line());
             const auto columns = static_cast<qsizetype>(row.size());
@@ -57,6 +198,7 @@ void importLongCsv(ImportWriter& w, const QString& file, ItemExtras& extras)
                             e.ignoredBecause = QStringLiteral("column %1 of %2: no name in the header").arg(c + 1).arg(file);
                         extra.push_back(std::move(e));
                     }
+                    startHelper();
                     continue;
                 }
                 if (columns == 1)
@@ -70,6 +212,7 @@ void importLongCsv(ImportWriter& w, const QString& file, ItemExtras& extras)
             }
             if (columns != layout.columns)
                 w.fail(QStringLiteral("expected %1 columns (%2), found %3").arg(layout.columns).arg(expected).arg(columns));
+            startHelper();
             const qint64 item = w.itemUtf8(row[layout.item]);
             // An empty label is an answer that maps to nothing: INVALID, raw "" kept.
             w.annotationUtf8(item, row[layout.annotator], row[layout.label]);
@@ -88,6 +231,15 @@ void importLongCsv(ImportWriter& w, const QString& file, ItemExtras& extras)
                 }
             }
             w.checkCanceled(csv.bytesRead(), total);
+        }
+        if (split.helper.joinable()) {
+            split.helper.join();
+            if (split.error)
+                std::rethrow_exception(split.error);
+            replay(w, file, *split.second, csv.linesRead(), split.split, total);
+        } else if (splitting) {
+            // Cannot happen: the first record, which starts the helper, is in part one.
+            throw Error(QStringLiteral("%1: internal error: the second part of the file was not read").arg(file));
         }
     });
     for (const ExtraColumn& e : extra) {

@@ -38,6 +38,12 @@ struct ImportOptions
     /// file (comma, semicolon or tab; an ambiguous file stops the import).
     char delimiter = 0;
     AnnotatorKind kind = AnnotatorKind::Llm;  ///< kind of annotators the file introduces
+    /// A long CSV (item, annotator, label and no other column) of at least this many bytes,
+    /// UTF-8 without a single quote character, is parsed in two parts at once: the second part
+    /// on a helper thread, its rows then replayed in file order (model/io/csvchunk.h). Same
+    /// rows, ids, report and errors as one pass; tests lower it to exercise the split on small
+    /// files. Negative: never split.
+    qint64 splitLongCsvFrom = qint64(4) << 20;
     /// Polled every few thousand records; returning true rolls back and throws CanceledError.
     std::function<bool()> isCanceled;
     /// Bytes read so far and total bytes of the input files.

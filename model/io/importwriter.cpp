@@ -235,15 +235,6 @@ void ImportWriter::annotation(qint64 itemId, const QString& annotatorName, Annot
     ++m_report.annotations;
 }
 
-namespace {
-
-std::string_view viewOf(QByteArrayView b)
-{
-    return {b.data(), static_cast<size_t>(b.size())};
-}
-
-} // namespace
-
 qint64 ImportWriter::itemUtf8(QByteArrayView extId)
 {
     const std::string_view key = viewOf(extId);
@@ -271,6 +262,16 @@ qint64 ImportWriter::itemUtf8(QByteArrayView extId)
     }
     m_lastItemBytes.assign(key);
     m_lastItemBytesId = id;
+    return id;
+}
+
+qint64 ImportWriter::annotatorUtf8(QByteArrayView annotatorName)
+{
+    if (const CachedAnnotator* a = m_annotatorBytes.find(viewOf(annotatorName)))
+        return a->id;
+    const QString name = QString::fromUtf8(annotatorName);
+    const qint64 id = annotator(name, m_options.kind);
+    m_annotatorBytes.insert(viewOf(annotatorName), CachedAnnotator{id, name});
     return id;
 }
 

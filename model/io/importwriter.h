@@ -75,6 +75,28 @@ public:
     qint64 itemUtf8(QByteArrayView extId);
     void annotationUtf8(qint64 itemId, QByteArrayView annotatorName, QByteArrayView rawLabel);
 
+    /// What annotationUtf8() remembers of a valid answer: its label and the raw text to keep
+    /// (null when the answer is the label's own name).
+    struct CachedAnswer
+    {
+        qint64 labelId;
+        QString storedRaw;
+    };
+    /// For rows whose fields were parsed elsewhere (a long CSV read in parts, csvchunk.h), so
+    /// that each distinct annotator and answer is looked up once per part:
+    /// - annotatorUtf8(): the annotator's id, found or added as annotationUtf8() does;
+    /// - knownAnswerUtf8(): the remembered outcome of an answer annotationUtf8() accepted
+    ///   before, or nullptr (not seen, or INVALID: such answers take annotationUtf8() every
+    ///   time); valid until the next call of annotationUtf8();
+    /// - annotationKnown(): stores a row as annotationUtf8() stores one whose answer it knows.
+    qint64 annotatorUtf8(QByteArrayView annotatorName);
+    const CachedAnswer* knownAnswerUtf8(QByteArrayView rawLabel) { return m_answerBytes.find(viewOf(rawLabel)); }
+    void annotationKnown(qint64 itemId, qint64 annotatorId, const CachedAnswer& answer)
+    {
+        addAnnotation(itemId, annotatorId, answer.labelId, answer.storedRaw, QString(), std::nullopt);
+        ++m_report.annotations;
+    }
+
     /// Writes out what the target buffered; call after the data file (a duplicate found there is
     /// reported with the line that added it).
     void finish();
@@ -167,11 +189,7 @@ private:
         qint64 id;
         QString name;
     };
-    struct CachedAnswer
-    {
-        qint64 labelId;
-        QString storedRaw;  // null when the answer is the label's own name
-    };
+    static std::string_view viewOf(QByteArrayView b) { return {b.data(), static_cast<size_t>(b.size())}; }
     // Where each of the last ImportTarget::maxBuffered() annotations came from, by
     // addAnnotation() sequence (a ring, grown as rows come; up to 2^20 rows of 32 bytes).
     struct RowOrigin

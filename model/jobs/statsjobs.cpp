@@ -119,16 +119,21 @@ EvaluationReport evaluationReport(const agg::LabelMatrix& matrix, const std::vec
     const agg::LabelMatrix withInvalid = request.includeInvalid ? matrix.withInvalidAsClass() : agg::LabelMatrix();
     const agg::LabelMatrix& input = request.includeInvalid ? withInvalid : matrix;
     const int steps = static_cast<int>(request.methods.size());
+    // Permuted into key order once for all the methods (aggregate() would do it per method).
+    const agg::KeyOrderedMatrix ordered =
+        steps > 1 ? agg::KeyOrderedMatrix::of(input) : agg::KeyOrderedMatrix{};
     for (int m = 0; m < steps; ++m)
         rep.methods.push_back(evaluateMethod(input, L, gold, request.methods[m], trueAccuracy, request,
-                                             subHooks(hooks, 1000 * m / steps, 1000 * (m + 1) / steps)));
+                                             subHooks(hooks, 1000 * m / steps, 1000 * (m + 1) / steps),
+                                             steps > 1 ? &ordered : nullptr));
     hooks.report(1000, 1000);
     return rep;
 }
 
 PredictionEvaluation evaluateMethod(const agg::LabelMatrix& input, int32_t numLabels, const std::vector<int32_t>& gold,
                                     const std::string& method, const std::vector<double>& trueAccuracy,
-                                    const EvaluationRequest& request, const agg::RunHooks& hooks)
+                                    const EvaluationRequest& request, const agg::RunHooks& hooks,
+                                    const agg::KeyOrderedMatrix* ordered)
 {
     PredictionEvaluation e;
     e.name = method;
@@ -139,7 +144,7 @@ PredictionEvaluation evaluateMethod(const agg::LabelMatrix& input, int32_t numLa
     timer.start();
     agg::AggregationResult r;
     try {
-        r = agg::aggregate(e.name, in, hooks);
+        r = ordered ? agg::aggregate(e.name, in, *ordered, hooks) : agg::aggregate(e.name, in, hooks);
     } catch (const std::invalid_argument& ex) {
         e.error = ex.what();
         e.spearman.r = e.pearson.r = agg::Coefficient::undefined("method failed");

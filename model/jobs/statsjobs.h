@@ -18,6 +18,10 @@
 #include <string>
 #include <vector>
 
+namespace chorus::agg {
+struct KeyOrderedMatrix;
+}
+
 namespace chorus::model {
 
 struct AgreementRequest
@@ -101,10 +105,12 @@ EvaluationReport evaluationReport(const agg::LabelMatrix& matrix, const std::vec
 /// withInvalidAsClass() copy with request.includeInvalid), evaluates its labels against gold
 /// over the original `numLabels` and correlates its competences with `trueAccuracy` (per
 /// annotator, NaN = unknown: EvaluationReport's annotator accuracies). A method throwing
-/// std::invalid_argument gets its `error` set. Throws agg::Canceled.
+/// std::invalid_argument gets its `error` set. Throws agg::Canceled. `ordered`, when given, is
+/// agg::KeyOrderedMatrix::of(input), shared by the methods of one report (the same results).
 PredictionEvaluation evaluateMethod(const agg::LabelMatrix& input, int32_t numLabels, const std::vector<int32_t>& gold,
                                     const std::string& method, const std::vector<double>& trueAccuracy,
-                                    const EvaluationRequest& request, const agg::RunHooks& hooks = {});
+                                    const EvaluationRequest& request, const agg::RunHooks& hooks = {},
+                                    const agg::KeyOrderedMatrix* ordered = nullptr);
 
 /// The annotators' accuracies on the gold items they answered, as evaluateMethod() wants
 /// them (NaN for an annotator that answered none).

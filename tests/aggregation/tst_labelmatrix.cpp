@@ -117,6 +117,66 @@ private slots:
             QVERIFY(cells(p) == renumbered);
         }
     }
+
+    // Past 2^18 annotations the items are sorted and indexed in two halves at once (the second
+    // half fills each annotator's slots from the end): the same cells as the naive map, both
+    // views in order, and a duplicate reported for the first item in order that has one.
+    void largeMatrixInTwoHalves()
+    {
+        std::mt19937_64 rng(8);
+        const int32_t n = 40000, A = 200, L = 5;
+        std::map<std::pair<int32_t, int32_t>, int32_t> expected;
+        std::vector<agg::Annotation> rows;
+        std::vector<int32_t> anns(A);
+        std::iota(anns.begin(), anns.end(), 0);
+        for (int32_t i = 0; i < n; ++i) {
+            std::shuffle(anns.begin(), anns.end(), rng);
+            const int32_t count = 7 + static_cast<int32_t>(rng() % 6) + (i % 1000 == 0 ? 40 : 0);  // some long items
+            for (int32_t c = 0; c < count; ++c) {
+                const int32_t label = static_cast<int32_t>(rng() % (L + 1)) - 1;
+                rows.push_back({i, anns[c], label});
+                expected[{i, anns[c]}] = label;
+            }
+        }
+        QVERIFY(rows.size() >= (size_t(1) << 18));
+        std::shuffle(rows.begin(), rows.end(), rng);
+        const agg::LabelMatrix m = agg::LabelMatrix::build(n, A, L, rows);
+        QVERIFY(cells(m) == expected);
+        std::vector<int32_t> items(n), annOrder(A);
+        std::iota(items.begin(), items.end(), 0);
+        std::iota(annOrder.begin(), annOrder.end(), 0);
+        std::shuffle(items.begin(), items.end(), rng);
+        std::shuffle(annOrder.begin(), annOrder.end(), rng);
+        std::vector<int32_t> itemTo(n), annTo(A);
+        for (int32_t j = 0; j < n; ++j)
+            itemTo[items[j]] = j;
+        for (int32_t b = 0; b < A; ++b)
+            annTo[annOrder[b]] = b;
+        std::map<std::pair<int32_t, int32_t>, int32_t> renumbered;
+        for (const auto& [key, label] : expected)
+            renumbered[{itemTo[key.first], annTo[key.second]}] = label;
+        QVERIFY(cells(m.permuted(items, annOrder)) == renumbered);
+
+        // Duplicates: in item 30000 (second half) and item 12345 (first half): 12345 is named;
+        // with only the second-half one, 30000.
+        auto withDuplicate = [&](std::initializer_list<int32_t> at) {
+            std::vector<agg::Annotation> r = rows;
+            for (const int32_t i : at) {
+                const auto it = std::find_if(r.begin(), r.end(), [i](const agg::Annotation& a) { return a.item == i; });
+                r.push_back({i, it->annotator, 0});
+            }
+            try {
+                agg::LabelMatrix::build(n, A, L, std::move(r));
+            } catch (const std::invalid_argument& e) {
+                return QString::fromLatin1(e.what());
+            }
+            return QString();
+        };
+        QVERIFY2(withDuplicate({30000, 12345}).endsWith(QLatin1String("labels item 12345 twice")),
+                 qPrintable(withDuplicate({30000, 12345})));
+        QVERIFY2(withDuplicate({30000}).endsWith(QLatin1String("labels item 30000 twice")),
+                 qPrintable(withDuplicate({30000})));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestLabelMatrix)

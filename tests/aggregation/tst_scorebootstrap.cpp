@@ -1,12 +1,22 @@
-// agg::bootstrapScores (the dashboard's accuracy / macro-F1 intervals) against the
-// straightforward bootstrap kept here as the reference: for every replicate, build the
-// resampled prediction and gold vectors item by item and score them with agg::evaluate().
-// Same seeds and draws, so the intervals must be equal (up to summation order: 1e-12).
+// agg::bootstrapScores (the dashboard's accuracy / macro-F1 intervals) against two references
+// kept here:
+// - the explicit bootstrap under the documented draws: for every replicate, the cell tallies
+//   from multinomialCounts over the cells as this file groups the items, then the resampled
+//   prediction and gold vectors built item by item (each cell's drawn count of its own items)
+//   and scored with agg::evaluate(). Same draws, so the intervals must be equal (up to
+//   summation order: 1e-12). This checks the grouping and the scoring.
+// - the classic item-level bootstrap (n uniform draws of items with IndexSampler, then
+//   evaluate()), an independent random stream: its interval ends must agree with ours within
+//   the Monte Carlo error derived in statisticallyEqualToItemResampling. This checks that
+//   drawing the tallies at once estimates the same intervals.
 
 #include "evaluation.h"
+#include "sampling.h"
 
 #include <QtTest>
 
+#include <map>
+#include <numeric>
 #include <random>
 
 using namespace chorus::agg;
@@ -18,23 +28,58 @@ struct Reference
     std::vector<double> accuracy, macroF1;
 };
 
-// The reference: explicit resamples of `items` (documented draw: IndexSampler over
-// items.size() from replicateSeed(seed, b)), scored from scratch by evaluate().
+// The reference: explicit resamples of `items` under the documented draw (the tallies of the
+// cells (gold, prediction or "none" = L) in the order (gold, then prediction), by
+// multinomialCounts with replicateSeed(seed, b)), scored from scratch by evaluate().
 Reference straightforward(const std::vector<int32_t>& pred, const std::vector<int32_t>& gold,
                           const std::vector<int32_t>& items, int32_t L, int B, uint64_t seed, MacroAverage over)
+{
+    std::map<std::pair<int32_t, int32_t>, std::vector<int32_t>> cell;  // (gold, pred or L) -> items
+    for (const int32_t i : items)
+        cell[{gold[i], pred[i] >= 0 ? pred[i] : L}].push_back(i);
+    std::vector<int64_t> weights(static_cast<size_t>(L) * (L + 1), 0);
+    for (const auto& [key, its] : cell)
+        weights[static_cast<size_t>(key.first) * (L + 1) + key.second] = static_cast<int64_t>(its.size());
+    Reference r;
+    std::vector<int64_t> counts;
+    for (int b = 0; b < B; ++b) {
+        SplitMix64 rng(replicateSeed(seed, static_cast<uint64_t>(b)));
+        multinomialCounts(rng, static_cast<int64_t>(items.size()), weights, counts);
+        std::vector<int32_t> p, g;
+        for (const auto& [key, its] : cell) {
+            const int64_t c = counts[static_cast<size_t>(key.first) * (L + 1) + key.second];
+            for (int64_t k = 0; k < c; ++k) {
+                const int32_t i = its[static_cast<size_t>(k) % its.size()];
+                p.push_back(pred[i]);
+                g.push_back(gold[i]);
+            }
+        }
+        if (p.size() != items.size())
+            qFatal("reference resample has the wrong size");
+        const EvaluationResult e = evaluate(p, g, L, {over});
+        r.accuracy.push_back(e.accuracy);
+        r.macroF1.push_back(e.macroF1);
+    }
+    return r;
+}
+
+// The classic bootstrap: n items drawn uniformly with replacement (IndexSampler), scored by
+// evaluate().
+Reference itemResampling(const std::vector<int32_t>& pred, const std::vector<int32_t>& gold,
+                         const std::vector<int32_t>& items, int32_t L, int B, uint64_t seed)
 {
     Reference r;
     const size_t n = items.size();
     std::vector<int32_t> p(n), g(n);
+    std::mt19937_64 rng(seed);
     for (int b = 0; b < B; ++b) {
-        std::mt19937_64 rng(replicateSeed(seed, static_cast<uint64_t>(b)));
         IndexSampler draw(rng, static_cast<uint32_t>(n));
         for (size_t k = 0; k < n; ++k) {
             const int32_t i = items[draw()];
             p[k] = pred[i];
             g[k] = gold[i];
         }
-        const EvaluationResult e = evaluate(p, g, L, {over});
+        const EvaluationResult e = evaluate(p, g, L);
         r.accuracy.push_back(e.accuracy);
         r.macroF1.push_back(e.macroF1);
     }
@@ -140,6 +185,45 @@ private slots:
         QCOMPARE(both[0].accuracy.lo, alone[0].accuracy.lo);
         QCOMPARE(both[0].accuracy.hi, alone[0].accuracy.hi);
         QCOMPARE(both[0].macroF1.lo, alone[0].macroF1.lo);
+    }
+
+    // Drawing the cell tallies at once must estimate the same intervals as drawing items one by
+    // one. Derivation of the tolerance: with n = 400 items and accuracy a near 0.8 (a prediction
+    // is right with chance 0.7 + 0.3 / 3) the replicate accuracy has sd s = sqrt(a (1 - a) / n)
+    // = 0.020 (0.0229 at a = 0.7, used to be safe); the 2.5% quantile of B = 4000 replicates has
+    // standard error sqrt(0.025 * 0.975 / B) / f(q), f(q) = phi(1.96) / s = 0.0584 / 0.0229 =
+    // 2.55, so 0.00247 / 2.55 = 0.00097; the difference of two independent estimates 0.00137,
+    // and accuracy moves in steps of 1/400 = 0.0025 (the type-7 quantile interpolates, up to
+    // one step more). 5 standard errors plus one step: 0.0094. Macro-F1's
+    // spread is of the same order here (balanced labels); the same tolerance applies. A sampler
+    // whose tallies had the wrong spread (say, drawn without replacement: sd shrinks to 0) or
+    // the wrong centre misses this by several times.
+    void statisticallyEqualToItemResampling()
+    {
+        const int n = 400, L = 3;
+        std::mt19937_64 rng(77);
+        std::vector<int32_t> gold(n), pred(n);
+        for (int i = 0; i < n; ++i) {
+            gold[i] = static_cast<int32_t>(rng() % L);
+            pred[i] = rng() % 10 < 7 ? gold[i] : static_cast<int32_t>(rng() % L);
+        }
+        std::vector<int32_t> items(n);
+        std::iota(items.begin(), items.end(), 0);
+        BootstrapOptions boot;
+        boot.replicates = 4000;
+        boot.seed = 99;
+        const auto got = bootstrapScores({&pred}, gold, items, L, boot);
+        const Reference classic = itemResampling(pred, gold, items, L, boot.replicates, 12345);
+        const Interval acc = percentileInterval(classic.accuracy, 0.95), f1 = percentileInterval(classic.macroF1, 0.95);
+        const double tol = 0.0094;
+        QVERIFY2(std::abs(got[0].accuracy.lo - acc.lo) < tol, qPrintable(QString::number(got[0].accuracy.lo - acc.lo)));
+        QVERIFY2(std::abs(got[0].accuracy.hi - acc.hi) < tol, qPrintable(QString::number(got[0].accuracy.hi - acc.hi)));
+        QVERIFY2(std::abs(got[0].macroF1.lo - f1.lo) < tol, qPrintable(QString::number(got[0].macroF1.lo - f1.lo)));
+        QVERIFY2(std::abs(got[0].macroF1.hi - f1.hi) < tol, qPrintable(QString::number(got[0].macroF1.hi - f1.hi)));
+        // And the width is the normal theory's 2 * 1.96 * s (about 0.08) within 0.02.
+        const double a = evaluate(pred, gold, L).accuracy;
+        const double sd = std::sqrt(a * (1 - a) / n);
+        QVERIFY(std::abs((got[0].accuracy.hi - got[0].accuracy.lo) - 2 * 1.96 * sd) < 0.02);
     }
 
     void emptyAndInvalidInput()

@@ -167,6 +167,23 @@ private slots:
         for (int32_t b = 0; b < A; ++b)
             if (std::isfinite(r.competence[annPerm[b]]))
                 QVERIFY(std::abs(q.competence[b] - r.competence[annPerm[b]]) < 1e-9);
+
+        // The key-ordered copy prepared once (KeyOrderedMatrix, shared by the dashboard's
+        // methods) runs the same computation as aggregate()'s own permutation: bit for bit.
+        const agg::KeyOrderedMatrix ordered = agg::KeyOrderedMatrix::of(p);
+        QVERIFY(!ordered.items.empty());
+        agg::AggregationInput in;
+        in.matrix = &p;
+        in.seed = 9;
+        in.params["ties"] = 1;
+        const auto o = agg::aggregate(method.toStdString(), in, ordered);
+        QCOMPARE(o.labels, q.labels);
+        QCOMPARE(o.posterior, q.posterior);
+        QCOMPARE(o.competence.size(), q.competence.size());
+        for (size_t b = 0; b < q.competence.size(); ++b)
+            QVERIFY(o.competence[b] == q.competence[b] || (std::isnan(o.competence[b]) && std::isnan(q.competence[b])));
+        in.matrix = &m;  // prepared from another matrix
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, agg::aggregate(method.toStdString(), in, ordered));
     }
 };
 

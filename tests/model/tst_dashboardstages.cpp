@@ -6,12 +6,14 @@
 
 #include "dashboarddata.h"
 #include "methods.h"
+#include "sampling.h"
 #include "synthetic.h"
 
 #include <QFutureWatcher>
 #include <QSignalSpy>
 #include <QtTest>
 
+#include <map>
 #include <random>
 
 using namespace chorus;
@@ -51,20 +53,30 @@ model::RunData majority(const model::Snapshot& s)
 }
 
 // The straightforward bootstrap of one vector's accuracy over `items`, with the draws
-// documented by bootstrapScores.
+// documented by bootstrapScores: per replicate the tallies of the (gold, prediction or "none")
+// cells from agg::multinomialCounts, materialised as an explicit resample of those cells' own
+// items and scored by agg::evaluate().
 agg::Interval referenceAccuracy(const std::vector<int32_t>& pred, const std::vector<int32_t>& gold,
                                 const std::vector<int32_t>& items, int32_t L, int B, uint64_t seed)
 {
+    std::map<std::pair<int32_t, int32_t>, std::vector<int32_t>> cell;  // (gold, pred or L) -> items
+    for (const int32_t i : items)
+        cell[{gold[i], pred[i] >= 0 ? pred[i] : L}].push_back(i);
+    std::vector<int64_t> weights(static_cast<size_t>(L) * (L + 1), 0);
+    for (const auto& [key, its] : cell)
+        weights[static_cast<size_t>(key.first) * (L + 1) + key.second] = static_cast<int64_t>(its.size());
     std::vector<double> acc;
-    std::vector<int32_t> p(items.size()), g(items.size());
+    std::vector<int64_t> counts;
     for (int b = 0; b < B; ++b) {
-        std::mt19937_64 rng(agg::replicateSeed(seed, static_cast<uint64_t>(b)));
-        agg::IndexSampler draw(rng, static_cast<uint32_t>(items.size()));
-        for (size_t k = 0; k < items.size(); ++k) {
-            const int32_t i = items[draw()];
-            p[k] = pred[i];
-            g[k] = gold[i];
-        }
+        agg::SplitMix64 rng(agg::replicateSeed(seed, static_cast<uint64_t>(b)));
+        agg::multinomialCounts(rng, static_cast<int64_t>(items.size()), weights, counts);
+        std::vector<int32_t> p, g;
+        for (const auto& [key, its] : cell)
+            for (int64_t k = 0; k < counts[static_cast<size_t>(key.first) * (L + 1) + key.second]; ++k) {
+                const int32_t i = its[static_cast<size_t>(k) % its.size()];
+                p.push_back(pred[i]);
+                g.push_back(gold[i]);
+            }
         acc.push_back(agg::evaluate(p, g, L).accuracy);
     }
     return agg::percentileInterval(acc, 0.95);

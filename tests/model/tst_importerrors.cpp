@@ -212,12 +212,16 @@ void TestImportErrors::malformed()
     // cannot happen there.
     if (QString::fromLatin1(QTest::currentDataTag()).endsWith(QLatin1String("InProject")))
         return;
-    try {
-        readFileData(file, o);
-        QFAIL("reading the file into memory must fail too");
-    } catch (const Error& e) {
-        QVERIFY2(e.message().startsWith(prefix), qPrintable(QStringLiteral("--input path: expected prefix \"%1\" in: %2").arg(prefix, e.message())));
-        QVERIFY2(e.message().contains(problem), qPrintable(QStringLiteral("--input path: expected \"%1\" in: %2").arg(problem, e.message())));
+    // And again with a long CSV read in two parts at once (forced on these small files).
+    for (const qint64 splitFrom : {qint64(-1), qint64(0)}) {
+        o.splitLongCsvFrom = splitFrom;
+        try {
+            readFileData(file, o);
+            QFAIL("reading the file into memory must fail too");
+        } catch (const Error& e) {
+            QVERIFY2(e.message().startsWith(prefix), qPrintable(QStringLiteral("--input path: expected prefix \"%1\" in: %2").arg(prefix, e.message())));
+            QVERIFY2(e.message().contains(problem), qPrintable(QStringLiteral("--input path: expected \"%1\" in: %2").arg(problem, e.message())));
+        }
     }
 }
 
@@ -420,12 +424,16 @@ void TestImportErrors::refused()
     QCOMPARE(dumpProjectFile(project), rowsBefore);
     QCOMPARE(fileBytes(project), bytesBefore);
 
-    // The same message on the --input path (the file read straight into memory).
-    try {
-        readFileData(file, o);
-        QFAIL("reading the file into memory must fail too");
-    } catch (const Error& e) {
-        QCOMPARE(e.message(), message);
+    // The same message on the --input path (the file read straight into memory), also with a
+    // long CSV read in two parts at once (forced on these small files).
+    for (const qint64 splitFrom : {qint64(-1), qint64(0)}) {
+        o.splitLongCsvFrom = splitFrom;
+        try {
+            readFileData(file, o);
+            QFAIL("reading the file into memory must fail too");
+        } catch (const Error& e) {
+            QCOMPARE(e.message(), message);
+        }
     }
 }
 
