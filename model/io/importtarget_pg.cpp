@@ -66,7 +66,7 @@ void PgImportTarget::transaction(const std::function<void()>& fn)
             // SHARE ROW EXCLUSIVE: other imports wait; reading and the foreign-key checks of
             // reviewers' decisions do not.
             m_store.exec(QStringLiteral("LOCK TABLE items IN SHARE ROW EXCLUSIVE MODE"));
-            for (const QString& s : m_store.dialect().bulkBegin())
+            for (const QString& s : m_store.dialect().bulkBegin(Dialect::importTables()))
                 m_store.exec(s);
             d->nextItemId = m_store.scalar(QStringLiteral("SELECT COALESCE(MAX(id), 0) + 1 FROM items")).toLongLong();
             d->annotationsStored = m_store.scalar(QStringLiteral("SELECT EXISTS (SELECT 1 FROM annotations)")).toBool();
@@ -81,7 +81,7 @@ void PgImportTarget::transaction(const std::function<void()>& fn)
                 for (const QString& s : m_store.dialect().afterExplicitIds(QStringLiteral("items")))
                     m_store.exec(s);
             // Checks every row once; a row pointing nowhere fails the import here.
-            for (const QString& s : m_store.dialect().bulkEnd())
+            for (const QString& s : m_store.dialect().bulkEnd(Dialect::importTables()))
                 m_store.exec(s);
         } catch (...) {
             d->clear();

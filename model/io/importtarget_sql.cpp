@@ -106,7 +106,7 @@ void SqliteImportTarget::prepare()
 
 void SqliteImportTarget::transaction(const std::function<void()>& fn)
 {
-    for (const QString& s : m_store.dialect().bulkBegin())
+    for (const QString& s : m_store.dialect().bulkBegin(Dialect::importTables()))
         m_store.exec(s);
     // Every id the writer hands over is one it read from this project or got back from an
     // insert of this transaction, so the per-row foreign-key checks (three parent lookups,
@@ -121,7 +121,7 @@ void SqliteImportTarget::transaction(const std::function<void()>& fn)
         {
             try {
                 store.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
-                for (const QString& s : store.dialect().bulkEnd())
+                for (const QString& s : store.dialect().bulkEnd(Dialect::importTables()))
                     store.exec(s);
             } catch (const Error&) {
                 // Only connection tuning; the import's own outcome is what the caller needs.

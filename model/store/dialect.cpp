@@ -77,8 +77,8 @@ public:
         return {};
     }
 
-    QStringList bulkBegin() const override { return {QStringLiteral("PRAGMA cache_size=-200000")}; }
-    QStringList bulkEnd() const override { return {QStringLiteral("PRAGMA cache_size=-2000")}; }
+    QStringList bulkBegin(const QStringList&) const override { return {QStringLiteral("PRAGMA cache_size=-200000")}; }
+    QStringList bulkEnd(const QStringList&) const override { return {QStringLiteral("PRAGMA cache_size=-2000")}; }
     QStringList afterExplicitIds(const QString&) const override { return {}; }  // rowids continue by themselves
 
     QString integrityCheck(QSqlDatabase& db) const override
@@ -119,6 +119,9 @@ class PostgresDialect final : public Dialect
             {"gold", "label_id", "REFERENCES labels(id)"},
             {"human_counts", "item_id", "REFERENCES items(id) ON DELETE CASCADE"},
             {"human_counts", "label_id", "REFERENCES labels(id)"},
+            {"run_items", "run_id", "REFERENCES runs(id) ON DELETE CASCADE"},
+            {"run_items", "item_id", "REFERENCES items(id) ON DELETE CASCADE"},
+            {"run_items", "label_id", "REFERENCES labels(id)"},
         };
         return keys;
     }
@@ -167,18 +170,20 @@ public:
     // keys are those of model/store/schema.cpp with PostgreSQL's default names (tst_pgstore
     // checks that an import leaves the same definitions as a new project has). Dropping and
     // adding takes an exclusive lock on the three tables until the import commits.
-    QStringList bulkBegin() const override
+    QStringList bulkBegin(const QStringList& tables) const override
     {
         QStringList out;
         for (const ForeignKey& k : foreignKeys())
-            out << QStringLiteral("ALTER TABLE %1 DROP CONSTRAINT %1_%2_fkey").arg(QLatin1String(k.table), QLatin1String(k.column));
+            if (tables.contains(QLatin1String(k.table)))
+                out << QStringLiteral("ALTER TABLE %1 DROP CONSTRAINT %1_%2_fkey").arg(QLatin1String(k.table), QLatin1String(k.column));
         return out;
     }
-    QStringList bulkEnd() const override
+    QStringList bulkEnd(const QStringList& tables) const override
     {
         QStringList out;
         for (const ForeignKey& k : foreignKeys())
-            out << QStringLiteral("ALTER TABLE %1 ADD CONSTRAINT %1_%2_fkey FOREIGN KEY (%2) %3")
+            if (tables.contains(QLatin1String(k.table)))
+                out << QStringLiteral("ALTER TABLE %1 ADD CONSTRAINT %1_%2_fkey FOREIGN KEY (%2) %3")
                        .arg(QLatin1String(k.table), QLatin1String(k.column), QLatin1String(k.references));
         return out;
     }

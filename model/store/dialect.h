@@ -34,11 +34,15 @@ public:
     /// (waiting up to the busy timeout) so that a transaction that reads before it writes cannot
     /// fail half-way because another process wrote in between. PostgreSQL: "BEGIN".
     virtual QString beginTransaction() const = 0;
-    /// Statements to speed up a bulk import, and to undo them after. SQLite: connection
-    /// tuning, run around the import's transaction. PostgreSQL: the foreign keys of the bulk
-    /// tables dropped and added back (checked once, not per row), run inside it.
-    virtual QStringList bulkBegin() const = 0;
-    virtual QStringList bulkEnd() const = 0;
+    /// Statements to speed up writing many rows into `tables`, and to undo them after.
+    /// SQLite: connection tuning (the tables do not matter), run around the import's transaction
+    /// or inside a transaction. PostgreSQL: the foreign keys of those tables dropped and added
+    /// back (checked once for the whole table, not per row), run inside the transaction; this
+    /// locks the tables until it commits.
+    virtual QStringList bulkBegin(const QStringList& tables) const = 0;
+    virtual QStringList bulkEnd(const QStringList& tables) const = 0;
+    /// The tables an import fills.
+    static QStringList importTables() { return {QStringLiteral("annotations"), QStringLiteral("gold"), QStringLiteral("human_counts")}; }
     /// After rows were inserted with explicit ids (a push, a server import): statements that
     /// make the database's own numbering continue above the largest id of `table`.
     virtual QStringList afterExplicitIds(const QString& table) const = 0;

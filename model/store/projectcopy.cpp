@@ -201,12 +201,13 @@ void copyProject(ProjectStore& from, ProjectStore& to, const std::function<bool(
             meta.append({q.value(0).toString(), q.value(1).toString()});
     }
     const Dialect& dialect = to.dialect();
-    const bool server = postgresHandle(to.db()) != nullptr;
+    QStringList bulkTables;
+    for (const Table& t : tables())
+        bulkTables << QLatin1String(t.name);
     const int total = static_cast<int>(tables().size());
     to.transaction([&] {
-        if (server)
-            for (const QString& s : dialect.bulkBegin())
-                to.exec(s);
+        for (const QString& s : dialect.bulkBegin(bulkTables))
+            to.exec(s);
         for (const auto& [key, value] : meta)
             to.setMetaValue(key, value);
         int done = 0;
@@ -218,9 +219,8 @@ void copyProject(ProjectStore& from, ProjectStore& to, const std::function<bool(
             if (progress)
                 progress(++done, total);
         }
-        if (server)
-            for (const QString& s : dialect.bulkEnd())
-                to.exec(s);
+        for (const QString& s : dialect.bulkEnd(bulkTables))
+            to.exec(s);
     });
 }
 

@@ -1,6 +1,7 @@
 #include "runstore.h"
 
 #include "bulkwriter.h"
+#include "dialect.h"
 
 #include <algorithm>
 
@@ -61,6 +62,11 @@ qint64 saveRun(ProjectStore& store, const Snapshot& s, const QString& method, co
              result.converged ? 1 : 0, seconds, QString::fromStdString(ll.dump()),
              QString::fromStdString(labels.dump()), static_cast<qint64>(result.tiedItems)});
         using T = BulkWriter::Type;
+        // On a server the per-row foreign-key checks were 1.4 s of a 1.8 s save of 100,000
+        // items; the keys are checked once when they are added back (dialect.h).
+        const QStringList bulk{QStringLiteral("run_items")};
+        for (const QString& sql : store.dialect().bulkBegin(bulk))
+            store.exec(sql);
         BulkWriter items(store, QStringLiteral("run_items"),
                          {{QStringLiteral("run_id"), T::Int}, {QStringLiteral("item_id"), T::Int},
                           {QStringLiteral("label_id"), T::Int}, {QStringLiteral("confidence"), T::Real},
@@ -75,6 +81,8 @@ qint64 saveRun(ProjectStore& store, const Snapshot& s, const QString& method, co
             items.endRow();
         }
         items.finish();
+        for (const QString& sql : store.dialect().bulkEnd(bulk))
+            store.exec(sql);
         BulkWriter anns(store, QStringLiteral("run_annotators"),
                         {{QStringLiteral("run_id"), T::Int}, {QStringLiteral("annotator_id"), T::Int},
                          {QStringLiteral("competence"), T::Real}});
