@@ -19,18 +19,10 @@ namespace {
 // so that an unreachable server costs the window nothing.
 ServerListing probeProject(const QString& location)
 {
-    ServerListing r;
-    r.uri = location;
-    try {
+    return ServerListing::attempt(location, [&](ServerListing&) {
         model::ProjectStore store;
         store.open(location);
-    } catch (const model::PasswordNeededError& e) {
-        r.error = e.message();
-        r.needsPassword = true;
-    } catch (const model::Error& e) {
-        r.error = e.message();
-    }
-    return r;
+    });
 }
 
 } // namespace

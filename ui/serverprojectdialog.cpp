@@ -17,15 +17,12 @@
 
 namespace chorus::ui {
 
-namespace {
-
-// Runs on a worker thread: its own connection, nothing shared but the URI string.
-ServerListing listOnServer(const QString& uri)
+ServerListing ServerListing::attempt(const QString& uri, const std::function<void(ServerListing&)>& work)
 {
     ServerListing r;
     r.uri = uri;
     try {
-        r.projects = model::ProjectStore::serverProjects(uri);
+        work(r);
     } catch (const model::PasswordNeededError& e) {
         r.error = e.message();
         r.needsPassword = true;
@@ -33,6 +30,14 @@ ServerListing listOnServer(const QString& uri)
         r.error = e.message();
     }
     return r;
+}
+
+namespace {
+
+// Runs on a worker thread: its own connection, nothing shared but the URI string.
+ServerListing listOnServer(const QString& uri)
+{
+    return ServerListing::attempt(uri, [&](ServerListing& r) { r.projects = model::ProjectStore::serverProjects(uri); });
 }
 
 // The server databases of the recent projects, newest first, for the URI field's completer.

@@ -13,6 +13,8 @@ class QLineEdit;
 class QListWidget;
 class QPushButton;
 
+#include <functional>
+
 namespace chorus::ui {
 
 /// What listing a database's projects gave (made on a worker thread).
@@ -22,6 +24,10 @@ struct ServerListing
     QStringList projects;
     QString error;
     bool needsPassword = false;
+
+    /// Runs work(listing) for uri on the calling (worker) thread and turns the server's
+    /// refusals into error / needsPassword.
+    static ServerListing attempt(const QString& uri, const std::function<void(ServerListing&)>& work);
 };
 
 class ServerProjectDialog final : public QDialog
