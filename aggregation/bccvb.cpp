@@ -35,12 +35,7 @@ AggregationResult runBccVb(const AggregationInput& in, const RunHooks& hooks,
     CancelState cancel(hooks);
     const std::vector<char> evidence = evidenceMask(in);
     std::vector<double> mv;
-    {
-        AggregationInput mvIn = in;
-        mvIn.params.clear();
-        mvIn.weights.clear();
-        mv = majorityVote(mvIn, RunHooks{hooks.isCanceled, {}}).posterior;
-    }
+    mv = majorityVoteStart(in, hooks.isCanceled);
     int64_t validLabels = 0;
     for (int32_t l : m.itemLabels())
         validLabels += l >= 0;

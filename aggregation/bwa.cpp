@@ -37,12 +37,7 @@ AggregationResult bwa(const AggregationInput& in, const RunHooks& hooks)
 
     AggregationResult r;
     r.numLabels = K;
-    {
-        AggregationInput mvIn = in;
-        mvIn.params.clear();
-        mvIn.weights.clear();
-        r.posterior = majorityVote(mvIn, RunHooks{hooks.isCanceled, {}}).posterior;
-    }
+    r.posterior = detail::majorityVoteStart(in, hooks.isCanceled);
     std::vector<double>& z = r.posterior;
 
     // b_v from the MV shares.

@@ -46,12 +46,7 @@ public:
 
         AggregationResult r;
         r.numLabels = m_K;
-        {
-            AggregationInput mvIn = m_in;
-            mvIn.params.clear();
-            mvIn.weights.clear();
-            r.posterior = majorityVote(mvIn, RunHooks{m_cancel.hooks().isCanceled, {}}).posterior;
-        }
+        r.posterior = detail::majorityVoteStart(m_in, m_cancel.hooks().isCanceled);
         m_logE.assign(static_cast<size_t>(m_A) * m_K * m_K, 0.0);
         m_counts.assign(m_logE.size(), 0.0);
         mStep(countPass(r.posterior));
@@ -61,23 +56,11 @@ public:
         // log-likelihood of the parameters the E-step used (objective 1).
         const bool crowdKitObjective = m_p.getInt("objective", 0, 1) == 0;
         const double scale = 1.0 / static_cast<double>(std::max<int64_t>(1, m_validLabels));
-        double prev = -std::numeric_limits<double>::infinity();
-        r.converged = false;
-        for (int it = 1; it <= maxIter; ++it) {
-            m_cancel.check();
+        detail::emLoop(r, m_cancel, maxIter, tol, [&] {
             const EStats e = eStep(r.posterior);
             mStep(e.priorSums);
-            const double obj = (crowdKitObjective ? elbo(e) : e.logLikelihood) * scale;
-            r.logLikelihood.push_back(obj);
-            r.iterations = it;
-            m_cancel.hooks().report(it, maxIter);
-            if (obj - prev < tol) {
-                r.converged = true;
-                break;
-            }
-            prev = obj;
-        }
-        m_cancel.hooks().report(maxIter, maxIter);
+            return (crowdKitObjective ? elbo(e) : e.logLikelihood) * scale;
+        });
 
         detail::labelsFromPosterior(r, m_evidence);
         r.competence.assign(m_A, std::numeric_limits<double>::quiet_NaN());

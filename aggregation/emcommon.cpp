@@ -163,6 +163,36 @@ void parallelTasks(int tasks, int threads, const std::function<void(int, int)>& 
     }
 }
 
+std::vector<double> majorityVoteStart(const AggregationInput& in, const std::function<bool()>& isCanceled)
+{
+    AggregationInput mvIn = in;
+    mvIn.params.clear();
+    mvIn.weights.clear();
+    return majorityVote(mvIn, RunHooks{isCanceled, {}}).posterior;
+}
+
+void emLoop(AggregationResult& r, CancelState& cancel, int maxIter, double tol, const std::function<double()>& objective,
+            const std::function<void()>& advance)
+{
+    double prev = -std::numeric_limits<double>::infinity();
+    r.converged = false;
+    for (int it = 1; it <= maxIter; ++it) {
+        cancel.check();
+        const double obj = objective();
+        r.logLikelihood.push_back(obj);
+        r.iterations = it;
+        cancel.hooks().report(it, maxIter);
+        if (obj - prev < tol) {
+            r.converged = true;
+            break;
+        }
+        prev = obj;
+        if (advance)
+            advance();
+    }
+    cancel.hooks().report(maxIter, maxIter);
+}
+
 std::vector<char> evidenceMask(const AggregationInput& in)
 {
     const LabelMatrix& m = *in.matrix;

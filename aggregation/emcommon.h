@@ -110,6 +110,19 @@ void labelsFromPosterior(AggregationResult& r, const std::vector<char>& hasEvide
 /// Per item: 1 when it has at least one valid label or is a control item.
 std::vector<char> evidenceMask(const AggregationInput& in);
 
+/// The majority-vote posterior of in's labels (parameters and weights ignored): the starting
+/// point of the EM methods. Polls isCanceled only.
+std::vector<double> majorityVoteStart(const AggregationInput& in, const std::function<bool()>& isCanceled);
+
+/// The outer loop of the EM methods (Dawid-Skene, one-coin, ZenCrowd, GLAD). Each pass: poll
+/// for cancellation; objective() runs the method's step(s) and returns the stopping objective
+/// (appended to r.logLikelihood); progress is reported as (pass, maxIter); the run has
+/// converged when the objective rose by less than tol since the last pass. advance() runs
+/// only when another pass follows (GLAD moves its parameters there, after the check). Sets
+/// r.iterations and r.converged; reports (maxIter, maxIter) at the end.
+void emLoop(AggregationResult& r, CancelState& cancel, int maxIter, double tol, const std::function<double()>& objective,
+            const std::function<void()>& advance = {});
+
 /// Normalises s[0..n) given as log-weights into probabilities in place; returns log(sum exp).
 double softmaxInPlace(double* s, int32_t n);
 

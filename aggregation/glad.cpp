@@ -195,24 +195,15 @@ public:
         AggregationResult r;
         r.numLabels = K;
         r.posterior.assign(static_cast<size_t>(n) * K, K > 0 ? 1.0 / K : 0.0);
-        double prev = -std::numeric_limits<double>::infinity();
-        r.converged = false;
-        for (int it = 1; it <= maxIter; ++it) {
-            m_cancel.check();
-            const double obj = (eStep(r.posterior) + logGaussPriors(m_alpha, m_muAlpha)
-                                + logGaussPriors(m_b, m_muB))
-                               / std::max<int64_t>(1, m_validLabels);
-            r.logLikelihood.push_back(obj);
-            r.iterations = it;
-            if (obj - prev < tol) {
-                r.converged = true;
-                break;
-            }
-            prev = obj;
-            mStep(r.posterior);
-            m_cancel.hooks().report(it, maxIter);
-        }
-        m_cancel.hooks().report(maxIter, maxIter);
+        // The objective of the parameters the E-step used; the M-step runs only when another
+        // pass follows.
+        detail::emLoop(
+            r, m_cancel, maxIter, tol,
+            [&] {
+                return (eStep(r.posterior) + logGaussPriors(m_alpha, m_muAlpha) + logGaussPriors(m_b, m_muB))
+                       / std::max<int64_t>(1, m_validLabels);
+            },
+            [&] { mStep(r.posterior); });
         detail::labelsFromPosterior(r, m_evidence);
         r.competence.assign(A, std::numeric_limits<double>::quiet_NaN());
         for (int32_t a = 0; a < A; ++a)
