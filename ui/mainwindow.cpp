@@ -26,6 +26,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScreen>
@@ -90,6 +91,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
     m_jobProgress->hide();
     m_jobCancel = new QPushButton(tr("Cancel"), this);
     m_jobCancel->hide();
+    m_serverRole = new QLabel(this);
+    m_serverRole->setObjectName(QStringLiteral("serverRole"));
+    m_serverRole->setTextFormat(Qt::PlainText);
+    m_serverRole->hide();
+    statusBar()->addPermanentWidget(m_serverRole);
     statusBar()->addPermanentWidget(m_jobProgress);
     statusBar()->addPermanentWidget(m_jobCancel);
 

@@ -14,6 +14,7 @@ class QDockWidget;
 class QMenu;
 class QMessageBox;
 class QProgressBar;
+class QLabel;
 class QPushButton;
 class QTableView;
 class QTabWidget;
@@ -169,6 +170,7 @@ private:
     QList<QAction*> m_projectActions;
     QProgressBar* m_jobProgress;
     QPushButton* m_jobCancel;
+    QLabel* m_serverRole = nullptr;  ///< "server: NAME as LOGIN (reviewer)" for a server project
     QFutureWatcher<model::JobResult<model::ImportReport>> m_importWatcher;
     QString m_lastError;
     bool m_quietErrors = false;

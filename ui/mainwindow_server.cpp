@@ -5,8 +5,10 @@
 #include "mainwindow.h"
 
 #include "serverprojects.h"
+#include "teamroles.h"
 #include "workbench.h"
 
+#include <QLabel>
 #include <QMessageBox>
 #include <QStatusBar>
 #include <QtConcurrent/QtConcurrentRun>
@@ -87,8 +89,23 @@ QMessageBox* MainWindow::reconnectNotice() const
 
 void MainWindow::watchServerConnection()
 {
-    if (!m_wb->hasProject() || !m_wb->store().isServer())
+    const bool server = m_wb->hasProject() && m_wb->store().isServer();
+    m_serverRole->setVisible(server);
+    if (!server)
         return;
+    // Who the server takes this window for: its login and role in the project (the server
+    // enforces the role; the label only tells the reviewer).
+    QString role;
+    try {
+        const auto r = model::currentTeamRole(m_wb->store());
+        role = r ? model::teamRoleName(*r) : tr("no team role");
+    } catch (const model::Error&) {
+        role = tr("role unknown");
+    }
+    m_serverRole->setText(tr("%1 as %2 (%3)").arg(m_wb->store().location().project, m_wb->store().sessionUser(), role));
+    m_serverRole->setToolTip(tr("A project on a PostgreSQL server. Decisions are written under the login %1; "
+                                "what the role may do is decided by the server (docs/server-projects.md).")
+                                 .arg(m_wb->store().sessionUser()));
     // Called inside a statement of the store; the notice waits until that statement is done.
     m_wb->store().onReconnected = [this](const QString& message) {
         QMetaObject::invokeMethod(this, [this, message] { serverReconnected(message); }, Qt::QueuedConnection);

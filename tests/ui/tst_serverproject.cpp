@@ -192,6 +192,11 @@ private slots:
         // Title: "NAME — database on host"; the socket folder of the test server is this computer.
         QCOMPARE(w.windowTitle(), QStringLiteral("%1 — chorus_test on this computer (port %2) — Chorus")
                                       .arg(name, readState(QStringLiteral("port"))));
+        // The status bar says whom the server takes the window for: the project's creator, so
+        // its manager (the superuser of the test server).
+        const auto* role = w.findChild<QLabel*>(QStringLiteral("serverRole"));
+        QVERIFY(role && role->isVisibleTo(&w));
+        QCOMPARE(role->text(), QStringLiteral("%1 as chorus_admin (manager)").arg(name));
 
         // The dialog is gone; the window is active again (a window manager does that; offscreen
         // the test does), so the review keys reach it.
