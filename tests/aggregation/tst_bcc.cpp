@@ -99,32 +99,11 @@ private slots:
     // the model to trust a0 on the other items, and the controls keep their known label.
     void controlsTeachWhoToTrust()
     {
-        std::vector<agg::Annotation> anns;
-        for (int32_t i = 0; i < 20; ++i) {
-            anns.push_back({i, 0, i % 2});
-            anns.push_back({i, 1, 1 - i % 2});
-        }
-        const auto m = agg::LabelMatrix::build(20, 2, 2, anns);
-        agg::AggregationInput in;
-        in.matrix = &m;
-        in.controls.assign(20, -1);
-        for (int32_t i : {0, 1, 2, 3})
-            in.controls[i] = i % 2;
-        const auto r = agg::aggregate("bcc", in);
-        for (int32_t i = 0; i < 20; ++i)
-            QCOMPARE(r.labels[i], i % 2);
-        for (int32_t i : {0, 1, 2, 3})
-            QCOMPARE(r.posteriorAt(i, i % 2), 1.0);
+        const auto r = test::checkControlsTeachWhoToTrust("bcc");
         // With near one-hot posteriors each class row of a0 has counts (10 right, 0 wrong) and of
         // a1 (0 right, 10 wrong); the prior keeps them near (4 + 10)/15 = 0.93 and 4/15 = 0.27.
         QVERIFY(r.competence[0] > 0.85);
         QVERIFY(r.competence[1] < 0.35);
-        // Controls saying the opposite make a1 the trusted one.
-        for (int32_t i : {0, 1, 2, 3})
-            in.controls[i] = 1 - i % 2;
-        const auto flipped = agg::aggregate("bcc", in);
-        for (int32_t i = 4; i < 20; ++i)
-            QCOMPARE(flipped.labels[i], 1 - i % 2);
     }
 
     // A cancel makes the run throw Canceled; progress runs per iteration up to done == total.

@@ -178,6 +178,45 @@ inline void checkControlsOnAverage(const MethodFn& run, const char* name)
 }
 
 /// Accuracy of labels against a synthetic truth.
+/// Two annotators who contradict each other on all 20 items (a0 says i % 2, a1 the opposite)
+/// cannot be told apart from the labels alone. Controls on items 0-3 that agree with a0 must make
+/// the method follow a0 on every item and keep the controls' labels with posterior 1; the same
+/// controls flipped must make it follow a1 on items 4-19. Returns the first run (a0 trusted) for
+/// the caller's checks of its competences.
+inline agg::AggregationResult checkControlsTeachWhoToTrust(const std::string& method)
+{
+    std::vector<agg::Annotation> anns;
+    for (int32_t i = 0; i < 20; ++i) {
+        anns.push_back({i, 0, i % 2});
+        anns.push_back({i, 1, 1 - i % 2});
+    }
+    const auto m = agg::LabelMatrix::build(20, 2, 2, anns);
+    agg::AggregationInput in;
+    in.matrix = &m;
+    in.controls.assign(20, -1);
+    for (int32_t i : {0, 1, 2, 3})
+        in.controls[i] = i % 2;
+    auto r = agg::aggregate(method, in);
+    for (int32_t i = 0; i < 20; ++i)
+        if (r.labels[i] != i % 2)
+            QTest::qFail(qPrintable(QStringLiteral("%1: item %2 does not follow a0").arg(QString::fromStdString(method)).arg(i)),
+                         __FILE__, __LINE__);
+    for (int32_t i : {0, 1, 2, 3})
+        if (r.posteriorAt(i, i % 2) != 1.0)
+            QTest::qFail(qPrintable(QStringLiteral("%1: control %2 lost its label").arg(QString::fromStdString(method)).arg(i)),
+                         __FILE__, __LINE__);
+    for (int32_t i : {0, 1, 2, 3})
+        in.controls[i] = 1 - i % 2;
+    const auto flipped = agg::aggregate(method, in);
+    for (int32_t i = 4; i < 20; ++i)
+        if (flipped.labels[i] != 1 - i % 2)
+            QTest::qFail(qPrintable(QStringLiteral("%1: with flipped controls item %2 does not follow a1")
+                                        .arg(QString::fromStdString(method))
+                                        .arg(i)),
+                         __FILE__, __LINE__);
+    return r;
+}
+
 inline double truthAccuracy(const std::vector<int32_t>& labels, const std::vector<int32_t>& truth)
 {
     int64_t correct = 0;

@@ -179,28 +179,8 @@ private slots:
     // right, make EBCC follow a0 on the rest (and the controls keep their label).
     void controlsTeachWhoToTrust()
     {
-        std::vector<agg::Annotation> anns;
-        for (int32_t i = 0; i < 20; ++i) {
-            anns.push_back({i, 0, i % 2});
-            anns.push_back({i, 1, 1 - i % 2});
-        }
-        const auto m = agg::LabelMatrix::build(20, 2, 2, anns);
-        agg::AggregationInput in;
-        in.matrix = &m;
-        in.controls.assign(20, -1);
-        for (int32_t i : {0, 1, 2, 3})
-            in.controls[i] = i % 2;
-        const auto r = agg::aggregate("ebcc", in);
-        for (int32_t i = 0; i < 20; ++i)
-            QCOMPARE(r.labels[i], i % 2);
-        for (int32_t i : {0, 1, 2, 3})
-            QCOMPARE(r.posteriorAt(i, i % 2), 1.0);
+        const auto r = test::checkControlsTeachWhoToTrust("ebcc");
         QVERIFY(r.competence[0] > r.competence[1]);
-        for (int32_t i : {0, 1, 2, 3})
-            in.controls[i] = 1 - i % 2;
-        const auto flipped = agg::aggregate("ebcc", in);
-        for (int32_t i = 4; i < 20; ++i)
-            QCOMPARE(flipped.labels[i], 1 - i % 2);
     }
 
     void cancelAndProgress()

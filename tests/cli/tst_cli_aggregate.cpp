@@ -3,6 +3,9 @@
 
 #include "datasets.h"
 
+#include "clirun.h"
+#include "../model/projectdump.h"
+
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -165,23 +168,9 @@ private slots:
     }
 
 private:
-    void write(const QString& name, const QByteArray& data)
-    {
-        QFile f(path(name));
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(data);
-    }
+    void write(const QString& name, const QByteArray& data) { QVERIFY(chorus::test::writeFile(path(name), data)); }
     QString path(const QString& name) const { return m_dir.filePath(name); }
-    nlohmann::json json(const QStringList& args)
-    {
-        QProcess p;
-        p.start(m_cli, args);
-        p.waitForFinished(120000);
-        const QByteArray out = p.readAllStandardOutput();
-        if (p.exitCode() != 0)
-            qWarning("%s", p.readAllStandardError().constData());
-        return nlohmann::json::parse(out.toStdString(), nullptr, false);
-    }
+    nlohmann::json json(const QStringList& args) { return chorus::test::cliJson(args, 120000); }
 
     QString m_cli;
     QTemporaryDir m_dir;

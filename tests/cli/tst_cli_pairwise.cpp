@@ -4,6 +4,9 @@
 
 #include "datasets.h"
 
+#include "clirun.h"
+#include "../model/projectdump.h"
+
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -258,17 +261,7 @@ private:
         return json(args + extra);
     }
 
-    nlohmann::json json(const QStringList& args)
-    {
-        QProcess p;
-        p.start(m_cli, args);
-        if (!p.waitForFinished(120000))
-            return {};
-        const QByteArray err = p.readAllStandardError();
-        if (p.exitCode() != 0)
-            qWarning("%s", err.constData());
-        return nlohmann::json::parse(p.readAllStandardOutput().toStdString(), nullptr, false);
-    }
+    nlohmann::json json(const QStringList& args) { return chorus::test::cliJson(args, 120000); }
 
     QString path(const QString& name) const { return m_dir.filePath(name); }
 

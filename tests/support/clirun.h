@@ -3,6 +3,7 @@
 // CHORUS_BIN_DIR), with its exit code and both output streams.
 
 #include <QByteArray>
+#include <QDebug>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -42,9 +43,12 @@ inline CliRun runCli(const QString& cli, const QStringList& args, int timeoutMs,
 
 /// Runs $CHORUS_BIN_DIR/chorus-cli with args and parses its standard output as JSON; a
 /// discarded value (is_discarded()) when it did not finish or printed no JSON.
+/// A failed run's standard error is logged as a warning, so that a failing test says why.
 inline nlohmann::json cliJson(const QStringList& args, int timeoutMs = 300000)
 {
     const CliRun r = runCli(qEnvironmentVariable("CHORUS_BIN_DIR") + QStringLiteral("/chorus-cli"), args, timeoutMs);
+    if (r.code != 0)
+        qWarning("%s", r.err.constData());
     return nlohmann::json::parse(r.out.toStdString(), nullptr, false);
 }
 
