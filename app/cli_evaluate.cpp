@@ -69,13 +69,22 @@ Compared parseCompared(const QString& spec, const QStringList& methods, const QS
 
 } // namespace
 
-int cmdEvaluate(const QStringList& args)
+namespace {
+
+// What cmdEvaluate computed, for its two writers.
+struct Evaluated
 {
-    QCommandLineParser p;
-    addSourceOptions(p);
-    QStringList known;
-    for (const auto& m : agg::methodNames())
-        known << QString::fromStdString(m);
+    const model::Snapshot& s;
+    model::EvaluationRequest req;
+    model::EvaluationReport rep;
+    agg::BootstrapOptions boot;
+    bool compare = false;
+    Compared ca, cb;
+    agg::PairedBootstrapResult pb;
+};
+
+void addEvaluateOptions(QCommandLineParser& p, const QStringList& known)
+{
     p.addOptions({
         {QStringLiteral("methods"),
          QStringLiteral("Aggregation methods to evaluate, comma-separated, or \"none\" (default: all: %1).")
@@ -101,6 +110,140 @@ int cmdEvaluate(const QStringList& args)
          QStringLiteral("N"), QStringLiteral("20")},
         {QStringLiteral("json"), QStringLiteral("Print the result as JSON.")},
     });
+}
+
+void writeEvaluateJson(const Evaluated& e)
+{
+    const model::Snapshot& s = e.s;
+    const model::EvaluationReport& rep = e.rep;
+    const bool hasBest = rep.bestAnnotator >= 0;
+    const model::PredictionEvaluation* best = hasBest ? &rep.annotators[rep.bestAnnotator] : nullptr;
+    const model::EvaluationRequest& req = e.req;
+    const agg::BootstrapOptions& boot = e.boot;
+    const bool compare = e.compare;
+    const Compared &ca = e.ca, &cb = e.cb;
+    const agg::PairedBootstrapResult& pb = e.pb;
+    Json j;
+    j["gold_items"] = rep.goldItems;
+    Json labels = Json::array();
+    for (const QString& l : s.labels)
+        labels.push_back(l.toStdString());
+    j["labels"] = labels;
+    j["confusion_columns"] = [&] {
+        Json c = labels;
+        c.push_back(nullptr);  // no valid prediction (missing or INVALID)
+        return c;
+    }();
+    j["macro_average"] = req.options.macroOver == agg::MacroAverage::AllLabels ? "all_labels" : "labels_present";
+    j["aggregation_invalid"] = req.includeInvalid ? "included" : "excluded";
+    Json anns = Json::array();
+    for (size_t a = 0; a < rep.annotators.size(); ++a) {
+        const auto& e = rep.annotators[a];
+        Json row;
+        row["annotator"] = s.annotators[static_cast<qsizetype>(a)].toStdString();
+        row.update(evaluationJson(e.result, s.labels));
+        row["ranked"] = e.result.answered >= rep.minItems && e.result.answered > 0;
+        anns.push_back(row);
+    }
+    j["annotators"] = anns;
+    Json methods = Json::array();
+    for (const auto& m : rep.methods) {
+        Json row;
+        row["method"] = m.name;
+        if (!m.error.empty()) {
+            row["error"] = m.error;
+        } else {
+            row.update(evaluationJson(m.result, s.labels));
+            row["competence_vs_accuracy"] = {{"spearman", coef(m.spearman.r)},
+                                             {"pearson", coef(m.pearson.r)},
+                                             {"n", m.spearman.n}};
+            row["iterations"] = m.iterations;
+            row["converged"] = m.converged;
+            row["seconds"] = m.seconds;
+        }
+        methods.push_back(row);
+    }
+    j["methods"] = methods;
+    j["annotator_scores"] = "over the gold items each annotator answered (INVALID is wrong, items it was "
+                            "never given are left out); coverage = answered / gold_items";
+    j["min_items"] = rep.minItems;
+    j["best_annotator"] = hasBest ? Json{{"annotator", s.annotators[rep.bestAnnotator].toStdString()},
+                                         {"accuracy", num(best->result.accuracy)},
+                                         {"macro_f1", num(best->result.macroF1)},
+                                         {"items", best->result.items}}
+                                  : Json();
+    j["mean_annotator"] = {{"accuracy", num(rep.meanAnnotatorAccuracy)},
+                           {"macro_f1", num(rep.meanAnnotatorMacroF1)},
+                           {"annotators", rep.annotatorsRanked},
+                           {"weighting", "unweighted mean over the annotators with at least min_items answered "
+                                         "gold items"}};
+    if (compare)
+        j["compare"] = {{"a", ca.label().toStdString()},      {"b", cb.label().toStdString()},
+                        {"macro_f1_a", num(pb.macroF1A)},     {"macro_f1_b", num(pb.macroF1B)},
+                        {"difference", num(pb.difference)},   {"ci", intervalJson(pb.ci)},
+                        {"p_value", num(pb.pValue)},          {"replicates", pb.replicates},
+                        {"level", boot.level},                {"seed", boot.seed},
+                        {"items", pb.items}};
+    out(QByteArray::fromStdString(j.dump(2)) + '\n');
+}
+
+// Tab-separated, one row per annotator / method / summary: readable and easy to cut/awk.
+void writeEvaluateText(const Evaluated& e)
+{
+    const model::Snapshot& s = e.s;
+    const model::EvaluationReport& rep = e.rep;
+    const bool hasBest = rep.bestAnnotator >= 0;
+    const model::PredictionEvaluation* best = hasBest ? &rep.annotators[rep.bestAnnotator] : nullptr;
+    const agg::BootstrapOptions& boot = e.boot;
+    const bool compare = e.compare;
+    const Compared &ca = e.ca, &cb = e.cb;
+    const agg::PairedBootstrapResult& pb = e.pb;
+    // Annotators are scored on the gold items they answered (items = that count).
+    QString t = QStringLiteral("kind\tname\titems\taccuracy\tmacro_f1\tweighted_f1\tcoverage\tspearman\tpearson\n");
+    auto row = [&](const QString& kind, const QString& name, const agg::EvaluationResult& r, const QString& rho,
+                   const QString& pr) {
+        t += QStringList{kind, name, QString::number(r.items), fixed(r.accuracy), fixed(r.macroF1), fixed(r.weightedF1), fixed(r.coverage), rho, pr}
+                 .join(QLatin1Char('\t'))
+             + QLatin1Char('\n');
+    };
+    for (size_t a = 0; a < rep.annotators.size(); ++a)
+        row(QStringLiteral("annotator"), s.annotators[static_cast<qsizetype>(a)], rep.annotators[a].result,
+            QStringLiteral("-"), QStringLiteral("-"));
+    for (const auto& m : rep.methods)
+        if (m.error.empty())
+            row(QStringLiteral("method"), QString::fromStdString(m.name), m.result, fixed(m.spearman.r),
+                fixed(m.pearson.r));
+    if (hasBest)
+        row(QStringLiteral("best"), s.annotators[rep.bestAnnotator], best->result, QStringLiteral("-"),
+            QStringLiteral("-"));
+    t += QStringList{QStringLiteral("mean"), QStringLiteral("%1 annotators").arg(rep.annotatorsRanked),
+                     QStringLiteral("-"), fixed(rep.meanAnnotatorAccuracy), fixed(rep.meanAnnotatorMacroF1),
+                     QStringLiteral("-"), QStringLiteral("-"), QStringLiteral("-"), QStringLiteral("-")}
+             .join(QLatin1Char('\t'))
+         + QLatin1Char('\n');
+    t += QStringLiteral("# annotators: scored on the gold items they answered; best and mean (unweighted) over the %1 "
+                        "with at least %2 answered gold items (--min-items)\n")
+             .arg(rep.annotatorsRanked)
+             .arg(rep.minItems);
+    if (compare)
+        t += QStringLiteral("compare %1 vs %2: macro-F1 %3 - %4 = %5, %6% CI [%7, %8], p = %9 (%10 replicates)\n")
+                 .arg(ca.label(), cb.label(), fixed(pb.macroF1A), fixed(pb.macroF1B), fixed(pb.difference))
+                 .arg(boot.level * 100)
+                 .arg(fixed(pb.ci.lo), fixed(pb.ci.hi), fixed(pb.pValue))
+                 .arg(pb.replicates);
+    out(t.toUtf8());
+}
+
+} // namespace
+
+int cmdEvaluate(const QStringList& args)
+{
+    QCommandLineParser p;
+    addSourceOptions(p);
+    QStringList known;
+    for (const auto& m : agg::methodNames())
+        known << QString::fromStdString(m);
+    addEvaluateOptions(p, known);
     p.addPositionalArgument(QStringLiteral("B"), QStringLiteral("Second side of --compare."), QStringLiteral("[B]"));
     parseOrThrow(p, args, QStringLiteral("chorus-cli evaluate (--project P | --input FILE) [--gold FILE] [options]"));
 
@@ -168,110 +311,11 @@ int cmdEvaluate(const QStringList& args)
     if (compare)
         pb = agg::pairedBootstrapMacroF1(predictionsOf(ca).predictions, predictionsOf(cb).predictions, gold,
                                          s.numLabels(), boot, req.options);
-    const bool hasBest = rep.bestAnnotator >= 0;
-    const model::PredictionEvaluation* best = hasBest ? &rep.annotators[rep.bestAnnotator] : nullptr;
-
-    if (p.isSet(QStringLiteral("json"))) {
-        Json j;
-        j["gold_items"] = rep.goldItems;
-        Json labels = Json::array();
-        for (const QString& l : s.labels)
-            labels.push_back(l.toStdString());
-        j["labels"] = labels;
-        j["confusion_columns"] = [&] {
-            Json c = labels;
-            c.push_back(nullptr);  // no valid prediction (missing or INVALID)
-            return c;
-        }();
-        j["macro_average"] = req.options.macroOver == agg::MacroAverage::AllLabels ? "all_labels" : "labels_present";
-        j["aggregation_invalid"] = req.includeInvalid ? "included" : "excluded";
-        Json anns = Json::array();
-        for (size_t a = 0; a < rep.annotators.size(); ++a) {
-            const auto& e = rep.annotators[a];
-            Json row;
-            row["annotator"] = s.annotators[static_cast<qsizetype>(a)].toStdString();
-            row.update(evaluationJson(e.result, s.labels));
-            row["ranked"] = e.result.answered >= rep.minItems && e.result.answered > 0;
-            anns.push_back(row);
-        }
-        j["annotators"] = anns;
-        Json methods = Json::array();
-        for (const auto& m : rep.methods) {
-            Json row;
-            row["method"] = m.name;
-            if (!m.error.empty()) {
-                row["error"] = m.error;
-            } else {
-                row.update(evaluationJson(m.result, s.labels));
-                row["competence_vs_accuracy"] = {{"spearman", coef(m.spearman.r)},
-                                                 {"pearson", coef(m.pearson.r)},
-                                                 {"n", m.spearman.n}};
-                row["iterations"] = m.iterations;
-                row["converged"] = m.converged;
-                row["seconds"] = m.seconds;
-            }
-            methods.push_back(row);
-        }
-        j["methods"] = methods;
-        j["annotator_scores"] = "over the gold items each annotator answered (INVALID is wrong, items it was "
-                                "never given are left out); coverage = answered / gold_items";
-        j["min_items"] = rep.minItems;
-        j["best_annotator"] = hasBest ? Json{{"annotator", s.annotators[rep.bestAnnotator].toStdString()},
-                                             {"accuracy", num(best->result.accuracy)},
-                                             {"macro_f1", num(best->result.macroF1)},
-                                             {"items", best->result.items}}
-                                      : Json();
-        j["mean_annotator"] = {{"accuracy", num(rep.meanAnnotatorAccuracy)},
-                               {"macro_f1", num(rep.meanAnnotatorMacroF1)},
-                               {"annotators", rep.annotatorsRanked},
-                               {"weighting", "unweighted mean over the annotators with at least min_items answered "
-                                             "gold items"}};
-        if (compare)
-            j["compare"] = {{"a", ca.label().toStdString()},      {"b", cb.label().toStdString()},
-                            {"macro_f1_a", num(pb.macroF1A)},     {"macro_f1_b", num(pb.macroF1B)},
-                            {"difference", num(pb.difference)},   {"ci", intervalJson(pb.ci)},
-                            {"p_value", num(pb.pValue)},          {"replicates", pb.replicates},
-                            {"level", boot.level},                {"seed", boot.seed},
-                            {"items", pb.items}};
-        out(QByteArray::fromStdString(j.dump(2)) + '\n');
-        return kOk;
-    }
-
-    // Tab-separated, one row per annotator / method / summary: readable and easy to cut/awk.
-    // Annotators are scored on the gold items they answered (items = that count).
-    QString t = QStringLiteral("kind\tname\titems\taccuracy\tmacro_f1\tweighted_f1\tcoverage\tspearman\tpearson\n");
-    auto row = [&](const QString& kind, const QString& name, const agg::EvaluationResult& r, const QString& rho,
-                   const QString& pr) {
-        t += QStringList{kind, name, QString::number(r.items), fixed(r.accuracy), fixed(r.macroF1), fixed(r.weightedF1), fixed(r.coverage), rho, pr}
-                 .join(QLatin1Char('\t'))
-             + QLatin1Char('\n');
-    };
-    for (size_t a = 0; a < rep.annotators.size(); ++a)
-        row(QStringLiteral("annotator"), s.annotators[static_cast<qsizetype>(a)], rep.annotators[a].result,
-            QStringLiteral("-"), QStringLiteral("-"));
-    for (const auto& m : rep.methods)
-        if (m.error.empty())
-            row(QStringLiteral("method"), QString::fromStdString(m.name), m.result, fixed(m.spearman.r),
-                fixed(m.pearson.r));
-    if (hasBest)
-        row(QStringLiteral("best"), s.annotators[rep.bestAnnotator], best->result, QStringLiteral("-"),
-            QStringLiteral("-"));
-    t += QStringList{QStringLiteral("mean"), QStringLiteral("%1 annotators").arg(rep.annotatorsRanked),
-                     QStringLiteral("-"), fixed(rep.meanAnnotatorAccuracy), fixed(rep.meanAnnotatorMacroF1),
-                     QStringLiteral("-"), QStringLiteral("-"), QStringLiteral("-"), QStringLiteral("-")}
-             .join(QLatin1Char('\t'))
-         + QLatin1Char('\n');
-    t += QStringLiteral("# annotators: scored on the gold items they answered; best and mean (unweighted) over the %1 "
-                        "with at least %2 answered gold items (--min-items)\n")
-             .arg(rep.annotatorsRanked)
-             .arg(rep.minItems);
-    if (compare)
-        t += QStringLiteral("compare %1 vs %2: macro-F1 %3 - %4 = %5, %6% CI [%7, %8], p = %9 (%10 replicates)\n")
-                 .arg(ca.label(), cb.label(), fixed(pb.macroF1A), fixed(pb.macroF1B), fixed(pb.difference))
-                 .arg(boot.level * 100)
-                 .arg(fixed(pb.ci.lo), fixed(pb.ci.hi), fixed(pb.pValue))
-                 .arg(pb.replicates);
-    out(t.toUtf8());
+    Evaluated e{s, req, rep, boot, compare, ca, cb, pb};
+    if (p.isSet(QStringLiteral("json")))
+        writeEvaluateJson(e);
+    else
+        writeEvaluateText(e);
     return kOk;
 }
 
