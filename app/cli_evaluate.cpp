@@ -75,12 +75,12 @@ namespace {
 struct Evaluated
 {
     const model::Snapshot& s;
-    model::EvaluationRequest req;
-    model::EvaluationReport rep;
-    agg::BootstrapOptions boot;
+    const model::EvaluationRequest& req;
+    const model::EvaluationReport& rep;
+    const agg::BootstrapOptions& boot;
     bool compare = false;
-    Compared ca, cb;
-    agg::PairedBootstrapResult pb;
+    const Compared &ca, &cb;
+    const agg::PairedBootstrapResult& pb;
 };
 
 void addEvaluateOptions(QCommandLineParser& p, const QStringList& known)

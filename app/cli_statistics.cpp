@@ -48,10 +48,22 @@ std::vector<double> labelValues(const QCommandLineParser& p, const QStringList& 
 
 } // namespace
 
-int cmdAgreement(const QStringList& args)
+namespace {
+
+// What cmdAgreement computed, for its two writers.
+struct AgreementOutcome
 {
-    QCommandLineParser p;
-    addSourceOptions(p);
+    const model::Snapshot& s;
+    const model::AgreementRequest& req;
+    const model::AgreementReport& rep;
+    bool ordered = false;
+    const QStringList& categories;  ///< the labels, plus INVALID when it counts as a category
+    const std::vector<const agg::CohenPair*>& pairs;  ///< the Cohen pairs listed (at least minShared items)
+    int minShared = 1;
+};
+
+void addAgreementOptions(QCommandLineParser& p)
+{
     p.addOptions({
         {QStringLiteral("metric"),
          QStringLiteral("Krippendorff's alpha metric: nominal, ordinal, interval or ratio. The ordered metrics "
@@ -75,105 +87,88 @@ int cmdAgreement(const QStringList& args)
          QStringLiteral("N"), QStringLiteral("1")},
         {QStringLiteral("json"), QStringLiteral("Print the result as JSON.")},
     });
-    parseOrThrow(p, args, QStringLiteral("chorus-cli agreement (--project P | --input FILE) [options]"));
-    model::AgreementRequest req;
-    req.options.alphaMetric = metricOption(p);
-    req.options.includeInvalid = p.isSet(QStringLiteral("include-invalid"));
-    const bool ordered = req.options.alphaMetric != agg::AlphaMetric::Nominal;
-    if (req.options.includeInvalid && ordered)
-        throw UsageError{QStringLiteral("--include-invalid works only with --metric nominal (INVALID has no place "
-                                        "on a scale)")};
-    if (p.isSet(QStringLiteral("label-values")) && !ordered)
-        throw UsageError{QStringLiteral("--label-values needs an ordered --metric")};
-    const int minShared = intOption(p, QStringLiteral("min-shared"), 0);
-    req.options.listDisjointPairs = minShared == 0;
-    req.bootstrap.replicates = intOption(p, QStringLiteral("bootstrap"), 0);
-    req.bootstrap.level = levelOption(p);
-    req.bootstrap.seed = seedOption(p);
+}
 
-    Source source = openSource(p);
-    const model::Snapshot& s = source.snapshot;
-    if (ordered)
-        req.options.labelValues = labelValues(p, s.labels);
-    model::AgreementReport rep;
-    try {
-        rep = model::agreementReport(s.matrix, req);
-    } catch (const std::invalid_argument& e) {
-        throw model::Error(QString::fromUtf8(e.what()));
-    }
+void writeAgreementJson(const AgreementOutcome& e)
+{
+    const model::Snapshot& s = e.s;
+    const model::AgreementReport& rep = e.rep;
     const agg::AgreementResult& a = rep.agreement;
-    QStringList categories = s.labels;
-    if (req.options.includeInvalid)
-        categories << QStringLiteral("INVALID");
-    std::vector<const agg::CohenPair*> pairs;
-    for (const agg::CohenPair& c : a.cohenPairs)
-        if (c.n >= minShared)
-            pairs.push_back(&c);
-
-    if (p.isSet(QStringLiteral("json"))) {
-        Json j;
-        j["items"] = a.itemsUsed;
-        j["items_total"] = a.itemsTotal;
-        j["items_single_label"] = a.itemsSingleLabel;
-        j["items_unlabelled"] = a.itemsUnlabelled;
-        j["annotators"] = a.annotators;
-        j["labels"] = a.labelsUsed;
-        j["invalid_excluded"] = a.invalidExcluded;
-        Json cats = Json::array();
-        for (const QString& c : categories)
-            cats.push_back(c.toStdString());
-        j["categories"] = cats;
-        j["percent_agreement"] = coef(a.percentAgreement);
-        j["fleiss_kappa"] = coef(a.fleissKappa);
-        j["krippendorff_alpha"] = coef(a.krippendorffAlpha);
-        j["alpha_metric"] = agg::alphaMetricName(a.alphaMetric);
-        if (ordered)
-            j["label_values"] = req.options.labelValues;
-        j["scott_pi"] = coef(a.scottPi);
-        j["gwet_ac1"] = coef(a.gwetAc1);
-        Json perLabel = Json::object();
-        for (size_t l = 0; l < a.fleissPerLabel.size(); ++l)
-            perLabel[categories[static_cast<qsizetype>(l)].toStdString()] = coef(a.fleissPerLabel[l]);
-        j["fleiss_kappa_per_label"] = perLabel;
-        Json cohen = Json::array();
-        for (const agg::CohenPair* c : pairs) {
-            Json e;
-            e["a"] = s.annotators[c->a].toStdString();
-            e["b"] = s.annotators[c->b].toStdString();
-            e["n"] = c->n;
-            e["kappa"] = coef(c->kappa);
-            e["observed"] = coef(c->observed);
-            if (ordered) {
-                e["linear_kappa"] = coef(c->linearKappa);
-                e["quadratic_kappa"] = coef(c->quadraticKappa);
-            }
-            if (!c->kappa.note.empty())
-                e["note"] = c->kappa.note;
-            cohen.push_back(e);
+    const model::AgreementRequest& req = e.req;
+    const bool ordered = e.ordered;
+    const QStringList& categories = e.categories;
+    const std::vector<const agg::CohenPair*>& pairs = e.pairs;
+    const int minShared = e.minShared;
+    Json j;
+    j["items"] = a.itemsUsed;
+    j["items_total"] = a.itemsTotal;
+    j["items_single_label"] = a.itemsSingleLabel;
+    j["items_unlabelled"] = a.itemsUnlabelled;
+    j["annotators"] = a.annotators;
+    j["labels"] = a.labelsUsed;
+    j["invalid_excluded"] = a.invalidExcluded;
+    Json cats = Json::array();
+    for (const QString& c : categories)
+        cats.push_back(c.toStdString());
+    j["categories"] = cats;
+    j["percent_agreement"] = coef(a.percentAgreement);
+    j["fleiss_kappa"] = coef(a.fleissKappa);
+    j["krippendorff_alpha"] = coef(a.krippendorffAlpha);
+    j["alpha_metric"] = agg::alphaMetricName(a.alphaMetric);
+    if (ordered)
+        j["label_values"] = req.options.labelValues;
+    j["scott_pi"] = coef(a.scottPi);
+    j["gwet_ac1"] = coef(a.gwetAc1);
+    Json perLabel = Json::object();
+    for (size_t l = 0; l < a.fleissPerLabel.size(); ++l)
+        perLabel[categories[static_cast<qsizetype>(l)].toStdString()] = coef(a.fleissPerLabel[l]);
+    j["fleiss_kappa_per_label"] = perLabel;
+    Json cohen = Json::array();
+    for (const agg::CohenPair* c : pairs) {
+        Json e;
+        e["a"] = s.annotators[c->a].toStdString();
+        e["b"] = s.annotators[c->b].toStdString();
+        e["n"] = c->n;
+        e["kappa"] = coef(c->kappa);
+        e["observed"] = coef(c->observed);
+        if (ordered) {
+            e["linear_kappa"] = coef(c->linearKappa);
+            e["quadratic_kappa"] = coef(c->quadraticKappa);
         }
-        j["cohen_kappa"] = cohen;
-        j["cohen_min_shared"] = minShared;
-        if (rep.intervals.replicates > 0) {
-            j["ci"] = {{"fleiss_kappa", intervalJson(rep.intervals.fleissKappa)},
-                       {"krippendorff_alpha", intervalJson(rep.intervals.krippendorffAlpha)}};
-            j["bootstrap"] = {{"replicates", rep.intervals.replicates},
-                              {"level", rep.intervals.level},
-                              {"seed", req.bootstrap.seed}};
-        } else {
-            j["ci"] = nullptr;
-        }
-        // Why a coefficient is null, or which convention gave it (e.g. one category only).
-        Json notes = Json::object();
-        const std::pair<const char*, const agg::Coefficient*> named[] = {
-            {"percent_agreement", &a.percentAgreement}, {"fleiss_kappa", &a.fleissKappa},
-            {"krippendorff_alpha", &a.krippendorffAlpha}, {"scott_pi", &a.scottPi}, {"gwet_ac1", &a.gwetAc1}};
-        for (const auto& [name, c] : named)
-            if (!c->note.empty())
-                notes[name] = c->note;
-        j["notes"] = notes;
-        out(QByteArray::fromStdString(j.dump(2)) + '\n');
-        return kOk;
+        if (!c->kappa.note.empty())
+            e["note"] = c->kappa.note;
+        cohen.push_back(e);
     }
+    j["cohen_kappa"] = cohen;
+    j["cohen_min_shared"] = minShared;
+    if (rep.intervals.replicates > 0) {
+        j["ci"] = {{"fleiss_kappa", intervalJson(rep.intervals.fleissKappa)},
+                   {"krippendorff_alpha", intervalJson(rep.intervals.krippendorffAlpha)}};
+        j["bootstrap"] = {{"replicates", rep.intervals.replicates},
+                          {"level", rep.intervals.level},
+                          {"seed", req.bootstrap.seed}};
+    } else {
+        j["ci"] = nullptr;
+    }
+    // Why a coefficient is null, or which convention gave it (e.g. one category only).
+    Json notes = Json::object();
+    const std::pair<const char*, const agg::Coefficient*> named[] = {
+        {"percent_agreement", &a.percentAgreement}, {"fleiss_kappa", &a.fleissKappa},
+        {"krippendorff_alpha", &a.krippendorffAlpha}, {"scott_pi", &a.scottPi}, {"gwet_ac1", &a.gwetAc1}};
+    for (const auto& [name, c] : named)
+        if (!c->note.empty())
+            notes[name] = c->note;
+    j["notes"] = notes;
+    out(QByteArray::fromStdString(j.dump(2)) + '\n');
+}
+
+void writeAgreementText(const AgreementOutcome& e)
+{
+    const model::AgreementReport& rep = e.rep;
+    const agg::AgreementResult& a = rep.agreement;
+    const QStringList& categories = e.categories;
+    const std::vector<const agg::CohenPair*>& pairs = e.pairs;
+    const int minShared = e.minShared;
 
     QString t = QStringLiteral("%1 items used (of %2; %3 with one label, %4 unlabelled), %5 annotators, %6 labels")
                     .arg(a.itemsUsed)
@@ -211,6 +206,55 @@ int cmdAgreement(const QStringList& args)
              .arg(defined)
              .arg(fixed(defined > 0 ? sum / defined : NAN));
     out(t.toUtf8() + '\n');
+}
+
+} // namespace
+
+int cmdAgreement(const QStringList& args)
+{
+    QCommandLineParser p;
+    addSourceOptions(p);
+    addAgreementOptions(p);
+    parseOrThrow(p, args, QStringLiteral("chorus-cli agreement (--project P | --input FILE) [options]"));
+    model::AgreementRequest req;
+    req.options.alphaMetric = metricOption(p);
+    req.options.includeInvalid = p.isSet(QStringLiteral("include-invalid"));
+    const bool ordered = req.options.alphaMetric != agg::AlphaMetric::Nominal;
+    if (req.options.includeInvalid && ordered)
+        throw UsageError{QStringLiteral("--include-invalid works only with --metric nominal (INVALID has no place "
+                                        "on a scale)")};
+    if (p.isSet(QStringLiteral("label-values")) && !ordered)
+        throw UsageError{QStringLiteral("--label-values needs an ordered --metric")};
+    const int minShared = intOption(p, QStringLiteral("min-shared"), 0);
+    req.options.listDisjointPairs = minShared == 0;
+    req.bootstrap.replicates = intOption(p, QStringLiteral("bootstrap"), 0);
+    req.bootstrap.level = levelOption(p);
+    req.bootstrap.seed = seedOption(p);
+
+    Source source = openSource(p);
+    const model::Snapshot& s = source.snapshot;
+    if (ordered)
+        req.options.labelValues = labelValues(p, s.labels);
+    model::AgreementReport rep;
+    try {
+        rep = model::agreementReport(s.matrix, req);
+    } catch (const std::invalid_argument& e) {
+        throw model::Error(QString::fromUtf8(e.what()));
+    }
+    const agg::AgreementResult& a = rep.agreement;
+    QStringList categories = s.labels;
+    if (req.options.includeInvalid)
+        categories << QStringLiteral("INVALID");
+    std::vector<const agg::CohenPair*> pairs;
+    for (const agg::CohenPair& c : a.cohenPairs)
+        if (c.n >= minShared)
+            pairs.push_back(&c);
+
+    const AgreementOutcome outcome{s, req, rep, ordered, categories, pairs, minShared};
+    if (p.isSet(QStringLiteral("json")))
+        writeAgreementJson(outcome);
+    else
+        writeAgreementText(outcome);
     return kOk;
 }
 
