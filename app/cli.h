@@ -82,5 +82,10 @@ int cmdProjects(const QStringList& args);
 int cmdPush(const QStringList& args);
 int cmdPull(const QStringList& args);
 int cmdTeam(const QStringList& args);
+int cmdClaim(const QStringList& args);
+int cmdDecide(const QStringList& args);
+int cmdRelease(const QStringList& args);
+int cmdProgress(const QStringList& args);
+int cmdTeamSettings(const QStringList& args);
 
 } // namespace chorus::cli

@@ -66,6 +66,19 @@ const char* const kHelp =
     "  team add URI LOGIN --role manager|adjudicator|reviewer\n"
     "                        give a server login a role in the project\n"
     "  team list URI [--json] the logins and their roles\n"
+    "  team settings --project P [--overlap N] [--order uncertainty|queue|random] [--seed S]\n"
+    "                [--blind none|reviewers|all] [--lease-minutes M] [--json]\n"
+    "                        how items are handed out to a team (docs/team.md)\n"
+    "\n"
+    "Team review (the reviewer is the server login, or the local user of a file; docs/team.md):\n"
+    "  claim --project P [--n K] [--json]\n"
+    "                        hold the next items to review (a lease, renewed by the next claim)\n"
+    "  decide --project P --item ID (--label L | --accept | --flag) [--note T] [--uuid U] [--json]\n"
+    "                        record this reviewer's decision (once per UUID) and end its claim\n"
+    "  release --project P [--item ID] [--json]\n"
+    "                        give claimed items back\n"
+    "  progress --project P [--json]\n"
+    "                        per reviewer decided/claimed; items complete, in adjudication, remaining\n"
     "\n"
     "Analysis commands (--project PROJECT or --input FILE):\n"
     "  aggregate --method M [--gold FILE] [--controls FILE] [--seed N] [--param k=v ...]\n"
@@ -161,6 +174,14 @@ int main(int argc, char** argv)
             return cli::cmdPull(args);
         if (command == QLatin1String("team"))
             return cli::cmdTeam(args);
+        if (command == QLatin1String("claim"))
+            return cli::cmdClaim(args);
+        if (command == QLatin1String("decide"))
+            return cli::cmdDecide(args);
+        if (command == QLatin1String("release"))
+            return cli::cmdRelease(args);
+        if (command == QLatin1String("progress"))
+            return cli::cmdProgress(args);
         cli::err(QStringLiteral("chorus-cli: unknown command \"%1\" (see chorus-cli --help)").arg(command));
         return cli::kUsage;
     } catch (const cli::HelpShown&) {

@@ -100,6 +100,12 @@ namespace chorus::cli {
 
 int cmdTeam(const QStringList& args)
 {
+    if (args.value(1) == QLatin1String("settings")) {  // its own options (team review, cli_team.cpp)
+        QStringList rest = args;
+        rest.removeAt(1);
+        rest[0] = QStringLiteral("chorus-cli team settings");
+        return cmdTeamSettings(rest);
+    }
     QCommandLineParser p;
     p.addOption({QStringLiteral("role"), QStringLiteral("manager, adjudicator or reviewer."), QStringLiteral("ROLE")});
     p.addOption({QStringLiteral("json"), QStringLiteral("Print JSON (team list).")});

@@ -80,6 +80,7 @@ public:
     QStringList bulkBegin(const QStringList&) const override { return {QStringLiteral("PRAGMA cache_size=-200000")}; }
     QStringList bulkEnd(const QStringList&) const override { return {QStringLiteral("PRAGMA cache_size=-2000")}; }
     QStringList afterExplicitIds(const QString&) const override { return {}; }  // rowids continue by themselves
+    QStringList serializeWriters() const override { return {}; }  // BEGIN IMMEDIATE took the write lock
 
     QString integrityCheck(QSqlDatabase& db) const override
     {
@@ -194,6 +195,15 @@ public:
         return {QStringLiteral("SELECT setval(pg_get_serial_sequence('%1', 'id'), "
                                "COALESCE((SELECT MAX(id) FROM %1), 0) + 1, false)")
                     .arg(table)};
+    }
+
+    QStringList serializeWriters() const override
+    {
+        // Row locks (FOR UPDATE SKIP LOCKED) alone would let two claimers both take an item's
+        // last slot: each counts the others' claims in a snapshot taken before the other
+        // committed. One claimer at a time per project makes the count exact; a claim takes a
+        // few milliseconds.
+        return {QStringLiteral("SELECT pg_advisory_xact_lock(hashtext(current_schema()))")};
     }
 
     QString integrityCheck(QSqlDatabase& db) const override

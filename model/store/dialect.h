@@ -46,6 +46,10 @@ public:
     /// After rows were inserted with explicit ids (a push, a server import): statements that
     /// make the database's own numbering continue above the largest id of `table`.
     virtual QStringList afterExplicitIds(const QString& table) const = 0;
+    /// Statements, inside a write transaction, that make it the only one of its kind in the
+    /// project until it ends (team claims). SQLite: none, its write lock already does.
+    /// PostgreSQL: a transaction-scoped advisory lock on the project's schema.
+    virtual QStringList serializeWriters() const = 0;
     /// Integrity check; returns an empty string when the database is sound, else the problem.
     virtual QString integrityCheck(QSqlDatabase& db) const = 0;
     /// True when an error text says another writer holds a lock (SQLite's busy/locked).

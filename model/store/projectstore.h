@@ -65,7 +65,7 @@ struct ProjectInfo
 class ProjectStore
 {
 public:
-    static constexpr int kSchemaVersion = 4;
+    static constexpr int kSchemaVersion = 5;
 
     ProjectStore();
     ~ProjectStore();

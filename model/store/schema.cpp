@@ -79,6 +79,18 @@ const QList<QStringList>& migrationSteps()
         // store rewrites the positions of an open label set when it migrates (earlier versions
         // kept the order of first appearance in the imported files).
         {},
+        // Version 5: team review (model/team/teamreview.h). A decision may carry the UUID its
+        // writer gave it, stored at most once, so that resending a decision never doubles it;
+        // claims are reviewers' leases on items (expires_at as ISO 8601 UTC, compared as text).
+        {
+            QStringLiteral("ALTER TABLE decisions ADD COLUMN uuid TEXT"),
+            QStringLiteral("CREATE UNIQUE INDEX decisions_by_uuid ON decisions (uuid)"),
+            QStringLiteral("CREATE INDEX decisions_by_author ON decisions (author, item_id)"),
+            QStringLiteral("CREATE TABLE claims ("
+                           "item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE, "
+                           "reviewer TEXT NOT NULL, claimed_at TEXT NOT NULL, expires_at TEXT NOT NULL, "
+                           "PRIMARY KEY (item_id, reviewer))"),
+        },
     };
     return steps;
 }

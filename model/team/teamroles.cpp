@@ -102,6 +102,16 @@ void initTeam(ProjectStore& store)
             store.exec(QStringLiteral("CREATE POLICY decisions_read ON decisions FOR SELECT USING (true)"));
             store.exec(QStringLiteral("CREATE POLICY decisions_own ON decisions FOR INSERT WITH CHECK "
                                       "(author = current_user)"));
+            // Claims (team review): everyone sees every claim (to hand items out); a reviewer
+            // takes, renews and gives back only its own.
+            for (const QString& role : {adjudicator, reviewer})
+                store.exec(QStringLiteral("GRANT INSERT, UPDATE, DELETE ON claims TO %1").arg(id(role)));
+            store.exec(QStringLiteral("ALTER TABLE claims ENABLE ROW LEVEL SECURITY"));
+            store.exec(QStringLiteral("DROP POLICY IF EXISTS claims_read ON claims"));
+            store.exec(QStringLiteral("DROP POLICY IF EXISTS claims_own ON claims"));
+            store.exec(QStringLiteral("CREATE POLICY claims_read ON claims FOR SELECT USING (true)"));
+            store.exec(QStringLiteral("CREATE POLICY claims_own ON claims FOR ALL USING (reviewer = current_user) "
+                                      "WITH CHECK (reviewer = current_user)"));
         });
     } catch (const Error& e) {
         if (e.message().contains(QLatin1String("permission denied")) || e.message().contains(QLatin1String("must be owner"))

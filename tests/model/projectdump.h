@@ -55,6 +55,14 @@ inline void withRawConnection(const QString& location, const std::function<void(
     QSqlDatabase::removeDatabase(name);
 }
 
+/// SQL that takes a new SQLite project back to before schema version 5 (team review), for the
+/// tests that fake an older project: what version 5 added, removed in reverse order.
+inline QStringList undoVersion5()
+{
+    return {QStringLiteral("DROP TABLE claims"), QStringLiteral("DROP INDEX decisions_by_author"),
+            QStringLiteral("DROP INDEX decisions_by_uuid"), QStringLiteral("ALTER TABLE decisions DROP COLUMN uuid")};
+}
+
 inline QString cellText(const QVariant& v)
 {
     if (v.isNull())

@@ -4,6 +4,8 @@
 // with a clear error; nothing crashes or hangs. Also the forward migration of a version-1
 // project to version 2.
 
+#include "projectdump.h"
+
 #include "aggregation.h"
 #include "importer.h"
 #include "itemtablemodel.h"
@@ -159,6 +161,8 @@ private slots:
             // ... and none of the later versions' tables (v3: the LLM connector's).
             store.exec(QStringLiteral("DROP TABLE IF EXISTS llm_answers"));
             store.exec(QStringLiteral("DROP TABLE IF EXISTS llm_annotators"));
+            for (const QString& sql : chorus::test::undoVersion5())
+                store.exec(sql);
             store.setMetaValue(QStringLiteral("schema_version"), QStringLiteral("1"));
             store.exec(QStringLiteral("INSERT INTO items (ext_id) VALUES ('i1')"));
             Decision d;

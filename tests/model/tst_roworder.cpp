@@ -162,6 +162,8 @@ private slots:
                     q.addBindValue(k);
                     QVERIFY(q.exec());
                 }
+                for (const QString& sql : chorus::test::undoVersion5())
+                    QVERIFY2(q.exec(sql), qPrintable(sql));
                 QVERIFY(q.exec(QStringLiteral("UPDATE meta SET value = '3' WHERE key = 'schema_version'")));
                 if (closed)
                     QVERIFY(q.exec(QStringLiteral("INSERT INTO meta (key, value) VALUES ('label_set_closed', '1')")));

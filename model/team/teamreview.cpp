@@ -1,0 +1,281 @@
+#include "teamreview.h"
+
+#include "dialect.h"
+
+#include <QHash>
+#include <QSet>
+#include <QSqlQuery>
+#include <QUuid>
+
+#include <algorithm>
+#include <map>
+
+namespace chorus::model {
+
+namespace {
+
+const char* const kOverlap = "team_overlap";
+const char* const kOrder = "team_order";
+const char* const kBlind = "team_blind";
+const char* const kLease = "team_lease_minutes";
+const char* const kSeed = "team_seed";
+
+QString iso(const QDateTime& t)
+{
+    return t.toUTC().toString(Qt::ISODateWithMs);
+}
+
+// A stable pseudo-random rank of an item for Order::Random (splitmix64 of id and seed).
+quint64 randomRank(qint64 id, quint32 seed)
+{
+    quint64 z = static_cast<quint64>(id) * 0x9E3779B97F4A7C15ULL + seed + 0x632BE59BD9B4E019ULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+} // namespace
+
+QString orderName(TeamSettings::Order o)
+{
+    switch (o) {
+    case TeamSettings::Order::Uncertainty: return QStringLiteral("uncertainty");
+    case TeamSettings::Order::Queue: return QStringLiteral("queue");
+    case TeamSettings::Order::Random: return QStringLiteral("random");
+    }
+    return {};
+}
+
+QString blindName(TeamSettings::Blind b)
+{
+    switch (b) {
+    case TeamSettings::Blind::None: return QStringLiteral("none");
+    case TeamSettings::Blind::Reviewers: return QStringLiteral("reviewers");
+    case TeamSettings::Blind::All: return QStringLiteral("all");
+    }
+    return {};
+}
+
+TeamSettings::Order orderFromName(const QString& name)
+{
+    for (auto o : {TeamSettings::Order::Uncertainty, TeamSettings::Order::Queue, TeamSettings::Order::Random})
+        if (orderName(o) == name)
+            return o;
+    throw Error(QStringLiteral("unknown order \"%1\" (uncertainty, queue or random)").arg(name));
+}
+
+TeamSettings::Blind blindFromName(const QString& name)
+{
+    for (auto b : {TeamSettings::Blind::None, TeamSettings::Blind::Reviewers, TeamSettings::Blind::All})
+        if (blindName(b) == name)
+            return b;
+    throw Error(QStringLiteral("unknown blind mode \"%1\" (none, reviewers or all)").arg(name));
+}
+
+TeamSettings teamSettings(ProjectStore& store)
+{
+    TeamSettings s;
+    s.overlap = std::max(1, store.metaValue(QLatin1String(kOverlap), QStringLiteral("1")).toInt());
+    s.order = orderFromName(store.metaValue(QLatin1String(kOrder), QStringLiteral("uncertainty")));
+    s.blind = blindFromName(store.metaValue(QLatin1String(kBlind), QStringLiteral("none")));
+    s.leaseMinutes = std::max(1, store.metaValue(QLatin1String(kLease), QStringLiteral("30")).toInt());
+    s.seed = store.metaValue(QLatin1String(kSeed), QStringLiteral("0")).toUInt();
+    return s;
+}
+
+void setTeamSettings(ProjectStore& store, const TeamSettings& s)
+{
+    if (s.overlap < 1 || s.overlap > 100)
+        throw Error(QStringLiteral("overlap must be between 1 and 100"));
+    if (s.leaseMinutes < 1 || s.leaseMinutes > 7 * 24 * 60)
+        throw Error(QStringLiteral("the lease must be between 1 minute and 7 days"));
+    store.transaction([&] {
+        store.setMetaValue(QLatin1String(kOverlap), QString::number(s.overlap));
+        store.setMetaValue(QLatin1String(kOrder), orderName(s.order));
+        store.setMetaValue(QLatin1String(kBlind), blindName(s.blind));
+        store.setMetaValue(QLatin1String(kLease), QString::number(s.leaseMinutes));
+        store.setMetaValue(QLatin1String(kSeed), QString::number(s.seed));
+    });
+}
+
+QString reviewerName(ProjectStore& store)
+{
+    if (store.isServer())
+        return store.sessionUser();
+    return qEnvironmentVariable("USER", QStringLiteral("reviewer"));
+}
+
+QList<Claim> claimItems(ProjectStore& store, int n, const QDateTime& now)
+{
+    if (n < 0)
+        throw Error(QStringLiteral("the number of items to claim cannot be negative"));
+    const TeamSettings settings = teamSettings(store);
+    const QString me = reviewerName(store);
+    const QString nowText = iso(now);
+    const QString expires = iso(now.addSecs(qint64(settings.leaseMinutes) * 60));
+    QList<Claim> out;
+    store.transaction([&] {
+        for (const QString& sql : store.dialect().serializeWriters())
+            store.exec(sql);
+        // Live claims of mine are renewed (the reviewer is still at work).
+        store.exec(QStringLiteral("UPDATE claims SET expires_at = ? WHERE reviewer = ? AND expires_at > ?"),
+                   {expires, me, nowText});
+        // What the reviewer holds (renewed above) comes first, then the new items in order.
+        {
+            QSqlQuery q = store.exec(QStringLiteral("SELECT c.item_id, i.ext_id, c.expires_at FROM claims c JOIN items i "
+                                                    "ON i.id = c.item_id WHERE c.reviewer = ? AND c.expires_at > ? "
+                                                    "ORDER BY c.claimed_at, c.item_id"),
+                                     {me, nowText});
+            while (q.next())
+                out.append({q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toString()});
+        }
+        const int wanted = std::max(0, n - static_cast<int>(out.size()));
+        if (wanted == 0)
+            return;
+        struct Candidate
+        {
+            qint64 id;
+            QString extId;
+            double confidence;  // -1: no run (or no label): first
+        };
+        std::vector<Candidate> candidates;
+        QSqlQuery q = store.exec(
+            QStringLiteral(
+                "SELECT i.id, i.ext_id, r.confidence FROM items i "
+                "LEFT JOIN run_items r ON r.item_id = i.id AND r.run_id = (SELECT MAX(id) FROM runs) "
+                "WHERE NOT EXISTS (SELECT 1 FROM decisions d WHERE d.item_id = i.id AND d.author = ?) "
+                "AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.item_id = i.id AND c.reviewer = ? AND c.expires_at > ?) "
+                "AND (SELECT COUNT(DISTINCT d.author) FROM decisions d WHERE d.item_id = i.id) + "
+                "(SELECT COUNT(*) FROM claims c WHERE c.item_id = i.id AND c.reviewer <> ? AND c.expires_at > ?) < ?"),
+            {me, me, nowText, me, nowText, settings.overlap});
+        while (q.next())
+            candidates.push_back(
+                {q.value(0).toLongLong(), q.value(1).toString(), q.value(2).isNull() ? -1.0 : q.value(2).toDouble()});
+        auto better = [&](const Candidate& a, const Candidate& b) {
+            switch (settings.order) {
+            case TeamSettings::Order::Uncertainty:
+                if (a.confidence != b.confidence)
+                    return a.confidence < b.confidence;
+                return a.id < b.id;
+            case TeamSettings::Order::Random: {
+                const quint64 ra = randomRank(a.id, settings.seed), rb = randomRank(b.id, settings.seed);
+                return ra != rb ? ra < rb : a.id < b.id;
+            }
+            case TeamSettings::Order::Queue: break;
+            }
+            return a.id < b.id;
+        };
+        const size_t take = std::min(candidates.size(), static_cast<size_t>(wanted));
+        std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(take), candidates.end(), better);
+        // An expired claim of this reviewer on the item is replaced.
+        const QString upsert = store.dialect().upsert(QStringLiteral("claims"),
+                                                      {QStringLiteral("item_id"), QStringLiteral("reviewer")},
+                                                      {QStringLiteral("claimed_at"), QStringLiteral("expires_at")});
+        for (size_t k = 0; k < take; ++k) {
+            store.exec(upsert, {candidates[k].id, me, nowText, expires});
+            out.append({candidates[k].id, candidates[k].extId, expires});
+        }
+    });
+    return out;
+}
+
+int releaseClaims(ProjectStore& store, qint64 itemId)
+{
+    const QString me = reviewerName(store);
+    int released = 0;
+    store.transaction([&] {
+        QSqlQuery q = itemId > 0 ? store.exec(QStringLiteral("DELETE FROM claims WHERE reviewer = ? AND item_id = ?"), {me, itemId})
+                                 : store.exec(QStringLiteral("DELETE FROM claims WHERE reviewer = ?"), {me});
+        released = q.numRowsAffected();
+    });
+    return released;
+}
+
+DecisionOutcome decideItem(ProjectStore& store, Decision d, const QString& uuid)
+{
+    const QString me = reviewerName(store);
+    d.author = me;
+    if (d.createdAt.isEmpty())
+        d.createdAt = nowIso();
+    const QString key = uuid.isEmpty() ? QUuid::createUuid().toString(QUuid::WithoutBraces) : uuid;
+    const int overlap = teamSettings(store).overlap;
+    DecisionOutcome o;
+    store.transaction([&] {
+        const QVariant existing = store.scalar(QStringLiteral("SELECT id FROM decisions WHERE uuid = ?"), {key});
+        if (existing.isValid()) {
+            o.id = existing.toLongLong();
+            o.duplicate = true;
+            return;
+        }
+        const bool mine = store.scalar(QStringLiteral("SELECT 1 FROM decisions WHERE item_id = ? AND author = ?"),
+                                       {d.itemId, me})
+                              .isValid();
+        const int others = store.scalar(QStringLiteral("SELECT COUNT(DISTINCT author) FROM decisions WHERE item_id = ? AND "
+                                                       "author <> ?"),
+                                        {d.itemId, me})
+                               .toInt();
+        o.late = !mine && others >= overlap;
+        o.id = store.insertReturningId(
+            QStringLiteral("INSERT INTO decisions (item_id, action, label_id, status, note, author, created_at, uuid) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+            {d.itemId, d.action, d.labelId > 0 ? QVariant(d.labelId) : QVariant(QMetaType(QMetaType::LongLong)),
+             statusName(d.status), d.note.isNull() ? QStringLiteral("") : d.note, me, d.createdAt, key});
+        store.exec(QStringLiteral("DELETE FROM claims WHERE item_id = ? AND reviewer = ?"), {d.itemId, me});
+    });
+    return o;
+}
+
+TeamProgress teamProgress(ProjectStore& store, const QDateTime& now)
+{
+    const int overlap = teamSettings(store).overlap;
+    const QString today = now.toUTC().date().toString(Qt::ISODate);
+    TeamProgress p;
+    p.items = store.scalar(QStringLiteral("SELECT COUNT(*) FROM items")).toLongLong();
+    // Each reviewer's latest label per item, and the day of its first decision there.
+    struct Review
+    {
+        qint64 label = 0;
+        QString firstDay;
+    };
+    std::map<qint64, std::map<QString, Review>> byItem;
+    QSqlQuery q = store.exec(QStringLiteral("SELECT item_id, author, label_id, created_at FROM decisions ORDER BY item_id, id"));
+    while (q.next()) {
+        Review& r = byItem[q.value(0).toLongLong()][q.value(1).toString()];
+        if (r.firstDay.isEmpty())
+            r.firstDay = q.value(3).toString().left(10);
+        r.label = q.value(2).isNull() ? 0 : q.value(2).toLongLong();
+    }
+    QHash<QString, ReviewerProgress> per;
+    for (const auto& [item, reviews] : byItem) {
+        if (static_cast<int>(reviews.size()) >= overlap) {
+            ++p.complete;
+            QSet<qint64> labels;
+            for (const auto& [who, r] : reviews)
+                labels.insert(r.label);
+            if (labels.size() > 1)
+                ++p.inAdjudication;
+        }
+        for (const auto& [who, r] : reviews) {
+            ReviewerProgress& rp = per[who];
+            rp.reviewer = who;
+            ++rp.decided;
+            if (r.firstDay == today)
+                ++rp.decidedToday;
+        }
+    }
+    p.remaining = p.items - p.complete;
+    QSqlQuery c = store.exec(QStringLiteral("SELECT reviewer, COUNT(*) FROM claims WHERE expires_at > ? GROUP BY reviewer"),
+                             {iso(now)});
+    while (c.next()) {
+        ReviewerProgress& rp = per[c.value(0).toString()];
+        rp.reviewer = c.value(0).toString();
+        rp.claimed = c.value(1).toLongLong();
+    }
+    for (const ReviewerProgress& rp : per)
+        p.reviewers.append(rp);
+    std::sort(p.reviewers.begin(), p.reviewers.end(),
+              [](const ReviewerProgress& a, const ReviewerProgress& b) { return a.reviewer < b.reviewer; });
+    return p;
+}
+
+} // namespace chorus::model

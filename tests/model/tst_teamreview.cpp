@@ -1,0 +1,368 @@
+// Team review (issue #20): how items are handed out, decided once per UUID, and counted.
+// The rules are checked on a project file with several reviewers in turn (the reviewer of a
+// file is $USER), against outcomes worked out by hand in each test. The race runs on the
+// PostgreSQL test server: 8 reviewer processes (this executable started again with
+// "child-race") claim and decide 2,000 items with overlap 2 until nothing is left; every item
+// must end with exactly 2 decisions by 2 different reviewers.
+
+#include "projectdump.h"
+#include "testprojects.h"
+
+#include "importer.h"
+#include "teamreview.h"
+#include "teamroles.h"
+
+#include <QCoreApplication>
+#include <QProcess>
+#include <QRandomGenerator>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace chorus::model;
+
+namespace {
+
+QDateTime t0()
+{
+    return QDateTime(QDate(2026, 12, 7), QTime(9, 0), Qt::UTC);
+}
+
+QStringList claimed(ProjectStore& s, const QString& who, int n, const QDateTime& now)
+{
+    qputenv("USER", who.toUtf8());
+    QStringList out;
+    for (const Claim& c : claimItems(s, n, now))
+        out << c.extId;
+    return out;
+}
+
+DecisionOutcome decide(ProjectStore& s, const QString& who, const QString& ext, const QString& uuid = {})
+{
+    qputenv("USER", who.toUtf8());
+    Decision d;
+    d.itemId = s.scalar(QStringLiteral("SELECT id FROM items WHERE ext_id = ?"), {ext}).toLongLong();
+    d.action = QStringLiteral("label");
+    d.labelId = s.scalar(QStringLiteral("SELECT id FROM labels WHERE name = 'yes'")).toLongLong();
+    d.status = ReviewStatus::Reviewed;
+    return decideItem(s, d, uuid);
+}
+
+// Child mode: one reviewer of the race, connected as its own login.
+int raceChild(const QString& uri)
+{
+    try {
+        ProjectStore s;
+        s.open(uri);
+        const qint64 yes = s.scalar(QStringLiteral("SELECT id FROM labels WHERE name = 'yes'")).toLongLong();
+        const qint64 no = s.scalar(QStringLiteral("SELECT id FROM labels WHERE name = 'no'")).toLongLong();
+        QRandomGenerator rng(quint32(qHash(s.sessionUser())));
+        int decided = 0;
+        for (;;) {
+            const QList<Claim> claims = claimItems(s, 25);
+            if (claims.isEmpty())
+                break;
+            for (const Claim& c : claims) {
+                Decision d;
+                d.itemId = c.itemId;
+                d.action = QStringLiteral("label");
+                d.labelId = rng.bounded(2) ? yes : no;
+                d.status = ReviewStatus::Reviewed;
+                decideItem(s, d);
+                ++decided;
+            }
+        }
+        std::printf("decided %d\n", decided);
+        return 0;
+    } catch (const Error& e) {
+        std::printf("err %s\n", e.what());
+        return 1;
+    }
+}
+
+} // namespace
+
+class TestTeamReview : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup() { qputenv("USER", m_user); }
+    void handOutRespectsOverlapAndLeases();
+    void neverToWhoDecidedOrHolds();
+    void orders_data();
+    void orders();
+    void uuidStoredOnce();
+    void lateDecisionKeptAndReported();
+    void progressCounts();
+    void releaseGivesBack();
+    void raceOnServer();
+
+private:
+    // Items q1..q<n> (one LLM label each), labels yes/no; settings as given.
+    QString project(int n, int overlap, TeamSettings::Order order = TeamSettings::Order::Queue);
+    std::unique_ptr<QTemporaryDir> m_dir;
+    QByteArray m_user = qgetenv("USER");
+    int m_projects = 0;
+};
+
+void TestTeamReview::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+}
+
+QString TestTeamReview::project(int n, int overlap, TeamSettings::Order order)
+{
+    const QString p = m_dir->filePath(QStringLiteral("team%1.chorus").arg(m_projects++));
+    QByteArray csv = "item,annotator,label\n";
+    for (int i = 1; i <= n; ++i)
+        csv += "q" + QByteArray::number(i) + ",m1," + (i % 2 ? "yes" : "no") + "\n";
+    const QString file = m_dir->filePath(QStringLiteral("team.csv"));
+    if (!chorus::test::writeFile(file, csv))
+        qFatal("cannot write");
+    ProjectStore s;
+    s.open(p, ProjectStore::Mode::CreateNew);
+    importFile(s, file);
+    TeamSettings st;
+    st.overlap = overlap;
+    st.order = order;
+    setTeamSettings(s, st);
+    return p;
+}
+
+// Overlap 2, three items, queue order, 30-minute leases. ana takes q1, q2; bo takes all three
+// (each has one live claim); cy finds only q3 (q1 and q2 have two live claims). When ana's lease
+// has run out (31 minutes later), cy gets q1 and q2 too.
+void TestTeamReview::handOutRespectsOverlapAndLeases()
+{
+    ProjectStore s;
+    s.open(project(3, 2));
+    QCOMPARE(claimed(s, QStringLiteral("ana"), 2, t0()), (QStringList{"q1", "q2"}));
+    QCOMPARE(claimed(s, QStringLiteral("bo"), 3, t0()), (QStringList{"q1", "q2", "q3"}));
+    QCOMPARE(claimed(s, QStringLiteral("cy"), 3, t0().addSecs(60)), (QStringList{"q3"}));
+    // 31 minutes on: ana's leases (from t0) are gone; bo's were renewed at t0 only, gone too;
+    // cy's from t0+1 min likewise. Everything is free again for dee, up to overlap 2.
+    QCOMPARE(claimed(s, QStringLiteral("dee"), 3, t0().addSecs(31 * 60)), (QStringList{"q1", "q2", "q3"}));
+    // A new claim renews what the reviewer holds: cy asks again at t0+20 min, before expiry.
+    QCOMPARE(claimed(s, QStringLiteral("cy"), 1, t0().addSecs(20 * 60)), (QStringList{"q3"}));
+}
+
+// A reviewer never gets an item it decided, nor one it already holds (a claim is per reviewer).
+void TestTeamReview::neverToWhoDecidedOrHolds()
+{
+    ProjectStore s;
+    s.open(project(3, 2));
+    QVERIFY(!decide(s, QStringLiteral("ana"), QStringLiteral("q1")).duplicate);
+    QCOMPARE(claimed(s, QStringLiteral("ana"), 5, QDateTime::currentDateTimeUtc()), (QStringList{"q2", "q3"}));
+    // Asking again gives the same two (held, renewed), not duplicates.
+    QCOMPARE(claimed(s, QStringLiteral("ana"), 5, QDateTime::currentDateTimeUtc()), (QStringList{"q2", "q3"}));
+    // Deciding q2 ends that claim.
+    decide(s, QStringLiteral("ana"), QStringLiteral("q2"));
+    QCOMPARE(s.scalar(QStringLiteral("SELECT COUNT(*) FROM claims WHERE reviewer = 'ana'")).toInt(), 1);
+}
+
+void TestTeamReview::orders_data()
+{
+    QTest::addColumn<int>("order");
+    QTest::addColumn<QStringList>("expected");
+    // With the saved run of the test: import order, or the least confident consensus first.
+    QTest::newRow("queue") << int(TeamSettings::Order::Queue) << QStringList{"q1", "q2", "q3", "q4"};
+    QTest::newRow("uncertainty") << int(TeamSettings::Order::Uncertainty) << QStringList{"q4", "q2", "q3", "q1"};
+}
+
+void TestTeamReview::orders()
+{
+    QFETCH(int, order);
+    QFETCH(QStringList, expected);
+    ProjectStore s;
+    s.open(project(4, 1, TeamSettings::Order(order)));
+    // A saved run whose confidences are, by item: q1 0.9, q2 0.6, q3 0.7, q4 0.55.
+    s.exec(QStringLiteral("INSERT INTO runs (method, params, created_at, labels) VALUES ('mv', '{}', 'x', '[]')"));
+    const qint64 run = s.scalar(QStringLiteral("SELECT MAX(id) FROM runs")).toLongLong();
+    const QList<QPair<QString, double>> conf{{"q1", 0.9}, {"q2", 0.6}, {"q3", 0.7}, {"q4", 0.55}};
+    for (const auto& [ext, c] : conf)
+        s.exec(QStringLiteral("INSERT INTO run_items (run_id, item_id, label_id, confidence) SELECT ?, id, NULL, ? FROM items "
+                              "WHERE ext_id = ?"),
+               {run, c, ext});
+    QCOMPARE(claimed(s, QStringLiteral("ana"), 4, QDateTime::currentDateTimeUtc()), expected);
+    releaseClaims(s);  // ana's (overlap 1: bo would find nothing)
+    // Random with a seed: a permutation of all four, the same for the same seed.
+    TeamSettings st = teamSettings(s);
+    st.order = TeamSettings::Order::Random;
+    st.seed = 7;
+    setTeamSettings(s, st);
+    const QStringList r1 = claimed(s, QStringLiteral("bo"), 4, QDateTime::currentDateTimeUtc());
+    releaseClaims(s);
+    const QStringList r2 = claimed(s, QStringLiteral("bo"), 4, QDateTime::currentDateTimeUtc());
+    QCOMPARE(r1, r2);
+    QStringList sorted = r1;
+    sorted.sort();
+    QCOMPARE(sorted, (QStringList{"q1", "q2", "q3", "q4"}));
+}
+
+void TestTeamReview::uuidStoredOnce()
+{
+    ProjectStore s;
+    s.open(project(2, 1));
+    const QString uuid = QStringLiteral("6f1c2a4e-0000-4000-8000-000000000001");
+    const DecisionOutcome first = decide(s, QStringLiteral("ana"), QStringLiteral("q1"), uuid);
+    const DecisionOutcome again = decide(s, QStringLiteral("ana"), QStringLiteral("q1"), uuid);
+    QVERIFY(!first.duplicate);
+    QVERIFY(again.duplicate);
+    QCOMPARE(again.id, first.id);
+    QCOMPARE(s.scalar(QStringLiteral("SELECT COUNT(*) FROM decisions")).toInt(), 1);
+    // Without a UUID every call is a new decision with a new UUID.
+    decide(s, QStringLiteral("ana"), QStringLiteral("q2"));
+    decide(s, QStringLiteral("ana"), QStringLiteral("q2"));
+    QCOMPARE(s.scalar(QStringLiteral("SELECT COUNT(DISTINCT uuid) FROM decisions")).toInt(), 3);
+}
+
+// Overlap 1: bo decides q1 after ana did; kept in the history and reported as late. ana
+// changing her own label is not late.
+void TestTeamReview::lateDecisionKeptAndReported()
+{
+    ProjectStore s;
+    s.open(project(1, 1));
+    QVERIFY(!decide(s, QStringLiteral("ana"), QStringLiteral("q1")).late);
+    QVERIFY(decide(s, QStringLiteral("bo"), QStringLiteral("q1")).late);
+    QVERIFY(!decide(s, QStringLiteral("ana"), QStringLiteral("q1")).late);
+    QCOMPARE(s.scalar(QStringLiteral("SELECT COUNT(*) FROM decisions")).toInt(), 3);
+}
+
+// Overlap 2, four items. q1: ana yes, bo yes (complete, agree). q2: ana yes, bo no then bo yes
+// (complete; latest labels agree). q3: ana yes, cy flag (complete; yes vs no label: in
+// adjudication). q4: none. cy holds a live claim on q4.
+void TestTeamReview::progressCounts()
+{
+    ProjectStore s;
+    s.open(project(4, 2));
+    decide(s, QStringLiteral("ana"), QStringLiteral("q1"));
+    decide(s, QStringLiteral("bo"), QStringLiteral("q1"));
+    decide(s, QStringLiteral("ana"), QStringLiteral("q2"));
+    {
+        qputenv("USER", "bo");
+        Decision d;
+        d.itemId = s.scalar(QStringLiteral("SELECT id FROM items WHERE ext_id = 'q2'")).toLongLong();
+        d.action = QStringLiteral("label");
+        d.labelId = s.scalar(QStringLiteral("SELECT id FROM labels WHERE name = 'no'")).toLongLong();
+        d.status = ReviewStatus::Reviewed;
+        decideItem(s, d);
+    }
+    decide(s, QStringLiteral("bo"), QStringLiteral("q2"));
+    decide(s, QStringLiteral("ana"), QStringLiteral("q3"));
+    {
+        qputenv("USER", "cy");
+        Decision d;
+        d.itemId = s.scalar(QStringLiteral("SELECT id FROM items WHERE ext_id = 'q3'")).toLongLong();
+        d.action = QStringLiteral("flag");
+        d.status = ReviewStatus::Flagged;
+        decideItem(s, d);
+    }
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    QCOMPARE(claimed(s, QStringLiteral("cy"), 1, now), QStringList{"q4"});
+    const TeamProgress p = teamProgress(s, now);
+    QCOMPARE(p.items, 4);
+    QCOMPARE(p.complete, 3);
+    QCOMPARE(p.inAdjudication, 1);
+    QCOMPARE(p.remaining, 1);
+    QCOMPARE(p.reviewers.size(), 3);
+    QCOMPARE(p.reviewers[0].reviewer, QStringLiteral("ana"));
+    QCOMPARE(p.reviewers[0].decided, 3);
+    QCOMPARE(p.reviewers[0].decidedToday, 3);
+    QCOMPARE(p.reviewers[1].reviewer, QStringLiteral("bo"));
+    QCOMPARE(p.reviewers[1].decided, 2);
+    QCOMPARE(p.reviewers[2].reviewer, QStringLiteral("cy"));
+    QCOMPARE(p.reviewers[2].decided, 1);
+    QCOMPARE(p.reviewers[2].claimed, 1);
+}
+
+void TestTeamReview::releaseGivesBack()
+{
+    ProjectStore s;
+    s.open(project(3, 1));
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    QCOMPARE(claimed(s, QStringLiteral("ana"), 3, now).size(), 3);
+    QCOMPARE(claimed(s, QStringLiteral("bo"), 3, now), QStringList());  // overlap 1: all held
+    qputenv("USER", "ana");
+    const qint64 q2 = s.scalar(QStringLiteral("SELECT id FROM items WHERE ext_id = 'q2'")).toLongLong();
+    QCOMPARE(releaseClaims(s, q2), 1);
+    QCOMPARE(claimed(s, QStringLiteral("bo"), 3, now), QStringList{"q2"});
+    qputenv("USER", "ana");
+    QCOMPARE(releaseClaims(s), 2);
+    QCOMPARE(claimed(s, QStringLiteral("bo"), 3, now), (QStringList{"q2", "q1", "q3"}));
+}
+
+void TestTeamReview::raceOnServer()
+{
+    const QString base = chorus::test::serverUri();
+    if (base.isEmpty())
+        QSKIP("no PostgreSQL test server (run through ctest: fixture pgserver)");
+    const QString uri = chorus::test::serverProjectLocation(*m_dir, QStringLiteral("race.chorus"));
+    constexpr int kItems = 2000, kReviewers = 8;
+    {
+        QByteArray csv = "item,annotator,label\n";
+        for (int i = 1; i <= kItems; ++i)
+            csv += "r" + QByteArray::number(i) + ",m1," + (i % 3 ? "yes" : "no") + "\n";
+        QVERIFY(chorus::test::writeFile(m_dir->filePath(QStringLiteral("race.csv")), csv));
+        ProjectStore s;
+        s.open(uri, ProjectStore::Mode::CreateNew);
+        importFile(s, m_dir->filePath(QStringLiteral("race.csv")));
+        TeamSettings st;
+        st.overlap = 2;
+        setTeamSettings(s, st);
+        initTeam(s);
+        for (int r = 0; r < kReviewers; ++r) {
+            const QString login = QStringLiteral("racer%1").arg(r);
+            s.exec(QStringLiteral("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '%1') THEN "
+                                  "CREATE ROLE %1 LOGIN; END IF; END $$")
+                       .arg(login));
+            addTeamMember(s, login, TeamRole::Reviewer);
+        }
+    }
+    std::vector<std::unique_ptr<QProcess>> children;
+    for (int r = 0; r < kReviewers; ++r) {
+        auto p = std::make_unique<QProcess>();
+        QString asLogin = uri;
+        asLogin.replace(QStringLiteral("chorus_admin@"), QStringLiteral("racer%1@").arg(r));
+        p->start(QCoreApplication::applicationFilePath(), {QStringLiteral("child-race"), asLogin});
+        children.push_back(std::move(p));
+    }
+    int total = 0;
+    for (auto& p : children) {
+        QVERIFY(p->waitForFinished(600000));
+        const QByteArray out = p->readAllStandardOutput();
+        QVERIFY2(p->exitCode() == 0, out.constData());
+        total += out.trimmed().split(' ').value(1).toInt();
+    }
+    QCOMPARE(total, kItems * 2);
+    ProjectStore s;
+    s.open(uri);
+    // Every item: exactly two decisions, by two different reviewers; nothing doubled or lost.
+    QSqlQuery q = s.exec(QStringLiteral("SELECT n, a, COUNT(*) FROM (SELECT item_id, COUNT(*) AS n, COUNT(DISTINCT author) AS a "
+                                        "FROM decisions GROUP BY item_id) x GROUP BY n, a"));
+    QStringList shape;
+    while (q.next())
+        shape << QStringLiteral("%1 decisions by %2 reviewers: %3 items")
+                     .arg(q.value(0).toString(), q.value(1).toString(), q.value(2).toString());
+    QCOMPARE(shape, QStringList{QStringLiteral("2 decisions by 2 reviewers: %1 items").arg(kItems)});
+    QCOMPARE(s.scalar(QStringLiteral("SELECT COUNT(DISTINCT uuid) FROM decisions")).toInt(), kItems * 2);
+    QCOMPARE(s.scalar(QStringLiteral("SELECT COUNT(*) FROM claims")).toInt(), 0);
+    const TeamProgress p = teamProgress(s);
+    QCOMPARE(p.complete, kItems);
+    QCOMPARE(p.remaining, 0);
+    QCOMPARE(p.reviewers.size(), kReviewers);
+}
+
+int main(int argc, char** argv)
+{
+    if (argc == 3 && qstrcmp(argv[1], "child-race") == 0) {
+        QCoreApplication app(argc, argv);
+        return raceChild(QString::fromLocal8Bit(argv[2]));
+    }
+    QCoreApplication app(argc, argv);
+    TestTeamReview t;
+    return QTest::qExec(&t, argc, argv);
+}
+
+#include "tst_teamreview.moc"
