@@ -92,26 +92,26 @@ void initTeam(ProjectStore& store)
                 store.exec(QStringLiteral("REVOKE ALL ON ALL TABLES IN SCHEMA %1 FROM %2").arg(schema, id(role)));
                 store.exec(QStringLiteral("GRANT SELECT ON ALL TABLES IN SCHEMA %1 TO %2").arg(schema, id(role)));
                 store.exec(QStringLiteral("GRANT INSERT ON decisions TO %1").arg(id(role)));
-            }
-            // Decisions: everyone reads all of them; a row goes in only under its writer's name.
-            // The owner (manager) is not bound by the policies; UPDATE and DELETE are refused to
-            // all by the append-only trigger.
-            store.exec(QStringLiteral("ALTER TABLE decisions ENABLE ROW LEVEL SECURITY"));
-            store.exec(QStringLiteral("DROP POLICY IF EXISTS decisions_read ON decisions"));
-            store.exec(QStringLiteral("DROP POLICY IF EXISTS decisions_own ON decisions"));
-            store.exec(QStringLiteral("CREATE POLICY decisions_read ON decisions FOR SELECT USING (true)"));
-            store.exec(QStringLiteral("CREATE POLICY decisions_own ON decisions FOR INSERT WITH CHECK "
-                                      "(author = current_user)"));
-            // Claims (team review): everyone sees every claim (to hand items out); a reviewer
-            // takes, renews and gives back only its own.
-            for (const QString& role : {adjudicator, reviewer})
+                // Claims (team review): a reviewer takes, renews and gives back its own.
                 store.exec(QStringLiteral("GRANT INSERT, UPDATE, DELETE ON claims TO %1").arg(id(role)));
-            store.exec(QStringLiteral("ALTER TABLE claims ENABLE ROW LEVEL SECURITY"));
-            store.exec(QStringLiteral("DROP POLICY IF EXISTS claims_read ON claims"));
-            store.exec(QStringLiteral("DROP POLICY IF EXISTS claims_own ON claims"));
-            store.exec(QStringLiteral("CREATE POLICY claims_read ON claims FOR SELECT USING (true)"));
-            store.exec(QStringLiteral("CREATE POLICY claims_own ON claims FOR ALL USING (reviewer = current_user) "
-                                      "WITH CHECK (reviewer = current_user)"));
+            }
+            // Everyone reads every decision and claim. A decision goes in only under its writer's
+            // name (UPDATE and DELETE are refused to all by the append-only trigger); a claim is
+            // changed only by its reviewer. The owner (manager) is not bound by the policies.
+            const struct
+            {
+                const char* table;
+                const char* own;
+            } policies[] = {{"decisions", "FOR INSERT WITH CHECK (author = current_user)"},
+                            {"claims", "FOR ALL USING (reviewer = current_user) WITH CHECK (reviewer = current_user)"}};
+            for (const auto& [table, own] : policies) {
+                const QString t = QLatin1String(table);
+                store.exec(QStringLiteral("ALTER TABLE %1 ENABLE ROW LEVEL SECURITY").arg(t));
+                store.exec(QStringLiteral("DROP POLICY IF EXISTS %1_read ON %1").arg(t));
+                store.exec(QStringLiteral("DROP POLICY IF EXISTS %1_own ON %1").arg(t));
+                store.exec(QStringLiteral("CREATE POLICY %1_read ON %1 FOR SELECT USING (true)").arg(t));
+                store.exec(QStringLiteral("CREATE POLICY %1_own ON %1 %2").arg(t, QLatin1String(own)));
+            }
         });
     } catch (const Error& e) {
         if (e.message().contains(QLatin1String("permission denied")) || e.message().contains(QLatin1String("must be owner"))
