@@ -1,5 +1,7 @@
 #include "workbench.h"
 
+#include <QUuid>
+
 #include <QSqlQuery>
 #include <QUndoCommand>
 
@@ -181,6 +183,8 @@ void Workbench::applyStates(const std::vector<int32_t>& items, const std::vector
         // On a server the decision is the connection's role's (row-level security accepts no
         // other author from reviewers).
         d.author = m_store->isServer() ? m_store->sessionUser() : m_author;
+        // Every decision the table writes carries a UUID, as the CLI's and the team review's do.
+        d.uuid = QUuid::createUuid().toString(QUuid::WithoutBraces);
         d.createdAt = now;
         rows << d;
     }

@@ -547,6 +547,7 @@ qint64 insertDecision(ProjectStore& store, QSqlQuery& q, const Decision& d)
     q.bindValue(4, d.note.isNull() ? QStringLiteral("") : d.note);
     q.bindValue(5, d.author);
     q.bindValue(6, d.createdAt.isEmpty() ? nowIso() : d.createdAt);
+    q.bindValue(7, d.uuid.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : QVariant(d.uuid));
     if (!q.exec() || !q.next()) {
         const QString text = q.lastError().text();
         if (store.isServer() && (text.contains(QLatin1String("permission denied")) || text.contains(QLatin1String("row-level security"))))
@@ -559,7 +560,7 @@ qint64 insertDecision(ProjectStore& store, QSqlQuery& q, const Decision& d)
 }
 
 const char* const kInsertDecision = "INSERT INTO decisions (item_id, action, label_id, status, note, author, "
-                                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id";
+                                    "created_at, uuid) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 
 } // namespace
 

@@ -43,6 +43,9 @@ struct Decision
     QString note;
     QString author;
     QString createdAt;  ///< ISO 8601 UTC with milliseconds
+    /// The writer's UUID for this decision (schema 5); stored at most once per project, so a
+    /// resend is refused instead of doubled. Empty: none (NULL).
+    QString uuid;
 };
 
 /// Counts shown by `chorus-cli info`.

@@ -197,7 +197,7 @@ DecisionOutcome decideItem(ProjectStore& store, Decision d, const QString& uuid)
     d.author = me;
     if (d.createdAt.isEmpty())
         d.createdAt = nowIso();
-    const QString key = uuid.isEmpty() ? QUuid::createUuid().toString(QUuid::WithoutBraces) : uuid;
+    const QString key = !uuid.isEmpty() ? uuid : !d.uuid.isEmpty() ? d.uuid : QUuid::createUuid().toString(QUuid::WithoutBraces);
     const int overlap = teamSettings(store).overlap;
     DecisionOutcome o;
     store.transaction([&] {

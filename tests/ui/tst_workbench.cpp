@@ -344,6 +344,10 @@ private slots:
         QCOMPARE(wb.snapshot().status[3], model::ReviewStatus::Reviewed);
         // History is append-only: i2 has label, flag, unflag(undo), undo, redo = 5 rows.
         QCOMPARE(wb.itemHistory(1).size(), 5);
+        // Every row the table wrote carries its own UUID (a resend could be recognised).
+        const qint64 rows = wb.store().scalar(QStringLiteral("SELECT COUNT(*) FROM decisions")).toLongLong();
+        QVERIFY(rows >= 5);
+        QCOMPARE(wb.store().scalar(QStringLiteral("SELECT COUNT(DISTINCT uuid) FROM decisions")).toLongLong(), rows);
     }
 
     // Through the window: an empty project, a background import with progress, then a bad
