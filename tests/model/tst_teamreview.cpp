@@ -16,6 +16,7 @@
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QtTest>
 
 using namespace chorus::model;
@@ -79,6 +80,58 @@ int raceChild(const QString& uri)
     }
 }
 
+// Child mode: claims n items as its login, says so, then waits to be killed.
+int holdChild(const QString& uri, int n)
+{
+    try {
+        ProjectStore s;
+        s.open(uri);
+        std::printf("held %lld\n", static_cast<long long>(claimItems(s, n).size()));
+        std::fflush(stdout);
+        QThread::sleep(600);
+        return 0;
+    } catch (const Error& e) {
+        std::printf("err %s\n", e.what());
+        return 1;
+    }
+}
+
+QString asLogin(const QString& uri, const QString& login)
+{
+    QString u = uri;
+    u.replace(QStringLiteral("chorus_admin@"), login + QLatin1Char('@'));
+    return u;
+}
+
+// A server project of n items (labels yes/no) with the given overlap and lease, team roles, and
+// logins `logins` as reviewers.
+QString serverTeamProject(const QTemporaryDir& dir, const QString& name, int n, int overlap, int leaseMinutes,
+                          const QStringList& logins)
+{
+    const QString uri = chorus::test::serverProjectLocation(dir, name + QStringLiteral(".chorus"));
+    QByteArray csv = "item,annotator,label\n";
+    for (int i = 1; i <= n; ++i)
+        csv += "r" + QByteArray::number(i) + ",m1," + (i % 3 ? "yes" : "no") + "\n";
+    const QString file = dir.filePath(name + QStringLiteral(".csv"));
+    if (!chorus::test::writeFile(file, csv))
+        qFatal("cannot write %s", qPrintable(file));
+    ProjectStore s;
+    s.open(uri, ProjectStore::Mode::CreateNew);
+    importFile(s, file);
+    TeamSettings st;
+    st.overlap = overlap;
+    st.leaseMinutes = leaseMinutes;
+    setTeamSettings(s, st);
+    initTeam(s);
+    for (const QString& login : logins) {
+        s.exec(QStringLiteral("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '%1') THEN "
+                              "CREATE ROLE %1 LOGIN; END IF; END $$")
+                   .arg(login));
+        addTeamMember(s, login, TeamRole::Reviewer);
+    }
+    return uri;
+}
+
 } // namespace
 
 class TestTeamReview : public QObject
@@ -97,6 +150,7 @@ private slots:
     void progressCounts();
     void releaseGivesBack();
     void raceOnServer();
+    void killedReviewersItemsReturnAfterTheLease();
 
 private:
     // Items q1..q<n> (one LLM label each), labels yes/no; settings as given.
@@ -295,37 +349,17 @@ void TestTeamReview::releaseGivesBack()
 
 void TestTeamReview::raceOnServer()
 {
-    const QString base = chorus::test::serverUri();
-    if (base.isEmpty())
+    if (chorus::test::serverUri().isEmpty())
         QSKIP("no PostgreSQL test server (run through ctest: fixture pgserver)");
-    const QString uri = chorus::test::serverProjectLocation(*m_dir, QStringLiteral("race.chorus"));
     constexpr int kItems = 2000, kReviewers = 8;
-    {
-        QByteArray csv = "item,annotator,label\n";
-        for (int i = 1; i <= kItems; ++i)
-            csv += "r" + QByteArray::number(i) + ",m1," + (i % 3 ? "yes" : "no") + "\n";
-        QVERIFY(chorus::test::writeFile(m_dir->filePath(QStringLiteral("race.csv")), csv));
-        ProjectStore s;
-        s.open(uri, ProjectStore::Mode::CreateNew);
-        importFile(s, m_dir->filePath(QStringLiteral("race.csv")));
-        TeamSettings st;
-        st.overlap = 2;
-        setTeamSettings(s, st);
-        initTeam(s);
-        for (int r = 0; r < kReviewers; ++r) {
-            const QString login = QStringLiteral("racer%1").arg(r);
-            s.exec(QStringLiteral("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '%1') THEN "
-                                  "CREATE ROLE %1 LOGIN; END IF; END $$")
-                       .arg(login));
-            addTeamMember(s, login, TeamRole::Reviewer);
-        }
-    }
+    QStringList logins;
+    for (int r = 0; r < kReviewers; ++r)
+        logins << QStringLiteral("racer%1").arg(r);
+    const QString uri = serverTeamProject(*m_dir, QStringLiteral("race"), kItems, 2, 30, logins);
     std::vector<std::unique_ptr<QProcess>> children;
     for (int r = 0; r < kReviewers; ++r) {
         auto p = std::make_unique<QProcess>();
-        QString asLogin = uri;
-        asLogin.replace(QStringLiteral("chorus_admin@"), QStringLiteral("racer%1@").arg(r));
-        p->start(QCoreApplication::applicationFilePath(), {QStringLiteral("child-race"), asLogin});
+        p->start(QCoreApplication::applicationFilePath(), {QStringLiteral("child-race"), asLogin(uri, logins[r])});
         children.push_back(std::move(p));
     }
     int total = 0;
@@ -354,8 +388,56 @@ void TestTeamReview::raceOnServer()
     QCOMPARE(p.reviewers.size(), kReviewers);
 }
 
+// A reviewer process killed (SIGKILL) while it holds claims: nothing it held is decided, its
+// items are held until the lease runs out (another reviewer cannot take them, overlap 1), and
+// then another reviewer gets them and finishes the project.
+void TestTeamReview::killedReviewersItemsReturnAfterTheLease()
+{
+    if (chorus::test::serverUri().isEmpty())
+        QSKIP("no PostgreSQL test server (run through ctest: fixture pgserver)");
+    const QString uri = serverTeamProject(*m_dir, QStringLiteral("killed"), 30, 1, 5,
+                                          {QStringLiteral("holder"), QStringLiteral("finisher")});
+    QProcess holder;
+    holder.start(QCoreApplication::applicationFilePath(), {QStringLiteral("child-hold"), asLogin(uri, QStringLiteral("holder")),
+                                                          QStringLiteral("20")});
+    QByteArray out;
+    for (int k = 0; k < 600 && !out.contains('\n'); ++k) {
+        holder.waitForReadyRead(100);
+        out += holder.readAllStandardOutput();
+    }
+    QCOMPARE(out.trimmed(), QByteArray("held 20"));
+    holder.kill();  // SIGKILL
+    QVERIFY(holder.waitForFinished(10000));
+
+    ProjectStore finisher;
+    finisher.open(asLogin(uri, QStringLiteral("finisher")));
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    // Within the lease: only the 10 items the holder did not take.
+    const QList<Claim> early = claimItems(finisher, 30, now);
+    QCOMPARE(early.size(), 10);
+    releaseClaims(finisher);
+    // Six minutes on (lease 5): everything, and the finisher decides it all.
+    const QList<Claim> late = claimItems(finisher, 30, now.addSecs(6 * 60));
+    QCOMPARE(late.size(), 30);
+    for (const Claim& c : late) {
+        Decision d;
+        d.itemId = c.itemId;
+        d.action = QStringLiteral("flag");
+        d.status = ReviewStatus::Flagged;
+        decideItem(finisher, d);
+    }
+    QCOMPARE(finisher.scalar(QStringLiteral("SELECT COUNT(*) FROM decisions WHERE author = 'holder'")).toInt(), 0);
+    QCOMPARE(finisher.scalar(QStringLiteral("SELECT COUNT(DISTINCT item_id) FROM decisions WHERE author = 'finisher'")).toInt(),
+             30);
+    QCOMPARE(teamProgress(finisher).remaining, 0);
+}
+
 int main(int argc, char** argv)
 {
+    if (argc == 4 && qstrcmp(argv[1], "child-hold") == 0) {
+        QCoreApplication app(argc, argv);
+        return holdChild(QString::fromLocal8Bit(argv[2]), std::atoi(argv[3]));
+    }
     if (argc == 3 && qstrcmp(argv[1], "child-race") == 0) {
         QCoreApplication app(argc, argv);
         return raceChild(QString::fromLocal8Bit(argv[2]));
