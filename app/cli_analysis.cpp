@@ -200,6 +200,106 @@ void writeAggregateItems(JsonStream& j, const agg::AggregationResult& r, const m
 
 } // namespace
 
+namespace {
+
+// --param key=value pairs into in.params (ties by name), and as they are recorded with a run.
+nlohmann::ordered_json readMethodParams(const QCommandLineParser& p, agg::AggregationInput& in)
+{
+    bool ok = true;
+    nlohmann::ordered_json params = nlohmann::ordered_json::object();
+    for (const QString& kv : p.values(QStringLiteral("param"))) {
+        const qsizetype eq = kv.indexOf(QLatin1Char('='));
+        if (eq > 0 && kv.left(eq) == QLatin1String("ties")) {
+            const QString policy = kv.mid(eq + 1);
+            const qsizetype code = model::tiePolicyNames().indexOf(policy);
+            if (code < 0)
+                throw UsageError{QStringLiteral("--param ties takes first, random or unresolved, got \"%1\"").arg(policy)};
+            in.params["ties"] = static_cast<double>(code);
+            params["ties"] = policy.toStdString();
+            continue;
+        }
+        const double v = eq > 0 ? kv.mid(eq + 1).toDouble(&ok) : 0;
+        if (eq <= 0 || !ok)
+            throw UsageError{QStringLiteral("--param takes key=number, got \"%1\"").arg(kv)};
+        in.params[kv.left(eq).toStdString()] = v;
+        params[kv.left(eq).toStdString()] = v;
+    }
+
+    return params;
+}
+
+// What cmdAggregate computed, for its output.
+struct Aggregated
+{
+    const QString& method;
+    Json params;  ///< the recorded parameters with the seed
+    const agg::AggregationResult& r;
+    const model::Snapshot& s;
+    double seconds = 0;
+    qint64 runId = 0;
+    bool hasGold = false;
+    agg::EvaluationResult ev;
+};
+
+void writeAggregateOutput(const Aggregated& a, bool json)
+{
+    const auto& r = a.r;
+    const auto& s = a.s;
+    const auto& ev = a.ev;
+    const QString& method = a.method;
+    const bool hasGold = a.hasGold;
+    const double seconds = a.seconds;
+    const qint64 runId = a.runId;
+    auto labelName = [&](int32_t l) {
+        return l < 0 ? std::string() : (l < s.numLabels() ? s.labels[l].toStdString() : std::string("INVALID"));
+    };
+    if (json) {
+        JsonStream j;
+        j.member("method", method.toStdString());
+        j.member("params", a.params);
+        writeAggregateItems(j, r, s, labelName);
+        Json anns = Json::array();
+        for (int32_t a = 0; a < s.annotators.size(); ++a)
+            anns.push_back({{"annotator", s.annotators[a].toStdString()}, {"competence", num(r.competence[a])}});
+        j.member("annotators", anns);
+        j.member("iterations", r.iterations);
+        j.member("converged", r.converged);
+        j.member("tied_items", r.tiedItems);
+        j.member("unresolved_items", r.unresolvedItems);
+        j.member("log_likelihood", r.logLikelihood);
+        j.member("seconds", seconds);
+        if (hasGold) {
+            j.member("accuracy", ev.accuracy);
+            j.member("macro_f1", ev.macroF1);
+            j.member("gold_items", ev.items);
+        }
+        if (runId > 0)
+            j.member("run", runId);
+        j.finish();
+    } else {
+        QString t = QStringLiteral("%1: %2 items, %3 iterations%4, %5 s")
+                        .arg(method)
+                        .arg(s.numItems())
+                        .arg(r.iterations)
+                        .arg(r.converged ? QString() : QStringLiteral(" (not converged)"))
+                        .arg(seconds, 0, 'f', 3);
+        if (r.tiedItems > 0)
+            t += QStringLiteral(", %1 tied items").arg(r.tiedItems);
+        if (r.unresolvedItems > 0)
+            t += QStringLiteral(" (%1 left without a label)").arg(r.unresolvedItems);
+        if (hasGold)
+            t += QStringLiteral("\naccuracy %1, macro-F1 %2 on %3 gold items")
+                     .arg(ev.accuracy, 0, 'f', 4)
+                     .arg(ev.macroF1, 0, 'f', 4)
+                     .arg(ev.items);
+        if (runId > 0)
+            t += QStringLiteral("\nsaved as run %1").arg(runId);
+        out(t.toUtf8() + '\n');
+    }
+}
+
+} // namespace
+
 int cmdAggregate(const QStringList& args)
 {
     QCommandLineParser p;
@@ -240,24 +340,7 @@ int cmdAggregate(const QStringList& args)
         throw UsageError{QStringLiteral("--seed takes a non-negative integer")};
     agg::AggregationInput in;
     in.seed = seed;
-    nlohmann::ordered_json params = nlohmann::ordered_json::object();
-    for (const QString& kv : p.values(QStringLiteral("param"))) {
-        const qsizetype eq = kv.indexOf(QLatin1Char('='));
-        if (eq > 0 && kv.left(eq) == QLatin1String("ties")) {
-            const QString policy = kv.mid(eq + 1);
-            const qsizetype code = model::tiePolicyNames().indexOf(policy);
-            if (code < 0)
-                throw UsageError{QStringLiteral("--param ties takes first, random or unresolved, got \"%1\"").arg(policy)};
-            in.params["ties"] = static_cast<double>(code);
-            params["ties"] = policy.toStdString();
-            continue;
-        }
-        const double v = eq > 0 ? kv.mid(eq + 1).toDouble(&ok) : 0;
-        if (eq <= 0 || !ok)
-            throw UsageError{QStringLiteral("--param takes key=number, got \"%1\"").arg(kv)};
-        in.params[kv.left(eq).toStdString()] = v;
-        params[kv.left(eq).toStdString()] = v;
-    }
+    const nlohmann::ordered_json params = readMethodParams(p, in);
 
     Source source = openSource(p);
     if (p.isSet(QStringLiteral("save")))
@@ -307,54 +390,9 @@ int cmdAggregate(const QStringList& args)
     if (hasGold)
         ev = agg::evaluate(evalPred, evalGold, s.numLabels());
 
-    auto labelName = [&](int32_t l) {
-        return l < 0 ? std::string() : (l < s.numLabels() ? s.labels[l].toStdString() : std::string("INVALID"));
-    };
-    if (p.isSet(QStringLiteral("json"))) {
-        JsonStream j;
-        j.member("method", method.toStdString());
-        Json pj = params;
-        pj["seed"] = seed;
-        j.member("params", pj);
-        writeAggregateItems(j, r, s, labelName);
-        Json anns = Json::array();
-        for (int32_t a = 0; a < s.annotators.size(); ++a)
-            anns.push_back({{"annotator", s.annotators[a].toStdString()}, {"competence", num(r.competence[a])}});
-        j.member("annotators", anns);
-        j.member("iterations", r.iterations);
-        j.member("converged", r.converged);
-        j.member("tied_items", r.tiedItems);
-        j.member("unresolved_items", r.unresolvedItems);
-        j.member("log_likelihood", r.logLikelihood);
-        j.member("seconds", seconds);
-        if (hasGold) {
-            j.member("accuracy", ev.accuracy);
-            j.member("macro_f1", ev.macroF1);
-            j.member("gold_items", ev.items);
-        }
-        if (runId > 0)
-            j.member("run", runId);
-        j.finish();
-    } else {
-        QString t = QStringLiteral("%1: %2 items, %3 iterations%4, %5 s")
-                        .arg(method)
-                        .arg(s.numItems())
-                        .arg(r.iterations)
-                        .arg(r.converged ? QString() : QStringLiteral(" (not converged)"))
-                        .arg(seconds, 0, 'f', 3);
-        if (r.tiedItems > 0)
-            t += QStringLiteral(", %1 tied items").arg(r.tiedItems);
-        if (r.unresolvedItems > 0)
-            t += QStringLiteral(" (%1 left without a label)").arg(r.unresolvedItems);
-        if (hasGold)
-            t += QStringLiteral("\naccuracy %1, macro-F1 %2 on %3 gold items")
-                     .arg(ev.accuracy, 0, 'f', 4)
-                     .arg(ev.macroF1, 0, 'f', 4)
-                     .arg(ev.items);
-        if (runId > 0)
-            t += QStringLiteral("\nsaved as run %1").arg(runId);
-        out(t.toUtf8() + '\n');
-    }
+    Json recorded = params;
+    recorded["seed"] = seed;
+    writeAggregateOutput(Aggregated{method, recorded, r, s, seconds, runId, hasGold, ev}, p.isSet(QStringLiteral("json")));
     return kOk;
 }
 
