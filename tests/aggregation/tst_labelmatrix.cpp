@@ -37,6 +37,33 @@ std::map<std::pair<int32_t, int32_t>, int32_t> cells(const agg::LabelMatrix& m)
     return byItem;
 }
 
+// Permutes m's items and annotators at random and checks that every cell moved where the
+// permutation says (expected renumbered by hand from the permutation). Returns the permuted
+// matrix.
+agg::LabelMatrix checkRandomPermutation(const agg::LabelMatrix& m,
+                                        const std::map<std::pair<int32_t, int32_t>, int32_t>& expected,
+                                        std::mt19937_64& rng)
+{
+    const int32_t n = m.numItems(), A = m.numAnnotators();
+    std::vector<int32_t> items(n), annOrder(A);
+    std::iota(items.begin(), items.end(), 0);
+    std::iota(annOrder.begin(), annOrder.end(), 0);
+    std::shuffle(items.begin(), items.end(), rng);
+    std::shuffle(annOrder.begin(), annOrder.end(), rng);
+    std::vector<int32_t> itemTo(n), annTo(A);
+    for (int32_t j = 0; j < n; ++j)
+        itemTo[items[j]] = j;
+    for (int32_t b = 0; b < A; ++b)
+        annTo[annOrder[b]] = b;
+    std::map<std::pair<int32_t, int32_t>, int32_t> renumbered;
+    for (const auto& [key, label] : expected)
+        renumbered[{itemTo[key.first], annTo[key.second]}] = label;
+    agg::LabelMatrix p = m.permuted(items, annOrder);
+    if (p.numItems() != n || p.numAnnotators() != A || !(cells(p) == renumbered))
+        QTest::qFail("the permuted matrix does not hold the renumbered cells", __FILE__, __LINE__);
+    return p;
+}
+
 } // namespace
 
 class TestLabelMatrix : public QObject
@@ -97,24 +124,8 @@ private slots:
             QCOMPARE(m.numAnnotations(), static_cast<int64_t>(expected.size()));
             QVERIFY(cells(m) == expected);
 
-            std::vector<int32_t> items(n), annOrder(A);
-            std::iota(items.begin(), items.end(), 0);
-            std::iota(annOrder.begin(), annOrder.end(), 0);
-            std::shuffle(items.begin(), items.end(), rng);
-            std::shuffle(annOrder.begin(), annOrder.end(), rng);
-            std::vector<int32_t> itemTo(n), annTo(A);
-            for (int32_t j = 0; j < n; ++j)
-                itemTo[items[j]] = j;
-            for (int32_t b = 0; b < A; ++b)
-                annTo[annOrder[b]] = b;
-            std::map<std::pair<int32_t, int32_t>, int32_t> renumbered;
-            for (const auto& [key, label] : expected)
-                renumbered[{itemTo[key.first], annTo[key.second]}] = label;
-            const agg::LabelMatrix p = m.permuted(items, annOrder);
-            QCOMPARE(p.numItems(), n);
-            QCOMPARE(p.numAnnotators(), A);
+            const agg::LabelMatrix p = checkRandomPermutation(m, expected, rng);
             QCOMPARE(p.numLabels(), L);
-            QVERIFY(cells(p) == renumbered);
         }
     }
 
@@ -142,20 +153,7 @@ private slots:
         std::shuffle(rows.begin(), rows.end(), rng);
         const agg::LabelMatrix m = agg::LabelMatrix::build(n, A, L, rows);
         QVERIFY(cells(m) == expected);
-        std::vector<int32_t> items(n), annOrder(A);
-        std::iota(items.begin(), items.end(), 0);
-        std::iota(annOrder.begin(), annOrder.end(), 0);
-        std::shuffle(items.begin(), items.end(), rng);
-        std::shuffle(annOrder.begin(), annOrder.end(), rng);
-        std::vector<int32_t> itemTo(n), annTo(A);
-        for (int32_t j = 0; j < n; ++j)
-            itemTo[items[j]] = j;
-        for (int32_t b = 0; b < A; ++b)
-            annTo[annOrder[b]] = b;
-        std::map<std::pair<int32_t, int32_t>, int32_t> renumbered;
-        for (const auto& [key, label] : expected)
-            renumbered[{itemTo[key.first], annTo[key.second]}] = label;
-        QVERIFY(cells(m.permuted(items, annOrder)) == renumbered);
+        checkRandomPermutation(m, expected, rng);
 
         // Duplicates: in item 30000 (second half) and item 12345 (first half): 12345 is named;
         // with only the second-half one, 30000.
