@@ -10,6 +10,7 @@
 
 #include "emcommon.h"
 #include "methods.h"
+#include "sigmoidparts.h"
 
 #include <algorithm>
 #include <cmath>
@@ -29,43 +30,56 @@ inline double sigmoid(double z)
     return e / (1 + e);
 }
 
-/// log sigmoid(z), log(1 - sigmoid(z)) and sigmoid(z) from one exp and one log1p:
-/// with e = exp(-|z|), log(1 + e^z) = max(z, 0) + log1p(e) (and likewise for -z).
-/// fromParts() rebuilds the same three values from a cached (e, log1p(e)) without a
-/// transcendental call: the arithmetic is identical, so are the results.
+/// log sigmoid(z), log(1 - sigmoid(z)) and sigmoid(z) from the parts sigmoidParts() computes
+/// (sigmoid(z) and l = log1p(exp(-|z|))): log(1 + e^z) = max(z, 0) + l, likewise for -z.
 struct LogSigmoid
 {
     double logS, log1mS, s;
-    static LogSigmoid fromParts(double z, double e, double l)
+    static LogSigmoid fromParts(double z, double s, double l)
     {
-        return {-(std::max(-z, 0.0) + l), -(std::max(z, 0.0) + l), z >= 0 ? 1 / (1 + e) : e / (1 + e)};
+        return {-(std::max(-z, 0.0) + l), -(std::max(z, 0.0) + l), s};
     }
 };
 
-inline double sigmoidExp(double z)
+/// Labels are processed in blocks of whole items of about this many labels: their z, then
+/// their sigmoid parts in one vectorised call (sigmoidParts()), then the sums, while the block
+/// is still in cache.
+constexpr int64_t kBlockLabels = 512;
+
+/// The end of the block of items starting at i0 (at most `end`, at least one item).
+int32_t blockEnd(const LabelMatrix& m, int32_t i0, int32_t end)
 {
-    return std::exp(-std::abs(z));
+    int32_t i1 = i0 + 1;
+    while (i1 < end && m.itemBegin(i1) - m.itemBegin(i0) < kBlockLabels)
+        ++i1;
+    return i1;
 }
 
-/// log1p(e) for e = exp(-|z|) in (0, 1] through log(): glibc's log is several times faster than
-/// its log1p, which took 40% of GLAD's time. With u = 1 + e rounded, log(u) * e / (u - 1) is
-/// accurate to a few ulps (D. Goldberg 1991, "What every computer scientist should know about
-/// floating-point arithmetic", ACM Computing Surveys 23(1), theorem 4; due to W. Kahan).
-inline double log1pOf(double e)
+/// sigmoid(z) and log1p(exp(-|z|)) for the labels of items [i0, i1) at z = alpha_a exp(b_i),
+/// into sg and l (indexed from the block's first label); zs is scratch. INVALID labels get
+/// parts too (never read).
+void blockParts(const LabelMatrix& m, const std::vector<double>& alpha, const std::vector<double>& b, int32_t i0,
+                int32_t i1, std::vector<double>& zs, double* sg, double* l)
 {
-    const double u = 1 + e;
-    return u == 1 ? e : std::log(u) * e / (u - 1);
+    const int64_t j0 = m.itemBegin(i0), count = m.itemEnd(i1 - 1) - j0;
+    zs.resize(static_cast<size_t>(count));
+    for (int32_t i = i0; i < i1; ++i) {
+        const double beta = std::exp(b[i]);
+        for (int64_t j = m.itemBegin(i); j < m.itemEnd(i); ++j)
+            zs[j - j0] = alpha[m.itemAnnotator(j)] * beta;
+    }
+    sigmoidParts(zs.data(), sg, l, static_cast<size_t>(count));
 }
 
-/// exp(-|z|) and log1p(exp(-|z|)) per label (item order) for z = alpha_a beta_i at one
+/// sigmoid(z) and log1p(exp(-|z|)) per label (item order) for z = alpha_a beta_i at one
 /// (alpha, b): GLAD evaluates them at the same point up to three times per EM iteration (the
 /// accepted Newton trial, the next E-step, the next M-step's start), so they are kept.
 struct SigmoidCache
 {
-    std::vector<double> e, l;
+    std::vector<double> s, l;
     void resize(size_t n)
     {
-        e.resize(n);
+        s.resize(n);
         l.resize(n);
     }
 };
@@ -100,39 +114,52 @@ GladObjective objective(const LabelMatrix& m, const std::vector<double>& posteri
         double* ga = gA.data() + static_cast<size_t>(chunk) * A;
         double* ha = hA.data() + static_cast<size_t>(chunk) * A;
         double value = 0;
-        for (int32_t i = begin; i < end; ++i) {
-            const double beta = std::exp(b[i]);
-            double gb = 0, hb = 0;
-            for (int64_t j = m.itemBegin(i); j < m.itemEnd(i); ++j) {
-                const int32_t l = m.itemLabel(j);
-                if (l < 0)
-                    continue;
-                const int32_t a = m.itemAnnotator(j);
-                const double z = alpha[a] * beta;
-                const double q = posterior[static_cast<size_t>(i) * K + l];
-                double e, lg;
-                if (in) {
-                    e = in->e[j];
-                    lg = in->l[j];
+        std::vector<double> zs, eLocal, lLocal;
+        for (int32_t i0 = begin; i0 < end;) {
+            const int32_t i1 = blockEnd(m, i0, end);
+            const int64_t j0 = m.itemBegin(i0);
+            const double *sg = nullptr, *lg = nullptr;
+            if (in) {
+                sg = in->s.data() + j0;
+                lg = in->l.data() + j0;
+            } else {
+                double *eo = nullptr, *lo = nullptr;
+                if (out) {
+                    eo = out->s.data() + j0;
+                    lo = out->l.data() + j0;
                 } else {
-                    e = sigmoidExp(z);
-                    lg = log1pOf(e);
-                    if (out) {
-                        out->e[j] = e;
-                        out->l[j] = lg;
-                    }
+                    eLocal.resize(static_cast<size_t>(m.itemEnd(i1 - 1) - j0));
+                    lLocal.resize(eLocal.size());
+                    eo = eLocal.data();
+                    lo = lLocal.data();
                 }
-                const LogSigmoid ls = LogSigmoid::fromParts(z, e, lg);
-                value += q * ls.logS + (1 - q) * (ls.log1mS - logKm1);
-                const double r = q - ls.s;
-                const double w = ls.s * (1 - ls.s);
-                ga[a] += r * beta;
-                ha[a] += w * beta * beta;
-                gb += r * z;  // dz/db = alpha * beta = z
-                hb += w * z * z;
+                blockParts(m, alpha, b, i0, i1, zs, eo, lo);
+                sg = eo;
+                lg = lo;
             }
-            f.gradB[i] = gb - (b[i] - muB);
-            f.curvB[i] = -hb - 1;
+            for (int32_t i = i0; i < i1; ++i) {
+                const double beta = std::exp(b[i]);
+                double gb = 0, hb = 0;
+                for (int64_t j = m.itemBegin(i); j < m.itemEnd(i); ++j) {
+                    const int32_t l = m.itemLabel(j);
+                    if (l < 0)
+                        continue;
+                    const int32_t a = m.itemAnnotator(j);
+                    const double z = alpha[a] * beta;
+                    const double q = posterior[static_cast<size_t>(i) * K + l];
+                    const LogSigmoid ls = LogSigmoid::fromParts(z, sg[j - j0], lg[j - j0]);
+                    value += q * ls.logS + (1 - q) * (ls.log1mS - logKm1);
+                    const double r = q - ls.s;
+                    const double w = ls.s * (1 - ls.s);
+                    ga[a] += r * beta;
+                    ha[a] += w * beta * beta;
+                    gb += r * z;  // dz/db = alpha * beta = z
+                    hb += w * z * z;
+                }
+                f.gradB[i] = gb - (b[i] - muB);
+                f.curvB[i] = -hb - 1;
+            }
+            i0 = i1;
         }
         values[chunk] = value;
     });
@@ -223,9 +250,16 @@ private:
         const double logKm1 = std::log(static_cast<double>(std::max(K - 1, 1)));
         std::vector<double> partial(m_itemBounds.size(), 0.0);
         detail::parallelRanges(m_itemBounds, [&](int32_t begin, int32_t end, int chunk) {
-            std::vector<double> s(K);
+            std::vector<double> s(K), zs;
             double ll = 0;
             int64_t sincePoll = 0;
+            // The first E-step computes the sigmoid parts; later ones find them in m_cache.
+            if (!m_cacheValid)
+                for (int32_t i0 = begin, i1 = 0; i0 < end; i0 = i1) {
+                    i1 = blockEnd(m_m, i0, end);
+                    const int64_t j0 = m_m.itemBegin(i0);
+                    blockParts(m_m, m_alpha, m_b, i0, i1, zs, m_cache.s.data() + j0, m_cache.l.data() + j0);
+                }
             for (int32_t i = begin; i < end; ++i) {
                 if (!m_evidence[i])
                     continue;
@@ -237,11 +271,7 @@ private:
                     if (l < 0)
                         continue;
                     const double z = m_alpha[m_m.itemAnnotator(j)] * beta;
-                    if (!m_cacheValid) {
-                        m_cache.e[j] = sigmoidExp(z);
-                        m_cache.l[j] = log1pOf(m_cache.e[j]);
-                    }
-                    const LogSigmoid ls = LogSigmoid::fromParts(z, m_cache.e[j], m_cache.l[j]);
+                    const LogSigmoid ls = LogSigmoid::fromParts(z, m_cache.s[j], m_cache.l[j]);
                     const double logWrong = ls.log1mS - logKm1;
                     base += logWrong;
                     s[l] += ls.logS - logWrong;

@@ -13,7 +13,6 @@
 #include "methods.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -57,6 +56,7 @@ public:
         m_evidence = detail::evidenceMask(in);
         for (char e : m_evidence)
             m_evidenceItems += e;
+        m_chunkBounds = detail::splitByWork(m_m.itemOffsets(), chunkCount());
         // Flat (annotator, label) cell per label in item order, -1 for INVALID.
         const int64_t nnz = m_m.numAnnotations();
         m_ax.resize(nnz);
@@ -76,15 +76,10 @@ public:
         const int32_t n = m_m.numItems();
         std::vector<MaceModel> models(m_restarts);
         std::vector<std::vector<double>> traces(m_restarts);
-        std::atomic<int> done{0};
+        int done = 0;
         const int total = m_restarts * m_iterations;
-        // The restarts in one contiguous group per thread, run in lockstep (restartGroup()).
-        const int groups = std::clamp(m_threads, 1, m_restarts);
-        detail::parallelTasks(groups, m_threads, [&](int g, int worker) {
-            restartGroup(m_restarts * g / groups, m_restarts * (g + 1) / groups, worker == 0, models, traces, done,
-                         total);
-        }, [&] { m_cancel.poll(true); });
-        m_cancel.check();
+        for (int first = 0; first < m_restarts; first += kLanes)
+            lockstep(first, std::min(m_restarts, first + kLanes), models, traces, done, total);
 
         int best = 0;
         for (int r = 1; r < m_restarts; ++r)
@@ -96,8 +91,7 @@ public:
         r.posterior.assign(static_cast<size_t>(n) * m_K, m_K > 0 ? 1.0 / m_K : 0.0);
         std::vector<MaceCounts> scratch(1);
         std::vector<double> ll(1);
-        eSteps({&models[best]}, scratch, true, &r.posterior, ll);
-        m_cancel.check();
+        eSteps({&models[best]}, scratch, &r.posterior, ll);
         r.iterations = m_iterations;
         r.logLikelihood = traces[best];
         const size_t t = r.logLikelihood.size();
@@ -117,15 +111,15 @@ public:
     }
 
 private:
-    /// Restarts [first, last) in lockstep: each iteration one pass over the labels serves all of
-    /// them (eSteps()). Every restart's arithmetic is what it would be alone, so its trace and
-    /// model do not depend on how the restarts are grouped or on the number of threads.
-    void restartGroup(int first, int last, bool onCaller, std::vector<MaceModel>& models,
-                      std::vector<std::vector<double>>& traces, std::atomic<int>& done, int total)
+    /// Restarts in lockstep: the labels are read once per iteration for up to kLanes restarts
+    /// (eSteps()). Every restart's arithmetic is what it would be alone, and the items are
+    /// split into chunks fixed by the data (chunkCount()), so a restart's trace and model do not
+    /// depend on how restarts are grouped or on the number of threads.
+    static constexpr int kLanes = 16;
+
+    void lockstep(int first, int last, std::vector<MaceModel>& models, std::vector<std::vector<double>>& traces,
+                  int& done, int total)
     {
-        // A cancel stops the restarts not yet begun too.
-        if (m_cancel.poll(onCaller))
-            return;
         const int R = last - first;
         std::vector<const MaceModel*> group;
         for (int r = first; r < last; ++r) {
@@ -139,19 +133,27 @@ private:
             for (int r = 0; r < R; ++r)
                 traces[first + r].push_back(ll[r] * scale);
         };
-        eSteps(group, counts, onCaller, nullptr, ll);
+        eSteps(group, counts, nullptr, ll);
         record();
         for (int it = 0; it < m_iterations; ++it) {
-            if (m_cancel.poll(onCaller))
-                return;
+            m_cancel.check();
             for (int r = 0; r < R; ++r)
                 mStep(models[first + r], counts[r]);
-            eSteps(group, counts, onCaller, nullptr, ll);
+            eSteps(group, counts, nullptr, ll);
             record();
-            const int d = done.fetch_add(R) + R;
-            if (onCaller)
-                m_cancel.hooks().report(d, total);
+            done += R;
+            m_cancel.hooks().report(done, total);
         }
+    }
+
+    /// Item chunks for the E-step: about 64k labels each, at most 16, and fewer when the
+    /// per-chunk spam tallies (annotators x labels x kLanes) would pass 64 MB together. A
+    /// function of the data alone, so results are the same on any number of threads.
+    int chunkCount() const
+    {
+        const int64_t perChunk = static_cast<int64_t>(m_A) * m_K * kLanes * 8;
+        const int64_t byMemory = (int64_t{64} << 20) / std::max<int64_t>(1, perChunk);
+        return static_cast<int>(std::clamp<int64_t>(std::min(m_m.numAnnotations() >> 16, byMemory), 1, 16));
     }
 
     /// Hovy's initialisation of restart `restart`: 1 + noise * U(0,1), normalised per annotator.
@@ -183,16 +185,14 @@ private:
     /// The restarts' products are independent chains, laid out side by side ([cell][restart],
     /// [label][restart]) so that one label's update for every restart is one short vector loop
     /// the CPU overlaps (one restart alone waits on each multiply). Per restart the operations
-    /// and their order are those of a lone E-step.
-    void eSteps(const std::vector<const MaceModel*>& models, std::vector<MaceCounts>& counts, bool onCaller,
+    /// and their order are those of a lone E-step. The item chunks run on the threads; each
+    /// tallies its own spam counts and likelihood, added up in chunk order afterwards.
+    void eSteps(const std::vector<const MaceModel*>& models, std::vector<MaceCounts>& counts,
                 std::vector<double>* post, std::vector<double>& ll)
     {
         const int32_t K = m_K;
         const size_t R = models.size(), AK = static_cast<size_t>(m_A) * K;
         std::vector<double> ratio(AK * R), knowShare(AK * R);  // 1 + theta/base; theta / (theta + base)
-        std::vector<double> spam(AK * R, 0);  // expected spam labels
-        std::vector<double> mantissa(R, 1);   // product of the items' normalisers, mantissa * 2^exponent
-        std::vector<int64_t> exponent(R, 0);
         for (size_t r = 0; r < R; ++r) {
             const MaceModel& model = *models[r];
             ll[r] = -std::log(static_cast<double>(std::max(K, 1))) * m_evidenceItems;
@@ -207,12 +207,55 @@ private:
                         ll[r] += static_cast<double>(m_labelsOf[ax]) * std::log(base);
                 }
         }
+        const int chunks = static_cast<int>(m_chunkBounds.size()) - 1;
+        std::vector<ChunkTally> tallies(static_cast<size_t>(chunks));
+        detail::parallelTasks(chunks, m_threads, [&](int c, int worker) {
+            ChunkTally& tally = tallies[static_cast<size_t>(c)];
+            tally.spam.assign(AK * R, 0.0);
+            tally.ll.assign(R, 0.0);
+            tally.mantissa.assign(R, 1.0);
+            tally.exponent.assign(R, 0);
+            eStepChunk(m_chunkBounds[c], m_chunkBounds[c + 1], R, ratio, knowShare, tally, post, worker == 0);
+        }, [&] { m_cancel.poll(true); });
+        m_cancel.check();
+        for (size_t r = 0; r < R; ++r) {
+            for (const ChunkTally& t : tallies)
+                ll[r] += t.ll[r] + std::log(t.mantissa[r]) + static_cast<double>(t.exponent[r]) * 0.69314718055994530942;
+            MaceCounts& c = counts[r];
+            c.strategy.assign(AK, 0.0);
+            for (const ChunkTally& t : tallies)
+                for (size_t ax = 0; ax < AK; ++ax)
+                    c.strategy[ax] += t.spam[ax * R + r];
+            // Expected spamming / knowing counts per annotator.
+            c.knowing.assign(2 * static_cast<size_t>(m_A), 0.0);
+            for (int32_t a = 0; a < m_A; ++a)
+                for (int32_t x = 0; x < K; ++x) {
+                    const size_t ax = static_cast<size_t>(a) * K + x;
+                    c.knowing[2 * a] += c.strategy[ax];
+                    c.knowing[2 * a + 1] += static_cast<double>(m_labelsOf[ax]) - c.strategy[ax];
+                }
+        }
+    }
+
+    /// One chunk's spam tallies ([cell][restart]) and likelihood terms per restart; the product
+    /// of its items' normalisers is kept as mantissa * 2^exponent.
+    struct ChunkTally
+    {
+        std::vector<double> spam, ll, mantissa;
+        std::vector<int64_t> exponent;
+    };
+
+    void eStepChunk(int32_t first, int32_t last, size_t R, const std::vector<double>& ratio,
+                    const std::vector<double>& knowShare, ChunkTally& tally, std::vector<double>* post, bool onCaller)
+    {
+        const int32_t K = m_K;
         const std::vector<int64_t>& offsets = m_m.itemOffsets();
         const int32_t* label = m_m.itemLabels().data();
         const int32_t* cellOf = m_ax.data();
         std::vector<double> s(static_cast<size_t>(K) * R);  // [label][restart]
+        std::vector<double> total(R);
         int64_t sincePoll = 0;
-        for (int32_t i = 0; i < m_m.numItems(); ++i) {
+        for (int32_t i = first; i < last; ++i) {
             if (!m_evidence[i])
                 continue;
             const int64_t begin = offsets[i], end = offsets[i + 1];
@@ -225,15 +268,17 @@ private:
                         t[r] *= c[r];
                 }
             const int32_t control = detail::isControl(m_in, i) ? m_in.controls[i] : -1;
-            for (size_t r = 0; r < R; ++r)
-                normaliseItem(s.data() + r, ratio.data() + r, R, begin, end, control, ll[r], mantissa[r], exponent[r]);
+            if (control >= 0 || !normaliseItems(s.data(), R, total, tally))
+                for (size_t r = 0; r < R; ++r)
+                    normaliseItem(s.data() + r, ratio.data() + r, R, begin, end, control, tally.ll[r],
+                                  tally.mantissa[r], tally.exponent[r]);
             // P(knowing | data) = P(T = x) * knowShare; the rest of the label is spam, and a spam
             // label x counts toward xi(x). The knowing counts follow as labels minus spam.
             for (int64_t j = begin; j < end; ++j)
                 if (cellOf[j] >= 0) {
                     const size_t at = static_cast<size_t>(cellOf[j]) * R;
                     const double* c = knowShare.data() + at;
-                    double* sp = spam.data() + at;
+                    double* sp = tally.spam.data() + at;
                     const double* t = s.data() + static_cast<size_t>(label[j]) * R;
                     for (size_t r = 0; r < R; ++r)
                         sp[r] += 1 - t[r] * c[r];
@@ -247,21 +292,36 @@ private:
                     return;
             }
         }
+    }
+
+    /// normaliseItem() for all R restarts of an item without a control, when no restart's
+    /// total overflows (else it returns false having changed nothing): the same operations in
+    /// the same order per restart, as loops over the restarts that the compiler vectorises.
+    bool normaliseItems(double* s, size_t R, std::vector<double>& total, ChunkTally& tally) const
+    {
+        std::fill(total.begin(), total.end(), 0.0);
+        for (int32_t k = 0; k < m_K; ++k)
+            for (size_t r = 0; r < R; ++r)
+                total[r] += s[k * R + r];
+        bool finite = true;
+        for (size_t r = 0; r < R; ++r)
+            finite &= total[r] < 1e290;
+        if (!finite)
+            return false;
         for (size_t r = 0; r < R; ++r) {
-            ll[r] += std::log(mantissa[r]) + static_cast<double>(exponent[r]) * 0.69314718055994530942;
-            MaceCounts& c = counts[r];
-            c.strategy.resize(AK);
-            for (size_t ax = 0; ax < AK; ++ax)
-                c.strategy[ax] = spam[ax * R + r];
-            // Expected spamming / knowing counts per annotator.
-            c.knowing.assign(2 * static_cast<size_t>(m_A), 0.0);
-            for (int32_t a = 0; a < m_A; ++a)
-                for (int32_t x = 0; x < K; ++x) {
-                    const size_t ax = static_cast<size_t>(a) * K + x;
-                    c.knowing[2 * a] += c.strategy[ax];
-                    c.knowing[2 * a + 1] += static_cast<double>(m_labelsOf[ax]) - c.strategy[ax];
-                }
+            double& mantissa = tally.mantissa[r];
+            mantissa *= total[r];
+            if (mantissa > 1e100 || mantissa < 1e-100) {
+                int e = 0;
+                mantissa = std::frexp(mantissa, &e);
+                tally.exponent[r] += e;
+            }
+            total[r] = 1 / total[r];
         }
+        for (int32_t k = 0; k < m_K; ++k)
+            for (size_t r = 0; r < R; ++r)
+                s[k * R + r] *= total[r];
+        return true;
     }
 
     /// One restart's item after its ratio products s[k * R] (k < K): normalised to the posterior
@@ -374,6 +434,7 @@ private:
     int64_t m_validLabels = 0;
     double m_evidenceItems = 0;
     std::vector<char> m_evidence;
+    std::vector<int32_t> m_chunkBounds;  ///< item chunks of the E-step (chunkCount())
     std::vector<int32_t> m_ax;       ///< per label (item order): annotator * K + label, or -1
     std::vector<int64_t> m_labelsOf; ///< per (annotator, label): how many such labels
 };
