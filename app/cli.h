@@ -87,5 +87,12 @@ int cmdDecide(const QStringList& args);
 int cmdRelease(const QStringList& args);
 int cmdProgress(const QStringList& args);
 int cmdTeamSettings(const QStringList& args);
+int cmdAdjudicate(const QStringList& args);
+
+// Shared by the team commands (cli_team.cpp): --project P and --json; the project argument
+// (UsageError when missing); an item's id from its external id (Error naming the project).
+void addProjectOption(QCommandLineParser& p);
+QString projectArg(const QCommandLineParser& p);
+qint64 itemByExtId(model::ProjectStore& store, const QString& extId);
 
 } // namespace chorus::cli

@@ -67,7 +67,7 @@ const char* const kHelp =
     "                        give a server login a role in the project\n"
     "  team list URI [--json] the logins and their roles\n"
     "  team settings --project P [--overlap N] [--order uncertainty|queue|random] [--seed S]\n"
-    "                [--blind none|reviewers|all] [--lease-minutes M] [--json]\n"
+    "                [--blind none|reviewers|all] [--lease-minutes M] [--adjudicate-consensus on|off] [--json]\n"
     "                        how items are handed out to a team (docs/team.md)\n"
     "\n"
     "Team review (the reviewer is the server login, or the local user of a file; docs/team.md):\n"
@@ -79,6 +79,10 @@ const char* const kHelp =
     "                        give claimed items back\n"
     "  progress --project P [--json]\n"
     "                        per reviewer decided/claimed; items complete, in adjudication, remaining\n"
+    "  adjudicate --project P [--all] [--json]\n"
+    "                        the items whose reviews disagree: every reviewer's, LLM's and the consensus label\n"
+    "  adjudicate --project P --item ID --label L [--note T] [--uuid U] [--json]\n"
+    "                        set an item's final label (adjudicators and managers; exports say \"adjudicated\")\n"
     "\n"
     "Analysis commands (--project PROJECT or --input FILE):\n"
     "  aggregate --method M [--gold FILE] [--controls FILE] [--seed N] [--param k=v ...]\n"
@@ -182,6 +186,8 @@ int main(int argc, char** argv)
             return cli::cmdRelease(args);
         if (command == QLatin1String("progress"))
             return cli::cmdProgress(args);
+        if (command == QLatin1String("adjudicate"))
+            return cli::cmdAdjudicate(args);
         cli::err(QStringLiteral("chorus-cli: unknown command \"%1\" (see chorus-cli --help)").arg(command));
         return cli::kUsage;
     } catch (const cli::HelpShown&) {

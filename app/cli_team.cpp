@@ -12,8 +12,6 @@
 
 namespace chorus::cli {
 
-namespace {
-
 void addProjectOption(QCommandLineParser& p)
 {
     p.addOption({QStringLiteral("project"), QStringLiteral("Project file or server URI."), QStringLiteral("P")});
@@ -34,8 +32,6 @@ qint64 itemByExtId(model::ProjectStore& store, const QString& extId)
         throw model::Error(QStringLiteral("%1: no item \"%2\"").arg(store.path(), extId));
     return id.toLongLong();
 }
-
-} // namespace
 
 int cmdClaim(const QStringList& args)
 {
@@ -159,17 +155,19 @@ int cmdProgress(const QStringList& args)
                                            {"items", pr.items},
                                            {"complete", pr.complete},
                                            {"in_adjudication", pr.inAdjudication},
+                                           {"adjudicated", pr.adjudicated},
                                            {"remaining", pr.remaining},
                                            {"reviewers", rs}}
                                           .dump(2))
             + '\n');
         return kOk;
     }
-    QString t = QStringLiteral("%1 items, overlap %2: %3 complete (%4 in adjudication), %5 remaining\n")
+    QString t = QStringLiteral("%1 items, overlap %2: %3 complete (%4 in adjudication, %5 adjudicated), %6 remaining\n")
                     .arg(pr.items)
                     .arg(st.overlap)
                     .arg(pr.complete)
                     .arg(pr.inAdjudication)
+                    .arg(pr.adjudicated)
                     .arg(pr.remaining);
     for (const auto& r : pr.reviewers)
         t += QStringLiteral("%1\t%2 decided (%3 today)\t%4 claimed\n").arg(r.reviewer).arg(r.decided).arg(r.decidedToday).arg(r.claimed);
@@ -189,9 +187,13 @@ int cmdTeamSettings(const QStringList& args)
         {QStringLiteral("seed"), QStringLiteral("Seed of --order random."), QStringLiteral("S")},
         {QStringLiteral("blind"), QStringLiteral("none, reviewers or all."), QStringLiteral("B")},
         {QStringLiteral("lease-minutes"), QStringLiteral("How long a claim lasts without renewal."), QStringLiteral("M")},
+        {QStringLiteral("adjudicate-consensus"),
+         QStringLiteral("on: with overlap 1, a review that differs from the consensus goes to adjudication."),
+         QStringLiteral("on|off")},
     });
     parseOrThrow(p, args, QStringLiteral("chorus-cli team settings --project P [--overlap N] [--order uncertainty|queue|random] "
-                                         "[--seed S] [--blind none|reviewers|all] [--lease-minutes M] [--json]"));
+                                         "[--seed S] [--blind none|reviewers|all] [--lease-minutes M] "
+                                         "[--adjudicate-consensus on|off] [--json]"));
     model::ProjectStore store;
     store.open(projectArg(p));
     model::TeamSettings s = model::teamSettings(store);
@@ -220,6 +222,13 @@ int cmdTeamSettings(const QStringList& args)
             s.blind = model::blindFromName(p.value(QStringLiteral("blind")));
             changed = true;
         }
+        if (p.isSet(QStringLiteral("adjudicate-consensus"))) {
+            const QString v = p.value(QStringLiteral("adjudicate-consensus"));
+            if (v != QLatin1String("on") && v != QLatin1String("off"))
+                throw UsageError{QStringLiteral("--adjudicate-consensus takes on or off")};
+            s.adjudicateConsensus = v == QLatin1String("on");
+            changed = true;
+        }
     } catch (const model::Error& e) {
         throw UsageError{e.message()};
     }
@@ -230,16 +239,18 @@ int cmdTeamSettings(const QStringList& args)
                                            {"order", model::orderName(s.order).toStdString()},
                                            {"seed", s.seed},
                                            {"blind", model::blindName(s.blind).toStdString()},
-                                           {"lease_minutes", s.leaseMinutes}}
+                                           {"lease_minutes", s.leaseMinutes},
+                                           {"adjudicate_consensus", s.adjudicateConsensus}}
                                           .dump())
             + '\n');
     } else {
-        out(QStringLiteral("overlap %1\norder %2\nseed %3\nblind %4\nlease-minutes %5\n")
+        out(QStringLiteral("overlap %1\norder %2\nseed %3\nblind %4\nlease-minutes %5\nadjudicate-consensus %6\n")
                 .arg(s.overlap)
                 .arg(model::orderName(s.order))
                 .arg(s.seed)
                 .arg(model::blindName(s.blind))
                 .arg(s.leaseMinutes)
+                .arg(QLatin1String(s.adjudicateConsensus ? "on" : "off"))
                 .toUtf8());
     }
     return kOk;

@@ -47,7 +47,7 @@ formats::FinalLabel finalLabel(const Snapshot& s, const RunData& run, int32_t i)
     formats::FinalLabel f;
     if (s.humanLabel[i] >= 0) {
         f.label = s.humanLabel[i];
-        f.source = QStringLiteral("override");
+        f.source = !s.adjudicated.empty() && s.adjudicated[i] ? QStringLiteral("adjudicated") : QStringLiteral("override");
         f.confidence = 1.0;
         return f;
     }

@@ -345,6 +345,20 @@ Snapshot loadRows(const Source& src, const std::function<bool()>& isCanceled)
                 s.notes.insert(i, std::move(note));
         }
     }
+    s.adjudicated.assign(n, 0);
+    {
+        auto q = src.rows("SELECT d.item_id, d.label_id FROM decisions d "
+                          "JOIN (SELECT item_id, MAX(id) AS last FROM decisions WHERE action = 'adjudicate' "
+                          "GROUP BY item_id) x ON d.id = x.last");
+        while (q.next()) {
+            const int32_t i = itemIndex(q.integer(0));
+            if (q.isNull(1))
+                continue;
+            s.humanLabel[i] = labelIndex(q.integer(1));
+            s.status[i] = ReviewStatus::Reviewed;
+            s.adjudicated[i] = 1;
+        }
+    }
     check();
     return s;
 }

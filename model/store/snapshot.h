@@ -41,9 +41,11 @@ struct Snapshot
     std::vector<double> humanCounts;
     std::vector<uint8_t> hasHumanCounts;
 
-    // Current human decision per item (from the latest history row).
+    // Current human decision per item (from the latest history row; an adjudication, team
+    // review's final word, wins over later rows).
     std::vector<int32_t> humanLabel;  ///< label index or -1
     std::vector<ReviewStatus> status;
+    std::vector<uint8_t> adjudicated;  ///< 1 when humanLabel is an adjudicator's
     QHash<int32_t, QString> notes;  ///< current note per item (sparse)
 
     int32_t numItems() const { return static_cast<int32_t>(itemIds.size()); }

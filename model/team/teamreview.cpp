@@ -1,5 +1,6 @@
 #include "teamreview.h"
 
+#include "adjudication.h"
 #include "dialect.h"
 
 #include <QHash>
@@ -19,6 +20,7 @@ const char* const kOrder = "team_order";
 const char* const kBlind = "team_blind";
 const char* const kLease = "team_lease_minutes";
 const char* const kSeed = "team_seed";
+const char* const kAdjudicateConsensus = "team_adjudicate_consensus";
 
 QString iso(const QDateTime& t)
 {
@@ -80,6 +82,7 @@ TeamSettings teamSettings(ProjectStore& store)
     s.blind = blindFromName(store.metaValue(QLatin1String(kBlind), QStringLiteral("none")));
     s.leaseMinutes = std::max(1, store.metaValue(QLatin1String(kLease), QStringLiteral("30")).toInt());
     s.seed = store.metaValue(QLatin1String(kSeed), QStringLiteral("0")).toUInt();
+    s.adjudicateConsensus = store.metaValue(QLatin1String(kAdjudicateConsensus), QStringLiteral("0")) == QLatin1String("1");
     return s;
 }
 
@@ -95,6 +98,7 @@ void setTeamSettings(ProjectStore& store, const TeamSettings& s)
         store.setMetaValue(QLatin1String(kBlind), blindName(s.blind));
         store.setMetaValue(QLatin1String(kLease), QString::number(s.leaseMinutes));
         store.setMetaValue(QLatin1String(kSeed), QString::number(s.seed));
+        store.setMetaValue(QLatin1String(kAdjudicateConsensus), QLatin1String(s.adjudicateConsensus ? "1" : "0"));
     });
 }
 
@@ -145,9 +149,9 @@ QList<Claim> claimItems(ProjectStore& store, int n, const QDateTime& now)
                 "LEFT JOIN run_items r ON r.item_id = i.id AND r.run_id = (SELECT MAX(id) FROM runs) "
                 "WHERE NOT EXISTS (SELECT 1 FROM decisions d WHERE d.item_id = i.id AND d.author = ?) "
                 "AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.item_id = i.id AND c.reviewer = ? AND c.expires_at > ?) "
-                "AND (SELECT COUNT(DISTINCT d.author) FROM decisions d WHERE d.item_id = i.id) + "
+                "AND (SELECT COUNT(DISTINCT d.author) FROM decisions d WHERE d.item_id = i.id AND d.action <> ?) + "
                 "(SELECT COUNT(*) FROM claims c WHERE c.item_id = i.id AND c.reviewer <> ? AND c.expires_at > ?) < ?"),
-            {me, me, nowText, me, nowText, settings.overlap});
+            {me, me, nowText, QString::fromLatin1(kAdjudicateAction), me, nowText, settings.overlap});
         while (q.next())
             candidates.push_back(
                 {q.value(0).toLongLong(), q.value(1).toString(), q.value(2).isNull() ? -1.0 : q.value(2).toDouble()});
@@ -211,8 +215,8 @@ DecisionOutcome decideItem(ProjectStore& store, Decision d, const QString& uuid)
                                        {d.itemId, me})
                               .isValid();
         const int others = store.scalar(QStringLiteral("SELECT COUNT(DISTINCT author) FROM decisions WHERE item_id = ? AND "
-                                                       "author <> ?"),
-                                        {d.itemId, me})
+                                                       "author <> ? AND action <> ?"),
+                                        {d.itemId, me, QString::fromLatin1(kAdjudicateAction)})
                                .toInt();
         o.late = !mine && others >= overlap;
         o.id = store.insertReturningId(
@@ -227,42 +231,34 @@ DecisionOutcome decideItem(ProjectStore& store, Decision d, const QString& uuid)
 
 TeamProgress teamProgress(ProjectStore& store, const QDateTime& now)
 {
-    const int overlap = teamSettings(store).overlap;
+    const TeamSettings settings = teamSettings(store);
     const QString today = now.toUTC().date().toString(Qt::ISODate);
     TeamProgress p;
     p.items = store.scalar(QStringLiteral("SELECT COUNT(*) FROM items")).toLongLong();
-    // Each reviewer's latest label per item, and the day of its first decision there.
-    struct Review
-    {
-        qint64 label = 0;
-        QString firstDay;
-    };
-    std::map<qint64, std::map<QString, Review>> byItem;
-    QSqlQuery q = store.exec(QStringLiteral("SELECT item_id, author, label_id, created_at FROM decisions ORDER BY item_id, id"));
-    while (q.next()) {
-        Review& r = byItem[q.value(0).toLongLong()][q.value(1).toString()];
-        if (r.firstDay.isEmpty())
-            r.firstDay = q.value(3).toString().left(10);
-        r.label = q.value(2).isNull() ? 0 : q.value(2).toLongLong();
+    const ReviewState st = reviewState(store);
+    // The consensus labels of the latest saved run, needed only when reviews are checked against it.
+    QHash<qint64, qint64> consensus;
+    if (settings.adjudicateConsensus && settings.overlap == 1) {
+        QSqlQuery q = store.exec(QStringLiteral("SELECT item_id, label_id FROM run_items WHERE run_id = (SELECT MAX(id) FROM runs) "
+                                                "AND label_id IS NOT NULL"));
+        while (q.next())
+            consensus.insert(q.value(0).toLongLong(), q.value(1).toLongLong());
     }
     QHash<QString, ReviewerProgress> per;
-    for (const auto& [item, reviews] : byItem) {
-        if (static_cast<int>(reviews.size()) >= overlap) {
+    for (const auto& [item, reviews] : st.reviews) {
+        if (reviews.size() >= settings.overlap)
             ++p.complete;
-            QSet<qint64> labels;
-            for (const auto& [who, r] : reviews)
-                labels.insert(r.label);
-            if (labels.size() > 1)
-                ++p.inAdjudication;
-        }
-        for (const auto& [who, r] : reviews) {
-            ReviewerProgress& rp = per[who];
-            rp.reviewer = who;
+        if (!st.adjudicated.count(item) && !adjudicationReason(reviews, settings, consensus.value(item)).isEmpty())
+            ++p.inAdjudication;
+        for (const ReviewerLabel& r : reviews) {
+            ReviewerProgress& rp = per[r.reviewer];
+            rp.reviewer = r.reviewer;
             ++rp.decided;
-            if (r.firstDay == today)
+            if (r.firstAt.left(10) == today)
                 ++rp.decidedToday;
         }
     }
+    p.adjudicated = static_cast<qint64>(st.adjudicated.size());
     p.remaining = p.items - p.complete;
     QSqlQuery c = store.exec(QStringLiteral("SELECT reviewer, COUNT(*) FROM claims WHERE expires_at > ? GROUP BY reviewer"),
                              {iso(now)});

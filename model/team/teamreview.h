@@ -25,6 +25,9 @@ struct TeamSettings
     Blind blind = Blind::None;
     int leaseMinutes = 30;
     quint32 seed = 0;          ///< for Order::Random
+    /// With overlap 1: an item whose reviewer's label differs from the consensus goes to
+    /// adjudication (adjudication.h).
+    bool adjudicateConsensus = false;
 };
 QString orderName(TeamSettings::Order o);
 QString blindName(TeamSettings::Blind b);
@@ -80,7 +83,8 @@ struct TeamProgress
 {
     qint64 items = 0;
     qint64 complete = 0;          ///< items with at least `overlap` distinct reviewers
-    qint64 inAdjudication = 0;    ///< complete items whose reviewers' latest labels differ
+    qint64 inAdjudication = 0;    ///< items waiting for an adjudicator (adjudication.h)
+    qint64 adjudicated = 0;       ///< items with an adjudicator's final label
     qint64 remaining = 0;         ///< items short of `overlap` reviewers
     QList<ReviewerProgress> reviewers;  ///< sorted by name
 };

@@ -96,22 +96,30 @@ void initTeam(ProjectStore& store)
                 store.exec(QStringLiteral("GRANT INSERT, UPDATE, DELETE ON claims TO %1").arg(id(role)));
             }
             // Everyone reads every decision and claim. A decision goes in only under its writer's
-            // name (UPDATE and DELETE are refused to all by the append-only trigger); a claim is
-            // changed only by its reviewer. The owner (manager) is not bound by the policies.
+            // name (UPDATE and DELETE are refused to all by the append-only trigger), and an
+            // adjudication (action 'adjudicate', adjudication.h) only from an adjudicator or a
+            // manager; a claim is changed only by its reviewer. The owner is not bound by them.
+            const QString deciders = id(adjudicator) + QLatin1String(", ") + id(manager);
             const struct
             {
                 const char* table;
-                const char* own;
-            } policies[] = {{"decisions", "FOR INSERT WITH CHECK (author = current_user)"},
-                            {"claims", "FOR ALL USING (reviewer = current_user) WITH CHECK (reviewer = current_user)"}};
-            for (const auto& [table, own] : policies) {
+                const char* name;
+                QString rule;
+            } policies[] = {
+                {"decisions", "own", QStringLiteral("FOR INSERT TO %1 WITH CHECK (author = current_user)").arg(deciders)},
+                {"decisions", "review",
+                 QStringLiteral("FOR INSERT TO %1 WITH CHECK (author = current_user AND action <> 'adjudicate')")
+                     .arg(id(reviewer))},
+                {"claims", "own", QStringLiteral("FOR ALL USING (reviewer = current_user) WITH CHECK (reviewer = current_user)")}};
+            for (const char* table : {"decisions", "claims"}) {
                 const QString t = QLatin1String(table);
                 store.exec(QStringLiteral("ALTER TABLE %1 ENABLE ROW LEVEL SECURITY").arg(t));
-                store.exec(QStringLiteral("DROP POLICY IF EXISTS %1_read ON %1").arg(t));
-                store.exec(QStringLiteral("DROP POLICY IF EXISTS %1_own ON %1").arg(t));
+                for (const char* name : {"read", "own", "review"})
+                    store.exec(QStringLiteral("DROP POLICY IF EXISTS %1_%2 ON %1").arg(t, QLatin1String(name)));
                 store.exec(QStringLiteral("CREATE POLICY %1_read ON %1 FOR SELECT USING (true)").arg(t));
-                store.exec(QStringLiteral("CREATE POLICY %1_own ON %1 %2").arg(t, QLatin1String(own)));
             }
+            for (const auto& [table, name, rule] : policies)
+                store.exec(QStringLiteral("CREATE POLICY %1_%2 ON %1 %3").arg(QLatin1String(table), QLatin1String(name), rule));
         });
     } catch (const Error& e) {
         if (e.message().contains(QLatin1String("permission denied")) || e.message().contains(QLatin1String("must be owner"))

@@ -1,0 +1,124 @@
+// chorus-cli adjudicate as a process (issue #20) on a project file whose reviewers take turns
+// ($USER is a file's reviewer): the queue lists the item whose two reviews disagree, with both
+// reviewers, the LLM's label and no consensus (no saved run); the adjudication is stored once
+// per UUID; the export gives the adjudicated label with source "adjudicated"; progress counts
+// it. Expected values are worked out by hand from the data written in the test. The server's
+// refusal of a reviewer's adjudication is in tests/model/tst_adjudication.cpp.
+
+#include "../model/projectdump.h"
+#include "clirun.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+class TestCliAdjudicate : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        QVERIFY(chorus::test::writeFile(m_dir.filePath(QStringLiteral("three.csv")),
+                                        "item,annotator,label\nq1,m1,yes\nq2,m1,no\nq3,m1,yes\n"));
+        m_project = m_dir.filePath(QStringLiteral("adj.chorus"));
+        QCOMPARE(run({QStringLiteral("import"), m_project, m_dir.filePath(QStringLiteral("three.csv"))}).code, 0);
+        QCOMPARE(run({QStringLiteral("team"), QStringLiteral("settings"), QStringLiteral("--project"), m_project,
+                      QStringLiteral("--overlap"), QStringLiteral("2")})
+                     .code,
+                 0);
+    }
+
+    void cleanupTestCase() { qputenv("USER", m_user); }
+
+    // q1: ana yes, bo no (disagree). q2: ana no, bo no (agree). Then dee adjudicates q1 as yes.
+    void queueAdjudicateExport()
+    {
+        decide("ana", "q1", "yes");
+        decide("bo", "q1", "no");
+        decide("ana", "q2", "no");
+        decide("bo", "q2", "no");
+        const auto q = chorus::test::cliJson({QStringLiteral("adjudicate"), QStringLiteral("--project"), m_project,
+                                              QStringLiteral("--json")});
+        QCOMPARE(q["items"].size(), size_t(1));
+        const auto& c = q["items"][0];
+        QCOMPARE(c["item"].get<std::string>(), std::string("q1"));
+        QCOMPARE(c["reason"].get<std::string>(), std::string("reviewers disagree"));
+        QCOMPARE(c["reviews"].size(), size_t(2));
+        QCOMPARE(c["reviews"][0]["reviewer"].get<std::string>(), std::string("ana"));
+        QCOMPARE(c["reviews"][0]["label"].get<std::string>(), std::string("yes"));
+        QCOMPARE(c["reviews"][1]["reviewer"].get<std::string>(), std::string("bo"));
+        QCOMPARE(c["reviews"][1]["label"].get<std::string>(), std::string("no"));
+        QCOMPARE(c["annotators"]["m1"].get<std::string>(), std::string("yes"));
+        QVERIFY(c["consensus"].is_null());
+
+        qputenv("USER", "dee");
+        const QStringList adjudicate{QStringLiteral("adjudicate"), QStringLiteral("--project"), m_project,
+                                     QStringLiteral("--item"),     QStringLiteral("q1"),        QStringLiteral("--label"),
+                                     QStringLiteral("yes"),        QStringLiteral("--uuid"),
+                                     QStringLiteral("5e0c1f7a-2b4d-4c6e-8f10-000000000042"), QStringLiteral("--json")};
+        QCOMPARE(chorus::test::cliJson(adjudicate).value("duplicate", true), false);
+        QCOMPARE(chorus::test::cliJson(adjudicate).value("duplicate", false), true);
+        const auto after = chorus::test::cliJson({QStringLiteral("adjudicate"), QStringLiteral("--project"), m_project,
+                                                  QStringLiteral("--json")});
+        QCOMPARE(after["items"].size(), size_t(0));
+        const auto all = chorus::test::cliJson({QStringLiteral("adjudicate"), QStringLiteral("--project"), m_project,
+                                                QStringLiteral("--all"), QStringLiteral("--json")});
+        QCOMPARE(all["items"].size(), size_t(1));
+        QCOMPARE(all["items"][0]["adjudicated"].get<std::string>(), std::string("yes"));
+
+        const QString out = m_dir.filePath(QStringLiteral("out.csv"));
+        QCOMPARE(run({QStringLiteral("export"), m_project, out}).code, 0);
+        QFile f(out);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QList<QByteArray> header = f.readLine().trimmed().split(',');
+        const qsizetype idCol = header.indexOf("id"), labelCol = header.indexOf("label"), sourceCol = header.indexOf("source");
+        QVERIFY(idCol >= 0 && labelCol >= 0 && sourceCol >= 0);
+        QHash<QByteArray, QPair<QByteArray, QByteArray>> rows;
+        while (!f.atEnd()) {
+            const QList<QByteArray> cells = f.readLine().trimmed().split(',');
+            rows.insert(cells[idCol], {cells[labelCol], cells[sourceCol]});
+        }
+        QCOMPARE(rows.value("q1"), (QPair<QByteArray, QByteArray>{"yes", "adjudicated"}));
+        QCOMPARE(rows.value("q2"), (QPair<QByteArray, QByteArray>{"no", "override"}));
+
+        const auto p = chorus::test::cliJson({QStringLiteral("progress"), QStringLiteral("--project"), m_project,
+                                              QStringLiteral("--json")});
+        QCOMPARE(p.value("complete", -1), 2);
+        QCOMPARE(p.value("in_adjudication", -1), 0);
+        QCOMPARE(p.value("adjudicated", -1), 1);
+    }
+
+    void badAdjudications()
+    {
+        const Run noLabel = run({QStringLiteral("adjudicate"), QStringLiteral("--project"), m_project,
+                                 QStringLiteral("--item"), QStringLiteral("q2")});
+        QCOMPARE(noLabel.code, 2);
+        QVERIFY(noLabel.err.contains("--item needs --label"));
+        const Run unknown = run({QStringLiteral("adjudicate"), QStringLiteral("--project"), m_project,
+                                 QStringLiteral("--item"), QStringLiteral("q2"), QStringLiteral("--label"),
+                                 QStringLiteral("maybe")});
+        QCOMPARE(unknown.code, 1);
+        QVERIFY(unknown.err.contains("no label \"maybe\""));
+    }
+
+private:
+    using Run = chorus::test::CliRun;
+    Run run(const QStringList& args)
+    {
+        return chorus::test::runCli(qEnvironmentVariable("CHORUS_BIN_DIR") + QStringLiteral("/chorus-cli"), args, 120000);
+    }
+    void decide(const char* who, const char* item, const char* label)
+    {
+        qputenv("USER", who);
+        const Run r = run({QStringLiteral("decide"), QStringLiteral("--project"), m_project, QStringLiteral("--item"),
+                           QString::fromLatin1(item), QStringLiteral("--label"), QString::fromLatin1(label)});
+        QVERIFY2(r.code == 0, r.err.constData());
+    }
+    QTemporaryDir m_dir;
+    QString m_project;
+    QByteArray m_user = qgetenv("USER");
+};
+
+QTEST_GUILESS_MAIN(TestCliAdjudicate)
+#include "tst_cli_adjudicate.moc"

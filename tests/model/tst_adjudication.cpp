@@ -1,0 +1,321 @@
+// Adjudication (issue #20, model/team/adjudication.h): which items go to the adjudicator and
+// why, what the adjudicator is shown, and what an adjudication changes (the final label, the
+// export's source, the review counts, nothing of the overlap). The rules run on project files
+// with reviewers taking turns ($USER is the reviewer of a file), against outcomes worked out
+// by hand in each test. On the PostgreSQL test server: a reviewer's login cannot write an
+// adjudication (row-level security), an adjudicator's can.
+
+#include "projectdump.h"
+#include "testprojects.h"
+
+#include "adjudication.h"
+#include "exporter.h"
+#include "importer.h"
+#include "runstore.h"
+#include "snapshot.h"
+#include "teamroles.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace chorus::model;
+
+namespace {
+
+qint64 itemId(ProjectStore& s, const QString& ext)
+{
+    return s.scalar(QStringLiteral("SELECT id FROM items WHERE ext_id = ?"), {ext}).toLongLong();
+}
+
+qint64 labelId(ProjectStore& s, const QString& name)
+{
+    return s.scalar(QStringLiteral("SELECT id FROM labels WHERE name = ?"), {name}).toLongLong();
+}
+
+// `who` labels `ext` with `label` ("flag" flags it).
+DecisionOutcome review(ProjectStore& s, const QString& who, const QString& ext, const QString& label)
+{
+    qputenv("USER", who.toUtf8());
+    Decision d;
+    d.itemId = itemId(s, ext);
+    if (label == QLatin1String("flag")) {
+        d.action = QStringLiteral("flag");
+        d.status = ReviewStatus::Flagged;
+    } else {
+        d.action = QStringLiteral("label");
+        d.labelId = labelId(s, label);
+        d.status = ReviewStatus::Reviewed;
+    }
+    return decideItem(s, d);
+}
+
+DecisionOutcome adjudicate(ProjectStore& s, const QString& who, const QString& ext, const QString& label,
+                           const QString& uuid = {})
+{
+    qputenv("USER", who.toUtf8());
+    return adjudicateItem(s, itemId(s, ext), labelId(s, label), QStringLiteral("final"), uuid);
+}
+
+QStringList ids(const QList<AdjudicationCase>& cases)
+{
+    QStringList out;
+    for (const AdjudicationCase& c : cases)
+        out << c.extId;
+    return out;
+}
+
+} // namespace
+
+class TestAdjudication : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup() { qputenv("USER", m_user); }
+    void disagreementsGoToTheAdjudicator();
+    void adjudicationIsTheFinalLabel();
+    void adjudicationIsNotAReview();
+    void consensusModeWithOverlapOne();
+    void reviewerCannotAdjudicateOnServer();
+
+private:
+    // Items q1..q5 with two LLM labels each (m1: yes on odd items, no on even; m2: yes), labels
+    // yes/no, the given settings, and a saved run whose consensus is set by hand: yes on q1-q3,
+    // no on q4-q5, confidence 0.6 everywhere.
+    QString project(const TeamSettings& settings);
+    std::unique_ptr<QTemporaryDir> m_dir;
+    QByteArray m_user = qgetenv("USER");
+    int m_projects = 0;
+};
+
+void TestAdjudication::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+}
+
+QString TestAdjudication::project(const TeamSettings& settings)
+{
+    const QString p = m_dir->filePath(QStringLiteral("adj%1.chorus").arg(m_projects++));
+    QByteArray csv = "item,annotator,label\n";
+    for (int i = 1; i <= 5; ++i)
+        csv += "q" + QByteArray::number(i) + ",m1," + (i % 2 ? "yes" : "no") + "\nq" + QByteArray::number(i)
+               + ",m2,yes\n";
+    const QString file = m_dir->filePath(QStringLiteral("adj.csv"));
+    if (!chorus::test::writeFile(file, csv))
+        qFatal("cannot write");
+    ProjectStore s;
+    s.open(p, ProjectStore::Mode::CreateNew);
+    importFile(s, file);
+    setTeamSettings(s, settings);
+    const Snapshot snap = loadSnapshot(s);
+    chorus::agg::AggregationResult r;
+    r.numLabels = snap.numLabels();
+    const int32_t yes = static_cast<int32_t>(snap.labels.indexOf(QStringLiteral("yes")));
+    const int32_t no = static_cast<int32_t>(snap.labels.indexOf(QStringLiteral("no")));
+    for (int32_t i = 0; i < snap.numItems(); ++i) {
+        const int32_t l = snap.itemExtIds[i].mid(1).toInt() <= 3 ? yes : no;
+        r.labels.push_back(l);
+        for (int32_t k = 0; k < r.numLabels; ++k)
+            r.posterior.push_back(k == l ? 0.6 : 0.4);
+    }
+    r.competence.assign(snap.annotators.size(), 0.5);
+    saveRun(s, snap, QStringLiteral("hand"), QStringLiteral("{}"), r, 0.0);
+    return p;
+}
+
+// Overlap 2. q1: ana yes, bo yes (agree: not adjudicated). q2: ana yes, bo no (disagree).
+// q3: ana yes only (incomplete). q4: ana yes, cy flag (a flag disagrees with a label).
+// q5: nobody. Queue: q2, q4, in item order, each with both reviewers by name, both LLMs'
+// labels and the hand-set consensus.
+void TestAdjudication::disagreementsGoToTheAdjudicator()
+{
+    TeamSettings st;
+    st.overlap = 2;
+    ProjectStore s;
+    s.open(project(st));
+    review(s, "ana", "q1", "yes");
+    review(s, "bo", "q1", "yes");
+    review(s, "ana", "q2", "yes");
+    review(s, "bo", "q2", "no");
+    review(s, "ana", "q3", "yes");
+    review(s, "ana", "q4", "yes");
+    review(s, "cy", "q4", "flag");
+    const QList<AdjudicationCase> q = adjudicationQueue(s);
+    QCOMPARE(ids(q), (QStringList{"q2", "q4"}));
+    const AdjudicationCase& c = q[0];
+    QCOMPARE(c.reason, QStringLiteral("reviewers disagree"));
+    QCOMPARE(c.reviews.size(), 2);
+    QCOMPARE(c.reviews[0].reviewer, QStringLiteral("ana"));
+    QCOMPARE(c.reviews[0].label, QStringLiteral("yes"));
+    QCOMPARE(c.reviews[1].reviewer, QStringLiteral("bo"));
+    QCOMPARE(c.reviews[1].label, QStringLiteral("no"));
+    QCOMPARE(c.llmLabels.size(), 2);
+    QCOMPARE(c.llmLabels[0], (QPair<QString, QString>{"m1", "no"}));  // q2 is even
+    QCOMPARE(c.llmLabels[1], (QPair<QString, QString>{"m2", "yes"}));
+    QCOMPARE(c.consensus, QStringLiteral("yes"));
+    QCOMPARE(c.consensusMethod, QStringLiteral("hand"));
+    QCOMPARE(c.confidence, 0.6);
+    QCOMPARE(q[1].reviews[1].reviewer, QStringLiteral("cy"));
+    QCOMPARE(q[1].reviews[1].status, ReviewStatus::Flagged);
+    const TeamProgress p = teamProgress(s);
+    QCOMPARE(p.complete, 3);  // q1, q2, q4
+    QCOMPARE(p.inAdjudication, 2);
+    QCOMPARE(p.adjudicated, 0);
+}
+
+// dee adjudicates q2 as no. The queue keeps q4 only; with includeDone q2 is listed with its
+// final label. The snapshot's current label of q2 is no even after a later (late) review of
+// yes by eve, and the export says "adjudicated" for q2, "override" for q1 (agreed reviews).
+// A resend of the adjudication with the same UUID is stored once.
+void TestAdjudication::adjudicationIsTheFinalLabel()
+{
+    TeamSettings st;
+    st.overlap = 2;
+    ProjectStore s;
+    s.open(project(st));
+    review(s, "ana", "q1", "yes");
+    review(s, "bo", "q1", "yes");
+    review(s, "ana", "q2", "yes");
+    review(s, "bo", "q2", "no");
+    review(s, "ana", "q4", "yes");
+    review(s, "cy", "q4", "no");
+    const DecisionOutcome first = adjudicate(s, "dee", "q2", "no", QStringLiteral("6b1f3c1e-0000-4000-8000-000000000001"));
+    const DecisionOutcome again = adjudicate(s, "dee", "q2", "no", QStringLiteral("6b1f3c1e-0000-4000-8000-000000000001"));
+    QVERIFY(!first.duplicate);
+    QVERIFY(again.duplicate);
+    QCOMPARE(again.id, first.id);
+    QCOMPARE(s.scalar(QStringLiteral("SELECT COUNT(*) FROM decisions WHERE action = 'adjudicate'")).toInt(), 1);
+    QCOMPARE(ids(adjudicationQueue(s)), QStringList{"q4"});
+    const QList<AdjudicationCase> all = adjudicationQueue(s, true);
+    QCOMPARE(ids(all), (QStringList{"q2", "q4"}));
+    QCOMPARE(all[0].adjudicatedLabel, QStringLiteral("no"));
+    QVERIFY(all[1].adjudicatedLabel.isEmpty());
+    QVERIFY(review(s, "eve", "q2", "yes").late);
+
+    const Snapshot snap = loadSnapshot(s);
+    const int32_t q2 = snap.itemExtIds.indexOf(QStringLiteral("q2"));
+    QCOMPARE(snap.labels[snap.humanLabel[q2]], QStringLiteral("no"));
+    QCOMPARE(snap.adjudicated[q2], uint8_t(1));
+    QCOMPARE(snap.status[q2], ReviewStatus::Reviewed);
+
+    const QString out = m_dir->filePath(QStringLiteral("out.jsonl"));
+    exportProject(s, out);
+    QFile f(out);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QHash<QString, QPair<QString, QString>> rows;  // item -> (label, source)
+    while (!f.atEnd()) {
+        const QJsonObject o = QJsonDocument::fromJson(f.readLine()).object();
+        rows.insert(o.value("id").toString(), {o.value("label").toString(), o.value("source").toString()});
+    }
+    QCOMPARE(rows.value("q2"), (QPair<QString, QString>{"no", "adjudicated"}));
+    QCOMPARE(rows.value("q1"), (QPair<QString, QString>{"yes", "override"}));
+    const TeamProgress p = teamProgress(s);
+    QCOMPARE(p.adjudicated, 1);
+    QCOMPARE(p.inAdjudication, 1);  // q4
+}
+
+// Overlap 2: an adjudication of q3 (reviewed by ana only) does not fill its second place:
+// bo is still handed q3, and q3 counts as incomplete.
+void TestAdjudication::adjudicationIsNotAReview()
+{
+    TeamSettings st;
+    st.overlap = 2;
+    ProjectStore s;
+    s.open(project(st));
+    review(s, "ana", "q3", "yes");
+    adjudicate(s, "dee", "q3", "no");
+    qputenv("USER", "bo");
+    QStringList got;
+    for (const Claim& c : claimItems(s, 5))
+        got << c.extId;
+    QVERIFY(got.contains(QStringLiteral("q3")));
+    QCOMPARE(teamProgress(s).complete, 0);
+    QVERIFY(!review(s, "bo", "q3", "yes").late);
+}
+
+// Overlap 1 with adjudicate-consensus on: q1 (consensus yes) reviewed yes: fine; q4 (consensus
+// no) reviewed yes: adjudication, "reviewer differs from the consensus"; q5 (consensus no)
+// flagged: adjudication. With the setting off, none of them.
+void TestAdjudication::consensusModeWithOverlapOne()
+{
+    TeamSettings st;
+    st.overlap = 1;
+    st.adjudicateConsensus = true;
+    ProjectStore s;
+    s.open(project(st));
+    review(s, "ana", "q1", "yes");
+    review(s, "ana", "q4", "yes");
+    review(s, "bo", "q5", "flag");
+    const QList<AdjudicationCase> q = adjudicationQueue(s);
+    QCOMPARE(ids(q), (QStringList{"q4", "q5"}));
+    QCOMPARE(q[0].reason, QStringLiteral("reviewer differs from the consensus"));
+    QCOMPARE(teamProgress(s).inAdjudication, 2);
+    st.adjudicateConsensus = false;
+    setTeamSettings(s, st);
+    QVERIFY(adjudicationQueue(s).isEmpty());
+    QCOMPARE(teamProgress(s).inAdjudication, 0);
+}
+
+// On the server: a reviewer's insert of an adjudication is refused by row-level security
+// (nothing stored), an ordinary decision of the same reviewer goes in, and an adjudicator's
+// adjudication goes in under its login.
+void TestAdjudication::reviewerCannotAdjudicateOnServer()
+{
+    if (chorus::test::serverUri().isEmpty())
+        QSKIP("no PostgreSQL test server (CHORUS_TEST_PG_STATE / CHORUS_TEST_PG_URI)");
+    const QString uri = chorus::test::serverProjectLocation(*m_dir, QStringLiteral("adjroles.chorus"));
+    {
+        QByteArray csv = "item,annotator,label\nr1,m1,yes\nr2,m1,no\n";
+        const QString file = m_dir->filePath(QStringLiteral("r.csv"));
+        QVERIFY(chorus::test::writeFile(file, csv));
+        ProjectStore s;
+        s.open(uri, ProjectStore::Mode::CreateNew);
+        importFile(s, file);
+        initTeam(s);
+        for (const auto& [login, role] : {QPair<QString, TeamRole>{"adj_rev", TeamRole::Reviewer},
+                                          QPair<QString, TeamRole>{"adj_judge", TeamRole::Adjudicator}}) {
+            s.exec(QStringLiteral("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '%1') THEN "
+                                  "CREATE ROLE %1 LOGIN; END IF; END $$")
+                       .arg(login));
+            addTeamMember(s, login, role);
+        }
+    }
+    auto as = [&](const QString& login) {
+        QString u = uri;
+        return u.replace(QStringLiteral("chorus_admin@"), login + QLatin1Char('@'));
+    };
+    {
+        ProjectStore reviewer;
+        reviewer.open(as(QStringLiteral("adj_rev")));
+        bool refused = false;
+        try {
+            adjudicateItem(reviewer, itemId(reviewer, "r1"), labelId(reviewer, "no"));
+        } catch (const Error& e) {
+            refused = true;
+            qInfo("refused as expected: %s", qPrintable(e.message()));
+        }
+        QVERIFY(refused);
+        QCOMPARE(reviewer.scalar(QStringLiteral("SELECT COUNT(*) FROM decisions")).toInt(), 0);
+        Decision d;
+        d.itemId = itemId(reviewer, "r1");
+        d.action = QStringLiteral("label");
+        d.labelId = labelId(reviewer, "yes");
+        d.status = ReviewStatus::Reviewed;
+        QVERIFY(decideItem(reviewer, d).id > 0);
+    }
+    {
+        ProjectStore judge;
+        judge.open(as(QStringLiteral("adj_judge")));
+        QVERIFY(adjudicateItem(judge, itemId(judge, "r1"), labelId(judge, "no")).id > 0);
+        QCOMPARE(judge.scalar(QStringLiteral("SELECT author FROM decisions WHERE action = 'adjudicate'")).toString(),
+                 QStringLiteral("adj_judge"));
+    }
+}
+
+QTEST_GUILESS_MAIN(TestAdjudication)
+#include "tst_adjudication.moc"
