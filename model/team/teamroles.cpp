@@ -65,6 +65,58 @@ QString projectRoleName(const QString& project, TeamRole role)
     return QStringLiteral("chorus_%1_%2").arg(project, teamRoleName(role));
 }
 
+namespace {
+
+// Blind review (TeamSettings::Blind, docs/team.md), enforced by the server for reviewers' logins:
+// with blind "reviewers" a reviewer reads only its own decisions on an item until the item has
+// its `overlap` reviewers; with "all" also no LLM label, saved consensus, human counts or gold of
+// an item until it is complete or the reviewer has decided it. The settings are read when a
+// query runs, so changing them needs no new policies. The two helper functions run as their
+// owner, the manager role, which is not bound by row-level security: the policies of a table
+// can then look at decisions and meta without recursing into their own policies.
+void createBlindPolicies(ProjectStore& store, const QString& schema, const QString& manager, const QString& deciders,
+                         const QString& reviewer)
+{
+    store.exec(QStringLiteral("CREATE OR REPLACE FUNCTION chorus_blind() RETURNS text LANGUAGE sql STABLE SECURITY "
+                              "DEFINER SET search_path = %1 AS $$ SELECT COALESCE((SELECT value FROM meta WHERE key = "
+                              "'team_blind'), 'none') $$")
+                   .arg(schema));
+    store.exec(QStringLiteral("CREATE OR REPLACE FUNCTION chorus_complete_items() RETURNS SETOF bigint LANGUAGE sql STABLE "
+                              "SECURITY DEFINER SET search_path = %1 AS $$ SELECT item_id FROM decisions WHERE action <> "
+                              "'adjudicate' GROUP BY item_id HAVING COUNT(DISTINCT author) >= COALESCE((SELECT "
+                              "value::int FROM meta WHERE key = 'team_overlap'), 1) $$")
+                   .arg(schema));
+    for (const char* f : {"chorus_blind()", "chorus_complete_items()"}) {
+        store.exec(QStringLiteral("ALTER FUNCTION %1 OWNER TO %2").arg(QLatin1String(f), manager));
+        store.exec(QStringLiteral("REVOKE ALL ON FUNCTION %1 FROM PUBLIC").arg(QLatin1String(f)));
+        store.exec(QStringLiteral("GRANT EXECUTE ON FUNCTION %1 TO %2, %3").arg(QLatin1String(f), deciders, reviewer));
+    }
+    // Decisions: adjudicators and managers read all; a reviewer its own, and the others' once
+    // the item is complete or nothing is blind.
+    store.exec(QStringLiteral("DROP POLICY IF EXISTS decisions_read_all ON decisions"));
+    store.exec(QStringLiteral("DROP POLICY IF EXISTS decisions_read_blind ON decisions"));
+    store.exec(QStringLiteral("CREATE POLICY decisions_read_all ON decisions FOR SELECT TO %1 USING (true)").arg(deciders));
+    store.exec(QStringLiteral("CREATE POLICY decisions_read_blind ON decisions FOR SELECT TO %1 USING (author = "
+                              "current_user OR (SELECT chorus_blind()) = 'none' OR item_id IN (SELECT "
+                              "chorus_complete_items()))")
+                   .arg(reviewer));
+    // What the LLMs and the methods said, and the truth, per item: hidden from a reviewer in
+    // blind "all" until the item is complete or the reviewer has decided it.
+    for (const char* table : {"annotations", "llm_answers", "run_items", "human_counts", "gold"}) {
+        const QString t = QLatin1String(table);
+        store.exec(QStringLiteral("ALTER TABLE %1 ENABLE ROW LEVEL SECURITY").arg(t));
+        store.exec(QStringLiteral("DROP POLICY IF EXISTS %1_read_all ON %1").arg(t));
+        store.exec(QStringLiteral("DROP POLICY IF EXISTS %1_read_blind ON %1").arg(t));
+        store.exec(QStringLiteral("CREATE POLICY %1_read_all ON %1 FOR SELECT TO %2 USING (true)").arg(t, deciders));
+        store.exec(QStringLiteral("CREATE POLICY %1_read_blind ON %1 FOR SELECT TO %2 USING ((SELECT chorus_blind()) <> "
+                                  "'all' OR item_id IN (SELECT chorus_complete_items()) OR item_id IN (SELECT item_id "
+                                  "FROM decisions WHERE author = current_user))")
+                       .arg(t, reviewer));
+    }
+}
+
+} // namespace
+
 void initTeam(ProjectStore& store)
 {
     requireServer(store);
@@ -116,10 +168,11 @@ void initTeam(ProjectStore& store)
                 store.exec(QStringLiteral("ALTER TABLE %1 ENABLE ROW LEVEL SECURITY").arg(t));
                 for (const char* name : {"read", "own", "review"})
                     store.exec(QStringLiteral("DROP POLICY IF EXISTS %1_%2 ON %1").arg(t, QLatin1String(name)));
-                store.exec(QStringLiteral("CREATE POLICY %1_read ON %1 FOR SELECT USING (true)").arg(t));
             }
+            store.exec(QStringLiteral("CREATE POLICY claims_read ON claims FOR SELECT USING (true)"));
             for (const auto& [table, name, rule] : policies)
                 store.exec(QStringLiteral("CREATE POLICY %1_%2 ON %1 %3").arg(QLatin1String(table), QLatin1String(name), rule));
+            createBlindPolicies(store, schema, id(manager), deciders, id(reviewer));
         });
     } catch (const Error& e) {
         if (e.message().contains(QLatin1String("permission denied")) || e.message().contains(QLatin1String("must be owner"))

@@ -6,6 +6,7 @@
 // adjudication (row-level security), an adjudicator's can.
 
 #include "projectdump.h"
+#include "teamlogins.h"
 #include "testprojects.h"
 
 #include "adjudication.h"
@@ -277,18 +278,9 @@ void TestAdjudication::reviewerCannotAdjudicateOnServer()
         s.open(uri, ProjectStore::Mode::CreateNew);
         importFile(s, file);
         initTeam(s);
-        for (const auto& [login, role] : {QPair<QString, TeamRole>{"adj_rev", TeamRole::Reviewer},
-                                          QPair<QString, TeamRole>{"adj_judge", TeamRole::Adjudicator}}) {
-            s.exec(QStringLiteral("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '%1') THEN "
-                                  "CREATE ROLE %1 LOGIN; END IF; END $$")
-                       .arg(login));
-            addTeamMember(s, login, role);
-        }
+        chorus::test::addLogins(s, {{"adj_rev", TeamRole::Reviewer}, {"adj_judge", TeamRole::Adjudicator}});
     }
-    auto as = [&](const QString& login) {
-        QString u = uri;
-        return u.replace(QStringLiteral("chorus_admin@"), login + QLatin1Char('@'));
-    };
+    auto as = [&](const QString& login) { return chorus::test::asLogin(uri, login); };
     {
         ProjectStore reviewer;
         reviewer.open(as(QStringLiteral("adj_rev")));
