@@ -45,6 +45,9 @@ public:
     model::Snapshot snapshot;
 
     bool isProject() const { return m_store != nullptr; }
+    /// The team's reviewers were added to the snapshot's annotators (--reviewers,
+    /// --with-reviewers); they have no rows in the project's annotators table.
+    bool withReviewers() const { return m_reviewers; }
     /// The project. With --input, throws UsageError saying that `what` needs --project (runs
     /// are stored in projects only).
     model::ProjectStore& project(const QString& what);
@@ -55,6 +58,7 @@ private:
     friend Source openSource(const QCommandLineParser& parser);
     std::unique_ptr<model::ProjectStore> m_store;
     std::shared_ptr<const model::MemoryImportTarget> m_rows;
+    bool m_reviewers = false;
 };
 
 /// Adds --project and --input with the import options to the parser.

@@ -343,6 +343,9 @@ int cmdAggregate(const QStringList& args)
     const nlohmann::ordered_json params = readMethodParams(p, in);
 
     Source source = openSource(p);
+    if (source.withReviewers() && (p.isSet(QStringLiteral("save")) || p.isSet(QStringLiteral("weights-run"))))
+        throw UsageError{QStringLiteral("--save and --weights-run do not go with --reviewers or --with-reviewers "
+                                        "(the reviewers are not annotators of the project)")};
     if (p.isSet(QStringLiteral("save")))
         source.project(QStringLiteral("--save"));
     if (p.isSet(QStringLiteral("weights-run")))

@@ -2,6 +2,8 @@
 
 #include "cli.h"
 
+#include "reviewercrowd.h"
+
 #include "importtarget.h"
 
 #include "llmrunner.h"
@@ -109,9 +111,44 @@ void addSourceOptions(QCommandLineParser& parser)
         {QStringLiteral("project"), QStringLiteral("Project file (.chorus)."), QStringLiteral("PROJECT")},
         {QStringLiteral("input"), QStringLiteral("Any importable data file, loaded into memory."),
          QStringLiteral("FILE")},
+        {QStringLiteral("reviewers"), QStringLiteral("Team projects: analyse the human reviewers' labels instead of "
+                                                     "the annotators' (docs/team.md).")},
+        {QStringLiteral("with-reviewers"), QStringLiteral("Team projects: the human reviewers as annotators next to "
+                                                          "the project's.")},
+        {QStringLiteral("truth"), QStringLiteral("What scores are computed against: gold (the project's gold "
+                                                 "labels, the default) or adjudicated (the adjudicators' final labels)."),
+         QStringLiteral("gold|adjudicated")},
     });
     addImportOptions(parser);
 }
+
+namespace {
+
+// --reviewers / --with-reviewers / --truth adjudicated: the team's reviews as annotations, the
+// adjudications as the truth (model/team/reviewercrowd.h). Returns whether reviewers were added.
+bool addTeamViews(const QCommandLineParser& p, model::ProjectStore& store, model::Snapshot& snapshot)
+{
+    const bool only = p.isSet(QStringLiteral("reviewers")), with = p.isSet(QStringLiteral("with-reviewers"));
+    const QString truth = p.value(QStringLiteral("truth"));
+    if (only && with)
+        throw UsageError{QStringLiteral("give one of --reviewers and --with-reviewers")};
+    if (!truth.isEmpty() && truth != QLatin1String("gold") && truth != QLatin1String("adjudicated"))
+        throw UsageError{QStringLiteral("--truth takes gold or adjudicated")};
+    if (!only && !with && truth != QLatin1String("adjudicated"))
+        return false;
+    const model::ReviewState state = model::reviewState(store);
+    if (only || with) {
+        const int n = model::addReviewers(snapshot, state,
+                                          only ? model::ReviewerCrowd::Only : model::ReviewerCrowd::WithAnnotators);
+        if (n == 0)
+            throw model::Error(QStringLiteral("%1: no reviewer has decided an item yet").arg(store.path()));
+    }
+    if (truth == QLatin1String("adjudicated"))
+        err(QStringLiteral("truth: the adjudicated labels of %1 items").arg(model::useAdjudicatedAsGold(snapshot, state)));
+    return only || with;
+}
+
+} // namespace
 
 Source openSource(const QCommandLineParser& p)
 {
@@ -123,7 +160,10 @@ Source openSource(const QCommandLineParser& p)
         source.m_store = std::make_unique<model::ProjectStore>();
         source.m_store->open(p.value(QStringLiteral("project")));
         source.snapshot = model::loadSnapshot(*source.m_store);
+        source.m_reviewers = addTeamViews(p, *source.m_store, source.snapshot);
     } else {
+        if (p.isSet(QStringLiteral("reviewers")) || p.isSet(QStringLiteral("with-reviewers")) || p.isSet(QStringLiteral("truth")))
+            throw UsageError{QStringLiteral("--reviewers, --with-reviewers and --truth need --project (a team project)")};
         model::FileData data = model::readFileData(p.value(QStringLiteral("input")), importOptions(p));
         source.snapshot = std::move(data.snapshot);
         source.m_rows = std::move(data.rows);

@@ -89,6 +89,40 @@ private slots:
         QCOMPARE(p.value("adjudicated", -1), 1);
     }
 
+    // The reviewers as annotators, on the state left by queueAdjudicateExport (q1: ana yes,
+    // bo no, adjudicated yes; q2: ana no, bo no; q3: no review). Agreement of the reviewers:
+    // 2 items with two labels, agreeing on one: percent agreement 1/2. Scored against the
+    // adjudicated labels (q1 = yes only): ana 1 of 1, bo 0 of 1. With the LLM: annotators m1,
+    // reviewer:ana, reviewer:bo, in that order.
+    void reviewersAsAnnotators()
+    {
+        const auto a = chorus::test::cliJson({QStringLiteral("agreement"), QStringLiteral("--project"), m_project,
+                                              QStringLiteral("--reviewers"), QStringLiteral("--json")});
+        QCOMPARE(a.value("items", 0), 2);
+        QCOMPARE(a.value("annotators", 0), 2);
+        QCOMPARE(a.value("percent_agreement", 0.0), 0.5);
+        const auto e = chorus::test::cliJson({QStringLiteral("evaluate"), QStringLiteral("--project"), m_project,
+                                              QStringLiteral("--reviewers"), QStringLiteral("--truth"),
+                                              QStringLiteral("adjudicated"), QStringLiteral("--json")});
+        QCOMPARE(e.value("gold_items", 0), 1);
+        QCOMPARE(e["annotators"].size(), size_t(2));
+        QCOMPARE(e["annotators"][0]["annotator"].get<std::string>(), std::string("reviewer:ana"));
+        QCOMPARE(e["annotators"][0].value("accuracy", -1.0), 1.0);
+        QCOMPARE(e["annotators"][1]["annotator"].get<std::string>(), std::string("reviewer:bo"));
+        QCOMPARE(e["annotators"][1].value("accuracy", -1.0), 0.0);
+        const auto g = chorus::test::cliJson({QStringLiteral("aggregate"), QStringLiteral("--project"), m_project,
+                                              QStringLiteral("--with-reviewers"), QStringLiteral("--method"),
+                                              QStringLiteral("mv"), QStringLiteral("--json")});
+        QCOMPARE(g["annotators"].size(), size_t(3));
+        QCOMPARE(g["annotators"][0]["annotator"].get<std::string>(), std::string("m1"));
+        QCOMPARE(g["annotators"][2]["annotator"].get<std::string>(), std::string("reviewer:bo"));
+        const Run save = run({QStringLiteral("aggregate"), QStringLiteral("--project"), m_project,
+                              QStringLiteral("--with-reviewers"), QStringLiteral("--method"), QStringLiteral("mv"),
+                              QStringLiteral("--save")});
+        QCOMPARE(save.code, 2);
+        QVERIFY(save.err.contains("do not go with --reviewers"));
+    }
+
     void badAdjudications()
     {
         const Run noLabel = run({QStringLiteral("adjudicate"), QStringLiteral("--project"), m_project,
