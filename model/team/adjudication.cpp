@@ -2,7 +2,6 @@
 
 #include <QSet>
 #include <QSqlQuery>
-#include <QUuid>
 
 namespace chorus::model {
 
@@ -124,23 +123,14 @@ DecisionOutcome adjudicateItem(ProjectStore& store, qint64 itemId, qint64 labelI
 {
     if (labelId <= 0)
         throw Error(QStringLiteral("%1: an adjudication needs a label").arg(store.path()));
-    const QString me = reviewerName(store);
-    const QString key = uuid.isEmpty() ? QUuid::createUuid().toString(QUuid::WithoutBraces) : uuid;
-    DecisionOutcome o;
-    store.transaction([&] {
-        const QVariant existing = store.scalar(QStringLiteral("SELECT id FROM decisions WHERE uuid = ?"), {key});
-        if (existing.isValid()) {
-            o.id = existing.toLongLong();
-            o.duplicate = true;
-            return;
-        }
-        o.id = store.insertReturningId(
-            QStringLiteral("INSERT INTO decisions (item_id, action, label_id, status, note, author, created_at, uuid) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-            {itemId, QString::fromLatin1(kAdjudicateAction), labelId, statusName(ReviewStatus::Reviewed),
-             note.isNull() ? QStringLiteral("") : note, me, nowIso(), key});
-    });
-    return o;
+    Decision d;
+    d.itemId = itemId;
+    d.action = QString::fromLatin1(kAdjudicateAction);
+    d.labelId = labelId;
+    d.status = ReviewStatus::Reviewed;
+    d.note = note;
+    d.uuid = uuid;
+    return appendDecisionOnce(store, d);
 }
 
 } // namespace chorus::model

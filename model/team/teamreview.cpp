@@ -195,22 +195,39 @@ int releaseClaims(ProjectStore& store, qint64 itemId)
     return released;
 }
 
-DecisionOutcome decideItem(ProjectStore& store, Decision d, const QString& uuid)
+DecisionOutcome appendDecisionOnce(ProjectStore& store, Decision d, const std::function<void(DecisionOutcome&)>& alongside)
 {
-    const QString me = reviewerName(store);
-    d.author = me;
+    d.author = reviewerName(store);
     if (d.createdAt.isEmpty())
         d.createdAt = nowIso();
-    const QString key = !uuid.isEmpty() ? uuid : !d.uuid.isEmpty() ? d.uuid : QUuid::createUuid().toString(QUuid::WithoutBraces);
-    const int overlap = teamSettings(store).overlap;
+    if (d.uuid.isEmpty())
+        d.uuid = QUuid::createUuid().toString(QUuid::WithoutBraces);
     DecisionOutcome o;
     store.transaction([&] {
-        const QVariant existing = store.scalar(QStringLiteral("SELECT id FROM decisions WHERE uuid = ?"), {key});
+        const QVariant existing = store.scalar(QStringLiteral("SELECT id FROM decisions WHERE uuid = ?"), {d.uuid});
         if (existing.isValid()) {
             o.id = existing.toLongLong();
             o.duplicate = true;
             return;
         }
+        if (alongside)
+            alongside(o);
+        o.id = store.insertReturningId(
+            QStringLiteral("INSERT INTO decisions (item_id, action, label_id, status, note, author, created_at, uuid) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+            {d.itemId, d.action, d.labelId > 0 ? QVariant(d.labelId) : QVariant(QMetaType(QMetaType::LongLong)),
+             statusName(d.status), d.note.isNull() ? QStringLiteral("") : d.note, d.author, d.createdAt, d.uuid});
+    });
+    return o;
+}
+
+DecisionOutcome decideItem(ProjectStore& store, Decision d, const QString& uuid)
+{
+    if (!uuid.isEmpty())
+        d.uuid = uuid;
+    const QString me = reviewerName(store);
+    const int overlap = teamSettings(store).overlap;
+    return appendDecisionOnce(store, d, [&](DecisionOutcome& o) {
         const bool mine = store.scalar(QStringLiteral("SELECT 1 FROM decisions WHERE item_id = ? AND author = ?"),
                                        {d.itemId, me})
                               .isValid();
@@ -219,14 +236,8 @@ DecisionOutcome decideItem(ProjectStore& store, Decision d, const QString& uuid)
                                         {d.itemId, me, QString::fromLatin1(kAdjudicateAction)})
                                .toInt();
         o.late = !mine && others >= overlap;
-        o.id = store.insertReturningId(
-            QStringLiteral("INSERT INTO decisions (item_id, action, label_id, status, note, author, created_at, uuid) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-            {d.itemId, d.action, d.labelId > 0 ? QVariant(d.labelId) : QVariant(QMetaType(QMetaType::LongLong)),
-             statusName(d.status), d.note.isNull() ? QStringLiteral("") : d.note, me, d.createdAt, key});
         store.exec(QStringLiteral("DELETE FROM claims WHERE item_id = ? AND reviewer = ?"), {d.itemId, me});
     });
-    return o;
 }
 
 TeamProgress teamProgress(ProjectStore& store, const QDateTime& now)

@@ -11,6 +11,7 @@
 #include <QList>
 #include <QString>
 
+#include <functional>
 #include <optional>
 
 namespace chorus::model {
@@ -70,6 +71,13 @@ struct DecisionOutcome
 /// Appends the reviewer's decision (author = reviewerName) with its UUID (a new one when empty),
 /// at most once per UUID, and ends the reviewer's claim on the item.
 DecisionOutcome decideItem(ProjectStore& store, Decision d, const QString& uuid = {});
+
+/// The one way a team decision is written: d as this connection's reviewer (author), with d.uuid
+/// (a new one when empty) and now when d has no time, in one transaction that first looks the
+/// UUID up (stored before: nothing written, outcome `duplicate`), then runs `alongside` (more
+/// checks or writes of the same transaction), then inserts.
+DecisionOutcome appendDecisionOnce(ProjectStore& store, Decision d,
+                                   const std::function<void(DecisionOutcome&)>& alongside = {});
 
 struct ReviewerProgress
 {

@@ -53,6 +53,19 @@ DecisionOutcome review(ProjectStore& s, const QString& who, const QString& ext, 
     return decideItem(s, d);
 }
 
+struct Review
+{
+    const char* who;
+    const char* item;
+    const char* label;
+};
+
+void reviewAll(ProjectStore& s, std::initializer_list<Review> reviews)
+{
+    for (const Review& r : reviews)
+        review(s, QString::fromLatin1(r.who), QString::fromLatin1(r.item), QString::fromLatin1(r.label));
+}
+
 DecisionOutcome adjudicate(ProjectStore& s, const QString& who, const QString& ext, const QString& label,
                            const QString& uuid = {})
 {
@@ -139,13 +152,8 @@ void TestAdjudication::disagreementsGoToTheAdjudicator()
     st.overlap = 2;
     ProjectStore s;
     s.open(project(st));
-    review(s, "ana", "q1", "yes");
-    review(s, "bo", "q1", "yes");
-    review(s, "ana", "q2", "yes");
-    review(s, "bo", "q2", "no");
-    review(s, "ana", "q3", "yes");
-    review(s, "ana", "q4", "yes");
-    review(s, "cy", "q4", "flag");
+    reviewAll(s, {{"ana", "q1", "yes"}, {"bo", "q1", "yes"}, {"ana", "q2", "yes"}, {"bo", "q2", "no"},
+                  {"ana", "q3", "yes"}, {"ana", "q4", "yes"}, {"cy", "q4", "flag"}});
     const QList<AdjudicationCase> q = adjudicationQueue(s);
     QCOMPARE(ids(q), (QStringList{"q2", "q4"}));
     const AdjudicationCase& c = q[0];
@@ -179,12 +187,8 @@ void TestAdjudication::adjudicationIsTheFinalLabel()
     st.overlap = 2;
     ProjectStore s;
     s.open(project(st));
-    review(s, "ana", "q1", "yes");
-    review(s, "bo", "q1", "yes");
-    review(s, "ana", "q2", "yes");
-    review(s, "bo", "q2", "no");
-    review(s, "ana", "q4", "yes");
-    review(s, "cy", "q4", "no");
+    reviewAll(s, {{"ana", "q1", "yes"}, {"bo", "q1", "yes"}, {"ana", "q2", "yes"}, {"bo", "q2", "no"},
+                  {"ana", "q4", "yes"}, {"cy", "q4", "no"}});
     const DecisionOutcome first = adjudicate(s, "dee", "q2", "no", QStringLiteral("6b1f3c1e-0000-4000-8000-000000000001"));
     const DecisionOutcome again = adjudicate(s, "dee", "q2", "no", QStringLiteral("6b1f3c1e-0000-4000-8000-000000000001"));
     QVERIFY(!first.duplicate);
@@ -249,9 +253,7 @@ void TestAdjudication::consensusModeWithOverlapOne()
     st.adjudicateConsensus = true;
     ProjectStore s;
     s.open(project(st));
-    review(s, "ana", "q1", "yes");
-    review(s, "ana", "q4", "yes");
-    review(s, "bo", "q5", "flag");
+    reviewAll(s, {{"ana", "q1", "yes"}, {"ana", "q4", "yes"}, {"bo", "q5", "flag"}});
     const QList<AdjudicationCase> q = adjudicationQueue(s);
     QCOMPARE(ids(q), (QStringList{"q4", "q5"}));
     QCOMPARE(q[0].reason, QStringLiteral("reviewer differs from the consensus"));
