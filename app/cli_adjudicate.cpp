@@ -17,6 +17,7 @@ Json caseJson(const model::AdjudicationCase& c)
     Json reviews = Json::array();
     for (const model::ReviewerLabel& r : c.reviews)
         reviews.push_back({{"reviewer", r.reviewer.toStdString()},
+                           {"name", r.name.toStdString()},
                            {"label", r.label.isEmpty() ? Json() : Json(r.label.toStdString())},
                            {"status", model::statusName(r.status).toStdString()},
                            {"note", r.note.toStdString()}});
@@ -40,7 +41,7 @@ QString caseText(const model::AdjudicationCase& c)
 {
     QStringList reviews;
     for (const model::ReviewerLabel& r : c.reviews)
-        reviews << QStringLiteral("%1=%2").arg(r.reviewer, r.status == model::ReviewStatus::Flagged
+        reviews << QStringLiteral("%1=%2").arg(r.name, r.status == model::ReviewStatus::Flagged
                                                                ? QStringLiteral("(flagged)")
                                                                : r.label.isEmpty() ? QStringLiteral("-") : r.label);
     QString t = QStringLiteral("%1\t%2\treviews: %3\tconsensus: %4").arg(c.extId, c.reason, reviews.join(QLatin1Char(' ')),

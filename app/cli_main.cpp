@@ -63,7 +63,7 @@ const char* const kHelp =
     "  pull URI FILE [--replace]\n"
     "                        copy a server project to a file\n"
     "  team init URI         create the project's roles (manager, adjudicator, reviewer) and grants\n"
-    "  team add URI LOGIN --role manager|adjudicator|reviewer\n"
+    "  team add URI LOGIN --role manager|adjudicator|reviewer [--name NAME]\n"
     "                        give a server login a role in the project\n"
     "  team list URI [--json] the logins and their roles\n"
     "  team settings --project P [--overlap N] [--order uncertainty|queue|random] [--seed S]\n"

@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include "projectcopy.h"
+#include "teamreview.h"
 #include "teamroles.h"
 
 #include <QCoreApplication>
@@ -108,12 +109,13 @@ int cmdTeam(const QStringList& args)
     }
     QCommandLineParser p;
     p.addOption({QStringLiteral("role"), QStringLiteral("manager, adjudicator or reviewer."), QStringLiteral("ROLE")});
+    p.addOption({QStringLiteral("name"), QStringLiteral("The member's display name (team add)."), QStringLiteral("NAME")});
     p.addOption({QStringLiteral("json"), QStringLiteral("Print JSON (team list).")});
     p.addPositionalArgument(QStringLiteral("ACTION"), QStringLiteral("init, add or list."));
     p.addPositionalArgument(QStringLiteral("URI"), QStringLiteral("Server project URI."));
     p.addPositionalArgument(QStringLiteral("LOGIN"), QStringLiteral("A login role of the server (add)."));
     const QString synopsis = QStringLiteral("chorus-cli team init URI | team add URI LOGIN --role manager|adjudicator|reviewer "
-                                            "| team list URI [--json]");
+                                            "[--name NAME] | team list URI [--json]");
     parseOrThrow(p, args, synopsis);
     const QStringList pos = p.positionalArguments();
     if (pos.size() < 2)
@@ -132,6 +134,8 @@ int cmdTeam(const QStringList& args)
         model::ProjectStore store;
         store.open(pos[1]);
         model::addTeamMember(store, pos[2], role);
+        if (p.isSet(QStringLiteral("name")))
+            model::setDisplayName(store, pos[2], p.value(QStringLiteral("name")));
         err(QStringLiteral("%1 is %2 of %3").arg(pos[2], model::teamRoleName(role), store.location().project));
         return kOk;
     }
@@ -151,14 +155,19 @@ int cmdTeam(const QStringList& args)
     }
     if (action == QLatin1String("list")) {
         const auto members = model::teamMembers(store);
+        const QHash<QString, QString> names = model::displayNames(store);
         if (p.isSet(QStringLiteral("json"))) {
             nlohmann::ordered_json j = nlohmann::ordered_json::array();
             for (const auto& [login, role] : members)
-                j.push_back({{"login", login.toStdString()}, {"role", model::teamRoleName(role).toStdString()}});
+                j.push_back({{"login", login.toStdString()},
+                             {"name", names.value(login, login).toStdString()},
+                             {"role", model::teamRoleName(role).toStdString()}});
             out(QByteArray::fromStdString(j.dump()) + '\n');
         } else {
             for (const auto& [login, role] : members)
-                out((login + QLatin1Char('\t') + model::teamRoleName(role)).toUtf8() + '\n');
+                out((login + QLatin1Char('\t') + model::teamRoleName(role) + QLatin1Char('\t') + names.value(login, login))
+                        .toUtf8()
+                    + '\n');
         }
         return kOk;
     }

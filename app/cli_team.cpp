@@ -144,10 +144,12 @@ int cmdProgress(const QStringList& args)
     store.open(projectArg(p));
     const model::TeamProgress pr = model::teamProgress(store);
     const model::TeamSettings st = model::teamSettings(store);
+    const QHash<QString, QString> names = model::displayNames(store);
     if (p.isSet(QStringLiteral("json"))) {
         Json rs = Json::array();
         for (const auto& r : pr.reviewers)
             rs.push_back({{"reviewer", r.reviewer.toStdString()},
+                          {"name", names.value(r.reviewer, r.reviewer).toStdString()},
                           {"decided", r.decided},
                           {"decided_today", r.decidedToday},
                           {"claimed", r.claimed}});
@@ -170,7 +172,11 @@ int cmdProgress(const QStringList& args)
                     .arg(pr.adjudicated)
                     .arg(pr.remaining);
     for (const auto& r : pr.reviewers)
-        t += QStringLiteral("%1\t%2 decided (%3 today)\t%4 claimed\n").arg(r.reviewer).arg(r.decided).arg(r.decidedToday).arg(r.claimed);
+        t += QStringLiteral("%1\t%2 decided (%3 today)\t%4 claimed\n")
+                 .arg(names.value(r.reviewer, r.reviewer))
+                 .arg(r.decided)
+                 .arg(r.decidedToday)
+                 .arg(r.claimed);
     out(t.toUtf8());
     return kOk;
 }

@@ -80,6 +80,7 @@ QList<AdjudicationCase> adjudicationQueue(ProjectStore& store, bool includeDone)
     const TeamSettings settings = teamSettings(store);
     const ReviewState st = reviewState(store);
     const LatestRun run = latestRun(store);
+    const QHash<QString, QString> names = displayNames(store);
     QList<AdjudicationCase> out;
     for (const auto& [itemId, reviews] : st.reviews) {
         const auto adjudicated = st.adjudicated.find(itemId);
@@ -100,6 +101,8 @@ QList<AdjudicationCase> adjudicationQueue(ProjectStore& store, bool includeDone)
         c.extId = item.value(0).toString();
         c.text = item.value(1).toString();
         c.reviews = reviews;
+        for (ReviewerLabel& r : c.reviews)
+            r.name = names.value(r.reviewer, r.reviewer);
         c.consensus = item.value(3).toString();
         c.consensusMethod = consensusId > 0 ? run.method : QString();
         c.confidence = item.value(4).isNull() ? -1 : item.value(4).toDouble();

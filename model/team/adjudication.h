@@ -21,6 +21,7 @@ inline constexpr const char* kAdjudicateAction = "adjudicate";
 struct ReviewerLabel
 {
     QString reviewer;
+    QString name;         ///< the reviewer's display name (adjudicationQueue(); else empty)
     qint64 labelId = 0;   ///< 0: none (a flag without a label)
     QString label;        ///< its name, empty when none
     ReviewStatus status = ReviewStatus::Unreviewed;

@@ -102,6 +102,39 @@ void setTeamSettings(ProjectStore& store, const TeamSettings& s)
     });
 }
 
+namespace {
+const char* const kDisplayNamePrefix = "display_name:";
+}
+
+void setDisplayName(ProjectStore& store, const QString& login, const QString& name)
+{
+    if (login.isEmpty())
+        throw Error(QStringLiteral("a display name needs a login"));
+    if (name.size() > 200 || name.contains(QLatin1Char('\n')))
+        throw Error(QStringLiteral("a display name is one line of at most 200 characters"));
+    store.setMetaValue(QLatin1String(kDisplayNamePrefix) + login, name.trimmed());
+}
+
+QString displayName(ProjectStore& store, const QString& login)
+{
+    const QString name = store.metaValue(QLatin1String(kDisplayNamePrefix) + login);
+    return name.isEmpty() ? login : name;
+}
+
+QHash<QString, QString> displayNames(ProjectStore& store)
+{
+    QHash<QString, QString> out;
+    const QString prefix = QLatin1String(kDisplayNamePrefix);
+    // meta is a handful of rows: filtered here rather than by a pattern or a collation-dependent range.
+    QSqlQuery q = store.exec(QStringLiteral("SELECT key, value FROM meta"));
+    while (q.next()) {
+        const QString key = q.value(0).toString(), value = q.value(1).toString();
+        if (key.startsWith(prefix) && !value.isEmpty())
+            out.insert(key.mid(prefix.size()), value);
+    }
+    return out;
+}
+
 QString reviewerName(ProjectStore& store)
 {
     if (store.isServer())

@@ -8,6 +8,7 @@
 #include "projectstore.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QList>
 #include <QString>
 
@@ -42,6 +43,12 @@ void setTeamSettings(ProjectStore& store, const TeamSettings& settings);
 
 /// The reviewer this connection writes as: the server login, or the local user of a file.
 QString reviewerName(ProjectStore& store);
+
+/// Reviewers' display names (kept in the project's meta table; the manager sets them, e.g. with
+/// `chorus-cli team add ... --name`). displayName() falls back to the login.
+void setDisplayName(ProjectStore& store, const QString& login, const QString& name);
+QString displayName(ProjectStore& store, const QString& login);
+QHash<QString, QString> displayNames(ProjectStore& store);  ///< login -> name, those set only
 
 struct Claim
 {

@@ -154,12 +154,15 @@ void TestAdjudication::disagreementsGoToTheAdjudicator()
     s.open(project(st));
     reviewAll(s, {{"ana", "q1", "yes"}, {"bo", "q1", "yes"}, {"ana", "q2", "yes"}, {"bo", "q2", "no"},
                   {"ana", "q3", "yes"}, {"ana", "q4", "yes"}, {"cy", "q4", "flag"}});
+    setDisplayName(s, QStringLiteral("ana"), QStringLiteral("Ana Lima"));
     const QList<AdjudicationCase> q = adjudicationQueue(s);
     QCOMPARE(ids(q), (QStringList{"q2", "q4"}));
     const AdjudicationCase& c = q[0];
     QCOMPARE(c.reason, QStringLiteral("reviewers disagree"));
     QCOMPARE(c.reviews.size(), 2);
     QCOMPARE(c.reviews[0].reviewer, QStringLiteral("ana"));
+    QCOMPARE(c.reviews[0].name, QStringLiteral("Ana Lima"));
+    QCOMPARE(c.reviews[1].name, QStringLiteral("bo"));  // no name set: the login
     QCOMPARE(c.reviews[0].label, QStringLiteral("yes"));
     QCOMPARE(c.reviews[1].reviewer, QStringLiteral("bo"));
     QCOMPARE(c.reviews[1].label, QStringLiteral("no"));

@@ -46,6 +46,7 @@ private slots:
     void initTestCase();
     void blindToOtherReviewers();
     void blindToEverything();
+    void displayNames();
 
 private:
     void setBlind(TeamSettings::Blind b);
@@ -159,6 +160,24 @@ void TestBlindReview::blindToEverything()
     setBlind(TeamSettings::Blind::None);
     QCOMPARE(count(bo, QStringLiteral("SELECT COUNT(*) FROM annotations")), 6);
     QCOMPARE(count(bo, QStringLiteral("SELECT COUNT(*) FROM decisions")), 3);  // ana b1, bo b1, ana b3
+}
+
+// The manager names the reviewers; every member reads the names; a reviewer cannot rename
+// anyone (meta is the manager's).
+void TestBlindReview::displayNames()
+{
+    {
+        ProjectStore admin;
+        admin.open(m_uri);
+        setDisplayName(admin, QStringLiteral("blind_ana"), QStringLiteral("Ana Lima"));
+    }
+    ProjectStore bo;
+    bo.open(chorus::test::asLogin(m_uri, QStringLiteral("blind_bo")));
+    QCOMPARE(displayName(bo, QStringLiteral("blind_ana")), QStringLiteral("Ana Lima"));
+    QCOMPARE(displayName(bo, QStringLiteral("blind_bo")), QStringLiteral("blind_bo"));
+    QCOMPARE(chorus::model::displayNames(bo).size(), 1);
+    QVERIFY_THROWS_EXCEPTION(Error, setDisplayName(bo, QStringLiteral("blind_ana"), QStringLiteral("X")));
+    QCOMPARE(displayName(bo, QStringLiteral("blind_ana")), QStringLiteral("Ana Lima"));
 }
 
 QTEST_GUILESS_MAIN(TestBlindReview)
