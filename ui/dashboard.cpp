@@ -118,6 +118,22 @@ Dashboard::Dashboard(model::Workbench* workbench, QWidget* parent) : QWidget(par
     m_method = new QComboBox(this);
     m_method->setToolTip(tr("Method whose estimated competences are charted"));
     m_method->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_crowd = new QComboBox(this);
+    m_crowd->addItem(tr("Annotators"), int(model::DashboardCrowd::Annotators));
+    m_crowd->addItem(tr("Reviewers"), int(model::DashboardCrowd::Reviewers));
+    m_crowd->addItem(tr("Both"), int(model::DashboardCrowd::Both));
+    m_crowd->setToolTip(tr("Whose labels every tab analyses: the project's annotators, the team's human reviewers "
+                           "(each reviewer's latest label per item), or both"));
+    m_truth = new QComboBox(this);
+    m_truth->addItem(tr("gold"));
+    m_truth->addItem(tr("adjudicated"));
+    m_truth->setToolTip(tr("What accuracies are computed against: the project's gold labels or the adjudicators' "
+                           "final labels"));
+    // Narrow: the top bar must fit a 1366-px window beside the docks.
+    for (QComboBox* c : {m_crowd, m_truth}) {
+        c->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        c->setMinimumContentsLength(9);
+    }
     m_limit = new AnnotatorLimit(this);
     m_status = new QLabel(this);
     m_status->setTextFormat(Qt::PlainText);
@@ -155,8 +171,17 @@ Dashboard::Dashboard(model::Workbench* workbench, QWidget* parent) : QWidget(par
     top->addWidget(m_progress);
     top->addWidget(m_cancel);
     top->addWidget(m_status, 1);
+    // Whose labels and which truth (team projects): a row of their own, so that the top bar
+    // still fits a 1366-px window beside the docks.
+    auto* team = new QHBoxLayout;
+    team->addWidget(new QLabel(tr("Crowd:"), this));
+    team->addWidget(m_crowd);
+    team->addWidget(new QLabel(tr("Truth:"), this));
+    team->addWidget(m_truth);
+    team->addStretch(1);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
+    layout->addLayout(team);
     layout->addWidget(m_tabs, 1);
 
     m_debounce = new QTimer(this);
@@ -260,6 +285,9 @@ void Dashboard::connectControls()
 {
     connect(m_tabs, &QTabWidget::currentChanged, this, &Dashboard::ensureCurrentTab);
     connect(m_method, &QComboBox::currentIndexChanged, this, &Dashboard::buildCompetence);
+    // Another crowd or truth changes every tab's numbers.
+    for (QComboBox* c : {m_crowd, m_truth})
+        connect(c, &QComboBox::currentIndexChanged, this, [this] { invalidate(model::kAllDashboardParts); });
     connect(m_limit, &AnnotatorLimit::valueChanged, this, [this] {
         buildCompetence();
         buildLabelUse();

@@ -111,6 +111,8 @@ private:
     model::Workbench* m_wb;
     QTabWidget* m_tabs;
     QComboBox* m_method;
+    QComboBox* m_crowd;  ///< annotators, reviewers, both (model::DashboardCrowd)
+    QComboBox* m_truth;  ///< gold or the adjudicated labels
     AnnotatorLimit* m_limit;  // top and bottom N annotators in the annotator charts, 0 for all
     QLabel* m_competenceCaption;  // what the chart shows: correlation, which annotators
     QLabel* m_agreementCaption;

@@ -90,6 +90,8 @@ void Dashboard::start(model::DashboardParts parts)
     m_status->setText(tr("Computing…"));
     model::DashboardRequest request;
     request.parts = parts;
+    request.crowd = static_cast<model::DashboardCrowd>(m_crowd->currentData().toInt());
+    request.adjudicatedTruth = m_truth->currentIndex() == 1;
     if (!m_divP->spec().isEmpty())
         request.divergenceP = m_divP->spec();
     if (!m_divQ->spec().isEmpty())

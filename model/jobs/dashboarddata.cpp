@@ -1,5 +1,7 @@
 #include "dashboarddata.h"
 
+#include "reviewercrowd.h"
+
 #include "divergencesource.h"
 #include "jobsupport.h"
 #include "methods.h"
@@ -378,17 +380,45 @@ QFuture<JobResult<DashboardData>> dashboardAsync(QThreadPool* pool, const QStrin
                 }
                 return *store;
             };
-            DivergenceLoaders load;
-            load.probabilities = [&](int32_t annotator) { return loadAnnotatorProbabilities(openStore(), s, annotator); };
-            load.run = [&](qint64 id) { return loadRun(openStore(), s, id); };
             agg::RunHooks hooks;
             hooks.isCanceled = [&promise] { return promise.isCanceled(); };
+            // The team's view (reviewers as annotators, adjudications as the truth): a copy of
+            // the snapshot changed on this thread; the reviewers alone get their own majority
+            // vote as the consensus, next to the annotators the consensus keeps its labels.
+            const Snapshot* snap = &s;
+            const RunData* cons = &c;
+            Snapshot team;
+            RunData teamConsensus;
+            if (req.crowd != DashboardCrowd::Annotators || req.adjudicatedTruth) {
+                team = s;
+                const ReviewState state = reviewState(openStore());
+                if (req.crowd != DashboardCrowd::Annotators
+                    && addReviewers(team, state,
+                                    req.crowd == DashboardCrowd::Reviewers ? ReviewerCrowd::Only : ReviewerCrowd::WithAnnotators)
+                           == 0)
+                    throw Error(QStringLiteral("no reviewer has decided an item yet"));
+                if (req.adjudicatedTruth)
+                    useAdjudicatedAsGold(team, state);
+                if (req.crowd == DashboardCrowd::Reviewers) {
+                    agg::AggregationInput in;
+                    in.matrix = &team.matrix;
+                    teamConsensus = runFromResult(team, QStringLiteral("mv"), agg::majorityVote(in, hooks));
+                } else {
+                    teamConsensus = c;
+                    teamConsensus.competence.resize(static_cast<size_t>(team.annotators.size()), std::nan(""));
+                }
+                snap = &team;
+                cons = &teamConsensus;
+            }
+            DivergenceLoaders load;
+            load.probabilities = [&](int32_t annotator) { return loadAnnotatorProbabilities(openStore(), *snap, annotator); };
+            load.run = [&](qint64 id) { return loadRun(openStore(), *snap, id); };
             // The text travels with the value: QFutureInterface only passes on an increasing
             // value (and at most ~25 updates a second), so the stage text is set with it.
             const DashboardProgressFn stages = [&promise](const DashboardProgress& p) {
                 promise.setProgressValueAndText(p.permille, p.text());
             };
-            DashboardData d = computeDashboard(s, c, req, hooks, load, stages);
+            DashboardData d = computeDashboard(*snap, *cons, req, hooks, load, stages);
             if (req.parts & DashboardPart::Llm) {
                 if (promise.isCanceled())
                     throw agg::Canceled{};

@@ -44,9 +44,16 @@ struct DashboardProgress
 };
 using DashboardProgressFn = std::function<void(const DashboardProgress&)>;
 
+/// Whose labels the dashboard analyses (team projects, docs/team.md): the project's annotators,
+/// the team's human reviewers alone, or both (model/team/reviewercrowd.h).
+enum class DashboardCrowd { Annotators, Reviewers, Both };
+
 struct DashboardRequest
 {
     DashboardParts parts = kAllDashboardParts;
+    DashboardCrowd crowd = DashboardCrowd::Annotators;
+    /// Score against the adjudicators' final labels instead of the project's gold.
+    bool adjudicatedTruth = false;
     std::vector<std::string> methods{"mv", "wawa", "ds", "glad", "mace"};
     int bootstrapReplicates = 500;   ///< agreement intervals
     int scoreReplicates = 200;       ///< accuracy / macro-F1 intervals

@@ -10,6 +10,7 @@
 #include "testprojects.h"
 
 #include "adjudication.h"
+#include "dashboarddata.h"
 #include "exporter.h"
 #include "importer.h"
 #include "runstore.h"
@@ -20,6 +21,7 @@
 #include <QJsonObject>
 #include <QSqlQuery>
 #include <QTemporaryDir>
+#include <QThreadPool>
 #include <QtTest>
 
 using namespace chorus::model;
@@ -95,6 +97,7 @@ private slots:
     void adjudicationIsNotAReview();
     void consensusModeWithOverlapOne();
     void reviewerCannotAdjudicateOnServer();
+    void insightsOfTheReviewers();
 
 private:
     // Items q1..q5 with two LLM labels each (m1: yes on odd items, no on even; m2: yes), labels
@@ -312,6 +315,46 @@ void TestAdjudication::reviewerCannotAdjudicateOnServer()
         QCOMPARE(judge.scalar(QStringLiteral("SELECT author FROM decisions WHERE action = 'adjudicate'")).toString(),
                  QStringLiteral("adj_judge"));
     }
+}
+
+// The Insights job on the team's view. Reviews: q1 ana yes, bo yes; q2 ana yes, bo no; q4 ana
+// yes, cy flag (INVALID, left out). Reviewers alone: annotators reviewer:ana, reviewer:bo,
+// reviewer:cy; agreement over the items with two valid labels, q1 (agree) and q2 (disagree):
+// percent agreement 1/2. Against the adjudicated labels (dee: q2 = no): ana 0 of 1, bo 1 of 1.
+// With the annotators: m1, m2, then the three reviewers.
+void TestAdjudication::insightsOfTheReviewers()
+{
+    TeamSettings st;
+    st.overlap = 2;
+    const QString path = project(st);
+    ProjectStore s;
+    s.open(path);
+    reviewAll(s, {{"ana", "q1", "yes"}, {"bo", "q1", "yes"}, {"ana", "q2", "yes"}, {"bo", "q2", "no"},
+                  {"ana", "q4", "yes"}, {"cy", "q4", "flag"}});
+    adjudicate(s, "dee", "q2", "no");
+    const Snapshot snap = loadSnapshot(s);
+    const RunData consensus = loadRun(s, snap);
+    auto run = [&](DashboardCrowd crowd, DashboardParts parts) {
+        DashboardRequest req;
+        req.parts = parts;
+        req.crowd = crowd;
+        req.adjudicatedTruth = true;
+        req.bootstrapReplicates = 0;
+        req.scoreReplicates = 0;
+        const JobResult<DashboardData> r = dashboardAsync(QThreadPool::globalInstance(), path, snap, consensus, req).result();
+        if (!r.ok())
+            qFatal("dashboard job: %s", qPrintable(r.error));
+        return r.value;
+    };
+    const DashboardData reviewers = run(DashboardCrowd::Reviewers, DashboardPart::Agreement | DashboardPart::Overview);
+    QCOMPARE(reviewers.annotators, (QStringList{"reviewer:ana", "reviewer:bo", "reviewer:cy"}));
+    QCOMPARE(reviewers.agreement.agreement.itemsUsed, 2);
+    QCOMPARE(reviewers.agreement.agreement.percentAgreement.value, 0.5);
+    QCOMPARE(reviewers.evaluation.goldItems, int64_t(1));
+    QCOMPARE(reviewers.evaluation.annotators[0].result.accuracy, 0.0);
+    QCOMPARE(reviewers.evaluation.annotators[1].result.accuracy, 1.0);
+    const DashboardData both = run(DashboardCrowd::Both, DashboardPart::Overview);
+    QCOMPARE(both.annotators, (QStringList{"m1", "m2", "reviewer:ana", "reviewer:bo", "reviewer:cy"}));
 }
 
 QTEST_GUILESS_MAIN(TestAdjudication)
