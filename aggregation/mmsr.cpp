@@ -50,35 +50,29 @@ double trimmedMean(std::vector<double>& y, int F, double a, int32_t nItems, bool
     return any ? s / static_cast<double>(y.size()) : 0;
 }
 
-} // namespace
-
-AggregationResult mmsr(const AggregationInput& in, const RunHooks& hooks)
+/// The observed annotator x annotator statistics: C_ab (centred agreement) for pairs with
+/// common items, their counts, each annotator's neighbours and the trimming depth F.
+struct PairStats
 {
-    detail::checkInput(in, "mmsr");
-    const detail::Params p("mmsr", in.params);
-    const int nIter = p.getInt("n_iter", 0, 100000000);
-    const double tol = p.get("tol", 0, 1e6);
-    const LabelMatrix& m = *in.matrix;
-    detail::CancelState cancel(hooks);
+    int32_t A = 0;
+    std::vector<double> common, C;
+    std::vector<std::vector<int32_t>> neighbours;
+    int F = 0;
+};
+
+PairStats pairStatistics(const LabelMatrix& m, double K, detail::CancelState& cancel)
+{
     const int32_t n = m.numItems(), A = m.numAnnotators();
-
-    // Labels actually used (crowd-kit's K) and items with at least one valid label.
-    std::vector<char> usedLabel(m.numLabels(), 0);
-    for (int32_t l : m.itemLabels())
-        if (l >= 0)
-            usedLabel[l] = 1;
-    const double K = std::max(2, static_cast<int>(std::count(usedLabel.begin(), usedLabel.end(), 1)));
-    int32_t nTasks = 0;
-    for (int32_t i = 0; i < n; ++i)
-        nTasks += m.validCount(i) > 0;
-
     // Dense annotator x annotator agreement statistics: three A x A matrices of doubles.
     if (A > kMaxAnnotators)
         throw std::invalid_argument("mmsr: " + std::to_string(A)
                                     + " annotators is too many for M-MSR's dense annotator x "
                                       "annotator matrices (at most "
                                     + std::to_string(kMaxAnnotators) + ")");
-    std::vector<double> agree(static_cast<size_t>(A) * A, 0.0), common(agree.size(), 0.0);
+    PairStats ps;
+    ps.A = A;
+    std::vector<double> agree(static_cast<size_t>(A) * A, 0.0);
+    ps.common.assign(agree.size(), 0.0);
     for (int32_t i = 0; i < n; ++i) {
         if ((i & 0xFFF) == 0)
             cancel.check();
@@ -90,8 +84,8 @@ AggregationResult mmsr(const AggregationInput& in, const RunHooks& hooks)
                     continue;
                 const size_t ab = static_cast<size_t>(m.itemAnnotator(j)) * A + m.itemAnnotator(k);
                 const size_t ba = static_cast<size_t>(m.itemAnnotator(k)) * A + m.itemAnnotator(j);
-                common[ab] += 1;
-                common[ba] += 1;
+                ps.common[ab] += 1;
+                ps.common[ba] += 1;
                 if (m.itemLabel(j) == m.itemLabel(k)) {
                     agree[ab] += 1;
                     agree[ba] += 1;
@@ -99,35 +93,41 @@ AggregationResult mmsr(const AggregationInput& in, const RunHooks& hooks)
             }
         }
     }
-    std::vector<double> C(agree.size(), 0.0);
-    std::vector<std::vector<int32_t>> neighbours(A);
+    ps.C.assign(agree.size(), 0.0);
+    ps.neighbours.resize(A);
     int minDegree = std::numeric_limits<int>::max();
     for (int32_t a = 0; a < A; ++a) {
         for (int32_t b = 0; b < A; ++b) {
             const size_t ab = static_cast<size_t>(a) * A + b;
-            if (a == b || common[ab] == 0)
+            if (a == b || ps.common[ab] == 0)
                 continue;
-            C[ab] = K / (K - 1) * agree[ab] / common[ab] - 1 / (K - 1);
-            neighbours[a].push_back(b);
+            ps.C[ab] = K / (K - 1) * agree[ab] / ps.common[ab] - 1 / (K - 1);
+            ps.neighbours[a].push_back(b);
         }
-        minDegree = std::min(minDegree, static_cast<int>(neighbours[a].size()));
+        minDegree = std::min(minDegree, static_cast<int>(ps.neighbours[a].size()));
     }
-    const int F = A > 0 ? std::max(0, minDegree / 2 - 1) : 0;
+    ps.F = A > 0 ? std::max(0, minDegree / 2 - 1) : 0;
+    return ps;
+}
 
-    // Rank-one fit |C| ~ u v^T by the M-MSR iteration. u and v start equal to numpy's
-    // RandomState(seed).random_sample(A), as crowd-kit's do: std::mt19937 seeded with a 32-bit
-    // integer is the same generator as numpy's legacy seeding, and random_sample takes 27 + 26
-    // bits of two draws. Seed 0 so reproduces crowd-kit's start exactly. Divisions by a zero
-    // entry give inf/NaN as in numpy; the trimming usually removes them.
-    std::mt19937 rng(static_cast<uint32_t>(in.seed));
-    std::vector<double> u(A), v(A);
+/// Rank-one fit |C| ~ u v^T by the M-MSR iteration; returns u and v, the trace (-|change|
+/// per iteration) and iterations/convergence in r. u and v start equal to numpy's
+/// RandomState(seed).random_sample(A), as crowd-kit's do: std::mt19937 seeded with a 32-bit
+/// integer is the same generator as numpy's legacy seeding, and random_sample takes 27 + 26
+/// bits of two draws. Seed 0 so reproduces crowd-kit's start exactly. Divisions by a zero
+/// entry give inf/NaN as in numpy; the trimming usually removes them.
+void fitRankOne(const PairStats& ps, uint64_t seed, int nIter, double tol, int32_t nTasks, detail::CancelState& cancel,
+                const RunHooks& hooks, std::vector<double>& u, std::vector<double>& v, AggregationResult& r)
+{
+    const int32_t A = ps.A;
+    std::mt19937 rng(static_cast<uint32_t>(seed));
+    u.resize(A);
+    v.resize(A);
     for (int32_t a = 0; a < A; ++a) {
         const uint32_t hi = rng() >> 5, lo = rng() >> 6;
         u[a] = v[a] = (hi * 67108864.0 + lo) / 9007199254740992.0;
     }
     std::vector<double> uPrev, vPrev, buf;
-    AggregationResult r;
-    r.numLabels = m.numLabels();
     r.converged = nIter == 0;
     for (int it = 1; it <= nIter; ++it) {
         cancel.check();
@@ -136,17 +136,17 @@ AggregationResult mmsr(const AggregationInput& in, const RunHooks& hooks)
         bool any = false;
         for (int32_t b = 0; b < A; ++b) {
             buf.clear();
-            for (int32_t a : neighbours[b])
-                buf.push_back(std::abs(C[static_cast<size_t>(a) * A + b]) / u[a]);
-            const double mean = trimmedMean(buf, F, v[b], nTasks, any);
+            for (int32_t a : ps.neighbours[b])
+                buf.push_back(std::abs(ps.C[static_cast<size_t>(a) * A + b]) / u[a]);
+            const double mean = trimmedMean(buf, ps.F, v[b], nTasks, any);
             if (any)
                 v[b] = mean;
         }
         for (int32_t a = 0; a < A; ++a) {
             buf.clear();
-            for (int32_t b : neighbours[a])
-                buf.push_back(std::abs(C[static_cast<size_t>(a) * A + b]) / v[b]);
-            const double mean = trimmedMean(buf, F, u[a], nTasks, any);
+            for (int32_t b : ps.neighbours[a])
+                buf.push_back(std::abs(ps.C[static_cast<size_t>(a) * A + b]) / v[b]);
+            const double mean = trimmedMean(buf, ps.F, u[a], nTasks, any);
             if (any)
                 u[a] = mean;
         }
@@ -173,26 +173,26 @@ AggregationResult mmsr(const AggregationInput& in, const RunHooks& hooks)
         }
     }
     hooks.report(nIter, nIter);
+}
 
-    const double normU = std::sqrt(std::inner_product(u.begin(), u.end(), u.begin(), 0.0));
-    const double normV = std::sqrt(std::inner_product(v.begin(), v.end(), v.begin(), 0.0));
-    const double k = normV > 0 ? std::sqrt(normU / normV) : 1;
-
-    // Signs: E[C_ab] = s_a s_b, so given the magnitudes |s| = u / k we choose the signs that
-    // best explain the observed C by weighted least squares, sum_ab common_ab (C_ab - s_a s_b)^2,
-    // with coordinate-wise sweeps from "everyone better than chance" (all +1) until no sign
-    // flips: sign(s_a) = sign(sum_b common_ab C_ab s_b). crowd-kit instead 2-colours a graph
-    // built from sign(C) in which unobserved pairs count as disagreements (see methods.md).
+/// Signs: E[C_ab] = s_a s_b, so given the magnitudes |s| = u / k we choose the signs that
+/// best explain the observed C by weighted least squares, sum_ab common_ab (C_ab - s_a s_b)^2,
+/// with coordinate-wise sweeps from "everyone better than chance" (all +1) until no sign
+/// flips: sign(s_a) = sign(sum_b common_ab C_ab s_b). crowd-kit instead 2-colours a graph
+/// built from sign(C) in which unobserved pairs count as disagreements (see methods.md).
+std::vector<double> chooseSigns(const PairStats& ps, const std::vector<double>& u, double k)
+{
+    const int32_t A = ps.A;
     std::vector<double> sgn(A, 1.0);
     for (int sweep = 0; sweep < 100; ++sweep) {
         bool flipped = false;
         for (int32_t a = 0; a < A; ++a) {
             double t = 0;
-            for (int32_t b : neighbours[a]) {
+            for (int32_t b : ps.neighbours[a]) {
                 const size_t ab = static_cast<size_t>(a) * A + b;
                 const double mag = u[b] / k;
                 if (std::isfinite(mag))
-                    t += common[ab] * C[ab] * sgn[b] * mag;
+                    t += ps.common[ab] * ps.C[ab] * sgn[b] * mag;
             }
             const double want = t < 0 ? -1.0 : (t > 0 ? 1.0 : sgn[a]);
             flipped = flipped || want != sgn[a];
@@ -201,28 +201,15 @@ AggregationResult mmsr(const AggregationInput& in, const RunHooks& hooks)
         if (!flipped)
             break;
     }
-    const double nt = std::sqrt(static_cast<double>(std::max(nTasks, 1)));
+    return sgn;
+}
 
-    std::vector<double> weight(A, 0.0);
-    r.competence.assign(A, std::numeric_limits<double>::quiet_NaN());
-    for (int32_t a = 0; a < A; ++a) {
-        // No overlap, or a 0/0 that survived the trimming: no information, skill 0 (chance).
-        double s = neighbours[a].empty() ? 0.0 : sgn[a] * u[a] / k;
-        if (!std::isfinite(s))
-            s = 0.0;
-        const double clipped = std::max(std::min(s, 1 - 1 / nt), -1 / (K - 1) + 1 / nt);
-        const double prob = clipped * (K - 1) / K + 1 / K;
-        weight[a] = std::log(prob * (K - 1) / (1 - prob));
-        bool any = false;
-        for (int64_t j = m.annotatorBegin(a); j < m.annotatorEnd(a) && !any; ++j)
-            any = m.annotatorLabel(j) >= 0;
-        if (any)
-            r.competence[a] = prob;
-    }
-
-    // Weighted vote with the log-odds weights. The weights are the one-coin log-likelihood
-    // ratios, so softmax(scores) is the one-coin posterior under a uniform class prior.
-    const int32_t L = m.numLabels();
+/// Weighted vote with the log-odds weights. The weights are the one-coin log-likelihood
+/// ratios, so softmax(scores) is the one-coin posterior under a uniform class prior.
+void weightedVote(const AggregationInput& in, const std::vector<double>& weight, AggregationResult& r)
+{
+    const LabelMatrix& m = *in.matrix;
+    const int32_t n = m.numItems(), L = m.numLabels();
     r.posterior.assign(static_cast<size_t>(n) * L, L > 0 ? 1.0 / L : 0.0);
     std::vector<char> evidence = detail::evidenceMask(in);
     for (int32_t i = 0; i < n; ++i) {
@@ -243,6 +230,59 @@ AggregationResult mmsr(const AggregationInput& in, const RunHooks& hooks)
         detail::softmaxInPlace(post, L);
     }
     detail::labelsFromPosterior(r, evidence);
+}
+
+} // namespace
+
+AggregationResult mmsr(const AggregationInput& in, const RunHooks& hooks)
+{
+    detail::checkInput(in, "mmsr");
+    const detail::Params p("mmsr", in.params);
+    const int nIter = p.getInt("n_iter", 0, 100000000);
+    const double tol = p.get("tol", 0, 1e6);
+    const LabelMatrix& m = *in.matrix;
+    detail::CancelState cancel(hooks);
+    const int32_t n = m.numItems(), A = m.numAnnotators();
+
+    // Labels actually used (crowd-kit's K) and items with at least one valid label.
+    std::vector<char> usedLabel(m.numLabels(), 0);
+    for (int32_t l : m.itemLabels())
+        if (l >= 0)
+            usedLabel[l] = 1;
+    const double K = std::max(2, static_cast<int>(std::count(usedLabel.begin(), usedLabel.end(), 1)));
+    int32_t nTasks = 0;
+    for (int32_t i = 0; i < n; ++i)
+        nTasks += m.validCount(i) > 0;
+
+    const PairStats ps = pairStatistics(m, K, cancel);
+    AggregationResult r;
+    r.numLabels = m.numLabels();
+    std::vector<double> u, v;
+    fitRankOne(ps, in.seed, nIter, tol, nTasks, cancel, hooks, u, v, r);
+
+    const double normU = std::sqrt(std::inner_product(u.begin(), u.end(), u.begin(), 0.0));
+    const double normV = std::sqrt(std::inner_product(v.begin(), v.end(), v.begin(), 0.0));
+    const double k = normV > 0 ? std::sqrt(normU / normV) : 1;
+    const std::vector<double> sgn = chooseSigns(ps, u, k);
+    const double nt = std::sqrt(static_cast<double>(std::max(nTasks, 1)));
+
+    std::vector<double> weight(A, 0.0);
+    r.competence.assign(A, std::numeric_limits<double>::quiet_NaN());
+    for (int32_t a = 0; a < A; ++a) {
+        // No overlap, or a 0/0 that survived the trimming: no information, skill 0 (chance).
+        double s = ps.neighbours[a].empty() ? 0.0 : sgn[a] * u[a] / k;
+        if (!std::isfinite(s))
+            s = 0.0;
+        const double clipped = std::max(std::min(s, 1 - 1 / nt), -1 / (K - 1) + 1 / nt);
+        const double prob = clipped * (K - 1) / K + 1 / K;
+        weight[a] = std::log(prob * (K - 1) / (1 - prob));
+        bool any = false;
+        for (int64_t j = m.annotatorBegin(a); j < m.annotatorEnd(a) && !any; ++j)
+            any = m.annotatorLabel(j) >= 0;
+        if (any)
+            r.competence[a] = prob;
+    }
+    weightedVote(in, weight, r);
     return r;
 }
 
