@@ -61,12 +61,8 @@ Json biasJson(const agg::BiasTest& t, const char* winsKey)
     return j;
 }
 
-} // namespace
-
-int cmdRank(const QStringList& args)
+void addRankOptions(QCommandLineParser& p)
 {
-    QCommandLineParser p;
-    addInputOptions(p);
     p.addOptions({
         {QStringLiteral("method"), QStringLiteral("elo or bt (Bradley-Terry)."), QStringLiteral("M"), QStringLiteral("elo")},
         {QStringLiteral("bootstrap"), QStringLiteral("Bootstrap rounds; 0 skips the intervals."), QStringLiteral("N"),
@@ -86,6 +82,88 @@ int cmdRank(const QStringList& args)
         {QStringLiteral("max-iter"), QStringLiteral("bt: at most N MM iterations (crowd-kit 1.4.1's BradleyTerry stops after 2)."),
          QStringLiteral("N"), QStringLiteral("10000")},
     });
+}
+
+// Highest rating first; models without a rating (every judgment of theirs dropped) last.
+std::vector<size_t> ratingOrder(const agg::PairwiseData& data, const agg::RankingResult& r)
+{
+    std::vector<size_t> order(data.models.size());
+    std::iota(order.begin(), order.end(), size_t(0));
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        const double ra = r.models[a].rating, rb = r.models[b].rating;
+        if (std::isnan(ra) != std::isnan(rb))
+            return std::isnan(rb);
+        return ra > rb;
+    });
+    return order;
+}
+
+void writeRankJson(const QString& method, const agg::PairwiseData& data, const agg::RankingResult& r,
+                   const std::vector<size_t>& order)
+{
+    Json j;
+    j["method"] = method.toStdString();
+    Json models = Json::array();
+    for (size_t m : order) {
+        const agg::RatedModel& x = r.models[m];
+        Json e;
+        e["model"] = data.models[m];
+        e["rating"] = num(x.rating);
+        e["median"] = num(x.median);
+        e["lo"] = num(x.lo);
+        e["hi"] = num(x.hi);
+        e["wins"] = x.record.wins;
+        e["losses"] = x.record.losses;
+        e["ties"] = x.record.ties;
+        e["win_rate"] = num(x.record.winRate);
+        models.push_back(e);
+    }
+    j["models"] = models;
+    out(QByteArray::fromStdString(j.dump(1) + "\n"));
+}
+
+void writeRankText(const QString& method, const agg::PairwiseData& data, const agg::RankingResult& r,
+                   const std::vector<size_t>& order)
+{
+    const int decimals = method == QLatin1String("elo") ? 1 : 4;
+    QString text = QStringLiteral("%1 on %2 judgments (%3 used), %4 bootstrap rounds\n")
+                       .arg(method == QLatin1String("elo") ? QStringLiteral("Elo") : QStringLiteral("Bradley-Terry"))
+                       .arg(data.judgments.size())
+                       .arg(r.used)
+                       .arg(r.replicates);
+    text += QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8 %9\n")
+                .arg(QStringLiteral("model"), -24)
+                .arg(QStringLiteral("rating"), 10)
+                .arg(QStringLiteral("median"), 10)
+                .arg(QStringLiteral("lo"), 10)
+                .arg(QStringLiteral("hi"), 10)
+                .arg(QStringLiteral("wins"), 7)
+                .arg(QStringLiteral("losses"), 7)
+                .arg(QStringLiteral("ties"), 7)
+                .arg(QStringLiteral("win_rate"), 9);
+    for (size_t m : order) {
+        const agg::RatedModel& x = r.models[m];
+        text += QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8 %9\n")
+                    .arg(QString::fromStdString(data.models[m]), -24)
+                    .arg(fixed(x.rating, decimals), 10)
+                    .arg(fixed(x.median, decimals), 10)
+                    .arg(fixed(x.lo, decimals), 10)
+                    .arg(fixed(x.hi, decimals), 10)
+                    .arg(x.record.wins, 7)
+                    .arg(x.record.losses, 7)
+                    .arg(x.record.ties, 7)
+                    .arg(fixed(x.record.winRate, 4), 9);
+    }
+    out(text.toUtf8());
+}
+
+} // namespace
+
+int cmdRank(const QStringList& args)
+{
+    QCommandLineParser p;
+    addInputOptions(p);
+    addRankOptions(p);
     parseOrThrow(p, args,
                  QStringLiteral("chorus-cli rank --input FILE [--method elo|bt] [--bootstrap N] [--ties half|drop] "
                                 "[--seed S] [--judge SUBSTRING] [--judge-kind human|llm] [--k K] [--json]"));
@@ -137,67 +215,11 @@ int cmdRank(const QStringList& args)
             err(QStringLiteral("chorus-cli rank: warning: Bradley-Terry stopped after %1 iterations without converging "
                                "(a model without wins or losses has no finite MLE)").arg(r.iterations));
     }
-    // Highest rating first; models without a rating (every judgment of theirs dropped) last.
-    std::vector<size_t> order(data.models.size());
-    std::iota(order.begin(), order.end(), size_t(0));
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-        const double ra = r.models[a].rating, rb = r.models[b].rating;
-        if (std::isnan(ra) != std::isnan(rb))
-            return std::isnan(rb);
-        return ra > rb;
-    });
-    if (p.isSet(QStringLiteral("json"))) {
-        Json j;
-        j["method"] = method.toStdString();
-        Json models = Json::array();
-        for (size_t m : order) {
-            const agg::RatedModel& x = r.models[m];
-            Json e;
-            e["model"] = data.models[m];
-            e["rating"] = num(x.rating);
-            e["median"] = num(x.median);
-            e["lo"] = num(x.lo);
-            e["hi"] = num(x.hi);
-            e["wins"] = x.record.wins;
-            e["losses"] = x.record.losses;
-            e["ties"] = x.record.ties;
-            e["win_rate"] = num(x.record.winRate);
-            models.push_back(e);
-        }
-        j["models"] = models;
-        out(QByteArray::fromStdString(j.dump(1) + "\n"));
-        return kOk;
-    }
-    const int decimals = method == QLatin1String("elo") ? 1 : 4;
-    QString text = QStringLiteral("%1 on %2 judgments (%3 used), %4 bootstrap rounds\n")
-                       .arg(method == QLatin1String("elo") ? QStringLiteral("Elo") : QStringLiteral("Bradley-Terry"))
-                       .arg(data.judgments.size())
-                       .arg(r.used)
-                       .arg(r.replicates);
-    text += QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8 %9\n")
-                .arg(QStringLiteral("model"), -24)
-                .arg(QStringLiteral("rating"), 10)
-                .arg(QStringLiteral("median"), 10)
-                .arg(QStringLiteral("lo"), 10)
-                .arg(QStringLiteral("hi"), 10)
-                .arg(QStringLiteral("wins"), 7)
-                .arg(QStringLiteral("losses"), 7)
-                .arg(QStringLiteral("ties"), 7)
-                .arg(QStringLiteral("win_rate"), 9);
-    for (size_t m : order) {
-        const agg::RatedModel& x = r.models[m];
-        text += QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8 %9\n")
-                    .arg(QString::fromStdString(data.models[m]), -24)
-                    .arg(fixed(x.rating, decimals), 10)
-                    .arg(fixed(x.median, decimals), 10)
-                    .arg(fixed(x.lo, decimals), 10)
-                    .arg(fixed(x.hi, decimals), 10)
-                    .arg(x.record.wins, 7)
-                    .arg(x.record.losses, 7)
-                    .arg(x.record.ties, 7)
-                    .arg(fixed(x.record.winRate, 4), 9);
-    }
-    out(text.toUtf8());
+    const std::vector<size_t> order = ratingOrder(data, r);
+    if (p.isSet(QStringLiteral("json")))
+        writeRankJson(method, data, r, order);
+    else
+        writeRankText(method, data, r, order);
     return kOk;
 }
 
