@@ -142,6 +142,72 @@ QJsonObject reportJson(const model::LlmRunReport& r, const QString& name)
     return o;
 }
 
+// --dry-run: how many items are still to ask, and the first request's messages; sends nothing.
+void printDryRun(model::ProjectStore& store, const model::LlmConfig& config, const std::vector<qint64>& items, bool json)
+{
+    const std::vector<qint64> pending = model::llmPendingItems(store, config, items);
+    QString system, prompt;
+    if (!pending.empty()) {
+        QSqlQuery q = store.exec(QStringLiteral("SELECT ext_id, text, meta FROM items WHERE id = ?"), {pending[0]});
+        q.next();
+        model::LlmItem it{q.value(0).toString(), q.value(1).toString(),
+                          QJsonDocument::fromJson(q.value(2).toString().toUtf8()).object()};
+        if (!config.system.isEmpty())
+            system = model::renderPrompt(config.system, it, store.labelNames(), config.parser);
+        prompt = model::renderPrompt(config.prompt, it, store.labelNames(), config.parser);
+    }
+    if (json) {
+        QJsonObject o;
+        o.insert(QStringLiteral("endpoint"), config.endpoint());
+        o.insert(QStringLiteral("pending_items"), static_cast<qint64>(pending.size()));
+        if (!pending.empty()) {
+            if (!system.isEmpty())
+                o.insert(QStringLiteral("first_system"), system);
+            o.insert(QStringLiteral("first_prompt"), prompt);
+        }
+        out(QJsonDocument(o).toJson(QJsonDocument::Indented));
+    } else {
+        QString s = QStringLiteral("%1: %2 items to ask at %3 (dry run: nothing sent)\n")
+                        .arg(config.name)
+                        .arg(pending.size())
+                        .arg(config.endpoint());
+        if (!pending.empty()) {
+            if (!system.isEmpty())
+                s += QStringLiteral("\nfirst request, system message:\n%1\n").arg(system);
+            s += QStringLiteral("\nfirst request, prompt:\n%1\n").arg(prompt);
+        }
+        out(s.toUtf8());
+    }
+}
+
+QString reportText(const model::LlmRunReport& r, const model::LlmConfig& config, double budget)
+{
+    QString s = QStringLiteral("%1: %2 requests sent for %3 to ask, %4 answered (%5 INVALID), %6 failed, %7 "
+                               "retries, %8 already answered\ntokens: %9 prompt + %10 completion; cost %11\n")
+                    .arg(config.name)
+                    .arg(r.totals.sent)
+                    .arg(r.totals.total)
+                    .arg(r.totals.done)
+                    .arg(r.totals.invalid)
+                    .arg(r.totals.failed)
+                    .arg(r.totals.retries)
+                    .arg(r.skipped)
+                    .arg(r.totals.promptTokens)
+                    .arg(r.totals.completionTokens)
+                    .arg(r.totals.cost, 0, 'f', 6);
+    if (r.canceled)
+        s += QStringLiteral("interrupted: the answers so far are stored; run again to continue\n");
+    if (r.budgetReached)
+        s += QStringLiteral("stopped at the budget of %1 for this run: spent %2, up to %3 was reserved for %4 "
+                            "request(s) in flight; %5 not asked (run again to continue, with a new budget)\n")
+                 .arg(budget)
+                 .arg(r.totals.cost, 0, 'f', 6)
+                 .arg(r.budgetReserved, 0, 'f', 6)
+                 .arg(r.budgetInFlight)
+                 .arg(r.notAsked);
+    return s;
+}
+
 } // namespace
 
 int cmdLabel(const QStringList& args)
@@ -186,39 +252,7 @@ int cmdLabel(const QStringList& args)
         store.open(projectPath);
         items = selectItems(store, p.value(QStringLiteral("items")));
         if (p.isSet(QStringLiteral("dry-run"))) {
-            const std::vector<qint64> pending = model::llmPendingItems(store, config, items);
-            QString system, prompt;
-            if (!pending.empty()) {
-                QSqlQuery q = store.exec(QStringLiteral("SELECT ext_id, text, meta FROM items WHERE id = ?"), {pending[0]});
-                q.next();
-                model::LlmItem it{q.value(0).toString(), q.value(1).toString(),
-                                  QJsonDocument::fromJson(q.value(2).toString().toUtf8()).object()};
-                if (!config.system.isEmpty())
-                    system = model::renderPrompt(config.system, it, store.labelNames(), config.parser);
-                prompt = model::renderPrompt(config.prompt, it, store.labelNames(), config.parser);
-            }
-            if (p.isSet(QStringLiteral("json"))) {
-                QJsonObject o;
-                o.insert(QStringLiteral("endpoint"), config.endpoint());
-                o.insert(QStringLiteral("pending_items"), static_cast<qint64>(pending.size()));
-                if (!pending.empty()) {
-                    if (!system.isEmpty())
-                        o.insert(QStringLiteral("first_system"), system);
-                    o.insert(QStringLiteral("first_prompt"), prompt);
-                }
-                out(QJsonDocument(o).toJson(QJsonDocument::Indented));
-            } else {
-                QString s = QStringLiteral("%1: %2 items to ask at %3 (dry run: nothing sent)\n")
-                                .arg(config.name)
-                                .arg(pending.size())
-                                .arg(config.endpoint());
-                if (!pending.empty()) {
-                    if (!system.isEmpty())
-                        s += QStringLiteral("\nfirst request, system message:\n%1\n").arg(system);
-                    s += QStringLiteral("\nfirst request, prompt:\n%1\n").arg(prompt);
-                }
-                out(s.toUtf8());
-            }
+            printDryRun(store, config, items, p.isSet(QStringLiteral("json")));
             return kOk;
         }
     }
@@ -252,34 +286,10 @@ int cmdLabel(const QStringList& args)
     }
     std::signal(SIGINT, previous);
 
-    if (p.isSet(QStringLiteral("json"))) {
+    if (p.isSet(QStringLiteral("json")))
         out(QJsonDocument(reportJson(r, config.name)).toJson(QJsonDocument::Indented));
-    } else {
-        QString s = QStringLiteral("%1: %2 requests sent for %3 to ask, %4 answered (%5 INVALID), %6 failed, %7 "
-                                   "retries, %8 already answered\ntokens: %9 prompt + %10 completion; cost %11\n")
-                        .arg(config.name)
-                        .arg(r.totals.sent)
-                        .arg(r.totals.total)
-                        .arg(r.totals.done)
-                        .arg(r.totals.invalid)
-                        .arg(r.totals.failed)
-                        .arg(r.totals.retries)
-                        .arg(r.skipped)
-                        .arg(r.totals.promptTokens)
-                        .arg(r.totals.completionTokens)
-                        .arg(r.totals.cost, 0, 'f', 6);
-        if (r.canceled)
-            s += QStringLiteral("interrupted: the answers so far are stored; run again to continue\n");
-        if (r.budgetReached)
-            s += QStringLiteral("stopped at the budget of %1 for this run: spent %2, up to %3 was reserved for %4 "
-                                "request(s) in flight; %5 not asked (run again to continue, with a new budget)\n")
-                     .arg(budget)
-                     .arg(r.totals.cost, 0, 'f', 6)
-                     .arg(r.budgetReserved, 0, 'f', 6)
-                     .arg(r.budgetInFlight)
-                     .arg(r.notAsked);
-        out(s.toUtf8());
-    }
+    else
+        out(reportText(r, config, budget).toUtf8());
     if (!r.fatalError.isEmpty()) {
         err(QStringLiteral("chorus-cli label: %1").arg(r.fatalError));
         return kError;
