@@ -205,14 +205,10 @@ private:
     std::vector<int32_t> m_flat;  // -1: no such id
 };
 
+// loadRows' parts, in the order it reads them.
 template <class Source>
-Snapshot loadRows(const Source& src, const std::function<bool()>& isCanceled)
+void readLabelsAndAnnotators(const Source& src, Snapshot& s, QHash<qint64, int32_t>& annHash)
 {
-    auto check = [&] {
-        if (isCanceled && isCanceled())
-            throw CanceledError();
-    };
-    Snapshot s;
     {
         auto q = src.rows("SELECT id, name FROM labels ORDER BY position, id");
         while (q.next()) {
@@ -222,7 +218,6 @@ Snapshot loadRows(const Source& src, const std::function<bool()>& isCanceled)
             s.labels << q.text(1);
         }
     }
-    QHash<qint64, int32_t> annHash;
     {
         auto q = src.rows("SELECT id, name, kind, cost_per_item FROM annotators ORDER BY id");
         while (q.next()) {
@@ -234,6 +229,81 @@ Snapshot loadRows(const Source& src, const std::function<bool()>& isCanceled)
             s.annotatorCosts << (q.isNull(3) ? std::numeric_limits<double>::quiet_NaN() : q.real(3));
         }
     }
+}
+
+/// Gold labels and human judgment counts.
+template <class Source>
+void readTruth(const Source& src, Snapshot& s, const IdIndex& itemIndex, const IdIndex& labelIndex)
+{
+    const int32_t n = s.numItems(), L = s.numLabels();
+    s.gold.assign(n, -1);
+    {
+        auto q = src.rows("SELECT item_id, label_id FROM gold");
+        while (q.next()) {
+            s.gold[itemIndex(q.integer(0))] = labelIndex(q.integer(1));
+            ++s.goldCount;
+        }
+    }
+    {
+        auto q = src.rows("SELECT item_id, label_id, count FROM human_counts");
+        while (q.next()) {
+            if (s.humanCounts.empty()) {
+                s.humanCounts.assign(static_cast<size_t>(n) * L, 0.0);
+                s.hasHumanCounts.assign(n, 0);
+            }
+            const int32_t i = itemIndex(q.integer(0));
+            s.humanCounts[static_cast<size_t>(i) * L + labelIndex(q.integer(1))] = q.real(2);
+            s.hasHumanCounts[i] = 1;
+        }
+    }
+}
+
+/// Each item's current decision (its latest row; an adjudication wins over later rows).
+template <class Source>
+void readDecisions(const Source& src, Snapshot& s, const IdIndex& itemIndex, const IdIndex& labelIndex)
+{
+    const int32_t n = s.numItems();
+    s.humanLabel.assign(n, -1);
+    s.status.assign(n, ReviewStatus::Unreviewed);
+    {
+        auto q = src.rows("SELECT d.item_id, d.label_id, d.status, d.note FROM decisions d "
+                          "JOIN (SELECT item_id, MAX(id) AS last FROM decisions GROUP BY item_id) x "
+                          "ON d.id = x.last");
+        while (q.next()) {
+            const int32_t i = itemIndex(q.integer(0));
+            s.humanLabel[i] = q.isNull(1) ? -1 : labelIndex(q.integer(1));
+            s.status[i] = statusFromName(q.text(2));
+            QString note = q.text(3);
+            if (!note.isEmpty())
+                s.notes.insert(i, std::move(note));
+        }
+    }
+    s.adjudicated.assign(n, 0);
+    {
+        auto q = src.rows("SELECT d.item_id, d.label_id FROM decisions d "
+                          "JOIN (SELECT item_id, MAX(id) AS last FROM decisions WHERE action = 'adjudicate' "
+                          "GROUP BY item_id) x ON d.id = x.last");
+        while (q.next()) {
+            const int32_t i = itemIndex(q.integer(0));
+            if (q.isNull(1))
+                continue;
+            s.humanLabel[i] = labelIndex(q.integer(1));
+            s.status[i] = ReviewStatus::Reviewed;
+            s.adjudicated[i] = 1;
+        }
+    }
+}
+
+template <class Source>
+Snapshot loadRows(const Source& src, const std::function<bool()>& isCanceled)
+{
+    auto check = [&] {
+        if (isCanceled && isCanceled())
+            throw CanceledError();
+    };
+    Snapshot s;
+    QHash<qint64, int32_t> annHash;
+    readLabelsAndAnnotators(src, s, annHash);
     check();
     {
         const qint64 nItems = src.sizeHint("items");
@@ -310,55 +380,8 @@ Snapshot loadRows(const Source& src, const std::function<bool()>& isCanceled)
         annKeys[static_cast<size_t>(a)] = identityKey(s.annotators[a]);
     s.matrix.setKeys(std::move(itemKeys), std::move(annKeys));
 
-    s.gold.assign(n, -1);
-    {
-        auto q = src.rows("SELECT item_id, label_id FROM gold");
-        while (q.next()) {
-            s.gold[itemIndex(q.integer(0))] = labelIndex(q.integer(1));
-            ++s.goldCount;
-        }
-    }
-    {
-        auto q = src.rows("SELECT item_id, label_id, count FROM human_counts");
-        while (q.next()) {
-            if (s.humanCounts.empty()) {
-                s.humanCounts.assign(static_cast<size_t>(n) * L, 0.0);
-                s.hasHumanCounts.assign(n, 0);
-            }
-            const int32_t i = itemIndex(q.integer(0));
-            s.humanCounts[static_cast<size_t>(i) * L + labelIndex(q.integer(1))] = q.real(2);
-            s.hasHumanCounts[i] = 1;
-        }
-    }
-    s.humanLabel.assign(n, -1);
-    s.status.assign(n, ReviewStatus::Unreviewed);
-    {
-        auto q = src.rows("SELECT d.item_id, d.label_id, d.status, d.note FROM decisions d "
-                          "JOIN (SELECT item_id, MAX(id) AS last FROM decisions GROUP BY item_id) x "
-                          "ON d.id = x.last");
-        while (q.next()) {
-            const int32_t i = itemIndex(q.integer(0));
-            s.humanLabel[i] = q.isNull(1) ? -1 : labelIndex(q.integer(1));
-            s.status[i] = statusFromName(q.text(2));
-            QString note = q.text(3);
-            if (!note.isEmpty())
-                s.notes.insert(i, std::move(note));
-        }
-    }
-    s.adjudicated.assign(n, 0);
-    {
-        auto q = src.rows("SELECT d.item_id, d.label_id FROM decisions d "
-                          "JOIN (SELECT item_id, MAX(id) AS last FROM decisions WHERE action = 'adjudicate' "
-                          "GROUP BY item_id) x ON d.id = x.last");
-        while (q.next()) {
-            const int32_t i = itemIndex(q.integer(0));
-            if (q.isNull(1))
-                continue;
-            s.humanLabel[i] = labelIndex(q.integer(1));
-            s.status[i] = ReviewStatus::Reviewed;
-            s.adjudicated[i] = 1;
-        }
-    }
+    readTruth(src, s, itemIndex, labelIndex);
+    readDecisions(src, s, itemIndex, labelIndex);
     check();
     return s;
 }
