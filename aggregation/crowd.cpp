@@ -6,6 +6,7 @@
 #include "sampling.h"
 
 #include <algorithm>
+#include <set>
 #include <cmath>
 #include <stdexcept>
 
@@ -22,6 +23,14 @@ size_t uniformIndex(SplitMix64& rng, size_t n)
 }
 
 } // namespace
+
+double binomialCoefficient(int n, int k)
+{
+    double c = 1;
+    for (int j = 1; j <= k; ++j)
+        c = c * (n - k + j) / j;
+    return std::round(c);
+}
 
 GoldSplit splitGold(const std::vector<int32_t>& gold, double fraction, uint64_t seed)
 {
@@ -204,6 +213,95 @@ std::vector<PairRedundancy> pairRedundancy(const LabelMatrix& m, const std::vect
             }
             out.push_back({a, b, coOccurrence(gn, gA, gB, gAB), coOccurrence(cn, cA, cB, cAB)});
         }
+    }
+    return out;
+}
+
+double choiceScore(const CrowdDesign& d, const CrowdCandidate& c)
+{
+    return d.withGold ? c.selection.macroF1 : c.estimatedAccuracy;
+}
+
+// Cheapest first; among equal costs the best score first. A candidate is on the front when it
+// scores strictly higher than every cheaper-or-equal one before it.
+std::vector<int32_t> paretoFront(const CrowdDesign& d)
+{
+    std::vector<int32_t> order;
+    for (size_t c = 0; c < d.candidates.size(); ++c)
+        if (!std::isnan(choiceScore(d, d.candidates[c])))
+            order.push_back(static_cast<int32_t>(c));
+    std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
+        const CrowdCandidate &ca = d.candidates[static_cast<size_t>(a)], &cb = d.candidates[static_cast<size_t>(b)];
+        if (ca.cost != cb.cost)
+            return ca.cost < cb.cost;
+        return choiceScore(d, ca) > choiceScore(d, cb);
+    });
+    std::vector<int32_t> front;
+    double best = -std::numeric_limits<double>::infinity();
+    for (int32_t c : order) {
+        const double s = choiceScore(d, d.candidates[static_cast<size_t>(c)]);
+        if (s > best) {
+            front.push_back(c);
+            best = s;
+        }
+    }
+    return front;
+}
+
+int32_t recommendCrowd(const CrowdDesign& d, double maxCost)
+{
+    int32_t recommended = -1;
+    for (size_t c = 0; c < d.candidates.size(); ++c) {
+        const CrowdCandidate& cc = d.candidates[c];
+        if (!(cc.cost <= maxCost * (1 + 1e-12)) || std::isnan(choiceScore(d, cc)))
+            continue;
+        if (recommended < 0) {
+            recommended = static_cast<int32_t>(c);
+            continue;
+        }
+        const CrowdCandidate& best = d.candidates[static_cast<size_t>(recommended)];
+        const double sc = choiceScore(d, cc), sb = choiceScore(d, best);
+        if (sc > sb || (sc == sb && (cc.cost < best.cost || (cc.cost == best.cost && cc.members.size() < best.members.size()))))
+            recommended = static_cast<int32_t>(c);
+    }
+    return recommended;
+}
+
+std::vector<std::vector<int32_t>> crowdsOfSize(int32_t n, int32_t size, int samples, uint64_t seed, bool& all)
+{
+    std::vector<std::vector<int32_t>> out;
+    all = binomialCoefficient(n, size) <= samples;
+    if (all) {
+        std::vector<int32_t> c(static_cast<size_t>(size));
+        for (int32_t j = 0; j < size; ++j)
+            c[static_cast<size_t>(j)] = j;
+        for (;;) {
+            out.push_back(c);
+            int32_t j = size - 1;
+            while (j >= 0 && c[static_cast<size_t>(j)] == n - size + j)
+                --j;
+            if (j < 0)
+                break;
+            ++c[static_cast<size_t>(j)];
+            for (int32_t t = j + 1; t < size; ++t)
+                c[static_cast<size_t>(t)] = c[static_cast<size_t>(t - 1)] + 1;
+        }
+        return out;
+    }
+    SplitMix64 rng(seed + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(size));
+    std::set<std::vector<int32_t>> seen;
+    std::vector<int32_t> pool(static_cast<size_t>(n));
+    while (static_cast<int>(out.size()) < samples) {
+        for (int32_t a = 0; a < n; ++a)
+            pool[static_cast<size_t>(a)] = a;
+        for (int32_t j = 0; j < size; ++j) {
+            const auto pick = static_cast<size_t>(j) + static_cast<size_t>(detail::uniform01(rng) * (n - j));
+            std::swap(pool[static_cast<size_t>(j)], pool[pick]);
+        }
+        std::vector<int32_t> c(pool.begin(), pool.begin() + size);
+        std::sort(c.begin(), c.end());
+        if (seen.insert(c).second)
+            out.push_back(std::move(c));
     }
     return out;
 }

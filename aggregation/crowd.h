@@ -52,7 +52,8 @@ struct CrowdOptions
     /// when there are at most maxExhaustive annotators; the others, and every method on larger
     /// crowds, search greedily (forward from the empty crowd, then backward from the full one).
     std::vector<std::string> methods{"mv", "wawa", "ds", "onecoin", "mace"};
-    /// Parameters given to every method (e.g. "threads"); unknown keys for a method are dropped.
+    /// Parameters given to every method that takes them ("ties" to all); a key no searched method
+    /// takes is an error.
     std::map<std::string, double> params;
     /// Cost per item of each annotator (size numAnnotators); empty = 1 each.
     std::vector<double> costs;
@@ -176,6 +177,23 @@ std::vector<AnnotatorProfile> annotatorProfiles(const LabelMatrix& m, const std:
 /// Every pair's redundancy; gold errors on the `selection` items only. Polls hooks per annotator.
 std::vector<PairRedundancy> pairRedundancy(const LabelMatrix& m, const std::vector<int32_t>& gold,
                                            const std::vector<int32_t>& selection, const RunHooks& hooks = {});
+
+/// The Pareto front of d's candidates by cost and choiceScore(): cheapest first, each scoring
+/// strictly higher than every candidate that costs no more (the first of equal ones). Indices.
+std::vector<int32_t> paretoFront(const CrowdDesign& d);
+
+/// The candidate with the best choiceScore() among those costing at most maxCost (relative
+/// tolerance 1e-12); ties: lower cost, then fewer members, then the earlier candidate. -1 when
+/// none fits.
+int32_t recommendCrowd(const CrowdDesign& d, double maxCost);
+
+/// The crowds of `size` of n annotators the curve uses: every one (all = true) when there are at
+/// most `samples`, otherwise `samples` distinct random ones drawn by partial Fisher-Yates from
+/// SplitMix64(seed + size * golden-ratio constant) (all = false). Members ascending.
+std::vector<std::vector<int32_t>> crowdsOfSize(int32_t n, int32_t size, int samples, uint64_t seed, bool& all);
+
+/// C(n, k), rounded, as a double (exact below 2^53).
+double binomialCoefficient(int n, int k);
 
 /// Runs the whole design: profiles, redundancy, the search per method, the Pareto front, the
 /// recommendation and the curves. gold: per item, -1 = unknown. Progress counts method runs

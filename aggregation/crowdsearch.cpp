@@ -27,15 +27,6 @@ double orMinusInf(double v)
     return std::isnan(v) ? -std::numeric_limits<double>::infinity() : v;
 }
 
-// C(n, k) as a double (exact below 2^53), for deciding between all subsets and samples.
-double binomial(int n, int k)
-{
-    double c = 1;
-    for (int j = 1; j <= k; ++j)
-        c = c * (n - k + j) / j;
-    return std::round(c);
-}
-
 class Searcher
 {
 public:
@@ -46,6 +37,7 @@ public:
         m_costs = o.costs.empty() ? std::vector<double>(static_cast<size_t>(m.numAnnotators()), 1.0) : o.costs;
         m_runHooks.isCanceled = hooks.isCanceled;
         m_threads = o.threads > 0 ? o.threads : static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 2u));
+        std::set<std::string> used;
         for (const std::string& method : o.methods) {
             std::map<std::string, double> params;
             for (const MethodParam& p : methodParams(method))  // throws on an unknown method
@@ -53,8 +45,15 @@ public:
                     params.insert(*it);
                 else if (p.name == "threads")
                     params["threads"] = 1;  // the crowds run in parallel instead
+            if (const auto ties = o.params.find("ties"); ties != o.params.end())
+                params.insert(*ties);  // aggregate() takes it for every method
+            for (const auto& [key, value] : params)
+                used.insert(key);
             m_params.push_back(std::move(params));
         }
+        for (const auto& [key, value] : o.params)
+            if (used.count(key) == 0)
+                throw std::invalid_argument("no searched method takes the parameter " + key);
     }
 
     void setTotal(int64_t total) { m_total = total; }
@@ -272,48 +271,6 @@ public:
         }
     }
 
-    // The crowds of each size the curve is drawn from: all of them, or curveSamples distinct
-    // random ones (partial Fisher-Yates draws from SplitMix64(seed + size)).
-    std::vector<std::vector<int32_t>> curveCrowds(int32_t size, bool& all) const
-    {
-        const int32_t n = m_m.numAnnotators();
-        std::vector<std::vector<int32_t>> out;
-        all = binomial(n, size) <= m_o.curveSamples;
-        if (all) {
-            std::vector<int32_t> c(static_cast<size_t>(size));
-            for (int32_t j = 0; j < size; ++j)
-                c[static_cast<size_t>(j)] = j;
-            for (;;) {
-                out.push_back(c);
-                int32_t j = size - 1;
-                while (j >= 0 && c[static_cast<size_t>(j)] == n - size + j)
-                    --j;
-                if (j < 0)
-                    break;
-                ++c[static_cast<size_t>(j)];
-                for (int32_t t = j + 1; t < size; ++t)
-                    c[static_cast<size_t>(t)] = c[static_cast<size_t>(t - 1)] + 1;
-            }
-            return out;
-        }
-        SplitMix64 rng(m_o.seed + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(size));
-        std::set<std::vector<int32_t>> seen;
-        std::vector<int32_t> pool(static_cast<size_t>(n));
-        while (static_cast<int>(out.size()) < m_o.curveSamples) {
-            for (int32_t a = 0; a < n; ++a)
-                pool[static_cast<size_t>(a)] = a;
-            for (int32_t j = 0; j < size; ++j) {
-                const auto pick = static_cast<size_t>(j) + static_cast<size_t>(detail::uniform01(rng) * (n - j));
-                std::swap(pool[static_cast<size_t>(j)], pool[pick]);
-            }
-            std::vector<int32_t> c(pool.begin(), pool.begin() + size);
-            std::sort(c.begin(), c.end());
-            if (seen.insert(c).second)
-                out.push_back(std::move(c));
-        }
-        return out;
-    }
-
     void curve(int32_t method)
     {
         MethodSearchInfo& info = m_d.methods[static_cast<size_t>(method)];
@@ -321,7 +278,7 @@ public:
             CrowdCurvePoint p;
             p.size = size;
             p.bestMacroF1 = p.bestAccuracy = -std::numeric_limits<double>::infinity();
-            for (const int32_t c : evaluate(method, curveCrowds(size, p.exhaustive))) {
+            for (const int32_t c : evaluate(method, crowdsOfSize(m_m.numAnnotators(), size, m_o.curveSamples, m_o.seed, p.exhaustive))) {
                 if (c < 0)
                     continue;
                 const CrowdCandidate& cc = m_d.candidates[static_cast<size_t>(c)];
@@ -351,7 +308,7 @@ public:
     {
         int64_t total = 0;
         for (int32_t size = 1; size <= m_m.numAnnotators(); ++size)
-            total += static_cast<int64_t>(std::min<double>(binomial(m_m.numAnnotators(), size), m_o.curveSamples));
+            total += static_cast<int64_t>(std::min<double>(binomialCoefficient(m_m.numAnnotators(), size), m_o.curveSamples));
         return total;
     }
 
@@ -377,38 +334,7 @@ private:
     int m_threads = 1;
 };
 
-// Cheapest first; among equal costs the best score first. A candidate is on the front when it
-// scores strictly higher than every cheaper-or-equal one before it.
-std::vector<int32_t> paretoFront(const CrowdDesign& d)
-{
-    std::vector<int32_t> order;
-    for (size_t c = 0; c < d.candidates.size(); ++c)
-        if (!std::isnan(choiceScore(d, d.candidates[c])))
-            order.push_back(static_cast<int32_t>(c));
-    std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
-        const CrowdCandidate &ca = d.candidates[static_cast<size_t>(a)], &cb = d.candidates[static_cast<size_t>(b)];
-        if (ca.cost != cb.cost)
-            return ca.cost < cb.cost;
-        return choiceScore(d, ca) > choiceScore(d, cb);
-    });
-    std::vector<int32_t> front;
-    double best = -std::numeric_limits<double>::infinity();
-    for (int32_t c : order) {
-        const double s = choiceScore(d, d.candidates[static_cast<size_t>(c)]);
-        if (s > best) {
-            front.push_back(c);
-            best = s;
-        }
-    }
-    return front;
-}
-
 } // namespace
-
-double choiceScore(const CrowdDesign& d, const CrowdCandidate& c)
-{
-    return d.withGold ? c.selection.macroF1 : c.estimatedAccuracy;
-}
 
 CrowdDesign designCrowd(const LabelMatrix& matrix, const std::vector<int32_t>& gold, const CrowdOptions& o,
                         const RunHooks& hooks)
@@ -506,19 +432,7 @@ CrowdDesign designCrowd(const LabelMatrix& matrix, const std::vector<int32_t>& g
     }
 
     d.pareto = paretoFront(d);
-    for (size_t c = 0; c < d.candidates.size(); ++c) {
-        const CrowdCandidate& cc = d.candidates[c];
-        if (!(cc.cost <= o.maxCost * (1 + 1e-12)) || std::isnan(choiceScore(d, cc)))
-            continue;
-        if (d.recommended < 0) {
-            d.recommended = static_cast<int32_t>(c);
-            continue;
-        }
-        const CrowdCandidate& best = d.candidates[static_cast<size_t>(d.recommended)];
-        const double sc = choiceScore(d, cc), sb = choiceScore(d, best);
-        if (sc > sb || (sc == sb && (cc.cost < best.cost || (cc.cost == best.cost && cc.members.size() < best.members.size()))))
-            d.recommended = static_cast<int32_t>(c);
-    }
+    d.recommended = recommendCrowd(d, o.maxCost);
     hooks.report(static_cast<int>(total), static_cast<int>(total));
     return d;
 }
