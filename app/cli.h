@@ -6,8 +6,12 @@
 #include "projectstore.h"
 #include "snapshot.h"
 
+#include "aggregation.h"
+
 #include <QCommandLineParser>
 #include <QStringList>
+
+#include <nlohmann/json.hpp>
 
 #include <memory>
 
@@ -70,6 +74,10 @@ Source openSource(const QCommandLineParser& parser);
 /// items the file does not mention). Throws model::Error on an unknown item or label.
 std::vector<int32_t> readItemLabels(const QString& file, const model::Snapshot& s);
 
+/// The --param key=value options into in.params ("ties" by name: first, random, unresolved);
+/// returns them as recorded in a run's parameters. Throws UsageError on a malformed value.
+nlohmann::ordered_json readMethodParams(const QCommandLineParser& p, agg::AggregationInput& in);
+
 int cmdImport(const QStringList& args);
 int cmdInfo(const QStringList& args);
 int cmdExport(const QStringList& args);
@@ -91,6 +99,8 @@ int cmdDecide(const QStringList& args);
 int cmdRelease(const QStringList& args);
 int cmdProgress(const QStringList& args);
 int cmdTeamSettings(const QStringList& args);
+int cmdCrowd(const QStringList& args);
+int cmdCalibration(const QStringList& args);
 int cmdAdjudicate(const QStringList& args);
 
 // Shared by the team commands (cli_team.cpp): --project P and --json; the project argument

@@ -200,8 +200,6 @@ void writeAggregateItems(JsonStream& j, const agg::AggregationResult& r, const m
 
 } // namespace
 
-namespace {
-
 // --param key=value pairs into in.params (ties by name), and as they are recorded with a run.
 nlohmann::ordered_json readMethodParams(const QCommandLineParser& p, agg::AggregationInput& in)
 {
@@ -227,6 +225,8 @@ nlohmann::ordered_json readMethodParams(const QCommandLineParser& p, agg::Aggreg
 
     return params;
 }
+
+namespace {
 
 // What cmdAggregate computed, for its output.
 struct Aggregated

@@ -102,6 +102,14 @@ const char* const kHelp =
     "  simulate --method M --relabeler NAME|gold --k K --cost C --budget B --strategy S\n"
     "           [--strategy S2 ...] [--seed N] [--json]\n"
     "                        replay budgeted relabeling: accuracy vs money spent per strategy\n"
+    "  crowd [--gold FILE] [--methods mv,ds,...] [--select-fraction F] [--seed N] [--costs FILE]\n"
+    "        [--max-cost C | --max-cost-share S] [--no-gold] [--curve-samples N] [--json]\n"
+    "                        which annotators to keep and pay for: per-annotator cost and scores,\n"
+    "                        redundancy, search over crowds x methods, Pareto front (docs/crowd.md)\n"
+    "  calibration [--gold FILE] [--methods m1,m2] [--bins B] [--select-fraction F] [--seed N]\n"
+    "              [--temperature] [--json]\n"
+    "                        ECE, Brier, NLL and reliability diagrams of the methods' posteriors\n"
+    "                        and the annotators' probabilities; temperature scaling\n"
     "\n"
     "Pairwise preferences (--input FILE: model_a,model_b,winner[,judge,category,item,...]):\n"
     "  rank --input FILE [--method elo|bt] [--bootstrap N] [--ties half|drop] [--seed S]\n"
@@ -164,6 +172,10 @@ int main(int argc, char** argv)
             return cli::cmdSelect(args);
         if (command == QLatin1String("simulate"))
             return cli::cmdSimulate(args);
+        if (command == QLatin1String("crowd"))
+            return cli::cmdCrowd(args);
+        if (command == QLatin1String("calibration"))
+            return cli::cmdCalibration(args);
         if (command == QLatin1String("rank"))
             return cli::cmdRank(args);
         if (command == QLatin1String("judges"))

@@ -1,0 +1,216 @@
+// chorus-cli calibration: how far to believe the methods' posteriors and the annotators'
+// reported probabilities (aggregation/calibration.h; docs/crowd.md).
+
+#include "cli_format.h"
+
+#include "calibration.h"
+#include "crowd.h"
+#include "methods.h"
+
+#include <algorithm>
+
+namespace chorus::cli {
+
+namespace {
+
+Json binsJson(const std::vector<agg::ReliabilityBin>& bins)
+{
+    Json out = Json::array();
+    for (const agg::ReliabilityBin& b : bins)
+        out.push_back({{"lo", b.lo},
+                       {"hi", b.hi},
+                       {"count", b.count},
+                       {"mean_confidence", num(b.meanConfidence)},
+                       {"accuracy", num(b.accuracy)}});
+    return out;
+}
+
+Json scoresJson(const agg::CalibrationScores& c)
+{
+    return {{"items", c.items},
+            {"accuracy", num(c.accuracy)},
+            {"mean_confidence", num(c.meanConfidence)},
+            {"ece_equal_width", num(c.eceEqualWidth)},
+            {"ece_equal_mass", num(c.eceEqualMass)},
+            {"brier", num(c.brier)},
+            {"brier_top_label", num(c.brierTopLabel)},
+            {"nll", num(c.nll)},
+            {"reliability", {{"equal_width", binsJson(c.equalWidth)}, {"equal_mass", binsJson(c.equalMass)}}}};
+}
+
+// One source of probability rows: a method's posterior or an annotator's probabilities.
+struct Calibrated
+{
+    std::string kind, name;
+    agg::CalibrationScores all;  ///< on every gold item with a row
+    bool scaled = false;
+    double temperature = 1;
+    agg::CalibrationScores holdoutBefore, holdoutAfter;
+};
+
+Calibrated calibrate(const std::string& kind, const std::string& name, const std::vector<double>& rows,
+                     const std::vector<uint8_t>& present, int32_t L, const std::vector<int32_t>& gold,
+                     const std::vector<int32_t>& goldItems, const agg::GoldSplit* split, int bins)
+{
+    Calibrated c;
+    c.kind = kind;
+    c.name = name;
+    c.all = agg::calibrationScores(rows, L, present, gold, goldItems, bins);
+    if (split) {
+        c.scaled = true;
+        c.temperature = agg::fitTemperature(rows, L, present, gold, split->selection);
+        c.holdoutBefore = agg::calibrationScores(rows, L, present, gold, split->holdout, bins);
+        c.holdoutAfter =
+            agg::calibrationScores(agg::temperatureScaled(rows, L, c.temperature), L, present, gold, split->holdout, bins);
+    }
+    return c;
+}
+
+void writeCalibrationText(const std::vector<Calibrated>& rows, bool scaled, const QString& note)
+{
+    QString t = QStringLiteral("kind\tname\titems\taccuracy\tmean_confidence\tece_width\tece_mass\tbrier\tbrier_top\tnll");
+    if (scaled)
+        t += QStringLiteral("\ttemperature\tholdout_ece_before\tholdout_ece_after\tholdout_nll_before\tholdout_nll_after");
+    t += QLatin1Char('\n');
+    for (const Calibrated& c : rows) {
+        QStringList cells{QString::fromStdString(c.kind), QString::fromStdString(c.name), QString::number(c.all.items),
+                          fixed(c.all.accuracy, 4), fixed(c.all.meanConfidence, 4), fixed(c.all.eceEqualWidth, 4),
+                          fixed(c.all.eceEqualMass, 4), fixed(c.all.brier, 4), fixed(c.all.brierTopLabel, 4),
+                          fixed(c.all.nll, 4)};
+        if (scaled)
+            cells << fixed(c.temperature, 4) << fixed(c.holdoutBefore.eceEqualWidth, 4)
+                  << fixed(c.holdoutAfter.eceEqualWidth, 4) << fixed(c.holdoutBefore.nll, 4)
+                  << fixed(c.holdoutAfter.nll, 4);
+        t += cells.join(QLatin1Char('\t')) + QLatin1Char('\n');
+    }
+    if (!note.isEmpty())
+        t += QStringLiteral("# ") + note + QLatin1Char('\n');
+    out(t.toUtf8());
+}
+
+} // namespace
+
+int cmdCalibration(const QStringList& args)
+{
+    QCommandLineParser p;
+    addSourceOptions(p);
+    QStringList known;
+    for (const auto& m : agg::methodNames())
+        known << QString::fromStdString(m);
+    p.addOptions({
+        {QStringLiteral("methods"),
+         QStringLiteral("Methods whose posteriors are scored, comma-separated, or \"none\" (default mv,wawa,ds,onecoin,mace)."),
+         QStringLiteral("LIST"), QStringLiteral("mv,wawa,ds,onecoin,mace")},
+        {QStringLiteral("bins"), QStringLiteral("Reliability bins (default 10)."), QStringLiteral("B"), QStringLiteral("10")},
+        {QStringLiteral("temperature"),
+         QStringLiteral("Fit a temperature per source on the selection gold and score it on the holdout.")},
+        {QStringLiteral("select-fraction"), QStringLiteral("Share of the gold items the temperature is fitted on (0.2)."),
+         QStringLiteral("F"), QStringLiteral("0.2")},
+        {QStringLiteral("seed"), QStringLiteral("Seed of the methods and of the split."), QStringLiteral("N"),
+         QStringLiteral("0")},
+        {QStringLiteral("param"), QStringLiteral("Method parameter key=value for every method (repeatable)."),
+         QStringLiteral("k=v")},
+        {QStringLiteral("json"), QStringLiteral("Print the result as JSON.")},
+    });
+    parseOrThrow(p, args, QStringLiteral("chorus-cli calibration (--project P | --input FILE) [--gold FILE] [--bins 10] "
+                                         "[--temperature] [--json]"));
+    if (!p.positionalArguments().isEmpty())
+        throw UsageError{QStringLiteral("unexpected argument \"%1\"").arg(p.positionalArguments()[0])};
+    std::vector<std::string> methods;
+    if (p.value(QStringLiteral("methods")) != QLatin1String("none"))
+        for (const QString& m : p.value(QStringLiteral("methods")).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+            if (!known.contains(m))
+                throw UsageError{QStringLiteral("unknown method \"%1\" (known: %2)").arg(m, known.join(QStringLiteral(", ")))};
+            methods.push_back(m.toStdString());
+        }
+    const int bins = intOption(p, QStringLiteral("bins"), 1);
+    const uint64_t seed = seedOption(p);
+    bool ok = false;
+    const double fraction = p.value(QStringLiteral("select-fraction")).toDouble(&ok);
+    if (!ok || !(fraction > 0 && fraction < 1))
+        throw UsageError{QStringLiteral("--select-fraction takes a number in (0, 1)")};
+    agg::AggregationInput in;
+    readMethodParams(p, in);
+    in.seed = seed;
+
+    Source source = openSource(p);
+    const model::Snapshot& s = source.snapshot;
+    std::vector<int32_t> gold = s.gold;
+    if (p.isSet(QStringLiteral("gold")) && p.isSet(QStringLiteral("project")))
+        gold = readItemLabels(p.value(QStringLiteral("gold")), s);
+    std::vector<int32_t> goldItems;
+    for (size_t i = 0; i < gold.size(); ++i)
+        if (gold[i] >= 0)
+            goldItems.push_back(static_cast<int32_t>(i));
+    if (goldItems.empty())
+        throw model::Error(QStringLiteral("no item has a gold label (import gold labels or give --gold FILE)"));
+    const bool scaled = p.isSet(QStringLiteral("temperature"));
+    const agg::GoldSplit split = agg::splitGold(gold, fraction, seed);
+    if (scaled && split.holdout.empty())
+        throw model::Error(QStringLiteral("--temperature needs at least 2 gold items (a selection and a holdout)"));
+    const int32_t L = s.numLabels();
+
+    std::vector<Calibrated> rows;
+    Json methodErrors = Json::object();
+    in.matrix = &s.matrix;
+    for (const std::string& m : methods) {
+        agg::AggregationResult r;
+        try {
+            r = agg::aggregate(m, in);
+        } catch (const std::invalid_argument& e) {
+            methodErrors[m] = e.what();
+            err(QStringLiteral("chorus-cli calibration: warning: %1 skipped: %2").arg(QString::fromStdString(m), QString::fromUtf8(e.what())));
+            continue;
+        }
+        rows.push_back(calibrate("method", m, r.posterior, {}, L, gold, goldItems, scaled ? &split : nullptr, bins));
+    }
+    int withProbabilities = 0;
+    for (int32_t a = 0; a < s.matrix.numAnnotators(); ++a) {
+        const model::ProbabilityTable t = source.probabilities(a);
+        if (std::none_of(t.present.begin(), t.present.end(), [](uint8_t x) { return x != 0; }))
+            continue;
+        ++withProbabilities;
+        rows.push_back(calibrate("annotator", s.annotators[a].toStdString(), t.rows, t.present, L, gold, goldItems,
+                                 scaled ? &split : nullptr, bins));
+    }
+    const QString note = withProbabilities == 0
+        ? QStringLiteral("no annotator reported probabilities (LLM logprobs) in this input: only the methods' "
+                         "posteriors are scored")
+        : QString();
+
+    if (p.isSet(QStringLiteral("json"))) {
+        Json j;
+        j["gold_items"] = goldItems.size();
+        j["bins"] = bins;
+        j["confidence"] = "top label: the largest probability of an item's row; correct when its label is the gold";
+        Json sources = Json::array();
+        for (const Calibrated& c : rows) {
+            Json row{{"kind", c.kind}, {"name", c.name}};
+            row.update(scoresJson(c.all));
+            if (c.scaled)
+                row["temperature_scaling"] = {{"temperature", c.temperature},
+                                              {"fitted_on_items", split.selection.size()},
+                                              {"holdout_before", scoresJson(c.holdoutBefore)},
+                                              {"holdout_after", scoresJson(c.holdoutAfter)}};
+            sources.push_back(row);
+        }
+        j["sources"] = sources;
+        j["annotators_with_probabilities"] = withProbabilities;
+        if (!note.isEmpty())
+            j["note"] = note.toStdString();
+        if (!methodErrors.empty())
+            j["method_errors"] = methodErrors;
+        if (scaled) {
+            Json holdout = Json::array();
+            for (int32_t i : split.holdout)
+                holdout.push_back(s.itemExtIds[i].toStdString());
+            j["holdout_items"] = holdout;
+        }
+        out(QByteArray::fromStdString(j.dump(2)) + '\n');
+    } else {
+        writeCalibrationText(rows, scaled, note);
+    }
+    return kOk;
+}
+
+} // namespace chorus::cli
