@@ -65,6 +65,9 @@ private:
     bool m_reviewers = false;
 };
 
+/// The aggregation methods' names (agg::methodNames()), for option help and checks.
+QStringList methodNameList();
+
 /// Adds --project and --input with the import options to the parser.
 void addSourceOptions(QCommandLineParser& parser);
 /// Opens --project P or reads --input FILE (exactly one must be given).

@@ -304,9 +304,7 @@ int cmdAggregate(const QStringList& args)
 {
     QCommandLineParser p;
     addSourceOptions(p);
-    QStringList methods;
-    for (const auto& m : agg::methodNames())
-        methods << QString::fromStdString(m);
+    const QStringList methods = methodNameList();
     p.addOptions({
         {QStringLiteral("method"), QStringLiteral("Aggregation method: %1; \"help\" lists them with their parameters.").arg(methods.join(QStringLiteral(", "))),
          QStringLiteral("M")},

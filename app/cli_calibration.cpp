@@ -94,9 +94,7 @@ int cmdCalibration(const QStringList& args)
 {
     QCommandLineParser p;
     addSourceOptions(p);
-    QStringList known;
-    for (const auto& m : agg::methodNames())
-        known << QString::fromStdString(m);
+    const QStringList known = methodNameList();
     p.addOptions({
         {QStringLiteral("methods"),
          QStringLiteral("Methods whose posteriors are scored, comma-separated, or \"none\" (default mv,wawa,ds,onecoin,mace)."),

@@ -322,9 +322,7 @@ int cmdCrowd(const QStringList& args)
 {
     QCommandLineParser p;
     addSourceOptions(p);
-    QStringList known;
-    for (const auto& m : agg::methodNames())
-        known << QString::fromStdString(m);
+    const QStringList known = methodNameList();
     addCrowdOptions(p, known);
     parseOrThrow(p, args,
                  QStringLiteral("chorus-cli crowd (--project P | --input FILE) [--gold FILE] [--methods mv,ds,...] "

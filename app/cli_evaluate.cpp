@@ -240,9 +240,7 @@ int cmdEvaluate(const QStringList& args)
 {
     QCommandLineParser p;
     addSourceOptions(p);
-    QStringList known;
-    for (const auto& m : agg::methodNames())
-        known << QString::fromStdString(m);
+    const QStringList known = methodNameList();
     addEvaluateOptions(p, known);
     p.addPositionalArgument(QStringLiteral("B"), QStringLiteral("Second side of --compare."), QStringLiteral("[B]"));
     parseOrThrow(p, args, QStringLiteral("chorus-cli evaluate (--project P | --input FILE) [--gold FILE] [options]"));

@@ -2,6 +2,7 @@
 
 #include "cli.h"
 
+#include "methods.h"
 #include "reviewercrowd.h"
 
 #include "importtarget.h"
@@ -104,6 +105,14 @@ QString reportText(const model::ImportReport& r)
 }
 
 } // namespace
+
+QStringList methodNameList()
+{
+    QStringList names;
+    for (const auto& m : agg::methodNames())
+        names << QString::fromStdString(m);
+    return names;
+}
 
 void addSourceOptions(QCommandLineParser& parser)
 {
