@@ -1,14 +1,15 @@
 // The local decision journal (issue #20, docs/team.md "When the connection drops"). Unit level:
 // a resend of a journalled decision is stored once, a late one is reported (also when only its
 // resend is answered), a journal whose process was killed (SIGKILL) between enqueue and send is
-// delivered once by `chorus-cli sync`, an unusable journal file is named in the error, and a
-// decide against an unreachable server queues (exit 3). The fault test: 4 reviewer processes
-// (this executable again with "child-reviewer", driving chorus-cli claim/decide) review 120
-// items with overlap 2 while the PostgreSQL test server is stopped with `pg_ctl stop -m
-// immediate` and started again; every decision each process was told about must be on the
-// server exactly once (counted by UUID), nothing lost, no item with more than 2 reviewers
-// except decisions reported late. The server is stopped, so this test runs alone (RUN_SERIAL).
-// Expected values are worked out by hand from the data each test writes.
+// delivered once by `chorus-cli sync`, two syncs on one queue send each decision once, an
+// unusable journal file is named in the error, and a decide against an unreachable server
+// queues (exit 3). The fault test: 4 reviewer processes (this executable again with
+// "child-reviewer", driving chorus-cli claim/decide) review 120 items with overlap 2 while the
+// PostgreSQL test server is stopped with `pg_ctl stop -m immediate` and started again; every
+// decision each process was told about must be on the server exactly once (counted by UUID),
+// nothing lost, no item with more than 2 reviewers except decisions reported late. The server
+// is stopped, so this test runs alone (RUN_SERIAL). Expected values are worked out by hand
+// from the data each test writes.
 
 #include "clirun.h"
 #include "projectdump.h"
@@ -229,6 +230,7 @@ private slots:
     void resendIsStoredOnce();
     void lateDecisionReported();
     void killedBetweenEnqueueAndSend();
+    void twoSyncsNeverSendOneDecisionTwice();
     void unusableJournalNamed_data();
     void unusableJournalNamed();
     void decideQueuesWhenServerUnreachable();
@@ -368,6 +370,51 @@ void TestJournal::killedBetweenEnqueueAndSend()
     s.open(admin);
     QCOMPARE(rowsWithUuid(s, uuid), 1);
     QCOMPARE(s.scalar(QStringLiteral("SELECT COUNT(*) FROM decisions")).toInt(), 1);
+}
+
+// 40 decisions of one reviewer wait in one journal; two `chorus-cli sync` processes start
+// together. Each decision is sent by exactly one of them: the two reports together name every
+// UUID once, none as "duplicate" (a second send would find its UUID stored), and the server
+// has 40 rows.
+void TestJournal::twoSyncsNeverSendOneDecisionTwice()
+{
+    if (chorus::test::serverUri().isEmpty())
+        QSKIP("no PostgreSQL test server (run through ctest: fixture pgserver)");
+    constexpr int kQueued = 40;
+    const QString admin = serverTeamProject(*m_dir, QStringLiteral("twosyncs"), kQueued, 1, {QStringLiteral("tess")});
+    const QString uri = asLogin(admin, QStringLiteral("tess"));
+    const QString path = m_dir->filePath(QStringLiteral("j.sqlite"));
+    {
+        Journal j(path);
+        for (int i = 1; i <= kQueued; ++i)
+            j.enqueue(entry(uri, QStringLiteral("5f4c9e96-0000-4000-8000-%1").arg(i, 12, 10, QLatin1Char('0')),
+                            QStringLiteral("r%1").arg(i), QStringLiteral("yes")));
+    }
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("CHORUS_JOURNAL"), path);
+    QProcess a, b;
+    for (QProcess* p : {&a, &b}) {
+        p->setProcessEnvironment(env);
+        p->start(cliPath(), {QStringLiteral("sync"), QStringLiteral("--project"), uri, QStringLiteral("--json")});
+    }
+    std::map<std::string, int> sentBy;
+    for (QProcess* p : {&a, &b}) {
+        QVERIFY(p->waitForFinished(120000));
+        QVERIFY2(p->exitCode() == 0, p->readAllStandardError().constData());
+        const json j = json::parse(p->readAllStandardOutput().toStdString());
+        for (const json& d : j["decisions"]) {
+            QCOMPARE(d.value("result", std::string()), std::string("sent"));
+            QCOMPARE(d.value("duplicate", true), false);
+            ++sentBy[d.value("uuid", std::string())];
+        }
+    }
+    QCOMPARE(int(sentBy.size()), kQueued);
+    for (const auto& [uuid, n] : sentBy)
+        QVERIFY2(n == 1, uuid.c_str());
+    ProjectStore s;
+    s.open(admin);
+    QCOMPARE(s.scalar(QStringLiteral("SELECT COUNT(*) FROM decisions")).toInt(), kQueued);
+    QCOMPARE(Journal(path).pendingCount(), 0);
 }
 
 void TestJournal::unusableJournalNamed_data()
