@@ -114,7 +114,9 @@ resume)
     dir="$(cat "$state/dir")"
     bin="$(cat "$state/bin")"
     port="$(cat "$state/port")"
-    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+    # Crash recovery replays the WAL since the last checkpoint: on a loaded machine after a
+    # whole test run that can take a while.
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 300 \
         -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c max_connections=200" \
         start >/dev/null
     ;;

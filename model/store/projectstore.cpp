@@ -346,7 +346,8 @@ void ProjectStore::begin()
         if (attempt == 0 && reconnectAfter(text))
             continue;
         if (isServer() && (isConnectionLost(text) || isConnectionBroken(m_db)))
-            throw ConnectionLostError(QStringLiteral("%1: the connection to the server was lost: %2").arg(m_path, text));
+            throw ConnectionLostError(QStringLiteral("%1: the connection to the server was lost: %2")
+                                          .arg(m_path, text.section(QLatin1Char('\n'), 0, 0).trimmed()));
         if (m_dialect->isBusyError(text))
             throw busyError(m_path);
         throw Error(QStringLiteral("%1: cannot start a transaction: %2").arg(m_path, text));
