@@ -21,6 +21,8 @@ namespace chorus::cli {
 inline constexpr int kOk = 0;
 inline constexpr int kError = 1;
 inline constexpr int kUsage = 2;
+/// decide / sync on a server project: the decision waits in the local journal (server unreachable).
+inline constexpr int kQueued = 3;
 
 /// Thrown for a command-line mistake (exit code 2).
 struct UsageError
@@ -102,6 +104,7 @@ int cmdDecide(const QStringList& args);
 int cmdRelease(const QStringList& args);
 int cmdProgress(const QStringList& args);
 int cmdTeamSettings(const QStringList& args);
+int cmdSync(const QStringList& args);
 int cmdCrowd(const QStringList& args);
 int cmdCalibration(const QStringList& args);
 int cmdAdjudicate(const QStringList& args);

@@ -73,8 +73,10 @@ const char* const kHelp =
     "Team review (the reviewer is the server login, or the local user of a file; docs/team.md):\n"
     "  claim --project P [--n K] [--json]\n"
     "                        hold the next items to review (a lease, renewed by the next claim)\n"
-    "  decide --project P --item ID (--label L | --accept | --flag) [--note T] [--uuid U] [--json]\n"
-    "                        record this reviewer's decision (once per UUID) and end its claim\n"
+    "  decide --project P --item ID (--label L | --accept | --flag) [--note T] [--uuid U]\n"
+    "         [--no-journal] [--json]\n"
+    "                        record this reviewer's decision (once per UUID) and end its claim;\n"
+    "                        on a server it goes through the local journal (exit 3: queued)\n"
     "  release --project P [--item ID] [--json]\n"
     "                        give claimed items back\n"
     "  progress --project P [--json]\n"
@@ -83,6 +85,9 @@ const char* const kHelp =
     "                        the items whose reviews disagree: every reviewer's, LLM's and the consensus label\n"
     "  adjudicate --project P --item ID --label L [--note T] [--uuid U] [--json]\n"
     "                        set an item's final label (adjudicators and managers; exports say \"adjudicated\")\n"
+    "  sync --project URI [--json]\n"
+    "                        send the decisions queued in the local journal while the server was\n"
+    "                        unreachable (decide and claim do it first too)\n"
     "\n"
     "Analysis commands (--project PROJECT or --input FILE):\n"
     "  aggregate --method M [--gold FILE] [--controls FILE] [--seed N] [--param k=v ...]\n"
@@ -127,7 +132,8 @@ const char* const kHelp =
     "  --version             print the version\n"
     "  --help                this text; 'chorus-cli <command> --help' for a command\n"
     "\n"
-    "Exit codes: 0 success, 1 error (message on stderr), 2 bad command line.\n";
+    "Exit codes: 0 success, 1 error (message on stderr), 2 bad command line, 3 for label: stopped\n"
+    "at its budget; for decide and sync: decisions queued in the journal, the server unreachable.\n";
 
 } // namespace
 
@@ -200,6 +206,8 @@ int main(int argc, char** argv)
             return cli::cmdProgress(args);
         if (command == QLatin1String("adjudicate"))
             return cli::cmdAdjudicate(args);
+        if (command == QLatin1String("sync"))
+            return cli::cmdSync(args);
         cli::err(QStringLiteral("chorus-cli: unknown command \"%1\" (see chorus-cli --help)").arg(command));
         return cli::kUsage;
     } catch (const cli::HelpShown&) {

@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "cli_format.h"
+#include "cli_journal.h"
 
 #include "runstore.h"
 #include "teamreview.h"
@@ -46,12 +47,17 @@ int cmdClaim(const QStringList& args)
         throw UsageError{QStringLiteral("--n takes a number of items")};
     model::ProjectStore store;
     store.open(projectArg(p));
+    // Decisions queued while the server was unreachable go first: they end claims.
+    const Json resent = sendQueuedFirst(store, QStringLiteral("claim"));
     const QList<model::Claim> claims = model::claimItems(store, n);
     if (p.isSet(QStringLiteral("json"))) {
         Json a = Json::array();
         for (const model::Claim& c : claims)
             a.push_back({{"item", c.extId.toStdString()}, {"expires_at", c.expiresAt.toStdString()}});
-        out(QByteArray::fromStdString(Json{{"reviewer", model::reviewerName(store).toStdString()}, {"claims", a}}.dump()) + '\n');
+        Json j{{"reviewer", model::reviewerName(store).toStdString()}, {"claims", a}};
+        if (!resent.empty())
+            j["resent"] = resent;
+        out(QByteArray::fromStdString(j.dump()) + '\n');
     } else {
         for (const model::Claim& c : claims)
             out((c.extId + QLatin1Char('\t') + c.expiresAt).toUtf8() + '\n');
@@ -71,15 +77,20 @@ int cmdDecide(const QStringList& args)
         {QStringLiteral("note"), QStringLiteral("A note kept with the decision."), QStringLiteral("T")},
         {QStringLiteral("uuid"), QStringLiteral("The decision's UUID: a resend with the same UUID is stored once."),
          QStringLiteral("U")},
+        {QStringLiteral("no-journal"), QStringLiteral("On a server, send directly: fail instead of queueing when the "
+                                                      "server cannot be reached.")},
     });
     parseOrThrow(p, args, QStringLiteral("chorus-cli decide --project P --item ID (--label L | --accept | --flag) "
-                                         "[--note T] [--uuid U] [--json]"));
+                                         "[--note T] [--uuid U] [--no-journal] [--json]"));
     const int kinds = int(p.isSet(QStringLiteral("label"))) + int(p.isSet(QStringLiteral("accept")))
                       + int(p.isSet(QStringLiteral("flag")));
     if (kinds != 1)
         throw UsageError{QStringLiteral("give one of --label L, --accept or --flag")};
     if (!p.isSet(QStringLiteral("item")))
         throw UsageError{QStringLiteral("--item is required")};
+    // On a server the decision is journalled first, so a lost connection queues it (docs/team.md).
+    if (!p.isSet(QStringLiteral("no-journal")) && model::ProjectLocation::parse(projectArg(p)).isServer())
+        return decideThroughJournal(projectArg(p), journalEntryFromOptions(p), p.isSet(QStringLiteral("json")));
     model::ProjectStore store;
     store.open(projectArg(p));
     model::Decision d;

@@ -7,6 +7,11 @@
 #   scripts/pg-test-server.sh status STATE_DIR  exit 0 when it is running
 #   scripts/pg-test-server.sh restart STATE_DIR pg_ctl restart -m fast (the fault tests: every
 #                                                session is cut, the server comes back)
+#   scripts/pg-test-server.sh stop-immediate STATE_DIR
+#                                               pg_ctl stop -m immediate (a crash: no checkpoint,
+#                                               sessions cut mid-transaction); the data stays
+#   scripts/pg-test-server.sh resume STATE_DIR  starts that stopped cluster again on the same
+#                                               socket folder and port (crash recovery runs first)
 # ctest runs start and stop as a fixture (tests/CMakeLists.txt), so every test run gets its own
 # server and a failed test never leaves one behind. initdb and pg_ctl refuse to run as root: as
 # root they run as the `postgres` user on a folder it owns.
@@ -18,7 +23,7 @@ set -euo pipefail
 cmd="${1:-}"
 state="${2:-}"
 if [ -z "$cmd" ] || [ -z "$state" ]; then
-    echo "usage: $0 start|stop|status STATE_DIR" >&2
+    echo "usage: $0 start|stop|status|restart|stop-immediate|resume STATE_DIR" >&2
     exit 2
 fi
 mkdir -p "$state"
@@ -98,6 +103,23 @@ restart)
     bin="$(cat "$state/bin")"
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 restart >/dev/null
     ;;
+stop-immediate)
+    [ -f "$state/dir" ] || { echo "pg-test-server: not running" >&2; exit 1; }
+    dir="$(cat "$state/dir")"
+    bin="$(cat "$state/bin")"
+    as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w -t 60 stop >/dev/null
+    ;;
+resume)
+    [ -f "$state/dir" ] || { echo "pg-test-server: no cluster" >&2; exit 1; }
+    dir="$(cat "$state/dir")"
+    bin="$(cat "$state/bin")"
+    port="$(cat "$state/port")"
+    # Crash recovery replays the WAL since the last checkpoint: on a loaded machine after a
+    # whole test run that can take a while.
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 300 \
+        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c max_connections=200" \
+        start >/dev/null
+    ;;
 status)
     [ -f "$state/dir" ] || exit 1
     dir="$(cat "$state/dir")"
@@ -105,7 +127,7 @@ status)
     as_owner "$bin/pg_ctl" -D "$dir/data" status
     ;;
 *)
-    echo "usage: $0 start|stop|status|restart STATE_DIR" >&2
+    echo "usage: $0 start|stop|status|restart|stop-immediate|resume STATE_DIR" >&2
     exit 2
     ;;
 esac

@@ -36,6 +36,17 @@ public:
     using Error::Error;
 };
 
+/// Thrown when a server cannot be reached or the connection to it was lost (stopped,
+/// restarting, network cut), so that trying again later may succeed. When it comes from a
+/// transaction, the change may or may not have been saved: resend it by something the server
+/// recognises (a decision's UUID) rather than assume either. The local decision journal
+/// (model/team/journal.h) keeps decisions that met this error.
+class ConnectionLostError : public Error
+{
+public:
+    using Error::Error;
+};
+
 /// Thrown when a server refused a statement for want of permission (the connection's role may
 /// not do it, or row-level security refused the row). Nothing was changed.
 class PermissionDeniedError : public Error

@@ -345,6 +345,9 @@ void ProjectStore::begin()
         const QString text = q.lastError().text();
         if (attempt == 0 && reconnectAfter(text))
             continue;
+        if (isServer() && (isConnectionLost(text) || isConnectionBroken(m_db)))
+            throw ConnectionLostError(QStringLiteral("%1: the connection to the server was lost: %2")
+                                          .arg(m_path, text.section(QLatin1Char('\n'), 0, 0).trimmed()));
         if (m_dialect->isBusyError(text))
             throw busyError(m_path);
         throw Error(QStringLiteral("%1: cannot start a transaction: %2").arg(m_path, text));
@@ -384,7 +387,7 @@ bool ProjectStore::reconnectAfter(const QString& errorText)
         m_db = openServerConnection(loc, m_connectionName);
         setupConnection();
     } catch (const Error& e) {
-        throw Error(QStringLiteral("%1: the connection to the server was lost and cannot be made again: %2")
+        throw ConnectionLostError(QStringLiteral("%1: the connection to the server was lost and cannot be made again: %2")
                         .arg(m_path, e.message()));
     }
     ++m_reconnects;
@@ -399,7 +402,7 @@ void ProjectStore::throwLostInTransaction(const QString& errorText)
 {
     m_inTransaction = false;
     // The next statement reconnects; this change is reported as not known to be saved.
-    throw Error(QStringLiteral("%1: the connection to the server was lost (%2); the last change may not have "
+    throw ConnectionLostError(QStringLiteral("%1: the connection to the server was lost (%2); the last change may not have "
                                "been saved; check it and try again")
                     .arg(m_path, errorText.section(QLatin1Char('\n'), 0, 0).trimmed()));
 }
@@ -437,6 +440,9 @@ QSqlQuery ProjectStore::exec(const QString& sql, const QVariantList& params)
             continue;
         if (isServer() && m_inTransaction && (isConnectionLost(text) || isConnectionBroken(m_db)))
             throwLostInTransaction(text.isEmpty() ? QStringLiteral("connection closed") : text);
+        if (isServer() && (isConnectionLost(text) || isConnectionBroken(m_db)))
+            throw ConnectionLostError(QStringLiteral("%1: the connection to the server was lost: %2")
+                                          .arg(m_path, text.section(QLatin1Char('\n'), 0, 0).trimmed()));
         if (isServer() && (text.contains(QLatin1String("permission denied")) || text.contains(QLatin1String("row-level security"))
                            || text.contains(QLatin1String("must be owner"))))
             throw PermissionDeniedError(QStringLiteral("%1: the server refused (your role in this project may not do "

@@ -38,6 +38,7 @@ bool isConnectionLost(const QString& text)
         "server closed the connection", "terminating connection", "no connection to the server",
         "connection not open", "could not receive data", "could not send data", "SSL connection has been closed",
         "Connection refused", "the database system is shutting down", "the database system is starting up",
+        "the database system is in recovery mode", "the database system is not yet accepting connections",
     };
     for (const char* s : kSigns)
         if (text.contains(QLatin1String(s), Qt::CaseInsensitive))
@@ -103,7 +104,7 @@ QSqlDatabase openServerConnection(const ProjectLocation& loc, const QString& con
     if (isConnectionLost(raw) || raw.contains(QLatin1String("could not connect"))
         || raw.contains(QLatin1String("timeout expired")) || raw.contains(QLatin1String("No such file"))
         || raw.contains(QLatin1String("could not translate host name")))
-        throw Error(QStringLiteral("%1: cannot reach the server (%2)").arg(where, why));
+        throw ConnectionLostError(QStringLiteral("%1: cannot reach the server (%2)").arg(where, why));
     throw Error(QStringLiteral("%1: cannot connect: %2").arg(where, why));
 }
 

@@ -1,0 +1,635 @@
+// The local decision journal (issue #20, docs/team.md "When the connection drops"). Unit level:
+// a resend of a journalled decision is stored once, a late one is reported (also when only its
+// resend is answered), a journal whose process was killed (SIGKILL) between enqueue and send is
+// delivered once by `chorus-cli sync`, two syncs on one queue send each decision once, an
+// unusable journal file is named in the error, and a decide against an unreachable server
+// queues (exit 3). The fault test: 4 reviewer processes (this executable again with
+// "child-reviewer", driving chorus-cli claim/decide) review 120 items with overlap 2 while the
+// PostgreSQL test server is stopped with `pg_ctl stop -m immediate` and started again; every
+// decision each process was told about must be on the server exactly once (counted by UUID),
+// nothing lost, no item with more than 2 reviewers except decisions reported late. The server
+// is stopped, so this test runs alone (RUN_SERIAL). Expected values are worked out by hand
+// from the data each test writes.
+
+#include "clirun.h"
+#include "projectdump.h"
+#include "testprojects.h"
+
+#include "importer.h"
+#include "journal.h"
+#include "teamreview.h"
+#include "teamroles.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QProcess>
+#include <QRandomGenerator>
+#include <QSet>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QUuid>
+#include <QtTest>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <map>
+#include <set>
+
+using namespace chorus::model;
+using nlohmann::json;
+
+namespace {
+
+QString cliPath()
+{
+    return qEnvironmentVariable("CHORUS_BIN_DIR") + QStringLiteral("/chorus-cli");
+}
+
+QString asLogin(const QString& uri, const QString& login)
+{
+    QString u = uri;
+    u.replace(QStringLiteral("chorus_admin@"), login + QLatin1Char('@'));
+    return u;
+}
+
+// A server project of n items r1..rn (labels yes/no) with the given overlap, team roles, and
+// `logins` as reviewers (the same set-up as tst_teamreview's).
+QString serverTeamProject(const QTemporaryDir& dir, const QString& name, int n, int overlap, const QStringList& logins)
+{
+    const QString uri = chorus::test::serverProjectLocation(dir, name + QStringLiteral(".chorus"));
+    QByteArray csv = "item,annotator,label\n";
+    for (int i = 1; i <= n; ++i)
+        csv += "r" + QByteArray::number(i) + ",m1," + (i % 3 ? "yes" : "no") + "\n";
+    const QString file = dir.filePath(name + QStringLiteral(".csv"));
+    if (!chorus::test::writeFile(file, csv))
+        qFatal("cannot write %s", qPrintable(file));
+    ProjectStore s;
+    s.open(uri, ProjectStore::Mode::CreateNew);
+    importFile(s, file);
+    TeamSettings st;
+    st.overlap = overlap;
+    setTeamSettings(s, st);
+    initTeam(s);
+    for (const QString& login : logins) {
+        s.exec(QStringLiteral("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '%1') THEN "
+                              "CREATE ROLE %1 LOGIN; END IF; END $$")
+                   .arg(login));
+        addTeamMember(s, login, TeamRole::Reviewer);
+    }
+    return uri;
+}
+
+JournalEntry entry(const QString& uri, const QString& uuid, const QString& item, const QString& label)
+{
+    JournalEntry e;
+    e.uuid = uuid;
+    e.projectKey = journalProjectKey(ProjectLocation::parse(uri));
+    e.itemExtId = item;
+    e.labelName = label;
+    e.decision.action = QStringLiteral("label");
+    e.decision.status = ReviewStatus::Reviewed;
+    return e;
+}
+
+int rowsWithUuid(ProjectStore& s, const QString& uuid)
+{
+    return s.scalar(QStringLiteral("SELECT COUNT(*) FROM decisions WHERE uuid = ?"), {uuid}).toInt();
+}
+
+chorus::test::CliRun cli(const QStringList& args, const QString& journal)
+{
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("CHORUS_JOURNAL"), journal);
+    p.setProcessEnvironment(env);
+    p.start(cliPath(), args);
+    chorus::test::CliRun r;
+    if (!p.waitForFinished(120000) || p.exitStatus() != QProcess::NormalExit) {
+        p.kill();
+        p.waitForFinished();
+        r.err = "chorus-cli did not finish normally";
+        return r;
+    }
+    r.code = p.exitCode();
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+// Child mode: enqueues one decision (held by this process, as decide does before it sends),
+// says so, and waits to be killed.
+int enqueueChild(const QString& journalPath, const QString& uri, const QString& uuid)
+{
+    try {
+        Journal j(journalPath);
+        j.enqueue(entry(uri, uuid, QStringLiteral("r2"), QStringLiteral("no")), true);
+        std::printf("queued\n");
+        std::fflush(stdout);
+        QThread::sleep(600);
+        return 0;
+    } catch (const Error& e) {
+        std::printf("err %s\n", e.what());
+        return 1;
+    }
+}
+
+// Child mode: one reviewer of the fault test. Claims 5 at a time with chorus-cli and decides
+// each item with its own new UUID until the project has nothing left for it, riding out the
+// server's absence (a failed claim is tried again; a decide is queued), then syncs until the
+// journal is empty. Prints one JSON line per decide (what it was told) and per resent decision
+// reported by claim, decide or sync.
+int reviewerChild(const QString& uri)
+{
+    QRandomGenerator rng(quint32(qHash(uri)));
+    const QString journal = qEnvironmentVariable("CHORUS_JOURNAL");
+    auto emitResent = [](const json& a) {
+        if (!a.is_array())
+            return;
+        for (const json& r : a)
+            std::printf("%s\n", json{{"kind", "resent"}, {"record", r}}.dump().c_str());
+    };
+    QElapsedTimer clock;
+    clock.start();
+    for (;;) {
+        if (clock.elapsed() > 300000) {
+            std::printf("%s\n", json{{"kind", "gave-up"}}.dump().c_str());
+            return 1;
+        }
+        const auto c = cli({QStringLiteral("claim"), QStringLiteral("--project"), uri, QStringLiteral("--n"),
+                            QStringLiteral("5"), QStringLiteral("--json")},
+                           journal);
+        if (c.code != 0) {
+            QThread::msleep(100);  // the server is away; a real client would wait too
+            continue;
+        }
+        const json cj = json::parse(c.out.toStdString(), nullptr, false);
+        emitResent(cj.value("resent", json()));
+        const json claims = cj.value("claims", json::array());
+        if (claims.empty())
+            break;
+        for (const json& claim : claims) {
+            const QString item = QString::fromStdString(claim.value("item", std::string()));
+            const QString uuid = QUuid::createUuid().toString(QUuid::WithoutBraces);
+            const auto d = cli({QStringLiteral("decide"), QStringLiteral("--project"), uri, QStringLiteral("--item"), item,
+                                QStringLiteral("--label"), rng.bounded(2) ? QStringLiteral("yes") : QStringLiteral("no"),
+                                QStringLiteral("--uuid"), uuid, QStringLiteral("--json")},
+                               journal);
+            const json dj = json::parse(d.out.toStdString(), nullptr, false);
+            const char* told = d.code == 0 ? "ack" : d.code == 3 ? "queued" : "error";
+            std::printf("%s\n", json{{"kind", "decide"},
+                                     {"uuid", uuid.toStdString()},
+                                     {"item", item.toStdString()},
+                                     {"told", told},
+                                     {"late", dj.is_object() && dj.value("late", false)},
+                                     {"stderr", d.code == 0 || d.code == 3 ? std::string() : d.err.toStdString()}}
+                                    .dump()
+                                    .c_str());
+            if (dj.is_object())
+                emitResent(dj.value("resent", json()));
+        }
+    }
+    for (;;) {
+        const auto s = cli({QStringLiteral("sync"), QStringLiteral("--project"), uri, QStringLiteral("--json")}, journal);
+        const json sj = json::parse(s.out.toStdString(), nullptr, false);
+        if (sj.is_object())
+            emitResent(sj.value("decisions", json()));
+        if (s.code == 0)
+            break;
+        if (clock.elapsed() > 300000 || s.code != 3) {
+            std::printf("%s\n", json{{"kind", "sync-failed"}, {"stderr", s.err.toStdString()}}.dump().c_str());
+            return 1;
+        }
+        QThread::msleep(200);
+    }
+    std::fflush(stdout);
+    return 0;
+}
+
+bool pgServerScript(const QString& command)
+{
+    QProcess p;
+    p.start(QStringLiteral(CHORUS_SOURCE_DIR "/scripts/pg-test-server.sh"),
+            {command, qEnvironmentVariable("CHORUS_TEST_PG_STATE")});
+    if (!p.waitForFinished(400000) || p.exitCode() != 0) {
+        qWarning("pg-test-server.sh %s: %s", qPrintable(command), p.readAllStandardError().constData());
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+class TestJournal : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void resendIsStoredOnce();
+    void lateDecisionReported();
+    void killedBetweenEnqueueAndSend();
+    void twoSyncsNeverSendOneDecisionTwice();
+    void unusableJournalNamed_data();
+    void unusableJournalNamed();
+    void decideQueuesWhenServerUnreachable();
+    void serverStoppedMidRace();
+
+private:
+    std::unique_ptr<QTemporaryDir> m_dir;
+};
+
+void TestJournal::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+}
+
+// One decision sent twice through the journal (its first answer "lost": the same UUID queued
+// again) is one row on the server; the second send reports it as already there. Two decisions
+// of one reviewer on one item are sent oldest first: the latest label is the later one.
+void TestJournal::resendIsStoredOnce()
+{
+    if (chorus::test::serverUri().isEmpty())
+        QSKIP("no PostgreSQL test server (run through ctest: fixture pgserver)");
+    const QString admin = serverTeamProject(*m_dir, QStringLiteral("once"), 3, 1, {QStringLiteral("jana")});
+    const QString uri = asLogin(admin, QStringLiteral("jana"));
+    Journal j(m_dir->filePath(QStringLiteral("j.sqlite")));
+    ProjectStore s;
+    s.open(uri);
+    const QString u1 = QStringLiteral("1b0e5a52-0000-4000-8000-000000000001");
+    j.enqueue(entry(uri, u1, QStringLiteral("r1"), QStringLiteral("yes")));
+    QCOMPARE(j.pendingCount(journalProjectKey(s.location())), 1);
+    QCOMPARE(int(j.status(u1).state), int(JournalStatus::State::Queued));
+    const FlushReport first = flushJournal(s, j);
+    QCOMPARE(first.sent, 1);
+    QCOMPARE(first.duplicate, 0);
+    QCOMPARE(j.pendingCount(), 0);
+    j.enqueue(entry(uri, u1, QStringLiteral("r1"), QStringLiteral("yes")));
+    const FlushReport again = flushJournal(s, j);
+    QCOMPARE(again.sent, 1);
+    QCOMPARE(again.duplicate, 1);
+    QCOMPARE(again.results.value(0).outcome.id, first.results.value(0).outcome.id);
+    QCOMPARE(rowsWithUuid(s, u1), 1);
+    QCOMPARE(s.scalar(QStringLiteral("SELECT COUNT(*) FROM decisions")).toInt(), 1);
+    QCOMPARE(int(j.status(u1).state), int(JournalStatus::State::Sent));
+    QVERIFY(j.status(u1).outcome.duplicate);
+
+    // r2: "no" queued before "yes"; both stored, in that order.
+    j.enqueue(entry(uri, QStringLiteral("1b0e5a52-0000-4000-8000-000000000002"), QStringLiteral("r2"), QStringLiteral("no")));
+    j.enqueue(entry(uri, QStringLiteral("1b0e5a52-0000-4000-8000-000000000003"), QStringLiteral("r2"), QStringLiteral("yes")));
+    QCOMPARE(j.pending(journalProjectKey(s.location())).value(0).labelName, QStringLiteral("no"));
+    QCOMPARE(flushJournal(s, j).sent, 2);
+    QCOMPARE(s.scalar(QStringLiteral("SELECT l.name FROM decisions d JOIN labels l ON l.id = d.label_id JOIN items i ON "
+                                     "i.id = d.item_id WHERE i.ext_id = 'r2' ORDER BY d.id DESC LIMIT 1"))
+                 .toString(),
+             QStringLiteral("yes"));
+    QCOMPARE(j.pendingCount(), 0);
+}
+
+// Overlap 1, items r1..r3 (labels yes and no): ana decides r1 directly; bo's journalled decision on r1 arrives after and is kept
+// (two rows) and reported late. Its resend (answer lost) is a duplicate and still reported
+// late: the rule is read back from the server (no earlier decision of bo on r1, one other
+// reviewer before it, overlap 1).
+void TestJournal::lateDecisionReported()
+{
+    if (chorus::test::serverUri().isEmpty())
+        QSKIP("no PostgreSQL test server (run through ctest: fixture pgserver)");
+    const QString admin = serverTeamProject(*m_dir, QStringLiteral("late"), 3, 1, {QStringLiteral("ana"), QStringLiteral("bo")});
+    {
+        ProjectStore ana;
+        ana.open(asLogin(admin, QStringLiteral("ana")));
+        Decision d;
+        d.itemId = ana.scalar(QStringLiteral("SELECT id FROM items WHERE ext_id = 'r1'")).toLongLong();
+        d.action = QStringLiteral("flag");
+        d.status = ReviewStatus::Flagged;
+        QVERIFY(!decideItem(ana, d).late);
+    }
+    const QString uri = asLogin(admin, QStringLiteral("bo"));
+    Journal j(m_dir->filePath(QStringLiteral("j.sqlite")));
+    ProjectStore bo;
+    bo.open(uri);
+    const QString u = QStringLiteral("2c1f6b63-0000-4000-8000-000000000001");
+    j.enqueue(entry(uri, u, QStringLiteral("r1"), QStringLiteral("no")));
+    const FlushReport r = flushJournal(bo, j);
+    QVERIFY2(r.failed == 0, qPrintable(r.results.value(0).error));
+    QCOMPARE(r.sent, 1);
+    QCOMPARE(r.late, 1);
+    QVERIFY(r.results.value(0).outcome.late);
+    QCOMPARE(bo.scalar(QStringLiteral("SELECT COUNT(*) FROM decisions")).toInt(), 2);
+    j.enqueue(entry(uri, u, QStringLiteral("r1"), QStringLiteral("no")));
+    const FlushReport again = flushJournal(bo, j);
+    QCOMPARE(again.duplicate, 1);
+    QCOMPARE(again.late, 1);
+    QCOMPARE(rowsWithUuid(bo, u), 1);
+    // bo's second decision on r1 is a change of mind, not late.
+    j.enqueue(entry(uri, QStringLiteral("2c1f6b63-0000-4000-8000-000000000002"), QStringLiteral("r1"), QStringLiteral("yes")));
+    QCOMPARE(flushJournal(bo, j).late, 0);
+}
+
+// A process holding a freshly enqueued decision is killed (SIGKILL) before it sends: the row
+// stays in the journal, held by a dead pid; `chorus-cli sync` takes it over and delivers it;
+// a second sync finds nothing. The server has it once.
+void TestJournal::killedBetweenEnqueueAndSend()
+{
+    if (chorus::test::serverUri().isEmpty())
+        QSKIP("no PostgreSQL test server (run through ctest: fixture pgserver)");
+    const QString admin = serverTeamProject(*m_dir, QStringLiteral("killed"), 3, 1, {QStringLiteral("kim")});
+    const QString uri = asLogin(admin, QStringLiteral("kim"));
+    const QString path = m_dir->filePath(QStringLiteral("j.sqlite"));
+    const QString uuid = QStringLiteral("3d2a7c74-0000-4000-8000-000000000001");
+    QProcess child;
+    child.start(QCoreApplication::applicationFilePath(), {QStringLiteral("child-enqueue"), path, uri, uuid});
+    QByteArray out;
+    for (int k = 0; k < 600 && !out.contains('\n'); ++k) {
+        child.waitForReadyRead(100);
+        out += child.readAllStandardOutput();
+    }
+    QCOMPARE(out.trimmed(), QByteArray("queued"));
+    const qint64 pid = child.processId();
+    child.kill();
+    QVERIFY(child.waitForFinished(10000));
+    {
+        Journal j(path);
+        const QList<JournalEntry> left = j.pending(journalProjectKey(ProjectLocation::parse(uri)));
+        QCOMPARE(left.size(), 1);
+        QCOMPARE(left[0].uuid, uuid);
+        QCOMPARE(left[0].heldBy, pid);
+    }
+    const auto first = cli({QStringLiteral("sync"), QStringLiteral("--project"), uri, QStringLiteral("--json")}, path);
+    QVERIFY2(first.code == 0, first.err.constData());
+    const json fj = json::parse(first.out.toStdString());
+    QCOMPARE(fj.value("sent", 0), 1);
+    QCOMPARE(fj["decisions"][0].value("uuid", std::string()), uuid.toStdString());
+    QCOMPARE(fj["decisions"][0].value("item", std::string()), std::string("r2"));
+    const auto second = cli({QStringLiteral("sync"), QStringLiteral("--project"), uri, QStringLiteral("--json")}, path);
+    QCOMPARE(second.code, 0);
+    QCOMPARE(json::parse(second.out.toStdString()).value("sent", -1), 0);
+    ProjectStore s;
+    s.open(admin);
+    QCOMPARE(rowsWithUuid(s, uuid), 1);
+    QCOMPARE(s.scalar(QStringLiteral("SELECT COUNT(*) FROM decisions")).toInt(), 1);
+}
+
+// 40 decisions of one reviewer wait in one journal; two `chorus-cli sync` processes start
+// together. Each decision is sent by exactly one of them: the two reports together name every
+// UUID once, none as "duplicate" (a second send would find its UUID stored), and the server
+// has 40 rows.
+void TestJournal::twoSyncsNeverSendOneDecisionTwice()
+{
+    if (chorus::test::serverUri().isEmpty())
+        QSKIP("no PostgreSQL test server (run through ctest: fixture pgserver)");
+    constexpr int kQueued = 40;
+    const QString admin = serverTeamProject(*m_dir, QStringLiteral("twosyncs"), kQueued, 1, {QStringLiteral("tess")});
+    const QString uri = asLogin(admin, QStringLiteral("tess"));
+    const QString path = m_dir->filePath(QStringLiteral("j.sqlite"));
+    {
+        Journal j(path);
+        for (int i = 1; i <= kQueued; ++i)
+            j.enqueue(entry(uri, QStringLiteral("5f4c9e96-0000-4000-8000-%1").arg(i, 12, 10, QLatin1Char('0')),
+                            QStringLiteral("r%1").arg(i), QStringLiteral("yes")));
+    }
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("CHORUS_JOURNAL"), path);
+    QProcess a, b;
+    for (QProcess* p : {&a, &b}) {
+        p->setProcessEnvironment(env);
+        p->start(cliPath(), {QStringLiteral("sync"), QStringLiteral("--project"), uri, QStringLiteral("--json")});
+    }
+    std::map<std::string, int> sentBy;
+    for (QProcess* p : {&a, &b}) {
+        QVERIFY(p->waitForFinished(120000));
+        QVERIFY2(p->exitCode() == 0, p->readAllStandardError().constData());
+        const json j = json::parse(p->readAllStandardOutput().toStdString());
+        for (const json& d : j["decisions"]) {
+            QCOMPARE(d.value("result", std::string()), std::string("sent"));
+            QCOMPARE(d.value("duplicate", true), false);
+            ++sentBy[d.value("uuid", std::string())];
+        }
+    }
+    QCOMPARE(int(sentBy.size()), kQueued);
+    for (const auto& [uuid, n] : sentBy)
+        QVERIFY2(n == 1, uuid.c_str());
+    ProjectStore s;
+    s.open(admin);
+    QCOMPARE(s.scalar(QStringLiteral("SELECT COUNT(*) FROM decisions")).toInt(), kQueued);
+    QCOMPARE(Journal(path).pendingCount(), 0);
+}
+
+void TestJournal::unusableJournalNamed_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("problem");
+    QTest::newRow("folderIsAFile") << QStringLiteral("folder-is-file") << QStringLiteral("cannot make the folder");
+    QTest::newRow("garbage") << QStringLiteral("garbage") << QStringLiteral("not a database");
+    QTest::newRow("otherSqliteFile") << QStringLiteral("other-sqlite") << QStringLiteral("not a Chorus journal");
+    QTest::newRow("isAFolder") << QStringLiteral("folder") << QStringLiteral("it is a folder");
+}
+
+// Whatever is wrong with the journal's path, the error names the file and the problem, both
+// from the library and from `chorus-cli decide` (exit 1, before any server is asked: the URI
+// points at no server).
+void TestJournal::unusableJournalNamed()
+{
+    QFETCH(QString, kind);
+    QFETCH(QString, problem);
+    QString path = m_dir->filePath(QStringLiteral("journal.sqlite"));
+    if (kind == QLatin1String("folder-is-file")) {
+        QVERIFY(chorus::test::writeFile(m_dir->filePath(QStringLiteral("plain")), "x"));
+        path = m_dir->filePath(QStringLiteral("plain/journal.sqlite"));
+    } else if (kind == QLatin1String("garbage")) {
+        QVERIFY(chorus::test::writeFile(path, QByteArray(4096, 'z')));
+    } else if (kind == QLatin1String("other-sqlite")) {
+        ProjectStore p;
+        p.open(path, ProjectStore::Mode::CreateNew);
+    } else {
+        QVERIFY(QDir().mkpath(path));
+    }
+    try {
+        Journal j(path);
+        QFAIL("the journal opened");
+    } catch (const Error& e) {
+        QVERIFY2(e.message().startsWith(path + QLatin1Char(':')), qPrintable(e.message()));
+        QVERIFY2(e.message().contains(problem), qPrintable(e.message()));
+    }
+    const auto r = cli({QStringLiteral("decide"), QStringLiteral("--project"),
+                        QStringLiteral("postgresql://nobody@/nodb?host=%1&project=p").arg(m_dir->filePath(QStringLiteral("nosocket"))),
+                        QStringLiteral("--item"), QStringLiteral("r1"), QStringLiteral("--flag")},
+                       path);
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(path.toUtf8()), r.err.constData());
+}
+
+// No server listens on the URI's socket folder: decide says the decision is queued (exit 3,
+// "queued": true), the journal holds it with its item and label by name, and sync keeps it
+// (exit 3) with one failed attempt more.
+void TestJournal::decideQueuesWhenServerUnreachable()
+{
+    const QString path = m_dir->filePath(QStringLiteral("j.sqlite"));
+    const QString uri = QStringLiteral("postgresql://nobody@/nodb?host=%1&project=p").arg(m_dir->filePath(QStringLiteral("nosocket")));
+    const QString uuid = QStringLiteral("4e3b8d85-0000-4000-8000-000000000001");
+    const auto r = cli({QStringLiteral("decide"), QStringLiteral("--project"), uri, QStringLiteral("--item"), QStringLiteral("r7"),
+                        QStringLiteral("--label"), QStringLiteral("yes"), QStringLiteral("--note"), QStringLiteral("n"),
+                        QStringLiteral("--uuid"), uuid, QStringLiteral("--json")},
+                       path);
+    QCOMPARE(r.code, 3);
+    const json j = json::parse(r.out.toStdString());
+    QCOMPARE(j.value("queued", false), true);
+    QCOMPARE(j.value("uuid", std::string()), uuid.toStdString());
+    QCOMPARE(j.value("pending", 0), 1);
+    QVERIFY2(r.err.contains("queued"), r.err.constData());
+    {
+        Journal journal(path);
+        const QList<JournalEntry> q = journal.pending(journalProjectKey(ProjectLocation::parse(uri)));
+        QCOMPARE(q.size(), 1);
+        QCOMPARE(q[0].itemExtId, QStringLiteral("r7"));
+        QCOMPARE(q[0].labelName, QStringLiteral("yes"));
+        QCOMPARE(q[0].decision.note, QStringLiteral("n"));
+        QCOMPARE(q[0].heldBy, 0);
+        QCOMPARE(q[0].attempts, 1);
+        QVERIFY(q[0].lastError.contains(QStringLiteral("cannot reach the server")));
+    }
+    const auto s = cli({QStringLiteral("sync"), QStringLiteral("--project"), uri, QStringLiteral("--json")}, path);
+    QCOMPARE(s.code, 3);
+    QCOMPARE(json::parse(s.out.toStdString()).value("queued", 0), 1);
+    // --no-journal: the old behaviour, an error.
+    const auto direct = cli({QStringLiteral("decide"), QStringLiteral("--project"), uri, QStringLiteral("--item"),
+                             QStringLiteral("r7"), QStringLiteral("--flag"), QStringLiteral("--no-journal")},
+                            path);
+    QCOMPARE(direct.code, 1);
+    Journal journal(path);
+    QCOMPARE(journal.pendingCount(), 1);
+}
+
+void TestJournal::serverStoppedMidRace()
+{
+    if (chorus::test::serverUri().isEmpty() || qEnvironmentVariable("CHORUS_TEST_PG_STATE").isEmpty())
+        QSKIP("needs the throwaway PostgreSQL test server (run through ctest: fixture pgserver)");
+    constexpr int kItems = 120, kReviewers = 4, kOverlap = 2;
+    QStringList logins;
+    for (int r = 0; r < kReviewers; ++r)
+        logins << QStringLiteral("faulty%1").arg(r);
+    const QString admin = serverTeamProject(*m_dir, QStringLiteral("fault"), kItems, kOverlap, logins);
+    {
+        // Crash recovery replays the WAL written since the last checkpoint: after a whole test
+        // run on this server that is a lot. A checkpoint now leaves only the race's.
+        ProjectStore s;
+        s.open(admin);
+        s.exec(QStringLiteral("CHECKPOINT"));
+    }
+    const QString journal = m_dir->filePath(QStringLiteral("shared-journal.sqlite"));  // one file, 4 processes
+    std::vector<std::unique_ptr<QProcess>> children;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("CHORUS_JOURNAL"), journal);
+    for (int r = 0; r < kReviewers; ++r) {
+        auto p = std::make_unique<QProcess>();
+        p->setProcessEnvironment(env);
+        p->start(QCoreApplication::applicationFilePath(), {QStringLiteral("child-reviewer"), asLogin(admin, logins[r])});
+        children.push_back(std::move(p));
+    }
+    // A quarter of the way in, the server crashes (no checkpoint, sessions cut mid-statement)
+    // and stays away for 3 s while the reviewers go on, then comes back.
+    qint64 before = 0;
+    {
+        ProjectStore watch;
+        watch.open(admin);
+        for (int k = 0; k < 3000 && before < kItems * kOverlap / 4; ++k) {
+            QTest::qWait(100);
+            before = watch.scalar(QStringLiteral("SELECT COUNT(*) FROM decisions")).toLongLong();
+        }
+    }
+    QVERIFY2(before < kItems * kOverlap, "the race ended before the server could be stopped");
+    // Whatever fails below, the shared test server is running again for the tests after this.
+    struct RunningAgain
+    {
+        ~RunningAgain()
+        {
+            if (!pgServerScript(QStringLiteral("status")))
+                pgServerScript(QStringLiteral("resume"));
+        }
+    } runningAgain;
+    QVERIFY(pgServerScript(QStringLiteral("stop-immediate")));
+    QTest::qWait(3000);
+    QVERIFY(pgServerScript(QStringLiteral("resume")));
+
+    // What each process was told, by UUID.
+    std::map<std::string, std::string> told;  // uuid -> ack | queued
+    std::set<std::string> reportedLate;
+    QStringList errors;
+    for (auto& p : children) {
+        QVERIFY(p->waitForFinished(600000));
+        const QByteArray out = p->readAllStandardOutput();
+        QVERIFY2(p->exitCode() == 0, (out.right(2000) + p->readAllStandardError().right(2000)).constData());
+        for (const QByteArray& line : out.split('\n')) {
+            if (line.trimmed().isEmpty())
+                continue;
+            const json j = json::parse(line.toStdString(), nullptr, false);
+            QVERIFY2(j.is_object(), line.constData());
+            const std::string kind = j.value("kind", std::string());
+            if (kind == "decide") {
+                const std::string t = j.value("told", std::string());
+                if (t == "error")
+                    errors << QString::fromStdString(j.value("stderr", std::string()));
+                QVERIFY(told.emplace(j.value("uuid", std::string()), t).second);
+                if (j.value("late", false))
+                    reportedLate.insert(j.value("uuid", std::string()));
+            } else if (kind == "resent") {
+                const json& r = j["record"];
+                if (r.value("late", false))
+                    reportedLate.insert(r.value("uuid", std::string()));
+            }
+        }
+    }
+    QVERIFY2(errors.isEmpty(), qPrintable(errors.join(QLatin1Char('\n'))));
+    int acked = 0, queued = 0;
+    for (const auto& [uuid, t] : told)
+        (t == "ack" ? acked : queued) += 1;
+    qInfo("%d decisions acknowledged at once, %d queued and resent, %d reported late", acked, queued,
+          int(reportedLate.size()));
+    QVERIFY2(queued > 0, "no decision was queued: the outage missed the reviewers");
+
+    ProjectStore s;
+    s.open(admin);
+    // Every UUID a process generated is on the server exactly once, and nothing else is.
+    std::map<std::string, int> rows;
+    QSqlQuery q = s.exec(QStringLiteral("SELECT uuid, COUNT(*) FROM decisions GROUP BY uuid"));
+    while (q.next())
+        rows[q.value(0).toString().toStdString()] = q.value(1).toInt();
+    QCOMPARE(rows.size(), told.size());
+    for (const auto& [uuid, t] : told)
+        QVERIFY2(rows.count(uuid) == 1 && rows[uuid] == 1, (uuid + " (" + t + ") is not on the server once").c_str());
+    // Every item has its 2 reviewers; more only through decisions reported late.
+    std::map<qint64, std::set<QString>> onTime, all;
+    QSqlQuery d = s.exec(QStringLiteral("SELECT item_id, author, uuid FROM decisions"));
+    while (d.next()) {
+        all[d.value(0).toLongLong()].insert(d.value(1).toString());
+        if (!reportedLate.count(d.value(2).toString().toStdString()))
+            onTime[d.value(0).toLongLong()].insert(d.value(1).toString());
+    }
+    QCOMPARE(int(all.size()), kItems);
+    for (const auto& [item, authors] : onTime)
+        QVERIFY2(int(authors.size()) <= kOverlap, qPrintable(QStringLiteral("item %1 has %2 on-time reviewers").arg(item).arg(authors.size())));
+    for (const auto& [item, authors] : all)
+        QVERIFY(int(authors.size()) >= kOverlap);
+    QCOMPARE(s.scalar(QStringLiteral("SELECT COUNT(*) FROM claims")).toInt(), 0);
+    Journal j(journal);
+    QCOMPARE(j.pendingCount(), 0);
+}
+
+int main(int argc, char** argv)
+{
+    if (argc == 5 && qstrcmp(argv[1], "child-enqueue") == 0) {
+        QCoreApplication app(argc, argv);
+        return enqueueChild(QString::fromLocal8Bit(argv[2]), QString::fromLocal8Bit(argv[3]), QString::fromLocal8Bit(argv[4]));
+    }
+    if (argc == 3 && qstrcmp(argv[1], "child-reviewer") == 0) {
+        QCoreApplication app(argc, argv);
+        return reviewerChild(QString::fromLocal8Bit(argv[2]));
+    }
+    QCoreApplication app(argc, argv);
+    TestJournal t;
+    return QTest::qExec(&t, argc, argv);
+}
+
+#include "tst_journal.moc"
