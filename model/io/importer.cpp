@@ -296,46 +296,114 @@ void forEachJsonLine(ImportWriter& w, const QString& file, const std::function<v
     }
 }
 
+namespace {
+
+// A JSONL line's header fields: the declared label set and the annotators' kinds and costs.
+void readJsonlDeclarations(ImportWriter& w, const nlohmann::json& j)
+{
+    if (j.contains("label_set")) {
+        if (!j["label_set"].is_array())
+            w.fail(QStringLiteral("\"label_set\" must be an array of labels"));
+        QStringList declared;
+        for (const auto& l : j["label_set"]) {
+            declared << jsonString(l);
+            w.declareLabel(declared.last());
+        }
+        w.closeLabelSet(declared);
+    }
+    if (j.contains("annotators")) {
+        // {"name": {"kind": "human", "cost_per_item": 0.02}}: kinds and costs of annotators
+        // (written by the jsonl export so that a round trip keeps them).
+        const auto& a = j["annotators"];
+        if (!a.is_object())
+            w.fail(QStringLiteral("\"annotators\" must be an object {name: {\"kind\": ...}}"));
+        for (const auto& [name, props] : a.items()) {
+            const QString n = QString::fromStdString(name);
+            if (!props.is_object())
+                w.fail(QStringLiteral("annotator \"%1\" must be an object").arg(n));
+            AnnotatorKind kind = w.defaultKind();
+            if (props.contains("kind")) {
+                bool ok = props["kind"].is_string();
+                if (ok)
+                    kind = kindFromName(QString::fromStdString(props["kind"].get<std::string>()), &ok);
+                if (!ok)
+                    w.fail(QStringLiteral("kind of annotator \"%1\" must be llm, human or reviewer").arg(n));
+            }
+            std::optional<double> cost;
+            if (props.contains("cost_per_item") && !props["cost_per_item"].is_null()) {
+                if (!props["cost_per_item"].is_number())
+                    w.fail(QStringLiteral("cost_per_item of annotator \"%1\" is not a number").arg(n));
+                cost = props["cost_per_item"].get<double>();
+            }
+            w.declareAnnotator(n, kind, cost);
+        }
+    }
+}
+
+// One JSONL item's answers: "labels" (plain or with "probs", "scores", "raw") and "probs" alone.
+void readJsonlAnswers(ImportWriter& w, const nlohmann::json& j, qint64 itemId, bool hasLabels, bool hasProbs)
+{
+    static const nlohmann::json empty = nlohmann::json::object();
+    const nlohmann::json& labels = hasLabels ? j["labels"] : empty;
+    const nlohmann::json& probs = hasProbs ? j["probs"] : empty;
+    const nlohmann::json* scores = j.contains("scores") ? &j["scores"] : nullptr;
+    const nlohmann::json* raws = j.contains("raw") ? &j["raw"] : nullptr;
+    if (!labels.is_object())
+        w.fail(QStringLiteral("\"labels\" must be an object {annotator: label}"));
+    if (!probs.is_object())
+        w.fail(QStringLiteral("\"probs\" must be an object {annotator: {label: p}}"));
+    if (scores && !scores->is_object())
+        w.fail(QStringLiteral("\"scores\" must be an object {annotator: number}"));
+    if (raws && !raws->is_object())
+        w.fail(QStringLiteral("\"raw\" must be an object {annotator: original output}"));
+    // The annotator's output as it was before normalisation, when the file carries it.
+    auto rawOf = [&](const std::string& ann) -> QString {
+        if (!raws || !raws->contains(ann))
+            return {};
+        if (!(*raws)[ann].is_string())
+            w.fail(QStringLiteral("raw output of \"%1\" must be a string").arg(QString::fromStdString(ann)));
+        const QString r = QString::fromStdString((*raws)[ann].get<std::string>());
+        return r.isNull() ? QString(QLatin1String("")) : r;
+    };
+    auto scoreOf = [&](const std::string& ann) -> std::optional<double> {
+        if (!scores || !scores->contains(ann))
+            return std::nullopt;
+        if (!(*scores)[ann].is_number())
+            w.fail(QStringLiteral("score of \"%1\" is not a number").arg(QString::fromStdString(ann)));
+        return (*scores)[ann].get<double>();
+    };
+    for (const auto& [ann, label] : labels.items()) {
+        if (label.is_null())
+            continue;
+        if (!label.is_string() && !label.is_number())
+            w.fail(QStringLiteral("label of \"%1\" must be a string").arg(QString::fromStdString(ann)));
+        const nlohmann::json* p = probs.contains(ann) ? &probs[ann] : nullptr;
+        if (label.is_string() && !p && !(scores && scores->contains(ann)) && !(raws && raws->contains(ann))) {
+            // A plain answer (the common case): through the byte caches, which give what
+            // annotation() below gives for it without a QString per answer.
+            const std::string& answer = label.get_ref<const std::string&>();
+            w.annotationUtf8(itemId, QByteArrayView(ann.data(), static_cast<qsizetype>(ann.size())),
+                             QByteArrayView(answer.data(), static_cast<qsizetype>(answer.size())));
+            continue;
+        }
+        QString raw = jsonString(label);
+        if (raw.isEmpty() && !p)
+            raw = QLatin1String("");  // an empty answer: INVALID, raw kept as ""
+        w.annotation(itemId, QString::fromStdString(ann), w.defaultKind(), raw, p, scoreOf(ann),
+                     rawOf(ann));
+    }
+    for (const auto& [ann, p] : probs.items())
+        if (!labels.contains(ann) || labels[ann].is_null())
+            w.annotation(itemId, QString::fromStdString(ann), w.defaultKind(), QString(), &p,
+                         scoreOf(ann), rawOf(ann));
+}
+
+} // namespace
+
 void importJsonl(ImportWriter& w, const QString& file)
 {
     forEachJsonLine(w, file, [&](const nlohmann::json& j) {
-        if (j.contains("label_set")) {
-            if (!j["label_set"].is_array())
-                w.fail(QStringLiteral("\"label_set\" must be an array of labels"));
-            QStringList declared;
-            for (const auto& l : j["label_set"]) {
-                declared << jsonString(l);
-                w.declareLabel(declared.last());
-            }
-            w.closeLabelSet(declared);
-        }
-        if (j.contains("annotators")) {
-            // {"name": {"kind": "human", "cost_per_item": 0.02}}: kinds and costs of annotators
-            // (written by the jsonl export so that a round trip keeps them).
-            const auto& a = j["annotators"];
-            if (!a.is_object())
-                w.fail(QStringLiteral("\"annotators\" must be an object {name: {\"kind\": ...}}"));
-            for (const auto& [name, props] : a.items()) {
-                const QString n = QString::fromStdString(name);
-                if (!props.is_object())
-                    w.fail(QStringLiteral("annotator \"%1\" must be an object").arg(n));
-                AnnotatorKind kind = w.defaultKind();
-                if (props.contains("kind")) {
-                    bool ok = props["kind"].is_string();
-                    if (ok)
-                        kind = kindFromName(QString::fromStdString(props["kind"].get<std::string>()), &ok);
-                    if (!ok)
-                        w.fail(QStringLiteral("kind of annotator \"%1\" must be llm, human or reviewer").arg(n));
-                }
-                std::optional<double> cost;
-                if (props.contains("cost_per_item") && !props["cost_per_item"].is_null()) {
-                    if (!props["cost_per_item"].is_number())
-                        w.fail(QStringLiteral("cost_per_item of annotator \"%1\" is not a number").arg(n));
-                    cost = props["cost_per_item"].get<double>();
-                }
-                w.declareAnnotator(n, kind, cost);
-            }
-        }
+        readJsonlDeclarations(w, j);
         if (!j.contains("id") || jsonString(j["id"]).isEmpty())
             w.fail(QStringLiteral("missing \"id\""));
         const QString id = jsonString(j["id"]);
@@ -357,59 +425,7 @@ void importJsonl(ImportWriter& w, const QString& file)
             meta = QString::fromStdString(j["meta"].dump());
         }
         const qint64 itemId = w.item(id, text, meta, true);
-        static const nlohmann::json empty = nlohmann::json::object();
-        const nlohmann::json& labels = hasLabels ? j["labels"] : empty;
-        const nlohmann::json& probs = hasProbs ? j["probs"] : empty;
-        const nlohmann::json* scores = j.contains("scores") ? &j["scores"] : nullptr;
-        const nlohmann::json* raws = j.contains("raw") ? &j["raw"] : nullptr;
-        if (!labels.is_object())
-            w.fail(QStringLiteral("\"labels\" must be an object {annotator: label}"));
-        if (!probs.is_object())
-            w.fail(QStringLiteral("\"probs\" must be an object {annotator: {label: p}}"));
-        if (scores && !scores->is_object())
-            w.fail(QStringLiteral("\"scores\" must be an object {annotator: number}"));
-        if (raws && !raws->is_object())
-            w.fail(QStringLiteral("\"raw\" must be an object {annotator: original output}"));
-        // The annotator's output as it was before normalisation, when the file carries it.
-        auto rawOf = [&](const std::string& ann) -> QString {
-            if (!raws || !raws->contains(ann))
-                return {};
-            if (!(*raws)[ann].is_string())
-                w.fail(QStringLiteral("raw output of \"%1\" must be a string").arg(QString::fromStdString(ann)));
-            const QString r = QString::fromStdString((*raws)[ann].get<std::string>());
-            return r.isNull() ? QString(QLatin1String("")) : r;
-        };
-        auto scoreOf = [&](const std::string& ann) -> std::optional<double> {
-            if (!scores || !scores->contains(ann))
-                return std::nullopt;
-            if (!(*scores)[ann].is_number())
-                w.fail(QStringLiteral("score of \"%1\" is not a number").arg(QString::fromStdString(ann)));
-            return (*scores)[ann].get<double>();
-        };
-        for (const auto& [ann, label] : labels.items()) {
-            if (label.is_null())
-                continue;
-            if (!label.is_string() && !label.is_number())
-                w.fail(QStringLiteral("label of \"%1\" must be a string").arg(QString::fromStdString(ann)));
-            const nlohmann::json* p = probs.contains(ann) ? &probs[ann] : nullptr;
-            if (label.is_string() && !p && !(scores && scores->contains(ann)) && !(raws && raws->contains(ann))) {
-                // A plain answer (the common case): through the byte caches, which give what
-                // annotation() below gives for it without a QString per answer.
-                const std::string& answer = label.get_ref<const std::string&>();
-                w.annotationUtf8(itemId, QByteArrayView(ann.data(), static_cast<qsizetype>(ann.size())),
-                                 QByteArrayView(answer.data(), static_cast<qsizetype>(answer.size())));
-                continue;
-            }
-            QString raw = jsonString(label);
-            if (raw.isEmpty() && !p)
-                raw = QLatin1String("");  // an empty answer: INVALID, raw kept as ""
-            w.annotation(itemId, QString::fromStdString(ann), w.defaultKind(), raw, p, scoreOf(ann),
-                         rawOf(ann));
-        }
-        for (const auto& [ann, p] : probs.items())
-            if (!labels.contains(ann) || labels[ann].is_null())
-                w.annotation(itemId, QString::fromStdString(ann), w.defaultKind(), QString(), &p,
-                             scoreOf(ann), rawOf(ann));
+        readJsonlAnswers(w, j, itemId, hasLabels, hasProbs);
         if (j.contains("gold") && !j["gold"].is_null())
             w.gold(itemId, jsonString(j["gold"]));
         if (hasCounts) {
