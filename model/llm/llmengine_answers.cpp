@@ -4,6 +4,49 @@
 
 namespace chorus::model::llm {
 
+namespace {
+
+// First-token log-probabilities and probabilities over the options (in `order`) from a
+// choice's "logprobs", as {option: value} objects; empty when the server sent none.
+void firstTokenProbabilities(const QJsonObject& choice, const QStringList& order, const LlmConfig& config,
+                             QJsonObject& logprobsJson, QJsonObject& probsJson)
+{
+    const QJsonArray tokens =
+        choice.value(QStringLiteral("logprobs")).toObject().value(QStringLiteral("content")).toArray();
+    if (!tokens.isEmpty()) {
+        const QJsonObject first = tokens[0].toObject();
+        QStringList toks;
+        QVector<double> lps;
+        QSet<QString> seen;
+        auto addTok = [&](const QJsonObject& o) {
+            const QJsonValue tok = o.value(QStringLiteral("token")), lp = o.value(QStringLiteral("logprob"));
+            if (!tok.isString() || !lp.isDouble() || seen.contains(tok.toString()))
+                return;
+            seen.insert(tok.toString());
+            toks << tok.toString();
+            lps << lp.toDouble();
+        };
+        addTok(first);
+        for (const QJsonValue& v : first.value(QStringLiteral("top_logprobs")).toArray())
+            addTok(v.toObject());
+        const QVector<double> lp = optionLogprobs(toks, lps, order, config.parser);
+        const QVector<double> p = optionProbabilities(lp, config);
+        for (qsizetype k = 0; k < lp.size(); ++k) {
+            if (!std::isnan(lp[k]))
+                logprobsJson.insert(order[k], lp[k]);
+            probsJson.insert(order[k], p[k]);
+        }
+    }
+}
+
+QVariant compactJsonOrNull(const QJsonObject& o)
+{
+    return o.isEmpty() ? QVariant(QMetaType(QMetaType::QString))
+                       : QVariant(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)));
+}
+
+} // namespace
+
 // Parses a 200 response and stores the answer. False with *problem for a response that is
 // not a chat completion (retried).
 bool Engine::handleAnswer(const Task& t, const QByteArray& data, QString* problem)
@@ -33,34 +76,8 @@ bool Engine::handleAnswer(const Task& t, const QByteArray& data, QString* proble
 
     // First-token probabilities over the options.
     QJsonObject logprobsJson, probsJson;
-    if (m_config.logprobs) {
-        const QJsonArray tokens =
-            choice.value(QStringLiteral("logprobs")).toObject().value(QStringLiteral("content")).toArray();
-        if (!tokens.isEmpty()) {
-            const QJsonObject first = tokens[0].toObject();
-            QStringList toks;
-            QVector<double> lps;
-            QSet<QString> seen;
-            auto addTok = [&](const QJsonObject& o) {
-                const QJsonValue tok = o.value(QStringLiteral("token")), lp = o.value(QStringLiteral("logprob"));
-                if (!tok.isString() || !lp.isDouble() || seen.contains(tok.toString()))
-                    return;
-                seen.insert(tok.toString());
-                toks << tok.toString();
-                lps << lp.toDouble();
-            };
-            addTok(first);
-            for (const QJsonValue& v : first.value(QStringLiteral("top_logprobs")).toArray())
-                addTok(v.toObject());
-            const QVector<double> lp = optionLogprobs(toks, lps, order, m_config.parser);
-            const QVector<double> p = optionProbabilities(lp, m_config);
-            for (qsizetype k = 0; k < lp.size(); ++k) {
-                if (!std::isnan(lp[k]))
-                    logprobsJson.insert(order[k], lp[k]);
-                probsJson.insert(order[k], p[k]);
-            }
-        }
-    }
+    if (m_config.logprobs)
+        firstTokenProbabilities(choice, order, m_config, logprobsJson, probsJson);
 
     // Usage; estimated from characters when the server does not report it.
     const QJsonObject usage = root.value(QStringLiteral("usage")).toObject();
@@ -101,8 +118,7 @@ bool Engine::handleAnswer(const Task& t, const QByteArray& data, QString* proble
             m_insAnswer.bindValue(2, t.reversed ? kReversed : kPrimary);
             m_insAnswer.bindValue(3, labelId);
             m_insAnswer.bindValue(4, output);
-            m_insAnswer.bindValue(5, logprobsJson.isEmpty() ? nullText
-                                                           : QVariant(QString::fromUtf8(QJsonDocument(logprobsJson).toJson(QJsonDocument::Compact))));
+            m_insAnswer.bindValue(5, compactJsonOrNull(logprobsJson));
             m_insAnswer.bindValue(6, promptTokens);
             m_insAnswer.bindValue(7, completionTokens);
             m_insAnswer.bindValue(8, estimated ? 1 : 0);
@@ -115,8 +131,7 @@ bool Engine::handleAnswer(const Task& t, const QByteArray& data, QString* proble
                 m_insAnnotation.bindValue(1, annotatorId);
                 m_insAnnotation.bindValue(2, labelId);
                 m_insAnnotation.bindValue(3, annotationRaw);
-                m_insAnnotation.bindValue(4, probsJson.isEmpty() ? nullText
-                                                                : QVariant(QString::fromUtf8(QJsonDocument(probsJson).toJson(QJsonDocument::Compact))));
+                m_insAnnotation.bindValue(4, compactJsonOrNull(probsJson));
                 if (!m_insAnnotation.exec())
                     throw Error(m_insAnnotation.lastError().text());
             }
