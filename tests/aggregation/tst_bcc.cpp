@@ -116,41 +116,12 @@ private slots:
         const auto w = agg::generateDawidSkene(spec);
         agg::AggregationInput in;
         in.matrix = &w.matrix;
-        int polls = 0;
-        agg::RunHooks cancel;
-        cancel.isCanceled = [&] { return ++polls >= 3; };
-        QVERIFY_THROWS_EXCEPTION(agg::Canceled, agg::aggregate("bcc", in, cancel));
-        QVERIFY(polls >= 3);
-
-        std::vector<std::pair<int, int>> reports;
-        agg::RunHooks progress;
-        progress.progress = [&](int done, int total) { reports.emplace_back(done, total); };
-        const auto r = agg::aggregate("bcc", in, progress);
-        QVERIFY(reports.size() >= size_t(r.iterations));
-        QCOMPARE(reports.back().first, reports.back().second);
-        for (size_t k = 1; k < reports.size(); ++k)
-            QVERIFY(reports[k].first >= reports[k - 1].first);
+        test::checkCancelAndProgress("bcc", in, 0);  // a report per iteration at least
     }
 
     // Both VB steps are coordinate ascent on the evidence lower bound, so the trace never
     // decreases (up to rounding).
-    void elboNeverDecreases()
-    {
-        agg::SyntheticSpec spec;
-        spec.numItems = 1000;
-        spec.numAnnotators = 30;
-        spec.numLabels = 3;
-        spec.seed = 11;
-        const auto w = agg::generateDawidSkene(spec);
-        agg::AggregationInput in;
-        in.matrix = &w.matrix;
-        in.params = {{"tol", 1e-8}};
-        const auto r = agg::aggregate("bcc", in);
-        QCOMPARE(r.logLikelihood.size(), size_t(r.iterations));
-        for (size_t k = 1; k < r.logLikelihood.size(); ++k)
-            QVERIFY2(r.logLikelihood[k] >= r.logLikelihood[k - 1] - 1e-12,
-                     QByteArray::number(int(k)));
-    }
+    void elboNeverDecreases() { test::checkObjectiveNeverDecreases("bcc", {{"tol", 1e-8}}); }
 
     // Good, mediocre and spamming annotators (seeded): BCC beats MV and orders the annotators
     // like their true accuracies.

@@ -258,6 +258,56 @@ inline void checkSyntheticRecovery(const std::string& method, const agg::Synthet
 }
 
 /// A parameter the method does not have is refused, not ignored.
+/// A run of `method` on `in` canceled from the third poll on throws Canceled; a run with a
+/// progress hook reports at least `minReports` times (or, with minReports 0, at least once per
+/// iteration of the run), never backwards, ending at done == total. Returns the completed run.
+inline agg::AggregationResult checkCancelAndProgress(const std::string& method, const agg::AggregationInput& in,
+                                                     size_t minReports)
+{
+    int polls = 0;
+    agg::RunHooks cancel;
+    cancel.isCanceled = [&] { return ++polls >= 3; };
+    bool threw = false;
+    try {
+        agg::aggregate(method, in, cancel);
+    } catch (const agg::Canceled&) {
+        threw = true;
+    }
+    if (!threw || polls < 3)
+        qFatal("%s: a cancel did not stop the run (polls %d)", method.c_str(), polls);
+    std::vector<std::pair<int, int>> reports;
+    agg::RunHooks progress;
+    progress.progress = [&](int done, int total) { reports.emplace_back(done, total); };
+    agg::AggregationResult r = agg::aggregate(method, in, progress);
+    if (minReports == 0)
+        minReports = static_cast<size_t>(r.iterations);
+    const bool ok = reports.size() >= minReports && !reports.empty() && reports.back().first == reports.back().second
+                    && std::is_sorted(reports.begin(), reports.end(),
+                                      [](const auto& a, const auto& b) { return a.first < b.first; });
+    if (!ok)
+        qFatal("%s: %zu progress reports, not monotone to done == total", method.c_str(), reports.size());
+    return r;
+}
+
+/// On a seeded Dawid-Skene world (1,000 items, 30 annotators, 3 labels) the method's objective
+/// trace (one value per iteration) never decreases by more than rounding.
+inline void checkObjectiveNeverDecreases(const std::string& method, const std::map<std::string, double>& params)
+{
+    agg::SyntheticSpec spec;
+    spec.numItems = 1000;
+    spec.numAnnotators = 30;
+    spec.numLabels = 3;
+    spec.seed = 11;
+    const auto w = agg::generateDawidSkene(spec);
+    agg::AggregationInput in;
+    in.matrix = &w.matrix;
+    in.params = params;
+    const auto r = agg::aggregate(method, in);
+    QCOMPARE(r.logLikelihood.size(), size_t(r.iterations));
+    for (size_t k = 1; k < r.logLikelihood.size(); ++k)
+        QVERIFY2(r.logLikelihood[k] >= r.logLikelihood[k - 1] - 1e-12, QByteArray::number(int(k)));
+}
+
 inline void checkUnknownParameterRejected(const std::string& method)
 {
     const auto m = agg::LabelMatrix::build(1, 1, 2, {{0, 0, 1}});

@@ -193,20 +193,7 @@ private slots:
         agg::AggregationInput in;
         in.matrix = &w.matrix;
         in.params = {{"restarts", 2}};
-        int polls = 0;
-        agg::RunHooks cancel;
-        cancel.isCanceled = [&] { return ++polls >= 3; };
-        QVERIFY_THROWS_EXCEPTION(agg::Canceled, agg::aggregate("ebcc", in, cancel));
-        QVERIFY(polls >= 3);
-
-        std::vector<std::pair<int, int>> reports;
-        agg::RunHooks progress;
-        progress.progress = [&](int done, int total) { reports.emplace_back(done, total); };
-        agg::aggregate("ebcc", in, progress);
-        QVERIFY(reports.size() >= 2);
-        QCOMPARE(reports.back().first, reports.back().second);
-        for (size_t k = 1; k < reports.size(); ++k)
-            QVERIFY(reports[k].first >= reports[k - 1].first);
+        test::checkCancelAndProgress("ebcc", in, 2);
     }
 
     // The same seed gives the same result, another seed another start (and, on this world,
@@ -233,23 +220,7 @@ private slots:
         QVERIFY(best.logLikelihood.back() >= a.logLikelihood.back());
     }
 
-    void elboNeverDecreases()
-    {
-        agg::SyntheticSpec spec;
-        spec.numItems = 1000;
-        spec.numAnnotators = 30;
-        spec.numLabels = 3;
-        spec.seed = 11;
-        const auto w = agg::generateDawidSkene(spec);
-        agg::AggregationInput in;
-        in.matrix = &w.matrix;
-        in.params = {{"tol", 1e-6}};
-        const auto r = agg::aggregate("ebcc", in);
-        QCOMPARE(r.logLikelihood.size(), size_t(r.iterations));
-        for (size_t k = 1; k < r.logLikelihood.size(); ++k)
-            QVERIFY2(r.logLikelihood[k] >= r.logLikelihood[k - 1] - 1e-12,
-                     QByteArray::number(int(k)));
-    }
+    void elboNeverDecreases() { test::checkObjectiveNeverDecreases("ebcc", {{"tol", 1e-6}}); }
 
     // Good, mediocre and spamming annotators (seeded): EBCC beats MV and orders the annotators
     // like their true accuracies.
