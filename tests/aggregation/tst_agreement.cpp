@@ -2,6 +2,7 @@
 // statsmodels / nltk / scikit-learn in ../shared/reference.
 
 #include "agreement.h"
+#include "datarows.h"
 #include "datasets.h"
 
 #include <QtTest>
@@ -380,9 +381,7 @@ private slots:
 
     void crowdReference_data()
     {
-        QTest::addColumn<QString>("dataset");
-        for (const char* d : {"rte", "temp", "bluebirds", "dog", "weather"})
-            QTest::newRow(d) << QString::fromLatin1(d);
+        test::addReferenceRows(false);  // the crowd datasets
     }
 
     // statsmodels' fleiss_kappa, the generalised definition and nltk's alpha, all rounded to 6

@@ -3,6 +3,7 @@
 // reference outputs in ../shared/reference (crowd-kit 1.4.1, Hovy's MACE), and rank correlation.
 
 #include "aggregation.h"
+#include "datarows.h"
 #include "datasets.h"
 #include "methods.h"
 #include "synthetic.h"
@@ -16,11 +17,6 @@
 #include <vector>
 
 namespace chorus::test {
-
-inline const std::vector<std::string> kCrowdDatasets{"rte", "temp", "bluebirds", "dog", "weather"};
-inline const std::vector<std::string> kLlmTasks{
-    "conv_go_awry", "discourse",      "emotion",    "flute",          "ibc",
-    "implicit_hate", "media_ideology", "persuasion", "semeval_stance", "wiki_politeness"};
 
 /// One real dataset with its reference block for one method.
 struct ReferenceCase
@@ -44,17 +40,6 @@ inline ReferenceCase loadReferenceCase(const std::string& row, const std::string
         c.ref = loadJson(sharedDir() + "/reference/" + row + ".json")["methods"][crowdMethod];
     }
     return c;
-}
-
-/// Adds one data row per crowd dataset and, when withLlm, per LLM task ("llm/<task>").
-inline void addReferenceRows(bool withLlm)
-{
-    QTest::addColumn<QString>("dataset");
-    for (const auto& d : kCrowdDatasets)
-        QTest::newRow(d.c_str()) << QString::fromStdString(d);
-    if (withLlm)
-        for (const auto& t : kLlmTasks)
-            QTest::newRow(("llm/" + t).c_str()) << QString::fromStdString("llm/" + t);
 }
 
 /// Accuracy against gold over items with gold; a missing label (-1) counts as wrong.

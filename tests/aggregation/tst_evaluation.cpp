@@ -2,6 +2,7 @@
 // ../shared/reference/llm (full precision) and the crowd annotators' accuracies; correlations
 // and the paired bootstrap.
 
+#include "datarows.h"
 #include "datasets.h"
 #include "evaluation.h"
 
@@ -142,9 +143,7 @@ private slots:
 
     void crowdAnnotatorAccuracy_data()
     {
-        QTest::addColumn<QString>("dataset");
-        for (const char* d : {"rte", "temp", "bluebirds", "dog", "weather"})
-            QTest::newRow(d) << QString::fromLatin1(d);
+        test::addReferenceRows(false);  // the crowd datasets
     }
 
     // Accuracy of each worker on the gold items they labelled (reference: 6 decimals).

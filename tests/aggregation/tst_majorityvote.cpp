@@ -1,6 +1,7 @@
 // Majority vote: hand-derived cases and crowd-kit 1.4.1's MajorityVote on the real datasets.
 
 #include "aggregation.h"
+#include "datarows.h"
 #include "datasets.h"
 
 #include <QtTest>
@@ -70,9 +71,7 @@ private slots:
 
     void crowdKitReference_data()
     {
-        QTest::addColumn<QString>("dataset");
-        for (const char* d : {"rte", "temp", "bluebirds", "dog", "weather"})
-            QTest::newRow(d) << QString::fromLatin1(d);
+        test::addReferenceRows(false);  // the crowd datasets
     }
 
     // Identical labels to crowd-kit except items whose top two vote shares tie (crowd-kit breaks

@@ -8,6 +8,8 @@
 
 #include <QProcess>
 #include <QTemporaryDir>
+#include "datarows.h"
+
 #include <QtTest>
 
 #include <nlohmann/json.hpp>
@@ -105,9 +107,7 @@ private slots:
     // exactly those items have no label.
     void majorityVoteMatchesCrowdKitOnEveryDataset_data()
     {
-        QTest::addColumn<QString>("dataset");
-        for (const char* d : {"rte", "temp", "bluebirds", "dog", "weather"})
-            QTest::newRow(d) << QString::fromLatin1(d);
+        chorus::test::addReferenceRows(false);  // the crowd datasets
     }
     void majorityVoteMatchesCrowdKitOnEveryDataset()
     {

@@ -10,6 +10,8 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
+#include "datarows.h"
+
 #include <QtTest>
 
 #include "clirun.h"
@@ -423,9 +425,7 @@ void TestCliStatistics::evaluateTableForScripts()
 
 void TestCliStatistics::evaluateAnnotatorsOnAnsweredItems_data()
 {
-    QTest::addColumn<QString>("dataset");
-    for (const char* d : {"rte", "temp", "bluebirds", "dog", "weather"})
-        QTest::newRow(d) << QString::fromLatin1(d);
+    chorus::test::addReferenceRows(false);  // the crowd datasets
 }
 
 // Sparse human crowds: each annotator's accuracy is over the gold items it answered, equal to
