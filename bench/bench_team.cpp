@@ -12,6 +12,7 @@
 
 #include "importer.h"
 #include "teamjobs.h"
+#include "teamqueue.h"
 #include "teamreview.h"
 #include "teamroles.h"
 #include "workbench.h"
@@ -44,10 +45,13 @@ struct Figures
     double median = 0, p95 = 0;
 };
 
-Figures timeIt(int repeats, const std::function<void(int)>& fn)
+// fn timed, setup (when given) run before each call and not timed.
+Figures timeIt(int repeats, const std::function<void(int)>& fn, const std::function<void()>& setup = {})
 {
     std::vector<double> ms;
     for (int k = 0; k < repeats; ++k) {
+        if (setup)
+            setup();
         QElapsedTimer t;
         t.start();
         fn(k);
@@ -138,21 +142,18 @@ int main(int argc, char** argv)
         std::printf("%s project, %d items, 8 reviewers, %d repeats\n", server ? "server" : "file", items, repeats);
         ProjectStore me;
         open(me, 0);
-        print("refill: claimItems(20) (worker)", timeIt(std::min(repeats, 20), [&](int) {
-                  releaseClaims(me);
-                  claimItems(me, 20);
-              }));
-        print("renew: claimItems(0), 20 live claims (GUI thread)", timeIt(repeats, [&](int) { claimItems(me, 0); }));
+        print("refill: claimItems(20) (worker)",
+              timeIt(std::min(repeats, 20), [&](int) { claimItems(me, 20); }, [&] { releaseClaims(me); }));
+        print("renew: claimItems(0), 20 live claims", timeIt(repeats, [&](int) { claimItems(me, 0); }));
+        print("renew: renewClaims, 20 live claims (GUI thread)", timeIt(repeats, [&](int) { renewClaims(me, 30); }));
         QList<Claim> held = claimItems(me, 20);
         print("decideItem (GUI thread)", timeIt(repeats, [&](int) {
                   if (held.isEmpty())
                       held = claimItems(me, 20);
                   decideItem(me, flagOf(held.takeFirst().itemId));
               }));
-        print("releaseClaims, 20 claims (GUI thread)", timeIt(std::min(repeats, 50), [&](int) {
-                  claimItems(me, 20);
-                  releaseClaims(me);
-              }));
+        print("releaseClaims, 20 claims (GUI thread)",
+              timeIt(std::min(repeats, 20), [&](int) { releaseClaims(me); }, [&] { claimItems(me, 20); }));
         print("teamProgress (worker)", timeIt(std::min(repeats, 10), [&](int) { teamProgress(me); }));
         Workbench wb;
         if (!server)

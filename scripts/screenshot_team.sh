@@ -27,26 +27,31 @@ $cli team init "$U" >/dev/null
 # The DBA's part: the reviewers' logins (trusted on the test server's socket).
 "$(cat "$state/bin")/psql" -h "$(cat "$state/dir")" -p "$(cat "$state/port")" -U chorus_admin -d chorus_test -qAt \
     -c "CREATE ROLE ana LOGIN; CREATE ROLE bo LOGIN; CREATE ROLE cy LOGIN; CREATE ROLE dee LOGIN" >/dev/null
-for login in ana bo cy; do $cli team add "$U" "$login" --role reviewer >/dev/null; done
-$cli team add "$U" dee --role adjudicator >/dev/null
+for login in ana bo cy; do $cli team add "$U" "$login" --role reviewer >/dev/null 2>&1; done
+$cli team add "$U" dee --role adjudicator >/dev/null 2>&1
 $cli team settings --project "$U" --overlap 2 --order queue --lease-minutes 30 >/dev/null
-# bo decides 9 of 15 claimed tickets, cy 5 of 10 (accepting the consensus, flagging one).
-work() {  # work LOGIN CLAIM DECIDE
-    local items
-    items=$($cli claim --project "$(as "$1")" --n "$2" --json | python3 -c 'import json,sys; print(" ".join(c["item"] for c in json.load(sys.stdin)))')
-    local k=0
+# bo decides 9 of 15 claimed tickets and cy 5 of 10, accepting the consensus and flagging one
+# each (different ones: two tickets go to adjudication); ana has decided 3 before she opens
+# the window.
+work() {  # work LOGIN CLAIM DECIDE FLAG_INDEX
+    local items k=0
+    items=$($cli claim --project "$(as "$1")" --n "$2" --json \
+        | python3 -c 'import json,sys; print(" ".join(c["item"] for c in json.load(sys.stdin)["claims"]))')
     for item in $items; do
         [ "$k" -ge "$3" ] && break
-        if [ "$k" -eq 2 ]; then
+        if [ "$k" -eq "$4" ]; then
             $cli decide --project "$(as "$1")" --item "$item" --flag >/dev/null
         else
             $cli decide --project "$(as "$1")" --item "$item" --accept >/dev/null
         fi
         k=$((k + 1))
     done
+    $cli release --project "$(as "$1")" >/dev/null
+    [ "$1" = ana ] || $cli claim --project "$(as "$1")" --n "$5" >/dev/null
 }
-work bo 15 9
-work cy 10 5
+work bo 15 9 2 6
+work cy 10 5 3 5
+work ana 3 3 -1 0
 HOME="$tmp" XDG_CONFIG_HOME="$tmp/config" xvfb-run -a -s "-screen 0 ${screen}x24" \
     ./build/app/chorus "$(as ana)" --screenshots "$tmp/shots"
 cp "$tmp/shots/team-queue.png" "$out/team-queue.png"

@@ -119,6 +119,8 @@ void takeScreenshots(MainWindow* window, const QString& dir, std::function<void(
         steps->push_back({QStringLiteral("team-queue.png"),
                           [](MainWindow* w) {
                               w->showPage(0);
+                              w->filterBar()->setDisagreementsOnly(false);  // an earlier step's
+                              w->table()->sortByColumn(-1, Qt::AscendingOrder);  // the queue's order
                               if (!w->teamMode()->myQueueAction()->isChecked())
                                   w->teamMode()->myQueueAction()->trigger();
                               w->teamMode()->dock()->show();

@@ -2,9 +2,30 @@
 
 #include "teamjobs.h"
 
+#include <QSqlQuery>
+
 #include <algorithm>
 
 namespace chorus::model {
+
+QList<Claim> renewClaims(ProjectStore& store, int leaseMinutes, const QDateTime& now)
+{
+    const QString me = reviewerName(store);
+    const QString nowText = now.toUTC().toString(Qt::ISODateWithMs);
+    const QString expires = now.toUTC().addSecs(qint64(leaseMinutes) * 60).toString(Qt::ISODateWithMs);
+    QList<Claim> out;
+    store.transaction([&] {
+        store.exec(QStringLiteral("UPDATE claims SET expires_at = ? WHERE reviewer = ? AND expires_at > ?"),
+                   {expires, me, nowText});
+        QSqlQuery q = store.exec(QStringLiteral("SELECT c.item_id, i.ext_id, c.expires_at FROM claims c JOIN items i "
+                                                "ON i.id = c.item_id WHERE c.reviewer = ? AND c.expires_at > ? "
+                                                "ORDER BY c.claimed_at, c.item_id"),
+                                 {me, nowText});
+        while (q.next())
+            out.append({q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toString()});
+    });
+    return out;
+}
 
 TeamQueue::TeamQueue(QObject* parent) : QObject(parent)
 {
@@ -28,16 +49,15 @@ void TeamQueue::start(ProjectStore* store, QThreadPool* pool)
     stop();
     m_store = store;
     m_pool = pool;
-    if (!m_customRenew) {
-        int lease = 30;
-        try {
-            lease = teamSettings(*store).leaseMinutes;
-        } catch (const Error& e) {
-            emit errorOccurred(e.message());
-        }
-        // A third of the lease: two renewals can fail (a short network outage) before it ends.
-        m_renew.setInterval(std::max(1000, lease * 60 * 1000 / 3));
+    m_leaseMinutes = 30;
+    try {
+        m_leaseMinutes = teamSettings(*store).leaseMinutes;
+    } catch (const Error& e) {
+        emit errorOccurred(e.message());
     }
+    // A third of the lease: two renewals can fail (a short network outage) before it ends.
+    if (!m_customRenew)
+        m_renew.setInterval(std::max(1000, m_leaseMinutes * 60 * 1000 / 3));
     m_renew.start();
     refill();
 }
@@ -119,7 +139,7 @@ void TeamQueue::renew()
     if (!m_store || m_claims.isEmpty() || m_refill.isRunning())
         return;  // a refill renews the live claims itself
     try {
-        setClaims(claimItems(*m_store, 0));
+        setClaims(renewClaims(*m_store, m_leaseMinutes));
     } catch (const Error& e) {
         emit errorOccurred(e.message());
         return;

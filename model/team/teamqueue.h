@@ -18,6 +18,13 @@
 
 namespace chorus::model {
 
+/// Renews the lease of the reviewer's live claims to now + leaseMinutes and returns them in
+/// hand-out order, like claimItems(store, 0), but without the claimers' lock: it never waits
+/// for another reviewer's claimItems, whose candidate query reads every item (seconds on a
+/// large project). It only extends claims live at `now`, so a claimer that counted them as
+/// live still counts right.
+QList<Claim> renewClaims(ProjectStore& store, int leaseMinutes, const QDateTime& now = QDateTime::currentDateTimeUtc());
+
 class TeamQueue final : public QObject
 {
     Q_OBJECT
@@ -76,6 +83,7 @@ private:
     ProjectStore* m_store = nullptr;
     QThreadPool* m_pool = nullptr;
     int m_batch = 20;
+    int m_leaseMinutes = 30;
     bool m_customRenew = false;
     QList<Claim> m_claims;
     QList<qint64> m_shown;

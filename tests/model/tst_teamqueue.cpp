@@ -176,6 +176,8 @@ private slots:
     void refillsWhenLow();
     void renewExtendsTheLease_data() { engines(); }
     void renewExtendsTheLease();
+    void renewDoesNotWaitForAClaimer_data() { serverOnly(); }
+    void renewDoesNotWaitForAClaimer();
     void stopReleases_data() { engines(); }
     void stopReleases();
     void teamDecisionsAreTheReviewersAndUndoAppends_data() { engines(); }
@@ -273,6 +275,43 @@ void TestTeamQueue::renewExtendsTheLease()
     rawExec(p.location, QStringLiteral("UPDATE claims SET expires_at = ?"), {soon});
     q.setRenewInterval(100);
     QTRY_VERIFY(parse(rawColumn(p.location, minSql).value(0)) >= before.addSecs(30 * 60));
+    q.stop();
+}
+
+// Another reviewer's refill holds the claimers' lock while it reads every item (seconds on a
+// large project); a renewal, made on the GUI thread, must not wait for it. The lock is held
+// here by a raw connection's open transaction while the queue renews: the leases move to
+// T + 30 min before that transaction ends (waiting would take the server's 30 s lock timeout
+// and then fail).
+void TestTeamQueue::renewDoesNotWaitForAClaimer()
+{
+    const Project p = project(true, 12);
+    ProjectStore store;
+    store.open(p.meLocation);
+    QThreadPool pool;
+    TeamQueue q;
+    q.setBatchSize(4);
+    q.start(&store, &pool);
+    QTRY_COMPARE(int(q.claims().size()), 4);
+    rawExec(p.location, QStringLiteral("UPDATE claims SET expires_at = ?"),
+            {QDateTime::currentDateTimeUtc().addSecs(60).toString(Qt::ISODateWithMs)});
+    const QDateTime before = QDateTime::currentDateTimeUtc();
+    QString first;
+    withRawConnection(
+        p.location,
+        [&](QSqlDatabase& db) {
+            QSqlQuery lock(db);
+            QVERIFY(lock.exec(QStringLiteral("BEGIN")));
+            for (const QString& sql : Dialect::postgres().serializeWriters())
+                QVERIFY2(lock.exec(sql), qPrintable(lock.lastError().text()));
+            q.renew();
+            QSqlQuery read(db);
+            QVERIFY(read.exec(QStringLiteral("SELECT MIN(expires_at) FROM claims WHERE reviewer = 'ana'")) && read.next());
+            first = read.value(0).toString();
+            lock.exec(QStringLiteral("ROLLBACK"));
+        },
+        false);
+    QVERIFY2(parse(first) >= before.addSecs(30 * 60), qPrintable(first));
     q.stop();
 }
 
