@@ -70,6 +70,7 @@ int TeamQueue::stop()
     // A refill in flight would claim after the release: let it finish first (its claims are
     // then released with the rest).
     m_refill.waitForFinished();
+    m_refilling = false;
     int released = 0;
     try {
         released = releaseClaims(*m_store);
@@ -123,7 +124,7 @@ void TeamQueue::decided(const QList<qint64>& itemIds)
     const QSet<qint64> done(itemIds.begin(), itemIds.end());
     m_claims.erase(std::remove_if(m_claims.begin(), m_claims.end(), [&](const Claim& c) { return done.contains(c.itemId); }),
                    m_claims.end());
-    if (m_refill.isRunning()) {
+    if (m_refilling) {
         m_decidedDuringRefill.unite(done);
         m_refillAgain = true;  // the refill's answer may already be short of these
     } else if (m_claims.size() <= lowWater()) {
@@ -136,7 +137,7 @@ void TeamQueue::decided(const QList<qint64>& itemIds)
 
 void TeamQueue::renew()
 {
-    if (!m_store || m_claims.isEmpty() || m_refill.isRunning())
+    if (!m_store || m_claims.isEmpty() || m_refilling)
         return;  // a refill renews the live claims itself
     try {
         setClaims(renewClaims(*m_store, m_leaseMinutes));
@@ -151,16 +152,18 @@ void TeamQueue::refill()
 {
     if (!m_store)
         return;
-    if (m_refill.isRunning()) {
+    if (m_refilling) {
         m_refillAgain = true;
         return;
     }
+    m_refilling = true;
     m_decidedDuringRefill.clear();
     m_refill.setFuture(claimItemsAsync(m_pool, m_store->path(), m_batch));
 }
 
 void TeamQueue::refillFinished()
 {
+    m_refilling = false;
     if (!m_store || m_refill.future().resultCount() == 0)
         return;
     const JobResult<QList<Claim>> r = m_refill.result();

@@ -61,7 +61,9 @@ public:
     const QList<qint64>& shownItems() const { return m_shown; }
     /// The earliest lease expiry of the live claims (UTC), invalid when there are none.
     QDateTime leaseUntil() const;
-    bool isRefilling() const { return m_refill.isRunning(); }
+    /// A refill was started and its claims are not in claims() yet (the worker may have
+    /// finished: its answer is taken on this thread's event loop).
+    bool isRefilling() const { return m_refilling; }
 
     /// The reviewer decided on these items (decideItem ended their claims): they leave the
     /// claims; the lease of the rest is renewed, or a refill starts when few are left.
@@ -89,6 +91,7 @@ private:
     QList<qint64> m_shown;
     QSet<qint64> m_decidedDuringRefill;  ///< decided while a refill ran: not held any more
     bool m_refillAgain = false;
+    bool m_refilling = false;
     QTimer m_renew;
     QFutureWatcher<JobResult<QList<Claim>>> m_refill;
 };

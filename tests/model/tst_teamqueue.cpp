@@ -214,6 +214,7 @@ void TestTeamQueue::refillsWhenLow()
     store.open(p.meLocation);
     QThreadPool pool;
     TeamQueue q;
+    QObject::connect(&q, &TeamQueue::errorOccurred, [](const QString& e) { qWarning("queue: %s", qPrintable(e)); });
     q.setBatchSize(8);
     QCOMPARE(q.lowWater(), 2);
     q.start(&store, &pool);
@@ -251,6 +252,7 @@ void TestTeamQueue::renewExtendsTheLease()
     store.open(p.meLocation);
     QThreadPool pool;
     TeamQueue q;
+    QObject::connect(&q, &TeamQueue::errorOccurred, [](const QString& e) { qWarning("queue: %s", qPrintable(e)); });
     q.setBatchSize(5);
     q.start(&store, &pool);
     QTRY_COMPARE(int(q.claims().size()), 5);
@@ -290,6 +292,7 @@ void TestTeamQueue::renewDoesNotWaitForAClaimer()
     store.open(p.meLocation);
     QThreadPool pool;
     TeamQueue q;
+    QObject::connect(&q, &TeamQueue::errorOccurred, [](const QString& e) { qWarning("queue: %s", qPrintable(e)); });
     q.setBatchSize(4);
     q.start(&store, &pool);
     QTRY_COMPARE(int(q.claims().size()), 4);
@@ -326,6 +329,7 @@ void TestTeamQueue::stopReleases()
     store.open(p.meLocation);
     QThreadPool pool;
     TeamQueue q;
+    QObject::connect(&q, &TeamQueue::errorOccurred, [](const QString& e) { qWarning("queue: %s", qPrintable(e)); });
     q.setBatchSize(6);
     q.start(&store, &pool);
     QTRY_COMPARE(int(q.claims().size()), 6);
@@ -455,7 +459,8 @@ void TestTeamQueue::liveNotifications()
 }
 
 // A project made before live updates (the triggers taken away) gets them when its manager
-// opens it, not when a reviewer does; a reviewer can neither remove nor replace them.
+// opens it or runs team init, not when a reviewer opens it; a reviewer can neither remove nor
+// replace them.
 void TestTeamQueue::oldProjectsGetNotificationsFromTheirManager()
 {
     const Project p = project(true, 3);
@@ -473,6 +478,16 @@ void TestTeamQueue::oldProjectsGetNotificationsFromTheirManager()
     {
         ProjectStore manager;
         manager.open(p.location);
+        QCOMPARE(rawColumn(p.location, count).value(0).toInt(), 2);
+    }
+    {
+        // team init adds them too (here on a connection opened before they were taken away).
+        ProjectStore manager;
+        manager.open(p.location);
+        rawExec(p.location, QStringLiteral("DROP TRIGGER decisions_live ON decisions"));
+        rawExec(p.location, QStringLiteral("DROP TRIGGER claims_live ON claims"));
+        QCOMPARE(rawColumn(p.location, count).value(0).toInt(), 0);
+        initTeam(manager);
         QCOMPARE(rawColumn(p.location, count).value(0).toInt(), 2);
     }
     ProjectStore reviewer;
