@@ -10,6 +10,7 @@
 #include "pairwisepage.h"
 #include "relabelpanel.h"
 #include "serverprojects.h"
+#include "teammode.h"
 #include "transferdialogs.h"
 #include "workbench.h"
 
@@ -84,6 +85,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
     });
 
     createDocks();
+    m_team = new TeamMode(this);
 
     m_jobProgress = new QProgressBar(this);
     m_jobProgress->setRange(0, 1000);
@@ -157,6 +159,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
 
 MainWindow::~MainWindow()
 {
+    m_team->shutdown();  // claims go back while the project is still open
     m_importWatcher.cancel();
     m_exportWatcher.cancel();
     m_importWatcher.waitForFinished();
@@ -233,6 +236,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
     settings.setValue(QStringLiteral("project/last"),
                       m_wb->hasProject() ? projectSettingsKey(m_wb->projectPath()) : QString());
     m_aggPanel->cancel();
+    m_team->shutdown();
     event->accept();
 }
 
@@ -313,7 +317,7 @@ void MainWindow::stashDocksFor(int page)
 {
     constexpr int kPairwisePage = 2;
     if (page == kPairwisePage && m_stashedDocks.isEmpty()) {
-        for (QDockWidget* d : {m_panelDock, m_aggDock, m_relabelDock})
+        for (QDockWidget* d : {m_panelDock, m_aggDock, m_relabelDock, m_team->dock()})
             if (d->isVisible() && !d->isFloating()) {
                 m_stashedDocks << d;
                 d->hide();

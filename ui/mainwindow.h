@@ -33,6 +33,7 @@ class FilterBar;
 
 class ItemPanel;
 class LlmDialog;
+class TeamMode;
 
 /// The application icon (the SVG of packaging/, compiled into the resources).
 QIcon applicationIcon();
@@ -78,6 +79,8 @@ public:
     Dashboard* dashboard() { return m_dashboard; }
     RelabelPanel* relabelPanel() { return m_relabel; }
     PairwisePage* pairwisePage() { return m_pairwise; }
+    /// Team review: My queue, the Team panel, live updates (docs/team.md).
+    TeamMode* teamMode() { return m_team; }
     /// Shows the review table (0), the insight dashboard (1) or pairwise preferences (2).
     void showPage(int page);
     /// The item of the current row, or -1.
@@ -181,6 +184,7 @@ private:
     QFutureWatcher<ServerListing> m_probeWatcher;  ///< openProjectInBackground's connection test
     QString m_pendingOpen;  ///< the location openProjectInBackground will open, if nothing else was
     QPointer<QMessageBox> m_reconnectNotice;
+    TeamMode* m_team = nullptr;
 };
 
 } // namespace chorus::ui

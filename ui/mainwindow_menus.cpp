@@ -9,6 +9,7 @@
 #include "llmdialog.h"
 #include "pairwisepage.h"
 #include "relabelpanel.h"
+#include "teammode.h"
 #include "transferdialogs.h"
 #include "workbench.h"
 
@@ -142,6 +143,9 @@ void MainWindow::createMenus()
         reviewMenu->addAction(a);
     reviewMenu->addSeparator();
     reviewMenu->addAction(m_autoAdvance);
+    reviewMenu->addSeparator();
+    reviewMenu->addAction(m_team->myQueueAction());
+    reviewMenu->addAction(m_team->batchSizeAction());
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(tr("&Review"), QKeySequence(tr("Ctrl+1")), this, [this] { showPage(0); });
@@ -168,6 +172,7 @@ void MainWindow::createMenus()
     view->addAction(m_panelDock->toggleViewAction());
     view->addAction(m_aggDock->toggleViewAction());
     view->addAction(m_relabelDock->toggleViewAction());
+    view->addAction(m_team->dock()->toggleViewAction());
 
     QMenu* aggMenu = menuBar()->addMenu(tr("&Aggregation"));
     m_projectActions << aggMenu->addAction(tr("&Run"), QKeySequence(tr("Ctrl+R")), m_aggPanel, &AggregationPanel::run);

@@ -8,7 +8,11 @@
 #include "pairwisepage.h"
 #include "serverprojectdialog.h"
 #include "serverprojects.h"
+#include "teammode.h"
 #include "workbench.h"
+
+#include <QAction>
+#include <QDockWidget>
 
 #include <QDir>
 #include <QTabWidget>
@@ -109,6 +113,21 @@ void takeScreenshots(MainWindow* window, const QString& dir, std::function<void(
                               d->listProjects();
                           },
                           2500, [](MainWindow* w) -> QWidget* { return w->findChild<ServerProjectDialog*>(); }});
+    // My queue and the Team panel, when the project has team settings (scripts/screenshot_team.sh
+    // opens a server project as a reviewer).
+    if (window->teamMode()->isTeamProject())
+        steps->push_back({QStringLiteral("team-queue.png"),
+                          [](MainWindow* w) {
+                              w->showPage(0);
+                              w->filterBar()->setDisagreementsOnly(false);  // an earlier step's
+                              w->table()->sortByColumn(-1, Qt::AscendingOrder);  // the queue's order
+                              if (!w->teamMode()->myQueueAction()->isChecked())
+                                  w->teamMode()->myQueueAction()->trigger();
+                              w->teamMode()->dock()->show();
+                              w->teamMode()->dock()->raise();
+                              w->table()->setFocus();
+                          },
+                          2500});
     auto ok = std::make_shared<bool>(true);
     auto index = std::make_shared<size_t>(0);
     auto next = std::make_shared<std::function<void()>>();

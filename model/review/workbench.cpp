@@ -1,9 +1,14 @@
 #include "workbench.h"
 
+#include "teamreview.h"
+
 #include <QUuid>
 
 #include <QSqlQuery>
 #include <QUndoCommand>
+#include <QSet>
+
+#include <algorithm>
 
 namespace chorus::model {
 
@@ -76,8 +81,13 @@ void Workbench::openProject(const QString& path)
 {
     auto store = std::make_unique<ProjectStore>();
     store->open(path);
+    // Read before the snapshot: a decision committed in between is read again later, harmlessly.
+    const qint64 seen = store->scalar(QStringLiteral("SELECT MAX(id) FROM decisions")).toLongLong();
     Snapshot s = loadSnapshot(*store);
+    if (hasProject())
+        emit aboutToCloseProject();
     m_store = std::move(store);
+    m_seenDecision = seen;
     m_undo.clear();
     setSnapshot(std::move(s));
 }
@@ -92,6 +102,8 @@ void Workbench::setSnapshot(Snapshot snapshot)
 
 void Workbench::closeProject()
 {
+    if (hasProject())
+        emit aboutToCloseProject();
     m_undo.clear();
     m_model.setSource(nullptr, nullptr);
     m_snapshot = Snapshot();
@@ -188,18 +200,113 @@ void Workbench::applyStates(const std::vector<int32_t>& items, const std::vector
         d.createdAt = now;
         rows << d;
     }
-    m_store->appendDecisions(rows);  // on disk before anything below shows it
-    for (size_t k = 0; k < items.size(); ++k) {
-        const int32_t i = items[k];
-        m_snapshot.humanLabel[i] = states[k].label;
-        m_snapshot.status[i] = states[k].status;
-        if (states[k].note.isEmpty())
-            m_snapshot.notes.remove(i);
-        else
-            m_snapshot.notes.insert(i, states[k].note);
+    // What is on disk is shown, and only that: the first `count` decisions.
+    auto show = [&](size_t count) {
+        if (count == 0)
+            return;
+        const std::vector<int32_t> shown(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(count));
+        for (size_t k = 0; k < count; ++k)
+            setState(items[k], states[k]);
+        m_model.itemsChanged(shown);
+        emit decisionsChanged(shown);
+    };
+    if (!m_teamDecisions) {
+        m_store->appendDecisions(rows);  // on disk before anything below shows it
+        show(items.size());
+        return;
     }
-    m_model.itemsChanged(items);
-    emit decisionsChanged(items);
+    // Team review: each decision on its own, as the reviewer's, once per UUID. A failure part
+    // way leaves the earlier ones written and shown (each is a decision of its own).
+    std::vector<int32_t> late;
+    QList<qint64> written;
+    try {
+        for (const Decision& d : std::as_const(rows)) {
+            if (decideItem(*m_store, d, d.uuid).late)
+                late.push_back(items[written.size()]);
+            written << d.itemId;
+        }
+    } catch (const Error&) {
+        show(written.size());
+        if (!written.isEmpty())
+            emit teamDecided(written);
+        throw;
+    }
+    show(items.size());
+    emit teamDecided(written);
+    if (!late.empty())
+        emit lateDecisions(late);
+}
+
+void Workbench::setState(int32_t item, const ItemState& state)
+{
+    m_snapshot.humanLabel[item] = state.label;
+    m_snapshot.status[item] = state.status;
+    if (state.note.isEmpty())
+        m_snapshot.notes.remove(item);
+    else
+        m_snapshot.notes.insert(item, state.note);
+}
+
+std::vector<int32_t> Workbench::refreshItems(const QList<qint64>& itemIds)
+{
+    std::vector<int32_t> changed;
+    if (!hasProject())
+        return changed;
+    constexpr qsizetype kChunk = 500;
+    for (qsizetype from = 0; from < itemIds.size(); from += kChunk) {
+        const QList<qint64> chunk = itemIds.mid(from, kChunk);
+        QVariantList params;
+        QStringList marks;
+        for (qint64 id : chunk) {
+            params << id;
+            marks << QStringLiteral("?");
+        }
+        // The latest decision of each item, through the (item_id, id) index.
+        QSqlQuery q = m_store->exec(QStringLiteral("SELECT d.item_id, d.label_id, d.status, d.note FROM decisions d "
+                                                   "WHERE d.item_id IN (%1) AND d.id = (SELECT MAX(e.id) FROM decisions e "
+                                                   "WHERE e.item_id = d.item_id)")
+                                        .arg(marks.join(QLatin1Char(','))),
+                                    params);
+        while (q.next()) {
+            const int32_t item = m_snapshot.itemIndexById.value(q.value(0).toLongLong(), -1);
+            if (item < 0)
+                continue;  // imported after this window's snapshot
+            ItemState state;
+            state.label = q.value(1).isNull() ? -1 : m_snapshot.labelIndexById.value(q.value(1).toLongLong(), -1);
+            state.status = statusFromName(q.value(2).toString());
+            state.note = q.value(3).toString();
+            if (state == stateOf(item))
+                continue;
+            setState(item, state);
+            changed.push_back(item);
+        }
+    }
+    if (changed.empty())
+        return changed;
+    std::sort(changed.begin(), changed.end());
+    m_model.itemsChanged(changed);
+    emit decisionsChanged(changed);
+    return changed;
+}
+
+std::vector<int32_t> Workbench::refreshNewDecisions()
+{
+    if (!hasProject())
+        return {};
+    QList<qint64> items;
+    qint64 last = m_seenDecision;
+    QSqlQuery q = m_store->exec(QStringLiteral("SELECT item_id, id FROM decisions WHERE id > ? ORDER BY id"), {m_seenDecision});
+    QSet<qint64> seen;
+    while (q.next()) {
+        const qint64 item = q.value(0).toLongLong();
+        if (!seen.contains(item)) {
+            seen.insert(item);
+            items << item;
+        }
+        last = std::max(last, q.value(1).toLongLong());
+    }
+    m_seenDecision = last;
+    return refreshItems(items);
 }
 
 bool Workbench::push(const std::vector<int32_t>& items, std::vector<ItemState> after, const QString& action,

@@ -89,19 +89,41 @@ public:
         emit errorOccurred(message);
     }
 
+    /// Team review (docs/team.md): while on, every decision the table writes is the reviewer's
+    /// own through decideItem (stored once per UUID, ends the reviewer's claim, reported when
+    /// late), one item at a time; off, decisions go in as one batch. Undo appends a decision
+    /// either way, never deletes one.
+    void setTeamDecisions(bool on) { m_teamDecisions = on; }
+    bool teamDecisions() const { return m_teamDecisions; }
+    /// Re-reads the latest decision of these items (database ids) from the project and shows
+    /// it (others' decisions, live updates); emits decisionsChanged for those that changed.
+    /// Returns them. An index lookup per item: no scan of the project.
+    std::vector<int32_t> refreshItems(const QList<qint64>& itemIds);
+    /// Re-reads the items with decisions newer than any seen so far (the fallback of live
+    /// updates, after a lost notification connection). Returns the changed items.
+    std::vector<int32_t> refreshNewDecisions();
+
     /// Cancels outstanding jobs and waits for them (called on shutdown).
     void shutdown();
 
 signals:
     void projectChanged();
+    /// The open project is about to be closed (or replaced): its store is still open.
+    void aboutToCloseProject();
     void decisionsChanged(const std::vector<int32_t>& items);
     void consensusChanged();
     void errorOccurred(const QString& message);
     /// An undo or redo changed these items (already on disk); description says what, e.g.
     /// "Undone: label i2 as b".
     void historyStepped(const std::vector<int32_t>& items, const QString& description);
+    /// Team decisions on these items were kept but came late: the items already had `overlap`
+    /// other reviewers (decideItem's DecisionOutcome::late).
+    void lateDecisions(const std::vector<int32_t>& items);
+    /// Team decisions were written for these items (database ids): their claims ended.
+    void teamDecided(const QList<qint64>& itemIds);
 
 private:
+    void setState(int32_t item, const ItemState& state);
     bool push(const std::vector<int32_t>& items, std::vector<ItemState> after, const QString& action,
               const QString& text);
 
@@ -113,6 +135,8 @@ private:
     QThreadPool m_pool;
     QString m_author;
     bool m_writeFailed = false;
+    bool m_teamDecisions = false;
+    qint64 m_seenDecision = 0;  ///< decisions up to this id are in the snapshot
 };
 
 } // namespace chorus::model

@@ -81,6 +81,8 @@ public:
     QStringList bulkEnd(const QStringList&) const override { return {QStringLiteral("PRAGMA cache_size=-2000")}; }
     QStringList afterExplicitIds(const QString&) const override { return {}; }  // rowids continue by themselves
     QStringList serializeWriters() const override { return {}; }  // BEGIN IMMEDIATE took the write lock
+    QStringList liveNotifications() const override { return {}; }
+    QString liveNotificationsMissing() const override { return {}; }
 
     QString integrityCheck(QSqlDatabase& db) const override
     {
@@ -204,6 +206,34 @@ public:
         // committed. One claimer at a time per project makes the count exact; a claim takes a
         // few milliseconds.
         return {QStringLiteral("SELECT pg_advisory_xact_lock(hashtext(current_schema()))")};
+    }
+
+    QStringList liveNotifications() const override
+    {
+        // One notification per decision, naming its item (PostgreSQL delivers them at commit,
+        // once per distinct payload and transaction), so a window re-reads just those items;
+        // one per statement on claims, whose readers (the Team panel) recount anyway. The
+        // function runs with the writer's rights: pg_notify needs none.
+        return {
+            QStringLiteral("CREATE OR REPLACE FUNCTION chorus_live_notify() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                           "IF TG_TABLE_NAME = 'decisions' THEN "
+                           "PERFORM pg_notify('chorus_live_' || TG_TABLE_SCHEMA, 'd ' || NEW.item_id); "
+                           "ELSE PERFORM pg_notify('chorus_live_' || TG_TABLE_SCHEMA, 'c'); END IF; "
+                           "RETURN NULL; END $$"),
+            QStringLiteral("CREATE OR REPLACE TRIGGER decisions_live AFTER INSERT ON decisions "
+                           "FOR EACH ROW EXECUTE FUNCTION chorus_live_notify()"),
+            QStringLiteral("CREATE OR REPLACE TRIGGER claims_live AFTER INSERT OR UPDATE OR DELETE ON claims "
+                           "FOR EACH STATEMENT EXECUTE FUNCTION chorus_live_notify()"),
+        };
+    }
+
+    QString liveNotificationsMissing() const override
+    {
+        return QStringLiteral("SELECT 1 FROM pg_namespace n WHERE n.nspname = ? "
+                              "AND pg_has_role(current_user, n.nspowner, 'USAGE') "
+                              "AND EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = n.oid AND c.relname = 'claims') "
+                              "AND NOT EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                              "WHERE c.relnamespace = n.oid AND t.tgname = 'claims_live')");
     }
 
     QString integrityCheck(QSqlDatabase& db) const override

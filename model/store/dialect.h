@@ -50,6 +50,19 @@ public:
     /// project until it ends (team claims). SQLite: none, its write lock already does.
     /// PostgreSQL: a transaction-scoped advisory lock on the project's schema.
     virtual QStringList serializeWriters() const = 0;
+    /// Live updates (team review, docs/team.md): statements that make every committed change of
+    /// decisions and claims send a notification on the project's channel (liveChannel()), so
+    /// that open windows refresh without reloading. Idempotent. SQLite: none (a file has no
+    /// notifications; windows on a file refresh on their own timer).
+    virtual QStringList liveNotifications() const = 0;
+    /// A query for the project whose name is its one parameter, returning a row when the
+    /// project lacks liveNotifications() and this connection may add them (it owns the
+    /// project's schema): run by ProjectStore::open so that projects made before live updates
+    /// get them when their manager opens them. Empty for SQLite.
+    virtual QString liveNotificationsMissing() const = 0;
+    /// The notification channel of a server project: "chorus_live_<project>". Payloads: "d ID"
+    /// (a decision on the item with database id ID was committed) and "c" (claims changed).
+    static QString liveChannel(const QString& project) { return QStringLiteral("chorus_live_") + project; }
     /// Integrity check; returns an empty string when the database is sound, else the problem.
     virtual QString integrityCheck(QSqlDatabase& db) const = 0;
     /// True when an error text says another writer holds a lock (SQLite's busy/locked).

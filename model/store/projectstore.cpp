@@ -187,6 +187,7 @@ void ProjectStore::openServer(const ProjectLocation& loc, Mode mode)
         setupConnection();
         m_sessionUser = scalar(QStringLiteral("SELECT current_user")).toString();
         migrate(exists ? QString() : QStringLiteral("CREATE SCHEMA %1").arg(quotedIdentifier(loc.project)));
+        addLiveNotifications();
     } catch (...) {
         close();
         throw;
@@ -292,6 +293,19 @@ void ProjectStore::close()
 bool ProjectStore::isOpen() const
 {
     return m_db.isValid() && m_db.isOpen();
+}
+
+void ProjectStore::addLiveNotifications()
+{
+    // A project made before live updates gets them from its manager's (or creator's) first
+    // open; other connections may not add triggers and leave it as it is.
+    const QString missing = m_dialect->liveNotificationsMissing();
+    if (missing.isEmpty() || !scalar(missing, {m_location.project}).isValid())
+        return;
+    transaction([&] {
+        for (const QString& sql : m_dialect->liveNotifications())
+            exec(sql);
+    });
 }
 
 void ProjectStore::setupConnection()

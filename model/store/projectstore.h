@@ -164,6 +164,9 @@ private:
     void openServer(const ProjectLocation& loc, Mode mode);
     void setupConnection();
     void migrate(const QString& createSchema = {});
+    /// Adds the dialect's live-update notifications when the project lacks them and this
+    /// connection owns it (Dialect::liveNotificationsMissing).
+    void addLiveNotifications();
     /// True when the statement that failed with errorText should be retried on a new
     /// connection (a server store outside a transaction whose connection is gone); reconnects.
     bool reconnectAfter(const QString& errorText);

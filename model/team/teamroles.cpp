@@ -139,6 +139,10 @@ void initTeam(ProjectStore& store)
             for (const QString& t : tables)
                 store.exec(QStringLiteral("ALTER TABLE %1 OWNER TO %2").arg(id(t), id(manager)));
             store.exec(QStringLiteral("ALTER FUNCTION decisions_append_only() OWNER TO %1").arg(id(manager)));
+            // Live updates (docs/team.md): a project made before them gets them here too.
+            for (const QString& sql : store.dialect().liveNotifications())
+                store.exec(sql);
+            store.exec(QStringLiteral("ALTER FUNCTION chorus_live_notify() OWNER TO %1").arg(id(manager)));
             for (const QString& role : {adjudicator, reviewer}) {
                 store.exec(QStringLiteral("GRANT USAGE ON SCHEMA %1 TO %2").arg(schema, id(role)));
                 store.exec(QStringLiteral("REVOKE ALL ON ALL TABLES IN SCHEMA %1 FROM %2").arg(schema, id(role)));
