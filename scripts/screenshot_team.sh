@@ -56,3 +56,8 @@ HOME="$tmp" XDG_CONFIG_HOME="$tmp/config" xvfb-run -a -s "-screen 0 ${screen}x24
     ./build/app/chorus "$(as ana)" --screenshots "$tmp/shots"
 cp "$tmp/shots/team-queue.png" "$out/team-queue.png"
 echo "Screenshot written to $out/team-queue.png"
+# The adjudicator's window: the queue of the items whose reviews disagree.
+HOME="$tmp" XDG_CONFIG_HOME="$tmp/config" xvfb-run -a -s "-screen 0 ${screen}x24" \
+    ./build/app/chorus "$(as dee)" --screenshots "$tmp/shots-dee"
+cp "$tmp/shots-dee/adjudication.png" "$out/adjudication.png"
+echo "Screenshot written to $out/adjudication.png"

@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "adjudicationpanel.h"
 #include "aggregationpanel.h"
 #include "dashboard.h"
 #include "filterbar.h"
@@ -188,6 +189,19 @@ void MainWindow::createDocks()
     m_relabelDock->setWidget(m_relabel);
     addDockWidget(Qt::LeftDockWidgetArea, m_relabelDock);
     tabifyDockWidget(m_aggDock, m_relabelDock);
+    // Team review's adjudication queue: a third tab of the left dock area, hidden until asked
+    // for (Review > Adjudication Queue).
+    m_adjudication = new AdjudicationPanel(m_wb, this);
+    m_adjudicationDock = new QDockWidget(tr("Adjudication"), this);
+    m_adjudicationDock->setObjectName(QStringLiteral("adjudicationDock"));
+    m_adjudicationDock->setWidget(m_adjudication);
+    addDockWidget(Qt::LeftDockWidgetArea, m_adjudicationDock);
+    tabifyDockWidget(m_relabelDock, m_adjudicationDock);
+    m_adjudicationDock->hide();
+    connect(m_adjudication, &AdjudicationPanel::showItem, this, [this](int32_t item) {
+        showPage(0);
+        selectItem(item);
+    });
     m_aggDock->raise();
     // The docks are about the review's items: on the Pairwise page they only take its room (at
     // 1366 px its table needed sideways scrolling), so they step aside there and come back.
@@ -317,7 +331,7 @@ void MainWindow::stashDocksFor(int page)
 {
     constexpr int kPairwisePage = 2;
     if (page == kPairwisePage && m_stashedDocks.isEmpty()) {
-        for (QDockWidget* d : {m_panelDock, m_aggDock, m_relabelDock, m_team->dock()})
+        for (QDockWidget* d : {m_panelDock, m_aggDock, m_relabelDock, m_adjudicationDock, m_team->dock()})
             if (d->isVisible() && !d->isFloating()) {
                 m_stashedDocks << d;
                 d->hide();

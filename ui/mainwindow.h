@@ -34,6 +34,7 @@ class FilterBar;
 class ItemPanel;
 class LlmDialog;
 class TeamMode;
+class AdjudicationPanel;
 
 /// The application icon (the SVG of packaging/, compiled into the resources).
 QIcon applicationIcon();
@@ -81,6 +82,10 @@ public:
     PairwisePage* pairwisePage() { return m_pairwise; }
     /// Team review: My queue, the Team panel, live updates (docs/team.md).
     TeamMode* teamMode() { return m_team; }
+    /// Team review's adjudication queue (docs/team.md).
+    AdjudicationPanel* adjudicationPanel() { return m_adjudication; }
+    /// Shows the adjudication queue's dock and reads the queue.
+    void showAdjudication();
     /// Shows the review table (0), the insight dashboard (1) or pairwise preferences (2).
     void showPage(int page);
     /// The item of the current row, or -1.
@@ -185,6 +190,8 @@ private:
     QString m_pendingOpen;  ///< the location openProjectInBackground will open, if nothing else was
     QPointer<QMessageBox> m_reconnectNotice;
     TeamMode* m_team = nullptr;
+    AdjudicationPanel* m_adjudication = nullptr;
+    QDockWidget* m_adjudicationDock = nullptr;
 };
 
 } // namespace chorus::ui

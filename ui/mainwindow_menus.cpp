@@ -6,6 +6,7 @@
 #include "dashboard.h"
 #include "filterbar.h"
 #include "itempanel.h"
+#include "adjudicationpanel.h"
 #include "llmdialog.h"
 #include "pairwisepage.h"
 #include "relabelpanel.h"
@@ -146,6 +147,8 @@ void MainWindow::createMenus()
     reviewMenu->addSeparator();
     reviewMenu->addAction(m_team->myQueueAction());
     reviewMenu->addAction(m_team->batchSizeAction());
+    m_projectActions << reviewMenu->addAction(tr("Ad&judication Queue"), QKeySequence(tr("Ctrl+Shift+J")), this,
+                                              &MainWindow::showAdjudication);
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(tr("&Review"), QKeySequence(tr("Ctrl+1")), this, [this] { showPage(0); });
@@ -173,6 +176,7 @@ void MainWindow::createMenus()
     view->addAction(m_aggDock->toggleViewAction());
     view->addAction(m_relabelDock->toggleViewAction());
     view->addAction(m_team->dock()->toggleViewAction());
+    view->addAction(m_adjudicationDock->toggleViewAction());
 
     QMenu* aggMenu = menuBar()->addMenu(tr("&Aggregation"));
     m_projectActions << aggMenu->addAction(tr("&Run"), QKeySequence(tr("Ctrl+R")), m_aggPanel, &AggregationPanel::run);
@@ -220,6 +224,18 @@ void MainWindow::preferences()
         m_wb->setAuthor(author.trimmed());
         QSettings().setValue(QStringLiteral("review/author"), author.trimmed());
     }
+}
+
+} // namespace chorus::ui
+
+namespace chorus::ui {
+
+void MainWindow::showAdjudication()
+{
+    m_adjudicationDock->show();
+    m_adjudicationDock->raise();
+    m_adjudication->refresh();
+    m_adjudication->table()->setFocus();
 }
 
 } // namespace chorus::ui

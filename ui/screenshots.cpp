@@ -8,6 +8,7 @@
 #include "pairwisepage.h"
 #include "serverprojectdialog.h"
 #include "serverprojects.h"
+#include "adjudicationpanel.h"
 #include "teammode.h"
 #include "workbench.h"
 
@@ -126,6 +127,18 @@ void takeScreenshots(MainWindow* window, const QString& dir, std::function<void(
                               w->teamMode()->dock()->show();
                               w->teamMode()->dock()->raise();
                               w->table()->setFocus();
+                          },
+                          2500});
+    // The adjudication queue, on a team project with reviews that disagree (the adjudicator's
+    // window of scripts/screenshot_team.sh).
+    if (window->teamMode()->isTeamProject())
+        steps->push_back({QStringLiteral("adjudication.png"),
+                          [](MainWindow* w) {
+                              if (w->teamMode()->myQueueAction()->isChecked())
+                                  w->teamMode()->myQueueAction()->trigger();
+                              w->teamMode()->dock()->hide();
+                              w->showAdjudication();
+                              w->adjudicationPanel()->table()->selectRow(0);
                           },
                           2500});
     auto ok = std::make_shared<bool>(true);

@@ -1,5 +1,7 @@
 #include "workbench.h"
 
+#include "adjudication.h"
+
 #include "teamreview.h"
 
 #include <QUuid>
@@ -345,6 +347,27 @@ bool Workbench::setHumanLabel(const std::vector<int32_t>& items, int32_t label)
         ? tr("Label %1 as %2").arg(m_snapshot.itemExtIds[items[0]], m_snapshot.labels[label])
         : tr("Label %n items as %1", nullptr, static_cast<int>(items.size())).arg(m_snapshot.labels[label]);
     return push(items, std::move(after), QStringLiteral("label"), text);
+}
+
+bool Workbench::adjudicate(int32_t item, int32_t label)
+{
+    if (!hasProject() || item < 0 || item >= m_snapshot.numItems() || label < 0 || label >= m_snapshot.numLabels())
+        return false;
+    try {
+        adjudicateItem(*m_store, m_snapshot.itemIds[item], m_snapshot.labelIds[label]);
+    } catch (const Error& e) {
+        emit errorOccurred(e.message());
+        return false;
+    }
+    ItemState s = stateOf(item);
+    s.label = label;
+    s.status = ReviewStatus::Reviewed;
+    setState(item, s);
+    if (static_cast<size_t>(item) < m_snapshot.adjudicated.size())
+        m_snapshot.adjudicated[static_cast<size_t>(item)] = 1;
+    m_model.itemsChanged({item});
+    emit decisionsChanged({item});
+    return true;
 }
 
 bool Workbench::acceptConsensus(const std::vector<int32_t>& items)

@@ -66,6 +66,10 @@ public:
     bool setFlagged(const std::vector<int32_t>& items, bool flagged);
     bool setNote(int32_t item, const QString& note);
     bool clearDecision(const std::vector<int32_t>& items);
+    /// An adjudicator's final label for an item (team review, adjudication.h): written at once
+    /// (append-only, not on the undo stack), then shown. False, with errorOccurred(), when the
+    /// store refuses it (e.g. a reviewer's login on a server).
+    bool adjudicate(int32_t item, int32_t label);
 
     /// On-demand details of one item for the item panel (read on the GUI thread's connection).
     QString itemMeta(int32_t item);

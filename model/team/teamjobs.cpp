@@ -30,4 +30,16 @@ QFuture<JobResult<TeamProgress>> teamProgressAsync(QThreadPool* pool, const QStr
     });
 }
 
+QFuture<JobResult<QList<AdjudicationCase>>> adjudicationQueueAsync(QThreadPool* pool, const QString& location,
+                                                                   bool includeDone)
+{
+    return QtConcurrent::run(pool, [location, includeDone](QPromise<JobResult<QList<AdjudicationCase>>>& promise) {
+        guarded(promise, [&] {
+            ProjectStore store;
+            store.open(location);
+            return adjudicationQueue(store, includeDone);
+        });
+    });
+}
+
 } // namespace chorus::model

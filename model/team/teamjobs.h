@@ -2,6 +2,7 @@
 // Team review work that may scan the whole project, run off the GUI thread (house style): each
 // job opens its own connection to the project (a connection belongs to its thread).
 
+#include "adjudication.h"
 #include "jobresult.h"
 #include "teamreview.h"
 
@@ -16,5 +17,9 @@ QFuture<JobResult<QList<Claim>>> claimItemsAsync(QThreadPool* pool, const QStrin
 
 /// teamProgress() on a connection of the worker's own (reads every decision).
 QFuture<JobResult<TeamProgress>> teamProgressAsync(QThreadPool* pool, const QString& location);
+
+/// adjudicationQueue() on a connection of the worker's own (reads every decision).
+QFuture<JobResult<QList<AdjudicationCase>>> adjudicationQueueAsync(QThreadPool* pool, const QString& location,
+                                                                   bool includeDone);
 
 } // namespace chorus::model
