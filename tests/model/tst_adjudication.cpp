@@ -6,7 +6,7 @@
 // adjudication (row-level security), an adjudicator's can.
 
 #include "projectdump.h"
-#include "teamlogins.h"
+#include "teamprojects.h"
 #include "testprojects.h"
 
 #include "adjudication.h"

@@ -6,7 +6,7 @@
 // by hand from the data written in the test.
 
 #include "projectdump.h"
-#include "teamlogins.h"
+#include "teamprojects.h"
 #include "testprojects.h"
 
 #include "importer.h"

@@ -13,6 +13,7 @@
 
 #include "clirun.h"
 #include "projectdump.h"
+#include "teamprojects.h"
 #include "testprojects.h"
 
 #include "importer.h"
@@ -47,39 +48,6 @@ QString cliPath()
     return qEnvironmentVariable("CHORUS_BIN_DIR") + QStringLiteral("/chorus-cli");
 }
 
-QString asLogin(const QString& uri, const QString& login)
-{
-    QString u = uri;
-    u.replace(QStringLiteral("chorus_admin@"), login + QLatin1Char('@'));
-    return u;
-}
-
-// A server project of n items r1..rn (labels yes/no) with the given overlap, team roles, and
-// `logins` as reviewers (the same set-up as tst_teamreview's).
-QString serverTeamProject(const QTemporaryDir& dir, const QString& name, int n, int overlap, const QStringList& logins)
-{
-    const QString uri = chorus::test::serverProjectLocation(dir, name + QStringLiteral(".chorus"));
-    QByteArray csv = "item,annotator,label\n";
-    for (int i = 1; i <= n; ++i)
-        csv += "r" + QByteArray::number(i) + ",m1," + (i % 3 ? "yes" : "no") + "\n";
-    const QString file = dir.filePath(name + QStringLiteral(".csv"));
-    if (!chorus::test::writeFile(file, csv))
-        qFatal("cannot write %s", qPrintable(file));
-    ProjectStore s;
-    s.open(uri, ProjectStore::Mode::CreateNew);
-    importFile(s, file);
-    TeamSettings st;
-    st.overlap = overlap;
-    setTeamSettings(s, st);
-    initTeam(s);
-    for (const QString& login : logins) {
-        s.exec(QStringLiteral("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '%1') THEN "
-                              "CREATE ROLE %1 LOGIN; END IF; END $$")
-                   .arg(login));
-        addTeamMember(s, login, TeamRole::Reviewer);
-    }
-    return uri;
-}
 
 JournalEntry entry(const QString& uri, const QString& uuid, const QString& item, const QString& label)
 {
@@ -253,8 +221,8 @@ void TestJournal::resendIsStoredOnce()
 {
     if (chorus::test::serverUri().isEmpty())
         QSKIP("no PostgreSQL test server (run through ctest: fixture pgserver)");
-    const QString admin = serverTeamProject(*m_dir, QStringLiteral("once"), 3, 1, {QStringLiteral("jana")});
-    const QString uri = asLogin(admin, QStringLiteral("jana"));
+    const QString admin = chorus::test::serverTeamProject(*m_dir, QStringLiteral("once"), 3, 1, 30, {QStringLiteral("jana")});
+    const QString uri = chorus::test::asLogin(admin, QStringLiteral("jana"));
     Journal j(m_dir->filePath(QStringLiteral("j.sqlite")));
     ProjectStore s;
     s.open(uri);
@@ -296,17 +264,17 @@ void TestJournal::lateDecisionReported()
 {
     if (chorus::test::serverUri().isEmpty())
         QSKIP("no PostgreSQL test server (run through ctest: fixture pgserver)");
-    const QString admin = serverTeamProject(*m_dir, QStringLiteral("late"), 3, 1, {QStringLiteral("ana"), QStringLiteral("bo")});
+    const QString admin = chorus::test::serverTeamProject(*m_dir, QStringLiteral("late"), 3, 1, 30, {QStringLiteral("ana"), QStringLiteral("bo")});
     {
         ProjectStore ana;
-        ana.open(asLogin(admin, QStringLiteral("ana")));
+        ana.open(chorus::test::asLogin(admin, QStringLiteral("ana")));
         Decision d;
         d.itemId = ana.scalar(QStringLiteral("SELECT id FROM items WHERE ext_id = 'r1'")).toLongLong();
         d.action = QStringLiteral("flag");
         d.status = ReviewStatus::Flagged;
         QVERIFY(!decideItem(ana, d).late);
     }
-    const QString uri = asLogin(admin, QStringLiteral("bo"));
+    const QString uri = chorus::test::asLogin(admin, QStringLiteral("bo"));
     Journal j(m_dir->filePath(QStringLiteral("j.sqlite")));
     ProjectStore bo;
     bo.open(uri);
@@ -335,8 +303,8 @@ void TestJournal::killedBetweenEnqueueAndSend()
 {
     if (chorus::test::serverUri().isEmpty())
         QSKIP("no PostgreSQL test server (run through ctest: fixture pgserver)");
-    const QString admin = serverTeamProject(*m_dir, QStringLiteral("killed"), 3, 1, {QStringLiteral("kim")});
-    const QString uri = asLogin(admin, QStringLiteral("kim"));
+    const QString admin = chorus::test::serverTeamProject(*m_dir, QStringLiteral("killed"), 3, 1, 30, {QStringLiteral("kim")});
+    const QString uri = chorus::test::asLogin(admin, QStringLiteral("kim"));
     const QString path = m_dir->filePath(QStringLiteral("j.sqlite"));
     const QString uuid = QStringLiteral("3d2a7c74-0000-4000-8000-000000000001");
     QProcess child;
@@ -381,8 +349,8 @@ void TestJournal::twoSyncsNeverSendOneDecisionTwice()
     if (chorus::test::serverUri().isEmpty())
         QSKIP("no PostgreSQL test server (run through ctest: fixture pgserver)");
     constexpr int kQueued = 40;
-    const QString admin = serverTeamProject(*m_dir, QStringLiteral("twosyncs"), kQueued, 1, {QStringLiteral("tess")});
-    const QString uri = asLogin(admin, QStringLiteral("tess"));
+    const QString admin = chorus::test::serverTeamProject(*m_dir, QStringLiteral("twosyncs"), kQueued, 1, 30, {QStringLiteral("tess")});
+    const QString uri = chorus::test::asLogin(admin, QStringLiteral("tess"));
     const QString path = m_dir->filePath(QStringLiteral("j.sqlite"));
     {
         Journal j(path);
@@ -510,7 +478,7 @@ void TestJournal::serverStoppedMidRace()
     QStringList logins;
     for (int r = 0; r < kReviewers; ++r)
         logins << QStringLiteral("faulty%1").arg(r);
-    const QString admin = serverTeamProject(*m_dir, QStringLiteral("fault"), kItems, kOverlap, logins);
+    const QString admin = chorus::test::serverTeamProject(*m_dir, QStringLiteral("fault"), kItems, kOverlap, 30, logins);
     {
         // Crash recovery replays the WAL written since the last checkpoint: after a whole test
         // run on this server that is a lot. A checkpoint now leaves only the race's.
@@ -525,7 +493,7 @@ void TestJournal::serverStoppedMidRace()
     for (int r = 0; r < kReviewers; ++r) {
         auto p = std::make_unique<QProcess>();
         p->setProcessEnvironment(env);
-        p->start(QCoreApplication::applicationFilePath(), {QStringLiteral("child-reviewer"), asLogin(admin, logins[r])});
+        p->start(QCoreApplication::applicationFilePath(), {QStringLiteral("child-reviewer"), chorus::test::asLogin(admin, logins[r])});
         children.push_back(std::move(p));
     }
     // A quarter of the way in, the server crashes (no checkpoint, sessions cut mid-statement)

@@ -6,6 +6,7 @@
 // must end with exactly 2 decisions by 2 different reviewers.
 
 #include "projectdump.h"
+#include "teamprojects.h"
 #include "testprojects.h"
 
 #include "importer.h"
@@ -96,41 +97,6 @@ int holdChild(const QString& uri, int n)
     }
 }
 
-QString asLogin(const QString& uri, const QString& login)
-{
-    QString u = uri;
-    u.replace(QStringLiteral("chorus_admin@"), login + QLatin1Char('@'));
-    return u;
-}
-
-// A server project of n items (labels yes/no) with the given overlap and lease, team roles, and
-// logins `logins` as reviewers.
-QString serverTeamProject(const QTemporaryDir& dir, const QString& name, int n, int overlap, int leaseMinutes,
-                          const QStringList& logins)
-{
-    const QString uri = chorus::test::serverProjectLocation(dir, name + QStringLiteral(".chorus"));
-    QByteArray csv = "item,annotator,label\n";
-    for (int i = 1; i <= n; ++i)
-        csv += "r" + QByteArray::number(i) + ",m1," + (i % 3 ? "yes" : "no") + "\n";
-    const QString file = dir.filePath(name + QStringLiteral(".csv"));
-    if (!chorus::test::writeFile(file, csv))
-        qFatal("cannot write %s", qPrintable(file));
-    ProjectStore s;
-    s.open(uri, ProjectStore::Mode::CreateNew);
-    importFile(s, file);
-    TeamSettings st;
-    st.overlap = overlap;
-    st.leaseMinutes = leaseMinutes;
-    setTeamSettings(s, st);
-    initTeam(s);
-    for (const QString& login : logins) {
-        s.exec(QStringLiteral("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '%1') THEN "
-                              "CREATE ROLE %1 LOGIN; END IF; END $$")
-                   .arg(login));
-        addTeamMember(s, login, TeamRole::Reviewer);
-    }
-    return uri;
-}
 
 } // namespace
 
@@ -355,11 +321,11 @@ void TestTeamReview::raceOnServer()
     QStringList logins;
     for (int r = 0; r < kReviewers; ++r)
         logins << QStringLiteral("racer%1").arg(r);
-    const QString uri = serverTeamProject(*m_dir, QStringLiteral("race"), kItems, 2, 30, logins);
+    const QString uri = chorus::test::serverTeamProject(*m_dir, QStringLiteral("race"), kItems, 2, 30, logins);
     std::vector<std::unique_ptr<QProcess>> children;
     for (int r = 0; r < kReviewers; ++r) {
         auto p = std::make_unique<QProcess>();
-        p->start(QCoreApplication::applicationFilePath(), {QStringLiteral("child-race"), asLogin(uri, logins[r])});
+        p->start(QCoreApplication::applicationFilePath(), {QStringLiteral("child-race"), chorus::test::asLogin(uri, logins[r])});
         children.push_back(std::move(p));
     }
     int total = 0;
@@ -395,10 +361,10 @@ void TestTeamReview::killedReviewersItemsReturnAfterTheLease()
 {
     if (chorus::test::serverUri().isEmpty())
         QSKIP("no PostgreSQL test server (run through ctest: fixture pgserver)");
-    const QString uri = serverTeamProject(*m_dir, QStringLiteral("killed"), 30, 1, 5,
+    const QString uri = chorus::test::serverTeamProject(*m_dir, QStringLiteral("killed"), 30, 1, 5,
                                           {QStringLiteral("holder"), QStringLiteral("finisher")});
     QProcess holder;
-    holder.start(QCoreApplication::applicationFilePath(), {QStringLiteral("child-hold"), asLogin(uri, QStringLiteral("holder")),
+    holder.start(QCoreApplication::applicationFilePath(), {QStringLiteral("child-hold"), chorus::test::asLogin(uri, QStringLiteral("holder")),
                                                           QStringLiteral("20")});
     QByteArray out;
     for (int k = 0; k < 600 && !out.contains('\n'); ++k) {
@@ -410,7 +376,7 @@ void TestTeamReview::killedReviewersItemsReturnAfterTheLease()
     QVERIFY(holder.waitForFinished(10000));
 
     ProjectStore finisher;
-    finisher.open(asLogin(uri, QStringLiteral("finisher")));
+    finisher.open(chorus::test::asLogin(uri, QStringLiteral("finisher")));
     const QDateTime now = QDateTime::currentDateTimeUtc();
     // Within the lease: only the 10 items the holder did not take.
     const QList<Claim> early = claimItems(finisher, 30, now);

@@ -3,13 +3,18 @@
 // its team roles and reviewer logins, for the tests of My queue, the Team panel and live
 // updates. Header-only: the tests that include it link chorus_model.
 
+#include "testprojects.h"
+
 #include "importer.h"
 #include "projectstore.h"
 #include "teamreview.h"
 #include "teamroles.h"
 
+#include <QFile>
+#include <QPair>
 #include <QString>
 #include <QStringList>
+#include <QTemporaryDir>
 
 namespace chorus::test {
 
@@ -19,6 +24,26 @@ inline QString asLogin(const QString& uri, const QString& login)
     QString u = uri;
     u.replace(QStringLiteral("chorus_admin@"), login + QLatin1Char('@'));
     return u;
+}
+
+/// Creates each login when missing and gives it its role in the project open in `admin`.
+inline void addLogins(model::ProjectStore& admin, const QList<QPair<QString, model::TeamRole>>& logins)
+{
+    for (const auto& [login, role] : logins) {
+        // The login is a fixed name written in the test (DO blocks take no parameters).
+        admin.exec(QStringLiteral("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '%1') THEN "
+                                  "CREATE ROLE %1 LOGIN; END IF; END $$")
+                       .arg(login));
+        model::addTeamMember(admin, login, role);
+    }
+}
+
+inline void addReviewers(model::ProjectStore& admin, const QStringList& logins)
+{
+    QList<QPair<QString, model::TeamRole>> withRole;
+    for (const QString& login : logins)
+        withRole.append({login, model::TeamRole::Reviewer});
+    addLogins(admin, withRole);
 }
 
 /// Creates the project at location from dataFile with the given team settings. On a server it
@@ -37,12 +62,34 @@ inline void makeTeamProject(const QString& location, const QString& dataFile, in
     if (!s.isServer())
         return;
     model::initTeam(s);
-    for (const QString& login : reviewers) {
-        s.exec(QStringLiteral("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '%1') THEN "
-                              "CREATE ROLE %1 LOGIN; END IF; END $$")
-                   .arg(login));
-        model::addTeamMember(s, login, model::TeamRole::Reviewer);
-    }
+    addReviewers(s, reviewers);
+}
+
+/// A server project of n items r1..rn (one LLM label each: yes, except every third no) with the
+/// given overlap and lease (default order), team roles, and `logins` as reviewers. Returns its
+/// URI (as the fixture's superuser).
+inline QString serverTeamProject(const QTemporaryDir& dir, const QString& name, int n, int overlap, int leaseMinutes,
+                                 const QStringList& logins)
+{
+    const QString uri = serverProjectLocation(dir, name + QStringLiteral(".chorus"));
+    QByteArray csv = "item,annotator,label\n";
+    for (int i = 1; i <= n; ++i)
+        csv += "r" + QByteArray::number(i) + ",m1," + (i % 3 ? "yes" : "no") + "\n";
+    const QString file = dir.filePath(name + QStringLiteral(".csv"));
+    QFile f(file);
+    if (!f.open(QIODevice::WriteOnly) || f.write(csv) != csv.size())
+        qFatal("cannot write %s", qPrintable(file));
+    f.close();
+    model::ProjectStore s;
+    s.open(uri, model::ProjectStore::Mode::CreateNew);
+    model::importFile(s, file);
+    model::TeamSettings st;
+    st.overlap = overlap;
+    st.leaseMinutes = leaseMinutes;
+    model::setTeamSettings(s, st);
+    model::initTeam(s);
+    addReviewers(s, logins);
+    return uri;
 }
 
 } // namespace chorus::test
