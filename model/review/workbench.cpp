@@ -263,10 +263,13 @@ std::vector<int32_t> Workbench::refreshItems(const QList<qint64>& itemIds)
             params << id;
             marks << QStringLiteral("?");
         }
-        // The latest decision of each item, through the (item_id, id) index.
+        // The current decision of each item, through the (item_id, id) index: its latest
+        // adjudication if it has one (an adjudication wins over later reviews, as in
+        // loadSnapshot), else its latest decision.
         QSqlQuery q = m_store->exec(QStringLiteral("SELECT d.item_id, d.label_id, d.status, d.note FROM decisions d "
-                                                   "WHERE d.item_id IN (%1) AND d.id = (SELECT MAX(e.id) FROM decisions e "
-                                                   "WHERE e.item_id = d.item_id)")
+                                                   "WHERE d.item_id IN (%1) AND d.id = COALESCE((SELECT MAX(e.id) FROM "
+                                                   "decisions e WHERE e.item_id = d.item_id AND e.action = 'adjudicate'), "
+                                                   "(SELECT MAX(e.id) FROM decisions e WHERE e.item_id = d.item_id))")
                                         .arg(marks.join(QLatin1Char(','))),
                                     params);
         while (q.next()) {

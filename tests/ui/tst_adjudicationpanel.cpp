@@ -3,7 +3,8 @@
 // both reviewers' labels by name and the LLM's label; selecting the row shows q1 in the review
 // table; the number key of "no" stores an adjudication with that label before the row
 // says so, the item's current label becomes "no", and after the queue is read again q1 has left
-// it. Expected values are worked out by hand from the data written in the test.
+// it; a later review by a third reviewer does not replace the final label when the window reads
+// the item again. Expected values are worked out by hand from the data written in the test.
 
 #include "adjudication.h"
 #include "adjudicationpanel.h"
@@ -94,6 +95,22 @@ private slots:
         // Read again: nothing left to adjudicate.
         panel->refresh();
         QTRY_COMPARE_WITH_TIMEOUT(panel->cases().size(), 0, 10000);
+        // A late review of yes by eve (another writer) does not replace the adjudicated label
+        // when the window reads the item again (as live updates do).
+        {
+            model::ProjectStore other;
+            other.open(m_project);
+            qputenv("USER", "eve");
+            model::Decision d;
+            d.itemId = s.itemIds[q1];
+            d.action = QStringLiteral("label");
+            d.labelId = s.labelIds[s.labels.indexOf(QStringLiteral("yes"))];
+            d.status = model::ReviewStatus::Reviewed;
+            QVERIFY(model::decideItem(other, d).late);
+            qputenv("USER", m_user);
+        }
+        w.workbench()->refreshItems({s.itemIds[q1]});
+        QCOMPARE(s.humanLabel[q1], no);
     }
 
 private:
