@@ -8,25 +8,6 @@
 
 namespace chorus::model {
 
-QList<Claim> renewClaims(ProjectStore& store, int leaseMinutes, const QDateTime& now)
-{
-    const QString me = reviewerName(store);
-    const QString nowText = now.toUTC().toString(Qt::ISODateWithMs);
-    const QString expires = now.toUTC().addSecs(qint64(leaseMinutes) * 60).toString(Qt::ISODateWithMs);
-    QList<Claim> out;
-    store.transaction([&] {
-        store.exec(QStringLiteral("UPDATE claims SET expires_at = ? WHERE reviewer = ? AND expires_at > ?"),
-                   {expires, me, nowText});
-        QSqlQuery q = store.exec(QStringLiteral("SELECT c.item_id, i.ext_id, c.expires_at FROM claims c JOIN items i "
-                                                "ON i.id = c.item_id WHERE c.reviewer = ? AND c.expires_at > ? "
-                                                "ORDER BY c.claimed_at, c.item_id"),
-                                 {me, nowText});
-        while (q.next())
-            out.append({q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toString()});
-    });
-    return out;
-}
-
 TeamQueue::TeamQueue(QObject* parent) : QObject(parent)
 {
     m_renew.setTimerType(Qt::VeryCoarseTimer);

@@ -18,13 +18,6 @@
 
 namespace chorus::model {
 
-/// Renews the lease of the reviewer's live claims to now + leaseMinutes and returns them in
-/// hand-out order, like claimItems(store, 0), but without the claimers' lock: it never waits
-/// for another reviewer's claimItems, whose candidate query reads every item (seconds on a
-/// large project). It only extends claims live at `now`, so a claimer that counted them as
-/// live still counts right.
-QList<Claim> renewClaims(ProjectStore& store, int leaseMinutes, const QDateTime& now = QDateTime::currentDateTimeUtc());
-
 class TeamQueue final : public QObject
 {
     Q_OBJECT

@@ -142,6 +142,34 @@ QString reviewerName(ProjectStore& store)
     return qEnvironmentVariable("USER", QStringLiteral("reviewer"));
 }
 
+namespace {
+
+// Inside the caller's transaction: renews `me`'s live claims to `expires` and lists them in
+// hand-out order.
+QList<Claim> renewLiveClaims(ProjectStore& store, const QString& me, const QString& nowText, const QString& expires)
+{
+    store.exec(QStringLiteral("UPDATE claims SET expires_at = ? WHERE reviewer = ? AND expires_at > ?"),
+               {expires, me, nowText});
+    QList<Claim> out;
+    QSqlQuery q = store.exec(QStringLiteral("SELECT c.item_id, i.ext_id, c.expires_at FROM claims c JOIN items i "
+                                            "ON i.id = c.item_id WHERE c.reviewer = ? AND c.expires_at > ? "
+                                            "ORDER BY c.claimed_at, c.item_id"),
+                             {me, nowText});
+    while (q.next())
+        out.append({q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toString()});
+    return out;
+}
+
+} // namespace
+
+QList<Claim> renewClaims(ProjectStore& store, int leaseMinutes, const QDateTime& now)
+{
+    const QString me = reviewerName(store);
+    QList<Claim> out;
+    store.transaction([&] { out = renewLiveClaims(store, me, iso(now), iso(now.addSecs(qint64(leaseMinutes) * 60))); });
+    return out;
+}
+
 QList<Claim> claimItems(ProjectStore& store, int n, const QDateTime& now)
 {
     if (n < 0)
@@ -154,18 +182,9 @@ QList<Claim> claimItems(ProjectStore& store, int n, const QDateTime& now)
     store.transaction([&] {
         for (const QString& sql : store.dialect().serializeWriters())
             store.exec(sql);
-        // Live claims of mine are renewed (the reviewer is still at work).
-        store.exec(QStringLiteral("UPDATE claims SET expires_at = ? WHERE reviewer = ? AND expires_at > ?"),
-                   {expires, me, nowText});
-        // What the reviewer holds (renewed above) comes first, then the new items in order.
-        {
-            QSqlQuery q = store.exec(QStringLiteral("SELECT c.item_id, i.ext_id, c.expires_at FROM claims c JOIN items i "
-                                                    "ON i.id = c.item_id WHERE c.reviewer = ? AND c.expires_at > ? "
-                                                    "ORDER BY c.claimed_at, c.item_id"),
-                                     {me, nowText});
-            while (q.next())
-                out.append({q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toString()});
-        }
+        // Live claims of mine are renewed (the reviewer is still at work); what the reviewer
+        // holds comes first, then the new items in order.
+        out = renewLiveClaims(store, me, nowText, expires);
         const int wanted = std::max(0, n - static_cast<int>(out.size()));
         if (wanted == 0)
             return;

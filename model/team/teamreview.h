@@ -65,6 +65,13 @@ struct Claim
 /// item together. Returns the reviewer's live claims (old and new), in hand-out order.
 QList<Claim> claimItems(ProjectStore& store, int n, const QDateTime& now = QDateTime::currentDateTimeUtc());
 
+/// Renews the lease of the reviewer's live claims to now + leaseMinutes and returns them in
+/// hand-out order, like claimItems(store, 0), but without the claimers' lock: it never waits
+/// for another reviewer's claimItems, whose candidate query reads every item (seconds on a
+/// large project). It only extends claims live at `now`, so a claimer that counted them as
+/// live still counts right.
+QList<Claim> renewClaims(ProjectStore& store, int leaseMinutes, const QDateTime& now = QDateTime::currentDateTimeUtc());
+
 /// Ends the reviewer's claim on one item (itemId > 0) or on all its items. Returns how many.
 int releaseClaims(ProjectStore& store, qint64 itemId = 0);
 
