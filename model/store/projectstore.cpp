@@ -433,21 +433,22 @@ void ProjectStore::transaction(const std::function<void()>& fn)
     }
 }
 
+bool execBound(QSqlQuery& q, const QString& sql, const QVariantList& params)
+{
+    if (params.isEmpty())
+        return q.exec(sql);
+    if (!q.prepare(sql))
+        return false;
+    for (const QVariant& p : params)
+        q.addBindValue(p);
+    return q.exec();
+}
+
 QSqlQuery ProjectStore::exec(const QString& sql, const QVariantList& params)
 {
     for (int attempt = 0;; ++attempt) {
         QSqlQuery q(m_db);
-        // Without parameters the statement goes as it is: PostgreSQL cannot prepare SET, LOCK or
-        // DDL statements.
-        bool ok = false;
-        if (params.isEmpty()) {
-            ok = q.exec(sql);
-        } else if (q.prepare(sql)) {
-            for (const QVariant& p : params)
-                q.addBindValue(p);
-            ok = q.exec();
-        }
-        if (ok)
+        if (execBound(q, sql, params))
             return q;
         const QString text = q.lastError().text();
         if (attempt == 0 && reconnectAfter(text))

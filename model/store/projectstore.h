@@ -185,4 +185,8 @@ private:
 /// Current UTC time as ISO 8601 with milliseconds.
 QString nowIso();
 
+/// Runs sql on q: as it is without parameters (PostgreSQL cannot prepare SET, LOCK or DDL
+/// statements), else prepared with params bound in order. False on any error (q.lastError()).
+bool execBound(QSqlQuery& q, const QString& sql, const QVariantList& params);
+
 } // namespace chorus::model

@@ -181,15 +181,7 @@ void Journal::fail(const QString& what, const QString& why) const
 QSqlQuery Journal::run(const QString& sql, const QVariantList& params)
 {
     QSqlQuery q(m_db);
-    bool ok = false;
-    if (params.isEmpty()) {
-        ok = q.exec(sql);
-    } else if (q.prepare(sql)) {
-        for (const QVariant& p : params)
-            q.addBindValue(p);
-        ok = q.exec();
-    }
-    if (!ok)
+    if (!execBound(q, sql, params))
         fail(QStringLiteral("cannot use the decision journal"),
              QStringLiteral("%1 (%2)").arg(q.lastError().text(), sql.section(QLatin1Char(' '), 0, 1)));
     q.next();  // positioned on the first row (if any) for the callers that read one value
