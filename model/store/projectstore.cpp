@@ -133,21 +133,37 @@ void ProjectStore::openFile(const QString& path, Mode mode)
 
 namespace {
 
-QStringList projectsOn(QSqlDatabase& db)
+// A failed statement on `db` whose connection is gone: the caller is told so (ConnectionLostError),
+// not that the project is missing or not a Chorus project.
+void throwIfConnectionLost(QSqlDatabase& db, const QString& where, const QString& text)
+{
+    if (isConnectionLost(text) || isConnectionBroken(db))
+        throw ConnectionLostError(QStringLiteral("%1: the connection to the server was lost: %2")
+                                      .arg(where, text.trimmed().isEmpty() ? QStringLiteral("connection closed")
+                                                                    : text.section(QLatin1Char('\n'), 0, 0).trimmed()));
+}
+
+QStringList projectsOn(QSqlDatabase& db, const QString& where)
 {
     // A Chorus project is a schema holding a meta table that says so.
     QSqlQuery q(db);
     QStringList out;
     if (!q.exec(QStringLiteral("SELECT n.nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid "
-                               "WHERE c.relname = 'meta' AND c.relkind = 'r' ORDER BY n.nspname")))
-        throw Error(QStringLiteral("cannot list the projects: %1").arg(q.lastError().text()));
+                               "WHERE c.relname = 'meta' AND c.relkind = 'r' ORDER BY n.nspname"))) {
+        throwIfConnectionLost(db, where, q.lastError().text());
+        throw Error(QStringLiteral("%1: cannot list the projects: %2").arg(where, q.lastError().text()));
+    }
     QStringList candidates;
     while (q.next())
         candidates << q.value(0).toString();
     for (const QString& schema : candidates) {
         QSqlQuery probe(db);
-        if (probe.exec(QStringLiteral("SELECT value FROM %1.meta WHERE key = 'application'").arg(quotedIdentifier(schema)))
-            && probe.next() && probe.value(0).toString() == QLatin1String(kAppTag))
+        if (!probe.exec(QStringLiteral("SELECT value FROM %1.meta WHERE key = 'application'").arg(quotedIdentifier(schema)))) {
+            // Another project this login may not read is skipped; a lost connection is not.
+            throwIfConnectionLost(db, where, probe.lastError().text());
+            continue;
+        }
+        if (probe.next() && probe.value(0).toString() == QLatin1String(kAppTag))
             out << schema;
     }
     return out;
@@ -168,21 +184,37 @@ QString projectList(const QStringList& names)
 
 void ProjectStore::openServer(const ProjectLocation& loc, Mode mode)
 {
+    bool connected = false;
+    try {
+        openServerOnce(loc, mode, connected);
+    } catch (const ConnectionLostError&) {
+        // The server answered and then the connection dropped half-way through opening (the
+        // server restarting, a terminated session): one more try. An unreachable server or a
+        // create (which may have happened) is not tried again.
+        if (!connected || mode != Mode::OpenExisting)
+            throw;
+        openServerOnce(loc, mode, connected);
+    }
+}
+
+void ProjectStore::openServerOnce(const ProjectLocation& loc, Mode mode, bool& connected)
+{
     m_dialect = &Dialect::postgres();
     m_location = loc;
     m_path = loc.display();
     m_db = openServerConnection(loc, m_connectionName);
+    connected = true;
     try {
         if (loc.project.isEmpty())
             throw Error(QStringLiteral("%1: the URI names no project (add ?project=NAME); in database \"%2\" %3")
-                            .arg(m_path, loc.database, projectList(projectsOn(m_db))));
+                            .arg(m_path, loc.database, projectList(projectsOn(m_db, m_path))));
         const bool exists = scalar(QStringLiteral("SELECT 1 FROM pg_namespace WHERE nspname = ?"), {loc.project}).isValid();
         if (mode == Mode::OpenExisting && !exists)
             throw Error(QStringLiteral("%1: no such project \"%2\" in database \"%3\"; %4")
-                            .arg(m_path, loc.project, loc.database, projectList(projectsOn(m_db))));
+                            .arg(m_path, loc.project, loc.database, projectList(projectsOn(m_db, m_path))));
         if (mode == Mode::CreateNew && exists)
             throw Error(QStringLiteral("%1: project \"%2\" already exists").arg(m_path, loc.project));
-        if (exists && !projectsOn(m_db).contains(loc.project))
+        if (exists && !projectsOn(m_db, m_path).contains(loc.project))
             throw Error(QStringLiteral("%1: schema \"%2\" exists but is not a Chorus project").arg(m_path, loc.project));
         setupConnection();
         m_sessionUser = scalar(QStringLiteral("SELECT current_user")).toString();
@@ -204,12 +236,12 @@ QStringList ProjectStore::serverProjects(const QString& uri)
     {
         QSqlDatabase db = openServerConnection(loc, name);
         try {
-            out = projectsOn(db);
-        } catch (const Error& e) {
+            out = projectsOn(db, loc.display());
+        } catch (const Error&) {
             db.close();
             db = QSqlDatabase();
             QSqlDatabase::removeDatabase(name);
-            throw Error(loc.display() + QStringLiteral(": ") + e.message());
+            throw;
         }
         db.close();
     }
@@ -316,11 +348,17 @@ void ProjectStore::setupConnection()
 
 void ProjectStore::migrate(const QString& createSchema)
 {
-    QSqlQuery q(m_db);
+    const QString versionQuery = QStringLiteral("SELECT value FROM meta WHERE key = 'schema_version'");
     int version = 0;
-    if (createSchema.isEmpty() && q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'schema_version'")) && q.next())
-        version = q.value(0).toInt();
-    q.finish();
+    if (createSchema.isEmpty() && isServer()) {
+        // The project exists (its meta table was read): a failure here is an error (a lost
+        // connection above all), never a reason to build the schema again.
+        version = scalar(versionQuery).toInt();
+    } else if (createSchema.isEmpty()) {
+        QSqlQuery q(m_db);
+        if (q.exec(versionQuery) && q.next())  // a new file has no meta table yet
+            version = q.value(0).toInt();
+    }
     if (version > kSchemaVersion)
         throw Error(QStringLiteral("%1 was written by a newer version of Chorus (project schema %2; "
                                    "this version reads up to %3). Update Chorus to open it.")

@@ -162,6 +162,7 @@ public:
 private:
     void openFile(const QString& path, Mode mode);
     void openServer(const ProjectLocation& loc, Mode mode);
+    void openServerOnce(const ProjectLocation& loc, Mode mode, bool& connected);
     void setupConnection();
     void migrate(const QString& createSchema = {});
     /// Adds the dialect's live-update notifications when the project lacks them and this
