@@ -1,5 +1,7 @@
 #include "mainwindow.h"
 
+#include "outbox.h"
+
 #include "adjudicationpanel.h"
 #include "aggregationpanel.h"
 #include "dashboard.h"
@@ -8,6 +10,7 @@
 #include "itempanel.h"
 #include "labeldelegate.h"
 #include "llmdialog.h"
+#include "outbox.h"
 #include "pairwisepage.h"
 #include "relabelpanel.h"
 #include "serverprojects.h"
@@ -241,6 +244,17 @@ void MainWindow::closeEvent(QCloseEvent* event)
             return;
         }
         m_llmDialog->cancel();
+    }
+    if (const auto queued = m_wb->outbox()->queued().size(); queued > 0 && !m_quietErrors
+        && QMessageBox::question(this, tr("Decisions not sent yet"),
+                                 tr("%n decision(s) are not on the server yet (it cannot be reached). They are kept in "
+                                    "%1 and sent the next time you open this project (or with chorus-cli sync). Quit "
+                                    "now?",
+                                    nullptr, static_cast<int>(queued))
+                                     .arg(m_wb->outbox()->journalPath()))
+               != QMessageBox::Yes) {
+        event->ignore();
+        return;
     }
     saveHeaderState();
     stashDocksFor(0);  // the docks the user had, not the Pairwise page's

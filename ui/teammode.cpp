@@ -2,6 +2,7 @@
 
 #include "filterbar.h"
 #include "mainwindow.h"
+#include "outbox.h"
 #include "teampanel.h"
 #include "teamroles.h"
 #include "workbench.h"
@@ -82,6 +83,35 @@ TeamMode::TeamMode(MainWindow* window) : QObject(window), m_w(window)
     });
     m_fallback.setInterval(30000);
     connect(&m_fallback, &QTimer::timeout, this, &TeamMode::fallbackRefresh);
+
+    // Decisions waiting in the journal (the server away): said in the status bar until sent.
+    m_outboxStatus = new QLabel(window);
+    m_outboxStatus->setObjectName(QStringLiteral("outboxStatus"));
+    m_outboxStatus->setTextFormat(Qt::PlainText);
+    m_outboxStatus->hide();
+    window->statusBar()->addPermanentWidget(m_outboxStatus);
+    connect(wb->outbox(), &model::DecisionOutbox::queueChanged, this, &TeamMode::outboxChanged);
+    connect(wb->outbox(), &model::DecisionOutbox::delivered, this, [this](const QList<model::FlushResult>& sent) {
+        m_w->statusBar()->showMessage(tr("The server is back: %n queued decision(s) sent.", nullptr, static_cast<int>(sent.size())),
+                                      8000);
+    });
+}
+
+void TeamMode::outboxChanged()
+{
+    const model::DecisionOutbox* o = m_w->workbench()->outbox();
+    const auto n = static_cast<int>(o->queued().size());
+    if (n == 0) {
+        m_outboxStatus->hide();
+        return;
+    }
+    m_outboxStatus->setText(o->isOffline() ? tr("%n decision(s) queued · server unreachable, retrying", nullptr, n)
+                                           : tr("%n decision(s) queued", nullptr, n));
+    m_outboxStatus->setToolTip(tr("Saved on this computer in %1 and sent when the server answers; nothing is lost if "
+                                  "you quit (the next open of this project, or chorus-cli sync, sends them).%2")
+                                   .arg(o->journalPath(),
+                                        o->lastError().isEmpty() ? QString() : tr("\nLast error: %1").arg(o->lastError())));
+    m_outboxStatus->show();
 }
 
 TeamMode::~TeamMode()
@@ -119,8 +149,18 @@ void TeamMode::projectChanged()
         return;
     }
     m_fallback.start();
-    if (wb->store().isServer())
+    if (wb->store().isServer()) {
         m_live.start(wb->projectPath());
+        try {
+            wb->outbox()->start(wb->projectPath());
+        } catch (const model::Error& e) {
+            // Decisions then go straight to the server, as without a journal.
+            m_w->statusBar()->showMessage(tr("No decision journal (%1): decisions are sent directly and fail while "
+                                             "the server is away.")
+                                              .arg(e.message()),
+                                          15000);
+        }
+    }
     // A reviewer starts in their queue; a manager or adjudicator sees the whole project.
     bool reviewer = false;
     if (wb->store().isServer()) {
@@ -144,6 +184,7 @@ void TeamMode::projectClosing()
     m_fallback.stop();
     m_live.stop();
     m_queue.stop();
+    m_w->workbench()->outbox()->stop();  // what is queued stays in the journal
     m_w->workbench()->setTeamDecisions(false);
     m_shown.clear();
 }

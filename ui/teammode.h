@@ -53,6 +53,7 @@ private:
     void filterChanged();
     void askBatchSize();
     void fallbackRefresh();
+    void outboxChanged();
     QString queueText() const;
 
     MainWindow* m_w;
@@ -61,6 +62,7 @@ private:
     QAction* m_myQueue;
     QAction* m_batch;
     QLabel* m_status;
+    QLabel* m_outboxStatus;
     model::TeamQueue m_queue;
     model::TeamLive m_live;
     QTimer m_fallback;

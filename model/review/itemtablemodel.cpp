@@ -246,6 +246,9 @@ QVariant ItemTableModel::data(const QModelIndex& index, int role) const
                                                 sortKey(i, col).toString());
         if (col == ColText)
             return m_s->itemTexts[i].left(1000);
+        if (col == ColStatus && isQueued(i))
+            return tr("Queued: saved in the decision journal on this computer, not on the server yet; sent when the "
+                      "connection is back");
         return {};
     case Qt::DisplayRole:
         switch (col) {
@@ -261,6 +264,8 @@ QVariant ItemTableModel::data(const QModelIndex& index, int role) const
         case ColEntropy:
             return std::isnan(m_entropy[i]) ? QString() : QString::number(m_entropy[i], 'f', 3);
         case ColDistinct: return int(m_distinct[i]);
+        case ColStatus:
+            return isQueued(i) ? tr("%1 (queued)").arg(statusName(m_s->status[i])) : statusName(m_s->status[i]);
         default: return sortKey(i, col);
         }
     default: return {};

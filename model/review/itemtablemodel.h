@@ -54,6 +54,9 @@ public:
     void setSource(const Snapshot* snapshot, const RunData* consensus);
     /// The consensus run changed (same snapshot): recomputes derived columns, one dataChanged.
     void consensusChanged();
+    /// Per item, whether its decision waits in the decision journal (team review offline): the
+    /// Status column says "(queued)". The vector is the caller's (the Workbench's); null: none.
+    void setQueued(const std::vector<uint8_t>* queued) { m_queued = queued; }
     /// Human decisions on these items changed: one dataChanged per contiguous row range.
     void itemsChanged(const std::vector<int32_t>& items);
 
@@ -96,8 +99,14 @@ private:
     QVariant sortKey(int32_t item, int column) const;
     QString labelName(int32_t label) const;
 
+    bool isQueued(int32_t item) const
+    {
+        return m_queued && static_cast<size_t>(item) < m_queued->size() && (*m_queued)[static_cast<size_t>(item)];
+    }
+
     const Snapshot* m_s = nullptr;
     const RunData* m_run = nullptr;
+    const std::vector<uint8_t>* m_queued = nullptr;
     ItemFilter m_filter;
     std::vector<int32_t> m_rows;         // visible item indices in display order
     std::vector<int32_t> m_rowOfItem;    // item -> row or -1

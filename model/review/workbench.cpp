@@ -1,7 +1,7 @@
 #include "workbench.h"
 
 #include "adjudication.h"
-
+#include "outbox.h"
 #include "teamreview.h"
 
 #include <QUuid>
@@ -11,6 +11,7 @@
 #include <QSet>
 
 #include <algorithm>
+#include <numeric>
 
 namespace chorus::model {
 
@@ -66,10 +67,22 @@ Workbench::Workbench(QObject* parent) : QObject(parent)
 {
     m_pool.setMaxThreadCount(2);
     m_author = qEnvironmentVariable("USER", QStringLiteral("reviewer"));
+    m_outbox = std::make_unique<DecisionOutbox>(&m_pool);
+    connect(m_outbox.get(), &DecisionOutbox::queueChanged, this, &Workbench::updateQueuedMarks);
+    connect(m_outbox.get(), &DecisionOutbox::delivered, this, &Workbench::outboxDelivered);
+    connect(m_outbox.get(), &DecisionOutbox::refused, this, [this](const QList<FlushResult>& results) {
+        emit errorOccurred(tr("The server refused %n queued decision(s): %1. They stay in %2 and are tried again with "
+                              "your next decision (or chorus-cli sync).",
+                              nullptr, static_cast<int>(results.size()))
+                               .arg(results.value(0).error, m_outbox->journalPath()));
+    });
 }
 
 Workbench::~Workbench()
 {
+    // The outbox's last signals must not reach a Workbench whose members are going away.
+    disconnect(m_outbox.get(), nullptr, this, nullptr);
+    m_outbox->stop();
     shutdown();
 }
 
@@ -88,6 +101,7 @@ void Workbench::openProject(const QString& path)
     Snapshot s = loadSnapshot(*store);
     if (hasProject())
         emit aboutToCloseProject();
+    m_outbox->stop();  // the outbox belongs to the project being replaced
     m_store = std::move(store);
     m_seenDecision = seen;
     m_undo.clear();
@@ -99,6 +113,9 @@ void Workbench::setSnapshot(Snapshot snapshot)
     m_snapshot = std::move(snapshot);
     m_consensus = openingConsensus(m_store.get(), m_snapshot);
     m_model.setSource(&m_snapshot, &m_consensus);
+    m_queued.assign(static_cast<size_t>(m_snapshot.numItems()), 0);
+    m_model.setQueued(&m_queued);
+    updateQueuedMarks();
     emit projectChanged();
 }
 
@@ -106,8 +123,10 @@ void Workbench::closeProject()
 {
     if (hasProject())
         emit aboutToCloseProject();
+    m_outbox->stop();  // what is still queued stays in the journal for the next session
     m_undo.clear();
     m_model.setSource(nullptr, nullptr);
+    m_queued.clear();
     m_snapshot = Snapshot();
     m_consensus = RunData();
     m_store.reset();
@@ -180,11 +199,9 @@ std::vector<int32_t> Workbench::controls(bool gold, bool overrides) const
     return c;
 }
 
-void Workbench::applyStates(const std::vector<int32_t>& items, const std::vector<ItemState>& states,
-                            const QString& action)
+QList<Decision> Workbench::decisionRows(const std::vector<int32_t>& items, const std::vector<ItemState>& states,
+                                       const QString& action) const
 {
-    if (!hasProject())
-        throw Error(tr("no project is open"));
     QList<Decision> rows;
     const QString now = nowIso();
     for (size_t k = 0; k < items.size(); ++k) {
@@ -202,23 +219,42 @@ void Workbench::applyStates(const std::vector<int32_t>& items, const std::vector
         d.createdAt = now;
         rows << d;
     }
-    // What is on disk is shown, and only that: the first `count` decisions.
-    auto show = [&](size_t count) {
-        if (count == 0)
-            return;
-        const std::vector<int32_t> shown(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(count));
-        for (size_t k = 0; k < count; ++k)
-            setState(items[k], states[k]);
-        m_model.itemsChanged(shown);
-        emit decisionsChanged(shown);
-    };
+    return rows;
+}
+
+void Workbench::showStates(const std::vector<int32_t>& items, const std::vector<ItemState>& states,
+                           const std::vector<size_t>& which)
+{
+    if (which.empty())
+        return;
+    std::vector<int32_t> shown;
+    for (size_t k : which) {
+        setState(items[k], states[k]);
+        shown.push_back(items[k]);
+    }
+    m_model.itemsChanged(shown);
+    emit decisionsChanged(shown);
+}
+
+void Workbench::applyStates(const std::vector<int32_t>& items, const std::vector<ItemState>& states,
+                            const QString& action)
+{
+    if (!hasProject())
+        throw Error(tr("no project is open"));
+    const QList<Decision> rows = decisionRows(items, states, action);
+    std::vector<size_t> all(items.size());
+    std::iota(all.begin(), all.end(), size_t(0));
     if (!m_teamDecisions) {
         m_store->appendDecisions(rows);  // on disk before anything below shows it
-        show(items.size());
+        showStates(items, states, all);
         return;
     }
-    // Team review: each decision on its own, as the reviewer's, once per UUID. A failure part
-    // way leaves the earlier ones written and shown (each is a decision of its own).
+    if (m_store->isServer() && m_outbox->isActive()) {
+        sendThroughOutbox(items, states, rows);
+        return;
+    }
+    // Team review on a file: each decision on its own, as the reviewer's, once per UUID. A
+    // failure part way leaves the earlier ones written and shown (each is a decision of its own).
     std::vector<int32_t> late;
     QList<qint64> written;
     try {
@@ -228,13 +264,102 @@ void Workbench::applyStates(const std::vector<int32_t>& items, const std::vector
             written << d.itemId;
         }
     } catch (const Error&) {
-        show(written.size());
+        showStates(items, states, std::vector<size_t>(all.begin(), all.begin() + written.size()));
         if (!written.isEmpty())
             emit teamDecided(written);
         throw;
     }
-    show(items.size());
+    showStates(items, states, all);
     emit teamDecided(written);
+    if (!late.empty())
+        emit lateDecisions(late);
+}
+
+void Workbench::sendThroughOutbox(const std::vector<int32_t>& items, const std::vector<ItemState>& states,
+                                  const QList<Decision>& rows)
+{
+    // Team review on a server: journalled first (submit throws when the journal cannot be
+    // written: nothing shown), then sent; what the server cannot take now is shown as queued.
+    QList<JournalEntry> entries;
+    const QString key = journalProjectKey(m_store->location());
+    for (size_t k = 0; k < items.size(); ++k) {
+        JournalEntry e;
+        e.uuid = rows[k].uuid;
+        e.projectKey = key;
+        e.decision = rows[k];
+        e.itemExtId = m_snapshot.itemExtIds[items[k]];
+        e.labelName = states[k].label >= 0 ? m_snapshot.labels[states[k].label] : QString();
+        entries << e;
+    }
+    const FlushReport report = m_outbox->submit(*m_store, entries);
+    std::vector<size_t> kept;
+    std::vector<int32_t> late;
+    QList<qint64> sent;
+    QString refusal;
+    for (size_t k = 0; k < items.size(); ++k) {
+        const auto it = std::find_if(report.results.cbegin(), report.results.cend(),
+                                     [&](const FlushResult& r) { return r.entry.uuid == rows[k].uuid; });
+        if (it != report.results.cend() && it->result == FlushResult::Result::Failed) {
+            if (refusal.isEmpty())
+                refusal = it->error;
+            continue;
+        }
+        kept.push_back(k);
+        if (it != report.results.cend() && it->result == FlushResult::Result::Sent) {
+            sent << rows[k].itemId;
+            if (it->outcome.late)
+                late.push_back(items[k]);
+        }
+    }
+    showStates(items, states, kept);
+    if (!sent.isEmpty())
+        emit teamDecided(sent);
+    if (!late.empty())
+        emit lateDecisions(late);
+    if (!refusal.isEmpty())
+        throw Error(refusal);
+}
+
+int32_t Workbench::itemOfEntry(const JournalEntry& e) const
+{
+    if (e.decision.itemId > 0)
+        return m_snapshot.itemIndexById.value(e.decision.itemId, -1);
+    // Queued by chorus-cli while the server was away: known by its external id only.
+    return static_cast<int32_t>(m_snapshot.itemExtIds.indexOf(e.itemExtId));
+}
+
+void Workbench::updateQueuedMarks()
+{
+    if (m_queued.size() != static_cast<size_t>(m_snapshot.numItems()))
+        return;
+    std::vector<uint8_t> now(m_queued.size(), 0);
+    for (const JournalEntry& e : m_outbox->queued()) {
+        const int32_t i = itemOfEntry(e);
+        if (i >= 0)
+            now[static_cast<size_t>(i)] = 1;
+    }
+    std::vector<int32_t> changed;
+    for (size_t i = 0; i < now.size(); ++i)
+        if (now[i] != m_queued[i])
+            changed.push_back(static_cast<int32_t>(i));
+    m_queued = std::move(now);
+    if (!changed.empty())
+        m_model.itemsChanged(changed);
+}
+
+void Workbench::outboxDelivered(const QList<FlushResult>& results)
+{
+    QList<qint64> ids;
+    std::vector<int32_t> late;
+    for (const FlushResult& r : results) {
+        ids << r.entry.decision.itemId;
+        if (r.outcome.late) {
+            const int32_t i = itemOfEntry(r.entry);
+            if (i >= 0)
+                late.push_back(i);
+        }
+    }
+    emit teamDecided(ids);
     if (!late.empty())
         emit lateDecisions(late);
 }

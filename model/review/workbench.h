@@ -6,6 +6,7 @@
 // snapshot and the table change, so whatever the UI shows as done is on disk.
 
 #include "itemtablemodel.h"
+#include "journal.h"
 #include "projectstore.h"
 #include "runstore.h"
 #include "snapshot.h"
@@ -17,6 +18,8 @@
 #include <memory>
 
 namespace chorus::model {
+
+class DecisionOutbox;
 
 /// The human state of one item.
 struct ItemState
@@ -41,7 +44,9 @@ public:
     /// Replaces the snapshot (after an import/reload done on a worker thread).
     void setSnapshot(Snapshot snapshot);
     void closeProject();
-    bool hasProject() const { return m_store && m_store->isOpen(); }
+    /// A project is open (on a server, also while its connection is down: the store reconnects
+    /// on its next statement, and team decisions queue meanwhile).
+    bool hasProject() const { return m_store != nullptr; }
     QString projectPath() const { return m_store ? m_store->path() : QString(); }
 
     const Snapshot& snapshot() const { return m_snapshot; }
@@ -99,6 +104,15 @@ public:
     /// either way, never deletes one.
     void setTeamDecisions(bool on) { m_teamDecisions = on; }
     bool teamDecisions() const { return m_teamDecisions; }
+    /// Team decisions on a server project go through this outbox once it is started (TeamMode
+    /// starts it for a team project): journalled first, shown as queued while the server is
+    /// away, sent when it is back (docs/team.md "When the connection drops").
+    DecisionOutbox* outbox() { return m_outbox.get(); }
+    /// The item has a decision of this reviewer waiting in the journal (not on the server yet).
+    bool isQueued(int32_t item) const
+    {
+        return item >= 0 && static_cast<size_t>(item) < m_queued.size() && m_queued[static_cast<size_t>(item)];
+    }
     /// Re-reads the latest decision of these items (database ids) from the project and shows
     /// it (others' decisions, live updates); emits decisionsChanged for those that changed.
     /// Returns them. An index lookup per item: no scan of the project.
@@ -128,6 +142,13 @@ signals:
 
 private:
     void setState(int32_t item, const ItemState& state);
+    void showStates(const std::vector<int32_t>& items, const std::vector<ItemState>& states, const std::vector<size_t>& which);
+    QList<Decision> decisionRows(const std::vector<int32_t>& items, const std::vector<ItemState>& states,
+                                 const QString& action) const;
+    void sendThroughOutbox(const std::vector<int32_t>& items, const std::vector<ItemState>& states, const QList<Decision>& rows);
+    void updateQueuedMarks();
+    void outboxDelivered(const QList<FlushResult>& results);
+    int32_t itemOfEntry(const JournalEntry& e) const;
     bool push(const std::vector<int32_t>& items, std::vector<ItemState> after, const QString& action,
               const QString& text);
 
@@ -141,6 +162,8 @@ private:
     bool m_writeFailed = false;
     bool m_teamDecisions = false;
     qint64 m_seenDecision = 0;  ///< decisions up to this id are in the snapshot
+    std::unique_ptr<DecisionOutbox> m_outbox;
+    std::vector<uint8_t> m_queued;  ///< per item: a decision waits in the outbox's journal
 };
 
 } // namespace chorus::model

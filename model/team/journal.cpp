@@ -205,17 +205,25 @@ void Journal::write(const std::function<void()>& fn)
 
 void Journal::enqueue(const JournalEntry& e, bool hold)
 {
-    if (e.uuid.isEmpty())
-        throw Error(QStringLiteral("%1: a queued decision needs a UUID").arg(m_path));
+    enqueue(QList<JournalEntry>{e}, hold);
+}
+
+void Journal::enqueue(const QList<JournalEntry>& entries, bool hold)
+{
+    for (const JournalEntry& e : entries)
+        if (e.uuid.isEmpty())
+            throw Error(QStringLiteral("%1: a queued decision needs a UUID").arg(m_path));
     const QString now = nowIso();
     write([&] {
-        run(QStringLiteral("INSERT INTO queued (uuid, project_key, item_id, item_ext, action, label_id, label_name, status, "
-                           "note, created_at, queued_at, held_by, held_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                           "ON CONFLICT (uuid) DO NOTHING"),
-            {e.uuid, text(e.projectKey), e.decision.itemId, text(e.itemExtId), text(e.decision.action), e.decision.labelId,
-             text(e.labelName), statusName(e.decision.status), text(e.decision.note),
-             e.decision.createdAt.isEmpty() ? now : e.decision.createdAt, now, hold ? myPid() : 0,
-             hold ? now : QStringLiteral("")});
+        for (const JournalEntry& e : entries) {
+            run(QStringLiteral("INSERT INTO queued (uuid, project_key, item_id, item_ext, action, label_id, label_name, status, "
+                               "note, created_at, queued_at, held_by, held_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                               "ON CONFLICT (uuid) DO NOTHING"),
+                {e.uuid, text(e.projectKey), e.decision.itemId, text(e.itemExtId), text(e.decision.action), e.decision.labelId,
+                 text(e.labelName), statusName(e.decision.status), text(e.decision.note),
+                 e.decision.createdAt.isEmpty() ? now : e.decision.createdAt, now, hold ? myPid() : 0,
+                 hold ? now : QStringLiteral("")});
+        }
     });
 }
 

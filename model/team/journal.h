@@ -81,6 +81,8 @@ public:
     /// left as it is. hold: this process will send it itself (no other process takes it while
     /// this one lives).
     void enqueue(const JournalEntry& e, bool hold = false);
+    /// Several at once, in one durable transaction (all or none).
+    void enqueue(const QList<JournalEntry>& entries, bool hold = false);
     /// The queued decisions of a project, oldest first.
     QList<JournalEntry> pending(const QString& projectKey);
     /// How many decisions are queued for a project (every project when projectKey is empty).

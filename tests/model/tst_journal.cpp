@@ -19,14 +19,17 @@
 #include "dialect.h"
 #include "importer.h"
 #include "journal.h"
+#include "outbox.h"
 #include "teamreview.h"
 #include "teamroles.h"
+#include "workbench.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QSet>
+#include <QSignalSpy>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QThread>
@@ -215,6 +218,7 @@ private slots:
     void unusableJournalNamed();
     void decideQueuesWhenServerUnreachable();
     void connectionDroppedWhileOpening();
+    void guiDecisionsQueueWhileServerAway();
     void serverStoppedMidRace();
 
 private:
@@ -525,6 +529,94 @@ void TestJournal::connectionDroppedWhileOpening()
     QCOMPARE(j.value("queued", true), false);
     QCOMPARE(rowsWithUuid(watcher, uuid), 1);
     QVERIFY2(!err.contains("database not open"), err.constData());
+}
+
+// The GUI's path (Workbench in team mode, its DecisionOutbox): a decision made while the
+// server answers is on the server at once; with the server stopped (pg_ctl stop -m immediate)
+// the reviewer goes on deciding, each decision is kept in the journal and shown "(queued)", and
+// when the server is back the outbox's worker sends them, each once. One left queued when the
+// window closes is sent by the next session's open. Counts worked out from the steps below.
+void TestJournal::guiDecisionsQueueWhileServerAway()
+{
+    if (chorus::test::serverUri().isEmpty() || qEnvironmentVariable("CHORUS_TEST_PG_STATE").isEmpty())
+        QSKIP("needs the throwaway PostgreSQL test server (run through ctest: fixture pgserver)");
+    const QString admin = chorus::test::serverTeamProject(*m_dir, QStringLiteral("outbox"), 6, 1, 30, {QStringLiteral("oli")});
+    const QString uri = chorus::test::asLogin(admin, QStringLiteral("oli"));
+    const QString journalPath = m_dir->filePath(QStringLiteral("gui-journal.sqlite"));
+    struct RunningAgain
+    {
+        ~RunningAgain()
+        {
+            if (!pgServerScript(QStringLiteral("status")))
+                pgServerScript(QStringLiteral("resume"));
+        }
+    } runningAgain;
+    auto onServer = [&](const QString& ext) {
+        ProjectStore s;
+        s.open(admin);
+        return s.scalar(QStringLiteral("SELECT COUNT(*) FROM decisions d JOIN items i ON i.id = d.item_id WHERE i.ext_id = ? "
+                                       "AND d.author = 'oli'"),
+                        {ext})
+            .toInt();
+    };
+    auto statusText = [](Workbench& wb, int32_t item) {
+        ItemTableModel* m = wb.tableModel();
+        return m->data(m->index(m->rowOf(item), ItemTableModel::ColStatus)).toString();
+    };
+    QStringList errors;
+    {
+        Workbench wb;
+        QObject::connect(&wb, &Workbench::errorOccurred, [&](const QString& e) { errors << e; });
+        wb.openProject(uri);
+        wb.setTeamDecisions(true);
+        wb.outbox()->start(uri, journalPath);
+        wb.outbox()->setRetryInterval(200);
+        const Snapshot& s = wb.snapshot();
+        const int32_t yes = static_cast<int32_t>(s.labels.indexOf(QStringLiteral("yes")));
+        auto item = [&](const char* ext) { return static_cast<int32_t>(s.itemExtIds.indexOf(QString::fromLatin1(ext))); };
+        QSignalSpy delivered(wb.outbox(), &DecisionOutbox::delivered);
+
+        QVERIFY(wb.setHumanLabel({item("r1")}, yes));
+        QCOMPARE(onServer(QStringLiteral("r1")), 1);
+        QVERIFY(!wb.isQueued(item("r1")));
+        QVERIFY(wb.outbox()->queued().isEmpty());
+
+        QVERIFY(pgServerScript(QStringLiteral("stop-immediate")));
+        QVERIFY2(wb.setHumanLabel({item("r2")}, yes), qPrintable(errors.join(QLatin1Char('\n'))));  // kept, not refused
+        QVERIFY2(wb.setFlagged({item("r3")}, true), qPrintable(errors.join(QLatin1Char('\n'))));
+        QVERIFY(wb.outbox()->isOffline());
+        QCOMPARE(wb.outbox()->queued().size(), 2);
+        QVERIFY(wb.isQueued(item("r2")) && wb.isQueued(item("r3")) && !wb.isQueued(item("r1")));
+        QCOMPARE(statusText(wb, item("r2")), QStringLiteral("reviewed (queued)"));
+        QCOMPARE(statusText(wb, item("r1")), QStringLiteral("reviewed"));
+        QCOMPARE(wb.stateOf(item("r2")).label, yes);
+        QCOMPARE(Journal(journalPath).pendingCount(), 2);  // on disk, in another connection's view
+
+        QVERIFY(pgServerScript(QStringLiteral("resume")));
+        QTRY_VERIFY_WITH_TIMEOUT(wb.outbox()->queued().isEmpty(), 30000);
+        QVERIFY(!wb.outbox()->isOffline());
+        QCOMPARE(delivered.size(), 1);
+        QCOMPARE(delivered[0][0].value<QList<FlushResult>>().size(), 2);
+        QCOMPARE(onServer(QStringLiteral("r2")), 1);
+        QCOMPARE(onServer(QStringLiteral("r3")), 1);
+        QVERIFY(!wb.isQueued(item("r2")));
+        QCOMPARE(statusText(wb, item("r3")), QStringLiteral("flagged"));
+
+        // Left queued at the end of the session.
+        QVERIFY(pgServerScript(QStringLiteral("stop-immediate")));
+        QVERIFY(wb.setHumanLabel({item("r4")}, yes));
+        QCOMPARE(wb.outbox()->queued().size(), 1);
+        wb.closeProject();
+        QCOMPARE(Journal(journalPath).pendingCount(), 1);
+        QVERIFY(pgServerScript(QStringLiteral("resume")));
+    }
+    QCOMPARE(onServer(QStringLiteral("r4")), 0);
+    Workbench next;
+    next.openProject(uri);
+    next.outbox()->start(uri, journalPath);  // sends what the last session left
+    QTRY_VERIFY_WITH_TIMEOUT(next.outbox()->queued().isEmpty(), 30000);
+    QCOMPARE(onServer(QStringLiteral("r4")), 1);
+    QCOMPARE(Journal(journalPath).pendingCount(), 0);
 }
 
 void TestJournal::serverStoppedMidRace()
