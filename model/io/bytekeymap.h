@@ -29,7 +29,7 @@ public:
                 return nullptr;
             if (s.hash == h) {
                 Entry& e = m_entries[s.entry - 1];
-                if (std::string_view(m_arena.data() + e.offset, e.size) == key)
+                if (e.size == key.size() && sameBytes(m_arena.data() + e.offset, key.data(), key.size()))
                     return &e.value;
             }
         }
@@ -51,23 +51,31 @@ public:
 
     /// 64-bit hash of a byte string: 8 bytes at a time, multiply-xorshift mixing (the
     /// finaliser of splitmix64, Steele, Lea & Flood 2014). Not keyed: a file crafted to collide
-    /// only makes its own import slower.
+    /// only makes its own import slower. The last 1-7 bytes are read with fixed-size loads that
+    /// overlap bytes already read (the last 8 bytes of the key, or two 4-byte or three 1-byte
+    /// loads for a key under 8 bytes; with the length mixed in, every byte still counts): a
+    /// copy of a variable length into a word went through memory and stalled the load after it
+    /// (store forwarding), which was most of the hash's time on short ids (issue #17).
     static uint64_t hash(std::string_view key)
     {
         const char* p = key.data();
-        size_t n = key.size();
+        const size_t size = key.size();
+        size_t n = size;
         uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
         while (n >= 8) {
-            uint64_t w;
-            std::memcpy(&w, p, 8);
-            h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+            h = (h ^ load<uint64_t>(p)) * 0xBF58476D1CE4E5B9ULL;
             h ^= h >> 31;
             p += 8;
             n -= 8;
         }
         if (n > 0) {
-            uint64_t w = 0;
-            std::memcpy(&w, p, n);
+            uint64_t w;
+            if (size >= 8)
+                w = load<uint64_t>(p + n - 8);
+            else if (n >= 4)
+                w = load<uint32_t>(p) | uint64_t(load<uint32_t>(p + n - 4)) << 32;
+            else
+                w = uint64_t(uint8_t(p[0])) | uint64_t(uint8_t(p[n / 2])) << 8 | uint64_t(uint8_t(p[n - 1])) << 16;
             h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
             h ^= h >> 31;
         }
@@ -76,6 +84,25 @@ public:
     }
 
 private:
+    template <typename T>
+    static T load(const char* p)
+    {
+        T w;
+        std::memcpy(&w, p, sizeof w);
+        return w;
+    }
+
+    /// a[0, n) == b[0, n): keys up to 16 bytes (ids, names and answers mostly are) compared
+    /// with two overlapping fixed-size loads each instead of a call to memcmp.
+    static bool sameBytes(const char* a, const char* b, size_t n)
+    {
+        if (n >= 8 && n <= 16)
+            return load<uint64_t>(a) == load<uint64_t>(b) && load<uint64_t>(a + n - 8) == load<uint64_t>(b + n - 8);
+        if (n >= 4 && n < 8)
+            return load<uint32_t>(a) == load<uint32_t>(b) && load<uint32_t>(a + n - 4) == load<uint32_t>(b + n - 4);
+        return std::memcmp(a, b, n) == 0;
+    }
+
     struct Slot
     {
         uint64_t hash = 0;
