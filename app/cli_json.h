@@ -25,7 +25,7 @@ namespace chorus::cli {
 /// dump() (format_buffer()): fixed notation for decimal exponents n in (-4, 15], an integral
 /// value with ".0", else d.ddde+XX with at least two exponent digits; zero is "0.0" or "-0.0".
 /// The text is dump()'s except where Grisu2's digits are not the shortest or not the closest
-/// (about one double in two thousand, in the last digit): there it is shorter or closer, and
+/// (about one double in two thousand): there it is shorter or closer, and
 /// reads back as the same double.
 inline char* writeJsonNumber(char* p, double v)
 {
