@@ -18,6 +18,46 @@ namespace chorus::agg {
 
 namespace {
 
+/// The softmax of s[0, n) in place, with the arithmetic of detail::softmaxInPlace (the same
+/// posterior bits and return value, log sum_k exp(s_k)), and its Shannon entropy in h. With
+/// x_k = s_k - max and S = sum_k exp(x_k), log t_k = x_k - log S, so
+/// H = -sum_k t_k log t_k = log S - sum_k t_k x_k: no log per class (issue #17: the entropy's
+/// logs were a third of the E-step's maths calls). x: scratch of n doubles. Terms whose
+/// posterior is under the smallest normal double are left out, as entropy() does; exp(0) = 1
+/// is not computed. KC: n known at compile time (0: not).
+template <int KC>
+double softmaxWithEntropy(double* s, double* x, int32_t n, double& h)
+{
+    if constexpr (KC > 0)
+        n = KC;
+    double mx = -std::numeric_limits<double>::infinity();
+    for (int32_t l = 0; l < n; ++l)
+        mx = std::max(mx, s[l]);
+    if (!std::isfinite(mx)) {
+        for (int32_t l = 0; l < n; ++l)
+            s[l] = 1.0 / n;
+        h = entropy(s, n);
+        return mx;
+    }
+    constexpr double kUnderflow = -708.0;  // see detail::softmaxInPlace
+    double sum = 0;
+    for (int32_t l = 0; l < n; ++l) {
+        x[l] = s[l] - mx;
+        s[l] = x[l] < kUnderflow ? 0.0 : x[l] == 0 ? 1.0 : std::exp(x[l]);
+        sum += s[l];
+    }
+    const double inv = 1.0 / sum;
+    const double logSum = std::log(sum);
+    double dot = 0;
+    for (int32_t l = 0; l < n; ++l) {
+        s[l] *= inv;
+        if (s[l] >= std::numeric_limits<double>::min())
+            dot += s[l] * x[l];
+    }
+    h = logSum - dot;
+    return mx + logSum;
+}
+
 class DawidSkeneRun
 {
 public:
@@ -119,9 +159,12 @@ private:
     }
 
     /// Adds item i's posterior row t to the counts [a][label][k] of its annotators' labels.
+    /// KC: the number of labels when known at compile time (0: m_K), for loops over k that the
+    /// compiler unrolls; the sums are the same, in the same order.
+    template <int KC = 0>
     void addCounts(int32_t i, const double* t, double* counts) const
     {
-        const int32_t K = m_K;
+        const int32_t K = KC > 0 ? KC : m_K;
         for (int64_t j = m_m.itemBegin(i); j < m_m.itemEnd(i); ++j) {
             const int32_t l = m_m.itemLabel(j);
             if (l < 0)
@@ -218,48 +261,14 @@ private:
         // The E-step reads m_logE while the pass writes m_counts: separate arrays.
         resetCounts();
         detail::parallelRanges(m_itemBounds, [&](int32_t begin, int32_t end, int chunk) {
-            std::vector<double> s(K);
-            double* counts = chunkCounts(chunk);
-            double* w = perLabel.data() + static_cast<size_t>(chunk) * K;
-            double* ps = priorSums.data() + static_cast<size_t>(chunk) * K;
-            int64_t sincePoll = 0;
-            for (int32_t i = begin; i < end; ++i) {
-                double* t = post.data() + static_cast<size_t>(i) * K;
-                if (!m_evidence[i])
-                    continue;
-                std::copy(m_logPriors.begin(), m_logPriors.end(), s.begin());
-                int64_t valid = 0;
-                for (int64_t j = m_m.itemBegin(i); j < m_m.itemEnd(i); ++j) {
-                    const int32_t l = m_m.itemLabel(j);
-                    if (l < 0)
-                        continue;
-                    ++valid;
-                    const double* row =
-                        m_logE.data() + (static_cast<size_t>(m_m.itemAnnotator(j)) * K + l) * K;
-                    for (int32_t k = 0; k < K; ++k)
-                        s[k] += row[k];
-                }
-                if (detail::isControl(m_in, i)) {
-                    const int32_t c = m_in.controls[i];
-                    ll[chunk] += s[c];
-                    std::fill(t, t + K, 0.0);
-                    t[c] = 1.0;
-                } else {
-                    ll[chunk] += detail::softmaxInPlace(s.data(), K);
-                    std::copy(s.begin(), s.end(), t);
-                    ent[chunk] += entropy(t, K);
-                }
-                addCounts(i, t, counts);
-                for (int32_t k = 0; k < K; ++k) {
-                    w[k] += static_cast<double>(valid) * t[k];
-                    ps[k] += t[k];
-                }
-                sincePoll += m_m.itemEnd(i) - m_m.itemBegin(i) + 1;
-                if (sincePoll >= detail::kPollEvery) {
-                    sincePoll = 0;
-                    if (m_cancel.poll(chunk == 0))
-                        return;
-                }
+            ChunkSums sums{ll[chunk], ent[chunk], perLabel.data() + static_cast<size_t>(chunk) * K,
+                           priorSums.data() + static_cast<size_t>(chunk) * K};
+            switch (K) {  // the usual small label sets with loops over k unrolled
+            case 2: eStepRange<2>(begin, end, chunk, post, sums); break;
+            case 3: eStepRange<3>(begin, end, chunk, post, sums); break;
+            case 4: eStepRange<4>(begin, end, chunk, post, sums); break;
+            case 5: eStepRange<5>(begin, end, chunk, post, sums); break;
+            default: eStepRange<0>(begin, end, chunk, post, sums); break;
             }
         });
         m_cancel.check();
@@ -276,6 +285,73 @@ private:
             }
         }
         return e;
+    }
+
+    /// One chunk's sums in eStep().
+    struct ChunkSums
+    {
+        double& ll;
+        double& ent;
+        double* perLabel;
+        double* priorSums;
+    };
+
+    /// The E-step and the next M-step's counts for items [begin, end) (eStep()); KC as in
+    /// addCounts().
+    template <int KC>
+    void eStepRange(int32_t begin, int32_t end, int chunk, std::vector<double>& post, ChunkSums sums)
+    {
+        const int32_t K = KC > 0 ? KC : m_K;
+        // The row sums s and the softmax's scratch x: in registers when K is a constant.
+        double sFixed[KC > 0 ? KC : 1], xFixed[KC > 0 ? KC : 1];
+        std::vector<double> sAny(KC > 0 ? 0 : K), xAny(KC > 0 ? 0 : K);
+        double* const s = KC > 0 ? sFixed : sAny.data();
+        double* const x = KC > 0 ? xFixed : xAny.data();
+        double ll = 0, ent = 0;  // added to the chunk's sums at the end (no shared cache line)
+        double* counts = chunkCounts(chunk);
+        const double* logE = m_logE.data();
+        int64_t sincePoll = 0;
+        for (int32_t i = begin; i < end; ++i) {
+            double* t = post.data() + static_cast<size_t>(i) * K;
+            if (!m_evidence[i])
+                continue;
+            for (int32_t k = 0; k < K; ++k)
+                s[k] = m_logPriors[k];
+            int64_t valid = 0;
+            for (int64_t j = m_m.itemBegin(i); j < m_m.itemEnd(i); ++j) {
+                const int32_t l = m_m.itemLabel(j);
+                if (l < 0)
+                    continue;
+                ++valid;
+                const double* row = logE + (static_cast<size_t>(m_m.itemAnnotator(j)) * K + l) * K;
+                for (int32_t k = 0; k < K; ++k)
+                    s[k] += row[k];
+            }
+            if (detail::isControl(m_in, i)) {
+                const int32_t c = m_in.controls[i];
+                ll += s[c];
+                std::fill(t, t + K, 0.0);
+                t[c] = 1.0;
+            } else {
+                double h = 0;
+                ll += softmaxWithEntropy<KC>(s, x, K, h);
+                std::copy(s, s + K, t);
+                ent += h;
+            }
+            addCounts<KC>(i, t, counts);
+            for (int32_t k = 0; k < K; ++k) {
+                sums.perLabel[k] += static_cast<double>(valid) * t[k];
+                sums.priorSums[k] += t[k];
+            }
+            sincePoll += m_m.itemEnd(i) - m_m.itemBegin(i) + 1;
+            if (sincePoll >= detail::kPollEvery) {
+                sincePoll = 0;
+                if (m_cancel.poll(chunk == 0))
+                    break;
+            }
+        }
+        sums.ll += ll;
+        sums.ent += ent;
     }
 
     const AggregationInput& m_in;

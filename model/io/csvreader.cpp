@@ -1,5 +1,7 @@
 #include "csvreader.h"
 
+#include "csvsplit.h"
+
 #include "errors.h"
 #include "textfile.h"
 
@@ -80,17 +82,10 @@ bool CsvReader::nextBytes(std::vector<QByteArrayView>& fields)
     if (m_line == 1 && line.startsWith("\xEF\xBB\xBF"))
         line = line.sliced(3);  // UTF-8 byte order mark
 
-    if (!line.contains('"')) {
-        // Fast path: no quoting on this record.
-        qsizetype start = 0;
-        for (qsizetype i = 0; i <= line.size(); ++i) {
-            if (i == line.size() || line[i] == m_sep) {
-                fields.push_back(line.sliced(start, i - start));
-                start = i + 1;
-            }
-        }
+    // Fast path: no quote character on this record.
+    if (csvsplit::splitFields<true>(line.data(), line.size(), m_sep, fields))
         return true;
-    }
+    fields.clear();
 
     // Fields are unescaped into m_quoted (a record may span lines, and each readLine() may
     // move the buffer); views are made once the record is complete.

@@ -1,11 +1,13 @@
 // cli::JsonStream (app/cli_json.h) writes --json output member by member and item by item; its
 // text must be byte for byte what nlohmann's dump(2) prints for the whole document, which is
-// the independent expected value here (scripts compare outputs across versions).
+// the independent expected value here (scripts compare outputs across versions), but for the
+// digits of a number where Grisu2's are not the shortest (numbersAsDumpPrintsThem).
 
 #include "../../app/cli_json.h"
 
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -115,9 +117,23 @@ void TestJsonStream::sameTextAsDump()
     QCOMPARE(QString::fromStdString(streamed), QString::fromStdString(expected));
 }
 
-// appendJsonNumber() lays out Grisu2's digits itself: its text must be what dump() prints for
-// the same double (the independent value), in every branch of the layout, and read back as the
-// same double (strtod).
+// Significant digits of a number's text: no sign, exponent, point, leading or trailing zeros.
+static std::string significantDigits(const std::string& text)
+{
+    std::string d;
+    for (const char c : text.substr(0, text.find_first_of("eE")))
+        if (c >= '0' && c <= '9')
+            d += c;
+    d.erase(0, std::min(d.find_first_not_of('0'), d.size()));
+    d.erase(std::min(d.find_last_not_of('0') + 1, d.size()));
+    return d;
+}
+
+// appendJsonNumber() lays out the shortest digits (std::to_chars) by dump()'s rules. Expected
+// values, independent of it: the digits are those of glibc's correctly rounded printf("%.*e")
+// at the smallest precision whose text strtod reads back as the same double (the shortest
+// round-trip digits, the closest of them), and the whole text is what nlohmann's dump() prints
+// wherever dump()'s Grisu2 digits are those same digits (Grisu2 is not always shortest).
 void TestJsonStream::numbersAsDumpPrintsThem()
 {
     std::vector<double> values = {0.0, -0.0, 1.0, -1.0, 0.5, 1.5, 100.0, 1e15, 123456789012345.0,
@@ -146,16 +162,33 @@ void TestJsonStream::numbersAsDumpPrintsThem()
         if (std::isfinite(any))
             values.push_back(any);
     }
+    int grisuDiffers = 0;
     for (const double v : values) {
         std::string out;
         chorus::cli::appendJsonNumber(out, v);
-        const std::string expected = Json(v).dump();
-        if (out != expected)
-            QFAIL(qPrintable(QStringLiteral("%1 printed as %2, dump() prints %3")
-                                 .arg(v, 0, 'g', 17)
-                                 .arg(QString::fromStdString(out), QString::fromStdString(expected))));
         QCOMPARE(std::strtod(out.c_str(), nullptr), v);
+        std::string shortest;
+        for (int precision = 1; precision <= 17; ++precision) {
+            char buf[64];
+            std::snprintf(buf, sizeof buf, "%.*e", precision - 1, v);
+            if (std::strtod(buf, nullptr) == v) {
+                shortest = significantDigits(buf);
+                break;
+            }
+        }
+        const std::string dumped = Json(v).dump();
+        const bool sameDigitsAsDump = significantDigits(dumped) == shortest;
+        grisuDiffers += !sameDigitsAsDump;
+        if (significantDigits(out) != shortest || (sameDigitsAsDump && out != dumped)
+            || (out.find('e') == std::string::npos) != (dumped.find('e') == std::string::npos))
+            QFAIL(qPrintable(QStringLiteral("%1 printed as %2; shortest digits %3, dump() prints %4")
+                                 .arg(v, 0, 'g', 17)
+                                 .arg(QString::fromStdString(out), QString::fromStdString(shortest),
+                                      QString::fromStdString(dumped))));
     }
+    // Grisu2 misses the shortest or closest digits now and then (its known imprecision).
+    QVERIFY(grisuDiffers > 0);
+    QVERIFY(grisuDiffers < static_cast<int>(values.size()) / 100);
     std::string out;
     chorus::cli::appendJsonValue(out, std::numeric_limits<double>::quiet_NaN());
     chorus::cli::appendJsonValue(out, std::numeric_limits<double>::infinity());
