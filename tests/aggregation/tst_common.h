@@ -281,6 +281,28 @@ inline double truthAccuracy(const std::vector<int32_t>& labels, const std::vecto
     return static_cast<double>(correct) / static_cast<double>(labels.size());
 }
 
+/// A method's run on a synthetic world, scored against the world's truth.
+struct WorldRun
+{
+    agg::AggregationResult r;
+    double accuracy = 0;    ///< labels against the truth
+    double accuracyMv = 0;  ///< majority vote's, for comparison
+    double rho = 0;         ///< Spearman(competence, true annotator accuracy)
+};
+
+/// Runs `run` and majority vote on w and prints the scores.
+inline WorldRun runOnWorld(const MethodFn& run, const agg::SyntheticWorld& w, const char* name)
+{
+    const agg::AggregationInput in = inputOn(w.matrix);
+    WorldRun out{run(in)};
+    out.accuracy = truthAccuracy(out.r.labels, w.truth);
+    out.accuracyMv = truthAccuracy(agg::majorityVote(in).labels, w.truth);
+    out.rho = spearman(out.r.competence, w.accuracy);
+    qInfo("synthetic: %s accuracy %.4f, mv %.4f, Spearman(competence, true accuracy) %.4f, %d iterations", name,
+          out.accuracy, out.accuracyMv, out.rho, out.r.iterations);
+    return out;
+}
+
 /// The synthetic world of the recovery tests: 4,000 items, 40 annotators (good, mediocre and
 /// spamming, accuracies drawn by generateDawidSkene), 4 labels, 5 labels per item, seed 7.
 inline agg::SyntheticWorld recoveryWorld()
@@ -294,18 +316,11 @@ inline agg::SyntheticWorld recoveryWorld()
 /// converges.
 inline void checkSyntheticRecovery(const std::string& method, const agg::SyntheticWorld& w, double minRho = 0.8)
 {
-    agg::AggregationInput in;
-    in.matrix = &w.matrix;
-    const auto r = agg::aggregate(method, in);
-    const auto mv = agg::majorityVote(in);
-    const double acc = truthAccuracy(r.labels, w.truth);
-    const double accMv = truthAccuracy(mv.labels, w.truth);
-    const double rho = spearman(r.competence, w.accuracy);
-    qInfo("synthetic: %s accuracy %.4f, mv %.4f, Spearman(competence, true accuracy) %.4f, %d iterations",
-          method.c_str(), acc, accMv, rho, r.iterations);
-    QVERIFY(acc > accMv);
-    QVERIFY(rho > minRho);
-    QVERIFY(r.converged);
+    const auto run =
+        runOnWorld([&](const agg::AggregationInput& in) { return agg::aggregate(method, in); }, w, method.c_str());
+    QVERIFY(run.accuracy > run.accuracyMv);
+    QVERIFY(run.rho > minRho);
+    QVERIFY(run.r.converged);
 }
 
 /// A run of `method` on `in` canceled from the third poll on throws Canceled; a run with a

@@ -117,17 +117,12 @@ private slots:
     void syntheticRecovery()
     {
         const auto w = test::recoveryWorld();
-        const agg::AggregationInput in = test::inputOn(w.matrix);
-        const auto ds = agg::dawidSkene(in);
-        const double acc = test::truthAccuracy(ds.labels, w.truth);
-        const double accMv = test::truthAccuracy(agg::majorityVote(in).labels, w.truth);
-        const double rho = test::spearman(ds.competence, w.accuracy);
-        qInfo("synthetic: ds accuracy %.4f, mv %.4f, Spearman(competence, true accuracy) %.4f", acc, accMv, rho);
-        QVERIFY(rho > 0.9);
-        QVERIFY(acc > accMv);
+        const auto run = test::runOnWorld([](const agg::AggregationInput& in) { return agg::dawidSkene(in); }, w, "ds");
+        QVERIFY(run.rho > 0.9);
+        QVERIFY(run.accuracy > run.accuracyMv);
         double worst = 0;
         for (size_t a = 0; a < w.accuracy.size(); ++a)
-            worst = std::max(worst, std::abs(ds.competence[a] - w.accuracy[a]));
+            worst = std::max(worst, std::abs(run.r.competence[a] - w.accuracy[a]));
         qInfo("  largest |competence - true accuracy|: %.3f", worst);
         QVERIFY(worst < 0.1);
     }

@@ -83,14 +83,9 @@ private slots:
     {
         const auto w = agg::generateDawidSkene(
             {.numItems = 3000, .numAnnotators = 30, .numLabels = 3, .labelsPerItem = 6, .seed = 9});
-        const agg::AggregationInput in = test::inputOn(w.matrix);
-        const auto r = agg::mmsr(in);
-        const double acc = test::truthAccuracy(r.labels, w.truth);
-        const double accMv = test::truthAccuracy(agg::majorityVote(in).labels, w.truth);
-        const double rho = test::spearman(r.competence, w.accuracy);
-        qInfo("synthetic: mmsr %.4f, mv %.4f, Spearman(competence, true accuracy) %.3f", acc, accMv, rho);
-        QVERIFY(acc > accMv);
-        QVERIFY(rho > 0.8);
+        const auto run = test::runOnWorld([](const agg::AggregationInput& in) { return agg::mmsr(in); }, w, "mmsr");
+        QVERIFY(run.accuracy > run.accuracyMv);
+        QVERIFY(run.rho > 0.8);
     }
 
     void tooManyAnnotatorsRejected()
