@@ -6,6 +6,7 @@
 //   y_{a->i} = sum_{i' != i} A_i'a x_{i'->a}      (annotator messages), y initialised N(1, 1)
 //   label_i = sign(sum_a A_ia y_{a->i})
 
+#include "agreementrates.h"
 #include "emcommon.h"
 #include "methods.h"
 
@@ -116,19 +117,7 @@ AggregationResult kos(const AggregationInput& in, const RunHooks& hooks)
             ++r.tiedItems;
         }
     }
-    r.competence.assign(A, std::numeric_limits<double>::quiet_NaN());
-    for (int32_t a = 0; a < A; ++a) {
-        int64_t agree = 0, total = 0;
-        for (int64_t k = m.annotatorBegin(a); k < m.annotatorEnd(a); ++k) {
-            const int32_t l = m.annotatorLabel(k), t = r.labels[m.annotatorItem(k)];
-            if (l < 0 || t < 0)
-                continue;
-            ++total;
-            agree += l == t;
-        }
-        if (total > 0)
-            r.competence[a] = static_cast<double>(agree) / static_cast<double>(total);
-    }
+    r.competence = detail::agreementRates(m, r.labels);
     return r;
 }
 

@@ -1,4 +1,5 @@
 #include "aggregation.h"
+#include "agreementrates.h"
 
 #include <cmath>
 #include <limits>
@@ -63,25 +64,31 @@ AggregationResult vote(const AggregationInput& in, const RunHooks& hooks, bool w
     }
 
     // Competence: agreement rate of each annotator with the aggregate.
-    r.competence.assign(m.numAnnotators(), std::numeric_limits<double>::quiet_NaN());
-    for (int32_t a = 0; a < m.numAnnotators(); ++a) {
-        int64_t agree = 0, total = 0;
-        for (int64_t k = m.annotatorBegin(a); k < m.annotatorEnd(a); ++k) {
-            const int32_t l = m.annotatorLabel(k);
-            const int32_t truth = r.labels[m.annotatorItem(k)];
-            if (l < 0 || truth < 0)
-                continue;
-            ++total;
-            agree += l == truth ? 1 : 0;
-        }
-        if (total > 0)
-            r.competence[a] = static_cast<double>(agree) / static_cast<double>(total);
-    }
+    r.competence = detail::agreementRates(m, r.labels);
     hooks.report(n, n);
     return r;
 }
 
 } // namespace
+
+std::vector<double> detail::agreementRates(const LabelMatrix& m, const std::vector<int32_t>& labels)
+{
+    std::vector<double> rate(m.numAnnotators(), std::numeric_limits<double>::quiet_NaN());
+    for (int32_t a = 0; a < m.numAnnotators(); ++a) {
+        int64_t agree = 0, total = 0;
+        for (int64_t k = m.annotatorBegin(a); k < m.annotatorEnd(a); ++k) {
+            const int32_t l = m.annotatorLabel(k);
+            const int32_t truth = labels[m.annotatorItem(k)];
+            if (l < 0 || truth < 0)
+                continue;
+            ++total;
+            agree += l == truth;
+        }
+        if (total > 0)
+            rate[a] = static_cast<double>(agree) / static_cast<double>(total);
+    }
+    return rate;
+}
 
 AggregationResult majorityVote(const AggregationInput& in, const RunHooks& hooks)
 {

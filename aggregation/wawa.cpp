@@ -1,6 +1,7 @@
 // Weighted-vote methods built on majority vote: Wawa and Zero-Based Skill (crowd-kit
 // semantics; see docs/methods.md).
 
+#include "agreementrates.h"
 #include "emcommon.h"
 #include "methods.h"
 
@@ -11,26 +12,7 @@ namespace chorus::agg {
 
 namespace {
 
-/// Per annotator: fraction of their valid labels equal to `labels` (items labelled -1 are
-/// skipped); NaN for annotators with none.
-std::vector<double> agreementRates(const LabelMatrix& m, const std::vector<int32_t>& labels)
-{
-    std::vector<double> rate(m.numAnnotators(), std::numeric_limits<double>::quiet_NaN());
-    for (int32_t a = 0; a < m.numAnnotators(); ++a) {
-        int64_t agree = 0, total = 0;
-        for (int64_t k = m.annotatorBegin(a); k < m.annotatorEnd(a); ++k) {
-            const int32_t l = m.annotatorLabel(k);
-            const int32_t truth = labels[m.annotatorItem(k)];
-            if (l < 0 || truth < 0)
-                continue;
-            ++total;
-            agree += l == truth;
-        }
-        if (total > 0)
-            rate[a] = static_cast<double>(agree) / static_cast<double>(total);
-    }
-    return rate;
-}
+using detail::agreementRates;
 
 /// Weights for weightedMajorityVote: NaN (no valid labels) counts 0, it never matters.
 std::vector<double> asWeights(const std::vector<double>& skills)

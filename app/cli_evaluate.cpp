@@ -81,6 +81,12 @@ struct Evaluated
     bool compare = false;
     const Compared &ca, &cb;
     const agg::PairedBootstrapResult& pb;
+
+    /// The best-ranked annotator's evaluation; nullptr when none was ranked.
+    const model::PredictionEvaluation* best() const
+    {
+        return rep.bestAnnotator >= 0 ? &rep.annotators[rep.bestAnnotator] : nullptr;
+    }
 };
 
 void addEvaluateOptions(QCommandLineParser& p, const QStringList& known)
@@ -116,8 +122,7 @@ void writeEvaluateJson(const Evaluated& e)
 {
     const model::Snapshot& s = e.s;
     const model::EvaluationReport& rep = e.rep;
-    const bool hasBest = rep.bestAnnotator >= 0;
-    const model::PredictionEvaluation* best = hasBest ? &rep.annotators[rep.bestAnnotator] : nullptr;
+    const model::PredictionEvaluation* best = e.best();
     const model::EvaluationRequest& req = e.req;
     const agg::BootstrapOptions& boot = e.boot;
     const bool compare = e.compare;
@@ -167,7 +172,7 @@ void writeEvaluateJson(const Evaluated& e)
     j["annotator_scores"] = "over the gold items each annotator answered (INVALID is wrong, items it was "
                             "never given are left out); coverage = answered / gold_items";
     j["min_items"] = rep.minItems;
-    j["best_annotator"] = hasBest ? Json{{"annotator", s.annotators[rep.bestAnnotator].toStdString()},
+    j["best_annotator"] = best ? Json{{"annotator", s.annotators[rep.bestAnnotator].toStdString()},
                                          {"accuracy", num(best->result.accuracy)},
                                          {"macro_f1", num(best->result.macroF1)},
                                          {"items", best->result.items}}
@@ -192,8 +197,7 @@ void writeEvaluateText(const Evaluated& e)
 {
     const model::Snapshot& s = e.s;
     const model::EvaluationReport& rep = e.rep;
-    const bool hasBest = rep.bestAnnotator >= 0;
-    const model::PredictionEvaluation* best = hasBest ? &rep.annotators[rep.bestAnnotator] : nullptr;
+    const model::PredictionEvaluation* best = e.best();
     const agg::BootstrapOptions& boot = e.boot;
     const bool compare = e.compare;
     const Compared &ca = e.ca, &cb = e.cb;
@@ -213,7 +217,7 @@ void writeEvaluateText(const Evaluated& e)
         if (m.error.empty())
             row(QStringLiteral("method"), QString::fromStdString(m.name), m.result, fixed(m.spearman.r),
                 fixed(m.pearson.r));
-    if (hasBest)
+    if (best)
         row(QStringLiteral("best"), s.annotators[rep.bestAnnotator], best->result, QStringLiteral("-"),
             QStringLiteral("-"));
     t += QStringList{QStringLiteral("mean"), QStringLiteral("%1 annotators").arg(rep.annotatorsRanked),

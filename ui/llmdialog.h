@@ -17,6 +17,7 @@ class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
+class QLayout;
 class QLineEdit;
 class QPlainTextEdit;
 class QProgressBar;
@@ -79,6 +80,13 @@ private:
     QWidget* promptTab();
     QWidget* answersTab();
     QWidget* limitsTab();
+    // The rest of the dialog, one builder a section (called once, from the constructor).
+    QLayout* storedConfigRow();
+    QLayout* configFileRow();
+    QWidget* itemsBox();
+    void createProgressWidgets();
+    QLayout* runButtonRow();
+    model::LlmConfig lastUsedConfig() const;
     std::vector<qint64> chosenItems() const;
     void updatePending();
     void previewPrompt();

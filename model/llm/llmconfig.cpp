@@ -11,6 +11,7 @@
 #include <QRegularExpression>
 
 #include <cmath>
+#include <initializer_list>
 #include <limits>
 #include <utility>
 
@@ -63,6 +64,24 @@ bool flag(const QJsonObject& o, const char* key, const QString& source, bool fal
     if (!v.isBool())
         bad(source, QStringLiteral("\"%1\" must be true or false").arg(QLatin1String(key)));
     return v.toBool();
+}
+
+/// A string key that must name one of `options`; the first is the default. An error lists the
+/// names ("a, b or c").
+template <typename E>
+E choice(const QJsonObject& o, const char* key, const QString& source,
+         std::initializer_list<std::pair<const char*, E>> options)
+{
+    const QString given = str(o, key, source, QLatin1String(options.begin()->first));
+    QStringList names;
+    for (const auto& [name, value] : options) {
+        if (given == QLatin1String(name))
+            return value;
+        names << QLatin1String(name);
+    }
+    const QString last = names.takeLast();
+    bad(source, QStringLiteral("\"%1\" must be %2 or %3 (got \"%4\")")
+                    .arg(QLatin1String(key), names.join(QStringLiteral(", ")), last, given));
 }
 
 const QStringList& knownKeys()
@@ -132,25 +151,13 @@ LlmConfig LlmConfig::fromJson(const QByteArray& json, const QString& source)
     c.maxTokensField = str(o, "max_tokens_field", source, c.maxTokensField);
     c.pricePer1MInput = num(o, "price_per_1m_input", source, c.pricePer1MInput);
     c.pricePer1MOutput = num(o, "price_per_1m_output", source, c.pricePer1MOutput);
-    const QString parser = str(o, "parser", source, QStringLiteral("label"));
-    if (parser == QLatin1String("label"))
-        c.parser = Parser::Label;
-    else if (parser == QLatin1String("letter"))
-        c.parser = Parser::Letter;
-    else if (parser == QLatin1String("json"))
-        c.parser = Parser::Json;
-    else
-        bad(source, QStringLiteral("\"parser\" must be label, letter or json (got \"%1\")").arg(parser));
+    c.parser = choice<Parser>(o, "parser", source,
+                              {{"label", Parser::Label}, {"letter", Parser::Letter}, {"json", Parser::Json}});
     c.jsonField = str(o, "json_field", source, c.jsonField);
     c.logprobs = flag(o, "logprobs", source, c.logprobs);
     c.topLogprobs = integer(o, "top_logprobs", source, c.topLogprobs);
-    const QString probs = str(o, "probabilities", source, QStringLiteral("pnorm"));
-    if (probs == QLatin1String("pnorm"))
-        c.probabilities = ProbTransform::PNorm;
-    else if (probs == QLatin1String("softmax"))
-        c.probabilities = ProbTransform::Softmax;
-    else
-        bad(source, QStringLiteral("\"probabilities\" must be pnorm or softmax (got \"%1\")").arg(probs));
+    c.probabilities = choice<ProbTransform>(o, "probabilities", source,
+                                            {{"pnorm", ProbTransform::PNorm}, {"softmax", ProbTransform::Softmax}});
     c.softmaxTemperature = num(o, "softmax_temperature", source, c.softmaxTemperature);
     c.orderCheck = flag(o, "order_check", source, c.orderCheck);
     c.concurrency = integer(o, "concurrency", source, c.concurrency);

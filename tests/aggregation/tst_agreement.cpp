@@ -379,20 +379,16 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, agg::computeAgreement(twoRaterExample(), o));
     }
 
-    void crowdReference_data()
-    {
-        test::addReferenceRows(false);  // the crowd datasets
-    }
+    void crowdReference_data() { test::addReferenceRows(false); }  // the crowd datasets
 
     // statsmodels' fleiss_kappa, the generalised definition and nltk's alpha, all rounded to 6
     // decimals in the reference, and every scikit-learn Cohen pair with >= 10 shared items.
     void crowdReference()
     {
-        QFETCH(QString, dataset);
-        if (!test::sharedAvailable())
-            QSKIP("../shared not available");
-        const auto d = test::loadCrowd(dataset.toStdString());
-        const auto ref = test::loadJson(test::sharedDir() + "/reference/" + dataset.toStdString() + ".json");
+        const auto c = test::fetchReferenceFile();
+        if (!c)
+            return;
+        const auto& [d, ref] = *c;
         const auto& a = ref.at("agreement");
         const auto r = agg::computeAgreement(d.matrix);
         const double tol = 5e-7 + 1e-12;
@@ -410,6 +406,7 @@ private slots:
             pairs[{p.a, p.b}] = &p;
             shared10 += p.n >= 10;
         }
+        QFETCH(QString, dataset);
         std::ifstream csv(test::sharedDir() + "/reference/" + dataset.toStdString() + ".cohen_pairs.csv");
         QVERIFY(csv.good());
         std::string line;
@@ -450,22 +447,15 @@ private slots:
         QCOMPARE(overlapping, a.at("cohen_kappa_pairs").at("pairs_total_with_overlap>=1").get<int>());
     }
 
-    void llmReference_data()
-    {
-        QTest::addColumn<QString>("task");
-        for (const char* t : {"conv_go_awry", "discourse", "emotion", "flute", "ibc", "implicit_hate",
-                              "media_ideology", "persuasion", "semeval_stance", "wiki_politeness"})
-            QTest::newRow(t) << QString::fromLatin1(t);
-    }
+    void llmReference_data() { test::addLlmTaskRows(); }
 
     // Full-precision reference (generalised Fleiss and nltk alpha, INVALID excluded): 1e-9.
     void llmReference()
     {
-        QFETCH(QString, task);
-        if (!test::sharedAvailable())
-            QSKIP("../shared not available");
-        const auto d = test::loadLlmTask(task.toStdString());
-        const auto ref = test::loadJson(test::sharedDir() + "/reference/llm/" + task.toStdString() + ".json");
+        const auto c = test::fetchReferenceFile();
+        if (!c)
+            return;
+        const auto& [d, ref] = *c;
         agg::AgreementOptions o;
         o.cohenPairs = false;
         const auto r = agg::computeAgreement(d.matrix, o);

@@ -88,11 +88,7 @@ private slots:
     }
 
     void edgeCases_data() { test::addEdgeCaseRows(); }
-    void edgeCases()
-    {
-        QFETCH(QString, edgeCase);
-        test::checkEdgeCase("bcc", edgeCase);
-    }
+    void edgeCases() { test::checkEdgeCase("bcc"); }
 
     // Two annotators who contradict each other on every item cannot be told apart from the
     // labels alone (a0 says t, a1 says 1 - t). Controls on four items, where a0 is right, teach
@@ -109,13 +105,8 @@ private slots:
     // A cancel makes the run throw Canceled; progress runs per iteration up to done == total.
     void cancelAndProgress()
     {
-        agg::SyntheticSpec spec;
-        spec.numItems = 500;
-        spec.numAnnotators = 20;
-        spec.seed = 3;
-        const auto w = agg::generateDawidSkene(spec);
-        agg::AggregationInput in;
-        in.matrix = &w.matrix;
+        const auto w = agg::generateDawidSkene({.numItems = 500, .numAnnotators = 20, .seed = 3});
+        const agg::AggregationInput in = test::inputOn(w.matrix);
         test::checkCancelAndProgress("bcc", in, 0);  // a report per iteration at least
     }
 
@@ -142,11 +133,7 @@ private slots:
     {
         QFETCH(QString, key);
         QFETCH(double, value);
-        const auto m = agg::LabelMatrix::build(1, 1, 2, {{0, 0, 1}});
-        agg::AggregationInput in;
-        in.matrix = &m;
-        in.params = {{key.toStdString(), value}};
-        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, agg::aggregate("bcc", in));
+        test::checkParameterRejected("bcc", key.toStdString(), value);
     }
 };
 

@@ -35,13 +35,8 @@ private slots:
     // Competence = 1 - 1/(2 v): a0 = a1 = 1 - 367/2592 = 0.85841, a2 = 1 - 379/2448 = 0.84518.
     void handWorkedRound()
     {
-        const auto m = agg::LabelMatrix::build(
-            3, 3, 2,
-            {{0, 0, 0}, {0, 1, 0}, {0, 2, 1}, {1, 0, 1}, {1, 1, 1}, {1, 2, 1}, {2, 0, 0}, {2, 1, 1}});
-        agg::AggregationInput in;
-        in.matrix = &m;
-        in.params = {{"max_iter", 1}};
-        const auto r = agg::aggregate("bwa", in);
+        const auto m = test::threeItemExample();
+        const auto r = agg::aggregate("bwa", test::inputOn(m, {{"max_iter", 1}}));
         const double v0 = 1296.0 / 367.0, v2 = 1224.0 / 379.0, mu0 = 7.0 / 18.0;
         QCOMPARE(r.iterations, 1);
         QVERIFY(std::abs(r.posteriorAt(0, 0) - (mu0 + 2 * v0) / (1 + 2 * v0 + v2)) < 1e-12);
@@ -57,11 +52,7 @@ private slots:
     }
 
     void edgeCases_data() { test::addEdgeCaseRows(); }
-    void edgeCases()
-    {
-        QFETCH(QString, edgeCase);
-        test::checkEdgeCase("bwa", edgeCase);
-    }
+    void edgeCases() { test::checkEdgeCase("bwa"); }
 
     // Good, mediocre and spamming annotators (seeded): BWA beats MV and orders the annotators
     // like their true accuracies.

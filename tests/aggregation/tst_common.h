@@ -11,35 +11,50 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
+#include <map>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace chorus::test {
 
-/// One real dataset with its reference block for one method.
-struct ReferenceCase
-{
-    Dataset data;
-    nlohmann::json ref;  ///< {"labels": {item: label}, "accuracy": x, ...}
-};
-
-/// Row name "rte" -> crowd dataset, "llm/emotion" -> LLM task. refMethod names the block in
-/// methods (crowd-kit names for crowd datasets, short names for LLM tasks).
+/// Row name "rte" -> crowd dataset, "llm/emotion" -> LLM task, with the reference block of one
+/// method: crowdMethod (crowd-kit's name) for crowd datasets, llmMethod (short name) for LLM
+/// tasks.
 inline ReferenceCase loadReferenceCase(const std::string& row, const std::string& crowdMethod,
                                        const std::string& llmMethod)
 {
-    ReferenceCase c;
-    if (row.rfind("llm/", 0) == 0) {
-        const std::string task = row.substr(4);
-        c.data = loadLlmTask(task);
-        c.ref = loadJson(sharedDir() + "/reference/llm/" + task + ".json")["methods"][llmMethod];
-    } else {
-        c.data = loadCrowd(row);
-        c.ref = loadJson(sharedDir() + "/reference/" + row + ".json")["methods"][crowdMethod];
-    }
+    ReferenceCase c = loadReferenceFile(row);
+    c.ref = nlohmann::json(c.ref["methods"][row.rfind("llm/", 0) == 0 ? llmMethod : crowdMethod]);
     return c;
+}
+
+/// The current row of a data-driven reference test (column "dataset", as addReferenceRows
+/// makes it) with one method's reference block; nothing, and the test is skipped, without
+/// ../shared.
+inline std::optional<ReferenceCase> fetchReferenceCase(const std::string& crowdMethod,
+                                                       const std::string& llmMethod)
+{
+    if (!sharedAvailable()) {
+        QTest::qSkip("../shared/data not present", __FILE__, __LINE__);
+        return std::nullopt;
+    }
+    QFETCH(QString, dataset);
+    return loadReferenceCase(dataset.toStdString(), crowdMethod, llmMethod);
+}
+
+/// The small example worked by hand in several method tests: three annotators, three items,
+/// labels {0, 1}:
+///   item 0: a0=0, a1=0, a2=1
+///   item 1: a0=1, a1=1, a2=1
+///   item 2: a0=0, a1=1            (a2 did not label it)
+inline agg::LabelMatrix threeItemExample()
+{
+    return agg::LabelMatrix::build(
+        3, 3, 2, {{0, 0, 0}, {0, 1, 0}, {0, 2, 1}, {1, 0, 1}, {1, 1, 1}, {1, 2, 1}, {2, 0, 0}, {2, 1, 1}});
 }
 
 /// Accuracy against gold over items with gold; a missing label (-1) counts as wrong.
@@ -116,7 +131,63 @@ inline std::vector<int32_t> everyTenthGold(const Dataset& d, std::vector<char>& 
     return controls;
 }
 
+/// An input on matrix `m` with `params` and `seed`, no controls and no weights.
+inline agg::AggregationInput inputOn(const agg::LabelMatrix& m, std::map<std::string, double> params = {},
+                                     uint64_t seed = 0)
+{
+    agg::AggregationInput in;
+    in.matrix = &m;
+    in.params = std::move(params);
+    in.seed = seed;
+    return in;
+}
+
 using MethodFn = std::function<agg::AggregationResult(const agg::AggregationInput&)>;
+
+/// One method's run on the current reference row, scored against gold and the reference.
+struct ReferenceRun
+{
+    ReferenceCase c;
+    agg::AggregationResult r;
+    double accuracy = 0;     ///< against gold; a missing label counts as wrong
+    double refAccuracy = 0;  ///< the reference's accuracy against gold
+    double agreement = 0;    ///< share of the reference's labels we give too
+
+    /// Largest |our competence - the reference's skill| over the reference's annotators.
+    double largestSkillDifference() const
+    {
+        double worst = 0;
+        for (const auto& [ann, skill] : c.ref["skills"].items())
+            worst = std::max(worst, std::abs(r.competence[c.data.annotatorIndex.at(ann)] - skill.get<double>()));
+        return worst;
+    }
+};
+
+/// The check every method test makes on the reference rows: runs `run` (given the loaded case,
+/// so that it can read the reference's parameters) on the current row, prints accuracy,
+/// reference accuracy, label agreement and iterations, and requires the accuracy to be within
+/// 1 point of the reference's or better. Nothing when the row was skipped or that check failed.
+inline std::optional<ReferenceRun> runReferenceRow(
+    const std::string& crowdMethod, const std::string& llmMethod, const char* name,
+    const std::function<agg::AggregationResult(const ReferenceCase&)>& run)
+{
+    auto c = fetchReferenceCase(crowdMethod, llmMethod);
+    if (!c)
+        return std::nullopt;
+    ReferenceRun out{std::move(*c), {}};
+    out.r = run(out.c);
+    out.accuracy = goldAccuracy(out.c.data, out.r.labels);
+    out.refAccuracy = out.c.ref["accuracy"].get<double>();
+    out.agreement = referenceAgreement(out.c.data, out.r.labels, out.c.ref["labels"]);
+    QFETCH(QString, dataset);
+    qInfo("%s: %s accuracy %.4f (reference %.4f), label agreement %.4f, %d iterations", qPrintable(dataset), name,
+          out.accuracy, out.refAccuracy, out.agreement, out.r.iterations);
+    if (!(out.accuracy >= out.refAccuracy - 0.01)) {
+        QTest::qFail("accuracy more than 1 point below the reference's", __FILE__, __LINE__);
+        return std::nullopt;
+    }
+    return out;
+}
 
 /// Controls (issue: known truth clamped by EM methods) on one reference dataset row: every
 /// tenth gold item clamped; the clamped items must keep their gold label, accuracy on the other
@@ -210,17 +281,34 @@ inline double truthAccuracy(const std::vector<int32_t>& labels, const std::vecto
     return static_cast<double>(correct) / static_cast<double>(labels.size());
 }
 
+/// A method's run on a synthetic world, scored against the world's truth.
+struct WorldRun
+{
+    agg::AggregationResult r;
+    double accuracy = 0;    ///< labels against the truth
+    double accuracyMv = 0;  ///< majority vote's, for comparison
+    double rho = 0;         ///< Spearman(competence, true annotator accuracy)
+};
+
+/// Runs `run` and majority vote on w and prints the scores.
+inline WorldRun runOnWorld(const MethodFn& run, const agg::SyntheticWorld& w, const char* name)
+{
+    const agg::AggregationInput in = inputOn(w.matrix);
+    WorldRun out{run(in)};
+    out.accuracy = truthAccuracy(out.r.labels, w.truth);
+    out.accuracyMv = truthAccuracy(agg::majorityVote(in).labels, w.truth);
+    out.rho = spearman(out.r.competence, w.accuracy);
+    qInfo("synthetic: %s accuracy %.4f, mv %.4f, Spearman(competence, true accuracy) %.4f, %d iterations", name,
+          out.accuracy, out.accuracyMv, out.rho, out.r.iterations);
+    return out;
+}
+
 /// The synthetic world of the recovery tests: 4,000 items, 40 annotators (good, mediocre and
 /// spamming, accuracies drawn by generateDawidSkene), 4 labels, 5 labels per item, seed 7.
 inline agg::SyntheticWorld recoveryWorld()
 {
-    agg::SyntheticSpec spec;
-    spec.numItems = 4000;
-    spec.numAnnotators = 40;
-    spec.numLabels = 4;
-    spec.labelsPerItem = 5;
-    spec.seed = 7;
-    return agg::generateDawidSkene(spec);
+    return agg::generateDawidSkene(
+        {.numItems = 4000, .numAnnotators = 40, .numLabels = 4, .labelsPerItem = 5, .seed = 7});
 }
 
 /// Recovery on a synthetic world whose truth is known: method beats majority vote, its
@@ -228,21 +316,13 @@ inline agg::SyntheticWorld recoveryWorld()
 /// converges.
 inline void checkSyntheticRecovery(const std::string& method, const agg::SyntheticWorld& w, double minRho = 0.8)
 {
-    agg::AggregationInput in;
-    in.matrix = &w.matrix;
-    const auto r = agg::aggregate(method, in);
-    const auto mv = agg::majorityVote(in);
-    const double acc = truthAccuracy(r.labels, w.truth);
-    const double accMv = truthAccuracy(mv.labels, w.truth);
-    const double rho = spearman(r.competence, w.accuracy);
-    qInfo("synthetic: %s accuracy %.4f, mv %.4f, Spearman(competence, true accuracy) %.4f, %d iterations",
-          method.c_str(), acc, accMv, rho, r.iterations);
-    QVERIFY(acc > accMv);
-    QVERIFY(rho > minRho);
-    QVERIFY(r.converged);
+    const auto run =
+        runOnWorld([&](const agg::AggregationInput& in) { return agg::aggregate(method, in); }, w, method.c_str());
+    QVERIFY(run.accuracy > run.accuracyMv);
+    QVERIFY(run.rho > minRho);
+    QVERIFY(run.r.converged);
 }
 
-/// A parameter the method does not have is refused, not ignored.
 /// A run of `method` on `in` canceled from the third poll on throws Canceled; a run with a
 /// progress hook reports at least `minReports` times (or, with minReports 0, at least once per
 /// iteration of the run), never backwards, ending at done == total. Returns the completed run.
@@ -278,28 +358,21 @@ inline agg::AggregationResult checkCancelAndProgress(const std::string& method, 
 /// trace (one value per iteration) never decreases by more than rounding.
 inline void checkObjectiveNeverDecreases(const std::string& method, const std::map<std::string, double>& params)
 {
-    agg::SyntheticSpec spec;
-    spec.numItems = 1000;
-    spec.numAnnotators = 30;
-    spec.numLabels = 3;
-    spec.seed = 11;
-    const auto w = agg::generateDawidSkene(spec);
-    agg::AggregationInput in;
-    in.matrix = &w.matrix;
-    in.params = params;
-    const auto r = agg::aggregate(method, in);
+    const auto w = agg::generateDawidSkene({.numItems = 1000, .numAnnotators = 30, .numLabels = 3, .seed = 11});
+    const auto r = agg::aggregate(method, inputOn(w.matrix, params));
     QCOMPARE(r.logLikelihood.size(), size_t(r.iterations));
     for (size_t k = 1; k < r.logLikelihood.size(); ++k)
         QVERIFY2(r.logLikelihood[k] >= r.logLikelihood[k - 1] - 1e-12, QByteArray::number(int(k)));
 }
 
-inline void checkUnknownParameterRejected(const std::string& method)
+/// `method` refuses parameter `key` = `value` (unknown, or out of its range) with invalid_argument.
+inline void checkParameterRejected(const std::string& method, const std::string& key, double value)
 {
     const auto m = agg::LabelMatrix::build(1, 1, 2, {{0, 0, 1}});
-    agg::AggregationInput in;
-    in.matrix = &m;
-    in.params = {{"tolerance", 1e-3}};
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, agg::aggregate(method, in));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, agg::aggregate(method, inputOn(m, {{key, value}})));
 }
+
+/// A parameter the method does not have is refused, not ignored.
+inline void checkUnknownParameterRejected(const std::string& method) { checkParameterRejected(method, "tolerance", 1e-3); }
 
 } // namespace chorus::test

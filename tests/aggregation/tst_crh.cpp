@@ -32,12 +32,8 @@ private slots:
     // Competence = 1 - loss = (7/8, 5/8, 1/2).
     void handWorkedRound()
     {
-        const auto m = agg::LabelMatrix::build(
-            3, 3, 2,
-            {{0, 0, 0}, {0, 1, 0}, {0, 2, 1}, {1, 0, 1}, {1, 1, 1}, {1, 2, 1}, {2, 0, 0}, {2, 1, 1}});
-        agg::AggregationInput in;
-        in.matrix = &m;
-        const auto r = agg::aggregate("crh", in);
+        const auto m = test::threeItemExample();
+        const auto r = agg::aggregate("crh", test::inputOn(m));
         const double w0 = std::log(8.0), w1 = std::log(8.0 / 3.0), w2 = std::log(2.0);
         QCOMPARE(r.iterations, 1);
         QVERIFY(r.converged);
@@ -87,11 +83,7 @@ private slots:
     }
 
     void edgeCases_data() { test::addEdgeCaseRows(); }
-    void edgeCases()
-    {
-        QFETCH(QString, edgeCase);
-        test::checkEdgeCase("crh", edgeCase);
-    }
+    void edgeCases() { test::checkEdgeCase("crh"); }
 
     // Good, mediocre and spamming annotators (seeded): CRH beats MV and orders the annotators
     // like their true accuracies.

@@ -36,13 +36,8 @@ private slots:
     //           P(0) = (1/6) / (1/6 + 5/22) = 11/26  -> label 1 (MV's tie went to 0)
     void handWorkedEmStep()
     {
-        const auto m = agg::LabelMatrix::build(
-            3, 3, 2,
-            {{0, 0, 0}, {0, 1, 0}, {0, 2, 1}, {1, 0, 1}, {1, 1, 1}, {1, 2, 1}, {2, 0, 0}, {2, 1, 1}});
-        agg::AggregationInput in;
-        in.matrix = &m;
-        in.params = {{"max_iter", 1}};
-        const auto r = agg::dawidSkene(in);
+        const auto m = test::threeItemExample();
+        const auto r = agg::dawidSkene(test::inputOn(m, {{"max_iter", 1}}));
         QCOMPARE(r.iterations, 1);
         QVERIFY(!r.converged);
         QVERIFY(std::abs(r.posteriorAt(0, 0) - 22.0 / 27.0) < 1e-8);
@@ -83,27 +78,17 @@ private slots:
     // (sum_k prior_k P(k|k)) and the iteration count of the shared stopping rule.
     void crowdKitReference()
     {
-        QFETCH(QString, dataset);
-        if (!test::sharedAvailable())
-            QSKIP("../shared/data not present");
-        const auto c = test::loadReferenceCase(dataset.toStdString(), "DawidSkene", "ds");
-        agg::AggregationInput in;
-        in.matrix = &c.data.matrix;
-        const auto r = agg::dawidSkene(in);
-        const double acc = test::goldAccuracy(c.data, r.labels);
-        const double agree = test::referenceAgreement(c.data, r.labels, c.ref["labels"]);
-        qInfo("%s: accuracy %.4f (crowd-kit %.4f), label agreement %.4f, %d iterations",
-              qPrintable(dataset), acc, c.ref["accuracy"].get<double>(), agree, r.iterations);
-        QVERIFY(acc >= c.ref["accuracy"].get<double>() - 0.01);
-        QVERIFY(agree >= 0.98);
-        if (c.ref.contains("skills")) {
-            double worst = 0;
-            for (const auto& [ann, skill] : c.ref["skills"].items())
-                worst = std::max(worst, std::abs(r.competence[c.data.annotatorIndex.at(ann)]
-                                                 - skill.get<double>()));
+        const auto run = test::runReferenceRow("DawidSkene", "ds", "ds", [](const test::ReferenceCase& c) {
+            return agg::dawidSkene(test::inputOn(c.data.matrix));
+        });
+        if (!run)
+            return;
+        QVERIFY(run->agreement >= 0.98);
+        if (run->c.ref.contains("skills")) {
+            const double worst = run->largestSkillDifference();
             qInfo("  largest competence difference from crowd-kit's skills: %.2e", worst);
             QVERIFY(worst < 1e-3);
-            QCOMPARE(r.iterations, c.ref["iterations"].get<int>());
+            QCOMPARE(run->r.iterations, run->c.ref["iterations"].get<int>());
         }
     }
 
@@ -131,31 +116,13 @@ private slots:
     // the annotators' true accuracies and labels better than majority vote.
     void syntheticRecovery()
     {
-        agg::SyntheticSpec spec;
-        spec.numItems = 4000;
-        spec.numAnnotators = 40;
-        spec.numLabels = 4;
-        spec.labelsPerItem = 5;
-        spec.seed = 7;
-        const auto w = agg::generateDawidSkene(spec);
-        agg::AggregationInput in;
-        in.matrix = &w.matrix;
-        const auto ds = agg::dawidSkene(in);
-        const auto mv = agg::majorityVote(in);
-        auto accuracy = [&](const std::vector<int32_t>& labels) {
-            int correct = 0;
-            for (size_t i = 0; i < labels.size(); ++i)
-                correct += labels[i] == w.truth[i];
-            return static_cast<double>(correct) / static_cast<double>(labels.size());
-        };
-        const double rho = test::spearman(ds.competence, w.accuracy);
-        qInfo("synthetic: ds accuracy %.4f, mv %.4f, Spearman(competence, true accuracy) %.4f",
-              accuracy(ds.labels), accuracy(mv.labels), rho);
-        QVERIFY(rho > 0.9);
-        QVERIFY(accuracy(ds.labels) > accuracy(mv.labels));
+        const auto w = test::recoveryWorld();
+        const auto run = test::runOnWorld([](const agg::AggregationInput& in) { return agg::dawidSkene(in); }, w, "ds");
+        QVERIFY(run.rho > 0.9);
+        QVERIFY(run.accuracy > run.accuracyMv);
         double worst = 0;
         for (size_t a = 0; a < w.accuracy.size(); ++a)
-            worst = std::max(worst, std::abs(ds.competence[a] - w.accuracy[a]));
+            worst = std::max(worst, std::abs(run.r.competence[a] - w.accuracy[a]));
         qInfo("  largest |competence - true accuracy|: %.3f", worst);
         QVERIFY(worst < 0.1);
     }

@@ -169,11 +169,7 @@ private slots:
     }
 
     void edgeCases_data() { test::addEdgeCaseRows(); }
-    void edgeCases()
-    {
-        QFETCH(QString, edgeCase);
-        test::checkEdgeCase("ebcc", edgeCase);
-    }
+    void edgeCases() { test::checkEdgeCase("ebcc"); }
 
     // Two annotators who contradict each other everywhere; controls on four items, where a0 is
     // right, make EBCC follow a0 on the rest (and the controls keep their label).
@@ -185,14 +181,8 @@ private slots:
 
     void cancelAndProgress()
     {
-        agg::SyntheticSpec spec;
-        spec.numItems = 500;
-        spec.numAnnotators = 20;
-        spec.seed = 3;
-        const auto w = agg::generateDawidSkene(spec);
-        agg::AggregationInput in;
-        in.matrix = &w.matrix;
-        in.params = {{"restarts", 2}};
+        const auto w = agg::generateDawidSkene({.numItems = 500, .numAnnotators = 20, .seed = 3});
+        const agg::AggregationInput in = test::inputOn(w.matrix, {{"restarts", 2}});
         test::checkCancelAndProgress("ebcc", in, 2);
     }
 
@@ -242,11 +232,7 @@ private slots:
     {
         QFETCH(QString, key);
         QFETCH(double, value);
-        const auto m = agg::LabelMatrix::build(1, 1, 2, {{0, 0, 1}});
-        agg::AggregationInput in;
-        in.matrix = &m;
-        in.params = {{key.toStdString(), value}};
-        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, agg::aggregate("ebcc", in));
+        test::checkParameterRejected("ebcc", key.toStdString(), value);
     }
 };
 

@@ -23,9 +23,11 @@ inline void addEdgeCaseRows()
         QTest::newRow(c) << QString::fromLatin1(c);
 }
 
-/// Runs one edge case for `method` (QVERIFY inside; call from a test slot).
-inline void checkEdgeCase(const std::string& method, const QString& edgeCase)
+/// Runs the current row's edge case (column "edgeCase", addEdgeCaseRows) for `method`
+/// (QVERIFY inside; call from the test slot).
+inline void checkEdgeCase(const std::string& method)
 {
+    QFETCH(QString, edgeCase);
     agg::AggregationInput in;
     if (edgeCase == "oneAnnotator") {
         // A lone annotator: its labels are the only evidence, so they are the answer.

@@ -94,23 +94,16 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, agg::evaluate({2}, {0}, 2));
     }
 
-    void llmReference_data()
-    {
-        QTest::addColumn<QString>("task");
-        for (const char* t : {"conv_go_awry", "discourse", "emotion", "flute", "ibc", "implicit_hate",
-                              "media_ideology", "persuasion", "semeval_stance", "wiki_politeness"})
-            QTest::newRow(t) << QString::fromLatin1(t);
-    }
+    void llmReference_data() { test::addLlmTaskRows(); }
 
     // scikit-learn accuracy and macro-F1 (labels = the task's classes) per model and per
     // crowd-kit method, to 1e-9; "missing labels count as wrong". INVALID counts as covered.
     void llmReference()
     {
-        QFETCH(QString, task);
-        if (!test::sharedAvailable())
-            QSKIP("../shared not available");
-        const auto d = test::loadLlmTask(task.toStdString());
-        const auto ref = test::loadJson(test::sharedDir() + "/reference/llm/" + task.toStdString() + ".json");
+        const auto c = test::fetchReferenceFile();
+        if (!c)
+            return;
+        const auto& [d, ref] = *c;
         QCOMPARE(d.labels, ref.at("classes").get<std::vector<std::string>>());
         const int32_t L = static_cast<int32_t>(d.labels.size());
         double best = -1, sum = 0;
@@ -141,19 +134,15 @@ private slots:
         }
     }
 
-    void crowdAnnotatorAccuracy_data()
-    {
-        test::addReferenceRows(false);  // the crowd datasets
-    }
+    void crowdAnnotatorAccuracy_data() { test::addReferenceRows(false); }  // the crowd datasets
 
     // Accuracy of each worker on the gold items they labelled (reference: 6 decimals).
     void crowdAnnotatorAccuracy()
     {
-        QFETCH(QString, dataset);
-        if (!test::sharedAvailable())
-            QSKIP("../shared not available");
-        const auto d = test::loadCrowd(dataset.toStdString());
-        const auto ref = test::loadJson(test::sharedDir() + "/reference/" + dataset.toStdString() + ".json");
+        const auto c = test::fetchReferenceFile();
+        if (!c)
+            return;
+        const auto& [d, ref] = *c;
         const auto& acc = ref.at("agreement").at("annotator_accuracy_vs_gold");
         QCOMPARE(acc.size(), d.annotators.size());
         for (const auto& [name, v] : acc.items()) {

@@ -25,14 +25,10 @@ struct Problem
 // parameters spread over both signs of alpha.
 Problem randomProblem(uint64_t seed)
 {
-    agg::SyntheticSpec spec;
-    spec.numItems = 30;
-    spec.numAnnotators = 8;
-    spec.numLabels = 3;
-    spec.labelsPerItem = 4;
-    spec.seed = seed;
     Problem p;
-    p.matrix = agg::generateDawidSkene(spec).matrix;
+    p.matrix =
+        agg::generateDawidSkene({.numItems = 30, .numAnnotators = 8, .numLabels = 3, .labelsPerItem = 4, .seed = seed})
+            .matrix;
     std::mt19937_64 rng(seed);
     auto u = [&] { return static_cast<double>(rng() >> 11) / 9007199254740992.0; };
     p.posterior.resize(30 * 3);
@@ -106,16 +102,8 @@ private slots:
     // Generalised EM: the MAP objective never decreases from one iteration to the next.
     void objectiveMonotone()
     {
-        agg::SyntheticSpec spec;
-        spec.numItems = 2000;
-        spec.numAnnotators = 30;
-        spec.numLabels = 3;
-        spec.seed = 11;
-        const auto w = agg::generateDawidSkene(spec);
-        agg::AggregationInput in;
-        in.matrix = &w.matrix;
-        in.params = {{"tol", 0.0}, {"max_iter", 30}};
-        const auto r = agg::glad(in);
+        const auto w = agg::generateDawidSkene({.numItems = 2000, .numAnnotators = 30, .numLabels = 3, .seed = 11});
+        const auto r = agg::glad(test::inputOn(w.matrix, {{"tol", 0.0}, {"max_iter", 30}}));
         QVERIFY(r.logLikelihood.size() >= 2);
         for (size_t t = 1; t < r.logLikelihood.size(); ++t)
             QVERIFY2(r.logLikelihood[t] >= r.logLikelihood[t - 1] - 1e-12,
@@ -128,23 +116,17 @@ private slots:
     // datasets our competence sigmoid(alpha) orders annotators like crowd-kit's alpha.
     void crowdKitReference()
     {
-        QFETCH(QString, dataset);
-        if (!test::sharedAvailable())
-            QSKIP("../shared/data not present");
-        const auto c = test::loadReferenceCase(dataset.toStdString(), "GLAD", "glad");
-        agg::AggregationInput in;
-        in.matrix = &c.data.matrix;
-        const auto r = agg::glad(in);
-        const double acc = test::goldAccuracy(c.data, r.labels);
-        const double agree = test::referenceAgreement(c.data, r.labels, c.ref["labels"]);
-        qInfo("%s: glad accuracy %.4f (crowd-kit %.4f), label agreement %.4f, %d iterations",
-              qPrintable(dataset), acc, c.ref["accuracy"].get<double>(), agree, r.iterations);
-        QVERIFY(acc >= c.ref["accuracy"].get<double>() - 0.01);
-        QVERIFY(r.converged);
+        const auto run = test::runReferenceRow("GLAD", "glad", "glad", [](const test::ReferenceCase& c) {
+            return agg::glad(test::inputOn(c.data.matrix));
+        });
+        if (!run)
+            return;
+        QVERIFY(run->r.converged);
+        const auto& c = run->c;
         if (c.ref.contains("skills")) {
             std::vector<double> ours, theirs;
             for (const auto& [ann, alpha] : c.ref["skills"].items()) {
-                ours.push_back(r.competence[c.data.annotatorIndex.at(ann)]);
+                ours.push_back(run->r.competence[c.data.annotatorIndex.at(ann)]);
                 theirs.push_back(alpha.get<double>());
             }
             const double rho = test::spearman(ours, theirs);

@@ -7,6 +7,7 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <numeric>
 #include <random>
@@ -64,6 +65,28 @@ agg::LabelMatrix checkRandomPermutation(const agg::LabelMatrix& m,
     return p;
 }
 
+using Cells = std::map<std::pair<int32_t, int32_t>, int32_t>;
+
+// Random rows: for each of n items, count(i) distinct annotators of A (a new shuffle for each
+// item), each with a label drawn from [-1, L); every cell is also recorded in `expected`.
+std::vector<agg::Annotation> randomRows(int32_t n, int32_t A, int32_t L, std::mt19937_64& rng,
+                                        const std::function<int32_t(int32_t)>& count, Cells& expected)
+{
+    std::vector<agg::Annotation> rows;
+    std::vector<int32_t> anns(A);
+    std::iota(anns.begin(), anns.end(), 0);
+    for (int32_t i = 0; i < n; ++i) {
+        std::shuffle(anns.begin(), anns.end(), rng);
+        const int32_t k = count(i);
+        for (int32_t c = 0; c < k; ++c) {
+            const int32_t label = static_cast<int32_t>(rng() % (L + 1)) - 1;
+            rows.push_back({i, anns[c], label});
+            expected[{i, anns[c]}] = label;
+        }
+    }
+    return rows;
+}
+
 } // namespace
 
 class TestLabelMatrix : public QObject
@@ -106,19 +129,9 @@ private slots:
         std::mt19937_64 rng(5);
         for (const int32_t perItem : {3, 10, 60}) {
             const int32_t n = 300, A = 80, L = 4;
-            std::map<std::pair<int32_t, int32_t>, int32_t> expected;
-            std::vector<agg::Annotation> rows;
-            std::vector<int32_t> anns(A);
-            std::iota(anns.begin(), anns.end(), 0);
-            for (int32_t i = 0; i < n; ++i) {
-                std::shuffle(anns.begin(), anns.end(), rng);
-                const int32_t count = static_cast<int32_t>(rng() % (perItem + 1));
-                for (int32_t c = 0; c < count; ++c) {
-                    const int32_t label = static_cast<int32_t>(rng() % (L + 1)) - 1;
-                    rows.push_back({i, anns[c], label});
-                    expected[{i, anns[c]}] = label;
-                }
-            }
+            Cells expected;
+            std::vector<agg::Annotation> rows = randomRows(
+                n, A, L, rng, [&](int32_t) { return static_cast<int32_t>(rng() % (perItem + 1)); }, expected);
             std::shuffle(rows.begin(), rows.end(), rng);
             const agg::LabelMatrix m = agg::LabelMatrix::build(n, A, L, rows);
             QCOMPARE(m.numAnnotations(), static_cast<int64_t>(expected.size()));
@@ -136,19 +149,11 @@ private slots:
     {
         std::mt19937_64 rng(8);
         const int32_t n = 40000, A = 200, L = 5;
-        std::map<std::pair<int32_t, int32_t>, int32_t> expected;
-        std::vector<agg::Annotation> rows;
-        std::vector<int32_t> anns(A);
-        std::iota(anns.begin(), anns.end(), 0);
-        for (int32_t i = 0; i < n; ++i) {
-            std::shuffle(anns.begin(), anns.end(), rng);
-            const int32_t count = 7 + static_cast<int32_t>(rng() % 6) + (i % 1000 == 0 ? 40 : 0);  // some long items
-            for (int32_t c = 0; c < count; ++c) {
-                const int32_t label = static_cast<int32_t>(rng() % (L + 1)) - 1;
-                rows.push_back({i, anns[c], label});
-                expected[{i, anns[c]}] = label;
-            }
-        }
+        Cells expected;
+        std::vector<agg::Annotation> rows = randomRows(
+            n, A, L, rng,
+            [&](int32_t i) { return 7 + static_cast<int32_t>(rng() % 6) + (i % 1000 == 0 ? 40 : 0); },  // some long items
+            expected);
         QVERIFY(rows.size() >= (size_t(1) << 18));
         std::shuffle(rows.begin(), rows.end(), rng);
         const agg::LabelMatrix m = agg::LabelMatrix::build(n, A, L, rows);

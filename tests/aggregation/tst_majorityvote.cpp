@@ -79,12 +79,11 @@ private slots:
     // skills equal crowd-kit's agreement-with-aggregate to the reference's 6 decimals.
     void crowdKitReference()
     {
-        QFETCH(QString, dataset);
-        if (!test::sharedAvailable())
-            QSKIP("../shared/data not present");
-        const auto d = test::loadCrowd(dataset.toStdString());
-        const auto ref = test::loadJson(test::sharedDir() + "/reference/" + dataset.toStdString()
-                                        + ".json")["methods"]["MajorityVote"];
+        const auto c = test::fetchReferenceFile();
+        if (!c)
+            return;
+        const auto& d = c->data;
+        const auto& ref = c->ref["methods"]["MajorityVote"];
         agg::AggregationInput in;
         in.matrix = &d.matrix;
         const auto r = agg::majorityVote(in);

@@ -24,19 +24,13 @@ private slots:
     // point (or better).
     void crowdKitReference()
     {
-        QFETCH(QString, dataset);
-        if (!test::sharedAvailable())
-            QSKIP("../shared/data not present");
-        const auto c = test::loadReferenceCase(dataset.toStdString(), "MMSR", "");
-        agg::AggregationInput in;
-        in.matrix = &c.data.matrix;
-        in.seed = 0;
-        const auto r = agg::mmsr(in);
-        const double acc = test::goldAccuracy(c.data, r.labels);
-        const double agree = test::referenceAgreement(c.data, r.labels, c.ref["labels"]);
-        qInfo("%s: mmsr accuracy %.4f (crowd-kit %.4f), agreement %.4f, %d iterations",
-              qPrintable(dataset), acc, c.ref["accuracy"].get<double>(), agree, r.iterations);
-        QVERIFY(acc >= c.ref["accuracy"].get<double>() - 0.01);
+        const auto run = test::runReferenceRow("MMSR", "", "mmsr", [](const test::ReferenceCase& c) {
+            return agg::mmsr(test::inputOn(c.data.matrix, {}, 0));
+        });
+        if (!run)
+            return;
+        const auto& c = run->c;
+        const auto& r = run->r;
         QCOMPARE(r.iterations, c.ref["iterations"].get<int>());
         const double K = static_cast<double>(c.data.labels.size());
         // Where the signs agree the clipping is the same too (it is asymmetric for K > 2), so
@@ -64,18 +58,16 @@ private slots:
     // step gets 63% (rte) to 97% of them right; ours must get at least 95%.
     void signsPlausible()
     {
-        QFETCH(QString, dataset);
-        if (!test::sharedAvailable())
-            QSKIP("../shared/data not present");
-        const auto c = test::loadReferenceCase(dataset.toStdString(), "MMSR", "");
-        agg::AggregationInput in;
-        in.matrix = &c.data.matrix;
+        const auto c = test::fetchReferenceCase("MMSR", "");
+        if (!c)
+            return;
+        const agg::AggregationInput in = test::inputOn(c->data.matrix);
         const auto r = agg::mmsr(in);
         const auto mv = agg::majorityVote(in);
-        const double K = static_cast<double>(c.data.labels.size());
+        const double K = static_cast<double>(c->data.labels.size());
         int ours = 0, theirs = 0, n = 0;
-        for (const auto& [ann, skill] : c.ref["skills"].items()) {
-            const int32_t a = c.data.annotatorIndex.at(ann);
+        for (const auto& [ann, skill] : c->ref["skills"].items()) {
+            const int32_t a = c->data.annotatorIndex.at(ann);
             const double aboveChance = mv.competence[a] - 1 / K;
             if (std::abs(aboveChance) < 0.05)
                 continue;
@@ -83,34 +75,17 @@ private slots:
             ours += (r.competence[a] > 1 / K) == (aboveChance > 0);
             theirs += (skill.get<double>() > 0) == (aboveChance > 0);
         }
-        qInfo("%s: skill sign matches MV agreement above chance: ours %d/%d, crowd-kit %d/%d",
-              qPrintable(dataset), ours, n, theirs, n);
+        qInfo("skill sign matches MV agreement above chance: ours %d/%d, crowd-kit %d/%d", ours, n, theirs, n);
         QVERIFY(ours >= 0.95 * n);
     }
 
     void syntheticBeatsMajority()
     {
-        agg::SyntheticSpec spec;
-        spec.numItems = 3000;
-        spec.numAnnotators = 30;
-        spec.numLabels = 3;
-        spec.labelsPerItem = 6;
-        spec.seed = 9;
-        const auto w = agg::generateDawidSkene(spec);
-        agg::AggregationInput in;
-        in.matrix = &w.matrix;
-        const auto r = agg::mmsr(in);
-        auto accuracy = [&](const std::vector<int32_t>& labels) {
-            int correct = 0;
-            for (size_t i = 0; i < labels.size(); ++i)
-                correct += labels[i] == w.truth[i];
-            return static_cast<double>(correct) / static_cast<double>(labels.size());
-        };
-        const double rho = test::spearman(r.competence, w.accuracy);
-        qInfo("synthetic: mmsr %.4f, mv %.4f, Spearman(competence, true accuracy) %.3f",
-              accuracy(r.labels), accuracy(agg::majorityVote(in).labels), rho);
-        QVERIFY(accuracy(r.labels) > accuracy(agg::majorityVote(in).labels));
-        QVERIFY(rho > 0.8);
+        const auto w = agg::generateDawidSkene(
+            {.numItems = 3000, .numAnnotators = 30, .numLabels = 3, .labelsPerItem = 6, .seed = 9});
+        const auto run = test::runOnWorld([](const agg::AggregationInput& in) { return agg::mmsr(in); }, w, "mmsr");
+        QVERIFY(run.accuracy > run.accuracyMv);
+        QVERIFY(run.rho > 0.8);
     }
 
     void tooManyAnnotatorsRejected()

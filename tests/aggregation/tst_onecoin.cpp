@@ -58,25 +58,15 @@ private slots:
     // the same labels, skills and iteration count.
     void oneCoinReference()
     {
-        QFETCH(QString, dataset);
-        if (!test::sharedAvailable())
-            QSKIP("../shared/data not present");
-        const auto c = test::loadReferenceCase(dataset.toStdString(), "OneCoinDawidSkene", "");
-        agg::AggregationInput in;
-        in.matrix = &c.data.matrix;
-        const auto r = agg::oneCoinDawidSkene(in);
-        const double acc = test::goldAccuracy(c.data, r.labels);
-        const double agree = test::referenceAgreement(c.data, r.labels, c.ref["labels"]);
-        double worst = 0;
-        for (const auto& [ann, skill] : c.ref["skills"].items())
-            worst = std::max(worst, std::abs(r.competence[c.data.annotatorIndex.at(ann)]
-                                             - skill.get<double>()));
-        qInfo("%s: onecoin accuracy %.4f (crowd-kit %.4f), agreement %.4f, %d iterations, largest "
-              "skill difference %.1e",
-              qPrintable(dataset), acc, c.ref["accuracy"].get<double>(), agree, r.iterations, worst);
-        QVERIFY(acc >= c.ref["accuracy"].get<double>() - 0.01);
-        QVERIFY(agree >= 0.98);
-        QCOMPARE(r.iterations, c.ref["iterations"].get<int>());
+        const auto run = test::runReferenceRow("OneCoinDawidSkene", "", "onecoin", [](const test::ReferenceCase& c) {
+            return agg::oneCoinDawidSkene(test::inputOn(c.data.matrix));
+        });
+        if (!run)
+            return;
+        const double worst = run->largestSkillDifference();
+        qInfo("  largest skill difference %.1e", worst);
+        QVERIFY(run->agreement >= 0.98);
+        QCOMPARE(run->r.iterations, run->c.ref["iterations"].get<int>());
         QVERIFY(worst < 1e-3);
     }
 
@@ -86,18 +76,12 @@ private slots:
     // held to the same bar as crowd-kit's one-coin model.
     void zenCrowdOnRealData()
     {
-        QFETCH(QString, dataset);
-        if (!test::sharedAvailable())
-            QSKIP("../shared/data not present");
-        const auto c = test::loadReferenceCase(dataset.toStdString(), "OneCoinDawidSkene", "");
-        agg::AggregationInput in;
-        in.matrix = &c.data.matrix;
-        const auto r = agg::zenCrowd(in);
-        const double acc = test::goldAccuracy(c.data, r.labels);
-        qInfo("%s: zc accuracy %.4f (crowd-kit one-coin %.4f), %d iterations", qPrintable(dataset),
-              acc, c.ref["accuracy"].get<double>(), r.iterations);
-        QVERIFY(r.converged);
-        QVERIFY(acc >= c.ref["accuracy"].get<double>() - 0.01);
+        const auto run = test::runReferenceRow("OneCoinDawidSkene", "", "zc (against one-coin)",
+                                               [](const test::ReferenceCase& c) {
+                                                   return agg::zenCrowd(test::inputOn(c.data.matrix));
+                                               });
+        if (run)
+            QVERIFY(run->r.converged);
     }
 };
 

@@ -17,22 +17,10 @@ namespace {
 
 const agg::SyntheticWorld& world(int labels)
 {
-    static const agg::SyntheticWorld binary = [] {
-        agg::SyntheticSpec s;
-        s.numItems = 600;
-        s.numAnnotators = 20;
-        s.numLabels = 2;
-        s.seed = 3;
-        return agg::generateDawidSkene(s);
-    }();
-    static const agg::SyntheticWorld multi = [] {
-        agg::SyntheticSpec s;
-        s.numItems = 600;
-        s.numAnnotators = 20;
-        s.numLabels = 4;
-        s.seed = 4;
-        return agg::generateDawidSkene(s);
-    }();
+    static const agg::SyntheticWorld binary =
+        agg::generateDawidSkene({.numItems = 600, .numAnnotators = 20, .numLabels = 2, .seed = 3});
+    static const agg::SyntheticWorld multi =
+        agg::generateDawidSkene({.numItems = 600, .numAnnotators = 20, .numLabels = 4, .seed = 4});
     return labels == 2 ? binary : multi;
 }
 
@@ -247,15 +235,8 @@ private slots:
     void cancelPromptOnLargeWorld()
     {
         QFETCH(QString, method);
-        static const agg::SyntheticWorld big = [] {
-            agg::SyntheticSpec s;
-            s.numItems = 100000;
-            s.numAnnotators = 1000;
-            s.numLabels = 5;
-            s.labelsPerItem = 10;
-            s.seed = 1;
-            return agg::generateDawidSkene(s);
-        }();
+        static const agg::SyntheticWorld big = agg::generateDawidSkene(
+            {.numItems = 100000, .numAnnotators = 1000, .numLabels = 5, .labelsPerItem = 10, .seed = 1});
         using Clock = std::chrono::steady_clock;
         Clock::time_point requested{};
         int reports = 0, reportsAfterCancel = 0, pollsSinceReport = 0;

@@ -325,12 +325,11 @@ private slots:
         std::vector<std::vector<double>> mean(strategies.size());
         double meanStart = 0;
         for (int seed = 1; seed <= seeds; ++seed) {
-            SyntheticSpec spec;
-            spec.numItems = 300;
-            spec.numAnnotators = 15;
-            spec.numLabels = 3;
-            spec.labelsPerItem = 3;
-            spec.seed = static_cast<uint64_t>(seed);
+            const SyntheticSpec spec{.numItems = 300,
+                                     .numAnnotators = 15,
+                                     .numLabels = 3,
+                                     .labelsPerItem = 3,
+                                     .seed = static_cast<uint64_t>(seed)};
             const SyntheticWorld w = generateDawidSkene(spec);
             AggregationInput ain;
             ain.matrix = &w.matrix;

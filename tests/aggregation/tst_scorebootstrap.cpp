@@ -10,6 +10,7 @@
 //   the Monte Carlo error derived in statisticallyEqualToItemResampling. This checks that
 //   drawing the tallies at once estimates the same intervals.
 
+#include "bootstrapreference.h"
 #include "evaluation.h"
 #include "sampling.h"
 
@@ -34,32 +35,13 @@ struct Reference
 Reference straightforward(const std::vector<int32_t>& pred, const std::vector<int32_t>& gold,
                           const std::vector<int32_t>& items, int32_t L, int B, uint64_t seed, MacroAverage over)
 {
-    std::map<std::pair<int32_t, int32_t>, std::vector<int32_t>> cell;  // (gold, pred or L) -> items
-    for (const int32_t i : items)
-        cell[{gold[i], pred[i] >= 0 ? pred[i] : L}].push_back(i);
-    std::vector<int64_t> weights(static_cast<size_t>(L) * (L + 1), 0);
-    for (const auto& [key, its] : cell)
-        weights[static_cast<size_t>(key.first) * (L + 1) + key.second] = static_cast<int64_t>(its.size());
     Reference r;
-    std::vector<int64_t> counts;
-    for (int b = 0; b < B; ++b) {
-        SplitMix64 rng(replicateSeed(seed, static_cast<uint64_t>(b)));
-        multinomialCounts(rng, static_cast<int64_t>(items.size()), weights, counts);
-        std::vector<int32_t> p, g;
-        for (const auto& [key, its] : cell) {
-            const int64_t c = counts[static_cast<size_t>(key.first) * (L + 1) + key.second];
-            for (int64_t k = 0; k < c; ++k) {
-                const int32_t i = its[static_cast<size_t>(k) % its.size()];
-                p.push_back(pred[i]);
-                g.push_back(gold[i]);
-            }
-        }
-        if (p.size() != items.size())
-            qFatal("reference resample has the wrong size");
-        const EvaluationResult e = evaluate(p, g, L, {over});
-        r.accuracy.push_back(e.accuracy);
-        r.macroF1.push_back(e.macroF1);
-    }
+    chorus::test::forEachReferenceResample(pred, gold, items, L, B, seed,
+                                           [&](const std::vector<int32_t>& p, const std::vector<int32_t>& g) {
+                                               const EvaluationResult e = evaluate(p, g, L, {over});
+                                               r.accuracy.push_back(e.accuracy);
+                                               r.macroF1.push_back(e.macroF1);
+                                           });
     return r;
 }
 

@@ -45,14 +45,8 @@ private slots:
     // accuracy = sum_k prior_k P(k|k); the kinds have the asked shares and skill ranges.
     void shapeAndParameters()
     {
-        agg::SyntheticSpec spec;
-        spec.numItems = 2000;
-        spec.numAnnotators = 400;
-        spec.numLabels = 4;
-        spec.labelsPerItem = 6;
-        spec.goodShare = 0.5;
-        spec.mediocreShare = 0.25;
-        spec.seed = 1;
+        const agg::SyntheticSpec spec{.numItems = 2000, .numAnnotators = 400, .numLabels = 4, .labelsPerItem = 6,
+                                      .goodShare = 0.5, .mediocreShare = 0.25, .seed = 1};
         const auto w = agg::generateDawidSkene(spec);
         const int K = spec.numLabels;
         QCOMPARE(w.matrix.numAnnotations(), int64_t(2000) * 6);
@@ -97,12 +91,8 @@ private slots:
     // drawn truth is within 4 binomial standard errors of its expected accuracy.
     void labelsFollowConfusion()
     {
-        agg::SyntheticSpec spec;
-        spec.numItems = 20000;
-        spec.numAnnotators = 20;
-        spec.numLabels = 3;
-        spec.labelsPerItem = 5;
-        spec.seed = 8;
+        const agg::SyntheticSpec spec{
+            .numItems = 20000, .numAnnotators = 20, .numLabels = 3, .labelsPerItem = 5, .seed = 8};
         const auto w = agg::generateDawidSkene(spec);
         for (int32_t a = 0; a < spec.numAnnotators; ++a) {
             int64_t n = 0, correct = 0;

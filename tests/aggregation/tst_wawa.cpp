@@ -43,24 +43,14 @@ private slots:
     // skills (agreement with MV) to the reference's 6 decimals.
     void wawaReference()
     {
-        QFETCH(QString, dataset);
-        if (!test::sharedAvailable())
-            QSKIP("../shared/data not present");
-        const auto c = test::loadReferenceCase(dataset.toStdString(), "Wawa", "wawa");
-        agg::AggregationInput in;
-        in.matrix = &c.data.matrix;
-        const auto r = agg::wawa(in);
-        const double acc = test::goldAccuracy(c.data, r.labels);
-        const double agree = test::referenceAgreement(c.data, r.labels, c.ref["labels"]);
-        qInfo("%s: wawa accuracy %.4f (crowd-kit %.4f), label agreement %.4f", qPrintable(dataset),
-              acc, c.ref["accuracy"].get<double>(), agree);
-        QVERIFY(acc >= c.ref["accuracy"].get<double>() - 0.01);
-        QVERIFY(agree >= 0.98);
-        if (c.ref.contains("skills"))
-            for (const auto& [ann, skill] : c.ref["skills"].items())
-                QVERIFY2(std::abs(r.competence[c.data.annotatorIndex.at(ann)] - skill.get<double>())
-                             < 5e-7,
-                         ann.c_str());
+        const auto run = test::runReferenceRow("Wawa", "wawa", "wawa", [](const test::ReferenceCase& c) {
+            return agg::wawa(test::inputOn(c.data.matrix));
+        });
+        if (!run)
+            return;
+        QVERIFY(run->agreement >= 0.98);
+        if (run->c.ref.contains("skills"))
+            QVERIFY(run->largestSkillDifference() < 5e-7);
     }
 
     void zbsReference_data() { test::addReferenceRows(false); }
@@ -69,25 +59,15 @@ private slots:
     // skills agree closely too.
     void zbsReference()
     {
-        QFETCH(QString, dataset);
-        if (!test::sharedAvailable())
-            QSKIP("../shared/data not present");
-        const auto c = test::loadReferenceCase(dataset.toStdString(), "ZeroBasedSkill", "");
-        agg::AggregationInput in;
-        in.matrix = &c.data.matrix;
-        in.params = {{"n_iter", c.ref["params"]["n_iter"].get<double>()}};
-        const auto r = agg::zeroBasedSkill(in);
-        const double acc = test::goldAccuracy(c.data, r.labels);
-        const double agree = test::referenceAgreement(c.data, r.labels, c.ref["labels"]);
-        double worst = 0;
-        for (const auto& [ann, skill] : c.ref["skills"].items())
-            worst = std::max(worst, std::abs(r.competence[c.data.annotatorIndex.at(ann)]
-                                             - skill.get<double>()));
-        qInfo("%s: zbs accuracy %.4f (crowd-kit %.4f), label agreement %.4f, largest skill "
-              "difference %.1e",
-              qPrintable(dataset), acc, c.ref["accuracy"].get<double>(), agree, worst);
-        QVERIFY(acc >= c.ref["accuracy"].get<double>() - 0.01);
-        QVERIFY(agree >= 0.98);
+        const auto run = test::runReferenceRow("ZeroBasedSkill", "", "zbs", [](const test::ReferenceCase& c) {
+            return agg::zeroBasedSkill(
+                test::inputOn(c.data.matrix, {{"n_iter", c.ref["params"]["n_iter"].get<double>()}}));
+        });
+        if (!run)
+            return;
+        const double worst = run->largestSkillDifference();
+        qInfo("  largest skill difference %.1e", worst);
+        QVERIFY(run->agreement >= 0.98);
         QVERIFY(worst < 1e-4);
     }
 

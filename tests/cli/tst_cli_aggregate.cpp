@@ -3,7 +3,7 @@
 
 #include "datasets.h"
 
-#include "clirun.h"
+#include "clitest.h"
 #include "../model/projectdump.h"
 
 #include <QProcess>
@@ -14,16 +14,14 @@
 
 #include <nlohmann/json.hpp>
 
-class TestCliAggregate : public QObject
+class TestCliAggregate : public chorus::test::CliTestCase
 {
     Q_OBJECT
 
 private slots:
     void initTestCase()
     {
-        m_cli = qEnvironmentVariable("CHORUS_BIN_DIR") + QStringLiteral("/chorus-cli");
-        QVERIFY2(QFileInfo::exists(m_cli), "CHORUS_BIN_DIR must name the directory of chorus-cli");
-        QVERIFY(m_dir.isValid());
+        setUpCli();
         // One item; x and y say a, z says b. Gold: b.
         write(QStringLiteral("votes.csv"), "item,annotator,label\nq1,x,a\nq1,y,a\nq1,z,b\n");
         write(QStringLiteral("gold.csv"), "item,label\nq1,b\n");
@@ -166,14 +164,6 @@ private slots:
         QCOMPARE(param("ebcc", "subtypes"), 10.0);
         QCOMPARE(param("ds", "max_iter"), 100.0);
     }
-
-private:
-    void write(const QString& name, const QByteArray& data) { QVERIFY(chorus::test::writeFile(path(name), data)); }
-    QString path(const QString& name) const { return m_dir.filePath(name); }
-    nlohmann::json json(const QStringList& args) { return chorus::test::cliJson(args, 120000); }
-
-    QString m_cli;
-    QTemporaryDir m_dir;
 };
 
 QTEST_GUILESS_MAIN(TestCliAggregate)

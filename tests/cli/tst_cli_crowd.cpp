@@ -2,7 +2,7 @@
 // from the input, --costs and "unknown", a budget only one annotator fits, hand-derived scores,
 // the split, the gold-free mode, annotator probabilities, and the errors for bad input.
 
-#include "clirun.h"
+#include "clitest.h"
 #include "../model/projectdump.h"
 
 #include <QFileInfo>
@@ -60,16 +60,14 @@ bool near(double a, double b)
 
 } // namespace
 
-class TestCliCrowd : public QObject
+class TestCliCrowd : public chorus::test::CliTestCase
 {
     Q_OBJECT
 
 private slots:
     void initTestCase()
     {
-        m_cli = qEnvironmentVariable("CHORUS_BIN_DIR") + QStringLiteral("/chorus-cli");
-        QVERIFY2(QFileInfo::exists(m_cli), "CHORUS_BIN_DIR must name the directory of chorus-cli");
-        QVERIFY(m_dir.isValid());
+        setUpCli();
         write(QStringLiteral("crowd.jsonl"), jsonl());
         write(QStringLiteral("costs.csv"), "annotator,cost_per_item\nA1,2\n");
     }
@@ -211,14 +209,6 @@ private slots:
         QVERIFY(r.out.isEmpty());
         QVERIFY2(QString::fromUtf8(r.err).contains(message), r.err.constData());
     }
-
-private:
-    void write(const QString& name, const QByteArray& data) { QVERIFY(chorus::test::writeFile(path(name), data)); }
-    QString path(const QString& name) const { return m_dir.filePath(name); }
-    nlohmann::json json(const QStringList& args) { return chorus::test::cliJson(args, 120000); }
-
-    QString m_cli;
-    QTemporaryDir m_dir;
 };
 
 QTEST_GUILESS_MAIN(TestCliCrowd)

@@ -4,7 +4,7 @@
 
 #include "datasets.h"
 
-#include "clirun.h"
+#include "clitest.h"
 #include "../model/projectdump.h"
 
 #include <QProcess>
@@ -38,16 +38,14 @@ std::vector<std::string> orderOf(const nlohmann::json& scores)
 
 } // namespace
 
-class TestCliPairwise : public QObject
+class TestCliPairwise : public chorus::test::CliTestCase
 {
     Q_OBJECT
 
 private slots:
     void initTestCase()
     {
-        m_cli = qEnvironmentVariable("CHORUS_BIN_DIR") + QStringLiteral("/chorus-cli");
-        QVERIFY2(QFileInfo::exists(m_cli), "CHORUS_BIN_DIR must name the directory of chorus-cli");
-        QVERIFY(m_dir.isValid());
+        setUpCli();
         m_data = QStringLiteral(CHORUS_SHARED_DIR "/data/pairwise/pandalm.csv");
         QVERIFY2(QFileInfo::exists(m_data), qPrintable(m_data));
     }
@@ -261,20 +259,7 @@ private:
         return json(args + extra);
     }
 
-    nlohmann::json json(const QStringList& args) { return chorus::test::cliJson(args, 120000); }
-
-    QString path(const QString& name) const { return m_dir.filePath(name); }
-
-    void write(const QString& name, const QByteArray& content)
-    {
-        QFile f(path(name));
-        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-        f.write(content);
-    }
-
-    QString m_cli;
     QString m_data;
-    QTemporaryDir m_dir;
 };
 
 QTEST_GUILESS_MAIN(TestCliPairwise)

@@ -1,7 +1,7 @@
 // chorus-cli select and simulate as a process: hand-derived picks, gains, costs and curves on a
 // three-item crowd, the JSONL export, the budget, and the errors for a bad cost or budget.
 
-#include "clirun.h"
+#include "clitest.h"
 #include "../model/projectdump.h"
 
 #include <QProcess>
@@ -12,16 +12,14 @@
 
 #include <cmath>
 
-class TestCliRelabel : public QObject
+class TestCliRelabel : public chorus::test::CliTestCase
 {
     Q_OBJECT
 
 private slots:
     void initTestCase()
     {
-        m_cli = qEnvironmentVariable("CHORUS_BIN_DIR") + QStringLiteral("/chorus-cli");
-        QVERIFY2(QFileInfo::exists(m_cli), "CHORUS_BIN_DIR must name the directory of chorus-cli");
-        QVERIFY(m_dir.isValid());
+        setUpCli();
         // Majority-vote posteriors: q1 (a,a,b) -> (2/3, 1/3); q2 (a,a,a) -> (1, 0); q3 (a,b) ->
         // (1/2, 1/2), label a (tie -> first label). Gold: q1 b, q2 a, q3 b; mv gets only q2 right.
         write(QStringLiteral("votes.csv"),
@@ -158,14 +156,6 @@ private slots:
         QCOMPARE(curve[1]["spent"].get<double>(), 1.5);
         QVERIFY(curve[1]["spent"].get<double>() <= 2.0);
     }
-
-private:
-    void write(const QString& name, const QByteArray& data) { QVERIFY(chorus::test::writeFile(path(name), data)); }
-    QString path(const QString& name) const { return m_dir.filePath(name); }
-    nlohmann::json json(const QStringList& args) { return chorus::test::cliJson(args, 120000); }
-
-    QString m_cli;
-    QTemporaryDir m_dir;
 };
 
 QTEST_GUILESS_MAIN(TestCliRelabel)

@@ -151,10 +151,7 @@ void TestCliServer::pushThenPullGivesTheSameProject()
                 csv += "x" + QByteArray::number((i * 37) % 300) + ",w" + QByteArray::number(a) + "," + label + "\n";
             }
         csv += "x5,w199,???\n";
-        QFile f(file(QStringLiteral("sparse.csv")));
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(csv);
-        f.close();
+        QVERIFY(chorus::test::writeFile(file(QStringLiteral("sparse.csv")), csv));
         original = file(QStringLiteral("sparse.chorus"));
         const Run r = run({QStringLiteral("import"), original, file(QStringLiteral("sparse.csv")), QStringLiteral("--labels"),
                            QStringLiteral("neg,neu,pos")});
@@ -223,10 +220,7 @@ void TestCliServer::failedPushLeavesNothing()
 {
     const QStringList before = serverProjects();
     const QString notAProject = file(QStringLiteral("notes.chorus"));
-    QFile f(notAProject);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write("item,annotator,label\n");
-    f.close();
+    QVERIFY(chorus::test::writeFile(notAProject, "item,annotator,label\n"));
     const QString uri = server(QStringLiteral("never"));
     const Run r = run({QStringLiteral("push"), notAProject, uri});
     QCOMPARE(r.code, 1);
@@ -245,10 +239,7 @@ void TestCliServer::pullRefusesExistingFile()
     const QString uri = server(QStringLiteral("pullme"));
     QCOMPARE(run({QStringLiteral("push"), a, uri}).code, 0);
     const QString target = file(QStringLiteral("exists.chorus"));
-    QFile f(target);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write("keep me");
-    f.close();
+    QVERIFY(chorus::test::writeFile(target, "keep me"));
     const Run r = run({QStringLiteral("pull"), uri, target});
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains("file already exists"), r.err.constData());

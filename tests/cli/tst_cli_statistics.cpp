@@ -2,6 +2,7 @@
 // on the real data in ../shared/data. Every expected figure comes from ../shared/reference
 // (statsmodels / nltk / scikit-learn / scipy), never from our own output.
 
+
 #include <QDir>
 #include <QFile>
 #include <QHash>
@@ -15,6 +16,7 @@
 #include <QtTest>
 
 #include "clirun.h"
+#include "files.h"
 
 #include <cmath>
 
@@ -220,11 +222,8 @@ void TestCliStatistics::agreementOrderedMetricGivesWeightedKappas()
 {
     QTemporaryDir dir;
     const QString file = dir.filePath(QStringLiteral("scale.csv"));
-    QFile f(file);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write("item,annotator,label\n"
-            "i1,A,1\ni1,B,1\ni2,A,2\ni2,B,2\ni3,A,3\ni3,B,1\ni4,A,2\ni4,B,3\n");
-    f.close();
+    QVERIFY(chorus::test::writeFile(file, "item,annotator,label\n"
+            "i1,A,1\ni1,B,1\ni2,A,2\ni2,B,2\ni3,A,3\ni3,B,1\ni4,A,2\ni4,B,3\n"));
     const Run r = run({QStringLiteral("agreement"), QStringLiteral("--input"), file, QStringLiteral("--metric"),
                        QStringLiteral("interval"), QStringLiteral("--bootstrap"), QStringLiteral("0"),
                        QStringLiteral("--json")});
@@ -487,9 +486,7 @@ void TestCliStatistics::evaluateSparseCrowdByHand()
     const QString answers = dir.filePath(QStringLiteral("answers.csv"));
     const QString gold = dir.filePath(QStringLiteral("gold.csv"));
     auto write = [](const QString& path, const QByteArray& data) {
-        QFile f(path);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(data);
+        QVERIFY(chorus::test::writeFile(path, data));
     };
     write(answers, "item,annotator,label\ni1,w1,a\ni2,w1,b\ni3,w1,b\ni1,w2,a\ni2,w2,INVALID\ni3,w3,a\ni4,w9,a\n");
     write(gold, "item,label\ni1,a\ni2,b\ni3,a\ni4,b\n");

@@ -8,6 +8,8 @@
 #include "importer.h"
 #include "projectstore.h"
 #include "snapshot.h"
+#include "files.h"
+
 
 #include <QDir>
 #include <QFile>
@@ -226,10 +228,7 @@ void TestLlmCli::itemsFromSelectExport()
 {
     // The JSONL that `chorus-cli select --export` writes: one object with "id" per line.
     const QString file = m_dir->filePath(QStringLiteral("queue.jsonl"));
-    QFile f(file);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write("{\"id\": \"c\", \"text\": \"is ice hot\"}\n\n{\"id\": \"a\"}\n");
-    f.close();
+    QVERIFY(chorus::test::writeFile(file, "{\"id\": \"c\", \"text\": \"is ice hot\"}\n\n{\"id\": \"a\"}\n"));
     const Result r = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"),
                           writeConfig(), QStringLiteral("--items"), QLatin1Char('@') + file, QStringLiteral("--quiet")},
                          withKey());
@@ -385,10 +384,7 @@ void TestLlmCli::importedAnnotatorNeedsAppendToExisting()
 void TestLlmCli::emptyConfigFileSaysSo()
 {
     const QString path = m_dir->filePath(QStringLiteral("empty.json"));
-    QFile f(path);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write("\n");
-    f.close();
+    QVERIFY(chorus::test::writeFile(path, "\n"));
     const Result r = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"), path});
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains(path + QStringLiteral(": the file is empty; expected a JSON object")), qPrintable(r.err));

@@ -2,6 +2,7 @@
 // Helpers shared by the import tests: paths, and independent reads of a project (through a raw
 // connection, not ProjectStore) and of source files (a simple parse, not the importer).
 
+#include "newproject.h"
 #include "importer.h"
 #include "projectdump.h"
 #include "testprojects.h"
@@ -193,9 +194,7 @@ protected:
     // Imports into a new project file and returns the report; the store is closed afterwards.
     model::ImportReport importNew(const QString& project, const QString& file, const model::ImportOptions& o = {})
     {
-        model::ProjectStore s;
-        s.open(project, model::ProjectStore::Mode::CreateNew);
-        return model::importFile(s, file, o);
+        return importIntoNewProject(project, file, o);
     }
     void newScratchDir()
     {

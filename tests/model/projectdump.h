@@ -3,6 +3,8 @@
 // through ProjectStore, so that "unchanged" and "the same project" are checked independently
 // of the code under test.
 
+#include "files.h"
+
 #include <QFile>
 #include <QSqlDatabase>
 #include <QSqlQuery>
@@ -183,18 +185,6 @@ inline Canonical canonicalFile(const QString& path)
     Canonical c;
     withRawConnection(path, [&](QSqlDatabase& db) { c = canonical(db); });
     return c;
-}
-
-inline QByteArray fileBytes(const QString& path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
-inline bool writeFile(const QString& path, const QByteArray& data)
-{
-    QFile f(path);
-    return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(data) == data.size();
 }
 
 } // namespace chorus::test

@@ -36,6 +36,24 @@ model::Snapshot snapshotOf(agg::SyntheticWorld& w)
     return s;
 }
 
+// Runs `method` on `s` as a job that does not save and waits for its result (an empty
+// result, and a failed check, if it does not finish within 20 s).
+model::JobResult<model::RunData> runUnsaved(const model::Snapshot& s, const QString& method)
+{
+    QThreadPool pool;
+    model::AggregationRequest req;
+    req.method = method;
+    req.save = false;
+    QFutureWatcher<model::JobResult<model::RunData>> watcher;
+    QSignalSpy finished(&watcher, &QFutureWatcherBase::finished);
+    watcher.setFuture(model::aggregateAsync(&pool, QString(), s, req));
+    if (!finished.wait(20000)) {
+        QTest::qFail("the aggregation job did not finish within 20 s", __FILE__, __LINE__);
+        return {};
+    }
+    return watcher.result();
+}
+
 } // namespace
 
 class TestAggregationJob : public QObject
@@ -54,13 +72,8 @@ private slots:
     void cancelStopsTheRunOn1M()
     {
         QFETCH(QString, method);
-        agg::SyntheticSpec spec;
-        spec.numItems = 100000;
-        spec.numAnnotators = 10;
-        spec.numLabels = 5;
-        spec.labelsPerItem = 10;
-        spec.seed = 11;
-        auto world = agg::generateDawidSkene(spec);
+        auto world = agg::generateDawidSkene(
+            {.numItems = 100000, .numAnnotators = 10, .numLabels = 5, .labelsPerItem = 10, .seed = 11});
         QCOMPARE(world.matrix.numAnnotations(), int64_t(1000000));
         const model::Snapshot s = snapshotOf(world);
         QThreadPool pool;
@@ -126,24 +139,12 @@ private slots:
 
     void resultMatchesDirectCall()
     {
-        agg::SyntheticSpec spec;
-        spec.numItems = 500;
-        spec.numAnnotators = 8;
-        spec.labelsPerItem = 4;
-        auto world = agg::generateDawidSkene(spec);
+        auto world = agg::generateDawidSkene({.numItems = 500, .numAnnotators = 8, .labelsPerItem = 4});
         const model::Snapshot s = snapshotOf(world);
         agg::AggregationInput in;
         in.matrix = &s.matrix;
         const auto direct = agg::aggregate("ds", in);
-        QThreadPool pool;
-        model::AggregationRequest req;
-        req.method = QStringLiteral("ds");
-        req.save = false;
-        QFutureWatcher<model::JobResult<model::RunData>> watcher;
-        QSignalSpy finished(&watcher, &QFutureWatcherBase::finished);
-        watcher.setFuture(model::aggregateAsync(&pool, QString(), s, req));
-        QVERIFY(finished.wait(20000));
-        const auto r = watcher.result();
+        const auto r = runUnsaved(s, QStringLiteral("ds"));
         QVERIFY(r.ok());
         QCOMPARE(r.value.labels, direct.labels);
         QCOMPARE(r.value.posterior, direct.posterior);
@@ -151,18 +152,9 @@ private slots:
 
     void unknownMethodIsAnError()
     {
-        agg::SyntheticSpec spec;
-        auto world = agg::generateDawidSkene(spec);
+        auto world = agg::generateDawidSkene({});
         const model::Snapshot s = snapshotOf(world);
-        QThreadPool pool;
-        model::AggregationRequest req;
-        req.method = QStringLiteral("no-such-method");
-        req.save = false;
-        QFutureWatcher<model::JobResult<model::RunData>> watcher;
-        QSignalSpy finished(&watcher, &QFutureWatcherBase::finished);
-        watcher.setFuture(model::aggregateAsync(&pool, QString(), s, req));
-        QVERIFY(finished.wait(20000));
-        QVERIFY(watcher.result().error.contains(QLatin1String("no-such-method")));
+        QVERIFY(runUnsaved(s, QStringLiteral("no-such-method")).error.contains(QLatin1String("no-such-method")));
     }
 };
 

@@ -10,6 +10,7 @@
 // and the killed client's transaction is the server's to roll back.
 
 #include "importer.h"
+#include "newproject.h"
 #include "projectcopy.h"
 #include "testprojects.h"
 #include "aggregation.h"
@@ -278,11 +279,7 @@ private slots:
         QRandomGenerator rng(m_seed + 2);
         // A base with more items makes a run save long enough to be hit mid-way.
         const QString base = m_dir.filePath(QStringLiteral("runbase.chorus"));
-        {
-            ProjectStore store;
-            store.open(base, ProjectStore::Mode::CreateNew);
-            importFile(store, m_importFile);
-        }
+        chorus::test::importIntoNewProject(base, m_importFile);
         int runs = 0;
         for (int it = 0; it < kIterations; ++it) {
             const QString p = copyOf(base, QStringLiteral("runs%1.chorus").arg(it));

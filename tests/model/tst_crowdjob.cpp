@@ -70,13 +70,8 @@ private slots:
 
     void cancelStopsTheSearch()
     {
-        agg::SyntheticSpec spec;
-        spec.numItems = 2000;
-        spec.numAnnotators = 13;
-        spec.numLabels = 5;
-        spec.labelsPerItem = 13;
-        spec.seed = 5;
-        agg::SyntheticWorld w = agg::generateDawidSkene(spec);
+        agg::SyntheticWorld w = agg::generateDawidSkene(
+            {.numItems = 2000, .numAnnotators = 13, .numLabels = 5, .labelsPerItem = 13, .seed = 5});
         agg::CrowdOptions o;  // 5 methods and the curve: minutes on this size
         QThreadPool pool;
         QFutureWatcher<model::JobResult<agg::CrowdDesign>> watcher;

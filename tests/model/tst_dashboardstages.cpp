@@ -4,6 +4,7 @@
 // equal the straightforward bootstrap (explicit resamples scored by agg::evaluate) under the
 // documented seeds.
 
+#include "bootstrapreference.h"
 #include "dashboarddata.h"
 #include "methods.h"
 #include "sampling.h"
@@ -24,12 +25,8 @@ namespace {
 // A Snapshot straight from a synthetic Dawid-Skene world (no database): gold = truth.
 model::Snapshot synthetic(int items, int annotators, int perItem)
 {
-    agg::SyntheticSpec spec;
-    spec.numItems = items;
-    spec.numAnnotators = annotators;
-    spec.numLabels = 3;
-    spec.labelsPerItem = perItem;
-    spec.seed = 5;
+    const agg::SyntheticSpec spec{
+        .numItems = items, .numAnnotators = annotators, .numLabels = 3, .labelsPerItem = perItem, .seed = 5};
     agg::SyntheticWorld w = agg::generateDawidSkene(spec);
     model::Snapshot s;
     for (int l = 0; l < spec.numLabels; ++l)
@@ -59,26 +56,11 @@ model::RunData majority(const model::Snapshot& s)
 agg::Interval referenceAccuracy(const std::vector<int32_t>& pred, const std::vector<int32_t>& gold,
                                 const std::vector<int32_t>& items, int32_t L, int B, uint64_t seed)
 {
-    std::map<std::pair<int32_t, int32_t>, std::vector<int32_t>> cell;  // (gold, pred or L) -> items
-    for (const int32_t i : items)
-        cell[{gold[i], pred[i] >= 0 ? pred[i] : L}].push_back(i);
-    std::vector<int64_t> weights(static_cast<size_t>(L) * (L + 1), 0);
-    for (const auto& [key, its] : cell)
-        weights[static_cast<size_t>(key.first) * (L + 1) + key.second] = static_cast<int64_t>(its.size());
     std::vector<double> acc;
-    std::vector<int64_t> counts;
-    for (int b = 0; b < B; ++b) {
-        agg::SplitMix64 rng(agg::replicateSeed(seed, static_cast<uint64_t>(b)));
-        agg::multinomialCounts(rng, static_cast<int64_t>(items.size()), weights, counts);
-        std::vector<int32_t> p, g;
-        for (const auto& [key, its] : cell)
-            for (int64_t k = 0; k < counts[static_cast<size_t>(key.first) * (L + 1) + key.second]; ++k) {
-                const int32_t i = its[static_cast<size_t>(k) % its.size()];
-                p.push_back(pred[i]);
-                g.push_back(gold[i]);
-            }
-        acc.push_back(agg::evaluate(p, g, L).accuracy);
-    }
+    test::forEachReferenceResample(pred, gold, items, L, B, seed,
+                                   [&](const std::vector<int32_t>& p, const std::vector<int32_t>& g) {
+                                       acc.push_back(agg::evaluate(p, g, L).accuracy);
+                                   });
     return agg::percentileInterval(acc, 0.95);
 }
 

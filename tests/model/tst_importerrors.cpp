@@ -30,6 +30,52 @@ private slots:
     void duplicateFoundInAFullBatch();
 
 private:
+    // A project (p.chorus) that already holds data, three annotations, so that "unchanged"
+    // means something.
+    QString projectWithData()
+    {
+        const QString project = path(QStringLiteral("p.chorus"));
+        importNew(project, write(QStringLiteral("base.csv"), "item,annotator,label\nbase1,m1,yes\nbase1,m2,no\nbase2,m1,yes\n"));
+        return project;
+    }
+
+    // Imports `file` into `project`, which must fail with an Error (not a cancel): its message,
+    // or an empty string (and a failed check). The connection goes on working afterwards, with
+    // the three annotations of projectWithData.
+    QString failedImport(const QString& project, const QString& file, const ImportOptions& o)
+    {
+        ProjectStore s;
+        s.open(project);
+        QString message;
+        try {
+            importFile(s, file, o);
+            QTest::qFail("the import must fail", __FILE__, __LINE__);
+        } catch (const CanceledError&) {
+            QTest::qFail("not a cancel", __FILE__, __LINE__);
+        } catch (const Error& e) {
+            message = e.message();
+        }
+        if (s.info().annotations != 3)
+            QTest::qFail("the failed import changed the project's annotations", __FILE__, __LINE__);
+        return message;
+    }
+
+    // The --input path (the file read straight into memory), whole and with a long CSV read in
+    // two parts at once (forced on these small files): the message of each read, which must fail.
+    QStringList failedReads(const QString& file, ImportOptions o)
+    {
+        QStringList messages;
+        for (const qint64 splitFrom : {qint64(-1), qint64(0)}) {
+            o.splitLongCsvFrom = splitFrom;
+            try {
+                readFileData(file, o);
+                QTest::qFail("reading the file into memory must fail too", __FILE__, __LINE__);
+            } catch (const Error& e) {
+                messages << e.message();
+            }
+        }
+        return messages;
+    }
 };
 
 void TestImportErrors::init()
@@ -165,13 +211,7 @@ void TestImportErrors::malformed()
     QFETCH(int, line);
     QFETCH(QString, problem);
 
-    // A project that already holds data, so that "unchanged" means something.
-    const QString project = path(QStringLiteral("p.chorus"));
-    {
-        ProjectStore s;
-        s.open(project, ProjectStore::Mode::CreateNew);
-        importFile(s, write(QStringLiteral("base.csv"), "item,annotator,label\nbase1,m1,yes\nbase1,m2,no\nbase2,m1,yes\n"));
-    }
+    const QString project = projectWithData();
     const QStringList rowsBefore = dumpProjectFile(project);
     const QByteArray bytesBefore = fileBytes(project);
     QVERIFY(rowsBefore.size() > 20);
@@ -189,21 +229,9 @@ void TestImportErrors::malformed()
         o.labelMapFile = write(QStringLiteral("map.csv"), labelMap);
     const QString named = where == QLatin1String("gold") ? o.goldFile : where == QLatin1String("map") ? o.labelMapFile : file;
     const QString prefix = line > 0 ? QStringLiteral("%1:%2: ").arg(named).arg(line) : named + QStringLiteral(": ");
-    {
-        ProjectStore s;
-        s.open(project);
-        try {
-            importFile(s, file, o);
-            QFAIL("the import must fail");
-        } catch (const CanceledError&) {
-            QFAIL("not a cancel");
-        } catch (const Error& e) {
-            QVERIFY2(e.message().startsWith(prefix), qPrintable(QStringLiteral("expected prefix \"%1\" in: %2").arg(prefix, e.message())));
-            QVERIFY2(e.message().contains(problem), qPrintable(QStringLiteral("expected \"%1\" in: %2").arg(problem, e.message())));
-        }
-        // The same connection can go on working after the failed import.
-        QCOMPARE(s.info().annotations, 3);
-    }
+    const QString failed = failedImport(project, file, o);
+    QVERIFY2(failed.startsWith(prefix), qPrintable(QStringLiteral("expected prefix \"%1\" in: %2").arg(prefix, failed)));
+    QVERIFY2(failed.contains(problem), qPrintable(QStringLiteral("expected \"%1\" in: %2").arg(problem, failed)));
     QCOMPARE(dumpProjectFile(project), rowsBefore);
     QCOMPARE(fileBytes(project), bytesBefore);
 
@@ -213,15 +241,9 @@ void TestImportErrors::malformed()
     if (QString::fromLatin1(QTest::currentDataTag()).endsWith(QLatin1String("InProject")))
         return;
     // And again with a long CSV read in two parts at once (forced on these small files).
-    for (const qint64 splitFrom : {qint64(-1), qint64(0)}) {
-        o.splitLongCsvFrom = splitFrom;
-        try {
-            readFileData(file, o);
-            QFAIL("reading the file into memory must fail too");
-        } catch (const Error& e) {
-            QVERIFY2(e.message().startsWith(prefix), qPrintable(QStringLiteral("--input path: expected prefix \"%1\" in: %2").arg(prefix, e.message())));
-            QVERIFY2(e.message().contains(problem), qPrintable(QStringLiteral("--input path: expected \"%1\" in: %2").arg(problem, e.message())));
-        }
+    for (const QString& m : failedReads(file, o)) {
+        QVERIFY2(m.startsWith(prefix), qPrintable(QStringLiteral("--input path: expected prefix \"%1\" in: %2").arg(prefix, m)));
+        QVERIFY2(m.contains(problem), qPrintable(QStringLiteral("--input path: expected \"%1\" in: %2").arg(problem, m)));
     }
 }
 
@@ -384,12 +406,7 @@ void TestImportErrors::refused()
     QFETCH(QByteArray, labelMap);
     QFETCH(QString, message);
 
-    const QString project = path(QStringLiteral("p.chorus"));
-    {
-        ProjectStore s;
-        s.open(project, ProjectStore::Mode::CreateNew);
-        importFile(s, write(QStringLiteral("base.csv"), "item,annotator,label\nbase1,m1,yes\nbase1,m2,no\nbase2,m1,yes\n"));
-    }
+    const QString project = projectWithData();
     const QStringList rowsBefore = dumpProjectFile(project);
     const QByteArray bytesBefore = fileBytes(project);
 
@@ -408,33 +425,13 @@ void TestImportErrors::refused()
         .replace(QLatin1String("%I"), o.itemsFile)
         .replace(QLatin1String("%G"), o.goldFile)
         .replace(QLatin1String("%M"), o.labelMapFile);
-    {
-        ProjectStore s;
-        s.open(project);
-        try {
-            importFile(s, file, o);
-            QFAIL("the import must fail");
-        } catch (const CanceledError&) {
-            QFAIL("not a cancel");
-        } catch (const Error& e) {
-            QCOMPARE(e.message(), message);
-        }
-        QCOMPARE(s.info().annotations, 3);
-    }
+    QCOMPARE(failedImport(project, file, o), message);
     QCOMPARE(dumpProjectFile(project), rowsBefore);
     QCOMPARE(fileBytes(project), bytesBefore);
 
     // The same message on the --input path (the file read straight into memory), also with a
     // long CSV read in two parts at once (forced on these small files).
-    for (const qint64 splitFrom : {qint64(-1), qint64(0)}) {
-        o.splitLongCsvFrom = splitFrom;
-        try {
-            readFileData(file, o);
-            QFAIL("reading the file into memory must fail too");
-        } catch (const Error& e) {
-            QCOMPARE(e.message(), message);
-        }
-    }
+    QCOMPARE(failedReads(file, o), QStringList({message, message}));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -444,11 +441,7 @@ void TestImportErrors::cancelAtEnd()
 {
     // A small file is read before the first periodic poll; the final poll still cancels.
     const QString project = path(QStringLiteral("p.chorus"));
-    {
-        ProjectStore s;
-        s.open(project, ProjectStore::Mode::CreateNew);
-        importFile(s, testData(QStringLiteral("tiny.jsonl")));
-    }
+    importNew(project, testData(QStringLiteral("tiny.jsonl")));
     const QStringList before = dumpProjectFile(project);
     ProjectStore s;
     s.open(project);
@@ -468,11 +461,7 @@ void TestImportErrors::cancelMidway()
         csv += QStringLiteral("it%1,m1,yes\nit%1,m2,no\n").arg(i).toUtf8();
     const QString file = write(QStringLiteral("big.csv"), csv);
     const QString project = path(QStringLiteral("p.chorus"));
-    {
-        ProjectStore s;
-        s.open(project, ProjectStore::Mode::CreateNew);
-        importFile(s, testData(QStringLiteral("tiny_long.csv")));
-    }
+    importNew(project, testData(QStringLiteral("tiny_long.csv")));
     const QStringList before = dumpProjectFile(project);
     ProjectStore s;
     s.open(project);
@@ -527,17 +516,7 @@ void TestImportErrors::duplicateFoundInAFullBatch()
                                  .arg(rows + 2)
                                  .arg(QString::fromLatin1(twin));
 
-    const QString project = path(QStringLiteral("p.chorus"));
-    ProjectStore s;
-    s.open(project, ProjectStore::Mode::CreateNew);
-    importFile(s, write(QStringLiteral("base.csv"), "item,annotator,label\nbase1,m1,yes\nbase1,m2,no\nbase2,m1,yes\n"));
-    try {
-        importFile(s, file);
-        QFAIL("the import must fail");
-    } catch (const Error& e) {
-        QCOMPARE(e.message(), expected);
-    }
-    QCOMPARE(s.info().annotations, 3);
+    QCOMPARE(failedImport(projectWithData(), file, {}), expected);
     if (duplicateOf >= 0) {
         try {
             readFileData(file);

@@ -5,6 +5,7 @@
 
 #include "csvlayout.h"
 #include "errors.h"
+#include "files.h"
 #include "textfile.h"
 
 #include <QBuffer>
@@ -353,11 +354,7 @@ void TestImportLayout::textFile()
     QFETCH(qint64, start);
     QFETCH(QByteArray, utf8);
     const QString path = m_dir->filePath(QStringLiteral("t.csv"));
-    {
-        QFile f(path);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        QCOMPARE(f.write(bytes), bytes.size());
-    }
+    QVERIFY(chorus::test::writeFile(path, bytes));
     TextFile t(path);
     QCOMPARE(t.encoding(), encoding);
     QCOMPARE(t.start(), start);
@@ -396,11 +393,7 @@ void TestImportLayout::textFileRefused()
     QFETCH(QByteArray, bytes);
     QFETCH(QString, message);
     const QString path = m_dir->filePath(QStringLiteral("t.csv"));
-    {
-        QFile f(path);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        QCOMPARE(f.write(bytes), bytes.size());
-    }
+    QVERIFY(chorus::test::writeFile(path, bytes));
     try {
         TextFile t(path);
         QFAIL("expected a refusal");

@@ -2,6 +2,7 @@
 // and "file:line: problem" errors. Expected values are read off the small files below.
 
 #include "errors.h"
+#include "files.h"
 #include "pairwiseimport.h"
 
 #include <QBuffer>
@@ -117,10 +118,7 @@ private slots:
     {
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("j.txt"));
-        QFile f(path);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write("  {\"model_a\":\"x\",\"model_b\":\"y\",\"winner\":\"tie\",\"len_a\":5,\"len_b\":7.5}\n");
-        f.close();
+        QVERIFY(chorus::test::writeFile(path, "  {\"model_a\":\"x\",\"model_b\":\"y\",\"winner\":\"tie\",\"len_a\":5,\"len_b\":7.5}\n"));
         const agg::PairwiseData d = model::readPairwiseFile(path);
         QCOMPARE(d.judgments.size(), size_t(1));
         QCOMPARE(d.judgments[0].lengthB, 7.5);

@@ -262,10 +262,7 @@ void TestPgStore::adjudicatorCannotImport()
 {
     const QString p = teamProject(QStringLiteral("adj"), QStringLiteral("adj_one"), TeamRole::Adjudicator);
     const QString csv = m_dir->filePath(QStringLiteral("more.csv"));
-    QFile f(csv);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write("item,annotator,label\nq7,m1,yes\n");
-    f.close();
+    QVERIFY(chorus::test::writeFile(csv, "item,annotator,label\nq7,m1,yes\n"));
     const QStringList before = dumpProjectFile(p);
     ProjectStore adj;
     adj.open(asLogin(p, QStringLiteral("adj_one")));

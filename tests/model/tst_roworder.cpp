@@ -115,10 +115,7 @@ private slots:
     {
         QTemporaryDir dir;
         const QString csv = dir.filePath(QStringLiteral("a.csv"));
-        QFile f(csv);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write("item,annotator,label\nq1,w1,yes\nq1,w2,no\nq2,w1,maybe\n");
-        f.close();
+        QVERIFY(chorus::test::writeFile(csv, "item,annotator,label\nq1,w1,yes\nq1,w2,no\nq2,w1,maybe\n"));
         ProjectStore open;
         open.openInMemory();
         importFile(open, csv);
@@ -216,10 +213,7 @@ private slots:
         const QString ext = file.endsWith(QLatin1String(".jsonl")) ? QStringLiteral("jsonl") : QStringLiteral("csv");
         for (quint32 seed = 1; seed <= 10; ++seed) {
             const QString path = dir.filePath(QStringLiteral("shuffled%1.%2").arg(seed).arg(ext));
-            QFile f(path);
-            QVERIFY(f.open(QIODevice::WriteOnly));
-            f.write(shuffled(data, header, seed));
-            f.close();
+            QVERIFY(chorus::test::writeFile(path, shuffled(data, header, seed)));
             const Outcome got = runAll(path, gold, methods, ties);
             QCOMPARE(got.labels, base.labels);
             QCOMPARE(got.byMethod.keys().size(), base.byMethod.keys().size());

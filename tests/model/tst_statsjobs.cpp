@@ -22,13 +22,8 @@ namespace {
 
 agg::SyntheticWorld world(int32_t items, int32_t annotators, int32_t labels, int32_t perItem, uint64_t seed)
 {
-    agg::SyntheticSpec spec;
-    spec.numItems = items;
-    spec.numAnnotators = annotators;
-    spec.numLabels = labels;
-    spec.labelsPerItem = perItem;
-    spec.seed = seed;
-    return agg::generateDawidSkene(spec);
+    return agg::generateDawidSkene({.numItems = items, .numAnnotators = annotators, .numLabels = labels,
+                                    .labelsPerItem = perItem, .seed = seed});
 }
 
 // Same double, NaN included (the job must give bit-identical results to the direct call).
@@ -47,6 +42,28 @@ JobResult<T> waitFor(QFuture<JobResult<T>> future, QFutureWatcher<JobResult<T>>&
     if (!watcher.isFinished() || future.resultCount() != 1)
         return JobResult<T>{{}, QStringLiteral("no result"), false};
     return future.result();
+}
+
+// Waits until `future`'s progress is above `runningAbove`, cancels it, and checks that it
+// finishes promptly (within 10 s), canceled, without a result.
+template <typename T>
+void checkCancelWhileRunning(QFuture<T> future, int runningAbove)
+{
+    QFutureWatcher<T> watcher;
+    QSignalSpy progress(&watcher, &QFutureWatcherBase::progressValueChanged);
+    QSignalSpy finished(&watcher, &QFutureWatcherBase::finished);
+    watcher.setFuture(future);
+    while (watcher.progressValue() <= runningAbove && !watcher.isFinished())
+        QVERIFY(progress.wait(60000));
+    QVERIFY(!watcher.isFinished());
+    QElapsedTimer timer;
+    timer.start();
+    watcher.cancel();
+    if (!watcher.isFinished())
+        QVERIFY(finished.wait(30000));
+    QVERIFY2(timer.elapsed() < 10000, qPrintable(QString::number(timer.elapsed())));
+    QVERIFY(watcher.isCanceled());
+    QCOMPARE(watcher.future().resultCount(), 0);
 }
 
 } // namespace
@@ -197,22 +214,8 @@ void TestStatsJobs::cancelRunningBootstrap()
     AgreementRequest req;
     req.bootstrap.replicates = 2'000'000;
     req.bootstrap.threads = 2;
-    QFutureWatcher<JobResult<AgreementReport>> watcher;
-    QSignalSpy progress(&watcher, &QFutureWatcherBase::progressValueChanged);
-    QSignalSpy finished(&watcher, &QFutureWatcherBase::finished);
-    watcher.setFuture(agreementAsync(m_pool.get(), w.matrix, req));
-    // Wait until the bootstrap (progress above the first tenth) is under way.
-    while (watcher.progressValue() <= 100 && !watcher.isFinished())
-        QVERIFY(progress.wait(60000));
-    QVERIFY(!watcher.isFinished());
-    QElapsedTimer timer;
-    timer.start();
-    watcher.cancel();
-    if (!watcher.isFinished())
-        QVERIFY(finished.wait(30000));
-    QVERIFY2(timer.elapsed() < 10000, qPrintable(QString::number(timer.elapsed())));
-    QVERIFY(watcher.isCanceled());
-    QCOMPARE(watcher.future().resultCount(), 0);
+    // Canceled once the bootstrap (progress above the first tenth) is under way.
+    checkCancelWhileRunning(agreementAsync(m_pool.get(), w.matrix, req), 100);
 }
 
 void TestStatsJobs::cancelRunningEvaluation()
@@ -220,21 +223,7 @@ void TestStatsJobs::cancelRunningEvaluation()
     const agg::SyntheticWorld w = world(100000, 200, 4, 5, 9);
     EvaluationRequest req;
     req.methods = {"ds", "glad", "mace", "ds", "glad", "mace"};
-    QFutureWatcher<JobResult<EvaluationReport>> watcher;
-    QSignalSpy progress(&watcher, &QFutureWatcherBase::progressValueChanged);
-    QSignalSpy finished(&watcher, &QFutureWatcherBase::finished);
-    watcher.setFuture(evaluationAsync(m_pool.get(), w.matrix, w.truth, req));
-    while (watcher.progressValue() <= 0 && !watcher.isFinished())
-        QVERIFY(progress.wait(60000));
-    QVERIFY(!watcher.isFinished());
-    QElapsedTimer timer;
-    timer.start();
-    watcher.cancel();
-    if (!watcher.isFinished())
-        QVERIFY(finished.wait(30000));
-    QVERIFY2(timer.elapsed() < 10000, qPrintable(QString::number(timer.elapsed())));
-    QVERIFY(watcher.isCanceled());
-    QCOMPARE(watcher.future().resultCount(), 0);
+    checkCancelWhileRunning(evaluationAsync(m_pool.get(), w.matrix, w.truth, req), 0);
 }
 
 void TestStatsJobs::errorsComeBackInTheResult()

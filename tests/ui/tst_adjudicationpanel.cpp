@@ -10,7 +10,9 @@
 #include "adjudicationpanel.h"
 #include "importer.h"
 #include "mainwindow.h"
+#include "mainwindowfixture.h"
 #include "teamreview.h"
+#include "files.h"
 #include "workbench.h"
 
 #include <QStandardItemModel>
@@ -29,10 +31,7 @@ private slots:
     {
         QVERIFY(m_dir.isValid());
         const QString csv = m_dir.filePath(QStringLiteral("a.csv"));
-        QFile f(csv);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write("item,annotator,label\nq1,m1,yes\nq2,m1,no\nq3,m1,yes\n");
-        f.close();
+        QVERIFY(chorus::test::writeFile(csv, "item,annotator,label\nq1,m1,yes\nq2,m1,no\nq3,m1,yes\n"));
         m_project = m_dir.filePath(QStringLiteral("p.chorus"));
         model::ProjectStore s;
         s.open(m_project, model::ProjectStore::Mode::CreateNew);
@@ -61,9 +60,7 @@ private slots:
     void adjudicateWithANumberKey()
     {
         ui::MainWindow w;
-        w.setQuietErrors(true);
-        w.show();
-        QVERIFY(w.openProject(m_project));
+        QVERIFY(test::showWithProject(w, m_project));
         w.showAdjudication();
         ui::AdjudicationPanel* panel = w.adjudicationPanel();
         QTRY_COMPARE_WITH_TIMEOUT(panel->cases().size(), 1, 10000);

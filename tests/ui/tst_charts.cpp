@@ -26,6 +26,7 @@
 #include "heatmapwidget.h"
 #include "importer.h"
 #include "mainwindow.h"
+#include "mainwindowfixture.h"
 
 #include <QAbstractBarSeries>
 #include <QBarCategoryAxis>
@@ -254,9 +255,7 @@ private slots:
     void prefixNamesDistinctWithToolTips()
     {
         ui::MainWindow w;
-        w.resize(1366, 768);
-        w.show();
-        QVERIFY(w.openProject(m_flan));
+        QVERIFY(test::showAtSize(w, {1366, 768}, m_flan));
         w.showPage(1);
         ui::Dashboard* d = w.dashboard();
         QVERIFY(test::waitForParts(d, ui::Dashboard::partsOf(ui::Dashboard::TabCompetence)));
@@ -392,9 +391,7 @@ private slots:
     void methodsChartNamesTheBestInItsTooltip()
     {
         ui::MainWindow w;
-        w.resize(1366, 768);
-        w.show();
-        QVERIFY(w.openProject(m_flan));
+        QVERIFY(test::showAtSize(w, {1366, 768}, m_flan));
         w.showPage(1);
         ui::Dashboard* d = w.dashboard();
         d->tabs()->setCurrentIndex(ui::Dashboard::TabMethods);
@@ -418,9 +415,7 @@ private slots:
     void crowdShowsTopAndBottom()
     {
         ui::MainWindow w;
-        w.resize(1366, 768);
-        w.show();
-        QVERIFY(w.openProject(m_crowd));
+        QVERIFY(test::showAtSize(w, {1366, 768}, m_crowd));
         w.showPage(1);
         ui::Dashboard* d = w.dashboard();
         QVERIFY(test::waitForParts(d, ui::Dashboard::partsOf(ui::Dashboard::TabCompetence)));

@@ -8,6 +8,7 @@
 #include "dashboardwait.h"
 #include "importer.h"
 #include "mainwindow.h"
+#include "mainwindowfixture.h"
 #include "methods.h"
 #include "workbench.h"
 
@@ -67,9 +68,7 @@ private slots:
     void hiddenTabsAreNotComputed()
     {
         ui::MainWindow w;
-        w.resize(1200, 800);
-        w.show();
-        QVERIFY(w.openProject(m_project));
+        QVERIFY(test::showAtSize(w, {1200, 800}, m_project));
         ui::Dashboard* d = w.dashboard();
         QCOMPARE(d->jobsStarted(), 0);  // not shown yet: nothing computed
         w.showPage(1);
@@ -115,9 +114,7 @@ private slots:
     void newerRequestCancelsStaleJob()
     {
         ui::MainWindow w;
-        w.resize(1200, 800);
-        w.show();
-        QVERIFY(w.openProject(m_project));
+        QVERIFY(test::showAtSize(w, {1200, 800}, m_project));
         ui::Dashboard* d = w.dashboard();
         w.showPage(1);
         d->tabs()->setCurrentIndex(ui::Dashboard::TabMethods);  // the longest job: five methods
@@ -153,9 +150,7 @@ private slots:
     void statusNamesTheRunningStage()
     {
         ui::MainWindow w;
-        w.resize(1200, 800);
-        w.show();
-        QVERIFY(w.openProject(m_project));
+        QVERIFY(test::showAtSize(w, {1200, 800}, m_project));
         ui::Dashboard* d = w.dashboard();
         w.showPage(1);
         d->tabs()->setCurrentIndex(ui::Dashboard::TabMethods);

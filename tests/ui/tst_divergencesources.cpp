@@ -4,11 +4,13 @@
 // runs, methods and the consensus against chorus-cli's own output.
 
 #include "dashboard.h"
+#include "newproject.h"
 #include "clirun.h"
 #include "dashboardwait.h"
 #include "divergencesourcebox.h"
 #include "importer.h"
 #include "mainwindow.h"
+#include "files.h"
 #include "workbench.h"
 
 #include <QTabWidget>
@@ -74,14 +76,9 @@ private slots:
         QStandardPaths::setTestModeEnabled(true);
         QVERIFY(m_dir.isValid());
         const QString data = m_dir.filePath(QStringLiteral("tiny.jsonl"));
-        QFile f(data);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(kFixture);
-        f.close();
+        QVERIFY(chorus::test::writeFile(data, kFixture));
         m_project = m_dir.filePath(QStringLiteral("tiny.chorus"));
-        model::ProjectStore store;
-        store.open(m_project, model::ProjectStore::Mode::CreateNew);
-        model::importFile(store, data);
+        chorus::test::importIntoNewProject(m_project, data);
     }
 
     void listsEveryCliSource()

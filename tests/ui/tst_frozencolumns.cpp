@@ -5,9 +5,11 @@
 // View menu turns it off.
 
 #include "frozentableview.h"
+#include "newproject.h"
 #include "importer.h"
 #include "itemtablemodel.h"
 #include "mainwindow.h"
+#include "files.h"
 #include "workbench.h"
 
 #include <QAction>
@@ -32,21 +34,17 @@ private slots:
         // 60 items x 40 annotators: far wider than a 1366 px screen. Ids are numbered in reverse
         // file order so that sorting by Id visibly reorders the rows.
         const QString data = m_dir.filePath(QStringLiteral("wide.csv"));
-        QFile f(data);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write("item,annotator,label\n");
+        QByteArray csv = "item,annotator,label\n";
         for (int i = 0; i < 60; ++i)
             for (int a = 0; a < 40; ++a)
-                f.write(QStringLiteral("item-%1,llm-%2,%3\n")
-                            .arg(99 - i, 2, 10, QLatin1Char('0'))
-                            .arg(a, 2, 10, QLatin1Char('0'))
-                            .arg((i + a) % 3 == 0 ? QStringLiteral("yes") : QStringLiteral("no"))
-                            .toUtf8());
-        f.close();
+                csv += QStringLiteral("item-%1,llm-%2,%3\n")
+                           .arg(99 - i, 2, 10, QLatin1Char('0'))
+                           .arg(a, 2, 10, QLatin1Char('0'))
+                           .arg((i + a) % 3 == 0 ? QStringLiteral("yes") : QStringLiteral("no"))
+                           .toUtf8();
+        QVERIFY(chorus::test::writeFile(data, csv));
         m_project = m_dir.filePath(QStringLiteral("wide.chorus"));
-        model::ProjectStore store;
-        store.open(m_project, model::ProjectStore::Mode::CreateNew);
-        model::importFile(store, data);
+        chorus::test::importIntoNewProject(m_project, data);
     }
 
     void idAndConsensusStayWhileScrollingRight()

@@ -13,6 +13,7 @@
 #include "llmdialog.h"
 #include "llmrunner.h"
 #include "mainwindow.h"
+#include "mainwindowfixture.h"
 #include "relabelpanel.h"
 #include "workbench.h"
 
@@ -72,9 +73,7 @@ private slots:
     void runAddsAnnotatorAndKeepsUndo()
     {
         ui::MainWindow w;
-        w.setQuietErrors(true);
-        w.show();
-        QVERIFY(w.openProject(m_project));
+        QVERIFY(test::showWithProject(w, m_project));
         // A decision before the run: it must stay undoable afterwards.
         QVERIFY(w.workbench()->setHumanLabel({0}, 1));
         QCOMPARE(w.workbench()->undoStack()->count(), 1);
@@ -136,9 +135,7 @@ private slots:
     void shownItemsOnly()
     {
         ui::MainWindow w;
-        w.setQuietErrors(true);
-        w.show();
-        QVERIFY(w.openProject(m_project));
+        QVERIFY(test::showWithProject(w, m_project));
         // Filter the review table to the "beta" items.
         model::ItemFilter f;
         f.text = QStringLiteral("beta");
@@ -158,9 +155,7 @@ private slots:
     void relabelQueueGoesToTheLlm()
     {
         ui::MainWindow w;
-        w.setQuietErrors(true);
-        w.show();
-        QVERIFY(w.openProject(m_project));
+        QVERIFY(test::showWithProject(w, m_project));
         // Two items per round, budget 2: the queue holds the two items with disagreement
         // (i1: a/b, i4: b/a), the only ones with an uncertain majority-vote posterior.
         ui::RelabelPanel* panel = w.relabelPanel();
@@ -194,9 +189,7 @@ private slots:
     void emptyQueueAndMissingKeyRefuseToStart()
     {
         ui::MainWindow w;
-        w.setQuietErrors(true);
-        w.show();
-        QVERIFY(w.openProject(m_project));
+        QVERIFY(test::showWithProject(w, m_project));
         ui::LlmDialog* d = w.llmDialog();
         d->setConfig(config());
         d->setItemSource(2);
@@ -228,9 +221,7 @@ private slots:
             return r;
         };
         ui::MainWindow w;
-        w.setQuietErrors(true);
-        w.show();
-        QVERIFY(w.openProject(m_project));
+        QVERIFY(test::showWithProject(w, m_project));
         ui::LlmDialog* d = w.llmDialog();
         model::LlmConfig c = config();
         c.concurrency = 1;
@@ -251,9 +242,7 @@ private slots:
         // A position-biased model: always the first option.
         m_server->handler = [](const FakeRequest&, int) { return FakeResponse::completion(QStringLiteral("A")); };
         ui::MainWindow w;
-        w.setQuietErrors(true);
-        w.show();
-        QVERIFY(w.openProject(m_project));
+        QVERIFY(test::showWithProject(w, m_project));
         ui::LlmDialog* d = w.llmDialog();
         model::LlmConfig c = config();
         c.parser = model::LlmConfig::Parser::Letter;
@@ -282,9 +271,7 @@ private slots:
     void progressSaysNotStartedBeforeStart()
     {
         ui::MainWindow w;
-        w.setQuietErrors(true);
-        w.show();
-        QVERIFY(w.openProject(m_project));
+        QVERIFY(test::showWithProject(w, m_project));
         ui::LlmDialog* d = w.llmDialog();
         d->setConfig(config());
         auto* bar = d->findChild<QProgressBar*>(QStringLiteral("progress"));
@@ -312,9 +299,7 @@ private slots:
             QCOMPARE(model::runLlmLabeling(m_project, c, {}).totals.done, qint64(4));
 
         ui::MainWindow w;
-        w.setQuietErrors(true);
-        w.show();
-        QVERIFY(w.openProject(m_project));
+        QVERIFY(test::showWithProject(w, m_project));
         ui::LlmDialog* d = w.llmDialog();
         // Offered most recent first; the form opens on the most recent one, not the defaults.
         QCOMPARE(d->storedConfigNames(), QStringList({QStringLiteral("second-llm"), QStringLiteral("first-llm")}));
@@ -344,9 +329,7 @@ private slots:
     void importedNameNeedsConfirmation()
     {
         ui::MainWindow w;
-        w.setQuietErrors(true);
-        w.show();
-        QVERIFY(w.openProject(m_project));
+        QVERIFY(test::showWithProject(w, m_project));
         ui::LlmDialog* d = w.llmDialog();
         model::LlmConfig c = config();
         c.name = QStringLiteral("m1");  // an imported annotator of kData

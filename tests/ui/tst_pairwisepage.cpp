@@ -3,6 +3,7 @@
 // and every chart renders offscreen.
 
 #include "datasets.h"
+#include "files.h"
 #include "pairwisepage.h"
 
 #include <QBarCategoryAxis>
@@ -135,10 +136,7 @@ private slots:
     {
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("tags.csv"));
-        QFile f(path);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write("model_a,model_b,winner\n<b>x</b>,y,model_a\ny,<b>x</b>,model_b\n<b>x</b>,y,model_b\n");
-        f.close();
+        QVERIFY(chorus::test::writeFile(path, "model_a,model_b,winner\n<b>x</b>,y,model_a\ny,<b>x</b>,model_b\n<b>x</b>,y,model_b\n"));
         QThreadPool pool;
         ui::PairwisePage page(&pool);
         page.resize(1366, 700);
@@ -170,10 +168,7 @@ private slots:
     {
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("bad.csv"));
-        QFile f(path);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write("model_a,model_b,winner\nx,y,model_a\nx,y,nobody\n");
-        f.close();
+        QVERIFY(chorus::test::writeFile(path, "model_a,model_b,winner\nx,y,model_a\nx,y,nobody\n"));
         QThreadPool pool;
         ui::PairwisePage page(&pool);
         QSignalSpy ready(&page, &ui::PairwisePage::ready);

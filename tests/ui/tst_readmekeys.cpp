@@ -4,8 +4,11 @@
 // (issue #18). Expected effects are the README's words, checked on the project's state.
 
 #include "aggregationpanel.h"
+#include "newproject.h"
 #include "importer.h"
 #include "mainwindow.h"
+#include "mainwindowfixture.h"
+#include "files.h"
 #include "workbench.h"
 
 #include <QApplication>
@@ -73,14 +76,9 @@ private slots:
         QCoreApplication::setOrganizationName(QStringLiteral("ChorusTest"));
         QVERIFY(m_dir.isValid());
         const QString data = m_dir.filePath(QStringLiteral("data.jsonl"));
-        QFile f(data);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(kData);
-        f.close();
+        QVERIFY(chorus::test::writeFile(data, kData));
         m_template = m_dir.filePath(QStringLiteral("template.chorus"));
-        model::ProjectStore store;
-        store.open(m_template, model::ProjectStore::Mode::CreateNew);
-        model::importFile(store, data);
+        chorus::test::importIntoNewProject(m_template, data);
     }
 
     void everyDocumentedKeyHasACheck()
@@ -108,9 +106,7 @@ private slots:
         const QString path = m_dir.filePath(QStringLiteral("k%1.chorus").arg(++m_copies));
         QVERIFY(QFile::copy(m_template, path));
         ui::MainWindow w;
-        w.setQuietErrors(true);
-        w.show();
-        QVERIFY(w.openProject(path));
+        QVERIFY(test::showWithProject(w, path));
         QApplication::setActiveWindow(&w);
         w.table()->setFocus();
         m_checks.value(key)(w);

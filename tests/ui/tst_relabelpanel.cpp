@@ -3,9 +3,12 @@
 // gold simulation plots one curve per strategy.
 
 #include "filterbar.h"
+#include "newproject.h"
 #include "importer.h"
 #include "mainwindow.h"
+#include "mainwindowfixture.h"
 #include "relabelpanel.h"
+#include "files.h"
 #include "workbench.h"
 
 #include <QChart>
@@ -58,22 +61,15 @@ private slots:
         QStandardPaths::setTestModeEnabled(true);
         QVERIFY(m_dir.isValid());
         const QString data = m_dir.filePath(QStringLiteral("d.jsonl"));
-        QFile f(data);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(kData);
-        f.close();
+        QVERIFY(chorus::test::writeFile(data, kData));
         m_project = m_dir.filePath(QStringLiteral("p.chorus"));
-        model::ProjectStore store;
-        store.open(m_project, model::ProjectStore::Mode::CreateNew);
-        model::importFile(store, data);
+        chorus::test::importIntoNewProject(m_project, data);
     }
 
     void queueReviewAndBudget()
     {
         ui::MainWindow w;
-        w.setQuietErrors(true);
-        w.show();
-        QVERIFY(w.openProject(m_project));
+        QVERIFY(test::showWithProject(w, m_project));
         ui::RelabelPanel* panel = w.relabelPanel();
         // Strategy "uncertainty", 2 items per round, budget 2, cost 1.
         auto* strategy = child<QComboBox>(panel, 0);

@@ -8,6 +8,8 @@
 #include "importer.h"
 #include "location.h"
 #include "mainwindow.h"
+#include "mainwindowfixture.h"
+#include "storedlabels.h"
 #include "serverprojectdialog.h"
 #include "serverprojects.h"
 #include "testprojects.h"
@@ -61,19 +63,6 @@ QString readState(const QString& file)
     return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()).trimmed() : QString();
 }
 
-// Latest human label per item (ext id -> label name), read through a connection of its own.
-QMap<QString, QString> storedLabels(const QString& location)
-{
-    model::ProjectStore store;
-    store.open(location);
-    QMap<QString, QString> out;
-    QSqlQuery q = store.exec(QStringLiteral(
-        "SELECT i.ext_id, l.name FROM decisions d JOIN items i ON i.id = d.item_id LEFT JOIN labels l ON l.id = d.label_id "
-        "WHERE d.id = (SELECT MAX(id) FROM decisions e WHERE e.item_id = d.item_id)"));
-    while (q.next())
-        out.insert(q.value(0).toString(), q.value(1).toString());
-    return out;
-}
 
 qint64 decisionCount(const QString& location)
 {
@@ -207,7 +196,7 @@ private slots:
         w.selectItem(snap.itemIndex(QStringLiteral("i2")));
         QTest::keyClick(w.table(), Qt::Key_2);
         QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
-        QCOMPARE(storedLabels(location), (QMap<QString, QString>{{"i2", "b"}}));
+        QCOMPARE(test::storedLabels(location), (QMap<QString, QString>{{"i2", "b"}}));
         QVERIFY(!w.reconnectNotice());
 
         // The server restarts: every session, the window's included, is cut.
@@ -227,7 +216,7 @@ private slots:
         QVERIFY(w.reconnectNotice()->text().contains(name));
         QVERIFY(!w.statusBar()->currentMessage().isEmpty());
         // Both decisions stored, each once (two key presses, two rows).
-        QCOMPARE(storedLabels(location), (QMap<QString, QString>{{"i2", "b"}, {"i3", "c"}}));
+        QCOMPARE(test::storedLabels(location), (QMap<QString, QString>{{"i2", "b"}, {"i3", "c"}}));
         QCOMPARE(decisionCount(location), qint64(2));
 
         // A worker thread opens its own connection on the same location: an import adds i5.
@@ -266,9 +255,7 @@ private slots:
         });
 
         ui::MainWindow w;
-        w.setQuietErrors(true);
-        w.show();
-        QVERIFY2(w.openProject(tcp), qPrintable(w.lastError()));
+        QVERIFY2(test::showWithProject(w, tcp), qPrintable(w.lastError()));
         // libpq's and the server's own words: first no password at all, then a wrong one.
         QCOMPARE(messages.size(), 2);
         QVERIFY2(messages[0].contains(QLatin1String("no password supplied")), qPrintable(messages[0]));
@@ -391,9 +378,7 @@ private slots:
     {
         const QString location = createProject(QStringLiteral("stays"));
         ui::MainWindow w;
-        w.setQuietErrors(true);
-        w.show();
-        QVERIFY(w.openProject(location));
+        QVERIFY(test::showWithProject(w, location));
         const QString gone = QStringLiteral("postgresql://chorus_admin@/chorus_test?host=%1&port=5432&project=gone")
                                  .arg(m_dir.filePath(QStringLiteral("no-server-here")));
         QSignalSpy done(&w, &ui::MainWindow::backgroundOpenFinished);

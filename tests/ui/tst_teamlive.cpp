@@ -14,6 +14,7 @@
 
 #include "itemtablemodel.h"
 #include "mainwindow.h"
+#include "mainwindowfixture.h"
 #include "teammode.h"
 #include "teampanel.h"
 #include "workbench.h"
@@ -182,9 +183,7 @@ private slots:
         QVERIFY(test::writeFile(data, kData));
         test::makeTeamProject(location, data, 1, 30, {QStringLiteral("rev1")});
         ui::MainWindow w;
-        w.setQuietErrors(true);
-        w.show();
-        QVERIFY2(w.openProject(test::asLogin(location, QStringLiteral("rev1"))), qPrintable(w.lastError()));
+        QVERIFY2(test::showWithProject(w, test::asLogin(location, QStringLiteral("rev1"))), qPrintable(w.lastError()));
         w.teamMode()->queue()->setBatchSize(2);
         activate(w);
         QTest::keyClick(&w, Qt::Key_Q, Qt::ControlModifier | Qt::ShiftModifier);  // leave

@@ -3,9 +3,13 @@
 // survive SIGKILL of the process that made them.
 
 #include "filterbar.h"
+#include "newproject.h"
 #include "importer.h"
 #include "itempanel.h"
 #include "mainwindow.h"
+#include "mainwindowfixture.h"
+#include "storedlabels.h"
+#include "files.h"
 #include "workbench.h"
 
 #include <QAbstractItemModelTester>
@@ -55,19 +59,6 @@ QString makeProject(const QTemporaryDir& dir, const QString& name = QStringLiter
     return path;
 }
 
-// Latest stored human label (ext id -> label name) read straight from the file.
-QMap<QString, QString> storedLabels(const QString& path)
-{
-    model::ProjectStore store;
-    store.open(path);
-    QMap<QString, QString> out;
-    QSqlQuery q = store.exec(QStringLiteral(
-        "SELECT i.ext_id, l.name FROM decisions d JOIN items i ON i.id = d.item_id LEFT JOIN labels l ON l.id = d.label_id "
-        "WHERE d.id = (SELECT MAX(id) FROM decisions e WHERE e.item_id = d.item_id)"));
-    while (q.next())
-        out.insert(q.value(0).toString(), q.value(1).toString());
-    return out;
-}
 
 void press(QWidget* w, Qt::Key key)
 {
@@ -123,9 +114,7 @@ private slots:
         QTemporaryDir dir;
         const QString path = makeProject(dir);
         ui::MainWindow w;
-        w.setQuietErrors(true);
-        w.show();
-        QVERIFY(w.openProject(path));
+        QVERIFY(test::showWithProject(w, path));
         w.selectItem(1);  // i2
         auto* pick = w.findChild<QAction*>(QStringLiteral("pickLabel"));
         QVERIFY(pick);
@@ -170,9 +159,7 @@ private slots:
         QTemporaryDir dir;
         const QString path = makeProject(dir);
         ui::MainWindow w;
-        w.setQuietErrors(true);
-        w.show();
-        QVERIFY(w.openProject(path));
+        QVERIFY(test::showWithProject(w, path));
         auto* unreviewed = w.filterBar()->findChild<QCheckBox*>(QStringLiteral("unreviewedFilter"));
         QVERIFY(unreviewed);
         unreviewed->setChecked(true);
@@ -202,9 +189,7 @@ private slots:
         QTemporaryDir dir;
         const QString path = makeProject(dir);
         ui::MainWindow w;
-        w.setQuietErrors(true);
-        w.show();
-        QVERIFY(w.openProject(path));
+        QVERIFY(test::showWithProject(w, path));
         QVERIFY(w.workbench()->setHumanLabel({1}, 0));  // i2 := a
         w.selectItem(3);                                 // the reviewer moved on to i4
         w.workbench()->undoStack()->undo();
@@ -224,20 +209,11 @@ private slots:
     {
         QTemporaryDir dir;
         const QString data = dir.filePath(QStringLiteral("ties.csv"));
-        QFile f(data);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write("item,annotator,label\nt1,m1,a\nt1,m2,b\nt2,m1,b\nt2,m2,b\nt2,m3,a\nt3,m1,b\nt3,m2,c\nt3,m3,a\nt4,m1,c\n");
-        f.close();
+        QVERIFY(chorus::test::writeFile(data, "item,annotator,label\nt1,m1,a\nt1,m2,b\nt2,m1,b\nt2,m2,b\nt2,m3,a\nt3,m1,b\nt3,m2,c\nt3,m3,a\nt4,m1,c\n"));
         const QString path = dir.filePath(QStringLiteral("ties.chorus"));
-        {
-            model::ProjectStore store;
-            store.open(path, model::ProjectStore::Mode::CreateNew);
-            model::importFile(store, data);
-        }
+        chorus::test::importIntoNewProject(path, data);
         ui::MainWindow w;
-        w.setQuietErrors(true);
-        w.show();
-        QVERIFY(w.openProject(path));
+        QVERIFY(test::showWithProject(w, path));
         w.filterBar()->setTiedOnly(true);
         QTRY_COMPARE(w.table()->model()->rowCount(), 2);
         const model::Snapshot& s = w.workbench()->snapshot();
@@ -332,7 +308,7 @@ private slots:
             press(table, Qt::Key_2);  // i4 := b
         }
         // Reopen: exactly the decisions in force are stored.
-        const auto stored = storedLabels(path);
+        const auto stored = test::storedLabels(path);
         QCOMPARE(stored.value(QStringLiteral("i2")), QStringLiteral("a"));
         QCOMPARE(stored.value(QStringLiteral("i3")), QString());  // undone: latest row has no label
         QCOMPARE(stored.value(QStringLiteral("i4")), QStringLiteral("b"));
@@ -372,10 +348,7 @@ private slots:
         QCOMPARE(w.table()->model()->rowCount(), 4);
 
         const QString bad = dir.filePath(QStringLiteral("bad.jsonl"));
-        QFile f(bad);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write("{\"id\":\"i9\",\"labels\":{\"m1\":\"a\"}}\n{\"id\":\"i10\",\"labels\":{\"m1\":\"a\"}\n");
-        f.close();
+        QVERIFY(chorus::test::writeFile(bad, "{\"id\":\"i9\",\"labels\":{\"m1\":\"a\"}}\n{\"id\":\"i10\",\"labels\":{\"m1\":\"a\"}\n"));
         w.startImport(bad, {});
         QVERIFY(finished.wait(20000));
         QCOMPARE(finished.takeFirst().at(0).toBool(), false);
@@ -476,7 +449,7 @@ private slots:
         store.open(path);
         QCOMPARE(store.integrityCheck(), QString());
         store.close();
-        const auto stored = storedLabels(path);
+        const auto stored = test::storedLabels(path);
         for (auto it = acked.cbegin(); it != acked.cend(); ++it) {
             const QString s = stored.value(it.key());
             const bool ok = s == it.value() || (it.key() == inFlightItem && s == inFlightLabel);
