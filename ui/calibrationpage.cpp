@@ -18,6 +18,7 @@
 #include <QPainter>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSplitter>
 #include <QTableWidget>
 #include <QToolTip>
 #include <QVBoxLayout>
@@ -85,23 +86,31 @@ CalibrationPage::CalibrationPage(model::Workbench* workbench, QWidget* parent) :
     m_table = new QTableWidget(this);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->verticalHeader()->hide();
     m_table->setColumnCount(ColumnCount);
-    m_table->setHorizontalHeaderLabels({tr("Source"), tr("Kind"), tr("Items"), tr("Accuracy"), tr("Mean conf."), tr("ECE"),
-                                        tr("ECE (mass)"), tr("Brier"), tr("NLL"), tr("T"), tr("Holdout ECE scaled")});
+    m_table->setHorizontalHeaderLabels({tr("Source"), tr("Kind"), tr("Items"), tr("Accuracy"), tr("Conf."), tr("ECE"),
+                                        tr("ECE mass"), tr("Brier"), tr("NLL"), tr("T"), tr("ECE after T")});
+    m_table->horizontalHeaderItem(ColConfidence)->setToolTip(tr("Mean confidence (largest probability)"));
+    m_table->horizontalHeaderItem(ColEceMass)->setToolTip(tr("ECE with equal-mass bins"));
     m_table->horizontalHeaderItem(ColTemperature)
         ->setToolTip(tr("Temperature fitted on the selection gold: above 1 the source was overconfident"));
     m_table->horizontalHeaderItem(ColEceAfter)
         ->setToolTip(tr("Equal-width ECE on the holdout gold after temperature scaling (before: ECE on the holdout "
                         "in the tooltip)"));
 
+    // The user moves the line between diagram and table (a 768-px screen is short).
+    auto* split = new QSplitter(Qt::Vertical, this);
+    split->addWidget(m_diagram);
+    split->addWidget(m_table);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    split->setChildrenCollapsible(false);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(bar);
     layout->addWidget(m_status);
     layout->addWidget(m_caption);
-    layout->addWidget(m_diagram, 3);
-    layout->addWidget(m_table, 2);
+    layout->addWidget(split, 1);
 
     connect(&m_watcher, &QFutureWatcherBase::progressValueChanged, m_progress, &QProgressBar::setValue);
     connect(&m_watcher, &QFutureWatcherBase::finished, this, &CalibrationPage::finished);
@@ -110,8 +119,9 @@ CalibrationPage::CalibrationPage(model::Workbench* workbench, QWidget* parent) :
         if (m_hasReport)
             buildDiagram();
     });
-    connect(m_table, &QTableWidget::itemSelectionChanged, this, [this] {
-        if (m_hasReport)
+    // A ticked source is drawn.
+    connect(m_table, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* item) {
+        if (m_hasReport && item->column() == ColSource)
             buildDiagram();
     });
     connect(m_wb, &model::Workbench::projectChanged, this, &CalibrationPage::invalidate);
@@ -213,7 +223,7 @@ void CalibrationPage::finished()
     for (const auto& [m, why] : m_report.methodErrors)
         text += QLatin1Char(' ') + tr("%1 left out: %2.").arg(m, why);
     m_caption->setText(text);
-    m_status->setText(tr("%n source(s) scored. Select rows to compare their diagrams.", nullptr,
+    m_status->setText(tr("%n source(s) scored. Tick sources in the table to compare their diagrams.", nullptr,
                          int(m_report.sources.size())));
     fillTable();
     emit ready();
@@ -228,6 +238,8 @@ void CalibrationPage::fillTable()
         const model::CalibrationSource& s = sources[static_cast<size_t>(r)];
         auto* name = new QTableWidgetItem(s.name);
         name->setToolTip(s.name);
+        name->setFlags(name->flags() | Qt::ItemIsUserCheckable);
+        name->setCheckState(Qt::Unchecked);
         m_table->setItem(r, ColSource, name);
         m_table->setItem(r, ColKind, new QTableWidgetItem(s.kind == QLatin1String("method") ? tr("method") : tr("annotator")));
         m_table->setItem(r, ColItems, numberCell(double(s.all.items), 0));
@@ -257,11 +269,9 @@ void CalibrationPage::showSources(const QList<int>& rows)
 {
     {
         const QSignalBlocker block(m_table);
-        m_table->clearSelection();
-        for (int r : rows)
-            for (int c = 0; c < ColumnCount; ++c)
-                if (QTableWidgetItem* it = m_table->item(r, c))
-                    it->setSelected(true);
+        for (int r = 0; r < m_table->rowCount(); ++r)
+            if (QTableWidgetItem* it = m_table->item(r, ColSource))
+                it->setCheckState(rows.contains(r) ? Qt::Checked : Qt::Unchecked);
     }
     buildDiagram();
 }
@@ -283,9 +293,9 @@ void CalibrationPage::buildDiagram()
     perfect->setPen(dashed);
     chart->addSeries(perfect);
     QList<int> rows;
-    for (const QModelIndex& i : m_table->selectionModel()->selectedRows())
-        rows << i.row();
-    std::sort(rows.begin(), rows.end());
+    for (int r = 0; r < m_table->rowCount(); ++r)
+        if (m_table->item(r, ColSource) && m_table->item(r, ColSource)->checkState() == Qt::Checked)
+            rows << r;
     for (int r : rows) {
         const model::CalibrationSource& s = m_report.sources[static_cast<size_t>(r)];
         const std::vector<agg::ReliabilityBin>& bins = mass ? s.all.equalMass : s.all.equalWidth;
@@ -293,6 +303,7 @@ void CalibrationPage::buildDiagram()
         // Legend labels are rich text; annotator names are data.
         line->setName(elideMiddle(s.name, 28).toHtmlEscaped());
         line->setPointsVisible(true);
+        line->setColor(seriesColor(r));
         QList<QPointF> points;
         std::vector<agg::ReliabilityBin> shown;
         for (const agg::ReliabilityBin& b : bins)
@@ -335,6 +346,7 @@ void CalibrationPage::buildDiagram()
         s->attachAxis(y);
     }
     chart->legend()->setAlignment(Qt::AlignRight);
+    chart->setMargins(QMargins(4, 4, 4, 4));
 }
 
 QString CalibrationPage::csv() const

@@ -22,7 +22,7 @@ namespace chorus::ui {
 /// The Insights "Calibration" tab (issue #21; docs/crowd.md): how far to believe each method's
 /// posterior and each annotator's reported probabilities (LLM logprobs). A reliability diagram
 /// (accuracy against mean confidence per bin, the diagonal being perfect calibration) of the
-/// sources selected in the table below it, which gives each source's ECE, Brier score, NLL and
+/// sources ticked in the table below it, which gives each source's ECE, Brier score, NLL and
 /// fitted temperature. Computed on a worker (model::calibrationAsync, progress and Cancel).
 class CalibrationPage final : public QWidget
 {
@@ -49,7 +49,7 @@ public:
     QTableWidget* table() const { return m_table; }
     /// Equal-mass bins instead of equal-width ones.
     void setEqualMass(bool on);
-    /// Shows the sources of these table rows in the diagram.
+    /// Ticks the sources of these table rows (and no others) and draws them in the diagram.
     void showSources(const QList<int>& rows);
     QWidget* currentChart() const;
     /// Every source's bins and scores.

@@ -132,6 +132,7 @@ void CrowdPage::buildPareto()
         auto* s = new QScatterSeries;
         s->setName(QString::fromStdString(m_report.options.methods[m]));
         s->setMarkerSize(7);
+        s->setColor(seriesColor(static_cast<int>(m)));
         s->setBorderColor(Qt::transparent);
         std::vector<int32_t>& ids = m_pointCandidates[s->name()];
         QList<QPointF> points;
@@ -167,6 +168,7 @@ void CrowdPage::buildPareto()
         minY = 0, maxY = 1;
     const double pad = std::max(0.02, (maxY - minY) * 0.05);
     QValueAxis* x = valueAxis(chart, Qt::AlignBottom, 0, maxX > 0 ? maxX * 1.05 : 1, tr("cost per item"));
+    x->applyNiceNumbers();
     QValueAxis* y = valueAxis(chart, Qt::AlignLeft, std::max(0.0, minY - pad), std::min(1.0, maxY + pad),
                               d.withGold ? tr("holdout macro-F1") : tr("estimated accuracy"));
     for (QXYSeries* s : series) {
@@ -233,6 +235,7 @@ void CrowdPage::buildCurve()
         auto* mean = new QLineSeries;
         mean->setName(QString::fromStdString(m.method));
         mean->setPointsVisible(true);
+        mean->setColor(seriesColor(static_cast<int>(&m - d.methods.data())));
         QList<QPointF> meanPoints, bestPoints;
         for (const agg::CrowdCurvePoint& p : m.curve) {
             maxSize = std::max(maxSize, p.size);

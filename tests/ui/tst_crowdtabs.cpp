@@ -8,6 +8,7 @@
 #include "calibrationpage.h"
 #include "crowdpage.h"
 #include "dashboard.h"
+#include "datasets.h"
 #include "heatmapwidget.h"
 #include "importer.h"
 #include "mainwindow.h"
@@ -42,7 +43,7 @@ const int kLabels[3][10] = {
 const double kCost[3] = {4, 2, 1};
 const char* const kNames[3] = {"A", "B", "C"};
 
-QByteArray projectJsonl()
+QByteArray projectJsonl(bool withGold = true)
 {
     QByteArray out;
     for (int i = 0; i < 10; ++i) {
@@ -58,7 +59,9 @@ QByteArray projectJsonl()
         line += labels.join(',') + "}";
         if (kLabels[2][i] >= 0)
             line += kLabels[2][i] == 0 ? ",\"probs\":{\"C\":{\"x\":0.8,\"y\":0.2}}" : ",\"probs\":{\"C\":{\"x\":0.2,\"y\":0.8}}";
-        line += ",\"gold\":\"" + QByteArray(kGold[i] == 0 ? "x" : "y") + "\"}\n";
+        if (withGold)
+            line += ",\"gold\":\"" + QByteArray(kGold[i] == 0 ? "x" : "y") + "\"";
+        line += "}\n";
         out += line;
     }
     return out;
@@ -174,6 +177,8 @@ private slots:
 
     void crowdTabCharts();
     void calibrationTab();
+    void cancelStopsTheSearch();
+    void withoutGoldAnEstimate();
 
 private:
     QTemporaryDir m_dir;
@@ -369,6 +374,95 @@ void TestCrowdTabs::calibrationTab()
     QFile csv(base + QStringLiteral(".csv"));
     QVERIFY(csv.open(QIODevice::ReadOnly));
     QCOMPARE(csv.readAll().trimmed().split('\n').size(), 41);
+}
+
+// A long search (the emotion LLM task, five methods and the curve: tens of seconds) is stopped by
+// the dashboard's Cancel: the future is canceled, nothing is applied, the tab says so.
+void TestCrowdTabs::cancelStopsTheSearch()
+{
+    if (!test::sharedAvailable())
+        QSKIP("../shared/data not present");
+    const QString project = m_dir.filePath(QStringLiteral("emotion.chorus"));
+    {
+        model::ProjectStore store;
+        store.open(project, model::ProjectStore::Mode::CreateNew);
+        model::importFile(store, QString::fromStdString(test::sharedDir()) + QStringLiteral("/data/llm/emotion/items.jsonl"));
+    }
+    ui::MainWindow w;
+    w.resize(1366, 768);
+    w.show();
+    QVERIFY(w.openProject(project));
+    ui::CrowdPage* page = w.dashboard()->crowdPage();
+    page->setOptions(agg::CrowdOptions{});  // mv, wawa, ds, onecoin, mace
+    w.showPage(1);
+    w.dashboard()->tabs()->setCurrentIndex(ui::Dashboard::TabCrowd);
+    QTRY_VERIFY_WITH_TIMEOUT(page->job().isRunning(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(page->job().progressValue() > 0, 60000);  // under way, with progress
+    const auto job = page->job();
+    w.dashboard()->cancel();
+    QVERIFY(job.isCanceled());
+    QTRY_VERIFY_WITH_TIMEOUT(job.isFinished(), 60000);
+    QCoreApplication::processEvents();
+    QVERIFY(!page->hasReport());
+    QCOMPARE(page->statusText(), QStringLiteral("Canceled"));
+}
+
+// Without gold the tab plots each crowd's estimated accuracy, mean over the items of the full
+// crowd's majority-vote share of the crowd's label (0 where the crowd has none), and says it is
+// an estimate; the Calibration tab says there is nothing to calibrate.
+void TestCrowdTabs::withoutGoldAnEstimate()
+{
+    const QString data = m_dir.filePath(QStringLiteral("nogold.jsonl"));
+    const QString project = m_dir.filePath(QStringLiteral("nogold.chorus"));
+    {
+        QFile f(data);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(projectJsonl(false));
+    }
+    {
+        model::ProjectStore store;
+        store.open(project, model::ProjectStore::Mode::CreateNew);
+        model::importFile(store, data);
+    }
+    ui::MainWindow w;
+    w.resize(1366, 768);
+    w.show();
+    QVERIFY(w.openProject(project));
+    ui::CrowdPage* page = w.dashboard()->crowdPage();
+    agg::CrowdOptions o;
+    o.methods = {"mv"};
+    page->setOptions(o);
+    QSignalSpy ready(page, &ui::CrowdPage::ready);
+    w.showPage(1);
+    w.dashboard()->tabs()->setCurrentIndex(ui::Dashboard::TabCrowd);
+    QVERIFY(ready.wait(60000));
+    QVERIFY(!page->report().design.withGold);
+    QVERIFY(page->paretoChart()->title().contains(QStringLiteral("ESTIMATED")));
+    QVERIFY(page->curveChart()->title().contains(QStringLiteral("ESTIMATED")));
+    QList<QPointF> want;
+    for (const auto& crowd : kSubsets) {
+        double sum = 0;
+        for (int i = 0; i < 10; ++i) {
+            const int l = vote(crowd, i);
+            int votes = 0, same = 0;
+            for (int a = 0; a < 3; ++a) {
+                votes += kLabels[a][i] >= 0;
+                same += kLabels[a][i] >= 0 && kLabels[a][i] == l;
+            }
+            sum += l >= 0 ? double(same) / votes : 0.0;
+        }
+        want << QPointF(costOf(crowd), sum / 10);
+    }
+    QXYSeries* mv = seriesNamed(page->paretoChart(), QStringLiteral("mv"));
+    QVERIFY(mv);
+    QVERIFY2(samePoints(sorted(mv->points()), sorted(want)),
+             qPrintable(pointsText(sorted(mv->points())) + QStringLiteral(" vs ") + pointsText(sorted(want))));
+
+    ui::CalibrationPage* calibration = w.dashboard()->calibrationPage();
+    w.dashboard()->tabs()->setCurrentIndex(ui::Dashboard::TabCalibration);
+    QTRY_VERIFY_WITH_TIMEOUT(calibration->statusText().startsWith(QStringLiteral("Nothing to calibrate")), 30000);
+    QVERIFY(calibration->statusText().contains(QStringLiteral("gold")));
+    QVERIFY(!calibration->hasReport());
 }
 
 QTEST_MAIN(TestCrowdTabs)
