@@ -104,8 +104,10 @@ CalibrationPage::CalibrationPage(model::Workbench* workbench, QWidget* parent) :
     split->addWidget(m_diagram);
     split->addWidget(m_table);
     split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 2);
+    split->setStretchFactor(1, 1);
     split->setChildrenCollapsible(false);
+    split->setSizes({600, 200});  // in proportion: the diagram gets three quarters at first
+    m_table->setMinimumHeight(100);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(bar);
     layout->addWidget(m_status);
