@@ -134,7 +134,11 @@ CrowdPage::CrowdPage(model::Workbench* workbench, QWidget* parent) : QWidget(par
         if (m_hasReport)
             buildRedundancy();
     });
-    connect(m_wb, &model::Workbench::projectChanged, this, &CrowdPage::invalidate);
+    // Another project: a crowd still running for the old one is not applied to it.
+    connect(m_wb, &model::Workbench::projectChanged, this, [this] {
+        m_runWatcher.cancel();
+        invalidate();
+    });
 }
 
 CrowdPage::~CrowdPage()
