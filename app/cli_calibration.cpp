@@ -5,6 +5,7 @@
 
 #include "calibration.h"
 #include "crowd.h"
+#include "crowdjobs.h"
 #include "methods.h"
 
 #include <algorithm>
@@ -38,33 +39,7 @@ Json scoresJson(const agg::CalibrationScores& c)
             {"reliability", {{"equal_width", binsJson(c.equalWidth)}, {"equal_mass", binsJson(c.equalMass)}}}};
 }
 
-// One source of probability rows: a method's posterior or an annotator's probabilities.
-struct Calibrated
-{
-    std::string kind, name;
-    agg::CalibrationScores all;  ///< on every gold item with a row
-    bool scaled = false;
-    double temperature = 1;
-    agg::CalibrationScores holdoutBefore, holdoutAfter;
-};
-
-Calibrated calibrate(const std::string& kind, const std::string& name, const std::vector<double>& rows,
-                     const std::vector<uint8_t>& present, int32_t L, const std::vector<int32_t>& gold,
-                     const std::vector<int32_t>& goldItems, const agg::GoldSplit* split, int bins)
-{
-    Calibrated c;
-    c.kind = kind;
-    c.name = name;
-    c.all = agg::calibrationScores(rows, L, present, gold, goldItems, bins);
-    if (split) {
-        c.scaled = true;
-        c.temperature = agg::fitTemperature(rows, L, present, gold, split->selection);
-        c.holdoutBefore = agg::calibrationScores(rows, L, present, gold, split->holdout, bins);
-        c.holdoutAfter =
-            agg::calibrationScores(agg::temperatureScaled(rows, L, c.temperature), L, present, gold, split->holdout, bins);
-    }
-    return c;
-}
+using Calibrated = model::CalibrationSource;
 
 void writeCalibrationText(const std::vector<Calibrated>& rows, bool scaled, const QString& note)
 {
@@ -73,7 +48,7 @@ void writeCalibrationText(const std::vector<Calibrated>& rows, bool scaled, cons
         t += QStringLiteral("\ttemperature\tholdout_ece_before\tholdout_ece_after\tholdout_nll_before\tholdout_nll_after");
     t += QLatin1Char('\n');
     for (const Calibrated& c : rows) {
-        QStringList cells{QString::fromStdString(c.kind), QString::fromStdString(c.name), QString::number(c.all.items),
+        QStringList cells{c.kind, c.name, QString::number(c.all.items),
                           fixed(c.all.accuracy, 4), fixed(c.all.meanConfidence, 4), fixed(c.all.eceEqualWidth, 4),
                           fixed(c.all.eceEqualMass, 4), fixed(c.all.brier, 4), fixed(c.all.brierTopLabel, 4),
                           fixed(c.all.nll, 4)};
@@ -143,34 +118,24 @@ int cmdCalibration(const QStringList& args)
     if (goldItems.empty())
         throw model::Error(QStringLiteral("no item has a gold label (import gold labels or give --gold FILE)"));
     const bool scaled = p.isSet(QStringLiteral("temperature"));
-    const agg::GoldSplit split = agg::splitGold(gold, fraction, seed);
+    model::CalibrationRequest request;
+    request.methods = methods;
+    request.params = in.params;
+    request.bins = bins;
+    request.selectFraction = fraction;
+    request.seed = seed;
+    const model::CalibrationReport report =
+        model::computeCalibration(s, gold, [&](int32_t a) { return source.probabilities(a); }, request);
+    const agg::GoldSplit& split = report.split;
     if (scaled && split.holdout.empty())
         throw model::Error(QStringLiteral("--temperature needs at least 2 gold items (a selection and a holdout)"));
-    const int32_t L = s.numLabels();
-
-    std::vector<Calibrated> rows;
     Json methodErrors = Json::object();
-    in.matrix = &s.matrix;
-    for (const std::string& m : methods) {
-        agg::AggregationResult r;
-        try {
-            r = agg::aggregate(m, in);
-        } catch (const std::invalid_argument& e) {
-            methodErrors[m] = e.what();
-            err(QStringLiteral("chorus-cli calibration: warning: %1 skipped: %2").arg(QString::fromStdString(m), QString::fromUtf8(e.what())));
-            continue;
-        }
-        rows.push_back(calibrate("method", m, r.posterior, {}, L, gold, goldItems, scaled ? &split : nullptr, bins));
+    for (const auto& [m, why] : report.methodErrors) {
+        methodErrors[m.toStdString()] = why.toStdString();
+        err(QStringLiteral("chorus-cli calibration: warning: %1 skipped: %2").arg(m, why));
     }
-    int withProbabilities = 0;
-    for (int32_t a = 0; a < s.matrix.numAnnotators(); ++a) {
-        const model::ProbabilityTable t = source.probabilities(a);
-        if (std::none_of(t.present.begin(), t.present.end(), [](uint8_t x) { return x != 0; }))
-            continue;
-        ++withProbabilities;
-        rows.push_back(calibrate("annotator", s.annotators[a].toStdString(), t.rows, t.present, L, gold, goldItems,
-                                 scaled ? &split : nullptr, bins));
-    }
+    const std::vector<Calibrated>& rows = report.sources;
+    const int withProbabilities = report.annotatorsWithProbabilities;
     const QString note = withProbabilities == 0
         ? QStringLiteral("no annotator reported probabilities (LLM logprobs) in this input: only the methods' "
                          "posteriors are scored")
@@ -183,9 +148,9 @@ int cmdCalibration(const QStringList& args)
         j["confidence"] = "top label: the largest probability of an item's row; correct when its label is the gold";
         Json sources = Json::array();
         for (const Calibrated& c : rows) {
-            Json row{{"kind", c.kind}, {"name", c.name}};
+            Json row{{"kind", c.kind.toStdString()}, {"name", c.name.toStdString()}};
             row.update(scoresJson(c.all));
-            if (c.scaled)
+            if (scaled)
                 row["temperature_scaling"] = {{"temperature", c.temperature},
                                               {"fitted_on_items", split.selection.size()},
                                               {"holdout_before", scoresJson(c.holdoutBefore)},

@@ -4,6 +4,7 @@
 #include "cli_format.h"
 
 #include "crowd.h"
+#include "crowdjobs.h"
 #include "csvreader.h"
 #include "llmrunner.h"
 #include "methods.h"
@@ -18,25 +19,9 @@ namespace chorus::cli {
 
 namespace {
 
-// Where an annotator's cost per item came from.
-enum class CostSource { File, Project, LlmRuns, Unknown };
-
-const char* costSourceName(CostSource s)
-{
-    switch (s) {
-    case CostSource::File: return "costs_file";
-    case CostSource::Project: return "project";
-    case CostSource::LlmRuns: return "llm_runs";
-    case CostSource::Unknown: break;
-    }
-    return "unknown";
-}
-
-struct Costs
-{
-    std::vector<double> perItem;
-    std::vector<CostSource> source;
-};
+using model::CostSource;
+using model::costSourceName;
+using Costs = model::AnnotatorCosts;
 
 // --costs FILE: "annotator,cost_per_item" rows (header optional); every annotator it names
 // must exist, costs must be finite and >= 0.
@@ -65,28 +50,12 @@ void readCostsFile(const QString& file, const model::Snapshot& s, Costs& c)
 }
 
 // Per annotator: --costs, else the project's cost_per_item, else what its LLM runs recorded
-// (total cost / items it labelled), else 1 and "unknown".
+// (total cost / items it labelled), else 1 and "unknown" (model::annotatorCosts).
 Costs annotatorCosts(const QCommandLineParser& p, Source& source)
 {
     const model::Snapshot& s = source.snapshot;
-    Costs c{std::vector<double>(s.annotators.size(), 1.0), std::vector<CostSource>(s.annotators.size(), CostSource::Unknown)};
-    for (qsizetype a = 0; a < s.annotators.size(); ++a)
-        if (a < s.annotatorCosts.size() && std::isfinite(s.annotatorCosts[a])) {
-            c.perItem[static_cast<size_t>(a)] = s.annotatorCosts[a];
-            c.source[static_cast<size_t>(a)] = CostSource::Project;
-        }
-    if (source.isProject()) {
-        for (const model::LlmAnnotatorSummary& llm : model::llmSummaries(source.project(QString()))) {
-            const qsizetype a = s.annotators.indexOf(llm.name);
-            if (a < 0 || c.source[static_cast<size_t>(a)] != CostSource::Unknown || llm.cost <= 0)
-                continue;
-            const int64_t items = s.matrix.annotatorEnd(static_cast<int32_t>(a)) - s.matrix.annotatorBegin(static_cast<int32_t>(a));
-            if (items > 0) {
-                c.perItem[static_cast<size_t>(a)] = llm.cost / static_cast<double>(items);
-                c.source[static_cast<size_t>(a)] = CostSource::LlmRuns;
-            }
-        }
-    }
+    Costs c = model::annotatorCosts(s, source.isProject() ? model::llmSummaries(source.project(QString()))
+                                                          : QList<model::LlmAnnotatorSummary>());
     if (p.isSet(QStringLiteral("costs")))
         readCostsFile(p.value(QStringLiteral("costs")), s, c);
     return c;
@@ -291,7 +260,7 @@ void writeDesignText(const Designed& e)
                     : QStringLiteral("# no gold used for choosing: scored by ESTIMATED accuracy under the full crowd's %1 "
                                      "posterior (an estimate)\n")
                           .arg(QString::fromStdString(d.reference));
-    if (std::count(e.costs.source.begin(), e.costs.source.end(), CostSource::Unknown) > 0)
+    if (e.costs.anyUnknown())
         t += QStringLiteral("# some annotators have no known cost: they count 1 per item (--costs FILE)\n");
     t += QStringLiteral("annotator\tcost\tcost_source\tinvalid_rate\tselection_macro_f1\tholdout_macro_f1\n");
     for (size_t a = 0; a < d.annotators.size(); ++a)

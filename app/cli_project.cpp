@@ -332,7 +332,16 @@ int cmdExport(const QStringList& args)
          QStringLiteral("T")},
         {QStringLiteral("exclude-flagged"), QStringLiteral("Leave out flagged items.")},
         {QStringLiteral("exclude-invalid"), QStringLiteral("Leave out items without a valid final label.")},
-        {QStringLiteral("soft"), QStringLiteral("Add a soft label: posterior or human."), QStringLiteral("S")},
+        {QStringLiteral("soft"),
+         QStringLiteral("Add a soft label: posterior, calibrated (the posterior after temperature scaling fitted "
+                        "on the selection gold) or human."),
+         QStringLiteral("S")},
+        {QStringLiteral("select-fraction"),
+         QStringLiteral("--soft calibrated: share of the gold items the temperature is fitted on (default 0.2, "
+                        "as chorus-cli calibration; 1 = all)."),
+         QStringLiteral("F"), QStringLiteral("0.2")},
+        {QStringLiteral("seed"), QStringLiteral("--soft calibrated: seed of the gold split (default 0)."),
+         QStringLiteral("N"), QStringLiteral("0")},
         {QStringLiteral("no-annotators"), QStringLiteral("Do not include every annotator's label.")},
         {QStringLiteral("history"),
          QStringLiteral("jsonl, csv: add each item's decision history (author, time, action, label, status, "
@@ -359,6 +368,16 @@ int cmdExport(const QStringList& args)
     o.excludeFlagged = p.isSet(QStringLiteral("exclude-flagged"));
     o.excludeInvalid = p.isSet(QStringLiteral("exclude-invalid"));
     o.soft = p.value(QStringLiteral("soft"));
+    if (p.isSet(QStringLiteral("select-fraction")) || p.isSet(QStringLiteral("seed"))) {
+        if (o.soft != QLatin1String("calibrated"))
+            throw UsageError{QStringLiteral("--select-fraction and --seed go with --soft calibrated")};
+        o.calibrationFraction = p.value(QStringLiteral("select-fraction")).toDouble(&ok);
+        if (!ok || !(o.calibrationFraction > 0 && o.calibrationFraction <= 1))
+            throw UsageError{QStringLiteral("--select-fraction takes a number in (0, 1]")};
+        o.calibrationSeed = p.value(QStringLiteral("seed")).toULongLong(&ok);
+        if (!ok)
+            throw UsageError{QStringLiteral("--seed takes a non-negative integer")};
+    }
     o.annotatorLabels = !p.isSet(QStringLiteral("no-annotators"));
     o.history = p.isSet(QStringLiteral("history"));
     model::ProjectStore store;
@@ -369,6 +388,10 @@ int cmdExport(const QStringList& args)
             .arg(r.items)
             .arg(r.skipped)
             .arg(r.format, r.consensus));
+    if (o.soft == QLatin1String("calibrated"))
+        err(QStringLiteral("soft labels calibrated by temperature scaling: T = %1, fitted on %2 gold items")
+                .arg(r.temperature, 0, 'g', 6)
+                .arg(r.calibrationItems));
     return kOk;
 }
 

@@ -167,6 +167,13 @@ std::vector<double> subMatrix(const std::vector<double>& matrix, int n, const st
     return out;
 }
 
+QColor seriesColor(int k)
+{
+    static const QRgb colors[] = {0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd,
+                                  0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf};
+    return QColor::fromRgb(colors[(k % 10 + 10) % 10]);
+}
+
 QString plainToolTip(const QString& text)
 {
     return QStringLiteral("<p style='white-space:pre'>") + text.toHtmlEscaped().replace(QLatin1Char('\n'), QStringLiteral("<br>"))

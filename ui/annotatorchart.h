@@ -4,6 +4,7 @@
 
 #include "dashboarddata.h"
 
+#include <QColor>
 #include <QList>
 #include <QObject>
 #include <QString>
@@ -62,6 +63,10 @@ std::vector<double> pairwiseKappa(const model::DashboardData& data);
 std::vector<double> meanOffDiagonal(const std::vector<double>& matrix, int n);
 /// The rows and columns `keep` of an n x n matrix, in that order.
 std::vector<double> subMatrix(const std::vector<double>& matrix, int n, const std::vector<int>& keep);
+
+/// Colour k of ten distinct ones (the default chart theme repeats after five), so that a
+/// series keeps its colour whichever others are shown.
+QColor seriesColor(int k);
 
 /// Rich text showing `text` verbatim (escaped; newlines kept), for QToolTip, which would
 /// otherwise take untrusted names with tags as markup.

@@ -1,6 +1,8 @@
 #include "dashboard.h"
 
 #include "annotatorchart.h"
+#include "calibrationpage.h"
+#include "crowdpage.h"
 #include "csvreader.h"
 #include "divergencesourcebox.h"
 #include "flowlayout.h"
@@ -162,6 +164,11 @@ Dashboard::Dashboard(model::Workbench* workbench, QWidget* parent) : QWidget(par
     m_labelUse = makeView(this);
     m_tabs->addTab(m_limit->createPage(scrollableChart(m_labelUse, this), &m_labelUseCaption, this), tr("Label use"));
     m_tabs->addTab(createLlmTab(), tr("LLM runs"));
+    m_crowdPage = new CrowdPage(m_wb, this);
+    m_tabs->addTab(m_crowdPage, tr("Crowd"));
+    m_calibrationPage = new CalibrationPage(m_wb, this);
+    m_tabs->addTab(m_calibrationPage, tr("Calibration"));
+    connect(m_crowdPage, &CrowdPage::crowdRunShown, this, &Dashboard::crowdRunShown);
 
     auto* top = new QHBoxLayout;
     top->addWidget(new QLabel(tr("Method:"), this));

@@ -21,6 +21,8 @@ class Workbench;
 namespace chorus::ui {
 
 class AnnotatorLimit;
+class CalibrationPage;
+class CrowdPage;
 class DivergenceSourceBox;
 class HeatmapWidget;
 
@@ -37,7 +39,8 @@ class Dashboard final : public QWidget
 
 public:
     /// Tabs, in order.
-    enum Tab { TabCompetence, TabAgreement, TabMethods, TabDivergence, TabConfusion, TabLabels, TabLlm };
+    enum Tab { TabCompetence, TabAgreement, TabMethods, TabDivergence, TabConfusion, TabLabels, TabLlm, TabCrowd,
+               TabCalibration };
 
     explicit Dashboard(model::Workbench* workbench, QWidget* parent = nullptr);
     ~Dashboard() override;
@@ -50,8 +53,11 @@ public:
     /// The numbers the charts show; the parts in computedParts() are valid (after ready()).
     const model::DashboardData& data() const { return m_data; }
     bool hasData() const { return m_hasData; }
-    /// The parts tab `index` shows.
+    /// The parts tab `index` shows (none for Crowd and Calibration, which run their own jobs:
+    /// CrowdPage, CalibrationPage).
     static model::DashboardParts partsOf(int index);
+    CrowdPage* crowdPage() const { return m_crowdPage; }
+    CalibrationPage* calibrationPage() const { return m_calibrationPage; }
     /// Parts computed for the current project and consensus.
     model::DashboardParts computedParts() const { return m_have; }
     /// Parts the running job computes (none when idle).
@@ -76,6 +82,8 @@ signals:
     void ready();
     /// The user clicked a histogram bar: show these items in the review table.
     void filterItems(const std::vector<int32_t>& items, const QString& description);
+    /// A crowd chosen in the Crowd tab was run and is the consensus: show the review table.
+    void crowdRunShown(const QString& description);
 
 protected:
     void showEvent(QShowEvent* event) override;
@@ -134,6 +142,8 @@ private:
     QChartView* m_divergence;
     HeatmapWidget* m_confusion;
     QChartView* m_labelUse;
+    CrowdPage* m_crowdPage = nullptr;
+    CalibrationPage* m_calibrationPage = nullptr;
     QTableWidget* m_llmTable = nullptr;
     QLabel* m_llmSummary = nullptr;
     QTimer* m_debounce;

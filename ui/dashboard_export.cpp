@@ -4,6 +4,8 @@
 #include "dashboard.h"
 
 #include "annotatorchart.h"
+#include "calibrationpage.h"
+#include "crowdpage.h"
 #include "csvreader.h"
 #include "heatmapwidget.h"
 #include "workbench.h"
@@ -81,6 +83,8 @@ QString Dashboard::csvOf(int index) const
         }
         break;
     }
+    case TabCrowd: return m_crowdPage->csv();
+    case TabCalibration: return m_calibrationPage->csv();
     case TabLlm:
         lines << row({QStringLiteral("annotator"), QStringLiteral("model"), QStringLiteral("answers"),
                       QStringLiteral("invalid"), QStringLiteral("prompt_tokens"), QStringLiteral("completion_tokens"),
@@ -98,7 +102,10 @@ QString Dashboard::csvOf(int index) const
 
 bool Dashboard::exportCurrent(const QString& imagePath, const QString& csvPath)
 {
-    QWidget* page = m_tabs->currentWidget();
+    // The Crowd and Calibration tabs export their chart, not their controls.
+    QWidget* page = m_tabs->currentIndex() == TabCrowd         ? m_crowdPage->currentChart()
+                    : m_tabs->currentIndex() == TabCalibration ? m_calibrationPage->currentChart()
+                                                               : m_tabs->currentWidget();
     bool ok = true;
     if (!imagePath.isEmpty()) {
         if (imagePath.endsWith(QLatin1String(".svg"), Qt::CaseInsensitive)) {
@@ -123,7 +130,9 @@ bool Dashboard::exportCurrent(const QString& imagePath, const QString& csvPath)
 
 void Dashboard::exportDialog()
 {
-    const QString base = m_tabs->tabText(m_tabs->currentIndex()).toLower().replace(QLatin1Char(' '), QLatin1Char('-'));
+    const QString base = m_tabs->currentIndex() == TabCrowd
+        ? m_crowdPage->currentChartName()
+        : m_tabs->tabText(m_tabs->currentIndex()).toLower().replace(QLatin1Char(' '), QLatin1Char('-'));
     const QString image = QFileDialog::getSaveFileName(this, tr("Export chart"), base + QStringLiteral(".png"),
                                                        tr("PNG image (*.png);;SVG image (*.svg)"));
     if (image.isEmpty())

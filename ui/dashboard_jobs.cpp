@@ -4,6 +4,8 @@
 
 #include "dashboard.h"
 
+#include "calibrationpage.h"
+#include "crowdpage.h"
 #include "divergencesourcebox.h"
 #include "workbench.h"
 
@@ -23,6 +25,8 @@ model::DashboardParts Dashboard::partsOf(int index)
     case TabMethods: return model::DashboardPart::Methods;
     case TabDivergence: return model::DashboardPart::Divergence;
     case TabLlm: return model::DashboardPart::Llm;
+    case TabCrowd:
+    case TabCalibration: return {};
     case TabCompetence:
     case TabConfusion:
     case TabLabels:
@@ -46,6 +50,8 @@ void Dashboard::invalidate(model::DashboardParts parts)
 
 void Dashboard::refresh()
 {
+    m_crowdPage->invalidate();
+    m_calibrationPage->invalidate();
     m_have = {};
     stopJob();
     ensureCurrentTab();
@@ -54,6 +60,8 @@ void Dashboard::refresh()
 void Dashboard::cancel()
 {
     m_debounce->stop();
+    m_crowdPage->cancel();
+    m_calibrationPage->cancel();
     if (!m_jobParts)
         return;
     stopJob();
@@ -72,6 +80,10 @@ void Dashboard::ensureCurrentTab()
 {
     if (!m_wb->hasProject() || !isVisible())
         return;
+    if (m_tabs->currentIndex() == TabCrowd)
+        m_crowdPage->ensureComputed();
+    if (m_tabs->currentIndex() == TabCalibration)
+        m_calibrationPage->ensureComputed();
     const model::DashboardParts missing = partsOf(m_tabs->currentIndex()) & ~m_have;
     if (!missing || (m_jobParts & missing) == missing)
         return;

@@ -87,6 +87,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
         showPage(0);
         m_filter->setOnlyItems(items, tr("%1 (%L2 items)").arg(what).arg(items.size()));
     });
+    // A crowd clicked in Insights ▸ Crowd was run and saved: its labels in the review table.
+    connect(m_dashboard, &Dashboard::crowdRunShown, this, [this](const QString& what) {
+        m_aggPanel->refreshRuns();
+        showPage(0);
+        statusBar()->showMessage(tr("%1 is the consensus now.").arg(what), 8000);
+    });
 
     createDocks();
     m_team = new TeamMode(this);

@@ -13,6 +13,8 @@
 #include <QCloseEvent>
 #include <QDir>
 #include <QFileDialog>
+
+#include <cmath>
 #include <QFileInfo>
 #include <QMenu>
 #include <QMessageBox>
@@ -83,9 +85,14 @@ void MainWindow::connectJobs()
             showError(tr("Export failed; no file was written.\n\n%1").arg(r.error));
         else
             statusBar()->showMessage(tr("Exported %L1 items (%L2 filtered out); consensus from %3.")
-                                         .arg(r.value.items)
-                                         .arg(r.value.skipped)
-                                         .arg(r.value.consensus),
+                                             .arg(r.value.items)
+                                             .arg(r.value.skipped)
+                                             .arg(r.value.consensus)
+                                         + (std::isfinite(r.value.temperature)
+                                                ? tr(" Soft labels calibrated: T = %1, fitted on %L2 gold items.")
+                                                      .arg(r.value.temperature, 0, 'g', 4)
+                                                      .arg(r.value.calibrationItems)
+                                                : QString()),
                                      10000);
     });
 }

@@ -3,6 +3,7 @@
 #include "filterbar.h"
 #include "llmdialog.h"
 #include "aggregationpanel.h"
+#include "crowdpage.h"
 #include "dashboard.h"
 #include "mainwindow.h"
 #include "pairwisepage.h"
@@ -75,6 +76,12 @@ void takeScreenshots(MainWindow* window, const QString& dir, std::function<void(
         insight("insights-divergence.png", 3),
         insight("insights-confusion.png", 4),
         insight("insights-label-use.png", 5),
+        insight("insights-crowd.png", Dashboard::TabCrowd, 6000),
+        {QStringLiteral("insights-crowd-redundancy.png"),
+         [](MainWindow* w) { w->dashboard()->crowdPage()->charts()->setCurrentIndex(CrowdPage::ChartRedundancy); }},
+        {QStringLiteral("insights-crowd-size.png"),
+         [](MainWindow* w) { w->dashboard()->crowdPage()->charts()->setCurrentIndex(CrowdPage::ChartCurve); }},
+        insight("insights-calibration.png", Dashboard::TabCalibration, 4000),
         {QStringLiteral("llm-dialog.png"),
          [](MainWindow* w) {
              model::LlmConfig c;

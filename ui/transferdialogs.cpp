@@ -121,6 +121,7 @@ ExportDialog::ExportDialog(const QString& suggestedPath, const QList<QPair<qint6
     m_soft = new QComboBox(this);
     m_soft->addItem(tr("none"), QString());
     m_soft->addItem(tr("consensus posterior"), QStringLiteral("posterior"));
+    m_soft->addItem(tr("calibrated posterior (temperature fitted on gold)"), QStringLiteral("calibrated"));
     m_soft->addItem(tr("human judgment distribution"), QStringLiteral("human"));
     m_soft->setCurrentIndex(1);
     m_reviewedOnly = new QCheckBox(tr("Only items with a decision (reviewed or flagged)"), this);

@@ -2,9 +2,13 @@
 
 #include "exportformats.h"
 
+#include "calibration.h"
+#include "crowd.h"
+
 #include <QFileInfo>
 #include <QSaveFile>
 
+#include <algorithm>
 #include <cmath>
 
 namespace chorus::model {
@@ -87,15 +91,16 @@ bool passesFilters(const Snapshot& s, const ExportOptions& o, int32_t i, const f
              || (o.minConfidence >= 0 && !(f.confidence >= o.minConfidence)));
 }
 
-// The soft label of item i (empty when it has none).
-std::vector<double> softLabel(const Snapshot& s, const RunData& run, const ExportOptions& o, int32_t i,
+// The soft label of item i (empty when it has none); `posterior` is the run's, or its
+// temperature-scaled rows for soft = "calibrated".
+std::vector<double> softLabel(const Snapshot& s, const std::vector<double>& posterior, const ExportOptions& o, int32_t i,
                               const formats::FinalLabel& f)
 {
     const int32_t L = s.numLabels();
     std::vector<double> soft;
-    if (o.soft == QLatin1String("posterior") && !run.posterior.empty() && f.label >= 0) {
-        soft.assign(run.posterior.begin() + static_cast<size_t>(i) * L,
-                    run.posterior.begin() + static_cast<size_t>(i + 1) * L);
+    const bool fromRun = o.soft == QLatin1String("posterior") || o.soft == QLatin1String("calibrated");
+    if (fromRun && !posterior.empty() && f.label >= 0) {
+        soft.assign(posterior.begin() + static_cast<size_t>(i) * L, posterior.begin() + static_cast<size_t>(i + 1) * L);
     } else if (o.soft == QLatin1String("human") && !s.hasHumanCounts.empty() && s.hasHumanCounts[i]) {
         double total = 0;
         for (int32_t l = 0; l < L; ++l)
@@ -118,6 +123,25 @@ RunData consensusRun(ProjectStore& store, const Snapshot& s, const ExportOptions
     in.matrix = &s.matrix;
     description = QStringLiteral("mv (computed)");
     return runFromResult(s, QStringLiteral("mv"), agg::majorityVote(in));
+}
+
+// soft = "calibrated": the run's posterior scaled by the temperature fitted on the selection gold
+// (report gets T and the number of items). Throws when there is no gold or no posterior.
+std::vector<double> calibratedPosterior(const Snapshot& s, const RunData& run, const ExportOptions& o,
+                                        ExportReport& report)
+{
+    if (std::none_of(s.gold.begin(), s.gold.end(), [](int32_t g) { return g >= 0; }))
+        throw Error(QStringLiteral("--soft calibrated fits a temperature on gold labels, and no item of this project "
+                                   "has one (import gold labels, or use --soft posterior)"));
+    if (run.posterior.empty())
+        throw Error(QStringLiteral("--soft calibrated: %1 has no posterior to calibrate").arg(report.consensus));
+    if (!(o.calibrationFraction > 0 && o.calibrationFraction <= 1))
+        throw Error(QStringLiteral("the calibration's select fraction must be in (0, 1]"));
+    const agg::GoldSplit split = agg::splitGold(s.gold, o.calibrationFraction, o.calibrationSeed);
+    const int32_t L = s.numLabels();
+    report.temperature = agg::fitTemperature(run.posterior, L, {}, s.gold, split.selection);
+    report.calibrationItems = static_cast<qint64>(split.selection.size());
+    return agg::temperatureScaled(run.posterior, L, report.temperature);
 }
 
 // The target file: written through a temporary file in its directory and renamed over the
@@ -173,8 +197,9 @@ ExportReport exportProject(ProjectStore& store, const QString& out, const Export
     const FormatEntry& format = chooseFormat(out, options);
     ExportReport report;
     report.format = QString::fromLatin1(format.name);
-    if (!options.soft.isEmpty() && options.soft != QLatin1String("posterior") && options.soft != QLatin1String("human"))
-        throw Error(QStringLiteral("unknown soft label \"%1\" (posterior or human)").arg(options.soft));
+    if (!options.soft.isEmpty() && options.soft != QLatin1String("posterior") && options.soft != QLatin1String("human")
+        && options.soft != QLatin1String("calibrated"))
+        throw Error(QStringLiteral("unknown soft label \"%1\" (posterior, calibrated or human)").arg(options.soft));
     if (options.history && !format.curated)
         throw Error(QStringLiteral("the decision history is exported in jsonl and csv only (%1 carries the "
                                    "answers only)")
@@ -184,7 +209,9 @@ ExportReport exportProject(ProjectStore& store, const QString& out, const Export
     const RunData run = consensusRun(store, s, options, report.consensus);
     const QHash<qint64, QList<Decision>> history = options.history ? store.decisionHistories()
                                                                    : QHash<qint64, QList<Decision>>();
-    const formats::ExportContext context{s, run, options, history};
+    const bool calibrated = options.soft == QLatin1String("calibrated");
+    const std::vector<double> posterior = calibrated ? calibratedPosterior(s, run, options, report) : run.posterior;
+    const formats::ExportContext context{s, run, options, history, calibrated ? &report : nullptr};
     const std::unique_ptr<formats::ExportWriter> writer = format.make(context);
     writer->load(store);
 
@@ -205,7 +232,7 @@ ExportReport exportProject(ProjectStore& store, const QString& out, const Export
             continue;
         }
         ++report.items;
-        item.soft = softLabel(s, run, options, i, item.final);
+        item.soft = softLabel(s, posterior, options, i, item.final);
         writer->item(item, file.buffer());
         file.flush();
     }

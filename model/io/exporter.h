@@ -6,6 +6,7 @@
 
 #include "projectstore.h"
 
+#include <cmath>
 #include <functional>
 
 namespace chorus::model {
@@ -21,8 +22,16 @@ struct ExportOptions
     bool excludeFlagged = false;
     bool excludeInvalid = false;  ///< drop items without a valid final label
     /// Soft label written with each item: "" none, "posterior" (the run's), "human" (human
-    /// judgment distribution, where counts exist).
+    /// judgment distribution, where counts exist), "calibrated" (the run's posterior after
+    /// temperature scaling fitted on the selection gold, see calibrationFraction; an Error when
+    /// no item has gold).
     QString soft;
+    /// soft = "calibrated": the temperature is fitted (agg::fitTemperature, Guo et al. 2017) on
+    /// the selection slice of the gold items, agg::splitGold(gold, calibrationFraction,
+    /// calibrationSeed): the same slice as `chorus-cli calibration --temperature` with the same
+    /// --select-fraction and --seed. 1 = every gold item.
+    double calibrationFraction = 0.2;
+    uint64_t calibrationSeed = 0;
     bool annotatorLabels = true;  ///< jsonl/csv: include every annotator's label
     /// jsonl/csv: add each item's whole decision history, oldest first (jsonl: a "history"
     /// array; csv: a "history" column holding the same array as JSON text). The current note is
@@ -38,6 +47,9 @@ struct ExportReport
     qint64 items = 0;
     qint64 skipped = 0;  ///< items dropped by the filters
     QString consensus;  ///< "run 3 (ds)" or "mv (computed)"
+    /// soft = "calibrated": the fitted temperature and the gold items it was fitted on (else NaN, 0).
+    double temperature = std::nan("");
+    qint64 calibrationItems = 0;
 };
 
 /// Throws Error or CanceledError; in both cases the target file is untouched.

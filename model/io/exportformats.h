@@ -44,6 +44,9 @@ struct ExportContext
     const ExportOptions& options;
     /// Decision histories by item id (oldest first) when options.history; otherwise empty.
     const QHash<qint64, QList<Decision>>& history;
+    /// soft = "calibrated": the temperature and how many gold items it was fitted on (the jsonl
+    /// export states them on its first record); null otherwise.
+    const ExportReport* calibration = nullptr;
 };
 
 /// One export format. Called in this order: load() once, header() once, item() per selected

@@ -112,6 +112,14 @@ void JsonlWriter::addProjectFacts(nlohmann::ordered_json& j) const
         }
         j["annotators"] = anns;
     }
+    if (const ExportReport* c = m_ctx.calibration)
+        j["soft_label_calibration"] = nlohmann::ordered_json{
+            {"method", "temperature scaling: softmax(ln p / T) of the consensus posterior"},
+            {"consensus", c->consensus.toStdString()},
+            {"temperature", c->temperature},
+            {"fitted_on_gold_items", c->calibrationItems},
+            {"select_fraction", m_ctx.options.calibrationFraction},
+            {"seed", m_ctx.options.calibrationSeed}};
 }
 
 // Every annotator's label, probabilities, score and raw output.

@@ -1,5 +1,7 @@
 #include "jobs.h"
 
+#include "crowdjobs.h"
+
 #include "jobsupport.h"
 #include "methods.h"
 
@@ -89,7 +91,9 @@ QFuture<JobResult<RunData>> aggregateAsync(QThreadPool* pool, const QString& pro
             const agg::RunHooks hooks = detail::hooksOf(promise);
             QElapsedTimer timer;
             timer.start();
-            const agg::AggregationResult result = agg::aggregate(req.method.toStdString(), in, hooks);
+            const agg::AggregationResult result = req.annotators.empty()
+                ? agg::aggregate(req.method.toStdString(), in, hooks)
+                : aggregateMembers(req.method.toStdString(), in, req.annotators, hooks);
             const double seconds = timer.elapsed() / 1000.0;
             RunData run = runFromResult(s, req.method, result);
             run.summary.seconds = seconds;

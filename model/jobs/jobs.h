@@ -40,6 +40,9 @@ struct AggregationRequest
     uint64_t seed = 0;
     std::vector<int32_t> controls;  ///< per item, -1 = none (gold and/or overrides)
     std::vector<double> weights;    ///< wmv
+    /// Aggregate with only these annotators (ascending indices; aggregateMembers() in
+    /// crowdjobs.h): a crowd the Insights Crowd tab chose. Empty = every annotator.
+    std::vector<int32_t> annotators;
     bool save = true;               ///< store the run in the project (projectPath required)
     QString paramsJson;             ///< what is saved as the run's parameters
 };

@@ -442,6 +442,12 @@ void TestCli::exportFilters()
     expectError(run({QStringLiteral("export"), project, out, QStringLiteral("--soft"), QStringLiteral("majority")}), 1,
                 QStringLiteral("unknown soft label"));
     QCOMPARE(fileBytes(out), before);
+    // Calibrated soft labels fit a temperature on gold, which this project has none of.
+    expectError(run({QStringLiteral("export"), project, out, QStringLiteral("--soft"), QStringLiteral("calibrated")}), 1,
+                QStringLiteral("--soft calibrated fits a temperature on gold labels, and no item of this project has one"));
+    QCOMPARE(fileBytes(out), before);
+    // The split's options belong to --soft calibrated.
+    QCOMPARE(run({QStringLiteral("export"), project, out, QStringLiteral("--select-fraction"), QStringLiteral("0.5")}).code, 2);
 }
 
 // The review states, counted by hand. Every decision row is the item's complete state; the

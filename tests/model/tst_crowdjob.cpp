@@ -2,6 +2,7 @@
 // arrives with progress at its end, and a cancel stops a long search.
 
 #include "crowdjobs.h"
+#include "errors.h"
 #include "synthetic.h"
 
 #include <QFutureWatcher>
@@ -85,6 +86,30 @@ private slots:
         QCOMPARE(watcher.future().resultCount(), 0);  // a canceled promise keeps no result
         QVERIFY(watcher.progressValue() < 1000);
         pool.waitForDone();
+    }
+
+    // aggregateMembers: majority vote of annotators 1 and 3 only, against their labels read
+    // from the table in handMatrix() (a tie goes to the first label; item 8, which A3 did not
+    // answer, has A1's label). A0 and A2 get no competence; bad member lists are refused.
+    void aggregateWithSomeAnnotators()
+    {
+        std::vector<int32_t> gold;
+        const agg::LabelMatrix m = handMatrix(gold);
+        agg::AggregationInput in;
+        in.matrix = &m;
+        const agg::AggregationResult r = model::aggregateMembers("mv", in, {1, 3});
+        //                     items 0  1  2  3  4  5  6  7  8  9  10 11
+        // A1:                       0  1  1  0  2  2  0  0  2  1  1  2
+        // A3:                       0  2  2  0  1  1  1  1  -  0  1  0
+        const std::vector<int32_t> want{0, 1, 1, 0, 1, 1, 0, 0, 2, 0, 1, 0};
+        QCOMPARE(r.labels, want);
+        QCOMPARE(r.competence.size(), size_t(4));
+        QVERIFY(std::isnan(r.competence[0]) && std::isnan(r.competence[2]));
+        // mv's competence is agreement with its labels: A1 differs on items 4, 5, 9 and 11.
+        QVERIFY(std::abs(r.competence[1] - 8.0 / 12) < 1e-12);
+        for (const std::vector<int32_t>& bad : {std::vector<int32_t>{}, std::vector<int32_t>{3, 1},
+                                                 std::vector<int32_t>{1, 1}, std::vector<int32_t>{4}})
+            QVERIFY_THROWS_EXCEPTION(model::Error, model::aggregateMembers("mv", in, bad));
     }
 };
 

@@ -1,0 +1,81 @@
+#pragma once
+
+#include "crowdjobs.h"
+
+#include <QFutureWatcher>
+#include <QWidget>
+
+class QChart;
+class QChartView;
+class QComboBox;
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QTableWidget;
+
+namespace chorus::model {
+class Workbench;
+}
+
+namespace chorus::ui {
+
+/// The Insights "Calibration" tab (issue #21; docs/crowd.md): how far to believe each method's
+/// posterior and each annotator's reported probabilities (LLM logprobs). A reliability diagram
+/// (accuracy against mean confidence per bin, the diagonal being perfect calibration) of the
+/// sources ticked in the table below it, which gives each source's ECE, Brier score, NLL and
+/// fitted temperature. Computed on a worker (model::calibrationAsync, progress and Cancel).
+class CalibrationPage final : public QWidget
+{
+    Q_OBJECT
+
+public:
+    /// Table columns.
+    enum Column { ColSource, ColKind, ColItems, ColAccuracy, ColConfidence, ColEce, ColEceMass, ColBrier, ColNll,
+                  ColTemperature, ColEceAfter, ColumnCount };
+
+    explicit CalibrationPage(model::Workbench* workbench, QWidget* parent = nullptr);
+    ~CalibrationPage() override;
+
+    void ensureComputed();
+    void invalidate();
+    void cancel();
+    void setRequest(const model::CalibrationRequest& request);
+
+    bool hasReport() const { return m_hasReport; }
+    const model::CalibrationReport& report() const { return m_report; }
+    QFuture<model::JobResult<model::CalibrationReport>> job() const { return m_watcher.future(); }
+    QString statusText() const;
+    QChart* diagram() const;
+    QTableWidget* table() const { return m_table; }
+    /// Equal-mass bins instead of equal-width ones.
+    void setEqualMass(bool on);
+    /// Ticks the sources of these table rows (and no others) and draws them in the diagram.
+    void showSources(const QList<int>& rows);
+    QWidget* currentChart() const;
+    /// Every source's bins and scores.
+    QString csv() const;
+
+signals:
+    void ready();
+
+private:
+    void start();
+    void finished();
+    void fillTable();
+    void buildDiagram();
+
+    model::Workbench* m_wb;
+    model::CalibrationRequest m_request;
+    QComboBox* m_binning;
+    QLabel* m_status;
+    QLabel* m_caption;
+    QProgressBar* m_progress;
+    QPushButton* m_cancel;
+    QChartView* m_diagram;
+    QTableWidget* m_table;
+    bool m_hasReport = false;
+    model::CalibrationReport m_report;
+    QFutureWatcher<model::JobResult<model::CalibrationReport>> m_watcher;
+};
+
+} // namespace chorus::ui
