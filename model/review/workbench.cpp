@@ -379,38 +379,28 @@ std::vector<int32_t> Workbench::refreshItems(const QList<qint64>& itemIds)
     std::vector<int32_t> changed;
     if (!hasProject())
         return changed;
-    constexpr qsizetype kChunk = 500;
-    for (qsizetype from = 0; from < itemIds.size(); from += kChunk) {
-        const QList<qint64> chunk = itemIds.mid(from, kChunk);
-        QVariantList params;
-        QStringList marks;
-        for (qint64 id : chunk) {
-            params << id;
-            marks << QStringLiteral("?");
-        }
-        // The current decision of each item, through the (item_id, id) index: its latest
-        // adjudication if it has one (an adjudication wins over later reviews, as in
-        // loadSnapshot), else its latest decision.
-        QSqlQuery q = m_store->exec(QStringLiteral("SELECT d.item_id, d.label_id, d.status, d.note FROM decisions d "
-                                                   "WHERE d.item_id IN (%1) AND d.id = COALESCE((SELECT MAX(e.id) FROM "
-                                                   "decisions e WHERE e.item_id = d.item_id AND e.action = 'adjudicate'), "
-                                                   "(SELECT MAX(e.id) FROM decisions e WHERE e.item_id = d.item_id))")
-                                        .arg(marks.join(QLatin1Char(','))),
-                                    params);
-        while (q.next()) {
-            const int32_t item = m_snapshot.itemIndexById.value(q.value(0).toLongLong(), -1);
-            if (item < 0)
-                continue;  // imported after this window's snapshot
-            ItemState state;
-            state.label = q.value(1).isNull() ? -1 : m_snapshot.labelIndexById.value(q.value(1).toLongLong(), -1);
-            state.status = statusFromName(q.value(2).toString());
-            state.note = q.value(3).toString();
-            if (state == stateOf(item))
-                continue;
-            setState(item, state);
-            changed.push_back(item);
-        }
-    }
+    // The current decision of each item, through the (item_id, id) index: its latest
+    // adjudication if it has one (an adjudication wins over later reviews, as in loadSnapshot),
+    // else its latest decision.
+    m_store->forEachInChunks(QStringLiteral("SELECT d.item_id, d.label_id, d.status, d.note FROM decisions d "
+                                            "WHERE d.item_id IN (%1) AND d.id = COALESCE((SELECT MAX(e.id) FROM "
+                                            "decisions e WHERE e.item_id = d.item_id AND e.action = 'adjudicate'), "
+                                            "(SELECT MAX(e.id) FROM decisions e WHERE e.item_id = d.item_id))"),
+                             {}, itemIds, [&](QSqlQuery& q) {
+                                 const int32_t item = m_snapshot.itemIndexById.value(q.value(0).toLongLong(), -1);
+                                 if (item < 0)
+                                     return;  // imported after this window's snapshot
+                                 ItemState state;
+                                 state.label = q.value(1).isNull()
+                                     ? -1
+                                     : m_snapshot.labelIndexById.value(q.value(1).toLongLong(), -1);
+                                 state.status = statusFromName(q.value(2).toString());
+                                 state.note = q.value(3).toString();
+                                 if (state == stateOf(item))
+                                     return;
+                                 setState(item, state);
+                                 changed.push_back(item);
+                             });
     if (changed.empty())
         return changed;
     std::sort(changed.begin(), changed.end());

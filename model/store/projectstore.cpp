@@ -471,6 +471,23 @@ void ProjectStore::transaction(const std::function<void()>& fn)
     }
 }
 
+void ProjectStore::forEachInChunks(const QString& sql, const QVariantList& leading, const QList<qint64>& ids,
+                                   const std::function<void(QSqlQuery&)>& row)
+{
+    constexpr qsizetype kChunk = 500;
+    for (qsizetype from = 0; from < ids.size(); from += kChunk) {
+        QVariantList params = leading;
+        QStringList marks;
+        for (qint64 id : ids.mid(from, kChunk)) {
+            params << id;
+            marks << QStringLiteral("?");
+        }
+        QSqlQuery q = exec(sql.arg(marks.join(QLatin1Char(','))), params);
+        while (q.next())
+            row(q);
+    }
+}
+
 bool execBound(QSqlQuery& q, const QString& sql, const QVariantList& params)
 {
     if (params.isEmpty())

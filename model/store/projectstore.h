@@ -119,6 +119,11 @@ public:
     QSqlQuery exec(const QString& sql, const QVariantList& params = {});
     /// First column of the first row, or an invalid QVariant when there is no row.
     QVariant scalar(const QString& sql, const QVariantList& params = {});
+    /// Runs sql, whose one "%1" stands for a list of ids (`... WHERE id IN (%1)`), for ids 500
+    /// at a time (every id a bound parameter after `leading`), and calls row for each result
+    /// row. One statement per chunk instead of one per id.
+    void forEachInChunks(const QString& sql, const QVariantList& leading, const QList<qint64>& ids,
+                         const std::function<void(QSqlQuery&)>& row);
     /// Runs an INSERT into a table with an `id` key numbered by the database and returns the id
     /// (INSERT ... RETURNING id, which both engines understand).
     qint64 insertReturningId(const QString& insertSql, const QVariantList& params = {});

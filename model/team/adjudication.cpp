@@ -75,49 +75,113 @@ QString adjudicationReason(const QList<ReviewerLabel>& reviews, const TeamSettin
     return {};
 }
 
+namespace {
+
+// When no saved run gives an item a consensus: the plurality of its valid LLM labels (one top
+// label only), with its share of those votes as the confidence, as the review table's
+// majority vote shows it before any run is saved.
+void majorityFallback(AdjudicationCase& c)
+{
+    QHash<QString, int> votes;
+    int valid = 0;
+    for (const auto& [annotator, label] : std::as_const(c.llmLabels)) {
+        if (label == QLatin1String("INVALID"))
+            continue;
+        ++votes[label];
+        ++valid;
+    }
+    int best = 0, atBest = 0;
+    QString top;
+    for (auto it = votes.cbegin(); it != votes.cend(); ++it) {
+        if (it.value() > best) {
+            best = it.value();
+            top = it.key();
+            atBest = 1;
+        } else if (it.value() == best) {
+            ++atBest;
+        }
+    }
+    if (valid == 0 || atBest != 1)
+        return;  // no votes, or a tie: no consensus to show
+    c.consensus = top;
+    c.consensusMethod = QStringLiteral("mv (no saved run)");
+    c.confidence = double(best) / valid;
+}
+
+} // namespace
+
 QList<AdjudicationCase> adjudicationQueue(ProjectStore& store, bool includeDone)
 {
     const TeamSettings settings = teamSettings(store);
     const ReviewState st = reviewState(store);
     const LatestRun run = latestRun(store);
     const QHash<QString, QString> names = displayNames(store);
+    QHash<qint64, QString> labelNames;
+    QSqlQuery labels = store.exec(QStringLiteral("SELECT id, name FROM labels"));
+    while (labels.next())
+        labelNames.insert(labels.value(0).toLongLong(), labels.value(1).toString());
+
+    // Every reviewed item with its saved consensus, in a few statements (not one per item).
+    struct ItemRow
+    {
+        QString extId, text;
+        qint64 consensusId = 0;
+        double confidence = -1;
+    };
+    QList<qint64> reviewed;
+    for (const auto& entry : st.reviews)
+        reviewed << entry.first;
+    QHash<qint64, ItemRow> rows;
+    store.forEachInChunks(QStringLiteral("SELECT i.id, i.ext_id, i.text, r.label_id, r.confidence FROM items i LEFT JOIN "
+                                         "run_items r ON r.item_id = i.id AND r.run_id = ? WHERE i.id IN (%1)"),
+                          {run.runId}, reviewed, [&](QSqlQuery& q) {
+                              ItemRow& r = rows[q.value(0).toLongLong()];
+                              r.extId = q.value(1).toString();
+                              r.text = q.value(2).toString();
+                              r.consensusId = q.value(3).isNull() ? 0 : q.value(3).toLongLong();
+                              r.confidence = q.value(4).isNull() ? -1 : q.value(4).toDouble();
+                          });
+
     QList<AdjudicationCase> out;
+    QHash<qint64, qsizetype> caseOf;
     for (const auto& [itemId, reviews] : st.reviews) {
         const auto adjudicated = st.adjudicated.find(itemId);
-        if (adjudicated != st.adjudicated.end() && !includeDone)
+        const auto row = rows.constFind(itemId);
+        if ((adjudicated != st.adjudicated.end() && !includeDone) || row == rows.cend())
             continue;
-        QSqlQuery item = store.exec(QStringLiteral("SELECT i.ext_id, i.text, r.label_id, l.name, r.confidence FROM items i "
-                                                   "LEFT JOIN run_items r ON r.item_id = i.id AND r.run_id = ? "
-                                                   "LEFT JOIN labels l ON l.id = r.label_id WHERE i.id = ?"),
-                                    {run.runId, itemId});
-        if (!item.next())
-            continue;
-        const qint64 consensusId = item.value(2).isNull() ? 0 : item.value(2).toLongLong();
         AdjudicationCase c;
-        c.reason = adjudicationReason(reviews, settings, consensusId);
+        c.reason = adjudicationReason(reviews, settings, row->consensusId);
         if (c.reason.isEmpty() && adjudicated == st.adjudicated.end())
             continue;
         c.itemId = itemId;
-        c.extId = item.value(0).toString();
-        c.text = item.value(1).toString();
+        c.extId = row->extId;
+        c.text = row->text;
         c.reviews = reviews;
         for (ReviewerLabel& r : c.reviews)
             r.name = names.value(r.reviewer, r.reviewer);
-        c.consensus = item.value(3).toString();
-        c.consensusMethod = consensusId > 0 ? run.method : QString();
-        c.confidence = item.value(4).isNull() ? -1 : item.value(4).toDouble();
-        QSqlQuery llm = store.exec(QStringLiteral("SELECT a.name, l.name FROM annotations x JOIN annotators a ON a.id = "
-                                                  "x.annotator_id LEFT JOIN labels l ON l.id = x.label_id "
-                                                  "WHERE x.item_id = ? ORDER BY a.name"),
-                                   {itemId});
-        while (llm.next())
-            c.llmLabels.append({llm.value(0).toString(),
-                                llm.value(1).isNull() ? QStringLiteral("INVALID") : llm.value(1).toString()});
+        if (row->consensusId > 0) {
+            c.consensus = labelNames.value(row->consensusId);
+            c.consensusMethod = run.method;
+            c.confidence = row->confidence;
+        }
         if (adjudicated != st.adjudicated.end())
-            c.adjudicatedLabel = store.scalar(QStringLiteral("SELECT name FROM labels WHERE id = ?"), {adjudicated->second})
-                                     .toString();
+            c.adjudicatedLabel = labelNames.value(adjudicated->second);
+        caseOf.insert(itemId, out.size());
         out.append(std::move(c));
     }
+
+    // Every LLM's label of the listed items, by annotator name.
+    store.forEachInChunks(QStringLiteral("SELECT x.item_id, a.name, x.label_id FROM annotations x JOIN annotators a ON "
+                                         "a.id = x.annotator_id WHERE x.item_id IN (%1) ORDER BY x.item_id, a.name"),
+                          {}, caseOf.keys(), [&](QSqlQuery& q) {
+                              AdjudicationCase& c = out[caseOf.value(q.value(0).toLongLong())];
+                              c.llmLabels.append({q.value(1).toString(), q.value(2).isNull()
+                                                                              ? QStringLiteral("INVALID")
+                                                                              : labelNames.value(q.value(2).toLongLong())});
+                          });
+    for (AdjudicationCase& c : out)
+        if (c.consensus.isEmpty())
+            majorityFallback(c);
     return out;
 }
 

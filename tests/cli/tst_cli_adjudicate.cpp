@@ -1,6 +1,6 @@
 // chorus-cli adjudicate as a process (issue #20) on a project file whose reviewers take turns
 // ($USER is a file's reviewer): the queue lists the item whose two reviews disagree, with both
-// reviewers, the LLM's label and no consensus (no saved run); the adjudication is stored once
+// reviewers, the LLM's label and its majority as the consensus (no saved run); the adjudication is stored once
 // per UUID; the export gives the adjudicated label with source "adjudicated"; progress counts
 // it. Expected values are worked out by hand from the data written in the test. The server's
 // refusal of a reviewer's adjudication is in tests/model/tst_adjudication.cpp.
@@ -50,7 +50,10 @@ private slots:
         QCOMPARE(c["reviews"][1]["reviewer"].get<std::string>(), std::string("bo"));
         QCOMPARE(c["reviews"][1]["label"].get<std::string>(), std::string("no"));
         QCOMPARE(c["annotators"]["m1"].get<std::string>(), std::string("yes"));
-        QVERIFY(c["consensus"].is_null());
+        // No saved run: the consensus shown is the LLMs' majority, m1's yes alone (1 of 1 vote).
+        QCOMPARE(c["consensus"].get<std::string>(), std::string("yes"));
+        QCOMPARE(c["consensus_method"].get<std::string>(), std::string("mv (no saved run)"));
+        QCOMPARE(c.value("confidence", -1.0), 1.0);
 
         qputenv("USER", "dee");
         const QStringList adjudicate{QStringLiteral("adjudicate"), QStringLiteral("--project"), m_project,

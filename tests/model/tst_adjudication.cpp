@@ -96,6 +96,7 @@ private slots:
     void adjudicationIsTheFinalLabel();
     void adjudicationIsNotAReview();
     void consensusModeWithOverlapOne();
+    void majorityWithoutSavedRun();
     void reviewerCannotAdjudicateOnServer();
     void insightsOfTheReviewers();
 
@@ -103,7 +104,7 @@ private:
     // Items q1..q5 with two LLM labels each (m1: yes on odd items, no on even; m2: yes), labels
     // yes/no, the given settings, and a saved run whose consensus is set by hand: yes on q1-q3,
     // no on q4-q5, confidence 0.6 everywhere.
-    QString project(const TeamSettings& settings);
+    QString project(const TeamSettings& settings, bool withRun = true);
     std::unique_ptr<QTemporaryDir> m_dir;
     QByteArray m_user = qgetenv("USER");
     int m_projects = 0;
@@ -115,7 +116,7 @@ void TestAdjudication::init()
     QVERIFY(m_dir->isValid());
 }
 
-QString TestAdjudication::project(const TeamSettings& settings)
+QString TestAdjudication::project(const TeamSettings& settings, bool withRun)
 {
     const QString p = m_dir->filePath(QStringLiteral("adj%1.chorus").arg(m_projects++));
     QByteArray csv = "item,annotator,label\n";
@@ -129,6 +130,8 @@ QString TestAdjudication::project(const TeamSettings& settings)
     s.open(p, ProjectStore::Mode::CreateNew);
     importFile(s, file);
     setTeamSettings(s, settings);
+    if (!withRun)
+        return p;
     const Snapshot snap = loadSnapshot(s);
     chorus::agg::AggregationResult r;
     r.numLabels = snap.numLabels();
@@ -247,6 +250,25 @@ void TestAdjudication::adjudicationIsNotAReview()
     QVERIFY(got.contains(QStringLiteral("q3")));
     QCOMPARE(teamProgress(s).complete, 0);
     QVERIFY(!review(s, "bo", "q3", "yes").late);
+}
+
+// No saved run: the queue shows the LLMs' majority instead. q2 (m1 no, m2 yes) is a tie: no
+// consensus; q3 (m1 yes, m2 yes): yes with 2 of 2 votes, confidence 1.
+void TestAdjudication::majorityWithoutSavedRun()
+{
+    TeamSettings st;
+    st.overlap = 2;
+    ProjectStore s;
+    s.open(project(st, false));
+    reviewAll(s, {{"ana", "q2", "yes"}, {"bo", "q2", "no"}, {"ana", "q3", "yes"}, {"bo", "q3", "no"}});
+    const QList<AdjudicationCase> q = adjudicationQueue(s);
+    QCOMPARE(ids(q), (QStringList{"q2", "q3"}));
+    QCOMPARE(q[0].consensus, QString());
+    QCOMPARE(q[0].confidence, -1.0);
+    QCOMPARE(q[1].consensus, QStringLiteral("yes"));
+    QCOMPARE(q[1].consensusMethod, QStringLiteral("mv (no saved run)"));
+    QCOMPARE(q[1].confidence, 1.0);
+    QCOMPARE(q[1].llmLabels.size(), 2);
 }
 
 // Overlap 1 with adjudicate-consensus on: q1 (consensus yes) reviewed yes: fine; q4 (consensus

@@ -3,8 +3,8 @@
 // resend is answered), a journal whose process was killed (SIGKILL) between enqueue and send is
 // delivered once by `chorus-cli sync`, two syncs on one queue send each decision once, an
 // unusable journal file is named in the error, and a decide against an unreachable server
-// queues (exit 3). The fault test: 4 reviewer processes (this executable again with
-// "child-reviewer", driving chorus-cli claim/decide) review 120 items with overlap 2 while the
+// queues (exit 3). The fault test: 8 reviewer processes (this executable again with
+// "child-reviewer", driving chorus-cli claim/decide) review 2,000 items with overlap 2 while the
 // PostgreSQL test server is stopped with `pg_ctl stop -m immediate` and started again; every
 // decision each process was told about must be on the server exactly once (counted by UUID),
 // nothing lost, no item with more than 2 reviewers except decisions reported late. The server
@@ -623,7 +623,7 @@ void TestJournal::serverStoppedMidRace()
 {
     if (chorus::test::serverUri().isEmpty() || qEnvironmentVariable("CHORUS_TEST_PG_STATE").isEmpty())
         QSKIP("needs the throwaway PostgreSQL test server (run through ctest: fixture pgserver)");
-    constexpr int kItems = 120, kReviewers = 4, kOverlap = 2;
+    constexpr int kItems = 2000, kReviewers = 8, kOverlap = 2;
     QStringList logins;
     for (int r = 0; r < kReviewers; ++r)
         logins << QStringLiteral("faulty%1").arg(r);
