@@ -170,6 +170,14 @@ void TeamMode::projectChanged()
         } catch (const model::Error&) {
         }
     }
+    // A blind reviewer is told why columns stay empty: the server hides what the mode hides.
+    m_blind = model::TeamSettings::Blind::None;
+    if (reviewer) {
+        try {
+            m_blind = model::teamSettings(wb->store()).blind;
+        } catch (const model::Error&) {
+        }
+    }
     {
         const QSignalBlocker block(m_myQueue);
         m_myQueue->setChecked(reviewer);
@@ -217,11 +225,28 @@ void TeamMode::setQueueMode(bool on)
 QString TeamMode::queueText() const
 {
     const QDateTime until = m_queue.leaseUntil();
+    const QString blind = m_blind == model::TeamSettings::Blind::None ? QString() : tr(" · blind review");
     if (m_queue.claims().isEmpty())
-        return m_queue.isRefilling() ? tr("My queue: claiming…") : tr("My queue: nothing left for you to review");
+        return (m_queue.isRefilling() ? tr("My queue: claiming…") : tr("My queue: nothing left for you to review")) + blind;
     return tr("My queue: %L1 to do · lease until %2")
-        .arg(m_queue.claims().size())
-        .arg(QLocale().toString(until.toLocalTime().time(), QStringLiteral("HH:mm")));
+               .arg(m_queue.claims().size())
+               .arg(QLocale().toString(until.toLocalTime().time(), QStringLiteral("HH:mm")))
+        + blind;
+}
+
+QString TeamMode::blindText() const
+{
+    switch (m_blind) {
+    case model::TeamSettings::Blind::Reviewers:
+        return tr("Blind review: other reviewers' decisions stay hidden until an item has all its reviews (the server "
+                  "enforces it).");
+    case model::TeamSettings::Blind::All:
+        return tr("Blind review: the LLMs' labels, the consensus and other reviewers' decisions stay hidden until an "
+                  "item has all its reviews or you have decided it, so those columns are empty (the server enforces "
+                  "it).");
+    case model::TeamSettings::Blind::None: break;
+    }
+    return {};
 }
 
 void TeamMode::queueChanged()
@@ -234,6 +259,7 @@ void TeamMode::queueChanged()
     }
     const QString text = queueText();
     m_status->setText(text);
+    m_status->setToolTip(blindText());
     m_status->show();
     m_panel->setQueueText(text);
     const model::Snapshot& s = m_w->workbench()->snapshot();

@@ -6,6 +6,7 @@
 
 #include "teamlive.h"
 #include "teamqueue.h"
+#include "teamreview.h"
 
 #include <QObject>
 #include <QTimer>
@@ -55,6 +56,7 @@ private:
     void fallbackRefresh();
     void outboxChanged();
     QString queueText() const;
+    QString blindText() const;
 
     MainWindow* m_w;
     TeamPanel* m_panel;
@@ -67,6 +69,7 @@ private:
     model::TeamLive m_live;
     QTimer m_fallback;
     bool m_team = false;
+    model::TeamSettings::Blind m_blind = model::TeamSettings::Blind::None;  ///< for a reviewer
     const void* m_openStore = nullptr;  ///< the project the mode was set up for (a reload keeps it)
     std::vector<int32_t> m_shown;  ///< what the queue put in the filter bar
 };

@@ -17,6 +17,7 @@
 #include "mainwindowfixture.h"
 #include "teammode.h"
 #include "teampanel.h"
+#include "teamreview.h"
 #include "workbench.h"
 
 #include <QAction>
@@ -170,6 +171,46 @@ private slots:
         QCOMPARE(claimRows(location, QStringLiteral("rev2")), 2);
         QTRY_COMPARE_WITH_TIMEOUT(teamCell(manager, QStringLiteral("rev1"), ui::TeamPanel::ColQueue), QStringLiteral("0"), 2000);
         QCOMPARE(teamCell(manager, QStringLiteral("rev1"), ui::TeamPanel::ColDecided), QStringLiteral("1"));
+        manager.close();
+        model::ProjectStore::removeProject(location);
+    }
+
+    // Blind "all": the reviewer's queue says "blind review", its tooltip says what is hidden,
+    // and the LLM columns and consensus of an item the reviewer has not decided are empty
+    // (the server returns no row; the data have three LLM labels per item). A manager's window
+    // says nothing of it.
+    void blindReviewerIsTold()
+    {
+        const QString location = test::serverProjectLocation(m_dir, QStringLiteral("blind.chorus"));
+        const QString data = m_dir.filePath(QStringLiteral("blind.jsonl"));
+        QVERIFY(test::writeFile(data, kData));
+        test::makeTeamProject(location, data, 2, 30, {QStringLiteral("rev1")});
+        {
+            model::ProjectStore s;
+            s.open(location);
+            model::TeamSettings st = model::teamSettings(s);
+            st.blind = model::TeamSettings::Blind::All;
+            model::setTeamSettings(s, st);
+        }
+        ui::MainWindow w;
+        QVERIFY2(test::showWithProject(w, test::asLogin(location, QStringLiteral("rev1"))), qPrintable(w.lastError()));
+        QTRY_COMPARE(int(w.teamMode()->queue()->claims().size()), 4);
+        const auto* status = w.findChild<QLabel*>(QStringLiteral("queueStatus"));
+        QVERIFY(status);
+        QTRY_VERIFY2(status->text().endsWith(QStringLiteral(" · blind review")), qPrintable(status->text()));
+        QVERIFY2(status->toolTip().contains(QStringLiteral("LLMs' labels")), qPrintable(status->toolTip()));
+        auto* model = w.workbench()->tableModel();
+        const int row = model->rowOf(w.workbench()->snapshot().itemIndex(QStringLiteral("i1")));
+        QVERIFY(row >= 0);
+        for (int c = model::ItemTableModel::FixedColumnCount; c < model->columnCount(); ++c)
+            QCOMPARE(model->index(row, c).data().toString(), QString());
+        QCOMPARE(model->index(row, model::ItemTableModel::ColConsensus).data().toString(), QString());
+        w.close();
+
+        ui::MainWindow manager;
+        QVERIFY2(test::showWithProject(manager, location), qPrintable(manager.lastError()));
+        const auto* managerStatus = manager.findChild<QLabel*>(QStringLiteral("queueStatus"));
+        QVERIFY(!managerStatus->isVisibleTo(&manager) || !managerStatus->text().contains(QStringLiteral("blind")));
         manager.close();
         model::ProjectStore::removeProject(location);
     }
