@@ -12,6 +12,7 @@
 // from the data each test writes.
 
 #include "clirun.h"
+#include "pgserverscript.h"
 #include "projectdump.h"
 #include "teamprojects.h"
 #include "testprojects.h"
@@ -188,18 +189,6 @@ int reviewerChild(const QString& uri)
     }
     std::fflush(stdout);
     return 0;
-}
-
-bool pgServerScript(const QString& command)
-{
-    QProcess p;
-    p.start(QStringLiteral(CHORUS_SOURCE_DIR "/scripts/pg-test-server.sh"),
-            {command, qEnvironmentVariable("CHORUS_TEST_PG_STATE")});
-    if (!p.waitForFinished(400000) || p.exitCode() != 0) {
-        qWarning("pg-test-server.sh %s: %s", qPrintable(command), p.readAllStandardError().constData());
-        return false;
-    }
-    return true;
 }
 
 } // namespace
@@ -543,14 +532,7 @@ void TestJournal::guiDecisionsQueueWhileServerAway()
     const QString admin = chorus::test::serverTeamProject(*m_dir, QStringLiteral("outbox"), 6, 1, 30, {QStringLiteral("oli")});
     const QString uri = chorus::test::asLogin(admin, QStringLiteral("oli"));
     const QString journalPath = m_dir->filePath(QStringLiteral("gui-journal.sqlite"));
-    struct RunningAgain
-    {
-        ~RunningAgain()
-        {
-            if (!pgServerScript(QStringLiteral("status")))
-                pgServerScript(QStringLiteral("resume"));
-        }
-    } runningAgain;
+    const chorus::test::ServerRunningAgain runningAgain;
     auto onServer = [&](const QString& ext) {
         ProjectStore s;
         s.open(admin);
@@ -581,7 +563,7 @@ void TestJournal::guiDecisionsQueueWhileServerAway()
         QVERIFY(!wb.isQueued(item("r1")));
         QVERIFY(wb.outbox()->queued().isEmpty());
 
-        QVERIFY(pgServerScript(QStringLiteral("stop-immediate")));
+        QVERIFY(chorus::test::pgServerScript(QStringLiteral("stop-immediate")));
         QVERIFY2(wb.setHumanLabel({item("r2")}, yes), qPrintable(errors.join(QLatin1Char('\n'))));  // kept, not refused
         QVERIFY2(wb.setFlagged({item("r3")}, true), qPrintable(errors.join(QLatin1Char('\n'))));
         QVERIFY(wb.outbox()->isOffline());
@@ -592,7 +574,7 @@ void TestJournal::guiDecisionsQueueWhileServerAway()
         QCOMPARE(wb.stateOf(item("r2")).label, yes);
         QCOMPARE(Journal(journalPath).pendingCount(), 2);  // on disk, in another connection's view
 
-        QVERIFY(pgServerScript(QStringLiteral("resume")));
+        QVERIFY(chorus::test::pgServerScript(QStringLiteral("resume")));
         QTRY_VERIFY_WITH_TIMEOUT(wb.outbox()->queued().isEmpty(), 30000);
         QVERIFY(!wb.outbox()->isOffline());
         QCOMPARE(delivered.size(), 1);
@@ -603,12 +585,12 @@ void TestJournal::guiDecisionsQueueWhileServerAway()
         QCOMPARE(statusText(wb, item("r3")), QStringLiteral("flagged"));
 
         // Left queued at the end of the session.
-        QVERIFY(pgServerScript(QStringLiteral("stop-immediate")));
+        QVERIFY(chorus::test::pgServerScript(QStringLiteral("stop-immediate")));
         QVERIFY(wb.setHumanLabel({item("r4")}, yes));
         QCOMPARE(wb.outbox()->queued().size(), 1);
         wb.closeProject();
         QCOMPARE(Journal(journalPath).pendingCount(), 1);
-        QVERIFY(pgServerScript(QStringLiteral("resume")));
+        QVERIFY(chorus::test::pgServerScript(QStringLiteral("resume")));
     }
     QCOMPARE(onServer(QStringLiteral("r4")), 0);
     Workbench next;
@@ -658,17 +640,10 @@ void TestJournal::serverStoppedMidRace()
     }
     QVERIFY2(before < kItems * kOverlap, "the race ended before the server could be stopped");
     // Whatever fails below, the shared test server is running again for the tests after this.
-    struct RunningAgain
-    {
-        ~RunningAgain()
-        {
-            if (!pgServerScript(QStringLiteral("status")))
-                pgServerScript(QStringLiteral("resume"));
-        }
-    } runningAgain;
-    QVERIFY(pgServerScript(QStringLiteral("stop-immediate")));
+    const chorus::test::ServerRunningAgain runningAgain;
+    QVERIFY(chorus::test::pgServerScript(QStringLiteral("stop-immediate")));
     QTest::qWait(3000);
-    QVERIFY(pgServerScript(QStringLiteral("resume")));
+    QVERIFY(chorus::test::pgServerScript(QStringLiteral("resume")));
 
     // What each process was told, by UUID.
     std::map<std::string, std::string> told;  // uuid -> ack | queued

@@ -1,7 +1,8 @@
 // Server projects in the GUI (issue #19), against the throwaway PostgreSQL server of the ctest
 // fixture `pgserver` (CHORUS_TEST_PG_STATE): File → Open Server Project… driven by the keyboard,
 // decisions made with the review keys and read back through a separate connection, a server
-// restart between two decisions (the reconnection is shown, nothing is lost), the password
+// restart between two decisions (the reconnection is shown, nothing is lost), a team decision
+// made while the server is stopped (shown queued, sent when it is back), the password
 // prompt (TCP on 127.0.0.1 wants one), recent projects, and a start-up reopen of a server that
 // is gone. The server is restarted, so tests/CMakeLists.txt runs this test alone (RUN_SERIAL).
 
@@ -9,7 +10,12 @@
 #include "location.h"
 #include "mainwindow.h"
 #include "mainwindowfixture.h"
+#include "outbox.h"
+#include "pgserverscript.h"
 #include "storedlabels.h"
+#include "teammode.h"
+#include "teamprojects.h"
+#include "teamqueue.h"
 #include "serverprojectdialog.h"
 #include "serverprojects.h"
 #include "testprojects.h"
@@ -200,11 +206,7 @@ private slots:
         QVERIFY(!w.reconnectNotice());
 
         // The server restarts: every session, the window's included, is cut.
-        QProcess restart;
-        restart.start(QStringLiteral(CHORUS_SOURCE_DIR "/scripts/pg-test-server.sh"),
-                      {QStringLiteral("restart"), qEnvironmentVariable("CHORUS_TEST_PG_STATE")});
-        QVERIFY(restart.waitForFinished(120000));
-        QCOMPARE(restart.exitCode(), 0);
+        QVERIFY(test::pgServerScript(QStringLiteral("restart")));
 
         // The next action: key 3 on i3 sets label c. It succeeds, and the user is told.
         w.selectItem(snap.itemIndex(QStringLiteral("i3")));
@@ -226,6 +228,42 @@ private slots:
         QVERIFY2(finished.first().first().toBool(), qPrintable(w.lastError()));
         QCOMPARE(tableIds(w.table()), (QStringList{"i1", "i2", "i3", "i4", "i5"}));
         QCOMPARE(decisionCount(location), qint64(2));
+    }
+
+    // Team review with the server gone (pg_ctl stop -m immediate): key 1 on i1 in My queue is
+    // kept: the Human cell says a, the Status cell "reviewed (queued)", the status bar counts
+    // one queued decision. When the server is back the outbox sends it (a try every 200 ms):
+    // the mark and the count go, and the server has the decision, once.
+    void teamDecisionQueuedInTheWindow()
+    {
+        const QString location = test::serverProjectLocation(m_dir, QStringLiteral("offline.chorus"));
+        test::makeTeamProject(location, writeFile(m_dir, QStringLiteral("offline.jsonl"), kData), 1, 30,
+                              {QStringLiteral("rev1")});
+        ui::MainWindow w;
+        QVERIFY2(test::showWithProject(w, test::asLogin(location, QStringLiteral("rev1"))), qPrintable(w.lastError()));
+        QTRY_COMPARE(int(w.teamMode()->queue()->claims().size()), 4);
+        w.workbench()->outbox()->setRetryInterval(200);
+        auto* model = w.workbench()->tableModel();
+        const int32_t i1 = w.workbench()->snapshot().itemIndex(QStringLiteral("i1"));
+        auto cell = [&](int column) { return model->index(model->rowOf(i1), column).data().toString(); };
+        const auto* status = w.findChild<QLabel*>(QStringLiteral("outboxStatus"));
+        QVERIFY(status && !status->isVisibleTo(&w));
+
+        const test::ServerRunningAgain runningAgain;
+        QVERIFY(test::pgServerScript(QStringLiteral("stop-immediate")));
+        w.selectItem(i1);
+        QTest::keyClick(w.table(), Qt::Key_1);
+        QCOMPARE(cell(model::ItemTableModel::ColHuman), QStringLiteral("a"));
+        QCOMPARE(cell(model::ItemTableModel::ColStatus), QStringLiteral("reviewed (queued)"));
+        QVERIFY(status->isVisibleTo(&w));
+        QCOMPARE(status->text(), QStringLiteral("1 decision(s) queued · server unreachable, retrying"));
+
+        QVERIFY(test::pgServerScript(QStringLiteral("resume")));
+        QTRY_VERIFY_WITH_TIMEOUT(!status->isVisibleTo(&w), 30000);
+        QCOMPARE(cell(model::ItemTableModel::ColStatus), QStringLiteral("reviewed"));
+        QCOMPARE(test::storedLabels(location), (QMap<QString, QString>{{"i1", "a"}}));
+        w.close();
+        model::ProjectStore::removeProject(location);
     }
 
     // TCP on 127.0.0.1 wants a password: the prompt comes, a wrong answer brings it back with
