@@ -174,6 +174,16 @@ QColor seriesColor(int k)
     return QColor::fromRgb(colors[(k % 10 + 10) % 10]);
 }
 
+QString chartNumber(double v, int decimals)
+{
+    return std::isfinite(v) ? QString::number(v, 'f', decimals) : QStringLiteral("–");
+}
+
+QString fullNumber(double v)
+{
+    return std::isfinite(v) ? QString::number(v, 'g', 10) : QString();
+}
+
 QString plainToolTip(const QString& text)
 {
     return QStringLiteral("<p style='white-space:pre'>") + text.toHtmlEscaped().replace(QLatin1Char('\n'), QStringLiteral("<br>"))

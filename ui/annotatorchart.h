@@ -68,6 +68,11 @@ std::vector<double> subMatrix(const std::vector<double>& matrix, int n, const st
 /// series keeps its colour whichever others are shown.
 QColor seriesColor(int k);
 
+/// A figure as charts and tables show it: `decimals` places, or "–" when not finite.
+QString chartNumber(double v, int decimals = 3);
+/// A figure in full (10 significant digits) for CSV exports and tooltips; empty when not finite.
+QString fullNumber(double v);
+
 /// Rich text showing `text` verbatim (escaped; newlines kept), for QToolTip, which would
 /// otherwise take untrusted names with tags as markup.
 QString plainToolTip(const QString& text);

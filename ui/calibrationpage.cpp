@@ -31,19 +31,9 @@ namespace chorus::ui {
 
 namespace {
 
-QString num(double v, int decimals = 3)
-{
-    return std::isfinite(v) ? QString::number(v, 'f', decimals) : QStringLiteral("–");
-}
-
-QString full(double v)
-{
-    return std::isfinite(v) ? QString::number(v, 'g', 10) : QString();
-}
-
 QTableWidgetItem* numberCell(double v, int decimals = 3)
 {
-    auto* it = new QTableWidgetItem(num(v, decimals));
+    auto* it = new QTableWidgetItem(chartNumber(v, decimals));
     it->setData(Qt::UserRole, v);
     it->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
     return it;
@@ -57,16 +47,7 @@ CalibrationPage::CalibrationPage(model::Workbench* workbench, QWidget* parent) :
     m_binning->addItem(tr("equal-width bins"));
     m_binning->addItem(tr("equal-mass bins"));
     m_binning->setToolTip(tr("Reliability bins: ten equal confidence ranges, or ten bins holding as many items each"));
-    m_status = new QLabel(this);
-    m_status->setTextFormat(Qt::PlainText);
-    m_status->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
-    m_progress = new QProgressBar(this);
-    m_progress->setRange(0, 1000);
-    m_progress->setMaximumWidth(160);
-    m_progress->hide();
-    m_cancel = new QPushButton(tr("Cancel"), this);
-    m_cancel->setToolTip(tr("Stop the calibration"));
-    m_cancel->hide();
+    m_job = JobControls::make(this, tr("Stop the calibration"));
     m_caption = new QLabel(this);
     m_caption->setTextFormat(Qt::PlainText);
     m_caption->setWordWrap(true);
@@ -77,8 +58,8 @@ CalibrationPage::CalibrationPage(model::Workbench* workbench, QWidget* parent) :
     flow->setContentsMargins(0, 0, 0, 0);
     flow->addWidget(new QLabel(tr("Reliability:"), bar));
     flow->addWidget(m_binning);
-    flow->addWidget(m_progress);
-    flow->addWidget(m_cancel);
+    flow->addWidget(m_job.progress);
+    flow->addWidget(m_job.cancel);
 
     m_diagram = new QChartView(new QChart, this);
     m_diagram->setRenderHint(QPainter::Antialiasing);
@@ -110,13 +91,13 @@ CalibrationPage::CalibrationPage(model::Workbench* workbench, QWidget* parent) :
     m_table->setMinimumHeight(100);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(bar);
-    layout->addWidget(m_status);
+    layout->addWidget(m_job.status);
     layout->addWidget(m_caption);
     layout->addWidget(split, 1);
 
-    connect(&m_watcher, &QFutureWatcherBase::progressValueChanged, m_progress, &QProgressBar::setValue);
+    connect(&m_watcher, &QFutureWatcherBase::progressValueChanged, m_job.progress, &QProgressBar::setValue);
     connect(&m_watcher, &QFutureWatcherBase::finished, this, &CalibrationPage::finished);
-    connect(m_cancel, &QPushButton::clicked, this, &CalibrationPage::cancel);
+    connect(m_job.cancel, &QPushButton::clicked, this, &CalibrationPage::cancel);
     connect(m_binning, &QComboBox::currentIndexChanged, this, [this] {
         if (m_hasReport)
             buildDiagram();
@@ -137,7 +118,7 @@ CalibrationPage::~CalibrationPage()
 
 QString CalibrationPage::statusText() const
 {
-    return m_status->text();
+    return m_job.status->text();
 }
 
 QChart* CalibrationPage::diagram() const
@@ -164,8 +145,7 @@ void CalibrationPage::setEqualMass(bool on)
 void CalibrationPage::invalidate()
 {
     m_watcher.cancel();
-    m_progress->hide();
-    m_cancel->hide();
+    m_job.idle();
     m_hasReport = false;
     m_report = {};
 }
@@ -175,9 +155,7 @@ void CalibrationPage::cancel()
     if (!m_watcher.isRunning())
         return;
     m_watcher.cancel();
-    m_progress->hide();
-    m_cancel->hide();
-    m_status->setText(tr("Canceled"));
+    m_job.idle(tr("Canceled"));
 }
 
 void CalibrationPage::ensureComputed()
@@ -190,10 +168,7 @@ void CalibrationPage::ensureComputed()
 void CalibrationPage::start()
 {
     m_watcher.cancel();
-    m_progress->setValue(0);
-    m_progress->show();
-    m_cancel->show();
-    m_status->setText(tr("Scoring the methods' posteriors and the annotators' probabilities…"));
+    m_job.running(tr("Scoring the methods' posteriors and the annotators' probabilities…"));
     m_watcher.setFuture(model::calibrationAsync(m_wb->pool(), m_wb->projectPath(), m_wb->snapshot(), m_request));
 }
 
@@ -202,11 +177,10 @@ void CalibrationPage::finished()
     const auto future = m_watcher.future();
     if (future.isCanceled() || future.resultCount() == 0)
         return;  // replaced or canceled: never applied
-    m_progress->hide();
-    m_cancel->hide();
+    m_job.idle();
     auto r = m_watcher.result();
     if (!r.ok()) {
-        m_status->setText(r.canceled ? tr("Canceled") : tr("Nothing to calibrate: %1").arg(r.error));
+        m_job.status->setText(r.canceled ? tr("Canceled") : tr("Nothing to calibrate: %1").arg(r.error));
         m_caption->clear();
         m_table->setRowCount(0);
         diagram()->removeAllSeries();
@@ -225,7 +199,7 @@ void CalibrationPage::finished()
     for (const auto& [m, why] : m_report.methodErrors)
         text += QLatin1Char(' ') + tr("%1 left out: %2.").arg(m, why);
     m_caption->setText(text);
-    m_status->setText(tr("%n source(s) scored. Tick sources in the table to compare their diagrams.", nullptr,
+    m_job.status->setText(tr("%n source(s) scored. Tick sources in the table to compare their diagrams.", nullptr,
                          int(m_report.sources.size())));
     fillTable();
     emit ready();
@@ -253,8 +227,8 @@ void CalibrationPage::fillTable()
         m_table->setItem(r, ColNll, numberCell(s.all.nll));
         m_table->setItem(r, ColTemperature, numberCell(s.temperature, 2));
         auto* after = numberCell(s.holdoutAfter.eceEqualWidth);
-        after->setToolTip(tr("holdout ECE %1 before scaling, %2 after").arg(num(s.holdoutBefore.eceEqualWidth),
-                                                                            num(s.holdoutAfter.eceEqualWidth)));
+        after->setToolTip(tr("holdout ECE %1 before scaling, %2 after").arg(chartNumber(s.holdoutBefore.eceEqualWidth),
+                                                                            chartNumber(s.holdoutAfter.eceEqualWidth)));
         m_table->setItem(r, ColEceAfter, after);
     }
     m_table->resizeColumnsToContents();
@@ -329,10 +303,10 @@ void CalibrationPage::buildDiagram()
             QToolTip::showText(QCursor::pos(),
                                plainToolTip(QObject::tr("%1 (ECE %2)\nconfidence (%3, %4]: %L5 items\nmean confidence %6, "
                                                         "accuracy %7")
-                                                .arg(name, num(ece))
-                                                .arg(num(hit->lo, 2), num(hit->hi, 2))
+                                                .arg(name, chartNumber(ece))
+                                                .arg(chartNumber(hit->lo, 2), chartNumber(hit->hi, 2))
                                                 .arg(hit->count)
-                                                .arg(num(hit->meanConfidence), num(hit->accuracy))));
+                                                .arg(chartNumber(hit->meanConfidence), chartNumber(hit->accuracy))));
         });
     }
     auto* x = new QValueAxis;
@@ -366,14 +340,14 @@ QString CalibrationPage::csv() const
                            QStringLiteral("bin_count"), QStringLiteral("bin_mean_confidence"),
                            QStringLiteral("bin_accuracy")})};
     for (const model::CalibrationSource& s : m_report.sources) {
-        const QStringList head{s.kind, s.name, QString::number(s.all.items), full(s.all.accuracy),
-                               full(s.all.eceEqualWidth), full(s.all.eceEqualMass), full(s.all.brier), full(s.all.nll),
-                               full(s.temperature)};
+        const QStringList head{s.kind, s.name, QString::number(s.all.items), fullNumber(s.all.accuracy),
+                               fullNumber(s.all.eceEqualWidth), fullNumber(s.all.eceEqualMass), fullNumber(s.all.brier), fullNumber(s.all.nll),
+                               fullNumber(s.temperature)};
         for (const bool mass : {false, true})
             for (const agg::ReliabilityBin& b : mass ? s.all.equalMass : s.all.equalWidth)
                 lines << row(head + QStringList{mass ? QStringLiteral("equal_mass") : QStringLiteral("equal_width"),
-                                                full(b.lo), full(b.hi), QString::number(b.count),
-                                                full(b.meanConfidence), full(b.accuracy)});
+                                                fullNumber(b.lo), fullNumber(b.hi), QString::number(b.count),
+                                                fullNumber(b.meanConfidence), fullNumber(b.accuracy)});
     }
     return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');
 }

@@ -2,6 +2,8 @@
 
 #include "crowdjobs.h"
 
+#include "jobcontrols.h"
+
 #include <QFutureWatcher>
 #include <QWidget>
 
@@ -67,10 +69,8 @@ private:
     model::Workbench* m_wb;
     model::CalibrationRequest m_request;
     QComboBox* m_binning;
-    QLabel* m_status;
+    JobControls m_job;
     QLabel* m_caption;
-    QProgressBar* m_progress;
-    QPushButton* m_cancel;
     QChartView* m_diagram;
     QTableWidget* m_table;
     bool m_hasReport = false;

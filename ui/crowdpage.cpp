@@ -58,16 +58,7 @@ CrowdPage::CrowdPage(model::Workbench* workbench, QWidget* parent) : QWidget(par
     m_redundancyMeasure->setToolTip(tr("Redundancy of two annotators: how much more often they are wrong together "
                                        "(against gold, selection items) or leave the others' consensus together "
                                        "(no gold) than independent annotators would"));
-    m_status = new QLabel(this);
-    m_status->setTextFormat(Qt::PlainText);
-    m_status->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
-    m_progress = new QProgressBar(this);
-    m_progress->setRange(0, 1000);
-    m_progress->setMaximumWidth(160);
-    m_progress->hide();
-    m_cancel = new QPushButton(tr("Cancel"), this);
-    m_cancel->setToolTip(tr("Stop the crowd search"));
-    m_cancel->hide();
+    m_job = JobControls::make(this, tr("Stop the crowd search"));
 
     auto* bar = new QWidget(this);
     auto* flow = new FlowLayout(bar);
@@ -76,8 +67,8 @@ CrowdPage::CrowdPage(model::Workbench* workbench, QWidget* parent) : QWidget(par
     flow->addWidget(m_methods);
     flow->addWidget(new QLabel(tr("Budget:"), bar));
     flow->addWidget(m_budget);
-    flow->addWidget(m_progress);
-    flow->addWidget(m_cancel);
+    flow->addWidget(m_job.progress);
+    flow->addWidget(m_job.cancel);
     m_caption = new QLabel(this);
     m_caption->setTextFormat(Qt::PlainText);
     m_caption->setWordWrap(true);
@@ -107,18 +98,18 @@ CrowdPage::CrowdPage(model::Workbench* workbench, QWidget* parent) : QWidget(par
 
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(bar);
-    layout->addWidget(m_status);
+    layout->addWidget(m_job.status);
     layout->addWidget(m_caption);
     layout->addWidget(m_charts, 1);
 
     // Connect before setFuture() (house style).
-    connect(&m_watcher, &QFutureWatcherBase::progressValueChanged, m_progress, &QProgressBar::setValue);
+    connect(&m_watcher, &QFutureWatcherBase::progressValueChanged, m_job.progress, &QProgressBar::setValue);
     connect(&m_watcher, &QFutureWatcherBase::progressValueChanged, this, [this](int v) {
-        m_status->setText(tr("Searching crowds… %1%").arg(v / 10));
+        m_job.status->setText(tr("Searching crowds… %1%").arg(v / 10));
     });
     connect(&m_watcher, &QFutureWatcherBase::finished, this, &CrowdPage::finished);
     connect(&m_runWatcher, &QFutureWatcherBase::finished, this, &CrowdPage::runFinished);
-    connect(m_cancel, &QPushButton::clicked, this, &CrowdPage::cancel);
+    connect(m_job.cancel, &QPushButton::clicked, this, &CrowdPage::cancel);
     connect(m_methods, &QComboBox::currentIndexChanged, this, [this] {
         agg::CrowdOptions o = m_options;
         o.methods = methodList(m_methods->currentData().toString());
@@ -151,7 +142,7 @@ CrowdPage::~CrowdPage()
 
 QString CrowdPage::statusText() const
 {
-    return m_status->text();
+    return m_job.status->text();
 }
 
 void CrowdPage::setOptions(const agg::CrowdOptions& options)
@@ -164,8 +155,7 @@ void CrowdPage::setOptions(const agg::CrowdOptions& options)
 void CrowdPage::invalidate()
 {
     m_watcher.cancel();  // its finished() is ignored: the future reports isCanceled()
-    m_progress->hide();
-    m_cancel->hide();
+    m_job.idle();
     m_hasReport = false;
     m_report = {};
     m_pointCandidates.clear();
@@ -176,9 +166,7 @@ void CrowdPage::cancel()
     if (!m_watcher.isRunning())
         return;
     m_watcher.cancel();
-    m_progress->hide();
-    m_cancel->hide();
-    m_status->setText(tr("Canceled"));
+    m_job.idle(tr("Canceled"));
 }
 
 void CrowdPage::ensureComputed()
@@ -191,10 +179,7 @@ void CrowdPage::ensureComputed()
 void CrowdPage::start()
 {
     m_watcher.cancel();
-    m_progress->setValue(0);
-    m_progress->show();
-    m_cancel->show();
-    m_status->setText(tr("Searching crowds…"));
+    m_job.running(tr("Searching crowds…"));
     m_annotators = m_wb->snapshot().annotators;
     m_watcher.setFuture(model::crowdReportAsync(m_wb->pool(), m_wb->projectPath(), m_wb->snapshot(), m_options));
 }
@@ -204,11 +189,10 @@ void CrowdPage::finished()
     const auto future = m_watcher.future();
     if (future.isCanceled() || future.resultCount() == 0)
         return;  // replaced or canceled: never applied
-    m_progress->hide();
-    m_cancel->hide();
+    m_job.idle();
     auto r = m_watcher.result();
     if (!r.ok()) {
-        m_status->setText(r.canceled ? tr("Canceled") : tr("Failed: %1").arg(r.error));
+        m_job.status->setText(r.canceled ? tr("Canceled") : tr("Failed: %1").arg(r.error));
         return;
     }
     m_report = std::move(r.value);
@@ -216,7 +200,7 @@ void CrowdPage::finished()
     int64_t crowds = 0;
     for (const agg::MethodSearchInfo& m : m_report.design.methods)
         crowds += m.evaluated;
-    m_status->setText(tr("%L1 crowds evaluated. Click a crowd in the chart to run it and review its labels.")
+    m_job.status->setText(tr("%L1 crowds evaluated. Click a crowd in the chart to run it and review its labels.")
                           .arg(crowds));
     build();
     emit ready();
@@ -264,7 +248,7 @@ void CrowdPage::runCandidate(int index)
     params["chosen_in"] = "Insights: Crowd";
     req.paramsJson = QString::fromStdString(params.dump());
     m_runDescription = crowdText(c);
-    m_status->setText(tr("Running %1…").arg(m_runDescription));
+    m_job.status->setText(tr("Running %1…").arg(m_runDescription));
     m_runWatcher.setFuture(model::aggregateAsync(m_wb->pool(), m_wb->projectPath(), m_wb->snapshot(), std::move(req)));
 }
 
@@ -275,13 +259,13 @@ void CrowdPage::runFinished()
         return;
     auto r = m_runWatcher.result();
     if (!r.ok()) {
-        m_status->setText(r.canceled ? tr("Canceled") : tr("Failed: %1").arg(r.error));
+        m_job.status->setText(r.canceled ? tr("Canceled") : tr("Failed: %1").arg(r.error));
         return;
     }
     const qint64 id = r.value.summary.id;
     const QString what = id > 0 ? tr("Run #%1: %2").arg(id).arg(m_runDescription) : m_runDescription;
     m_wb->setConsensus(std::move(r.value));
-    m_status->setText(tr("%1 is the consensus now.").arg(what));
+    m_job.status->setText(tr("%1 is the consensus now.").arg(what));
     emit crowdRunShown(what);
 }
 

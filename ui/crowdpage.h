@@ -3,6 +3,8 @@
 #include "crowdjobs.h"
 #include "jobs.h"
 
+#include "jobcontrols.h"
+
 #include <QFutureWatcher>
 #include <QHash>
 #include <QWidget>
@@ -96,9 +98,7 @@ private:
     QComboBox* m_budget;
     QComboBox* m_redundancyMeasure;
     QLabel* m_caption;
-    QLabel* m_status;
-    QProgressBar* m_progress;
-    QPushButton* m_cancel;
+    JobControls m_job;
     QTabWidget* m_charts;
     QChartView* m_pareto;
     HeatmapWidget* m_redundancy;

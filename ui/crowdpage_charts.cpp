@@ -25,16 +25,6 @@ namespace chorus::ui {
 
 namespace {
 
-QString num(double v, int decimals = 3)
-{
-    return std::isfinite(v) ? QString::number(v, 'f', decimals) : QStringLiteral("–");
-}
-
-QString full(double v)
-{
-    return std::isfinite(v) ? QString::number(v, 'g', 10) : QString();
-}
-
 QString csvRow(const QStringList& cells)
 {
     QStringList out;
@@ -103,8 +93,8 @@ void CrowdPage::build()
         const agg::CrowdCandidate& c = d.candidates[static_cast<size_t>(rec)];
         text += QLatin1Char(' ')
             + tr("Recommended%1: %2, cost %3 per item, %4 %5.")
-                  .arg(share > 0 ? tr(" (at most %1 per item)").arg(num(maxCost, 4)) : QString(), crowdText(c),
-                       num(c.cost, 4), d.withGold ? tr("holdout macro-F1") : tr("estimated accuracy"), num(yOf(c)));
+                  .arg(share > 0 ? tr(" (at most %1 per item)").arg(chartNumber(maxCost, 4)) : QString(), crowdText(c),
+                       chartNumber(c.cost, 4), d.withGold ? tr("holdout macro-F1") : tr("estimated accuracy"), chartNumber(yOf(c)));
     }
     if (m_report.costs.anyUnknown())
         text += QLatin1Char(' ') + tr("Some annotators have no known cost; they count 1 per item.");
@@ -185,9 +175,9 @@ void CrowdPage::buildPareto()
             QToolTip::showText(QCursor::pos(),
                                plainToolTip(tr("%1\ncost %2 per item\nselection macro-F1 %3, holdout macro-F1 %4, "
                                                "holdout accuracy %5\nestimated accuracy %6\nClick to run this crowd.")
-                                                .arg(crowdText(c), num(c.cost, 4), num(c.selection.macroF1),
-                                                     num(c.holdout.macroF1), num(c.holdout.accuracy),
-                                                     num(c.estimatedAccuracy))));
+                                                .arg(crowdText(c), chartNumber(c.cost, 4), chartNumber(c.selection.macroF1),
+                                                     chartNumber(c.holdout.macroF1), chartNumber(c.holdout.accuracy),
+                                                     chartNumber(c.estimatedAccuracy))));
         });
         connect(s, &QXYSeries::clicked, this, [this, s, name, x, y](const QPointF& p) {
             runCandidate(candidateAt(name, nearestPoint(s, p, x->max() - x->min(), y->max() - y->min())));
@@ -265,12 +255,12 @@ void CrowdPage::buildCurve()
                                                        .arg(size)
                                                        .arg(it->crowds)
                                                        .arg(it->exhaustive ? tr("all") : tr("random"))
-                                                       .arg(num(it->meanMacroF1), num(it->bestMacroF1))
+                                                       .arg(chartNumber(it->meanMacroF1), chartNumber(it->bestMacroF1))
                                                  : tr("%1, crowds of %2 (%L3)\nestimated accuracy: mean %4")
                                                        .arg(method)
                                                        .arg(size)
                                                        .arg(it->crowds)
-                                                       .arg(num(it->meanEstimate))));
+                                                       .arg(chartNumber(it->meanEstimate))));
         });
     }
     for (QLineSeries* s : series)
@@ -310,8 +300,8 @@ QString CrowdPage::paretoCsv() const
         for (int32_t a : c.members)
             names << m_annotators.value(a);
         lines << csvRow({QString::fromStdString(m_report.options.methods[static_cast<size_t>(c.method)]),
-                         names.join(QLatin1Char(';')), full(c.cost), full(c.selection.macroF1), full(c.holdout.macroF1),
-                         full(c.holdout.accuracy), full(c.estimatedAccuracy), QString::number(onFront[k])});
+                         names.join(QLatin1Char(';')), fullNumber(c.cost), fullNumber(c.selection.macroF1), fullNumber(c.holdout.macroF1),
+                         fullNumber(c.holdout.accuracy), fullNumber(c.estimatedAccuracy), QString::number(onFront[k])});
     }
     return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');
 }
@@ -324,10 +314,10 @@ QString CrowdPage::redundancyCsv() const
                               QStringLiteral("consensus_joint"), QStringLiteral("consensus_ratio"),
                               QStringLiteral("consensus_kappa")})};
     for (const agg::PairRedundancy& r : m_report.design.pairs)
-        lines << csvRow({m_annotators.value(r.a), m_annotators.value(r.b), QString::number(r.gold.items), full(r.gold.rateA),
-                         full(r.gold.rateB), full(r.gold.joint), full(r.gold.ratio), full(r.gold.kappa),
-                         QString::number(r.consensus.items), full(r.consensus.joint), full(r.consensus.ratio),
-                         full(r.consensus.kappa)});
+        lines << csvRow({m_annotators.value(r.a), m_annotators.value(r.b), QString::number(r.gold.items), fullNumber(r.gold.rateA),
+                         fullNumber(r.gold.rateB), fullNumber(r.gold.joint), fullNumber(r.gold.ratio), fullNumber(r.gold.kappa),
+                         QString::number(r.consensus.items), fullNumber(r.consensus.joint), fullNumber(r.consensus.ratio),
+                         fullNumber(r.consensus.kappa)});
     return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');
 }
 
@@ -340,8 +330,8 @@ QString CrowdPage::curveCsv() const
     for (const agg::MethodSearchInfo& m : m_report.design.methods)
         for (const agg::CrowdCurvePoint& p : m.curve)
             lines << csvRow({QString::fromStdString(m.method), QString::number(p.size), QString::number(p.crowds),
-                             p.exhaustive ? QStringLiteral("all") : QStringLiteral("random"), full(p.meanMacroF1),
-                             full(p.bestMacroF1), full(p.meanAccuracy), full(p.bestAccuracy), full(p.meanEstimate)});
+                             p.exhaustive ? QStringLiteral("all") : QStringLiteral("random"), fullNumber(p.meanMacroF1),
+                             fullNumber(p.bestMacroF1), fullNumber(p.meanAccuracy), fullNumber(p.bestAccuracy), fullNumber(p.meanEstimate)});
     return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');
 }
 

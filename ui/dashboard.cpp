@@ -54,19 +54,14 @@ QChartView* makeView(QWidget* parent)
     return v;
 }
 
-QString num(double v, int decimals = 3)
-{
-    return std::isfinite(v) ? QString::number(v, 'f', decimals) : QStringLiteral("–");
-}
-
 QString coefText(const agg::Coefficient& c)
 {
-    return c.isNull() ? QStringLiteral("n/a") : num(c.value);
+    return c.isNull() ? QStringLiteral("n/a") : chartNumber(c.value);
 }
 
 QString intervalText(const agg::Interval& i)
 {
-    return i.defined() ? QStringLiteral(" [%1, %2]").arg(num(i.lo), num(i.hi)) : QString();
+    return i.defined() ? QStringLiteral(" [%1, %2]").arg(chartNumber(i.lo), chartNumber(i.hi)) : QString();
 }
 
 // Replaces a chart's series and axes.
@@ -453,11 +448,11 @@ void Dashboard::buildCompetence()
     for (int a : rows) {
         const double c = competence[a];
         *est << (std::isfinite(c) ? c : 0.0);
-        QString tip = QStringLiteral("%1\n%2: %3").arg(m_data.annotators.value(a), measure, num(c));
+        QString tip = QStringLiteral("%1\n%2: %3").arg(m_data.annotators.value(a), measure, chartNumber(c));
         if (acc) {
             const auto& r = m_data.evaluation.annotators[a].result;
             *acc << (std::isfinite(r.accuracy) ? r.accuracy : 0.0);
-            tip += QLatin1Char('\n') + tr("accuracy vs gold: %1 on %2 gold items").arg(num(r.accuracy)).arg(r.answered);
+            tip += QLatin1Char('\n') + tr("accuracy vs gold: %1 on %2 gold items").arg(chartNumber(r.accuracy)).arg(r.answered);
         }
         tips << tip;
     }
@@ -520,8 +515,8 @@ void Dashboard::buildMethods()
         names << (k < methodRows ? r.name.toHtmlEscaped() : k + 1 < charted ? tr("best single") : tr("mean single"));
         *acc << (std::isfinite(r.accuracy) ? r.accuracy : 0.0);
         *f1 << (std::isfinite(r.macroF1) ? r.macroF1 : 0.0);
-        accTips << tr("%1\naccuracy %2 %3").arg(r.name, num(r.accuracy, 4), intervalText(r.accCi).trimmed());
-        f1Tips << tr("%1\nmacro-F1 %2 %3").arg(r.name, num(r.macroF1, 4), intervalText(r.f1Ci).trimmed());
+        accTips << tr("%1\naccuracy %2 %3").arg(r.name, chartNumber(r.accuracy, 4), intervalText(r.accCi).trimmed());
+        f1Tips << tr("%1\nmacro-F1 %2 %3").arg(r.name, chartNumber(r.macroF1, 4), intervalText(r.f1Ci).trimmed());
     }
     series->append(acc);
     series->append(f1);
@@ -538,7 +533,7 @@ void Dashboard::buildMethods()
         const double v[] = {rows[r].accuracy, rows[r].macroF1, rows[r].weightedF1, rows[r].coverage};
         m_methodTable->setItem(r, 0, new QTableWidgetItem(rows[r].name));
         for (int c = 0; c < 4; ++c) {
-            auto* it = new QTableWidgetItem(num(v[c], 4));
+            auto* it = new QTableWidgetItem(chartNumber(v[c], 4));
             it->setData(Qt::UserRole, v[c]);  // full precision for the CSV export
             it->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
             m_methodTable->setItem(r, c + 1, it);
@@ -583,7 +578,7 @@ void Dashboard::buildDivergence()
                              "Click a bar to review its items.")
                               .arg(p, q)
                               .arg(m_data.divergenceItems.size())
-                              .arg(num(m_data.meanJsd), num(m_data.meanKl), num(m_data.meanTvd), coefText(m_data.dcor)));
+                              .arg(chartNumber(m_data.meanJsd), chartNumber(m_data.meanKl), chartNumber(m_data.meanTvd), coefText(m_data.dcor)));
     for (size_t k = 0; k < m_data.divergenceItems.size(); ++k) {
         const double v = values[k];
         const int bin = std::isfinite(v) ? std::clamp(static_cast<int>(v / top * kBins), 0, kBins - 1) : kBins - 1;
@@ -707,7 +702,7 @@ void Dashboard::buildLabelUse()
             any = any || c > 0;
             *set << (total > 0 ? double(c) / total : 0.0);
             tips << tr("%1\n%2: %3 (%4 of %5 answers)")
-                        .arg(m_data.annotators.value(a), label, num(total > 0 ? double(c) / total : std::nan("")),
+                        .arg(m_data.annotators.value(a), label, chartNumber(total > 0 ? double(c) / total : std::nan("")),
                              QString::number(c), QString::number(total));
         }
         if (l < L || any) {

@@ -43,11 +43,6 @@ namespace chorus::ui {
 
 namespace {
 
-QString num(double v, int decimals)
-{
-    return std::isfinite(v) ? QString::number(v, 'f', decimals) : QStringLiteral("–");
-}
-
 QTableWidgetItem* cell(const QString& text, bool number = false)
 {
     auto* it = new QTableWidgetItem(text);
@@ -355,16 +350,16 @@ void PairwisePage::fillRatingTable(const std::vector<size_t>& order, bool elo, i
     for (int r = 0; r < static_cast<int>(order.size()); ++r) {
         const auto& m = rated[order[r]];
         m_table->setItem(r, 0, cell(QString::fromStdString(models[order[r]])));
-        m_table->setItem(r, 1, cell(num(primary(order[r]), dec), true));
-        m_table->setItem(r, 2, cell(num(m.lo, dec), true));
-        m_table->setItem(r, 3, cell(num(m.hi, dec), true));
-        QTableWidgetItem* point = cell(num(m.rating, dec), true);
+        m_table->setItem(r, 1, cell(chartNumber(primary(order[r]), dec), true));
+        m_table->setItem(r, 2, cell(chartNumber(m.lo, dec), true));
+        m_table->setItem(r, 3, cell(chartNumber(m.hi, dec), true));
+        QTableWidgetItem* point = cell(chartNumber(m.rating, dec), true);
         point->setToolTip(pointTip);
         m_table->setItem(r, 4, point);
         m_table->setItem(r, 5, cell(QString::number(m.record.wins), true));
         m_table->setItem(r, 6, cell(QString::number(m.record.losses), true));
         m_table->setItem(r, 7, cell(QString::number(m.record.ties), true));
-        m_table->setItem(r, 8, cell(num(m.record.winRate, 3), true));
+        m_table->setItem(r, 8, cell(chartNumber(m.record.winRate, 3), true));
     }
     m_table->resizeColumnsToContents();
     m_refit = true;
@@ -463,10 +458,10 @@ void PairwisePage::fillJudgeTables(int dec)
         m_judges->setItem(r, 1, cell(q.kind == agg::JudgeKind::Human ? tr("human") : tr("LLM")));
         m_judges->setItem(r, 2, cell(QString::number(q.judgments), true));
         m_judges->setItem(r, 3, cell(QString::number(q.compared), true));
-        m_judges->setItem(r, 4, cell(num(q.accuracy, 3), true));
-        m_judges->setItem(r, 5, cell(q.kappa.isNull() ? QStringLiteral("–") : num(q.kappa.value, 3), true));
-        m_judges->setItem(r, 6, cell(num(q.positional.rate, 3), true));
-        m_judges->setItem(r, 7, cell(num(q.positional.pValue, 4), true));
+        m_judges->setItem(r, 4, cell(chartNumber(q.accuracy, 3), true));
+        m_judges->setItem(r, 5, cell(q.kappa.isNull() ? QStringLiteral("–") : chartNumber(q.kappa.value, 3), true));
+        m_judges->setItem(r, 6, cell(chartNumber(q.positional.rate, 3), true));
+        m_judges->setItem(r, 7, cell(chartNumber(q.positional.pValue, 4), true));
     }
     m_judges->resizeColumnsToContents();
 
@@ -477,7 +472,7 @@ void PairwisePage::fillJudgeTables(int dec)
     for (int r = 0; r < static_cast<int>(m_result.allModels.size()); ++r) {
         m_compare->setItem(r, 0, cell(QString::fromStdString(m_result.allModels[r])));
         for (int g = 0; g < static_cast<int>(m_result.groups.size()); ++g)
-            m_compare->setItem(r, g + 1, cell(num(m_result.groupRatings[g][r], dec), true));
+            m_compare->setItem(r, g + 1, cell(chartNumber(m_result.groupRatings[g][r], dec), true));
     }
     m_compare->resizeColumnsToContents();
 }

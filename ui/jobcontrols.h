@@ -1,0 +1,29 @@
+#pragma once
+// The status line, progress bar (per mille) and Cancel button of an Insights page that runs one
+// job at a time on a worker (the Crowd and Calibration tabs): made once, shown while the job
+// runs, hidden when it ends.
+
+#include <QString>
+
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QWidget;
+
+namespace chorus::ui {
+
+struct JobControls
+{
+    /// Creates the three widgets as children of parent (not laid out: the page places them).
+    static JobControls make(QWidget* parent, const QString& cancelToolTip);
+    /// A job started: the bar at 0 and shown, Cancel shown, the status says text.
+    void running(const QString& text) const;
+    /// No job runs: bar and Cancel hidden; the status says text unless it is empty.
+    void idle(const QString& text = {}) const;
+
+    QLabel* status = nullptr;
+    QProgressBar* progress = nullptr;
+    QPushButton* cancel = nullptr;
+};
+
+} // namespace chorus::ui
