@@ -47,7 +47,7 @@ CalibrationPage::CalibrationPage(model::Workbench* workbench, QWidget* parent) :
     m_binning->addItem(tr("equal-width bins"));
     m_binning->addItem(tr("equal-mass bins"));
     m_binning->setToolTip(tr("Reliability bins: ten equal confidence ranges, or ten bins holding as many items each"));
-    m_job = JobControls::make(this, tr("Stop the calibration"));
+    m_job = JobControls::make(this, tr("Stop the calibration"), &m_watcher);
     m_caption = new QLabel(this);
     m_caption->setTextFormat(Qt::PlainText);
     m_caption->setWordWrap(true);
@@ -95,9 +95,7 @@ CalibrationPage::CalibrationPage(model::Workbench* workbench, QWidget* parent) :
     layout->addWidget(m_caption);
     layout->addWidget(split, 1);
 
-    connect(&m_watcher, &QFutureWatcherBase::progressValueChanged, m_job.progress, &QProgressBar::setValue);
     connect(&m_watcher, &QFutureWatcherBase::finished, this, &CalibrationPage::finished);
-    connect(m_job.cancel, &QPushButton::clicked, this, &CalibrationPage::cancel);
     connect(m_binning, &QComboBox::currentIndexChanged, this, [this] {
         if (m_hasReport)
             buildDiagram();
@@ -144,18 +142,14 @@ void CalibrationPage::setEqualMass(bool on)
 
 void CalibrationPage::invalidate()
 {
-    m_watcher.cancel();
-    m_job.idle();
+    m_job.reset();
     m_hasReport = false;
     m_report = {};
 }
 
 void CalibrationPage::cancel()
 {
-    if (!m_watcher.isRunning())
-        return;
-    m_watcher.cancel();
-    m_job.idle(tr("Canceled"));
+    m_job.cancelJob();
 }
 
 void CalibrationPage::ensureComputed()

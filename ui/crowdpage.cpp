@@ -58,7 +58,7 @@ CrowdPage::CrowdPage(model::Workbench* workbench, QWidget* parent) : QWidget(par
     m_redundancyMeasure->setToolTip(tr("Redundancy of two annotators: how much more often they are wrong together "
                                        "(against gold, selection items) or leave the others' consensus together "
                                        "(no gold) than independent annotators would"));
-    m_job = JobControls::make(this, tr("Stop the crowd search"));
+    m_job = JobControls::make(this, tr("Stop the crowd search"), &m_watcher);
 
     auto* bar = new QWidget(this);
     auto* flow = new FlowLayout(bar);
@@ -103,13 +103,11 @@ CrowdPage::CrowdPage(model::Workbench* workbench, QWidget* parent) : QWidget(par
     layout->addWidget(m_charts, 1);
 
     // Connect before setFuture() (house style).
-    connect(&m_watcher, &QFutureWatcherBase::progressValueChanged, m_job.progress, &QProgressBar::setValue);
     connect(&m_watcher, &QFutureWatcherBase::progressValueChanged, this, [this](int v) {
         m_job.status->setText(tr("Searching crowds… %1%").arg(v / 10));
     });
     connect(&m_watcher, &QFutureWatcherBase::finished, this, &CrowdPage::finished);
     connect(&m_runWatcher, &QFutureWatcherBase::finished, this, &CrowdPage::runFinished);
-    connect(m_job.cancel, &QPushButton::clicked, this, &CrowdPage::cancel);
     connect(m_methods, &QComboBox::currentIndexChanged, this, [this] {
         agg::CrowdOptions o = m_options;
         o.methods = methodList(m_methods->currentData().toString());
@@ -154,8 +152,7 @@ void CrowdPage::setOptions(const agg::CrowdOptions& options)
 
 void CrowdPage::invalidate()
 {
-    m_watcher.cancel();  // its finished() is ignored: the future reports isCanceled()
-    m_job.idle();
+    m_job.reset();
     m_hasReport = false;
     m_report = {};
     m_pointCandidates.clear();
@@ -163,10 +160,7 @@ void CrowdPage::invalidate()
 
 void CrowdPage::cancel()
 {
-    if (!m_watcher.isRunning())
-        return;
-    m_watcher.cancel();
-    m_job.idle(tr("Canceled"));
+    m_job.cancelJob();
 }
 
 void CrowdPage::ensureComputed()

@@ -1,14 +1,16 @@
 #include "jobcontrols.h"
 
+#include <QFutureWatcher>
 #include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
 
 namespace chorus::ui {
 
-JobControls JobControls::make(QWidget* parent, const QString& cancelToolTip)
+JobControls JobControls::make(QWidget* parent, const QString& cancelToolTip, QFutureWatcherBase* watcher)
 {
     JobControls c;
+    c.watcher = watcher;
     c.status = new QLabel(parent);
     c.status->setTextFormat(Qt::PlainText);
     c.status->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
@@ -19,6 +21,8 @@ JobControls JobControls::make(QWidget* parent, const QString& cancelToolTip)
     c.cancel = new QPushButton(QPushButton::tr("Cancel"), parent);
     c.cancel->setToolTip(cancelToolTip);
     c.cancel->hide();
+    QObject::connect(watcher, &QFutureWatcherBase::progressValueChanged, c.progress, &QProgressBar::setValue);
+    QObject::connect(c.cancel, &QPushButton::clicked, c.cancel, [c] { c.cancelJob(); });
     return c;
 }
 
@@ -36,6 +40,24 @@ void JobControls::idle(const QString& text) const
     cancel->hide();
     if (!text.isEmpty())
         status->setText(text);
+}
+
+} // namespace chorus::ui
+
+namespace chorus::ui {
+
+void JobControls::cancelJob() const
+{
+    if (!watcher->isRunning())
+        return;
+    watcher->cancel();
+    idle(QPushButton::tr("Canceled"));
+}
+
+void JobControls::reset() const
+{
+    watcher->cancel();  // its finished() is ignored: the future reports isCanceled()
+    idle();
 }
 
 } // namespace chorus::ui

@@ -5,6 +5,7 @@
 
 #include <QString>
 
+class QFutureWatcherBase;
 class QLabel;
 class QProgressBar;
 class QPushButton;
@@ -14,16 +15,22 @@ namespace chorus::ui {
 
 struct JobControls
 {
-    /// Creates the three widgets as children of parent (not laid out: the page places them).
-    static JobControls make(QWidget* parent, const QString& cancelToolTip);
+    /// Creates the three widgets as children of parent (not laid out: the page places them) for
+    /// the page's job watcher: its progress moves the bar, Cancel cancels it (cancelJob).
+    static JobControls make(QWidget* parent, const QString& cancelToolTip, QFutureWatcherBase* watcher);
     /// A job started: the bar at 0 and shown, Cancel shown, the status says text.
     void running(const QString& text) const;
     /// No job runs: bar and Cancel hidden; the status says text unless it is empty.
     void idle(const QString& text = {}) const;
+    /// Cancels a running job and says "Canceled"; nothing when none runs.
+    void cancelJob() const;
+    /// Cancels the job without a word (its result would be stale) and hides the controls.
+    void reset() const;
 
     QLabel* status = nullptr;
     QProgressBar* progress = nullptr;
     QPushButton* cancel = nullptr;
+    QFutureWatcherBase* watcher = nullptr;
 };
 
 } // namespace chorus::ui

@@ -9,6 +9,14 @@
 
 namespace chorus::test {
 
+/// 4 items (i1..i4), 3 annotators (m1..m3), labels a/b/c in that order (keys 1, 2, 3): the
+/// small JSONL project the server-project and team GUI tests open.
+inline constexpr const char* kFourItemsJsonl =
+    "{\"label_set\":[\"a\",\"b\",\"c\"],\"id\":\"i1\",\"text\":\"first\",\"labels\":{\"m1\":\"a\",\"m2\":\"a\",\"m3\":\"a\"}}\n"
+    "{\"id\":\"i2\",\"text\":\"second\",\"labels\":{\"m1\":\"a\",\"m2\":\"b\",\"m3\":\"b\"}}\n"
+    "{\"id\":\"i3\",\"text\":\"third\",\"labels\":{\"m1\":\"c\",\"m2\":\"c\",\"m3\":\"a\"}}\n"
+    "{\"id\":\"i4\",\"text\":\"fourth\",\"labels\":{\"m1\":\"b\",\"m2\":\"b\",\"m3\":\"b\"}}\n";
+
 /// Shows `w` with quiet errors and opens `project` in it; false when the project does not open
 /// (w.lastError() says why).
 inline bool showWithProject(ui::MainWindow& w, const QString& project)

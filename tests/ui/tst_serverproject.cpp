@@ -44,12 +44,7 @@ using namespace chorus;
 
 namespace {
 
-// 4 items, 3 annotators, labels a/b/c in that order (so key 1 is a, 2 is b, 3 is c).
-const char* const kData =
-    "{\"label_set\":[\"a\",\"b\",\"c\"],\"id\":\"i1\",\"text\":\"first\",\"labels\":{\"m1\":\"a\",\"m2\":\"a\",\"m3\":\"a\"}}\n"
-    "{\"id\":\"i2\",\"text\":\"second\",\"labels\":{\"m1\":\"a\",\"m2\":\"b\",\"m3\":\"b\"}}\n"
-    "{\"id\":\"i3\",\"text\":\"third\",\"labels\":{\"m1\":\"c\",\"m2\":\"c\",\"m3\":\"a\"}}\n"
-    "{\"id\":\"i4\",\"text\":\"fourth\",\"labels\":{\"m1\":\"b\",\"m2\":\"b\",\"m3\":\"b\"}}\n";
+const char* const kData = test::kFourItemsJsonl;  // i1..i4, labels a/b/c (keys 1/2/3)
 // One more item, imported later through the window (a worker thread's own connection).
 const char* const kMore = "{\"id\":\"i5\",\"text\":\"fifth\",\"labels\":{\"m1\":\"a\",\"m2\":\"a\",\"m3\":\"b\"}}\n";
 
