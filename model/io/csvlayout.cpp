@@ -9,20 +9,6 @@ namespace {
 constexpr char kCandidates[] = {',', ';', '\t'};
 constexpr qint64 kSampleBytes = 64 * 1024;
 
-QString separatedName(char d)
-{
-    switch (d) {
-    case ',':
-        return QStringLiteral("comma-separated");
-    case ';':
-        return QStringLiteral("semicolon-separated");
-    case '\t':
-        return QStringLiteral("tab-separated");
-    default:
-        return QStringLiteral("\"%1\"-separated").arg(QLatin1Char(d));
-    }
-}
-
 // Lists "a", "a or b", "a, b or c".
 QString orList(const QStringList& parts)
 {
@@ -176,7 +162,7 @@ char detectDelimiter(const QByteArray& sample, bool atEnd, const QString& file)
     const QList<Candidate>& named = consistent.isEmpty() ? candidates : consistent;
     QStringList reads, options;
     for (const Candidate& c : named) {
-        reads << QStringLiteral("%1 (%2 columns)").arg(separatedName(c.delimiter)).arg(c.columns);
+        reads << QStringLiteral("%1-separated (%2 columns)").arg(delimiterName(c.delimiter)).arg(c.columns);
         options << QStringLiteral("--delimiter ") + delimiterName(c.delimiter);
     }
     const QString lines = records <= 1 ? QStringLiteral("first line reads") : QStringLiteral("first %1 lines read").arg(records);

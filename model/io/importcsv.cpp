@@ -28,6 +28,16 @@ struct ExtraColumn
     QString ignoredBecause;         // set when the column cannot be stored
 };
 
+// The delimiter of an answers file (--delimiter, else detected); it and the file's encoding
+// go into the import report.
+char reportedDelimiter(ImportWriter& w, TextFile& text, const QString& file)
+{
+    const char delimiter = delimiterOf(w, text.device(), file);
+    w.report().delimiter = delimiterName(delimiter);
+    w.report().encoding = text.encoding();
+    return delimiter;
+}
+
 // A long CSV read in two parts at once (issue #17): the file is mapped, the first part is read
 // by CsvReader on the calling thread through the writer as always, the second part is parsed on
 // a helper thread (parseCsvChunk) and then replayed.
@@ -160,9 +170,7 @@ void replay(ImportWriter& w, const QString& file, const CsvChunk& c, qint64 line
 void importLongCsv(ImportWriter& w, const QString& file, ItemExtras& extras)
 {
     TextFile text(file);
-    const char delimiter = delimiterOf(w, text.device(), file);
-    w.report().delimiter = delimiterName(delimiter);
-    w.report().encoding = text.encoding();
+    const char delimiter = reportedDelimiter(w, text, file);
     const qint64 total = text.size();
     SplitRead split;
     const bool splitting = planSplit(split, text, w.options(), delimiter);
@@ -268,9 +276,7 @@ void importWideCsv(ImportWriter& w, const QString& file)
     // "id", ...) makes the first column the item id. Without a header, items are numbered from 0
     // by row and annotators are named a1..aN by column.
     TextFile text(file);
-    const char delimiter = delimiterOf(w, text.device(), file);
-    w.report().delimiter = delimiterName(delimiter);
-    w.report().encoding = text.encoding();
+    const char delimiter = reportedDelimiter(w, text, file);
     const qint64 total = text.size();
     QStringList header;
     {

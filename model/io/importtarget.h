@@ -189,6 +189,8 @@ public:
     void setHumanCount(qint64 item, qint64 label, qint64 count) override;
 
 private:
+    void flushItems();
+    void flushAnnotations();
     struct Data;
     std::unique_ptr<Data> d;
 };

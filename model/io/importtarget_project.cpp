@@ -13,22 +13,28 @@ std::unique_ptr<ImportTarget> makeProjectImportTarget(ProjectStore& store)
     return std::make_unique<SqliteImportTarget>(store);
 }
 
-QHash<QString, qint64> ProjectImportTarget::existingItems()
+namespace {
+
+// Rows of (id, name) as name -> id.
+QHash<QString, qint64> idsByName(ProjectStore& store, const QString& sql)
 {
     QHash<QString, qint64> out;
-    QSqlQuery q = m_store.exec(QStringLiteral("SELECT id, ext_id FROM items"));
+    QSqlQuery q = store.exec(sql);
     while (q.next())
         out.insert(q.value(1).toString(), q.value(0).toLongLong());
     return out;
 }
 
+} // namespace
+
+QHash<QString, qint64> ProjectImportTarget::existingItems()
+{
+    return idsByName(m_store, QStringLiteral("SELECT id, ext_id FROM items"));
+}
+
 QHash<QString, qint64> ProjectImportTarget::existingAnnotators()
 {
-    QHash<QString, qint64> out;
-    QSqlQuery q = m_store.exec(QStringLiteral("SELECT id, name FROM annotators"));
-    while (q.next())
-        out.insert(q.value(1).toString(), q.value(0).toLongLong());
-    return out;
+    return idsByName(m_store, QStringLiteral("SELECT id, name FROM annotators"));
 }
 
 QList<QPair<QString, qint64>> ProjectImportTarget::existingLabels()

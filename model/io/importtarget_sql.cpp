@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <limits>
 #include <tuple>
 
@@ -44,6 +45,18 @@ int stepInsert(sqlite3_stmt* st, QString* error)
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return rc;
+}
+
+// Binds integers to the parameters from 1 on, steps the INSERT and resets it; throws Error with
+// SQLite's message when it fails.
+void insertOrThrow(sqlite3_stmt* st, std::initializer_list<qint64> values)
+{
+    int i = 0;
+    for (const qint64 v : values)
+        sqlite3_bind_int64(st, ++i, v);
+    QString error;
+    if (stepInsert(st, &error) != SQLITE_DONE)
+        throw Error(error);
 }
 
 } // namespace
@@ -153,9 +166,7 @@ qint64 SqliteImportTarget::addItem(const QString& extId, const QString& text, co
     bindText(m_rawItem, 1, extId);
     bindText(m_rawItem, 2, storedText);
     bindText(m_rawItem, 3, meta);
-    QString error;
-    if (stepInsert(m_rawItem, &error) != SQLITE_DONE)
-        throw Error(error);
+    insertOrThrow(m_rawItem, {});
     return sqlite3_last_insert_rowid(sqlite3_db_handle(m_rawItem));
 }
 
@@ -287,22 +298,13 @@ qint64 SqliteImportTarget::earliestConflict(const std::vector<Pending>& rows, qi
 void SqliteImportTarget::setGold(qint64 item, qint64 label)
 {
     prepare();
-    sqlite3_bind_int64(m_rawGold, 1, item);
-    sqlite3_bind_int64(m_rawGold, 2, label);
-    QString error;
-    if (stepInsert(m_rawGold, &error) != SQLITE_DONE)
-        throw Error(error);
+    insertOrThrow(m_rawGold, {item, label});
 }
 
 void SqliteImportTarget::setHumanCount(qint64 item, qint64 label, qint64 count)
 {
     prepare();
-    sqlite3_bind_int64(m_rawCount, 1, item);
-    sqlite3_bind_int64(m_rawCount, 2, label);
-    sqlite3_bind_int64(m_rawCount, 3, count);
-    QString error;
-    if (stepInsert(m_rawCount, &error) != SQLITE_DONE)
-        throw Error(error);
+    insertOrThrow(m_rawCount, {item, label, count});
 }
 
 } // namespace chorus::model

@@ -31,6 +31,24 @@ std::function<void(qint64, qint64)> progressOf(QPromise<JobResult<T>>& promise)
     };
 }
 
+// An import or export on the pool: opens the project on the worker, hands the options its cancel
+// flag and progress, and runs `work` (store, options) -> report.
+template <typename Report, typename Options, typename Work>
+QFuture<JobResult<Report>> fileJob(QThreadPool* pool, const QString& projectPath, ProjectStore::Mode mode,
+                                   Options options, Work work)
+{
+    return QtConcurrent::run(pool, [projectPath, mode, options, work](QPromise<JobResult<Report>>& promise) mutable {
+        promise.setProgressRange(0, 1000);
+        guarded(promise, [&] {
+            options.isCanceled = [&] { return promise.isCanceled(); };
+            options.progress = progressOf(promise);
+            ProjectStore store;
+            store.open(projectPath, mode);
+            return work(store, options);
+        });
+    });
+}
+
 } // namespace
 
 QFuture<JobResult<Snapshot>> loadSnapshotAsync(QThreadPool* pool, const QString& projectPath)
@@ -48,31 +66,15 @@ QFuture<JobResult<Snapshot>> loadSnapshotAsync(QThreadPool* pool, const QString&
 QFuture<JobResult<ImportReport>> importAsync(QThreadPool* pool, const QString& projectPath,
                                              const QString& file, ImportOptions options)
 {
-    return QtConcurrent::run(pool, [projectPath, file, options](QPromise<JobResult<ImportReport>>& promise) mutable {
-        promise.setProgressRange(0, 1000);
-        guarded(promise, [&] {
-            options.isCanceled = [&] { return promise.isCanceled(); };
-            options.progress = progressOf(promise);
-            ProjectStore store;
-            store.open(projectPath, ProjectStore::Mode::CreateOrOpen);
-            return importFile(store, file, options);
-        });
-    });
+    return fileJob<ImportReport>(pool, projectPath, ProjectStore::Mode::CreateOrOpen, std::move(options),
+                                 [file](ProjectStore& store, const ImportOptions& o) { return importFile(store, file, o); });
 }
 
 QFuture<JobResult<ExportReport>> exportAsync(QThreadPool* pool, const QString& projectPath,
                                              const QString& out, ExportOptions options)
 {
-    return QtConcurrent::run(pool, [projectPath, out, options](QPromise<JobResult<ExportReport>>& promise) mutable {
-        promise.setProgressRange(0, 1000);
-        guarded(promise, [&] {
-            options.isCanceled = [&] { return promise.isCanceled(); };
-            options.progress = progressOf(promise);
-            ProjectStore store;
-            store.open(projectPath);
-            return exportProject(store, out, options);
-        });
-    });
+    return fileJob<ExportReport>(pool, projectPath, ProjectStore::Mode::OpenExisting, std::move(options),
+                                 [out](ProjectStore& store, const ExportOptions& o) { return exportProject(store, out, o); });
 }
 
 QFuture<JobResult<RunData>> aggregateAsync(QThreadPool* pool, const QString& projectPath, Snapshot snapshot,

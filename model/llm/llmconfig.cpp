@@ -13,6 +13,7 @@
 #include <cmath>
 #include <initializer_list>
 #include <limits>
+#include <optional>
 #include <utility>
 
 namespace chorus::model {
@@ -24,28 +25,32 @@ namespace {
     throw Error(QStringLiteral("%1: %2").arg(source, problem));
 }
 
+// The value of `key` when it is present (not missing, not null); nullopt when absent. A value
+// that isKind refuses is an error saying the key `must` be something else.
+std::optional<QJsonValue> present(const QJsonObject& o, const char* key, const QString& source,
+                                  bool (QJsonValue::*isKind)() const, const char* must)
+{
+    const QJsonValue v = o.value(QLatin1String(key));
+    if (v.isUndefined() || v.isNull())
+        return std::nullopt;
+    if (!(v.*isKind)())
+        bad(source, QStringLiteral("\"%1\" must be %2").arg(QLatin1String(key), QLatin1String(must)));
+    return v;
+}
+
 QString str(const QJsonObject& o, const char* key, const QString& source, const QString& fallback,
             bool required = false)
 {
-    const QJsonValue v = o.value(QLatin1String(key));
-    if (v.isUndefined() || v.isNull()) {
-        if (required)
-            bad(source, QStringLiteral("\"%1\" is required").arg(QLatin1String(key)));
-        return fallback;
-    }
-    if (!v.isString())
-        bad(source, QStringLiteral("\"%1\" must be a string").arg(QLatin1String(key)));
-    return v.toString();
+    const std::optional<QJsonValue> v = present(o, key, source, &QJsonValue::isString, "a string");
+    if (!v && required)
+        bad(source, QStringLiteral("\"%1\" is required").arg(QLatin1String(key)));
+    return v ? v->toString() : fallback;
 }
 
 double num(const QJsonObject& o, const char* key, const QString& source, double fallback)
 {
-    const QJsonValue v = o.value(QLatin1String(key));
-    if (v.isUndefined() || v.isNull())
-        return fallback;
-    if (!v.isDouble())
-        bad(source, QStringLiteral("\"%1\" must be a number").arg(QLatin1String(key)));
-    return v.toDouble();
+    const std::optional<QJsonValue> v = present(o, key, source, &QJsonValue::isDouble, "a number");
+    return v ? v->toDouble() : fallback;
 }
 
 int integer(const QJsonObject& o, const char* key, const QString& source, int fallback)
@@ -58,12 +63,8 @@ int integer(const QJsonObject& o, const char* key, const QString& source, int fa
 
 bool flag(const QJsonObject& o, const char* key, const QString& source, bool fallback)
 {
-    const QJsonValue v = o.value(QLatin1String(key));
-    if (v.isUndefined() || v.isNull())
-        return fallback;
-    if (!v.isBool())
-        bad(source, QStringLiteral("\"%1\" must be true or false").arg(QLatin1String(key)));
-    return v.toBool();
+    const std::optional<QJsonValue> v = present(o, key, source, &QJsonValue::isBool, "true or false");
+    return v ? v->toBool() : fallback;
 }
 
 /// A string key that must name one of `options`; the first is the default. An error lists the

@@ -61,25 +61,42 @@ pg_conn* postgresHandle(QSqlDatabase& db)
     return *static_cast<PGconn* const*>(h.constData());
 }
 
-PgCopyIn::PgCopyIn(QSqlDatabase& db, const QByteArray& copySql, const QString& errorPrefix)
-    : m_conn(postgresHandle(db)), m_prefix(errorPrefix)
+PgCopy::PgCopy(QSqlDatabase& db, const QString& errorPrefix) : m_conn(postgresHandle(db)), m_prefix(errorPrefix)
 {
     if (!m_conn)
         throw Error(m_prefix + QStringLiteral(": not a PostgreSQL connection"));
-    PGresult* r = PQexec(m_conn, copySql.constData());
-    const bool ok = PQresultStatus(r) == PGRES_COPY_IN;
+}
+
+void PgCopy::start(const QByteArray& sql, int expected, const QString& shownSql)
+{
+    PGresult* r = PQexec(m_conn, sql.constData());
+    const bool ok = PQresultStatus(r) == expected;
     const QString why = QString::fromUtf8(PQresultErrorMessage(r)).trimmed();
     PQclear(r);
-    if (!ok) {
-        m_finished = true;
+    if (ok)
+        return;
+    m_done = true;
+    if (shownSql.isEmpty())
         throw Error(QStringLiteral("%1: %2").arg(m_prefix, why));
-    }
+    throw Error(QStringLiteral("%1: SQL error: %2 [%3]").arg(m_prefix, why, shownSql));
+}
+
+void PgCopy::fail(const QString& what)
+{
+    m_done = true;
+    const QString outcome = copyOutcome(m_conn);
+    throw Error(QStringLiteral("%1: %2").arg(m_prefix, outcome.isEmpty() ? what : outcome));
+}
+
+PgCopyIn::PgCopyIn(QSqlDatabase& db, const QByteArray& copySql, const QString& errorPrefix) : PgCopy(db, errorPrefix)
+{
+    start(copySql, PGRES_COPY_IN);
     m_buf.reserve(kSendChunk + 4096);
 }
 
 PgCopyIn::~PgCopyIn()
 {
-    if (!m_finished && m_conn) {
+    if (!m_done) {
         PQputCopyEnd(m_conn, "canceled");
         copyOutcome(m_conn);
     }
@@ -158,7 +175,7 @@ void PgCopyIn::send(bool)
 void PgCopyIn::finish()
 {
     send(true);
-    m_finished = true;
+    m_done = true;
     if (PQputCopyEnd(m_conn, nullptr) != 1)
         throw Error(QStringLiteral("%1: %2").arg(m_prefix, serverMessage(m_conn)));
     const QString error = copyOutcome(m_conn);
@@ -168,33 +185,20 @@ void PgCopyIn::finish()
 
 void PgCopyIn::fail(const QString& what)
 {
-    m_finished = true;
     PQputCopyEnd(m_conn, "failed");
-    const QString outcome = copyOutcome(m_conn);
-    throw Error(QStringLiteral("%1: %2").arg(m_prefix, outcome.isEmpty() ? what : outcome));
+    PgCopy::fail(what);
 }
 
-PgCopyOut::PgCopyOut(QSqlDatabase& db, const QByteArray& query, const QString& errorPrefix)
-    : m_conn(postgresHandle(db)), m_prefix(errorPrefix)
+PgCopyOut::PgCopyOut(QSqlDatabase& db, const QByteArray& query, const QString& errorPrefix) : PgCopy(db, errorPrefix)
 {
-    if (!m_conn)
-        throw Error(m_prefix + QStringLiteral(": not a PostgreSQL connection"));
-    const QByteArray sql = "COPY (" + query + ") TO STDOUT";
-    PGresult* r = PQexec(m_conn, sql.constData());
-    const bool ok = PQresultStatus(r) == PGRES_COPY_OUT;
-    const QString why = QString::fromUtf8(PQresultErrorMessage(r)).trimmed();
-    PQclear(r);
-    if (!ok) {
-        m_done = true;
-        throw Error(QStringLiteral("%1: SQL error: %2 [%3]").arg(m_prefix, why, QString::fromUtf8(query)));
-    }
+    start("COPY (" + query + ") TO STDOUT", PGRES_COPY_OUT, QString::fromUtf8(query));
 }
 
 PgCopyOut::~PgCopyOut()
 {
     if (m_line)
         PQfreemem(m_line);
-    if (!m_done && m_conn) {
+    if (!m_done) {
         // Read the rest so that the connection is free for the next command.
         char* buf = nullptr;
         while (PQgetCopyData(m_conn, &buf, 0) > 0)
@@ -233,13 +237,6 @@ bool PgCopyOut::next()
         }
     }
     return true;
-}
-
-void PgCopyOut::fail(const QString& what)
-{
-    m_done = true;
-    const QString outcome = copyOutcome(m_conn);
-    throw Error(QStringLiteral("%1: %2").arg(m_prefix, outcome.isEmpty() ? what : outcome));
 }
 
 bool PgCopyOut::isNull(int c) const

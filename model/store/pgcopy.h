@@ -16,17 +16,38 @@ namespace chorus::model {
 /// libpq's connection under a QPSQL connection, or nullptr for any other driver.
 pg_conn* postgresHandle(QSqlDatabase& db);
 
+/// What both directions of COPY have: the connection, the prefix of every error message, and the
+/// statement that starts the copy.
+class PgCopy
+{
+public:
+    PgCopy(const PgCopy&) = delete;
+    PgCopy& operator=(const PgCopy&) = delete;
+
+protected:
+    /// Throws Error when db is not a PostgreSQL connection.
+    PgCopy(QSqlDatabase& db, const QString& errorPrefix);
+    ~PgCopy() = default;
+    /// Sends sql; throws Error ("prefix: message", or with shownSql "prefix: SQL error: message
+    /// [shownSql]") unless the server answers with status `expected` (an ExecStatusType).
+    void start(const QByteArray& sql, int expected, const QString& shownSql = {});
+    /// Ends the copy as failed: the server's own error if it gave one, else `what`.
+    [[noreturn]] void fail(const QString& what);
+
+    pg_conn* m_conn;
+    QString m_prefix;
+    bool m_done = false;  ///< finished, failed or never started: nothing to cancel or drain
+};
+
 /// COPY ... FROM STDIN. Add fields row by row; finish() ends the copy and throws Error with the
 /// server's message when it refused a row. Destroying an unfinished copy cancels it (the
 /// transaction it ran in then fails, as it should).
-class PgCopyIn
+class PgCopyIn : private PgCopy
 {
 public:
     /// copySql: "COPY table (columns) FROM STDIN". errorPrefix starts every error message.
     PgCopyIn(QSqlDatabase& db, const QByteArray& copySql, const QString& errorPrefix);
     ~PgCopyIn();
-    PgCopyIn(const PgCopyIn&) = delete;
-    PgCopyIn& operator=(const PgCopyIn&) = delete;
 
     void add(qint64 v);
     void add(double v);
@@ -41,21 +62,16 @@ private:
     void send(bool force);
     [[noreturn]] void fail(const QString& what);
 
-    pg_conn* m_conn;
-    QString m_prefix;
     QByteArray m_buf;
     bool m_rowStarted = false;
-    bool m_finished = false;
 };
 
 /// COPY (query) TO STDOUT, read row by row (the interface of the snapshot loader's row sources).
-class PgCopyOut
+class PgCopyOut : private PgCopy
 {
 public:
     PgCopyOut(QSqlDatabase& db, const QByteArray& query, const QString& errorPrefix);
     ~PgCopyOut();
-    PgCopyOut(const PgCopyOut&) = delete;
-    PgCopyOut& operator=(const PgCopyOut&) = delete;
 
     bool next();
     bool isNull(int c) const;
@@ -66,14 +82,10 @@ public:
 
 private:
     QByteArray unescaped(int c) const;
-    [[noreturn]] void fail(const QString& what);
 
-    pg_conn* m_conn;
-    QString m_prefix;
     char* m_line = nullptr;
     int m_length = 0;
     std::vector<std::pair<int, int>> m_fields;  // offset, length (-1: NULL)
-    bool m_done = false;
 };
 
 } // namespace chorus::model

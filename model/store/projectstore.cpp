@@ -1,5 +1,7 @@
 #include "projectstore.h"
 
+#include "enumnames.h"
+
 #include "dialect.h"
 #include "labelorder.h"
 #include "schema.h"
@@ -32,46 +34,34 @@ QString nowIso()
     return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
 }
 
+namespace {
+constexpr EnumName<AnnotatorKind> kKinds[] = {
+    {AnnotatorKind::Llm, "llm"}, {AnnotatorKind::Human, "human"}, {AnnotatorKind::Reviewer, "reviewer"}};
+constexpr EnumName<ReviewStatus> kStatuses[] = {
+    {ReviewStatus::Unreviewed, "unreviewed"}, {ReviewStatus::Reviewed, "reviewed"}, {ReviewStatus::Flagged, "flagged"}};
+} // namespace
+
 QString kindName(AnnotatorKind kind)
 {
-    switch (kind) {
-    case AnnotatorKind::Llm: return QStringLiteral("llm");
-    case AnnotatorKind::Human: return QStringLiteral("human");
-    case AnnotatorKind::Reviewer: return QStringLiteral("reviewer");
-    }
-    return {};
+    return nameIn(kKinds, kind);
 }
 
 AnnotatorKind kindFromName(const QString& name, bool* ok)
 {
+    const std::optional<AnnotatorKind> kind = valueIn(kKinds, name);
     if (ok)
-        *ok = true;
-    if (name == QLatin1String("human"))
-        return AnnotatorKind::Human;
-    if (name == QLatin1String("reviewer"))
-        return AnnotatorKind::Reviewer;
-    if (ok && name != QLatin1String("llm"))
-        *ok = false;
-    return AnnotatorKind::Llm;
+        *ok = kind.has_value();
+    return kind.value_or(AnnotatorKind::Llm);
 }
 
 QString statusName(ReviewStatus s)
 {
-    switch (s) {
-    case ReviewStatus::Unreviewed: return QStringLiteral("unreviewed");
-    case ReviewStatus::Reviewed: return QStringLiteral("reviewed");
-    case ReviewStatus::Flagged: return QStringLiteral("flagged");
-    }
-    return {};
+    return nameIn(kStatuses, s);
 }
 
 ReviewStatus statusFromName(const QString& name)
 {
-    if (name == QLatin1String("reviewed"))
-        return ReviewStatus::Reviewed;
-    if (name == QLatin1String("flagged"))
-        return ReviewStatus::Flagged;
-    return ReviewStatus::Unreviewed;
+    return valueIn(kStatuses, name).value_or(ReviewStatus::Unreviewed);
 }
 
 ProjectStore::ProjectStore() : m_dialect(&Dialect::sqlite())

@@ -105,15 +105,20 @@ FlushReport DecisionOutbox::submit(ProjectStore& store, const QList<JournalEntry
         ++report.queued;
     }
     report.connectionLost = m_offline;
-    reloadQueue();
-    emit queueChanged();
-    if (!othersSent.isEmpty())
-        emit delivered(othersSent);
-    if (!othersRefused.isEmpty())
-        emit refused(othersRefused);
+    announce(othersSent, othersRefused);
     if (m_offline && !m_watcher.isRunning() && !m_retry.isActive())
         m_retry.start();
     return report;
+}
+
+void DecisionOutbox::announce(const QList<FlushResult>& sent, const QList<FlushResult>& refusedOnes)
+{
+    reloadQueue();
+    emit queueChanged();
+    if (!sent.isEmpty())
+        emit delivered(sent);
+    if (!refusedOnes.isEmpty())
+        emit refused(refusedOnes);
 }
 
 void DecisionOutbox::retryNow()
@@ -163,12 +168,7 @@ void DecisionOutbox::workerDone()
     for (const FlushResult& r : a.report.results)
         if (r.result == FlushResult::Result::Queued && !r.error.isEmpty())
             m_lastError = r.error;
-    reloadQueue();
-    emit queueChanged();
-    if (!sent.isEmpty())
-        emit delivered(sent);
-    if (!failed.isEmpty())
-        emit refused(failed);
+    announce(sent, failed);
     if (m_offline) {
         m_retry.start();
         return;

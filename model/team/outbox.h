@@ -76,6 +76,9 @@ private:
         QString error;  ///< the project or journal could not be opened
     };
     void reloadQueue();
+    /// After a flush: reloads the queue, then tells of the change, what was sent and what the
+    /// server refused (the signals only for non-empty lists).
+    void announce(const QList<FlushResult>& sent, const QList<FlushResult>& refusedOnes);
     void workerDone();
 
     QThreadPool* m_pool;

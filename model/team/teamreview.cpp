@@ -2,6 +2,7 @@
 
 #include "adjudication.h"
 #include "dialect.h"
+#include "enumnames.h"
 
 #include <QHash>
 #include <QSet>
@@ -38,39 +39,36 @@ quint64 randomRank(qint64 id, quint32 seed)
 
 } // namespace
 
+namespace {
+constexpr EnumName<TeamSettings::Order> kOrders[] = {{TeamSettings::Order::Uncertainty, "uncertainty"},
+                                                     {TeamSettings::Order::Queue, "queue"},
+                                                     {TeamSettings::Order::Random, "random"}};
+constexpr EnumName<TeamSettings::Blind> kBlindModes[] = {{TeamSettings::Blind::None, "none"},
+                                                         {TeamSettings::Blind::Reviewers, "reviewers"},
+                                                         {TeamSettings::Blind::All, "all"}};
+} // namespace
+
 QString orderName(TeamSettings::Order o)
 {
-    switch (o) {
-    case TeamSettings::Order::Uncertainty: return QStringLiteral("uncertainty");
-    case TeamSettings::Order::Queue: return QStringLiteral("queue");
-    case TeamSettings::Order::Random: return QStringLiteral("random");
-    }
-    return {};
+    return nameIn(kOrders, o);
 }
 
 QString blindName(TeamSettings::Blind b)
 {
-    switch (b) {
-    case TeamSettings::Blind::None: return QStringLiteral("none");
-    case TeamSettings::Blind::Reviewers: return QStringLiteral("reviewers");
-    case TeamSettings::Blind::All: return QStringLiteral("all");
-    }
-    return {};
+    return nameIn(kBlindModes, b);
 }
 
 TeamSettings::Order orderFromName(const QString& name)
 {
-    for (auto o : {TeamSettings::Order::Uncertainty, TeamSettings::Order::Queue, TeamSettings::Order::Random})
-        if (orderName(o) == name)
-            return o;
+    if (const auto o = valueIn(kOrders, name))
+        return *o;
     throw Error(QStringLiteral("unknown order \"%1\" (uncertainty, queue or random)").arg(name));
 }
 
 TeamSettings::Blind blindFromName(const QString& name)
 {
-    for (auto b : {TeamSettings::Blind::None, TeamSettings::Blind::Reviewers, TeamSettings::Blind::All})
-        if (blindName(b) == name)
-            return b;
+    if (const auto b = valueIn(kBlindModes, name))
+        return *b;
     throw Error(QStringLiteral("unknown blind mode \"%1\" (none, reviewers or all)").arg(name));
 }
 

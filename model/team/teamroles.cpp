@@ -1,6 +1,7 @@
 #include "teamroles.h"
 
 #include "dialect.h"
+#include "enumnames.h"
 
 #include <QSqlQuery>
 
@@ -11,6 +12,8 @@ namespace chorus::model {
 namespace {
 
 constexpr TeamRole kRoles[] = {TeamRole::Manager, TeamRole::Adjudicator, TeamRole::Reviewer};
+constexpr EnumName<TeamRole> kRoleNames[] = {
+    {TeamRole::Manager, "manager"}, {TeamRole::Adjudicator, "adjudicator"}, {TeamRole::Reviewer, "reviewer"}};
 
 // Every table of the project (model/store/schema.cpp), read from the catalog so that a later
 // migration's tables are covered too.
@@ -41,23 +44,14 @@ QString id(const QString& name)
 
 QString teamRoleName(TeamRole role)
 {
-    switch (role) {
-    case TeamRole::Manager: return QStringLiteral("manager");
-    case TeamRole::Adjudicator: return QStringLiteral("adjudicator");
-    case TeamRole::Reviewer: return QStringLiteral("reviewer");
-    }
-    return {};
+    return nameIn(kRoleNames, role);
 }
 
 TeamRole teamRoleFromName(const QString& name, bool* ok)
 {
-    for (TeamRole r : kRoles)
-        if (teamRoleName(r) == name) {
-            *ok = true;
-            return r;
-        }
-    *ok = false;
-    return TeamRole::Reviewer;
+    const std::optional<TeamRole> role = valueIn(kRoleNames, name);
+    *ok = role.has_value();
+    return role.value_or(TeamRole::Reviewer);
 }
 
 QString projectRoleName(const QString& project, TeamRole role)
