@@ -95,7 +95,7 @@ void BccVbRun::countLive(int32_t i, const double* pl, double* subs, double* coun
     const int32_t K = m_K, L = static_cast<int32_t>(m_live.size());
     for (int32_t t = 0; t < L; ++t)
         subs[m_live[t]] += pl[t];
-    m_m.forEachValidLabelOfItem(i, [&](int32_t a, int32_t l) {
+    forEachValidLabelOfItem(m_m, i, [&](int32_t a, int32_t l) {
         double* row = countsLive + (static_cast<size_t>(a) * K + l) * L;
         for (int32_t t = 0; t < L; ++t)
             row[t] += pl[t];
@@ -116,7 +116,7 @@ void BccVbRun::countFull(int32_t i, const double* ri, double* subs, double* coun
             mass += rk[g];
         if (mass < 1e-14)
             continue;
-        m_m.forEachValidLabelOfItem(i, [&](int32_t a, int32_t l) {
+        forEachValidLabelOfItem(m_m, i, [&](int32_t a, int32_t l) {
             double* row = counts + (static_cast<size_t>(a) * K + l) * KM + k * M;
             for (int32_t g = 0; g < M; ++g)
                 row[g] += rk[g];

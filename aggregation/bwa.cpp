@@ -71,7 +71,7 @@ AggregationResult bwa(const AggregationInput& in, const RunHooks& hooks)
         for (int32_t a = 0; a < A; ++a) {
             double sse = 0;
             int64_t na = 0;
-            m.forEachValidLabelOfAnnotator(a, [&](int32_t item, int32_t l) {
+            detail::forEachValidLabelOfAnnotator(m, a, [&](int32_t item, int32_t l) {
                 ++na;
                 const double* zi = z.data() + static_cast<size_t>(item) * K;
                 for (int32_t k = 0; k < K; ++k) {
@@ -91,7 +91,7 @@ AggregationResult bwa(const AggregationInput& in, const RunHooks& hooks)
             double den = lambda;
             for (int32_t k = 0; k < K; ++k)
                 num[k] = lambda * mu[k];
-            m.forEachValidLabelOfItem(i, [&](int32_t a, int32_t l) {
+            detail::forEachValidLabelOfItem(m, i, [&](int32_t a, int32_t l) {
                 num[l] += v[a];
                 den += v[a];
             });

@@ -44,7 +44,7 @@ void weightedVote(const AggregationInput& in, const std::vector<double>& w,
         std::fill(votes.begin(), votes.end(), 0.0);
         std::fill(raw.begin(), raw.end(), 0.0);
         double total = 0, rawTotal = 0;
-        m.forEachValidLabelOfItem(i, [&](int32_t a, int32_t l) {
+        detail::forEachValidLabelOfItem(m, i, [&](int32_t a, int32_t l) {
             votes[l] += w[a];
             total += w[a];
             raw[l] += 1;
@@ -83,7 +83,7 @@ AggregationResult crh(const AggregationInput& in, const RunHooks& hooks)
         double sum = 0;
         for (int32_t a = 0; a < A; ++a) {
             int64_t errors = 0, n = 0;
-            m.forEachValidLabelOfAnnotator(a, [&](int32_t item, int32_t l) {
+            detail::forEachValidLabelOfAnnotator(m, a, [&](int32_t item, int32_t l) {
                 const int32_t t = r.labels[item];
                 if (t < 0)
                     return;

@@ -64,7 +64,8 @@ public:
         m_K = m_m.numLabels();
         m_used.assign(static_cast<size_t>(m_A) * m_K, 0);
         for (int32_t a = 0; a < m_A; ++a)
-            m_m.forEachValidLabelOfAnnotator(a, [&](int32_t, int32_t l) { m_used[static_cast<size_t>(a) * m_K + l] = 1; });
+            detail::forEachValidLabelOfAnnotator(
+                m_m, a, [&](int32_t, int32_t l) { m_used[static_cast<size_t>(a) * m_K + l] = 1; });
     }
 
     AggregationResult run()
@@ -146,7 +147,7 @@ private:
     void addCounts(int32_t i, const double* t, double* counts) const
     {
         const int32_t K = KC > 0 ? KC : m_K;
-        m_m.forEachValidLabelOfItem(i, [&](int32_t a, int32_t l) {
+        detail::forEachValidLabelOfItem(m_m, i, [&](int32_t a, int32_t l) {
             double* row = counts + (static_cast<size_t>(a) * K + l) * K;
             for (int32_t k = 0; k < K; ++k)
                 row[k] += t[k];
@@ -275,7 +276,7 @@ private:
             for (int32_t k = 0; k < K; ++k)
                 s[k] = m_logPriors[k];
             int64_t valid = 0;
-            m_m.forEachValidLabelOfItem(i, [&](int32_t a, int32_t l) {
+            detail::forEachValidLabelOfItem(m_m, i, [&](int32_t a, int32_t l) {
                 ++valid;
                 const double* row = logE + (static_cast<size_t>(a) * K + l) * K;
                 for (int32_t k = 0; k < K; ++k)

@@ -43,6 +43,24 @@ private:
 /// other than 0 or numAnnotators.
 void checkInput(const AggregationInput& in, const std::string& method);
 
+/// Calls fn(annotator, label) for each valid (non-INVALID) label of item i, in storage order.
+template <class Fn>
+void forEachValidLabelOfItem(const LabelMatrix& m, int32_t item, Fn&& fn)
+{
+    for (int64_t k = m.itemBegin(item); k < m.itemEnd(item); ++k)
+        if (m.itemLabel(k) >= 0)
+            fn(m.itemAnnotator(k), m.itemLabel(k));
+}
+
+/// Calls fn(item, label) for each valid label annotator a gave, in storage order.
+template <class Fn>
+void forEachValidLabelOfAnnotator(const LabelMatrix& m, int32_t a, Fn&& fn)
+{
+    for (int64_t k = m.annotatorBegin(a); k < m.annotatorEnd(a); ++k)
+        if (m.annotatorLabel(k) >= 0)
+            fn(m.annotatorItem(k), m.annotatorLabel(k));
+}
+
 inline bool isControl(const AggregationInput& in, int32_t item)
 {
     return !in.controls.empty() && in.controls[item] >= 0;

@@ -52,23 +52,6 @@ public:
     int32_t annotatorItem(int64_t k) const { return m_annItem[k]; }
     int32_t annotatorLabel(int64_t k) const { return m_annLabel[k]; }
 
-    /// Calls fn(annotator, label) for each valid (non-INVALID) label of item i, in storage order.
-    template <class Fn>
-    void forEachValidLabelOfItem(int32_t item, Fn&& fn) const
-    {
-        for (int64_t k = itemBegin(item); k < itemEnd(item); ++k)
-            if (m_itemLabel[k] >= 0)
-                fn(m_itemAnn[k], m_itemLabel[k]);
-    }
-    /// Calls fn(item, label) for each valid label annotator a gave, in storage order.
-    template <class Fn>
-    void forEachValidLabelOfAnnotator(int32_t a, Fn&& fn) const
-    {
-        for (int64_t k = annotatorBegin(a); k < annotatorEnd(a); ++k)
-            if (m_annLabel[k] >= 0)
-                fn(m_annItem[k], m_annLabel[k]);
-    }
-
     /// Label given by annotator a to item i, or -2 when a did not label i (kInvalidLabel when
     /// the label was INVALID). O(log labels-per-item).
     int32_t labelOf(int32_t item, int32_t annotator) const;

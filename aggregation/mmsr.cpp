@@ -216,7 +216,7 @@ void weightedVote(const AggregationInput& in, const std::vector<double>& weight,
         // 1e-9 per raw vote breaks exact ties between weighted sums (e.g. items labelled only by
         // annotators without overlap, whose weight is 0) toward the majority.
         std::fill(post, post + L, 0.0);
-        m.forEachValidLabelOfItem(i, [&](int32_t a, int32_t l) { post[l] += weight[a] + 1e-9; });
+        detail::forEachValidLabelOfItem(m, i, [&](int32_t a, int32_t l) { post[l] += weight[a] + 1e-9; });
         detail::softmaxInPlace(post, L);
     }
     detail::labelsFromPosterior(r, evidence);

@@ -29,7 +29,7 @@ public:
     {
         m_labelsOf.assign(m_m.numAnnotators(), 0);
         for (int32_t a = 0; a < m_m.numAnnotators(); ++a)
-            m_m.forEachValidLabelOfAnnotator(a, [&](int32_t, int32_t) { ++m_labelsOf[a]; });
+            detail::forEachValidLabelOfAnnotator(m_m, a, [&](int32_t, int32_t) { ++m_labelsOf[a]; });
     }
 
     AggregationResult run()
@@ -85,7 +85,7 @@ private:
         for (int32_t a = 0; a < A; ++a) {
             double sum = 0;
             int64_t count = 0;
-            m_m.forEachValidLabelOfAnnotator(a, [&](int32_t item, int32_t l) {
+            detail::forEachValidLabelOfAnnotator(m_m, a, [&](int32_t item, int32_t l) {
                 sum += post[static_cast<size_t>(item) * K + l];
                 ++count;
             });
@@ -140,7 +140,7 @@ private:
                 double base = 0;
                 int64_t valid = 0;
                 std::copy(m_logPriors.begin(), m_logPriors.end(), s.begin());
-                m_m.forEachValidLabelOfItem(i, [&](int32_t a, int32_t l) {
+                detail::forEachValidLabelOfItem(m_m, i, [&](int32_t a, int32_t l) {
                     ++valid;
                     base += m_logWrong[a];
                     s[l] += m_logRight[a] - m_logWrong[a];
