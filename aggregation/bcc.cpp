@@ -10,27 +10,13 @@
 // Started from the majority-vote shares (an M-step first). The engine is in bccvb.cpp.
 
 #include "bccvb.h"
-#include "emcommon.h"
 #include "methods.h"
 
 namespace chorus::agg {
 
 AggregationResult bcc(const AggregationInput& in, const RunHooks& hooks)
 {
-    detail::checkInput(in, "bcc");
-    const detail::Params p("bcc", in.params);
-    detail::BccVbOptions o;
-    o.method = "bcc";
-    o.subtypes = 1;
-    o.alpha = p.get("alpha", 1e-6, 1e9);
-    o.empiricalPrior = p.getInt("empirical_prior", 0, 1) == 1;
-    o.aV = p.get("a_v", 1e-6, 1e9);
-    o.bV = p.get("b_v", 1e-6, 1e9);
-    o.tol = p.get("tol", 0, 1);
-    o.maxIter = p.getInt("max_iter", 1, 1000000);
-    o.threads = p.threads();
-    o.seed = in.seed;
-    return detail::runBccVb(in, hooks, o);
+    return detail::runBccVb(in, hooks, detail::readBccVbOptions(in, "bcc", false));
 }
 
 } // namespace chorus::agg

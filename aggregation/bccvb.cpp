@@ -27,6 +27,31 @@
 
 namespace chorus::agg::detail {
 
+BccVbOptions readBccVbOptions(const AggregationInput& in, const char* method, bool subtyped)
+{
+    checkInput(in, method);
+    const Params p(method, in.params);
+    BccVbOptions o;
+    o.method = method;
+    if (subtyped) {
+        o.subtypes = p.getInt("subtypes", 1, 1000);
+        o.aPi = p.get("a_pi", 1e-6, 1e9);
+    }
+    o.alpha = p.get("alpha", 1e-6, 1e9);
+    o.empiricalPrior = p.getInt("empirical_prior", 0, 1) == 1;
+    o.aV = p.get("a_v", 1e-6, 1e9);
+    o.bV = p.get("b_v", 1e-6, 1e9);
+    o.tol = p.get("tol", 0, 1);
+    o.maxIter = p.getInt("max_iter", 1, 1000000);
+    if (subtyped) {
+        o.restarts = p.getInt("restarts", 1, 10000);
+        o.randomInit = true;
+    }
+    o.threads = p.threads();
+    o.seed = in.seed;
+    return o;
+}
+
 AggregationResult runBccVb(const AggregationInput& in, const RunHooks& hooks,
                            const BccVbOptions& o)
 {

@@ -33,6 +33,11 @@ struct BccVbOptions
     int threads = 1;
 };
 
+/// Checks in and reads the options of `method` from in.params (in the order of its parameter
+/// table, so that the first bad one is the one named) and in.seed. With subtyped (ebcc) also
+/// subtypes, a_pi and restarts, from a random start; otherwise (bcc) one subtype per class.
+BccVbOptions readBccVbOptions(const AggregationInput& in, const char* method, bool subtyped);
+
 /// Runs the VB iterations. Competence = sum_k E[tau_k] sum_m E[pi_km] E[v_akm(k)]: the expected
 /// probability that a's label is correct on a random item. logLikelihood = the ELBO after each
 /// iteration, divided by the number of valid labels (non-decreasing).

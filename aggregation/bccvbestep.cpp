@@ -60,44 +60,10 @@ double BccVbRun::sweep(bool eStep)
                 }
             }
             // (The start's entropy is not computed: the ELBO of the start is never used.)
-            if (fast) {
-                // Only live subtypes have mass: count them in the packed live layout
-                // (about one cache line per label instead of a scattered block).
-                for (int32_t t = 0; t < L; ++t)
-                    subs[m_live[t]] += pl[t];
-                double* cl = countsLive(chunk);
-                for (int64_t j = m_m.itemBegin(i); j < m_m.itemEnd(i); ++j) {
-                    const int32_t l = m_m.itemLabel(j);
-                    if (l < 0)
-                        continue;
-                    double* row = cl + (static_cast<size_t>(m_m.itemAnnotator(j)) * K + l) * L;
-                    for (int32_t t = 0; t < L; ++t)
-                        row[t] += pl[t];
-                }
-            } else {
-                for (int32_t x = 0; x < KM; ++x)
-                    subs[x] += ri[x];
-                // Counts, one class block at a time; a block whose whole mass is below
-                // 1e-14 is skipped (it would move a count by less than that).
-                for (int32_t k = 0; k < K; ++k) {
-                    const double* rk = ri + k * M;
-                    double mass = 0;
-                    for (int32_t g = 0; g < M; ++g)
-                        mass += rk[g];
-                    if (mass < 1e-14)
-                        continue;
-                    for (int64_t j = m_m.itemBegin(i); j < m_m.itemEnd(i); ++j) {
-                        const int32_t l = m_m.itemLabel(j);
-                        if (l < 0)
-                            continue;
-                        double* row =
-                            counts + (static_cast<size_t>(m_m.itemAnnotator(j)) * K + l) * KM
-                            + k * M;
-                        for (int32_t g = 0; g < M; ++g)
-                            row[g] += rk[g];
-                    }
-                }
-            }
+            if (fast)
+                countLive(i, pl.data(), subs, countsLive(chunk));
+            else
+                countFull(i, ri, subs, counts);
             sincePoll += m_m.itemEnd(i) - m_m.itemBegin(i) + 1;
             if (sincePoll >= kPollEvery) {
                 sincePoll = 0;
@@ -109,19 +75,7 @@ double BccVbRun::sweep(bool eStep)
         change[chunk] = ch;
     });
     m_cancel.check();
-    for (size_t c = 1; c < chunks; ++c) {
-        const double* src = m_scratch.data() + (c - 1) * m_counts.size();
-        for (size_t x = 0; x < m_counts.size(); ++x)
-            m_counts[x] += src[x];
-    }
-    if (packed)
-        for (size_t c = 0; c < chunks; ++c)
-            for (size_t row = 0; row < static_cast<size_t>(m_A) * K; ++row) {
-                const double* src = m_countsLive.data() + c * liveSize + row * L;
-                double* dst = m_counts.data() + row * KM;
-                for (int32_t t = 0; t < L; ++t)
-                    dst[m_live[t]] += src[t];
-            }
+    mergeCounts(chunks, liveSize);
     m_subSums.assign(KM, 0.0);
     m_entropy = 0;
     double maxChange = 0;
@@ -132,6 +86,60 @@ double BccVbRun::sweep(bool eStep)
         maxChange = std::max(maxChange, change[c]);
     }
     return maxChange;
+}
+
+void BccVbRun::countLive(int32_t i, const double* pl, double* subs, double* countsLive) const
+{
+    // Only live subtypes have mass: count them in the packed live layout (about one cache line
+    // per label instead of a scattered block).
+    const int32_t K = m_K, L = static_cast<int32_t>(m_live.size());
+    for (int32_t t = 0; t < L; ++t)
+        subs[m_live[t]] += pl[t];
+    forEachValidLabelOfItem(m_m, i, [&](int32_t a, int32_t l) {
+        double* row = countsLive + (static_cast<size_t>(a) * K + l) * L;
+        for (int32_t t = 0; t < L; ++t)
+            row[t] += pl[t];
+    });
+}
+
+void BccVbRun::countFull(int32_t i, const double* ri, double* subs, double* counts) const
+{
+    const int32_t K = m_K, M = m_M, KM = m_KM;
+    for (int32_t x = 0; x < KM; ++x)
+        subs[x] += ri[x];
+    // Counts, one class block at a time; a block whose whole mass is below 1e-14 is skipped (it
+    // would move a count by less than that).
+    for (int32_t k = 0; k < K; ++k) {
+        const double* rk = ri + k * M;
+        double mass = 0;
+        for (int32_t g = 0; g < M; ++g)
+            mass += rk[g];
+        if (mass < 1e-14)
+            continue;
+        forEachValidLabelOfItem(m_m, i, [&](int32_t a, int32_t l) {
+            double* row = counts + (static_cast<size_t>(a) * K + l) * KM + k * M;
+            for (int32_t g = 0; g < M; ++g)
+                row[g] += rk[g];
+        });
+    }
+}
+
+void BccVbRun::mergeCounts(size_t chunks, size_t liveSize)
+{
+    const int32_t K = m_K, KM = m_KM, L = static_cast<int32_t>(m_live.size());
+    for (size_t c = 1; c < chunks; ++c) {
+        const double* src = m_scratch.data() + (c - 1) * m_counts.size();
+        for (size_t x = 0; x < m_counts.size(); ++x)
+            m_counts[x] += src[x];
+    }
+    if (liveSize > 0)
+        for (size_t c = 0; c < chunks; ++c)
+            for (size_t row = 0; row < static_cast<size_t>(m_A) * K; ++row) {
+                const double* src = m_countsLive.data() + c * liveSize + row * L;
+                double* dst = m_counts.data() + row * KM;
+                for (int32_t t = 0; t < L; ++t)
+                    dst[m_live[t]] += src[t];
+            }
 }
 
 void BccVbRun::fullScores(int32_t i, int32_t only, double* s, double* p, double& h) const

@@ -56,6 +56,17 @@ public:
     /// false (and changes nothing) otherwise.
     bool liveScores(int32_t i, int32_t only, double* s, double* pl, double& h) const;
 
+    /// sweep()'s counting of item i on the live shortcut: adds r_i (as pl, over the live
+    /// subtypes) to the subtype sums and to the packed live counts [a][l][live t].
+    void countLive(int32_t i, const double* pl, double* subs, double* countsLive) const;
+
+    /// sweep()'s counting of item i from its full r_i: the subtype sums and counts [a][l][x].
+    void countFull(int32_t i, const double* ri, double* subs, double* counts) const;
+
+    /// Adds the counts of sweep()'s chunks 1.. and, when liveSize > 0, every chunk's packed live
+    /// counts (liveSize doubles per chunk) into m_counts.
+    void mergeCounts(size_t chunks, size_t liveSize);
+
     /// Class posterior (sum over subtypes) into post (numItems x K); rows without evidence are
     /// left alone.
     void classPosterior(std::vector<double>& post) const;

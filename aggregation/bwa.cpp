@@ -59,9 +59,7 @@ AggregationResult bwa(const AggregationInput& in, const RunHooks& hooks)
     int64_t counted = 0;
     for (char e : evidence)
         counted += e;
-    r.converged = false;
-    for (int it = 1; it <= maxIter; ++it) {
-        cancel.check();
+    detail::iterate(r, cancel, maxIter, [&] {
         std::fill(mu.begin(), mu.end(), 0.0);
         for (int32_t i = 0; i < n; ++i)
             if (evidence[i])
@@ -73,17 +71,14 @@ AggregationResult bwa(const AggregationInput& in, const RunHooks& hooks)
         for (int32_t a = 0; a < A; ++a) {
             double sse = 0;
             int64_t na = 0;
-            for (int64_t j = m.annotatorBegin(a); j < m.annotatorEnd(a); ++j) {
-                const int32_t l = m.annotatorLabel(j);
-                if (l < 0)
-                    continue;
+            detail::forEachValidLabelOfAnnotator(m, a, [&](int32_t item, int32_t l) {
                 ++na;
-                const double* zi = z.data() + static_cast<size_t>(m.annotatorItem(j)) * K;
+                const double* zi = z.data() + static_cast<size_t>(item) * K;
                 for (int32_t k = 0; k < K; ++k) {
                     const double d = zi[k] - (k == l ? 1.0 : 0.0);
                     sse += d * d;
                 }
-            }
+            });
             v[a] = na > 0 ? (av + static_cast<double>(na)) / (bv + sse) : 0.0;
         }
         cancel.check();
@@ -96,27 +91,18 @@ AggregationResult bwa(const AggregationInput& in, const RunHooks& hooks)
             double den = lambda;
             for (int32_t k = 0; k < K; ++k)
                 num[k] = lambda * mu[k];
-            for (int64_t j = m.itemBegin(i); j < m.itemEnd(i); ++j) {
-                const int32_t l = m.itemLabel(j);
-                if (l < 0)
-                    continue;
-                num[l] += v[m.itemAnnotator(j)];
-                den += v[m.itemAnnotator(j)];
-            }
+            detail::forEachValidLabelOfItem(m, i, [&](int32_t a, int32_t l) {
+                num[l] += v[a];
+                den += v[a];
+            });
             for (int32_t k = 0; k < K; ++k) {
                 const double nz = num[k] / den;
                 change = std::max(change, std::abs(nz - zi[k]));
                 zi[k] = nz;
             }
         }
-        r.iterations = it;
-        hooks.report(it, maxIter);
-        if (change < tol) {
-            r.converged = true;
-            break;
-        }
-    }
-    hooks.report(maxIter, maxIter);
+        return change < tol;
+    });
     detail::labelsFromPosterior(r, evidence);
     // Competence: a label that is right with probability q has expected squared error 2(1 - q)
     // against a one-hot truth, so q = 1 - 1/(2 v_a) is the accuracy implied by the precision.

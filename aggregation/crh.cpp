@@ -44,15 +44,12 @@ void weightedVote(const AggregationInput& in, const std::vector<double>& w,
         std::fill(votes.begin(), votes.end(), 0.0);
         std::fill(raw.begin(), raw.end(), 0.0);
         double total = 0, rawTotal = 0;
-        for (int64_t j = m.itemBegin(i); j < m.itemEnd(i); ++j) {
-            const int32_t l = m.itemLabel(j);
-            if (l < 0)
-                continue;
-            votes[l] += w[m.itemAnnotator(j)];
-            total += w[m.itemAnnotator(j)];
+        detail::forEachValidLabelOfItem(m, i, [&](int32_t a, int32_t l) {
+            votes[l] += w[a];
+            total += w[a];
             raw[l] += 1;
             rawTotal += 1;
-        }
+        });
         for (int32_t l = 0; l < K; ++l)
             post[l] = total > 0 ? votes[l] / total : raw[l] / rawTotal;
     }
@@ -82,20 +79,17 @@ AggregationResult crh(const AggregationInput& in, const RunHooks& hooks)
 
     const double chanceLoss = K > 0 ? 1.0 - 1.0 / K : 0.0;
     std::vector<double> loss(A, std::numeric_limits<double>::quiet_NaN());
-    r.converged = false;
-    for (int it = 1; it <= maxIter; ++it) {
-        cancel.check();
+    detail::iterate(r, cancel, maxIter, [&] {
         double sum = 0;
         for (int32_t a = 0; a < A; ++a) {
             int64_t errors = 0, n = 0;
-            for (int64_t j = m.annotatorBegin(a); j < m.annotatorEnd(a); ++j) {
-                const int32_t l = m.annotatorLabel(j);
-                const int32_t t = r.labels[m.annotatorItem(j)];
-                if (l < 0 || t < 0)
-                    continue;
+            detail::forEachValidLabelOfAnnotator(m, a, [&](int32_t item, int32_t l) {
+                const int32_t t = r.labels[item];
+                if (t < 0)
+                    return;
                 ++n;
                 errors += l != t;
-            }
+            });
             if (n == 0) {
                 loss[a] = std::numeric_limits<double>::quiet_NaN();
                 continue;
@@ -110,14 +104,8 @@ AggregationResult crh(const AggregationInput& in, const RunHooks& hooks)
                                        : -std::log(std::max(loss[a], floor) / std::max(sum, floor));
         const std::vector<int32_t> before = r.labels;
         weightedVote(in, w, evidence, cancel, r);
-        r.iterations = it;
-        hooks.report(it, maxIter);
-        if (r.labels == before) {
-            r.converged = true;
-            break;
-        }
-    }
-    hooks.report(maxIter, maxIter);
+        return r.labels == before;
+    });
     // Competence = 1 - loss_a: the (smoothed) rate at which the annotator agrees with the CRH
     // truths, from the losses that produced the final weights.
     r.competence.assign(A, std::numeric_limits<double>::quiet_NaN());

@@ -222,6 +222,20 @@ public:
         }
     }
 
+    /// Evaluates the trial crowds; returns the index of the best (the first among equals).
+    size_t bestTrial(int32_t method, const std::vector<std::vector<int32_t>>& trials)
+    {
+        const std::vector<int32_t> scored = evaluate(method, trials);
+        int32_t best = -1;
+        size_t bestAt = 0;
+        for (size_t r = 0; r < trials.size(); ++r)
+            if (better(scored[r], best)) {
+                best = scored[r];
+                bestAt = r;
+            }
+        return bestAt;
+    }
+
     // Forward selection from the empty crowd to the full one, then backward elimination from
     // the full crowd to one annotator; every crowd visited is a candidate.
     void greedy(int32_t method)
@@ -230,44 +244,26 @@ public:
         std::vector<int32_t> current, remaining(static_cast<size_t>(n));
         for (int32_t a = 0; a < n; ++a)
             remaining[static_cast<size_t>(a)] = a;
+        std::vector<std::vector<int32_t>> trials;
         while (!remaining.empty()) {
-            std::vector<std::vector<int32_t>> trials;
-            for (size_t r = 0; r < remaining.size(); ++r) {
+            trials.clear();
+            for (const int32_t a : remaining) {
                 std::vector<int32_t> trial = current;
-                trial.insert(std::upper_bound(trial.begin(), trial.end(), remaining[r]), remaining[r]);
+                trial.insert(std::upper_bound(trial.begin(), trial.end(), a), a);
                 trials.push_back(std::move(trial));
             }
-            const std::vector<int32_t> scoredTrials = evaluate(method, trials);
-            int32_t best = -1;
-            size_t bestAt = 0;
-            for (size_t r = 0; r < remaining.size(); ++r) {
-                const int32_t c = scoredTrials[r];
-                if (better(c, best)) {
-                    best = c;
-                    bestAt = r;
-                }
-            }
-            current.insert(std::upper_bound(current.begin(), current.end(), remaining[bestAt]), remaining[bestAt]);
+            const size_t bestAt = bestTrial(method, trials);
+            current = std::move(trials[bestAt]);
             remaining.erase(remaining.begin() + static_cast<std::ptrdiff_t>(bestAt));
         }
         while (current.size() > 1) {
-            std::vector<std::vector<int32_t>> trials;
+            trials.clear();
             for (size_t r = 0; r < current.size(); ++r) {
                 std::vector<int32_t> trial = current;
                 trial.erase(trial.begin() + static_cast<std::ptrdiff_t>(r));
                 trials.push_back(std::move(trial));
             }
-            const std::vector<int32_t> scoredTrials = evaluate(method, trials);
-            int32_t best = -1;
-            size_t bestAt = 0;
-            for (size_t r = 0; r < current.size(); ++r) {
-                const int32_t c = scoredTrials[r];
-                if (better(c, best)) {
-                    best = c;
-                    bestAt = r;
-                }
-            }
-            current.erase(current.begin() + static_cast<std::ptrdiff_t>(bestAt));
+            current = std::move(trials[bestTrial(method, trials)]);
         }
     }
 

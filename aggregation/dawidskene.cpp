@@ -30,12 +30,8 @@ double softmaxWithEntropy(double* s, double* x, int32_t n, double& h)
 {
     if constexpr (KC > 0)
         n = KC;
-    double mx = -std::numeric_limits<double>::infinity();
-    for (int32_t l = 0; l < n; ++l)
-        mx = std::max(mx, s[l]);
+    const double mx = detail::maxOrUniform(s, n);
     if (!std::isfinite(mx)) {
-        for (int32_t l = 0; l < n; ++l)
-            s[l] = 1.0 / n;
         h = entropy(s, n);
         return mx;
     }
@@ -58,32 +54,22 @@ double softmaxWithEntropy(double* s, double* x, int32_t n, double& h)
     return mx + logSum;
 }
 
-class DawidSkeneRun
+class DawidSkeneRun : detail::EmRun
 {
 public:
-    DawidSkeneRun(const AggregationInput& in, const RunHooks& hooks)
-        : m_in(in), m_m(*in.matrix), m_cancel(hooks), m_p("ds", in.params)
+    DawidSkeneRun(const AggregationInput& in, const RunHooks& hooks) : EmRun(in, hooks, "ds")
     {
         m_n = m_m.numItems();
         m_A = m_m.numAnnotators();
         m_K = m_m.numLabels();
-        m_threads = m_p.threads();
-        m_itemBounds = detail::splitByWork(m_m.itemOffsets(), m_threads);
-        m_evidence = detail::evidenceMask(in);
         m_used.assign(static_cast<size_t>(m_A) * m_K, 0);
         for (int32_t a = 0; a < m_A; ++a)
-            for (int64_t k = m_m.annotatorBegin(a); k < m_m.annotatorEnd(a); ++k)
-                if (m_m.annotatorLabel(k) >= 0)
-                    m_used[static_cast<size_t>(a) * m_K + m_m.annotatorLabel(k)] = 1;
-        for (int32_t l : m_m.itemLabels())
-            m_validLabels += l >= 0;
+            detail::forEachValidLabelOfAnnotator(
+                m_m, a, [&](int32_t, int32_t l) { m_used[static_cast<size_t>(a) * m_K + l] = 1; });
     }
 
     AggregationResult run()
     {
-        const double tol = m_p.get("tol", 0, 1e6);
-        const int maxIter = m_p.getInt("max_iter", 1, 1000000);
-
         AggregationResult r;
         r.numLabels = m_K;
         r.posterior = detail::majorityVoteStart(m_in, m_cancel.hooks().isCanceled);
@@ -91,15 +77,11 @@ public:
         m_counts.assign(m_logE.size(), 0.0);
         mStep(countPass(r.posterior));
 
-        // The stopping rule compares, per valid label, either crowd-kit's evidence lower bound
-        // (objective 0, the default, for parity with the reference) or the marginal
-        // log-likelihood of the parameters the E-step used (objective 1).
-        const bool crowdKitObjective = m_p.getInt("objective", 0, 1) == 0;
-        const double scale = 1.0 / static_cast<double>(std::max<int64_t>(1, m_validLabels));
-        detail::emLoop(r, m_cancel, maxIter, tol, [&] {
+        const detail::StopObjective objective(m_p, m_validLabels);
+        runEm(r, [&] {
             const EStats e = eStep(r.posterior);
             mStep(e.priorSums);
-            return (crowdKitObjective ? elbo(e) : e.logLikelihood) * scale;
+            return objective([&] { return elbo(e); }, e.logLikelihood);
         });
 
         detail::labelsFromPosterior(r, m_evidence);
@@ -165,14 +147,11 @@ private:
     void addCounts(int32_t i, const double* t, double* counts) const
     {
         const int32_t K = KC > 0 ? KC : m_K;
-        for (int64_t j = m_m.itemBegin(i); j < m_m.itemEnd(i); ++j) {
-            const int32_t l = m_m.itemLabel(j);
-            if (l < 0)
-                continue;
-            double* row = counts + (static_cast<size_t>(m_m.itemAnnotator(j)) * K + l) * K;
+        detail::forEachValidLabelOfItem(m_m, i, [&](int32_t a, int32_t l) {
+            double* row = counts + (static_cast<size_t>(a) * K + l) * K;
             for (int32_t k = 0; k < K; ++k)
                 row[k] += t[k];
-        }
+        });
     }
 
     /// Per-chunk count buffers: chunk 0 accumulates straight into m_counts, the others into
@@ -219,18 +198,11 @@ private:
             }
         });
         mergeCounts();
-        for (size_t c = 1; c < chunks; ++c)
-            for (int32_t k = 0; k < K; ++k)
-                priorSums[k] += priorSums[c * K + k];
-        priorSums.resize(K);
-        return priorSums;
+        return detail::sumChunks(priorSums, K);
     }
 
-    struct EStats
+    struct EStats : detail::EStepSums
     {
-        double logLikelihood = 0;       ///< log P(labels) under the parameters used
-        double entropy = 0;             ///< sum_i H(T_i)
-        std::vector<double> perLabel;   ///< sum_i n_i T_ik, n_i = valid labels of item i
         std::vector<double> priorSums;  ///< sum_i T_ik over items with evidence
     };
 
@@ -240,10 +212,7 @@ private:
     /// per label, not once per item, so this is not a proper bound; it is the reference's rule.)
     double elbo(const EStats& e) const
     {
-        double value = e.entropy;
-        for (int32_t k = 0; k < m_K; ++k)
-            if (e.perLabel[k] > 0)
-                value += e.perLabel[k] * m_logPriors[k];
+        double value = e.entropyAndPriorTerms(m_logPriors);
         for (size_t c = 0; c < m_counts.size(); ++c)
             if (m_counts[c] > 0)
                 value += m_counts[c] * m_logE[c];
@@ -273,18 +242,7 @@ private:
         });
         m_cancel.check();
         mergeCounts();
-        EStats e;
-        e.perLabel.assign(K, 0.0);
-        e.priorSums.assign(K, 0.0);
-        for (size_t c = 0; c < chunks; ++c) {
-            e.logLikelihood += ll[c];
-            e.entropy += ent[c];
-            for (int32_t k = 0; k < K; ++k) {
-                e.perLabel[k] += perLabel[c * K + k];
-                e.priorSums[k] += priorSums[c * K + k];
-            }
-        }
-        return e;
+        return EStats{{ll, ent, perLabel, K}, detail::sumChunks(priorSums, K)};
     }
 
     /// One chunk's sums in eStep().
@@ -318,26 +276,18 @@ private:
             for (int32_t k = 0; k < K; ++k)
                 s[k] = m_logPriors[k];
             int64_t valid = 0;
-            for (int64_t j = m_m.itemBegin(i); j < m_m.itemEnd(i); ++j) {
-                const int32_t l = m_m.itemLabel(j);
-                if (l < 0)
-                    continue;
+            detail::forEachValidLabelOfItem(m_m, i, [&](int32_t a, int32_t l) {
                 ++valid;
-                const double* row = logE + (static_cast<size_t>(m_m.itemAnnotator(j)) * K + l) * K;
+                const double* row = logE + (static_cast<size_t>(a) * K + l) * K;
                 for (int32_t k = 0; k < K; ++k)
                     s[k] += row[k];
-            }
-            if (detail::isControl(m_in, i)) {
-                const int32_t c = m_in.controls[i];
-                ll += s[c];
-                std::fill(t, t + K, 0.0);
-                t[c] = 1.0;
-            } else {
+            });
+            ll += detail::posteriorFromScores(m_in, i, s, t, K, [&](double* row, int32_t k) {
                 double h = 0;
-                ll += softmaxWithEntropy<KC>(s, x, K, h);
-                std::copy(s, s + K, t);
+                const double logSum = softmaxWithEntropy<KC>(row, x, k, h);
                 ent += h;
-            }
+                return logSum;
+            });
             addCounts<KC>(i, t, counts);
             for (int32_t k = 0; k < K; ++k) {
                 sums.perLabel[k] += static_cast<double>(valid) * t[k];
@@ -354,15 +304,8 @@ private:
         sums.ent += ent;
     }
 
-    const AggregationInput& m_in;
-    const LabelMatrix& m_m;
-    detail::CancelState m_cancel;
-    detail::Params m_p;
     int32_t m_n = 0, m_A = 0, m_K = 0;
-    int m_threads = 1;
-    int64_t m_validLabels = 0;
-    std::vector<int32_t> m_itemBounds;
-    std::vector<char> m_evidence, m_used;
+    std::vector<char> m_used;
     std::vector<double> m_priors, m_logPriors;
     std::vector<double> m_logE;    ///< [a][l][k] = log P(label l | true k)
     std::vector<double> m_counts;   ///< same layout, sum of posteriors (M-step statistics)

@@ -15,30 +15,13 @@
 // starts (seed splitmix64(seed, r)); the one with the highest ELBO wins. Engine in bccvb.cpp.
 
 #include "bccvb.h"
-#include "emcommon.h"
 #include "methods.h"
 
 namespace chorus::agg {
 
 AggregationResult ebcc(const AggregationInput& in, const RunHooks& hooks)
 {
-    detail::checkInput(in, "ebcc");
-    const detail::Params p("ebcc", in.params);
-    detail::BccVbOptions o;
-    o.method = "ebcc";
-    o.subtypes = p.getInt("subtypes", 1, 1000);
-    o.aPi = p.get("a_pi", 1e-6, 1e9);
-    o.alpha = p.get("alpha", 1e-6, 1e9);
-    o.empiricalPrior = p.getInt("empirical_prior", 0, 1) == 1;
-    o.aV = p.get("a_v", 1e-6, 1e9);
-    o.bV = p.get("b_v", 1e-6, 1e9);
-    o.tol = p.get("tol", 0, 1);
-    o.maxIter = p.getInt("max_iter", 1, 1000000);
-    o.restarts = p.getInt("restarts", 1, 10000);
-    o.randomInit = true;
-    o.threads = p.threads();
-    o.seed = in.seed;
-    return detail::runBccVb(in, hooks, o);
+    return detail::runBccVb(in, hooks, detail::readBccVbOptions(in, "ebcc", true));
 }
 
 } // namespace chorus::agg

@@ -77,6 +77,18 @@ void checkInput(const AggregationInput& in, const std::string& method)
     }
 }
 
+EmRun::EmRun(const AggregationInput& in, const RunHooks& hooks, const char* method)
+    : m_in(in), m_m(*in.matrix), m_cancel(hooks), m_p(method, in.params)
+{
+    m_threads = m_p.threads();
+    m_tol = m_p.get("tol", 0, 1e6);
+    m_maxIter = m_p.getInt("max_iter", 1, 1000000);
+    m_itemBounds = splitByWork(m_m.itemOffsets(), m_threads);
+    m_evidence = evidenceMask(in);
+    for (int32_t l : m_m.itemLabels())
+        m_validLabels += l >= 0;
+}
+
 std::vector<int32_t> splitByWork(const std::vector<int64_t>& offsets, int parts)
 {
     const int32_t n = static_cast<int32_t>(offsets.size()) - 1;
@@ -171,26 +183,64 @@ std::vector<double> majorityVoteStart(const AggregationInput& in, const std::fun
     return majorityVote(mvIn, RunHooks{isCanceled, {}}).posterior;
 }
 
+std::vector<double> sumChunks(const std::vector<double>& perChunk, int32_t K)
+{
+    std::vector<double> out(K, 0.0);
+    for (size_t c = 0; c * K < perChunk.size(); ++c)
+        for (int32_t k = 0; k < K; ++k)
+            out[k] += perChunk[c * K + k];
+    return out;
+}
+
+EStepSums::EStepSums(const std::vector<double>& ll, const std::vector<double>& ent, const std::vector<double>& perLabel,
+                     int32_t K)
+    : perLabel(sumChunks(perLabel, K))
+{
+    for (double x : ll)
+        logLikelihood += x;
+    for (double x : ent)
+        entropy += x;
+}
+
+double EStepSums::entropyAndPriorTerms(const std::vector<double>& logPriors) const
+{
+    double value = entropy;
+    for (size_t k = 0; k < perLabel.size(); ++k)
+        if (perLabel[k] > 0)
+            value += perLabel[k] * logPriors[k];
+    return value;
+}
+
+void iterate(AggregationResult& r, CancelState& cancel, int maxIter, const std::function<bool()>& pass)
+{
+    r.converged = maxIter <= 0;
+    for (int it = 1; it <= maxIter; ++it) {
+        cancel.check();
+        const bool converged = pass();
+        r.iterations = it;
+        cancel.hooks().report(it, maxIter);
+        if (converged) {
+            r.converged = true;
+            break;
+        }
+    }
+    cancel.hooks().report(maxIter, maxIter);
+}
+
 void emLoop(AggregationResult& r, CancelState& cancel, int maxIter, double tol, const std::function<double()>& objective,
             const std::function<void()>& advance)
 {
     double prev = -std::numeric_limits<double>::infinity();
-    r.converged = false;
-    for (int it = 1; it <= maxIter; ++it) {
-        cancel.check();
+    iterate(r, cancel, maxIter, [&] {
         const double obj = objective();
         r.logLikelihood.push_back(obj);
-        r.iterations = it;
-        cancel.hooks().report(it, maxIter);
-        if (obj - prev < tol) {
-            r.converged = true;
-            break;
-        }
+        if (obj - prev < tol)
+            return true;
         prev = obj;
         if (advance)
             advance();
-    }
-    cancel.hooks().report(maxIter, maxIter);
+        return false;
+    });
 }
 
 std::vector<char> evidenceMask(const AggregationInput& in)
@@ -238,14 +288,9 @@ void labelsFromPosterior(AggregationResult& r, const std::vector<char>& hasEvide
 
 double softmaxInPlace(double* s, int32_t n)
 {
-    double mx = -std::numeric_limits<double>::infinity();
-    for (int32_t l = 0; l < n; ++l)
-        mx = std::max(mx, s[l]);
-    if (!std::isfinite(mx)) {
-        for (int32_t l = 0; l < n; ++l)
-            s[l] = 1.0 / n;
+    const double mx = maxOrUniform(s, n);
+    if (!std::isfinite(mx))
         return mx;
-    }
     // exp(x) for x below log(DBL_MIN) ~ -708.4 is subnormal or 0, and glibc takes a slow path
     // for it (about 15x slower: most of ds's E-step on a confident crowd, issue #17). Such a term
     // is under 2.3e-308 beside the row's largest term, exp(0) = 1, so it is set to 0.

@@ -5,9 +5,12 @@
 
 #include "aggregation.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -39,6 +42,24 @@ private:
 /// 0 or numItems, or a control label outside [-1, numLabels), or when in.weights has a size
 /// other than 0 or numAnnotators.
 void checkInput(const AggregationInput& in, const std::string& method);
+
+/// Calls fn(annotator, label) for each valid (non-INVALID) label of item i, in storage order.
+template <class Fn>
+void forEachValidLabelOfItem(const LabelMatrix& m, int32_t item, Fn&& fn)
+{
+    for (int64_t k = m.itemBegin(item); k < m.itemEnd(item); ++k)
+        if (m.itemLabel(k) >= 0)
+            fn(m.itemAnnotator(k), m.itemLabel(k));
+}
+
+/// Calls fn(item, label) for each valid label annotator a gave, in storage order.
+template <class Fn>
+void forEachValidLabelOfAnnotator(const LabelMatrix& m, int32_t a, Fn&& fn)
+{
+    for (int64_t k = m.annotatorBegin(a); k < m.annotatorEnd(a); ++k)
+        if (m.annotatorLabel(k) >= 0)
+            fn(m.annotatorItem(k), m.annotatorLabel(k));
+}
 
 inline bool isControl(const AggregationInput& in, int32_t item)
 {
@@ -114,6 +135,12 @@ std::vector<char> evidenceMask(const AggregationInput& in);
 /// point of the EM methods. Polls isCanceled only.
 std::vector<double> majorityVoteStart(const AggregationInput& in, const std::function<bool()>& isCanceled);
 
+/// The outer loop of the iterative methods: up to maxIter passes, each after a poll for
+/// cancellation; pass() runs one pass and returns whether the run has converged, which ends it.
+/// Sets r.iterations and r.converged (true when maxIter is 0: nothing to iterate); progress is
+/// reported as (pass, maxIter) after each pass and as (maxIter, maxIter) at the end.
+void iterate(AggregationResult& r, CancelState& cancel, int maxIter, const std::function<bool()>& pass);
+
 /// The outer loop of the EM methods (Dawid-Skene, one-coin, ZenCrowd, GLAD). Each pass: poll
 /// for cancellation; objective() runs the method's step(s) and returns the stopping objective
 /// (appended to r.logLikelihood); progress is reported as (pass, maxIter); the run has
@@ -123,8 +150,116 @@ std::vector<double> majorityVoteStart(const AggregationInput& in, const std::fun
 void emLoop(AggregationResult& r, CancelState& cancel, int maxIter, double tol, const std::function<double()>& objective,
             const std::function<void()>& advance = {});
 
+/// Sets item i's posterior row t[0, K) from its log-scores s: one-hot on the control label for
+/// a control item, else softmax(s, K), which normalises s in place and returns log sum_k
+/// exp(s_k) (softmaxInPlace() unless given). Returns the item's log-likelihood term: s[control]
+/// or that log sum.
+template <class Softmax>
+double posteriorFromScores(const AggregationInput& in, int32_t i, double* s, double* t, int32_t K, Softmax&& softmax)
+{
+    if (isControl(in, i)) {
+        const int32_t c = in.controls[i];
+        std::fill(t, t + K, 0.0);
+        t[c] = 1.0;
+        return s[c];
+    }
+    const double logSum = softmax(s, K);
+    std::copy(s, s + K, t);
+    return logSum;
+}
+
+/// The state every EM run over items starts with (Dawid-Skene, one-coin/ZenCrowd, GLAD): its
+/// input and matrix, cancellation, the checked parameters of `method`, the item ranges of the
+/// worker threads (the "threads" parameter), the stopping rule ("tol", "max_iter"), which items
+/// have evidence, and the number of valid labels (the stopping objectives are per valid label).
+class EmRun
+{
+protected:
+    EmRun(const AggregationInput& in, const RunHooks& hooks, const char* method);
+
+    /// emLoop() with this run's cancellation, max_iter and tol.
+    void runEm(AggregationResult& r, const std::function<double()>& objective,
+               const std::function<void()>& advance = {})
+    {
+        emLoop(r, m_cancel, m_maxIter, m_tol, objective, advance);
+    }
+
+    const AggregationInput& m_in;
+    const LabelMatrix& m_m;
+    CancelState m_cancel;
+    Params m_p;
+    int m_threads = 1;
+    double m_tol = 0;
+    int m_maxIter = 1;
+    std::vector<int32_t> m_itemBounds;
+    std::vector<char> m_evidence;
+    int64_t m_validLabels = 0;
+};
+
+/// Sums per-chunk blocks of K values in chunk order: out[k] = sum_c perChunk[c * K + k].
+std::vector<double> sumChunks(const std::vector<double>& perChunk, int32_t K);
+
+/// The sums of one E-step of Dawid-Skene and one-coin/ZenCrowd that their stopping objectives
+/// use, added up over the chunks of the pass in chunk order.
+struct EStepSums
+{
+    double logLikelihood = 0;      ///< log P(labels) under the parameters used
+    double entropy = 0;            ///< sum_i H(T_i)
+    std::vector<double> perLabel;  ///< sum_i n_i T_ik, n_i = valid labels of item i
+
+    /// From chunk c's ll[c], ent[c] and perLabel[c * K + k].
+    EStepSums(const std::vector<double>& ll, const std::vector<double>& ent, const std::vector<double>& perLabel,
+              int32_t K);
+
+    /// The terms of crowd-kit's evidence lower bound other than the labels' likelihoods: the
+    /// entropy plus sum_k perLabel_k log pi_k (the prior enters once per label, not per item, so
+    /// the bound is not a proper one; it is the reference's rule).
+    double entropyAndPriorTerms(const std::vector<double>& logPriors) const;
+};
+
+/// The stopping objective of the EM methods with an "objective" parameter, per valid label:
+/// crowd-kit's evidence lower bound (objective 0, for parity with the reference) or the
+/// marginal log-likelihood of the parameters the E-step used (objective 1).
+class StopObjective
+{
+public:
+    StopObjective(const Params& p, int64_t validLabels)
+        : m_crowdKit(p.getInt("objective", 0, 1) == 0),
+          m_scale(1.0 / static_cast<double>(std::max<int64_t>(1, validLabels)))
+    {
+    }
+    /// The objective of one pass; elbo() is called only when it is the one chosen.
+    template <class Elbo>
+    double operator()(Elbo&& elbo, double logLikelihood) const
+    {
+        return (m_crowdKit ? elbo() : logLikelihood) * m_scale;
+    }
+
+private:
+    bool m_crowdKit;
+    double m_scale;
+};
+
+/// The largest of s[0, n); when it is not finite (no finite score), s becomes the uniform row
+/// 1/n. The first step of softmaxInPlace() and of its variants.
+inline double maxOrUniform(double* s, int32_t n)
+{
+    double mx = -std::numeric_limits<double>::infinity();
+    for (int32_t l = 0; l < n; ++l)
+        mx = std::max(mx, s[l]);
+    if (!std::isfinite(mx))
+        for (int32_t l = 0; l < n; ++l)
+            s[l] = 1.0 / n;
+    return mx;
+}
+
 /// Normalises s[0..n) given as log-weights into probabilities in place; returns log(sum exp).
 double softmaxInPlace(double* s, int32_t n);
+
+inline double posteriorFromScores(const AggregationInput& in, int32_t i, double* s, double* t, int32_t K)
+{
+    return posteriorFromScores(in, i, s, t, K, softmaxInPlace);
+}
 
 /// Digamma function psi(x) for x > 0 (recurrence to x >= 6, then the asymptotic series).
 double digamma(double x);

@@ -192,17 +192,11 @@ GladObjective gladObjective(const LabelMatrix& m, const std::vector<double>& pos
 
 namespace {
 
-class GladRun
+class GladRun : detail::EmRun
 {
 public:
-    GladRun(const AggregationInput& in, const RunHooks& hooks)
-        : m_in(in), m_m(*in.matrix), m_cancel(hooks), m_p("glad", in.params)
+    GladRun(const AggregationInput& in, const RunHooks& hooks) : EmRun(in, hooks, "glad")
     {
-        m_threads = m_p.threads();
-        m_itemBounds = detail::splitByWork(m_m.itemOffsets(), m_threads);
-        m_evidence = detail::evidenceMask(in);
-        for (int32_t l : m_m.itemLabels())
-            m_validLabels += l >= 0;
         m_cache.resize(static_cast<size_t>(m_m.numAnnotations()));
         m_trialCache.resize(static_cast<size_t>(m_m.numAnnotations()));
     }
@@ -210,8 +204,6 @@ public:
     AggregationResult run()
     {
         const int32_t n = m_m.numItems(), A = m_m.numAnnotators(), K = m_m.numLabels();
-        const double tol = m_p.get("tol", 0, 1e6);
-        const int maxIter = m_p.getInt("max_iter", 1, 1000000);
         m_muAlpha = m_p.get("alpha_prior_mean", -1e3, 1e3);
         m_muB = m_p.get("beta_prior_mean", -1e3, 1e3);
         m_mStepIter = m_p.getInt("m_step_iter", 1, 1000);
@@ -224,8 +216,8 @@ public:
         r.posterior.assign(static_cast<size_t>(n) * K, K > 0 ? 1.0 / K : 0.0);
         // The objective of the parameters the E-step used; the M-step runs only when another
         // pass follows.
-        detail::emLoop(
-            r, m_cancel, maxIter, tol,
+        runEm(
+            r,
             [&] {
                 return (eStep(r.posterior) + logGaussPriors(m_alpha, m_muAlpha) + logGaussPriors(m_b, m_muB))
                        / std::max<int64_t>(1, m_validLabels);
@@ -279,15 +271,7 @@ private:
                 for (int32_t k = 0; k < K; ++k)
                     s[k] += base;
                 double* t = post.data() + static_cast<size_t>(i) * K;
-                if (detail::isControl(m_in, i)) {
-                    const int32_t c = m_in.controls[i];
-                    ll += s[c];
-                    std::fill(t, t + K, 0.0);
-                    t[c] = 1.0;
-                } else {
-                    ll += detail::softmaxInPlace(s.data(), K);
-                    std::copy(s.begin(), s.end(), t);
-                }
+                ll += detail::posteriorFromScores(m_in, i, s.data(), t, K);
                 sincePoll += m_m.itemEnd(i) - m_m.itemBegin(i) + 1;
                 if (sincePoll >= detail::kPollEvery) {
                     sincePoll = 0;
@@ -343,16 +327,8 @@ private:
         }
     }
 
-    const AggregationInput& m_in;
-    const LabelMatrix& m_m;
-    detail::CancelState m_cancel;
-    detail::Params m_p;
-    int m_threads = 1;
     int m_mStepIter = 5;
     double m_muAlpha = 1, m_muB = 1;
-    int64_t m_validLabels = 0;
-    std::vector<int32_t> m_itemBounds;
-    std::vector<char> m_evidence;
     std::vector<double> m_alpha, m_b;
     /// Sigmoid parts at (m_alpha, m_b), valid after the first E-step; those of the last trial.
     SigmoidCache m_cache, m_trialCache;

@@ -117,7 +117,7 @@ PairStats pairStatistics(const LabelMatrix& m, double K, detail::CancelState& ca
 /// bits of two draws. Seed 0 so reproduces crowd-kit's start exactly. Divisions by a zero
 /// entry give inf/NaN as in numpy; the trimming usually removes them.
 void fitRankOne(const PairStats& ps, uint64_t seed, int nIter, double tol, int32_t nTasks, detail::CancelState& cancel,
-                const RunHooks& hooks, std::vector<double>& u, std::vector<double>& v, AggregationResult& r)
+                std::vector<double>& u, std::vector<double>& v, AggregationResult& r)
 {
     const int32_t A = ps.A;
     std::mt19937 rng(static_cast<uint32_t>(seed));
@@ -128,28 +128,26 @@ void fitRankOne(const PairStats& ps, uint64_t seed, int nIter, double tol, int32
         u[a] = v[a] = (hi * 67108864.0 + lo) / 9007199254740992.0;
     }
     std::vector<double> uPrev, vPrev, buf;
-    r.converged = nIter == 0;
-    for (int it = 1; it <= nIter; ++it) {
-        cancel.check();
+    // One half of an iteration: side[x] = trimmed mean over x's neighbours c of
+    // |C| / other[c], with C read along x's column (C_cx) or x's row (C_xc).
+    auto update = [&](std::vector<double>& side, const std::vector<double>& other, bool column) {
+        for (int32_t x = 0; x < A; ++x) {
+            buf.clear();
+            for (int32_t c : ps.neighbours[x]) {
+                const size_t at = column ? static_cast<size_t>(c) * A + x : static_cast<size_t>(x) * A + c;
+                buf.push_back(std::abs(ps.C[at]) / other[c]);
+            }
+            bool any = false;
+            const double mean = trimmedMean(buf, ps.F, side[x], nTasks, any);
+            if (any)
+                side[x] = mean;
+        }
+    };
+    detail::iterate(r, cancel, nIter, [&] {
         uPrev = u;
         vPrev = v;
-        bool any = false;
-        for (int32_t b = 0; b < A; ++b) {
-            buf.clear();
-            for (int32_t a : ps.neighbours[b])
-                buf.push_back(std::abs(ps.C[static_cast<size_t>(a) * A + b]) / u[a]);
-            const double mean = trimmedMean(buf, ps.F, v[b], nTasks, any);
-            if (any)
-                v[b] = mean;
-        }
-        for (int32_t a = 0; a < A; ++a) {
-            buf.clear();
-            for (int32_t b : ps.neighbours[a])
-                buf.push_back(std::abs(ps.C[static_cast<size_t>(a) * A + b]) / v[b]);
-            const double mean = trimmedMean(buf, ps.F, u[a], nTasks, any);
-            if (any)
-                u[a] = mean;
-        }
+        update(v, u, true);
+        update(u, v, false);
         // |u v^T - u' v'^T|_F without forming the A x A matrix: with du = u - u', dv = v - v',
         // u v^T - u' v'^T = du v^T + u' dv^T, whose squared norm is
         // |du|^2 |v|^2 + 2 (du.u')(v.dv) + |u'|^2 |dv|^2 (no cancellation when du, dv are small).
@@ -165,14 +163,8 @@ void fitRankOne(const PairStats& ps, uint64_t seed, int nIter, double tol, int32
         }
         const double change = std::sqrt(std::max(0.0, du2 * v2 + 2 * duUp * vDv + up2 * dv2));
         r.logLikelihood.push_back(-change);  // no likelihood; the trace holds -|delta u v^T|
-        r.iterations = it;
-        hooks.report(it, nIter);
-        if (change < tol) {
-            r.converged = true;
-            break;
-        }
-    }
-    hooks.report(nIter, nIter);
+        return change < tol;
+    });
 }
 
 /// Signs: E[C_ab] = s_a s_b, so given the magnitudes |s| = u / k we choose the signs that
@@ -224,9 +216,7 @@ void weightedVote(const AggregationInput& in, const std::vector<double>& weight,
         // 1e-9 per raw vote breaks exact ties between weighted sums (e.g. items labelled only by
         // annotators without overlap, whose weight is 0) toward the majority.
         std::fill(post, post + L, 0.0);
-        for (int64_t j = m.itemBegin(i); j < m.itemEnd(i); ++j)
-            if (m.itemLabel(j) >= 0)
-                post[m.itemLabel(j)] += weight[m.itemAnnotator(j)] + 1e-9;
+        detail::forEachValidLabelOfItem(m, i, [&](int32_t a, int32_t l) { post[l] += weight[a] + 1e-9; });
         detail::softmaxInPlace(post, L);
     }
     detail::labelsFromPosterior(r, evidence);
@@ -258,7 +248,7 @@ AggregationResult mmsr(const AggregationInput& in, const RunHooks& hooks)
     AggregationResult r;
     r.numLabels = m.numLabels();
     std::vector<double> u, v;
-    fitRankOne(ps, in.seed, nIter, tol, nTasks, cancel, hooks, u, v, r);
+    fitRankOne(ps, in.seed, nIter, tol, nTasks, cancel, u, v, r);
 
     const double normU = std::sqrt(std::inner_product(u.begin(), u.end(), u.begin(), 0.0));
     const double normV = std::sqrt(std::inner_product(v.begin(), v.end(), v.begin(), 0.0));

@@ -21,28 +21,20 @@ namespace {
 
 constexpr double kClip = 1e-10;
 
-class OneCoinRun
+class OneCoinRun : detail::EmRun
 {
 public:
     OneCoinRun(const AggregationInput& in, const RunHooks& hooks, const char* name, bool zenCrowd)
-        : m_in(in), m_m(*in.matrix), m_cancel(hooks), m_p(name, in.params), m_zc(zenCrowd)
+        : EmRun(in, hooks, name), m_zc(zenCrowd)
     {
-        m_threads = m_p.threads();
-        m_itemBounds = detail::splitByWork(m_m.itemOffsets(), m_threads);
-        m_evidence = detail::evidenceMask(in);
-        for (int32_t l : m_m.itemLabels())
-            m_validLabels += l >= 0;
         m_labelsOf.assign(m_m.numAnnotators(), 0);
         for (int32_t a = 0; a < m_m.numAnnotators(); ++a)
-            for (int64_t j = m_m.annotatorBegin(a); j < m_m.annotatorEnd(a); ++j)
-                m_labelsOf[a] += m_m.annotatorLabel(j) >= 0;
+            detail::forEachValidLabelOfAnnotator(m_m, a, [&](int32_t, int32_t) { ++m_labelsOf[a]; });
     }
 
     AggregationResult run()
     {
         const int32_t n = m_m.numItems(), A = m_m.numAnnotators(), K = m_m.numLabels();
-        const double tol = m_p.get("tol", 0, 1e6);
-        const int maxIter = m_p.getInt("max_iter", 1, 1000000);
 
         AggregationResult r;
         r.numLabels = K;
@@ -59,14 +51,11 @@ public:
             mStep(r.posterior);
         }
 
-        // Stopping objective per valid label: crowd-kit's ELBO (0) or the marginal
-        // log-likelihood of the parameters the E-step used (1); see dawidskene.cpp.
-        const bool crowdKitObjective = m_p.getInt("objective", 0, 1) == 0;
-        const double scale = 1.0 / static_cast<double>(std::max<int64_t>(1, m_validLabels));
-        detail::emLoop(r, m_cancel, maxIter, tol, [&] {
-            const EStats e = eStep(r.posterior);
+        const detail::StopObjective objective(m_p, m_validLabels);
+        runEm(r, [&] {
+            const detail::EStepSums e = eStep(r.posterior);
             mStep(r.posterior);
-            return (crowdKitObjective ? elbo(e) : e.logLikelihood) * scale;
+            return objective([&] { return elbo(e); }, e.logLikelihood);
         });
         detail::labelsFromPosterior(r, m_evidence);
         r.competence = m_skills;
@@ -96,13 +85,10 @@ private:
         for (int32_t a = 0; a < A; ++a) {
             double sum = 0;
             int64_t count = 0;
-            for (int64_t j = m_m.annotatorBegin(a); j < m_m.annotatorEnd(a); ++j) {
-                const int32_t l = m_m.annotatorLabel(j);
-                if (l < 0)
-                    continue;
-                sum += post[static_cast<size_t>(m_m.annotatorItem(j)) * K + l];
+            detail::forEachValidLabelOfAnnotator(m_m, a, [&](int32_t item, int32_t l) {
+                sum += post[static_cast<size_t>(item) * K + l];
                 ++count;
-            }
+            });
             m_skillSums[a] = sum;
             if (count > 0)
                 m_skills[a] = sum / count;
@@ -126,22 +112,12 @@ private:
         }
     }
 
-    struct EStats
-    {
-        double logLikelihood = 0;
-        double entropy = 0;
-        std::vector<double> perLabel;  ///< sum_i n_i T_ik
-    };
-
     /// crowd-kit's evidence lower bound with one-coin errors: for annotator a with n_a labels
     /// whose posterior mass on the given label sums to S_a, sum_k T_ik log E = S_a log s_a +
     /// (n_a - S_a) log((1 - s_a)/(K-1)); plus the per-label prior term and the entropy.
-    double elbo(const EStats& e) const
+    double elbo(const detail::EStepSums& e) const
     {
-        double value = e.entropy;
-        for (size_t k = 0; k < e.perLabel.size(); ++k)
-            if (e.perLabel[k] > 0)
-                value += e.perLabel[k] * m_logPriors[k];
+        double value = e.entropyAndPriorTerms(m_logPriors);
         for (size_t a = 0; a < m_skills.size(); ++a)
             if (m_labelsOf[a] > 0)
                 value += m_skillSums[a] * m_logRight[a]
@@ -149,7 +125,7 @@ private:
         return value;
     }
 
-    EStats eStep(std::vector<double>& post)
+    detail::EStepSums eStep(std::vector<double>& post)
     {
         const int32_t K = m_m.numLabels();
         const size_t chunks = m_itemBounds.size() - 1;
@@ -164,28 +140,17 @@ private:
                 double base = 0;
                 int64_t valid = 0;
                 std::copy(m_logPriors.begin(), m_logPriors.end(), s.begin());
-                for (int64_t j = m_m.itemBegin(i); j < m_m.itemEnd(i); ++j) {
-                    const int32_t l = m_m.itemLabel(j);
-                    if (l < 0)
-                        continue;
-                    const int32_t a = m_m.itemAnnotator(j);
+                detail::forEachValidLabelOfItem(m_m, i, [&](int32_t a, int32_t l) {
                     ++valid;
                     base += m_logWrong[a];
                     s[l] += m_logRight[a] - m_logWrong[a];
-                }
+                });
                 double* t = post.data() + static_cast<size_t>(i) * K;
                 for (int32_t k = 0; k < K; ++k)
                     s[k] += base;
-                if (detail::isControl(m_in, i)) {
-                    const int32_t c = m_in.controls[i];
-                    ll[chunk] += s[c];
-                    std::fill(t, t + K, 0.0);
-                    t[c] = 1.0;
-                } else {
-                    ll[chunk] += detail::softmaxInPlace(s.data(), K);
-                    std::copy(s.begin(), s.end(), t);
+                ll[chunk] += detail::posteriorFromScores(m_in, i, s.data(), t, K);
+                if (!detail::isControl(m_in, i))
                     ent[chunk] += entropy(t, K);
-                }
                 for (int32_t k = 0; k < K; ++k)
                     w[k] += static_cast<double>(valid) * t[k];
                 sincePoll += m_m.itemEnd(i) - m_m.itemBegin(i) + 1;
@@ -197,26 +162,10 @@ private:
             }
         });
         m_cancel.check();
-        EStats e;
-        e.perLabel.assign(K, 0.0);
-        for (size_t c = 0; c < chunks; ++c) {
-            e.logLikelihood += ll[c];
-            e.entropy += ent[c];
-            for (int32_t k = 0; k < K; ++k)
-                e.perLabel[k] += perLabel[c * K + k];
-        }
-        return e;
+        return detail::EStepSums(ll, ent, perLabel, K);
     }
 
-    const AggregationInput& m_in;
-    const LabelMatrix& m_m;
-    detail::CancelState m_cancel;
-    detail::Params m_p;
     bool m_zc = false;
-    int m_threads = 1;
-    int64_t m_validLabels = 0;
-    std::vector<int32_t> m_itemBounds;
-    std::vector<char> m_evidence;
     std::vector<double> m_logPriors, m_skills, m_skillSums, m_logRight, m_logWrong;
     std::vector<int64_t> m_labelsOf;
 };

@@ -13,12 +13,8 @@ runs="${2:-3}"
 cli="$build/app/chorus-cli"
 open="$build/bench/bench_open"
 [ -x "$cli" ] && [ -x "$open" ] || { echo "build chorus-cli and bench_open first" >&2; exit 1; }
-work="$(mktemp -d)"
-state="$work/pg"
-cleanup() { "$root/scripts/pg-test-server.sh" stop "$state" >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
-"$root/scripts/pg-test-server.sh" start "$state" >/dev/null
-base="$(cat "$state/uri")"
+# shellcheck source=pg_bench_server.sh
+. "$root/bench/pg_bench_server.sh"
 python3 "$root/scripts/make_crowd_csv.py" "$work/data" >/dev/null
 answers="$work/data/answers.csv" gold="$work/data/gold.csv"
 file="$work/p.chorus" server="$base&project=bench"

@@ -9,10 +9,7 @@ items="${2:-100000}"
 repeats="${3:-200}"
 bench="$build/bench/bench_team"
 [ -x "$bench" ] || { echo "build bench_team first" >&2; exit 1; }
-work="$(mktemp -d)"
-state="$work/pg"
-cleanup() { "$root/scripts/pg-test-server.sh" stop "$state" >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
-"$root/scripts/pg-test-server.sh" start "$state" >/dev/null
+# shellcheck source=pg_bench_server.sh
+. "$root/bench/pg_bench_server.sh"
 "$bench" "$work/team.chorus" "$items" "$repeats"
-"$bench" "$(cat "$state/uri")&project=benchteam" "$items" "$repeats"
+"$bench" "$base&project=benchteam" "$items" "$repeats"

@@ -143,6 +143,14 @@ inline agg::AggregationInput inputOn(const agg::LabelMatrix& m, std::map<std::st
 }
 
 using MethodFn = std::function<agg::AggregationResult(const agg::AggregationInput&)>;
+/// A method's entry point in methods.h (agg::dawidSkene, agg::wawa, ...).
+using MethodEntry = agg::AggregationResult (*)(const agg::AggregationInput&, const agg::RunHooks&);
+
+/// The entry point run without hooks, as a MethodFn.
+inline MethodFn withoutHooks(MethodEntry method)
+{
+    return [method](const agg::AggregationInput& in) { return method(in, {}); };
+}
 
 /// One method's run on the current reference row, scored against gold and the reference.
 struct ReferenceRun
@@ -166,10 +174,11 @@ struct ReferenceRun
 /// The check every method test makes on the reference rows: runs `run` (given the loaded case,
 /// so that it can read the reference's parameters) on the current row, prints accuracy,
 /// reference accuracy, label agreement and iterations, and requires the accuracy to be within
-/// 1 point of the reference's or better. Nothing when the row was skipped or that check failed.
+/// 1 point of the reference's or better and the share of the reference's labels we give too to
+/// be at least minAgreement. Nothing when the row was skipped or a check failed.
 inline std::optional<ReferenceRun> runReferenceRow(
     const std::string& crowdMethod, const std::string& llmMethod, const char* name,
-    const std::function<agg::AggregationResult(const ReferenceCase&)>& run)
+    const std::function<agg::AggregationResult(const ReferenceCase&)>& run, double minAgreement = 0)
 {
     auto c = fetchReferenceCase(crowdMethod, llmMethod);
     if (!c)
@@ -186,7 +195,20 @@ inline std::optional<ReferenceRun> runReferenceRow(
         QTest::qFail("accuracy more than 1 point below the reference's", __FILE__, __LINE__);
         return std::nullopt;
     }
+    if (!(out.agreement >= minAgreement)) {
+        QTest::qFail(qPrintable(QStringLiteral("label agreement below %1").arg(minAgreement)), __FILE__, __LINE__);
+        return std::nullopt;
+    }
     return out;
+}
+
+/// runReferenceRow() of a method with its default parameters on the row's matrix.
+inline std::optional<ReferenceRun> runReferenceRow(const std::string& crowdMethod, const std::string& llmMethod,
+                                                   const char* name, MethodEntry method, double minAgreement = 0)
+{
+    return runReferenceRow(
+        crowdMethod, llmMethod, name, [method](const ReferenceCase& c) { return method(inputOn(c.data.matrix), {}); },
+        minAgreement);
 }
 
 /// Controls (issue: known truth clamped by EM methods) on one reference dataset row: every
@@ -213,9 +235,27 @@ inline void checkControlsOnDataset(const QString& dataset, const std::string& cr
         QVERIFY(after > before);
 }
 
+/// checkControlsOnDataset() on the current row of a data-driven test (column "dataset", as
+/// addReferenceRows makes it); skipped without ../shared.
+inline void checkControlsOnCurrentRow(const std::string& crowdMethod, const std::string& llmMethod,
+                                      MethodEntry method, const char* name)
+{
+    QFETCH(QString, dataset);
+    if (!sharedAvailable()) {
+        QTest::qSkip("../shared/data not present", __FILE__, __LINE__);
+        return;
+    }
+    checkControlsOnDataset(dataset, crowdMethod, llmMethod, withoutHooks(method), name);
+}
+
 /// Controls on average over the LLM tasks: mean accuracy on the 90% without controls must rise.
+/// Skipped without ../shared.
 inline void checkControlsOnAverage(const MethodFn& run, const char* name)
 {
+    if (!sharedAvailable()) {
+        QTest::qSkip("../shared/data not present", __FILE__, __LINE__);
+        return;
+    }
     double before = 0, after = 0;
     for (const auto& task : kLlmTasks) {
         const auto d = loadLlmTask(task);

@@ -60,9 +60,7 @@ private slots:
             anns.push_back({i, 2, 1 - t});
         }
         const auto m = agg::LabelMatrix::build(40, 3, 2, anns);
-        agg::AggregationInput in;
-        in.matrix = &m;
-        const auto r = agg::dawidSkene(in);
+        const auto r = agg::dawidSkene(test::inputOn(m));
         for (int i = 0; i < 40; ++i)
             QCOMPARE(r.labels[i], i % 2);
         QVERIFY(r.competence[0] > 0.999);
@@ -78,13 +76,8 @@ private slots:
     // (sum_k prior_k P(k|k)) and the iteration count of the shared stopping rule.
     void crowdKitReference()
     {
-        const auto run = test::runReferenceRow("DawidSkene", "ds", "ds", [](const test::ReferenceCase& c) {
-            return agg::dawidSkene(test::inputOn(c.data.matrix));
-        });
-        if (!run)
-            return;
-        QVERIFY(run->agreement >= 0.98);
-        if (run->c.ref.contains("skills")) {
+        const auto run = test::runReferenceRow("DawidSkene", "ds", "ds", agg::dawidSkene, 0.98);
+        if (run && run->c.ref.contains("skills")) {
             const double worst = run->largestSkillDifference();
             qInfo("  largest competence difference from crowd-kit's skills: %.2e", worst);
             QVERIFY(worst < 1e-3);
@@ -97,27 +90,16 @@ private slots:
     // Clamping every tenth item to gold, accuracy on the other items; printed for every dataset.
     // The assertion is on implicit_hate (largest headroom) and, in controlsAverage, on the mean
     // over the LLM tasks.
-    void controlsRaiseAccuracy()
-    {
-        QFETCH(QString, dataset);
-        if (!test::sharedAvailable())
-            QSKIP("../shared/data not present");
-        test::checkControlsOnDataset(dataset, "DawidSkene", "ds", [](const agg::AggregationInput& in) { return agg::dawidSkene(in); }, "ds");
-    }
+    void controlsRaiseAccuracy() { test::checkControlsOnCurrentRow("DawidSkene", "ds", agg::dawidSkene, "ds"); }
 
-    void controlsAverage()
-    {
-        if (!test::sharedAvailable())
-            QSKIP("../shared/data not present");
-        test::checkControlsOnAverage([](const agg::AggregationInput& in) { return agg::dawidSkene(in); }, "ds");
-    }
+    void controlsAverage() { test::checkControlsOnAverage(test::withoutHooks(agg::dawidSkene), "ds"); }
 
     // A synthetic world with good, mediocre and spamming annotators: DS recovers the order of
     // the annotators' true accuracies and labels better than majority vote.
     void syntheticRecovery()
     {
         const auto w = test::recoveryWorld();
-        const auto run = test::runOnWorld([](const agg::AggregationInput& in) { return agg::dawidSkene(in); }, w, "ds");
+        const auto run = test::runOnWorld(test::withoutHooks(agg::dawidSkene), w, "ds");
         QVERIFY(run.rho > 0.9);
         QVERIFY(run.accuracy > run.accuracyMv);
         double worst = 0;

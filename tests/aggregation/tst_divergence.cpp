@@ -1,6 +1,7 @@
 // Distributions and divergences: hand-derived cases and scipy's figures for ChaosNLI-SNLI
 // (../shared/reference/divergence-chaosnli_snli.json) to 1e-9.
 
+#include "aggregation_rows.h"
 #include "datasets.h"
 #include "divergence.h"
 
@@ -180,10 +181,8 @@ private slots:
 
     void chaosNliReference_data()
     {
-        QTest::addColumn<QString>("model");
-        for (const char* m : {"bert-base-uncased_seed0", "bert-base-uncased_seed1", "roberta-base_seed0",
-                              "roberta-base_seed1", "roberta-base_seed2"})
-            QTest::newRow(m) << QString::fromLatin1(m);
+        test::addNameRows("model", {"bert-base-uncased_seed0", "bert-base-uncased_seed1", "roberta-base_seed0",
+                                    "roberta-base_seed1", "roberta-base_seed2"});
     }
 
     // scipy on human counts (p) vs each model (q): every per-item value, the means and dcor.

@@ -116,9 +116,7 @@ private slots:
     // datasets our competence sigmoid(alpha) orders annotators like crowd-kit's alpha.
     void crowdKitReference()
     {
-        const auto run = test::runReferenceRow("GLAD", "glad", "glad", [](const test::ReferenceCase& c) {
-            return agg::glad(test::inputOn(c.data.matrix));
-        });
+        const auto run = test::runReferenceRow("GLAD", "glad", "glad", agg::glad);
         if (!run)
             return;
         QVERIFY(run->r.converged);

@@ -49,9 +49,7 @@ private slots:
             anns.push_back({i, 3, 1 - i % 2});
         }
         const auto m = agg::LabelMatrix::build(6, 4, 2, anns);
-        agg::AggregationInput in;
-        in.matrix = &m;
-        const auto r = agg::kos(in);
+        const auto r = agg::kos(test::inputOn(m));
         for (int i = 0; i < 6; ++i)
             QCOMPARE(r.labels[i], i % 2);
         QCOMPARE(r.competence[3], 0.0);
@@ -70,11 +68,7 @@ private slots:
     // e.g. 680 of rte's 800 items get label 1; crowd-kit's KOS does exactly the same.)
     void crowdKitReference()
     {
-        const auto run = test::runReferenceRow("KOS", "", "kos", [](const test::ReferenceCase& c) {
-            return agg::kos(test::inputOn(c.data.matrix));
-        });
-        if (run)
-            QVERIFY(run->agreement >= 0.98);
+        test::runReferenceRow("KOS", "", "kos", agg::kos, 0.98);
     }
 
     // On a dense random design (every annotator labels many items), KOS beats majority vote as

@@ -55,9 +55,7 @@ private slots:
     // also >= 98% identical labels and competences close to Hovy's.
     void hovyReference()
     {
-        const auto run = test::runReferenceRow("MACE_java_hovy", "mace", "mace", [](const test::ReferenceCase& c) {
-            return agg::mace(test::inputOn(c.data.matrix));
-        });
+        const auto run = test::runReferenceRow("MACE_java_hovy", "mace", "mace", agg::mace);
         QFETCH(QString, dataset);
         if (run && !dataset.startsWith("llm/")) {
             QVERIFY(run->agreement >= 0.98);
@@ -71,20 +69,9 @@ private slots:
 
     // Clamping every tenth item to gold; accuracy on the other items, printed for every dataset,
     // asserted on implicit_hate and (controlsAverage) on the mean over the LLM tasks.
-    void controlsRaiseAccuracy()
-    {
-        QFETCH(QString, dataset);
-        if (!test::sharedAvailable())
-            QSKIP("../shared/data not present");
-        test::checkControlsOnDataset(dataset, "MACE_java_hovy", "mace", [](const agg::AggregationInput& in) { return agg::mace(in); }, "mace");
-    }
+    void controlsRaiseAccuracy() { test::checkControlsOnCurrentRow("MACE_java_hovy", "mace", agg::mace, "mace"); }
 
-    void controlsAverage()
-    {
-        if (!test::sharedAvailable())
-            QSKIP("../shared/data not present");
-        test::checkControlsOnAverage([](const agg::AggregationInput& in) { return agg::mace(in); }, "mace");
-    }
+    void controlsAverage() { test::checkControlsOnAverage(test::withoutHooks(agg::mace), "mace"); }
 
     // --threshold: only the most certain items keep a label; as Hovy's README says, accuracy on
     // them rises at the expense of coverage.

@@ -24,9 +24,7 @@ private slots:
     // point (or better).
     void crowdKitReference()
     {
-        const auto run = test::runReferenceRow("MMSR", "", "mmsr", [](const test::ReferenceCase& c) {
-            return agg::mmsr(test::inputOn(c.data.matrix, {}, 0));
-        });
+        const auto run = test::runReferenceRow("MMSR", "", "mmsr", agg::mmsr);
         if (!run)
             return;
         const auto& c = run->c;

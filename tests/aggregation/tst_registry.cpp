@@ -2,6 +2,7 @@
 // cancellation and progress through RunHooks (on the calling thread only), controls, INVALID
 // labels and items/annotators without labels.
 
+#include "aggregation_rows.h"
 #include "methods.h"
 #include "synthetic.h"
 
@@ -228,9 +229,7 @@ private slots:
     // latency is printed for information.
     void cancelPromptOnLargeWorld_data()
     {
-        QTest::addColumn<QString>("method");
-        for (const char* m : {"ds", "onecoin", "glad", "mace", "zbs", "bcc", "ebcc"})
-            QTest::newRow(m) << QString::fromLatin1(m);
+        test::addNameRows("method", {"ds", "onecoin", "glad", "mace", "zbs", "bcc", "ebcc"});
     }
     void cancelPromptOnLargeWorld()
     {

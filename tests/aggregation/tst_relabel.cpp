@@ -2,6 +2,7 @@
 // greedy against exhaustive search, the random relabeler, budgets, errors, and the simulated
 // loop on synthetic Dawid-Skene worlds.
 
+#include "aggregation_rows.h"
 #include "methods.h"
 #include "relabel.h"
 #include "synthetic.h"
@@ -27,6 +28,21 @@ std::vector<double> randomPosterior(std::mt19937_64& rng, int32_t n, int32_t L)
             p[i * L + l] /= z;
     }
     return p;
+}
+
+/// A selection over post (numItems x numLabels rows): at most k picks within budget, by strategy.
+SelectionInput selectionOn(const std::vector<double>& post, int32_t numItems, int32_t numLabels,
+                           std::vector<Relabeler> relabelers, int32_t k, double budget, RelabelStrategy strategy)
+{
+    SelectionInput in;
+    in.posterior = &post;
+    in.numItems = numItems;
+    in.numLabels = numLabels;
+    in.relabelers = std::move(relabelers);
+    in.k = k;
+    in.budget = budget;
+    in.strategy = strategy;
+    return in;
 }
 
 } // namespace
@@ -142,15 +158,9 @@ private slots:
         for (int trial = 0; trial < 40; ++trial) {
             const int32_t n = 7, L = 2 + trial % 3;
             const auto post = randomPosterior(rng, n, L);
-            SelectionInput in;
-            in.posterior = &post;
-            in.numItems = n;
-            in.numLabels = L;
+            SelectionInput in = selectionOn(post, n, L, {}, k, 100, RelabelStrategy::Greedy);
             for (int j = 0; j < relabelers; ++j)
                 in.relabelers.push_back({std::string("r").append(std::to_string(j)), accs[j], 1.0});
-            in.k = k;
-            in.budget = 100;
-            in.strategy = RelabelStrategy::Greedy;
             const Selection g = selectForRelabel(in);
             in.strategy = RelabelStrategy::Exact;
             const Selection e = selectForRelabel(in);
@@ -170,14 +180,7 @@ private slots:
     {
         // Entropies: item 0 sure, item 1 (0.5, 0.5) = ln 2, item 2 (0.9, 0.1), item 3 (0.6, 0.4).
         const std::vector<double> post{1.0, 0.0, 0.5, 0.5, 0.9, 0.1, 0.6, 0.4};
-        SelectionInput in;
-        in.posterior = &post;
-        in.numItems = 4;
-        in.numLabels = 2;
-        in.relabelers = {{"expert", 0.9, 2.0}};
-        in.k = 2;
-        in.budget = 10;
-        in.strategy = RelabelStrategy::Uncertainty;
+        SelectionInput in = selectionOn(post, 4, 2, {{"expert", 0.9, 2.0}}, 2, 10, RelabelStrategy::Uncertainty);
         const Selection s = selectForRelabel(in);
         QCOMPARE(s.picks.size(), size_t(2));
         QCOMPARE(s.picks[0].item, 1);
@@ -197,14 +200,7 @@ private slots:
     {
         std::mt19937_64 rng(7);
         const auto post = randomPosterior(rng, 200, 3);
-        SelectionInput in;
-        in.posterior = &post;
-        in.numItems = 200;
-        in.numLabels = 3;
-        in.relabelers = {{"expert", 0.9, 1.0}};
-        in.k = 20;
-        in.budget = 100;
-        in.strategy = RelabelStrategy::Random;
+        SelectionInput in = selectionOn(post, 200, 3, {{"expert", 0.9, 1.0}}, 20, 100, RelabelStrategy::Random);
         in.seed = 5;
         const Selection a = selectForRelabel(in), b = selectForRelabel(in);
         in.seed = 6;
@@ -220,9 +216,7 @@ private slots:
 
     void budgetsNeverExceeded_data()
     {
-        QTest::addColumn<QString>("strategy");
-        for (const char* s : {"greedy", "exact", "random", "uncertainty"})
-            QTest::newRow(s) << QString::fromLatin1(s);
+        chorus::test::addNameRows("strategy", {"greedy", "exact", "random", "uncertainty"});
     }
 
     void budgetsNeverExceeded()
@@ -232,14 +226,9 @@ private slots:
         std::uniform_real_distribution<double> u(0.1, 3.0);
         for (int trial = 0; trial < 30; ++trial) {
             const auto post = randomPosterior(rng, 8, 3);
-            SelectionInput in;
-            in.posterior = &post;
-            in.numItems = 8;
-            in.numLabels = 3;
-            in.relabelers = {{"a", 0.9, u(rng)}, {"b", 0.7, u(rng)}};
-            in.k = 3;
-            in.budget = u(rng) * 1.5;
-            in.strategy = parseRelabelStrategy(strategy.toStdString());
+            SelectionInput in = selectionOn(post, 8, 3, {{"a", 0.9, u(rng)}, {"b", 0.7, u(rng)}}, 3, 0,
+                                            parseRelabelStrategy(strategy.toStdString()));
+            in.budget = u(rng) * 1.5;  // drawn after the costs
             in.seed = trial;
             const Selection s = selectForRelabel(in);
             QVERIFY(s.cost <= in.budget);
@@ -271,12 +260,7 @@ private slots:
         QFETCH(double, budget);
         QFETCH(QString, message);
         const std::vector<double> post{0.5, 0.5};
-        SelectionInput in;
-        in.posterior = &post;
-        in.numItems = 1;
-        in.numLabels = 2;
-        in.relabelers = {{"expert", 0.9, cost}};
-        in.budget = budget;
+        const SelectionInput in = selectionOn(post, 1, 2, {{"expert", 0.9, cost}}, 1, budget, RelabelStrategy::Greedy);
         try {
             selectForRelabel(in);
             QFAIL("no exception");
@@ -298,14 +282,7 @@ private slots:
     void exactTooLargeIsAnError()
     {
         std::vector<double> post(1000 * 2, 0.5);
-        SelectionInput in;
-        in.posterior = &post;
-        in.numItems = 1000;
-        in.numLabels = 2;
-        in.relabelers = {{"expert", 0.9, 1.0}};
-        in.k = 10;
-        in.budget = 100;
-        in.strategy = RelabelStrategy::Exact;
+        const SelectionInput in = selectionOn(post, 1000, 2, {{"expert", 0.9, 1.0}}, 10, 100, RelabelStrategy::Exact);
         try {
             selectForRelabel(in);
             QFAIL("no exception");

@@ -2,6 +2,7 @@
 // matrices whose ties are written out below, and that a permuted matrix with identity keys
 // gives the same labels item for item.
 
+#include "aggregation_rows.h"
 #include "methods.h"
 
 #include <QtTest>
@@ -76,9 +77,7 @@ private slots:
     // methods weigh them equally and tie on i0 and i1 too.
     void weightedVotePolicies_data()
     {
-        QTest::addColumn<QString>("method");
-        for (const char* m : {"mv", "wawa", "zbs"})
-            QTest::newRow(m) << QString::fromLatin1(m);
+        test::addNameRows("method", {"mv", "wawa", "zbs"});
     }
     void weightedVotePolicies()
     {
