@@ -8,21 +8,15 @@
 #     DATA_DIR  default ../shared/data/llm beside the checkout
 #     OUT       default docs/results-relabeling.md
 # Needs a built chorus-cli (CHORUS_CLI, default ./build/app/chorus-cli) and python3.
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-cli="${CHORUS_CLI:-./build/app/chorus-cli}"
+source "$(dirname "${BASH_SOURCE[0]}")/results_common.sh"
 data="${1:-$root/../shared/data/llm}"
 out="${2:-docs/results-relabeling.md}"
 method=ds
 k=10          # items per round
 cost=1        # per item; fractions do not depend on it
 seed=0
-if [ ! -x "$cli" ]; then
-    echo "results_relabeling.sh: $cli not found; build it first (cmake --build build --target chorus-cli)" >&2
-    exit 1
-fi
-command -v python3 >/dev/null 2>&1 || { echo "results_relabeling.sh: needs python3" >&2; exit 1; }
+results_need_cli
+results_need_python
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
