@@ -121,6 +121,16 @@ protected:
         return run(c, o);
     }
 
+    /// run() canceled by its caller once `done` items are answered.
+    LlmRunReport runCanceledAfter(const LlmConfig& c, int done)
+    {
+        LlmRunOptions o;
+        bool cancel = false;
+        o.isCanceled = [&cancel] { return cancel; };
+        o.progress = [&cancel, done](const model::LlmProgress& p) { cancel = p.done >= done; };
+        return run(c, o);
+    }
+
     int annotatorRows(const QString& name)  // rows in annotators + llm_annotators
     {
         ProjectStore store;

@@ -133,11 +133,7 @@ void TestLlmFailures::cancelStopsAndKeepsAnswers()
     };
     LlmConfig c = config();
     c.concurrency = 1;
-    LlmRunOptions o;
-    bool cancel = false;
-    o.isCanceled = [&cancel] { return cancel; };
-    o.progress = [&cancel](const LlmProgress& p) { cancel = p.done >= 2; };
-    const LlmRunReport r = run(c, o);
+    const LlmRunReport r = runCanceledAfter(c, 2);
     QVERIFY(r.canceled);
     QCOMPARE(r.totals.done, qint64(2));
     QCOMPARE(m_server->requests.size(), 2);
@@ -159,11 +155,7 @@ void TestLlmFailures::resumeSkipsAnsweredItems()
     LlmConfig c = config();
     c.concurrency = 2;
     c.extra.insert(QStringLiteral("seed"), 1);
-    LlmRunOptions o;
-    bool cancel = false;
-    o.isCanceled = [&cancel] { return cancel; };
-    o.progress = [&cancel](const LlmProgress& p) { cancel = p.done >= 3; };
-    const LlmRunReport first = run(c, o);
+    const LlmRunReport first = runCanceledAfter(c, 3);
     QVERIFY(first.canceled);
     QSet<QString> firstItems;
     for (const auto& [item, label] : stored(QStringLiteral("tiny-llm")))
