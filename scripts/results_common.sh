@@ -40,3 +40,18 @@ sorted_labels() {
     { tail -n +2 "$1" | cut -d, -f3; tail -n +2 "$2" | cut -d, -f2; } |
         tr -d '\r' | grep -v -x -e INVALID -e '' | LC_ALL=C sort -u | paste -sd, -
 }
+
+# task_labels DIR: sets the array labels to (--labels <sorted classes>) for the task in DIR
+# (answers.csv, gold.csv), or to () when sorted_labels gives nothing.
+task_labels() {
+    labels=()
+    local l
+    l="$(sorted_labels "$1/answers.csv" "$1/gold.csv")"
+    [ -z "$l" ] || labels=(--labels "$l")
+}
+
+# results_workdir: sets work to a new temporary directory, removed when the script exits.
+results_workdir() {
+    work="$(mktemp -d)"
+    trap 'rm -rf "$work"' EXIT
+}

@@ -18,16 +18,13 @@ results_need_cli
 results_need_data "$data"
 results_need_python
 
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+results_workdir
 
 for dir in "$data"/*/; do
     task="$(basename "$dir")"
     [ -f "$dir/items.jsonl" ] || continue
     # Label order = sorted class names, as in results_llm_crowds.sh (mv breaks ties the same way).
-    labels=()
-    l="$(sorted_labels "$dir/answers.csv" "$dir/gold.csv")"
-    [ -n "$l" ] && labels=(--labels "$l")
+    task_labels "$dir"
     for seed in $seeds; do
         curve=(--curve-samples 0)
         [ "$seed" = 0 ] && curve=()

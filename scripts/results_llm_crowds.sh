@@ -39,9 +39,7 @@ for dir in "$data"/*/; do
     [ -f "$dir/items.jsonl" ] || continue
     # Label order = sorted class names (gold and valid model labels), as crowd-kit's, so that
     # majority vote breaks ties toward the same label. Left to the import when a CSV is quoted.
-    labels=()
-    l="$(sorted_labels "$dir/answers.csv" "$dir/gold.csv")"
-    [ -n "$l" ] && labels=(--labels "$l")
+    task_labels "$dir"
     table="$("$cli" evaluate --input "$dir/items.jsonl" "${labels[@]}" --methods "$methods" --seed "$seed")"
     # Columns: kind name items accuracy macro_f1 weighted_f1 coverage spearman pearson
     read -r models best_name best mean mv mace < <(printf '%s\n' "$table" | awk -F'\t' '

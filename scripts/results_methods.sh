@@ -54,9 +54,7 @@ done
 
 for ds in "${datasets[@]}"; do
     dir="$data/$ds"
-    labels=()
-    l="$(sorted_labels "$dir/answers.csv" "$dir/gold.csv")"
-    [ -n "$l" ] && labels=(--labels "$l")
+    task_labels "$dir"
     if [ -f "$dir/items.jsonl" ]; then
         input=(--input "$dir/items.jsonl")
     else

@@ -17,8 +17,7 @@ cost=1        # per item; fractions do not depend on it
 seed=0
 results_need_cli
 results_need_python
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
+results_workdir
 
 for dir in "$data"/*/; do
     task="$(basename "$dir")"
@@ -36,10 +35,10 @@ PY
 )"
     n="$(wc -l < "$dir/items.jsonl")"
     "$cli" simulate --input "$dir/items.jsonl" --method "$method" --relabeler "$relabeler" --k "$k" --cost "$cost" \
-        --budget "$n" --strategy greedy --strategy random --strategy uncertainty --seed "$seed" --json > "$tmp/$task.json"
+        --budget "$n" --strategy greedy --strategy random --strategy uncertainty --seed "$seed" --json > "$work/$task.json"
 done
 
-python3 - "$tmp" "$out" "$method" "$k" "$seed" <<'PY'
+python3 - "$work" "$out" "$method" "$k" "$seed" <<'PY'
 import json, os, sys
 tmp, out, method, k, seed = sys.argv[1:6]
 fracs = [0.10, 0.25, 0.50, 1.00]
