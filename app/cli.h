@@ -79,6 +79,13 @@ Source openSource(const QCommandLineParser& parser);
 /// items the file does not mention). Throws model::Error on an unknown item or label.
 std::vector<int32_t> readItemLabels(const QString& file, const model::Snapshot& s);
 
+/// Reads "annotator,NUMBER" rows (header optional) into (annotator index in s, number) pairs,
+/// in file order. Throws model::Error naming file and line on a row that is not an annotator
+/// and a finite number >= 0 ("expected annotator,`column` with a `noun` >= 0") or names an
+/// unknown annotator.
+std::vector<std::pair<qsizetype, double>> readAnnotatorNumbers(const QString& file, const model::Snapshot& s,
+                                                               const QString& column, const QString& noun);
+
 /// The --param key=value options into in.params ("ties" by name: first, random, unresolved);
 /// returns them as recorded in a run's parameters. Throws UsageError on a malformed value.
 nlohmann::ordered_json readMethodParams(const QCommandLineParser& p, agg::AggregationInput& in);

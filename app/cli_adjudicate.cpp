@@ -2,6 +2,7 @@
 // an adjudicator's final label for an item.
 
 #include "cli.h"
+#include "cli_options.h"
 #include "cli_format.h"
 
 #include "adjudication.h"
@@ -58,18 +59,19 @@ QString caseText(const model::AdjudicationCase& c)
 int cmdAdjudicate(const QStringList& args)
 {
     QCommandLineParser p;
-    addProjectOption(p);
-    p.addOptions({
-        {QStringLiteral("all"), QStringLiteral("List adjudicated items too.")},
-        {QStringLiteral("item"), QStringLiteral("The item to adjudicate."), QStringLiteral("ID")},
-        {QStringLiteral("label"), QStringLiteral("Its final label."), QStringLiteral("L")},
-        {QStringLiteral("note"), QStringLiteral("A note kept with the adjudication."), QStringLiteral("T")},
-        {QStringLiteral("uuid"), QStringLiteral("The adjudication's UUID: a resend with the same UUID is stored once."),
-         QStringLiteral("U")},
-    });
-    parseOrThrow(p, args, QStringLiteral("chorus-cli adjudicate --project P [--all] [--json]\n"
-                                         "       chorus-cli adjudicate --project P --item ID --label L [--note T] "
-                                         "[--uuid U] [--json]"));
+    parseProjectCommand(
+        p, args,
+        {
+            {QStringLiteral("all"), QStringLiteral("List adjudicated items too.")},
+            {QStringLiteral("item"), QStringLiteral("The item to adjudicate."), QStringLiteral("ID")},
+            {QStringLiteral("label"), QStringLiteral("Its final label."), QStringLiteral("L")},
+            {QStringLiteral("note"), QStringLiteral("A note kept with the adjudication."), QStringLiteral("T")},
+            {QStringLiteral("uuid"), QStringLiteral("The adjudication's UUID: a resend with the same UUID is stored once."),
+             QStringLiteral("U")},
+        },
+        QStringLiteral("chorus-cli adjudicate --project P [--all] [--json]\n"
+                       "       chorus-cli adjudicate --project P --item ID --label L [--note T] "
+                       "[--uuid U] [--json]"));
     const bool json = p.isSet(QStringLiteral("json"));
     model::ProjectStore store;
     store.open(projectArg(p));

@@ -2,6 +2,7 @@
 
 #include "cli.h"
 #include "cli_json.h"
+#include "cli_options.h"
 
 #include "csvreader.h"
 #include "evaluation.h"
@@ -51,6 +52,31 @@ std::vector<int32_t> readItemLabels(const QString& file, const model::Snapshot& 
     return out;
 }
 
+std::vector<std::pair<qsizetype, double>> readAnnotatorNumbers(const QString& file, const model::Snapshot& s,
+                                                               const QString& column, const QString& noun)
+{
+    QFile f(file);
+    if (!f.open(QIODevice::ReadOnly))
+        throw model::Error(QStringLiteral("%1: cannot open: %2").arg(file, f.errorString()));
+    std::vector<std::pair<qsizetype, double>> out;
+    model::CsvReader csv(&f);
+    QStringList row;
+    while (csv.next(row)) {
+        if (csv.line() == 1 && row.value(0) == QLatin1String("annotator"))
+            continue;
+        bool isNumber = false;
+        const double v = row.value(1).toDouble(&isNumber);
+        if (row.size() != 2 || !isNumber || !std::isfinite(v) || v < 0)
+            throw model::Error(QStringLiteral("%1:%2: expected annotator,%3 with a %4 >= 0")
+                                   .arg(file, QString::number(csv.line()), column, noun));
+        const qsizetype a = s.annotators.indexOf(row[0]);
+        if (a < 0)
+            throw model::Error(QStringLiteral("%1:%2: unknown annotator \"%3\"").arg(file).arg(csv.line()).arg(row[0]));
+        out.emplace_back(a, v);
+    }
+    return out;
+}
+
 namespace {
 
 // --method help: the registered methods and their parameters (defaults and meaning); needs no
@@ -83,24 +109,9 @@ void printMethodHelp(bool json)
 // get weight 0.
 std::vector<double> readWeights(const QString& file, const model::Snapshot& s)
 {
-    QFile f(file);
-    if (!f.open(QIODevice::ReadOnly))
-        throw model::Error(QStringLiteral("%1: cannot open: %2").arg(file, f.errorString()));
     std::vector<double> weights(s.annotators.size(), 0.0);
-    model::CsvReader csv(&f);
-    QStringList row;
-    while (csv.next(row)) {
-        if (csv.line() == 1 && row.value(0) == QLatin1String("annotator"))
-            continue;
-        bool isNumber = false;
-        const double w = row.value(1).toDouble(&isNumber);
-        const qsizetype a = s.annotators.indexOf(row.value(0));
-        if (row.size() != 2 || !isNumber || !std::isfinite(w) || w < 0)
-            throw model::Error(QStringLiteral("%1:%2: expected annotator,weight with a weight >= 0").arg(file).arg(csv.line()));
-        if (a < 0)
-            throw model::Error(QStringLiteral("%1:%2: unknown annotator \"%3\"").arg(file).arg(csv.line()).arg(row[0]));
+    for (const auto& [a, w] : readAnnotatorNumbers(file, s, QStringLiteral("weight"), QStringLiteral("weight")))
         weights[a] = w;
-    }
     return weights;
 }
 
@@ -303,24 +314,25 @@ void writeAggregateOutput(const Aggregated& a, bool json)
 int cmdAggregate(const QStringList& args)
 {
     QCommandLineParser p;
-    addSourceOptions(p);
     const QStringList methods = methodNameList();
-    p.addOptions({
-        {QStringLiteral("method"), QStringLiteral("Aggregation method: %1; \"help\" lists them with their parameters.").arg(methods.join(QStringLiteral(", "))),
-         QStringLiteral("M")},
-        {QStringLiteral("controls"), QStringLiteral("Known truth, CSV item,label (clamped by EM methods)."),
-         QStringLiteral("FILE")},
-        {QStringLiteral("seed"), QStringLiteral("Random seed (methods with restarts)."), QStringLiteral("N"), QStringLiteral("0")},
-        {QStringLiteral("param"), QStringLiteral("Method parameter key=value (repeatable)."), QStringLiteral("k=v")},
-        {QStringLiteral("weights"), QStringLiteral("wmv: per-annotator weights, CSV annotator,weight (others get 0)."),
-         QStringLiteral("FILE")},
-        {QStringLiteral("weights-run"), QStringLiteral("wmv: take weights from a saved run's competences."),
-         QStringLiteral("ID")},
-        {QStringLiteral("include-invalid"), QStringLiteral("Treat INVALID as a label instead of excluding it.")},
-        {QStringLiteral("save"), QStringLiteral("Store the run in the project (--project only).")},
-        {QStringLiteral("json"), QStringLiteral("Print the full result as JSON.")},
-    });
-    parseOrThrow(p, args, QStringLiteral("chorus-cli aggregate (--project P | --input FILE) --method M [options]"));
+    parseSourceCommand(
+        p, args,
+        {
+            {QStringLiteral("method"), QStringLiteral("Aggregation method: %1; \"help\" lists them with their parameters.").arg(methods.join(QStringLiteral(", "))),
+             QStringLiteral("M")},
+            {QStringLiteral("controls"), QStringLiteral("Known truth, CSV item,label (clamped by EM methods)."),
+             QStringLiteral("FILE")},
+            opt::seed(QStringLiteral("Random seed (methods with restarts).")),
+            opt::param(QStringLiteral("Method parameter key=value (repeatable).")),
+            {QStringLiteral("weights"), QStringLiteral("wmv: per-annotator weights, CSV annotator,weight (others get 0)."),
+             QStringLiteral("FILE")},
+            {QStringLiteral("weights-run"), QStringLiteral("wmv: take weights from a saved run's competences."),
+             QStringLiteral("ID")},
+            opt::includeInvalid(QStringLiteral("Treat INVALID as a label instead of excluding it.")),
+            {QStringLiteral("save"), QStringLiteral("Store the run in the project (--project only).")},
+            opt::json(QStringLiteral("Print the full result as JSON.")),
+        },
+        QStringLiteral("chorus-cli aggregate (--project P | --input FILE) --method M [options]"));
     const QString method = p.value(QStringLiteral("method"));
     if (method == QLatin1String("help") || method == QLatin1String("list")) {
         printMethodHelp(p.isSet(QStringLiteral("json")));
@@ -328,14 +340,10 @@ int cmdAggregate(const QStringList& args)
     }
     if (method.isEmpty())
         throw UsageError{QStringLiteral("--method is required (%1)").arg(methods.join(QStringLiteral(", ")))};
-    if (!methods.contains(method))
-        throw UsageError{QStringLiteral("unknown method \"%1\" (known: %2)").arg(method, methods.join(QStringLiteral(", ")))};
+    checkMethod(method, methods);
     if (p.isSet(QStringLiteral("save")) && !p.isSet(QStringLiteral("project")))
         throw UsageError{QStringLiteral("--save needs --project")};
-    bool ok = true;
-    const uint64_t seed = p.value(QStringLiteral("seed")).toULongLong(&ok);
-    if (!ok)
-        throw UsageError{QStringLiteral("--seed takes a non-negative integer")};
+    const uint64_t seed = seedOption(p);
     agg::AggregationInput in;
     in.seed = seed;
     const nlohmann::ordered_json params = readMethodParams(p, in);
@@ -351,9 +359,7 @@ int cmdAggregate(const QStringList& args)
     model::Snapshot& s = source.snapshot;
     if (p.isSet(QStringLiteral("include-invalid")))
         s.matrix = s.matrix.withInvalidAsClass();
-    std::vector<int32_t> gold = s.gold;
-    if (p.isSet(QStringLiteral("gold")) && p.isSet(QStringLiteral("project")))
-        gold = readItemLabels(p.value(QStringLiteral("gold")), s);
+    const std::vector<int32_t> gold = goldOption(p, s);
     in.matrix = &s.matrix;
     if (p.isSet(QStringLiteral("controls")))
         in.controls = readItemLabels(p.value(QStringLiteral("controls")), s);
@@ -371,12 +377,7 @@ int cmdAggregate(const QStringList& args)
 
     QElapsedTimer timer;
     timer.start();
-    agg::AggregationResult r;
-    try {
-        r = agg::aggregate(method.toStdString(), in);
-    } catch (const std::invalid_argument& e) {
-        throw model::Error(QString::fromUtf8(e.what()));
-    }
+    const agg::AggregationResult r = checked([&] { return agg::aggregate(method.toStdString(), in); });
     const double seconds = timer.nsecsElapsed() / 1e9;
     qint64 runId = 0;
     if (p.isSet(QStringLiteral("save")))

@@ -2,6 +2,7 @@
 // reported probabilities (aggregation/calibration.h; docs/crowd.md).
 
 #include "cli_format.h"
+#include "cli_options.h"
 
 #include "calibration.h"
 #include "crowd.h"
@@ -41,8 +42,74 @@ Json scoresJson(const agg::CalibrationScores& c)
 
 using Calibrated = model::CalibrationSource;
 
-void writeCalibrationText(const std::vector<Calibrated>& rows, bool scaled, const QString& note)
+QList<QCommandLineOption> calibrationOptions()
 {
+    return {
+        opt::methods(QStringLiteral("Methods whose posteriors are scored, comma-separated, or \"none\" (default %1).")
+                         .arg(opt::kDefaultMethods),
+                     opt::kDefaultMethods),
+        {QStringLiteral("bins"), QStringLiteral("Reliability bins (default 10)."), QStringLiteral("B"), QStringLiteral("10")},
+        {QStringLiteral("temperature"),
+         QStringLiteral("Fit a temperature per source on the selection gold and score it on the holdout.")},
+        opt::selectFraction(QStringLiteral("Share of the gold items the temperature is fitted on (0.2).")),
+        opt::seed(QStringLiteral("Seed of the methods and of the split.")),
+        opt::param(QStringLiteral("Method parameter key=value for every method (repeatable).")),
+        opt::json(),
+    };
+}
+
+// What cmdCalibration computed, for its two writers.
+struct CalibrationOutcome
+{
+    const model::Snapshot& s;
+    const model::CalibrationReport& report;
+    size_t goldItems = 0;
+    int bins = 0;
+    bool scaled = false;  ///< --temperature
+    QString note;         ///< why only the methods are scored, or empty
+};
+
+void writeCalibrationJson(const CalibrationOutcome& c)
+{
+    const agg::GoldSplit& split = c.report.split;
+    Json j;
+    j["gold_items"] = c.goldItems;
+    j["bins"] = c.bins;
+    j["confidence"] = "top label: the largest probability of an item's row; correct when its label is the gold";
+    Json sources = Json::array();
+    for (const Calibrated& source : c.report.sources) {
+        Json row{{"kind", source.kind.toStdString()}, {"name", source.name.toStdString()}};
+        row.update(scoresJson(source.all));
+        if (c.scaled)
+            row["temperature_scaling"] = {{"temperature", source.temperature},
+                                          {"fitted_on_items", split.selection.size()},
+                                          {"holdout_before", scoresJson(source.holdoutBefore)},
+                                          {"holdout_after", scoresJson(source.holdoutAfter)}};
+        sources.push_back(row);
+    }
+    j["sources"] = sources;
+    j["annotators_with_probabilities"] = c.report.annotatorsWithProbabilities;
+    if (!c.note.isEmpty())
+        j["note"] = c.note.toStdString();
+    Json methodErrors = Json::object();
+    for (const auto& [m, why] : c.report.methodErrors)
+        methodErrors[m.toStdString()] = why.toStdString();
+    if (!methodErrors.empty())
+        j["method_errors"] = methodErrors;
+    if (c.scaled) {
+        Json holdout = Json::array();
+        for (int32_t i : split.holdout)
+            holdout.push_back(c.s.itemExtIds[i].toStdString());
+        j["holdout_items"] = holdout;
+    }
+    out(QByteArray::fromStdString(j.dump(2)) + '\n');
+}
+
+void writeCalibrationText(const CalibrationOutcome& outcome)
+{
+    const std::vector<Calibrated>& rows = outcome.report.sources;
+    const bool scaled = outcome.scaled;
+    const QString& note = outcome.note;
     QString t = QStringLiteral("kind\tname\titems\taccuracy\tmean_confidence\tece_width\tece_mass\tbrier\tbrier_top\tnll");
     if (scaled)
         t += QStringLiteral("\ttemperature\tholdout_ece_before\tholdout_ece_after\tholdout_nll_before\tholdout_nll_after");
@@ -68,34 +135,14 @@ void writeCalibrationText(const std::vector<Calibrated>& rows, bool scaled, cons
 int cmdCalibration(const QStringList& args)
 {
     QCommandLineParser p;
-    addSourceOptions(p);
     const QStringList known = methodNameList();
-    p.addOptions({
-        {QStringLiteral("methods"),
-         QStringLiteral("Methods whose posteriors are scored, comma-separated, or \"none\" (default mv,wawa,ds,onecoin,mace)."),
-         QStringLiteral("LIST"), QStringLiteral("mv,wawa,ds,onecoin,mace")},
-        {QStringLiteral("bins"), QStringLiteral("Reliability bins (default 10)."), QStringLiteral("B"), QStringLiteral("10")},
-        {QStringLiteral("temperature"),
-         QStringLiteral("Fit a temperature per source on the selection gold and score it on the holdout.")},
-        {QStringLiteral("select-fraction"), QStringLiteral("Share of the gold items the temperature is fitted on (0.2)."),
-         QStringLiteral("F"), QStringLiteral("0.2")},
-        {QStringLiteral("seed"), QStringLiteral("Seed of the methods and of the split."), QStringLiteral("N"),
-         QStringLiteral("0")},
-        {QStringLiteral("param"), QStringLiteral("Method parameter key=value for every method (repeatable)."),
-         QStringLiteral("k=v")},
-        {QStringLiteral("json"), QStringLiteral("Print the result as JSON.")},
-    });
-    parseOrThrow(p, args, QStringLiteral("chorus-cli calibration (--project P | --input FILE) [--gold FILE] [--bins 10] "
-                                         "[--temperature] [--json]"));
-    if (!p.positionalArguments().isEmpty())
-        throw UsageError{QStringLiteral("unexpected argument \"%1\"").arg(p.positionalArguments()[0])};
+    parseSourceCommand(p, args, calibrationOptions(),
+                       QStringLiteral("chorus-cli calibration (--project P | --input FILE) [--gold FILE] [--bins 10] "
+                                      "[--temperature] [--json]"));
+    rejectPositionals(p);
     std::vector<std::string> methods;
     if (p.value(QStringLiteral("methods")) != QLatin1String("none"))
-        for (const QString& m : p.value(QStringLiteral("methods")).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-            if (!known.contains(m))
-                throw UsageError{QStringLiteral("unknown method \"%1\" (known: %2)").arg(m, known.join(QStringLiteral(", ")))};
-            methods.push_back(m.toStdString());
-        }
+        methods = parseMethods(p.value(QStringLiteral("methods")), known);
     const int bins = intOption(p, QStringLiteral("bins"), 1);
     const uint64_t seed = seedOption(p);
     bool ok = false;
@@ -108,14 +155,9 @@ int cmdCalibration(const QStringList& args)
 
     Source source = openSource(p);
     const model::Snapshot& s = source.snapshot;
-    std::vector<int32_t> gold = s.gold;
-    if (p.isSet(QStringLiteral("gold")) && p.isSet(QStringLiteral("project")))
-        gold = readItemLabels(p.value(QStringLiteral("gold")), s);
-    std::vector<int32_t> goldItems;
-    for (size_t i = 0; i < gold.size(); ++i)
-        if (gold[i] >= 0)
-            goldItems.push_back(static_cast<int32_t>(i));
-    if (goldItems.empty())
+    const std::vector<int32_t> gold = goldOption(p, s);
+    const size_t goldItems = static_cast<size_t>(std::count_if(gold.begin(), gold.end(), [](int32_t g) { return g >= 0; }));
+    if (goldItems == 0)
         throw model::Error(QStringLiteral("no item has a gold label (import gold labels or give --gold FILE)"));
     const bool scaled = p.isSet(QStringLiteral("temperature"));
     model::CalibrationRequest request;
@@ -126,54 +168,17 @@ int cmdCalibration(const QStringList& args)
     request.seed = seed;
     const model::CalibrationReport report =
         model::computeCalibration(s, gold, [&](int32_t a) { return source.probabilities(a); }, request);
-    const agg::GoldSplit& split = report.split;
-    if (scaled && split.holdout.empty())
+    if (scaled && report.split.holdout.empty())
         throw model::Error(QStringLiteral("--temperature needs at least 2 gold items (a selection and a holdout)"));
-    Json methodErrors = Json::object();
-    for (const auto& [m, why] : report.methodErrors) {
-        methodErrors[m.toStdString()] = why.toStdString();
+    for (const auto& [m, why] : report.methodErrors)
         err(QStringLiteral("chorus-cli calibration: warning: %1 skipped: %2").arg(m, why));
-    }
-    const std::vector<Calibrated>& rows = report.sources;
-    const int withProbabilities = report.annotatorsWithProbabilities;
-    const QString note = withProbabilities == 0
+    const QString note = report.annotatorsWithProbabilities == 0
         ? QStringLiteral("no annotator reported probabilities (LLM logprobs) in this input: only the methods' "
                          "posteriors are scored")
         : QString();
 
-    if (p.isSet(QStringLiteral("json"))) {
-        Json j;
-        j["gold_items"] = goldItems.size();
-        j["bins"] = bins;
-        j["confidence"] = "top label: the largest probability of an item's row; correct when its label is the gold";
-        Json sources = Json::array();
-        for (const Calibrated& c : rows) {
-            Json row{{"kind", c.kind.toStdString()}, {"name", c.name.toStdString()}};
-            row.update(scoresJson(c.all));
-            if (scaled)
-                row["temperature_scaling"] = {{"temperature", c.temperature},
-                                              {"fitted_on_items", split.selection.size()},
-                                              {"holdout_before", scoresJson(c.holdoutBefore)},
-                                              {"holdout_after", scoresJson(c.holdoutAfter)}};
-            sources.push_back(row);
-        }
-        j["sources"] = sources;
-        j["annotators_with_probabilities"] = withProbabilities;
-        if (!note.isEmpty())
-            j["note"] = note.toStdString();
-        if (!methodErrors.empty())
-            j["method_errors"] = methodErrors;
-        if (scaled) {
-            Json holdout = Json::array();
-            for (int32_t i : split.holdout)
-                holdout.push_back(s.itemExtIds[i].toStdString());
-            j["holdout_items"] = holdout;
-        }
-        out(QByteArray::fromStdString(j.dump(2)) + '\n');
-    } else {
-        writeCalibrationText(rows, scaled, note);
-    }
-    return kOk;
+    return printResult(p, CalibrationOutcome{s, report, goldItems, bins, scaled, note}, writeCalibrationJson,
+                       writeCalibrationText);
 }
 
 } // namespace chorus::cli

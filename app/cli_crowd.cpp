@@ -2,15 +2,14 @@
 // (aggregation/crowd.h; docs/crowd.md).
 
 #include "cli_format.h"
+#include "cli_options.h"
 
 #include "crowd.h"
 #include "crowdjobs.h"
-#include "csvreader.h"
 #include "llmrunner.h"
 #include "methods.h"
 
 #include <QElapsedTimer>
-#include <QFile>
 
 #include <algorithm>
 #include <cmath>
@@ -27,23 +26,7 @@ using Costs = model::AnnotatorCosts;
 // must exist, costs must be finite and >= 0.
 void readCostsFile(const QString& file, const model::Snapshot& s, Costs& c)
 {
-    QFile f(file);
-    if (!f.open(QIODevice::ReadOnly))
-        throw model::Error(QStringLiteral("%1: cannot open: %2").arg(file, f.errorString()));
-    model::CsvReader csv(&f);
-    QStringList row;
-    while (csv.next(row)) {
-        if (csv.line() == 1 && row.value(0) == QLatin1String("annotator"))
-            continue;
-        bool isNumber = false;
-        const double v = row.value(1).toDouble(&isNumber);
-        if (row.size() != 2 || !isNumber || !std::isfinite(v) || v < 0)
-            throw model::Error(QStringLiteral("%1:%2: expected annotator,cost_per_item with a cost >= 0")
-                                   .arg(file)
-                                   .arg(csv.line()));
-        const qsizetype a = s.annotators.indexOf(row[0]);
-        if (a < 0)
-            throw model::Error(QStringLiteral("%1:%2: unknown annotator \"%3\"").arg(file).arg(csv.line()).arg(row[0]));
+    for (const auto& [a, v] : readAnnotatorNumbers(file, s, QStringLiteral("cost_per_item"), QStringLiteral("cost"))) {
         c.perItem[static_cast<size_t>(a)] = v;
         c.source[static_cast<size_t>(a)] = CostSource::File;
     }
@@ -70,18 +53,15 @@ double positiveOption(const QCommandLineParser& p, const QString& name, bool all
     return v;
 }
 
-void addCrowdOptions(QCommandLineParser& p, const QStringList& known)
+QList<QCommandLineOption> crowdOptions(const QStringList& known)
 {
-    p.addOptions({
-        {QStringLiteral("methods"),
-         QStringLiteral("Methods to search, comma-separated (default mv,wawa,ds,onecoin,mace; known: %1).")
-             .arg(known.join(QLatin1Char(','))),
-         QStringLiteral("LIST"), QStringLiteral("mv,wawa,ds,onecoin,mace")},
-        {QStringLiteral("select-fraction"),
-         QStringLiteral("Share of the gold items used for choosing; the rest is the holdout (default 0.2)."),
-         QStringLiteral("F"), QStringLiteral("0.2")},
-        {QStringLiteral("seed"), QStringLiteral("Seed of the split, the methods and the curve's samples."),
-         QStringLiteral("N"), QStringLiteral("0")},
+    return {
+        opt::methods(QStringLiteral("Methods to search, comma-separated (default %1; known: %2).")
+                         .arg(opt::kDefaultMethods, known.join(QLatin1Char(','))),
+                     opt::kDefaultMethods),
+        opt::selectFraction(
+            QStringLiteral("Share of the gold items used for choosing; the rest is the holdout (default 0.2).")),
+        opt::seed(QStringLiteral("Seed of the split, the methods and the curve's samples.")),
         {QStringLiteral("costs"), QStringLiteral("CSV annotator,cost_per_item (overrides the project's costs)."),
          QStringLiteral("FILE")},
         {QStringLiteral("max-cost"), QStringLiteral("The recommended crowd costs at most C per item."),
@@ -101,11 +81,10 @@ void addCrowdOptions(QCommandLineParser& p, const QStringList& known)
         {QStringLiteral("max-exhaustive"),
          QStringLiteral("Vote methods try every subset up to this many annotators (default 14)."), QStringLiteral("N"),
          QStringLiteral("14")},
-        {QStringLiteral("param"), QStringLiteral("Method parameter key=value for every method that takes it (repeatable)."),
-         QStringLiteral("k=v")},
+        opt::param(QStringLiteral("Method parameter key=value for every method that takes it (repeatable).")),
         {QStringLiteral("quiet"), QStringLiteral("No progress lines on stderr.")},
-        {QStringLiteral("json"), QStringLiteral("Print the result as JSON.")},
-    });
+        opt::json(),
+    };
 }
 
 Json scoreJson(const agg::SliceScore& s)
@@ -233,6 +212,11 @@ Json designJson(const Designed& e)
     return j;
 }
 
+void writeDesignJson(const Designed& e)
+{
+    out(QByteArray::fromStdString(designJson(e).dump(2)) + '\n');
+}
+
 QString crowdText(const agg::CrowdCandidate& c, const agg::CrowdOptions& o, const model::Snapshot& s)
 {
     QStringList members;
@@ -290,23 +274,17 @@ void writeDesignText(const Designed& e)
 int cmdCrowd(const QStringList& args)
 {
     QCommandLineParser p;
-    addSourceOptions(p);
     const QStringList known = methodNameList();
-    addCrowdOptions(p, known);
-    parseOrThrow(p, args,
-                 QStringLiteral("chorus-cli crowd (--project P | --input FILE) [--gold FILE] [--methods mv,ds,...] "
-                                "[--select-fraction 0.2] [--seed N] [--costs FILE] [--max-cost C] [--json]"));
-    if (!p.positionalArguments().isEmpty())
-        throw UsageError{QStringLiteral("unexpected argument \"%1\"").arg(p.positionalArguments()[0])};
+    parseSourceCommand(p, args, crowdOptions(known),
+                       QStringLiteral("chorus-cli crowd (--project P | --input FILE) [--gold FILE] [--methods mv,ds,...] "
+                                      "[--select-fraction 0.2] [--seed N] [--costs FILE] [--max-cost C] [--json]"));
+    rejectPositionals(p);
 
     agg::CrowdOptions o;
     o.methods.clear();
-    for (const QString& m : p.value(QStringLiteral("methods")).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-        if (!known.contains(m))
-            throw UsageError{QStringLiteral("unknown method \"%1\" (known: %2)").arg(m, known.join(QStringLiteral(", ")))};
-        if (std::find(o.methods.begin(), o.methods.end(), m.toStdString()) == o.methods.end())
-            o.methods.push_back(m.toStdString());
-    }
+    for (const std::string& m : parseMethods(p.value(QStringLiteral("methods")), known))
+        if (std::find(o.methods.begin(), o.methods.end(), m) == o.methods.end())
+            o.methods.push_back(m);
     if (o.methods.empty())
         throw UsageError{QStringLiteral("--methods names no method")};
     o.selectFraction = positiveOption(p, QStringLiteral("select-fraction"), false);
@@ -331,9 +309,7 @@ int cmdCrowd(const QStringList& args)
 
     Source source = openSource(p);
     const model::Snapshot& s = source.snapshot;
-    std::vector<int32_t> gold = s.gold;
-    if (p.isSet(QStringLiteral("gold")) && p.isSet(QStringLiteral("project")))
-        gold = readItemLabels(p.value(QStringLiteral("gold")), s);
+    const std::vector<int32_t> gold = goldOption(p, s);
     if (s.annotators.isEmpty())
         throw model::Error(QStringLiteral("no annotator to choose from"));
     const Costs costs = annotatorCosts(p, source);
@@ -357,18 +333,8 @@ int cmdCrowd(const QStringList& args)
             shown.restart();
         }
     };
-    agg::CrowdDesign d;
-    try {
-        d = agg::designCrowd(s.matrix, gold, o, hooks);
-    } catch (const std::invalid_argument& e) {
-        throw model::Error(QString::fromUtf8(e.what()));
-    }
-    const Designed e{s, o, d, costs};
-    if (p.isSet(QStringLiteral("json")))
-        out(QByteArray::fromStdString(designJson(e).dump(2)) + '\n');
-    else
-        writeDesignText(e);
-    return kOk;
+    const agg::CrowdDesign d = checked([&] { return agg::designCrowd(s.matrix, gold, o, hooks); });
+    return printResult(p, Designed{s, o, d, costs}, writeDesignJson, writeDesignText);
 }
 
 } // namespace chorus::cli

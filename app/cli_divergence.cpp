@@ -2,6 +2,7 @@
 
 #include "cli_format.h"
 #include "cli_json.h"
+#include "cli_options.h"
 
 #include "divergence.h"
 #include "methods.h"
@@ -26,13 +27,9 @@ agg::Distributions loadSource(const QString& spec, Source& source, const model::
     }
 }
 
-} // namespace
-
-int cmdDivergence(const QStringList& args)
+QList<QCommandLineOption> divergenceOptions()
 {
-    QCommandLineParser p;
-    addSourceOptions(p);
-    p.addOptions({
+    return {
         {QStringLiteral("p"),
          QStringLiteral("First distribution (KL is KL(p||q)): human, consensus, annotator:NAME, votes, votes:A,B, "
                         "run:ID, run:latest or method:M."),
@@ -47,14 +44,14 @@ int cmdDivergence(const QStringList& args)
          QStringLiteral("TAU")},
         {QStringLiteral("pnorm"), QStringLiteral("Annotator sources hold non-negative scores: divide by their sum.")},
         {QStringLiteral("no-dcor"), QStringLiteral("Skip the distance correlation (O(items^2)).")},
-        {QStringLiteral("seed"), QStringLiteral("Seed of method: sources."), QStringLiteral("N"), QStringLiteral("0")},
-        {QStringLiteral("json"), QStringLiteral("Print per-item values and means as JSON.")},
-    });
-    parseOrThrow(p, args,
-                 QStringLiteral("chorus-cli divergence (--project P | --input FILE) --p SOURCE --q SOURCE [options]"));
-    const QString ps = p.value(QStringLiteral("p")), qs = p.value(QStringLiteral("q"));
-    if (ps.isEmpty() || qs.isEmpty())
-        throw UsageError{QStringLiteral("--p and --q are required")};
+        opt::seed(QStringLiteral("Seed of method: sources.")),
+        opt::json(QStringLiteral("Print per-item values and means as JSON.")),
+    };
+}
+
+// --log, --epsilon and --no-dcor.
+agg::DivergenceOptions readDivergenceOptions(const QCommandLineParser& p)
+{
     agg::DivergenceOptions o;
     const QString base = p.value(QStringLiteral("log"));
     if (base != QLatin1String("e") && base != QLatin1String("2"))
@@ -65,10 +62,17 @@ int cmdDivergence(const QStringList& args)
     if (!ok || !(o.epsilon >= 0) || !std::isfinite(o.epsilon))
         throw UsageError{QStringLiteral("--epsilon takes a number >= 0")};
     o.distanceCorrelation = !p.isSet(QStringLiteral("no-dcor"));
+    return o;
+}
+
+// --softmax TAU or --pnorm: how annotator: sources (one of ps, qs) read their scores.
+model::ScoreReading readScoreReading(const QCommandLineParser& p, const QString& ps, const QString& qs)
+{
     model::ScoreReading scores;
     if (p.isSet(QStringLiteral("softmax")) && p.isSet(QStringLiteral("pnorm")))
         throw UsageError{QStringLiteral("give at most one of --softmax and --pnorm")};
     if (p.isSet(QStringLiteral("softmax"))) {
+        bool ok = false;
         scores = {true, agg::ScoreTransform::Softmax, p.value(QStringLiteral("softmax")).toDouble(&ok)};
         if (!ok || !(scores.temperature > 0))
             throw UsageError{QStringLiteral("--softmax takes a temperature > 0")};
@@ -77,8 +81,73 @@ int cmdDivergence(const QStringList& args)
     }
     if (scores.transform && !ps.startsWith(QLatin1String("annotator:")) && !qs.startsWith(QLatin1String("annotator:")))
         throw UsageError{QStringLiteral("--softmax and --pnorm apply to annotator: sources only")};
+    return scores;
+}
+
+// What cmdDivergence compared, for its two writers.
+struct Compared
+{
+    const QString &ps, &qs, &base;  ///< --p, --q, --log
+    const agg::DivergenceOptions& o;
+    const agg::DivergenceResult& r;
+    const model::Snapshot& s;
+};
+
+void writeDivergenceJson(const Compared& c)
+{
+    const agg::DivergenceResult& r = c.r;
+    JsonStream j;
+    j.member("p", c.ps.toStdString());
+    j.member("q", c.qs.toStdString());
+    j.member("log", c.base.toStdString());
+    j.member("epsilon", c.o.epsilon);
+    j.beginArray("items");
+    for (const agg::ItemDivergence& d : r.items)
+        j.element({{"item", c.s.itemExtIds[d.item].toStdString()},
+                   {"kl", num(d.kl)},
+                   {"jsd", num(d.jsd)},
+                   {"tvd", num(d.tvd)},
+                   {"ce", num(d.ce)},
+                   {"entropy_p", num(d.entropyP)},
+                   {"entropy_q", num(d.entropyQ)}});
+    j.endArray();
+    j.member("mean", {{"kl", num(r.mean.kl)},   {"jsd", num(r.mean.jsd)},
+                      {"tvd", num(r.mean.tvd)}, {"ce", num(r.mean.ce)},
+                      {"entropy_p", num(r.mean.entropyP)}, {"entropy_q", num(r.mean.entropyQ)}});
+    j.member("dcor", r.dcor.isNull() ? Json() : num(r.dcor.value));
+    j.member("compared", r.items.size());
+    j.member("skipped", r.skipped);
+    j.member("infinite_kl", r.infiniteKl);  // kl and ce are null for these items (and in the mean)
+    j.finish();
+}
+
+void writeDivergenceText(const Compared& c)
+{
+    const agg::DivergenceResult& r = c.r;
+    auto f = [](double v) { return std::isfinite(v) ? QString::number(v, 'f', 6) : QStringLiteral("inf"); };
+    QString t = QStringLiteral("p = %1, q = %2: %3 items compared, %4 skipped\n").arg(c.ps, c.qs).arg(r.items.size()).arg(r.skipped);
+    t += QStringLiteral("mean KL(p||q) %1, JS distance %2, TVD %3, cross-entropy %4, H(p) %5, H(q) %6 (log base %7)\n")
+             .arg(f(r.mean.kl), f(r.mean.jsd), f(r.mean.tvd), f(r.mean.ce), f(r.mean.entropyP), f(r.mean.entropyQ), c.base);
+    if (r.infiniteKl > 0)
+        t += QStringLiteral("%1 items have infinite KL (q = 0 where p > 0); try --epsilon\n").arg(r.infiniteKl);
+    t += QStringLiteral("distance correlation %1\n").arg(r.dcor.isNull() ? QStringLiteral("NA") : f(r.dcor.value));
+    out(t.toUtf8());
+}
+
+} // namespace
+
+int cmdDivergence(const QStringList& args)
+{
+    QCommandLineParser p;
+    parseSourceCommand(p, args, divergenceOptions(),
+                       QStringLiteral("chorus-cli divergence (--project P | --input FILE) --p SOURCE --q SOURCE [options]"));
+    const QString ps = p.value(QStringLiteral("p")), qs = p.value(QStringLiteral("q"));
+    if (ps.isEmpty() || qs.isEmpty())
+        throw UsageError{QStringLiteral("--p and --q are required")};
+    const agg::DivergenceOptions o = readDivergenceOptions(p);
+    const QString base = p.value(QStringLiteral("log"));
+    const model::ScoreReading scores = readScoreReading(p, ps, qs);
     Source source = openSource(p);
-    const model::Snapshot& s = source.snapshot;
     model::DivergenceSourceContext ctx;
     ctx.scores = scores;
     ctx.seed = seedOption(p);
@@ -87,51 +156,12 @@ int cmdDivergence(const QStringList& args)
     ctx.consensus = [&source] {
         return model::openingConsensus(source.isProject() ? &source.project({}) : nullptr, source.snapshot);
     };
-    agg::DivergenceResult r;
-    try {
+    const agg::DivergenceResult r = checked([&] {
         const agg::Distributions dp = loadSource(ps, source, ctx);
         const agg::Distributions dq = loadSource(qs, source, ctx);
-        r = agg::compareDistributions(dp, dq, o);
-    } catch (const std::invalid_argument& e) {
-        throw model::Error(QString::fromUtf8(e.what()));
-    }
-    const Json dcor = r.dcor.isNull() ? Json() : num(r.dcor.value);
-
-    if (p.isSet(QStringLiteral("json"))) {
-        JsonStream j;
-        j.member("p", ps.toStdString());
-        j.member("q", qs.toStdString());
-        j.member("log", base.toStdString());
-        j.member("epsilon", o.epsilon);
-        j.beginArray("items");
-        for (const agg::ItemDivergence& d : r.items)
-            j.element({{"item", s.itemExtIds[d.item].toStdString()},
-                       {"kl", num(d.kl)},
-                       {"jsd", num(d.jsd)},
-                       {"tvd", num(d.tvd)},
-                       {"ce", num(d.ce)},
-                       {"entropy_p", num(d.entropyP)},
-                       {"entropy_q", num(d.entropyQ)}});
-        j.endArray();
-        j.member("mean", {{"kl", num(r.mean.kl)},   {"jsd", num(r.mean.jsd)},
-                          {"tvd", num(r.mean.tvd)}, {"ce", num(r.mean.ce)},
-                          {"entropy_p", num(r.mean.entropyP)}, {"entropy_q", num(r.mean.entropyQ)}});
-        j.member("dcor", dcor);
-        j.member("compared", r.items.size());
-        j.member("skipped", r.skipped);
-        j.member("infinite_kl", r.infiniteKl);  // kl and ce are null for these items (and in the mean)
-        j.finish();
-        return kOk;
-    }
-    auto f = [](double v) { return std::isfinite(v) ? QString::number(v, 'f', 6) : QStringLiteral("inf"); };
-    QString t = QStringLiteral("p = %1, q = %2: %3 items compared, %4 skipped\n").arg(ps, qs).arg(r.items.size()).arg(r.skipped);
-    t += QStringLiteral("mean KL(p||q) %1, JS distance %2, TVD %3, cross-entropy %4, H(p) %5, H(q) %6 (log base %7)\n")
-             .arg(f(r.mean.kl), f(r.mean.jsd), f(r.mean.tvd), f(r.mean.ce), f(r.mean.entropyP), f(r.mean.entropyQ), base);
-    if (r.infiniteKl > 0)
-        t += QStringLiteral("%1 items have infinite KL (q = 0 where p > 0); try --epsilon\n").arg(r.infiniteKl);
-    t += QStringLiteral("distance correlation %1\n").arg(r.dcor.isNull() ? QStringLiteral("NA") : f(r.dcor.value));
-    out(t.toUtf8());
-    return kOk;
+        return agg::compareDistributions(dp, dq, o);
+    });
+    return printResult(p, Compared{ps, qs, base, o, r, source.snapshot}, writeDivergenceJson, writeDivergenceText);
 }
 
 } // namespace chorus::cli

@@ -2,6 +2,7 @@
 // model/jobs/statsjobs.h's evaluationReport(), and the paired bootstrap of --compare.
 
 #include "cli_format.h"
+#include "cli_options.h"
 
 #include "methods.h"
 #include "statsjobs.h"
@@ -67,10 +68,6 @@ Compared parseCompared(const QString& spec, const QStringList& methods, const QS
     return c;
 }
 
-} // namespace
-
-namespace {
-
 // What cmdEvaluate computed, for its two writers.
 struct Evaluated
 {
@@ -89,33 +86,27 @@ struct Evaluated
     }
 };
 
-void addEvaluateOptions(QCommandLineParser& p, const QStringList& known)
+QList<QCommandLineOption> evaluateOptions(const QStringList& known)
 {
-    p.addOptions({
-        {QStringLiteral("methods"),
-         QStringLiteral("Aggregation methods to evaluate, comma-separated, or \"none\" (default: all: %1).")
-             .arg(known.join(QLatin1Char(','))),
-         QStringLiteral("LIST")},
+    return {
+        opt::methods(QStringLiteral("Aggregation methods to evaluate, comma-separated, or \"none\" (default: all: %1).")
+                         .arg(known.join(QLatin1Char(',')))),
         {QStringLiteral("compare"),
          QStringLiteral("Paired bootstrap of macro-F1 between A and B (--compare A B); each a method or an "
                         "annotator, or method:M / annotator:NAME."),
          QStringLiteral("A")},
-        {QStringLiteral("bootstrap"), QStringLiteral("Replicates of the --compare bootstrap."), QStringLiteral("B"),
-         QStringLiteral("1000")},
-        {QStringLiteral("level"), QStringLiteral("Confidence level of the --compare interval."), QStringLiteral("L"),
-         QStringLiteral("0.95")},
-        {QStringLiteral("seed"), QStringLiteral("Seed of the methods and of the bootstrap."), QStringLiteral("N"),
-         QStringLiteral("0")},
-        {QStringLiteral("include-invalid"),
-         QStringLiteral("Aggregate with INVALID as a label (an INVALID consensus counts as wrong); by default "
-                        "INVALID labels are excluded from aggregation.")},
+        opt::bootstrap(QStringLiteral("Replicates of the --compare bootstrap."), QStringLiteral("1000")),
+        opt::level(QStringLiteral("Confidence level of the --compare interval.")),
+        opt::seed(QStringLiteral("Seed of the methods and of the bootstrap.")),
+        opt::includeInvalid(QStringLiteral("Aggregate with INVALID as a label (an INVALID consensus counts as wrong); by "
+                                           "default INVALID labels are excluded from aggregation.")),
         {QStringLiteral("macro-present"),
          QStringLiteral("Macro-average over the classes present in gold or predictions (default: all labels).")},
         {QStringLiteral("min-items"),
          QStringLiteral("Rank (best, mean) only annotators with at least N answered gold items (default 20)."),
          QStringLiteral("N"), QStringLiteral("20")},
-        {QStringLiteral("json"), QStringLiteral("Print the result as JSON.")},
-    });
+        opt::json(),
+    };
 }
 
 void writeEvaluateJson(const Evaluated& e)
@@ -243,24 +234,16 @@ void writeEvaluateText(const Evaluated& e)
 int cmdEvaluate(const QStringList& args)
 {
     QCommandLineParser p;
-    addSourceOptions(p);
     const QStringList known = methodNameList();
-    addEvaluateOptions(p, known);
     p.addPositionalArgument(QStringLiteral("B"), QStringLiteral("Second side of --compare."), QStringLiteral("[B]"));
-    parseOrThrow(p, args, QStringLiteral("chorus-cli evaluate (--project P | --input FILE) [--gold FILE] [options]"));
+    parseSourceCommand(p, args, evaluateOptions(known),
+                       QStringLiteral("chorus-cli evaluate (--project P | --input FILE) [--gold FILE] [options]"));
 
     model::EvaluationRequest req;
-    if (p.isSet(QStringLiteral("methods"))) {
-        const QString list = p.value(QStringLiteral("methods"));
-        if (list != QLatin1String("none"))
-            for (const QString& m : list.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-                if (!known.contains(m))
-                    throw UsageError{QStringLiteral("unknown method \"%1\" (known: %2)").arg(m, known.join(QStringLiteral(", ")))};
-                req.methods.push_back(m.toStdString());
-            }
-    } else {
+    if (!p.isSet(QStringLiteral("methods")))
         req.methods = agg::methodNames();
-    }
+    else if (p.value(QStringLiteral("methods")) != QLatin1String("none"))
+        req.methods = parseMethods(p.value(QStringLiteral("methods")), known);
     req.seed = seedOption(p);
     req.minItems = intOption(p, QStringLiteral("min-items"), 0);
     req.includeInvalid = p.isSet(QStringLiteral("include-invalid"));
@@ -277,9 +260,7 @@ int cmdEvaluate(const QStringList& args)
 
     Source source = openSource(p);
     const model::Snapshot& s = source.snapshot;
-    std::vector<int32_t> gold = s.gold;
-    if (p.isSet(QStringLiteral("gold")) && p.isSet(QStringLiteral("project")))
-        gold = readItemLabels(p.value(QStringLiteral("gold")), s);
+    const std::vector<int32_t> gold = goldOption(p, s);
     if (std::none_of(gold.begin(), gold.end(), [](int32_t g) { return g >= 0; }))
         throw model::Error(QStringLiteral("no item has a gold label (import gold labels or give --gold FILE)"));
 
@@ -313,12 +294,7 @@ int cmdEvaluate(const QStringList& args)
     if (compare)
         pb = agg::pairedBootstrapMacroF1(predictionsOf(ca).predictions, predictionsOf(cb).predictions, gold,
                                          s.numLabels(), boot, req.options);
-    Evaluated e{s, req, rep, boot, compare, ca, cb, pb};
-    if (p.isSet(QStringLiteral("json")))
-        writeEvaluateJson(e);
-    else
-        writeEvaluateText(e);
-    return kOk;
+    return printResult(p, Evaluated{s, req, rep, boot, compare, ca, cb, pb}, writeEvaluateJson, writeEvaluateText);
 }
 
 } // namespace chorus::cli

@@ -2,6 +2,7 @@
 
 #include "cli.h"
 #include "cli_format.h"
+#include "cli_options.h"
 
 #include "errors.h"
 #include "pairwise.h"
@@ -21,7 +22,7 @@ void addInputOptions(QCommandLineParser& p)
          QStringLiteral("FILE")},
         {QStringLiteral("likert"), QStringLiteral("Mapping of Likert winners 1-8, e.g. 1-3=a,4-5=tie,6-8=b (the default)."),
          QStringLiteral("SPEC")},
-        {QStringLiteral("json"), QStringLiteral("Print the result as JSON.")},
+        opt::json(),
     });
 }
 

@@ -1,6 +1,7 @@
 // chorus-cli import / info / export, and the shared --project/--input handling.
 
 #include "cli.h"
+#include "cli_options.h"
 
 #include "methods.h"
 #include "reviewercrowd.h"
@@ -198,13 +199,11 @@ int cmdImport(const QStringList& args)
 {
     QCommandLineParser p;
     addImportOptions(p);
-    p.addOption({QStringLiteral("json"), QStringLiteral("Print the import report as JSON.")});
-    p.addPositionalArgument(QStringLiteral("PROJECT"), QStringLiteral("Project file; created if missing."));
-    p.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Data file to import."));
-    parseOrThrow(p, args, QStringLiteral("chorus-cli import PROJECT FILE [options]"));
-    if (p.positionalArguments().size() != 2)
-        throw UsageError{QStringLiteral("expected PROJECT and FILE")};
-    const QString project = p.positionalArguments()[0], file = p.positionalArguments()[1];
+    const QStringList pos = parsePositionals(p, args, {opt::json(QStringLiteral("Print the import report as JSON."))},
+                                             {{QStringLiteral("PROJECT"), QStringLiteral("Project file; created if missing.")},
+                                              {QStringLiteral("FILE"), QStringLiteral("Data file to import.")}},
+                                             QStringLiteral("chorus-cli import PROJECT FILE [options]"));
+    const QString project = pos[0], file = pos[1];
     const auto options = importOptions(p);
     if (!options.format.isEmpty() && !model::importFormats().contains(options.format))
         throw UsageError{QStringLiteral("unknown format \"%1\" (known: %2)")
@@ -261,13 +260,11 @@ int cmdImport(const QStringList& args)
 int cmdInfo(const QStringList& args)
 {
     QCommandLineParser p;
-    p.addOption({QStringLiteral("json"), QStringLiteral("Print JSON.")});
-    p.addPositionalArgument(QStringLiteral("PROJECT"), QStringLiteral("Project file."));
-    parseOrThrow(p, args, QStringLiteral("chorus-cli info PROJECT [--json]"));
-    if (p.positionalArguments().size() != 1)
-        throw UsageError{QStringLiteral("expected PROJECT")};
+    const QStringList pos = parsePositionals(p, args, {opt::json(QStringLiteral("Print JSON."))},
+                                             {{QStringLiteral("PROJECT"), QStringLiteral("Project file.")}},
+                                             QStringLiteral("chorus-cli info PROJECT [--json]"));
     model::ProjectStore store;
-    store.open(p.positionalArguments()[0]);
+    store.open(pos[0]);
     const auto i = store.info();
     nlohmann::ordered_json j;
     j["schema_version"] = i.schemaVersion;
@@ -320,7 +317,7 @@ int cmdInfo(const QStringList& args)
 int cmdExport(const QStringList& args)
 {
     QCommandLineParser p;
-    p.addOptions({
+    const QList<QCommandLineOption> options{
         {QStringLiteral("format"), QStringLiteral("jsonl, csv, long-csv or wide-csv (default: from extension)."),
          QStringLiteral("F")},
         {QStringLiteral("run"), QStringLiteral("Aggregation run for consensus labels (default: latest; mv if none)."),
@@ -336,23 +333,19 @@ int cmdExport(const QStringList& args)
          QStringLiteral("Add a soft label: posterior, calibrated (the posterior after temperature scaling fitted "
                         "on the selection gold) or human."),
          QStringLiteral("S")},
-        {QStringLiteral("select-fraction"),
-         QStringLiteral("--soft calibrated: share of the gold items the temperature is fitted on (default 0.2, "
-                        "as chorus-cli calibration; 1 = all)."),
-         QStringLiteral("F"), QStringLiteral("0.2")},
-        {QStringLiteral("seed"), QStringLiteral("--soft calibrated: seed of the gold split (default 0)."),
-         QStringLiteral("N"), QStringLiteral("0")},
+        opt::selectFraction(QStringLiteral("--soft calibrated: share of the gold items the temperature is fitted on "
+                                           "(default 0.2, as chorus-cli calibration; 1 = all).")),
+        opt::seed(QStringLiteral("--soft calibrated: seed of the gold split (default 0).")),
         {QStringLiteral("no-annotators"), QStringLiteral("Do not include every annotator's label.")},
         {QStringLiteral("history"),
          QStringLiteral("jsonl, csv: add each item's decision history (author, time, action, label, status, "
                         "note); csv holds it as a JSON array in a \"history\" column. The current note is "
                         "always written.")},
-    });
-    p.addPositionalArgument(QStringLiteral("PROJECT"), QStringLiteral("Project file."));
-    p.addPositionalArgument(QStringLiteral("OUT"), QStringLiteral("Output file."));
-    parseOrThrow(p, args, QStringLiteral("chorus-cli export PROJECT OUT [options]"));
-    if (p.positionalArguments().size() != 2)
-        throw UsageError{QStringLiteral("expected PROJECT and OUT")};
+    };
+    const QStringList pos = parsePositionals(p, args, options,
+                                             {{QStringLiteral("PROJECT"), QStringLiteral("Project file.")},
+                                              {QStringLiteral("OUT"), QStringLiteral("Output file.")}},
+                                             QStringLiteral("chorus-cli export PROJECT OUT [options]"));
     model::ExportOptions o;
     o.format = p.value(QStringLiteral("format"));
     bool ok = true;
@@ -374,17 +367,15 @@ int cmdExport(const QStringList& args)
         o.calibrationFraction = p.value(QStringLiteral("select-fraction")).toDouble(&ok);
         if (!ok || !(o.calibrationFraction > 0 && o.calibrationFraction <= 1))
             throw UsageError{QStringLiteral("--select-fraction takes a number in (0, 1]")};
-        o.calibrationSeed = p.value(QStringLiteral("seed")).toULongLong(&ok);
-        if (!ok)
-            throw UsageError{QStringLiteral("--seed takes a non-negative integer")};
+        o.calibrationSeed = seedOption(p);
     }
     o.annotatorLabels = !p.isSet(QStringLiteral("no-annotators"));
     o.history = p.isSet(QStringLiteral("history"));
     model::ProjectStore store;
-    store.open(p.positionalArguments()[0]);
-    const auto r = model::exportProject(store, p.positionalArguments()[1], o);
+    store.open(pos[0]);
+    const auto r = model::exportProject(store, pos[1], o);
     err(QStringLiteral("%1: %2 items written (%3 filtered out), format %4, consensus from %5")
-            .arg(p.positionalArguments()[1])
+            .arg(pos[1])
             .arg(r.items)
             .arg(r.skipped)
             .arg(r.format, r.consensus));

@@ -1,6 +1,7 @@
 // chorus-cli select and simulate: budgeted relabeling (aggregation/relabel.h).
 
 #include "cli.h"
+#include "cli_options.h"
 
 #include "methods.h"
 #include "relabel.h"
@@ -17,14 +18,6 @@ namespace chorus::cli {
 
 namespace {
 
-QString methodList()
-{
-    QStringList m;
-    for (const auto& n : agg::methodNames())
-        m << QString::fromStdString(n);
-    return m.join(QStringLiteral(", "));
-}
-
 double positiveNumber(const QCommandLineParser& p, const QString& name)
 {
     bool ok = false;
@@ -34,10 +27,11 @@ double positiveNumber(const QCommandLineParser& p, const QString& name)
     return v;
 }
 
-void addRelabelOptions(QCommandLineParser& p)
+QList<QCommandLineOption> relabelOptions()
 {
-    p.addOptions({
-        {QStringLiteral("method"), QStringLiteral("Aggregate the cheap crowd with this method (%1).").arg(methodList()),
+    return {
+        {QStringLiteral("method"),
+         QStringLiteral("Aggregate the cheap crowd with this method (%1).").arg(methodNameList().join(QStringLiteral(", "))),
          QStringLiteral("M")},
         {QStringLiteral("budget"), QStringLiteral("Money to spend, in the unit of --cost."), QStringLiteral("B")},
         {QStringLiteral("k"), QStringLiteral("Items per round (default 10)."), QStringLiteral("K"), QStringLiteral("10")},
@@ -48,10 +42,9 @@ void addRelabelOptions(QCommandLineParser& p)
         {QStringLiteral("shots"), QStringLiteral("Prompts per item (default 1)."), QStringLiteral("N"), QStringLiteral("1")},
         {QStringLiteral("relabeler-accuracy"), QStringLiteral("Probability that the relabeler is right, in [0, 1]."),
          QStringLiteral("A")},
-        {QStringLiteral("seed"), QStringLiteral("Random seed (aggregation restarts, random strategy)."), QStringLiteral("N"),
-         QStringLiteral("0")},
-        {QStringLiteral("json"), QStringLiteral("Print the result as JSON.")},
-    });
+        opt::seed(QStringLiteral("Random seed (aggregation restarts, random strategy).")),
+        opt::json(),
+    };
 }
 
 struct Common
@@ -69,43 +62,32 @@ Common readCommon(const QCommandLineParser& p)
     c.budget = positiveNumber(p, QStringLiteral("budget"));
     if (p.isSet(QStringLiteral("cost")) == p.isSet(QStringLiteral("tokens")))
         throw UsageError{QStringLiteral("give --cost C, or --tokens T --price P [--shots N]")};
-    bool ok = true;
-    try {
-        if (p.isSet(QStringLiteral("cost"))) {
-            c.cost = positiveNumber(p, QStringLiteral("cost"));
-        } else {
-            if (!p.isSet(QStringLiteral("price")))
-                throw UsageError{QStringLiteral("--tokens needs --price")};
-            const int shots = p.value(QStringLiteral("shots")).toInt(&ok);
-            if (!ok)
-                throw UsageError{QStringLiteral("--shots takes an integer")};
-            c.cost = agg::relabelCost(positiveNumber(p, QStringLiteral("tokens")), positiveNumber(p, QStringLiteral("price")),
-                                      shots);
-        }
-    } catch (const std::invalid_argument& e) {
-        throw model::Error(QString::fromUtf8(e.what()));
+    if (p.isSet(QStringLiteral("cost"))) {
+        c.cost = positiveNumber(p, QStringLiteral("cost"));
+    } else {
+        if (!p.isSet(QStringLiteral("price")))
+            throw UsageError{QStringLiteral("--tokens needs --price")};
+        bool ok = false;
+        const int shots = p.value(QStringLiteral("shots")).toInt(&ok);
+        if (!ok)
+            throw UsageError{QStringLiteral("--shots takes an integer")};
+        c.cost = checked([&] {
+            return agg::relabelCost(positiveNumber(p, QStringLiteral("tokens")), positiveNumber(p, QStringLiteral("price")),
+                                    shots);
+        });
     }
-    c.k = p.value(QStringLiteral("k")).toInt(&ok);
-    if (!ok || c.k < 1)
-        throw UsageError{QStringLiteral("--k takes an integer >= 1")};
-    c.seed = p.value(QStringLiteral("seed")).toULongLong(&ok);
-    if (!ok)
-        throw UsageError{QStringLiteral("--seed takes a non-negative integer")};
+    c.k = intOption(p, QStringLiteral("k"), 1);
+    c.seed = seedOption(p);
     return c;
 }
 
 agg::AggregationResult aggregateCrowd(const QString& method, const agg::LabelMatrix& m, uint64_t seed)
 {
-    if (!agg::methodNames().empty() && !methodList().split(QStringLiteral(", ")).contains(method))
-        throw UsageError{QStringLiteral("unknown method \"%1\" (known: %2)").arg(method, methodList())};
+    checkMethod(method, methodNameList());
     agg::AggregationInput in;
     in.matrix = &m;
     in.seed = seed;
-    try {
-        return agg::aggregate(method.toStdString(), in);
-    } catch (const std::invalid_argument& e) {
-        throw model::Error(QString::fromUtf8(e.what()));
-    }
+    return checked([&] { return agg::aggregate(method.toStdString(), in); });
 }
 
 nlohmann::ordered_json posteriorJson(const model::Snapshot& s, const double* row)
@@ -135,28 +117,116 @@ void writeExport(const QString& file, const model::Snapshot& s, const agg::Selec
         throw model::Error(QStringLiteral("%1: cannot write: %2").arg(file, f.errorString()));
 }
 
+// The items select picked: JSON, or a line per item and a summary.
+void writeSelection(const model::Snapshot& s, const std::vector<double>& posterior, const agg::Selection& sel,
+                    const agg::SelectionInput& in, double accuracy, bool json)
+{
+    if (json) {
+        nlohmann::ordered_json j;
+        j["strategy"] = agg::relabelStrategyName(in.strategy);
+        j["k"] = in.k;
+        j["budget"] = in.budget;
+        j["cost"] = in.relabelers[0].costPerItem;
+        j["relabeler_accuracy"] = accuracy;
+        nlohmann::ordered_json items = nlohmann::ordered_json::array();
+        for (const auto& pick : sel.picks) {
+            nlohmann::ordered_json it;
+            it["item"] = s.itemExtIds[pick.item].toStdString();
+            it["posterior"] = posteriorJson(s, posterior.data() + static_cast<size_t>(pick.item) * s.numLabels());
+            it["expected_gain"] = pick.gain;
+            it["cumulative_cost"] = pick.cumulativeCost;
+            items.push_back(it);
+        }
+        j["items"] = items;
+        j["spent"] = sel.cost;
+        j["expected_gain"] = sel.objective;
+        out(QByteArray::fromStdString(j.dump(2)) + '\n');
+        return;
+    }
+    QString t;
+    for (const auto& pick : sel.picks)
+        t += QStringLiteral("%1\t%2\t%3\n").arg(s.itemExtIds[pick.item]).arg(pick.gain, 0, 'f', 6).arg(pick.cumulativeCost);
+    t += QStringLiteral("%1 items, cost %2 of %3, expected entropy gain %4 nats\n")
+             .arg(sel.picks.size()).arg(sel.cost).arg(in.budget).arg(sel.objective, 0, 'f', 6);
+    out(t.toUtf8());
+}
+
+// The relabeler of simulate: its answer per item (-1: none) and the crowd without it. "gold":
+// the gold labels, the whole crowd; an annotator: its labels, the crowd without its column.
+struct ExpensiveLabels
+{
+    std::vector<int32_t> answers;
+    agg::LabelMatrix crowd;
+};
+
+ExpensiveLabels relabelerOf(const QString& name, const model::Snapshot& s, const std::vector<int32_t>& gold)
+{
+    if (name == QLatin1String("gold"))
+        return {gold, s.matrix};
+    const qsizetype a = s.annotators.indexOf(name);
+    if (a < 0)
+        throw model::Error(QStringLiteral("no annotator \"%1\" (annotators: %2)").arg(name, s.annotators.join(QStringLiteral(", "))));
+    ExpensiveLabels r;
+    r.answers.assign(s.numItems(), -1);
+    for (int64_t e = s.matrix.annotatorBegin(a); e < s.matrix.annotatorEnd(a); ++e)
+        r.answers[s.matrix.annotatorItem(e)] = std::max(-1, s.matrix.annotatorLabel(e));
+    r.crowd = s.matrix.withoutAnnotator(static_cast<int32_t>(a));  // its labels are the expensive ones
+    return r;
+}
+
+// The simulated curves: JSON, or a summary line and a block per strategy.
+void writeSimulation(const agg::SimulationInput& in, const agg::SimulationResult& res, bool json)
+{
+    const QString relabeler = QString::fromStdString(in.relabeler.name);
+    if (json) {
+        nlohmann::ordered_json j;
+        j["relabeler"] = in.relabeler.name;
+        nlohmann::ordered_json curves = nlohmann::ordered_json::array();
+        for (const auto& cv : res.curves) {
+            nlohmann::ordered_json pts = nlohmann::ordered_json::array();
+            for (const auto& pt : cv.curve)
+                pts.push_back({{"spent", pt.spent}, {"fraction", pt.fraction}, {"accuracy", pt.accuracy}});
+            curves.push_back({{"strategy", agg::relabelStrategyName(cv.strategy)}, {"k", cv.k}, {"curve", pts}});
+        }
+        j["strategies"] = curves;
+        j["full_relabel"] = {{"cost", res.fullCost}, {"accuracy", res.fullAccuracy}};
+        j["start_accuracy"] = res.startAccuracy;
+        out(QByteArray::fromStdString(j.dump(2)) + '\n');
+        return;
+    }
+    QString t = QStringLiteral("relabeler %1 (accuracy %2, cost %3 per item); start accuracy %4; full relabel: "
+                               "cost %5, accuracy %6\n")
+                    .arg(relabeler).arg(in.relabeler.accuracy, 0, 'f', 4).arg(in.relabeler.costPerItem).arg(res.startAccuracy, 0, 'f', 4)
+                    .arg(res.fullCost).arg(res.fullAccuracy, 0, 'f', 4);
+    for (const auto& cv : res.curves) {
+        t += QStringLiteral("%1 (k = %2)\n").arg(QString::fromStdString(agg::relabelStrategyName(cv.strategy))).arg(cv.k);
+        for (const auto& pt : cv.curve)
+            t += QStringLiteral("  %1\t%2\t%3\n").arg(pt.spent).arg(pt.fraction, 0, 'f', 4).arg(pt.accuracy, 0, 'f', 4);
+    }
+    out(t.toUtf8());
+}
+
 } // namespace
 
 int cmdSelect(const QStringList& args)
 {
     QCommandLineParser p;
-    addSourceOptions(p);
-    addRelabelOptions(p);
-    p.addOptions({
-        {QStringLiteral("run"), QStringLiteral("Take the posterior from this saved run (--project; 0 = latest)."),
-         QStringLiteral("RUN")},
-        {QStringLiteral("strategy"), QStringLiteral("greedy (default), exact, random or uncertainty."), QStringLiteral("S"),
-         QStringLiteral("greedy")},
-        {QStringLiteral("reviewer"),
-         QStringLiteral("Skip items this annotator has already labelled (default: reviewer)."), QStringLiteral("NAME"),
-         QStringLiteral("reviewer")},
-        {QStringLiteral("export"), QStringLiteral("Write the selected items as JSONL (id, text, labels)."),
-         QStringLiteral("FILE")},
-    });
-    const QString synopsis = QStringLiteral(
-        "chorus-cli select (--project P | --input F) (--run RUN | --method M) --budget B --k K --cost C "
-        "--relabeler-accuracy A --strategy greedy|exact|random|uncertainty [--export FILE] [--json]");
-    parseOrThrow(p, args, synopsis);
+    parseSourceCommand(
+        p, args,
+        relabelOptions()
+            + QList<QCommandLineOption>{
+                {QStringLiteral("run"), QStringLiteral("Take the posterior from this saved run (--project; 0 = latest)."),
+                 QStringLiteral("RUN")},
+                {QStringLiteral("strategy"), QStringLiteral("greedy (default), exact, random or uncertainty."), QStringLiteral("S"),
+                 QStringLiteral("greedy")},
+                {QStringLiteral("reviewer"),
+                 QStringLiteral("Skip items this annotator has already labelled (default: reviewer)."), QStringLiteral("NAME"),
+                 QStringLiteral("reviewer")},
+                {QStringLiteral("export"), QStringLiteral("Write the selected items as JSONL (id, text, labels)."),
+                 QStringLiteral("FILE")},
+            },
+        QStringLiteral("chorus-cli select (--project P | --input F) (--run RUN | --method M) --budget B --k K --cost C "
+                       "--relabeler-accuracy A --strategy greedy|exact|random|uncertainty [--export FILE] [--json]"));
     if (p.isSet(QStringLiteral("run")) == p.isSet(QStringLiteral("method")))
         throw UsageError{QStringLiteral("give exactly one of --run RUN and --method M")};
     if (p.isSet(QStringLiteral("run")) && !p.isSet(QStringLiteral("project")))
@@ -199,63 +269,29 @@ int cmdSelect(const QStringList& args)
         for (int64_t e = s.matrix.annotatorBegin(reviewer); e < s.matrix.annotatorEnd(reviewer); ++e)
             in.asked[s.matrix.annotatorItem(e)] = 1;
     }
-    agg::Selection sel;
-    try {
-        sel = agg::selectForRelabel(in);
-    } catch (const std::invalid_argument& e) {
-        throw model::Error(QString::fromUtf8(e.what()));
-    }
+    const agg::Selection sel = checked([&] { return agg::selectForRelabel(in); });
     if (p.isSet(QStringLiteral("export")))
         writeExport(p.value(QStringLiteral("export")), s, sel);
-
-    if (p.isSet(QStringLiteral("json"))) {
-        nlohmann::ordered_json j;
-        j["strategy"] = agg::relabelStrategyName(strategy);
-        j["k"] = c.k;
-        j["budget"] = c.budget;
-        j["cost"] = c.cost;
-        j["relabeler_accuracy"] = accuracy;
-        nlohmann::ordered_json items = nlohmann::ordered_json::array();
-        for (const auto& pick : sel.picks) {
-            nlohmann::ordered_json it;
-            it["item"] = s.itemExtIds[pick.item].toStdString();
-            it["posterior"] = posteriorJson(s, posterior.data() + static_cast<size_t>(pick.item) * s.numLabels());
-            it["expected_gain"] = pick.gain;
-            it["cumulative_cost"] = pick.cumulativeCost;
-            items.push_back(it);
-        }
-        j["items"] = items;
-        j["spent"] = sel.cost;
-        j["expected_gain"] = sel.objective;
-        out(QByteArray::fromStdString(j.dump(2)) + '\n');
-    } else {
-        QString t;
-        for (const auto& pick : sel.picks)
-            t += QStringLiteral("%1\t%2\t%3\n").arg(s.itemExtIds[pick.item]).arg(pick.gain, 0, 'f', 6).arg(pick.cumulativeCost);
-        t += QStringLiteral("%1 items, cost %2 of %3, expected entropy gain %4 nats\n")
-                 .arg(sel.picks.size()).arg(sel.cost).arg(c.budget).arg(sel.objective, 0, 'f', 6);
-        out(t.toUtf8());
-    }
+    writeSelection(s, posterior, sel, in, accuracy, p.isSet(QStringLiteral("json")));
     return kOk;
 }
 
 int cmdSimulate(const QStringList& args)
 {
     QCommandLineParser p;
-    addSourceOptions(p);
-    addRelabelOptions(p);
-    p.addOptions({
-        {QStringLiteral("relabeler"), QStringLiteral("The expensive labeler: an annotator's name, or gold."),
-         QStringLiteral("NAME")},
-        {QStringLiteral("strategy"), QStringLiteral("greedy, exact, random or uncertainty (repeatable)."),
-         QStringLiteral("S")},
-    });
-    const QString synopsis = QStringLiteral(
-        "chorus-cli simulate (--project P | --input F) [--gold FILE] --method M --relabeler NAME|gold --k K --cost C "
-        "--budget B --strategy S [--strategy S2 ...] [--seed N] [--relabeler-accuracy A] [--json]");
-    parseOrThrow(p, args, synopsis);
+    parseSourceCommand(
+        p, args,
+        relabelOptions()
+            + QList<QCommandLineOption>{
+                {QStringLiteral("relabeler"), QStringLiteral("The expensive labeler: an annotator's name, or gold."),
+                 QStringLiteral("NAME")},
+                {QStringLiteral("strategy"), QStringLiteral("greedy, exact, random or uncertainty (repeatable)."),
+                 QStringLiteral("S")},
+            },
+        QStringLiteral("chorus-cli simulate (--project P | --input F) [--gold FILE] --method M --relabeler NAME|gold --k K "
+                       "--cost C --budget B --strategy S [--strategy S2 ...] [--seed N] [--relabeler-accuracy A] [--json]"));
     if (!p.isSet(QStringLiteral("method")))
-        throw UsageError{QStringLiteral("--method is required (%1)").arg(methodList())};
+        throw UsageError{QStringLiteral("--method is required (%1)").arg(methodNameList().join(QStringLiteral(", ")))};
     if (!p.isSet(QStringLiteral("relabeler")))
         throw UsageError{QStringLiteral("--relabeler NAME|gold is required")};
     const Common c = readCommon(p);
@@ -272,36 +308,20 @@ int cmdSimulate(const QStringList& args)
 
     Source source = openSource(p);
     const model::Snapshot& s = source.snapshot;
-    std::vector<int32_t> gold = s.gold;
-    if (p.isSet(QStringLiteral("gold")) && p.isSet(QStringLiteral("project")))
-        gold = readItemLabels(p.value(QStringLiteral("gold")), s);
+    const std::vector<int32_t> gold = goldOption(p, s);
     const QString relabeler = p.value(QStringLiteral("relabeler"));
-    std::vector<int32_t> answers;
-    agg::LabelMatrix crowd;
-    if (relabeler == QLatin1String("gold")) {
-        answers = gold;
-        crowd = s.matrix;
-    } else {
-        const qsizetype a = s.annotators.indexOf(relabeler);
-        if (a < 0)
-            throw model::Error(QStringLiteral("no annotator \"%1\" (annotators: %2)")
-                                   .arg(relabeler, s.annotators.join(QStringLiteral(", "))));
-        answers.assign(s.numItems(), -1);
-        for (int64_t e = s.matrix.annotatorBegin(a); e < s.matrix.annotatorEnd(a); ++e)
-            answers[s.matrix.annotatorItem(e)] = std::max(-1, s.matrix.annotatorLabel(e));
-        crowd = s.matrix.withoutAnnotator(static_cast<int32_t>(a));  // its labels are the expensive ones
-    }
+    const ExpensiveLabels expensive = relabelerOf(relabeler, s, gold);
     double accuracy = 0;
     if (p.isSet(QStringLiteral("relabeler-accuracy"))) {
         accuracy = positiveNumber(p, QStringLiteral("relabeler-accuracy"));
     } else {
-        accuracy = agg::estimateRelabelerAccuracy(answers, gold);
+        accuracy = agg::estimateRelabelerAccuracy(expensive.answers, gold);
         if (!std::isfinite(accuracy))
             throw model::Error(QStringLiteral("cannot estimate the accuracy of %1: no gold item it labelled; "
                                               "give --relabeler-accuracy")
                                    .arg(relabeler));
     }
-    const agg::AggregationResult r = aggregateCrowd(p.value(QStringLiteral("method")), crowd, c.seed);
+    const agg::AggregationResult r = aggregateCrowd(p.value(QStringLiteral("method")), expensive.crowd, c.seed);
 
     agg::SimulationInput in;
     in.posterior = r.posterior;
@@ -309,46 +329,15 @@ int cmdSimulate(const QStringList& args)
     in.numLabels = s.numLabels();
     for (int32_t l : r.labels)
         in.hasEvidence.push_back(l >= 0);
-    in.answers = answers;
+    in.answers = expensive.answers;
     in.gold = gold;
     in.relabeler = {relabeler.toStdString(), accuracy, c.cost};
     in.k = c.k;
     in.budget = c.budget;
     in.strategies = strategies;
     in.seed = c.seed;
-    agg::SimulationResult res;
-    try {
-        res = agg::simulateRelabeling(in);
-    } catch (const std::invalid_argument& e) {
-        throw model::Error(QString::fromUtf8(e.what()));
-    }
-
-    if (p.isSet(QStringLiteral("json"))) {
-        nlohmann::ordered_json j;
-        j["relabeler"] = relabeler.toStdString();
-        nlohmann::ordered_json curves = nlohmann::ordered_json::array();
-        for (const auto& cv : res.curves) {
-            nlohmann::ordered_json pts = nlohmann::ordered_json::array();
-            for (const auto& pt : cv.curve)
-                pts.push_back({{"spent", pt.spent}, {"fraction", pt.fraction}, {"accuracy", pt.accuracy}});
-            curves.push_back({{"strategy", agg::relabelStrategyName(cv.strategy)}, {"k", cv.k}, {"curve", pts}});
-        }
-        j["strategies"] = curves;
-        j["full_relabel"] = {{"cost", res.fullCost}, {"accuracy", res.fullAccuracy}};
-        j["start_accuracy"] = res.startAccuracy;
-        out(QByteArray::fromStdString(j.dump(2)) + '\n');
-    } else {
-        QString t = QStringLiteral("relabeler %1 (accuracy %2, cost %3 per item); start accuracy %4; full relabel: "
-                                   "cost %5, accuracy %6\n")
-                        .arg(relabeler).arg(accuracy, 0, 'f', 4).arg(c.cost).arg(res.startAccuracy, 0, 'f', 4)
-                        .arg(res.fullCost).arg(res.fullAccuracy, 0, 'f', 4);
-        for (const auto& cv : res.curves) {
-            t += QStringLiteral("%1 (k = %2)\n").arg(QString::fromStdString(agg::relabelStrategyName(cv.strategy))).arg(cv.k);
-            for (const auto& pt : cv.curve)
-                t += QStringLiteral("  %1\t%2\t%3\n").arg(pt.spent).arg(pt.fraction, 0, 'f', 4).arg(pt.accuracy, 0, 'f', 4);
-        }
-        out(t.toUtf8());
-    }
+    const agg::SimulationResult res = checked([&] { return agg::simulateRelabeling(in); });
+    writeSimulation(in, res, p.isSet(QStringLiteral("json")));
     return kOk;
 }
 

@@ -2,6 +2,7 @@
 // projects (list), push (file -> server), pull (server -> file).
 
 #include "cli.h"
+#include "cli_options.h"
 
 #include "projectcopy.h"
 #include "teamreview.h"
@@ -37,13 +38,11 @@ QString progressLine(int done, int total)
 int cmdProjects(const QStringList& args)
 {
     QCommandLineParser p;
-    p.addOption({QStringLiteral("json"), QStringLiteral("Print JSON.")});
-    p.addPositionalArgument(QStringLiteral("URI"), QStringLiteral("postgresql://[user@]host[:port]/database"));
-    parseOrThrow(p, args, QStringLiteral("chorus-cli projects URI [--json]"));
-    if (p.positionalArguments().size() != 1)
-        throw UsageError{QStringLiteral("expected URI")};
-    serverLocation(p.positionalArguments()[0], false);
-    const QStringList names = model::ProjectStore::serverProjects(p.positionalArguments()[0]);
+    const QString uri = parsePositionals(p, args, {opt::json(QStringLiteral("Print JSON."))},
+                                         {{QStringLiteral("URI"), QStringLiteral("postgresql://[user@]host[:port]/database")}},
+                                         QStringLiteral("chorus-cli projects URI [--json]"))[0];
+    serverLocation(uri, false);
+    const QStringList names = model::ProjectStore::serverProjects(uri);
     if (p.isSet(QStringLiteral("json"))) {
         nlohmann::json j = nlohmann::json::array();
         for (const QString& n : names)
@@ -59,13 +58,12 @@ int cmdProjects(const QStringList& args)
 int cmdPush(const QStringList& args)
 {
     QCommandLineParser p;
-    p.addOption({QStringLiteral("replace"), QStringLiteral("Replace a server project of that name.")});
-    p.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Project file."));
-    p.addPositionalArgument(QStringLiteral("URI"), QStringLiteral("Server project URI."));
-    parseOrThrow(p, args, QStringLiteral("chorus-cli push FILE URI [--replace]"));
-    if (p.positionalArguments().size() != 2)
-        throw UsageError{QStringLiteral("expected FILE and URI")};
-    const QString file = p.positionalArguments()[0], uri = p.positionalArguments()[1];
+    const QStringList pos = parsePositionals(p, args,
+                                             {{QStringLiteral("replace"), QStringLiteral("Replace a server project of that name.")}},
+                                             {{QStringLiteral("FILE"), QStringLiteral("Project file.")},
+                                              {QStringLiteral("URI"), QStringLiteral("Server project URI.")}},
+                                             QStringLiteral("chorus-cli push FILE URI [--replace]"));
+    const QString file = pos[0], uri = pos[1];
     if (model::ProjectLocation::isServerUri(file))
         throw UsageError{QStringLiteral("FILE must be a project file (pull copies a server project to a file)")};
     const model::ProjectLocation target = serverLocation(uri, true);
@@ -78,13 +76,11 @@ int cmdPush(const QStringList& args)
 int cmdPull(const QStringList& args)
 {
     QCommandLineParser p;
-    p.addOption({QStringLiteral("replace"), QStringLiteral("Replace FILE if it exists.")});
-    p.addPositionalArgument(QStringLiteral("URI"), QStringLiteral("Server project URI."));
-    p.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Project file to write."));
-    parseOrThrow(p, args, QStringLiteral("chorus-cli pull URI FILE [--replace]"));
-    if (p.positionalArguments().size() != 2)
-        throw UsageError{QStringLiteral("expected URI and FILE")};
-    const QString uri = p.positionalArguments()[0], file = p.positionalArguments()[1];
+    const QStringList pos = parsePositionals(p, args, {{QStringLiteral("replace"), QStringLiteral("Replace FILE if it exists.")}},
+                                             {{QStringLiteral("URI"), QStringLiteral("Server project URI.")},
+                                              {QStringLiteral("FILE"), QStringLiteral("Project file to write.")}},
+                                             QStringLiteral("chorus-cli pull URI FILE [--replace]"));
+    const QString uri = pos[0], file = pos[1];
     serverLocation(uri, true);
     if (model::ProjectLocation::isServerUri(file))
         throw UsageError{QStringLiteral("FILE must be a file path (push copies a file to a server)")};

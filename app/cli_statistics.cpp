@@ -2,6 +2,7 @@
 // on a worker thread); this file parses options and prints JSON or a summary.
 
 #include "cli_format.h"
+#include "cli_options.h"
 
 #include "statsjobs.h"
 
@@ -46,10 +47,6 @@ std::vector<double> labelValues(const QCommandLineParser& p, const QStringList& 
     return values;
 }
 
-} // namespace
-
-namespace {
-
 // What cmdAgreement computed, for its two writers.
 struct AgreementOutcome
 {
@@ -62,9 +59,9 @@ struct AgreementOutcome
     int minShared = 1;
 };
 
-void addAgreementOptions(QCommandLineParser& p)
+QList<QCommandLineOption> agreementOptions()
 {
-    p.addOptions({
+    return {
         {QStringLiteral("metric"),
          QStringLiteral("Krippendorff's alpha metric: nominal, ordinal, interval or ratio. The ordered metrics "
                         "also give linearly and quadratically weighted Cohen kappas."),
@@ -73,20 +70,19 @@ void addAgreementOptions(QCommandLineParser& p)
          QStringLiteral("Value of each label for the ordered metrics, comma-separated in project label order "
                         "(default: the labels when all are numbers, otherwise their order)."),
          QStringLiteral("LIST")},
-        {QStringLiteral("bootstrap"),
-         QStringLiteral("Bootstrap replicates (items resampled) for the CIs of Fleiss' kappa and alpha; 0 skips."),
-         QStringLiteral("B"), QStringLiteral("1000")},
-        {QStringLiteral("level"), QStringLiteral("Confidence level of the intervals."), QStringLiteral("L"),
-         QStringLiteral("0.95")},
-        {QStringLiteral("seed"), QStringLiteral("Bootstrap seed."), QStringLiteral("N"), QStringLiteral("0")},
-        {QStringLiteral("include-invalid"),
-         QStringLiteral("Count INVALID as one more category instead of excluding it (nominal metric only).")},
+        opt::bootstrap(
+            QStringLiteral("Bootstrap replicates (items resampled) for the CIs of Fleiss' kappa and alpha; 0 skips."),
+            QStringLiteral("1000")),
+        opt::level(QStringLiteral("Confidence level of the intervals.")),
+        opt::seed(QStringLiteral("Bootstrap seed.")),
+        opt::includeInvalid(
+            QStringLiteral("Count INVALID as one more category instead of excluding it (nominal metric only).")),
         {QStringLiteral("min-shared"),
          QStringLiteral("List Cohen pairs with at least N shared items; 0 also lists pairs without shared items "
                         "(kappa null)."),
          QStringLiteral("N"), QStringLiteral("1")},
-        {QStringLiteral("json"), QStringLiteral("Print the result as JSON.")},
-    });
+        opt::json(),
+    };
 }
 
 void writeAgreementJson(const AgreementOutcome& e)
@@ -213,9 +209,7 @@ void writeAgreementText(const AgreementOutcome& e)
 int cmdAgreement(const QStringList& args)
 {
     QCommandLineParser p;
-    addSourceOptions(p);
-    addAgreementOptions(p);
-    parseOrThrow(p, args, QStringLiteral("chorus-cli agreement (--project P | --input FILE) [options]"));
+    parseSourceCommand(p, args, agreementOptions(), QStringLiteral("chorus-cli agreement (--project P | --input FILE) [options]"));
     model::AgreementRequest req;
     req.options.alphaMetric = metricOption(p);
     req.options.includeInvalid = p.isSet(QStringLiteral("include-invalid"));
@@ -235,12 +229,7 @@ int cmdAgreement(const QStringList& args)
     const model::Snapshot& s = source.snapshot;
     if (ordered)
         req.options.labelValues = labelValues(p, s.labels);
-    model::AgreementReport rep;
-    try {
-        rep = model::agreementReport(s.matrix, req);
-    } catch (const std::invalid_argument& e) {
-        throw model::Error(QString::fromUtf8(e.what()));
-    }
+    const model::AgreementReport rep = checked([&] { return model::agreementReport(s.matrix, req); });
     const agg::AgreementResult& a = rep.agreement;
     QStringList categories = s.labels;
     if (req.options.includeInvalid)
@@ -250,12 +239,8 @@ int cmdAgreement(const QStringList& args)
         if (c.n >= minShared)
             pairs.push_back(&c);
 
-    const AgreementOutcome outcome{s, req, rep, ordered, categories, pairs, minShared};
-    if (p.isSet(QStringLiteral("json")))
-        writeAgreementJson(outcome);
-    else
-        writeAgreementText(outcome);
-    return kOk;
+    return printResult(p, AgreementOutcome{s, req, rep, ordered, categories, pairs, minShared}, writeAgreementJson,
+                       writeAgreementText);
 }
 
 } // namespace chorus::cli

@@ -3,6 +3,7 @@
 // on a file), as in the GUI.
 
 #include "cli.h"
+#include "cli_options.h"
 #include "cli_format.h"
 #include "cli_journal.h"
 
@@ -37,10 +38,10 @@ qint64 itemByExtId(model::ProjectStore& store, const QString& extId)
 int cmdClaim(const QStringList& args)
 {
     QCommandLineParser p;
-    addProjectOption(p);
-    p.addOption({QStringLiteral("n"), QStringLiteral("Items to hold (live claims included)."), QStringLiteral("K"),
-                 QStringLiteral("20")});
-    parseOrThrow(p, args, QStringLiteral("chorus-cli claim --project P [--n K] [--json]"));
+    parseProjectCommand(p, args,
+                        {{QStringLiteral("n"), QStringLiteral("Items to hold (live claims included)."), QStringLiteral("K"),
+                          QStringLiteral("20")}},
+                        QStringLiteral("chorus-cli claim --project P [--n K] [--json]"));
     bool ok = false;
     const int n = p.value(QStringLiteral("n")).toInt(&ok);
     if (!ok || n < 0)
@@ -68,20 +69,21 @@ int cmdClaim(const QStringList& args)
 int cmdDecide(const QStringList& args)
 {
     QCommandLineParser p;
-    addProjectOption(p);
-    p.addOptions({
-        {QStringLiteral("item"), QStringLiteral("The item's id."), QStringLiteral("ID")},
-        {QStringLiteral("label"), QStringLiteral("The reviewer's label."), QStringLiteral("L")},
-        {QStringLiteral("accept"), QStringLiteral("Accept the consensus label.")},
-        {QStringLiteral("flag"), QStringLiteral("Flag the item for a second look.")},
-        {QStringLiteral("note"), QStringLiteral("A note kept with the decision."), QStringLiteral("T")},
-        {QStringLiteral("uuid"), QStringLiteral("The decision's UUID: a resend with the same UUID is stored once."),
-         QStringLiteral("U")},
-        {QStringLiteral("no-journal"), QStringLiteral("On a server, send directly: fail instead of queueing when the "
-                                                      "server cannot be reached.")},
-    });
-    parseOrThrow(p, args, QStringLiteral("chorus-cli decide --project P --item ID (--label L | --accept | --flag) "
-                                         "[--note T] [--uuid U] [--no-journal] [--json]"));
+    parseProjectCommand(
+        p, args,
+        {
+            {QStringLiteral("item"), QStringLiteral("The item's id."), QStringLiteral("ID")},
+            {QStringLiteral("label"), QStringLiteral("The reviewer's label."), QStringLiteral("L")},
+            {QStringLiteral("accept"), QStringLiteral("Accept the consensus label.")},
+            {QStringLiteral("flag"), QStringLiteral("Flag the item for a second look.")},
+            {QStringLiteral("note"), QStringLiteral("A note kept with the decision."), QStringLiteral("T")},
+            {QStringLiteral("uuid"), QStringLiteral("The decision's UUID: a resend with the same UUID is stored once."),
+             QStringLiteral("U")},
+            {QStringLiteral("no-journal"), QStringLiteral("On a server, send directly: fail instead of queueing when the "
+                                                          "server cannot be reached.")},
+        },
+        QStringLiteral("chorus-cli decide --project P --item ID (--label L | --accept | --flag) "
+                       "[--note T] [--uuid U] [--no-journal] [--json]"));
     const int kinds = int(p.isSet(QStringLiteral("label"))) + int(p.isSet(QStringLiteral("accept")))
                       + int(p.isSet(QStringLiteral("flag")));
     if (kinds != 1)
@@ -132,9 +134,8 @@ int cmdDecide(const QStringList& args)
 int cmdRelease(const QStringList& args)
 {
     QCommandLineParser p;
-    addProjectOption(p);
-    p.addOption({QStringLiteral("item"), QStringLiteral("Release only this item."), QStringLiteral("ID")});
-    parseOrThrow(p, args, QStringLiteral("chorus-cli release --project P [--item ID] [--json]"));
+    parseProjectCommand(p, args, {{QStringLiteral("item"), QStringLiteral("Release only this item."), QStringLiteral("ID")}},
+                        QStringLiteral("chorus-cli release --project P [--item ID] [--json]"));
     model::ProjectStore store;
     store.open(projectArg(p));
     const qint64 item = p.isSet(QStringLiteral("item")) ? itemByExtId(store, p.value(QStringLiteral("item"))) : 0;
@@ -149,8 +150,7 @@ int cmdRelease(const QStringList& args)
 int cmdProgress(const QStringList& args)
 {
     QCommandLineParser p;
-    addProjectOption(p);
-    parseOrThrow(p, args, QStringLiteral("chorus-cli progress --project P [--json]"));
+    parseProjectCommand(p, args, {}, QStringLiteral("chorus-cli progress --project P [--json]"));
     model::ProjectStore store;
     store.open(projectArg(p));
     const model::TeamProgress pr = model::teamProgress(store);
@@ -195,22 +195,23 @@ int cmdProgress(const QStringList& args)
 int cmdTeamSettings(const QStringList& args)
 {
     QCommandLineParser p;
-    addProjectOption(p);
-    p.addOptions({
-        {QStringLiteral("overlap"), QStringLiteral("Independent human reviews per item."), QStringLiteral("N")},
-        {QStringLiteral("order"), QStringLiteral("uncertainty (least confident consensus first), queue (import order) or "
-                                                 "random."),
-         QStringLiteral("O")},
-        {QStringLiteral("seed"), QStringLiteral("Seed of --order random."), QStringLiteral("S")},
-        {QStringLiteral("blind"), QStringLiteral("none, reviewers or all."), QStringLiteral("B")},
-        {QStringLiteral("lease-minutes"), QStringLiteral("How long a claim lasts without renewal."), QStringLiteral("M")},
-        {QStringLiteral("adjudicate-consensus"),
-         QStringLiteral("on: with overlap 1, a review that differs from the consensus goes to adjudication."),
-         QStringLiteral("on|off")},
-    });
-    parseOrThrow(p, args, QStringLiteral("chorus-cli team settings --project P [--overlap N] [--order uncertainty|queue|random] "
-                                         "[--seed S] [--blind none|reviewers|all] [--lease-minutes M] "
-                                         "[--adjudicate-consensus on|off] [--json]"));
+    parseProjectCommand(
+        p, args,
+        {
+            {QStringLiteral("overlap"), QStringLiteral("Independent human reviews per item."), QStringLiteral("N")},
+            {QStringLiteral("order"), QStringLiteral("uncertainty (least confident consensus first), queue (import order) or "
+                                                     "random."),
+             QStringLiteral("O")},
+            {QStringLiteral("seed"), QStringLiteral("Seed of --order random."), QStringLiteral("S")},
+            {QStringLiteral("blind"), QStringLiteral("none, reviewers or all."), QStringLiteral("B")},
+            {QStringLiteral("lease-minutes"), QStringLiteral("How long a claim lasts without renewal."), QStringLiteral("M")},
+            {QStringLiteral("adjudicate-consensus"),
+             QStringLiteral("on: with overlap 1, a review that differs from the consensus goes to adjudication."),
+             QStringLiteral("on|off")},
+        },
+        QStringLiteral("chorus-cli team settings --project P [--overlap N] [--order uncertainty|queue|random] "
+                       "[--seed S] [--blind none|reviewers|all] [--lease-minutes M] "
+                       "[--adjudicate-consensus on|off] [--json]"));
     model::ProjectStore store;
     store.open(projectArg(p));
     model::TeamSettings s = model::teamSettings(store);

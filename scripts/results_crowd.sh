@@ -9,36 +9,22 @@
 #     OUT       default docs/results-crowd.md
 # Needs a built ./build/app/chorus-cli (it builds nothing) and python3 (reads the JSON).
 # Seed 0 also draws the crowd-size curve (200 crowds per size); seeds 1-4 skip it (speed).
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-cli="${CHORUS_CLI:-./build/app/chorus-cli}"
+source "$(dirname "${BASH_SOURCE[0]}")/results_common.sh"
 data="${1:-$root/../shared/data/llm}"
 out="${2:-docs/results-crowd.md}"
 seeds="0 1 2 3 4"
 
-if [ ! -x "$cli" ]; then
-    echo "results_crowd.sh: $cli not found; build it first (cmake --build build --target chorus-cli)" >&2
-    exit 1
-fi
-if [ ! -d "$data" ]; then
-    echo "results_crowd.sh: no data directory $data" >&2
-    exit 1
-fi
-command -v python3 >/dev/null 2>&1 || { echo "results_crowd.sh: needs python3" >&2; exit 1; }
+results_need_cli
+results_need_data "$data"
+results_need_python
 
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+results_workdir
 
 for dir in "$data"/*/; do
     task="$(basename "$dir")"
     [ -f "$dir/items.jsonl" ] || continue
     # Label order = sorted class names, as in results_llm_crowds.sh (mv breaks ties the same way).
-    labels=()
-    if [ -f "$dir/answers.csv" ] && [ -f "$dir/gold.csv" ] && ! grep -q '"' "$dir/answers.csv" "$dir/gold.csv"; then
-        labels=(--labels "$( { tail -n +2 "$dir/answers.csv" | cut -d, -f3; tail -n +2 "$dir/gold.csv" | cut -d, -f2; } |
-            tr -d '\r' | grep -v -x -e INVALID -e '' | LC_ALL=C sort -u | paste -sd, -)")
-    fi
+    task_labels "$dir"
     for seed in $seeds; do
         curve=(--curve-samples 0)
         [ "$seed" = 0 ] && curve=()

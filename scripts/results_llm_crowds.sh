@@ -9,24 +9,15 @@
 # Needs a built ./build/app/chorus-cli (it builds nothing). Figures come from
 # `chorus-cli evaluate`'s tab-separated table; python3, when present, only adds crowd-kit's
 # reference figures from ../shared/reference/llm for comparison.
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-cli="${CHORUS_CLI:-./build/app/chorus-cli}"
+source "$(dirname "${BASH_SOURCE[0]}")/results_common.sh"
 data="${1:-$root/../shared/data/llm}"
 out="${2:-docs/results-llm-crowds.md}"
 refdir="$(dirname "$data")/../reference/llm"
 methods="mv,mace"
 seed=0
 
-if [ ! -x "$cli" ]; then
-    echo "results_llm_crowds.sh: $cli not found; build it first (cmake --build build --target chorus-cli)" >&2
-    exit 1
-fi
-if [ ! -d "$data" ]; then
-    echo "results_llm_crowds.sh: no data directory $data" >&2
-    exit 1
-fi
+results_need_cli
+results_need_data "$data"
 have_python=0
 command -v python3 >/dev/null 2>&1 && [ -d "$refdir" ] && have_python=1
 
@@ -48,11 +39,7 @@ for dir in "$data"/*/; do
     [ -f "$dir/items.jsonl" ] || continue
     # Label order = sorted class names (gold and valid model labels), as crowd-kit's, so that
     # majority vote breaks ties toward the same label. Left to the import when a CSV is quoted.
-    labels=()
-    if [ -f "$dir/answers.csv" ] && [ -f "$dir/gold.csv" ] && ! grep -q '"' "$dir/answers.csv" "$dir/gold.csv"; then
-        labels=(--labels "$( { tail -n +2 "$dir/answers.csv" | cut -d, -f3; tail -n +2 "$dir/gold.csv" | cut -d, -f2; } |
-            tr -d '\r' | grep -v -x -e INVALID -e '' | LC_ALL=C sort -u | paste -sd, -)")
-    fi
+    task_labels "$dir"
     table="$("$cli" evaluate --input "$dir/items.jsonl" "${labels[@]}" --methods "$methods" --seed "$seed")"
     # Columns: kind name items accuracy macro_f1 weighted_f1 coverage spearman pearson
     read -r models best_name best mean mv mace < <(printf '%s\n' "$table" | awk -F'\t' '

@@ -10,24 +10,15 @@
 # Every figure comes from `chorus-cli evaluate`'s tab-separated table, seed 0, default
 # parameters, INVALID outputs excluded from aggregation, labels imported in sorted order (so
 # that majority vote breaks ties toward the alphabetically first label, as crowd-kit does).
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-cli="${CHORUS_CLI:-./build/app/chorus-cli}"
+source "$(dirname "${BASH_SOURCE[0]}")/results_common.sh"
 data="${1:-$root/../shared/data}"
 out="${2:-docs/methods.md}"
 seed=0
 begin='<!-- results-methods:begin -->'
 end='<!-- results-methods:end -->'
 
-if [ ! -x "$cli" ]; then
-    echo "results_methods.sh: $cli not found; build it first (cmake --build build --target chorus-cli)" >&2
-    exit 1
-fi
-if [ ! -d "$data" ]; then
-    echo "results_methods.sh: no data directory $data" >&2
-    exit 1
-fi
+results_need_cli
+results_need_data "$data"
 if ! grep -qF "$begin" "$out" || ! grep -qF "$end" "$out"; then
     echo "results_methods.sh: $out has no $begin ... $end block" >&2
     exit 1
@@ -44,15 +35,6 @@ IFS=, read -r -a names <<< "$methods"
 # wmv needs per-annotator weights; without them it is majority vote with weight 1 each, so it
 # is shown as n/a rather than as a copy of mv.
 run_methods="$(printf '%s\n' "${names[@]}" | grep -v -x wmv | paste -sd, -)"
-
-# sorted_labels ANSWERS_CSV GOLD_CSV: the sorted class names, or nothing when a file is quoted.
-sorted_labels() {
-    if grep -q '"' "$1" "$2"; then
-        return 0
-    fi
-    { tail -n +2 "$1" | cut -d, -f3; tail -n +2 "$2" | cut -d, -f2; } |
-        tr -d '\r' | grep -v -x -e INVALID -e '' | LC_ALL=C sort -u | paste -sd, -
-}
 
 header="| dataset |"
 rule="|---|"
@@ -72,9 +54,7 @@ done
 
 for ds in "${datasets[@]}"; do
     dir="$data/$ds"
-    labels=()
-    l="$(sorted_labels "$dir/answers.csv" "$dir/gold.csv")"
-    [ -n "$l" ] && labels=(--labels "$l")
+    task_labels "$dir"
     if [ -f "$dir/items.jsonl" ]; then
         input=(--input "$dir/items.jsonl")
     else

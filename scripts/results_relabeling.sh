@@ -8,23 +8,16 @@
 #     DATA_DIR  default ../shared/data/llm beside the checkout
 #     OUT       default docs/results-relabeling.md
 # Needs a built chorus-cli (CHORUS_CLI, default ./build/app/chorus-cli) and python3.
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-cli="${CHORUS_CLI:-./build/app/chorus-cli}"
+source "$(dirname "${BASH_SOURCE[0]}")/results_common.sh"
 data="${1:-$root/../shared/data/llm}"
 out="${2:-docs/results-relabeling.md}"
 method=ds
 k=10          # items per round
 cost=1        # per item; fractions do not depend on it
 seed=0
-if [ ! -x "$cli" ]; then
-    echo "results_relabeling.sh: $cli not found; build it first (cmake --build build --target chorus-cli)" >&2
-    exit 1
-fi
-command -v python3 >/dev/null 2>&1 || { echo "results_relabeling.sh: needs python3" >&2; exit 1; }
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
+results_need_cli
+results_need_python
+results_workdir
 
 for dir in "$data"/*/; do
     task="$(basename "$dir")"
@@ -42,10 +35,10 @@ PY
 )"
     n="$(wc -l < "$dir/items.jsonl")"
     "$cli" simulate --input "$dir/items.jsonl" --method "$method" --relabeler "$relabeler" --k "$k" --cost "$cost" \
-        --budget "$n" --strategy greedy --strategy random --strategy uncertainty --seed "$seed" --json > "$tmp/$task.json"
+        --budget "$n" --strategy greedy --strategy random --strategy uncertainty --seed "$seed" --json > "$work/$task.json"
 done
 
-python3 - "$tmp" "$out" "$method" "$k" "$seed" <<'PY'
+python3 - "$work" "$out" "$method" "$k" "$seed" <<'PY'
 import json, os, sys
 tmp, out, method, k, seed = sys.argv[1:6]
 fracs = [0.10, 0.25, 0.50, 1.00]

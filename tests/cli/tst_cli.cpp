@@ -2,6 +2,7 @@
 // info --json, export, exit codes, and the rule that errors go to stderr while stdout carries
 // only --json output.
 
+#include "../model/importhelpers.h"
 #include "../model/projectdump.h"
 #include "testprojects.h"
 #include "projectstore.h"
@@ -10,35 +11,22 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QSet>
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include "clirun.h"
+#include "clitest.h"
 
 using chorus::test::dumpProjectFile;
+using chorus::test::expectCliError;
 using chorus::test::fileBytes;
+using chorus::test::queryRows;
+using chorus::test::shared;
+using chorus::test::testData;
 using chorus::test::withRawConnection;
 using chorus::test::writeFile;
 
-namespace {
-
-QString shared(const QString& rel)
-{
-    return QStringLiteral(CHORUS_SHARED_DIR "/") + rel;
-}
-
-QString testData(const QString& name)
-{
-    return QStringLiteral(CHORUS_TEST_DATA "/import/") + name;
-}
-
-using Run = chorus::test::CliRun;
-
-} // namespace
-
-class TestCli : public QObject
+class TestCli : public chorus::test::CliTestCase
 {
     Q_OBJECT
 
@@ -71,49 +59,24 @@ private slots:
     void refusedProjects();
 
 private:
-    Run run(const QStringList& args);
     // Six items r1..r6; decisions written with plain SQL (see the function for the states).
     QString reviewProject();
-    // A name ending in ".chorus" is a project: a file, or in the _pg run a server project.
+    // A name ending in ".chorus" is a project: a file, or in the _pg run a server project
+    // (CliTestCase::path() for the other names).
     QString path(const QString& name) const
     {
         return name.endsWith(QLatin1String(".chorus")) ? chorus::test::projectLocation(*m_dir, name) : m_dir->filePath(name);
     }
-    // Checks the common error contract: exit code, nothing on stdout, a message on stderr.
-    void expectError(const Run& r, int code, const QString& message);
-
-    QString m_cli;
-    std::unique_ptr<QTemporaryDir> m_dir;
 };
 
 void TestCli::initTestCase()
 {
-    const QString dir = qEnvironmentVariable("CHORUS_BIN_DIR");
-    QVERIFY2(!dir.isEmpty(), "CHORUS_BIN_DIR must name the directory of chorus-cli (ctest sets it)");
-    m_cli = QFileInfo(QDir(dir).filePath(QStringLiteral("chorus-cli"))).absoluteFilePath();
-    QVERIFY2(QFileInfo(m_cli).isExecutable(), qPrintable(m_cli));
+    setUpCli();
 }
 
 void TestCli::init()
 {
-    m_dir = std::make_unique<QTemporaryDir>();
-    QVERIFY(m_dir->isValid());
-}
-
-Run TestCli::run(const QStringList& args)
-{
-    return chorus::test::runCli(m_cli, args, 120000, m_dir->path());
-}
-
-void TestCli::expectError(const Run& r, int code, const QString& message)
-{
-    QVERIFY2(r.code == code, qPrintable(QStringLiteral("exit code %1, expected %2; stderr: %3")
-                                            .arg(r.code)
-                                            .arg(code)
-                                            .arg(QString::fromUtf8(r.err))));
-    QVERIFY2(r.out.isEmpty(), qPrintable(QStringLiteral("stdout must be empty, got: ") + QString::fromUtf8(r.out)));
-    QVERIFY2(QString::fromUtf8(r.err).contains(message),
-             qPrintable(QStringLiteral("expected \"%1\" on stderr, got: %2").arg(message, QString::fromUtf8(r.err))));
+    newScratchFolder();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -154,12 +117,12 @@ void TestCli::helpExitsZero()
 
 void TestCli::noArgumentsIsUsageError()
 {
-    expectError(run({}), 2, QStringLiteral("usage: chorus-cli"));
+    expectCliError(run({}), 2, QStringLiteral("usage: chorus-cli"));
 }
 
 void TestCli::unknownCommandExitsTwo()
 {
-    expectError(run({QStringLiteral("frobnicate")}), 2, QStringLiteral("unknown command \"frobnicate\""));
+    expectCliError(run({QStringLiteral("frobnicate")}), 2, QStringLiteral("unknown command \"frobnicate\""));
 }
 
 void TestCli::badCommandLines_data()
@@ -188,7 +151,7 @@ void TestCli::badCommandLines()
 {
     QFETCH(QStringList, args);
     QFETCH(QString, message);
-    expectError(run(args), 2, message);
+    expectCliError(run(args), 2, message);
     QVERIFY(!chorus::model::ProjectStore::projectExists(path(QStringLiteral("p.chorus"))));  // nothing was created
 }
 
@@ -274,16 +237,10 @@ void TestCli::importOptions()
     const QJsonObject j = QJsonDocument::fromJson(r.out).object();
     QCOMPARE(j.value(QStringLiteral("annotations")).toInt(), 4);
     QCOMPARE(j.value(QStringLiteral("invalid")).toInt(), 1);  // "no idea"
-    QStringList rows;
-    withRawConnection(project, [&](QSqlDatabase& db) {
-        QSqlQuery q(db);
-        q.exec(QStringLiteral("SELECT i.ext_id, a.name, a.kind, COALESCE(l.name, 'INVALID') FROM annotations n "
-                              "JOIN items i ON i.id = n.item_id JOIN annotators a ON a.id = n.annotator_id "
-                              "LEFT JOIN labels l ON l.id = n.label_id ORDER BY i.ext_id, a.name"));
-        while (q.next())
-            rows << QStringLiteral("%1|%2|%3|%4").arg(q.value(0).toString(), q.value(1).toString(),
-                                                     q.value(2).toString(), q.value(3).toString());
-    });
+    const QStringList rows =
+        queryRows(project, QStringLiteral("SELECT i.ext_id, a.name, a.kind, COALESCE(l.name, 'INVALID') FROM annotations n "
+                                          "JOIN items i ON i.id = n.item_id JOIN annotators a ON a.id = n.annotator_id "
+                                          "LEFT JOIN labels l ON l.id = n.label_id ORDER BY i.ext_id, a.name"));
     // The map: A -> Fear, B -> Anger.
     QCOMPARE(rows, (QStringList{QStringLiteral("1|m1|human|Fear"), QStringLiteral("1|m2|human|Joy"),
                                 QStringLiteral("2|m1|human|Anger"), QStringLiteral("2|m2|human|INVALID")}));
@@ -345,7 +302,7 @@ void TestCli::inputWithDelimiter()
     const QString data = path(QStringLiteral("wide.csv"));
     QVERIFY(writeFile(data, "item;gpt-4o, t=0;claude\nq1;yes, sure;no\nq2;no, never;yes\n"));
     const QString project = path(QStringLiteral("p.chorus"));
-    expectError(run({QStringLiteral("import"), project, data}), 1,
+    expectCliError(run({QStringLiteral("import"), project, data}), 1,
                 data + QStringLiteral(": cannot tell the delimiter: the first 3 lines read as comma-separated (2 "
                                       "columns) or semicolon-separated (3 columns); pass --delimiter comma or "
                                       "--delimiter semicolon"));
@@ -439,11 +396,11 @@ void TestCli::exportFilters()
     QCOMPARE(fileBytes(out).count('\n'), 1);
     // An unknown soft label is an error: exit 1, the previous file stays.
     const QByteArray before = fileBytes(out);
-    expectError(run({QStringLiteral("export"), project, out, QStringLiteral("--soft"), QStringLiteral("majority")}), 1,
+    expectCliError(run({QStringLiteral("export"), project, out, QStringLiteral("--soft"), QStringLiteral("majority")}), 1,
                 QStringLiteral("unknown soft label"));
     QCOMPARE(fileBytes(out), before);
     // Calibrated soft labels fit a temperature on gold, which this project has none of.
-    expectError(run({QStringLiteral("export"), project, out, QStringLiteral("--soft"), QStringLiteral("calibrated")}), 1,
+    expectCliError(run({QStringLiteral("export"), project, out, QStringLiteral("--soft"), QStringLiteral("calibrated")}), 1,
                 QStringLiteral("--soft calibrated fits a temperature on gold labels, and no item of this project has one"));
     QCOMPARE(fileBytes(out), before);
     // The split's options belong to --soft calibrated.
@@ -541,7 +498,7 @@ void TestCli::exportNotesAndHistory()
     QCOMPARE(lines[4].value(QStringLiteral("history")).toArray(), QJsonArray());
     // The answer-only formats carry no history: refused with a pointer to jsonl and csv.
     const QString longOut = path(QStringLiteral("long.csv"));
-    expectError(run({QStringLiteral("export"), project, longOut, QStringLiteral("--format"), QStringLiteral("long-csv"),
+    expectCliError(run({QStringLiteral("export"), project, longOut, QStringLiteral("--format"), QStringLiteral("long-csv"),
                      QStringLiteral("--history")}),
                 1, QStringLiteral("the decision history is exported in jsonl and csv only"));
     QVERIFY(!QFileInfo::exists(longOut));
@@ -581,7 +538,7 @@ void TestCli::failedImportIntoNewProjectLeavesNothing()
     if (!name.isEmpty())
         QVERIFY(writeFile(file, content));
     const QString project = path(QStringLiteral("new.chorus"));
-    expectError(run({QStringLiteral("import"), project, file}), 1, file + message);
+    expectCliError(run({QStringLiteral("import"), project, file}), 1, file + message);
     QVERIFY(!chorus::model::ProjectStore::projectExists(project));
     for (const char* suffix : {"", "-wal", "-shm", "-journal"})
         QVERIFY2(!QFileInfo::exists(project + QLatin1String(suffix)), suffix);
@@ -594,7 +551,7 @@ void TestCli::failedImportIntoExistingProjectKeepsIt()
     const QStringList before = dumpProjectFile(project);
     const QString bad = path(QStringLiteral("dup.csv"));
     QVERIFY(writeFile(bad, "item,annotator,label\nnew1,m9,cat\ni1,alice,dog\n"));
-    expectError(run({QStringLiteral("import"), project, bad}), 1,
+    expectCliError(run({QStringLiteral("import"), project, bad}), 1,
                 bad + QStringLiteral(":3: item \"i1\" already has a label from annotator \"alice\""));
     QVERIFY(chorus::model::ProjectStore::projectExists(project));
     QCOMPARE(dumpProjectFile(project), before);
@@ -617,8 +574,8 @@ void TestCli::refusedProjects()
         QSKIP("about files");
     if (!content.isEmpty())
         QVERIFY(writeFile(project, content));
-    expectError(run({QStringLiteral("info"), project, QStringLiteral("--json")}), 1, message);
-    expectError(run({QStringLiteral("export"), project, path(QStringLiteral("o.csv"))}), 1, message);
+    expectCliError(run({QStringLiteral("info"), project, QStringLiteral("--json")}), 1, message);
+    expectCliError(run({QStringLiteral("export"), project, path(QStringLiteral("o.csv"))}), 1, message);
     QVERIFY(!QFileInfo::exists(path(QStringLiteral("o.csv"))));
     QCOMPARE(fileBytes(project), content);  // neither created nor modified
     QVERIFY(content.isEmpty() == !chorus::model::ProjectStore::projectExists(project));

@@ -6,23 +6,22 @@
 // refusal of a reviewer's adjudication is in tests/model/tst_adjudication.cpp.
 
 #include "../model/projectdump.h"
-#include "clirun.h"
+#include "clitest.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
 
-class TestCliAdjudicate : public QObject
+class TestCliAdjudicate : public chorus::test::CliTestCase
 {
     Q_OBJECT
 
 private slots:
     void initTestCase()
     {
-        QVERIFY(m_dir.isValid());
-        QVERIFY(chorus::test::writeFile(m_dir.filePath(QStringLiteral("three.csv")),
-                                        "item,annotator,label\nq1,m1,yes\nq2,m1,no\nq3,m1,yes\n"));
-        m_project = m_dir.filePath(QStringLiteral("adj.chorus"));
-        QCOMPARE(run({QStringLiteral("import"), m_project, m_dir.filePath(QStringLiteral("three.csv"))}).code, 0);
+        setUpCli();
+        write(QStringLiteral("three.csv"), "item,annotator,label\nq1,m1,yes\nq2,m1,no\nq3,m1,yes\n");
+        m_project = path(QStringLiteral("adj.chorus"));
+        QCOMPARE(run({QStringLiteral("import"), m_project, path(QStringLiteral("three.csv"))}).code, 0);
         QCOMPARE(run({QStringLiteral("team"), QStringLiteral("settings"), QStringLiteral("--project"), m_project,
                       QStringLiteral("--overlap"), QStringLiteral("2")})
                      .code,
@@ -70,7 +69,7 @@ private slots:
         QCOMPARE(all["items"].size(), size_t(1));
         QCOMPARE(all["items"][0]["adjudicated"].get<std::string>(), std::string("yes"));
 
-        const QString out = m_dir.filePath(QStringLiteral("out.csv"));
+        const QString out = path(QStringLiteral("out.csv"));
         QCOMPARE(run({QStringLiteral("export"), m_project, out}).code, 0);
         QFile f(out);
         QVERIFY(f.open(QIODevice::ReadOnly));
@@ -140,11 +139,6 @@ private slots:
     }
 
 private:
-    using Run = chorus::test::CliRun;
-    Run run(const QStringList& args)
-    {
-        return chorus::test::runCli(qEnvironmentVariable("CHORUS_BIN_DIR") + QStringLiteral("/chorus-cli"), args, 120000);
-    }
     void decide(const char* who, const char* item, const char* label)
     {
         qputenv("USER", who);
@@ -152,7 +146,6 @@ private:
                            QString::fromLatin1(item), QStringLiteral("--label"), QString::fromLatin1(label)});
         QVERIFY2(r.code == 0, r.err.constData());
     }
-    QTemporaryDir m_dir;
     QString m_project;
     QByteArray m_user = qgetenv("USER");
 };

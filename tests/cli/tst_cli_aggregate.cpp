@@ -6,7 +6,6 @@
 #include "clitest.h"
 #include "../model/projectdump.h"
 
-#include <QProcess>
 #include <QTemporaryDir>
 #include "datarows.h"
 
@@ -69,13 +68,12 @@ private slots:
 
     void saveNeedsProjectAndStoresRun()
     {
-        QProcess p;
-        p.start(m_cli, {QStringLiteral("aggregate"), QStringLiteral("--input"), path(QStringLiteral("votes.csv")),
-                        QStringLiteral("--method"), QStringLiteral("mv"), QStringLiteral("--save")});
-        QVERIFY(p.waitForFinished(30000));
-        QCOMPARE(p.exitCode(), 2);
+        QCOMPARE(run({QStringLiteral("aggregate"), QStringLiteral("--input"), path(QStringLiteral("votes.csv")),
+                      QStringLiteral("--method"), QStringLiteral("mv"), QStringLiteral("--save")})
+                     .code,
+                 2);
         const QString project = path(QStringLiteral("p.chorus"));
-        QCOMPARE(QProcess::execute(m_cli, {QStringLiteral("import"), project, path(QStringLiteral("votes.csv"))}), 0);
+        QCOMPARE(run({QStringLiteral("import"), project, path(QStringLiteral("votes.csv"))}).code, 0);
         const auto j = json({QStringLiteral("aggregate"), QStringLiteral("--project"), project, QStringLiteral("--method"),
                              QStringLiteral("ds"), QStringLiteral("--save"), QStringLiteral("--json")});
         QCOMPARE(j["run"].get<int>(), 1);
@@ -138,11 +136,9 @@ private slots:
         // The fifteen methods of docs/methods.md, in its order; `--method help` needs no project.
         const std::vector<std::string> expected{"mv",  "wmv", "wawa", "zbs", "ds",  "onecoin", "zc", "glad",
                                                 "mace", "kos", "mmsr", "crh", "bwa", "bcc",     "ebcc"};
-        QProcess p;
-        p.start(m_cli, {QStringLiteral("aggregate"), QStringLiteral("--method"), QStringLiteral("help")});
-        QVERIFY(p.waitForFinished(30000));
-        QCOMPARE(p.exitCode(), 0);
-        const QString text = QString::fromUtf8(p.readAllStandardOutput());
+        const Run r = run({QStringLiteral("aggregate"), QStringLiteral("--method"), QStringLiteral("help")});
+        QCOMPARE(r.code, 0);
+        const QString text = QString::fromUtf8(r.out);
         for (const auto& m : expected)
             QVERIFY2(text.contains(QStringLiteral("\n%1\n").arg(QString::fromStdString(m))), m.c_str());
         const auto j = json({QStringLiteral("aggregate"), QStringLiteral("--method"), QStringLiteral("list"),

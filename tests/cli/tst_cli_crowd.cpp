@@ -199,15 +199,11 @@ private slots:
         QFETCH(int, code);
         QFETCH(QString, message);
         write(QStringLiteral("bad.csv"), costs);
-        const auto r = chorus::test::runCli(
-            m_cli,
-            QStringList{QStringLiteral("crowd"), QStringLiteral("--input"), path(QStringLiteral("crowd.jsonl")),
-                        QStringLiteral("--costs"), path(QStringLiteral("bad.csv")), QStringLiteral("--json")}
-                + extra,
-            120000);
-        QCOMPARE(r.code, code);
-        QVERIFY(r.out.isEmpty());
-        QVERIFY2(QString::fromUtf8(r.err).contains(message), r.err.constData());
+        chorus::test::expectCliError(run(QStringList{QStringLiteral("crowd"), QStringLiteral("--input"),
+                                                     path(QStringLiteral("crowd.jsonl")), QStringLiteral("--costs"),
+                                                     path(QStringLiteral("bad.csv")), QStringLiteral("--json")}
+                                         + extra),
+                                     code, message);
     }
 };
 

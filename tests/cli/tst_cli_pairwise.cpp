@@ -7,7 +7,6 @@
 #include "clitest.h"
 #include "../model/projectdump.h"
 
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -227,13 +226,9 @@ private slots:
         QFETCH(QByteArray, content);
         QFETCH(QString, message);
         write(QStringLiteral("bad.csv"), content);
-        QProcess p;
-        p.start(m_cli, {QStringLiteral("rank"), QStringLiteral("--input"), path(QStringLiteral("bad.csv")), QStringLiteral("--json")});
-        QVERIFY(p.waitForFinished(30000));
-        QCOMPARE(p.exitCode(), 1);
-        QVERIFY(p.readAllStandardOutput().isEmpty());
-        const QString e = QString::fromUtf8(p.readAllStandardError());
-        QVERIFY2(e.contains(message), qPrintable(e));
+        chorus::test::expectCliError(
+            run({QStringLiteral("rank"), QStringLiteral("--input"), path(QStringLiteral("bad.csv")), QStringLiteral("--json")}), 1,
+            message);
     }
 
     void usageErrors()
@@ -243,10 +238,7 @@ private slots:
                                                     QStringLiteral("--method"), QStringLiteral("glicko")},
                                         QStringList{QStringLiteral("rank"), QStringLiteral("--input"), m_data,
                                                     QStringLiteral("--ties"), QStringLiteral("maybe")}}) {
-            QProcess p;
-            p.start(m_cli, args);
-            QVERIFY(p.waitForFinished(30000));
-            QCOMPARE(p.exitCode(), 2);
+            QCOMPARE(run(args).code, 2);
         }
     }
 

@@ -4,7 +4,6 @@
 #include "clitest.h"
 #include "../model/projectdump.h"
 
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -92,16 +91,12 @@ private slots:
         QFETCH(QStringList, extra);
         QFETCH(int, exitCode);
         QFETCH(QString, message);
-        QProcess p;
-        p.start(m_cli, QStringList{QStringLiteral("select"), QStringLiteral("--input"), path(QStringLiteral("votes.csv")),
-                                   QStringLiteral("--method"), QStringLiteral("mv"), QStringLiteral("--relabeler-accuracy"),
-                                   QStringLiteral("0.9"), QStringLiteral("--json")}
-                           + extra);
-        QVERIFY(p.waitForFinished(30000));
-        QCOMPARE(p.exitCode(), exitCode);
-        QVERIFY(p.readAllStandardOutput().isEmpty());
-        const QString err = QString::fromUtf8(p.readAllStandardError());
-        QVERIFY2(err.contains(message), qPrintable(err));
+        chorus::test::expectCliError(run(QStringList{QStringLiteral("select"), QStringLiteral("--input"),
+                                                     path(QStringLiteral("votes.csv")), QStringLiteral("--method"),
+                                                     QStringLiteral("mv"), QStringLiteral("--relabeler-accuracy"),
+                                                     QStringLiteral("0.9"), QStringLiteral("--json")}
+                                         + extra),
+                                     exitCode, message);
     }
 
     void simulateWithGoldAsRelabeler()

@@ -6,7 +6,7 @@
 #include "../model/projectdump.h"
 #include "testprojects.h"
 
-#include "clirun.h"
+#include "clitest.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -16,11 +16,10 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-using Run = chorus::test::CliRun;
 using chorus::test::dumpProjectFile;
 using chorus::test::withRawConnection;
 
-class TestCliServer : public QObject
+class TestCliServer : public chorus::test::CliTestCase
 {
     Q_OBJECT
 
@@ -37,31 +36,24 @@ private slots:
     void badArguments();
 
 private:
-    Run run(const QStringList& args) { return chorus::test::runCli(m_cli, args, 300000, m_dir->path()); }
-    QString file(const QString& name) const { return m_dir->filePath(name); }
     QString server(const QString& name) const { return chorus::test::serverProjectLocation(*m_dir, name); }
     QStringList serverProjects();
     // Every output a user can get from a project: info and all export formats with history.
     QHash<QString, QByteArray> outputs(const QString& project);
     // The sample data set plus review decisions (notes with quotes and newlines) and saved runs.
     QString richProject(const QString& name);
-
-    QString m_cli;
-    std::unique_ptr<QTemporaryDir> m_dir;
 };
 
 void TestCliServer::initTestCase()
 {
-    const QString dir = qEnvironmentVariable("CHORUS_BIN_DIR");
-    QVERIFY2(!dir.isEmpty(), "CHORUS_BIN_DIR must name the directory of chorus-cli (ctest sets it)");
-    m_cli = QFileInfo(QDir(dir).filePath(QStringLiteral("chorus-cli"))).absoluteFilePath();
+    setUpCli();
+    m_runTimeoutMs = 300000;
     QVERIFY(!chorus::test::serverUri().isEmpty());
 }
 
 void TestCliServer::init()
 {
-    m_dir = std::make_unique<QTemporaryDir>();
-    QVERIFY(m_dir->isValid());
+    newScratchFolder();
 }
 
 QStringList TestCliServer::serverProjects()
@@ -83,7 +75,7 @@ QHash<QString, QByteArray> TestCliServer::outputs(const QString& project)
         for (const QStringList& extra :
              {QStringList{QStringLiteral("--history")}, QStringList{QStringLiteral("--soft"), QStringLiteral("posterior")},
               QStringList{QStringLiteral("--reviewed-only")}}) {
-            const QString target = file(QStringLiteral("out%1.%2").arg(k++).arg(format));
+            const QString target = path(QStringLiteral("out%1.%2").arg(k++).arg(format));
             QFile::remove(target);
             const Run r = run(QStringList{QStringLiteral("export"), project, target, QStringLiteral("--format"), format} + extra);
             QFile f(target);
@@ -92,7 +84,7 @@ QHash<QString, QByteArray> TestCliServer::outputs(const QString& project)
         }
     }
     for (const QString& format : {QStringLiteral("long-csv"), QStringLiteral("wide-csv")}) {
-        const QString target = file(QStringLiteral("out%1.csv").arg(k++));
+        const QString target = path(QStringLiteral("out%1.csv").arg(k++));
         const Run r = run({QStringLiteral("export"), project, target, QStringLiteral("--format"), format});
         QFile f(target);
         out.insert(format, r.code == 0 && f.open(QIODevice::ReadOnly) ? f.readAll() : "failed: " + r.err);
@@ -102,7 +94,7 @@ QHash<QString, QByteArray> TestCliServer::outputs(const QString& project)
 
 QString TestCliServer::richProject(const QString& name)
 {
-    const QString p = file(name + QStringLiteral(".chorus"));
+    const QString p = path(name + QStringLiteral(".chorus"));
     if (run({QStringLiteral("import"), p, QStringLiteral(CHORUS_SOURCE_DIR "/resources/sample/sample.jsonl")}).code != 0)
         return {};
     for (const char* method : {"ds", "mace"})
@@ -151,9 +143,9 @@ void TestCliServer::pushThenPullGivesTheSameProject()
                 csv += "x" + QByteArray::number((i * 37) % 300) + ",w" + QByteArray::number(a) + "," + label + "\n";
             }
         csv += "x5,w199,???\n";
-        QVERIFY(chorus::test::writeFile(file(QStringLiteral("sparse.csv")), csv));
-        original = file(QStringLiteral("sparse.chorus"));
-        const Run r = run({QStringLiteral("import"), original, file(QStringLiteral("sparse.csv")), QStringLiteral("--labels"),
+        QVERIFY(chorus::test::writeFile(path(QStringLiteral("sparse.csv")), csv));
+        original = path(QStringLiteral("sparse.chorus"));
+        const Run r = run({QStringLiteral("import"), original, path(QStringLiteral("sparse.csv")), QStringLiteral("--labels"),
                            QStringLiteral("neg,neu,pos")});
         QVERIFY2(r.code == 0, r.err.constData());
     }
@@ -161,7 +153,7 @@ void TestCliServer::pushThenPullGivesTheSameProject()
     const QString uri = server(kind);
     const Run push = run({QStringLiteral("push"), original, uri});
     QVERIFY2(push.code == 0, push.err.constData());
-    const QString pulled = file(kind + QStringLiteral("-back.chorus"));
+    const QString pulled = path(kind + QStringLiteral("-back.chorus"));
     const Run pull = run({QStringLiteral("pull"), uri, pulled});
     QVERIFY2(pull.code == 0, pull.err.constData());
 
@@ -201,9 +193,9 @@ void TestCliServer::pushRefusesExistingUnlessReplace()
     QCOMPARE(run({QStringLiteral("push"), a, uri}).code, 0);
     const QStringList before = dumpProjectFile(uri);
     // Another project under the same name.
-    const QString b = file(QStringLiteral("b.chorus"));
-    QVERIFY(QFile::copy(QStringLiteral(CHORUS_TEST_DATA "/import/tiny_long.csv"), file(QStringLiteral("tiny.csv"))));
-    QCOMPARE(run({QStringLiteral("import"), b, file(QStringLiteral("tiny.csv"))}).code, 0);
+    const QString b = path(QStringLiteral("b.chorus"));
+    QVERIFY(QFile::copy(QStringLiteral(CHORUS_TEST_DATA "/import/tiny_long.csv"), path(QStringLiteral("tiny.csv"))));
+    QCOMPARE(run({QStringLiteral("import"), b, path(QStringLiteral("tiny.csv"))}).code, 0);
     const Run refused = run({QStringLiteral("push"), b, uri});
     QCOMPARE(refused.code, 1);
     QVERIFY2(refused.err.contains("already exists; --replace replaces it"), refused.err.constData());
@@ -219,7 +211,7 @@ void TestCliServer::pushRefusesExistingUnlessReplace()
 void TestCliServer::failedPushLeavesNothing()
 {
     const QStringList before = serverProjects();
-    const QString notAProject = file(QStringLiteral("notes.chorus"));
+    const QString notAProject = path(QStringLiteral("notes.chorus"));
     QVERIFY(chorus::test::writeFile(notAProject, "item,annotator,label\n"));
     const QString uri = server(QStringLiteral("never"));
     const Run r = run({QStringLiteral("push"), notAProject, uri});
@@ -238,7 +230,7 @@ void TestCliServer::pullRefusesExistingFile()
     const QString a = richProject(QStringLiteral("pullme"));
     const QString uri = server(QStringLiteral("pullme"));
     QCOMPARE(run({QStringLiteral("push"), a, uri}).code, 0);
-    const QString target = file(QStringLiteral("exists.chorus"));
+    const QString target = path(QStringLiteral("exists.chorus"));
     QVERIFY(chorus::test::writeFile(target, "keep me"));
     const Run r = run({QStringLiteral("pull"), uri, target});
     QCOMPARE(r.code, 1);
@@ -300,10 +292,7 @@ void TestCliServer::badArguments()
     QFETCH(QStringList, args);
     QFETCH(int, code);
     QFETCH(QString, message);
-    const Run r = run(args);
-    QCOMPARE(r.code, code);
-    QVERIFY2(QString::fromUtf8(r.err).contains(message), r.err.constData());
-    QVERIFY(r.out.isEmpty());
+    chorus::test::expectCliError(run(args), code, message);
 }
 
 QTEST_GUILESS_MAIN(TestCliServer)

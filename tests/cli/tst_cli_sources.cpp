@@ -11,21 +11,16 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include "clirun.h"
+#include "../model/importhelpers.h"
+#include "clitest.h"
 #include "testprojects.h"
 
+using chorus::test::shared;
+
 namespace {
-
-QString shared(const QString& rel)
-{
-    return QStringLiteral(CHORUS_SHARED_DIR "/") + rel;
-}
-
-using Run = chorus::test::CliRun;
 
 QJsonValue withoutTimings(const QJsonValue& v)
 {
@@ -48,7 +43,7 @@ QJsonValue withoutTimings(const QJsonValue& v)
 
 } // namespace
 
-class TestCliSources : public QObject
+class TestCliSources : public chorus::test::CliTestCase
 {
     Q_OBJECT
 
@@ -60,29 +55,18 @@ private slots:
     void inputHasNoRuns();
 
 private:
-    Run run(const QStringList& args);
     /// A project imported from the data set (made once per data set).
     QString project(const QString& answers, const QString& gold);
 
-    QString m_cli;
-    QTemporaryDir m_dir;
     QHash<QString, QString> m_projects;
 };
 
 void TestCliSources::initTestCase()
 {
-    const QString dir = qEnvironmentVariable("CHORUS_BIN_DIR");
-    QVERIFY2(!dir.isEmpty(), "CHORUS_BIN_DIR must name the directory of chorus-cli (ctest sets it)");
-    m_cli = QFileInfo(QDir(dir).filePath(QStringLiteral("chorus-cli"))).absoluteFilePath();
-    QVERIFY2(QFileInfo(m_cli).isExecutable(), qPrintable(m_cli));
-    QVERIFY(m_dir.isValid());
+    setUpCli();
+    m_runTimeoutMs = 600000;
     if (!QFileInfo::exists(shared(QStringLiteral("data"))))
         QSKIP("../shared/data is not available");
-}
-
-Run TestCliSources::run(const QStringList& args)
-{
-    return chorus::test::runCli(m_cli, args, 600000);
 }
 
 QString TestCliSources::project(const QString& answers, const QString& gold)
@@ -92,7 +76,7 @@ QString TestCliSources::project(const QString& answers, const QString& gold)
         return m_projects.value(key);
     // A file, or in the _pg run a server project: every analysis command must then give the
     // --input output from a project on PostgreSQL too (issue #19).
-    const QString path = chorus::test::projectLocation(m_dir, QStringLiteral("p%1.chorus").arg(m_projects.size()));
+    const QString path = chorus::test::projectLocation(*m_dir, QStringLiteral("p%1.chorus").arg(m_projects.size()));
     QStringList args{QStringLiteral("import"), path, answers};
     if (!gold.isEmpty())
         args << QStringLiteral("--gold") << gold;
@@ -208,10 +192,7 @@ void TestCliSources::inputHasNoRuns()
 {
     QFETCH(QStringList, args);
     QFETCH(QString, message);
-    const Run r = run(args);
-    QCOMPARE(r.code, 2);
-    QVERIFY2(QString::fromUtf8(r.err).contains(message), r.err.constData());
-    QVERIFY(r.out.isEmpty());
+    chorus::test::expectCliError(run(args), 2, message);
 }
 
 QTEST_GUILESS_MAIN(TestCliSources)

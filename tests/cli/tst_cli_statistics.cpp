@@ -9,23 +9,20 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTemporaryDir>
 #include "datarows.h"
 
 #include <QtTest>
 
-#include "clirun.h"
+#include "../model/importhelpers.h"
+#include "clitest.h"
 #include "files.h"
 
 #include <cmath>
 
-namespace {
+using chorus::test::shared;
 
-QString shared(const QString& rel)
-{
-    return QStringLiteral(CHORUS_SHARED_DIR "/") + rel;
-}
+namespace {
 
 QJsonObject readJson(const QString& path)
 {
@@ -34,8 +31,6 @@ QJsonObject readJson(const QString& path)
         return {};
     return QJsonDocument::fromJson(f.readAll()).object();
 }
-
-using Run = chorus::test::CliRun;
 
 // The reference files round crowd figures to 6 decimals.
 bool near6(double ours, double ref)
@@ -55,7 +50,7 @@ QString pairKey(const QString& a, const QString& b)
 
 } // namespace
 
-class TestCliStatistics : public QObject
+class TestCliStatistics : public chorus::test::CliTestCase
 {
     Q_OBJECT
 
@@ -81,26 +76,14 @@ private slots:
 
     void errors_data();
     void errors();
-
-private:
-    Run run(const QStringList& args);
-
-    QString m_cli;
 };
 
 void TestCliStatistics::initTestCase()
 {
-    const QString dir = qEnvironmentVariable("CHORUS_BIN_DIR");
-    QVERIFY2(!dir.isEmpty(), "CHORUS_BIN_DIR must name the directory of chorus-cli (ctest sets it)");
-    m_cli = QFileInfo(QDir(dir).filePath(QStringLiteral("chorus-cli"))).absoluteFilePath();
-    QVERIFY2(QFileInfo(m_cli).isExecutable(), qPrintable(m_cli));
+    setUpCli();
+    m_runTimeoutMs = 300000;
     if (!QFileInfo::exists(shared(QStringLiteral("data"))))
         QSKIP("../shared/data is not available");
-}
-
-Run TestCliStatistics::run(const QStringList& args)
-{
-    return chorus::test::runCli(m_cli, args, 300000);
 }
 
 #define RUN_OK(r)                                                                                   \
@@ -568,10 +551,7 @@ void TestCliStatistics::errors()
     QFETCH(QStringList, args);
     QFETCH(int, code);
     QFETCH(QString, message);
-    const Run r = run(args);
-    QVERIFY2(r.code == code, qPrintable(QStringLiteral("exit %1, stderr %2").arg(r.code).arg(QString::fromUtf8(r.err))));
-    QVERIFY2(r.out.isEmpty(), r.out.constData());
-    QVERIFY2(QString::fromUtf8(r.err).contains(message), r.err.constData());
+    chorus::test::expectCliError(run(args), code, message);
 }
 
 QTEST_GUILESS_MAIN(TestCliStatistics)

@@ -3,25 +3,24 @@
 // Expected values are worked out by hand from the data written in the test.
 
 #include "../model/projectdump.h"
-#include "clirun.h"
+#include "clitest.h"
 #include "testprojects.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
 
-class TestCliTeam : public QObject
+class TestCliTeam : public chorus::test::CliTestCase
 {
     Q_OBJECT
 
 private slots:
     void initTestCase()
     {
-        QVERIFY(m_dir.isValid());
+        setUpCli();
         // Four items, labels yes/no; an LLM label on each.
-        QVERIFY(chorus::test::writeFile(m_dir.filePath(QStringLiteral("four.csv")),
-                                        "item,annotator,label\nq1,m1,yes\nq2,m1,no\nq3,m1,yes\nq4,m1,no\n"));
-        m_project = chorus::test::projectLocation(m_dir, QStringLiteral("team.chorus"));
-        QCOMPARE(run({QStringLiteral("import"), m_project, m_dir.filePath(QStringLiteral("four.csv"))}).code, 0);
+        write(QStringLiteral("four.csv"), "item,annotator,label\nq1,m1,yes\nq2,m1,no\nq3,m1,yes\nq4,m1,no\n");
+        m_project = chorus::test::projectLocation(*m_dir, QStringLiteral("team.chorus"));
+        QCOMPARE(run({QStringLiteral("import"), m_project, path(QStringLiteral("four.csv"))}).code, 0);
     }
 
     void settingsRoundTrip()
@@ -100,12 +99,6 @@ private slots:
     }
 
 private:
-    using Run = chorus::test::CliRun;
-    Run run(const QStringList& args)
-    {
-        return chorus::test::runCli(qEnvironmentVariable("CHORUS_BIN_DIR") + QStringLiteral("/chorus-cli"), args, 120000);
-    }
-    QTemporaryDir m_dir;
     QString m_project;
 };
 

@@ -71,6 +71,10 @@ protected:
     using LlmRunReport = model::LlmRunReport;
     using LlmRunOptions = model::LlmRunOptions;
     using ProjectStore = model::ProjectStore;
+    using FakeChatServer = test::FakeChatServer;
+    using FakeRequest = test::FakeRequest;
+    using FakeResponse = test::FakeResponse;
+    using DoubleErrorWarnings = test::DoubleErrorWarnings;
 
     void setUp()
     {
@@ -107,6 +111,24 @@ protected:
         if (!o.log)
             o.log = [this](const QString& line) { m_log << line; };
         return runLlmLabeling(m_project, c, o);
+    }
+
+    /// run() on the items with these ids only.
+    LlmRunReport runOn(const LlmConfig& c, const QStringList& extIds)
+    {
+        LlmRunOptions o;
+        o.itemIds = itemIds(m_project, extIds);
+        return run(c, o);
+    }
+
+    /// run() canceled by its caller once `done` items are answered.
+    LlmRunReport runCanceledAfter(const LlmConfig& c, int done)
+    {
+        LlmRunOptions o;
+        bool cancel = false;
+        o.isCanceled = [&cancel] { return cancel; };
+        o.progress = [&cancel, done](const model::LlmProgress& p) { cancel = p.done >= done; };
+        return run(c, o);
     }
 
     int annotatorRows(const QString& name)  // rows in annotators + llm_annotators

@@ -2,6 +2,7 @@
 // report, --items, --dry-run, --budget, configuration errors, exit codes, and that the API key
 // appears neither in its output nor in the project file.
 
+#include "clitest.h"
 #include "fakechatserver.h"
 #include "llmfixture.h"
 
@@ -27,7 +28,7 @@ using chorus::test::FakeChatServer;
 using chorus::test::FakeRequest;
 using chorus::test::FakeResponse;
 
-class TestLlmCli : public QObject
+class TestLlmCli : public chorus::test::CliTestCase
 {
     Q_OBJECT
 
@@ -52,13 +53,12 @@ private:
         int code = -1;
         QString out, err;
     };
-    // Runs chorus-cli without blocking the event loop (the server lives on this thread).
+    // Runs chorus-cli without blocking the event loop (the server lives on this thread); its
+    // output as text.
     Result cli(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment());
     QString writeConfig(const QJsonObject& extra = {});
     int storedCount();
 
-    QString m_cli;
-    std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<FakeChatServer> m_server;
     QString m_project;
 };
@@ -78,16 +78,12 @@ const QByteArray kSecret = "sk-cli-7d1e55aa90";
 
 void TestLlmCli::initTestCase()
 {
-    const QString dir = qEnvironmentVariable("CHORUS_BIN_DIR");
-    QVERIFY2(!dir.isEmpty(), "CHORUS_BIN_DIR must name the directory of chorus-cli (ctest sets it)");
-    m_cli = QFileInfo(QDir(dir).filePath(QStringLiteral("chorus-cli"))).absoluteFilePath();
-    QVERIFY2(QFileInfo(m_cli).isExecutable(), qPrintable(m_cli));
+    setUpCli();
 }
 
 void TestLlmCli::init()
 {
-    m_dir = std::make_unique<QTemporaryDir>();
-    QVERIFY(m_dir->isValid());
+    newScratchFolder();
     m_project = chorus::test::makeProject(*m_dir, kData);
     QVERIFY(!m_project.isEmpty());
     m_server = std::make_unique<FakeChatServer>();
@@ -108,19 +104,8 @@ void TestLlmCli::cleanup()
 
 TestLlmCli::Result TestLlmCli::cli(const QStringList& args, const QProcessEnvironment& env)
 {
-    QProcess p;
-    p.setProcessEnvironment(env);
-    QSignalSpy done(&p, &QProcess::finished);
-    p.start(m_cli, args);
-    if (!p.waitForStarted(10000))
-        return {};
-    if (done.isEmpty() && !done.wait(120000))
-        p.kill();
-    Result r;
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
+    const Run r = chorus::test::runCliServing(m_cli, args, 120000, env);
+    return {r.code, QString::fromUtf8(r.out), QString::fromUtf8(r.err)};
 }
 
 QString TestLlmCli::writeConfig(const QJsonObject& extra)

@@ -2,6 +2,7 @@
 // answer parsing, and first-token probabilities. Expected values are written out by hand.
 
 #include "errors.h"
+#include "llmfixture.h"
 #include "llmconfig.h"
 
 #include <QtTest>
@@ -119,13 +120,10 @@ void TestLlmConfig::configErrors()
 {
     QFETCH(QByteArray, json);
     QFETCH(QString, expected);
-    try {
-        LlmConfig::fromJson(json, QStringLiteral("cfg.json"));
-        QFAIL("accepted a bad configuration");
-    } catch (const Error& e) {
-        QVERIFY2(e.message().startsWith(QLatin1String("cfg.json")), qPrintable(e.message()));
-        QVERIFY2(e.message().contains(expected), qPrintable(e.message()));
-    }
+    const auto e = chorus::test::errorOf([&] { LlmConfig::fromJson(json, QStringLiteral("cfg.json")); });
+    QVERIFY2(e, "accepted a bad configuration");
+    QVERIFY2(e->startsWith(QLatin1String("cfg.json")), qPrintable(*e));
+    QVERIFY2(e->contains(expected), qPrintable(*e));
 }
 
 void TestLlmConfig::roundTripThroughJson()
@@ -218,12 +216,10 @@ void TestLlmConfig::renderPromptErrors()
 {
     QFETCH(QString, tmpl);
     QFETCH(QString, expected);
-    try {
-        chorus::model::renderPrompt(tmpl, {}, {QStringLiteral("a")}, LlmConfig::Parser::Label);
-        QFAIL("rendered a bad template");
-    } catch (const Error& e) {
-        QVERIFY2(e.message().contains(expected), qPrintable(e.message()));
-    }
+    const auto e =
+        chorus::test::errorOf([&] { chorus::model::renderPrompt(tmpl, {}, {QStringLiteral("a")}, LlmConfig::Parser::Label); });
+    QVERIFY2(e, "rendered a bad template");
+    QVERIFY2(e->contains(expected), qPrintable(*e));
 }
 
 void TestLlmConfig::parseAnswer_data()

@@ -20,11 +20,7 @@
 #include <memory>
 
 using namespace chorus::model;
-using chorus::test::FakeChatServer;
 using chorus::test::byText;
-using chorus::test::DoubleErrorWarnings;
-using chorus::test::FakeRequest;
-using chorus::test::FakeResponse;
 
 class TestLlmFailures : public QObject, protected chorus::test::LlmRunnerFixture
 {
@@ -62,9 +58,7 @@ void TestLlmFailures::retriesHonourRetryAfter()
     };
     LlmConfig c = config();
     c.concurrency = 1;
-    LlmRunOptions o;
-    o.itemIds = chorus::test::itemIds(m_project, {QStringLiteral("g1"), QStringLiteral("b1")});
-    const LlmRunReport r = run(c, o);
+    const LlmRunReport r = runOn(c, {QStringLiteral("g1"), QStringLiteral("b1")});
     QCOMPARE(r.totals.done, qint64(2));
     QCOMPARE(r.totals.retries, qint64(2));
     QCOMPARE(r.totals.failed, qint64(0));
@@ -96,9 +90,7 @@ void TestLlmFailures::malformedJsonIsRetriedThenGivenUp()
     };
     LlmConfig c = config();
     c.maxRetries = 2;
-    LlmRunOptions o;
-    o.itemIds = chorus::test::itemIds(m_project, {QStringLiteral("g1"), QStringLiteral("b1")});
-    const LlmRunReport r = run(c, o);
+    const LlmRunReport r = runOn(c, {QStringLiteral("g1"), QStringLiteral("b1")});
     QCOMPARE(r.totals.done, qint64(1));
     QCOMPARE(r.totals.failed, qint64(1));
     QCOMPARE(r.totals.retries, qint64(1 + 2));  // g1 once, b1 twice
@@ -141,11 +133,7 @@ void TestLlmFailures::cancelStopsAndKeepsAnswers()
     };
     LlmConfig c = config();
     c.concurrency = 1;
-    LlmRunOptions o;
-    bool cancel = false;
-    o.isCanceled = [&cancel] { return cancel; };
-    o.progress = [&cancel](const LlmProgress& p) { cancel = p.done >= 2; };
-    const LlmRunReport r = run(c, o);
+    const LlmRunReport r = runCanceledAfter(c, 2);
     QVERIFY(r.canceled);
     QCOMPARE(r.totals.done, qint64(2));
     QCOMPARE(m_server->requests.size(), 2);
@@ -167,11 +155,7 @@ void TestLlmFailures::resumeSkipsAnsweredItems()
     LlmConfig c = config();
     c.concurrency = 2;
     c.extra.insert(QStringLiteral("seed"), 1);
-    LlmRunOptions o;
-    bool cancel = false;
-    o.isCanceled = [&cancel] { return cancel; };
-    o.progress = [&cancel](const LlmProgress& p) { cancel = p.done >= 3; };
-    const LlmRunReport first = run(c, o);
+    const LlmRunReport first = runCanceledAfter(c, 3);
     QVERIFY(first.canceled);
     QSet<QString> firstItems;
     for (const auto& [item, label] : stored(QStringLiteral("tiny-llm")))
@@ -397,9 +381,7 @@ void TestLlmFailures::retryAfterAsHttpDate()
     };
     LlmConfig c = config();
     c.concurrency = 1;
-    LlmRunOptions o;
-    o.itemIds = chorus::test::itemIds(m_project, {QStringLiteral("g1")});
-    const LlmRunReport r = run(c, o);
+    const LlmRunReport r = runOn(c, {QStringLiteral("g1")});
     QCOMPARE(r.totals.done, qint64(1));
     QCOMPARE(m_server->requests.size(), 2);
     // The date is at least a second after the first request arrived, and nothing may be sent

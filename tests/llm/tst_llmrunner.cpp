@@ -21,11 +21,7 @@
 #include <memory>
 
 using namespace chorus::model;
-using chorus::test::FakeChatServer;
 using chorus::test::byText;
-using chorus::test::DoubleErrorWarnings;
-using chorus::test::FakeRequest;
-using chorus::test::FakeResponse;
 
 class TestLlmRunner : public QObject, protected chorus::test::LlmRunnerFixture
 {
@@ -182,9 +178,7 @@ void TestLlmRunner::usageEstimatedWhenMissing()
     m_server->handler = [](const FakeRequest&, int) { return FakeResponse::completion(QStringLiteral("neutral"), -1); };
     LlmConfig c = config();
     c.pricePer1MInput = 1e6;  // one unit per token, so cost = tokens
-    LlmRunOptions o;
-    o.itemIds = chorus::test::itemIds(m_project, {QStringLiteral("x2")});
-    const LlmRunReport r = run(c, o);
+    const LlmRunReport r = runOn(c, {QStringLiteral("x2")});
     QCOMPARE(r.totals.done, qint64(1));
     // "Classify: a table\nOptions: positive, negative, neutral\nSource: " is 63 characters ->
     // 16 tokens; "neutral" is 7 characters -> 2 tokens.
@@ -340,13 +334,10 @@ void TestLlmRunner::importedAnnotatorNameIsRefused()
     // "h" is the imported annotator of kData. Its answers must not silently become the LLM's.
     LlmConfig c = config();
     c.name = QStringLiteral("h");
-    try {
-        run(c);
-        QFAIL("ran under an imported annotator's name");
-    } catch (const Error& e) {
-        QVERIFY2(e.message().contains(QStringLiteral("imported annotator (6 answers)")), qPrintable(e.message()));
-        QVERIFY(e.message().contains(QStringLiteral("--append-to-existing")));
-    }
+    const auto e = chorus::test::errorOf([&] { run(c); });
+    QVERIFY2(e, "ran under an imported annotator's name");
+    QVERIFY2(e->contains(QStringLiteral("imported annotator (6 answers)")), qPrintable(*e));
+    QVERIFY(e->contains(QStringLiteral("--append-to-existing")));
     QCOMPARE(m_server->requests.size(), 0);
     {
         ProjectStore store;
@@ -377,12 +368,9 @@ void TestLlmRunner::missingKeyVariableIsAnError()
     qunsetenv("CHORUS_UNSET_KEY");
     LlmConfig c = config();
     c.apiKeyEnv = QStringLiteral("CHORUS_UNSET_KEY");
-    try {
-        run(c);
-        QFAIL("ran without its API key");
-    } catch (const Error& e) {
-        QVERIFY(e.message().contains(QStringLiteral("environment variable CHORUS_UNSET_KEY")));
-    }
+    const auto e = chorus::test::errorOf([&] { run(c); });
+    QVERIFY2(e, "ran without its API key");
+    QVERIFY(e->contains(QStringLiteral("environment variable CHORUS_UNSET_KEY")));
     QCOMPARE(m_server->requests.size(), 0);
 }
 
@@ -428,9 +416,7 @@ void TestLlmRunner::apiKeyNeverStoredOrLogged()
 
 void TestLlmRunner::itemSubset()
 {
-    LlmRunOptions o;
-    o.itemIds = chorus::test::itemIds(m_project, {QStringLiteral("x1"), QStringLiteral("b1")});
-    const LlmRunReport r = run(config(), o);
+    const LlmRunReport r = runOn(config(), {QStringLiteral("x1"), QStringLiteral("b1")});
     QCOMPARE(r.totals.done, qint64(2));
     const auto rows = stored(QStringLiteral("tiny-llm"));
     QCOMPARE(rows.size(), 2);
