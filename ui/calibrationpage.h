@@ -11,8 +11,6 @@ class QChart;
 class QChartView;
 class QComboBox;
 class QLabel;
-class QProgressBar;
-class QPushButton;
 class QTableWidget;
 
 namespace chorus::model {

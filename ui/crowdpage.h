@@ -13,8 +13,6 @@ class QChart;
 class QChartView;
 class QComboBox;
 class QLabel;
-class QProgressBar;
-class QPushButton;
 class QTabWidget;
 
 namespace chorus::model {

@@ -1,6 +1,7 @@
 #include "itempanel.h"
 
 #include "labelnormalizer.h"
+#include "pageparts.h"
 #include "workbench.h"
 
 #include <QHeaderView>
@@ -69,12 +70,8 @@ ItemPanel::ItemPanel(model::Workbench* workbench, QWidget* parent) : QWidget(par
     f.setPointSizeF(f.pointSizeF() * 1.15);
     m_title->setFont(f);
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_state = new QLabel(this);
-    m_state->setTextFormat(Qt::PlainText);
-    m_state->setWordWrap(true);
-    m_keys = new QLabel(this);
-    m_keys->setTextFormat(Qt::PlainText);
-    m_keys->setWordWrap(true);
+    m_state = plainTextLabel(this);
+    m_keys = plainTextLabel(this);
     m_keys->setStyleSheet(QStringLiteral("color: palette(placeholder-text)"));
 
     m_text = new QPlainTextEdit(this);

@@ -177,34 +177,33 @@ MainWindow::~MainWindow()
     m_wb->shutdown();
 }
 
+QDockWidget* MainWindow::addDock(QWidget* panel, const QString& title, const QString& objectName,
+                                 Qt::DockWidgetArea area)
+{
+    auto* dock = new QDockWidget(title, this);
+    dock->setObjectName(objectName);  // the key of its place in the saved window state
+    dock->setWidget(panel);
+    addDockWidget(area, dock);
+    return dock;
+}
+
 void MainWindow::createDocks()
 {
     m_panel = new ItemPanel(m_wb, this);
-    m_panelDock = new QDockWidget(tr("Item"), this);
-    m_panelDock->setObjectName(QStringLiteral("itemDock"));
-    m_panelDock->setWidget(m_panel);
     m_panel->setMinimumWidth(380);
-    addDockWidget(Qt::RightDockWidgetArea, m_panelDock);
+    m_panelDock = addDock(m_panel, tr("Item"), QStringLiteral("itemDock"), Qt::RightDockWidgetArea);
     m_aggPanel = new AggregationPanel(m_wb, this);
-    m_aggDock = new QDockWidget(tr("Aggregation"), this);
-    m_aggDock->setObjectName(QStringLiteral("aggregationDock"));
-    m_aggDock->setWidget(m_aggPanel);
     m_aggPanel->setMaximumWidth(300);
-    addDockWidget(Qt::LeftDockWidgetArea, m_aggDock);
+    m_aggDock = addDock(m_aggPanel, tr("Aggregation"), QStringLiteral("aggregationDock"), Qt::LeftDockWidgetArea);
     m_relabel = new RelabelPanel(m_wb, this);
     m_relabel->setMaximumWidth(340);
-    m_relabelDock = new QDockWidget(tr("Relabel queue"), this);
-    m_relabelDock->setObjectName(QStringLiteral("relabelDock"));
-    m_relabelDock->setWidget(m_relabel);
-    addDockWidget(Qt::LeftDockWidgetArea, m_relabelDock);
+    m_relabelDock = addDock(m_relabel, tr("Relabel queue"), QStringLiteral("relabelDock"), Qt::LeftDockWidgetArea);
     tabifyDockWidget(m_aggDock, m_relabelDock);
     // Team review's adjudication queue: a third tab of the left dock area, hidden until asked
     // for (Review > Adjudication Queue).
     m_adjudication = new AdjudicationPanel(m_wb, this);
-    m_adjudicationDock = new QDockWidget(tr("Adjudication"), this);
-    m_adjudicationDock->setObjectName(QStringLiteral("adjudicationDock"));
-    m_adjudicationDock->setWidget(m_adjudication);
-    addDockWidget(Qt::LeftDockWidgetArea, m_adjudicationDock);
+    m_adjudicationDock =
+        addDock(m_adjudication, tr("Adjudication"), QStringLiteral("adjudicationDock"), Qt::LeftDockWidgetArea);
     tabifyDockWidget(m_relabelDock, m_adjudicationDock);
     m_adjudicationDock->hide();
     connect(m_adjudication, &AdjudicationPanel::showItem, this, [this](int32_t item) {

@@ -136,6 +136,8 @@ private:
     void restoreHeaderState();
     void createTable();
     void createDocks();
+    /// A dock `objectName` holding `panel`, added at `area`.
+    QDockWidget* addDock(QWidget* panel, const QString& title, const QString& objectName, Qt::DockWidgetArea area);
     void connectJobs();
     void freezeIdAndConsensus();
     int idColumnWidth() const;
