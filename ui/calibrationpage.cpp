@@ -126,20 +126,10 @@ void CalibrationPage::invalidate()
     m_report = {};
 }
 
-void CalibrationPage::cancel()
-{
-    m_job.cancelJob();
-}
-
 void CalibrationPage::ensureComputed()
 {
     if (!m_wb->hasProject() || m_hasReport || m_watcher.isRunning())
         return;
-    start();
-}
-
-void CalibrationPage::start()
-{
     m_job.restart(tr("Scoring the methods' posteriors and the annotators' probabilities…"));
     m_watcher.setFuture(model::calibrationAsync(m_wb->pool(), m_wb->projectPath(), m_wb->snapshot(), m_request));
 }

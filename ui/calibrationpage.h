@@ -38,7 +38,8 @@ public:
 
     void ensureComputed();
     void invalidate();
-    void cancel();
+    /// Cancels the running job, if any (its result is never applied; the status says "Canceled").
+    void cancel() { m_job.cancelJob(); }
     void setRequest(const model::CalibrationRequest& request);
 
     bool hasReport() const { return m_hasReport; }
@@ -59,7 +60,6 @@ signals:
     void ready();
 
 private:
-    void start();
     void finished();
     void fillTable();
     void buildDiagram();

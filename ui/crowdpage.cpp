@@ -142,20 +142,10 @@ void CrowdPage::invalidate()
     m_pointCandidates.clear();
 }
 
-void CrowdPage::cancel()
-{
-    m_job.cancelJob();
-}
-
 void CrowdPage::ensureComputed()
 {
     if (!m_wb->hasProject() || m_hasReport || m_watcher.isRunning())
         return;
-    start();
-}
-
-void CrowdPage::start()
-{
     m_job.restart(tr("Searching crowds…"));
     m_annotators = m_wb->snapshot().annotators;
     m_watcher.setFuture(model::crowdReportAsync(m_wb->pool(), m_wb->projectPath(), m_wb->snapshot(), m_options));
