@@ -11,6 +11,7 @@
 #include "labeldelegate.h"
 #include "llmdialog.h"
 #include "outbox.h"
+#include "pageparts.h"
 #include "pairwisepage.h"
 #include "relabelpanel.h"
 #include "serverprojects.h"
@@ -234,30 +235,26 @@ void MainWindow::createDocks()
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    // An import is asked about even with quiet errors.
     if (m_importWatcher.isRunning()
-        && QMessageBox::question(this, tr("Import running"), tr("An import is running. Cancel it and quit?"))
-            != QMessageBox::Yes) {
+        && !stopConfirmed(this, false, tr("Import running"), tr("An import is running. Cancel it and quit?"))) {
         event->ignore();
         return;
     }
     if (m_llmDialog && m_llmDialog->isRunning()) {
-        if (!m_quietErrors
-            && QMessageBox::question(this, tr("LLM labeling running"),
-                                     tr("An LLM is labeling items. Stop it and quit? The answers so far are kept."))
-                   != QMessageBox::Yes) {
+        if (!stopConfirmed(this, m_quietErrors, tr("LLM labeling running"),
+                           tr("An LLM is labeling items. Stop it and quit? The answers so far are kept."))) {
             event->ignore();
             return;
         }
         m_llmDialog->cancel();
     }
-    if (const auto queued = m_wb->outbox()->queued().size(); queued > 0 && !m_quietErrors
-        && QMessageBox::question(this, tr("Decisions not sent yet"),
-                                 tr("%n decision(s) are not on the server yet (it cannot be reached). They are kept in "
-                                    "%1 and sent the next time you open this project (or with chorus-cli sync). Quit "
-                                    "now?",
-                                    nullptr, static_cast<int>(queued))
-                                     .arg(m_wb->outbox()->journalPath()))
-               != QMessageBox::Yes) {
+    if (const auto queued = m_wb->outbox()->queued().size(); queued > 0
+        && !stopConfirmed(this, m_quietErrors, tr("Decisions not sent yet"),
+                          tr("%n decision(s) are not on the server yet (it cannot be reached). They are kept in %1 "
+                             "and sent the next time you open this project (or with chorus-cli sync). Quit now?",
+                             nullptr, static_cast<int>(queued))
+                              .arg(m_wb->outbox()->journalPath()))) {
         event->ignore();
         return;
     }

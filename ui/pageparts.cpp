@@ -5,6 +5,7 @@
 #include <QChart>
 #include <QChartView>
 #include <QLabel>
+#include <QMessageBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QPainter>
@@ -34,6 +35,11 @@ QLabel* plainTextLabel(QWidget* parent)
     label->setTextFormat(Qt::PlainText);
     label->setWordWrap(true);
     return label;
+}
+
+bool stopConfirmed(QWidget* parent, bool quiet, const QString& title, const QString& question)
+{
+    return quiet || QMessageBox::question(parent, title, question) == QMessageBox::Yes;
 }
 
 QTableWidget* readOnlyTable(QWidget* parent)

@@ -25,6 +25,9 @@ void resetChart(QChart* chart, const QString& title);
 /// A label for text that may come from data (names, server messages): plain text, never
 /// markup, wrapped at the label's width.
 QLabel* plainTextLabel(QWidget* parent);
+/// Whether the user lets a close stop what runs: yes without asking when `quiet` (errors logged,
+/// no message boxes: the GUI tests), otherwise the answer Yes to `question`.
+bool stopConfirmed(QWidget* parent, bool quiet, const QString& title, const QString& question);
 /// A table the user reads but does not edit, without row numbers.
 QTableWidget* readOnlyTable(QWidget* parent);
 /// A row of controls, each after its label (labels under `parent`), then a stretch:
