@@ -64,54 +64,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
 {
     setWindowIcon(applicationIcon());
     setAcceptDrops(true);
-    m_filter = new FilterBar(this);
-    createTable();
-    auto* central = new QWidget(this);
-    auto* layout = new QVBoxLayout(central);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->setSpacing(0);
-    layout->addWidget(m_filter);
-    layout->addWidget(m_table, 1);
-    m_dashboard = new Dashboard(m_wb, this);
-    m_pages = new QTabWidget(this);
-    m_pages->setDocumentMode(true);
-    m_pages->addTab(central, tr("Review"));
-    m_pages->addTab(m_dashboard, tr("Insights"));
-    m_pairwise = new PairwisePage(m_wb->pool(), this);
-    m_pages->addTab(m_pairwise, tr("Pairwise"));
-    setCentralWidget(m_pages);
-    connect(m_dashboard, &Dashboard::filterItems, this, [this](const std::vector<int32_t>& items, const QString& what) {
-        if (items.empty()) {
-            statusBar()->showMessage(tr("No items in %1.").arg(what), 5000);
-            return;
-        }
-        showPage(0);
-        m_filter->setOnlyItems(items, tr("%1 (%L2 items)").arg(what).arg(items.size()));
-    });
-    // A crowd clicked in Insights ▸ Crowd was run and saved: its labels in the review table.
-    connect(m_dashboard, &Dashboard::crowdRunShown, this, [this](const QString& what) {
-        m_aggPanel->refreshRuns();
-        showPage(0);
-        statusBar()->showMessage(tr("%1 is the consensus now.").arg(what), 8000);
-    });
-
+    createPages();
     createDocks();
     m_team = new TeamMode(this);
-
-    m_jobProgress = new QProgressBar(this);
-    m_jobProgress->setRange(0, 1000);
-    m_jobProgress->setMaximumWidth(220);
-    m_jobProgress->hide();
-    m_jobCancel = new QPushButton(tr("Cancel"), this);
-    m_jobCancel->hide();
-    m_serverRole = new QLabel(this);
-    m_serverRole->setObjectName(QStringLiteral("serverRole"));
-    m_serverRole->setTextFormat(Qt::PlainText);
-    m_serverRole->hide();
-    statusBar()->addPermanentWidget(m_serverRole);
-    statusBar()->addPermanentWidget(m_jobProgress);
-    statusBar()->addPermanentWidget(m_jobCancel);
-
+    createStatusBar();
     createActions();
     createMenus();
 
@@ -152,6 +108,65 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
     connectJobs();
     connect(&m_probeWatcher, &QFutureWatcherBase::finished, this, &MainWindow::backgroundProbeFinished);
 
+    restoreSettings();
+    projectChanged();
+}
+
+// The three pages: Review (the filter bar over the table), Insights and Pairwise.
+void MainWindow::createPages()
+{
+    m_filter = new FilterBar(this);
+    createTable();
+    auto* central = new QWidget(this);
+    auto* layout = new QVBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(m_filter);
+    layout->addWidget(m_table, 1);
+    m_dashboard = new Dashboard(m_wb, this);
+    m_pages = new QTabWidget(this);
+    m_pages->setDocumentMode(true);
+    m_pages->addTab(central, tr("Review"));
+    m_pages->addTab(m_dashboard, tr("Insights"));
+    m_pairwise = new PairwisePage(m_wb->pool(), this);
+    m_pages->addTab(m_pairwise, tr("Pairwise"));
+    setCentralWidget(m_pages);
+    connect(m_dashboard, &Dashboard::filterItems, this, [this](const std::vector<int32_t>& items, const QString& what) {
+        if (items.empty()) {
+            statusBar()->showMessage(tr("No items in %1.").arg(what), 5000);
+            return;
+        }
+        showPage(0);
+        m_filter->setOnlyItems(items, tr("%1 (%L2 items)").arg(what).arg(items.size()));
+    });
+    // A crowd clicked in Insights ▸ Crowd was run and saved: its labels in the review table.
+    connect(m_dashboard, &Dashboard::crowdRunShown, this, [this](const QString& what) {
+        m_aggPanel->refreshRuns();
+        showPage(0);
+        statusBar()->showMessage(tr("%1 is the consensus now.").arg(what), 8000);
+    });
+}
+
+// The job progress, its Cancel and the server role, at the status bar's right.
+void MainWindow::createStatusBar()
+{
+    m_jobProgress = new QProgressBar(this);
+    m_jobProgress->setRange(0, 1000);
+    m_jobProgress->setMaximumWidth(220);
+    m_jobProgress->hide();
+    m_jobCancel = new QPushButton(tr("Cancel"), this);
+    m_jobCancel->hide();
+    m_serverRole = new QLabel(this);
+    m_serverRole->setObjectName(QStringLiteral("serverRole"));
+    m_serverRole->setTextFormat(Qt::PlainText);
+    m_serverRole->hide();
+    statusBar()->addPermanentWidget(m_serverRole);
+    statusBar()->addPermanentWidget(m_jobProgress);
+    statusBar()->addPermanentWidget(m_jobCancel);
+}
+
+void MainWindow::restoreSettings()
+{
     QSettings settings;
     // A first start fits the screen it opens on (a 1366x768 laptop included); later starts
     // restore where the user left the window.
@@ -165,7 +180,6 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
     m_freezeColumns->setChecked(settings.value(QStringLiteral("review/freezeColumns"), true).toBool());
     m_autoAdvance->setChecked(settings.value(QStringLiteral("review/autoAdvance"), true).toBool());
     m_wb->setAuthor(settings.value(QStringLiteral("review/author"), m_wb->author()).toString());
-    projectChanged();
 }
 
 MainWindow::~MainWindow()

@@ -135,6 +135,9 @@ private:
     void saveHeaderState();
     void restoreHeaderState();
     void createTable();
+    void createPages();
+    void createStatusBar();
+    void restoreSettings();
     void createDocks();
     /// A dock `objectName` holding `panel`, added at `area`.
     QDockWidget* addDock(QWidget* panel, const QString& title, const QString& objectName, Qt::DockWidgetArea area);
