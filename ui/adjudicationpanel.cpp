@@ -1,5 +1,6 @@
 #include "adjudicationpanel.h"
 
+#include "pageparts.h"
 #include "teamjobs.h"
 #include "workbench.h"
 
@@ -21,9 +22,7 @@ AdjudicationPanel::AdjudicationPanel(model::Workbench* workbench, QWidget* paren
     m_showDone = new QCheckBox(tr("Show adjudicated"), this);
     m_showDone->setToolTip(tr("List the items already adjudicated too, with their final label"));
     auto* refreshButton = new QPushButton(tr("Refresh"), this);
-    m_status = new QLabel(this);
-    m_status->setTextFormat(Qt::PlainText);
-    m_status->setWordWrap(true);
+    m_status = plainTextLabel(this);
     m_model = new QStandardItemModel(0, ColumnCount, this);
     m_model->setHorizontalHeaderLabels(
         {tr("Item"), tr("Reviewers"), tr("Consensus"), tr("Final"), tr("LLMs"), tr("Why")});

@@ -1,6 +1,7 @@
 #include "aggregationpanel.h"
 
 #include "methods.h"
+#include "pageparts.h"
 #include "workbench.h"
 
 #include <QCheckBox>
@@ -46,9 +47,7 @@ AggregationPanel::AggregationPanel(model::Workbench* workbench, QWidget* parent)
     m_progress = new QProgressBar(this);
     m_progress->setRange(0, 1000);
     m_progress->setTextVisible(false);
-    m_result = new QLabel(this);
-    m_result->setTextFormat(Qt::PlainText);
-    m_result->setWordWrap(true);
+    m_result = plainTextLabel(this);
     m_runs = new QListWidget(this);
     m_runs->setToolTip(tr("Saved runs; double-click one to show it as the consensus"));
 

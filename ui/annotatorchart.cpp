@@ -184,6 +184,16 @@ QString fullNumber(double v)
     return std::isfinite(v) ? QString::number(v, 'g', 10) : QString();
 }
 
+QString coefText(const agg::Coefficient& c)
+{
+    return c.isNull() ? QStringLiteral("n/a") : chartNumber(c.value);
+}
+
+QString intervalText(const agg::Interval& i)
+{
+    return i.defined() ? QStringLiteral(" [%1, %2]").arg(chartNumber(i.lo), chartNumber(i.hi)) : QString();
+}
+
 QString plainToolTip(const QString& text)
 {
     return QStringLiteral("<p style='white-space:pre'>") + text.toHtmlEscaped().replace(QLatin1Char('\n'), QStringLiteral("<br>"))

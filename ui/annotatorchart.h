@@ -72,6 +72,10 @@ QColor seriesColor(int k);
 QString chartNumber(double v, int decimals = 3);
 /// A figure in full (10 significant digits) for CSV exports and tooltips; empty when not finite.
 QString fullNumber(double v);
+/// A coefficient as charts show it (chartNumber), "n/a" when it is undefined.
+QString coefText(const agg::Coefficient& c);
+/// " [lo, hi]" (chartNumber, with a leading space), empty when the interval is undefined.
+QString intervalText(const agg::Interval& i);
 
 /// Rich text showing `text` verbatim (escaped; newlines kept), for QToolTip, which would
 /// otherwise take untrusted names with tags as markup.

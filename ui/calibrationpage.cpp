@@ -6,6 +6,7 @@
 #include "annotatorchart.h"
 #include "csvreader.h"
 #include "flowlayout.h"
+#include "pageparts.h"
 #include "workbench.h"
 
 #include <QChart>
@@ -29,18 +30,6 @@
 
 namespace chorus::ui {
 
-namespace {
-
-QTableWidgetItem* numberCell(double v, int decimals = 3)
-{
-    auto* it = new QTableWidgetItem(chartNumber(v, decimals));
-    it->setData(Qt::UserRole, v);
-    it->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    return it;
-}
-
-} // namespace
-
 CalibrationPage::CalibrationPage(model::Workbench* workbench, QWidget* parent) : QWidget(parent), m_wb(workbench)
 {
     m_binning = new QComboBox(this);
@@ -48,22 +37,12 @@ CalibrationPage::CalibrationPage(model::Workbench* workbench, QWidget* parent) :
     m_binning->addItem(tr("equal-mass bins"));
     m_binning->setToolTip(tr("Reliability bins: ten equal confidence ranges, or ten bins holding as many items each"));
     m_job = JobControls::make(this, tr("Stop the calibration"), &m_watcher);
-    m_caption = new QLabel(this);
-    m_caption->setTextFormat(Qt::PlainText);
-    m_caption->setWordWrap(true);
+    m_caption = plainTextLabel(this);
     m_caption->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
 
-    auto* bar = new QWidget(this);
-    auto* flow = new FlowLayout(bar);
-    flow->setContentsMargins(0, 0, 0, 0);
-    flow->addWidget(new QLabel(tr("Reliability:"), bar));
-    flow->addWidget(m_binning);
-    flow->addWidget(m_job.progress);
-    flow->addWidget(m_job.cancel);
+    QWidget* bar = FlowLayout::bar(this, {new QLabel(tr("Reliability:"), this), m_binning, m_job.progress, m_job.cancel});
 
-    m_diagram = new QChartView(new QChart, this);
-    m_diagram->setRenderHint(QPainter::Antialiasing);
-    m_diagram->chart()->setAnimationOptions(QChart::NoAnimation);
+    m_diagram = newChartView(this);
     m_table = new QTableWidget(this);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -147,40 +126,27 @@ void CalibrationPage::invalidate()
     m_report = {};
 }
 
-void CalibrationPage::cancel()
-{
-    m_job.cancelJob();
-}
-
 void CalibrationPage::ensureComputed()
 {
     if (!m_wb->hasProject() || m_hasReport || m_watcher.isRunning())
         return;
-    start();
-}
-
-void CalibrationPage::start()
-{
-    m_watcher.cancel();
-    m_job.running(tr("Scoring the methods' posteriors and the annotators' probabilities…"));
+    m_job.restart(tr("Scoring the methods' posteriors and the annotators' probabilities…"));
     m_watcher.setFuture(model::calibrationAsync(m_wb->pool(), m_wb->projectPath(), m_wb->snapshot(), m_request));
 }
 
 void CalibrationPage::finished()
 {
-    const auto future = m_watcher.future();
-    if (future.isCanceled() || future.resultCount() == 0)
+    auto r = m_job.takeResult(m_watcher);
+    if (!r)
         return;  // replaced or canceled: never applied
-    m_job.idle();
-    auto r = m_watcher.result();
-    if (!r.ok()) {
-        m_job.status->setText(r.canceled ? tr("Canceled") : tr("Nothing to calibrate: %1").arg(r.error));
+    if (!r->ok()) {
+        m_job.status->setText(r->canceled ? tr("Canceled") : tr("Nothing to calibrate: %1").arg(r->error));
         m_caption->clear();
         m_table->setRowCount(0);
         diagram()->removeAllSeries();
         return;
     }
-    m_report = std::move(r.value);
+    m_report = std::move(r->value);
     m_hasReport = true;
     QString text = tr("Top-label calibration on %L1 gold items: a point is a bin's mean confidence and its accuracy; "
                       "below the diagonal the source is overconfident. T is fitted on %L2 selection items, the "

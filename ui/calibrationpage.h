@@ -11,8 +11,6 @@ class QChart;
 class QChartView;
 class QComboBox;
 class QLabel;
-class QProgressBar;
-class QPushButton;
 class QTableWidget;
 
 namespace chorus::model {
@@ -40,7 +38,8 @@ public:
 
     void ensureComputed();
     void invalidate();
-    void cancel();
+    /// Cancels the running job, if any (its result is never applied; the status says "Canceled").
+    void cancel() { m_job.cancelJob(); }
     void setRequest(const model::CalibrationRequest& request);
 
     bool hasReport() const { return m_hasReport; }
@@ -61,7 +60,6 @@ signals:
     void ready();
 
 private:
-    void start();
     void finished();
     void fillTable();
     void buildDiagram();

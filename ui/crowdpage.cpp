@@ -6,6 +6,7 @@
 
 #include "flowlayout.h"
 #include "heatmapwidget.h"
+#include "pageparts.h"
 #include "workbench.h"
 
 #include <QChart>
@@ -60,40 +61,23 @@ CrowdPage::CrowdPage(model::Workbench* workbench, QWidget* parent) : QWidget(par
                                        "(no gold) than independent annotators would"));
     m_job = JobControls::make(this, tr("Stop the crowd search"), &m_watcher);
 
-    auto* bar = new QWidget(this);
-    auto* flow = new FlowLayout(bar);
-    flow->setContentsMargins(0, 0, 0, 0);
-    flow->addWidget(new QLabel(tr("Methods:"), bar));
-    flow->addWidget(m_methods);
-    flow->addWidget(new QLabel(tr("Budget:"), bar));
-    flow->addWidget(m_budget);
-    flow->addWidget(m_job.progress);
-    flow->addWidget(m_job.cancel);
-    m_caption = new QLabel(this);
-    m_caption->setTextFormat(Qt::PlainText);
-    m_caption->setWordWrap(true);
+    QWidget* bar = FlowLayout::bar(this, {new QLabel(tr("Methods:"), this), m_methods, new QLabel(tr("Budget:"), this),
+                                          m_budget, m_job.progress, m_job.cancel});
+    m_caption = plainTextLabel(this);
     m_caption->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
 
     m_charts = new QTabWidget(this);
     m_charts->setDocumentMode(true);
-    m_pareto = new QChartView(new QChart, this);
-    m_pareto->setRenderHint(QPainter::Antialiasing);
-    m_pareto->chart()->setAnimationOptions(QChart::NoAnimation);
+    m_pareto = newChartView(this);
     m_charts->addTab(m_pareto, tr("Cost and quality"));
     auto* redundancyPage = new QWidget(this);
     m_redundancy = new HeatmapWidget(redundancyPage);
     auto* rl = new QVBoxLayout(redundancyPage);
     rl->setContentsMargins(0, 0, 0, 0);
-    auto* rtop = new QHBoxLayout;
-    rtop->addWidget(new QLabel(tr("Measure:"), redundancyPage));
-    rtop->addWidget(m_redundancyMeasure);
-    rtop->addStretch(1);
-    rl->addLayout(rtop);
+    rl->addLayout(labelledRow(redundancyPage, {{tr("Measure:"), m_redundancyMeasure}}));
     rl->addWidget(m_redundancy, 1);
     m_charts->addTab(redundancyPage, tr("Redundancy"));
-    m_curve = new QChartView(new QChart, this);
-    m_curve->setRenderHint(QPainter::Antialiasing);
-    m_curve->chart()->setAnimationOptions(QChart::NoAnimation);
+    m_curve = newChartView(this);
     m_charts->addTab(m_curve, tr("Crowd size"));
 
     auto* layout = new QVBoxLayout(this);
@@ -158,38 +142,25 @@ void CrowdPage::invalidate()
     m_pointCandidates.clear();
 }
 
-void CrowdPage::cancel()
-{
-    m_job.cancelJob();
-}
-
 void CrowdPage::ensureComputed()
 {
     if (!m_wb->hasProject() || m_hasReport || m_watcher.isRunning())
         return;
-    start();
-}
-
-void CrowdPage::start()
-{
-    m_watcher.cancel();
-    m_job.running(tr("Searching crowds…"));
+    m_job.restart(tr("Searching crowds…"));
     m_annotators = m_wb->snapshot().annotators;
     m_watcher.setFuture(model::crowdReportAsync(m_wb->pool(), m_wb->projectPath(), m_wb->snapshot(), m_options));
 }
 
 void CrowdPage::finished()
 {
-    const auto future = m_watcher.future();
-    if (future.isCanceled() || future.resultCount() == 0)
+    auto r = m_job.takeResult(m_watcher);
+    if (!r)
         return;  // replaced or canceled: never applied
-    m_job.idle();
-    auto r = m_watcher.result();
-    if (!r.ok()) {
-        m_job.status->setText(r.canceled ? tr("Canceled") : tr("Failed: %1").arg(r.error));
+    if (!r->ok()) {
+        m_job.status->setText(r->canceled ? tr("Canceled") : tr("Failed: %1").arg(r->error));
         return;
     }
-    m_report = std::move(r.value);
+    m_report = std::move(r->value);
     m_hasReport = true;
     int64_t crowds = 0;
     for (const agg::MethodSearchInfo& m : m_report.design.methods)

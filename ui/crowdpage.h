@@ -13,8 +13,6 @@ class QChart;
 class QChartView;
 class QComboBox;
 class QLabel;
-class QProgressBar;
-class QPushButton;
 class QTabWidget;
 
 namespace chorus::model {
@@ -47,7 +45,8 @@ public:
     void ensureComputed();
     /// Forgets the design (cancelling a running one).
     void invalidate();
-    void cancel();
+    /// Cancels the running job, if any (its result is never applied; the status says "Canceled").
+    void cancel() { m_job.cancelJob(); }
     /// The search's options (methods, seed, select fraction, budget); costs are left to the job.
     /// Invalidates the design.
     void setOptions(const agg::CrowdOptions& options);
@@ -79,7 +78,6 @@ signals:
     void crowdRunShown(const QString& what);
 
 private:
-    void start();
     void finished();
     void runFinished();
     void build();

@@ -6,6 +6,7 @@
 #include "annotatorchart.h"
 #include "csvreader.h"
 #include "heatmapwidget.h"
+#include "pageparts.h"
 
 #include <QChart>
 #include <QChartView>
@@ -31,14 +32,6 @@ QString csvRow(const QStringList& cells)
     for (const QString& c : cells)
         out << model::csvField(c);
     return out.join(QLatin1Char(','));
-}
-
-void clearChart(QChart* chart, const QString& title)
-{
-    chart->removeAllSeries();
-    for (QAbstractAxis* a : chart->axes())
-        chart->removeAxis(a), delete a;
-    chart->setTitle(title);
 }
 
 // The point of `series` nearest to p, distances scaled by the axes' spans; -1 when empty.
@@ -108,7 +101,7 @@ void CrowdPage::buildPareto()
 {
     QChart* chart = m_pareto->chart();
     const agg::CrowdDesign& d = m_report.design;
-    clearChart(chart, d.withGold ? tr("Cost and holdout macro-F1 of every crowd tried")
+    resetChart(chart, d.withGold ? tr("Cost and holdout macro-F1 of every crowd tried")
                                  : tr("Cost and ESTIMATED accuracy of every crowd tried (no gold)"));
     m_pointCandidates.clear();
     double maxX = 0, minY = 1, maxY = 0;
@@ -215,7 +208,7 @@ void CrowdPage::buildCurve()
     QChart* chart = m_curve->chart();
     const agg::CrowdDesign& d = m_report.design;
     const bool gold = d.withGold;
-    clearChart(chart, gold ? tr("Holdout macro-F1 by crowd size (solid: mean, dashed: best)")
+    resetChart(chart, gold ? tr("Holdout macro-F1 by crowd size (solid: mean, dashed: best)")
                            : tr("ESTIMATED accuracy by crowd size, mean (no gold)"));
     std::vector<QLineSeries*> series;
     int maxSize = 1;

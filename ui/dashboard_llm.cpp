@@ -4,6 +4,8 @@
 
 #include "dashboard.h"
 
+#include "pageparts.h"
+
 #include <QHeaderView>
 #include <QLabel>
 #include <QTableWidget>
@@ -28,25 +30,13 @@ std::pair<double, double> wilson(qint64 k, qint64 n)
     return {std::max(0.0, center - half), std::min(1.0, center + half)};
 }
 
-QTableWidgetItem* cell(const QString& text, bool number = true)
-{
-    auto* it = new QTableWidgetItem(text);
-    if (number)
-        it->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    return it;
-}
-
 } // namespace
 
 QWidget* Dashboard::createLlmTab()
 {
     auto* page = new QWidget(this);
-    m_llmSummary = new QLabel(page);
-    m_llmSummary->setTextFormat(Qt::PlainText);
-    m_llmSummary->setWordWrap(true);
-    m_llmTable = new QTableWidget(page);
-    m_llmTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_llmTable->verticalHeader()->hide();
+    m_llmSummary = plainTextLabel(page);
+    m_llmTable = readOnlyTable(page);
     m_llmTable->setColumnCount(9);
     m_llmTable->setHorizontalHeaderLabels({tr("Annotator"), tr("Model"), tr("Answers"), tr("INVALID"), tr("Tokens"),
                                            tr("Cost"), tr("Asked in both orders"), tr("Order-dependent"),
@@ -69,23 +59,23 @@ void Dashboard::buildLlm()
         cost += s.cost;
         pairs += s.orderPairs;
         dependent += s.orderDependent;
-        m_llmTable->setItem(r, 0, cell(s.name, false));
-        m_llmTable->setItem(r, 1, cell(s.model, false));
-        m_llmTable->setItem(r, 2, cell(QLocale().toString(s.answers)));
-        m_llmTable->setItem(r, 3, cell(s.answers > 0 ? QStringLiteral("%1%").arg(100.0 * s.invalid / s.answers, 0, 'f', 1)
-                                                      : QString()));
-        m_llmTable->setItem(r, 4, cell(QLocale().toString(s.promptTokens + s.completionTokens)));
-        m_llmTable->setItem(r, 5, cell(QString::number(s.cost, 'f', 4)));
-        m_llmTable->setItem(r, 6, cell(QLocale().toString(s.orderPairs)));
+        m_llmTable->setItem(r, 0, tableCell(s.name, false));
+        m_llmTable->setItem(r, 1, tableCell(s.model, false));
+        m_llmTable->setItem(r, 2, tableCell(QLocale().toString(s.answers), true));
+        m_llmTable->setItem(r, 3, tableCell(s.answers > 0 ? QStringLiteral("%1%").arg(100.0 * s.invalid / s.answers, 0, 'f', 1)
+                                                           : QString(), true));
+        m_llmTable->setItem(r, 4, tableCell(QLocale().toString(s.promptTokens + s.completionTokens), true));
+        m_llmTable->setItem(r, 5, tableCell(QString::number(s.cost, 'f', 4), true));
+        m_llmTable->setItem(r, 6, tableCell(QLocale().toString(s.orderPairs), true));
         if (s.orderPairs > 0) {
             const auto [lo, hi] = wilson(s.orderDependent, s.orderPairs);
-            m_llmTable->setItem(r, 7, cell(QStringLiteral("%1 (%2%)")
-                                               .arg(s.orderDependent)
-                                               .arg(100.0 * s.orderDependent / s.orderPairs, 0, 'f', 1)));
-            m_llmTable->setItem(r, 8, cell(QStringLiteral("%1–%2%").arg(100 * lo, 0, 'f', 1).arg(100 * hi, 0, 'f', 1)));
+            m_llmTable->setItem(r, 7, tableCell(QStringLiteral("%1 (%2%)")
+                                                    .arg(s.orderDependent)
+                                                    .arg(100.0 * s.orderDependent / s.orderPairs, 0, 'f', 1), true));
+            m_llmTable->setItem(r, 8, tableCell(QStringLiteral("%1–%2%").arg(100 * lo, 0, 'f', 1).arg(100 * hi, 0, 'f', 1), true));
         } else {
-            m_llmTable->setItem(r, 7, cell(tr("not checked")));
-            m_llmTable->setItem(r, 8, cell(QString()));
+            m_llmTable->setItem(r, 7, tableCell(tr("not checked"), true));
+            m_llmTable->setItem(r, 8, tableCell(QString(), true));
         }
     }
     m_llmTable->resizeColumnsToContents();

@@ -6,6 +6,17 @@
 
 namespace chorus::ui {
 
+QWidget* FlowLayout::bar(QWidget* parent, std::initializer_list<QWidget*> widgets, QWidget* stretch)
+{
+    auto* bar = new QWidget(parent);
+    auto* layout = new FlowLayout(bar);
+    layout->setContentsMargins(0, 0, 0, 0);
+    for (QWidget* w : widgets)
+        layout->addWidget(w);
+    layout->setStretchWidget(stretch);
+    return bar;
+}
+
 FlowLayout::FlowLayout(QWidget* parent, int hSpacing, int vSpacing)
     : QLayout(parent), m_hSpacing(hSpacing), m_vSpacing(vSpacing)
 {

@@ -7,6 +7,8 @@
 #include <QLayout>
 #include <QList>
 
+#include <initializer_list>
+
 namespace chorus::ui {
 
 class FlowLayout final : public QLayout
@@ -14,6 +16,11 @@ class FlowLayout final : public QLayout
 public:
     explicit FlowLayout(QWidget* parent = nullptr, int hSpacing = 6, int vSpacing = 4);
     ~FlowLayout() override;
+
+    /// A bar of controls under `parent` that wraps onto more rows on a narrow screen instead of
+    /// setting the window's minimum width: a widget holding `widgets`, in this order, in a
+    /// FlowLayout without margins; `stretch` (one of them, or none) takes the rest of its row.
+    static QWidget* bar(QWidget* parent, std::initializer_list<QWidget*> widgets, QWidget* stretch = nullptr);
 
     /// The item (by widget) that takes the free space of its row; it never gets less than its
     /// size hint.

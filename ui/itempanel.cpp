@@ -1,6 +1,7 @@
 #include "itempanel.h"
 
 #include "labelnormalizer.h"
+#include "pageparts.h"
 #include "workbench.h"
 
 #include <QHeaderView>
@@ -69,12 +70,8 @@ ItemPanel::ItemPanel(model::Workbench* workbench, QWidget* parent) : QWidget(par
     f.setPointSizeF(f.pointSizeF() * 1.15);
     m_title->setFont(f);
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_state = new QLabel(this);
-    m_state->setTextFormat(Qt::PlainText);
-    m_state->setWordWrap(true);
-    m_keys = new QLabel(this);
-    m_keys->setTextFormat(Qt::PlainText);
-    m_keys->setWordWrap(true);
+    m_state = plainTextLabel(this);
+    m_keys = plainTextLabel(this);
     m_keys->setStyleSheet(QStringLiteral("color: palette(placeholder-text)"));
 
     m_text = new QPlainTextEdit(this);
@@ -167,46 +164,8 @@ void ItemPanel::showItem(int32_t item)
         m_meta->setPlainText(j.is_discarded() ? meta : QString::fromStdString(j.dump(1)));
     }
 
-    const auto probs = m_wb->itemProbabilities(item);
-    for (int64_t k = s.matrix.itemBegin(item); k < s.matrix.itemEnd(item); ++k) {
-        const int32_t a = s.matrix.itemAnnotator(k), l = s.matrix.itemLabel(k);
-        auto* row = new QTreeWidgetItem(m_annotators, {s.annotators[a], l == agg::kInvalidLabel ? model::kInvalidLabelName : name(l)});
-        const int32_t c = st.label >= 0 ? st.label : run.labels[item];
-        if (l == agg::kInvalidLabel)
-            row->setForeground(1, QColor(0x80, 0x80, 0x80));
-        else if (c >= 0)
-            row->setForeground(1, l == c ? QColor(0x2e, 0x7d, 0x32) : QColor(0xc6, 0x28, 0x28));
-        const auto p = probs.constFind(s.annotators[a]);
-        if (p != probs.constEnd() && l >= 0 && l < p->size()) {
-            row->setText(2, fmt(p->at(l)));
-            row->setData(2, kBarRole, p->at(l));
-            QStringList dist;
-            for (int32_t j = 0; j < L && j < p->size(); ++j)
-                dist << QStringLiteral("%1 %2").arg(s.labels[j], fmt(p->at(j)));
-            row->setToolTip(2, dist.join(QLatin1Char('\n')));
-        }
-    }
-    m_annotators->resizeColumnToContents(0);
-
-    double humanTotal = 0;
-    const bool hasHuman = !s.hasHumanCounts.empty() && s.hasHumanCounts[item];
-    if (hasHuman)
-        for (int32_t l = 0; l < L; ++l)
-            humanTotal += s.humanCounts[static_cast<size_t>(item) * L + l];
-    for (int32_t l = 0; l < L; ++l) {
-        auto* row = new QTreeWidgetItem(m_posterior, {QStringLiteral("%1  %2").arg(l < 9 ? QString::number(l + 1) : QStringLiteral(" "), s.labels[l])});
-        if (!run.posterior.empty()) {
-            const double p = run.posterior[static_cast<size_t>(item) * L + l];
-            row->setText(1, fmt(p));
-            row->setData(1, kBarRole, p);
-        }
-        if (hasHuman && humanTotal > 0) {
-            const double c = s.humanCounts[static_cast<size_t>(item) * L + l];
-            row->setText(2, QStringLiteral("%1 (%2)").arg(c).arg(fmt(c / humanTotal)));
-            row->setData(2, kBarRole, c / humanTotal);
-        }
-    }
-    m_posterior->setColumnHidden(2, !hasHuman);
+    fillAnnotators(item, st.label >= 0 ? st.label : run.labels[item]);
+    fillPosterior(item);
 
     const auto history = m_wb->itemHistory(item);
     for (const model::Decision& d : history) {
@@ -226,6 +185,63 @@ void ItemPanel::showItem(int32_t item)
 QString ItemPanel::stateText() const
 {
     return m_state->text();
+}
+
+// One row per label the annotators gave the item: green when it is `reference` (the human
+// label, else the consensus), red otherwise, grey when invalid; with the probability the
+// annotator reported for it (its whole distribution in the tooltip).
+void ItemPanel::fillAnnotators(int32_t item, int32_t reference)
+{
+    const model::Snapshot& s = m_wb->snapshot();
+    const int32_t L = s.numLabels();
+    auto name = [&](int32_t l) { return l >= 0 ? s.labels[l] : (l == -1 ? QString() : model::kInvalidLabelName); };
+    const auto probs = m_wb->itemProbabilities(item);
+    for (int64_t k = s.matrix.itemBegin(item); k < s.matrix.itemEnd(item); ++k) {
+        const int32_t a = s.matrix.itemAnnotator(k), l = s.matrix.itemLabel(k);
+        auto* row = new QTreeWidgetItem(m_annotators, {s.annotators[a], l == agg::kInvalidLabel ? model::kInvalidLabelName : name(l)});
+        if (l == agg::kInvalidLabel)
+            row->setForeground(1, QColor(0x80, 0x80, 0x80));
+        else if (reference >= 0)
+            row->setForeground(1, l == reference ? QColor(0x2e, 0x7d, 0x32) : QColor(0xc6, 0x28, 0x28));
+        const auto p = probs.constFind(s.annotators[a]);
+        if (p != probs.constEnd() && l >= 0 && l < p->size()) {
+            row->setText(2, fmt(p->at(l)));
+            row->setData(2, kBarRole, p->at(l));
+            QStringList dist;
+            for (int32_t j = 0; j < L && j < p->size(); ++j)
+                dist << QStringLiteral("%1 %2").arg(s.labels[j], fmt(p->at(j)));
+            row->setToolTip(2, dist.join(QLatin1Char('\n')));
+        }
+    }
+    m_annotators->resizeColumnToContents(0);
+}
+
+// One row per label: the consensus posterior and, when the item has human judgments, their
+// counts and shares.
+void ItemPanel::fillPosterior(int32_t item)
+{
+    const model::Snapshot& s = m_wb->snapshot();
+    const model::RunData& run = m_wb->consensus();
+    const int32_t L = s.numLabels();
+    double humanTotal = 0;
+    const bool hasHuman = !s.hasHumanCounts.empty() && s.hasHumanCounts[item];
+    if (hasHuman)
+        for (int32_t l = 0; l < L; ++l)
+            humanTotal += s.humanCounts[static_cast<size_t>(item) * L + l];
+    for (int32_t l = 0; l < L; ++l) {
+        auto* row = new QTreeWidgetItem(m_posterior, {QStringLiteral("%1  %2").arg(l < 9 ? QString::number(l + 1) : QStringLiteral(" "), s.labels[l])});
+        if (!run.posterior.empty()) {
+            const double p = run.posterior[static_cast<size_t>(item) * L + l];
+            row->setText(1, fmt(p));
+            row->setData(1, kBarRole, p);
+        }
+        if (hasHuman && humanTotal > 0) {
+            const double c = s.humanCounts[static_cast<size_t>(item) * L + l];
+            row->setText(2, QStringLiteral("%1 (%2)").arg(c).arg(fmt(c / humanTotal)));
+            row->setData(2, kBarRole, c / humanTotal);
+        }
+    }
+    m_posterior->setColumnHidden(2, !hasHuman);
 }
 
 } // namespace chorus::ui

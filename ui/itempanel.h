@@ -30,6 +30,9 @@ public:
     QString stateText() const;
 
 private:
+    void fillAnnotators(int32_t item, int32_t reference);
+    void fillPosterior(int32_t item);
+
     model::Workbench* m_wb;
     int32_t m_item = -1;
     bool m_goldVisible = true;

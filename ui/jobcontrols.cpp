@@ -34,6 +34,12 @@ void JobControls::running(const QString& text) const
     status->setText(text);
 }
 
+void JobControls::restart(const QString& text) const
+{
+    watcher->cancel();
+    running(text);
+}
+
 void JobControls::idle(const QString& text) const
 {
     progress->hide();

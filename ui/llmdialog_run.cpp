@@ -4,6 +4,7 @@
 #include "llmdialog.h"
 
 #include "errors.h"
+#include "pageparts.h"
 #include "workbench.h"
 
 #include <QCheckBox>
@@ -287,10 +288,8 @@ bool LlmDialog::confirm(const QString& question)
 void LlmDialog::closeEvent(QCloseEvent* e)
 {
     if (m_watcher.isRunning()) {
-        if (!m_quiet
-            && QMessageBox::question(this, tr("Label with an LLM"),
-                                     tr("A run is in progress. Stop it? The answers so far are kept."))
-                   != QMessageBox::Yes) {
+        if (!stopConfirmed(this, m_quiet, tr("Label with an LLM"),
+                           tr("A run is in progress. Stop it? The answers so far are kept."))) {
             e->ignore();
             return;
         }

@@ -11,6 +11,7 @@
 #include "labeldelegate.h"
 #include "llmdialog.h"
 #include "outbox.h"
+#include "pageparts.h"
 #include "pairwisepage.h"
 #include "relabelpanel.h"
 #include "serverprojects.h"
@@ -63,54 +64,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
 {
     setWindowIcon(applicationIcon());
     setAcceptDrops(true);
-    m_filter = new FilterBar(this);
-    createTable();
-    auto* central = new QWidget(this);
-    auto* layout = new QVBoxLayout(central);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->setSpacing(0);
-    layout->addWidget(m_filter);
-    layout->addWidget(m_table, 1);
-    m_dashboard = new Dashboard(m_wb, this);
-    m_pages = new QTabWidget(this);
-    m_pages->setDocumentMode(true);
-    m_pages->addTab(central, tr("Review"));
-    m_pages->addTab(m_dashboard, tr("Insights"));
-    m_pairwise = new PairwisePage(m_wb->pool(), this);
-    m_pages->addTab(m_pairwise, tr("Pairwise"));
-    setCentralWidget(m_pages);
-    connect(m_dashboard, &Dashboard::filterItems, this, [this](const std::vector<int32_t>& items, const QString& what) {
-        if (items.empty()) {
-            statusBar()->showMessage(tr("No items in %1.").arg(what), 5000);
-            return;
-        }
-        showPage(0);
-        m_filter->setOnlyItems(items, tr("%1 (%L2 items)").arg(what).arg(items.size()));
-    });
-    // A crowd clicked in Insights ▸ Crowd was run and saved: its labels in the review table.
-    connect(m_dashboard, &Dashboard::crowdRunShown, this, [this](const QString& what) {
-        m_aggPanel->refreshRuns();
-        showPage(0);
-        statusBar()->showMessage(tr("%1 is the consensus now.").arg(what), 8000);
-    });
-
+    createPages();
     createDocks();
     m_team = new TeamMode(this);
-
-    m_jobProgress = new QProgressBar(this);
-    m_jobProgress->setRange(0, 1000);
-    m_jobProgress->setMaximumWidth(220);
-    m_jobProgress->hide();
-    m_jobCancel = new QPushButton(tr("Cancel"), this);
-    m_jobCancel->hide();
-    m_serverRole = new QLabel(this);
-    m_serverRole->setObjectName(QStringLiteral("serverRole"));
-    m_serverRole->setTextFormat(Qt::PlainText);
-    m_serverRole->hide();
-    statusBar()->addPermanentWidget(m_serverRole);
-    statusBar()->addPermanentWidget(m_jobProgress);
-    statusBar()->addPermanentWidget(m_jobCancel);
-
+    createStatusBar();
     createActions();
     createMenus();
 
@@ -151,6 +108,65 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
     connectJobs();
     connect(&m_probeWatcher, &QFutureWatcherBase::finished, this, &MainWindow::backgroundProbeFinished);
 
+    restoreSettings();
+    projectChanged();
+}
+
+// The three pages: Review (the filter bar over the table), Insights and Pairwise.
+void MainWindow::createPages()
+{
+    m_filter = new FilterBar(this);
+    createTable();
+    auto* central = new QWidget(this);
+    auto* layout = new QVBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(m_filter);
+    layout->addWidget(m_table, 1);
+    m_dashboard = new Dashboard(m_wb, this);
+    m_pages = new QTabWidget(this);
+    m_pages->setDocumentMode(true);
+    m_pages->addTab(central, tr("Review"));
+    m_pages->addTab(m_dashboard, tr("Insights"));
+    m_pairwise = new PairwisePage(m_wb->pool(), this);
+    m_pages->addTab(m_pairwise, tr("Pairwise"));
+    setCentralWidget(m_pages);
+    connect(m_dashboard, &Dashboard::filterItems, this, [this](const std::vector<int32_t>& items, const QString& what) {
+        if (items.empty()) {
+            statusBar()->showMessage(tr("No items in %1.").arg(what), 5000);
+            return;
+        }
+        showPage(0);
+        m_filter->setOnlyItems(items, tr("%1 (%L2 items)").arg(what).arg(items.size()));
+    });
+    // A crowd clicked in Insights ▸ Crowd was run and saved: its labels in the review table.
+    connect(m_dashboard, &Dashboard::crowdRunShown, this, [this](const QString& what) {
+        m_aggPanel->refreshRuns();
+        showPage(0);
+        statusBar()->showMessage(tr("%1 is the consensus now.").arg(what), 8000);
+    });
+}
+
+// The job progress, its Cancel and the server role, at the status bar's right.
+void MainWindow::createStatusBar()
+{
+    m_jobProgress = new QProgressBar(this);
+    m_jobProgress->setRange(0, 1000);
+    m_jobProgress->setMaximumWidth(220);
+    m_jobProgress->hide();
+    m_jobCancel = new QPushButton(tr("Cancel"), this);
+    m_jobCancel->hide();
+    m_serverRole = new QLabel(this);
+    m_serverRole->setObjectName(QStringLiteral("serverRole"));
+    m_serverRole->setTextFormat(Qt::PlainText);
+    m_serverRole->hide();
+    statusBar()->addPermanentWidget(m_serverRole);
+    statusBar()->addPermanentWidget(m_jobProgress);
+    statusBar()->addPermanentWidget(m_jobCancel);
+}
+
+void MainWindow::restoreSettings()
+{
     QSettings settings;
     // A first start fits the screen it opens on (a 1366x768 laptop included); later starts
     // restore where the user left the window.
@@ -164,7 +180,6 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
     m_freezeColumns->setChecked(settings.value(QStringLiteral("review/freezeColumns"), true).toBool());
     m_autoAdvance->setChecked(settings.value(QStringLiteral("review/autoAdvance"), true).toBool());
     m_wb->setAuthor(settings.value(QStringLiteral("review/author"), m_wb->author()).toString());
-    projectChanged();
 }
 
 MainWindow::~MainWindow()
@@ -177,34 +192,33 @@ MainWindow::~MainWindow()
     m_wb->shutdown();
 }
 
+QDockWidget* MainWindow::addDock(QWidget* panel, const QString& title, const QString& objectName,
+                                 Qt::DockWidgetArea area)
+{
+    auto* dock = new QDockWidget(title, this);
+    dock->setObjectName(objectName);  // the key of its place in the saved window state
+    dock->setWidget(panel);
+    addDockWidget(area, dock);
+    return dock;
+}
+
 void MainWindow::createDocks()
 {
     m_panel = new ItemPanel(m_wb, this);
-    m_panelDock = new QDockWidget(tr("Item"), this);
-    m_panelDock->setObjectName(QStringLiteral("itemDock"));
-    m_panelDock->setWidget(m_panel);
     m_panel->setMinimumWidth(380);
-    addDockWidget(Qt::RightDockWidgetArea, m_panelDock);
+    m_panelDock = addDock(m_panel, tr("Item"), QStringLiteral("itemDock"), Qt::RightDockWidgetArea);
     m_aggPanel = new AggregationPanel(m_wb, this);
-    m_aggDock = new QDockWidget(tr("Aggregation"), this);
-    m_aggDock->setObjectName(QStringLiteral("aggregationDock"));
-    m_aggDock->setWidget(m_aggPanel);
     m_aggPanel->setMaximumWidth(300);
-    addDockWidget(Qt::LeftDockWidgetArea, m_aggDock);
+    m_aggDock = addDock(m_aggPanel, tr("Aggregation"), QStringLiteral("aggregationDock"), Qt::LeftDockWidgetArea);
     m_relabel = new RelabelPanel(m_wb, this);
     m_relabel->setMaximumWidth(340);
-    m_relabelDock = new QDockWidget(tr("Relabel queue"), this);
-    m_relabelDock->setObjectName(QStringLiteral("relabelDock"));
-    m_relabelDock->setWidget(m_relabel);
-    addDockWidget(Qt::LeftDockWidgetArea, m_relabelDock);
+    m_relabelDock = addDock(m_relabel, tr("Relabel queue"), QStringLiteral("relabelDock"), Qt::LeftDockWidgetArea);
     tabifyDockWidget(m_aggDock, m_relabelDock);
     // Team review's adjudication queue: a third tab of the left dock area, hidden until asked
     // for (Review > Adjudication Queue).
     m_adjudication = new AdjudicationPanel(m_wb, this);
-    m_adjudicationDock = new QDockWidget(tr("Adjudication"), this);
-    m_adjudicationDock->setObjectName(QStringLiteral("adjudicationDock"));
-    m_adjudicationDock->setWidget(m_adjudication);
-    addDockWidget(Qt::LeftDockWidgetArea, m_adjudicationDock);
+    m_adjudicationDock =
+        addDock(m_adjudication, tr("Adjudication"), QStringLiteral("adjudicationDock"), Qt::LeftDockWidgetArea);
     tabifyDockWidget(m_relabelDock, m_adjudicationDock);
     m_adjudicationDock->hide();
     connect(m_adjudication, &AdjudicationPanel::showItem, this, [this](int32_t item) {
@@ -235,30 +249,26 @@ void MainWindow::createDocks()
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    // An import is asked about even with quiet errors.
     if (m_importWatcher.isRunning()
-        && QMessageBox::question(this, tr("Import running"), tr("An import is running. Cancel it and quit?"))
-            != QMessageBox::Yes) {
+        && !stopConfirmed(this, false, tr("Import running"), tr("An import is running. Cancel it and quit?"))) {
         event->ignore();
         return;
     }
     if (m_llmDialog && m_llmDialog->isRunning()) {
-        if (!m_quietErrors
-            && QMessageBox::question(this, tr("LLM labeling running"),
-                                     tr("An LLM is labeling items. Stop it and quit? The answers so far are kept."))
-                   != QMessageBox::Yes) {
+        if (!stopConfirmed(this, m_quietErrors, tr("LLM labeling running"),
+                           tr("An LLM is labeling items. Stop it and quit? The answers so far are kept."))) {
             event->ignore();
             return;
         }
         m_llmDialog->cancel();
     }
-    if (const auto queued = m_wb->outbox()->queued().size(); queued > 0 && !m_quietErrors
-        && QMessageBox::question(this, tr("Decisions not sent yet"),
-                                 tr("%n decision(s) are not on the server yet (it cannot be reached). They are kept in "
-                                    "%1 and sent the next time you open this project (or with chorus-cli sync). Quit "
-                                    "now?",
-                                    nullptr, static_cast<int>(queued))
-                                     .arg(m_wb->outbox()->journalPath()))
-               != QMessageBox::Yes) {
+    if (const auto queued = m_wb->outbox()->queued().size(); queued > 0
+        && !stopConfirmed(this, m_quietErrors, tr("Decisions not sent yet"),
+                          tr("%n decision(s) are not on the server yet (it cannot be reached). They are kept in %1 "
+                             "and sent the next time you open this project (or with chorus-cli sync). Quit now?",
+                             nullptr, static_cast<int>(queued))
+                              .arg(m_wb->outbox()->journalPath()))) {
         event->ignore();
         return;
     }

@@ -135,7 +135,12 @@ private:
     void saveHeaderState();
     void restoreHeaderState();
     void createTable();
+    void createPages();
+    void createStatusBar();
+    void restoreSettings();
     void createDocks();
+    /// A dock `objectName` holding `panel`, added at `area`.
+    QDockWidget* addDock(QWidget* panel, const QString& title, const QString& objectName, Qt::DockWidgetArea area);
     void connectJobs();
     void freezeIdAndConsensus();
     int idColumnWidth() const;

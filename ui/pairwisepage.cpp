@@ -5,6 +5,7 @@
 
 #include "heatmapwidget.h"
 #include "jobsupport.h"
+#include "pageparts.h"
 #include "pairwiseimport.h"
 
 #include <QBarCategoryAxis>
@@ -43,22 +44,6 @@ namespace chorus::ui {
 
 namespace {
 
-QTableWidgetItem* cell(const QString& text, bool number = false)
-{
-    auto* it = new QTableWidgetItem(text);
-    if (number)
-        it->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    return it;
-}
-
-void clearChart(QChart* chart, const QString& title)
-{
-    chart->removeAllSeries();
-    for (QAbstractAxis* a : chart->axes())
-        chart->removeAxis(a), delete a;
-    chart->setTitle(title);
-}
-
 } // namespace
 
 PairwisePage::PairwisePage(QThreadPool* pool, QWidget* parent) : QWidget(parent), m_pool(pool)
@@ -81,37 +66,24 @@ PairwisePage::PairwisePage(QThreadPool* pool, QWidget* parent) : QWidget(parent)
     m_status = new QLabel(this);
     m_status->setTextFormat(Qt::PlainText);
 
-    m_table = new QTableWidget(this);
-    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_table->verticalHeader()->hide();
+    m_table = readOnlyTable(this);
     // The last column takes what is left instead of running past the view's edge.
     // No stretched last column: the page sizes the table to its columns (fitTable()).
     m_tabs = new QTabWidget(this);
-    m_ratings = new QChartView(new QChart, this);
-    m_ratings->setRenderHint(QPainter::Antialiasing);
+    m_ratings = newChartView(this);
     m_tabs->addTab(m_ratings, tr("Ratings"));
     m_winRates = new HeatmapWidget(this);
     m_winRates->setAxisTitles(tr("model"), tr("win rate against"));
     m_tabs->addTab(m_winRates, tr("Win rates"));
-    m_bias = new QChartView(new QChart, this);
-    m_bias->setRenderHint(QPainter::Antialiasing);
+    m_bias = newChartView(this);
     m_tabs->addTab(m_bias, tr("Position bias"));
-    m_judges = new QTableWidget(this);
-    m_judges->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_judges->verticalHeader()->hide();
+    m_judges = readOnlyTable(this);
     m_tabs->addTab(m_judges, tr("Judges"));
-    m_compare = new QTableWidget(this);
-    m_compare->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_compare->verticalHeader()->hide();
+    m_compare = readOnlyTable(this);
     m_tabs->addTab(m_compare, tr("By judge"));
 
     // The controls wrap on a narrow screen instead of setting the window's minimum width.
-    auto* topBar = new QWidget(this);
-    auto* top = new FlowLayout(topBar);
-    top->setContentsMargins(0, 0, 0, 0);
-    for (QWidget* w : std::initializer_list<QWidget*>{open, m_method, m_ties, m_judge, m_bootstrap, m_status})
-        top->addWidget(w);
-    top->setStretchWidget(m_status);
+    QWidget* topBar = FlowLayout::bar(this, {open, m_method, m_ties, m_judge, m_bootstrap, m_status}, m_status);
     auto* split = new QSplitter(Qt::Horizontal, this);
     m_split = split;
     split->addWidget(m_table);
@@ -349,17 +321,17 @@ void PairwisePage::fillRatingTable(const std::vector<size_t>& order, bool elo, i
     m_table->setRowCount(static_cast<int>(order.size()));
     for (int r = 0; r < static_cast<int>(order.size()); ++r) {
         const auto& m = rated[order[r]];
-        m_table->setItem(r, 0, cell(QString::fromStdString(models[order[r]])));
-        m_table->setItem(r, 1, cell(chartNumber(primary(order[r]), dec), true));
-        m_table->setItem(r, 2, cell(chartNumber(m.lo, dec), true));
-        m_table->setItem(r, 3, cell(chartNumber(m.hi, dec), true));
-        QTableWidgetItem* point = cell(chartNumber(m.rating, dec), true);
+        m_table->setItem(r, 0, tableCell(QString::fromStdString(models[order[r]]), false));
+        m_table->setItem(r, 1, tableCell(chartNumber(primary(order[r]), dec), true));
+        m_table->setItem(r, 2, tableCell(chartNumber(m.lo, dec), true));
+        m_table->setItem(r, 3, tableCell(chartNumber(m.hi, dec), true));
+        QTableWidgetItem* point = tableCell(chartNumber(m.rating, dec), true);
         point->setToolTip(pointTip);
         m_table->setItem(r, 4, point);
-        m_table->setItem(r, 5, cell(QString::number(m.record.wins), true));
-        m_table->setItem(r, 6, cell(QString::number(m.record.losses), true));
-        m_table->setItem(r, 7, cell(QString::number(m.record.ties), true));
-        m_table->setItem(r, 8, cell(chartNumber(m.record.winRate, 3), true));
+        m_table->setItem(r, 5, tableCell(QString::number(m.record.wins), true));
+        m_table->setItem(r, 6, tableCell(QString::number(m.record.losses), true));
+        m_table->setItem(r, 7, tableCell(QString::number(m.record.ties), true));
+        m_table->setItem(r, 8, tableCell(chartNumber(m.record.winRate, 3), true));
     }
     m_table->resizeColumnsToContents();
     m_refit = true;
@@ -377,7 +349,7 @@ void PairwisePage::fillCharts(const std::vector<size_t>& order, bool elo)
     const auto& rated = m_result.ranking.models;
     // Ratings with their bootstrap intervals: a box from lo to hi around the median.
     QChart* chart = m_ratings->chart();
-    clearChart(chart, elo ? tr("Elo ratings with 95% bootstrap intervals") : tr("Bradley-Terry strengths with 95% bootstrap intervals"));
+    resetChart(chart, elo ? tr("Elo ratings with 95% bootstrap intervals") : tr("Bradley-Terry strengths with 95% bootstrap intervals"));
     auto* box = new QBoxPlotSeries;
     QStringList cats;
     double lo = INFINITY, hi = -INFINITY;
@@ -420,7 +392,7 @@ void PairwisePage::fillCharts(const std::vector<size_t>& order, bool elo)
 
     // Position bias: share of decided judgments won by the output shown first, per judge.
     QChart* bias = m_bias->chart();
-    clearChart(bias, tr("How often the first-shown output wins, per judge (50% = no positional bias; exact binomial "
+    resetChart(bias, tr("How often the first-shown output wins, per judge (50% = no positional bias; exact binomial "
                         "p-values in the Judges tab)"));
     auto* set = new QBarSet(tr("first shown wins"));
     QStringList judges;
@@ -454,14 +426,14 @@ void PairwisePage::fillJudgeTables(int dec)
     m_judges->setRowCount(static_cast<int>(m_result.judges.size()));
     for (int r = 0; r < static_cast<int>(m_result.judges.size()); ++r) {
         const auto& q = m_result.judges[r];
-        m_judges->setItem(r, 0, cell(QString::fromStdString(m_result.allJudges[q.judge])));
-        m_judges->setItem(r, 1, cell(q.kind == agg::JudgeKind::Human ? tr("human") : tr("LLM")));
-        m_judges->setItem(r, 2, cell(QString::number(q.judgments), true));
-        m_judges->setItem(r, 3, cell(QString::number(q.compared), true));
-        m_judges->setItem(r, 4, cell(chartNumber(q.accuracy, 3), true));
-        m_judges->setItem(r, 5, cell(q.kappa.isNull() ? QStringLiteral("–") : chartNumber(q.kappa.value, 3), true));
-        m_judges->setItem(r, 6, cell(chartNumber(q.positional.rate, 3), true));
-        m_judges->setItem(r, 7, cell(chartNumber(q.positional.pValue, 4), true));
+        m_judges->setItem(r, 0, tableCell(QString::fromStdString(m_result.allJudges[q.judge]), false));
+        m_judges->setItem(r, 1, tableCell(q.kind == agg::JudgeKind::Human ? tr("human") : tr("LLM"), false));
+        m_judges->setItem(r, 2, tableCell(QString::number(q.judgments), true));
+        m_judges->setItem(r, 3, tableCell(QString::number(q.compared), true));
+        m_judges->setItem(r, 4, tableCell(chartNumber(q.accuracy, 3), true));
+        m_judges->setItem(r, 5, tableCell(q.kappa.isNull() ? QStringLiteral("–") : chartNumber(q.kappa.value, 3), true));
+        m_judges->setItem(r, 6, tableCell(chartNumber(q.positional.rate, 3), true));
+        m_judges->setItem(r, 7, tableCell(chartNumber(q.positional.pValue, 4), true));
     }
     m_judges->resizeColumnsToContents();
 
@@ -470,9 +442,9 @@ void PairwisePage::fillJudgeTables(int dec)
     m_compare->setHorizontalHeaderLabels(QStringList{tr("Model")} + m_result.groups);
     m_compare->setRowCount(static_cast<int>(m_result.allModels.size()));
     for (int r = 0; r < static_cast<int>(m_result.allModels.size()); ++r) {
-        m_compare->setItem(r, 0, cell(QString::fromStdString(m_result.allModels[r])));
+        m_compare->setItem(r, 0, tableCell(QString::fromStdString(m_result.allModels[r]), false));
         for (int g = 0; g < static_cast<int>(m_result.groups.size()); ++g)
-            m_compare->setItem(r, g + 1, cell(chartNumber(m_result.groupRatings[g][r], dec), true));
+            m_compare->setItem(r, g + 1, tableCell(chartNumber(m_result.groupRatings[g][r], dec), true));
     }
     m_compare->resizeColumnsToContents();
 }

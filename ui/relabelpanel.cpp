@@ -1,6 +1,7 @@
 #include "relabelpanel.h"
 
 #include "jobsupport.h"
+#include "pageparts.h"
 #include "workbench.h"
 
 #include <QChart>
@@ -55,13 +56,10 @@ RelabelPanel::RelabelPanel(model::Workbench* workbench, QWidget* parent) : QWidg
     m_budgetBar = new QProgressBar(this);
     m_budgetBar->setFormat(tr("spent %v of %m"));
     m_budgetBar->setRange(0, 1);
-    m_summary = new QLabel(this);
-    m_summary->setTextFormat(Qt::PlainText);
-    m_summary->setWordWrap(true);
+    m_summary = plainTextLabel(this);
     m_simulate = new QPushButton(tr("Simulate with gold…"), this);
     m_simulate->setToolTip(tr("Replay relabeling with gold as the expensive labeler and plot accuracy against money spent"));
-    m_chart = new QChartView(new QChart, this);
-    m_chart->setRenderHint(QPainter::Antialiasing);
+    m_chart = newChartView(this);
     m_chart->setMinimumHeight(220);
     m_chart->chart()->setTitle(tr("Simulated accuracy vs budget"));
 
@@ -231,9 +229,7 @@ void RelabelPanel::simulationDone()
     }
     const agg::SimulationResult r = m_watcher.result().value;
     QChart* chart = m_chart->chart();
-    chart->removeAllSeries();
-    for (QAbstractAxis* a : chart->axes())
-        chart->removeAxis(a), delete a;
+    resetChart(chart, tr("Simulated accuracy vs budget"));
     auto* x = new QValueAxis;
     x->setTitleText(tr("share of the full-relabel cost"));
     x->setRange(0, 1);

@@ -46,12 +46,10 @@ Step insight(const char* file, int tab, int delayMs = 600)
             delayMs};
 }
 
-} // namespace
-
-void takeScreenshots(MainWindow* window, const QString& dir, std::function<void(bool)> done)
+// The review table, the aggregation panel, the Insights tabs and the LLM dialog: every project.
+std::vector<Step> projectSteps()
 {
-    QDir().mkpath(dir);
-    auto steps = std::make_shared<std::vector<Step>>(std::vector<Step>{
+    return {
         {QStringLiteral("review-table.png"),
          [](MainWindow* w) {
              w->showPage(0);  // --pairwise may have opened the Pairwise tab first
@@ -98,68 +96,82 @@ void takeScreenshots(MainWindow* window, const QString& dir, std::function<void(
              w->llmDialog()->show();
          },
          600, [](MainWindow* w) -> QWidget* { return w->llmDialog(); }},
-    });
-    // The Pairwise tab, when a judgments file was opened (--pairwise).
+    };
+}
+
+// The Pairwise tab, when a judgments file was opened (--pairwise).
+void addPairwiseSteps(std::vector<Step>& steps, MainWindow* window)
+{
     for (int tab = 0; tab < 4 && window->pairwisePage()->hasFile(); ++tab) {
         const char* names[] = {"pairwise-ratings.png", "pairwise-win-rates.png", "pairwise-position-bias.png",
                                "pairwise-judges.png"};
-        steps->push_back({QString::fromLatin1(names[tab]),
-                          [tab](MainWindow* w) {
-                              w->showPage(2);
-                              w->pairwisePage()->tabs()->setCurrentIndex(tab);
-                          },
-                          tab == 0 ? 3000 : 600});
+        steps.push_back({QString::fromLatin1(names[tab]),
+                         [tab](MainWindow* w) {
+                             w->showPage(2);
+                             w->pairwisePage()->tabs()->setCurrentIndex(tab);
+                         },
+                         tab == 0 ? 3000 : 600});
     }
-    // The Open Server Project dialog listing the database of a server project (issue #19).
+}
+
+// The Open Server Project dialog listing the database of a server project (issue #19), and My
+// queue, the Team panel and the adjudication queue when the project has team settings
+// (scripts/screenshot_team.sh opens a server project as a reviewer, then as the adjudicator).
+void addServerSteps(std::vector<Step>& steps, MainWindow* window)
+{
     if (window->workbench()->hasProject() && window->workbench()->store().isServer())
-        steps->push_back({QStringLiteral("open-server-project.png"),
-                          [](MainWindow* w) {
-                              auto* d = new ServerProjectDialog(w);
-                              d->setAttribute(Qt::WA_DeleteOnClose);
-                              d->setUri(serverDatabaseUri(w->workbench()->projectPath()));
-                              d->show();
-                              d->listProjects();
-                          },
-                          2500, [](MainWindow* w) -> QWidget* { return w->findChild<ServerProjectDialog*>(); }});
-    // My queue and the Team panel, when the project has team settings (scripts/screenshot_team.sh
-    // opens a server project as a reviewer).
-    if (window->teamMode()->isTeamProject())
-        steps->push_back({QStringLiteral("team-queue.png"),
-                          [](MainWindow* w) {
-                              w->showPage(0);
-                              w->filterBar()->setDisagreementsOnly(false);  // an earlier step's
-                              w->table()->sortByColumn(-1, Qt::AscendingOrder);  // the queue's order
-                              if (!w->teamMode()->myQueueAction()->isChecked())
-                                  w->teamMode()->myQueueAction()->trigger();
-                              w->teamMode()->dock()->show();
-                              w->teamMode()->dock()->raise();
-                              w->table()->setFocus();
-                          },
-                          2500});
-    // The adjudication queue, on a team project with reviews that disagree (the adjudicator's
-    // window of scripts/screenshot_team.sh).
-    if (window->teamMode()->isTeamProject())
-        steps->push_back({QStringLiteral("adjudication.png"),
-                          [](MainWindow* w) {
-                              if (w->teamMode()->myQueueAction()->isChecked())
-                                  w->teamMode()->myQueueAction()->trigger();
-                              w->teamMode()->dock()->hide();
-                              w->showAdjudication();
-                              w->adjudicationPanel()->table()->selectRow(0);
-                          },
-                          2500});
+        steps.push_back({QStringLiteral("open-server-project.png"),
+                         [](MainWindow* w) {
+                             auto* d = new ServerProjectDialog(w);
+                             d->setAttribute(Qt::WA_DeleteOnClose);
+                             d->setUri(serverDatabaseUri(w->workbench()->projectPath()));
+                             d->show();
+                             d->listProjects();
+                         },
+                         2500, [](MainWindow* w) -> QWidget* { return w->findChild<ServerProjectDialog*>(); }});
+    if (!window->teamMode()->isTeamProject())
+        return;
+    steps.push_back({QStringLiteral("team-queue.png"),
+                     [](MainWindow* w) {
+                         w->showPage(0);
+                         w->filterBar()->setDisagreementsOnly(false);  // an earlier step's
+                         w->table()->sortByColumn(-1, Qt::AscendingOrder);  // the queue's order
+                         if (!w->teamMode()->myQueueAction()->isChecked())
+                             w->teamMode()->myQueueAction()->trigger();
+                         w->teamMode()->dock()->show();
+                         w->teamMode()->dock()->raise();
+                         w->table()->setFocus();
+                     },
+                     2500});
+    // The adjudication queue shows reviews that disagree (the adjudicator's window).
+    steps.push_back({QStringLiteral("adjudication.png"),
+                     [](MainWindow* w) {
+                         if (w->teamMode()->myQueueAction()->isChecked())
+                             w->teamMode()->myQueueAction()->trigger();
+                         w->teamMode()->dock()->hide();
+                         w->showAdjudication();
+                         w->adjudicationPanel()->table()->selectRow(0);
+                     },
+                     2500});
+}
+
+// Prepares each step, waits its delay, saves its target to dir and goes on to the next, then
+// calls done (false when a grab could not be saved).
+void runSteps(MainWindow* window, const QString& dir, std::vector<Step> steps, std::function<void(bool)> done)
+{
+    auto all = std::make_shared<std::vector<Step>>(std::move(steps));
     auto ok = std::make_shared<bool>(true);
     auto index = std::make_shared<size_t>(0);
     auto next = std::make_shared<std::function<void()>>();
     *next = [=] {
-        if (*index >= steps->size()) {
+        if (*index >= all->size()) {
             done(*ok);
             return;
         }
-        (*steps)[*index].prepare(window);
-        QTimer::singleShot((*steps)[*index].delayMs, window, [=] {
-            const QString path = QDir(dir).filePath((*steps)[*index].file);
-            const Step& step = (*steps)[*index];
+        (*all)[*index].prepare(window);
+        QTimer::singleShot((*all)[*index].delayMs, window, [=] {
+            const QString path = QDir(dir).filePath((*all)[*index].file);
+            const Step& step = (*all)[*index];
             QWidget* target = step.target ? step.target(window) : window;
             if (!target || !target->grab().save(path))
                 *ok = false;
@@ -170,6 +182,17 @@ void takeScreenshots(MainWindow* window, const QString& dir, std::function<void(
         });
     };
     QTimer::singleShot(800, window, [next] { (*next)(); });
+}
+
+} // namespace
+
+void takeScreenshots(MainWindow* window, const QString& dir, std::function<void(bool)> done)
+{
+    QDir().mkpath(dir);
+    std::vector<Step> steps = projectSteps();
+    addPairwiseSteps(steps, window);
+    addServerSteps(steps, window);
+    runSteps(window, dir, std::move(steps), std::move(done));
 }
 
 } // namespace chorus::ui

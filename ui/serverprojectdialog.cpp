@@ -1,5 +1,6 @@
 #include "serverprojectdialog.h"
 
+#include "pageparts.h"
 #include "projectstore.h"
 #include "serverprojects.h"
 
@@ -74,10 +75,8 @@ ServerProjectDialog::ServerProjectDialog(QWidget* parent) : QDialog(parent)
     m_list = new QListWidget(this);
     m_list->setObjectName(QStringLiteral("serverProjects"));
     m_list->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_status = new QLabel(this);
+    m_status = plainTextLabel(this);  // server messages and URIs, never markup
     m_status->setObjectName(QStringLiteral("serverStatus"));
-    m_status->setTextFormat(Qt::PlainText);  // server messages and URIs, never markup
-    m_status->setWordWrap(true);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
     auto* hint = new QLabel(tr("A password is asked for when the server wants one and kept in memory until Chorus "
                                "quits; PGPASSWORD, ~/.pgpass and service files work as with psql."),

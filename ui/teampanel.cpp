@@ -1,5 +1,6 @@
 #include "teampanel.h"
 
+#include "pageparts.h"
 #include "teamjobs.h"
 #include "workbench.h"
 
@@ -19,10 +20,8 @@ namespace {
 
 QTableWidgetItem* cell(const QString& text, bool number)
 {
-    auto* it = new QTableWidgetItem(text);
+    QTableWidgetItem* it = tableCell(text, number);
     it->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
-    if (number)
-        it->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
     return it;
 }
 
@@ -30,20 +29,16 @@ QTableWidgetItem* cell(const QString& text, bool number)
 
 TeamPanel::TeamPanel(model::Workbench* workbench, QWidget* parent) : QWidget(parent), m_wb(workbench)
 {
-    m_summary = new QLabel(this);
+    m_summary = plainTextLabel(this);
     m_summary->setObjectName(QStringLiteral("teamSummary"));
-    m_summary->setTextFormat(Qt::PlainText);
-    m_summary->setWordWrap(true);
     m_bar = new QProgressBar(this);
     m_bar->setObjectName(QStringLiteral("teamComplete"));
     m_bar->setFormat(tr("%p% complete"));
     m_queueButton = new QToolButton(this);
     m_queueButton->setToolButtonStyle(Qt::ToolButtonTextOnly);
     m_queueButton->hide();
-    m_queueText = new QLabel(this);
+    m_queueText = plainTextLabel(this);
     m_queueText->setObjectName(QStringLiteral("teamQueueText"));
-    m_queueText->setTextFormat(Qt::PlainText);
-    m_queueText->setWordWrap(true);
     m_table = new QTableWidget(0, ColumnCount, this);
     m_table->setObjectName(QStringLiteral("teamTable"));
     m_table->setHorizontalHeaderLabels({tr("Reviewer"), tr("Today"), tr("Decided"), tr("In queue")});

@@ -32,6 +32,17 @@ QWidget* fileRow(QLineEdit* edit, QWidget* parent, bool save, const QString& fil
     return w;
 }
 
+// OK, named okText, and Cancel as the last row of `form`: they accept or reject `dialog`.
+QDialogButtonBox* addButtons(QFormLayout* form, QDialog* dialog, const QString& okText)
+{
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, dialog);
+    buttons->button(QDialogButtonBox::Ok)->setText(okText);
+    form->addRow(buttons);
+    QObject::connect(buttons, &QDialogButtonBox::accepted, dialog, &QDialog::accept);
+    QObject::connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+    return buttons;
+}
+
 const char* const kCsvFilter = "CSV (*.csv *.tsv *.txt);;All files (*)";
 
 } // namespace
@@ -73,11 +84,7 @@ ImportDialog::ImportDialog(const QString& file, QWidget* parent) : QDialog(paren
     form->addRow(tr("&Delimiter"), m_delimiter);
     form->addRow(tr("Item &texts"),
                  fileRow(m_items, this, false, tr("Items (*.csv *.tsv *.txt *.jsonl *.ndjson *.json);;All files (*)")));
-    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
-    buttons->button(QDialogButtonBox::Ok)->setText(tr("Import"));
-    form->addRow(buttons);
-    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
-    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    QDialogButtonBox* buttons = addButtons(form, this, tr("Import"));
     connect(m_file, &QLineEdit::textChanged, this,
             [this, buttons](const QString& t) { buttons->button(QDialogButtonBox::Ok)->setEnabled(!t.isEmpty()); });
     buttons->button(QDialogButtonBox::Ok)->setEnabled(!file.isEmpty());
@@ -149,11 +156,7 @@ ExportDialog::ExportDialog(const QString& suggestedPath, const QList<QPair<qint6
     form->addRow(m_excludeInvalid);
     form->addRow(m_annotators);
     form->addRow(m_history);
-    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
-    buttons->button(QDialogButtonBox::Ok)->setText(tr("Export"));
-    form->addRow(buttons);
-    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
-    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    addButtons(form, this, tr("Export"));
     connect(m_format, &QComboBox::currentIndexChanged, this, [this] {
         QString f = m_file->text();
         const QString ext = m_format->currentData().toString() == QLatin1String("jsonl") ? QStringLiteral(".jsonl")

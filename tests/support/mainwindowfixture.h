@@ -2,12 +2,25 @@
 // The main window as the GUI tests drive it: shown, with errors logged instead of put up in
 // message boxes (which would wait for a click), on a project.
 
+#include "dashboard.h"
+#include "dashboardwait.h"
 #include "mainwindow.h"
 
+#include <QCoreApplication>
 #include <QSize>
+#include <QStandardPaths>
 #include <QString>
+#include <QTabWidget>
 
 namespace chorus::test {
+
+/// The settings and paths a GUI test writes are not the user's: QStandardPaths' test mode and
+/// the organisation "ChorusTest" (recent files, window state).
+inline void useTestSettings()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("ChorusTest"));
+}
 
 /// 4 items (i1..i4), 3 annotators (m1..m3), labels a/b/c in that order (keys 1, 2, 3): the
 /// small JSONL project the server-project and team GUI tests open.
@@ -33,6 +46,21 @@ inline bool showAtSize(ui::MainWindow& w, const QSize& size, const QString& proj
     w.resize(size);
     w.show();
     return w.openProject(project);
+}
+
+/// Shows the Insights page at `tab` (ui::Dashboard::Tab), which computes what that tab shows.
+inline void showInsightsTab(ui::MainWindow& w, int tab)
+{
+    w.showPage(1);
+    w.dashboard()->tabs()->setCurrentIndex(tab);
+}
+
+/// Shows the Insights page at `tab` and waits until the parts that tab shows are computed;
+/// false after 120 s without a new result.
+inline bool insightsTabComputed(ui::MainWindow& w, int tab)
+{
+    showInsightsTab(w, tab);
+    return waitForParts(w.dashboard(), ui::Dashboard::partsOf(tab));
 }
 
 } // namespace chorus::test

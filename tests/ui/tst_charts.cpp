@@ -27,6 +27,7 @@
 #include "importer.h"
 #include "mainwindow.h"
 #include "mainwindowfixture.h"
+#include "newproject.h"
 
 #include <QAbstractBarSeries>
 #include <QBarCategoryAxis>
@@ -256,9 +257,8 @@ private slots:
     {
         ui::MainWindow w;
         QVERIFY(test::showAtSize(w, {1366, 768}, m_flan));
-        w.showPage(1);
+        QVERIFY(test::insightsTabComputed(w, ui::Dashboard::TabCompetence));
         ui::Dashboard* d = w.dashboard();
-        QVERIFY(test::waitForParts(d, ui::Dashboard::partsOf(ui::Dashboard::TabCompetence)));
         QCoreApplication::processEvents();
 
         // Competence: two bar sets (competence, accuracy), one category per annotator.
@@ -392,10 +392,8 @@ private slots:
     {
         ui::MainWindow w;
         QVERIFY(test::showAtSize(w, {1366, 768}, m_flan));
-        w.showPage(1);
+        QVERIFY(test::insightsTabComputed(w, ui::Dashboard::TabMethods));
         ui::Dashboard* d = w.dashboard();
-        d->tabs()->setCurrentIndex(ui::Dashboard::TabMethods);
-        QVERIFY(test::waitForParts(d, model::DashboardPart::Methods));
         QChart* chart = chartOf(d, ui::Dashboard::TabMethods);
         QVERIFY(chart);
         const QStringList cats = categoriesOf(chart);
@@ -416,9 +414,8 @@ private slots:
     {
         ui::MainWindow w;
         QVERIFY(test::showAtSize(w, {1366, 768}, m_crowd));
-        w.showPage(1);
+        QVERIFY(test::insightsTabComputed(w, ui::Dashboard::TabCompetence));
         ui::Dashboard* d = w.dashboard();
-        QVERIFY(test::waitForParts(d, ui::Dashboard::partsOf(ui::Dashboard::TabCompetence)));
         // One spin box per annotator chart page, kept equal.
         const QList<QSpinBox*> limits = d->findChildren<QSpinBox*>(QStringLiteral("annotatorLimit"));
         QCOMPARE(limits.size(), 3);
@@ -521,11 +518,9 @@ private:
         if (!writeFile(data, answers) || !writeFile(gold, golds))
             return {};
         const QString project = m_dir.filePath(name + QStringLiteral(".chorus"));
-        model::ProjectStore store;
-        store.open(project, model::ProjectStore::Mode::CreateNew);
         model::ImportOptions o;
         o.goldFile = gold;
-        model::importFile(store, data, o);
+        test::importIntoNewProject(project, data, o);
         return project;
     }
 

@@ -10,8 +10,10 @@
 #include "dashboard.h"
 #include "datasets.h"
 #include "heatmapwidget.h"
+#include "guiprojects.h"
 #include "importer.h"
 #include "mainwindow.h"
+#include "mainwindowfixture.h"
 #include "workbench.h"
 
 #include <QAbstractSeries>
@@ -153,6 +155,16 @@ double kappa(const std::vector<int>& u, const std::vector<int>& v)
     return (po - pe) / (1 - pe);
 }
 
+// Shows Insights tab `tab` of `w` and waits until `page` (the tab's CrowdPage or
+// CalibrationPage) has computed its report; false after 60 s.
+template <typename Page>
+bool shownAndReady(ui::MainWindow& w, Page* page, int tab)
+{
+    QSignalSpy ready(page, &Page::ready);
+    test::showInsightsTab(w, tab);
+    return ready.wait(60000);
+}
+
 } // namespace
 
 class TestCrowdTabs : public QObject
@@ -163,16 +175,8 @@ private slots:
     void initTestCase()
     {
         QStandardPaths::setTestModeEnabled(true);
-        QVERIFY(m_dir.isValid());
-        m_project = m_dir.filePath(QStringLiteral("crowd.chorus"));
-        const QString data = m_dir.filePath(QStringLiteral("crowd.jsonl"));
-        QFile f(data);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(projectJsonl());
-        f.close();
-        model::ProjectStore store;
-        store.open(m_project, model::ProjectStore::Mode::CreateNew);
-        model::importFile(store, data);
+        m_project = test::projectFromData(m_dir, QStringLiteral("crowd.jsonl"), projectJsonl(), QStringLiteral("crowd.chorus"));
+        QVERIFY(!m_project.isEmpty());
     }
 
     void crowdTabCharts();
@@ -188,18 +192,13 @@ private:
 void TestCrowdTabs::crowdTabCharts()
 {
     ui::MainWindow w;
-    w.resize(1366, 768);
-    w.show();
-    QVERIFY(w.openProject(m_project));
+    QVERIFY(test::showAtSize(w, QSize(1366, 768), m_project));
     ui::CrowdPage* page = w.dashboard()->crowdPage();
     agg::CrowdOptions o;
     o.methods = {"mv"};
     o.selectFraction = 0.5;
     page->setOptions(o);
-    QSignalSpy ready(page, &ui::CrowdPage::ready);
-    w.showPage(1);
-    w.dashboard()->tabs()->setCurrentIndex(ui::Dashboard::TabCrowd);
-    QVERIFY(ready.wait(60000));
+    QVERIFY(shownAndReady(w, page, ui::Dashboard::TabCrowd));
     QCoreApplication::processEvents();
     QCOMPARE(w.width(), 1366);  // the tab fits a 1366-px screen with the charts drawn
     const agg::CrowdDesign& d = page->report().design;
@@ -313,17 +312,12 @@ void TestCrowdTabs::crowdTabCharts()
 void TestCrowdTabs::calibrationTab()
 {
     ui::MainWindow w;
-    w.resize(1366, 768);
-    w.show();
-    QVERIFY(w.openProject(m_project));
+    QVERIFY(test::showAtSize(w, QSize(1366, 768), m_project));
     ui::CalibrationPage* page = w.dashboard()->calibrationPage();
     model::CalibrationRequest r;
     r.methods = {"mv"};
     page->setRequest(r);
-    QSignalSpy ready(page, &ui::CalibrationPage::ready);
-    w.showPage(1);
-    w.dashboard()->tabs()->setCurrentIndex(ui::Dashboard::TabCalibration);
-    QVERIFY(ready.wait(60000));
+    QVERIFY(shownAndReady(w, page, ui::Dashboard::TabCalibration));
     QCoreApplication::processEvents();
     QCOMPARE(w.width(), 1366);
     const auto& sources = page->report().sources;
@@ -383,19 +377,12 @@ void TestCrowdTabs::cancelStopsTheSearch()
     if (!test::sharedAvailable())
         QSKIP("../shared/data not present");
     const QString project = m_dir.filePath(QStringLiteral("emotion.chorus"));
-    {
-        model::ProjectStore store;
-        store.open(project, model::ProjectStore::Mode::CreateNew);
-        model::importFile(store, QString::fromStdString(test::sharedDir()) + QStringLiteral("/data/llm/emotion/items.jsonl"));
-    }
+    test::importIntoNewProject(project, QString::fromStdString(test::sharedDir()) + QStringLiteral("/data/llm/emotion/items.jsonl"));
     ui::MainWindow w;
-    w.resize(1366, 768);
-    w.show();
-    QVERIFY(w.openProject(project));
+    QVERIFY(test::showAtSize(w, QSize(1366, 768), project));
     ui::CrowdPage* page = w.dashboard()->crowdPage();
     page->setOptions(agg::CrowdOptions{});  // mv, wawa, ds, onecoin, mace
-    w.showPage(1);
-    w.dashboard()->tabs()->setCurrentIndex(ui::Dashboard::TabCrowd);
+    test::showInsightsTab(w, ui::Dashboard::TabCrowd);
     QTRY_VERIFY_WITH_TIMEOUT(page->job().isRunning(), 10000);
     QTRY_VERIFY_WITH_TIMEOUT(page->job().progressValue() > 0, 60000);  // under way, with progress
     const auto job = page->job();
@@ -412,30 +399,16 @@ void TestCrowdTabs::cancelStopsTheSearch()
 // an estimate; the Calibration tab says there is nothing to calibrate.
 void TestCrowdTabs::withoutGoldAnEstimate()
 {
-    const QString data = m_dir.filePath(QStringLiteral("nogold.jsonl"));
-    const QString project = m_dir.filePath(QStringLiteral("nogold.chorus"));
-    {
-        QFile f(data);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(projectJsonl(false));
-    }
-    {
-        model::ProjectStore store;
-        store.open(project, model::ProjectStore::Mode::CreateNew);
-        model::importFile(store, data);
-    }
+    const QString project =
+        test::projectFromData(m_dir, QStringLiteral("nogold.jsonl"), projectJsonl(false), QStringLiteral("nogold.chorus"));
+    QVERIFY(!project.isEmpty());
     ui::MainWindow w;
-    w.resize(1366, 768);
-    w.show();
-    QVERIFY(w.openProject(project));
+    QVERIFY(test::showAtSize(w, QSize(1366, 768), project));
     ui::CrowdPage* page = w.dashboard()->crowdPage();
     agg::CrowdOptions o;
     o.methods = {"mv"};
     page->setOptions(o);
-    QSignalSpy ready(page, &ui::CrowdPage::ready);
-    w.showPage(1);
-    w.dashboard()->tabs()->setCurrentIndex(ui::Dashboard::TabCrowd);
-    QVERIFY(ready.wait(60000));
+    QVERIFY(shownAndReady(w, page, ui::Dashboard::TabCrowd));
     QVERIFY(!page->report().design.withGold);
     QVERIFY(page->paretoChart()->title().contains(QStringLiteral("ESTIMATED")));
     QVERIFY(page->curveChart()->title().contains(QStringLiteral("ESTIMATED")));

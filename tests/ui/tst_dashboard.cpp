@@ -7,6 +7,8 @@
 #include "datasets.h"
 #include "importer.h"
 #include "mainwindow.h"
+#include "mainwindowfixture.h"
+#include "newproject.h"
 #include "workbench.h"
 
 #include <QSignalSpy>
@@ -49,9 +51,7 @@ private slots:
         QStandardPaths::setTestModeEnabled(true);
         QVERIFY(m_dir.isValid());
         m_project = m_dir.filePath(QStringLiteral("emotion.chorus"));
-        model::ProjectStore store;
-        store.open(m_project, model::ProjectStore::Mode::CreateNew);
-        model::importFile(store, QString::fromStdString(test::sharedDir()) + QStringLiteral("/data/llm/emotion/items.jsonl"));
+        test::importIntoNewProject(m_project, QString::fromStdString(test::sharedDir()) + QStringLiteral("/data/llm/emotion/items.jsonl"));
     }
 
     // A sparse human crowd (RTE: 164 workers, 20-800 of 800 items each): every annotator's
@@ -60,13 +60,9 @@ private slots:
     void sparseCrowdAccuracyOnAnsweredItems()
     {
         const QString project = m_dir.filePath(QStringLiteral("rte.chorus"));
-        {
-            model::ProjectStore store;
-            store.open(project, model::ProjectStore::Mode::CreateNew);
-            model::ImportOptions o;
-            o.goldFile = QString::fromStdString(test::sharedDir()) + QStringLiteral("/data/rte/gold.csv");
-            model::importFile(store, QString::fromStdString(test::sharedDir()) + QStringLiteral("/data/rte/answers.csv"), o);
-        }
+        model::ImportOptions o;
+        o.goldFile = QString::fromStdString(test::sharedDir()) + QStringLiteral("/data/rte/gold.csv");
+        test::importIntoNewProject(project, QString::fromStdString(test::sharedDir()) + QStringLiteral("/data/rte/answers.csv"), o);
         ui::MainWindow w;
         w.resize(1400, 900);
         w.show();
@@ -206,19 +202,14 @@ private slots:
     void divergenceMatchesScipyReference()
     {
         const QString project = m_dir.filePath(QStringLiteral("chaosnli.chorus"));
-        {
-            model::ProjectStore store;
-            store.open(project, model::ProjectStore::Mode::CreateNew);
-            model::importFile(store, QString::fromStdString(test::sharedDir())
-                                         + QStringLiteral("/data/distributions/chaosnli_snli.jsonl"));
-        }
+        test::importIntoNewProject(project, QString::fromStdString(test::sharedDir())
+                                                + QStringLiteral("/data/distributions/chaosnli_snli.jsonl"));
         const auto ref = test::loadJson(test::sharedDir() + "/reference/divergence-chaosnli_snli.json");
         const auto& m = ref["models"]["roberta-base_seed0"];
         ui::MainWindow w;
         w.show();
         QVERIFY(w.openProject(project));
-        w.showPage(1);
-        w.dashboard()->tabs()->setCurrentIndex(ui::Dashboard::TabDivergence);
+        test::showInsightsTab(w, ui::Dashboard::TabDivergence);
         w.dashboard()->setDivergenceSources(QStringLiteral("human"), QStringLiteral("annotator:roberta-base_seed0"));
         QVERIFY(waitForParts(w.dashboard(), model::DashboardPart::Divergence));
         const model::DashboardData& d = w.dashboard()->data();

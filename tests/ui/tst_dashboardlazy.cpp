@@ -10,6 +10,7 @@
 #include "mainwindow.h"
 #include "mainwindowfixture.h"
 #include "methods.h"
+#include "newproject.h"
 #include "workbench.h"
 
 #include <QFile>
@@ -56,11 +57,9 @@ private slots:
             g.write(gb);
         }
         m_project = m_dir.filePath(QStringLiteral("crowd.chorus"));
-        model::ProjectStore store;
-        store.open(m_project, model::ProjectStore::Mode::CreateNew);
         model::ImportOptions o;
         o.goldFile = gold;
-        model::importFile(store, answers, o);
+        test::importIntoNewProject(m_project, answers, o);
     }
 
     // Only the shown tab's part is computed; a computed part is reused; the consensus changes

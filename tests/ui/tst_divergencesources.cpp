@@ -4,13 +4,12 @@
 // runs, methods and the consensus against chorus-cli's own output.
 
 #include "dashboard.h"
-#include "newproject.h"
+#include "guiprojects.h"
 #include "clirun.h"
 #include "dashboardwait.h"
 #include "divergencesourcebox.h"
 #include "importer.h"
 #include "mainwindow.h"
-#include "files.h"
 #include "workbench.h"
 
 #include <QTabWidget>
@@ -74,11 +73,8 @@ private slots:
     void initTestCase()
     {
         QStandardPaths::setTestModeEnabled(true);
-        QVERIFY(m_dir.isValid());
-        const QString data = m_dir.filePath(QStringLiteral("tiny.jsonl"));
-        QVERIFY(chorus::test::writeFile(data, kFixture));
-        m_project = m_dir.filePath(QStringLiteral("tiny.chorus"));
-        chorus::test::importIntoNewProject(m_project, data);
+        m_project = test::projectFromData(m_dir, QStringLiteral("tiny.jsonl"), kFixture, QStringLiteral("tiny.chorus"));
+        QVERIFY(!m_project.isEmpty());
     }
 
     void listsEveryCliSource()

@@ -20,6 +20,33 @@
 
 using namespace chorus;
 
+namespace {
+
+// The Pairwise tab with `file` opened: shown at `size` unless it is empty, ready() spied on
+// from before the file is opened.
+struct OpenedPage
+{
+    QThreadPool pool;
+    ui::PairwisePage page{&pool};
+    QSignalSpy ready{&page, &ui::PairwisePage::ready};
+
+    explicit OpenedPage(const QString& file, QSize size = {})
+    {
+        if (size.isValid()) {
+            page.resize(size);
+            page.show();
+        }
+        page.openFile(file);
+    }
+};
+
+QString pandalm()
+{
+    return QString::fromStdString(test::sharedDir()) + QStringLiteral("/data/pairwise/pandalm.csv");
+}
+
+} // namespace
+
 class TestPairwisePage : public QObject
 {
     Q_OBJECT
@@ -39,12 +66,9 @@ private slots:
         QFETCH(QString, key);
         if (!test::sharedAvailable())
             QSKIP("../shared/data not present");
-        QThreadPool pool;
-        ui::PairwisePage page(&pool);
-        page.resize(1200, 700);
-        page.show();
-        QSignalSpy ready(&page, &ui::PairwisePage::ready);
-        page.openFile(QString::fromStdString(test::sharedDir()) + QStringLiteral("/data/pairwise/pandalm.csv"));
+        OpenedPage opened(pandalm(), {1200, 700});
+        ui::PairwisePage& page = opened.page;
+        QSignalSpy& ready = opened.ready;
         QVERIFY(ready.wait(60000));
         QCOMPARE(ready.takeFirst().at(0).toBool(), true);
         page.setMethod(method, QStringLiteral("half"), 0);
@@ -91,12 +115,9 @@ private slots:
     {
         if (!test::sharedAvailable())
             QSKIP("../shared/data not present");
-        QThreadPool pool;
-        ui::PairwisePage page(&pool);
-        page.resize(1366, 700);
-        page.show();
-        QSignalSpy ready(&page, &ui::PairwisePage::ready);
-        page.openFile(QString::fromStdString(test::sharedDir()) + QStringLiteral("/data/pairwise/pandalm.csv"));
+        OpenedPage opened(pandalm(), {1366, 700});
+        ui::PairwisePage& page = opened.page;
+        QSignalSpy& ready = opened.ready;
         QVERIFY(ready.wait(60000));
         page.setMethod(QStringLiteral("elo"), QStringLiteral("half"), 200);
         QVERIFY(ready.wait(120000));
@@ -137,12 +158,9 @@ private slots:
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("tags.csv"));
         QVERIFY(chorus::test::writeFile(path, "model_a,model_b,winner\n<b>x</b>,y,model_a\ny,<b>x</b>,model_b\n<b>x</b>,y,model_b\n"));
-        QThreadPool pool;
-        ui::PairwisePage page(&pool);
-        page.resize(1366, 700);
-        page.show();
-        QSignalSpy ready(&page, &ui::PairwisePage::ready);
-        page.openFile(path);
+        OpenedPage opened(path, {1366, 700});
+        ui::PairwisePage& page = opened.page;
+        QSignalSpy& ready = opened.ready;
         QVERIFY(ready.wait(60000));
         QCOMPARE(ready.takeLast().at(0).toBool(), true);
         QChart* ratings = nullptr;
@@ -169,10 +187,9 @@ private slots:
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("bad.csv"));
         QVERIFY(chorus::test::writeFile(path, "model_a,model_b,winner\nx,y,model_a\nx,y,nobody\n"));
-        QThreadPool pool;
-        ui::PairwisePage page(&pool);
-        QSignalSpy ready(&page, &ui::PairwisePage::ready);
-        page.openFile(path);
+        OpenedPage opened(path);
+        ui::PairwisePage& page = opened.page;
+        QSignalSpy& ready = opened.ready;
         QVERIFY(ready.wait(20000));
         QCOMPARE(ready.takeFirst().at(0).toBool(), false);
     }

@@ -4,11 +4,10 @@
 // (issue #18). Expected effects are the README's words, checked on the project's state.
 
 #include "aggregationpanel.h"
-#include "newproject.h"
+#include "guiprojects.h"
 #include "importer.h"
 #include "mainwindow.h"
 #include "mainwindowfixture.h"
-#include "files.h"
 #include "workbench.h"
 
 #include <QApplication>
@@ -72,13 +71,9 @@ class TestReadmeKeys : public QObject
 private slots:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);
-        QCoreApplication::setOrganizationName(QStringLiteral("ChorusTest"));
-        QVERIFY(m_dir.isValid());
-        const QString data = m_dir.filePath(QStringLiteral("data.jsonl"));
-        QVERIFY(chorus::test::writeFile(data, kData));
-        m_template = m_dir.filePath(QStringLiteral("template.chorus"));
-        chorus::test::importIntoNewProject(m_template, data);
+        test::useTestSettings();
+        m_template = test::projectFromData(m_dir, QStringLiteral("data.jsonl"), kData, QStringLiteral("template.chorus"));
+        QVERIFY(!m_template.isEmpty());
     }
 
     void everyDocumentedKeyHasACheck()

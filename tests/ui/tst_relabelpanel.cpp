@@ -3,12 +3,11 @@
 // gold simulation plots one curve per strategy.
 
 #include "filterbar.h"
-#include "newproject.h"
+#include "guiprojects.h"
 #include "importer.h"
 #include "mainwindow.h"
 #include "mainwindowfixture.h"
 #include "relabelpanel.h"
-#include "files.h"
 #include "workbench.h"
 
 #include <QChart>
@@ -59,11 +58,8 @@ private slots:
     void initTestCase()
     {
         QStandardPaths::setTestModeEnabled(true);
-        QVERIFY(m_dir.isValid());
-        const QString data = m_dir.filePath(QStringLiteral("d.jsonl"));
-        QVERIFY(chorus::test::writeFile(data, kData));
-        m_project = m_dir.filePath(QStringLiteral("p.chorus"));
-        chorus::test::importIntoNewProject(m_project, data);
+        m_project = test::projectFromData(m_dir, QStringLiteral("d.jsonl"), kData, QStringLiteral("p.chorus"));
+        QVERIFY(!m_project.isEmpty());
     }
 
     void queueReviewAndBudget()

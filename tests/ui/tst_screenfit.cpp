@@ -10,6 +10,7 @@
 #include "filterbar.h"
 #include "importer.h"
 #include "mainwindow.h"
+#include "newproject.h"
 #include "pairwisepage.h"
 
 #include <QLabel>
@@ -75,12 +76,10 @@ private slots:
         QStandardPaths::setTestModeEnabled(true);
         QVERIFY(m_dir.isValid());
         m_project = m_dir.filePath(QStringLiteral("sample.chorus"));
-        model::ProjectStore store;
-        store.open(m_project, model::ProjectStore::Mode::CreateNew);
         // The bundled sample project, as the screenshots show it.
         model::ImportOptions o;
         o.labelMapFile = QStringLiteral(CHORUS_SOURCE_DIR "/resources/sample/label_map.csv");
-        model::importFile(store, QStringLiteral(CHORUS_SOURCE_DIR "/resources/sample/sample.jsonl"), o);
+        test::importIntoNewProject(m_project, QStringLiteral(CHORUS_SOURCE_DIR "/resources/sample/sample.jsonl"), o);
     }
 
     void filterBarFitsAndWindowKeepsItsWidth_data()

@@ -113,8 +113,7 @@ class TestServerProject : public QObject
 private slots:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);
-        QCoreApplication::setOrganizationName(QStringLiteral("ChorusTest"));
+        test::useTestSettings();
         QSettings().clear();
         m_base = test::serverUri();
         if (m_base.isEmpty())

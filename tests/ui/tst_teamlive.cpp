@@ -89,11 +89,23 @@ class TestTeamLive : public QObject
 
     QTemporaryDir m_dir;
 
+    // A team project NAME.chorus on the test server holding kData (written to NAME.jsonl), with
+    // `overlap` reviewers per item, 30-minute leases and the logins `reviewers`; empty when the
+    // data could not be written.
+    QString teamProject(const QString& name, int overlap, const QStringList& reviewers)
+    {
+        const QString location = test::serverProjectLocation(m_dir, name + QStringLiteral(".chorus"));
+        const QString data = m_dir.filePath(name + QStringLiteral(".jsonl"));
+        if (!test::writeFile(data, kData))
+            return {};
+        test::makeTeamProject(location, data, overlap, 30, reviewers);
+        return location;
+    }
+
 private slots:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);
-        QCoreApplication::setOrganizationName(QStringLiteral("ChorusTest"));
+        test::useTestSettings();
         QSettings().clear();
         if (test::serverUri().isEmpty())
             QSKIP("no test server (run through ctest, which starts one: CHORUS_TEST_PG_STATE)");
@@ -102,11 +114,9 @@ private slots:
 
     void twoWindowsSeeEachOther()
     {
-        const QString location = test::serverProjectLocation(m_dir, QStringLiteral("live.chorus"));
-        const QString data = m_dir.filePath(QStringLiteral("live.jsonl"));
-        QVERIFY(test::writeFile(data, kData));
         // Overlap 2: the reviewer and one more may each hold every item.
-        test::makeTeamProject(location, data, 2, 30, {QStringLiteral("rev1"), QStringLiteral("rev2")});
+        const QString location = teamProject(QStringLiteral("live"), 2, {QStringLiteral("rev1"), QStringLiteral("rev2")});
+        QVERIFY(!location.isEmpty());
         const QString asRev1 = test::asLogin(location, QStringLiteral("rev1"));
 
         ui::MainWindow manager;
@@ -176,10 +186,8 @@ private slots:
     // says nothing of it.
     void blindReviewerIsTold()
     {
-        const QString location = test::serverProjectLocation(m_dir, QStringLiteral("blind.chorus"));
-        const QString data = m_dir.filePath(QStringLiteral("blind.jsonl"));
-        QVERIFY(test::writeFile(data, kData));
-        test::makeTeamProject(location, data, 2, 30, {QStringLiteral("rev1")});
+        const QString location = teamProject(QStringLiteral("blind"), 2, {QStringLiteral("rev1")});
+        QVERIFY(!location.isEmpty());
         {
             model::ProjectStore s;
             s.open(location);
@@ -214,10 +222,8 @@ private slots:
     // again claims afresh. Closing the project gives them back too.
     void queueToggleAndClose()
     {
-        const QString location = test::serverProjectLocation(m_dir, QStringLiteral("toggle.chorus"));
-        const QString data = m_dir.filePath(QStringLiteral("toggle.jsonl"));
-        QVERIFY(test::writeFile(data, kData));
-        test::makeTeamProject(location, data, 1, 30, {QStringLiteral("rev1")});
+        const QString location = teamProject(QStringLiteral("toggle"), 1, {QStringLiteral("rev1")});
+        QVERIFY(!location.isEmpty());
         ui::MainWindow w;
         QVERIFY2(test::showWithProject(w, test::asLogin(location, QStringLiteral("rev1"))), qPrintable(w.lastError()));
         w.teamMode()->queue()->setBatchSize(2);

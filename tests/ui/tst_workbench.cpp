@@ -3,6 +3,7 @@
 // survive SIGKILL of the process that made them.
 
 #include "filterbar.h"
+#include "guiprojects.h"
 #include "newproject.h"
 #include "importer.h"
 #include "itempanel.h"
@@ -47,16 +48,7 @@ const char* const kData =
 
 QString makeProject(const QTemporaryDir& dir, const QString& name = QStringLiteral("p.chorus"))
 {
-    const QString data = dir.filePath(QStringLiteral("data.jsonl"));
-    QFile f(data);
-    f.open(QIODevice::WriteOnly);
-    f.write(kData);
-    f.close();
-    const QString path = dir.filePath(name);
-    model::ProjectStore store;
-    store.open(path, model::ProjectStore::Mode::CreateNew);
-    model::importFile(store, data);
-    return path;
+    return test::projectFromData(dir, QStringLiteral("data.jsonl"), kData, name);
 }
 
 
@@ -74,8 +66,7 @@ class TestWorkbench : public QObject
 private slots:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);
-        QCoreApplication::setOrganizationName(QStringLiteral("ChorusTest"));
+        test::useTestSettings();
     }
 
     // No key is bound twice: Qt calls that an ambiguous shortcut and runs neither action (Redo
