@@ -1,7 +1,7 @@
 #pragma once
 // A fresh scratch folder for each test function: a test class derives from ScratchDirTest and
-// calls newScratchDir() from its init() slot (QtTest finds slots only in the class itself, so
-// the slot stays there).
+// calls newScratchDir() from its init() slot (the base is header-only without Q_OBJECT, so it
+// has no slots of its own).
 
 #include <QObject>
 #include <QTemporaryDir>
