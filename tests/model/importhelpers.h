@@ -5,9 +5,11 @@
 #include "newproject.h"
 #include "importer.h"
 #include "projectdump.h"
+#include "scratchdir.h"
 #include "testprojects.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSqlError>
@@ -16,7 +18,7 @@
 #include <QStringList>
 #include <QTemporaryDir>
 
-#include <memory>
+#include <functional>
 
 namespace chorus::test {
 
@@ -177,7 +179,7 @@ inline QString jsonId(const QJsonValue& v)
 /// Base of the import test classes: a fresh scratch folder per test function (init()), files
 /// written into it, and imports into new projects: a name ending in ".chorus" is a project, a
 /// file there or, in the _pg run of a test, a project on the test server (testprojects.h).
-class ImportTestBase : public QObject
+class ImportTestBase : public ScratchDirTest
 {
 protected:
     QString path(const QString& name) const
@@ -196,13 +198,21 @@ protected:
     {
         return importIntoNewProject(project, file, o);
     }
-    void newScratchDir()
+    /// The project `name` (a ".chorus" name) made from the jsonl `content`, written next to it
+    /// under the same name with ".jsonl", and then `fill` run on its open store: made on the first
+    /// call in a test function, afterwards returned as it is.
+    QString fixtureProject(const QString& name, const QByteArray& content,
+                           const std::function<void(model::ProjectStore&)>& fill)
     {
-        m_dir = std::make_unique<QTemporaryDir>();
-        if (!m_dir->isValid())
-            qFatal("cannot create a temporary folder");
+        const QString p = path(name);
+        if (model::ProjectStore::projectExists(p))
+            return p;
+        model::ProjectStore s;
+        s.open(p, model::ProjectStore::Mode::CreateNew);
+        model::importFile(s, write(QFileInfo(name).completeBaseName() + QStringLiteral(".jsonl"), content));
+        fill(s);
+        return p;
     }
-    std::unique_ptr<QTemporaryDir> m_dir;
 };
 
 } // namespace chorus::test

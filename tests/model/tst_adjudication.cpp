@@ -7,6 +7,7 @@
 
 #include "projectdump.h"
 #include "teamprojects.h"
+#include "teamturns.h"
 #include "testprojects.h"
 
 #include "adjudication.h"
@@ -25,34 +26,15 @@
 #include <QtTest>
 
 using namespace chorus::model;
+using namespace chorus::test;
 
 namespace {
 
-qint64 itemId(ProjectStore& s, const QString& ext)
+TeamSettings withOverlap(int overlap)
 {
-    return s.scalar(QStringLiteral("SELECT id FROM items WHERE ext_id = ?"), {ext}).toLongLong();
-}
-
-qint64 labelId(ProjectStore& s, const QString& name)
-{
-    return s.scalar(QStringLiteral("SELECT id FROM labels WHERE name = ?"), {name}).toLongLong();
-}
-
-// `who` labels `ext` with `label` ("flag" flags it).
-DecisionOutcome review(ProjectStore& s, const QString& who, const QString& ext, const QString& label)
-{
-    qputenv("USER", who.toUtf8());
-    Decision d;
-    d.itemId = itemId(s, ext);
-    if (label == QLatin1String("flag")) {
-        d.action = QStringLiteral("flag");
-        d.status = ReviewStatus::Flagged;
-    } else {
-        d.action = QStringLiteral("label");
-        d.labelId = labelId(s, label);
-        d.status = ReviewStatus::Reviewed;
-    }
-    return decideItem(s, d);
+    TeamSettings st;
+    st.overlap = overlap;
+    return st;
 }
 
 struct Review
@@ -85,7 +67,7 @@ QStringList ids(const QList<AdjudicationCase>& cases)
 
 } // namespace
 
-class TestAdjudication : public QObject
+class TestAdjudication : public TeamTurnsTest
 {
     Q_OBJECT
 
@@ -105,15 +87,11 @@ private:
     // yes/no, the given settings, and a saved run whose consensus is set by hand: yes on q1-q3,
     // no on q4-q5, confidence 0.6 everywhere.
     QString project(const TeamSettings& settings, bool withRun = true);
-    std::unique_ptr<QTemporaryDir> m_dir;
-    QByteArray m_user = qgetenv("USER");
-    int m_projects = 0;
 };
 
 void TestAdjudication::init()
 {
-    m_dir = std::make_unique<QTemporaryDir>();
-    QVERIFY(m_dir->isValid());
+    newScratchDir();
 }
 
 QString TestAdjudication::project(const TeamSettings& settings, bool withRun)
@@ -124,14 +102,13 @@ QString TestAdjudication::project(const TeamSettings& settings, bool withRun)
         csv += "q" + QByteArray::number(i) + ",m1," + (i % 2 ? "yes" : "no") + "\nq" + QByteArray::number(i)
                + ",m2,yes\n";
     const QString file = m_dir->filePath(QStringLiteral("adj.csv"));
-    if (!chorus::test::writeFile(file, csv))
+    if (!writeFile(file, csv))
         qFatal("cannot write");
-    ProjectStore s;
-    s.open(p, ProjectStore::Mode::CreateNew);
-    importFile(s, file);
-    setTeamSettings(s, settings);
+    createTeamProject(p, file, settings);
     if (!withRun)
         return p;
+    ProjectStore s;
+    s.open(p);
     const Snapshot snap = loadSnapshot(s);
     chorus::agg::AggregationResult r;
     r.numLabels = snap.numLabels();
@@ -154,10 +131,8 @@ QString TestAdjudication::project(const TeamSettings& settings, bool withRun)
 // labels and the hand-set consensus.
 void TestAdjudication::disagreementsGoToTheAdjudicator()
 {
-    TeamSettings st;
-    st.overlap = 2;
     ProjectStore s;
-    s.open(project(st));
+    s.open(project(withOverlap(2)));
     reviewAll(s, {{"ana", "q1", "yes"}, {"bo", "q1", "yes"}, {"ana", "q2", "yes"}, {"bo", "q2", "no"},
                   {"ana", "q3", "yes"}, {"ana", "q4", "yes"}, {"cy", "q4", "flag"}});
     setDisplayName(s, QStringLiteral("ana"), QStringLiteral("Ana Lima"));
@@ -192,10 +167,8 @@ void TestAdjudication::disagreementsGoToTheAdjudicator()
 // A resend of the adjudication with the same UUID is stored once.
 void TestAdjudication::adjudicationIsTheFinalLabel()
 {
-    TeamSettings st;
-    st.overlap = 2;
     ProjectStore s;
-    s.open(project(st));
+    s.open(project(withOverlap(2)));
     reviewAll(s, {{"ana", "q1", "yes"}, {"bo", "q1", "yes"}, {"ana", "q2", "yes"}, {"bo", "q2", "no"},
                   {"ana", "q4", "yes"}, {"cy", "q4", "no"}});
     const DecisionOutcome first = adjudicate(s, "dee", "q2", "no", QStringLiteral("6b1f3c1e-0000-4000-8000-000000000001"));
@@ -237,10 +210,8 @@ void TestAdjudication::adjudicationIsTheFinalLabel()
 // bo is still handed q3, and q3 counts as incomplete.
 void TestAdjudication::adjudicationIsNotAReview()
 {
-    TeamSettings st;
-    st.overlap = 2;
     ProjectStore s;
-    s.open(project(st));
+    s.open(project(withOverlap(2)));
     review(s, "ana", "q3", "yes");
     adjudicate(s, "dee", "q3", "no");
     qputenv("USER", "bo");
@@ -256,10 +227,8 @@ void TestAdjudication::adjudicationIsNotAReview()
 // consensus; q3 (m1 yes, m2 yes): yes with 2 of 2 votes, confidence 1.
 void TestAdjudication::majorityWithoutSavedRun()
 {
-    TeamSettings st;
-    st.overlap = 2;
     ProjectStore s;
-    s.open(project(st, false));
+    s.open(project(withOverlap(2), false));
     reviewAll(s, {{"ana", "q2", "yes"}, {"bo", "q2", "no"}, {"ana", "q3", "yes"}, {"bo", "q3", "no"}});
     const QList<AdjudicationCase> q = adjudicationQueue(s);
     QCOMPARE(ids(q), (QStringList{"q2", "q3"}));
@@ -276,8 +245,7 @@ void TestAdjudication::majorityWithoutSavedRun()
 // flagged: adjudication. With the setting off, none of them.
 void TestAdjudication::consensusModeWithOverlapOne()
 {
-    TeamSettings st;
-    st.overlap = 1;
+    TeamSettings st = withOverlap(1);
     st.adjudicateConsensus = true;
     ProjectStore s;
     s.open(project(st));
@@ -346,9 +314,7 @@ void TestAdjudication::reviewerCannotAdjudicateOnServer()
 // With the annotators: m1, m2, then the three reviewers.
 void TestAdjudication::insightsOfTheReviewers()
 {
-    TeamSettings st;
-    st.overlap = 2;
-    const QString path = project(st);
+    const QString path = project(withOverlap(2));
     ProjectStore s;
     s.open(path);
     reviewAll(s, {{"ana", "q1", "yes"}, {"bo", "q1", "yes"}, {"ana", "q2", "yes"}, {"bo", "q2", "no"},

@@ -36,6 +36,19 @@ void decide(ProjectStore& s, const QString& ext, const QString& label)
     decideItem(s, d);
 }
 
+// The project opened by each member as its own login: as.ana, as.bo (reviewers), as.dee
+// (adjudicator).
+struct Members
+{
+    explicit Members(const QString& uri)
+    {
+        ana.open(chorus::test::asLogin(uri, QStringLiteral("blind_ana")));
+        bo.open(chorus::test::asLogin(uri, QStringLiteral("blind_bo")));
+        dee.open(chorus::test::asLogin(uri, QStringLiteral("blind_dee")));
+    }
+    ProjectStore ana, bo, dee;
+};
+
 } // namespace
 
 class TestBlindReview : public QObject
@@ -108,27 +121,24 @@ void TestBlindReview::setBlind(TeamSettings::Blind b)
 void TestBlindReview::blindToOtherReviewers()
 {
     setBlind(TeamSettings::Blind::Reviewers);
-    ProjectStore ana, bo, dee;
-    ana.open(chorus::test::asLogin(m_uri, QStringLiteral("blind_ana")));
-    bo.open(chorus::test::asLogin(m_uri, QStringLiteral("blind_bo")));
-    dee.open(chorus::test::asLogin(m_uri, QStringLiteral("blind_dee")));
-    decide(ana, QStringLiteral("b1"), QStringLiteral("yes"));
+    Members as(m_uri);
+    decide(as.ana, QStringLiteral("b1"), QStringLiteral("yes"));
 
-    QCOMPARE(count(bo, QStringLiteral("SELECT COUNT(*) FROM decisions")), 0);
-    QCOMPARE(count(bo, QStringLiteral("SELECT COUNT(*) FROM decisions WHERE item_id = ?"), {m_b1}), 0);
-    QCOMPARE(count(bo, QStringLiteral("SELECT COUNT(*) FROM decisions WHERE author = 'blind_ana'")), 0);
-    QCOMPARE(count(bo, QStringLiteral("SELECT COUNT(d.id) FROM items i JOIN decisions d ON d.item_id = i.id")), 0);
-    QCOMPARE(count(bo, QStringLiteral("SELECT COUNT(*) FROM (SELECT MAX(label_id) m FROM decisions GROUP BY item_id) x")), 0);
-    QVERIFY(reviewState(bo).reviews.empty());
-    QCOMPARE(count(ana, QStringLiteral("SELECT COUNT(*) FROM decisions")), 1);
-    QCOMPARE(count(dee, QStringLiteral("SELECT COUNT(*) FROM decisions")), 1);
-    QCOMPARE(count(bo, QStringLiteral("SELECT COUNT(*) FROM annotations")), 6);
-    QCOMPARE(count(bo, QStringLiteral("SELECT COUNT(*) FROM run_items")), 3);
+    QCOMPARE(count(as.bo, QStringLiteral("SELECT COUNT(*) FROM decisions")), 0);
+    QCOMPARE(count(as.bo, QStringLiteral("SELECT COUNT(*) FROM decisions WHERE item_id = ?"), {m_b1}), 0);
+    QCOMPARE(count(as.bo, QStringLiteral("SELECT COUNT(*) FROM decisions WHERE author = 'blind_ana'")), 0);
+    QCOMPARE(count(as.bo, QStringLiteral("SELECT COUNT(d.id) FROM items i JOIN decisions d ON d.item_id = i.id")), 0);
+    QCOMPARE(count(as.bo, QStringLiteral("SELECT COUNT(*) FROM (SELECT MAX(label_id) m FROM decisions GROUP BY item_id) x")), 0);
+    QVERIFY(reviewState(as.bo).reviews.empty());
+    QCOMPARE(count(as.ana, QStringLiteral("SELECT COUNT(*) FROM decisions")), 1);
+    QCOMPARE(count(as.dee, QStringLiteral("SELECT COUNT(*) FROM decisions")), 1);
+    QCOMPARE(count(as.bo, QStringLiteral("SELECT COUNT(*) FROM annotations")), 6);
+    QCOMPARE(count(as.bo, QStringLiteral("SELECT COUNT(*) FROM run_items")), 3);
 
-    decide(bo, QStringLiteral("b1"), QStringLiteral("no"));
-    QCOMPARE(count(bo, QStringLiteral("SELECT COUNT(*) FROM decisions WHERE item_id = ?"), {m_b1}), 2);
-    QCOMPARE(count(ana, QStringLiteral("SELECT COUNT(*) FROM decisions WHERE item_id = ?"), {m_b1}), 2);
-    const auto st = reviewState(bo);
+    decide(as.bo, QStringLiteral("b1"), QStringLiteral("no"));
+    QCOMPARE(count(as.bo, QStringLiteral("SELECT COUNT(*) FROM decisions WHERE item_id = ?"), {m_b1}), 2);
+    QCOMPARE(count(as.ana, QStringLiteral("SELECT COUNT(*) FROM decisions WHERE item_id = ?"), {m_b1}), 2);
+    const auto st = reviewState(as.bo);
     QCOMPARE(st.reviews.at(m_b1).size(), 2);
 }
 
@@ -138,28 +148,25 @@ void TestBlindReview::blindToOtherReviewers()
 void TestBlindReview::blindToEverything()
 {
     setBlind(TeamSettings::Blind::All);
-    ProjectStore ana, bo, dee;
-    ana.open(chorus::test::asLogin(m_uri, QStringLiteral("blind_ana")));
-    bo.open(chorus::test::asLogin(m_uri, QStringLiteral("blind_bo")));
-    dee.open(chorus::test::asLogin(m_uri, QStringLiteral("blind_dee")));
-    QCOMPARE(count(ana, QStringLiteral("SELECT COUNT(*) FROM annotations")), 2);
-    QCOMPARE(count(ana, QStringLiteral("SELECT COUNT(*) FROM annotations WHERE item_id = ?"), {m_b2}), 0);
-    QCOMPARE(count(ana, QStringLiteral("SELECT COUNT(*) FROM run_items")), 1);
-    decide(ana, QStringLiteral("b3"), QStringLiteral("no"));
-    QCOMPARE(count(ana, QStringLiteral("SELECT COUNT(*) FROM annotations")), 4);
-    QCOMPARE(count(ana, QStringLiteral("SELECT COUNT(*) FROM run_items")), 2);
-    QCOMPARE(count(bo, QStringLiteral("SELECT COUNT(*) FROM annotations")), 2);
-    QCOMPARE(count(bo, QStringLiteral("SELECT COUNT(*) FROM annotations WHERE item_id = ?"), {m_b3}), 0);
-    QCOMPARE(count(bo, QStringLiteral("SELECT COUNT(*) FROM decisions WHERE item_id = ?"), {m_b3}), 0);
-    QCOMPARE(count(dee, QStringLiteral("SELECT COUNT(*) FROM annotations")), 6);
-    QCOMPARE(count(dee, QStringLiteral("SELECT COUNT(*) FROM run_items")), 3);
+    Members as(m_uri);
+    QCOMPARE(count(as.ana, QStringLiteral("SELECT COUNT(*) FROM annotations")), 2);
+    QCOMPARE(count(as.ana, QStringLiteral("SELECT COUNT(*) FROM annotations WHERE item_id = ?"), {m_b2}), 0);
+    QCOMPARE(count(as.ana, QStringLiteral("SELECT COUNT(*) FROM run_items")), 1);
+    decide(as.ana, QStringLiteral("b3"), QStringLiteral("no"));
+    QCOMPARE(count(as.ana, QStringLiteral("SELECT COUNT(*) FROM annotations")), 4);
+    QCOMPARE(count(as.ana, QStringLiteral("SELECT COUNT(*) FROM run_items")), 2);
+    QCOMPARE(count(as.bo, QStringLiteral("SELECT COUNT(*) FROM annotations")), 2);
+    QCOMPARE(count(as.bo, QStringLiteral("SELECT COUNT(*) FROM annotations WHERE item_id = ?"), {m_b3}), 0);
+    QCOMPARE(count(as.bo, QStringLiteral("SELECT COUNT(*) FROM decisions WHERE item_id = ?"), {m_b3}), 0);
+    QCOMPARE(count(as.dee, QStringLiteral("SELECT COUNT(*) FROM annotations")), 6);
+    QCOMPARE(count(as.dee, QStringLiteral("SELECT COUNT(*) FROM run_items")), 3);
     // The snapshot a blind reviewer's GUI loads has b2's and b3's rows without their labels.
-    const Snapshot snap = loadSnapshot(bo);
+    const Snapshot snap = loadSnapshot(as.bo);
     QCOMPARE(snap.numItems(), 3);
     QCOMPARE(snap.matrix.numAnnotations(), int64_t(2));
     setBlind(TeamSettings::Blind::None);
-    QCOMPARE(count(bo, QStringLiteral("SELECT COUNT(*) FROM annotations")), 6);
-    QCOMPARE(count(bo, QStringLiteral("SELECT COUNT(*) FROM decisions")), 3);  // ana b1, bo b1, ana b3
+    QCOMPARE(count(as.bo, QStringLiteral("SELECT COUNT(*) FROM annotations")), 6);
+    QCOMPARE(count(as.bo, QStringLiteral("SELECT COUNT(*) FROM decisions")), 3);  // ana b1, bo b1, ana b3
 }
 
 // The manager names the reviewers; every member reads the names; a reviewer cannot rename

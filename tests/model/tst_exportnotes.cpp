@@ -22,14 +22,7 @@
 #include <cmath>
 
 using namespace chorus::model;
-using chorus::test::Canonical;
-using chorus::test::canonicalFile;
-using chorus::test::fileBytes;
-using chorus::test::idsOf;
-using chorus::test::jsonLines;  // importhelpers.h
-using chorus::test::parseCsv;
-using chorus::test::withRawConnection;
-using chorus::test::writeFile;
+using namespace chorus::test;
 
 class TestExportNotes : public chorus::test::ImportTestBase
 {
@@ -49,6 +42,8 @@ private slots:
 private:
     // The project of the note tests; see notesProject() for its decisions.
     QString notesProject();
+    // Exports the notes project to `name` in the scratch folder with `o`; returns the file.
+    QString exportNotes(const QString& name, const ExportOptions& o);
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -116,25 +111,9 @@ QJsonArray expectedHistory(int item)
     }
 }
 
-// Expected current note of n1..n4 (empty = none).
-QString expectedNote(int item)
+// d1..d6 appended in the order d1 d3 d2 d5 d4 d6.
+void appendHandDecisions(ProjectStore& s)
 {
-    return item == 1 ? kTricky : item == 2 ? kChanged : QString();
-}
-
-} // namespace
-
-QString TestExportNotes::notesProject()
-{
-    const QString p = path(QStringLiteral("notes.chorus"));
-    if (ProjectStore::projectExists(p))
-        return p;
-    ProjectStore s;
-    s.open(p, ProjectStore::Mode::CreateNew);
-    importFile(s, write(QStringLiteral("notes.jsonl"), "{\"label_set\":[\"a\",\"b\"],\"id\":\"n1\",\"text\":\"t1\",\"labels\":{\"m1\":\"a\"}}\n"
-                                                       "{\"id\":\"n2\",\"labels\":{\"m1\":\"b\"}}\n"
-                                                       "{\"id\":\"n3\",\"labels\":{\"m1\":\"a\"}}\n"
-                                                       "{\"id\":\"n4\",\"labels\":{\"m1\":\"b\"}}\n"));
     for (int n : {1, 3, 2, 5, 4, 6}) {
         const HandDecision& h = decision(n);
         Decision d;
@@ -150,7 +129,33 @@ QString TestExportNotes::notesProject()
         d.createdAt = QString::fromLatin1(h.createdAt);
         s.appendDecision(d);
     }
-    return p;
+}
+
+// Expected current note of n1..n4 (empty = none).
+QString expectedNote(int item)
+{
+    return item == 1 ? kTricky : item == 2 ? kChanged : QString();
+}
+
+} // namespace
+
+QString TestExportNotes::notesProject()
+{
+    return fixtureProject(QStringLiteral("notes.chorus"),
+                          "{\"label_set\":[\"a\",\"b\"],\"id\":\"n1\",\"text\":\"t1\",\"labels\":{\"m1\":\"a\"}}\n"
+                          "{\"id\":\"n2\",\"labels\":{\"m1\":\"b\"}}\n"
+                          "{\"id\":\"n3\",\"labels\":{\"m1\":\"a\"}}\n"
+                          "{\"id\":\"n4\",\"labels\":{\"m1\":\"b\"}}\n",
+                          appendHandDecisions);
+}
+
+QString TestExportNotes::exportNotes(const QString& name, const ExportOptions& o)
+{
+    ProjectStore s;
+    s.open(notesProject());
+    const QString out = path(name);
+    exportProject(s, out, o);
+    return out;
 }
 
 void TestExportNotes::notesAndHistoryJsonl()
@@ -189,12 +194,9 @@ void TestExportNotes::notesAndHistoryJsonl()
 
 void TestExportNotes::notesCsvExactBytes()
 {
-    ProjectStore s;
-    s.open(notesProject());
-    const QString out = path(QStringLiteral("notes.csv"));
     ExportOptions o;
     o.annotatorLabels = false;
-    exportProject(s, out, o);
+    const QString out = exportNotes(QStringLiteral("notes.csv"), o);
     // RFC 4180: the note with a comma, quotes, CR LF and LF is quoted with doubled quotes and
     // its line breaks kept; the others need no quotes; no note is an empty cell.
     QCOMPARE(fileBytes(out), QByteArray("id,text,label,source,confidence,status,note\n"
@@ -206,13 +208,10 @@ void TestExportNotes::notesCsvExactBytes()
 
 void TestExportNotes::historyCsvColumn()
 {
-    ProjectStore s;
-    s.open(notesProject());
-    const QString out = path(QStringLiteral("history.csv"));
     ExportOptions o;
     o.history = true;
     o.soft = QStringLiteral("posterior");
-    exportProject(s, out, o);
+    const QString out = exportNotes(QStringLiteral("history.csv"), o);
     const QList<QStringList> rows = parseCsv(fileBytes(out));
     QCOMPARE(rows.size(), 1 + 4);
     QCOMPARE(rows[0], (QStringList{QStringLiteral("id"), QStringLiteral("text"), QStringLiteral("label"),

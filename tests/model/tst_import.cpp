@@ -20,11 +20,6 @@
 #include <QtTest>
 
 using namespace chorus::model;
-using chorus::test::canonicalFile;
-using chorus::test::dumpProjectFile;
-using chorus::test::fileBytes;
-using chorus::test::withRawConnection;
-using chorus::test::writeFile;
 using namespace chorus::test;
 
 

@@ -39,6 +39,22 @@ private:
         return project;
     }
 
+    // projectWithData() and every row and byte of it before an import that must change nothing.
+    struct ProjectBefore
+    {
+        QString project;
+        QStringList rows;
+        QByteArray bytes;
+    };
+    ProjectBefore projectWithDataBefore()
+    {
+        ProjectBefore b;
+        b.project = projectWithData();
+        b.rows = dumpProjectFile(b.project);
+        b.bytes = fileBytes(b.project);
+        return b;
+    }
+
     // Imports `file` into `project`, which must fail with an Error (not a cancel): its message,
     // or an empty string (and a failed check). The connection goes on working afterwards, with
     // the three annotations of projectWithData.
@@ -211,10 +227,8 @@ void TestImportErrors::malformed()
     QFETCH(int, line);
     QFETCH(QString, problem);
 
-    const QString project = projectWithData();
-    const QStringList rowsBefore = dumpProjectFile(project);
-    const QByteArray bytesBefore = fileBytes(project);
-    QVERIFY(rowsBefore.size() > 20);
+    const ProjectBefore before = projectWithDataBefore();
+    QVERIFY(before.rows.size() > 20);
 
     const QString ext = format == QLatin1String("labelstudio") ? QStringLiteral("json")
                         : format.endsWith(QLatin1String("csv")) ? QStringLiteral("csv")
@@ -229,11 +243,11 @@ void TestImportErrors::malformed()
         o.labelMapFile = write(QStringLiteral("map.csv"), labelMap);
     const QString named = where == QLatin1String("gold") ? o.goldFile : where == QLatin1String("map") ? o.labelMapFile : file;
     const QString prefix = line > 0 ? QStringLiteral("%1:%2: ").arg(named).arg(line) : named + QStringLiteral(": ");
-    const QString failed = failedImport(project, file, o);
+    const QString failed = failedImport(before.project, file, o);
     QVERIFY2(failed.startsWith(prefix), qPrintable(QStringLiteral("expected prefix \"%1\" in: %2").arg(prefix, failed)));
     QVERIFY2(failed.contains(problem), qPrintable(QStringLiteral("expected \"%1\" in: %2").arg(problem, failed)));
-    QCOMPARE(dumpProjectFile(project), rowsBefore);
-    QCOMPARE(fileBytes(project), bytesBefore);
+    QCOMPARE(dumpProjectFile(before.project), before.rows);
+    QCOMPARE(fileBytes(before.project), before.bytes);
 
     // The analysis commands' --input path (no database) runs the same parsers into memory and
     // must refuse the file with the same message. A clash with rows already in the project
@@ -406,9 +420,7 @@ void TestImportErrors::refused()
     QFETCH(QByteArray, labelMap);
     QFETCH(QString, message);
 
-    const QString project = projectWithData();
-    const QStringList rowsBefore = dumpProjectFile(project);
-    const QByteArray bytesBefore = fileBytes(project);
+    const ProjectBefore before = projectWithDataBefore();
 
     ImportOptions o;
     o.format = format;
@@ -425,9 +437,9 @@ void TestImportErrors::refused()
         .replace(QLatin1String("%I"), o.itemsFile)
         .replace(QLatin1String("%G"), o.goldFile)
         .replace(QLatin1String("%M"), o.labelMapFile);
-    QCOMPARE(failedImport(project, file, o), message);
-    QCOMPARE(dumpProjectFile(project), rowsBefore);
-    QCOMPARE(fileBytes(project), bytesBefore);
+    QCOMPARE(failedImport(before.project, file, o), message);
+    QCOMPARE(dumpProjectFile(before.project), before.rows);
+    QCOMPARE(fileBytes(before.project), before.bytes);
 
     // The same message on the --input path (the file read straight into memory), also with a
     // long CSV read in two parts at once (forced on these small files).

@@ -6,6 +6,7 @@
 #include "csvlayout.h"
 #include "errors.h"
 #include "files.h"
+#include "scratchdir.h"
 #include "textfile.h"
 
 #include <QBuffer>
@@ -14,7 +15,7 @@
 
 using namespace chorus::model;
 
-class TestImportLayout : public QObject
+class TestImportLayout : public chorus::test::ScratchDirTest
 {
     Q_OBJECT
 
@@ -40,15 +41,11 @@ private slots:
     void textFile();
     void textFileRefused_data();
     void textFileRefused();
-
-private:
-    std::unique_ptr<QTemporaryDir> m_dir;
 };
 
 void TestImportLayout::init()
 {
-    m_dir = std::make_unique<QTemporaryDir>();
-    QVERIFY(m_dir->isValid());
+    newScratchDir();
 }
 
 // ---------------------------------------------------------------------------------------------

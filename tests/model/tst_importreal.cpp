@@ -15,11 +15,12 @@
 using namespace chorus::model;
 using namespace chorus::test;
 
-class TestImportReal : public QObject
+class TestImportReal : public ImportTestBase
 {
     Q_OBJECT
 
 private slots:
+    void initTestCase();
     void init();
     void realRteLongCsv();
     void realLlmJsonl_data();
@@ -32,21 +33,23 @@ private slots:
     void realChaosNliNativeJsonl();
 
 private:
-    QString path(const QString& name) const { return m_dir->filePath(name); }
-    // Imports into a new project file and returns the report; the store is closed afterwards.
-    ImportReport importNew(const QString& project, const QString& file, const ImportOptions& o = {})
-    {
-        ProjectStore s;
-        s.open(project, ProjectStore::Mode::CreateNew);
-        return importFile(s, file, o);
-    }
-    std::unique_ptr<QTemporaryDir> m_dir;
+    // The emotion task imported both ways into the two projects whose canonical contents the
+    // tests compare: items.jsonl into a.chorus; answers.csv with gold.csv (and `o`) into
+    // b.chorus. Returns the second import's report.
+    ImportReport importEmotionBothWays(ImportOptions o);
+    static QString emotionFile(const QString& name) { return shared(QStringLiteral("data/llm/emotion/") + name); }
 };
+
+// Every test here reads ../shared/data.
+void TestImportReal::initTestCase()
+{
+    if (!QFileInfo::exists(shared(QStringLiteral("data"))))
+        QSKIP("../shared/data is not available");
+}
 
 void TestImportReal::init()
 {
-    m_dir = std::make_unique<QTemporaryDir>();
-    QVERIFY(m_dir->isValid());
+    newScratchDir();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -56,8 +59,6 @@ void TestImportReal::realRteLongCsv()
 {
     const QString answers = shared(QStringLiteral("data/rte/answers.csv"));
     const QString gold = shared(QStringLiteral("data/rte/gold.csv"));
-    if (!QFileInfo::exists(answers))
-        QSKIP("../shared/data is not available");
     // Independent parse.
     QSet<QString> expected, items, annotators;
     for (const QStringList& row : simpleCsv(answers, true)) {
@@ -106,8 +107,6 @@ void TestImportReal::realLlmJsonl()
     QFETCH(QString, task);
     QFETCH(int, publishedInvalid);
     const QString file = shared(QStringLiteral("data/llm/%1/items.jsonl").arg(task));
-    if (!QFileInfo::exists(file))
-        QSKIP("../shared/data is not available");
     // Independent parse with QJsonDocument.
     QSet<QString> expected, texts, golds, annotators;
     QMap<QString, qint64> invalidBy;
@@ -161,19 +160,19 @@ void TestImportReal::realLlmJsonl()
     QCOMPARE(labels, classes);
 }
 
+ImportReport TestImportReal::importEmotionBothWays(ImportOptions o)
+{
+    importNew(path(QStringLiteral("a.chorus")), emotionFile(QStringLiteral("items.jsonl")));
+    o.goldFile = emotionFile(QStringLiteral("gold.csv"));
+    return importNew(path(QStringLiteral("b.chorus")), emotionFile(QStringLiteral("answers.csv")), o);
+}
+
 void TestImportReal::realLlmLongCsvMatchesJsonl()
 {
     // The dataset ships the same emotion labels twice: items.jsonl and answers.csv + gold.csv.
     // Both routes must give the same annotations and gold.
-    const QString dir = shared(QStringLiteral("data/llm/emotion/"));
-    if (!QFileInfo::exists(dir))
-        QSKIP("../shared/data is not available");
-    const QString a = path(QStringLiteral("a.chorus")), b = path(QStringLiteral("b.chorus"));
-    importNew(a, dir + QStringLiteral("items.jsonl"));
-    ImportOptions o;
-    o.goldFile = dir + QStringLiteral("gold.csv");
-    importNew(b, dir + QStringLiteral("answers.csv"), o);
-    const auto ca = canonicalFile(a), cb = canonicalFile(b);
+    importEmotionBothWays({});
+    const auto ca = canonicalFile(path(QStringLiteral("a.chorus"))), cb = canonicalFile(path(QStringLiteral("b.chorus")));
     QCOMPARE(cb.annotations.size(), 5976);  // reference/llm/emotion.json labels_total
     QCOMPARE(cb.annotations, ca.annotations);
     QCOMPARE(cb.gold, ca.gold);
@@ -184,15 +183,9 @@ void TestImportReal::realLlmLongCsvWithItemsFileMatchesJsonl()
     // answers.csv + gold.csv + the texts of items.jsonl (--items) in one import: the same items
     // (ids, texts, no metadata), annotations and gold as importing items.jsonl itself. The
     // items file's "labels" and "gold" keys are reported as ignored, not stored as metadata.
-    const QString dir = shared(QStringLiteral("data/llm/emotion/"));
-    if (!QFileInfo::exists(dir))
-        QSKIP("../shared/data is not available");
-    const QString a = path(QStringLiteral("a.chorus")), b = path(QStringLiteral("b.chorus"));
-    importNew(a, dir + QStringLiteral("items.jsonl"));
     ImportOptions o;
-    o.goldFile = dir + QStringLiteral("gold.csv");
-    o.itemsFile = dir + QStringLiteral("items.jsonl");
-    const ImportReport r = importNew(b, dir + QStringLiteral("answers.csv"), o);
+    o.itemsFile = emotionFile(QStringLiteral("items.jsonl"));
+    const ImportReport r = importEmotionBothWays(o);
     QCOMPARE(r.itemTexts, qint64(jsonLines(o.itemsFile).size()));
     QCOMPARE(r.ignored, (QStringList{QStringLiteral("key \"gold\" of %1: an items file gives texts and metadata only "
                                                     "(import it as jsonl to read answers)")
@@ -200,7 +193,7 @@ void TestImportReal::realLlmLongCsvWithItemsFileMatchesJsonl()
                                      QStringLiteral("key \"labels\" of %1: an items file gives texts and metadata only "
                                                     "(import it as jsonl to read answers)")
                                          .arg(o.itemsFile)}));
-    const auto ca = canonicalFile(a), cb = canonicalFile(b);
+    const auto ca = canonicalFile(path(QStringLiteral("a.chorus"))), cb = canonicalFile(path(QStringLiteral("b.chorus")));
     QCOMPARE(cb.items.size(), 498);  // reference/llm/emotion.json items
     QCOMPARE(cb.items, ca.items);
     QCOMPARE(cb.annotations, ca.annotations);
@@ -230,8 +223,6 @@ void TestImportReal::realRteSpreadsheetVariants()
     QFETCH(QString, encoding);
     const QString answers = shared(QStringLiteral("data/rte/answers.csv"));
     const QString gold = shared(QStringLiteral("data/rte/gold.csv"));
-    if (!QFileInfo::exists(answers))
-        QSKIP("../shared/data is not available");
     auto convert = [&](const QString& from, const QString& to) {
         QString text = QString::fromUtf8(fileBytes(from));
         if (text.contains(QLatin1Char('"')))
@@ -275,8 +266,6 @@ void TestImportReal::realRteSpreadsheetVariants()
 void TestImportReal::realChaosNli()
 {
     const QString file = shared(QStringLiteral("data/distributions/chaosNLI_snli.jsonl"));
-    if (!QFileInfo::exists(file))
-        QSKIP("../shared/data is not available");
     QSet<QString> expected;
     qint64 votes = 0;
     const QList<QJsonObject> lines = jsonLines(file);
@@ -311,8 +300,6 @@ void TestImportReal::realChaosNli()
 void TestImportReal::realChaosNliNativeJsonl()
 {
     const QString file = shared(QStringLiteral("data/distributions/chaosnli_snli.jsonl"));
-    if (!QFileInfo::exists(file))
-        QSKIP("../shared/data is not available");
     // Independent parse: probs per model, argmax label, counts, gold.
     QHash<QString, QJsonObject> probsOf;  // "item|model" -> distribution
     QSet<QString> labelsExpected, countsExpected, goldExpected;

@@ -53,6 +53,7 @@ private slots:
     void itemsFile_data();
     void itemsFile();
     void itemsFileForWideCsv();
+    void jsonlItemsWithTextOnly_data();
     void jsonlItemsWithTextOnly();
 
 };
@@ -263,32 +264,41 @@ void TestImportSpreadsheet::itemsFileForWideCsv()
              (QStringList{QStringLiteral("q1|"), QStringLiteral("q2|Second")}));
 }
 
+void TestImportSpreadsheet::jsonlItemsWithTextOnly_data()
+{
+    QTest::addColumn<QByteArray>("jsonl");
+    QTest::addColumn<qint64>("annotations");
+    QTest::addColumn<QStringList>("items");            // ext_id|text
+    QTest::addColumn<QStringList>("annotationRows");
+    QTest::addColumn<QString>("metaItem");
+    QTest::addColumn<QJsonObject>("meta");             // of metaItem; {} for none
+    // A line with id and text and nothing else is an item without labels (to label later).
+    QTest::newRow("mixed") << QByteArray("{\"id\": \"n1\", \"text\": \"hello\"}\n"
+                                         "{\"id\": \"n2\", \"text\": \"hi\", \"labels\": {\"m1\": \"yes\"}}\n")
+                           << qint64(1) << QStringList{QStringLiteral("n1|hello"), QStringLiteral("n2|hi")}
+                           << QStringList{QStringLiteral("n2|m1|yes|<null>")} << QStringLiteral("n1") << QJsonObject();
+    // Only texts: not "no annotations found", items to label.
+    QTest::newRow("onlyTexts") << QByteArray("{\"id\": \"n1\", \"text\": \"hello\"}\n"
+                                             "{\"id\": 2, \"text\": \"\", \"meta\": {\"split\": \"test\"}}\n")
+                               << qint64(0) << QStringList{QStringLiteral("2|"), QStringLiteral("n1|hello")} << QStringList()
+                               << QStringLiteral("2") << QJsonObject{{QStringLiteral("split"), QStringLiteral("test")}};
+}
+
 void TestImportSpreadsheet::jsonlItemsWithTextOnly()
 {
-    // A line with id and text and nothing else is an item without labels (to label later).
-    {
-        const QString project = path(QStringLiteral("mixed.chorus"));
-        const ImportReport r = importNew(project, write(QStringLiteral("mixed.jsonl"),
-                                                        "{\"id\": \"n1\", \"text\": \"hello\"}\n"
-                                                        "{\"id\": \"n2\", \"text\": \"hi\", \"labels\": {\"m1\": \"yes\"}}\n"));
-        QCOMPARE(r.itemsAdded, 2);
-        QCOMPARE(r.annotations, 1);
-        QCOMPARE(queryRows(project, QStringLiteral("SELECT ext_id, text FROM items")),
-                 (QStringList{QStringLiteral("n1|hello"), QStringLiteral("n2|hi")}));
-        QCOMPARE(annotationRows(project), QStringList{QStringLiteral("n2|m1|yes|<null>")});
-    }
-    {
-        // Only texts: not "no annotations found", items to label.
-        const QString project = path(QStringLiteral("texts.chorus"));
-        const ImportReport r = importNew(project, write(QStringLiteral("texts.jsonl"),
-                                                        "{\"id\": \"n1\", \"text\": \"hello\"}\n"
-                                                        "{\"id\": 2, \"text\": \"\", \"meta\": {\"split\": \"test\"}}\n"));
-        QCOMPARE(r.itemsAdded, 2);
-        QCOMPARE(r.annotations, 0);
-        QCOMPARE(queryRows(project, QStringLiteral("SELECT ext_id, text FROM items")),
-                 (QStringList{QStringLiteral("2|"), QStringLiteral("n1|hello")}));
-        QCOMPARE(metaOf(project, QStringLiteral("2")), (QJsonObject{{QStringLiteral("split"), QStringLiteral("test")}}));
-    }
+    QFETCH(QByteArray, jsonl);
+    QFETCH(qint64, annotations);
+    QFETCH(QStringList, items);
+    QFETCH(QStringList, annotationRows);
+    QFETCH(QString, metaItem);
+    QFETCH(QJsonObject, meta);
+    const QString project = path(QStringLiteral("p.chorus"));
+    const ImportReport r = importNew(project, write(QStringLiteral("items.jsonl"), jsonl));
+    QCOMPARE(r.itemsAdded, 2);
+    QCOMPARE(r.annotations, annotations);
+    QCOMPARE(queryRows(project, QStringLiteral("SELECT ext_id, text FROM items")), items);
+    QCOMPARE(chorus::test::annotationRows(project), annotationRows);
+    QCOMPARE(metaOf(project, metaItem), meta);
 }
 
 QTEST_GUILESS_MAIN(TestImportSpreadsheet)

@@ -11,9 +11,11 @@
 // is stopped, so this test runs alone (RUN_SERIAL). Expected values are worked out by hand
 // from the data each test writes.
 
+#include "childmodes.h"
 #include "clirun.h"
 #include "pgserverscript.h"
 #include "projectdump.h"
+#include "scratchdir.h"
 #include "teamprojects.h"
 #include "testprojects.h"
 
@@ -66,6 +68,26 @@ JournalEntry entry(const QString& uri, const QString& uuid, const QString& item,
     return e;
 }
 
+// A reviewer's login on a server project: its own connection, and a journal of its own.
+struct JournalledReviewer
+{
+    JournalledReviewer(const QString& admin, const QString& login, const QString& journalFile)
+        : uri(chorus::test::asLogin(admin, login)), journal(journalFile)
+    {
+        store.open(uri);
+    }
+    // Queues decision `uuid` (`label` on `item`), as decide does before it sends.
+    void enqueue(const QString& uuid, const QString& item, const QString& label)
+    {
+        journal.enqueue(entry(uri, uuid, item, label));
+    }
+    FlushReport flush() { return flushJournal(store, journal); }
+
+    QString uri;
+    Journal journal;
+    ProjectStore store;
+};
+
 int rowsWithUuid(ProjectStore& s, const QString& uuid)
 {
     return s.scalar(QStringLiteral("SELECT COUNT(*) FROM decisions WHERE uuid = ?"), {uuid}).toInt();
@@ -106,17 +128,12 @@ std::string distinctLines(const QByteArray& err)
 // says so, and waits to be killed.
 int enqueueChild(const QString& journalPath, const QString& uri, const QString& uuid)
 {
-    try {
-        Journal j(journalPath);
-        j.enqueue(entry(uri, uuid, QStringLiteral("r2"), QStringLiteral("no")), true);
-        std::printf("queued\n");
-        std::fflush(stdout);
-        QThread::sleep(600);
-        return 0;
-    } catch (const Error& e) {
-        std::printf("err %s\n", e.what());
-        return 1;
-    }
+    Journal j(journalPath);
+    j.enqueue(entry(uri, uuid, QStringLiteral("r2"), QStringLiteral("no")), true);
+    std::printf("queued\n");
+    std::fflush(stdout);
+    QThread::sleep(600);
+    return 0;
 }
 
 // Child mode: one reviewer of the fault test. Claims 5 at a time with chorus-cli and decides
@@ -193,7 +210,7 @@ int reviewerChild(const QString& uri)
 
 } // namespace
 
-class TestJournal : public QObject
+class TestJournal : public chorus::test::ScratchDirTest
 {
     Q_OBJECT
 
@@ -209,15 +226,11 @@ private slots:
     void connectionDroppedWhileOpening();
     void guiDecisionsQueueWhileServerAway();
     void serverStoppedMidRace();
-
-private:
-    std::unique_ptr<QTemporaryDir> m_dir;
 };
 
 void TestJournal::init()
 {
-    m_dir = std::make_unique<QTemporaryDir>();
-    QVERIFY(m_dir->isValid());
+    newScratchDir();
 }
 
 // One decision sent twice through the journal (its first answer "lost": the same UUID queued
@@ -228,38 +241,35 @@ void TestJournal::resendIsStoredOnce()
     if (chorus::test::serverUri().isEmpty())
         QSKIP("no PostgreSQL test server (run through ctest: fixture pgserver)");
     const QString admin = chorus::test::serverTeamProject(*m_dir, QStringLiteral("once"), 3, 1, 30, {QStringLiteral("jana")});
-    const QString uri = chorus::test::asLogin(admin, QStringLiteral("jana"));
-    Journal j(m_dir->filePath(QStringLiteral("j.sqlite")));
-    ProjectStore s;
-    s.open(uri);
+    JournalledReviewer jana(admin, QStringLiteral("jana"), m_dir->filePath(QStringLiteral("j.sqlite")));
     const QString u1 = QStringLiteral("1b0e5a52-0000-4000-8000-000000000001");
-    j.enqueue(entry(uri, u1, QStringLiteral("r1"), QStringLiteral("yes")));
-    QCOMPARE(j.pendingCount(journalProjectKey(s.location())), 1);
-    QCOMPARE(int(j.status(u1).state), int(JournalStatus::State::Queued));
-    const FlushReport first = flushJournal(s, j);
+    jana.enqueue(u1, QStringLiteral("r1"), QStringLiteral("yes"));
+    QCOMPARE(jana.journal.pendingCount(journalProjectKey(jana.store.location())), 1);
+    QCOMPARE(int(jana.journal.status(u1).state), int(JournalStatus::State::Queued));
+    const FlushReport first = jana.flush();
     QCOMPARE(first.sent, 1);
     QCOMPARE(first.duplicate, 0);
-    QCOMPARE(j.pendingCount(), 0);
-    j.enqueue(entry(uri, u1, QStringLiteral("r1"), QStringLiteral("yes")));
-    const FlushReport again = flushJournal(s, j);
+    QCOMPARE(jana.journal.pendingCount(), 0);
+    jana.enqueue(u1, QStringLiteral("r1"), QStringLiteral("yes"));
+    const FlushReport again = jana.flush();
     QCOMPARE(again.sent, 1);
     QCOMPARE(again.duplicate, 1);
     QCOMPARE(again.results.value(0).outcome.id, first.results.value(0).outcome.id);
-    QCOMPARE(rowsWithUuid(s, u1), 1);
-    QCOMPARE(s.scalar(QStringLiteral("SELECT COUNT(*) FROM decisions")).toInt(), 1);
-    QCOMPARE(int(j.status(u1).state), int(JournalStatus::State::Sent));
-    QVERIFY(j.status(u1).outcome.duplicate);
+    QCOMPARE(rowsWithUuid(jana.store, u1), 1);
+    QCOMPARE(jana.store.scalar(QStringLiteral("SELECT COUNT(*) FROM decisions")).toInt(), 1);
+    QCOMPARE(int(jana.journal.status(u1).state), int(JournalStatus::State::Sent));
+    QVERIFY(jana.journal.status(u1).outcome.duplicate);
 
     // r2: "no" queued before "yes"; both stored, in that order.
-    j.enqueue(entry(uri, QStringLiteral("1b0e5a52-0000-4000-8000-000000000002"), QStringLiteral("r2"), QStringLiteral("no")));
-    j.enqueue(entry(uri, QStringLiteral("1b0e5a52-0000-4000-8000-000000000003"), QStringLiteral("r2"), QStringLiteral("yes")));
-    QCOMPARE(j.pending(journalProjectKey(s.location())).value(0).labelName, QStringLiteral("no"));
-    QCOMPARE(flushJournal(s, j).sent, 2);
-    QCOMPARE(s.scalar(QStringLiteral("SELECT l.name FROM decisions d JOIN labels l ON l.id = d.label_id JOIN items i ON "
+    jana.enqueue(QStringLiteral("1b0e5a52-0000-4000-8000-000000000002"), QStringLiteral("r2"), QStringLiteral("no"));
+    jana.enqueue(QStringLiteral("1b0e5a52-0000-4000-8000-000000000003"), QStringLiteral("r2"), QStringLiteral("yes"));
+    QCOMPARE(jana.journal.pending(journalProjectKey(jana.store.location())).value(0).labelName, QStringLiteral("no"));
+    QCOMPARE(jana.flush().sent, 2);
+    QCOMPARE(jana.store.scalar(QStringLiteral("SELECT l.name FROM decisions d JOIN labels l ON l.id = d.label_id JOIN items i ON "
                                      "i.id = d.item_id WHERE i.ext_id = 'r2' ORDER BY d.id DESC LIMIT 1"))
                  .toString(),
              QStringLiteral("yes"));
-    QCOMPARE(j.pendingCount(), 0);
+    QCOMPARE(jana.journal.pendingCount(), 0);
 }
 
 // Overlap 1, items r1..r3 (labels yes and no): ana decides r1 directly; bo's journalled decision on r1 arrives after and is kept
@@ -280,26 +290,23 @@ void TestJournal::lateDecisionReported()
         d.status = ReviewStatus::Flagged;
         QVERIFY(!decideItem(ana, d).late);
     }
-    const QString uri = chorus::test::asLogin(admin, QStringLiteral("bo"));
-    Journal j(m_dir->filePath(QStringLiteral("j.sqlite")));
-    ProjectStore bo;
-    bo.open(uri);
+    JournalledReviewer bo(admin, QStringLiteral("bo"), m_dir->filePath(QStringLiteral("j.sqlite")));
     const QString u = QStringLiteral("2c1f6b63-0000-4000-8000-000000000001");
-    j.enqueue(entry(uri, u, QStringLiteral("r1"), QStringLiteral("no")));
-    const FlushReport r = flushJournal(bo, j);
+    bo.enqueue(u, QStringLiteral("r1"), QStringLiteral("no"));
+    const FlushReport r = bo.flush();
     QVERIFY2(r.failed == 0, qPrintable(r.results.value(0).error));
     QCOMPARE(r.sent, 1);
     QCOMPARE(r.late, 1);
     QVERIFY(r.results.value(0).outcome.late);
-    QCOMPARE(bo.scalar(QStringLiteral("SELECT COUNT(*) FROM decisions")).toInt(), 2);
-    j.enqueue(entry(uri, u, QStringLiteral("r1"), QStringLiteral("no")));
-    const FlushReport again = flushJournal(bo, j);
+    QCOMPARE(bo.store.scalar(QStringLiteral("SELECT COUNT(*) FROM decisions")).toInt(), 2);
+    bo.enqueue(u, QStringLiteral("r1"), QStringLiteral("no"));
+    const FlushReport again = bo.flush();
     QCOMPARE(again.duplicate, 1);
     QCOMPARE(again.late, 1);
-    QCOMPARE(rowsWithUuid(bo, u), 1);
+    QCOMPARE(rowsWithUuid(bo.store, u), 1);
     // bo's second decision on r1 is a change of mind, not late.
-    j.enqueue(entry(uri, QStringLiteral("2c1f6b63-0000-4000-8000-000000000002"), QStringLiteral("r1"), QStringLiteral("yes")));
-    QCOMPARE(flushJournal(bo, j).late, 0);
+    bo.enqueue(QStringLiteral("2c1f6b63-0000-4000-8000-000000000002"), QStringLiteral("r1"), QStringLiteral("yes"));
+    QCOMPARE(bo.flush().late, 0);
 }
 
 // A process holding a freshly enqueued decision is killed (SIGKILL) before it sends: the row
@@ -711,17 +718,10 @@ void TestJournal::serverStoppedMidRace()
 
 int main(int argc, char** argv)
 {
-    if (argc == 5 && qstrcmp(argv[1], "child-enqueue") == 0) {
-        QCoreApplication app(argc, argv);
-        return enqueueChild(QString::fromLocal8Bit(argv[2]), QString::fromLocal8Bit(argv[3]), QString::fromLocal8Bit(argv[4]));
-    }
-    if (argc == 3 && qstrcmp(argv[1], "child-reviewer") == 0) {
-        QCoreApplication app(argc, argv);
-        return reviewerChild(QString::fromLocal8Bit(argv[2]));
-    }
-    QCoreApplication app(argc, argv);
-    TestJournal t;
-    return QTest::qExec(&t, argc, argv);
+    return chorus::test::runTestsOrChildMode<TestJournal>(
+        argc, argv,
+        {{"child-enqueue", 3, [](const QStringList& a) { return enqueueChild(a[0], a[1], a[2]); }},
+         {"child-reviewer", 1, [](const QStringList& a) { return reviewerChild(a[0]); }}});
 }
 
 #include "tst_journal.moc"

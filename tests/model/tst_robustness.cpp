@@ -4,6 +4,7 @@
 // with a clear error; nothing crashes or hangs. Also the forward migration of a version-1
 // project to version 2.
 
+#include "importhelpers.h"
 #include "projectdump.h"
 
 #include "aggregation.h"
@@ -20,16 +21,12 @@
 using namespace chorus;
 using namespace chorus::model;
 
-class TestRobustness : public QObject
+class TestRobustness : public chorus::test::ImportTestBase
 {
     Q_OBJECT
 
 private slots:
-    void init()
-    {
-        m_dir = std::make_unique<QTemporaryDir>();
-        QVERIFY(m_dir->isValid());
-    }
+    void init() { newScratchDir(); }
 
     void markupControlCharactersAndSqlStayData()
     {
@@ -184,18 +181,6 @@ private slots:
         store.exec(QStringLiteral("DELETE FROM items WHERE id = 1"));
         QCOMPARE(store.info().decisions, qint64(0));
     }
-
-private:
-    QString path(const QString& name) const { return m_dir->filePath(name); }
-    QString write(const QString& name, const QByteArray& data)
-    {
-        QFile f(path(name));
-        if (!f.open(QIODevice::WriteOnly))
-            qFatal("cannot write");
-        f.write(data);
-        return path(name);
-    }
-    std::unique_ptr<QTemporaryDir> m_dir;
 };
 
 QTEST_GUILESS_MAIN(TestRobustness)

@@ -21,16 +21,7 @@
 #include <cmath>
 
 using namespace chorus::model;
-using chorus::test::Canonical;
-using chorus::test::canonicalFile;
-using chorus::test::fileBytes;
-using chorus::test::idsOf;
-using chorus::test::shared;
-using chorus::test::testData;
-using chorus::test::jsonLines;  // importhelpers.h
-using chorus::test::parseCsv;
-using chorus::test::withRawConnection;
-using chorus::test::writeFile;
+using namespace chorus::test;
 
 namespace {
 
@@ -71,6 +62,8 @@ private slots:
 private:
     // The tiny project of the filter tests; see filters_data() for what each item is.
     QString filterProject();
+    // Exports the filter project to `out` with `o`.
+    ExportReport exportFilterProject(const QString& out, const ExportOptions& o);
 };
 
 void TestRoundTrip::init()
@@ -231,35 +224,40 @@ void TestRoundTrip::csvFormats()
 
 QString TestRoundTrip::filterProject()
 {
-    const QString p = path(QStringLiteral("filters.chorus"));
-    if (ProjectStore::projectExists(p))
-        return p;
+    return fixtureProject(
+        QStringLiteral("filters.chorus"),
+        "{\"label_set\":[\"a\",\"b\"],\"id\":\"i1\",\"labels\":{\"m1\":\"a\",\"m2\":\"a\",\"m3\":\"a\"}}\n"
+        "{\"id\":\"i2\",\"text\":\"two, \\\"quoted\\\"\",\"labels\":{\"m1\":\"a\",\"m2\":\"a\",\"m3\":\"b\"}}\n"
+        "{\"id\":\"i3\",\"labels\":{\"m1\":\"a\",\"m2\":\"b\"}}\n"
+        "{\"id\":\"i4\",\"labels\":{\"m1\":\"??\",\"m2\":\"nope\"}}\n"
+        "{\"id\":\"i5\",\"labels\":{\"m1\":\"b\",\"m2\":\"a\",\"m3\":\"b\"}}\n"
+        "{\"id\":\"i6\",\"labels\":{\"m1\":\"b\",\"m2\":\"b\"}}\n"
+        "{\"id\":\"i7\",\"labels\":{\"m1\":\"b\"},\"human_counts\":{\"a\":3,\"b\":1}}\n",
+        [](ProjectStore& s) {
+            auto itemId = [&](const char* ext) {
+                return s.scalar(QStringLiteral("SELECT id FROM items WHERE ext_id = ?"), {QString::fromLatin1(ext)})
+                    .toLongLong();
+            };
+            Decision d;
+            d.author = QStringLiteral("ana");
+            d.itemId = itemId("i5");
+            d.action = QStringLiteral("label");
+            d.labelId = s.scalar(QStringLiteral("SELECT id FROM labels WHERE name = 'a'")).toLongLong();
+            d.status = ReviewStatus::Reviewed;
+            s.appendDecision(d);
+            d.itemId = itemId("i6");
+            d.action = QStringLiteral("flag");
+            d.labelId = 0;
+            d.status = ReviewStatus::Flagged;
+            s.appendDecision(d);
+        });
+}
+
+ExportReport TestRoundTrip::exportFilterProject(const QString& out, const ExportOptions& o)
+{
     ProjectStore s;
-    s.open(p, ProjectStore::Mode::CreateNew);
-    importFile(s, write(QStringLiteral("filters.jsonl"),
-                        "{\"label_set\":[\"a\",\"b\"],\"id\":\"i1\",\"labels\":{\"m1\":\"a\",\"m2\":\"a\",\"m3\":\"a\"}}\n"
-                        "{\"id\":\"i2\",\"text\":\"two, \\\"quoted\\\"\",\"labels\":{\"m1\":\"a\",\"m2\":\"a\",\"m3\":\"b\"}}\n"
-                        "{\"id\":\"i3\",\"labels\":{\"m1\":\"a\",\"m2\":\"b\"}}\n"
-                        "{\"id\":\"i4\",\"labels\":{\"m1\":\"??\",\"m2\":\"nope\"}}\n"
-                        "{\"id\":\"i5\",\"labels\":{\"m1\":\"b\",\"m2\":\"a\",\"m3\":\"b\"}}\n"
-                        "{\"id\":\"i6\",\"labels\":{\"m1\":\"b\",\"m2\":\"b\"}}\n"
-                        "{\"id\":\"i7\",\"labels\":{\"m1\":\"b\"},\"human_counts\":{\"a\":3,\"b\":1}}\n"));
-    auto itemId = [&](const char* ext) {
-        return s.scalar(QStringLiteral("SELECT id FROM items WHERE ext_id = ?"), {QString::fromLatin1(ext)}).toLongLong();
-    };
-    Decision d;
-    d.author = QStringLiteral("ana");
-    d.itemId = itemId("i5");
-    d.action = QStringLiteral("label");
-    d.labelId = s.scalar(QStringLiteral("SELECT id FROM labels WHERE name = 'a'")).toLongLong();
-    d.status = ReviewStatus::Reviewed;
-    s.appendDecision(d);
-    d.itemId = itemId("i6");
-    d.action = QStringLiteral("flag");
-    d.labelId = 0;
-    d.status = ReviewStatus::Flagged;
-    s.appendDecision(d);
-    return p;
+    s.open(filterProject());
+    return exportProject(s, out, o);
 }
 
 void TestRoundTrip::filters_data()
@@ -406,12 +404,10 @@ void TestRoundTrip::softLabels()
 
 void TestRoundTrip::curatedCsv()
 {
-    ProjectStore s;
-    s.open(filterProject());
     const QString out = path(QStringLiteral("curated.csv"));
     ExportOptions o;
     o.soft = QStringLiteral("posterior");
-    const ExportReport r = exportProject(s, out, o);  // format from the extension
+    const ExportReport r = exportFilterProject(out, o);  // format from the extension
     QCOMPARE(r.format, QStringLiteral("csv"));
     const QList<QByteArray> lines = fileBytes(out).split('\n');
     QCOMPARE(lines[0], QByteArray("id,text,label,source,confidence,status,note,p_a,p_b,m1,m2,m3"));
@@ -464,15 +460,13 @@ void TestRoundTrip::savedRunGivesConsensus()
 
 void TestRoundTrip::badOptionsRefused()
 {
-    ProjectStore s;
-    s.open(filterProject());
     const QString out = path(QStringLiteral("x.out"));
     ExportOptions o;
     o.format = QStringLiteral("xlsx");
-    QVERIFY_THROWS_EXCEPTION(Error, exportProject(s, out, o));
+    QVERIFY_THROWS_EXCEPTION(Error, exportFilterProject(out, o));
     o.format.clear();
     o.soft = QStringLiteral("majority");
-    QVERIFY_THROWS_EXCEPTION(Error, exportProject(s, out, o));
+    QVERIFY_THROWS_EXCEPTION(Error, exportFilterProject(out, o));
     QVERIFY(!QFileInfo::exists(out));
 }
 

@@ -6,6 +6,8 @@
 // label set whose positions are not in id order, invalid UTF-8 text, sparse ids (the hash path)
 // and a 60,000-item project (the path with the helper thread). Cancel polling is checked too.
 
+#include "scratchdir.h"
+
 #include "projectstore.h"
 #include "snapshot.h"
 
@@ -149,16 +151,12 @@ void exec(ProjectStore& store, const QString& sql, const QVariantList& params = 
 
 } // namespace
 
-class TestSnapshotLoad : public QObject
+class TestSnapshotLoad : public chorus::test::ScratchDirTest
 {
     Q_OBJECT
 
 private slots:
-    void init()
-    {
-        m_dir = std::make_unique<QTemporaryDir>();
-        QVERIFY(m_dir->isValid());
-    }
+    void init() { newScratchDir(); }
 
     // A small project with every kind of row the Snapshot reads.
     void everyFieldMatchesTheReference()
@@ -286,9 +284,6 @@ private slots:
         loadSnapshot(store, [&] { return ++polls < 0; });
         QVERIFY(polls >= 3);  // after annotators, after items, at the end
     }
-
-private:
-    std::unique_ptr<QTemporaryDir> m_dir;
 };
 
 QTEST_GUILESS_MAIN(TestSnapshotLoad)

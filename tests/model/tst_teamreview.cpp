@@ -5,8 +5,10 @@
 // "child-race") claim and decide 2,000 items with overlap 2 until nothing is left; every item
 // must end with exactly 2 decisions by 2 different reviewers.
 
+#include "childmodes.h"
 #include "projectdump.h"
 #include "teamprojects.h"
+#include "teamturns.h"
 #include "testprojects.h"
 
 #include "importer.h"
@@ -38,69 +40,54 @@ QStringList claimed(ProjectStore& s, const QString& who, int n, const QDateTime&
     return out;
 }
 
+// `who` labels `ext` yes.
 DecisionOutcome decide(ProjectStore& s, const QString& who, const QString& ext, const QString& uuid = {})
 {
-    qputenv("USER", who.toUtf8());
-    Decision d;
-    d.itemId = s.scalar(QStringLiteral("SELECT id FROM items WHERE ext_id = ?"), {ext}).toLongLong();
-    d.action = QStringLiteral("label");
-    d.labelId = s.scalar(QStringLiteral("SELECT id FROM labels WHERE name = 'yes'")).toLongLong();
-    d.status = ReviewStatus::Reviewed;
-    return decideItem(s, d, uuid);
+    return chorus::test::review(s, who, ext, QStringLiteral("yes"), uuid);
 }
 
 // Child mode: one reviewer of the race, connected as its own login.
 int raceChild(const QString& uri)
 {
-    try {
-        ProjectStore s;
-        s.open(uri);
-        const qint64 yes = s.scalar(QStringLiteral("SELECT id FROM labels WHERE name = 'yes'")).toLongLong();
-        const qint64 no = s.scalar(QStringLiteral("SELECT id FROM labels WHERE name = 'no'")).toLongLong();
-        QRandomGenerator rng(quint32(qHash(s.sessionUser())));
-        int decided = 0;
-        for (;;) {
-            const QList<Claim> claims = claimItems(s, 25);
-            if (claims.isEmpty())
-                break;
-            for (const Claim& c : claims) {
-                Decision d;
-                d.itemId = c.itemId;
-                d.action = QStringLiteral("label");
-                d.labelId = rng.bounded(2) ? yes : no;
-                d.status = ReviewStatus::Reviewed;
-                decideItem(s, d);
-                ++decided;
-            }
+    ProjectStore s;
+    s.open(uri);
+    const qint64 yes = s.scalar(QStringLiteral("SELECT id FROM labels WHERE name = 'yes'")).toLongLong();
+    const qint64 no = s.scalar(QStringLiteral("SELECT id FROM labels WHERE name = 'no'")).toLongLong();
+    QRandomGenerator rng(quint32(qHash(s.sessionUser())));
+    int decided = 0;
+    for (;;) {
+        const QList<Claim> claims = claimItems(s, 25);
+        if (claims.isEmpty())
+            break;
+        for (const Claim& c : claims) {
+            Decision d;
+            d.itemId = c.itemId;
+            d.action = QStringLiteral("label");
+            d.labelId = rng.bounded(2) ? yes : no;
+            d.status = ReviewStatus::Reviewed;
+            decideItem(s, d);
+            ++decided;
         }
-        std::printf("decided %d\n", decided);
-        return 0;
-    } catch (const Error& e) {
-        std::printf("err %s\n", e.what());
-        return 1;
     }
+    std::printf("decided %d\n", decided);
+    return 0;
 }
 
 // Child mode: claims n items as its login, says so, then waits to be killed.
 int holdChild(const QString& uri, int n)
 {
-    try {
-        ProjectStore s;
-        s.open(uri);
-        std::printf("held %lld\n", static_cast<long long>(claimItems(s, n).size()));
-        std::fflush(stdout);
-        QThread::sleep(600);
-        return 0;
-    } catch (const Error& e) {
-        std::printf("err %s\n", e.what());
-        return 1;
-    }
+    ProjectStore s;
+    s.open(uri);
+    std::printf("held %lld\n", static_cast<long long>(claimItems(s, n).size()));
+    std::fflush(stdout);
+    QThread::sleep(600);
+    return 0;
 }
 
 
 } // namespace
 
-class TestTeamReview : public QObject
+class TestTeamReview : public chorus::test::TeamTurnsTest
 {
     Q_OBJECT
 
@@ -121,15 +108,11 @@ private slots:
 private:
     // Items q1..q<n> (one LLM label each), labels yes/no; settings as given.
     QString project(int n, int overlap, TeamSettings::Order order = TeamSettings::Order::Queue);
-    std::unique_ptr<QTemporaryDir> m_dir;
-    QByteArray m_user = qgetenv("USER");
-    int m_projects = 0;
 };
 
 void TestTeamReview::init()
 {
-    m_dir = std::make_unique<QTemporaryDir>();
-    QVERIFY(m_dir->isValid());
+    newScratchDir();
 }
 
 QString TestTeamReview::project(int n, int overlap, TeamSettings::Order order)
@@ -141,13 +124,10 @@ QString TestTeamReview::project(int n, int overlap, TeamSettings::Order order)
     const QString file = m_dir->filePath(QStringLiteral("team.csv"));
     if (!chorus::test::writeFile(file, csv))
         qFatal("cannot write");
-    ProjectStore s;
-    s.open(p, ProjectStore::Mode::CreateNew);
-    importFile(s, file);
     TeamSettings st;
     st.overlap = overlap;
     st.order = order;
-    setTeamSettings(s, st);
+    chorus::test::createTeamProject(p, file, st);
     return p;
 }
 
@@ -260,25 +240,10 @@ void TestTeamReview::progressCounts()
     decide(s, QStringLiteral("ana"), QStringLiteral("q1"));
     decide(s, QStringLiteral("bo"), QStringLiteral("q1"));
     decide(s, QStringLiteral("ana"), QStringLiteral("q2"));
-    {
-        qputenv("USER", "bo");
-        Decision d;
-        d.itemId = s.scalar(QStringLiteral("SELECT id FROM items WHERE ext_id = 'q2'")).toLongLong();
-        d.action = QStringLiteral("label");
-        d.labelId = s.scalar(QStringLiteral("SELECT id FROM labels WHERE name = 'no'")).toLongLong();
-        d.status = ReviewStatus::Reviewed;
-        decideItem(s, d);
-    }
+    chorus::test::review(s, QStringLiteral("bo"), QStringLiteral("q2"), QStringLiteral("no"));
     decide(s, QStringLiteral("bo"), QStringLiteral("q2"));
     decide(s, QStringLiteral("ana"), QStringLiteral("q3"));
-    {
-        qputenv("USER", "cy");
-        Decision d;
-        d.itemId = s.scalar(QStringLiteral("SELECT id FROM items WHERE ext_id = 'q3'")).toLongLong();
-        d.action = QStringLiteral("flag");
-        d.status = ReviewStatus::Flagged;
-        decideItem(s, d);
-    }
+    chorus::test::review(s, QStringLiteral("cy"), QStringLiteral("q3"), QStringLiteral("flag"));
     const QDateTime now = QDateTime::currentDateTimeUtc();
     QCOMPARE(claimed(s, QStringLiteral("cy"), 1, now), QStringList{"q4"});
     const TeamProgress p = teamProgress(s, now);
@@ -400,17 +365,10 @@ void TestTeamReview::killedReviewersItemsReturnAfterTheLease()
 
 int main(int argc, char** argv)
 {
-    if (argc == 4 && qstrcmp(argv[1], "child-hold") == 0) {
-        QCoreApplication app(argc, argv);
-        return holdChild(QString::fromLocal8Bit(argv[2]), std::atoi(argv[3]));
-    }
-    if (argc == 3 && qstrcmp(argv[1], "child-race") == 0) {
-        QCoreApplication app(argc, argv);
-        return raceChild(QString::fromLocal8Bit(argv[2]));
-    }
-    QCoreApplication app(argc, argv);
-    TestTeamReview t;
-    return QTest::qExec(&t, argc, argv);
+    return chorus::test::runTestsOrChildMode<TestTeamReview>(
+        argc, argv,
+        {{"child-hold", 2, [](const QStringList& a) { return holdChild(a[0], a[1].toInt()); }},
+         {"child-race", 1, [](const QStringList& a) { return raceChild(a[0]); }}});
 }
 
 #include "tst_teamreview.moc"

@@ -3,6 +3,7 @@
 // its team roles and reviewer logins, for the tests of My queue, the Team panel and live
 // updates. Header-only: the tests that include it link chorus_model.
 
+#include "files.h"
 #include "testprojects.h"
 
 #include "importer.h"
@@ -10,7 +11,6 @@
 #include "teamreview.h"
 #include "teamroles.h"
 
-#include <QFile>
 #include <QPair>
 #include <QString>
 #include <QStringList>
@@ -46,23 +46,38 @@ inline void addReviewers(model::ProjectStore& admin, const QStringList& logins)
     addLogins(admin, withRole);
 }
 
-/// Creates the project at location from dataFile with the given team settings. On a server it
+/// Creates the project at location from dataFile with the team settings st. On a server it
 /// also makes the team roles (team init) and each of reviewers a login with the reviewer role.
-inline void makeTeamProject(const QString& location, const QString& dataFile, int overlap, int leaseMinutes,
-                            const QStringList& reviewers = {})
+inline void createTeamProject(const QString& location, const QString& dataFile, const model::TeamSettings& st,
+                              const QStringList& reviewers = {})
 {
     model::ProjectStore s;
     s.open(location, model::ProjectStore::Mode::CreateNew);
     model::importFile(s, dataFile);
-    model::TeamSettings st;
-    st.overlap = overlap;
-    st.leaseMinutes = leaseMinutes;
-    st.order = model::TeamSettings::Order::Queue;
     model::setTeamSettings(s, st);
     if (!s.isServer())
         return;
     model::initTeam(s);
     addReviewers(s, reviewers);
+}
+
+/// Team settings with the given overlap and lease, the rest default.
+inline model::TeamSettings overlapAndLease(int overlap, int leaseMinutes)
+{
+    model::TeamSettings st;
+    st.overlap = overlap;
+    st.leaseMinutes = leaseMinutes;
+    return st;
+}
+
+/// Creates the project at location from dataFile with the given overlap and lease in queue
+/// order; on a server with the team roles and `reviewers` as reviewer logins.
+inline void makeTeamProject(const QString& location, const QString& dataFile, int overlap, int leaseMinutes,
+                            const QStringList& reviewers = {})
+{
+    model::TeamSettings st = overlapAndLease(overlap, leaseMinutes);
+    st.order = model::TeamSettings::Order::Queue;
+    createTeamProject(location, dataFile, st, reviewers);
 }
 
 /// A server project of n items r1..rn (one LLM label each: yes, except every third no) with the
@@ -76,19 +91,9 @@ inline QString serverTeamProject(const QTemporaryDir& dir, const QString& name, 
     for (int i = 1; i <= n; ++i)
         csv += "r" + QByteArray::number(i) + ",m1," + (i % 3 ? "yes" : "no") + "\n";
     const QString file = dir.filePath(name + QStringLiteral(".csv"));
-    QFile f(file);
-    if (!f.open(QIODevice::WriteOnly) || f.write(csv) != csv.size())
+    if (!writeFile(file, csv))
         qFatal("cannot write %s", qPrintable(file));
-    f.close();
-    model::ProjectStore s;
-    s.open(uri, model::ProjectStore::Mode::CreateNew);
-    model::importFile(s, file);
-    model::TeamSettings st;
-    st.overlap = overlap;
-    st.leaseMinutes = leaseMinutes;
-    model::setTeamSettings(s, st);
-    model::initTeam(s);
-    addReviewers(s, logins);
+    createTeamProject(uri, file, overlapAndLease(overlap, leaseMinutes), logins);
     return uri;
 }
 
