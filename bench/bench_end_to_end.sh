@@ -9,11 +9,11 @@
 # a busy machine the two bests may come from different runs) and the peak RSS are printed.
 # Usage: bench/bench_end_to_end.sh [BUILD_DIR] [RUNS]
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="${1:-$root/build}"
+# shellcheck source=bench_common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench_common.sh"
 runs="${2:-3}"
 cli="$build/app/chorus-cli"
-[ -x "$cli" ] || { echo "no $cli: build first" >&2; exit 1; }
+bench_require "$cli"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 python3 "$root/scripts/make_crowd_csv.py" "$work/data"

@@ -7,12 +7,12 @@
 # Every figure is the best wall time of RUNS whole-process runs; the last column is server/file.
 # Usage: bench/bench_engines.sh [BUILD_DIR] [RUNS]
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="${1:-$root/build}"
+# shellcheck source=bench_common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench_common.sh"
 runs="${2:-3}"
 cli="$build/app/chorus-cli"
 open="$build/bench/bench_open"
-[ -x "$cli" ] && [ -x "$open" ] || { echo "build chorus-cli and bench_open first" >&2; exit 1; }
+bench_require "$cli" "$open"
 # shellcheck source=pg_bench_server.sh
 . "$root/bench/pg_bench_server.sh"
 python3 "$root/scripts/make_crowd_csv.py" "$work/data" >/dev/null

@@ -36,7 +36,7 @@ CalibrationPage::CalibrationPage(model::Workbench* workbench, QWidget* parent) :
     m_binning->addItem(tr("equal-width bins"));
     m_binning->addItem(tr("equal-mass bins"));
     m_binning->setToolTip(tr("Reliability bins: ten equal confidence ranges, or ten bins holding as many items each"));
-    m_job = JobControls::make(this, tr("Stop the calibration"), &m_watcher);
+    m_job.makeControls(this, tr("Stop the calibration"));
     m_caption = plainTextLabel(this);
     m_caption->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
 
@@ -74,24 +74,20 @@ CalibrationPage::CalibrationPage(model::Workbench* workbench, QWidget* parent) :
     layout->addWidget(m_caption);
     layout->addWidget(split, 1);
 
-    connect(&m_watcher, &QFutureWatcherBase::finished, this, &CalibrationPage::finished);
+    connect(&m_job.jobWatcher(), &QFutureWatcherBase::finished, this, &CalibrationPage::finished);
     connect(m_binning, &QComboBox::currentIndexChanged, this, [this] {
-        if (m_hasReport)
+        if (hasReport())
             buildDiagram();
     });
     // A ticked source is drawn.
     connect(m_table, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* item) {
-        if (m_hasReport && item->column() == ColSource)
+        if (hasReport() && item->column() == ColSource)
             buildDiagram();
     });
     connect(m_wb, &model::Workbench::projectChanged, this, &CalibrationPage::invalidate);
 }
 
-CalibrationPage::~CalibrationPage()
-{
-    m_watcher.cancel();
-    m_watcher.waitForFinished();
-}
+CalibrationPage::~CalibrationPage() = default;  // m_job waits for a running job
 
 QString CalibrationPage::statusText() const
 {
@@ -121,46 +117,42 @@ void CalibrationPage::setEqualMass(bool on)
 
 void CalibrationPage::invalidate()
 {
-    m_job.reset();
-    m_hasReport = false;
-    m_report = {};
+    m_job.invalidate();
 }
 
 void CalibrationPage::ensureComputed()
 {
-    if (!m_wb->hasProject() || m_hasReport || m_watcher.isRunning())
+    if (!m_wb->hasProject() || !m_job.wanted())
         return;
-    m_job.restart(tr("Scoring the methods' posteriors and the annotators' probabilities…"));
-    m_watcher.setFuture(model::calibrationAsync(m_wb->pool(), m_wb->projectPath(), m_wb->snapshot(), m_request));
+    m_job.start(tr("Scoring the methods' posteriors and the annotators' probabilities…"),
+                model::calibrationAsync(m_wb->pool(), m_wb->projectPath(), m_wb->snapshot(), m_request));
 }
 
 void CalibrationPage::finished()
 {
-    auto r = m_job.takeResult(m_watcher);
-    if (!r)
-        return;  // replaced or canceled: never applied
-    if (!r->ok()) {
-        m_job.status->setText(r->canceled ? tr("Canceled") : tr("Nothing to calibrate: %1").arg(r->error));
+    using Outcome = ReportJob<model::CalibrationReport>::Outcome;
+    const Outcome outcome = m_job.finish(tr("Nothing to calibrate: %1"));
+    if (outcome == Outcome::Failed) {
         m_caption->clear();
         m_table->setRowCount(0);
         diagram()->removeAllSeries();
-        return;
     }
-    m_report = std::move(r->value);
-    m_hasReport = true;
+    if (outcome != Outcome::Done)
+        return;
+    const model::CalibrationReport& rep = report();
     QString text = tr("Top-label calibration on %L1 gold items: a point is a bin's mean confidence and its accuracy; "
                       "below the diagonal the source is overconfident. T is fitted on %L2 selection items, the "
                       "scaled ECE is on the other %L3.")
-                       .arg(m_report.goldItems)
-                       .arg(m_report.split.selection.size())
-                       .arg(m_report.split.holdout.size());
-    if (m_report.annotatorsWithProbabilities == 0)
+                       .arg(rep.goldItems)
+                       .arg(rep.split.selection.size())
+                       .arg(rep.split.holdout.size());
+    if (rep.annotatorsWithProbabilities == 0)
         text += QLatin1Char(' ') + tr("No annotator reported probabilities (LLM logprobs): only the methods are scored.");
-    for (const auto& [m, why] : m_report.methodErrors)
+    for (const auto& [m, why] : rep.methodErrors)
         text += QLatin1Char(' ') + tr("%1 left out: %2.").arg(m, why);
     m_caption->setText(text);
     m_job.status->setText(tr("%n source(s) scored. Tick sources in the table to compare their diagrams.", nullptr,
-                         int(m_report.sources.size())));
+                         int(rep.sources.size())));
     fillTable();
     emit ready();
 }
@@ -168,7 +160,7 @@ void CalibrationPage::finished()
 void CalibrationPage::fillTable()
 {
     const QSignalBlocker block(m_table);
-    const auto& sources = m_report.sources;
+    const auto& sources = report().sources;
     m_table->setRowCount(static_cast<int>(sources.size()));
     for (int r = 0; r < static_cast<int>(sources.size()); ++r) {
         const model::CalibrationSource& s = sources[static_cast<size_t>(r)];
@@ -233,7 +225,7 @@ void CalibrationPage::buildDiagram()
         if (m_table->item(r, ColSource) && m_table->item(r, ColSource)->checkState() == Qt::Checked)
             rows << r;
     for (int r : rows) {
-        const model::CalibrationSource& s = m_report.sources[static_cast<size_t>(r)];
+        const model::CalibrationSource& s = report().sources[static_cast<size_t>(r)];
         const std::vector<agg::ReliabilityBin>& bins = mass ? s.all.equalMass : s.all.equalWidth;
         auto* line = new QLineSeries;
         // Legend labels are rich text; annotator names are data.
@@ -299,7 +291,7 @@ QString CalibrationPage::csv() const
                            QStringLiteral("binning"), QStringLiteral("bin_lo"), QStringLiteral("bin_hi"),
                            QStringLiteral("bin_count"), QStringLiteral("bin_mean_confidence"),
                            QStringLiteral("bin_accuracy")})};
-    for (const model::CalibrationSource& s : m_report.sources) {
+    for (const model::CalibrationSource& s : report().sources) {
         const QStringList head{s.kind, s.name, QString::number(s.all.items), fullNumber(s.all.accuracy),
                                fullNumber(s.all.eceEqualWidth), fullNumber(s.all.eceEqualMass), fullNumber(s.all.brier), fullNumber(s.all.nll),
                                fullNumber(s.temperature)};

@@ -36,15 +36,17 @@ public:
     explicit CalibrationPage(model::Workbench* workbench, QWidget* parent = nullptr);
     ~CalibrationPage() override;
 
+    /// Starts the scoring unless there is a report for the current project or one is running.
     void ensureComputed();
+    /// Forgets the report (cancelling a running job).
     void invalidate();
     /// Cancels the running job, if any (its result is never applied; the status says "Canceled").
     void cancel() { m_job.cancelJob(); }
     void setRequest(const model::CalibrationRequest& request);
 
-    bool hasReport() const { return m_hasReport; }
-    const model::CalibrationReport& report() const { return m_report; }
-    QFuture<model::JobResult<model::CalibrationReport>> job() const { return m_watcher.future(); }
+    bool hasReport() const { return m_job.hasReport(); }
+    const model::CalibrationReport& report() const { return m_job.report(); }
+    QFuture<model::JobResult<model::CalibrationReport>> job() const { return m_job.future(); }
     QString statusText() const;
     QChart* diagram() const;
     QTableWidget* table() const { return m_table; }
@@ -67,13 +69,10 @@ private:
     model::Workbench* m_wb;
     model::CalibrationRequest m_request;
     QComboBox* m_binning;
-    JobControls m_job;
+    ReportJob<model::CalibrationReport> m_job;
     QLabel* m_caption;
     QChartView* m_diagram;
     QTableWidget* m_table;
-    bool m_hasReport = false;
-    model::CalibrationReport m_report;
-    QFutureWatcher<model::JobResult<model::CalibrationReport>> m_watcher;
 };
 
 } // namespace chorus::ui

@@ -59,7 +59,7 @@ CrowdPage::CrowdPage(model::Workbench* workbench, QWidget* parent) : QWidget(par
     m_redundancyMeasure->setToolTip(tr("Redundancy of two annotators: how much more often they are wrong together "
                                        "(against gold, selection items) or leave the others' consensus together "
                                        "(no gold) than independent annotators would"));
-    m_job = JobControls::make(this, tr("Stop the crowd search"), &m_watcher);
+    m_job.makeControls(this, tr("Stop the crowd search"));
 
     QWidget* bar = FlowLayout::bar(this, {new QLabel(tr("Methods:"), this), m_methods, new QLabel(tr("Budget:"), this),
                                           m_budget, m_job.progress, m_job.cancel});
@@ -87,10 +87,10 @@ CrowdPage::CrowdPage(model::Workbench* workbench, QWidget* parent) : QWidget(par
     layout->addWidget(m_charts, 1);
 
     // Connect before setFuture() (house style).
-    connect(&m_watcher, &QFutureWatcherBase::progressValueChanged, this, [this](int v) {
+    connect(&m_job.jobWatcher(), &QFutureWatcherBase::progressValueChanged, this, [this](int v) {
         m_job.status->setText(tr("Searching crowds… %1%").arg(v / 10));
     });
-    connect(&m_watcher, &QFutureWatcherBase::finished, this, &CrowdPage::finished);
+    connect(&m_job.jobWatcher(), &QFutureWatcherBase::finished, this, &CrowdPage::finished);
     connect(&m_runWatcher, &QFutureWatcherBase::finished, this, &CrowdPage::runFinished);
     connect(m_methods, &QComboBox::currentIndexChanged, this, [this] {
         agg::CrowdOptions o = m_options;
@@ -100,11 +100,11 @@ CrowdPage::CrowdPage(model::Workbench* workbench, QWidget* parent) : QWidget(par
             ensureComputed();
     });
     connect(m_budget, &QComboBox::currentIndexChanged, this, [this] {
-        if (m_hasReport)
+        if (hasReport())
             build();  // the recommendation only: no new search
     });
     connect(m_redundancyMeasure, &QComboBox::currentIndexChanged, this, [this] {
-        if (m_hasReport)
+        if (hasReport())
             buildRedundancy();
     });
     // Another project: a crowd still running for the old one is not applied to it.
@@ -116,10 +116,9 @@ CrowdPage::CrowdPage(model::Workbench* workbench, QWidget* parent) : QWidget(par
 
 CrowdPage::~CrowdPage()
 {
-    for (QFutureWatcherBase* w : {static_cast<QFutureWatcherBase*>(&m_watcher), static_cast<QFutureWatcherBase*>(&m_runWatcher)}) {
-        w->cancel();
-        w->waitForFinished();
-    }
+    m_runWatcher.cancel();
+    m_runWatcher.waitForFinished();
+    // m_job waits for the design's job.
 }
 
 QString CrowdPage::statusText() const
@@ -136,34 +135,25 @@ void CrowdPage::setOptions(const agg::CrowdOptions& options)
 
 void CrowdPage::invalidate()
 {
-    m_job.reset();
-    m_hasReport = false;
-    m_report = {};
+    m_job.invalidate();
     m_pointCandidates.clear();
 }
 
 void CrowdPage::ensureComputed()
 {
-    if (!m_wb->hasProject() || m_hasReport || m_watcher.isRunning())
+    if (!m_wb->hasProject() || !m_job.wanted())
         return;
-    m_job.restart(tr("Searching crowds…"));
     m_annotators = m_wb->snapshot().annotators;
-    m_watcher.setFuture(model::crowdReportAsync(m_wb->pool(), m_wb->projectPath(), m_wb->snapshot(), m_options));
+    m_job.start(tr("Searching crowds…"),
+                model::crowdReportAsync(m_wb->pool(), m_wb->projectPath(), m_wb->snapshot(), m_options));
 }
 
 void CrowdPage::finished()
 {
-    auto r = m_job.takeResult(m_watcher);
-    if (!r)
-        return;  // replaced or canceled: never applied
-    if (!r->ok()) {
-        m_job.status->setText(r->canceled ? tr("Canceled") : tr("Failed: %1").arg(r->error));
+    if (m_job.finish(tr("Failed: %1")) != ReportJob<model::CrowdReport>::Outcome::Done)
         return;
-    }
-    m_report = std::move(r->value);
-    m_hasReport = true;
     int64_t crowds = 0;
-    for (const agg::MethodSearchInfo& m : m_report.design.methods)
+    for (const agg::MethodSearchInfo& m : report().design.methods)
         crowds += m.evaluated;
     m_job.status->setText(tr("%L1 crowds evaluated. Click a crowd in the chart to run it and review its labels.")
                           .arg(crowds));
@@ -176,7 +166,7 @@ QString CrowdPage::crowdText(const agg::CrowdCandidate& c) const
     QStringList names;
     for (int32_t a : c.members)
         names << m_annotators.value(a);
-    const QString method = c.method >= 0 ? QString::fromStdString(m_report.options.methods[static_cast<size_t>(c.method)])
+    const QString method = c.method >= 0 ? QString::fromStdString(report().options.methods[static_cast<size_t>(c.method)])
                                          : tr("own labels");
     return tr("%1 of %n annotator(s): %2", nullptr, int(c.members.size())).arg(method, names.join(QStringLiteral(", ")));
 }
@@ -191,16 +181,16 @@ int CrowdPage::candidateAt(const QString& seriesName, int pointIndex) const
 
 void CrowdPage::runCandidate(int index)
 {
-    if (!m_hasReport || index < 0 || index >= static_cast<int>(m_report.design.candidates.size()) || !m_wb->hasProject())
+    if (!hasReport() || index < 0 || index >= static_cast<int>(report().design.candidates.size()) || !m_wb->hasProject())
         return;
-    const agg::CrowdCandidate& c = m_report.design.candidates[static_cast<size_t>(index)];
+    const agg::CrowdCandidate& c = report().design.candidates[static_cast<size_t>(index)];
     if (c.method < 0)
         return;
     m_runWatcher.cancel();  // a newer click replaces the old one
     model::AggregationRequest req;
-    req.method = QString::fromStdString(m_report.options.methods[static_cast<size_t>(c.method)]);
-    req.seed = m_report.options.seed;
-    req.params = m_report.options.params;
+    req.method = QString::fromStdString(report().options.methods[static_cast<size_t>(c.method)]);
+    req.seed = report().options.seed;
+    req.params = report().options.params;
     req.annotators = c.members;
     nlohmann::json params = nlohmann::json::object();
     for (const auto& [k, v] : req.params)
@@ -224,7 +214,7 @@ void CrowdPage::runFinished()
         return;
     auto r = m_runWatcher.result();
     if (!r.ok()) {
-        m_job.status->setText(r.canceled ? tr("Canceled") : tr("Failed: %1").arg(r.error));
+        m_job.failed(r.canceled, tr("Failed: %1").arg(r.error));
         return;
     }
     const qint64 id = r.value.summary.id;

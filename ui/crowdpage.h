@@ -52,9 +52,9 @@ public:
     void setOptions(const agg::CrowdOptions& options);
     agg::CrowdOptions options() const { return m_options; }
 
-    bool hasReport() const { return m_hasReport; }
-    const model::CrowdReport& report() const { return m_report; }
-    QFuture<model::JobResult<model::CrowdReport>> job() const { return m_watcher.future(); }
+    bool hasReport() const { return m_job.hasReport(); }
+    const model::CrowdReport& report() const { return m_job.report(); }
+    QFuture<model::JobResult<model::CrowdReport>> job() const { return m_job.future(); }
     QString statusText() const;
 
     QTabWidget* charts() const { return m_charts; }
@@ -96,17 +96,14 @@ private:
     QComboBox* m_budget;
     QComboBox* m_redundancyMeasure;
     QLabel* m_caption;
-    JobControls m_job;
+    ReportJob<model::CrowdReport> m_job;
     QTabWidget* m_charts;
     QChartView* m_pareto;
     HeatmapWidget* m_redundancy;
     QChartView* m_curve;
-    bool m_hasReport = false;
-    model::CrowdReport m_report;
     QStringList m_annotators;  ///< names at the time of the design
     /// Per scatter series (by name): the candidate of each point, in point order.
     QHash<QString, std::vector<int32_t>> m_pointCandidates;
-    QFutureWatcher<model::JobResult<model::CrowdReport>> m_watcher;
     QFutureWatcher<model::JobResult<model::RunData>> m_runWatcher;
     QString m_runDescription;
 };

@@ -62,14 +62,14 @@ QValueAxis* valueAxis(QChart* chart, Qt::Alignment where, double lo, double hi, 
 
 double CrowdPage::yOf(const agg::CrowdCandidate& c) const
 {
-    return m_report.design.withGold ? c.holdout.macroF1 : c.estimatedAccuracy;
+    return report().design.withGold ? c.holdout.macroF1 : c.estimatedAccuracy;
 }
 
 void CrowdPage::build()
 {
-    const agg::CrowdDesign& d = m_report.design;
+    const agg::CrowdDesign& d = report().design;
     double total = 0;
-    for (double c : m_report.options.costs)
+    for (double c : report().options.costs)
         total += c;
     const double share = m_budget->currentData().toDouble();
     const double maxCost = share > 0 ? share * total : std::numeric_limits<double>::infinity();
@@ -89,7 +89,7 @@ void CrowdPage::build()
                   .arg(share > 0 ? tr(" (at most %1 per item)").arg(chartNumber(maxCost, 4)) : QString(), crowdText(c),
                        chartNumber(c.cost, 4), d.withGold ? tr("holdout macro-F1") : tr("estimated accuracy"), chartNumber(yOf(c)));
     }
-    if (m_report.costs.anyUnknown())
+    if (report().costs.anyUnknown())
         text += QLatin1Char(' ') + tr("Some annotators have no known cost; they count 1 per item.");
     m_caption->setText(text);
     buildPareto();
@@ -100,7 +100,7 @@ void CrowdPage::build()
 void CrowdPage::buildPareto()
 {
     QChart* chart = m_pareto->chart();
-    const agg::CrowdDesign& d = m_report.design;
+    const agg::CrowdDesign& d = report().design;
     resetChart(chart, d.withGold ? tr("Cost and holdout macro-F1 of every crowd tried")
                                  : tr("Cost and ESTIMATED accuracy of every crowd tried (no gold)"));
     m_pointCandidates.clear();
@@ -111,9 +111,9 @@ void CrowdPage::buildPareto()
         maxY = std::max(maxY, yOf(c));
     };
     std::vector<QXYSeries*> series;
-    for (size_t m = 0; m < m_report.options.methods.size(); ++m) {
+    for (size_t m = 0; m < report().options.methods.size(); ++m) {
         auto* s = new QScatterSeries;
-        s->setName(QString::fromStdString(m_report.options.methods[m]));
+        s->setName(QString::fromStdString(report().options.methods[m]));
         s->setMarkerSize(7);
         s->setColor(seriesColor(static_cast<int>(m)));
         s->setBorderColor(Qt::transparent);
@@ -164,7 +164,7 @@ void CrowdPage::buildPareto()
                 QToolTip::hideText();
                 return;
             }
-            const agg::CrowdCandidate& c = m_report.design.candidates[static_cast<size_t>(k)];
+            const agg::CrowdCandidate& c = report().design.candidates[static_cast<size_t>(k)];
             QToolTip::showText(QCursor::pos(),
                                plainToolTip(tr("%1\ncost %2 per item\nselection macro-F1 %3, holdout macro-F1 %4, "
                                                "holdout accuracy %5\nestimated accuracy %6\nClick to run this crowd.")
@@ -181,7 +181,7 @@ void CrowdPage::buildPareto()
 
 void CrowdPage::buildRedundancy()
 {
-    const agg::CrowdDesign& d = m_report.design;
+    const agg::CrowdDesign& d = report().design;
     const int M = static_cast<int>(m_annotators.size());
     const int measure = m_redundancyMeasure->currentIndex();
     std::vector<double> values(static_cast<size_t>(M) * M, std::nan(""));
@@ -206,7 +206,7 @@ void CrowdPage::buildRedundancy()
 void CrowdPage::buildCurve()
 {
     QChart* chart = m_curve->chart();
-    const agg::CrowdDesign& d = m_report.design;
+    const agg::CrowdDesign& d = report().design;
     const bool gold = d.withGold;
     resetChart(chart, gold ? tr("Holdout macro-F1 by crowd size (solid: mean, dashed: best)")
                            : tr("ESTIMATED accuracy by crowd size, mean (no gold)"));
@@ -279,7 +279,7 @@ void CrowdPage::buildCurve()
 
 QString CrowdPage::paretoCsv() const
 {
-    const agg::CrowdDesign& d = m_report.design;
+    const agg::CrowdDesign& d = report().design;
     QStringList lines{csvRow({QStringLiteral("method"), QStringLiteral("annotators"), QStringLiteral("cost_per_item"),
                               QStringLiteral("selection_macro_f1"), QStringLiteral("holdout_macro_f1"),
                               QStringLiteral("holdout_accuracy"), QStringLiteral("estimated_accuracy"),
@@ -292,7 +292,7 @@ QString CrowdPage::paretoCsv() const
         QStringList names;
         for (int32_t a : c.members)
             names << m_annotators.value(a);
-        lines << csvRow({QString::fromStdString(m_report.options.methods[static_cast<size_t>(c.method)]),
+        lines << csvRow({QString::fromStdString(report().options.methods[static_cast<size_t>(c.method)]),
                          names.join(QLatin1Char(';')), fullNumber(c.cost), fullNumber(c.selection.macroF1), fullNumber(c.holdout.macroF1),
                          fullNumber(c.holdout.accuracy), fullNumber(c.estimatedAccuracy), QString::number(onFront[k])});
     }
@@ -306,7 +306,7 @@ QString CrowdPage::redundancyCsv() const
                               QStringLiteral("gold_ratio"), QStringLiteral("gold_kappa"), QStringLiteral("consensus_items"),
                               QStringLiteral("consensus_joint"), QStringLiteral("consensus_ratio"),
                               QStringLiteral("consensus_kappa")})};
-    for (const agg::PairRedundancy& r : m_report.design.pairs)
+    for (const agg::PairRedundancy& r : report().design.pairs)
         lines << csvRow({m_annotators.value(r.a), m_annotators.value(r.b), QString::number(r.gold.items), fullNumber(r.gold.rateA),
                          fullNumber(r.gold.rateB), fullNumber(r.gold.joint), fullNumber(r.gold.ratio), fullNumber(r.gold.kappa),
                          QString::number(r.consensus.items), fullNumber(r.consensus.joint), fullNumber(r.consensus.ratio),
@@ -320,7 +320,7 @@ QString CrowdPage::curveCsv() const
                               QStringLiteral("subsets"), QStringLiteral("mean_macro_f1"), QStringLiteral("best_macro_f1"),
                               QStringLiteral("mean_accuracy"), QStringLiteral("best_accuracy"),
                               QStringLiteral("mean_estimated_accuracy")})};
-    for (const agg::MethodSearchInfo& m : m_report.design.methods)
+    for (const agg::MethodSearchInfo& m : report().design.methods)
         for (const agg::CrowdCurvePoint& p : m.curve)
             lines << csvRow({QString::fromStdString(m.method), QString::number(p.size), QString::number(p.crowds),
                              p.exhaustive ? QStringLiteral("all") : QStringLiteral("random"), fullNumber(p.meanMacroF1),

@@ -52,6 +52,11 @@ void JobControls::idle(const QString& text) const
 
 namespace chorus::ui {
 
+void JobControls::failed(bool canceled, const QString& text) const
+{
+    idle(canceled ? QPushButton::tr("Canceled") : text);
+}
+
 void JobControls::cancelJob() const
 {
     if (!watcher->isRunning())

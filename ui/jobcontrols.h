@@ -3,6 +3,8 @@
 // job at a time on a worker (the Crowd and Calibration tabs): made once, shown while the job
 // runs, hidden when it ends.
 
+#include "jobresult.h"
+
 #include <QFutureWatcher>
 #include <QString>
 
@@ -37,6 +39,8 @@ struct JobControls
     }
     /// No job runs: bar and Cancel hidden; the status says text unless it is empty.
     void idle(const QString& text = {}) const;
+    /// A job ended without a result: the controls idle, the status says "Canceled" or text.
+    void failed(bool canceled, const QString& text) const;
     /// Cancels a running job and says "Canceled"; nothing when none runs.
     void cancelJob() const;
     /// Cancels the job without a word (its result would be stale) and hides the controls.
@@ -46,6 +50,74 @@ struct JobControls
     QProgressBar* progress = nullptr;
     QPushButton* cancel = nullptr;
     QFutureWatcherBase* watcher = nullptr;
+};
+
+/// The one report an Insights page computes on a worker (the Crowd and Calibration tabs): the
+/// job's watcher, its controls, and the last report, kept until invalidate(). A page makes the
+/// controls once (makeControls), starts a job when it wants a report (wanted(), start()) and
+/// applies the outcome in its watcher's finished slot (finish()).
+template <typename Report>
+class ReportJob : public JobControls
+{
+public:
+    using Result = model::JobResult<Report>;
+    enum class Outcome { Replaced, Failed, Done };
+
+    ReportJob() = default;
+    ReportJob(const ReportJob&) = delete;
+    ReportJob& operator=(const ReportJob&) = delete;
+    /// A job still running is canceled and waited for: it never outlives the page.
+    ~ReportJob()
+    {
+        m_watcher.cancel();
+        m_watcher.waitForFinished();
+    }
+
+    void makeControls(QWidget* parent, const QString& cancelToolTip)
+    {
+        static_cast<JobControls&>(*this) = JobControls::make(parent, cancelToolTip, &m_watcher);
+    }
+    /// Connect to its signals before the first start() (house style).
+    QFutureWatcher<Result>& jobWatcher() { return m_watcher; }
+    QFuture<Result> future() const { return m_watcher.future(); }
+
+    bool hasReport() const { return m_report.has_value(); }
+    /// The last report; an empty one when there is none.
+    const Report& report() const { return m_report ? *m_report : m_none; }
+    /// No report and no job running: a job should start.
+    bool wanted() const { return !m_report && !m_watcher.isRunning(); }
+    /// Cancels a running job (its result is never applied) and watches `job` instead.
+    void start(const QString& text, QFuture<Result> job)
+    {
+        restart(text);
+        m_watcher.setFuture(std::move(job));
+    }
+    /// Forgets the report and cancels a running job without a word.
+    void invalidate()
+    {
+        reset();
+        m_report.reset();
+    }
+    /// The finished job's outcome: Done keeps its report; Failed says in the status line
+    /// "Canceled" or failedText with the error as %1; Replaced (a canceled or replaced job's
+    /// result) changes nothing.
+    Outcome finish(const QString& failedText)
+    {
+        std::optional<Result> r = takeResult(m_watcher);
+        if (!r)
+            return Outcome::Replaced;
+        if (!r->ok()) {
+            failed(r->canceled, failedText.arg(r->error));
+            return Outcome::Failed;
+        }
+        m_report = std::move(r->value);
+        return Outcome::Done;
+    }
+
+private:
+    QFutureWatcher<Result> m_watcher;
+    std::optional<Report> m_report;
+    Report m_none;
 };
 
 } // namespace chorus::ui
