@@ -470,21 +470,15 @@ private slots:
         if (!test::sharedAvailable())
             QSKIP("../shared not available");
         const auto d = test::loadCrowd("rte");
-        agg::BootstrapOptions b;
-        b.replicates = 200;
-        b.seed = 42;
-        b.threads = 1;
-        const auto one = agg::bootstrapAgreement(d.matrix, {}, b);
-        b.threads = 2;
-        const auto two = agg::bootstrapAgreement(d.matrix, {}, b);
+        const auto one = agg::bootstrapAgreement(d.matrix, {}, {.replicates = 200, .seed = 42, .threads = 1});
+        const auto two = agg::bootstrapAgreement(d.matrix, {}, {.replicates = 200, .seed = 42, .threads = 2});
         QCOMPARE(one.fleissKappa.lo, two.fleissKappa.lo);
         QCOMPARE(one.krippendorffAlpha.hi, two.krippendorffAlpha.hi);
         const auto point = agg::computeAgreement(d.matrix);
         QVERIFY(one.fleissKappa.lo < point.fleissKappa.value && point.fleissKappa.value < one.fleissKappa.hi);
         QVERIFY(one.krippendorffAlpha.lo < point.krippendorffAlpha.value);
         QVERIFY(point.krippendorffAlpha.value < one.krippendorffAlpha.hi);
-        b.seed = 43;
-        const auto other = agg::bootstrapAgreement(d.matrix, {}, b);
+        const auto other = agg::bootstrapAgreement(d.matrix, {}, {.replicates = 200, .seed = 43, .threads = 2});
         QVERIFY(other.fleissKappa.lo != one.fleissKappa.lo);
     }
 

@@ -229,13 +229,8 @@ private slots:
             good.push_back(i % 3);
             bad.push_back(i % 3 == 0 ? 0 : (i % 3 == 1 ? 2 : 0));
         }
-        agg::BootstrapOptions b;
-        b.replicates = 400;
-        b.seed = 7;
-        b.threads = 1;
-        const auto one = agg::pairedBootstrapMacroF1(good, bad, gold, 3, b);
-        b.threads = 2;
-        const auto two = agg::pairedBootstrapMacroF1(good, bad, gold, 3, b);
+        const auto one = agg::pairedBootstrapMacroF1(good, bad, gold, 3, {.replicates = 400, .seed = 7, .threads = 1});
+        const auto two = agg::pairedBootstrapMacroF1(good, bad, gold, 3, {.replicates = 400, .seed = 7, .threads = 2});
         QCOMPARE(one.ci.lo, two.ci.lo);
         QCOMPARE(one.ci.hi, two.ci.hi);
         QCOMPARE(one.macroF1A, 1.0);

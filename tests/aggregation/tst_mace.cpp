@@ -10,38 +10,54 @@
 
 using namespace chorus;
 
+namespace {
+
+// Two items, two annotators, labels {0, 1}: item 0: a0=0, a1=0; item 1: a0=1, a1=0.
+// noise = 0 makes the start exact: theta = 1/2, xi = (1/2, 1/2). With base = (1-theta) xi(x)
+// and ratio = 1 + theta/base: base = 1/4, ratio = 3, P(knowing | T = x) = theta/(theta+base)
+// = 2/3.
+// E-step 1: item 0: (3*3, 1) -> P = (0.9, 0.1); item 1: (3, 3) -> (1/2, 1/2).
+//   spam count of a label = 1 - P(T = x) * 2/3: item 0: 0.4 and 0.4; item 1: 2/3 and 2/3.
+//   a0: spam 16/15, knowing 14/15, spam labels (0.4, 2/3); a1: spam 16/15, knowing 14/15,
+//   spam labels (16/15, 0).
+// M-step (EM, smoothing 0): theta = 7/15 for both; xi_a0 = (3/8, 5/8), xi_a1 = (1, 0).
+// E-step 2: a0: base(0) = 8/15*3/8 = 1/5, ratio 10/3; base(1) = 1/3, ratio 12/5;
+//   a1: base(0) = 8/15, ratio 15/8.
+//   item 0: (10/3 * 15/8, 1) = (25/4, 1) -> P(0) = 25/29
+//   item 1: (15/8, 12/5) -> P(0) = 25/57
+// Log-likelihood: P(item 0) = (2/3 + 8/75)/2 = 29/75, P(item 1) = (1/3 + 32/75)/2 = 19/50.
+agg::LabelMatrix handWorkedExample()
+{
+    return agg::LabelMatrix::build(2, 2, 2, {{0, 0, 0}, {0, 1, 0}, {1, 0, 1}, {1, 1, 0}});
+}
+
+// The posteriors, competences and log-likelihood derived above, after one EM iteration.
+void checkHandWorkedIteration(const agg::AggregationResult& r)
+{
+    QVERIFY(std::abs(r.posteriorAt(0, 0) - 25.0 / 29.0) < 1e-12);
+    QVERIFY(std::abs(r.posteriorAt(1, 0) - 25.0 / 57.0) < 1e-12);
+    QVERIFY(std::abs(r.competence[0] - 7.0 / 15.0) < 1e-12);
+    QVERIFY(std::abs(r.competence[1] - 7.0 / 15.0) < 1e-12);
+    QVERIFY(std::abs(r.logLikelihood.back() - std::log(29.0 / 75.0 * 19.0 / 50.0) / 4) < 1e-12);
+}
+
+} // namespace
+
 class TestMace : public QObject
 {
     Q_OBJECT
 
 private slots:
-    // Two items, two annotators, labels {0, 1}: item 0: a0=0, a1=0; item 1: a0=1, a1=0.
-    // noise = 0 makes the start exact: theta = 1/2, xi = (1/2, 1/2). With base = (1-theta) xi(x)
-    // and ratio = 1 + theta/base: base = 1/4, ratio = 3, P(knowing | T = x) = theta/(theta+base)
-    // = 2/3.
-    // E-step 1: item 0: (3*3, 1) -> P = (0.9, 0.1); item 1: (3, 3) -> (1/2, 1/2).
-    //   spam count of a label = 1 - P(T = x) * 2/3: item 0: 0.4 and 0.4; item 1: 2/3 and 2/3.
-    //   a0: spam 16/15, knowing 14/15, spam labels (0.4, 2/3); a1: spam 16/15, knowing 14/15,
-    //   spam labels (16/15, 0).
-    // M-step (EM, smoothing 0): theta = 7/15 for both; xi_a0 = (3/8, 5/8), xi_a1 = (1, 0).
-    // E-step 2: a0: base(0) = 8/15*3/8 = 1/5, ratio 10/3; base(1) = 1/3, ratio 12/5;
-    //   a1: base(0) = 8/15, ratio 15/8.
-    //   item 0: (10/3 * 15/8, 1) = (25/4, 1) -> P(0) = 25/29
-    //   item 1: (15/8, 12/5) -> P(0) = 25/57
-    // Log-likelihood: P(item 0) = (2/3 + 8/75)/2 = 29/75, P(item 1) = (1/3 + 32/75)/2 = 19/50.
+    // One restart, one EM iteration on the example worked by hand above.
     void handWorkedEmIteration()
     {
-        const auto m = agg::LabelMatrix::build(2, 2, 2, {{0, 0, 0}, {0, 1, 0}, {1, 0, 1}, {1, 1, 0}});
+        const auto m = handWorkedExample();
         agg::AggregationInput in;
         in.matrix = &m;
         in.params = {{"restarts", 1}, {"iterations", 1}, {"em", 1}, {"smoothing", 0}, {"noise", 0}};
         const auto r = agg::mace(in);
-        QVERIFY(std::abs(r.posteriorAt(0, 0) - 25.0 / 29.0) < 1e-12);
-        QVERIFY(std::abs(r.posteriorAt(1, 0) - 25.0 / 57.0) < 1e-12);
-        QVERIFY(std::abs(r.competence[0] - 7.0 / 15.0) < 1e-12);
-        QVERIFY(std::abs(r.competence[1] - 7.0 / 15.0) < 1e-12);
+        checkHandWorkedIteration(r);
         QCOMPARE(r.labels, (std::vector<int32_t>{0, 1}));
-        QVERIFY(std::abs(r.logLikelihood.back() - std::log(29.0 / 75.0 * 19.0 / 50.0) / 4) < 1e-12);
         // Per-item entropy of the posterior: item 0 has (25/29, 4/29).
         const auto h = agg::itemEntropies(r);
         const double p = 25.0 / 29.0;
@@ -111,16 +127,11 @@ private slots:
     // noise 0 both start where the lone restart did), the second one's lane included.
     void handWorkedInLockstep()
     {
-        const auto m = agg::LabelMatrix::build(2, 2, 2, {{0, 0, 0}, {0, 1, 0}, {1, 0, 1}, {1, 1, 0}});
+        const auto m = handWorkedExample();
         agg::AggregationInput in;
         in.matrix = &m;
         in.params = {{"restarts", 3}, {"iterations", 1}, {"em", 1}, {"smoothing", 0}, {"noise", 0}, {"threads", 1}};
-        const auto r = agg::mace(in);
-        QVERIFY(std::abs(r.posteriorAt(0, 0) - 25.0 / 29.0) < 1e-12);
-        QVERIFY(std::abs(r.posteriorAt(1, 0) - 25.0 / 57.0) < 1e-12);
-        QVERIFY(std::abs(r.competence[0] - 7.0 / 15.0) < 1e-12);
-        QVERIFY(std::abs(r.competence[1] - 7.0 / 15.0) < 1e-12);
-        QVERIFY(std::abs(r.logLikelihood.back() - std::log(29.0 / 75.0 * 19.0 / 50.0) / 4) < 1e-12);
+        checkHandWorkedIteration(agg::mace(in));
     }
 
     // Restarts are seeded per restart, so the result depends on the seed only, not on how the

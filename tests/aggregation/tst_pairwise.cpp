@@ -233,16 +233,12 @@ private slots:
         for (int i = 0; i < 400; ++i)
             b.add(m[i % 4], m[(i * 7 + 1) % 4 == i % 4 ? (i + 1) % 4 : (i * 7 + 1) % 4],
                   static_cast<Outcome>((i * 13) % 3));
-        agg::BootstrapOptions boot;
-        boot.replicates = 64;
-        boot.seed = 7;
-        boot.threads = 1;
-        const auto one = agg::rankElo(b.d, {}, boot);
-        boot.threads = 2;
-        const auto two = agg::rankElo(b.d, {}, boot);
-        const auto bt1 = agg::rankBradleyTerry(b.d, {}, boot);
-        boot.threads = 1;
-        const auto bt2 = agg::rankBradleyTerry(b.d, {}, boot);
+        const agg::BootstrapOptions oneThread{.replicates = 64, .seed = 7, .threads = 1};
+        const agg::BootstrapOptions twoThreads{.replicates = 64, .seed = 7, .threads = 2};
+        const auto one = agg::rankElo(b.d, {}, oneThread);
+        const auto two = agg::rankElo(b.d, {}, twoThreads);
+        const auto bt1 = agg::rankBradleyTerry(b.d, {}, twoThreads);
+        const auto bt2 = agg::rankBradleyTerry(b.d, {}, oneThread);
         for (size_t k = 0; k < b.d.models.size(); ++k) {
             QCOMPARE(one.models[k].median, two.models[k].median);
             QCOMPARE(one.models[k].lo, two.models[k].lo);
@@ -250,7 +246,7 @@ private slots:
             QVERIFY(one.models[k].lo <= one.models[k].hi);
         }
         QCOMPARE(one.replicates, 64);
-        const auto shuffled = agg::rankElo(b.d, {}, boot, agg::Resampling::Shuffle);
+        const auto shuffled = agg::rankElo(b.d, {}, oneThread, agg::Resampling::Shuffle);
         QVERIFY(shuffled.models[0].lo <= shuffled.models[0].hi);
     }
 

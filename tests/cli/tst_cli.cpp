@@ -86,22 +86,20 @@ void TestCli::helpExitsZero_data()
 {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("globalHelp") << QStringList{QStringLiteral("--help")} << QStringLiteral("usage: chorus-cli <command>");
+    const QStringList globalHelp{QStringLiteral("--help")};
+    const QStringList importHelp{QStringLiteral("import"), QStringLiteral("--help")};
+    const QStringList infoHelp{QStringLiteral("info"), QStringLiteral("--help")};
+    const QStringList exportHelp{QStringLiteral("export"), QStringLiteral("--help")};
+    QTest::newRow("globalHelp") << globalHelp << QStringLiteral("usage: chorus-cli <command>");
     QTest::newRow("globalShortHelp") << QStringList{QStringLiteral("-h")} << QStringLiteral("usage: chorus-cli <command>");
-    QTest::newRow("importHelp") << QStringList{QStringLiteral("import"), QStringLiteral("--help")}
-                                << QStringLiteral("chorus-cli import PROJECT FILE");
-    QTest::newRow("importHelpDelimiter") << QStringList{QStringLiteral("import"), QStringLiteral("--help")}
-                                         << QStringLiteral("--delimiter <D>");
-    QTest::newRow("importHelpItems") << QStringList{QStringLiteral("import"), QStringLiteral("--help")}
-                                     << QStringLiteral("--items <FILE>");
-    QTest::newRow("globalHelpImportOptions") << QStringList{QStringLiteral("--help")}
+    QTest::newRow("importHelp") << importHelp << QStringLiteral("chorus-cli import PROJECT FILE");
+    QTest::newRow("importHelpDelimiter") << importHelp << QStringLiteral("--delimiter <D>");
+    QTest::newRow("importHelpItems") << importHelp << QStringLiteral("--items <FILE>");
+    QTest::newRow("globalHelpImportOptions") << globalHelp
                                              << QStringLiteral("[--delimiter comma|semicolon|tab|C] [--items FILE]");
-    QTest::newRow("infoHelp") << QStringList{QStringLiteral("info"), QStringLiteral("--help")}
-                              << QStringLiteral("chorus-cli info PROJECT");
-    QTest::newRow("exportHelp") << QStringList{QStringLiteral("export"), QStringLiteral("--help")}
-                                << QStringLiteral("--min-confidence");
-    QTest::newRow("exportHelpHistory") << QStringList{QStringLiteral("export"), QStringLiteral("--help")}
-                                       << QStringLiteral("--history");
+    QTest::newRow("infoHelp") << infoHelp << QStringLiteral("chorus-cli info PROJECT");
+    QTest::newRow("exportHelp") << exportHelp << QStringLiteral("--min-confidence");
+    QTest::newRow("exportHelpHistory") << exportHelp << QStringLiteral("--history");
     QTest::newRow("version") << QStringList{QStringLiteral("--version")} << QStringLiteral("chorus-cli ");
 }
 

@@ -33,11 +33,9 @@ private slots:
         // 0.1 ln 0.1 = 0.36177; q1: q = (0.9*2/3 + 0.1/3, ...) = (19/30, 11/30), a smaller
         // entropy; q2 is sure (q = (0.9, 0.1), gain 0). So q3 first, then q1.
         const QString exportFile = path(QStringLiteral("next.jsonl"));
-        const auto j = json({QStringLiteral("select"), QStringLiteral("--input"), path(QStringLiteral("votes.csv")),
-                             QStringLiteral("--method"), QStringLiteral("mv"), QStringLiteral("--budget"), QStringLiteral("5"),
-                             QStringLiteral("--k"), QStringLiteral("2"), QStringLiteral("--cost"), QStringLiteral("2"),
-                             QStringLiteral("--relabeler-accuracy"), QStringLiteral("0.9"), QStringLiteral("--strategy"),
-                             QStringLiteral("greedy"), QStringLiteral("--export"), exportFile, QStringLiteral("--json")});
+        const auto j = json(onVotes(QStringLiteral("select"),
+                                    {"--budget", "5", "--k", "2", "--cost", "2", "--relabeler-accuracy", "0.9",
+                                     "--strategy", "greedy", "--export", exportFile, "--json"}));
         QCOMPARE(j["items"].size(), size_t(2));
         QCOMPARE(j["items"][0]["item"].get<std::string>(), std::string("q3"));
         QCOMPARE(j["items"][1]["item"].get<std::string>(), std::string("q1"));
@@ -63,11 +61,9 @@ private slots:
     void selectStaysWithinBudget()
     {
         // Budget 3 at cost 2 buys one item, whatever k is.
-        const auto j = json({QStringLiteral("select"), QStringLiteral("--input"), path(QStringLiteral("votes.csv")),
-                             QStringLiteral("--method"), QStringLiteral("mv"), QStringLiteral("--budget"), QStringLiteral("3"),
-                             QStringLiteral("--k"), QStringLiteral("3"), QStringLiteral("--cost"), QStringLiteral("2"),
-                             QStringLiteral("--relabeler-accuracy"), QStringLiteral("0.9"), QStringLiteral("--strategy"),
-                             QStringLiteral("uncertainty"), QStringLiteral("--json")});
+        const auto j = json(onVotes(QStringLiteral("select"),
+                                    {"--budget", "3", "--k", "3", "--cost", "2", "--relabeler-accuracy", "0.9",
+                                     "--strategy", "uncertainty", "--json"}));
         QCOMPARE(j["items"].size(), size_t(1));
         QCOMPARE(j["items"][0]["item"].get<std::string>(), std::string("q3"));
         QCOMPARE(j["spent"].get<double>(), 2.0);
@@ -91,24 +87,18 @@ private slots:
         QFETCH(QStringList, extra);
         QFETCH(int, exitCode);
         QFETCH(QString, message);
-        chorus::test::expectCliError(run(QStringList{QStringLiteral("select"), QStringLiteral("--input"),
-                                                     path(QStringLiteral("votes.csv")), QStringLiteral("--method"),
-                                                     QStringLiteral("mv"), QStringLiteral("--relabeler-accuracy"),
-                                                     QStringLiteral("0.9"), QStringLiteral("--json")}
-                                         + extra),
-                                     exitCode, message);
+        const QStringList options = QStringList{"--relabeler-accuracy", "0.9", "--json"} + extra;
+        chorus::test::expectCliError(run(onVotes(QStringLiteral("select"), options)), exitCode, message);
     }
 
     void simulateWithGoldAsRelabeler()
     {
         // A perfect relabeler (gold, accuracy estimated 1): greedy takes q3 (entropy ln 2), then
         // q1 (2/3, 1/3), then q2; each answer fixes that item. Accuracy 1/3 -> 2/3 -> 1 -> 1.
-        const auto j = json({QStringLiteral("simulate"), QStringLiteral("--input"), path(QStringLiteral("votes.csv")),
-                             QStringLiteral("--gold"), path(QStringLiteral("gold.csv")), QStringLiteral("--method"),
-                             QStringLiteral("mv"), QStringLiteral("--relabeler"), QStringLiteral("gold"), QStringLiteral("--k"),
-                             QStringLiteral("1"), QStringLiteral("--cost"), QStringLiteral("1"), QStringLiteral("--budget"),
-                             QStringLiteral("10"), QStringLiteral("--strategy"), QStringLiteral("greedy"),
-                             QStringLiteral("--strategy"), QStringLiteral("random"), QStringLiteral("--json")});
+        const auto j = json(onVotes(QStringLiteral("simulate"),
+                                    {"--gold", path(QStringLiteral("gold.csv")), "--relabeler", "gold", "--k", "1",
+                                     "--cost", "1", "--budget", "10", "--strategy", "greedy", "--strategy", "random",
+                                     "--json"}));
         QCOMPARE(j["relabeler"].get<std::string>(), std::string("gold"));
         QVERIFY(std::abs(j["start_accuracy"].get<double>() - 1.0 / 3) < 1e-12);
         QCOMPARE(j["full_relabel"]["cost"].get<double>(), 3.0);
@@ -137,12 +127,9 @@ private slots:
     {
         // z is the relabeler: removed from the crowd, so mv on x,y says q1 a, q2 a, q3 a (1/3
         // right); z's own labels b, a, b are all right (full-relabel accuracy 1, estimated A = 1).
-        const auto j = json({QStringLiteral("simulate"), QStringLiteral("--input"), path(QStringLiteral("votes.csv")),
-                             QStringLiteral("--gold"), path(QStringLiteral("gold.csv")), QStringLiteral("--method"),
-                             QStringLiteral("mv"), QStringLiteral("--relabeler"), QStringLiteral("z"), QStringLiteral("--k"),
-                             QStringLiteral("2"), QStringLiteral("--cost"), QStringLiteral("1.5"), QStringLiteral("--budget"),
-                             QStringLiteral("2"), QStringLiteral("--strategy"), QStringLiteral("uncertainty"),
-                             QStringLiteral("--json")});
+        const auto j = json(onVotes(QStringLiteral("simulate"),
+                                    {"--gold", path(QStringLiteral("gold.csv")), "--relabeler", "z", "--k", "2",
+                                     "--cost", "1.5", "--budget", "2", "--strategy", "uncertainty", "--json"}));
         QVERIFY(std::abs(j["start_accuracy"].get<double>() - 1.0 / 3) < 1e-12);
         QCOMPARE(j["full_relabel"]["accuracy"].get<double>(), 1.0);
         QCOMPARE(j["full_relabel"]["cost"].get<double>(), 4.5);
@@ -150,6 +137,16 @@ private slots:
         QCOMPARE(curve.size(), size_t(2));  // budget 2 buys one item at 1.5
         QCOMPARE(curve[1]["spent"].get<double>(), 1.5);
         QVERIFY(curve[1]["spent"].get<double>() <= 2.0);
+    }
+
+private:
+    // chorus-cli `command` (select or simulate) on the three-item crowd of initTestCase
+    // (votes.csv) with majority vote, followed by `options`.
+    QStringList onVotes(const QString& command, const QStringList& options) const
+    {
+        return QStringList{command, QStringLiteral("--input"), path(QStringLiteral("votes.csv")),
+                           QStringLiteral("--method"), QStringLiteral("mv")}
+               + options;
     }
 };
 
