@@ -10,6 +10,7 @@
 #include "dashboard.h"
 #include "datasets.h"
 #include "heatmapwidget.h"
+#include "gui_projecttest.h"
 #include "guiprojects.h"
 #include "importer.h"
 #include "mainwindow.h"
@@ -22,7 +23,6 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
-#include <QTemporaryDir>
 #include <QXYSeries>
 #include <QtTest>
 
@@ -167,26 +167,20 @@ bool shownAndReady(ui::MainWindow& w, Page* page, int tab)
 
 } // namespace
 
-class TestCrowdTabs : public QObject
+class TestCrowdTabs : public test::GuiProjectTest
 {
     Q_OBJECT
 
 private slots:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);
-        m_project = test::projectFromData(m_dir, QStringLiteral("crowd.jsonl"), projectJsonl(), QStringLiteral("crowd.chorus"));
-        QVERIFY(!m_project.isEmpty());
+        makeProjectFromData(QStringLiteral("crowd.jsonl"), projectJsonl(), QStringLiteral("crowd.chorus"));
     }
 
     void crowdTabCharts();
     void calibrationTab();
     void cancelStopsTheSearch();
     void withoutGoldAnEstimate();
-
-private:
-    QTemporaryDir m_dir;
-    QString m_project;
 };
 
 void TestCrowdTabs::crowdTabCharts()

@@ -5,6 +5,7 @@
 #include "clirun.h"
 #include "dashboardwait.h"
 #include "datasets.h"
+#include "gui_projecttest.h"
 #include "importer.h"
 #include "mainwindow.h"
 #include "mainwindowfixture.h"
@@ -13,7 +14,6 @@
 
 #include <QSignalSpy>
 #include <QTabWidget>
-#include <QTemporaryDir>
 #include <QtTest>
 
 #include <nlohmann/json.hpp>
@@ -39,7 +39,7 @@ using test::cliJson;
 
 } // namespace
 
-class TestDashboard : public QObject
+class TestDashboard : public test::GuiProjectTest
 {
     Q_OBJECT
 
@@ -48,10 +48,8 @@ private slots:
     {
         if (!test::sharedAvailable())
             QSKIP("../shared/data not present");
-        QStandardPaths::setTestModeEnabled(true);
-        QVERIFY(m_dir.isValid());
-        m_project = m_dir.filePath(QStringLiteral("emotion.chorus"));
-        test::importIntoNewProject(m_project, QString::fromStdString(test::sharedDir()) + QStringLiteral("/data/llm/emotion/items.jsonl"));
+        makeProjectFromFile(QStringLiteral("emotion.chorus"),
+                            QString::fromStdString(test::sharedDir()) + QStringLiteral("/data/llm/emotion/items.jsonl"));
     }
 
     // A sparse human crowd (RTE: 164 workers, 20-800 of 800 items each): every annotator's
@@ -230,10 +228,6 @@ private slots:
             QVERIFY(std::abs(d.divergenceJsd[k] - m["jsd_base2"][r].get<double>()) < 1e-9);
         }
     }
-
-private:
-    QTemporaryDir m_dir;
-    QString m_project;
 };
 
 QTEST_MAIN(TestDashboard)

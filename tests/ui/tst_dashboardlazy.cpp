@@ -6,17 +6,16 @@
 
 #include "dashboard.h"
 #include "dashboardwait.h"
+#include "gui_projecttest.h"
 #include "importer.h"
 #include "mainwindow.h"
 #include "mainwindowfixture.h"
 #include "methods.h"
-#include "newproject.h"
 #include "workbench.h"
 
 #include <QFile>
 #include <QSignalSpy>
 #include <QTabWidget>
-#include <QTemporaryDir>
 #include <QtTest>
 
 #include <random>
@@ -26,14 +25,13 @@ using model::DashboardPart;
 
 using test::waitForParts;
 
-class TestDashboardLazy : public QObject
+class TestDashboardLazy : public test::GuiProjectTest
 {
     Q_OBJECT
 
 private slots:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);
         QVERIFY(m_dir.isValid());
         const QString answers = m_dir.filePath(QStringLiteral("answers.csv"));
         const QString gold = m_dir.filePath(QStringLiteral("gold.csv"));
@@ -56,10 +54,9 @@ private slots:
             a.write(ab);
             g.write(gb);
         }
-        m_project = m_dir.filePath(QStringLiteral("crowd.chorus"));
         model::ImportOptions o;
         o.goldFile = gold;
-        test::importIntoNewProject(m_project, answers, o);
+        makeProjectFromFile(QStringLiteral("crowd.chorus"), answers, o);
     }
 
     // Only the shown tab's part is computed; a computed part is reused; the consensus changes
@@ -168,10 +165,6 @@ private slots:
         QVERIFY2(named, qPrintable(seen.join(QLatin1String(" | "))));
         QVERIFY(d->statusText().contains(QLatin1String("items with gold")));
     }
-
-private:
-    QTemporaryDir m_dir;
-    QString m_project;
 };
 
 QTEST_MAIN(TestDashboardLazy)

@@ -4,7 +4,7 @@
 // runs, methods and the consensus against chorus-cli's own output.
 
 #include "dashboard.h"
-#include "guiprojects.h"
+#include "gui_projecttest.h"
 #include "clirun.h"
 #include "dashboardwait.h"
 #include "divergencesourcebox.h"
@@ -13,7 +13,6 @@
 #include "workbench.h"
 
 #include <QTabWidget>
-#include <QTemporaryDir>
 #include <QtTest>
 
 #include <nlohmann/json.hpp>
@@ -65,16 +64,14 @@ using test::cliJson;
 
 } // namespace
 
-class TestDivergenceSources : public QObject
+class TestDivergenceSources : public test::GuiProjectTest
 {
     Q_OBJECT
 
 private slots:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);
-        m_project = test::projectFromData(m_dir, QStringLiteral("tiny.jsonl"), kFixture, QStringLiteral("tiny.chorus"));
-        QVERIFY(!m_project.isEmpty());
+        makeProjectFromData(QStringLiteral("tiny.jsonl"), kFixture, QStringLiteral("tiny.chorus"));
     }
 
     void listsEveryCliSource()
@@ -240,10 +237,6 @@ private slots:
         QVERIFY(d.divergenceItems.empty());
         QCOMPARE(d.divergenceError, QStringLiteral("annotator \"a\" has no probabilities (votes:a uses its labels)"));
     }
-
-private:
-    QTemporaryDir m_dir;
-    QString m_project;
 };
 
 QTEST_MAIN(TestDivergenceSources)

@@ -5,35 +5,30 @@
 // View menu turns it off.
 
 #include "frozentableview.h"
-#include "newproject.h"
+#include "gui_projecttest.h"
 #include "importer.h"
 #include "itemtablemodel.h"
 #include "mainwindow.h"
-#include "files.h"
 #include "workbench.h"
 
 #include <QAction>
 #include <QHeaderView>
 #include <QScrollBar>
-#include <QTemporaryDir>
 #include <QtTest>
 
 using namespace chorus;
 using M = model::ItemTableModel;
 
-class TestFrozenColumns : public QObject
+class TestFrozenColumns : public test::GuiProjectTest
 {
     Q_OBJECT
 
 private slots:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);
-        QSettings().clear();
-        QVERIFY(m_dir.isValid());
+        QSettings().clear();  // the test settings: GuiProjectTest turned on QStandardPaths' test mode
         // 60 items x 40 annotators: far wider than a 1366 px screen. Ids are numbered in reverse
         // file order so that sorting by Id visibly reorders the rows.
-        const QString data = m_dir.filePath(QStringLiteral("wide.csv"));
         QByteArray csv = "item,annotator,label\n";
         for (int i = 0; i < 60; ++i)
             for (int a = 0; a < 40; ++a)
@@ -42,9 +37,7 @@ private slots:
                            .arg(a, 2, 10, QLatin1Char('0'))
                            .arg((i + a) % 3 == 0 ? QStringLiteral("yes") : QStringLiteral("no"))
                            .toUtf8();
-        QVERIFY(chorus::test::writeFile(data, csv));
-        m_project = m_dir.filePath(QStringLiteral("wide.chorus"));
-        chorus::test::importIntoNewProject(m_project, data);
+        makeProjectFromData(QStringLiteral("wide.csv"), csv, QStringLiteral("wide.chorus"));
     }
 
     void idAndConsensusStayWhileScrollingRight()
@@ -134,9 +127,6 @@ private:
         w.show();
         return QTest::qWaitForWindowExposed(&w) && w.openProject(m_project);
     }
-
-    QTemporaryDir m_dir;
-    QString m_project;
 };
 
 QTEST_MAIN(TestFrozenColumns)

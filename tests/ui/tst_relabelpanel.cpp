@@ -3,7 +3,7 @@
 // gold simulation plots one curve per strategy.
 
 #include "filterbar.h"
-#include "guiprojects.h"
+#include "gui_projecttest.h"
 #include "importer.h"
 #include "mainwindow.h"
 #include "mainwindowfixture.h"
@@ -18,7 +18,6 @@
 #include <QProgressBar>
 #include <QSignalSpy>
 #include <QTableView>
-#include <QTemporaryDir>
 #include <QtTest>
 
 using namespace chorus;
@@ -50,16 +49,14 @@ T* child(QWidget* w, int index = 0)
 
 } // namespace
 
-class TestRelabelPanel : public QObject
+class TestRelabelPanel : public test::GuiProjectTest
 {
     Q_OBJECT
 
 private slots:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);
-        m_project = test::projectFromData(m_dir, QStringLiteral("d.jsonl"), kData, QStringLiteral("p.chorus"));
-        QVERIFY(!m_project.isEmpty());
+        makeProjectFromData(QStringLiteral("d.jsonl"), kData, QStringLiteral("p.chorus"));
     }
 
     void queueReviewAndBudget()
@@ -111,10 +108,6 @@ private slots:
         QCOMPARE(done.takeFirst().at(0).toBool(), true);
         QCOMPARE(child<QChartView>(panel)->chart()->series().size(), 3);  // greedy, uncertainty, random
     }
-
-private:
-    QTemporaryDir m_dir;
-    QString m_project;
 };
 
 QTEST_MAIN(TestRelabelPanel)

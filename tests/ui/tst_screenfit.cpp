@@ -8,16 +8,14 @@
 #include "dashboardwait.h"
 #include "datasets.h"
 #include "filterbar.h"
+#include "gui_projecttest.h"
 #include "importer.h"
 #include "mainwindow.h"
-#include "newproject.h"
 #include "pairwisepage.h"
 
 #include <QLabel>
 #include <QLineEdit>
 #include <QSignalSpy>
-#include <QStandardPaths>
-#include <QTemporaryDir>
 #include <QDockWidget>
 #include <QSplitter>
 #include <QHeaderView>
@@ -64,7 +62,7 @@ QStringList layoutProblems(QWidget* parent)
 
 } // namespace
 
-class TestScreenFit : public QObject
+class TestScreenFit : public test::GuiProjectTest
 {
     Q_OBJECT
 
@@ -73,13 +71,10 @@ private slots:
     {
         if (!test::sharedAvailable())
             QSKIP("../shared/data not present");
-        QStandardPaths::setTestModeEnabled(true);
-        QVERIFY(m_dir.isValid());
-        m_project = m_dir.filePath(QStringLiteral("sample.chorus"));
         // The bundled sample project, as the screenshots show it.
         model::ImportOptions o;
         o.labelMapFile = QStringLiteral(CHORUS_SOURCE_DIR "/resources/sample/label_map.csv");
-        test::importIntoNewProject(m_project, QStringLiteral(CHORUS_SOURCE_DIR "/resources/sample/sample.jsonl"), o);
+        makeProjectFromFile(QStringLiteral("sample.chorus"), QStringLiteral(CHORUS_SOURCE_DIR "/resources/sample/sample.jsonl"), o);
     }
 
     void filterBarFitsAndWindowKeepsItsWidth_data()
@@ -171,10 +166,6 @@ private slots:
             found = found || l->toolTip().contains(QLatin1String("another label that is just as long"));
         QVERIFY(found);
     }
-
-private:
-    QTemporaryDir m_dir;
-    QString m_project;
 };
 
 QTEST_MAIN(TestScreenFit)

@@ -120,17 +120,13 @@ private slots:
         const QString asRev1 = test::asLogin(location, QStringLiteral("rev1"));
 
         ui::MainWindow manager;
-        manager.setQuietErrors(true);
-        manager.show();
-        QVERIFY2(manager.openProject(location), qPrintable(manager.lastError()));
+        QVERIFY2(test::showWithProject(manager, location), qPrintable(manager.lastError()));
         QVERIFY(manager.teamMode()->isTeamProject());
         QVERIFY(!manager.teamMode()->myQueueAction()->isChecked());  // a manager sees the whole project
         QCOMPARE(manager.table()->model()->rowCount(), 4);
 
         auto reviewer = std::make_unique<ui::MainWindow>();
-        reviewer->setQuietErrors(true);
-        reviewer->show();
-        QVERIFY2(reviewer->openProject(asRev1), qPrintable(reviewer->lastError()));
+        QVERIFY2(test::showWithProject(*reviewer, asRev1), qPrintable(reviewer->lastError()));
         // A reviewer starts in My queue, holding the 4 items (batch 20), in import order.
         QVERIFY(reviewer->teamMode()->myQueueAction()->isChecked());
         QTRY_COMPARE(int(reviewer->teamMode()->queue()->claims().size()), 4);
