@@ -27,18 +27,6 @@ using chorus::test::withRawConnection;
 
 namespace {
 
-// n items r1..rn (import order = hand-out order), one LLM label each, labels no/yes.
-QString csvFile(const QTemporaryDir& dir, int n)
-{
-    QByteArray csv = "item,annotator,label\n";
-    for (int i = 1; i <= n; ++i)
-        csv += "r" + QByteArray::number(i) + ",m1," + (i % 3 ? "yes" : "no") + "\n";
-    const QString file = dir.filePath(QStringLiteral("items%1.csv").arg(n));
-    if (!chorus::test::writeFile(file, csv))
-        qFatal("cannot write %s", qPrintable(file));
-    return file;
-}
-
 // A raw connection's answer to one query (first column of each row), as strings.
 QStringList rawColumn(const QString& location, const QString& sql, const QVariantList& params = {})
 {
@@ -130,7 +118,9 @@ class TestTeamQueue : public QObject
         p.server = server;
         const QString name = QStringLiteral("q%1.chorus").arg(++m_serial);
         p.location = server ? test::serverProjectLocation(m_dir, name) : m_dir.filePath(name);
-        test::makeTeamProject(p.location, csvFile(m_dir, n), overlap, leaseMinutes, {QStringLiteral("ana"), QStringLiteral("bo")});
+        // Items r1..rn: import order = hand-out order.
+        const QString items = test::writeTeamItemsCsv(m_dir, QStringLiteral("items%1.csv").arg(n), n);
+        test::makeTeamProject(p.location, items, overlap, leaseMinutes, {QStringLiteral("ana"), QStringLiteral("bo")});
         p.meLocation = server ? test::asLogin(p.location, QStringLiteral("ana")) : p.location;
         p.otherLocation = server ? test::asLogin(p.location, QStringLiteral("bo")) : p.location;
         return p;

@@ -80,19 +80,27 @@ inline void makeTeamProject(const QString& location, const QString& dataFile, in
     createTeamProject(location, dataFile, st, reviewers);
 }
 
-/// A server project of n items r1..rn (one LLM label each: yes, except every third no) with the
-/// given overlap and lease (default order), team roles, and `logins` as reviewers. Returns its
-/// URI (as the fixture's superuser).
+/// Writes dir/fileName, a long CSV of n items r1..rn in that order with one LLM label each
+/// (annotator m1: yes, except every third item no), and returns its path.
+inline QString writeTeamItemsCsv(const QTemporaryDir& dir, const QString& fileName, int n)
+{
+    QByteArray csv = "item,annotator,label\n";
+    for (int i = 1; i <= n; ++i)
+        csv += "r" + QByteArray::number(i) + ",m1," + (i % 3 ? "yes" : "no") + "\n";
+    const QString file = dir.filePath(fileName);
+    if (!writeFile(file, csv))
+        qFatal("cannot write %s", qPrintable(file));
+    return file;
+}
+
+/// A server project of the n items of writeTeamItemsCsv with the given overlap and lease
+/// (default order), team roles, and `logins` as reviewers. Returns its URI (as the fixture's
+/// superuser).
 inline QString serverTeamProject(const QTemporaryDir& dir, const QString& name, int n, int overlap, int leaseMinutes,
                                  const QStringList& logins)
 {
     const QString uri = serverProjectLocation(dir, name + QStringLiteral(".chorus"));
-    QByteArray csv = "item,annotator,label\n";
-    for (int i = 1; i <= n; ++i)
-        csv += "r" + QByteArray::number(i) + ",m1," + (i % 3 ? "yes" : "no") + "\n";
-    const QString file = dir.filePath(name + QStringLiteral(".csv"));
-    if (!writeFile(file, csv))
-        qFatal("cannot write %s", qPrintable(file));
+    const QString file = writeTeamItemsCsv(dir, name + QStringLiteral(".csv"), n);
     createTeamProject(uri, file, overlapAndLease(overlap, leaseMinutes), logins);
     return uri;
 }
