@@ -42,8 +42,8 @@ inline model::DecisionOutcome review(model::ProjectStore& s, const QString& who,
     return model::decideItem(s, d, uuid);
 }
 
-/// Base of the turn-taking tests: call newScratchDir() from init() and set USER back to
-/// m_user in cleanup(); m_projects numbers the projects a test makes.
+/// Base of the turn-taking tests (a new scratch folder per test function, as ScratchDirTest
+/// makes it): set USER back to m_user in cleanup(); m_projects numbers the projects a test makes.
 class TeamTurnsTest : public ScratchDirTest
 {
 protected:

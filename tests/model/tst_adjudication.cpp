@@ -72,7 +72,6 @@ class TestAdjudication : public TeamTurnsTest
     Q_OBJECT
 
 private slots:
-    void init();
     void cleanup() { qputenv("USER", m_user); }
     void disagreementsGoToTheAdjudicator();
     void adjudicationIsTheFinalLabel();
@@ -88,11 +87,6 @@ private:
     // no on q4-q5, confidence 0.6 everywhere.
     QString project(const TeamSettings& settings, bool withRun = true);
 };
-
-void TestAdjudication::init()
-{
-    newScratchDir();
-}
 
 QString TestAdjudication::project(const TeamSettings& settings, bool withRun)
 {

@@ -28,7 +28,6 @@ class TestExportCalibrated : public chorus::test::ImportTestBase
     Q_OBJECT
 
 private slots:
-    void init() { newScratchDir(); }
 
     void binaryClosedForm();
     void threeLabelsAgainstTernarySearch();

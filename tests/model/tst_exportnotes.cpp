@@ -29,7 +29,6 @@ class TestExportNotes : public chorus::test::ImportTestBase
     Q_OBJECT
 
 private slots:
-    void init() { newScratchDir(); }
 
     void notesAndHistoryJsonl();
     void notesCsvExactBytes();

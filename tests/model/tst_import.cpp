@@ -28,7 +28,6 @@ class TestImport : public chorus::test::ImportTestBase
     Q_OBJECT
 
 private slots:
-    void init();
 
     void formats_data();
     void formats();
@@ -55,11 +54,6 @@ private slots:
 
 
 };
-
-void TestImport::init()
-{
-    newScratchDir();
-}
 
 // ---------------------------------------------------------------------------------------------
 // Every format

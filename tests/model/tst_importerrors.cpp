@@ -19,7 +19,6 @@ class TestImportErrors : public chorus::test::ImportTestBase
     Q_OBJECT
 
 private slots:
-    void init();
     void malformed_data();
     void malformed();
     void refused_data();
@@ -93,11 +92,6 @@ private:
         return messages;
     }
 };
-
-void TestImportErrors::init()
-{
-    newScratchDir();
-}
 
 // ---------------------------------------------------------------------------------------------
 // Malformed input: "file:line: problem", nothing written

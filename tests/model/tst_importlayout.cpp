@@ -20,7 +20,6 @@ class TestImportLayout : public chorus::test::ScratchDirTest
     Q_OBJECT
 
 private slots:
-    void init();
 
     void sampleFieldCounts_data();
     void sampleFieldCounts();
@@ -42,11 +41,6 @@ private slots:
     void textFileRefused_data();
     void textFileRefused();
 };
-
-void TestImportLayout::init()
-{
-    newScratchDir();
-}
 
 // ---------------------------------------------------------------------------------------------
 // Delimiters

@@ -21,7 +21,6 @@ class TestImportReal : public ImportTestBase
 
 private slots:
     void initTestCase();
-    void init();
     void realRteLongCsv();
     void realLlmJsonl_data();
     void realLlmJsonl();
@@ -45,11 +44,6 @@ void TestImportReal::initTestCase()
 {
     if (!QFileInfo::exists(shared(QStringLiteral("data"))))
         QSKIP("../shared/data is not available");
-}
-
-void TestImportReal::init()
-{
-    newScratchDir();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -22,7 +22,6 @@ class TestImportSorted : public chorus::test::ImportTestBase
     Q_OBJECT
 
 private slots:
-    void init() { newScratchDir(); }
     void shuffledRowsGiveTheSameProject_data();
     void shuffledRowsGiveTheSameProject();
     void duplicateInAShuffledFile_data();

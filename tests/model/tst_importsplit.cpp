@@ -97,7 +97,6 @@ class TestImportSplit : public ImportTestBase
     Q_OBJECT
 
 private slots:
-    void init() { newScratchDir(); }
 
     void standardFileLayout()
     {

@@ -46,7 +46,6 @@ class TestImportSpreadsheet : public chorus::test::ImportTestBase
     Q_OBJECT
 
 private slots:
-    void init();
     void spreadsheetFiles_data();
     void spreadsheetFiles();
     void extraColumns();
@@ -57,11 +56,6 @@ private slots:
     void jsonlItemsWithTextOnly();
 
 };
-
-void TestImportSpreadsheet::init()
-{
-    newScratchDir();
-}
 
 void TestImportSpreadsheet::spreadsheetFiles_data()
 {

@@ -221,7 +221,6 @@ class TestJournal : public chorus::test::ScratchDirTest
     Q_OBJECT
 
 private slots:
-    void init();
     void resendIsStoredOnce();
     void lateDecisionReported();
     void killedBetweenEnqueueAndSend();
@@ -233,11 +232,6 @@ private slots:
     void guiDecisionsQueueWhileServerAway();
     void serverStoppedMidRace();
 };
-
-void TestJournal::init()
-{
-    newScratchDir();
-}
 
 // One decision sent twice through the journal (its first answer "lost": the same UUID queued
 // again) is one row on the server; the second send reports it as already there. Two decisions

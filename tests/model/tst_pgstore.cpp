@@ -90,7 +90,6 @@ class TestPgStore : public chorus::test::ScratchDirTest
 
 private slots:
     void initTestCase();
-    void init();
 
     void decisionsAppendOnlyOnServer();
     void deletingAnItemTakesItsHistory();
@@ -115,11 +114,6 @@ void TestPgStore::initTestCase()
 {
     if (chorus::test::serverUri().isEmpty())
         QFAIL("no test server: run through ctest (fixture pgserver) or set CHORUS_TEST_PG_STATE");
-}
-
-void TestPgStore::init()
-{
-    newScratchDir();
 }
 
 QString TestPgStore::teamProject(const QString& name, const QString& login, TeamRole role)

@@ -30,7 +30,6 @@ class TestProjectStore : public chorus::test::ScratchDirTest
     Q_OBJECT
 
 private slots:
-    void init();
     void createOpenReopen();
     void createNewRefusesExistingFile();
     void openExistingRefusesMissingFile();
@@ -52,11 +51,6 @@ private slots:
 private:
     QString path(const QString& name) const { return chorus::test::projectLocation(*m_dir, name); }
 };
-
-void TestProjectStore::init()
-{
-    newScratchDir();
-}
 
 void TestProjectStore::createOpenReopen()
 {

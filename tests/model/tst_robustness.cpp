@@ -26,7 +26,6 @@ class TestRobustness : public chorus::test::ImportTestBase
     Q_OBJECT
 
 private slots:
-    void init() { newScratchDir(); }
 
     void markupControlCharactersAndSqlStayData()
     {

@@ -42,7 +42,6 @@ class TestRoundTrip : public chorus::test::ImportTestBase
     Q_OBJECT
 
 private slots:
-    void init();
 
     void jsonl_data();
     void jsonl();
@@ -65,11 +64,6 @@ private:
     // Exports the filter project to `out` with `o`.
     ExportReport exportFilterProject(const QString& out, const ExportOptions& o);
 };
-
-void TestRoundTrip::init()
-{
-    newScratchDir();
-}
 
 // ---------------------------------------------------------------------------------------------
 // import -> export -> import

@@ -156,7 +156,6 @@ class TestSnapshotLoad : public chorus::test::ScratchDirTest
     Q_OBJECT
 
 private slots:
-    void init() { newScratchDir(); }
 
     // A small project with every kind of row the Snapshot reads.
     void everyFieldMatchesTheReference()

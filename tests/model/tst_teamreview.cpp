@@ -92,7 +92,6 @@ class TestTeamReview : public chorus::test::TeamTurnsTest
     Q_OBJECT
 
 private slots:
-    void init();
     void cleanup() { qputenv("USER", m_user); }
     void handOutRespectsOverlapAndLeases();
     void neverToWhoDecidedOrHolds();
@@ -109,11 +108,6 @@ private:
     // Items q1..q<n> (one LLM label each), labels yes/no; settings as given.
     QString project(int n, int overlap, TeamSettings::Order order = TeamSettings::Order::Queue);
 };
-
-void TestTeamReview::init()
-{
-    newScratchDir();
-}
 
 QString TestTeamReview::project(int n, int overlap, TeamSettings::Order order)
 {

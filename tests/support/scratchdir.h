@@ -1,7 +1,8 @@
 #pragma once
 // A fresh scratch folder for each test function: a test class derives from ScratchDirTest and
-// calls newScratchDir() from its init() slot (the base is header-only without Q_OBJECT, so it
-// has no slots of its own).
+// finds m_dir new and empty in every test function (the base's init() slot makes it; a class
+// that needs an init() of its own calls newScratchDir() from it). The base is moc'd once in the
+// chorus_testfixtures library (tests/CMakeLists.txt).
 
 #include <QObject>
 #include <QTemporaryDir>
@@ -13,6 +14,8 @@ namespace chorus::test {
 
 class ScratchDirTest : public QObject
 {
+    Q_OBJECT
+
 protected:
     /// Replaces m_dir with a new empty temporary folder (the previous one is removed); a folder
     /// that cannot be made fails the current test function.
@@ -23,6 +26,10 @@ protected:
     }
 
     std::unique_ptr<QTemporaryDir> m_dir;
+
+private slots:
+    // QTest runs it before each test function of the derived class (not a test function itself).
+    void init() { newScratchDir(); }
 };
 
 } // namespace chorus::test
