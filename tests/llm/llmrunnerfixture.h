@@ -8,6 +8,7 @@
 
 #include "llmrunner.h"
 #include "projectstore.h"
+#include "scratchdir.h"
 
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -78,8 +79,7 @@ protected:
 
     void setUp()
     {
-        m_dir = std::make_unique<QTemporaryDir>();
-        QVERIFY(m_dir->isValid());
+        renewScratchDir(m_dir);
         m_project = makeProject(*m_dir, kData);
         QVERIFY(!m_project.isEmpty());
         m_server = std::make_unique<FakeChatServer>();

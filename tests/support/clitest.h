@@ -4,6 +4,7 @@
 // chorus-cli in it for its exit code and output or its JSON, and the error contract.
 
 #include "clirun.h"
+#include "scratchdir.h"
 
 #include <QDir>
 #include <QFile>
@@ -69,11 +70,7 @@ protected:
 
     /// A new, empty scratch folder in place of the last one; call from init() for a fresh
     /// folder per test function.
-    void newScratchFolder()
-    {
-        m_dir = std::make_unique<QTemporaryDir>();
-        QVERIFY(m_dir->isValid());
-    }
+    void newScratchFolder() { renewScratchDir(m_dir); }
 
     /// Writes `data` to `name` in the scratch folder, replacing it.
     void write(const QString& name, const QByteArray& data)

@@ -12,18 +12,21 @@
 
 namespace chorus::test {
 
+/// Replaces dir with a new empty temporary folder (the previous one is removed); a folder that
+/// cannot be made fails the current test function. What every scratch-folder fixture calls.
+inline void renewScratchDir(std::unique_ptr<QTemporaryDir>& dir)
+{
+    dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(dir->isValid());
+}
+
 class ScratchDirTest : public QObject
 {
     Q_OBJECT
 
 protected:
-    /// Replaces m_dir with a new empty temporary folder (the previous one is removed); a folder
-    /// that cannot be made fails the current test function.
-    void newScratchDir()
-    {
-        m_dir = std::make_unique<QTemporaryDir>();
-        QVERIFY(m_dir->isValid());
-    }
+    /// A new empty m_dir (renewScratchDir).
+    void newScratchDir() { renewScratchDir(m_dir); }
 
     std::unique_ptr<QTemporaryDir> m_dir;
 
