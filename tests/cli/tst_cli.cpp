@@ -17,16 +17,9 @@
 
 #include "clitest.h"
 
-using chorus::test::dumpProjectFile;
-using chorus::test::expectCliError;
-using chorus::test::fileBytes;
-using chorus::test::queryRows;
-using chorus::test::shared;
-using chorus::test::testData;
-using chorus::test::withRawConnection;
-using chorus::test::writeFile;
+using namespace chorus::test;
 
-class TestCli : public chorus::test::CliTestCase
+class TestCli : public CliTestCase
 {
     Q_OBJECT
 
@@ -65,7 +58,7 @@ private:
     // (CliTestCase::path() for the other names).
     QString path(const QString& name) const
     {
-        return name.endsWith(QLatin1String(".chorus")) ? chorus::test::projectLocation(*m_dir, name) : m_dir->filePath(name);
+        return name.endsWith(QLatin1String(".chorus")) ? projectLocation(*m_dir, name) : m_dir->filePath(name);
     }
 };
 
@@ -568,7 +561,7 @@ void TestCli::refusedProjects()
     QFETCH(QByteArray, content);
     QFETCH(QString, message);
     const QString project = path(QStringLiteral("x.chorus"));
-    if (!content.isEmpty() && chorus::test::onServer())
+    if (!content.isEmpty() && onServer())
         QSKIP("about files");
     if (!content.isEmpty())
         QVERIFY(writeFile(project, content));

@@ -16,10 +16,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-using chorus::test::dumpProjectFile;
-using chorus::test::withRawConnection;
+using namespace chorus::test;
 
-class TestCliServer : public chorus::test::CliTestCase
+class TestCliServer : public CliTestCase
 {
     Q_OBJECT
 
@@ -36,7 +35,7 @@ private slots:
     void badArguments();
 
 private:
-    QString server(const QString& name) const { return chorus::test::serverProjectLocation(*m_dir, name); }
+    QString server(const QString& name) const { return serverProjectLocation(*m_dir, name); }
     QStringList serverProjects();
     // Every output a user can get from a project: info and all export formats with history.
     QHash<QString, QByteArray> outputs(const QString& project);
@@ -48,7 +47,7 @@ void TestCliServer::initTestCase()
 {
     setUpCli();
     m_runTimeoutMs = 300000;
-    QVERIFY(!chorus::test::serverUri().isEmpty());
+    QVERIFY(!serverUri().isEmpty());
 }
 
 void TestCliServer::init()
@@ -58,7 +57,7 @@ void TestCliServer::init()
 
 QStringList TestCliServer::serverProjects()
 {
-    const Run r = run({QStringLiteral("projects"), chorus::test::serverUri(), QStringLiteral("--json")});
+    const Run r = run({QStringLiteral("projects"), serverUri(), QStringLiteral("--json")});
     QStringList out;
     for (const QJsonValue& v : QJsonDocument::fromJson(r.out).array())
         out << v.toString();
@@ -143,7 +142,7 @@ void TestCliServer::pushThenPullGivesTheSameProject()
                 csv += "x" + QByteArray::number((i * 37) % 300) + ",w" + QByteArray::number(a) + "," + label + "\n";
             }
         csv += "x5,w199,???\n";
-        QVERIFY(chorus::test::writeFile(path(QStringLiteral("sparse.csv")), csv));
+        QVERIFY(writeFile(path(QStringLiteral("sparse.csv")), csv));
         original = path(QStringLiteral("sparse.chorus"));
         const Run r = run({QStringLiteral("import"), original, path(QStringLiteral("sparse.csv")), QStringLiteral("--labels"),
                            QStringLiteral("neg,neu,pos")});
@@ -212,7 +211,7 @@ void TestCliServer::failedPushLeavesNothing()
 {
     const QStringList before = serverProjects();
     const QString notAProject = path(QStringLiteral("notes.chorus"));
-    QVERIFY(chorus::test::writeFile(notAProject, "item,annotator,label\n"));
+    QVERIFY(writeFile(notAProject, "item,annotator,label\n"));
     const QString uri = server(QStringLiteral("never"));
     const Run r = run({QStringLiteral("push"), notAProject, uri});
     QCOMPARE(r.code, 1);
@@ -231,7 +230,7 @@ void TestCliServer::pullRefusesExistingFile()
     const QString uri = server(QStringLiteral("pullme"));
     QCOMPARE(run({QStringLiteral("push"), a, uri}).code, 0);
     const QString target = path(QStringLiteral("exists.chorus"));
-    QVERIFY(chorus::test::writeFile(target, "keep me"));
+    QVERIFY(writeFile(target, "keep me"));
     const Run r = run({QStringLiteral("pull"), uri, target});
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains("file already exists"), r.err.constData());
@@ -250,7 +249,7 @@ void TestCliServer::projectsListsOnlyChorusProjects()
     const QString uri = server(QStringLiteral("listed"));
     QCOMPARE(run({QStringLiteral("push"), a, uri}).code, 0);
     withRawConnection(
-        chorus::test::withProject(chorus::test::serverUri(), QStringLiteral("public")),
+        withProject(serverUri(), QStringLiteral("public")),
         [&](QSqlDatabase& db) {
             QSqlQuery q(db);
             QVERIFY(q.exec(QStringLiteral("CREATE SCHEMA IF NOT EXISTS not_ours")));
@@ -292,7 +291,7 @@ void TestCliServer::badArguments()
     QFETCH(QStringList, args);
     QFETCH(int, code);
     QFETCH(QString, message);
-    chorus::test::expectCliError(run(args), code, message);
+    expectCliError(run(args), code, message);
 }
 
 QTEST_GUILESS_MAIN(TestCliServer)

@@ -18,7 +18,7 @@
 #include "clitest.h"
 #include "testprojects.h"
 
-using chorus::test::shared;
+using namespace chorus::test;
 
 namespace {
 
@@ -43,7 +43,7 @@ QJsonValue withoutTimings(const QJsonValue& v)
 
 } // namespace
 
-class TestCliSources : public chorus::test::CliTestCase
+class TestCliSources : public CliTestCase
 {
     Q_OBJECT
 
@@ -76,7 +76,7 @@ QString TestCliSources::project(const QString& answers, const QString& gold)
         return m_projects.value(key);
     // A file, or in the _pg run a server project: every analysis command must then give the
     // --input output from a project on PostgreSQL too (issue #19).
-    const QString path = chorus::test::projectLocation(*m_dir, QStringLiteral("p%1.chorus").arg(m_projects.size()));
+    const QString path = projectLocation(*m_dir, QStringLiteral("p%1.chorus").arg(m_projects.size()));
     QStringList args{QStringLiteral("import"), path, answers};
     if (!gold.isEmpty())
         args << QStringLiteral("--gold") << gold;
@@ -192,7 +192,7 @@ void TestCliSources::inputHasNoRuns()
 {
     QFETCH(QStringList, args);
     QFETCH(QString, message);
-    chorus::test::expectCliError(run(args), 2, message);
+    expectCliError(run(args), 2, message);
 }
 
 QTEST_GUILESS_MAIN(TestCliSources)

@@ -20,7 +20,7 @@
 
 #include <cmath>
 
-using chorus::test::shared;
+using namespace chorus::test;
 
 namespace {
 
@@ -50,7 +50,7 @@ QString pairKey(const QString& a, const QString& b)
 
 } // namespace
 
-class TestCliStatistics : public chorus::test::CliTestCase
+class TestCliStatistics : public CliTestCase
 {
     Q_OBJECT
 
@@ -205,7 +205,7 @@ void TestCliStatistics::agreementOrderedMetricGivesWeightedKappas()
 {
     QTemporaryDir dir;
     const QString file = dir.filePath(QStringLiteral("scale.csv"));
-    QVERIFY(chorus::test::writeFile(file, "item,annotator,label\n"
+    QVERIFY(writeFile(file, "item,annotator,label\n"
             "i1,A,1\ni1,B,1\ni2,A,2\ni2,B,2\ni3,A,3\ni3,B,1\ni4,A,2\ni4,B,3\n"));
     const Run r = run({QStringLiteral("agreement"), QStringLiteral("--input"), file, QStringLiteral("--metric"),
                        QStringLiteral("interval"), QStringLiteral("--bootstrap"), QStringLiteral("0"),
@@ -407,7 +407,7 @@ void TestCliStatistics::evaluateTableForScripts()
 
 void TestCliStatistics::evaluateAnnotatorsOnAnsweredItems_data()
 {
-    chorus::test::addReferenceRows(false);  // the crowd datasets
+    addReferenceRows(false);  // the crowd datasets
 }
 
 // Sparse human crowds: each annotator's accuracy is over the gold items it answered, equal to
@@ -469,7 +469,7 @@ void TestCliStatistics::evaluateSparseCrowdByHand()
     const QString answers = dir.filePath(QStringLiteral("answers.csv"));
     const QString gold = dir.filePath(QStringLiteral("gold.csv"));
     auto write = [](const QString& path, const QByteArray& data) {
-        QVERIFY(chorus::test::writeFile(path, data));
+        QVERIFY(writeFile(path, data));
     };
     write(answers, "item,annotator,label\ni1,w1,a\ni2,w1,b\ni3,w1,b\ni1,w2,a\ni2,w2,INVALID\ni3,w3,a\ni4,w9,a\n");
     write(gold, "item,label\ni1,a\ni2,b\ni3,a\ni4,b\n");
@@ -551,7 +551,7 @@ void TestCliStatistics::errors()
     QFETCH(QStringList, args);
     QFETCH(int, code);
     QFETCH(QString, message);
-    chorus::test::expectCliError(run(args), code, message);
+    expectCliError(run(args), code, message);
 }
 
 QTEST_GUILESS_MAIN(TestCliStatistics)

@@ -24,11 +24,9 @@
 #include <memory>
 
 using namespace chorus::model;
-using chorus::test::FakeChatServer;
-using chorus::test::FakeRequest;
-using chorus::test::FakeResponse;
+using namespace chorus::test;
 
-class TestLlmCli : public chorus::test::CliTestCase
+class TestLlmCli : public CliTestCase
 {
     Q_OBJECT
 
@@ -84,7 +82,7 @@ void TestLlmCli::initTestCase()
 void TestLlmCli::init()
 {
     newScratchFolder();
-    m_project = chorus::test::makeProject(*m_dir, kData);
+    m_project = makeProject(*m_dir, kData);
     QVERIFY(!m_project.isEmpty());
     m_server = std::make_unique<FakeChatServer>();
     QVERIFY(m_server->listen());
@@ -104,7 +102,7 @@ void TestLlmCli::cleanup()
 
 TestLlmCli::Result TestLlmCli::cli(const QStringList& args, const QProcessEnvironment& env)
 {
-    const Run r = chorus::test::runCliServing(m_cli, args, 120000, env);
+    const Run r = runCliServing(m_cli, args, 120000, env);
     return {r.code, QString::fromUtf8(r.out), QString::fromUtf8(r.err)};
 }
 
@@ -213,7 +211,7 @@ void TestLlmCli::itemsFromSelectExport()
 {
     // The JSONL that `chorus-cli select --export` writes: one object with "id" per line.
     const QString file = m_dir->filePath(QStringLiteral("queue.jsonl"));
-    QVERIFY(chorus::test::writeFile(file, "{\"id\": \"c\", \"text\": \"is ice hot\"}\n\n{\"id\": \"a\"}\n"));
+    QVERIFY(writeFile(file, "{\"id\": \"c\", \"text\": \"is ice hot\"}\n\n{\"id\": \"a\"}\n"));
     const Result r = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"),
                           writeConfig(), QStringLiteral("--items"), QLatin1Char('@') + file, QStringLiteral("--quiet")},
                          withKey());
@@ -369,7 +367,7 @@ void TestLlmCli::importedAnnotatorNeedsAppendToExisting()
 void TestLlmCli::emptyConfigFileSaysSo()
 {
     const QString path = m_dir->filePath(QStringLiteral("empty.json"));
-    QVERIFY(chorus::test::writeFile(path, "\n"));
+    QVERIFY(writeFile(path, "\n"));
     const Result r = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"), path});
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains(path + QStringLiteral(": the file is empty; expected a JSON object")), qPrintable(r.err));

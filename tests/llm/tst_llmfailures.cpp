@@ -20,9 +20,9 @@
 #include <memory>
 
 using namespace chorus::model;
-using chorus::test::byText;
+using namespace chorus::test;
 
-class TestLlmFailures : public QObject, protected chorus::test::LlmRunnerFixture
+class TestLlmFailures : public QObject, protected LlmRunnerFixture
 {
     Q_OBJECT
 
@@ -114,7 +114,7 @@ void TestLlmFailures::slowResponseTimesOutAndIsRetried()
     LlmConfig c = config();
     c.timeoutSeconds = 0.3;
     LlmRunOptions o;
-    o.itemIds = chorus::test::itemIds(m_project, {QStringLiteral("g1")});
+    o.itemIds = itemIds(m_project, {QStringLiteral("g1")});
     QElapsedTimer t;
     t.start();
     const LlmRunReport r = run(c, o);

@@ -21,9 +21,9 @@
 #include <memory>
 
 using namespace chorus::model;
-using chorus::test::byText;
+using namespace chorus::test;
 
-class TestLlmRunner : public QObject, protected chorus::test::LlmRunnerFixture
+class TestLlmRunner : public QObject, protected LlmRunnerFixture
 {
     Q_OBJECT
 
@@ -334,7 +334,7 @@ void TestLlmRunner::importedAnnotatorNameIsRefused()
     // "h" is the imported annotator of kData. Its answers must not silently become the LLM's.
     LlmConfig c = config();
     c.name = QStringLiteral("h");
-    const auto e = chorus::test::errorOf([&] { run(c); });
+    const auto e = errorOf([&] { run(c); });
     QVERIFY2(e, "ran under an imported annotator's name");
     QVERIFY2(e->contains(QStringLiteral("imported annotator (6 answers)")), qPrintable(*e));
     QVERIFY(e->contains(QStringLiteral("--append-to-existing")));
@@ -368,7 +368,7 @@ void TestLlmRunner::missingKeyVariableIsAnError()
     qunsetenv("CHORUS_UNSET_KEY");
     LlmConfig c = config();
     c.apiKeyEnv = QStringLiteral("CHORUS_UNSET_KEY");
-    const auto e = chorus::test::errorOf([&] { run(c); });
+    const auto e = errorOf([&] { run(c); });
     QVERIFY2(e, "ran without its API key");
     QVERIFY(e->contains(QStringLiteral("environment variable CHORUS_UNSET_KEY")));
     QCOMPARE(m_server->requests.size(), 0);

@@ -259,20 +259,20 @@ void TestAdjudication::consensusModeWithOverlapOne()
 // adjudication goes in under its login.
 void TestAdjudication::reviewerCannotAdjudicateOnServer()
 {
-    if (chorus::test::serverUri().isEmpty())
+    if (serverUri().isEmpty())
         QSKIP("no PostgreSQL test server (CHORUS_TEST_PG_STATE / CHORUS_TEST_PG_URI)");
-    const QString uri = chorus::test::serverProjectLocation(*m_dir, QStringLiteral("adjroles.chorus"));
+    const QString uri = serverProjectLocation(*m_dir, QStringLiteral("adjroles.chorus"));
     {
         QByteArray csv = "item,annotator,label\nr1,m1,yes\nr2,m1,no\n";
         const QString file = m_dir->filePath(QStringLiteral("r.csv"));
-        QVERIFY(chorus::test::writeFile(file, csv));
+        QVERIFY(writeFile(file, csv));
         ProjectStore s;
         s.open(uri, ProjectStore::Mode::CreateNew);
         importFile(s, file);
         initTeam(s);
-        chorus::test::addLogins(s, {{"adj_rev", TeamRole::Reviewer}, {"adj_judge", TeamRole::Adjudicator}});
+        addLogins(s, {{"adj_rev", TeamRole::Reviewer}, {"adj_judge", TeamRole::Adjudicator}});
     }
-    auto as = [&](const QString& login) { return chorus::test::asLogin(uri, login); };
+    auto as = [&](const QString& login) { return asLogin(uri, login); };
     {
         ProjectStore reviewer;
         reviewer.open(as(QStringLiteral("adj_rev")));

@@ -20,10 +20,9 @@
 #include <functional>
 
 using namespace chorus::model;
-using chorus::test::jsonLines;
-using chorus::test::parseCsv;
+using namespace chorus::test;
 
-class TestExportCalibrated : public chorus::test::ImportTestBase
+class TestExportCalibrated : public ImportTestBase
 {
     Q_OBJECT
 
@@ -178,7 +177,7 @@ void TestExportCalibrated::csvColumnsCalibrated()
     o.annotatorLabels = false;
     const QString out = path(QStringLiteral("out.csv"));
     exportProject(s, out, o);
-    const QList<QStringList> rows = parseCsv(chorus::test::fileBytes(out));
+    const QList<QStringList> rows = parseCsv(fileBytes(out));
     QCOMPARE(rows.value(0), (QStringList{QStringLiteral("id"), QStringLiteral("text"), QStringLiteral("label"),
                                          QStringLiteral("source"), QStringLiteral("confidence"), QStringLiteral("status"),
                                          QStringLiteral("note"), QStringLiteral("p_a"), QStringLiteral("p_b")}));

@@ -24,7 +24,7 @@
 using namespace chorus::model;
 using namespace chorus::test;
 
-class TestExportNotes : public chorus::test::ImportTestBase
+class TestExportNotes : public ImportTestBase
 {
     Q_OBJECT
 

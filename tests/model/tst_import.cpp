@@ -23,7 +23,7 @@ using namespace chorus::model;
 using namespace chorus::test;
 
 
-class TestImport : public chorus::test::ImportTestBase
+class TestImport : public ImportTestBase
 {
     Q_OBJECT
 

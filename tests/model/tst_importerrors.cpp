@@ -14,7 +14,7 @@
 using namespace chorus::model;
 using namespace chorus::test;
 
-class TestImportErrors : public chorus::test::ImportTestBase
+class TestImportErrors : public ImportTestBase
 {
     Q_OBJECT
 

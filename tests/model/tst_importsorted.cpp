@@ -17,7 +17,7 @@
 using namespace chorus::model;
 using namespace chorus::test;
 
-class TestImportSorted : public chorus::test::ImportTestBase
+class TestImportSorted : public ImportTestBase
 {
     Q_OBJECT
 

@@ -41,7 +41,7 @@ QJsonObject metaOf(const QString& project, const QString& item)
 
 } // namespace
 
-class TestImportSpreadsheet : public chorus::test::ImportTestBase
+class TestImportSpreadsheet : public ImportTestBase
 {
     Q_OBJECT
 

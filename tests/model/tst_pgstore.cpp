@@ -21,8 +21,7 @@
 #include <QtTest>
 
 using namespace chorus::model;
-using chorus::test::dumpProjectFile;
-using chorus::test::withRawConnection;
+using namespace chorus::test;
 
 namespace {
 
@@ -36,7 +35,7 @@ QString stateFile(const QString& name)
 void adminSql(const QString& sql)
 {
     withRawConnection(
-        chorus::test::withProject(chorus::test::serverUri(), QStringLiteral("public")),
+        withProject(serverUri(), QStringLiteral("public")),
         [&](QSqlDatabase& db) {
             QSqlQuery q(db);
             if (!q.exec(sql))
@@ -67,7 +66,7 @@ public:
     }
     ~PrivateServer() { script(QStringLiteral("stop")); }
     bool isRunning() const { return m_ok && !m_uri.isEmpty(); }
-    QString uri(const QString& project) const { return chorus::test::withProject(m_uri, project); }
+    QString uri(const QString& project) const { return withProject(m_uri, project); }
     bool restart() { return script(QStringLiteral("restart")); }
 
 private:
@@ -84,7 +83,7 @@ private:
 
 } // namespace
 
-class TestPgStore : public chorus::test::ScratchDirTest
+class TestPgStore : public ScratchDirTest
 {
     Q_OBJECT
 
@@ -104,7 +103,7 @@ private slots:
     void reconnectAfterServerRestart();
 
 private:
-    QString project(const QString& name) { return chorus::test::serverProjectLocation(*m_dir, name); }
+    QString project(const QString& name) { return serverProjectLocation(*m_dir, name); }
     // A project with 3 items (q1..q3), 2 annotators, labels yes/no, one decision on q1 by the
     // admin, and team roles; `reviewer` is a login with the reviewer role.
     QString teamProject(const QString& name, const QString& reviewer, TeamRole role = TeamRole::Reviewer);
@@ -112,7 +111,7 @@ private:
 
 void TestPgStore::initTestCase()
 {
-    if (chorus::test::serverUri().isEmpty())
+    if (serverUri().isEmpty())
         QFAIL("no test server: run through ctest (fixture pgserver) or set CHORUS_TEST_PG_STATE");
 }
 
@@ -256,7 +255,7 @@ void TestPgStore::adjudicatorCannotImport()
 {
     const QString p = teamProject(QStringLiteral("adj"), QStringLiteral("adj_one"), TeamRole::Adjudicator);
     const QString csv = m_dir->filePath(QStringLiteral("more.csv"));
-    QVERIFY(chorus::test::writeFile(csv, "item,annotator,label\nq7,m1,yes\n"));
+    QVERIFY(writeFile(csv, "item,annotator,label\nq7,m1,yes\n"));
     const QStringList before = dumpProjectFile(p);
     ProjectStore adj;
     adj.open(asLogin(p, QStringLiteral("adj_one")));
@@ -295,7 +294,7 @@ void TestPgStore::connectionErrors_data()
     QTest::addColumn<QString>("uri");
     QTest::addColumn<QString>("message");
     QTest::addColumn<bool>("needsPassword");
-    const QString base = chorus::test::serverUri();
+    const QString base = serverUri();
     const QString port = stateFile(QStringLiteral("port"));
     QTest::newRow("wrongPassword") << QStringLiteral("postgresql://chorus_admin@127.0.0.1:%1/chorus_test?project=x").arg(port)
                                    << QStringLiteral("wants a password for user \"chorus_admin\"") << true;
@@ -304,13 +303,13 @@ void TestPgStore::connectionErrors_data()
                                  << QStringLiteral("cannot reach the server") << false;
     QString noDb = base;
     noDb.replace(QStringLiteral("/chorus_test?"), QStringLiteral("/no_such_db?"));
-    QTest::newRow("missingDatabase") << chorus::test::withProject(noDb, QStringLiteral("x")) << QStringLiteral("no database \"no_such_db\"") << false;
-    QTest::newRow("missingProject") << chorus::test::withProject(base, QStringLiteral("never_made"))
+    QTest::newRow("missingDatabase") << withProject(noDb, QStringLiteral("x")) << QStringLiteral("no database \"no_such_db\"") << false;
+    QTest::newRow("missingProject") << withProject(base, QStringLiteral("never_made"))
                                     << QStringLiteral("no such project \"never_made\"") << false;
     QTest::newRow("noProjectInUri") << base << QStringLiteral("the URI names no project") << false;
     QTest::newRow("passwordInUri") << QStringLiteral("postgresql://chorus_admin:secret@127.0.0.1:%1/chorus_test?project=x").arg(port)
                                    << QStringLiteral("a password cannot be part of a project URI") << false;
-    QTest::newRow("badProjectName") << chorus::test::withProject(base, QStringLiteral("Bad-Name")) << QStringLiteral("must start with a lowercase letter")
+    QTest::newRow("badProjectName") << withProject(base, QStringLiteral("Bad-Name")) << QStringLiteral("must start with a lowercase letter")
                                     << false;
 }
 
@@ -351,14 +350,14 @@ void TestPgStore::schemaThatIsNotAProjectRefused()
 {
     adminSql(QStringLiteral("CREATE SCHEMA IF NOT EXISTS someone_elses; CREATE TABLE IF NOT EXISTS someone_elses.notes "
                             "(body TEXT); INSERT INTO someone_elses.notes VALUES ('keep me')"));
-    const QString uri = chorus::test::withProject(chorus::test::serverUri(), QStringLiteral("someone_elses"));
+    const QString uri = withProject(serverUri(), QStringLiteral("someone_elses"));
     const QStringList before = dumpProjectFile(uri);
-    const QStringList messages = chorus::test::refusedOpenMessages(uri);
+    const QStringList messages = refusedOpenMessages(uri);
     QCOMPARE(messages.size(), 2);
     for (const QString& m : messages)
         QVERIFY2(m.contains(QLatin1String("not a Chorus project")), qPrintable(m));
     QCOMPARE(dumpProjectFile(uri), before);
-    QVERIFY(!ProjectStore::serverProjects(chorus::test::serverUri()).contains(QStringLiteral("someone_elses")));
+    QVERIFY(!ProjectStore::serverProjects(serverUri()).contains(QStringLiteral("someone_elses")));
 }
 
 void TestPgStore::reconnectAfterServerRestart()

@@ -20,12 +20,9 @@
 #include <cstring>
 
 using namespace chorus::model;
-using chorus::test::dumpProjectFile;
-using chorus::test::fileBytes;
-using chorus::test::withRawConnection;
-using chorus::test::writeFile;
+using namespace chorus::test;
 
-class TestProjectStore : public chorus::test::ScratchDirTest
+class TestProjectStore : public ScratchDirTest
 {
     Q_OBJECT
 
@@ -49,7 +46,7 @@ private slots:
     void runRoundTripAndBlobFormat();
 
 private:
-    QString path(const QString& name) const { return chorus::test::projectLocation(*m_dir, name); }
+    QString path(const QString& name) const { return projectLocation(*m_dir, name); }
 };
 
 void TestProjectStore::createOpenReopen()
@@ -77,7 +74,7 @@ void TestProjectStore::createOpenReopen()
 void TestProjectStore::createNewRefusesExistingFile()
 {
     const QString p = path(QStringLiteral("exists.chorus"));
-    if (chorus::test::onServer()) {
+    if (onServer()) {
         {
             ProjectStore first;
             first.open(p, ProjectStore::Mode::CreateNew);
@@ -183,7 +180,7 @@ void TestProjectStore::foreignFilesRefused_data()
 
 void TestProjectStore::foreignFilesRefused()
 {
-    if (chorus::test::onServer())
+    if (onServer())
         QSKIP("about files; tst_pgstore checks a schema that is not a project");
     QFETCH(QString, kind);
     const QString p = path(QStringLiteral("foreign.chorus"));
@@ -205,7 +202,7 @@ void TestProjectStore::foreignFilesRefused()
             false);
     }
     const QByteArray before = fileBytes(p);
-    const QStringList messages = chorus::test::refusedOpenMessages(p);
+    const QStringList messages = refusedOpenMessages(p);
     QCOMPARE(messages.size(), 2);
     for (const QString& m : messages) {
         QVERIFY2(m.contains(QLatin1String("not a Chorus project")), qPrintable(m));
@@ -234,7 +231,7 @@ void TestProjectStore::foreignKeysOn()
 
 void TestProjectStore::walMode()
 {
-    if (chorus::test::onServer())
+    if (onServer())
         QSKIP("SQLite's journal; the server keeps its own");
     const QString p = path(QStringLiteral("wal.chorus"));
     ProjectStore s;

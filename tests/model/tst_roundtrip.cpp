@@ -37,7 +37,7 @@ QStringList labelTriples(const Canonical& c)
 
 } // namespace
 
-class TestRoundTrip : public chorus::test::ImportTestBase
+class TestRoundTrip : public ImportTestBase
 {
     Q_OBJECT
 

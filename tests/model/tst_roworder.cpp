@@ -25,7 +25,7 @@ using namespace chorus::model;
 
 namespace {
 
-using chorus::test::shared;
+using namespace chorus::test;
 
 QByteArray readAll(const QString& path)
 {
@@ -115,7 +115,7 @@ private slots:
     {
         QTemporaryDir dir;
         const QString csv = dir.filePath(QStringLiteral("a.csv"));
-        QVERIFY(chorus::test::writeFile(csv, "item,annotator,label\nq1,w1,yes\nq1,w2,no\nq2,w1,maybe\n"));
+        QVERIFY(writeFile(csv, "item,annotator,label\nq1,w1,yes\nq1,w2,no\nq2,w1,maybe\n"));
         ProjectStore open;
         open.openInMemory();
         importFile(open, csv);
@@ -148,7 +148,7 @@ private slots:
             s.open(project, ProjectStore::Mode::CreateNew);
         }
         // What schema 3 left behind: positions in order of first appearance.
-        chorus::test::withRawConnection(
+        withRawConnection(
             project,
             [&](QSqlDatabase& db) {
                 QSqlQuery q(db);
@@ -159,7 +159,7 @@ private slots:
                     q.addBindValue(k);
                     QVERIFY(q.exec());
                 }
-                for (const QString& sql : chorus::test::undoVersion5())
+                for (const QString& sql : undoVersion5())
                     QVERIFY2(q.exec(sql), qPrintable(sql));
                 QVERIFY(q.exec(QStringLiteral("UPDATE meta SET value = '3' WHERE key = 'schema_version'")));
                 if (closed)
@@ -213,7 +213,7 @@ private slots:
         const QString ext = file.endsWith(QLatin1String(".jsonl")) ? QStringLiteral("jsonl") : QStringLiteral("csv");
         for (quint32 seed = 1; seed <= 10; ++seed) {
             const QString path = dir.filePath(QStringLiteral("shuffled%1.%2").arg(seed).arg(ext));
-            QVERIFY(chorus::test::writeFile(path, shuffled(data, header, seed)));
+            QVERIFY(writeFile(path, shuffled(data, header, seed)));
             const Outcome got = runAll(path, gold, methods, ties);
             QCOMPARE(got.labels, base.labels);
             QCOMPARE(got.byMethod.keys().size(), base.byMethod.keys().size());

@@ -23,7 +23,7 @@
 
 using namespace chorus;
 using namespace chorus::model;
-using chorus::test::withRawConnection;
+using namespace chorus::test;
 
 namespace {
 
