@@ -1,7 +1,9 @@
 #pragma once
 // The fixture of the LLM runner tests (tst_llmrunner: prompts, answers, storage; tst_llmfailures:
 // retries, timeouts, cancel, unreachable endpoints, budgets): a six-item project and a fake
-// chat server answering by the item's text, fresh for every test function.
+// chat server answering by the item's text, fresh for every test function. A test class derives
+// from LlmRunnerFixture; its init() and cleanup() slots make and drop the fixture around each
+// test function. The base is moc'd once in the chorus_llmfixtures library (tests/CMakeLists.txt).
 
 #include "fakechatserver.h"
 #include "llmfixture.h"
@@ -28,7 +30,7 @@ const char* const kData =
 {"id": "x2", "text": "a table", "labels": {"h": "neutral"}}
 )";
 
-FakeResponse byText(const FakeRequest& r, int)
+inline FakeResponse byText(const FakeRequest& r, int)
 {
     const QString q = r.lastUser();
     if (q.contains(QLatin1String("good")))
@@ -64,9 +66,10 @@ private:
     QtMessageHandler m_previous = nullptr;
 };
 
-/// Mixed into each test class; its init() and cleanup() call setUp() and tearDown().
-class LlmRunnerFixture
+class LlmRunnerFixture : public QObject
 {
+    Q_OBJECT
+
 protected:
     using LlmConfig = model::LlmConfig;
     using LlmRunReport = model::LlmRunReport;
@@ -77,6 +80,7 @@ protected:
     using FakeResponse = test::FakeResponse;
     using DoubleErrorWarnings = test::DoubleErrorWarnings;
 
+    /// What init() does before each test function: a new project and a new server.
     void setUp()
     {
         renewScratchDir(m_dir);
@@ -161,6 +165,11 @@ protected:
     std::unique_ptr<FakeChatServer> m_server;
     QString m_project;
     QStringList m_log;
+
+private slots:
+    // QTest runs them around each test function of the derived class.
+    void init() { setUp(); }
+    void cleanup() { tearDown(); }
 };
 
 } // namespace chorus::test

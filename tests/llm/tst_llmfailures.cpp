@@ -22,13 +22,11 @@
 using namespace chorus::model;
 using namespace chorus::test;
 
-class TestLlmFailures : public QObject, protected LlmRunnerFixture
+class TestLlmFailures : public LlmRunnerFixture
 {
     Q_OBJECT
 
 private slots:
-    void init() { setUp(); }
-    void cleanup() { tearDown(); }
     void retriesHonourRetryAfter();
     void malformedJsonIsRetriedThenGivenUp();
     void slowResponseTimesOutAndIsRetried();

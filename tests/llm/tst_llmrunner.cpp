@@ -23,13 +23,11 @@
 using namespace chorus::model;
 using namespace chorus::test;
 
-class TestLlmRunner : public QObject, protected LlmRunnerFixture
+class TestLlmRunner : public LlmRunnerFixture
 {
     Q_OBJECT
 
 private slots:
-    void init() { setUp(); }
-    void cleanup() { tearDown(); }
     void promptsSentAndLabelsStored();
     void tokenLimitFieldAndServerTemperature();
     void costAccounting();
