@@ -101,7 +101,7 @@ void TestCli::helpExitsZero()
     QFETCH(QStringList, args);
     QFETCH(QString, expected);
     const Run r = run(args);
-    QCOMPARE(r.code, 0);
+    CLI_OK(r);
     QVERIFY2(QString::fromUtf8(r.out).contains(expected), r.out.constData());
     QCOMPARE(r.err, QByteArray());
 }
@@ -162,12 +162,12 @@ void TestCli::importThenInfoJson()
 
     const QString project = path(QStringLiteral("rte.chorus"));
     Run r = run({QStringLiteral("import"), project, answers, QStringLiteral("--gold"), shared(QStringLiteral("data/rte/gold.csv"))});
-    QVERIFY2(r.code == 0, r.err.constData());
+    CLI_OK(r);
     QCOMPARE(r.out, QByteArray());  // the human-readable report goes to stderr
     QVERIFY2(r.err.contains("800 new items, 8000 annotations, 800 gold labels"), r.err.constData());
 
     r = run({QStringLiteral("info"), project, QStringLiteral("--json")});
-    QVERIFY2(r.code == 0, r.err.constData());
+    CLI_OK(r);
     QCOMPARE(r.err, QByteArray());
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(r.out, &pe);
@@ -197,7 +197,7 @@ void TestCli::importJsonReport()
 {
     const QString project = path(QStringLiteral("p.chorus"));
     const Run r = run({QStringLiteral("import"), project, testData(QStringLiteral("tiny.jsonl")), QStringLiteral("--json")});
-    QVERIFY2(r.code == 0, r.err.constData());
+    CLI_OK(r);
     QCOMPARE(r.err, QByteArray());
     QJsonParseError pe;
     const QJsonObject j = QJsonDocument::fromJson(r.out, &pe).object();
@@ -224,7 +224,7 @@ void TestCli::importOptions()
     const Run r = run({QStringLiteral("import"), project, data, QStringLiteral("--labels"), QStringLiteral("Joy,Fear,Anger"),
                        QStringLiteral("--label-map"), map,
                        QStringLiteral("--kind"), QStringLiteral("human"), QStringLiteral("--json")});
-    QVERIFY2(r.code == 0, r.err.constData());
+    CLI_OK(r);
     const QJsonObject j = QJsonDocument::fromJson(r.out).object();
     QCOMPARE(j.value(QStringLiteral("annotations")).toInt(), 4);
     QCOMPARE(j.value(QStringLiteral("invalid")).toInt(), 1);  // "no idea"
@@ -251,7 +251,7 @@ void TestCli::importSpreadsheetFile()
     const QString items = path(QStringLiteral("items.jsonl"));
     QVERIFY(writeFile(items, "{\"id\": \"q1\", \"text\": \"First\"}\n{\"id\": \"q2\", \"text\": \"Second\", \"gold\": \"a\"}\n"));
     Run r = run({QStringLiteral("import"), project, data, QStringLiteral("--items"), items});
-    QVERIFY2(r.code == 0, r.err.constData());
+    CLI_OK(r);
     QCOMPARE(r.out, QByteArray());
     const QString text = QString::fromUtf8(r.err);
     for (const QString& line :
@@ -276,7 +276,7 @@ void TestCli::importSpreadsheetFile()
     // The same with --json: the fields of the report.
     const QString again = path(QStringLiteral("q.chorus"));
     r = run({QStringLiteral("import"), again, data, QStringLiteral("--items"), items, QStringLiteral("--json")});
-    QVERIFY2(r.code == 0, r.err.constData());
+    CLI_OK(r);
     QCOMPARE(r.err, QByteArray());
     const QJsonObject j = QJsonDocument::fromJson(r.out).object();
     QCOMPARE(j.value(QStringLiteral("delimiter")).toString(), QStringLiteral("semicolon"));
@@ -300,20 +300,20 @@ void TestCli::inputWithDelimiter()
     QVERIFY(!QFileInfo::exists(project));
     Run r = run({QStringLiteral("import"), project, data, QStringLiteral("--delimiter"), QStringLiteral("semicolon"),
                  QStringLiteral("--json")});
-    QVERIFY2(r.code == 0, r.err.constData());
+    CLI_OK(r);
     QCOMPARE(QJsonDocument::fromJson(r.out).object().value(QStringLiteral("annotations")).toInt(), 4);
     r = run({QStringLiteral("agreement"), QStringLiteral("--input"), data, QStringLiteral("--delimiter"),
              QStringLiteral(";"), QStringLiteral("--json")});
-    QVERIFY2(r.code == 0, r.err.constData());
+    CLI_OK(r);
     QVERIFY(QJsonDocument::fromJson(r.out).isObject());
 }
 
 void TestCli::infoText()
 {
     const QString project = path(QStringLiteral("p.chorus"));
-    QCOMPARE(run({QStringLiteral("import"), project, testData(QStringLiteral("tiny_long.csv"))}).code, 0);
+    CLI_OK(run({QStringLiteral("import"), project, testData(QStringLiteral("tiny_long.csv"))}));
     const Run r = run({QStringLiteral("info"), project});
-    QCOMPARE(r.code, 0);
+    CLI_OK(r);
     QCOMPARE(r.err, QByteArray());
     QVERIFY2(r.out.contains("items: 4\n"), r.out.constData());
     QVERIFY2(r.out.contains("annotations: 7\n"), r.out.constData());
@@ -323,10 +323,8 @@ void TestCli::infoText()
 void TestCli::exportFormats()
 {
     const QString project = path(QStringLiteral("p.chorus"));
-    QCOMPARE(run({QStringLiteral("import"), project, testData(QStringLiteral("tiny_long.csv")), QStringLiteral("--gold"),
-                  testData(QStringLiteral("tiny_long_gold.csv"))})
-                 .code,
-             0);
+    CLI_OK(run({QStringLiteral("import"), project, testData(QStringLiteral("tiny_long.csv")), QStringLiteral("--gold"),
+                testData(QStringLiteral("tiny_long_gold.csv"))}));
     struct Case
     {
         const char* file;
@@ -339,14 +337,14 @@ void TestCli::exportFormats()
         if (c.format)
             args << QStringLiteral("--format") << QString::fromLatin1(c.format);
         const Run r = run(args);
-        QVERIFY2(r.code == 0, r.err.constData());
+        CLI_OK(r);
         QCOMPARE(r.out, QByteArray());
         QVERIFY2(r.err.contains("items written"), r.err.constData());
         QCOMPARE(fileBytes(path(QString::fromLatin1(c.file))).count('\n'), c.lines);
     }
     // The jsonl export imports again into an equal set of annotations.
     const QString again = path(QStringLiteral("again.chorus"));
-    QCOMPARE(run({QStringLiteral("import"), again, path(QStringLiteral("out.jsonl"))}).code, 0);
+    CLI_OK(run({QStringLiteral("import"), again, path(QStringLiteral("out.jsonl"))}));
     const QJsonObject a = QJsonDocument::fromJson(run({QStringLiteral("info"), project, QStringLiteral("--json")}).out).object();
     const QJsonObject b = QJsonDocument::fromJson(run({QStringLiteral("info"), again, QStringLiteral("--json")}).out).object();
     for (const char* k : {"items", "annotators", "labels", "annotations", "invalid_annotations", "gold"})
@@ -372,18 +370,18 @@ void TestCli::exportFilters()
     QVERIFY(unanimous > 0 && unanimous < 800);
 
     const QString project = path(QStringLiteral("rte.chorus"));
-    QCOMPARE(run({QStringLiteral("import"), project, answers}).code, 0);
+    CLI_OK(run({QStringLiteral("import"), project, answers}));
     const QString out = path(QStringLiteral("confident.csv"));
     const Run r = run({QStringLiteral("export"), project, out, QStringLiteral("--min-confidence"), QStringLiteral("0.95"),
                        QStringLiteral("--no-annotators")});
-    QVERIFY2(r.code == 0, r.err.constData());
+    CLI_OK(r);
     QCOMPARE(fileBytes(out).count('\n'), 1 + unanimous);
     QVERIFY2(r.err.contains(QStringLiteral("%1 items written (%2 filtered out)").arg(unanimous).arg(800 - unanimous).toUtf8()),
              r.err.constData());
     QCOMPARE(fileBytes(out).split('\n')[0], QByteArray("id,text,label,source,confidence,status,note"));
     // Nothing is reviewed yet: --reviewed-only writes just the header.
     const Run r2 = run({QStringLiteral("export"), project, out, QStringLiteral("--reviewed-only")});
-    QCOMPARE(r2.code, 0);
+    CLI_OK(r2);
     QCOMPARE(fileBytes(out).count('\n'), 1);
     // An unknown soft label is an error: exit 1, the previous file stays.
     const QByteArray before = fileBytes(out);
@@ -449,7 +447,7 @@ void TestCli::infoCountsByStatus()
     const QString project = reviewProject();
     QVERIFY(!project.isEmpty());
     const Run r = run({QStringLiteral("info"), project, QStringLiteral("--json")});
-    QVERIFY2(r.code == 0, r.err.constData());
+    CLI_OK(r);
     const QJsonObject j = QJsonDocument::fromJson(r.out).object();
     QCOMPARE(j.value(QStringLiteral("items")).toInt(), 6);
     QCOMPARE(j.value(QStringLiteral("decisions")).toInt(), 7);
@@ -457,7 +455,7 @@ void TestCli::infoCountsByStatus()
     QCOMPARE(j.value(QStringLiteral("flagged_items")).toInt(), 1);
     QCOMPARE(j.value(QStringLiteral("unreviewed_items")).toInt(), 3);
     const Run t = run({QStringLiteral("info"), project});
-    QCOMPARE(t.code, 0);
+    CLI_OK(t);
     for (const char* line : {"reviewed_items: 2\n", "flagged_items: 1\n", "unreviewed_items: 3\n"})
         QVERIFY2(t.out.contains(line), t.out.constData());
 }
@@ -468,7 +466,7 @@ void TestCli::exportNotesAndHistory()
     QVERIFY(!project.isEmpty());
     const QString out = path(QStringLiteral("curated.jsonl"));
     const Run r = run({QStringLiteral("export"), project, out, QStringLiteral("--history"), QStringLiteral("--no-annotators")});
-    QVERIFY2(r.code == 0, r.err.constData());
+    CLI_OK(r);
     QList<QJsonObject> lines;
     for (const QByteArray& line : fileBytes(out).trimmed().split('\n'))
         lines << QJsonDocument::fromJson(line).object();
@@ -538,7 +536,7 @@ void TestCli::failedImportIntoNewProjectLeavesNothing()
 void TestCli::failedImportIntoExistingProjectKeepsIt()
 {
     const QString project = path(QStringLiteral("p.chorus"));
-    QCOMPARE(run({QStringLiteral("import"), project, testData(QStringLiteral("tiny_long.csv"))}).code, 0);
+    CLI_OK(run({QStringLiteral("import"), project, testData(QStringLiteral("tiny_long.csv"))}));
     const QStringList before = dumpProjectFile(project);
     const QString bad = path(QStringLiteral("dup.csv"));
     QVERIFY(writeFile(bad, "item,annotator,label\nnew1,m9,cat\ni1,alice,dog\n"));

@@ -21,11 +21,9 @@ private slots:
         setUpCli();
         write(QStringLiteral("three.csv"), "item,annotator,label\nq1,m1,yes\nq2,m1,no\nq3,m1,yes\n");
         m_project = path(QStringLiteral("adj.chorus"));
-        QCOMPARE(run({QStringLiteral("import"), m_project, path(QStringLiteral("three.csv"))}).code, 0);
-        QCOMPARE(run({QStringLiteral("team"), QStringLiteral("settings"), QStringLiteral("--project"), m_project,
-                      QStringLiteral("--overlap"), QStringLiteral("2")})
-                     .code,
-                 0);
+        CLI_OK(run({QStringLiteral("import"), m_project, path(QStringLiteral("three.csv"))}));
+        CLI_OK(run({QStringLiteral("team"), QStringLiteral("settings"), QStringLiteral("--project"), m_project,
+                    QStringLiteral("--overlap"), QStringLiteral("2")}));
     }
 
     void cleanupTestCase() { qputenv("USER", m_user); }
@@ -70,7 +68,7 @@ private slots:
         QCOMPARE(all["items"][0]["adjudicated"].get<std::string>(), std::string("yes"));
 
         const QString out = path(QStringLiteral("out.csv"));
-        QCOMPARE(run({QStringLiteral("export"), m_project, out}).code, 0);
+        CLI_OK(run({QStringLiteral("export"), m_project, out}));
         QFile f(out);
         QVERIFY(f.open(QIODevice::ReadOnly));
         const QList<QByteArray> header = f.readLine().trimmed().split(',');
@@ -144,7 +142,7 @@ private:
         qputenv("USER", who);
         const Run r = run({QStringLiteral("decide"), QStringLiteral("--project"), m_project, QStringLiteral("--item"),
                            QString::fromLatin1(item), QStringLiteral("--label"), QString::fromLatin1(label)});
-        QVERIFY2(r.code == 0, r.err.constData());
+        CLI_OK(r);
     }
     QString m_project;
     QByteArray m_user = qgetenv("USER");

@@ -73,7 +73,7 @@ private slots:
                      .code,
                  2);
         const QString project = path(QStringLiteral("p.chorus"));
-        QCOMPARE(run({QStringLiteral("import"), project, path(QStringLiteral("votes.csv"))}).code, 0);
+        CLI_OK(run({QStringLiteral("import"), project, path(QStringLiteral("votes.csv"))}));
         const auto j = json({QStringLiteral("aggregate"), QStringLiteral("--project"), project, QStringLiteral("--method"),
                              QStringLiteral("ds"), QStringLiteral("--save"), QStringLiteral("--json")});
         QCOMPARE(j["run"].get<int>(), 1);
@@ -137,7 +137,7 @@ private slots:
         const std::vector<std::string> expected{"mv",  "wmv", "wawa", "zbs", "ds",  "onecoin", "zc", "glad",
                                                 "mace", "kos", "mmsr", "crh", "bwa", "bcc",     "ebcc"};
         const Run r = run({QStringLiteral("aggregate"), QStringLiteral("--method"), QStringLiteral("help")});
-        QCOMPARE(r.code, 0);
+        CLI_OK(r);
         const QString text = QString::fromUtf8(r.out);
         for (const auto& m : expected)
             QVERIFY2(text.contains(QStringLiteral("\n%1\n").arg(QString::fromStdString(m))), m.c_str());

@@ -146,15 +146,15 @@ void TestCliServer::pushThenPullGivesTheSameProject()
         original = path(QStringLiteral("sparse.chorus"));
         const Run r = run({QStringLiteral("import"), original, path(QStringLiteral("sparse.csv")), QStringLiteral("--labels"),
                            QStringLiteral("neg,neu,pos")});
-        QVERIFY2(r.code == 0, r.err.constData());
+        CLI_OK(r);
     }
     QVERIFY(!original.isEmpty());
     const QString uri = server(kind);
     const Run push = run({QStringLiteral("push"), original, uri});
-    QVERIFY2(push.code == 0, push.err.constData());
+    CLI_OK(push);
     const QString pulled = path(kind + QStringLiteral("-back.chorus"));
     const Run pull = run({QStringLiteral("pull"), uri, pulled});
-    QVERIFY2(pull.code == 0, pull.err.constData());
+    CLI_OK(pull);
 
     const auto expected = outputs(original);
     const auto onServer = outputs(uri);
@@ -189,18 +189,18 @@ void TestCliServer::pushRefusesExistingUnlessReplace()
     const QString a = richProject(QStringLiteral("a"));
     QVERIFY(!a.isEmpty());
     const QString uri = server(QStringLiteral("taken"));
-    QCOMPARE(run({QStringLiteral("push"), a, uri}).code, 0);
+    CLI_OK(run({QStringLiteral("push"), a, uri}));
     const QStringList before = dumpProjectFile(uri);
     // Another project under the same name.
     const QString b = path(QStringLiteral("b.chorus"));
     QVERIFY(QFile::copy(QStringLiteral(CHORUS_TEST_DATA "/import/tiny_long.csv"), path(QStringLiteral("tiny.csv"))));
-    QCOMPARE(run({QStringLiteral("import"), b, path(QStringLiteral("tiny.csv"))}).code, 0);
+    CLI_OK(run({QStringLiteral("import"), b, path(QStringLiteral("tiny.csv"))}));
     const Run refused = run({QStringLiteral("push"), b, uri});
     QCOMPARE(refused.code, 1);
     QVERIFY2(refused.err.contains("already exists; --replace replaces it"), refused.err.constData());
     QCOMPARE(dumpProjectFile(uri), before);
     const Run replaced = run({QStringLiteral("push"), b, uri, QStringLiteral("--replace")});
-    QVERIFY2(replaced.code == 0, replaced.err.constData());
+    CLI_OK(replaced);
     QCOMPARE(outputs(uri), outputs(b));
     // No scratch project is left behind.
     for (const QString& name : serverProjects())
@@ -228,7 +228,7 @@ void TestCliServer::pullRefusesExistingFile()
 {
     const QString a = richProject(QStringLiteral("pullme"));
     const QString uri = server(QStringLiteral("pullme"));
-    QCOMPARE(run({QStringLiteral("push"), a, uri}).code, 0);
+    CLI_OK(run({QStringLiteral("push"), a, uri}));
     const QString target = path(QStringLiteral("exists.chorus"));
     QVERIFY(writeFile(target, "keep me"));
     const Run r = run({QStringLiteral("pull"), uri, target});
@@ -237,7 +237,7 @@ void TestCliServer::pullRefusesExistingFile()
     QFile g(target);
     QVERIFY(g.open(QIODevice::ReadOnly));
     QCOMPARE(g.readAll(), QByteArray("keep me"));
-    QCOMPARE(run({QStringLiteral("pull"), uri, target, QStringLiteral("--replace")}).code, 0);
+    CLI_OK(run({QStringLiteral("pull"), uri, target, QStringLiteral("--replace")}));
     QCOMPARE(outputs(target), outputs(a));
     // Nothing half-written is left next to it.
     QCOMPARE(QDir(m_dir->path()).entryList({QStringLiteral("*.pulling-*")}), QStringList());
@@ -247,7 +247,7 @@ void TestCliServer::projectsListsOnlyChorusProjects()
 {
     const QString a = richProject(QStringLiteral("listed"));
     const QString uri = server(QStringLiteral("listed"));
-    QCOMPARE(run({QStringLiteral("push"), a, uri}).code, 0);
+    CLI_OK(run({QStringLiteral("push"), a, uri}));
     withRawConnection(
         withProject(serverUri(), QStringLiteral("public")),
         [&](QSqlDatabase& db) {

@@ -86,9 +86,6 @@ void TestCliStatistics::initTestCase()
         QSKIP("../shared/data is not available");
 }
 
-#define RUN_OK(r)                                                                                   \
-    QVERIFY2((r).code == 0, qPrintable(QStringLiteral("exit %1: %2").arg((r).code).arg(QString::fromUtf8((r).err))))
-
 void TestCliStatistics::agreementMatchesReference_data()
 {
     QTest::addColumn<QString>("dataset");
@@ -105,7 +102,7 @@ void TestCliStatistics::agreementMatchesReference()
     const Run r = run({QStringLiteral("agreement"), QStringLiteral("--input"),
                        shared(QStringLiteral("data/%1/answers.csv").arg(dataset)), QStringLiteral("--min-shared"),
                        QStringLiteral("10"), QStringLiteral("--bootstrap"), QStringLiteral("200"), QStringLiteral("--json")});
-    RUN_OK(r);
+    CLI_OK(r);
     const QJsonObject j = r.json();
     const QJsonObject ref = readJson(shared(QStringLiteral("reference/%1.json").arg(dataset)));
     const QJsonObject stats = ref[QStringLiteral("stats")].toObject();
@@ -177,7 +174,7 @@ void TestCliStatistics::agreementDisjointPairsAreNull()
     const Run r = run({QStringLiteral("agreement"), QStringLiteral("--input"), shared(QStringLiteral("data/rte/answers.csv")),
                        QStringLiteral("--min-shared"), QStringLiteral("0"), QStringLiteral("--bootstrap"),
                        QStringLiteral("0"), QStringLiteral("--json")});
-    RUN_OK(r);
+    CLI_OK(r);
     const QJsonObject j = r.json();
     QVERIFY(j[QStringLiteral("ci")].isNull());
     const QJsonArray pairs = j[QStringLiteral("cohen_kappa")].toArray();
@@ -210,7 +207,7 @@ void TestCliStatistics::agreementOrderedMetricGivesWeightedKappas()
     const Run r = run({QStringLiteral("agreement"), QStringLiteral("--input"), file, QStringLiteral("--metric"),
                        QStringLiteral("interval"), QStringLiteral("--bootstrap"), QStringLiteral("0"),
                        QStringLiteral("--json")});
-    RUN_OK(r);
+    CLI_OK(r);
     const QJsonObject j = r.json();
     QCOMPARE(j[QStringLiteral("alpha_metric")].toString(), QStringLiteral("interval"));
     const QJsonArray pairs = j[QStringLiteral("cohen_kappa")].toArray();
@@ -226,7 +223,7 @@ void TestCliStatistics::agreementText()
 {
     const Run r = run({QStringLiteral("agreement"), QStringLiteral("--input"), shared(QStringLiteral("data/rte/answers.csv")),
                        QStringLiteral("--bootstrap"), QStringLiteral("50")});
-    RUN_OK(r);
+    CLI_OK(r);
     QVERIFY2(r.out.contains("Fleiss' kappa         0.241384"), r.out.constData());
     QVERIFY(r.out.contains("95% CI ["));
 }
@@ -251,7 +248,7 @@ void TestCliStatistics::divergenceMatchesScipy()
                        shared(QStringLiteral("data/distributions/chaosnli_snli.jsonl")), QStringLiteral("--p"),
                        QStringLiteral("human"), QStringLiteral("--q"), QStringLiteral("annotator:") + model,
                        QStringLiteral("--log"), base, QStringLiteral("--json")});
-    RUN_OK(r);
+    CLI_OK(r);
     const QJsonObject j = r.json();
     const QJsonObject ref = readJson(shared(QStringLiteral("reference/divergence-chaosnli_snli.json")));
     const QJsonObject m = ref[QStringLiteral("models")].toObject()[model].toObject();
@@ -309,7 +306,7 @@ void TestCliStatistics::evaluateMatchesLlmReference()
     const Run r = run({QStringLiteral("evaluate"), QStringLiteral("--input"),
                        shared(QStringLiteral("data/llm/%1/items.jsonl").arg(task)), QStringLiteral("--methods"),
                        QStringLiteral("mv,ds"), QStringLiteral("--json")});
-    RUN_OK(r);
+    CLI_OK(r);
     const QJsonObject j = r.json();
     const QJsonObject ref = readJson(shared(QStringLiteral("reference/llm/%1.json").arg(task)));
     QStringList ours, classes;
@@ -358,7 +355,7 @@ void TestCliStatistics::evaluateCompareAnnotators()
                        QStringLiteral("none"), QStringLiteral("--compare"), QStringLiteral("flan-ul2"),
                        QStringLiteral("annotator:chatgpt"), QStringLiteral("--bootstrap"), QStringLiteral("500"),
                        QStringLiteral("--json")});
-    RUN_OK(r);
+    CLI_OK(r);
     const QJsonObject models = readJson(shared(QStringLiteral("reference/llm/emotion.json")))[QStringLiteral("models")].toObject();
     const double a = models[QStringLiteral("flan-ul2")].toObject()[QStringLiteral("macro_f1")].toDouble();
     const double b = models[QStringLiteral("chatgpt")].toObject()[QStringLiteral("macro_f1")].toDouble();
@@ -381,7 +378,7 @@ void TestCliStatistics::evaluateTableForScripts()
     const Run r = run({QStringLiteral("evaluate"), QStringLiteral("--input"),
                        shared(QStringLiteral("data/llm/emotion/items.jsonl")), QStringLiteral("--methods"),
                        QStringLiteral("mv")});
-    RUN_OK(r);
+    CLI_OK(r);
     const QStringList lines = QString::fromUtf8(r.out).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
     QCOMPARE(lines.value(0),
              QStringLiteral("kind\tname\titems\taccuracy\tmacro_f1\tweighted_f1\tcoverage\tspearman\tpearson"));
@@ -420,7 +417,7 @@ void TestCliStatistics::evaluateAnnotatorsOnAnsweredItems()
                        shared(QStringLiteral("data/%1/answers.csv").arg(dataset)), QStringLiteral("--gold"),
                        shared(QStringLiteral("data/%1/gold.csv").arg(dataset)), QStringLiteral("--methods"),
                        QStringLiteral("none"), QStringLiteral("--json")});
-    RUN_OK(r);
+    CLI_OK(r);
     const QJsonObject j = r.json();
     const QJsonObject ref = readJson(shared(QStringLiteral("reference/%1.json").arg(dataset)))[QStringLiteral("agreement")]
                                 .toObject()[QStringLiteral("annotator_accuracy_vs_gold")]
@@ -476,7 +473,7 @@ void TestCliStatistics::evaluateSparseCrowdByHand()
     const Run r = run({QStringLiteral("evaluate"), QStringLiteral("--input"), answers, QStringLiteral("--gold"), gold,
                        QStringLiteral("--methods"), QStringLiteral("none"), QStringLiteral("--min-items"),
                        QStringLiteral("2"), QStringLiteral("--json")});
-    RUN_OK(r);
+    CLI_OK(r);
     const QJsonObject j = r.json();
     QHash<QString, QJsonObject> by;
     for (const QJsonValue& v : j[QStringLiteral("annotators")].toArray())

@@ -20,7 +20,7 @@ private slots:
         // Four items, labels yes/no; an LLM label on each.
         write(QStringLiteral("four.csv"), "item,annotator,label\nq1,m1,yes\nq2,m1,no\nq3,m1,yes\nq4,m1,no\n");
         m_project = chorus::test::projectLocation(*m_dir, QStringLiteral("team.chorus"));
-        QCOMPARE(run({QStringLiteral("import"), m_project, path(QStringLiteral("four.csv"))}).code, 0);
+        CLI_OK(run({QStringLiteral("import"), m_project, path(QStringLiteral("four.csv"))}));
     }
 
     void settingsRoundTrip()

@@ -145,7 +145,7 @@ void TestLlmCli::labelsAllItemsWithoutLeakingTheKey()
     const Result r = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"),
                           writeConfig(), QStringLiteral("--json")},
                          withKey());
-    QVERIFY2(r.code == 0, qPrintable(r.err));
+    CLI_OK(r);
     const QJsonObject rep = QJsonDocument::fromJson(r.out.toUtf8()).object();
     QCOMPARE(rep.value(QStringLiteral("answered")).toInt(), 4);
     QCOMPARE(rep.value(QStringLiteral("requests")).toInt(), 4);
@@ -175,7 +175,7 @@ void TestLlmCli::labelsAllItemsWithoutLeakingTheKey()
 
     // `info --json` lists what the connector stored.
     const Result info = cli({QStringLiteral("info"), m_project, QStringLiteral("--json")});
-    QCOMPARE(info.code, 0);
+    CLI_OK(info);
     const QJsonArray llm = QJsonDocument::fromJson(info.out.toUtf8()).object().value(QStringLiteral("llm_annotators")).toArray();
     QCOMPARE(llm.size(), 1);
     QCOMPARE(llm[0].toObject().value(QStringLiteral("name")).toString(), QStringLiteral("judge-llm"));
@@ -186,7 +186,7 @@ void TestLlmCli::labelsAllItemsWithoutLeakingTheKey()
     const Result again = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"),
                               writeConfig()},
                              withKey());
-    QCOMPARE(again.code, 0);
+    CLI_OK(again);
     QVERIFY2(again.out.contains(QStringLiteral("0 requests")), qPrintable(again.out));
     QVERIFY(again.out.contains(QStringLiteral("4 already answered")));
     QCOMPARE(m_server->requests.size(), 4);
@@ -197,7 +197,7 @@ void TestLlmCli::itemsById()
     const Result r = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"),
                           writeConfig(), QStringLiteral("--items"), QStringLiteral("ids:b,d"), QStringLiteral("--quiet")},
                          withKey());
-    QVERIFY2(r.code == 0, qPrintable(r.err));
+    CLI_OK(r);
     QCOMPARE(m_server->requests.size(), 2);
     QCOMPARE(storedCount(), 2);
     const Result bad = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"),
@@ -215,7 +215,7 @@ void TestLlmCli::itemsFromSelectExport()
     const Result r = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"),
                           writeConfig(), QStringLiteral("--items"), QLatin1Char('@') + file, QStringLiteral("--quiet")},
                          withKey());
-    QVERIFY2(r.code == 0, qPrintable(r.err));
+    CLI_OK(r);
     QCOMPARE(m_server->requests.size(), 2);
     QStringList asked;
     for (const FakeRequest& req : m_server->requests)
@@ -231,7 +231,7 @@ void TestLlmCli::dryRunSendsNothing()
                              writeConfig({{QStringLiteral("system"), QStringLiteral("You label {id}.")}}),
                              QStringLiteral("--dry-run")},
                             withKey());
-    QVERIFY2(text.code == 0, qPrintable(text.err));
+    CLI_OK(text);
     QVERIFY2(!text.out.trimmed().startsWith(QLatin1Char('{')), qPrintable(text.out));
     QVERIFY2(text.out.contains(QStringLiteral("judge-llm: 4 items to ask at %1/chat/completions (dry run: nothing sent)")
                                    .arg(m_server->baseUrl())),
@@ -242,7 +242,7 @@ void TestLlmCli::dryRunSendsNothing()
     const Result r = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"),
                           writeConfig(), QStringLiteral("--dry-run"), QStringLiteral("--json")},
                          withKey());
-    QVERIFY2(r.code == 0, qPrintable(r.err));
+    CLI_OK(r);
     QJsonParseError pe;
     const QJsonObject o = QJsonDocument::fromJson(r.out.toUtf8(), &pe).object();
     QCOMPARE(pe.error, QJsonParseError::NoError);
@@ -277,7 +277,7 @@ void TestLlmCli::budgetStopsEarly()
                                            {QStringLiteral("concurrency"), 1}}),
                               QStringLiteral("--budget"), QStringLiteral("0.25"), QStringLiteral("--json")},
                              withKey());
-    QCOMPARE(again.code, 0);  // stopped at nothing: every item answered
+    CLI_OK(again);  // stopped at nothing: every item answered
     const QJsonObject rep = QJsonDocument::fromJson(again.out.toUtf8()).object();
     QCOMPARE(rep.value(QStringLiteral("answered")).toInt(), 2);
     QCOMPARE(rep.value(QStringLiteral("not_asked")).toInt(), 0);
@@ -329,7 +329,7 @@ void TestLlmCli::summaryCountsRequestsSent()
     const Result r = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"),
                           writeConfig({{QStringLiteral("concurrency"), 1}}), QStringLiteral("--quiet")},
                          withKey());
-    QVERIFY2(r.code == 0, qPrintable(r.err));
+    CLI_OK(r);
     QCOMPARE(m_server->requests.size(), 5);
     QVERIFY2(r.out.contains(QStringLiteral("judge-llm: 5 requests sent for 4 to ask, 4 answered (0 INVALID), 0 failed, "
                                            "1 retries, 0 already answered")),
@@ -357,7 +357,7 @@ void TestLlmCli::importedAnnotatorNeedsAppendToExisting()
     const Result appended = cli({QStringLiteral("label"), QStringLiteral("--project"), m_project, QStringLiteral("--annotator"),
                                  cfg, QStringLiteral("--append-to-existing"), QStringLiteral("--json")},
                                 withKey());
-    QVERIFY2(appended.code == 0, qPrintable(appended.err));
+    CLI_OK(appended);
     const QJsonObject rep = QJsonDocument::fromJson(appended.out.toUtf8()).object();
     QCOMPARE(rep.value(QStringLiteral("skipped")).toInt(), 2);
     QCOMPARE(rep.value(QStringLiteral("answered")).toInt(), 2);

@@ -339,13 +339,13 @@ void TestJournal::killedBetweenEnqueueAndSend()
         QCOMPARE(left[0].heldBy, pid);
     }
     const auto first = cli({QStringLiteral("sync"), QStringLiteral("--project"), uri, QStringLiteral("--json")}, path);
-    QVERIFY2(first.code == 0, first.err.constData());
+    CLI_OK(first);
     const json fj = json::parse(first.out.toStdString());
     QCOMPARE(fj.value("sent", 0), 1);
     QCOMPARE(fj["decisions"][0].value("uuid", std::string()), uuid.toStdString());
     QCOMPARE(fj["decisions"][0].value("item", std::string()), std::string("r2"));
     const auto second = cli({QStringLiteral("sync"), QStringLiteral("--project"), uri, QStringLiteral("--json")}, path);
-    QCOMPARE(second.code, 0);
+    CLI_OK(second);
     QCOMPARE(json::parse(second.out.toStdString()).value("sent", -1), 0);
     ProjectStore s;
     s.open(admin);

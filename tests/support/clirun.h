@@ -52,4 +52,24 @@ inline nlohmann::json cliJson(const QStringList& args, int timeoutMs = 300000)
     return nlohmann::json::parse(r.out.toStdString(), nullptr, false);
 }
 
+/// "exit N: <stderr>", what a test shows when a run it needs did not succeed (for a CliRun, or
+/// a test's own result with code and err).
+inline QByteArray cliFailure(int code, const QByteArray& err)
+{
+    return "exit " + QByteArray::number(code) + ": " + err;
+}
+inline QByteArray cliFailure(int code, const QString& err)
+{
+    return cliFailure(code, err.toUtf8());
+}
+
 } // namespace chorus::test
+
+/// Fails the test function, saying chorus-cli's exit code and standard error, unless the run
+/// (a CliRun, or an expression making one) exited 0.
+#define CLI_OK(run)                                                                                \
+    do {                                                                                           \
+        const auto& cli_ok_run_ = (run);                                                           \
+        QVERIFY2(cli_ok_run_.code == 0,                                                            \
+                 ::chorus::test::cliFailure(cli_ok_run_.code, cli_ok_run_.err).constData());       \
+    } while (false)
