@@ -26,8 +26,7 @@ AggregationPanel::AggregationPanel(model::Workbench* workbench, QWidget* parent)
     for (const std::string& m : agg::methodNames())
         m_method->addItem(QString::fromStdString(m));
     m_method->setCurrentText(QStringLiteral("ds"));
-    m_seed = new QSpinBox(this);
-    m_seed->setRange(0, 1'000'000);
+    m_seed = intSpin(0, 1'000'000, this);
     m_ties = new QComboBox(this);
     m_ties->addItem(tr("first in label order"), 0);
     m_ties->addItem(tr("random (seeded, per item)"), 1);

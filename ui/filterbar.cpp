@@ -1,6 +1,7 @@
 #include "filterbar.h"
 
 #include "flowlayout.h"
+#include "pageparts.h"
 
 #include "labelnormalizer.h"
 #include "snapshot.h"
@@ -33,17 +34,11 @@ FilterBar::FilterBar(QWidget* parent) : QWidget(parent)
     m_annotator = new QComboBox(this);
     m_annotator->setToolTip(tr("Only items where this annotator gives the chosen label"));
     m_annotatorLabel = new QComboBox(this);
-    m_minEntropy = new QDoubleSpinBox(this);
+    m_minEntropy = doubleSpin(0, 10, 2, 0.1, this);
     m_minEntropy->setPrefix(tr("entropy ≥ "));
-    m_minEntropy->setRange(0, 10);
-    m_minEntropy->setSingleStep(0.1);
-    m_minEntropy->setDecimals(2);
     m_minEntropy->setToolTip(tr("Minimum entropy of the consensus posterior (nats)"));
-    m_maxConfidence = new QDoubleSpinBox(this);
+    m_maxConfidence = doubleSpin(0, 1, 2, 0.05, this);
     m_maxConfidence->setPrefix(tr("confidence ≤ "));
-    m_maxConfidence->setRange(0, 1);
-    m_maxConfidence->setSingleStep(0.05);
-    m_maxConfidence->setDecimals(2);
     m_maxConfidence->setValue(1);
     m_only = new QLabel(this);
     m_only->setTextFormat(Qt::PlainText);

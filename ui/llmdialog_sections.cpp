@@ -2,6 +2,7 @@
 // configurations, load/save, the items and budget, progress and the run buttons.
 
 #include "llmdialog.h"
+#include "pageparts.h"
 
 #include "errors.h"
 #include "workbench.h"
@@ -42,22 +43,6 @@ namespace {
 
 const char* const kDefaultPrompt =
     "Classify the text into exactly one of these labels: {labels}.\n\nText: {text}\n\nAnswer with the label only.";
-
-QDoubleSpinBox* doubleSpin(double lo, double hi, int decimals, double step)
-{
-    auto* s = new QDoubleSpinBox;
-    s->setRange(lo, hi);
-    s->setDecimals(decimals);
-    s->setSingleStep(step);
-    return s;
-}
-
-QSpinBox* intSpin(int lo, int hi)
-{
-    auto* s = new QSpinBox;
-    s->setRange(lo, hi);
-    return s;
-}
 
 } // namespace
 

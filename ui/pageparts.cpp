@@ -4,11 +4,13 @@
 
 #include <QChart>
 #include <QChartView>
+#include <QDoubleSpinBox>
 #include <QLabel>
 #include <QMessageBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QPainter>
+#include <QSpinBox>
 #include <QTableWidget>
 
 namespace chorus::ui {
@@ -35,6 +37,22 @@ QLabel* plainTextLabel(QWidget* parent)
     label->setTextFormat(Qt::PlainText);
     label->setWordWrap(true);
     return label;
+}
+
+QDoubleSpinBox* doubleSpin(double lo, double hi, int decimals, double step, QWidget* parent)
+{
+    auto* s = new QDoubleSpinBox(parent);
+    s->setDecimals(decimals);
+    s->setRange(lo, hi);
+    s->setSingleStep(step);
+    return s;
+}
+
+QSpinBox* intSpin(int lo, int hi, QWidget* parent)
+{
+    auto* s = new QSpinBox(parent);
+    s->setRange(lo, hi);
+    return s;
 }
 
 bool stopConfirmed(QWidget* parent, bool quiet, const QString& title, const QString& question)

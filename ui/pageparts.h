@@ -1,12 +1,14 @@
 #pragma once
-// What the panels and Insights pages make alike: a chart view, a chart emptied for a redraw, a
-// wrapping line of text that comes from data, a read-only table of figures.
+// What the panels, dialogs and Insights pages make alike: a chart view, a chart emptied for a
+// redraw, a wrapping line of text that comes from data, number boxes, a read-only table of figures.
 
 #include <QList>
 #include <QPair>
 #include <QString>
 
 class QChart;
+class QDoubleSpinBox;
+class QSpinBox;
 class QChartView;
 class QHBoxLayout;
 class QLabel;
@@ -25,6 +27,11 @@ void resetChart(QChart* chart, const QString& title);
 /// A label for text that may come from data (names, server messages): plain text, never
 /// markup, wrapped at the label's width.
 QLabel* plainTextLabel(QWidget* parent);
+/// A number box for [lo, hi]: `decimals` places, the arrows step by `step`. The caller sets the
+/// value after (a value set before the range would be clamped to Qt's default range).
+QDoubleSpinBox* doubleSpin(double lo, double hi, int decimals, double step, QWidget* parent = nullptr);
+/// A whole-number box for [lo, hi].
+QSpinBox* intSpin(int lo, int hi, QWidget* parent = nullptr);
 /// Whether the user lets a close stop what runs: yes without asking when `quiet` (errors logged,
 /// no message boxes: the GUI tests), otherwise the answer Yes to `question`.
 bool stopConfirmed(QWidget* parent, bool quiet, const QString& title, const QString& question);

@@ -59,8 +59,7 @@ PairwisePage::PairwisePage(QThreadPool* pool, QWidget* parent) : QWidget(parent)
     m_ties->addItem(tr("ties dropped"), QStringLiteral("drop"));
     m_judge = new QComboBox(this);
     m_judge->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-    m_bootstrap = new QSpinBox(this);
-    m_bootstrap->setRange(0, 100000);
+    m_bootstrap = intSpin(0, 100000, this);
     m_bootstrap->setValue(1000);
     m_bootstrap->setPrefix(tr("bootstrap "));
     m_status = new QLabel(this);

@@ -1,5 +1,7 @@
 #include "transferdialogs.h"
 
+#include "pageparts.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -140,9 +142,7 @@ ExportDialog::ExportDialog(const QString& suggestedPath, const QList<QPair<qint6
     // Notes are always exported (jsonl, csv); the full history on request. The answer-only
     // formats carry neither.
     m_history = new QCheckBox(tr("Include each item's decision history (who, when, label, status, note)"), this);
-    m_minConfidence = new QDoubleSpinBox(this);
-    m_minConfidence->setRange(0, 1);
-    m_minConfidence->setSingleStep(0.05);
+    m_minConfidence = doubleSpin(0, 1, 2, 0.05, this);
     m_minConfidence->setSpecialValueText(tr("any"));
 
     auto* form = new QFormLayout(this);
