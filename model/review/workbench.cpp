@@ -111,6 +111,7 @@ void Workbench::openProject(const QString& path)
 void Workbench::setSnapshot(Snapshot snapshot)
 {
     m_snapshot = std::move(snapshot);
+    m_withProbabilities.reset();
     m_consensus = openingConsensus(m_store.get(), m_snapshot);
     m_model.setSource(&m_snapshot, &m_consensus);
     m_queued.assign(static_cast<size_t>(m_snapshot.numItems()), 0);
@@ -128,6 +129,7 @@ void Workbench::closeProject()
     m_model.setSource(nullptr, nullptr);
     m_queued.clear();
     m_snapshot = Snapshot();
+    m_withProbabilities.reset();
     m_consensus = RunData();
     m_store.reset();
     emit projectChanged();
@@ -172,13 +174,16 @@ QList<RunSummary> Workbench::runs()
 
 QStringList Workbench::annotatorsWithProbabilities()
 {
-    QStringList out;
     if (!hasProject())
-        return out;
+        return {};
+    if (m_withProbabilities)
+        return *m_withProbabilities;
+    QStringList out;
     QSqlQuery q = m_store->exec(QStringLiteral("SELECT name FROM annotators WHERE id IN (SELECT DISTINCT annotator_id "
                                                "FROM annotations WHERE probs IS NOT NULL) ORDER BY id"));
     while (q.next())
         out << q.value(0).toString();
+    m_withProbabilities = out;
     return out;
 }
 

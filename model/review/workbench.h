@@ -16,6 +16,7 @@
 #include <QUndoStack>
 
 #include <memory>
+#include <optional>
 
 namespace chorus::model {
 
@@ -82,7 +83,8 @@ public:
     QHash<QString, QVector<double>> itemProbabilities(int32_t item);
 
     QList<RunSummary> runs();
-    /// Annotators that reported probabilities for at least one item.
+    /// Annotators that reported probabilities for at least one item. Read once per snapshot (a
+    /// scan of every annotation; both divergence source boxes ask when a project opens).
     QStringList annotatorsWithProbabilities();
     /// Shows saved run runId as the consensus. Throws Error.
     void useRun(qint64 runId);
@@ -154,6 +156,7 @@ private:
 
     std::unique_ptr<ProjectStore> m_store;
     Snapshot m_snapshot;
+    std::optional<QStringList> m_withProbabilities;  ///< annotatorsWithProbabilities() of m_snapshot
     RunData m_consensus;
     ItemTableModel m_model;
     QUndoStack m_undo;

@@ -8,8 +8,11 @@
 #include "clirun.h"
 #include "dashboardwait.h"
 #include "divergencesourcebox.h"
+#include "files.h"
 #include "importer.h"
 #include "mainwindow.h"
+#include "projectstore.h"
+#include "snapshot.h"
 #include "workbench.h"
 
 #include <QTabWidget>
@@ -91,6 +94,37 @@ private slots:
         // Defaults: human judgments against the consensus.
         QCOMPARE(boxes[0]->spec(), QStringLiteral("human"));
         QCOMPARE(boxes[1]->spec(), QStringLiteral("consensus"));
+    }
+
+    // An annotator whose probabilities arrive while the project is open (an import or an LLM
+    // run, then the snapshot reloaded) is offered by both boxes: what the workbench read about
+    // probabilities for the old snapshot is not kept for the new one.
+    void newProbabilitiesOfferedAfterReload()
+    {
+        const QString project = test::projectFromData(m_dir, QStringLiteral("reload.jsonl"), kFixture,
+                                                      QStringLiteral("reload.chorus"));
+        QVERIFY(!project.isEmpty());
+        ui::MainWindow w;
+        w.show();
+        QVERIFY(w.openProject(project));
+        const auto boxes = w.dashboard()->findChildren<ui::DivergenceSourceBox*>();
+        QCOMPARE(boxes.size(), 2);
+        const auto offers = [](const ui::DivergenceSourceBox* box, const QString& spec) {
+            return box->findData(spec) >= 0;
+        };
+        QVERIFY(!offers(boxes[0], QStringLiteral("annotator:n")));
+
+        QVERIFY(test::writeFile(m_dir.filePath(QStringLiteral("more.jsonl")),
+                                R"({"label_set": ["pos", "neg"], "id": "x3", "labels": {"n": "pos"}, "probs": {"n": {"pos": 0.7, "neg": 0.3}}})"
+                                "\n"));
+        model::ProjectStore store;
+        store.open(project);
+        model::importFile(store, m_dir.filePath(QStringLiteral("more.jsonl")));
+        w.workbench()->setSnapshot(model::loadSnapshot(store));
+        for (const ui::DivergenceSourceBox* box : boxes) {
+            QVERIFY(offers(box, QStringLiteral("annotator:m")));
+            QVERIFY(offers(box, QStringLiteral("annotator:n")));
+        }
     }
 
     // Human vs votes of chosen annotators, chosen through the box's own entry: per item, the
