@@ -118,31 +118,28 @@ void TestCli::unknownCommandExitsTwo()
 
 void TestCli::badCommandLines_data()
 {
-    QTest::addColumn<QStringList>("args");
-    QTest::addColumn<QString>("message");
+    cliErrorColumns();
     const QString p = QStringLiteral("p.chorus"), f = testData(QStringLiteral("tiny_long.csv"));
     QTest::newRow("unknownOption") << QStringList{QStringLiteral("import"), p, f, QStringLiteral("--bogus")}
-                                   << QStringLiteral("bogus");
-    QTest::newRow("importWithoutFile") << QStringList{QStringLiteral("import"), p} << QStringLiteral("expected PROJECT and FILE");
+                                   << 2 << QStringLiteral("bogus");
+    QTest::newRow("importWithoutFile") << QStringList{QStringLiteral("import"), p} << 2 << QStringLiteral("expected PROJECT and FILE");
     QTest::newRow("unknownImportFormat") << QStringList{QStringLiteral("import"), p, f, QStringLiteral("--format"), QStringLiteral("xml")}
-                                         << QStringLiteral("unknown format \"xml\"");
+                                         << 2 << QStringLiteral("unknown format \"xml\"");
     QTest::newRow("unknownKind") << QStringList{QStringLiteral("import"), p, f, QStringLiteral("--kind"), QStringLiteral("robot")}
-                                 << QStringLiteral("--kind must be llm, human or reviewer");
+                                 << 2 << QStringLiteral("--kind must be llm, human or reviewer");
     QTest::newRow("badDelimiter") << QStringList{QStringLiteral("import"), p, f, QStringLiteral("--delimiter"), QStringLiteral("colon")}
-                                  << QStringLiteral("--delimiter takes comma, semicolon, tab or one character (not a quote)");
+                                  << 2 << QStringLiteral("--delimiter takes comma, semicolon, tab or one character (not a quote)");
     QTest::newRow("quoteDelimiter") << QStringList{QStringLiteral("import"), p, f, QStringLiteral("--delimiter"), QStringLiteral("\"")}
-                                    << QStringLiteral("--delimiter takes comma, semicolon, tab or one character (not a quote)");
-    QTest::newRow("infoWithoutProject") << QStringList{QStringLiteral("info")} << QStringLiteral("expected PROJECT");
+                                    << 2 << QStringLiteral("--delimiter takes comma, semicolon, tab or one character (not a quote)");
+    QTest::newRow("infoWithoutProject") << QStringList{QStringLiteral("info")} << 2 << QStringLiteral("expected PROJECT");
     QTest::newRow("minConfidenceNotANumber")
         << QStringList{QStringLiteral("export"), p, QStringLiteral("out.csv"), QStringLiteral("--min-confidence"), QStringLiteral("high")}
-        << QStringLiteral("--min-confidence takes a number");
+        << 2 << QStringLiteral("--min-confidence takes a number");
 }
 
 void TestCli::badCommandLines()
 {
-    QFETCH(QStringList, args);
-    QFETCH(QString, message);
-    expectCliError(run(args), 2, message);
+    expectCliErrorRow();
     QVERIFY(!chorus::model::ProjectStore::projectExists(path(QStringLiteral("p.chorus"))));  // nothing was created
 }
 

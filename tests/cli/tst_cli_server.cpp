@@ -267,9 +267,7 @@ void TestCliServer::projectsListsOnlyChorusProjects()
 
 void TestCliServer::badArguments_data()
 {
-    QTest::addColumn<QStringList>("args");
-    QTest::addColumn<int>("code");
-    QTest::addColumn<QString>("message");
+    cliErrorColumns();
     QTest::newRow("pushToAFile") << QStringList{QStringLiteral("push"), QStringLiteral("a.chorus"), QStringLiteral("b.chorus")} << 2
                                  << QStringLiteral("is not a server URI");
     QTest::newRow("pushWithoutProject") << QStringList{QStringLiteral("push"), QStringLiteral("a.chorus"),
@@ -288,10 +286,7 @@ void TestCliServer::badArguments_data()
 
 void TestCliServer::badArguments()
 {
-    QFETCH(QStringList, args);
-    QFETCH(int, code);
-    QFETCH(QString, message);
-    expectCliError(run(args), code, message);
+    expectCliErrorRow();
 }
 
 QTEST_GUILESS_MAIN(TestCliServer)

@@ -173,26 +173,23 @@ void TestCliSources::sameOutput()
 // nobody can ever see.
 void TestCliSources::inputHasNoRuns_data()
 {
-    QTest::addColumn<QStringList>("args");
-    QTest::addColumn<QString>("message");
+    cliErrorColumns();
     const QString rte = shared(QStringLiteral("data/rte/answers.csv"));
     QTest::newRow("save") << QStringList{QStringLiteral("aggregate"), QStringLiteral("--input"), rte, QStringLiteral("--method"),
                                          QStringLiteral("mv"), QStringLiteral("--save")}
-                          << QStringLiteral("--save needs --project");
+                          << 2 << QStringLiteral("--save needs --project");
     QTest::newRow("weightsRun") << QStringList{QStringLiteral("aggregate"), QStringLiteral("--input"), rte,
                                                QStringLiteral("--method"), QStringLiteral("wmv"),
                                                QStringLiteral("--weights-run"), QStringLiteral("1")}
-                                << QStringLiteral("--weights-run needs --project");
+                                << 2 << QStringLiteral("--weights-run needs --project");
     QTest::newRow("runSource") << QStringList{QStringLiteral("divergence"), QStringLiteral("--input"), rte, QStringLiteral("--p"),
                                               QStringLiteral("votes"), QStringLiteral("--q"), QStringLiteral("run:latest")}
-                               << QStringLiteral("needs --project");
+                               << 2 << QStringLiteral("needs --project");
 }
 
 void TestCliSources::inputHasNoRuns()
 {
-    QFETCH(QStringList, args);
-    QFETCH(QString, message);
-    expectCliError(run(args), 2, message);
+    expectCliErrorRow();
 }
 
 QTEST_GUILESS_MAIN(TestCliSources)

@@ -501,9 +501,7 @@ void TestCliStatistics::evaluateSparseCrowdByHand()
 
 void TestCliStatistics::errors_data()
 {
-    QTest::addColumn<QStringList>("args");
-    QTest::addColumn<int>("code");
-    QTest::addColumn<QString>("message");
+    cliErrorColumns();
     const QString rte = shared(QStringLiteral("data/rte/answers.csv"));
     const QString chaos = shared(QStringLiteral("data/distributions/chaosnli_snli.jsonl"));
     QTest::newRow("agreementNoSource") << QStringList{QStringLiteral("agreement")} << 2
@@ -545,10 +543,7 @@ void TestCliStatistics::errors_data()
 // Errors: the exit code, nothing on stdout, the message on stderr.
 void TestCliStatistics::errors()
 {
-    QFETCH(QStringList, args);
-    QFETCH(int, code);
-    QFETCH(QString, message);
-    expectCliError(run(args), code, message);
+    expectCliErrorRow();
 }
 
 QTEST_GUILESS_MAIN(TestCliStatistics)

@@ -84,6 +84,25 @@ protected:
     /// chorus-cli's exit code and output for args, run in the scratch folder, m_runTimeoutMs at most.
     Run run(const QStringList& args) const { return runCli(m_cli, args, m_runTimeoutMs, m_dir->path()); }
 
+    /// The columns of a table of command lines that must fail: the arguments, the exit code,
+    /// and what standard error must say.
+    static void cliErrorColumns()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<int>("code");
+        QTest::addColumn<QString>("message");
+    }
+
+    /// Runs the current row of a cliErrorColumns() table and checks the error contract
+    /// (expectCliError).
+    void expectCliErrorRow() const
+    {
+        QFETCH(QStringList, args);
+        QFETCH(int, code);
+        QFETCH(QString, message);
+        expectCliError(run(args), code, message);
+    }
+
     /// chorus-cli's JSON output for args (discarded when it printed none), two minutes at most.
     nlohmann::json json(const QStringList& args) { return cliJson(args, 120000); }
 
