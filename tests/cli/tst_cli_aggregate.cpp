@@ -4,6 +4,7 @@
 #include "datasets.h"
 
 #include "clitest.h"
+#include "files.h"
 #include "../model/projectdump.h"
 
 #include <QTemporaryDir>
@@ -87,7 +88,7 @@ private slots:
         if (!chorus::test::sharedAvailable())
             QSKIP("../shared/data not present");
         const auto ref = chorus::test::loadJson(chorus::test::sharedDir() + "/reference/rte.json");
-        const QString data = QString::fromStdString(chorus::test::sharedDir()) + QStringLiteral("/data/rte/");
+        const QString data = chorus::test::shared(QStringLiteral("data/rte/"));
         const auto j = json({QStringLiteral("aggregate"), QStringLiteral("--input"), data + QStringLiteral("answers.csv"),
                              QStringLiteral("--gold"), data + QStringLiteral("gold.csv"), QStringLiteral("--method"),
                              QStringLiteral("ds"), QStringLiteral("--json")});
@@ -112,7 +113,7 @@ private slots:
             QSKIP("../shared/data not present");
         const auto ref = chorus::test::loadJson(chorus::test::sharedDir() + "/reference/" + dataset.toStdString() + ".json");
         const auto& mv = ref["methods"]["MajorityVote"];
-        const QString answers = QString::fromStdString(chorus::test::sharedDir()) + QStringLiteral("/data/%1/answers.csv").arg(dataset);
+        const QString answers = chorus::test::shared(QStringLiteral("data/%1/answers.csv").arg(dataset));
         const auto j = json({QStringLiteral("aggregate"), QStringLiteral("--input"), answers, QStringLiteral("--method"),
                              QStringLiteral("mv"), QStringLiteral("--json")});
         int differ = 0;

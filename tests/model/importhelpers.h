@@ -2,6 +2,7 @@
 // Helpers shared by the import tests: paths, and independent reads of a project (through a raw
 // connection, not ProjectStore) and of source files (a simple parse, not the importer).
 
+#include "files.h"
 #include "newproject.h"
 #include "importer.h"
 #include "projectdump.h"
@@ -26,11 +27,6 @@ namespace chorus::test {
 inline QString testData(const QString& name)
 {
     return QStringLiteral(CHORUS_TEST_DATA "/import/") + name;
-}
-
-inline QString shared(const QString& rel)
-{
-    return QStringLiteral(CHORUS_SHARED_DIR "/") + rel;
 }
 
 // Shows a raw cell: <null> for NULL, the text with newlines as \n otherwise.

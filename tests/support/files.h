@@ -7,6 +7,13 @@
 
 namespace chorus::test {
 
+/// The path of `rel` ("data/rte/answers.csv") in ../shared, the datasets and references the
+/// tests compare with (sharedAvailable() says whether it is there).
+inline QString shared(const QString& rel)
+{
+    return QStringLiteral(CHORUS_SHARED_DIR "/") + rel;
+}
+
 /// The file's bytes; empty when it cannot be read.
 inline QByteArray fileBytes(const QString& path)
 {

@@ -8,6 +8,7 @@
 #include "calibrationpage.h"
 #include "crowdpage.h"
 #include "dashboard.h"
+#include "files.h"
 #include "datasets.h"
 #include "heatmapwidget.h"
 #include "gui_projecttest.h"
@@ -371,7 +372,7 @@ void TestCrowdTabs::cancelStopsTheSearch()
     if (!test::sharedAvailable())
         QSKIP("../shared/data not present");
     const QString project = m_dir.filePath(QStringLiteral("emotion.chorus"));
-    test::importIntoNewProject(project, QString::fromStdString(test::sharedDir()) + QStringLiteral("/data/llm/emotion/items.jsonl"));
+    test::importIntoNewProject(project, test::shared(QStringLiteral("data/llm/emotion/items.jsonl")));
     ui::MainWindow w;
     QVERIFY(test::showAtSize(w, QSize(1366, 768), project));
     ui::CrowdPage* page = w.dashboard()->crowdPage();

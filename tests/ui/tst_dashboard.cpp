@@ -4,6 +4,7 @@
 #include "dashboard.h"
 #include "clirun.h"
 #include "dashboardwait.h"
+#include "files.h"
 #include "datasets.h"
 #include "gui_projecttest.h"
 #include "importer.h"
@@ -49,7 +50,7 @@ private slots:
         if (!test::sharedAvailable())
             QSKIP("../shared/data not present");
         makeProjectFromFile(QStringLiteral("emotion.chorus"),
-                            QString::fromStdString(test::sharedDir()) + QStringLiteral("/data/llm/emotion/items.jsonl"));
+                            test::shared(QStringLiteral("data/llm/emotion/items.jsonl")));
     }
 
     // A sparse human crowd (RTE: 164 workers, 20-800 of 800 items each): every annotator's
@@ -59,8 +60,8 @@ private slots:
     {
         const QString project = m_dir.filePath(QStringLiteral("rte.chorus"));
         model::ImportOptions o;
-        o.goldFile = QString::fromStdString(test::sharedDir()) + QStringLiteral("/data/rte/gold.csv");
-        test::importIntoNewProject(project, QString::fromStdString(test::sharedDir()) + QStringLiteral("/data/rte/answers.csv"), o);
+        o.goldFile = test::shared(QStringLiteral("data/rte/gold.csv"));
+        test::importIntoNewProject(project, test::shared(QStringLiteral("data/rte/answers.csv")), o);
         ui::MainWindow w;
         w.resize(1400, 900);
         w.show();
@@ -200,8 +201,7 @@ private slots:
     void divergenceMatchesScipyReference()
     {
         const QString project = m_dir.filePath(QStringLiteral("chaosnli.chorus"));
-        test::importIntoNewProject(project, QString::fromStdString(test::sharedDir())
-                                                + QStringLiteral("/data/distributions/chaosnli_snli.jsonl"));
+        test::importIntoNewProject(project, test::shared(QStringLiteral("data/distributions/chaosnli_snli.jsonl")));
         const auto ref = test::loadJson(test::sharedDir() + "/reference/divergence-chaosnli_snli.json");
         const auto& m = ref["models"]["roberta-base_seed0"];
         ui::MainWindow w;

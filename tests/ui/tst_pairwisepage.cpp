@@ -42,7 +42,7 @@ struct OpenedPage
 
 QString pandalm()
 {
-    return QString::fromStdString(test::sharedDir()) + QStringLiteral("/data/pairwise/pandalm.csv");
+    return test::shared(QStringLiteral("data/pairwise/pandalm.csv"));
 }
 
 } // namespace

@@ -6,6 +6,7 @@
 
 #include "dashboard.h"
 #include "dashboardwait.h"
+#include "files.h"
 #include "datasets.h"
 #include "filterbar.h"
 #include "gui_projecttest.h"
@@ -108,7 +109,7 @@ private slots:
         {
             QSignalSpy ready(w.pairwisePage(), &ui::PairwisePage::ready);
             w.showPage(2);
-            w.pairwisePage()->openFile(QString::fromStdString(test::sharedDir()) + QStringLiteral("/data/pairwise/pandalm.csv"));
+            w.pairwisePage()->openFile(test::shared(QStringLiteral("data/pairwise/pandalm.csv")));
             QVERIFY(ready.wait(120000));
             QCoreApplication::processEvents();
             QStringList wide;
