@@ -2,6 +2,7 @@
 // Shared set-up of the LLM connector tests: a project imported from a few JSONL lines, item
 // ids by external id, and the message of the error a call throws.
 
+#include "expecterror.h"
 #include "testprojects.h"
 #include "errors.h"
 #include "importer.h"
@@ -43,18 +44,6 @@ inline std::vector<qint64> itemIds(const QString& project, const QStringList& ex
     for (const QString& e : extIds)
         ids.push_back(store.scalar(QStringLiteral("SELECT id FROM items WHERE ext_id = ?"), {e}).toLongLong());
     return ids;
-}
-
-/// The message of the model::Error that fn() throws; nullopt when fn() returns.
-template <typename F>
-std::optional<QString> errorOf(F&& fn)
-{
-    try {
-        fn();
-    } catch (const model::Error& e) {
-        return e.message();
-    }
-    return std::nullopt;
 }
 
 } // namespace chorus::test

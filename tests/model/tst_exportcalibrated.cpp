@@ -7,6 +7,7 @@
 // The projects have no saved run, so the consensus is majority vote computed on the fly, whose
 // posterior is the vote share of each label (majorityvote.cpp; docs/methods.md).
 
+#include "expecterror.h"
 #include "importhelpers.h"
 
 #include "exporter.h"
@@ -194,12 +195,7 @@ void TestExportCalibrated::noGoldIsAnError()
     ExportOptions o;
     o.soft = QStringLiteral("calibrated");
     const QString out = path(QStringLiteral("nogold-out.jsonl"));
-    try {
-        exportProject(s, out, o);
-        QFAIL("exported calibrated soft labels without gold");
-    } catch (const Error& e) {
-        QVERIFY2(e.message().contains(QStringLiteral("gold")), qPrintable(e.message()));
-    }
+    EXPECT_ERROR(exportProject(s, out, o), QStringLiteral("gold"));
     QVERIFY(!QFile::exists(out));
 }
 

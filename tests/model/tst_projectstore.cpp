@@ -3,6 +3,7 @@
 // through a separate raw connection, not through ProjectStore. Runs twice: on files, and on a
 // PostgreSQL test server (model_tst_projectstore_pg); the file-only facts are skipped there.
 
+#include "expecterror.h"
 #include "projectdump.h"
 #include "refusedopen.h"
 #include "scratchdir.h"
@@ -82,23 +83,13 @@ void TestProjectStore::createNewRefusesExistingFile()
         }
         const QStringList before = dumpProjectFile(p);
         ProjectStore s;
-        try {
-            s.open(p, ProjectStore::Mode::CreateNew);
-            QFAIL("CreateNew on an existing project must throw");
-        } catch (const Error& e) {
-            QVERIFY2(e.message().contains(QLatin1String("already exists")), qPrintable(e.message()));
-        }
+        EXPECT_ERROR(s.open(p, ProjectStore::Mode::CreateNew), QLatin1String("already exists"));
         QCOMPARE(dumpProjectFile(p), before);
         return;
     }
     QVERIFY(writeFile(p, "something"));
     ProjectStore s;
-    try {
-        s.open(p, ProjectStore::Mode::CreateNew);
-        QFAIL("CreateNew on an existing file must throw");
-    } catch (const Error& e) {
-        QVERIFY2(e.message().contains(QLatin1String("already exists")), qPrintable(e.message()));
-    }
+    EXPECT_ERROR(s.open(p, ProjectStore::Mode::CreateNew), QLatin1String("already exists"));
     QCOMPARE(fileBytes(p), QByteArray("something"));
 }
 
@@ -263,12 +254,7 @@ void TestProjectStore::decisionsAppendOnly()
     d.author = QStringLiteral("ana");
     d.note = QStringLiteral("ambiguous");
     const qint64 id = s.appendDecision(d);
-    try {
-        s.exec(QStringLiteral("UPDATE decisions SET note = 'rewritten' WHERE id = ?"), {id});
-        QFAIL("UPDATE on decisions must fail");
-    } catch (const Error& e) {
-        QVERIFY2(e.message().contains(QLatin1String("append-only")), qPrintable(e.message()));
-    }
+    EXPECT_ERROR(s.exec(QStringLiteral("UPDATE decisions SET note = 'rewritten' WHERE id = ?"), {id}), QLatin1String("append-only"));
     QCOMPARE(s.scalar(QStringLiteral("SELECT note FROM decisions WHERE id = ?"), {id}).toString(),
              QStringLiteral("ambiguous"));
     // Appending more is fine; the history keeps both rows in order.
