@@ -15,7 +15,10 @@
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QThreadPool>
+#include <QLabel>
 #include <QtTest>
+
+#include <algorithm>
 #include <QHeaderView>
 
 using namespace chorus;
@@ -188,10 +191,15 @@ private slots:
         const QString path = dir.filePath(QStringLiteral("bad.csv"));
         QVERIFY(chorus::test::writeFile(path, "model_a,model_b,winner\nx,y,model_a\nx,y,nobody\n"));
         OpenedPage opened(path);
-        ui::PairwisePage& page = opened.page;
-        QSignalSpy& ready = opened.ready;
-        QVERIFY(ready.wait(20000));
-        QCOMPARE(ready.takeFirst().at(0).toBool(), false);
+        QVERIFY(opened.ready.wait(20000));
+        QCOMPARE(opened.ready.takeFirst().at(0).toBool(), false);
+        // The page says which file and line is wrong: the third line's winner is no model.
+        QStringList shown;
+        for (const QLabel* l : opened.page.findChildren<QLabel*>())
+            shown << l->text();
+        const QString where = path + QStringLiteral(":3:");
+        QVERIFY2(std::any_of(shown.cbegin(), shown.cend(), [&](const QString& t) { return t.contains(where); }),
+                 qPrintable(shown.join(QLatin1Char('|'))));
     }
 };
 
