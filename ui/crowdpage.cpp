@@ -14,7 +14,6 @@
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QPainter>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QTabWidget>
@@ -214,7 +213,9 @@ void CrowdPage::runFinished()
         return;
     auto r = m_runWatcher.result();
     if (!r.ok()) {
-        m_job.failed(r.canceled, tr("Failed: %1").arg(r.error));
+        // Only the status: the progress bar and Cancel belong to the search, which may be
+        // running (the user changed the options while this run went on).
+        m_job.status->setText(r.canceled ? tr("Canceled") : tr("Failed: %1").arg(r.error));
         return;
     }
     const qint64 id = r.value.summary.id;
