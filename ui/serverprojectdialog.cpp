@@ -146,6 +146,7 @@ void ServerProjectDialog::listProjects()
         return;
     }
     setBusy(true);
+    m_listing = true;
     m_status->setText(tr("Connecting to %1…").arg(projectTitle(text)));
     m_watcher.setFuture(QtConcurrent::run(listOnServer, text));
 }
@@ -163,6 +164,7 @@ void ServerProjectDialog::setBusy(bool busy)
 void ServerProjectDialog::listingFinished()
 {
     setBusy(false);
+    m_listing = false;
     const ServerListing r = m_watcher.result();
     if (r.needsPassword) {
         if (askServerPassword(this, model::ProjectLocation::parse(r.uri), r.error)) {

@@ -42,7 +42,9 @@ public:
     /// Lists the Chorus projects of the database the URI names, on a worker thread; listed()
     /// says when. A server that wants a password is asked for one first (askServerPassword).
     void listProjects();
-    bool isListing() const { return m_watcher.isRunning(); }
+    /// From listProjects() until its answer is shown (not only while the worker runs: its
+    /// result reaches listingFinished() later, through the event loop).
+    bool isListing() const { return m_listing; }
     /// The project to open once accepted: the database URI with the chosen project.
     QString location() const { return m_location; }
 
@@ -65,6 +67,7 @@ private:
     QLabel* m_status;
     QDialogButtonBox* m_buttons;
     QFutureWatcher<ServerListing> m_watcher;
+    bool m_listing = false;  ///< isListing()
     QString m_location;
 };
 

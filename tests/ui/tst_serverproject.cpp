@@ -400,10 +400,12 @@ private slots:
         QSignalSpy listed(&d, &ui::ServerProjectDialog::listed);
         d.listProjects();
         // listProjects() returned without waiting for the server: the answer comes later, through
-        // the event loop. (Not isListing(): a refused local connection can end the worker before
-        // this line runs, while its result has not been delivered yet.)
+        // the event loop, and the dialog is listing until it has shown it (a refused local
+        // connection can end the worker before this line runs; its result is not shown yet).
+        QVERIFY(d.isListing());
         QVERIFY(listed.isEmpty());
         QVERIFY(listed.wait(30000));
+        QVERIFY(!d.isListing());
         QCOMPARE(listed.first().first().toBool(), false);
         QCOMPARE(d.projectList()->count(), 0);
         QVERIFY2(d.statusLabel()->text().contains(QLatin1String("no_such_database")), qPrintable(d.statusLabel()->text()));
