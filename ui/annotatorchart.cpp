@@ -1,5 +1,7 @@
 #include "annotatorchart.h"
 
+#include "pageparts.h"
+
 #include <QBarSet>
 #include <QChartView>
 #include <QCoreApplication>
@@ -235,9 +237,8 @@ void AnnotatorLimit::setValue(int n)
 QWidget* AnnotatorLimit::createPage(QWidget* content, QLabel** caption, QWidget* parent)
 {
     auto* page = new QWidget(parent);
-    auto* box = new QSpinBox(page);
+    auto* box = intSpin(0, 9999, page);
     box->setObjectName(QStringLiteral("annotatorLimit"));
-    box->setRange(0, 9999);
     box->setSpecialValueText(tr("all annotators"));
     box->setPrefix(tr("top & bottom "));
     box->setValue(m_value);

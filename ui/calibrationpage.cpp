@@ -43,11 +43,9 @@ CalibrationPage::CalibrationPage(model::Workbench* workbench, QWidget* parent) :
     QWidget* bar = FlowLayout::bar(this, {new QLabel(tr("Reliability:"), this), m_binning, m_job.progress, m_job.cancel});
 
     m_diagram = newChartView(this);
-    m_table = new QTableWidget(this);
-    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table = readOnlyTable(this);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_table->verticalHeader()->hide();
     m_table->setColumnCount(ColumnCount);
     m_table->setHorizontalHeaderLabels({tr("Source"), tr("Kind"), tr("Items"), tr("Accuracy"), tr("Conf."), tr("ECE"),
                                         tr("ECE mass"), tr("Brier"), tr("NLL"), tr("T"), tr("ECE after T")});
@@ -135,7 +133,7 @@ void CalibrationPage::finished()
     if (outcome == Outcome::Failed) {
         m_caption->clear();
         m_table->setRowCount(0);
-        diagram()->removeAllSeries();
+        resetChart(diagram(), QString());
     }
     if (outcome != Outcome::Done)
         return;
@@ -207,11 +205,8 @@ void CalibrationPage::showSources(const QList<int>& rows)
 void CalibrationPage::buildDiagram()
 {
     QChart* chart = m_diagram->chart();
-    chart->removeAllSeries();
-    for (QAbstractAxis* a : chart->axes())
-        chart->removeAxis(a), delete a;
+    resetChart(chart, tr("Reliability diagram (%1)").arg(m_binning->currentText()));
     const bool mass = m_binning->currentIndex() == 1;
-    chart->setTitle(tr("Reliability diagram (%1)").arg(m_binning->currentText()));
     auto* perfect = new QLineSeries;
     perfect->setName(tr("perfectly calibrated"));
     perfect->append(0, 0);
@@ -279,13 +274,7 @@ void CalibrationPage::buildDiagram()
 
 QString CalibrationPage::csv() const
 {
-    auto row = [](const QStringList& cells) {
-        QStringList out;
-        for (const QString& c : cells)
-            out << model::csvField(c);
-        return out.join(QLatin1Char(','));
-    };
-    QStringList lines{row({QStringLiteral("kind"), QStringLiteral("source"), QStringLiteral("items"),
+    QStringList lines{model::csvRow({QStringLiteral("kind"), QStringLiteral("source"), QStringLiteral("items"),
                            QStringLiteral("accuracy"), QStringLiteral("ece_equal_width"), QStringLiteral("ece_equal_mass"),
                            QStringLiteral("brier"), QStringLiteral("nll"), QStringLiteral("temperature"),
                            QStringLiteral("binning"), QStringLiteral("bin_lo"), QStringLiteral("bin_hi"),
@@ -297,7 +286,7 @@ QString CalibrationPage::csv() const
                                fullNumber(s.temperature)};
         for (const bool mass : {false, true})
             for (const agg::ReliabilityBin& b : mass ? s.all.equalMass : s.all.equalWidth)
-                lines << row(head + QStringList{mass ? QStringLiteral("equal_mass") : QStringLiteral("equal_width"),
+                lines << model::csvRow(head + QStringList{mass ? QStringLiteral("equal_mass") : QStringLiteral("equal_width"),
                                                 fullNumber(b.lo), fullNumber(b.hi), QString::number(b.count),
                                                 fullNumber(b.meanConfidence), fullNumber(b.accuracy)});
     }

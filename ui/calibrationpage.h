@@ -4,7 +4,6 @@
 
 #include "jobcontrols.h"
 
-#include <QFutureWatcher>
 #include <QWidget>
 
 class QChart;

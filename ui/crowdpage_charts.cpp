@@ -26,14 +26,6 @@ namespace chorus::ui {
 
 namespace {
 
-QString csvRow(const QStringList& cells)
-{
-    QStringList out;
-    for (const QString& c : cells)
-        out << model::csvField(c);
-    return out.join(QLatin1Char(','));
-}
-
 // The point of `series` nearest to p, distances scaled by the axes' spans; -1 when empty.
 int nearestPoint(const QXYSeries* series, QPointF p, double xSpan, double ySpan)
 {
@@ -280,7 +272,7 @@ void CrowdPage::buildCurve()
 QString CrowdPage::paretoCsv() const
 {
     const agg::CrowdDesign& d = report().design;
-    QStringList lines{csvRow({QStringLiteral("method"), QStringLiteral("annotators"), QStringLiteral("cost_per_item"),
+    QStringList lines{model::csvRow({QStringLiteral("method"), QStringLiteral("annotators"), QStringLiteral("cost_per_item"),
                               QStringLiteral("selection_macro_f1"), QStringLiteral("holdout_macro_f1"),
                               QStringLiteral("holdout_accuracy"), QStringLiteral("estimated_accuracy"),
                               QStringLiteral("on_front")})};
@@ -292,7 +284,7 @@ QString CrowdPage::paretoCsv() const
         QStringList names;
         for (int32_t a : c.members)
             names << m_annotators.value(a);
-        lines << csvRow({QString::fromStdString(report().options.methods[static_cast<size_t>(c.method)]),
+        lines << model::csvRow({QString::fromStdString(report().options.methods[static_cast<size_t>(c.method)]),
                          names.join(QLatin1Char(';')), fullNumber(c.cost), fullNumber(c.selection.macroF1), fullNumber(c.holdout.macroF1),
                          fullNumber(c.holdout.accuracy), fullNumber(c.estimatedAccuracy), QString::number(onFront[k])});
     }
@@ -301,13 +293,13 @@ QString CrowdPage::paretoCsv() const
 
 QString CrowdPage::redundancyCsv() const
 {
-    QStringList lines{csvRow({QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("gold_items"),
+    QStringList lines{model::csvRow({QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("gold_items"),
                               QStringLiteral("gold_rate_a"), QStringLiteral("gold_rate_b"), QStringLiteral("gold_joint"),
                               QStringLiteral("gold_ratio"), QStringLiteral("gold_kappa"), QStringLiteral("consensus_items"),
                               QStringLiteral("consensus_joint"), QStringLiteral("consensus_ratio"),
                               QStringLiteral("consensus_kappa")})};
     for (const agg::PairRedundancy& r : report().design.pairs)
-        lines << csvRow({m_annotators.value(r.a), m_annotators.value(r.b), QString::number(r.gold.items), fullNumber(r.gold.rateA),
+        lines << model::csvRow({m_annotators.value(r.a), m_annotators.value(r.b), QString::number(r.gold.items), fullNumber(r.gold.rateA),
                          fullNumber(r.gold.rateB), fullNumber(r.gold.joint), fullNumber(r.gold.ratio), fullNumber(r.gold.kappa),
                          QString::number(r.consensus.items), fullNumber(r.consensus.joint), fullNumber(r.consensus.ratio),
                          fullNumber(r.consensus.kappa)});
@@ -316,13 +308,13 @@ QString CrowdPage::redundancyCsv() const
 
 QString CrowdPage::curveCsv() const
 {
-    QStringList lines{csvRow({QStringLiteral("method"), QStringLiteral("size"), QStringLiteral("crowds"),
+    QStringList lines{model::csvRow({QStringLiteral("method"), QStringLiteral("size"), QStringLiteral("crowds"),
                               QStringLiteral("subsets"), QStringLiteral("mean_macro_f1"), QStringLiteral("best_macro_f1"),
                               QStringLiteral("mean_accuracy"), QStringLiteral("best_accuracy"),
                               QStringLiteral("mean_estimated_accuracy")})};
     for (const agg::MethodSearchInfo& m : report().design.methods)
         for (const agg::CrowdCurvePoint& p : m.curve)
-            lines << csvRow({QString::fromStdString(m.method), QString::number(p.size), QString::number(p.crowds),
+            lines << model::csvRow({QString::fromStdString(m.method), QString::number(p.size), QString::number(p.crowds),
                              p.exhaustive ? QStringLiteral("all") : QStringLiteral("random"), fullNumber(p.meanMacroF1),
                              fullNumber(p.bestMacroF1), fullNumber(p.meanAccuracy), fullNumber(p.bestAccuracy), fullNumber(p.meanEstimate)});
     return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');

@@ -1,7 +1,8 @@
 // The insight dashboard's widgets: the top bar (method, Recompute, Export, progress, crowd and
 // truth), the tabs and the controls on each tab's page. What the controls do is in
 // dashboard_controls.cpp, the charts in dashboard_annotators.cpp and dashboard_charts.cpp, the
-// jobs in dashboard_jobs.cpp.
+// jobs in dashboard_jobs.cpp, the LLM table in dashboard_llm.cpp and each tab's CSV in
+// dashboard_export.cpp.
 
 #include "dashboard.h"
 
@@ -20,8 +21,8 @@
 #include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QTabWidget>
 #include <QTableWidget>
+#include <QTabWidget>
 #include <QTimer>
 #include <QVBoxLayout>
 

@@ -26,21 +26,15 @@ namespace chorus::ui {
 QString Dashboard::csvOf(int index) const
 {
     QStringList lines;
-    auto row = [](const QStringList& cells) {
-        QStringList out;
-        for (const QString& c : cells)
-            out << model::csvField(c);
-        return out.join(QLatin1Char(','));
-    };
     const int L = static_cast<int>(m_data.labels.size());
     switch (index) {
     case TabCompetence: {
-        lines << row({QStringLiteral("annotator"), QStringLiteral("competence"), QStringLiteral("accuracy")});
+        lines << model::csvRow({QStringLiteral("annotator"), QStringLiteral("competence"), QStringLiteral("accuracy")});
         const int m = m_method->currentData().toInt();
         const auto& comp = m >= 0 && m < int(m_data.evaluation.methods.size()) ? m_data.evaluation.methods[m].competence
                                                                                  : m_data.consensusCompetence;
         for (int a = 0; a < m_data.annotators.size(); ++a)
-            lines << row({m_data.annotators[a], QString::number(a < int(comp.size()) ? comp[a] : std::nan(""), 'g', 10),
+            lines << model::csvRow({m_data.annotators[a], QString::number(a < int(comp.size()) ? comp[a] : std::nan(""), 'g', 10),
                           m_data.hasGold ? QString::number(m_data.evaluation.annotators[a].result.accuracy, 'g', 10)
                                          : QString()});
         break;
@@ -49,7 +43,7 @@ QString Dashboard::csvOf(int index) const
     case TabAgreement: return HeatmapWidget::csv(m_data.annotators, m_data.annotators, pairwiseKappa(m_data), tr("annotator"));
     case TabConfusion: return m_confusion->toCsv();
     case TabMethods:
-        lines << row({QStringLiteral("name"), QStringLiteral("accuracy"), QStringLiteral("macro_f1"),
+        lines << model::csvRow({QStringLiteral("name"), QStringLiteral("accuracy"), QStringLiteral("macro_f1"),
                       QStringLiteral("weighted_f1"), QStringLiteral("coverage"), QStringLiteral("accuracy_ci95"),
                       QStringLiteral("macro_f1_ci95")});
         for (int r = 0; r < m_methodTable->rowCount(); ++r) {
@@ -61,36 +55,36 @@ QString Dashboard::csvOf(int index) const
                           : full.isValid() ? (std::isfinite(full.toDouble()) ? QString::number(full.toDouble(), 'g', 10) : QString())
                                            : it->text());
             }
-            lines << row(cells);
+            lines << model::csvRow(cells);
         }
         break;
     case TabDivergence:
-        lines << row({QStringLiteral("item"), QStringLiteral("jsd"), QStringLiteral("kl"), QStringLiteral("tvd")});
+        lines << model::csvRow({QStringLiteral("item"), QStringLiteral("jsd"), QStringLiteral("kl"), QStringLiteral("tvd")});
         for (size_t k = 0; k < m_data.divergenceItems.size(); ++k)
-            lines << row({m_wb->snapshot().itemExtIds.value(m_data.divergenceItems[k]),
+            lines << model::csvRow({m_wb->snapshot().itemExtIds.value(m_data.divergenceItems[k]),
                           QString::number(m_data.divergenceJsd[k], 'g', 17), QString::number(m_data.divergenceKl[k], 'g', 17),
                           QString::number(m_data.divergenceTvd[k], 'g', 17)});
         break;
     case TabLabels: {
         QStringList h{QStringLiteral("annotator")};
         h << m_data.labels << QStringLiteral("INVALID");
-        lines << row(h);
+        lines << model::csvRow(h);
         for (int a = 0; a < m_data.annotators.size(); ++a) {
             QStringList cells{m_data.annotators[a]};
             for (int l = 0; l <= L; ++l)
                 cells << QString::number(m_data.labelUse[static_cast<size_t>(a) * (L + 1) + l]);
-            lines << row(cells);
+            lines << model::csvRow(cells);
         }
         break;
     }
     case TabCrowd: return m_crowdPage->csv();
     case TabCalibration: return m_calibrationPage->csv();
     case TabLlm:
-        lines << row({QStringLiteral("annotator"), QStringLiteral("model"), QStringLiteral("answers"),
+        lines << model::csvRow({QStringLiteral("annotator"), QStringLiteral("model"), QStringLiteral("answers"),
                       QStringLiteral("invalid"), QStringLiteral("prompt_tokens"), QStringLiteral("completion_tokens"),
                       QStringLiteral("cost"), QStringLiteral("order_pairs"), QStringLiteral("order_dependent")});
         for (const auto& l : m_data.llm)
-            lines << row({l.name, l.model, QString::number(l.answers), QString::number(l.invalid),
+            lines << model::csvRow({l.name, l.model, QString::number(l.answers), QString::number(l.invalid),
                           QString::number(l.promptTokens), QString::number(l.completionTokens),
                           QString::number(l.cost, 'g', 10), QString::number(l.orderPairs),
                           QString::number(l.orderDependent)});

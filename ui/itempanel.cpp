@@ -59,6 +59,13 @@ QString fmt(double p)
     return std::isfinite(p) ? QString::number(p, 'f', 3) : QString();
 }
 
+// A consensus or decision label's name: -1 (none) is empty, another negative the INVALID name.
+// (An annotation's -1 is agg::kInvalidLabel, INVALID: its caller says so.)
+QString labelName(const model::Snapshot& s, int32_t l)
+{
+    return l >= 0 ? s.labels[l] : (l == -1 ? QString() : model::kInvalidLabelName);
+}
+
 } // namespace
 
 ItemPanel::ItemPanel(model::Workbench* workbench, QWidget* parent) : QWidget(parent), m_wb(workbench)
@@ -132,13 +139,11 @@ void ItemPanel::showItem(int32_t item)
     const model::Snapshot& s = m_wb->snapshot();
     const model::RunData& run = m_wb->consensus();
     const int32_t L = s.numLabels();
-    auto name = [&](int32_t l) { return l >= 0 ? s.labels[l] : (l == -1 ? QString() : model::kInvalidLabelName); };
-
     m_title->setText(s.itemExtIds[item]);
     const model::ItemState st = m_wb->stateOf(item);
     QStringList parts;
     parts << tr("Status: %1").arg(model::statusName(st.status));
-    parts << tr("Consensus (%1): %2").arg(run.summary.method, name(run.labels[item]).isEmpty() ? tr("none") : name(run.labels[item]));
+    parts << tr("Consensus (%1): %2").arg(run.summary.method, labelName(s, run.labels[item]).isEmpty() ? tr("none") : labelName(s, run.labels[item]));
     const std::vector<int32_t> tied = model::tiedTopLabels(s, run, item);
     if (!tied.empty()) {
         QStringList names;
@@ -171,7 +176,7 @@ void ItemPanel::showItem(int32_t item)
     for (const model::Decision& d : history) {
         const int32_t l = s.labelIndexById.value(d.labelId, -1);
         new QTreeWidgetItem(m_history, {d.createdAt.left(19).replace(QLatin1Char('T'), QLatin1Char(' ')), d.author,
-                                        d.action, name(l), model::statusName(d.status), d.note});
+                                        d.action, labelName(s, l), model::statusName(d.status), d.note});
     }
 
     QStringList keys;
@@ -194,11 +199,10 @@ void ItemPanel::fillAnnotators(int32_t item, int32_t reference)
 {
     const model::Snapshot& s = m_wb->snapshot();
     const int32_t L = s.numLabels();
-    auto name = [&](int32_t l) { return l >= 0 ? s.labels[l] : (l == -1 ? QString() : model::kInvalidLabelName); };
     const auto probs = m_wb->itemProbabilities(item);
     for (int64_t k = s.matrix.itemBegin(item); k < s.matrix.itemEnd(item); ++k) {
         const int32_t a = s.matrix.itemAnnotator(k), l = s.matrix.itemLabel(k);
-        auto* row = new QTreeWidgetItem(m_annotators, {s.annotators[a], l == agg::kInvalidLabel ? model::kInvalidLabelName : name(l)});
+        auto* row = new QTreeWidgetItem(m_annotators, {s.annotators[a], l == agg::kInvalidLabel ? model::kInvalidLabelName : labelName(s, l)});
         if (l == agg::kInvalidLabel)
             row->setForeground(1, QColor(0x80, 0x80, 0x80));
         else if (reference >= 0)

@@ -42,10 +42,6 @@
 
 namespace chorus::ui {
 
-namespace {
-
-} // namespace
-
 PairwisePage::PairwisePage(QThreadPool* pool, QWidget* parent) : QWidget(parent), m_pool(pool)
 {
     auto* open = new QPushButton(tr("Open judgments…"), this);

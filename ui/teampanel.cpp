@@ -39,13 +39,12 @@ TeamPanel::TeamPanel(model::Workbench* workbench, QWidget* parent) : QWidget(par
     m_queueButton->hide();
     m_queueText = plainTextLabel(this);
     m_queueText->setObjectName(QStringLiteral("teamQueueText"));
-    m_table = new QTableWidget(0, ColumnCount, this);
+    m_table = readOnlyTable(this);
+    m_table->setColumnCount(ColumnCount);
     m_table->setObjectName(QStringLiteral("teamTable"));
     m_table->setHorizontalHeaderLabels({tr("Reviewer"), tr("Today"), tr("Decided"), tr("In queue")});
     m_table->horizontalHeaderItem(ColToday)->setToolTip(tr("Items first decided today (UTC)"));
     m_table->horizontalHeaderItem(ColQueue)->setToolTip(tr("Live claims: items the reviewer holds now"));
-    m_table->verticalHeader()->hide();
-    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setSelectionMode(QAbstractItemView::NoSelection);
     m_table->setFocusPolicy(Qt::NoFocus);  // the review keys stay with the review table
     m_table->horizontalHeader()->setSectionResizeMode(ColReviewer, QHeaderView::Stretch);

@@ -142,4 +142,12 @@ QString csvField(const QString& s)
     return QLatin1Char('"') + out + QLatin1Char('"');
 }
 
+QString csvRow(const QStringList& cells)
+{
+    QStringList out;
+    for (const QString& c : cells)
+        out << csvField(c);
+    return out.join(QLatin1Char(','));
+}
+
 } // namespace chorus::model

@@ -54,5 +54,7 @@ private:
 
 /// Quotes a field for CSV output when it contains a separator, quote, CR or LF.
 QString csvField(const QString& s);
+/// One CSV line of `cells`, each quoted by csvField, joined with commas (no line end).
+QString csvRow(const QStringList& cells);
 
 } // namespace chorus::model
