@@ -3,6 +3,7 @@
 
 #include "llmconfig.h"
 
+#include "enumnames.h"
 #include "errors.h"
 
 #include <QFile>
@@ -11,7 +12,6 @@
 #include <QRegularExpression>
 
 #include <cmath>
-#include <initializer_list>
 #include <limits>
 #include <optional>
 #include <utility>
@@ -67,19 +67,23 @@ bool flag(const QJsonObject& o, const char* key, const QString& source, bool fal
     return v ? v->toBool() : fallback;
 }
 
-/// A string key that must name one of `options`; the first is the default. An error lists the
-/// names ("a, b or c").
-template <typename E>
-E choice(const QJsonObject& o, const char* key, const QString& source,
-         std::initializer_list<std::pair<const char*, E>> options)
+// The names of the choices as the file writes them; the first is the default.
+constexpr EnumName<LlmConfig::Parser> kParsers[] = {
+    {LlmConfig::Parser::Label, "label"}, {LlmConfig::Parser::Letter, "letter"}, {LlmConfig::Parser::Json, "json"}};
+constexpr EnumName<LlmConfig::ProbTransform> kProbTransforms[] = {{LlmConfig::ProbTransform::PNorm, "pnorm"},
+                                                                    {LlmConfig::ProbTransform::Softmax, "softmax"}};
+
+/// A string key that must name one of the table's values; the first is the default. An error
+/// lists the names ("a, b or c").
+template <typename E, std::size_t N>
+E choice(const QJsonObject& o, const char* key, const QString& source, const EnumName<E> (&table)[N])
 {
-    const QString given = str(o, key, source, QLatin1String(options.begin()->first));
+    const QString given = str(o, key, source, QLatin1String(table[0].name));
+    if (const std::optional<E> value = valueIn(table, given))
+        return *value;
     QStringList names;
-    for (const auto& [name, value] : options) {
-        if (given == QLatin1String(name))
-            return value;
-        names << QLatin1String(name);
-    }
+    for (const EnumName<E>& e : table)
+        names << QLatin1String(e.name);
     const QString last = names.takeLast();
     bad(source, QStringLiteral("\"%1\" must be %2 or %3 (got \"%4\")")
                     .arg(QLatin1String(key), names.join(QStringLiteral(", ")), last, given));
@@ -105,15 +109,7 @@ const QStringList& knownKeys()
 
 QString parserName(LlmConfig::Parser p)
 {
-    switch (p) {
-    case LlmConfig::Parser::Label:
-        return QStringLiteral("label");
-    case LlmConfig::Parser::Letter:
-        return QStringLiteral("letter");
-    case LlmConfig::Parser::Json:
-        return QStringLiteral("json");
-    }
-    return {};
+    return nameIn(kParsers, p);
 }
 
 LlmConfig LlmConfig::fromJson(const QByteArray& json, const QString& source)
@@ -152,13 +148,11 @@ LlmConfig LlmConfig::fromJson(const QByteArray& json, const QString& source)
     c.maxTokensField = str(o, "max_tokens_field", source, c.maxTokensField);
     c.pricePer1MInput = num(o, "price_per_1m_input", source, c.pricePer1MInput);
     c.pricePer1MOutput = num(o, "price_per_1m_output", source, c.pricePer1MOutput);
-    c.parser = choice<Parser>(o, "parser", source,
-                              {{"label", Parser::Label}, {"letter", Parser::Letter}, {"json", Parser::Json}});
+    c.parser = choice(o, "parser", source, kParsers);
     c.jsonField = str(o, "json_field", source, c.jsonField);
     c.logprobs = flag(o, "logprobs", source, c.logprobs);
     c.topLogprobs = integer(o, "top_logprobs", source, c.topLogprobs);
-    c.probabilities = choice<ProbTransform>(o, "probabilities", source,
-                                            {{"pnorm", ProbTransform::PNorm}, {"softmax", ProbTransform::Softmax}});
+    c.probabilities = choice(o, "probabilities", source, kProbTransforms);
     c.softmaxTemperature = num(o, "softmax_temperature", source, c.softmaxTemperature);
     c.orderCheck = flag(o, "order_check", source, c.orderCheck);
     c.concurrency = integer(o, "concurrency", source, c.concurrency);
@@ -167,12 +161,9 @@ LlmConfig LlmConfig::fromJson(const QByteArray& json, const QString& source)
     c.timeoutSeconds = num(o, "timeout_s", source, c.timeoutSeconds);
     c.retryBaseMs = integer(o, "retry_base_ms", source, c.retryBaseMs);
     c.retryMaxMs = integer(o, "retry_max_ms", source, c.retryMaxMs);
-    const QJsonValue extra = o.value(QLatin1String("extra"));
-    if (!extra.isUndefined() && !extra.isNull()) {
-        if (!extra.isObject())
-            bad(source, QStringLiteral("\"extra\" must be an object of request fields"));
-        c.extra = extra.toObject();
-    }
+    if (const std::optional<QJsonValue> extra =
+            present(o, "extra", source, &QJsonValue::isObject, "an object of request fields"))
+        c.extra = extra->toObject();
     c.validate(source);
     return c;
 }
@@ -267,8 +258,7 @@ QJsonObject LlmConfig::toJson() const
     o.insert(QStringLiteral("logprobs"), logprobs);
     if (logprobs) {
         o.insert(QStringLiteral("top_logprobs"), topLogprobs);
-        o.insert(QStringLiteral("probabilities"),
-                 probabilities == ProbTransform::PNorm ? QStringLiteral("pnorm") : QStringLiteral("softmax"));
+        o.insert(QStringLiteral("probabilities"), nameIn(kProbTransforms, probabilities));
         if (probabilities == ProbTransform::Softmax)
             o.insert(QStringLiteral("softmax_temperature"), softmaxTemperature);
     }

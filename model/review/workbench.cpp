@@ -8,9 +8,7 @@
 
 #include <QSqlQuery>
 #include <QUndoCommand>
-#include <QSet>
 
-#include <algorithm>
 #include <numeric>
 
 namespace chorus::model {

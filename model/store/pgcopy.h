@@ -16,8 +16,8 @@ namespace chorus::model {
 /// libpq's connection under a QPSQL connection, or nullptr for any other driver.
 pg_conn* postgresHandle(QSqlDatabase& db);
 
-/// What both directions of COPY have: the connection, the prefix of every error message, and the
-/// statement that starts the copy.
+/// What both directions of COPY have: the connection, the prefix of every error message, and
+/// start(), which sends the statement that begins the copy.
 class PgCopy
 {
 public:

@@ -37,15 +37,13 @@ quint64 randomRank(qint64 id, quint32 seed)
     return z ^ (z >> 31);
 }
 
-} // namespace
-
-namespace {
 constexpr EnumName<TeamSettings::Order> kOrders[] = {{TeamSettings::Order::Uncertainty, "uncertainty"},
                                                      {TeamSettings::Order::Queue, "queue"},
                                                      {TeamSettings::Order::Random, "random"}};
 constexpr EnumName<TeamSettings::Blind> kBlindModes[] = {{TeamSettings::Blind::None, "none"},
                                                          {TeamSettings::Blind::Reviewers, "reviewers"},
                                                          {TeamSettings::Blind::All, "all"}};
+
 } // namespace
 
 QString orderName(TeamSettings::Order o)

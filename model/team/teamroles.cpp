@@ -11,7 +11,6 @@ namespace chorus::model {
 
 namespace {
 
-constexpr TeamRole kRoles[] = {TeamRole::Manager, TeamRole::Adjudicator, TeamRole::Reviewer};
 constexpr EnumName<TeamRole> kRoleNames[] = {
     {TeamRole::Manager, "manager"}, {TeamRole::Adjudicator, "adjudicator"}, {TeamRole::Reviewer, "reviewer"}};
 
@@ -121,7 +120,7 @@ void initTeam(ProjectStore& store)
     const QString schema = id(project);
     try {
         store.transaction([&] {
-            for (TeamRole r : kRoles) {
+            for (const auto& [r, name] : kRoleNames) {
                 const QString role = projectRoleName(project, r);
                 if (!store.scalar(QStringLiteral("SELECT 1 FROM pg_roles WHERE rolname = ?"), {role}).isValid())
                     store.exec(QStringLiteral("CREATE ROLE %1 NOLOGIN").arg(id(role)));
@@ -192,11 +191,11 @@ void addTeamMember(ProjectStore& store, const QString& login, TeamRole role)
         throw Error(QStringLiteral("%1: the server has no login \"%2\"; create it first (CREATE ROLE ... LOGIN, with "
                                    "a password or another authentication method)")
                         .arg(store.path(), login));
-    for (TeamRole r : kRoles)
+    for (const auto& [r, name] : kRoleNames)
         if (!store.scalar(QStringLiteral("SELECT 1 FROM pg_roles WHERE rolname = ?"), {projectRoleName(project, r)}).isValid())
             throw Error(QStringLiteral("%1: the project has no team roles yet; run chorus-cli team init first").arg(store.path()));
     store.transaction([&] {
-        for (TeamRole r : kRoles) {
+        for (const auto& [r, name] : kRoleNames) {
             const QString group = id(projectRoleName(project, r));
             if (r == role)
                 store.exec(QStringLiteral("GRANT %1 TO %2").arg(group, id(login)));
@@ -214,7 +213,7 @@ QList<QPair<QString, TeamRole>> teamMembers(ProjectStore& store)
     requireServer(store);
     const QString project = store.location().project;
     QList<QPair<QString, TeamRole>> out;
-    for (TeamRole r : kRoles) {
+    for (const auto& [r, name] : kRoleNames) {
         QSqlQuery q = store.exec(QStringLiteral("SELECT u.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
                                                 "JOIN pg_roles u ON u.oid = m.member WHERE g.rolname = ? AND u.rolcanlogin"),
                                  {projectRoleName(project, r)});
