@@ -84,10 +84,16 @@ model::ScoreReading readScoreReading(const QCommandLineParser& p, const QString&
     return scores;
 }
 
+// --log as the user wrote it: e or 2.
+QString logBaseText(const agg::DivergenceOptions& o)
+{
+    return o.base == agg::LogBase::Two ? QStringLiteral("2") : QStringLiteral("e");
+}
+
 // What cmdDivergence compared, for its two writers.
 struct Compared
 {
-    const QString &ps, &qs, &base;  ///< --p, --q, --log
+    const QString &ps, &qs;  ///< --p, --q
     const agg::DivergenceOptions& o;
     const agg::DivergenceResult& r;
     const model::Snapshot& s;
@@ -99,7 +105,7 @@ void writeDivergenceJson(const Compared& c)
     JsonStream j;
     j.member("p", c.ps.toStdString());
     j.member("q", c.qs.toStdString());
-    j.member("log", c.base.toStdString());
+    j.member("log", logBaseText(c.o).toStdString());
     j.member("epsilon", c.o.epsilon);
     j.beginArray("items");
     for (const agg::ItemDivergence& d : r.items)
@@ -127,7 +133,7 @@ void writeDivergenceText(const Compared& c)
     auto f = [](double v) { return std::isfinite(v) ? QString::number(v, 'f', 6) : QStringLiteral("inf"); };
     QString t = QStringLiteral("p = %1, q = %2: %3 items compared, %4 skipped\n").arg(c.ps, c.qs).arg(r.items.size()).arg(r.skipped);
     t += QStringLiteral("mean KL(p||q) %1, JS distance %2, TVD %3, cross-entropy %4, H(p) %5, H(q) %6 (log base %7)\n")
-             .arg(f(r.mean.kl), f(r.mean.jsd), f(r.mean.tvd), f(r.mean.ce), f(r.mean.entropyP), f(r.mean.entropyQ), c.base);
+             .arg(f(r.mean.kl), f(r.mean.jsd), f(r.mean.tvd), f(r.mean.ce), f(r.mean.entropyP), f(r.mean.entropyQ), logBaseText(c.o));
     if (r.infiniteKl > 0)
         t += QStringLiteral("%1 items have infinite KL (q = 0 where p > 0); try --epsilon\n").arg(r.infiniteKl);
     t += QStringLiteral("distance correlation %1\n").arg(r.dcor.isNull() ? QStringLiteral("NA") : f(r.dcor.value));
@@ -145,7 +151,6 @@ int cmdDivergence(const QStringList& args)
     if (ps.isEmpty() || qs.isEmpty())
         throw UsageError{QStringLiteral("--p and --q are required")};
     const agg::DivergenceOptions o = readDivergenceOptions(p);
-    const QString base = p.value(QStringLiteral("log"));
     const model::ScoreReading scores = readScoreReading(p, ps, qs);
     Source source = openSource(p);
     model::DivergenceSourceContext ctx;
@@ -161,7 +166,7 @@ int cmdDivergence(const QStringList& args)
         const agg::Distributions dq = loadSource(qs, source, ctx);
         return agg::compareDistributions(dp, dq, o);
     });
-    return printResult(p, Compared{ps, qs, base, o, r, source.snapshot}, writeDivergenceJson, writeDivergenceText);
+    return printResult(p, Compared{ps, qs, o, r, source.snapshot}, writeDivergenceJson, writeDivergenceText);
 }
 
 } // namespace chorus::cli

@@ -95,7 +95,7 @@ QList<QCommandLineOption> evaluateOptions(const QStringList& known)
          QStringLiteral("Paired bootstrap of macro-F1 between A and B (--compare A B); each a method or an "
                         "annotator, or method:M / annotator:NAME."),
          QStringLiteral("A")},
-        opt::bootstrap(QStringLiteral("Replicates of the --compare bootstrap."), QStringLiteral("1000")),
+        opt::bootstrap(QStringLiteral("Replicates of the --compare bootstrap.")),
         opt::level(QStringLiteral("Confidence level of the --compare interval.")),
         opt::seed(QStringLiteral("Seed of the methods and of the bootstrap.")),
         opt::includeInvalid(QStringLiteral("Aggregate with INVALID as a label (an INVALID consensus counts as wrong); by "

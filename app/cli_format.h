@@ -2,9 +2,9 @@
 // Formatting shared by the analysis commands (agreement, evaluate, divergence, crowd, ...):
 // JSON numbers with null for NaN/infinity, fixed-point text. Their options: cli_options.h.
 
-#include "cli.h"
-
 #include "statistics.h"
+
+#include <QString>
 
 #include <nlohmann/json.hpp>
 

@@ -7,6 +7,7 @@
 #include "cli_journal.h"
 
 #include "cli.h"
+#include "cli_options.h"
 
 #include <nlohmann/json.hpp>
 
@@ -189,11 +190,9 @@ int cmdSync(const QStringList& args)
 {
     QCommandLineParser p;
     p.addOption({QStringLiteral("project"), QStringLiteral("Server project URI."), QStringLiteral("P")});
-    p.addOption({QStringLiteral("json"), QStringLiteral("Print JSON.")});
+    p.addOption(opt::json(QStringLiteral("Print JSON.")));
     parseOrThrow(p, args, QStringLiteral("chorus-cli sync --project URI [--json]"));
-    if (!p.isSet(QStringLiteral("project")))
-        throw UsageError{QStringLiteral("--project is required")};
-    const QString uri = p.value(QStringLiteral("project"));
+    const QString uri = projectArg(p);
     const model::ProjectLocation loc = model::ProjectLocation::parse(uri);
     if (!loc.isServer())
         throw UsageError{QStringLiteral("sync is for server projects (a project file needs no journal)")};

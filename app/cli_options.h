@@ -14,7 +14,6 @@
 
 #include <stdexcept>
 #include <string>
-#include <utility>
 #include <vector>
 
 namespace chorus::cli {
@@ -70,11 +69,11 @@ inline QCommandLineOption param(const QString& help)
     return {QStringLiteral("param"), help, QStringLiteral("k=v")};
 }
 
-/// --methods LIST, comma-separated (read with parseMethods()).
+/// --methods LIST, comma-separated (read with parseMethods()); no default when defaultList is
+/// empty (QCommandLineOption takes an empty default as none).
 inline QCommandLineOption methods(const QString& help, const QString& defaultList = {})
 {
-    return defaultList.isEmpty() ? QCommandLineOption(QStringLiteral("methods"), help, QStringLiteral("LIST"))
-                                 : QCommandLineOption(QStringLiteral("methods"), help, QStringLiteral("LIST"), defaultList);
+    return {QStringLiteral("methods"), help, QStringLiteral("LIST"), defaultList};
 }
 
 /// --select-fraction F, default 0.2: the share of the gold items a choice or a fit is made on.
@@ -83,10 +82,10 @@ inline QCommandLineOption selectFraction(const QString& help)
     return {QStringLiteral("select-fraction"), help, QStringLiteral("F"), QStringLiteral("0.2")};
 }
 
-/// --bootstrap B (read with intOption()).
-inline QCommandLineOption bootstrap(const QString& help, const QString& defaultReplicates)
+/// --bootstrap B, default 1000 (read with intOption()).
+inline QCommandLineOption bootstrap(const QString& help)
 {
-    return {QStringLiteral("bootstrap"), help, QStringLiteral("B"), defaultReplicates};
+    return {QStringLiteral("bootstrap"), help, QStringLiteral("B"), QStringLiteral("1000")};
 }
 
 /// --level L, default 0.95 (read with levelOption()).

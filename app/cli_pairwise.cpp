@@ -78,7 +78,7 @@ void addRankOptions(QCommandLineParser& p)
         {QStringLiteral("initial"), QStringLiteral("Elo initial rating."), QStringLiteral("X"), QStringLiteral("1000")},
         {QStringLiteral("resample"), QStringLiteral("Elo bootstrap: replace (draw with replacement, as LMSYS) or shuffle."),
          QStringLiteral("R"), QStringLiteral("replace")},
-        {QStringLiteral("level"), QStringLiteral("Interval level."), QStringLiteral("L"), QStringLiteral("0.95")},
+        opt::level(QStringLiteral("Interval level.")),
         {QStringLiteral("threads"), QStringLiteral("Bootstrap threads (0 = all cores)."), QStringLiteral("N"), QStringLiteral("0")},
         {QStringLiteral("max-iter"), QStringLiteral("bt: at most N MM iterations (crowd-kit 1.4.1's BradleyTerry stops after 2)."),
          QStringLiteral("N"), QStringLiteral("10000")},

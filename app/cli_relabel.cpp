@@ -118,8 +118,7 @@ void writeExport(const QString& file, const model::Snapshot& s, const agg::Selec
 }
 
 // The items select picked: JSON, or a line per item and a summary.
-void writeSelection(const model::Snapshot& s, const std::vector<double>& posterior, const agg::Selection& sel,
-                    const agg::SelectionInput& in, double accuracy, bool json)
+void writeSelection(const model::Snapshot& s, const agg::Selection& sel, const agg::SelectionInput& in, bool json)
 {
     if (json) {
         nlohmann::ordered_json j;
@@ -127,12 +126,12 @@ void writeSelection(const model::Snapshot& s, const std::vector<double>& posteri
         j["k"] = in.k;
         j["budget"] = in.budget;
         j["cost"] = in.relabelers[0].costPerItem;
-        j["relabeler_accuracy"] = accuracy;
+        j["relabeler_accuracy"] = in.relabelers[0].accuracy;
         nlohmann::ordered_json items = nlohmann::ordered_json::array();
         for (const auto& pick : sel.picks) {
             nlohmann::ordered_json it;
             it["item"] = s.itemExtIds[pick.item].toStdString();
-            it["posterior"] = posteriorJson(s, posterior.data() + static_cast<size_t>(pick.item) * s.numLabels());
+            it["posterior"] = posteriorJson(s, in.posterior->data() + static_cast<size_t>(pick.item) * s.numLabels());
             it["expected_gain"] = pick.gain;
             it["cumulative_cost"] = pick.cumulativeCost;
             items.push_back(it);
@@ -272,7 +271,7 @@ int cmdSelect(const QStringList& args)
     const agg::Selection sel = checked([&] { return agg::selectForRelabel(in); });
     if (p.isSet(QStringLiteral("export")))
         writeExport(p.value(QStringLiteral("export")), s, sel);
-    writeSelection(s, posterior, sel, in, accuracy, p.isSet(QStringLiteral("json")));
+    writeSelection(s, sel, in, p.isSet(QStringLiteral("json")));
     return kOk;
 }
 

@@ -71,8 +71,7 @@ QList<QCommandLineOption> agreementOptions()
                         "(default: the labels when all are numbers, otherwise their order)."),
          QStringLiteral("LIST")},
         opt::bootstrap(
-            QStringLiteral("Bootstrap replicates (items resampled) for the CIs of Fleiss' kappa and alpha; 0 skips."),
-            QStringLiteral("1000")),
+            QStringLiteral("Bootstrap replicates (items resampled) for the CIs of Fleiss' kappa and alpha; 0 skips.")),
         opt::level(QStringLiteral("Confidence level of the intervals.")),
         opt::seed(QStringLiteral("Bootstrap seed.")),
         opt::includeInvalid(

@@ -17,7 +17,7 @@ namespace chorus::cli {
 void addProjectOption(QCommandLineParser& p)
 {
     p.addOption({QStringLiteral("project"), QStringLiteral("Project file or server URI."), QStringLiteral("P")});
-    p.addOption({QStringLiteral("json"), QStringLiteral("Print JSON.")});
+    p.addOption(opt::json(QStringLiteral("Print JSON.")));
 }
 
 QString projectArg(const QCommandLineParser& p)
