@@ -45,7 +45,7 @@ private slots:
     void initTestCase()
     {
         setUpCli();
-        m_data = QStringLiteral(CHORUS_SHARED_DIR "/data/pairwise/pandalm.csv");
+        m_data = chorus::test::shared(QStringLiteral("data/pairwise/pandalm.csv"));
         QVERIFY2(QFileInfo::exists(m_data), qPrintable(m_data));
     }
 

@@ -14,8 +14,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include "../model/importhelpers.h"
 #include "clitest.h"
+#include "files.h"
 #include "testprojects.h"
 
 using namespace chorus::test;

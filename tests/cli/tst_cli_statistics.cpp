@@ -14,7 +14,6 @@
 
 #include <QtTest>
 
-#include "../model/importhelpers.h"
 #include "clitest.h"
 #include "files.h"
 

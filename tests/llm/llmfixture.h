@@ -1,10 +1,8 @@
 #pragma once
 // Shared set-up of the LLM connector tests: a project imported from a few JSONL lines, item
-// ids by external id, and the message of the error a call throws.
+// ids by external id.
 
-#include "expecterror.h"
 #include "testprojects.h"
-#include "errors.h"
 #include "importer.h"
 #include "projectstore.h"
 
@@ -12,7 +10,6 @@
 #include <QStringList>
 #include <QTemporaryDir>
 
-#include <optional>
 #include <vector>
 
 namespace chorus::test {

@@ -2,6 +2,7 @@
 // answer parsing, and first-token probabilities. Expected values are written out by hand.
 
 #include "errors.h"
+#include "expecterror.h"
 #include "llmfixture.h"
 #include "llmconfig.h"
 
@@ -216,10 +217,7 @@ void TestLlmConfig::renderPromptErrors()
 {
     QFETCH(QString, tmpl);
     QFETCH(QString, expected);
-    const auto e =
-        chorus::test::errorOf([&] { chorus::model::renderPrompt(tmpl, {}, {QStringLiteral("a")}, LlmConfig::Parser::Label); });
-    QVERIFY2(e, "rendered a bad template");
-    QVERIFY2(e->contains(expected), qPrintable(*e));
+    EXPECT_ERROR(chorus::model::renderPrompt(tmpl, {}, {QStringLiteral("a")}, LlmConfig::Parser::Label), expected);
 }
 
 void TestLlmConfig::parseAnswer_data()

@@ -1,8 +1,8 @@
 #pragma once
 // Team review on a project file with reviewers taking turns (the reviewer of a file is $USER),
 // shared by tst_teamreview and tst_adjudication: a reviewer's decision, and the base class that
-// gives each test a scratch folder and restores USER afterwards. Header-only; the tests that
-// include it link chorus_model.
+// gives each test a scratch folder and restores USER afterwards. The base's meta-object (its
+// cleanup() slot) is compiled once in the chorus_teamfixtures library (tests/CMakeLists.txt).
 
 #include "scratchdir.h"
 
@@ -42,13 +42,20 @@ inline model::DecisionOutcome review(model::ProjectStore& s, const QString& who,
     return model::decideItem(s, d, uuid);
 }
 
-/// Base of the turn-taking tests (a new scratch folder per test function, as ScratchDirTest
-/// makes it): set USER back to m_user in cleanup(); m_projects numbers the projects a test makes.
+/// Base of the turn-taking tests: a new scratch folder per test function (ScratchDirTest's
+/// init()), and USER set back to what it was after each (its cleanup()); m_projects numbers the
+/// projects a test makes.
 class TeamTurnsTest : public ScratchDirTest
 {
+    Q_OBJECT
+
 protected:
     QByteArray m_user = qgetenv("USER");
     int m_projects = 0;
+
+private slots:
+    // QTest runs it after each test function of the derived class.
+    void cleanup() { qputenv("USER", m_user); }
 };
 
 } // namespace chorus::test

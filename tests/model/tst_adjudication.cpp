@@ -72,7 +72,6 @@ class TestAdjudication : public TeamTurnsTest
     Q_OBJECT
 
 private slots:
-    void cleanup() { qputenv("USER", m_user); }
     void disagreementsGoToTheAdjudicator();
     void adjudicationIsTheFinalLabel();
     void adjudicationIsNotAReview();

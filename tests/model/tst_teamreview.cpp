@@ -92,7 +92,6 @@ class TestTeamReview : public chorus::test::TeamTurnsTest
     Q_OBJECT
 
 private slots:
-    void cleanup() { qputenv("USER", m_user); }
     void handOutRespectsOverlapAndLeases();
     void neverToWhoDecidedOrHolds();
     void orders_data();
