@@ -101,7 +101,7 @@ private:
     QWidget* createDivergencePage();
     QWidget* createConfusionPage();
     void connectControls();
-    void fillDivergenceSources(bool projectOpened);
+    void fillDivergenceSources();
     void finished();
     void apply(model::DashboardParts parts);
     void fillMethodChoices();

@@ -35,10 +35,9 @@ void Dashboard::connectControls()
         connect(c, &QComboBox::currentIndexChanged, this, &Dashboard::buildConfusion);
     for (DivergenceSourceBox* c : {m_divP, m_divQ})
         connect(c, &DivergenceSourceBox::specChanged, this, [this] { invalidate(model::DashboardPart::Divergence); });
-    connect(m_wb, &model::Workbench::projectChanged, this, [this] { fillDivergenceSources(true); });
-    // A run saved or chosen changes the list (runs) and the consensus entry's text, not which
-    // annotators reported probabilities (a scan of every annotation, kept off this path).
-    connect(m_wb, &model::Workbench::consensusChanged, this, [this] { fillDivergenceSources(false); });
+    // A run saved or chosen changes the list (runs) and the consensus entry's text.
+    for (auto changed : {&model::Workbench::projectChanged, &model::Workbench::consensusChanged})
+        connect(m_wb, changed, this, &Dashboard::fillDivergenceSources);
     connect(m_wb, &model::Workbench::projectChanged, this, [this] { invalidate(model::kAllDashboardParts); });
     // Agreement and the methods do not read the consensus; the overview (consensus confusion and
     // competence) and the divergence (the consensus posterior) do.
@@ -61,11 +60,11 @@ void Dashboard::connectControls()
     });
 }
 
-void Dashboard::fillDivergenceSources(bool projectOpened)
+void Dashboard::fillDivergenceSources()
 {
     // Human judgments against the consensus when the project has them; otherwise the votes.
-    m_divP->fill({QStringLiteral("human"), QStringLiteral("votes")}, projectOpened);
-    m_divQ->fill({QStringLiteral("consensus")}, projectOpened);
+    m_divP->fill({QStringLiteral("human"), QStringLiteral("votes")});
+    m_divQ->fill({QStringLiteral("consensus")});
 }
 
 void Dashboard::setDivergenceSources(const QString& p, const QString& q)

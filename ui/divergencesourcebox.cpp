@@ -67,16 +67,14 @@ QString DivergenceSourceBox::describe(const QString& spec) const
     return spec;
 }
 
-void DivergenceSourceBox::fill(const QStringList& fallback, bool rereadAnnotators)
+void DivergenceSourceBox::fill(const QStringList& fallback)
 {
     const QString keep = spec();
     const QSignalBlocker block(this);
     clear();
     m_previous = -1;
-    if (!m_wb->hasProject()) {
-        m_withProbabilities.clear();
+    if (!m_wb->hasProject())
         return;
-    }
     auto add = [this](const QString& text, const QString& spec, const QString& tip = {}) {
         addItem(text, spec);
         setItemData(count() - 1, tip.isEmpty() ? text : tip, Qt::ToolTipRole);
@@ -90,11 +88,10 @@ void DivergenceSourceBox::fill(const QStringList& fallback, bool rereadAnnotator
         tr("Each label's share of the item's votes (source \"votes\")"));
     add(tr("votes of chosen annotators…"), kChooseVotes,
         tr("Each label's share among the votes of annotators you choose (source \"votes:A,B\")"));
-    if (rereadAnnotators)
-        m_withProbabilities = m_wb->annotatorsWithProbabilities();
-    if (!m_withProbabilities.isEmpty())
+    const QStringList withProbabilities = m_wb->annotatorsWithProbabilities();
+    if (!withProbabilities.isEmpty())
         insertSeparator(count());
-    for (const QString& a : std::as_const(m_withProbabilities))
+    for (const QString& a : withProbabilities)
         add(describe(QStringLiteral("annotator:") + a), QStringLiteral("annotator:") + a,
             tr("The probabilities %1 reported (source \"annotator:%1\")").arg(a));
     const QList<model::RunSummary> runs = m_wb->runs();

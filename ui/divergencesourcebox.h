@@ -22,10 +22,8 @@ public:
     explicit DivergenceSourceBox(model::Workbench* wb, QWidget* parent = nullptr);
 
     /// Lists the sources of the open project, keeping the current one when it still exists, or
-    /// choosing `fallback` (the first of its specs that exists). `rereadAnnotators`: look up which
-    /// annotators reported probabilities again (a scan of the annotations, done when a project
-    /// opens; a new run or consensus only changes the runs and the consensus entry).
-    void fill(const QStringList& fallback, bool rereadAnnotators);
+    /// choosing `fallback` (the first of its specs that exists).
+    void fill(const QStringList& fallback);
     /// The chosen spec ("votes:A,B" for chosen annotators); empty without a project.
     QString spec() const;
     /// Chooses spec; a votes:A,B spec is added as its own entry. False when the project has no
@@ -49,7 +47,6 @@ private:
     int customVotesIndex() const;
 
     model::Workbench* m_wb;
-    QStringList m_withProbabilities;  // annotators with reported probabilities (fill())
     int m_previous = -1;
 };
 

@@ -109,7 +109,6 @@ void Workbench::openProject(const QString& path)
 void Workbench::setSnapshot(Snapshot snapshot)
 {
     m_snapshot = std::move(snapshot);
-    m_withProbabilities.reset();
     m_consensus = openingConsensus(m_store.get(), m_snapshot);
     m_model.setSource(&m_snapshot, &m_consensus);
     m_queued.assign(static_cast<size_t>(m_snapshot.numItems()), 0);
@@ -127,7 +126,6 @@ void Workbench::closeProject()
     m_model.setSource(nullptr, nullptr);
     m_queued.clear();
     m_snapshot = Snapshot();
-    m_withProbabilities.reset();
     m_consensus = RunData();
     m_store.reset();
     emit projectChanged();
@@ -170,18 +168,12 @@ QList<RunSummary> Workbench::runs()
     return hasProject() ? listRuns(*m_store) : QList<RunSummary>();
 }
 
-QStringList Workbench::annotatorsWithProbabilities()
+QStringList Workbench::annotatorsWithProbabilities() const
 {
-    if (!hasProject())
-        return {};
-    if (m_withProbabilities)
-        return *m_withProbabilities;
     QStringList out;
-    QSqlQuery q = m_store->exec(QStringLiteral("SELECT name FROM annotators WHERE id IN (SELECT DISTINCT annotator_id "
-                                               "FROM annotations WHERE probs IS NOT NULL) ORDER BY id"));
-    while (q.next())
-        out << q.value(0).toString();
-    m_withProbabilities = out;
+    for (size_t a = 0; a < m_snapshot.annotatorHasProbabilities.size(); ++a)
+        if (m_snapshot.annotatorHasProbabilities[a])
+            out << m_snapshot.annotators[static_cast<qsizetype>(a)];
     return out;
 }
 

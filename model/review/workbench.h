@@ -16,7 +16,6 @@
 #include <QUndoStack>
 
 #include <memory>
-#include <optional>
 
 namespace chorus::model {
 
@@ -83,9 +82,9 @@ public:
     QHash<QString, QVector<double>> itemProbabilities(int32_t item);
 
     QList<RunSummary> runs();
-    /// Annotators that reported probabilities for at least one item. Read once per snapshot (a
-    /// scan of every annotation; both divergence source boxes ask when a project opens).
-    QStringList annotatorsWithProbabilities();
+    /// Annotators that reported probabilities for at least one item, in annotator order (read
+    /// with the snapshot).
+    QStringList annotatorsWithProbabilities() const;
     /// Shows saved run runId as the consensus. Throws Error.
     void useRun(qint64 runId);
     /// Known truth per item for EM methods: gold and/or the human labels (overrides win).
@@ -156,7 +155,6 @@ private:
 
     std::unique_ptr<ProjectStore> m_store;
     Snapshot m_snapshot;
-    std::optional<QStringList> m_withProbabilities;  ///< annotatorsWithProbabilities() of m_snapshot
     RunData m_consensus;
     ItemTableModel m_model;
     QUndoStack m_undo;

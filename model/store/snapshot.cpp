@@ -359,12 +359,19 @@ Snapshot loadRows(const Source& src, const std::function<bool()>& isCanceled)
 
     std::vector<agg::Annotation> anns;
     anns.reserve(static_cast<size_t>(src.sizeHint("annotations")));
+    s.annotatorHasProbabilities.assign(static_cast<size_t>(s.annotators.size()), 0);
     {
-        auto q = src.rows("SELECT item_id, annotator_id, label_id FROM annotations");
+        // The fourth column marks the annotators that reported probabilities (an integer on
+        // every engine, so the divergence sources need no scan of their own).
+        auto q = src.rows("SELECT item_id, annotator_id, label_id, CASE WHEN probs IS NULL THEN 0 ELSE 1 END "
+                          "FROM annotations");
         int64_t rows = 0;
         while (q.next()) {
             const int32_t label = q.isNull(2) ? agg::kInvalidLabel : labelIndex(q.integer(2));
-            anns.push_back({itemIndex(q.integer(0)), annIndex(q.integer(1)), label});
+            const int32_t annotator = annIndex(q.integer(1));
+            anns.push_back({itemIndex(q.integer(0)), annotator, label});
+            if (q.integer(3) != 0)
+                s.annotatorHasProbabilities[static_cast<size_t>(annotator)] = 1;
             if ((++rows & 0xFFFF) == 0)
                 check();
         }

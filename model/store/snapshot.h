@@ -32,6 +32,8 @@ struct Snapshot
     QVector<qint64> annotatorIds;
     QVector<AnnotatorKind> annotatorKinds;
     QVector<double> annotatorCosts;  ///< NaN when not set
+    /// Per annotator: 1 when any of its annotations carries reported probabilities.
+    std::vector<uint8_t> annotatorHasProbabilities;
 
     agg::LabelMatrix matrix;  ///< INVALID labels are agg::kInvalidLabel
     std::vector<int32_t> gold;  ///< per item, -1 when unknown

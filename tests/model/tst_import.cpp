@@ -10,6 +10,7 @@
 #include "importhelpers.h"
 
 #include "importer.h"
+#include "snapshot.h"
 
 #include <QDir>
 #include <QSqlError>
@@ -195,6 +196,19 @@ void TestImport::jsonlContent()
              (QJsonObject{{QStringLiteral("pos"), 0.8}, {QStringLiteral("neg"), 0.15}, {QStringLiteral("neu"), 0.05}}));
     QCOMPARE(probsOf(QStringLiteral("q3|llama-3-8b|")),
              (QJsonObject{{QStringLiteral("pos"), 0.2}, {QStringLiteral("neg"), 0.1}, {QStringLiteral("neu"), 0.7}}));
+    {
+        // The snapshot marks the annotators with probabilities (on this engine's load path):
+        // gpt-4o (q1) and llama-3-8b (q3, where it gave no label), not mistral-7b.
+        ProjectStore store;
+        store.open(project);
+        const Snapshot snap = loadSnapshot(store);
+        QStringList with;
+        for (qsizetype a = 0; a < snap.annotators.size(); ++a)
+            if (snap.annotatorHasProbabilities.at(static_cast<size_t>(a)))
+                with << snap.annotators[a];
+        with.sort();
+        QCOMPARE(with, (QStringList{QStringLiteral("gpt-4o"), QStringLiteral("llama-3-8b")}));
+    }
     QCOMPARE(queryRows(project, QStringLiteral("SELECT i.ext_id, n.score FROM annotations n JOIN items i ON "
                                                "i.id = n.item_id WHERE n.score IS NOT NULL")),
              QStringList{QStringLiteral("q1|0.42")});

@@ -2,9 +2,10 @@
 // QSqlQuery; both must give exactly the Snapshot that the QSqlQuery code before issue #17 gave.
 // That code is kept below as the reference (referenceLoad), and each project is loaded three
 // ways and compared field by field: gold, human counts, decisions (the latest row wins, notes,
-// cleared labels), INVALID labels, annotators of every kind with and without costs, a closed
-// label set whose positions are not in id order, invalid UTF-8 text, sparse ids (the hash path)
-// and a 60,000-item project (the path with the helper thread). Cancel polling is checked too.
+// cleared labels), INVALID labels (one with reported probabilities), annotators of every kind
+// with and without costs, a closed label set whose positions are not in id order, invalid UTF-8
+// text, sparse ids (the hash path) and a 60,000-item project (the path with the helper thread).
+// Cancel polling is checked too.
 
 #include "scratchdir.h"
 
@@ -68,6 +69,12 @@ Snapshot referenceLoad(ProjectStore& store)
     }
     s.matrix = agg::LabelMatrix::build(n, static_cast<int32_t>(s.annotators.size()), L, std::move(anns));
     setIdentityKeys(s);
+    // Not in the code of 60b540f: which annotators reported probabilities, by the query the
+    // workbench ran before the snapshot carried it.
+    s.annotatorHasProbabilities.assign(static_cast<size_t>(s.annotators.size()), 0);
+    q = store.exec(QStringLiteral("SELECT DISTINCT annotator_id FROM annotations WHERE probs IS NOT NULL"));
+    while (q.next())
+        s.annotatorHasProbabilities[static_cast<size_t>(annIndex.value(q.value(0).toLongLong()))] = 1;
     s.gold.assign(n, -1);
     q = store.exec(QStringLiteral("SELECT item_id, label_id FROM gold"));
     while (q.next()) {
@@ -114,6 +121,7 @@ void compareSnapshots(const Snapshot& a, const Snapshot& b)
     QCOMPARE(a.annotators, b.annotators);
     QCOMPARE(a.annotatorIds, b.annotatorIds);
     QCOMPARE(a.annotatorKinds, b.annotatorKinds);
+    QCOMPARE(a.annotatorHasProbabilities, b.annotatorHasProbabilities);
     QCOMPARE(a.annotatorCosts.size(), b.annotatorCosts.size());
     for (qsizetype k = 0; k < a.annotatorCosts.size(); ++k) {
         QCOMPARE(std::isnan(a.annotatorCosts[k]), std::isnan(b.annotatorCosts[k]));
@@ -173,10 +181,12 @@ private slots:
                                        "(1, 'a1', 'first'), (2, 'a2', ''), (5, 'b\u00e9', 'caf\u00e9 \U0001F600'), "
                                        "(6, 'c', CAST(X'41FF42C3' AS TEXT)), (8, 'd', 'line1\nline2')"));
             // NULL label = INVALID; item 8 has no annotations at all.
-            exec(store, QStringLiteral("INSERT INTO annotations (item_id, annotator_id, label_id, raw) VALUES "
-                                       "(1, 4, 7, 'pos'), (1, 2, NULL, 'what'), (1, 10, 3, 'neg'), "
-                                       "(2, 2, 5, 'neutral'), (5, 11, 9, 'Neg'), (5, 4, NULL, 'x'), "
-                                       "(6, 10, 3, 'neg'), (2, 11, 7, 'pos')"));
+            // gpt reported probabilities with its INVALID answer only.
+            exec(store, QStringLiteral("INSERT INTO annotations (item_id, annotator_id, label_id, raw, probs) VALUES "
+                                       "(1, 4, 7, 'pos', NULL), (1, 2, NULL, 'what', NULL), (1, 10, 3, 'neg', NULL), "
+                                       "(2, 2, 5, 'neutral', NULL), (5, 11, 9, 'Neg', NULL), "
+                                       "(5, 4, NULL, 'x', '{\"pos\": 0.6, \"neg\": 0.4}'), "
+                                       "(6, 10, 3, 'neg', NULL), (2, 11, 7, 'pos', NULL)"));
             exec(store, QStringLiteral("INSERT INTO gold (item_id, label_id) VALUES (1, 7), (6, 5)"));
             exec(store, QStringLiteral("INSERT INTO human_counts (item_id, label_id, count) VALUES "
                                        "(1, 7, 3), (1, 3, 1), (8, 9, 2)"));
@@ -211,6 +221,7 @@ private slots:
         QCOMPARE(ref.status[1], ReviewStatus::Flagged);
         QCOMPARE(ref.notes.size(), 2);
         QVERIFY(std::isnan(ref.annotatorCosts[0]));
+        QCOMPARE(ref.annotatorHasProbabilities, (std::vector<uint8_t>{0, 1, 0, 0}));  // gpt only
         QVERIFY(ref.itemTexts[3].contains(QChar(0xFFFD)));  // invalid UTF-8, as SQLite converts it
 
         QVERIFY(store.sqliteHandle() != nullptr);  // so loadSnapshot takes the C API path
