@@ -18,7 +18,8 @@ namespace chorus::cli {
 
 namespace {
 
-double positiveNumber(const QCommandLineParser& p, const QString& name)
+// The option's value as a finite number (its range is the aggregation's to check).
+double finiteNumber(const QCommandLineParser& p, const QString& name)
 {
     bool ok = false;
     const double v = p.value(name).toDouble(&ok);
@@ -59,11 +60,11 @@ Common readCommon(const QCommandLineParser& p)
     Common c;
     if (!p.isSet(QStringLiteral("budget")))
         throw UsageError{QStringLiteral("--budget is required")};
-    c.budget = positiveNumber(p, QStringLiteral("budget"));
+    c.budget = finiteNumber(p, QStringLiteral("budget"));
     if (p.isSet(QStringLiteral("cost")) == p.isSet(QStringLiteral("tokens")))
         throw UsageError{QStringLiteral("give --cost C, or --tokens T --price P [--shots N]")};
     if (p.isSet(QStringLiteral("cost"))) {
-        c.cost = positiveNumber(p, QStringLiteral("cost"));
+        c.cost = finiteNumber(p, QStringLiteral("cost"));
     } else {
         if (!p.isSet(QStringLiteral("price")))
             throw UsageError{QStringLiteral("--tokens needs --price")};
@@ -72,7 +73,7 @@ Common readCommon(const QCommandLineParser& p)
         if (!ok)
             throw UsageError{QStringLiteral("--shots takes an integer")};
         c.cost = checked([&] {
-            return agg::relabelCost(positiveNumber(p, QStringLiteral("tokens")), positiveNumber(p, QStringLiteral("price")),
+            return agg::relabelCost(finiteNumber(p, QStringLiteral("tokens")), finiteNumber(p, QStringLiteral("price")),
                                     shots);
         });
     }
@@ -233,7 +234,7 @@ int cmdSelect(const QStringList& args)
     if (!p.isSet(QStringLiteral("relabeler-accuracy")))
         throw UsageError{QStringLiteral("--relabeler-accuracy is required")};
     const Common c = readCommon(p);
-    const double accuracy = positiveNumber(p, QStringLiteral("relabeler-accuracy"));
+    const double accuracy = finiteNumber(p, QStringLiteral("relabeler-accuracy"));
     agg::RelabelStrategy strategy;
     try {
         strategy = agg::parseRelabelStrategy(p.value(QStringLiteral("strategy")).toStdString());
@@ -312,7 +313,7 @@ int cmdSimulate(const QStringList& args)
     const ExpensiveLabels expensive = relabelerOf(relabeler, s, gold);
     double accuracy = 0;
     if (p.isSet(QStringLiteral("relabeler-accuracy"))) {
-        accuracy = positiveNumber(p, QStringLiteral("relabeler-accuracy"));
+        accuracy = finiteNumber(p, QStringLiteral("relabeler-accuracy"));
     } else {
         accuracy = agg::estimateRelabelerAccuracy(expensive.answers, gold);
         if (!std::isfinite(accuracy))

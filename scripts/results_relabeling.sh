@@ -16,6 +16,7 @@ k=10          # items per round
 cost=1        # per item; fractions do not depend on it
 seed=0
 results_need_cli
+results_need_data "$data"
 results_need_python
 results_workdir
 
