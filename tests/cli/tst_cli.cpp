@@ -56,10 +56,7 @@ private:
     QString reviewProject();
     // A name ending in ".chorus" is a project: a file, or in the _pg run a server project
     // (CliTestCase::path() for the other names).
-    QString path(const QString& name) const
-    {
-        return name.endsWith(QLatin1String(".chorus")) ? projectLocation(*m_dir, name) : m_dir->filePath(name);
-    }
+    QString path(const QString& name) const { return pathOrProject(*m_dir, name); }
 };
 
 void TestCli::initTestCase()
@@ -69,7 +66,7 @@ void TestCli::initTestCase()
 
 void TestCli::init()
 {
-    newScratchFolder();
+    newScratchDir();
 }
 
 // ---------------------------------------------------------------------------------------------

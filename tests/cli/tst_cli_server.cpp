@@ -52,7 +52,7 @@ void TestCliServer::initTestCase()
 
 void TestCliServer::init()
 {
-    newScratchFolder();
+    newScratchDir();
 }
 
 QStringList TestCliServer::serverProjects()

@@ -81,7 +81,7 @@ void TestLlmCli::initTestCase()
 
 void TestLlmCli::init()
 {
-    newScratchFolder();
+    newScratchDir();
     m_project = makeProject(*m_dir, kData);
     QVERIFY(!m_project.isEmpty());
     m_server = std::make_unique<FakeChatServer>();

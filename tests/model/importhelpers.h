@@ -178,10 +178,7 @@ inline QString jsonId(const QJsonValue& v)
 class ImportTestBase : public ScratchDirTest
 {
 protected:
-    QString path(const QString& name) const
-    {
-        return name.endsWith(QLatin1String(".chorus")) ? test::projectLocation(*m_dir, name) : m_dir->filePath(name);
-    }
+    QString path(const QString& name) const { return pathOrProject(*m_dir, name); }
     QString write(const QString& name, const QByteArray& content)
     {
         const QString p = path(name);

@@ -70,7 +70,7 @@ protected:
 
     /// A new, empty scratch folder in place of the last one; call from init() for a fresh
     /// folder per test function.
-    void newScratchFolder() { renewScratchDir(m_dir); }
+    void newScratchDir() { renewScratchDir(m_dir); }
 
     /// Writes `data` to `name` in the scratch folder, replacing it.
     void write(const QString& name, const QByteArray& data)

@@ -69,4 +69,11 @@ inline QString projectLocation(const QTemporaryDir& dir, const QString& fileName
     return onServer() ? serverProjectLocation(dir, fileName) : dir.filePath(fileName);
 }
 
+/// A test's path for `name` in dir: a name ending in ".chorus" is a project (projectLocation),
+/// any other name a file there.
+inline QString pathOrProject(const QTemporaryDir& dir, const QString& name)
+{
+    return name.endsWith(QLatin1String(".chorus")) ? projectLocation(dir, name) : dir.filePath(name);
+}
+
 } // namespace chorus::test

@@ -11,6 +11,7 @@
 #include "dashboardwait.h"
 #include "importer.h"
 #include "llmdialog.h"
+#include "scratchdir.h"
 #include "llmrunner.h"
 #include "mainwindow.h"
 #include "mainwindowfixture.h"
@@ -52,7 +53,7 @@ private slots:
 
     void init()
     {
-        m_dir = std::make_unique<QTemporaryDir>();
+        test::renewScratchDir(m_dir);
         m_project = test::makeProject(*m_dir, kData);
         QVERIFY(!m_project.isEmpty());
         m_server = std::make_unique<FakeChatServer>();
