@@ -145,10 +145,7 @@ int cmdCalibration(const QStringList& args)
         methods = parseMethods(p.value(QStringLiteral("methods")), known);
     const int bins = intOption(p, QStringLiteral("bins"), 1);
     const uint64_t seed = seedOption(p);
-    bool ok = false;
-    const double fraction = p.value(QStringLiteral("select-fraction")).toDouble(&ok);
-    if (!ok || !(fraction > 0 && fraction < 1))
-        throw UsageError{QStringLiteral("--select-fraction takes a number in (0, 1)")};
+    const double fraction = numberOption(p, QStringLiteral("select-fraction"), NumberRange::share(false));
     agg::AggregationInput in;
     readMethodParams(p, in);
     in.seed = seed;

@@ -44,15 +44,6 @@ Costs annotatorCosts(const QCommandLineParser& p, Source& source)
     return c;
 }
 
-double positiveOption(const QCommandLineParser& p, const QString& name, bool allowZero)
-{
-    bool ok = false;
-    const double v = p.value(name).toDouble(&ok);
-    if (!ok || !std::isfinite(v) || v < 0 || (!allowZero && v == 0))
-        throw UsageError{QStringLiteral("--%1 takes a number %2 0").arg(name, allowZero ? QStringLiteral(">=") : QStringLiteral(">"))};
-    return v;
-}
-
 QList<QCommandLineOption> crowdOptions(const QStringList& known)
 {
     return {
@@ -287,14 +278,10 @@ int cmdCrowd(const QStringList& args)
             o.methods.push_back(m);
     if (o.methods.empty())
         throw UsageError{QStringLiteral("--methods names no method")};
-    o.selectFraction = positiveOption(p, QStringLiteral("select-fraction"), false);
-    if (o.selectFraction > 1)
-        throw UsageError{QStringLiteral("--select-fraction takes a number in (0, 1]")};
+    o.selectFraction = numberOption(p, QStringLiteral("select-fraction"), NumberRange::share());
     o.seed = seedOption(p);
     o.curveSamples = intOption(p, QStringLiteral("curve-samples"), 0);
-    o.maxExhaustive = intOption(p, QStringLiteral("max-exhaustive"), 0);
-    if (o.maxExhaustive > 20)
-        throw UsageError{QStringLiteral("--max-exhaustive takes an integer <= 20")};
+    o.maxExhaustive = intOption(p, QStringLiteral("max-exhaustive"), 0, 20);
     o.ignoreGold = p.isSet(QStringLiteral("no-gold"));
     if (p.isSet(QStringLiteral("reference"))) {
         o.reference = p.value(QStringLiteral("reference")).toStdString();
@@ -315,12 +302,12 @@ int cmdCrowd(const QStringList& args)
     const Costs costs = annotatorCosts(p, source);
     o.costs = costs.perItem;
     if (p.isSet(QStringLiteral("max-cost")))
-        o.maxCost = positiveOption(p, QStringLiteral("max-cost"), true);
+        o.maxCost = numberOption(p, QStringLiteral("max-cost"), NumberRange::atLeast(0));
     if (p.isSet(QStringLiteral("max-cost-share"))) {
         double total = 0;
         for (double c : costs.perItem)
             total += c;
-        o.maxCost = positiveOption(p, QStringLiteral("max-cost-share"), false) * total;
+        o.maxCost = numberOption(p, QStringLiteral("max-cost-share"), NumberRange::above(0)) * total;
     }
 
     const bool quiet = p.isSet(QStringLiteral("quiet")) || p.isSet(QStringLiteral("json"));

@@ -57,10 +57,7 @@ agg::DivergenceOptions readDivergenceOptions(const QCommandLineParser& p)
     if (base != QLatin1String("e") && base != QLatin1String("2"))
         throw UsageError{QStringLiteral("--log must be e or 2")};
     o.base = base == QLatin1String("2") ? agg::LogBase::Two : agg::LogBase::E;
-    bool ok = false;
-    o.epsilon = p.value(QStringLiteral("epsilon")).toDouble(&ok);
-    if (!ok || !(o.epsilon >= 0) || !std::isfinite(o.epsilon))
-        throw UsageError{QStringLiteral("--epsilon takes a number >= 0")};
+    o.epsilon = numberOption(p, QStringLiteral("epsilon"), NumberRange::atLeast(0));
     o.distanceCorrelation = !p.isSet(QStringLiteral("no-dcor"));
     return o;
 }
@@ -72,10 +69,7 @@ model::ScoreReading readScoreReading(const QCommandLineParser& p, const QString&
     if (p.isSet(QStringLiteral("softmax")) && p.isSet(QStringLiteral("pnorm")))
         throw UsageError{QStringLiteral("give at most one of --softmax and --pnorm")};
     if (p.isSet(QStringLiteral("softmax"))) {
-        bool ok = false;
-        scores = {true, agg::ScoreTransform::Softmax, p.value(QStringLiteral("softmax")).toDouble(&ok)};
-        if (!ok || !(scores.temperature > 0))
-            throw UsageError{QStringLiteral("--softmax takes a temperature > 0")};
+        scores = {true, agg::ScoreTransform::Softmax, numberOption(p, QStringLiteral("softmax"), NumberRange::above(0))};
     } else if (p.isSet(QStringLiteral("pnorm"))) {
         scores = {true, agg::ScoreTransform::Normalize, 1};
     }

@@ -1,6 +1,7 @@
 // chorus-cli label: collect labels from an OpenAI-compatible endpoint (model/llm/llmrunner.h).
 
 #include "cli.h"
+#include "cli_options.h"
 
 #include "llmrunner.h"
 #include "snapshot.h"
@@ -239,10 +240,7 @@ int cmdLabel(const QStringList& args)
         throw UsageError{QStringLiteral("--project and --annotator are required")};
     double budget = std::numeric_limits<double>::infinity();
     if (p.isSet(QStringLiteral("budget"))) {
-        bool ok = false;
-        budget = p.value(QStringLiteral("budget")).toDouble(&ok);
-        if (!ok || !(budget >= 0))
-            throw UsageError{QStringLiteral("--budget takes a number >= 0, got \"%1\"").arg(p.value(QStringLiteral("budget")))};
+        budget = numberOption(p, QStringLiteral("budget"), NumberRange::atLeast(0));
     }
     const model::LlmConfig config = model::LlmConfig::fromFile(p.value(QStringLiteral("annotator")));
     const QString projectPath = p.value(QStringLiteral("project"));

@@ -2,6 +2,8 @@
 
 #include "cli_options.h"
 
+#include <cmath>
+
 namespace chorus::cli {
 
 void parseSourceCommand(QCommandLineParser& p, const QStringList& args, const QList<QCommandLineOption>& options,
@@ -41,13 +43,68 @@ void rejectPositionals(const QCommandLineParser& p)
         throw UsageError{QStringLiteral("unexpected argument \"%1\"").arg(p.positionalArguments()[0])};
 }
 
-int intOption(const QCommandLineParser& p, const QString& name, int min)
+bool NumberRange::contains(double v) const
+{
+    return std::isfinite(v) && (minOpen ? v > min : v >= min) && (maxOpen ? v < max : v <= max);
+}
+
+QString NumberRange::text() const
+{
+    const bool low = std::isfinite(min), high = std::isfinite(max);
+    if (low && high)
+        return QStringLiteral("a number in %1%2, %3%4")
+            .arg(minOpen ? QLatin1Char('(') : QLatin1Char('['))
+            .arg(min)
+            .arg(max)
+            .arg(maxOpen ? QLatin1Char(')') : QLatin1Char(']'));
+    if (low)
+        return QStringLiteral("a number %1 %2").arg(minOpen ? QStringLiteral(">") : QStringLiteral(">=")).arg(min);
+    if (high)
+        return QStringLiteral("a number %1 %2").arg(maxOpen ? QStringLiteral("<") : QStringLiteral("<=")).arg(max);
+    return QStringLiteral("a number");
+}
+
+namespace {
+
+[[noreturn]] void refuse(const QCommandLineParser& p, const QString& name, const QString& what)
+{
+    throw UsageError{QStringLiteral("--%1 takes %2, got \"%3\"").arg(name, what, p.value(name))};
+}
+
+} // namespace
+
+double numberOption(const QCommandLineParser& p, const QString& name, const NumberRange& range)
+{
+    bool ok = false;
+    const double v = p.value(name).toDouble(&ok);
+    if (!ok || !range.contains(v))
+        refuse(p, name, range.text());
+    return v;
+}
+
+int intOption(const QCommandLineParser& p, const QString& name, int min, int max)
 {
     bool ok = false;
     const int v = p.value(name).toInt(&ok);
-    if (!ok || v < min)
-        throw UsageError{QStringLiteral("--%1 takes an integer >= %2").arg(name).arg(min)};
-    return v;
+    if (ok && v >= min && v <= max)
+        return v;
+    constexpr int lowest = std::numeric_limits<int>::min(), highest = std::numeric_limits<int>::max();
+    if (min != lowest && max != highest)
+        refuse(p, name, QStringLiteral("a whole number from %1 to %2").arg(min).arg(max));
+    if (min != lowest)
+        refuse(p, name, QStringLiteral("a whole number >= %1").arg(min));
+    if (max != highest)
+        refuse(p, name, QStringLiteral("a whole number <= %1").arg(max));
+    refuse(p, name, QStringLiteral("a whole number"));
+}
+
+qint64 runOption(const QCommandLineParser& p)
+{
+    bool ok = false;
+    const qint64 id = p.value(QStringLiteral("run")).toLongLong(&ok);
+    if (!ok)
+        refuse(p, QStringLiteral("run"), QStringLiteral("a run id"));
+    return id;
 }
 
 uint64_t seedOption(const QCommandLineParser& p)
@@ -55,17 +112,8 @@ uint64_t seedOption(const QCommandLineParser& p)
     bool ok = false;
     const uint64_t seed = p.value(QStringLiteral("seed")).toULongLong(&ok);
     if (!ok)
-        throw UsageError{QStringLiteral("--seed takes a non-negative integer")};
+        refuse(p, QStringLiteral("seed"), QStringLiteral("a whole number >= 0"));
     return seed;
-}
-
-double levelOption(const QCommandLineParser& p)
-{
-    bool ok = false;
-    const double level = p.value(QStringLiteral("level")).toDouble(&ok);
-    if (!ok || !(level > 0 && level < 1))
-        throw UsageError{QStringLiteral("--level takes a number in (0, 1)")};
-    return level;
 }
 
 void checkMethod(const QString& method, const QStringList& known)

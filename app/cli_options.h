@@ -12,6 +12,7 @@
 #include <QCommandLineOption>
 #include <QList>
 
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -104,14 +105,47 @@ inline QCommandLineOption includeInvalid(const QString& help)
 
 // Reading option values --------------------------------------------------------------------------
 
-/// --NAME as an integer >= min.
-int intOption(const QCommandLineParser& p, const QString& name, int min);
+/// Where an option's number must lie. Every number option is read by numberOption(), so a
+/// refusal always reads "--NAME takes <text()>, got "VALUE"".
+struct NumberRange
+{
+    double min = -std::numeric_limits<double>::infinity();
+    double max = std::numeric_limits<double>::infinity();
+    bool minOpen = false;  ///< min itself is refused
+    bool maxOpen = false;  ///< max itself is refused
+
+    /// Any finite number (the range is left to the code the value goes to).
+    static NumberRange any() { return {}; }
+    /// [v, infinity)
+    static NumberRange atLeast(double v) { return {v, std::numeric_limits<double>::infinity(), false, false}; }
+    /// (v, infinity)
+    static NumberRange above(double v) { return {v, std::numeric_limits<double>::infinity(), true, false}; }
+    /// (0, 1], or (0, 1) with one = false.
+    static NumberRange share(bool one = true) { return {0, 1, true, !one}; }
+
+    bool contains(double v) const;
+    /// "a number", "a number > 0", "a number >= 0", "a number in (0, 1]".
+    QString text() const;
+};
+
+/// --NAME as a finite number in range; a UsageError names the option, the range and the value.
+double numberOption(const QCommandLineParser& p, const QString& name, const NumberRange& range = {});
+
+/// --NAME as a whole number from min to max (the same kind of refusal as numberOption()).
+int intOption(const QCommandLineParser& p, const QString& name, int min = std::numeric_limits<int>::min(),
+              int max = std::numeric_limits<int>::max());
+
+/// --run as a saved run's id.
+qint64 runOption(const QCommandLineParser& p);
 
 /// --seed as a non-negative integer.
 uint64_t seedOption(const QCommandLineParser& p);
 
 /// --level as a number in (0, 1).
-double levelOption(const QCommandLineParser& p);
+inline double levelOption(const QCommandLineParser& p)
+{
+    return numberOption(p, QStringLiteral("level"), NumberRange::share(false));
+}
 
 /// UsageError "unknown method" unless `method` is one of `known` (methodNameList()).
 void checkMethod(const QString& method, const QStringList& known);

@@ -37,15 +37,6 @@ agg::PairwiseData readInput(const QCommandLineParser& p)
     return model::readPairwiseFile(input, options);
 }
 
-double doubleOption(const QCommandLineParser& p, const QString& name, bool positive)
-{
-    bool ok = false;
-    const double v = p.value(name).toDouble(&ok);
-    if (!ok || !std::isfinite(v) || (positive && v <= 0))
-        throw UsageError{QStringLiteral("--%1 takes a%2 number").arg(name, positive ? QStringLiteral(" positive") : QString())};
-    return v;
-}
-
 const char* kindName(agg::JudgeKind k)
 {
     return k == agg::JudgeKind::Human ? "human" : k == agg::JudgeKind::Llm ? "llm" : "unknown";
@@ -184,10 +175,10 @@ int cmdRank(const QStringList& args)
     boot.threads = intOption(p, QStringLiteral("threads"), 0);
     const agg::TiePolicy tiePolicy = ties == QLatin1String("half") ? agg::TiePolicy::Half : agg::TiePolicy::Drop;
     agg::EloOptions elo;
-    elo.k = doubleOption(p, QStringLiteral("k"), true);
-    elo.scale = doubleOption(p, QStringLiteral("scale"), true);
-    elo.base = doubleOption(p, QStringLiteral("base"), true);
-    elo.initial = doubleOption(p, QStringLiteral("initial"), false);
+    elo.k = numberOption(p, QStringLiteral("k"), NumberRange::above(0));
+    elo.scale = numberOption(p, QStringLiteral("scale"), NumberRange::above(0));
+    elo.base = numberOption(p, QStringLiteral("base"), NumberRange::above(0));
+    elo.initial = numberOption(p, QStringLiteral("initial"));
     elo.ties = tiePolicy;
     if (elo.base == 1)
         throw UsageError{QStringLiteral("--base must not be 1")};

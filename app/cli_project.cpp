@@ -348,15 +348,10 @@ int cmdExport(const QStringList& args)
                                              QStringLiteral("chorus-cli export PROJECT OUT [options]"));
     model::ExportOptions o;
     o.format = p.value(QStringLiteral("format"));
-    bool ok = true;
     if (p.isSet(QStringLiteral("run")))
-        o.runId = p.value(QStringLiteral("run")).toLongLong(&ok);
-    if (!ok)
-        throw UsageError{QStringLiteral("--run takes a run id")};
+        o.runId = runOption(p);
     if (p.isSet(QStringLiteral("min-confidence")))
-        o.minConfidence = p.value(QStringLiteral("min-confidence")).toDouble(&ok);
-    if (!ok)
-        throw UsageError{QStringLiteral("--min-confidence takes a number")};
+        o.minConfidence = numberOption(p, QStringLiteral("min-confidence"));
     o.reviewedOnly = p.isSet(QStringLiteral("reviewed-only"));
     o.excludeFlagged = p.isSet(QStringLiteral("exclude-flagged"));
     o.excludeInvalid = p.isSet(QStringLiteral("exclude-invalid"));
@@ -364,9 +359,7 @@ int cmdExport(const QStringList& args)
     if (p.isSet(QStringLiteral("select-fraction")) || p.isSet(QStringLiteral("seed"))) {
         if (o.soft != QLatin1String("calibrated"))
             throw UsageError{QStringLiteral("--select-fraction and --seed go with --soft calibrated")};
-        o.calibrationFraction = p.value(QStringLiteral("select-fraction")).toDouble(&ok);
-        if (!ok || !(o.calibrationFraction > 0 && o.calibrationFraction <= 1))
-            throw UsageError{QStringLiteral("--select-fraction takes a number in (0, 1]")};
+        o.calibrationFraction = numberOption(p, QStringLiteral("select-fraction"), NumberRange::share());
         o.calibrationSeed = seedOption(p);
     }
     o.annotatorLabels = !p.isSet(QStringLiteral("no-annotators"));

@@ -18,16 +18,6 @@ namespace chorus::cli {
 
 namespace {
 
-// The option's value as a finite number (its range is the aggregation's to check).
-double finiteNumber(const QCommandLineParser& p, const QString& name)
-{
-    bool ok = false;
-    const double v = p.value(name).toDouble(&ok);
-    if (!ok || !std::isfinite(v))
-        throw UsageError{QStringLiteral("--%1 takes a number, got \"%2\"").arg(name, p.value(name))};
-    return v;
-}
-
 QList<QCommandLineOption> relabelOptions()
 {
     return {
@@ -60,20 +50,17 @@ Common readCommon(const QCommandLineParser& p)
     Common c;
     if (!p.isSet(QStringLiteral("budget")))
         throw UsageError{QStringLiteral("--budget is required")};
-    c.budget = finiteNumber(p, QStringLiteral("budget"));
+    c.budget = numberOption(p, QStringLiteral("budget"));
     if (p.isSet(QStringLiteral("cost")) == p.isSet(QStringLiteral("tokens")))
         throw UsageError{QStringLiteral("give --cost C, or --tokens T --price P [--shots N]")};
     if (p.isSet(QStringLiteral("cost"))) {
-        c.cost = finiteNumber(p, QStringLiteral("cost"));
+        c.cost = numberOption(p, QStringLiteral("cost"));
     } else {
         if (!p.isSet(QStringLiteral("price")))
             throw UsageError{QStringLiteral("--tokens needs --price")};
-        bool ok = false;
-        const int shots = p.value(QStringLiteral("shots")).toInt(&ok);
-        if (!ok)
-            throw UsageError{QStringLiteral("--shots takes an integer")};
+        const int shots = intOption(p, QStringLiteral("shots"));
         c.cost = checked([&] {
-            return agg::relabelCost(finiteNumber(p, QStringLiteral("tokens")), finiteNumber(p, QStringLiteral("price")),
+            return agg::relabelCost(numberOption(p, QStringLiteral("tokens")), numberOption(p, QStringLiteral("price")),
                                     shots);
         });
     }
@@ -234,7 +221,7 @@ int cmdSelect(const QStringList& args)
     if (!p.isSet(QStringLiteral("relabeler-accuracy")))
         throw UsageError{QStringLiteral("--relabeler-accuracy is required")};
     const Common c = readCommon(p);
-    const double accuracy = finiteNumber(p, QStringLiteral("relabeler-accuracy"));
+    const double accuracy = numberOption(p, QStringLiteral("relabeler-accuracy"));
     agg::RelabelStrategy strategy;
     try {
         strategy = agg::parseRelabelStrategy(p.value(QStringLiteral("strategy")).toStdString());
@@ -246,11 +233,7 @@ int cmdSelect(const QStringList& args)
     const model::Snapshot& s = source.snapshot;
     std::vector<double> posterior;
     if (p.isSet(QStringLiteral("run"))) {
-        bool ok = false;
-        const qint64 id = p.value(QStringLiteral("run")).toLongLong(&ok);
-        if (!ok)
-            throw UsageError{QStringLiteral("--run takes a run id")};
-        posterior = model::loadRun(source.project(QStringLiteral("--run")), s, id).posterior;
+        posterior = model::loadRun(source.project(QStringLiteral("--run")), s, runOption(p)).posterior;
     } else {
         posterior = aggregateCrowd(p.value(QStringLiteral("method")), s.matrix, c.seed).posterior;
     }
@@ -313,7 +296,7 @@ int cmdSimulate(const QStringList& args)
     const ExpensiveLabels expensive = relabelerOf(relabeler, s, gold);
     double accuracy = 0;
     if (p.isSet(QStringLiteral("relabeler-accuracy"))) {
-        accuracy = finiteNumber(p, QStringLiteral("relabeler-accuracy"));
+        accuracy = numberOption(p, QStringLiteral("relabeler-accuracy"));
     } else {
         accuracy = agg::estimateRelabelerAccuracy(expensive.answers, gold);
         if (!std::isfinite(accuracy))

@@ -42,10 +42,7 @@ int cmdClaim(const QStringList& args)
                         {{QStringLiteral("n"), QStringLiteral("Items to hold (live claims included)."), QStringLiteral("K"),
                           QStringLiteral("20")}},
                         QStringLiteral("chorus-cli claim --project P [--n K] [--json]"));
-    bool ok = false;
-    const int n = p.value(QStringLiteral("n")).toInt(&ok);
-    if (!ok || n < 0)
-        throw UsageError{QStringLiteral("--n takes a number of items")};
+    const int n = intOption(p, QStringLiteral("n"), 0);
     model::ProjectStore store;
     store.open(projectArg(p));
     // Decisions queued while the server was unreachable go first: they end claims.
@@ -219,11 +216,7 @@ int cmdTeamSettings(const QStringList& args)
     auto number = [&](const char* name, int lo, int hi, int& target) {
         if (!p.isSet(QLatin1String(name)))
             return;
-        bool ok = false;
-        const int v = p.value(QLatin1String(name)).toInt(&ok);
-        if (!ok || v < lo || v > hi)
-            throw UsageError{QStringLiteral("--%1 takes a whole number from %2 to %3").arg(QLatin1String(name)).arg(lo).arg(hi)};
-        target = v;
+        target = intOption(p, QLatin1String(name), lo, hi);
         changed = true;
     };
     number("overlap", 1, 100, s.overlap);

@@ -129,9 +129,34 @@ void TestCli::badCommandLines_data()
     QTest::newRow("quoteDelimiter") << QStringList{QStringLiteral("import"), p, f, QStringLiteral("--delimiter"), QStringLiteral("\"")}
                                     << 2 << QStringLiteral("--delimiter takes comma, semicolon, tab or one character (not a quote)");
     QTest::newRow("infoWithoutProject") << QStringList{QStringLiteral("info")} << 2 << QStringLiteral("expected PROJECT");
-    QTest::newRow("minConfidenceNotANumber")
-        << QStringList{QStringLiteral("export"), p, QStringLiteral("out.csv"), QStringLiteral("--min-confidence"), QStringLiteral("high")}
-        << 2 << QStringLiteral("--min-confidence takes a number");
+    // Every number option is read one way: the refusal names the option, its range and the value.
+    const struct
+    {
+        const char* name;
+        QStringList args;
+        const char* message;
+    } numbers[] = {
+        {"minConfidenceNotANumber", {"export", p, "out.csv", "--min-confidence", "high"}, "--min-confidence takes a number, got \"high\""},
+        {"runNotAnId", {"export", p, "out.csv", "--run", "1.5"}, "--run takes a run id, got \"1.5\""},
+        {"exportFractionZero", {"export", p, "out.csv", "--soft", "calibrated", "--select-fraction", "0"},
+         "--select-fraction takes a number in (0, 1], got \"0\""},
+        {"crowdFractionAboveOne", {"crowd", "--input", f, "--select-fraction", "1.5"}, "--select-fraction takes a number in (0, 1], got \"1.5\""},
+        {"calibrationFractionOne", {"calibration", "--input", f, "--select-fraction", "1"}, "--select-fraction takes a number in (0, 1), got \"1\""},
+        {"levelOne", {"agreement", "--input", f, "--level", "1"}, "--level takes a number in (0, 1), got \"1\""},
+        {"maxCostNegative", {"crowd", "--input", f, "--max-cost", "-1"}, "--max-cost takes a number >= 0, got \"-1\""},
+        {"maxCostShareZero", {"crowd", "--input", f, "--max-cost-share", "0"}, "--max-cost-share takes a number > 0, got \"0\""},
+        {"epsilonNan", {"divergence", "--input", f, "--p", "votes", "--q", "votes", "--epsilon", "nan"}, "--epsilon takes a number >= 0, got \"nan\""},
+        {"eloKNotANumber", {"rank", "--input", f, "--k", "abc"}, "--k takes a number > 0, got \"abc\""},
+        {"initialOverflows", {"rank", "--input", f, "--initial", "1e999"}, "--initial takes a number, got \"1e999\""},
+        {"budgetInfinite", {"select", "--input", f, "--method", "mv", "--cost", "1", "--budget", "inf", "--relabeler-accuracy", "0.9"},
+         "--budget takes a number, got \"inf\""},
+        {"maxExhaustiveAbove20", {"crowd", "--input", f, "--max-exhaustive", "21"}, "--max-exhaustive takes a whole number from 0 to 20, got \"21\""},
+        {"bootstrapZero", {"evaluate", "--input", f, "--bootstrap", "0"}, "--bootstrap takes a whole number >= 1, got \"0\""},
+        {"claimNegative", {"claim", "--project", p, "--n", "-1"}, "--n takes a whole number >= 0, got \"-1\""},
+        {"seedNegative", {"crowd", "--input", f, "--seed", "-1"}, "--seed takes a whole number >= 0, got \"-1\""},
+    };
+    for (const auto& n : numbers)
+        QTest::newRow(n.name) << n.args << 2 << QString::fromUtf8(n.message);
 }
 
 void TestCli::badCommandLines()
