@@ -71,6 +71,18 @@ namespace {
     throw UsageError{QStringLiteral("--%1 takes %2, got \"%3\"").arg(name, what, p.value(name))};
 }
 
+// --name read by convert (QString::toLongLong, ...), refused as `what` when it does not read.
+template <typename T>
+T wholeNumber(const QCommandLineParser& p, const QString& name, T (QString::*convert)(bool*, int) const,
+              const QString& what)
+{
+    bool ok = false;
+    const T v = (p.value(name).*convert)(&ok, 10);
+    if (!ok)
+        refuse(p, name, what);
+    return v;
+}
+
 } // namespace
 
 double numberOption(const QCommandLineParser& p, const QString& name, const NumberRange& range)
@@ -100,20 +112,12 @@ int intOption(const QCommandLineParser& p, const QString& name, int min, int max
 
 qint64 runOption(const QCommandLineParser& p)
 {
-    bool ok = false;
-    const qint64 id = p.value(QStringLiteral("run")).toLongLong(&ok);
-    if (!ok)
-        refuse(p, QStringLiteral("run"), QStringLiteral("a run id"));
-    return id;
+    return wholeNumber(p, QStringLiteral("run"), &QString::toLongLong, QStringLiteral("a run id"));
 }
 
 uint64_t seedOption(const QCommandLineParser& p)
 {
-    bool ok = false;
-    const uint64_t seed = p.value(QStringLiteral("seed")).toULongLong(&ok);
-    if (!ok)
-        refuse(p, QStringLiteral("seed"), QStringLiteral("a whole number >= 0"));
-    return seed;
+    return wholeNumber(p, QStringLiteral("seed"), &QString::toULongLong, QStringLiteral("a whole number >= 0"));
 }
 
 void checkMethod(const QString& method, const QStringList& known)
