@@ -1,33 +1,31 @@
 # Sourced by the results_*.sh scripts: where they run, what they check before running
 # chorus-cli, and the label order they import with. Sets root (the checkout, also the working
-# directory) and cli (CHORUS_CLI, default ./build/app/chorus-cli); the script's own name starts
-# every message.
+# directory), work (a scratch folder, removed at exit) and cli (CHORUS_CLI, default
+# ./build/app/chorus-cli); the script's own name starts every message.
 
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 cli="${CHORUS_CLI:-./build/app/chorus-cli}"
 results_script="$(basename "$0")"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
 
-# results_need_cli: stops unless chorus-cli is built (these scripts build nothing).
-results_need_cli() {
+# results_need DATA_DIR [python]: stops unless chorus-cli is built (these scripts build nothing),
+# the data directory exists and, when asked for, python3 is on the PATH.
+results_need() {
     if [ ! -x "$cli" ]; then
         echo "$results_script: $cli not found; build it first (cmake --build build --target chorus-cli)" >&2
         exit 1
     fi
-}
-
-# results_need_data DIR: stops unless the data directory exists.
-results_need_data() {
     if [ ! -d "$1" ]; then
         echo "$results_script: no data directory $1" >&2
         exit 1
     fi
-}
-
-# results_need_python: stops unless python3 is on the PATH.
-results_need_python() {
-    command -v python3 >/dev/null 2>&1 || { echo "$results_script: needs python3" >&2; exit 1; }
+    if [ "${2:-}" = python ] && ! command -v python3 >/dev/null 2>&1; then
+        echo "$results_script: needs python3" >&2
+        exit 1
+    fi
 }
 
 # sorted_labels ANSWERS_CSV GOLD_CSV: the sorted class names (gold and valid answers, INVALID
@@ -50,8 +48,14 @@ task_labels() {
     [ -z "$l" ] || labels=(--labels "$l")
 }
 
-# results_workdir: sets work to a new temporary directory, removed when the script exits.
-results_workdir() {
-    work="$(mktemp -d)"
-    trap 'rm -rf "$work"' EXIT
+# llm_tasks DIR: sets the array tasks to the task folders in DIR that hold an items.jsonl (the
+# LLM tasks of ../shared/data/llm), in name order.
+llm_tasks() {
+    tasks=()
+    local d
+    for d in "$1"/*/; do
+        if [ -f "$d/items.jsonl" ]; then
+            tasks+=("${d%/}")
+        fi
+    done
 }

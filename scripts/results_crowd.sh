@@ -14,15 +14,11 @@ data="${1:-$root/../shared/data/llm}"
 out="${2:-docs/results-crowd.md}"
 seeds="0 1 2 3 4"
 
-results_need_cli
-results_need_data "$data"
-results_need_python
+results_need "$data" python
 
-results_workdir
-
-for dir in "$data"/*/; do
+llm_tasks "$data"
+for dir in "${tasks[@]}"; do
     task="$(basename "$dir")"
-    [ -f "$dir/items.jsonl" ] || continue
     # Label order = sorted class names, as in results_llm_crowds.sh (mv breaks ties the same way).
     task_labels "$dir"
     for seed in $seeds; do

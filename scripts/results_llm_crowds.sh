@@ -16,8 +16,7 @@ refdir="$(dirname "$data")/../reference/llm"
 methods="mv,mace"
 seed=0
 
-results_need_cli
-results_need_data "$data"
+results_need "$data"
 have_python=0
 command -v python3 >/dev/null 2>&1 && [ -d "$refdir" ] && have_python=1
 
@@ -34,9 +33,9 @@ ref_f1() {
 rows=""
 declare -A compared=() differ=()  # per method: tasks with a crowd-kit figure, tasks that differ
 summary=""  # per task: best mean mv mace (for the reading below)
-for dir in "$data"/*/; do
+llm_tasks "$data"
+for dir in "${tasks[@]}"; do
     task="$(basename "$dir")"
-    [ -f "$dir/items.jsonl" ] || continue
     # Label order = sorted class names (gold and valid model labels), as crowd-kit's, so that
     # majority vote breaks ties toward the same label. Left to the import when a CSV is quoted.
     task_labels "$dir"

@@ -17,8 +17,7 @@ seed=0
 begin='<!-- results-methods:begin -->'
 end='<!-- results-methods:end -->'
 
-results_need_cli
-results_need_data "$data"
+results_need "$data"
 if ! grep -qF "$begin" "$out" || ! grep -qF "$end" "$out"; then
     echo "results_methods.sh: $out has no $begin ... $end block" >&2
     exit 1
@@ -48,8 +47,9 @@ datasets=()
 for d in bluebirds dog rte temp weather; do
     [ -f "$data/$d/answers.csv" ] && datasets+=("$d")
 done
-for dir in "$data"/llm/*/; do
-    [ -f "$dir/items.jsonl" ] && datasets+=("llm/$(basename "$dir")")
+llm_tasks "$data/llm"
+for dir in "${tasks[@]}"; do
+    datasets+=("llm/$(basename "$dir")")
 done
 
 for ds in "${datasets[@]}"; do

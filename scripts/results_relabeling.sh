@@ -15,14 +15,11 @@ method=ds
 k=10          # items per round
 cost=1        # per item; fractions do not depend on it
 seed=0
-results_need_cli
-results_need_data "$data"
-results_need_python
-results_workdir
+results_need "$data" python
 
-for dir in "$data"/*/; do
+llm_tasks "$data"
+for dir in "${tasks[@]}"; do
     task="$(basename "$dir")"
-    [ -f "$dir/items.jsonl" ] || continue
     relabeler="$(python3 - "$dir" <<'PY'
 import csv, sys, collections
 d = sys.argv[1]
