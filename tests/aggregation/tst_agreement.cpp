@@ -385,10 +385,7 @@ private slots:
     // decimals in the reference, and every scikit-learn Cohen pair with >= 10 shared items.
     void crowdReference()
     {
-        const auto c = test::fetchReferenceFile();
-        if (!c)
-            return;
-        const auto& [d, ref] = *c;
+        FETCH_REFERENCE(d, ref);
         const auto& a = ref.at("agreement");
         const auto r = agg::computeAgreement(d.matrix);
         const double tol = 5e-7 + 1e-12;
@@ -406,7 +403,6 @@ private slots:
             pairs[{p.a, p.b}] = &p;
             shared10 += p.n >= 10;
         }
-        QFETCH(QString, dataset);
         std::ifstream csv(test::sharedDir() + "/reference/" + dataset.toStdString() + ".cohen_pairs.csv");
         QVERIFY(csv.good());
         std::string line;
@@ -452,10 +448,7 @@ private slots:
     // Full-precision reference (generalised Fleiss and nltk alpha, INVALID excluded): 1e-9.
     void llmReference()
     {
-        const auto c = test::fetchReferenceFile();
-        if (!c)
-            return;
-        const auto& [d, ref] = *c;
+        FETCH_REFERENCE(d, ref);
         agg::AgreementOptions o;
         o.cohenPairs = false;
         const auto r = agg::computeAgreement(d.matrix, o);
@@ -467,8 +460,7 @@ private slots:
 
     void bootstrapDeterministic()
     {
-        if (!test::sharedAvailable())
-            QSKIP("../shared not available");
+        SKIP_WITHOUT_SHARED();
         const auto d = test::loadCrowd("rte");
         const auto one = agg::bootstrapAgreement(d.matrix, {}, {.replicates = 200, .seed = 42, .threads = 1});
         const auto two = agg::bootstrapAgreement(d.matrix, {}, {.replicates = 200, .seed = 42, .threads = 2});

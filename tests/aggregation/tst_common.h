@@ -38,10 +38,8 @@ inline ReferenceCase loadReferenceCase(const std::string& row, const std::string
 inline std::optional<ReferenceCase> fetchReferenceCase(const std::string& crowdMethod,
                                                        const std::string& llmMethod)
 {
-    if (!sharedAvailable()) {
-        QTest::qSkip("../shared/data not present", __FILE__, __LINE__);
+    if (skippedWithoutShared())
         return std::nullopt;
-    }
     QFETCH(QString, dataset);
     return loadReferenceCase(dataset.toStdString(), crowdMethod, llmMethod);
 }
@@ -241,10 +239,8 @@ inline void checkControlsOnCurrentRow(const std::string& crowdMethod, const std:
                                       MethodEntry method, const char* name)
 {
     QFETCH(QString, dataset);
-    if (!sharedAvailable()) {
-        QTest::qSkip("../shared/data not present", __FILE__, __LINE__);
+    if (skippedWithoutShared())
         return;
-    }
     checkControlsOnDataset(dataset, crowdMethod, llmMethod, withoutHooks(method), name);
 }
 
@@ -252,10 +248,8 @@ inline void checkControlsOnCurrentRow(const std::string& crowdMethod, const std:
 /// Skipped without ../shared.
 inline void checkControlsOnAverage(const MethodFn& run, const char* name)
 {
-    if (!sharedAvailable()) {
-        QTest::qSkip("../shared/data not present", __FILE__, __LINE__);
+    if (skippedWithoutShared())
         return;
-    }
     double before = 0, after = 0;
     for (const auto& task : kLlmTasks) {
         const auto d = loadLlmTask(task);

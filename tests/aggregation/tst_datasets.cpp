@@ -1,7 +1,7 @@
 // The test-support loaders (tests/support/datasets.cpp) that every real-data test builds on,
 // checked against the datasets' published sizes and facts read off the files by hand.
 
-#include "datasets.h"
+#include "datarows.h"
 
 #include <QtTest>
 
@@ -17,8 +17,7 @@ class TestDatasets : public QObject
 private slots:
     void init()
     {
-        if (!test::sharedAvailable())
-            QSKIP("../shared/data not present");
+        SKIP_WITHOUT_SHARED();
     }
 
     void crowdSizes_data()

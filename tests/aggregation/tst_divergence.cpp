@@ -2,7 +2,7 @@
 // (../shared/reference/divergence-chaosnli_snli.json) to 1e-9.
 
 #include "aggregation_rows.h"
-#include "datasets.h"
+#include "datarows.h"
 #include "divergence.h"
 
 #include <QtTest>
@@ -189,8 +189,7 @@ private slots:
     void chaosNliReference()
     {
         QFETCH(QString, model);
-        if (!test::sharedAvailable())
-            QSKIP("../shared not available");
+        SKIP_WITHOUT_SHARED();
         const auto ref = test::loadJson(test::sharedDir() + "/reference/divergence-chaosnli_snli.json");
         const auto labels = ref.at("labels").get<std::vector<std::string>>();
         const Chaos c = loadChaos(labels);

@@ -100,10 +100,7 @@ private slots:
     // crowd-kit method, to 1e-9; "missing labels count as wrong". INVALID counts as covered.
     void llmReference()
     {
-        const auto c = test::fetchReferenceFile();
-        if (!c)
-            return;
-        const auto& [d, ref] = *c;
+        FETCH_REFERENCE(d, ref);
         QCOMPARE(d.labels, ref.at("classes").get<std::vector<std::string>>());
         const int32_t L = static_cast<int32_t>(d.labels.size());
         double best = -1, sum = 0;
@@ -139,10 +136,7 @@ private slots:
     // Accuracy of each worker on the gold items they labelled (reference: 6 decimals).
     void crowdAnnotatorAccuracy()
     {
-        const auto c = test::fetchReferenceFile();
-        if (!c)
-            return;
-        const auto& [d, ref] = *c;
+        FETCH_REFERENCE(d, ref);
         const auto& acc = ref.at("agreement").at("annotator_accuracy_vs_gold");
         QCOMPARE(acc.size(), d.annotators.size());
         for (const auto& [name, v] : acc.items()) {

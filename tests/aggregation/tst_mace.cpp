@@ -93,8 +93,7 @@ private slots:
     // them rises at the expense of coverage.
     void thresholdKeepsMostCertain()
     {
-        if (!test::sharedAvailable())
-            QSKIP("../shared/data not present");
+        SKIP_WITHOUT_SHARED();
         const auto d = test::loadCrowd("rte");
         agg::AggregationInput in;
         in.matrix = &d.matrix;
@@ -139,8 +138,7 @@ private slots:
     // groups of five; 10: every restart alone).
     void seededAndThreadIndependent()
     {
-        if (!test::sharedAvailable())
-            QSKIP("../shared/data not present");
+        SKIP_WITHOUT_SHARED();
         const auto d = test::loadCrowd("dog");
         agg::AggregationInput in;
         in.matrix = &d.matrix;
@@ -162,8 +160,7 @@ private slots:
     // Plain EM with smoothing (--em) also recovers the labels well.
     void emVariant()
     {
-        if (!test::sharedAvailable())
-            QSKIP("../shared/data not present");
+        SKIP_WITHOUT_SHARED();
         const auto d = test::loadCrowd("rte");
         const auto ref = test::loadJson(test::sharedDir() + "/reference/rte.json")["methods"];
         agg::AggregationInput in;

@@ -79,11 +79,8 @@ private slots:
     // skills equal crowd-kit's agreement-with-aggregate to the reference's 6 decimals.
     void crowdKitReference()
     {
-        const auto c = test::fetchReferenceFile();
-        if (!c)
-            return;
-        const auto& d = c->data;
-        const auto& ref = c->ref["methods"]["MajorityVote"];
+        FETCH_REFERENCE(d, file);
+        const auto& ref = file["methods"]["MajorityVote"];
         agg::AggregationInput in;
         in.matrix = &d.matrix;
         const auto r = agg::majorityVote(in);

@@ -85,8 +85,7 @@ private slots:
     // crowd-kit 1.4.1 DawidSkene on RTE: accuracy in ../shared/reference/rte.json.
     void dawidSkeneOnRteMatchesCrowdKit()
     {
-        if (!chorus::test::sharedAvailable())
-            QSKIP("../shared/data not present");
+        SKIP_WITHOUT_SHARED();
         const auto ref = chorus::test::loadJson(chorus::test::sharedDir() + "/reference/rte.json");
         const QString data = chorus::test::shared(QStringLiteral("data/rte/"));
         const auto j = json({QStringLiteral("aggregate"), QStringLiteral("--input"), data + QStringLiteral("answers.csv"),
@@ -109,8 +108,7 @@ private slots:
     void majorityVoteMatchesCrowdKitOnEveryDataset()
     {
         QFETCH(QString, dataset);
-        if (!chorus::test::sharedAvailable())
-            QSKIP("../shared/data not present");
+        SKIP_WITHOUT_SHARED();
         const auto ref = chorus::test::loadJson(chorus::test::sharedDir() + "/reference/" + dataset.toStdString() + ".json");
         const auto& mv = ref["methods"]["MajorityVote"];
         const QString answers = chorus::test::shared(QStringLiteral("data/%1/answers.csv").arg(dataset));

@@ -7,6 +7,7 @@
 #include <QtTest>
 
 #include <optional>
+#include <source_location>
 #include <string>
 #include <vector>
 
@@ -56,17 +57,30 @@ inline ReferenceCase loadReferenceFile(const std::string& row)
     return c;
 }
 
-/// The current row of a data-driven test on column "dataset" (addReferenceRows,
-/// addLlmTaskRows) with its whole reference file; nothing, and the test is skipped, without
-/// ../shared.
-inline std::optional<ReferenceCase> fetchReferenceFile()
+/// Without ../shared/data: marks the running test skipped (at the caller's line) and returns
+/// true, and the caller returns. In a test function, SKIP_WITHOUT_SHARED() does both.
+inline bool skippedWithoutShared(std::source_location at = std::source_location::current())
 {
-    if (!sharedAvailable()) {
-        QTest::qSkip("../shared not available", __FILE__, __LINE__);
-        return std::nullopt;
-    }
-    QFETCH(QString, dataset);
-    return loadReferenceFile(dataset.toStdString());
+    if (sharedAvailable())
+        return false;
+    QTest::qSkip("../shared/data not present", at.file_name(), static_cast<int>(at.line()));
+    return true;
 }
 
 } // namespace chorus::test
+
+/// In a test function: skips it unless ../shared/data is beside the checkout.
+#define SKIP_WITHOUT_SHARED()                           \
+    do {                                                \
+        if (chorus::test::skippedWithoutShared())       \
+            return;                                     \
+    } while (false)
+
+/// In a test function on column "dataset" (addReferenceRows, addLlmTaskRows): declares d, the
+/// row's dataset, and ref, its whole reference file (and dataset, the row's name, as QFETCH
+/// does); skips the test without ../shared.
+#define FETCH_REFERENCE(d, ref)                                                                          \
+    SKIP_WITHOUT_SHARED();                                                                               \
+    QFETCH(QString, dataset);                                                                            \
+    const chorus::test::ReferenceCase d##_case = chorus::test::loadReferenceFile(dataset.toStdString()); \
+    const auto& [d, ref] = d##_case

@@ -9,7 +9,7 @@
 #include "crowdpage.h"
 #include "dashboard.h"
 #include "files.h"
-#include "datasets.h"
+#include "datarows.h"
 #include "heatmapwidget.h"
 #include "gui_projecttest.h"
 #include "guiprojects.h"
@@ -369,8 +369,7 @@ void TestCrowdTabs::calibrationTab()
 // the dashboard's Cancel: the future is canceled, nothing is applied, the tab says so.
 void TestCrowdTabs::cancelStopsTheSearch()
 {
-    if (!test::sharedAvailable())
-        QSKIP("../shared/data not present");
+    SKIP_WITHOUT_SHARED();
     const QString project = m_dir.filePath(QStringLiteral("emotion.chorus"));
     test::importIntoNewProject(project, test::shared(QStringLiteral("data/llm/emotion/items.jsonl")));
     ui::MainWindow w;

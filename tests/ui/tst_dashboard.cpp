@@ -5,7 +5,7 @@
 #include "clirun.h"
 #include "dashboardwait.h"
 #include "files.h"
-#include "datasets.h"
+#include "datarows.h"
 #include "gui_projecttest.h"
 #include "importer.h"
 #include "mainwindow.h"
@@ -47,8 +47,7 @@ class TestDashboard : public test::GuiProjectTest
 private slots:
     void initTestCase()
     {
-        if (!test::sharedAvailable())
-            QSKIP("../shared/data not present");
+        SKIP_WITHOUT_SHARED();
         makeProjectFromFile(QStringLiteral("emotion.chorus"),
                             test::shared(QStringLiteral("data/llm/emotion/items.jsonl")));
     }

@@ -2,7 +2,7 @@
 // (leaderboard Elo and an MM Bradley-Terry fit, ../shared/reference/pairwise-pandalm_human.json)
 // and every chart renders offscreen.
 
-#include "datasets.h"
+#include "datarows.h"
 #include "files.h"
 #include "pairwisepage.h"
 
@@ -67,8 +67,7 @@ private slots:
     {
         QFETCH(QString, method);
         QFETCH(QString, key);
-        if (!test::sharedAvailable())
-            QSKIP("../shared/data not present");
+        SKIP_WITHOUT_SHARED();
         OpenedPage opened(pandalm(), {1200, 700});
         ui::PairwisePage& page = opened.page;
         QSignalSpy& ready = opened.ready;
@@ -116,8 +115,7 @@ private slots:
     // own interval). The last column is not cut off.
     void tableShowsTheBootstrapMedian()
     {
-        if (!test::sharedAvailable())
-            QSKIP("../shared/data not present");
+        SKIP_WITHOUT_SHARED();
         OpenedPage opened(pandalm(), {1366, 700});
         ui::PairwisePage& page = opened.page;
         QSignalSpy& ready = opened.ready;

@@ -7,7 +7,7 @@
 #include "dashboard.h"
 #include "dashboardwait.h"
 #include "files.h"
-#include "datasets.h"
+#include "datarows.h"
 #include "filterbar.h"
 #include "gui_projecttest.h"
 #include "importer.h"
@@ -70,8 +70,7 @@ class TestScreenFit : public test::GuiProjectTest
 private slots:
     void initTestCase()
     {
-        if (!test::sharedAvailable())
-            QSKIP("../shared/data not present");
+        SKIP_WITHOUT_SHARED();
         // The bundled sample project, as the screenshots show it.
         model::ImportOptions o;
         o.labelMapFile = QStringLiteral(CHORUS_SOURCE_DIR "/resources/sample/label_map.csv");
