@@ -1,7 +1,7 @@
 // Distributions and divergences: hand-derived cases and scipy's figures for ChaosNLI-SNLI
 // (../shared/reference/divergence-chaosnli_snli.json) to 1e-9.
 
-#include "aggregation_rows.h"
+#include "stringrows.h"
 #include "datarows.h"
 #include "divergence.h"
 

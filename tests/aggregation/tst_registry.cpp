@@ -2,7 +2,7 @@
 // cancellation and progress through RunHooks (on the calling thread only), controls, INVALID
 // labels and items/annotators without labels.
 
-#include "aggregation_rows.h"
+#include "stringrows.h"
 #include "methods.h"
 #include "synthetic.h"
 

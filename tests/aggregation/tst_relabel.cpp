@@ -2,7 +2,7 @@
 // greedy against exhaustive search, the random relabeler, budgets, errors, and the simulated
 // loop on synthetic Dawid-Skene worlds.
 
-#include "aggregation_rows.h"
+#include "stringrows.h"
 #include "methods.h"
 #include "relabel.h"
 #include "synthetic.h"

@@ -2,7 +2,7 @@
 // matrices whose ties are written out below, and that a permuted matrix with identity keys
 // gives the same labels item for item.
 
-#include "aggregation_rows.h"
+#include "stringrows.h"
 #include "methods.h"
 
 #include <QtTest>

@@ -3,6 +3,7 @@
 // files derived by hand. Tolerances are documented in docs/pairwise.md.
 
 #include "datasets.h"
+#include "stringrows.h"
 
 #include "clitest.h"
 #include "../model/projectdump.h"
@@ -51,10 +52,11 @@ private slots:
 
     void pandalm_data()
     {
-        QTest::addColumn<QString>("judge");
-        QTest::newRow("human") << QStringLiteral("human");
-        QTest::newRow("gpt35") << QStringLiteral("gpt-3.5");
-        QTest::newRow("pandalm7b") << QStringLiteral("pandalm-7b");
+        chorus::test::addStringRows("judge", {
+            {"human", "human"},
+            {"gpt35", "gpt-3.5"},
+            {"pandalm7b", "pandalm-7b"},
+        });
     }
 
     void pandalm()

@@ -4,6 +4,7 @@
 // the decision history, byte for byte. Refusals must leave the server and files as they were.
 
 #include "../model/projectdump.h"
+#include "stringrows.h"
 #include "testprojects.h"
 
 #include "clitest.h"
@@ -120,9 +121,10 @@ QString TestCliServer::richProject(const QString& name)
 
 void TestCliServer::pushThenPullGivesTheSameProject_data()
 {
-    QTest::addColumn<QString>("kind");
-    QTest::newRow("sampleWithDecisionsAndRuns") << QStringLiteral("rich");
-    QTest::newRow("sparseCrowd") << QStringLiteral("sparse");
+    addStringRows("kind", {
+        {"sampleWithDecisionsAndRuns", "rich"},
+        {"sparseCrowd", "sparse"},
+    });
 }
 
 void TestCliServer::pushThenPullGivesTheSameProject()

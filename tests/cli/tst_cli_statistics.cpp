@@ -11,6 +11,7 @@
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include "datarows.h"
+#include "stringrows.h"
 
 #include <QtTest>
 
@@ -87,10 +88,11 @@ void TestCliStatistics::initTestCase()
 
 void TestCliStatistics::agreementMatchesReference_data()
 {
-    QTest::addColumn<QString>("dataset");
-    QTest::newRow("rte") << QStringLiteral("rte");
-    QTest::newRow("temp (sklearn NaN pairs)") << QStringLiteral("temp");
-    QTest::newRow("bluebirds") << QStringLiteral("bluebirds");
+    addStringRows("dataset", {
+        {"rte", "rte"},
+        {"temp (sklearn NaN pairs)", "temp"},
+        {"bluebirds", "bluebirds"},
+    });
 }
 
 // Fleiss' kappa (generalised; statsmodels on equal raters), nltk's alpha and every scikit-learn
@@ -291,10 +293,11 @@ void TestCliStatistics::divergenceMatchesScipy()
 
 void TestCliStatistics::evaluateMatchesLlmReference_data()
 {
-    QTest::addColumn<QString>("task");
-    QTest::newRow("conv_go_awry (one INVALID)") << QStringLiteral("conv_go_awry");
-    QTest::newRow("emotion (6 classes)") << QStringLiteral("emotion");
-    QTest::newRow("discourse (7 classes)") << QStringLiteral("discourse");
+    addStringRows("task", {
+        {"conv_go_awry (one INVALID)", "conv_go_awry"},
+        {"emotion (6 classes)", "emotion"},
+        {"discourse (7 classes)", "discourse"},
+    });
 }
 
 // scikit-learn accuracy and macro-F1 (labels = the task's classes, missing = wrong) per model,

@@ -6,6 +6,7 @@
 #include "../../fuzz/fuzzchecks.h"
 #include "labelnormalizer.h"
 #include "pairwiseimport.h"
+#include "stringrows.h"
 
 #include <QDir>
 #include <QtTest>
@@ -63,11 +64,12 @@ private slots:
     // ("INVALID!", " INVALID.", "**INVALID**") is Invalid every time; it never becomes a label.
     void reservedNameWithPunctuationIsInvalid_data()
     {
-        QTest::addColumn<QString>("raw");
-        QTest::newRow("exclamation") << QStringLiteral("\tINVALID!");
-        QTest::newRow("period") << QStringLiteral(" INVALID.");
-        QTest::newRow("markdown") << QStringLiteral("**INVALID**");
-        QTest::newRow("exact") << QStringLiteral("INVALID");
+        test::addStringRows("raw", {
+            {"exclamation", "\tINVALID!"},
+            {"period", " INVALID."},
+            {"markdown", "**INVALID**"},
+            {"exact", "INVALID"},
+        });
     }
     void reservedNameWithPunctuationIsInvalid()
     {

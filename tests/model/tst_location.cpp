@@ -5,6 +5,7 @@
 
 #include "errors.h"
 #include "location.h"
+#include "stringrows.h"
 
 #include <QtTest>
 
@@ -52,11 +53,12 @@ private slots:
 
 void TestLocation::filePathsStayPaths_data()
 {
-    QTest::addColumn<QString>("text");
-    QTest::newRow("relative") << QStringLiteral("projects/a.chorus");
-    QTest::newRow("absolute") << QStringLiteral("/home/ana/a.chorus");
-    QTest::newRow("colonInName") << QStringLiteral("postgresql:notaurl.chorus");
-    QTest::newRow("memory") << QStringLiteral(":memory:");
+    chorus::test::addStringRows("text", {
+        {"relative", "projects/a.chorus"},
+        {"absolute", "/home/ana/a.chorus"},
+        {"colonInName", "postgresql:notaurl.chorus"},
+        {"memory", ":memory:"},
+    });
 }
 
 void TestLocation::filePathsStayPaths()
@@ -164,10 +166,11 @@ void TestLocation::projectNames()
 
 void TestLocation::displayRoundTrips_data()
 {
-    QTest::addColumn<QString>("uri");
-    QTest::newRow("full") << QStringLiteral("postgresql://ana@db.example.org:5433/labels?project=news");
-    QTest::newRow("socket") << QStringLiteral("postgresql:///labels?host=/tmp/pg&port=5432&project=p1");
-    QTest::newRow("options") << QStringLiteral("postgresql://db/labels?sslmode=require&project=p1");
+    chorus::test::addStringRows("uri", {
+        {"full", "postgresql://ana@db.example.org:5433/labels?project=news"},
+        {"socket", "postgresql:///labels?host=/tmp/pg&port=5432&project=p1"},
+        {"options", "postgresql://db/labels?sslmode=require&project=p1"},
+    });
 }
 
 // display() is what recent projects and error messages show: read back, it names the same place.

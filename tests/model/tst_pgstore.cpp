@@ -10,6 +10,7 @@
 #include "projectdump.h"
 #include "refusedopen.h"
 #include "scratchdir.h"
+#include "stringrows.h"
 #include "testprojects.h"
 
 #include "importer.h"
@@ -169,24 +170,23 @@ void TestPgStore::deletingAnItemTakesItsHistory()
 
 void TestPgStore::reviewerForbiddenStatements_data()
 {
-    QTest::addColumn<QString>("sql");
-    QTest::newRow("updateOwnOrOthersDecision") << QStringLiteral("UPDATE decisions SET note = 'x'");
-    QTest::newRow("deleteHistory") << QStringLiteral("DELETE FROM decisions");
-    QTest::newRow("writeAsAnother") << QStringLiteral(
-        "INSERT INTO decisions (item_id, action, status, note, author, created_at) "
-        "SELECT id, 'label', 'reviewed', '', 'someone', '2024-01-01' FROM items LIMIT 1");
-    QTest::newRow("importItems") << QStringLiteral("INSERT INTO items (ext_id, text) VALUES ('q9', '')");
-    QTest::newRow("importAnnotations") << QStringLiteral("INSERT INTO annotations (item_id, annotator_id) VALUES (2, 1)");
-    QTest::newRow("changeItems") << QStringLiteral("UPDATE items SET text = 'x'");
-    QTest::newRow("deleteItems") << QStringLiteral("DELETE FROM items");
-    QTest::newRow("changeGold") << QStringLiteral("INSERT INTO gold (item_id, label_id) VALUES (1, 1)");
-    QTest::newRow("saveRun") << QStringLiteral("INSERT INTO runs (method, params, created_at, labels) VALUES ('mv','{}','x','[]')");
-    QTest::newRow("changeMeta") << QStringLiteral("UPDATE meta SET value = '1' WHERE key = 'label_set_closed'");
-    QTest::newRow("dropTable") << QStringLiteral("DROP TABLE decisions");
-    QTest::newRow("truncate") << QStringLiteral("TRUNCATE annotations");
-    QTest::newRow("disableTrigger") << QStringLiteral("ALTER TABLE decisions DISABLE TRIGGER decisions_append_only");
-    QTest::newRow("dropSchema") << QStringLiteral("DROP SCHEMA CURRENT_SCHEMA CASCADE");
-    QTest::newRow("alterTable") << QStringLiteral("ALTER TABLE items ADD COLUMN extra INTEGER");
+    addStringRows("sql", {
+        {"updateOwnOrOthersDecision", "UPDATE decisions SET note = 'x'"},
+        {"deleteHistory", "DELETE FROM decisions"},
+        {"writeAsAnother", "INSERT INTO decisions (item_id, action, status, note, author, created_at) " "SELECT id, 'label', 'reviewed', '', 'someone', '2024-01-01' FROM items LIMIT 1"},
+        {"importItems", "INSERT INTO items (ext_id, text) VALUES ('q9', '')"},
+        {"importAnnotations", "INSERT INTO annotations (item_id, annotator_id) VALUES (2, 1)"},
+        {"changeItems", "UPDATE items SET text = 'x'"},
+        {"deleteItems", "DELETE FROM items"},
+        {"changeGold", "INSERT INTO gold (item_id, label_id) VALUES (1, 1)"},
+        {"saveRun", "INSERT INTO runs (method, params, created_at, labels) VALUES ('mv','{}','x','[]')"},
+        {"changeMeta", "UPDATE meta SET value = '1' WHERE key = 'label_set_closed'"},
+        {"dropTable", "DROP TABLE decisions"},
+        {"truncate", "TRUNCATE annotations"},
+        {"disableTrigger", "ALTER TABLE decisions DISABLE TRIGGER decisions_append_only"},
+        {"dropSchema", "DROP SCHEMA CURRENT_SCHEMA CASCADE"},
+        {"alterTable", "ALTER TABLE items ADD COLUMN extra INTEGER"},
+    });
 }
 
 void TestPgStore::reviewerForbiddenStatements()

@@ -7,6 +7,7 @@
 #include "projectdump.h"
 #include "refusedopen.h"
 #include "scratchdir.h"
+#include "stringrows.h"
 #include "testprojects.h"
 
 #include "projectstore.h"
@@ -163,10 +164,11 @@ void TestProjectStore::newerSchemaRefused()
 
 void TestProjectStore::foreignFilesRefused_data()
 {
-    QTest::addColumn<QString>("kind");
-    QTest::newRow("textFile") << QStringLiteral("text");
-    QTest::newRow("sqliteWithoutMeta") << QStringLiteral("sqlite-plain");
-    QTest::newRow("sqliteOfAnotherApplication") << QStringLiteral("sqlite-other-app");
+    addStringRows("kind", {
+        {"textFile", "text"},
+        {"sqliteWithoutMeta", "sqlite-plain"},
+        {"sqliteOfAnotherApplication", "sqlite-other-app"},
+    });
 }
 
 void TestProjectStore::foreignFilesRefused()
