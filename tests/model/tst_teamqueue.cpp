@@ -112,10 +112,11 @@ class TestTeamQueue : public QObject
         QString meLocation, otherLocation;
         bool server = false;
     };
-    Project project(bool server, int n, int overlap = 1, int leaseMinutes = 30)
+    // On a file or a server as the global data row says.
+    Project project(int n, int overlap = 1, int leaseMinutes = 30)
     {
         Project p;
-        p.server = server;
+        const bool server = p.server = onServer();
         const QString name = QStringLiteral("q%1.chorus").arg(++m_serial);
         p.location = server ? test::serverProjectLocation(m_dir, name) : m_dir.filePath(name);
         // Items r1..rn: import order = hand-out order.
@@ -153,43 +154,35 @@ private slots:
         QVERIFY(m_dir.isValid());
         m_user = qgetenv("USER");
     }
-    void init()
-    {
-        QFETCH(bool, server);
-        if (server && test::serverUri().isEmpty())
-            QSKIP("no PostgreSQL test server (run through ctest: fixture pgserver)");
-        qputenv("USER", "ana");
-    }
-    void cleanup() { qputenv("USER", m_user); }
-
-    void refillsWhenLow_data() { engines(); }
-    void refillsWhenLow();
-    void renewExtendsTheLease_data() { engines(); }
-    void renewExtendsTheLease();
-    void renewDoesNotWaitForAClaimer_data() { serverOnly(); }
-    void renewDoesNotWaitForAClaimer();
-    void stopReleases_data() { engines(); }
-    void stopReleases();
-    void teamDecisionsAreTheReviewersAndUndoAppends_data() { engines(); }
-    void teamDecisionsAreTheReviewersAndUndoAppends();
-    void othersDecisionsAreReRead_data() { engines(); }
-    void othersDecisionsAreReRead();
-    void liveNotifications_data() { serverOnly(); }
-    void liveNotifications();
-    void oldProjectsGetNotificationsFromTheirManager_data() { serverOnly(); }
-    void oldProjectsGetNotificationsFromTheirManager();
-
-private:
-    static void engines()
+    // Every test runs on a project file and on a server project: the global data rows.
+    void initTestCase_data()
     {
         QTest::addColumn<bool>("server");
         QTest::newRow("file") << false;
         QTest::newRow("server") << true;
     }
-    static void serverOnly()
+    void init()
     {
-        QTest::addColumn<bool>("server");
-        QTest::newRow("server") << true;
+        if (onServer() && test::serverUri().isEmpty())
+            QSKIP("no PostgreSQL test server (run through ctest: fixture pgserver)");
+        qputenv("USER", "ana");
+    }
+    void cleanup() { qputenv("USER", m_user); }
+
+    void refillsWhenLow();
+    void renewExtendsTheLease();
+    void renewDoesNotWaitForAClaimer();
+    void stopReleases();
+    void teamDecisionsAreTheReviewersAndUndoAppends();
+    void othersDecisionsAreReRead();
+    void liveNotifications();
+    void oldProjectsGetNotificationsFromTheirManager();
+
+private:
+    static bool onServer()
+    {
+        QFETCH_GLOBAL(bool, server);
+        return server;
     }
 };
 
@@ -198,8 +191,7 @@ private:
 // in import order, r9..r14, none of which anyone decided or holds.
 void TestTeamQueue::refillsWhenLow()
 {
-    QFETCH(bool, server);
-    const Project p = project(server, 30);
+    const Project p = project(30);
     ProjectStore store;
     store.open(p.meLocation);
     QThreadPool pool;
@@ -236,8 +228,7 @@ void TestTeamQueue::refillsWhenLow()
 // the queue's timer.
 void TestTeamQueue::renewExtendsTheLease()
 {
-    QFETCH(bool, server);
-    const Project p = project(server, 12);
+    const Project p = project(12);
     ProjectStore store;
     store.open(p.meLocation);
     QThreadPool pool;
@@ -277,7 +268,9 @@ void TestTeamQueue::renewExtendsTheLease()
 // and then fail).
 void TestTeamQueue::renewDoesNotWaitForAClaimer()
 {
-    const Project p = project(true, 12);
+    if (!onServer())
+        QSKIP("server projects only");
+    const Project p = project(12);
     ProjectStore store;
     store.open(p.meLocation);
     QThreadPool pool;
@@ -312,8 +305,7 @@ void TestTeamQueue::renewDoesNotWaitForAClaimer()
 // running at the time.
 void TestTeamQueue::stopReleases()
 {
-    QFETCH(bool, server);
-    const Project p = project(server, 20);
+    const Project p = project(20);
     QCOMPARE(int(asOther(p, [](ProjectStore& s) { return claimItems(s, 3).size(); })), 3);
     ProjectStore store;
     store.open(p.meLocation);
@@ -344,8 +336,7 @@ void TestTeamQueue::stopReleases()
 // already decided is kept and reported as late.
 void TestTeamQueue::teamDecisionsAreTheReviewersAndUndoAppends()
 {
-    QFETCH(bool, server);
-    const Project p = project(server, 6);
+    const Project p = project(6);
     Workbench wb;
     wb.openProject(p.meLocation);
     wb.setTeamDecisions(true);
@@ -389,8 +380,7 @@ void TestTeamQueue::teamDecisionsAreTheReviewersAndUndoAppends()
 // not reported again.
 void TestTeamQueue::othersDecisionsAreReRead()
 {
-    QFETCH(bool, server);
-    const Project p = project(server, 6);
+    const Project p = project(6);
     Workbench wb;
     wb.openProject(p.meLocation);
     const int32_t no = static_cast<int32_t>(wb.snapshot().labels.indexOf(QStringLiteral("no")));
@@ -425,7 +415,9 @@ void TestTeamQueue::othersDecisionsAreReRead()
 // connection, with the decided item's database id.
 void TestTeamQueue::liveNotifications()
 {
-    const Project p = project(true, 6);
+    if (!onServer())
+        QSKIP("server projects only");
+    const Project p = project(6);
     TeamLive live;
     live.setDelay(50);
     QSignalSpy listening(&live, &TeamLive::listening);
@@ -453,7 +445,9 @@ void TestTeamQueue::liveNotifications()
 // replace them.
 void TestTeamQueue::oldProjectsGetNotificationsFromTheirManager()
 {
-    const Project p = project(true, 3);
+    if (!onServer())
+        QSKIP("server projects only");
+    const Project p = project(3);
     const QString count = QStringLiteral("SELECT COUNT(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE "
                                          "c.relnamespace = current_schema()::regnamespace AND t.tgname IN "
                                          "('decisions_live', 'claims_live')");
