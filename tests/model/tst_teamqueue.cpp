@@ -90,6 +90,29 @@ void rawExec(const QString& location, const QString& sql, const QVariantList& pa
         qFatal("%s: %s", qPrintable(sql), qPrintable(error));
 }
 
+// ana's queue of batchSize items on her own connection to a project; its errors are shown as
+// warnings.
+struct AnasQueue
+{
+    ProjectStore store;
+    QThreadPool pool;
+    TeamQueue q;
+
+    AnasQueue(const QString& location, int batchSize)
+    {
+        store.open(location);
+        q.setBatchSize(batchSize);
+        QObject::connect(&q, &TeamQueue::errorOccurred, [](const QString& e) { qWarning("queue: %s", qPrintable(e)); });
+    }
+    void start() { q.start(&store, &pool); }
+    // Starts the queue; true once it holds a full batch (within Qt Test's usual five seconds).
+    bool startFull()
+    {
+        start();
+        return QTest::qWaitFor([&] { return q.claims().size() == q.batchSize(); });
+    }
+};
+
 QDateTime parse(const QString& iso)
 {
     return QDateTime::fromString(iso, Qt::ISODateWithMs);
@@ -192,15 +215,11 @@ private:
 void TestTeamQueue::refillsWhenLow()
 {
     const Project p = project(30);
-    ProjectStore store;
-    store.open(p.meLocation);
-    QThreadPool pool;
-    TeamQueue q;
-    QObject::connect(&q, &TeamQueue::errorOccurred, [](const QString& e) { qWarning("queue: %s", qPrintable(e)); });
-    q.setBatchSize(8);
+    AnasQueue ana(p.meLocation, 8);
+    ProjectStore& store = ana.store;
+    TeamQueue& q = ana.q;
     QCOMPARE(q.lowWater(), 2);
-    q.start(&store, &pool);
-    QTRY_COMPARE(int(q.claims().size()), 8);
+    QVERIFY(ana.startFull());
     QCOMPARE(claimedIds(p.location, QStringLiteral("ana")), ids({1, 2, 3, 4, 5, 6, 7, 8}));
     for (int k = 0; k < 5; ++k) {
         const qint64 item = q.claims().front().itemId;
@@ -229,14 +248,9 @@ void TestTeamQueue::refillsWhenLow()
 void TestTeamQueue::renewExtendsTheLease()
 {
     const Project p = project(12);
-    ProjectStore store;
-    store.open(p.meLocation);
-    QThreadPool pool;
-    TeamQueue q;
-    QObject::connect(&q, &TeamQueue::errorOccurred, [](const QString& e) { qWarning("queue: %s", qPrintable(e)); });
-    q.setBatchSize(5);
-    q.start(&store, &pool);
-    QTRY_COMPARE(int(q.claims().size()), 5);
+    AnasQueue ana(p.meLocation, 5);
+    TeamQueue& q = ana.q;
+    QVERIFY(ana.startFull());
     QCOMPARE(q.renewInterval(), 10 * 60 * 1000);  // a third of 30 minutes
 
     const QString soon = QDateTime::currentDateTimeUtc().addSecs(60).toString(Qt::ISODateWithMs);
@@ -271,14 +285,9 @@ void TestTeamQueue::renewDoesNotWaitForAClaimer()
     if (!onServer())
         QSKIP("server projects only");
     const Project p = project(12);
-    ProjectStore store;
-    store.open(p.meLocation);
-    QThreadPool pool;
-    TeamQueue q;
-    QObject::connect(&q, &TeamQueue::errorOccurred, [](const QString& e) { qWarning("queue: %s", qPrintable(e)); });
-    q.setBatchSize(4);
-    q.start(&store, &pool);
-    QTRY_COMPARE(int(q.claims().size()), 4);
+    AnasQueue ana(p.meLocation, 4);
+    TeamQueue& q = ana.q;
+    QVERIFY(ana.startFull());
     rawExec(p.location, QStringLiteral("UPDATE claims SET expires_at = ?"),
             {QDateTime::currentDateTimeUtc().addSecs(60).toString(Qt::ISODateWithMs)});
     const QDateTime before = QDateTime::currentDateTimeUtc();
@@ -307,14 +316,9 @@ void TestTeamQueue::stopReleases()
 {
     const Project p = project(20);
     QCOMPARE(int(asOther(p, [](ProjectStore& s) { return claimItems(s, 3).size(); })), 3);
-    ProjectStore store;
-    store.open(p.meLocation);
-    QThreadPool pool;
-    TeamQueue q;
-    QObject::connect(&q, &TeamQueue::errorOccurred, [](const QString& e) { qWarning("queue: %s", qPrintable(e)); });
-    q.setBatchSize(6);
-    q.start(&store, &pool);
-    QTRY_COMPARE(int(q.claims().size()), 6);
+    AnasQueue ana(p.meLocation, 6);
+    TeamQueue& q = ana.q;
+    QVERIFY(ana.startFull());
     QCOMPARE(claimRows(p.location, QStringLiteral("ana")), 6);
     QCOMPARE(claimedIds(p.location, QStringLiteral("ana")), ids({4, 5, 6, 7, 8, 9}));  // bo holds r1..r3
     QCOMPARE(q.stop(), 6);
@@ -323,7 +327,7 @@ void TestTeamQueue::stopReleases()
     QCOMPARE(claimRows(p.location, QStringLiteral("ana")), 0);
     QCOMPARE(claimRows(p.location, QStringLiteral("bo")), 3);
 
-    q.start(&store, &pool);
+    ana.start();
     QVERIFY(q.isRefilling());
     QCOMPARE(q.stop(), 6);  // waited for the refill, then gave its claims back
     QCOMPARE(claimRows(p.location, QStringLiteral("ana")), 0);
