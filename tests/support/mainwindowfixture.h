@@ -64,3 +64,8 @@ inline bool insightsTabComputed(ui::MainWindow& w, int tab)
 }
 
 } // namespace chorus::test
+
+/// In a test function: shows `w` and opens `project` in it (showWithProject), or fails with the
+/// window's error.
+#define SHOW_PROJECT(w, project) \
+    QVERIFY2(chorus::test::showWithProject(w, project), qPrintable((w).lastError()))

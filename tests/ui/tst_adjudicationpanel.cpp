@@ -60,7 +60,7 @@ private slots:
     void adjudicateWithANumberKey()
     {
         ui::MainWindow w;
-        QVERIFY(test::showWithProject(w, m_project));
+        SHOW_PROJECT(w, m_project);
         w.showAdjudication();
         ui::AdjudicationPanel* panel = w.adjudicationPanel();
         QTRY_COMPARE_WITH_TIMEOUT(panel->cases().size(), 1, 10000);

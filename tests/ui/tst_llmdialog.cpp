@@ -74,7 +74,7 @@ private slots:
     void runAddsAnnotatorAndKeepsUndo()
     {
         ui::MainWindow w;
-        QVERIFY(test::showWithProject(w, m_project));
+        SHOW_PROJECT(w, m_project);
         // A decision before the run: it must stay undoable afterwards.
         QVERIFY(w.workbench()->setHumanLabel({0}, 1));
         QCOMPARE(w.workbench()->undoStack()->count(), 1);
@@ -136,7 +136,7 @@ private slots:
     void shownItemsOnly()
     {
         ui::MainWindow w;
-        QVERIFY(test::showWithProject(w, m_project));
+        SHOW_PROJECT(w, m_project);
         // Filter the review table to the "beta" items.
         model::ItemFilter f;
         f.text = QStringLiteral("beta");
@@ -156,7 +156,7 @@ private slots:
     void relabelQueueGoesToTheLlm()
     {
         ui::MainWindow w;
-        QVERIFY(test::showWithProject(w, m_project));
+        SHOW_PROJECT(w, m_project);
         // Two items per round, budget 2: the queue holds the two items with disagreement
         // (i1: a/b, i4: b/a), the only ones with an uncertain majority-vote posterior.
         ui::RelabelPanel* panel = w.relabelPanel();
@@ -190,7 +190,7 @@ private slots:
     void emptyQueueAndMissingKeyRefuseToStart()
     {
         ui::MainWindow w;
-        QVERIFY(test::showWithProject(w, m_project));
+        SHOW_PROJECT(w, m_project);
         ui::LlmDialog* d = w.llmDialog();
         d->setConfig(config());
         d->setItemSource(2);
@@ -222,7 +222,7 @@ private slots:
             return r;
         };
         ui::MainWindow w;
-        QVERIFY(test::showWithProject(w, m_project));
+        SHOW_PROJECT(w, m_project);
         ui::LlmDialog* d = w.llmDialog();
         model::LlmConfig c = config();
         c.concurrency = 1;
@@ -243,7 +243,7 @@ private slots:
         // A position-biased model: always the first option.
         m_server->handler = [](const FakeRequest&, int) { return FakeResponse::completion(QStringLiteral("A")); };
         ui::MainWindow w;
-        QVERIFY(test::showWithProject(w, m_project));
+        SHOW_PROJECT(w, m_project);
         ui::LlmDialog* d = w.llmDialog();
         model::LlmConfig c = config();
         c.parser = model::LlmConfig::Parser::Letter;
@@ -272,7 +272,7 @@ private slots:
     void progressSaysNotStartedBeforeStart()
     {
         ui::MainWindow w;
-        QVERIFY(test::showWithProject(w, m_project));
+        SHOW_PROJECT(w, m_project);
         ui::LlmDialog* d = w.llmDialog();
         d->setConfig(config());
         auto* bar = d->findChild<QProgressBar*>(QStringLiteral("progress"));
@@ -300,7 +300,7 @@ private slots:
             QCOMPARE(model::runLlmLabeling(m_project, c, {}).totals.done, qint64(4));
 
         ui::MainWindow w;
-        QVERIFY(test::showWithProject(w, m_project));
+        SHOW_PROJECT(w, m_project);
         ui::LlmDialog* d = w.llmDialog();
         // Offered most recent first; the form opens on the most recent one, not the defaults.
         QCOMPARE(d->storedConfigNames(), QStringList({QStringLiteral("second-llm"), QStringLiteral("first-llm")}));
@@ -330,7 +330,7 @@ private slots:
     void importedNameNeedsConfirmation()
     {
         ui::MainWindow w;
-        QVERIFY(test::showWithProject(w, m_project));
+        SHOW_PROJECT(w, m_project);
         ui::LlmDialog* d = w.llmDialog();
         model::LlmConfig c = config();
         c.name = QStringLiteral("m1");  // an imported annotator of kData

@@ -101,7 +101,7 @@ private slots:
         const QString path = m_dir.filePath(QStringLiteral("k%1.chorus").arg(++m_copies));
         QVERIFY(QFile::copy(m_template, path));
         ui::MainWindow w;
-        QVERIFY(test::showWithProject(w, path));
+        SHOW_PROJECT(w, path);
         QApplication::setActiveWindow(&w);
         w.table()->setFocus();
         m_checks.value(key)(w);

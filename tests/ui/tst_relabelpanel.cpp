@@ -62,7 +62,7 @@ private slots:
     void queueReviewAndBudget()
     {
         ui::MainWindow w;
-        QVERIFY(test::showWithProject(w, m_project));
+        SHOW_PROJECT(w, m_project);
         ui::RelabelPanel* panel = w.relabelPanel();
         // Strategy "uncertainty", 2 items per round, budget 2, cost 1.
         auto* strategy = child<QComboBox>(panel, 0);

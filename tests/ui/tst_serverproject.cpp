@@ -234,7 +234,7 @@ private slots:
         test::makeTeamProject(location, writeFile(m_dir, QStringLiteral("offline.jsonl"), kData), 1, 30,
                               {QStringLiteral("rev1")});
         ui::MainWindow w;
-        QVERIFY2(test::showWithProject(w, test::asLogin(location, QStringLiteral("rev1"))), qPrintable(w.lastError()));
+        SHOW_PROJECT(w, test::asLogin(location, QStringLiteral("rev1")));
         QTRY_COMPARE(int(w.teamMode()->queue()->claims().size()), 4);
         w.workbench()->outbox()->setRetryInterval(200);
         auto* model = w.workbench()->tableModel();
@@ -290,7 +290,7 @@ private slots:
         });
 
         ui::MainWindow w;
-        QVERIFY2(test::showWithProject(w, tcp), qPrintable(w.lastError()));
+        SHOW_PROJECT(w, tcp);
         // libpq's and the server's own words: first no password at all, then a wrong one.
         QCOMPARE(messages.size(), 2);
         QVERIFY2(messages[0].contains(QLatin1String("no password supplied")), qPrintable(messages[0]));
@@ -418,7 +418,7 @@ private slots:
     {
         const QString location = createProject(QStringLiteral("stays"));
         ui::MainWindow w;
-        QVERIFY(test::showWithProject(w, location));
+        SHOW_PROJECT(w, location);
         const QString gone = QStringLiteral("postgresql://chorus_admin@/chorus_test?host=%1&port=5432&project=gone")
                                  .arg(m_dir.filePath(QStringLiteral("no-server-here")));
         QSignalSpy done(&w, &ui::MainWindow::backgroundOpenFinished);

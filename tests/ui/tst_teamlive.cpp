@@ -120,13 +120,13 @@ private slots:
         const QString asRev1 = test::asLogin(location, QStringLiteral("rev1"));
 
         ui::MainWindow manager;
-        QVERIFY2(test::showWithProject(manager, location), qPrintable(manager.lastError()));
+        SHOW_PROJECT(manager, location);
         QVERIFY(manager.teamMode()->isTeamProject());
         QVERIFY(!manager.teamMode()->myQueueAction()->isChecked());  // a manager sees the whole project
         QCOMPARE(manager.table()->model()->rowCount(), 4);
 
         auto reviewer = std::make_unique<ui::MainWindow>();
-        QVERIFY2(test::showWithProject(*reviewer, asRev1), qPrintable(reviewer->lastError()));
+        SHOW_PROJECT(*reviewer, asRev1);
         // A reviewer starts in My queue, holding the 4 items (batch 20), in import order.
         QVERIFY(reviewer->teamMode()->myQueueAction()->isChecked());
         QTRY_COMPARE(int(reviewer->teamMode()->queue()->claims().size()), 4);
@@ -192,7 +192,7 @@ private slots:
             model::setTeamSettings(s, st);
         }
         ui::MainWindow w;
-        QVERIFY2(test::showWithProject(w, test::asLogin(location, QStringLiteral("rev1"))), qPrintable(w.lastError()));
+        SHOW_PROJECT(w, test::asLogin(location, QStringLiteral("rev1")));
         QTRY_COMPARE(int(w.teamMode()->queue()->claims().size()), 4);
         const auto* status = w.findChild<QLabel*>(QStringLiteral("queueStatus"));
         QVERIFY(status);
@@ -207,7 +207,7 @@ private slots:
         w.close();
 
         ui::MainWindow manager;
-        QVERIFY2(test::showWithProject(manager, location), qPrintable(manager.lastError()));
+        SHOW_PROJECT(manager, location);
         const auto* managerStatus = manager.findChild<QLabel*>(QStringLiteral("queueStatus"));
         QVERIFY(!managerStatus->isVisibleTo(&manager) || !managerStatus->text().contains(QStringLiteral("blind")));
         manager.close();
@@ -221,7 +221,7 @@ private slots:
         const QString location = teamProject(QStringLiteral("toggle"), 1, {QStringLiteral("rev1")});
         QVERIFY(!location.isEmpty());
         ui::MainWindow w;
-        QVERIFY2(test::showWithProject(w, test::asLogin(location, QStringLiteral("rev1"))), qPrintable(w.lastError()));
+        SHOW_PROJECT(w, test::asLogin(location, QStringLiteral("rev1")));
         w.teamMode()->queue()->setBatchSize(2);
         activate(w);
         QTest::keyClick(&w, Qt::Key_Q, Qt::ControlModifier | Qt::ShiftModifier);  // leave

@@ -105,7 +105,7 @@ private slots:
         QTemporaryDir dir;
         const QString path = makeProject(dir);
         ui::MainWindow w;
-        QVERIFY(test::showWithProject(w, path));
+        SHOW_PROJECT(w, path);
         w.selectItem(1);  // i2
         auto* pick = w.findChild<QAction*>(QStringLiteral("pickLabel"));
         QVERIFY(pick);
@@ -150,7 +150,7 @@ private slots:
         QTemporaryDir dir;
         const QString path = makeProject(dir);
         ui::MainWindow w;
-        QVERIFY(test::showWithProject(w, path));
+        SHOW_PROJECT(w, path);
         auto* unreviewed = w.filterBar()->findChild<QCheckBox*>(QStringLiteral("unreviewedFilter"));
         QVERIFY(unreviewed);
         unreviewed->setChecked(true);
@@ -180,7 +180,7 @@ private slots:
         QTemporaryDir dir;
         const QString path = makeProject(dir);
         ui::MainWindow w;
-        QVERIFY(test::showWithProject(w, path));
+        SHOW_PROJECT(w, path);
         QVERIFY(w.workbench()->setHumanLabel({1}, 0));  // i2 := a
         w.selectItem(3);                                 // the reviewer moved on to i4
         w.workbench()->undoStack()->undo();
@@ -204,7 +204,7 @@ private slots:
         const QString path = dir.filePath(QStringLiteral("ties.chorus"));
         chorus::test::importIntoNewProject(path, data);
         ui::MainWindow w;
-        QVERIFY(test::showWithProject(w, path));
+        SHOW_PROJECT(w, path);
         w.filterBar()->setTiedOnly(true);
         QTRY_COMPARE(w.table()->model()->rowCount(), 2);
         const model::Snapshot& s = w.workbench()->snapshot();
