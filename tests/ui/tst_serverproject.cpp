@@ -17,6 +17,7 @@
 #include "teamprojects.h"
 #include "teamqueue.h"
 #include "serverprojectdialog.h"
+#include "serverguitest.h"
 #include "serverprojects.h"
 #include "testprojects.h"
 #include "workbench.h"
@@ -91,13 +92,9 @@ QAction* recentAction(ui::MainWindow& w, int index)
 
 } // namespace
 
-class TestServerProject : public QObject
+class TestServerProject : public test::ServerGuiTest
 {
     Q_OBJECT
-
-    QTemporaryDir m_dir;
-    QString m_base;  // the test server's database URI (Unix socket, no password needed)
-    QStringList m_created;
 
     // A new project NAME on the test server holding kData (imported through model::importFile).
     QString createProject(const QString& name)
@@ -106,27 +103,12 @@ class TestServerProject : public QObject
         model::ProjectStore store;
         store.open(location, model::ProjectStore::Mode::CreateNew);
         model::importFile(store, writeFile(m_dir, QStringLiteral("data.jsonl"), kData));
-        m_created << location;
-        return location;
+        return removedAtEnd(location);
     }
 
 private slots:
-    void initTestCase()
-    {
-        test::useTestSettings();
-        QSettings().clear();
-        m_base = test::serverUri();
-        if (m_base.isEmpty())
-            QSKIP("no test server (run through ctest, which starts one: CHORUS_TEST_PG_STATE)");
-        QVERIFY(m_dir.isValid());
-    }
-
-    void cleanupTestCase()
-    {
-        ui::setPasswordPrompt({});
-        for (const QString& location : std::as_const(m_created))
-            model::ProjectStore::removeProject(location);
-    }
+    // A test that answers the password prompt leaves no prompt behind, passed or not.
+    void cleanup() { ui::setPasswordPrompt({}); }
 
     // The dialog lists the database's projects (sorted, ours among them), the keyboard picks one
     // and opens it; two decisions made with the review keys are on the server, one before and
@@ -230,7 +212,7 @@ private slots:
     // the mark and the count go, and the server has the decision, once.
     void teamDecisionQueuedInTheWindow()
     {
-        const QString location = test::serverProjectLocation(m_dir, QStringLiteral("offline.chorus"));
+        const QString location = removedAtEnd(test::serverProjectLocation(m_dir, QStringLiteral("offline.chorus")));
         test::makeTeamProject(location, writeFile(m_dir, QStringLiteral("offline.jsonl"), kData), 1, 30,
                               {QStringLiteral("rev1")});
         ui::MainWindow w;
@@ -260,7 +242,6 @@ private slots:
             QCOMPARE(cell(model::ItemTableModel::ColStatus), QStringLiteral("reviewed"));
         QCOMPARE(test::storedLabels(location), (QMap<QString, QString>{{"i1", "a"}}));
         w.close();
-        model::ProjectStore::removeProject(location);
     }
 
     // TCP on 127.0.0.1 wants a password: the prompt comes, a wrong answer brings it back with

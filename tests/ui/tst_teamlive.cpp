@@ -15,6 +15,7 @@
 #include "itemtablemodel.h"
 #include "mainwindow.h"
 #include "mainwindowfixture.h"
+#include "serverguitest.h"
 #include "teammode.h"
 #include "teampanel.h"
 #include "teamreview.h"
@@ -83,15 +84,13 @@ void activate(ui::MainWindow& w)
 
 } // namespace
 
-class TestTeamLive : public QObject
+class TestTeamLive : public test::ServerGuiTest
 {
     Q_OBJECT
 
-    QTemporaryDir m_dir;
-
     // A team project NAME.chorus on the test server holding kData (written to NAME.jsonl), with
     // `overlap` reviewers per item, 30-minute leases and the logins `reviewers`; empty when the
-    // data could not be written.
+    // data could not be written. Removed at the end of the test case, passed or not.
     QString teamProject(const QString& name, int overlap, const QStringList& reviewers)
     {
         const QString location = test::serverProjectLocation(m_dir, name + QStringLiteral(".chorus"));
@@ -99,18 +98,10 @@ class TestTeamLive : public QObject
         if (!test::writeFile(data, kData))
             return {};
         test::makeTeamProject(location, data, overlap, 30, reviewers);
-        return location;
+        return removedAtEnd(location);
     }
 
 private slots:
-    void initTestCase()
-    {
-        test::useTestSettings();
-        QSettings().clear();
-        if (test::serverUri().isEmpty())
-            QSKIP("no test server (run through ctest, which starts one: CHORUS_TEST_PG_STATE)");
-        QVERIFY(m_dir.isValid());
-    }
 
     void twoWindowsSeeEachOther()
     {
@@ -173,7 +164,6 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(teamCell(manager, QStringLiteral("rev1"), ui::TeamPanel::ColQueue), QStringLiteral("0"), 2000);
         QCOMPARE(teamCell(manager, QStringLiteral("rev1"), ui::TeamPanel::ColDecided), QStringLiteral("1"));
         manager.close();
-        model::ProjectStore::removeProject(location);
     }
 
     // Blind "all": the reviewer's queue says "blind review", its tooltip says what is hidden,
@@ -211,7 +201,6 @@ private slots:
         const auto* managerStatus = manager.findChild<QLabel*>(QStringLiteral("queueStatus"));
         QVERIFY(!managerStatus->isVisibleTo(&manager) || !managerStatus->text().contains(QStringLiteral("blind")));
         manager.close();
-        model::ProjectStore::removeProject(location);
     }
 
     // Leaving My queue (the shortcut) gives the claims back and shows every item; entering it
@@ -248,7 +237,6 @@ private slots:
         w.workbench()->closeProject();
         QCOMPARE(claimRows(location, QStringLiteral("rev1")), 0);
         QVERIFY(!w.teamMode()->isTeamProject());
-        model::ProjectStore::removeProject(location);
     }
 };
 
