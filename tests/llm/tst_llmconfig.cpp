@@ -3,8 +3,9 @@
 
 #include "errors.h"
 #include "expecterror.h"
-#include "llmfixture.h"
 #include "llmconfig.h"
+#include "llmfixture.h"
+#include "stringrows.h"
 
 #include <QtTest>
 
@@ -162,12 +163,11 @@ void TestLlmConfig::roundTripThroughJson()
 
 void TestLlmConfig::endpoint_data()
 {
-    QTest::addColumn<QString>("base");
-    QTest::addColumn<QString>("expected");
-    QTest::newRow("v1") << QStringLiteral("http://h:8080/v1") << QStringLiteral("http://h:8080/v1/chat/completions");
-    QTest::newRow("trailingSlash") << QStringLiteral("http://h/v1/") << QStringLiteral("http://h/v1/chat/completions");
-    QTest::newRow("alreadyFull") << QStringLiteral("https://api.x/v1/chat/completions")
-                                 << QStringLiteral("https://api.x/v1/chat/completions");
+    chorus::test::addStringTable({"base", "expected"}, {
+        {"v1", "http://h:8080/v1", "http://h:8080/v1/chat/completions"},
+        {"trailingSlash", "http://h/v1/", "http://h/v1/chat/completions"},
+        {"alreadyFull", "https://api.x/v1/chat/completions", "https://api.x/v1/chat/completions"},
+    });
 }
 
 void TestLlmConfig::endpoint()
@@ -206,11 +206,11 @@ void TestLlmConfig::renderPrompt()
 
 void TestLlmConfig::renderPromptErrors_data()
 {
-    QTest::addColumn<QString>("tmpl");
-    QTest::addColumn<QString>("expected");
-    QTest::newRow("unknown") << QStringLiteral("{text} {label}") << QStringLiteral("unknown placeholder {label}");
-    QTest::newRow("unclosed") << QStringLiteral("{text} {labels") << QStringLiteral("never closed");
-    QTest::newRow("loneClose") << QStringLiteral("{text} }") << QStringLiteral("lone \"}\"");
+    chorus::test::addStringTable({"tmpl", "expected"}, {
+        {"unknown", "{text} {label}", "unknown placeholder {label}"},
+        {"unclosed", "{text} {labels", "never closed"},
+        {"loneClose", "{text} }", "lone \"}\""},
+    });
 }
 
 void TestLlmConfig::renderPromptErrors()

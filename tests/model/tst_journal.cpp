@@ -16,6 +16,7 @@
 #include "pgserverscript.h"
 #include "projectdump.h"
 #include "scratchdir.h"
+#include "stringrows.h"
 #include "teamprojects.h"
 #include "testprojects.h"
 
@@ -400,12 +401,12 @@ void TestJournal::twoSyncsNeverSendOneDecisionTwice()
 
 void TestJournal::unusableJournalNamed_data()
 {
-    QTest::addColumn<QString>("kind");
-    QTest::addColumn<QString>("problem");
-    QTest::newRow("folderIsAFile") << QStringLiteral("folder-is-file") << QStringLiteral("cannot make the folder");
-    QTest::newRow("garbage") << QStringLiteral("garbage") << QStringLiteral("not a database");
-    QTest::newRow("otherSqliteFile") << QStringLiteral("other-sqlite") << QStringLiteral("not a Chorus journal");
-    QTest::newRow("isAFolder") << QStringLiteral("folder") << QStringLiteral("it is a folder");
+    chorus::test::addStringTable({"kind", "problem"}, {
+        {"folderIsAFile", "folder-is-file", "cannot make the folder"},
+        {"garbage", "garbage", "not a database"},
+        {"otherSqliteFile", "other-sqlite", "not a Chorus journal"},
+        {"isAFolder", "folder", "it is a folder"},
+    });
 }
 
 // Whatever is wrong with the journal's path, the error names the file and the problem, both

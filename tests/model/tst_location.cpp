@@ -73,28 +73,17 @@ void TestLocation::filePathsStayPaths()
 // Each row: the URI and all its connection fields, as connectionFields() writes them.
 void TestLocation::serverUris_data()
 {
-    QTest::addColumn<QString>("uri");
-    QTest::addColumn<QString>("fields");
-    QTest::newRow("full") << QStringLiteral("postgresql://ana@db.example.org:5433/labels?project=news")
-                          << QStringLiteral("user=ana host=db.example.org port=5433 database=labels project=news options=");
-    QTest::newRow("noUserNoPort") << QStringLiteral("postgresql://db/labels?project=news")
-                                  << QStringLiteral("user= host=db port=-1 database=labels project=news options=");
-    QTest::newRow("shortScheme") << QStringLiteral("postgres://db/labels?project=news")
-                                 << QStringLiteral("user= host=db port=-1 database=labels project=news options=");
-    QTest::newRow("socketFolder")
-        << QStringLiteral("postgresql:///labels?host=/var/run/postgresql&port=5432&project=p1")
-        << QStringLiteral("user= host=/var/run/postgresql port=5432 database=labels project=p1 options=");
-    QTest::newRow("percentEncodedSocket") << QStringLiteral("postgresql://%2Ftmp%2Fpg/labels?project=p1")
-                                          << QStringLiteral("user= host=/tmp/pg port=-1 database=labels project=p1 options=");
-    QTest::newRow("passThrough")
-        << QStringLiteral("postgresql://ana@db/labels?sslmode=require&connect_timeout=5&project=p1")
-        << QStringLiteral("user=ana host=db port=-1 database=labels project=p1 options=sslmode=require;connect_timeout=5");
-    QTest::newRow("service") << QStringLiteral("postgresql:///?service=team&project=p1")
-                             << QStringLiteral("user= host= port=-1 database= project=p1 options=service=team");
-    QTest::newRow("noProject") << QStringLiteral("postgresql://db/labels")
-                               << QStringLiteral("user= host=db port=-1 database=labels project= options=");
-    QTest::newRow("ipv6") << QStringLiteral("postgresql://[::1]:6000/labels?project=p1")
-                          << QStringLiteral("user= host=::1 port=6000 database=labels project=p1 options=");
+    chorus::test::addStringTable({"uri", "fields"}, {
+        {"full", "postgresql://ana@db.example.org:5433/labels?project=news", "user=ana host=db.example.org port=5433 database=labels project=news options="},
+        {"noUserNoPort", "postgresql://db/labels?project=news", "user= host=db port=-1 database=labels project=news options="},
+        {"shortScheme", "postgres://db/labels?project=news", "user= host=db port=-1 database=labels project=news options="},
+        {"socketFolder", "postgresql:///labels?host=/var/run/postgresql&port=5432&project=p1", "user= host=/var/run/postgresql port=5432 database=labels project=p1 options="},
+        {"percentEncodedSocket", "postgresql://%2Ftmp%2Fpg/labels?project=p1", "user= host=/tmp/pg port=-1 database=labels project=p1 options="},
+        {"passThrough", "postgresql://ana@db/labels?sslmode=require&connect_timeout=5&project=p1", "user=ana host=db port=-1 database=labels project=p1 options=sslmode=require;connect_timeout=5"},
+        {"service", "postgresql:///?service=team&project=p1", "user= host= port=-1 database= project=p1 options=service=team"},
+        {"noProject", "postgresql://db/labels", "user= host=db port=-1 database=labels project= options="},
+        {"ipv6", "postgresql://[::1]:6000/labels?project=p1", "user= host=::1 port=6000 database=labels project=p1 options="},
+    });
 }
 
 void TestLocation::serverUris()
@@ -109,21 +98,16 @@ void TestLocation::serverUris()
 
 void TestLocation::refused_data()
 {
-    QTest::addColumn<QString>("uri");
-    QTest::addColumn<QString>("message");
-    QTest::newRow("passwordInAuthority") << QStringLiteral("postgresql://ana:hunter2@db/labels?project=p")
-                                         << QStringLiteral("a password cannot be part of a project URI");
-    QTest::newRow("passwordParameter") << QStringLiteral("postgresql://ana@db/labels?password=hunter2&project=p")
-                                       << QStringLiteral("a password cannot be part of a project URI");
-    QTest::newRow("badPort") << QStringLiteral("postgresql:///labels?port=http&project=p") << QStringLiteral("not a port number");
-    QTest::newRow("twoPathParts") << QStringLiteral("postgresql://db/labels/extra?project=p")
-                                  << QStringLiteral("the path must be one database name");
-    QTest::newRow("semicolonValue") << QStringLiteral("postgresql://db/labels?options=a;b&project=p") << QStringLiteral("contains ';'");
-    QTest::newRow("badParameterName") << QStringLiteral("postgresql://db/labels?Bad-Key=1&project=p")
-                                      << QStringLiteral("is not a connection parameter");
-    QTest::newRow("upperCaseProject") << QStringLiteral("postgresql://db/labels?project=News")
-                                      << QStringLiteral("must start with a lowercase letter");
-    QTest::newRow("reservedProject") << QStringLiteral("postgresql://db/labels?project=public") << QStringLiteral("reserved");
+    chorus::test::addStringTable({"uri", "message"}, {
+        {"passwordInAuthority", "postgresql://ana:hunter2@db/labels?project=p", "a password cannot be part of a project URI"},
+        {"passwordParameter", "postgresql://ana@db/labels?password=hunter2&project=p", "a password cannot be part of a project URI"},
+        {"badPort", "postgresql:///labels?port=http&project=p", "not a port number"},
+        {"twoPathParts", "postgresql://db/labels/extra?project=p", "the path must be one database name"},
+        {"semicolonValue", "postgresql://db/labels?options=a;b&project=p", "contains ';'"},
+        {"badParameterName", "postgresql://db/labels?Bad-Key=1&project=p", "is not a connection parameter"},
+        {"upperCaseProject", "postgresql://db/labels?project=News", "must start with a lowercase letter"},
+        {"reservedProject", "postgresql://db/labels?project=public", "reserved"},
+    });
 }
 
 void TestLocation::refused()

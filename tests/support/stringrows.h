@@ -4,6 +4,8 @@
 
 #include <QtTest>
 
+#include <array>
+#include <cstddef>
 #include <initializer_list>
 #include <utility>
 
@@ -23,6 +25,20 @@ inline void addStringRows(const char* column, std::initializer_list<std::pair<co
     QTest::addColumn<QString>(column);
     for (const auto& [name, value] : rows)
         QTest::newRow(name) << QString::fromUtf8(value);
+}
+
+/// Adds one QString column per name in `columns` and one data row per {row name, value per
+/// column}: addStringTable({"uri", "message"}, {{"badPort", "postgresql://...", "not a port"}}).
+template <std::size_t N>
+void addStringTable(const char* const (&columns)[N], std::initializer_list<std::array<const char*, N + 1>> rows)
+{
+    for (const char* column : columns)
+        QTest::addColumn<QString>(column);
+    for (const auto& row : rows) {
+        QTestData& data = QTest::newRow(row[0]);
+        for (std::size_t k = 1; k <= N; ++k)
+            data << QString::fromUtf8(row[k]);
+    }
 }
 
 } // namespace chorus::test

@@ -5,6 +5,7 @@
 #include "datarows.h"
 #include "files.h"
 #include "pairwisepage.h"
+#include "stringrows.h"
 
 #include <QBarCategoryAxis>
 #include <QBoxPlotSeries>
@@ -57,10 +58,10 @@ class TestPairwisePage : public QObject
 private slots:
     void humanJudgesMatchReference_data()
     {
-        QTest::addColumn<QString>("method");
-        QTest::addColumn<QString>("key");
-        QTest::newRow("eloFileOrder") << QStringLiteral("elo") << QStringLiteral("elo");
-        QTest::newRow("bradleyTerryTiesHalf") << QStringLiteral("bt") << QStringLiteral("bt_mm");
+        test::addStringTable({"method", "key"}, {
+            {"eloFileOrder", "elo", "elo"},
+            {"bradleyTerryTiesHalf", "bt", "bt_mm"},
+        });
     }
 
     void humanJudgesMatchReference()
