@@ -34,15 +34,19 @@ QWidget* fileRow(QLineEdit* edit, QWidget* parent, bool save, const QString& fil
     return w;
 }
 
-// OK, named okText, and Cancel as the last row of `form`: they accept or reject `dialog`.
-QDialogButtonBox* addButtons(QFormLayout* form, QDialog* dialog, const QString& okText)
+// OK, named okText, and Cancel as the last row of `form`: they accept or reject `dialog`. OK
+// is enabled only while `file` names a file.
+void addButtons(QFormLayout* form, QDialog* dialog, const QString& okText, QLineEdit* file)
 {
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, dialog);
-    buttons->button(QDialogButtonBox::Ok)->setText(okText);
+    QPushButton* ok = buttons->button(QDialogButtonBox::Ok);
+    ok->setText(okText);
     form->addRow(buttons);
     QObject::connect(buttons, &QDialogButtonBox::accepted, dialog, &QDialog::accept);
     QObject::connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
-    return buttons;
+    const auto named = [ok, file] { ok->setEnabled(!file->text().trimmed().isEmpty()); };
+    QObject::connect(file, &QLineEdit::textChanged, ok, named);
+    named();
 }
 
 const char* const kCsvFilter = "CSV (*.csv *.tsv *.txt);;All files (*)";
@@ -53,6 +57,7 @@ ImportDialog::ImportDialog(const QString& file, QWidget* parent) : QDialog(paren
 {
     setWindowTitle(tr("Import Data"));
     m_file = new QLineEdit(file, this);
+    m_file->setObjectName(QStringLiteral("file"));
     m_format = new QComboBox(this);
     m_format->addItem(tr("detect"), QString());
     for (const QString& f : model::importFormats())
@@ -86,10 +91,7 @@ ImportDialog::ImportDialog(const QString& file, QWidget* parent) : QDialog(paren
     form->addRow(tr("&Delimiter"), m_delimiter);
     form->addRow(tr("Item &texts"),
                  fileRow(m_items, this, false, tr("Items (*.csv *.tsv *.txt *.jsonl *.ndjson *.json);;All files (*)")));
-    QDialogButtonBox* buttons = addButtons(form, this, tr("Import"));
-    connect(m_file, &QLineEdit::textChanged, this,
-            [this, buttons](const QString& t) { buttons->button(QDialogButtonBox::Ok)->setEnabled(!t.isEmpty()); });
-    buttons->button(QDialogButtonBox::Ok)->setEnabled(!file.isEmpty());
+    addButtons(form, this, tr("Import"), m_file);
     resize(560, sizeHint().height());
 }
 
@@ -118,6 +120,7 @@ ExportDialog::ExportDialog(const QString& suggestedPath, const QList<QPair<qint6
 {
     setWindowTitle(tr("Export Curated Dataset"));
     m_file = new QLineEdit(suggestedPath, this);
+    m_file->setObjectName(QStringLiteral("file"));
     m_format = new QComboBox(this);
     m_format->addItem(tr("JSON Lines: labels, provenance, notes, soft labels, every annotator"), QStringLiteral("jsonl"));
     m_format->addItem(tr("CSV: one row per item, with notes"), QStringLiteral("csv"));
@@ -156,7 +159,7 @@ ExportDialog::ExportDialog(const QString& suggestedPath, const QList<QPair<qint6
     form->addRow(m_excludeInvalid);
     form->addRow(m_annotators);
     form->addRow(m_history);
-    addButtons(form, this, tr("Export"));
+    addButtons(form, this, tr("Export"), m_file);
     connect(m_format, &QComboBox::currentIndexChanged, this, [this] {
         QString f = m_file->text();
         const QString ext = m_format->currentData().toString() == QLatin1String("jsonl") ? QStringLiteral(".jsonl")
