@@ -105,8 +105,9 @@ inline QCommandLineOption includeInvalid(const QString& help)
 
 // Reading option values --------------------------------------------------------------------------
 
-/// Where an option's number must lie. Every number option is read by numberOption(), so a
-/// refusal always reads "--NAME takes <text()>, got "VALUE"".
+/// Where an option's number must lie; the default, any finite number, leaves the range to the
+/// code the value goes to. Every number option is read by numberOption(), so a refusal always
+/// reads "--NAME takes <text()>, got "VALUE"".
 struct NumberRange
 {
     double min = -std::numeric_limits<double>::infinity();
@@ -114,8 +115,6 @@ struct NumberRange
     bool minOpen = false;  ///< min itself is refused
     bool maxOpen = false;  ///< max itself is refused
 
-    /// Any finite number (the range is left to the code the value goes to).
-    static NumberRange any() { return {}; }
     /// [v, infinity)
     static NumberRange atLeast(double v) { return {v, std::numeric_limits<double>::infinity(), false, false}; }
     /// (v, infinity)

@@ -6,7 +6,6 @@
 
 #include <QtTest>
 
-#include <optional>
 #include <source_location>
 #include <string>
 #include <vector>

@@ -1,6 +1,6 @@
 #pragma once
-// Data-driven tests over one QString column: a list of names (methods, strategies, models),
-// or named strings.
+// Data-driven tests whose columns are all strings: a list of names (methods, strategies,
+// models), named strings, or a table of them.
 
 #include <QtTest>
 
