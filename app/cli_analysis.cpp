@@ -368,7 +368,8 @@ int cmdAggregate(const QStringList& args)
     if (p.isSet(QStringLiteral("weights")))
         in.weights = readWeights(p.value(QStringLiteral("weights")), s);
     if (p.isSet(QStringLiteral("weights-run"))) {
-        const model::RunData run = model::loadRun(source.project(QStringLiteral("--weights-run")), s, p.value(QStringLiteral("weights-run")).toLongLong());
+        const qint64 id = runOption(p, QStringLiteral("weights-run"));
+        const model::RunData run = model::loadRun(source.project(QStringLiteral("--weights-run")), s, id);
         in.weights = run.competence;
         for (double& w : in.weights)
             if (!std::isfinite(w))

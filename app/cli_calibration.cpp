@@ -145,7 +145,7 @@ int cmdCalibration(const QStringList& args)
         methods = parseMethods(p.value(QStringLiteral("methods")), known);
     const int bins = intOption(p, QStringLiteral("bins"), 1);
     const uint64_t seed = seedOption(p);
-    const double fraction = numberOption(p, QStringLiteral("select-fraction"), NumberRange::share(false));
+    const double fraction = numberOption(p, QStringLiteral("select-fraction"), NumberRange::shareBelowOne());
     agg::AggregationInput in;
     readMethodParams(p, in);
     in.seed = seed;

@@ -12,7 +12,6 @@
 #include <QElapsedTimer>
 
 #include <algorithm>
-#include <cmath>
 
 namespace chorus::cli {
 

@@ -15,7 +15,6 @@
 #include <QSqlQuery>
 
 #include <atomic>
-#include <cmath>
 #include <csignal>
 
 namespace chorus::cli {
@@ -238,10 +237,9 @@ int cmdLabel(const QStringList& args)
                                 "[--append-to-existing] [--dry-run] [--json]"));
     if (!p.isSet(QStringLiteral("project")) || !p.isSet(QStringLiteral("annotator")))
         throw UsageError{QStringLiteral("--project and --annotator are required")};
-    double budget = std::numeric_limits<double>::infinity();
-    if (p.isSet(QStringLiteral("budget"))) {
-        budget = numberOption(p, QStringLiteral("budget"), NumberRange::atLeast(0));
-    }
+    const double budget = p.isSet(QStringLiteral("budget"))
+                              ? numberOption(p, QStringLiteral("budget"), NumberRange::atLeast(0))
+                              : std::numeric_limits<double>::infinity();
     const model::LlmConfig config = model::LlmConfig::fromFile(p.value(QStringLiteral("annotator")));
     const QString projectPath = p.value(QStringLiteral("project"));
     std::vector<qint64> items;

@@ -48,20 +48,21 @@ bool NumberRange::contains(double v) const
     return std::isfinite(v) && (minOpen ? v > min : v >= min) && (maxOpen ? v < max : v <= max);
 }
 
-QString NumberRange::text() const
+QString NumberRange::text(const QString& noun) const
 {
     const bool low = std::isfinite(min), high = std::isfinite(max);
     if (low && high)
-        return QStringLiteral("a number in %1%2, %3%4")
+        return QStringLiteral("%1 in %2%3, %4%5")
+            .arg(noun)
             .arg(minOpen ? QLatin1Char('(') : QLatin1Char('['))
             .arg(min)
             .arg(max)
             .arg(maxOpen ? QLatin1Char(')') : QLatin1Char(']'));
     if (low)
-        return QStringLiteral("a number %1 %2").arg(minOpen ? QStringLiteral(">") : QStringLiteral(">=")).arg(min);
+        return QStringLiteral("%1 %2 %3").arg(noun, minOpen ? QStringLiteral(">") : QStringLiteral(">=")).arg(min);
     if (high)
-        return QStringLiteral("a number %1 %2").arg(maxOpen ? QStringLiteral("<") : QStringLiteral("<=")).arg(max);
-    return QStringLiteral("a number");
+        return QStringLiteral("%1 %2 %3").arg(noun, maxOpen ? QStringLiteral("<") : QStringLiteral("<=")).arg(max);
+    return noun;
 }
 
 namespace {
@@ -98,21 +99,18 @@ int intOption(const QCommandLineParser& p, const QString& name, int min, int max
 {
     bool ok = false;
     const int v = p.value(name).toInt(&ok);
-    if (ok && v >= min && v <= max)
-        return v;
-    constexpr int lowest = std::numeric_limits<int>::min(), highest = std::numeric_limits<int>::max();
-    if (min != lowest && max != highest)
-        refuse(p, name, QStringLiteral("a whole number from %1 to %2").arg(min).arg(max));
-    if (min != lowest)
-        refuse(p, name, QStringLiteral("a whole number >= %1").arg(min));
-    if (max != highest)
-        refuse(p, name, QStringLiteral("a whole number <= %1").arg(max));
-    refuse(p, name, QStringLiteral("a whole number"));
+    if (!ok || v < min || v > max) {
+        constexpr double inf = std::numeric_limits<double>::infinity();
+        const NumberRange range{min == std::numeric_limits<int>::min() ? -inf : min,
+                                max == std::numeric_limits<int>::max() ? inf : max};
+        refuse(p, name, range.text(QStringLiteral("a whole number")));
+    }
+    return v;
 }
 
-qint64 runOption(const QCommandLineParser& p)
+qint64 runOption(const QCommandLineParser& p, const QString& name)
 {
-    return wholeNumber(p, QStringLiteral("run"), &QString::toLongLong, QStringLiteral("a run id"));
+    return wholeNumber(p, name, &QString::toLongLong, QStringLiteral("a run id"));
 }
 
 uint64_t seedOption(const QCommandLineParser& p)

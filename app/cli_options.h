@@ -119,12 +119,14 @@ struct NumberRange
     static NumberRange atLeast(double v) { return {v, std::numeric_limits<double>::infinity(), false, false}; }
     /// (v, infinity)
     static NumberRange above(double v) { return {v, std::numeric_limits<double>::infinity(), true, false}; }
-    /// (0, 1], or (0, 1) with one = false.
-    static NumberRange share(bool one = true) { return {0, 1, true, !one}; }
+    /// (0, 1]
+    static NumberRange share() { return {0, 1, true, false}; }
+    /// (0, 1)
+    static NumberRange shareBelowOne() { return {0, 1, true, true}; }
 
     bool contains(double v) const;
-    /// "a number", "a number > 0", "a number >= 0", "a number in (0, 1]".
-    QString text() const;
+    /// "a number", "a number > 0", "a number >= 0", "a number in (0, 1]" (with noun "a number").
+    QString text(const QString& noun = QStringLiteral("a number")) const;
 };
 
 /// --NAME as a finite number in range; a UsageError names the option, the range and the value.
@@ -134,8 +136,8 @@ double numberOption(const QCommandLineParser& p, const QString& name, const Numb
 int intOption(const QCommandLineParser& p, const QString& name, int min = std::numeric_limits<int>::min(),
               int max = std::numeric_limits<int>::max());
 
-/// --run as a saved run's id.
-qint64 runOption(const QCommandLineParser& p);
+/// --run (or --NAME) as a saved run's id.
+qint64 runOption(const QCommandLineParser& p, const QString& name = QStringLiteral("run"));
 
 /// --seed as a non-negative integer.
 uint64_t seedOption(const QCommandLineParser& p);
@@ -143,7 +145,7 @@ uint64_t seedOption(const QCommandLineParser& p);
 /// --level as a number in (0, 1).
 inline double levelOption(const QCommandLineParser& p)
 {
-    return numberOption(p, QStringLiteral("level"), NumberRange::share(false));
+    return numberOption(p, QStringLiteral("level"), NumberRange::shareBelowOne());
 }
 
 /// UsageError "unknown method" unless `method` is one of `known` (methodNameList()).

@@ -233,7 +233,8 @@ int cmdSelect(const QStringList& args)
     const model::Snapshot& s = source.snapshot;
     std::vector<double> posterior;
     if (p.isSet(QStringLiteral("run"))) {
-        posterior = model::loadRun(source.project(QStringLiteral("--run")), s, runOption(p)).posterior;
+        const qint64 run = runOption(p);
+        posterior = model::loadRun(source.project(QStringLiteral("--run")), s, run).posterior;
     } else {
         posterior = aggregateCrowd(p.value(QStringLiteral("method")), s.matrix, c.seed).posterior;
     }

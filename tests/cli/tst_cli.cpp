@@ -150,7 +150,7 @@ void TestCli::badCommandLines_data()
         {"initialOverflows", {"rank", "--input", f, "--initial", "1e999"}, "--initial takes a number, got \"1e999\""},
         {"budgetInfinite", {"select", "--input", f, "--method", "mv", "--cost", "1", "--budget", "inf", "--relabeler-accuracy", "0.9"},
          "--budget takes a number, got \"inf\""},
-        {"maxExhaustiveAbove20", {"crowd", "--input", f, "--max-exhaustive", "21"}, "--max-exhaustive takes a whole number from 0 to 20, got \"21\""},
+        {"maxExhaustiveAbove20", {"crowd", "--input", f, "--max-exhaustive", "21"}, "--max-exhaustive takes a whole number in [0, 20], got \"21\""},
         {"bootstrapZero", {"evaluate", "--input", f, "--bootstrap", "0"}, "--bootstrap takes a whole number >= 1, got \"0\""},
         {"claimNegative", {"claim", "--project", p, "--n", "-1"}, "--n takes a whole number >= 0, got \"-1\""},
         {"seedNegative", {"crowd", "--input", f, "--seed", "-1"}, "--seed takes a whole number >= 0, got \"-1\""},

@@ -1,15 +1,12 @@
 // chorus-cli aggregate as a process: hand-derived weighted/unweighted votes, controls, --save,
 // and Dawid-Skene on RTE against crowd-kit's reference accuracy.
 
-#include "datasets.h"
-
-#include "clitest.h"
-#include "files.h"
 #include "../model/projectdump.h"
+#include "clitest.h"
+#include "datarows.h"
+#include "files.h"
 
 #include <QTemporaryDir>
-#include "datarows.h"
-
 #include <QtTest>
 
 #include <nlohmann/json.hpp>
@@ -80,6 +77,10 @@ private slots:
         QCOMPARE(j["run"].get<int>(), 1);
         const auto info = json({QStringLiteral("info"), project, QStringLiteral("--json")});
         QCOMPARE(info["runs"].get<int>(), 1);
+        // A run id that is not a number is refused (it once read as 0, "the latest run").
+        expectCliError(run({QStringLiteral("aggregate"), QStringLiteral("--project"), project, QStringLiteral("--method"),
+                            QStringLiteral("wmv"), QStringLiteral("--weights-run"), QStringLiteral("abc")}),
+                       2, QStringLiteral("--weights-run takes a run id, got \"abc\""));
     }
 
     // crowd-kit 1.4.1 DawidSkene on RTE: accuracy in ../shared/reference/rte.json.
