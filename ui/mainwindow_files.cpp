@@ -215,7 +215,7 @@ void MainWindow::exportDialog()
         suggested = project.dir().filePath(project.completeBaseName() + QStringLiteral("-curated.jsonl"));
     }
     ExportDialog dialog(suggested, runs, this);
-    if (dialog.exec() != QDialog::Accepted || dialog.file().isEmpty())
+    if (dialog.exec() != QDialog::Accepted)
         return;
     startJob(tr("Exporting %1…").arg(QFileInfo(dialog.file()).fileName()));
     m_exportWatcher.setFuture(model::exportAsync(m_wb->pool(), m_wb->projectPath(), dialog.file(), dialog.options()));

@@ -59,6 +59,7 @@ ImportDialog::ImportDialog(const QString& file, QWidget* parent) : QDialog(paren
     m_file = new QLineEdit(file, this);
     m_file->setObjectName(QStringLiteral("file"));
     m_format = new QComboBox(this);
+    m_format->setObjectName(QStringLiteral("format"));
     m_format->addItem(tr("detect"), QString());
     for (const QString& f : model::importFormats())
         m_format->addItem(f, f);
@@ -97,7 +98,7 @@ ImportDialog::ImportDialog(const QString& file, QWidget* parent) : QDialog(paren
 
 QString ImportDialog::file() const
 {
-    return m_file->text();
+    return m_file->text().trimmed();
 }
 
 model::ImportOptions ImportDialog::options() const
@@ -122,6 +123,7 @@ ExportDialog::ExportDialog(const QString& suggestedPath, const QList<QPair<qint6
     m_file = new QLineEdit(suggestedPath, this);
     m_file->setObjectName(QStringLiteral("file"));
     m_format = new QComboBox(this);
+    m_format->setObjectName(QStringLiteral("format"));
     m_format->addItem(tr("JSON Lines: labels, provenance, notes, soft labels, every annotator"), QStringLiteral("jsonl"));
     m_format->addItem(tr("CSV: one row per item, with notes"), QStringLiteral("csv"));
     m_format->addItem(tr("Long CSV (item,annotator,label) for crowd-kit"), QStringLiteral("long-csv"));
@@ -145,6 +147,7 @@ ExportDialog::ExportDialog(const QString& suggestedPath, const QList<QPair<qint6
     // Notes are always exported (jsonl, csv); the full history on request. The answer-only
     // formats carry neither.
     m_history = new QCheckBox(tr("Include each item's decision history (who, when, label, status, note)"), this);
+    m_history->setObjectName(QStringLiteral("history"));
     m_minConfidence = doubleSpin(0, 1, 2, 0.05, this);
     m_minConfidence->setSpecialValueText(tr("any"));
 
@@ -161,22 +164,22 @@ ExportDialog::ExportDialog(const QString& suggestedPath, const QList<QPair<qint6
     form->addRow(m_history);
     addButtons(form, this, tr("Export"), m_file);
     connect(m_format, &QComboBox::currentIndexChanged, this, [this] {
-        QString f = m_file->text();
-        const QString ext = m_format->currentData().toString() == QLatin1String("jsonl") ? QStringLiteral(".jsonl")
-                                                                                         : QStringLiteral(".csv");
+        const QString format = m_format->currentData().toString();
+        m_history->setEnabled(format == QLatin1String("jsonl") || format == QLatin1String("csv"));
+        QString f = file();
+        if (f.isEmpty())
+            return;  // no name yet to give the format's extension to
         const qsizetype dot = f.lastIndexOf(QLatin1Char('.'));
         if (dot > f.lastIndexOf(QLatin1Char('/')))
             f = f.left(dot);
-        m_file->setText(f + ext);
-        const QString format = m_format->currentData().toString();
-        m_history->setEnabled(format == QLatin1String("jsonl") || format == QLatin1String("csv"));
+        m_file->setText(f + (format == QLatin1String("jsonl") ? QStringLiteral(".jsonl") : QStringLiteral(".csv")));
     });
     resize(600, sizeHint().height());
 }
 
 QString ExportDialog::file() const
 {
-    return m_file->text();
+    return m_file->text().trimmed();
 }
 
 model::ExportOptions ExportDialog::options() const

@@ -105,11 +105,13 @@ struct AnasQueue
         QObject::connect(&q, &TeamQueue::errorOccurred, [](const QString& e) { qWarning("queue: %s", qPrintable(e)); });
     }
     void start() { q.start(&store, &pool); }
-    // Starts the queue; true once it holds a full batch (within Qt Test's usual five seconds).
-    bool startFull()
+    // Starts the queue and waits (Qt Test's usual five seconds) for a full batch; the number of
+    // claims it then holds.
+    int startAndWait()
     {
         start();
-        return QTest::qWaitFor([&] { return q.claims().size() == q.batchSize(); });
+        (void)QTest::qWaitFor([&] { return q.claims().size() == q.batchSize(); });  // the count says whether it came
+        return int(q.claims().size());
     }
 };
 
@@ -133,13 +135,12 @@ class TestTeamQueue : public QObject
     {
         QString location;  ///< the file, or the server URI as the superuser
         QString meLocation, otherLocation;
-        bool server = false;
     };
     // On a file or a server as the global data row says.
     Project project(int n, int overlap = 1, int leaseMinutes = 30)
     {
         Project p;
-        const bool server = p.server = onServer();
+        const bool server = onServer();
         const QString name = QStringLiteral("q%1.chorus").arg(++m_serial);
         p.location = server ? test::serverProjectLocation(m_dir, name) : m_dir.filePath(name);
         // Items r1..rn: import order = hand-out order.
@@ -219,7 +220,7 @@ void TestTeamQueue::refillsWhenLow()
     ProjectStore& store = ana.store;
     TeamQueue& q = ana.q;
     QCOMPARE(q.lowWater(), 2);
-    QVERIFY(ana.startFull());
+    QCOMPARE(ana.startAndWait(), 8);
     QCOMPARE(claimedIds(p.location, QStringLiteral("ana")), ids({1, 2, 3, 4, 5, 6, 7, 8}));
     for (int k = 0; k < 5; ++k) {
         const qint64 item = q.claims().front().itemId;
@@ -250,7 +251,7 @@ void TestTeamQueue::renewExtendsTheLease()
     const Project p = project(12);
     AnasQueue ana(p.meLocation, 5);
     TeamQueue& q = ana.q;
-    QVERIFY(ana.startFull());
+    QCOMPARE(ana.startAndWait(), 5);
     QCOMPARE(q.renewInterval(), 10 * 60 * 1000);  // a third of 30 minutes
 
     const QString soon = QDateTime::currentDateTimeUtc().addSecs(60).toString(Qt::ISODateWithMs);
@@ -287,7 +288,7 @@ void TestTeamQueue::renewDoesNotWaitForAClaimer()
     const Project p = project(12);
     AnasQueue ana(p.meLocation, 4);
     TeamQueue& q = ana.q;
-    QVERIFY(ana.startFull());
+    QCOMPARE(ana.startAndWait(), 4);
     rawExec(p.location, QStringLiteral("UPDATE claims SET expires_at = ?"),
             {QDateTime::currentDateTimeUtc().addSecs(60).toString(Qt::ISODateWithMs)});
     const QDateTime before = QDateTime::currentDateTimeUtc();
@@ -318,7 +319,7 @@ void TestTeamQueue::stopReleases()
     QCOMPARE(int(asOther(p, [](ProjectStore& s) { return claimItems(s, 3).size(); })), 3);
     AnasQueue ana(p.meLocation, 6);
     TeamQueue& q = ana.q;
-    QVERIFY(ana.startFull());
+    QCOMPARE(ana.startAndWait(), 6);
     QCOMPARE(claimRows(p.location, QStringLiteral("ana")), 6);
     QCOMPARE(claimedIds(p.location, QStringLiteral("ana")), ids({4, 5, 6, 7, 8, 9}));  // bo holds r1..r3
     QCOMPARE(q.stop(), 6);

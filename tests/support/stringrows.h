@@ -16,7 +16,7 @@ inline void addNameRows(const char* column, std::initializer_list<const char*> n
 {
     QTest::addColumn<QString>(column);
     for (const char* name : names)
-        QTest::newRow(name) << QString::fromLatin1(name);
+        QTest::newRow(name) << QString::fromUtf8(name);
 }
 
 /// Adds a QString column `column` and one data row per {row name, value}.
@@ -36,8 +36,11 @@ void addStringTable(const char* const (&columns)[N], std::initializer_list<std::
         QTest::addColumn<QString>(column);
     for (const auto& row : rows) {
         QTestData& data = QTest::newRow(row[0]);
-        for (std::size_t k = 1; k <= N; ++k)
+        for (std::size_t k = 1; k <= N; ++k) {
+            if (!row[k])  // a short row: its missing values would read as "", which contains() accepts
+                qFatal("data row %s: %zu values, expected %zu", row[0], k - 1, N);
             data << QString::fromUtf8(row[k]);
+        }
     }
 }
 

@@ -325,7 +325,6 @@ private slots:
         QVERIFY2(w2.workbench()->hasProject(), qPrintable(w2.lastError()));
         QCOMPARE(w2.workbench()->projectPath(), tcpLoc.display());
         QCOMPARE(w2.table()->model()->rowCount(), 5);
-        ui::setPasswordPrompt({});
     }
 
     // Listing a database over TCP asks for the password too (cancel: an error saying so and an
@@ -366,7 +365,6 @@ private slots:
         QTest::keyClick(d.projectList(), Qt::Key_Return);
         QCOMPARE(d.result(), int(QDialog::Accepted));
         QCOMPARE(d.location(), QStringLiteral("%1?project=%2").arg(database, name));
-        ui::setPasswordPrompt({});
     }
 
     // A database that is not there: the listing fails with a message naming it, off the GUI

@@ -24,11 +24,8 @@
 #include <QAction>
 #include <QApplication>
 #include <QLabel>
-#include <QSettings>
-#include <QStandardPaths>
 #include <QTableView>
 #include <QTableWidget>
-#include <QTemporaryDir>
 #include <QtTest>
 
 using namespace chorus;

@@ -1,9 +1,10 @@
 // The Import and Export dialogs: OK (Import / Export) is enabled only while the file field names
-// a file, on both; the export's file name follows the chosen format; the options the dialogs
-// give are what their defaults say in the dialogs themselves (written out here).
+// a file, on both, and the name they give is trimmed; the export's file name follows the chosen
+// format (and stays empty when none is named); the export's defaults are written out here.
 
 #include "transferdialogs.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QLineEdit>
@@ -23,6 +24,11 @@ QPushButton* okOf(QDialog& d)
 QLineEdit* fileOf(QDialog& d)
 {
     return d.findChild<QLineEdit*>(QStringLiteral("file"));
+}
+
+QComboBox* formatOf(QDialog& d)
+{
+    return d.findChild<QComboBox*>(QStringLiteral("format"));
 }
 
 } // namespace
@@ -54,35 +60,72 @@ private slots:
         QVERIFY(!ok->isEnabled());
         file->setText(QStringLiteral("   "));
         QVERIFY(!ok->isEnabled());
-        QTest::keyClicks(file, QStringLiteral("out.jsonl"));
+        QTest::keyClicks(file, QStringLiteral("out.jsonl "));
         QVERIFY(ok->isEnabled());
+        const QString given = exporting ? static_cast<ui::ExportDialog&>(*d).file()
+                                        : static_cast<ui::ImportDialog&>(*d).file();
+        QCOMPARE(given, QStringLiteral("out.jsonl"));  // the blanks typed around it are not part of it
         file->clear();
         QVERIFY(!ok->isEnabled());
+    }
+
+    // With no file named, choosing a format names none (OK stays off).
+    void formatDoesNotNameAFile()
+    {
+        ui::ExportDialog e(QString(), {});
+        QComboBox* format = formatOf(e);
+        QVERIFY(format && okOf(e));
+        format->setCurrentIndex(1);
+        QCOMPARE(e.file(), QString());
+        QVERIFY(!okOf(e)->isEnabled());
     }
 
     void suggestedFileEnablesOk()
     {
         ui::ExportDialog e(QStringLiteral("/tmp/curated.jsonl"), {});
+        QVERIFY(okOf(e));
         QVERIFY(okOf(e)->isEnabled());
         ui::ImportDialog i(QStringLiteral("/tmp/answers.csv"));
+        QVERIFY(okOf(i));
         QVERIFY(okOf(i)->isEnabled());
         QCOMPARE(i.file(), QStringLiteral("/tmp/answers.csv"));
     }
 
-    // Format "csv" (second entry) renames curated.jsonl to curated.csv; back to JSON Lines gives
-    // .jsonl again. The defaults: consensus posterior as soft label, flagged items left out, every
+    // The formats in the order the box lists them: jsonl, csv, long-csv, wide-csv. Each renames
+    // curated.jsonl to its extension (.jsonl or .csv); the decision history goes with jsonl and
+    // csv only. The defaults: consensus posterior as soft label, flagged items left out, every
     // item whatever its review status.
+    void exportFollowsTheFormat_data()
+    {
+        QTest::addColumn<int>("index");
+        QTest::addColumn<QString>("format");
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<bool>("history");
+        QTest::newRow("csv") << 1 << QStringLiteral("csv") << QStringLiteral("/tmp/out.d/curated.csv") << true;
+        QTest::newRow("long-csv") << 2 << QStringLiteral("long-csv") << QStringLiteral("/tmp/out.d/curated.csv") << false;
+        QTest::newRow("wide-csv") << 3 << QStringLiteral("wide-csv") << QStringLiteral("/tmp/out.d/curated.csv") << false;
+    }
+
     void exportFollowsTheFormat()
     {
+        QFETCH(int, index);
+        QFETCH(QString, format);
+        QFETCH(QString, file);
+        QFETCH(bool, history);
         ui::ExportDialog e(QStringLiteral("/tmp/out.d/curated.jsonl"), {});
-        auto* format = e.findChildren<QComboBox*>().value(0);
-        QVERIFY(format);
-        format->setCurrentIndex(1);
-        QCOMPARE(e.file(), QStringLiteral("/tmp/out.d/curated.csv"));
-        QCOMPARE(e.options().format, QStringLiteral("csv"));
-        format->setCurrentIndex(0);
+        QComboBox* box = formatOf(e);
+        auto* historyBox = e.findChild<QCheckBox*>(QStringLiteral("history"));
+        QVERIFY(box && historyBox);
+        QVERIFY(historyBox->isEnabled());
+        box->setCurrentIndex(index);
+        QCOMPARE(e.file(), file);
+        QCOMPARE(e.options().format, format);
+        QCOMPARE(historyBox->isEnabled(), history);
+        box->setCurrentIndex(0);
         QCOMPARE(e.file(), QStringLiteral("/tmp/out.d/curated.jsonl"));
+        QVERIFY(historyBox->isEnabled());
         const model::ExportOptions o = e.options();
+        QCOMPARE(o.format, QStringLiteral("jsonl"));
         QCOMPARE(o.soft, QStringLiteral("posterior"));
         QVERIFY(o.excludeFlagged);
         QVERIFY(!o.reviewedOnly);
