@@ -67,6 +67,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_wb(new model::W
     createPages();
     createDocks();
     m_team = new TeamMode(this);
+    m_aggDock->raise();  // the Team dock, tabbed in last, would otherwise be the tab on top
     createStatusBar();
     createActions();
     createMenus();
@@ -225,7 +226,6 @@ void MainWindow::createDocks()
         showPage(0);
         selectItem(item);
     });
-    m_aggDock->raise();
     // The docks are about the review's items: on the Pairwise page they only take its room (at
     // 1366 px its table needed sideways scrolling), so they step aside there and come back.
     connect(m_pages, &QTabWidget::currentChanged, this, &MainWindow::stashDocksFor);

@@ -12,10 +12,12 @@
 #include "gui_projecttest.h"
 #include "importer.h"
 #include "mainwindow.h"
+#include "mainwindowfixture.h"
 #include "pairwisepage.h"
 
 #include <QLabel>
 #include <QLineEdit>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QDockWidget>
 #include <QSplitter>
@@ -75,6 +77,24 @@ private slots:
         model::ImportOptions o;
         o.labelMapFile = QStringLiteral(CHORUS_SOURCE_DIR "/resources/sample/label_map.csv");
         makeProjectFromFile(QStringLiteral("sample.chorus"), QStringLiteral(CHORUS_SOURCE_DIR "/resources/sample/sample.jsonl"), o);
+    }
+
+    // A first start (no saved window state) on a project that is not a team project shows the
+    // Aggregation panel in the left dock area, not the Team tab that only says team review is
+    // off (the Team dock, added last, used to be the tab on top).
+    void firstStartShowsAggregation()
+    {
+        QSettings().clear();
+        ui::MainWindow w;
+        w.resize(1366, 768);
+        SHOW_PROJECT(w, m_project);
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        auto* aggregation = w.findChild<QDockWidget*>(QStringLiteral("aggregationDock"));
+        auto* team = w.findChild<QDockWidget*>(QStringLiteral("teamDock"));
+        QVERIFY(aggregation && team);
+        // Tabbed docks all stay "visible"; the one on top is the one with a visible region.
+        QVERIFY(!aggregation->visibleRegion().isEmpty());
+        QVERIFY(team->visibleRegion().isEmpty());
     }
 
     void filterBarFitsAndWindowKeepsItsWidth_data()
