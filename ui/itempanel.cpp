@@ -94,6 +94,7 @@ ItemPanel::ItemPanel(model::Workbench* workbench, QWidget* parent) : QWidget(par
     m_annotators = makeTree({tr("Annotator"), tr("Label"), tr("P(label)")}, this);
     m_posterior = makeTree({tr("Label"), tr("Consensus"), tr("Human votes")}, this);
     m_history = makeTree({tr("Time (UTC)"), tr("Author"), tr("Action"), tr("Label"), tr("Status"), tr("Note")}, this);
+    m_history->setObjectName(QStringLiteral("history"));
 
     auto* split = new QSplitter(Qt::Vertical, this);
     split->addWidget(m_text);
@@ -175,9 +176,16 @@ void ItemPanel::showItem(int32_t item)
     const auto history = m_wb->itemHistory(item);
     for (const model::Decision& d : history) {
         const int32_t l = s.labelIndexById.value(d.labelId, -1);
-        new QTreeWidgetItem(m_history, {d.createdAt.left(19).replace(QLatin1Char('T'), QLatin1Char(' ')), d.author,
-                                        d.action, labelName(s, l), model::statusName(d.status), d.note});
+        auto* row = new QTreeWidgetItem(m_history, {d.createdAt.left(19).replace(QLatin1Char('T'), QLatin1Char(' ')),
+                                                    d.author, d.action, labelName(s, l), model::statusName(d.status),
+                                                    d.note});
+        row->setToolTip(5, d.note);
     }
+    // Every column but the note shows its whole text (at 1366 px the time was cut to
+    // "2026-12-07 2..."); the note takes the rest and shows in full as a tooltip.
+    if (!history.isEmpty())
+        for (int c = 0; c + 1 < m_history->columnCount(); ++c)
+            m_history->resizeColumnToContents(c);
 
     QStringList keys;
     for (int32_t l = 0; l < L && l < 9; ++l)

@@ -27,6 +27,7 @@
 #include <QStatusBar>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QTreeWidget>
 #include <QtTest>
 
 #include <csignal>
@@ -216,6 +217,28 @@ private slots:
                  qPrintable(w.itemPanel()->stateText()));
         w.filterBar()->setTiedOnly(false);
         QTRY_COMPARE(w.table()->model()->rowCount(), 4);
+    }
+
+    // The item's history shows each decision's time, author, action, label and status whole,
+    // in the window as a 1366x768 screen has it (the time column used to be cut short).
+    void historyShowsWholeFields()
+    {
+        QTemporaryDir dir;
+        const QString path = makeProject(dir);
+        ui::MainWindow w;
+        w.resize(1366, 768);
+        SHOW_PROJECT(w, path);
+        w.selectItem(1);
+        QVERIFY(w.workbench()->setHumanLabel({1}, 2));  // c
+        auto* history = w.itemPanel()->findChild<QTreeWidget*>(QStringLiteral("history"));
+        QVERIFY(history);
+        QTRY_COMPARE(history->topLevelItemCount(), 1);
+        const QTreeWidgetItem* row = history->topLevelItem(0);
+        QCOMPARE(row->text(3), QStringLiteral("c"));
+        QCOMPARE(row->text(0).size(), 19);  // yyyy-MM-dd HH:mm:ss
+        for (int c = 0; c + 1 < history->columnCount(); ++c)
+            QVERIFY2(history->columnWidth(c) >= history->fontMetrics().horizontalAdvance(row->text(c)),
+                     qPrintable(QStringLiteral("column %1 is %2 px for \"%3\"").arg(c).arg(history->columnWidth(c)).arg(row->text(c))));
     }
 
     void modelPassesTester()
