@@ -93,6 +93,7 @@ ItemPanel::ItemPanel(model::Workbench* workbench, QWidget* parent) : QWidget(par
 
     m_annotators = makeTree({tr("Annotator"), tr("Label"), tr("P(label)")}, this);
     m_posterior = makeTree({tr("Label"), tr("Consensus"), tr("Human votes")}, this);
+    m_posterior->setObjectName(QStringLiteral("posterior"));
     m_history = makeTree({tr("Time (UTC)"), tr("Author"), tr("Action"), tr("Label"), tr("Status"), tr("Note")}, this);
     m_history->setObjectName(QStringLiteral("history"));
 
@@ -226,6 +227,7 @@ void ItemPanel::fillAnnotators(int32_t item, int32_t reference)
         }
     }
     m_annotators->resizeColumnToContents(0);
+    m_annotators->resizeColumnToContents(1);
 }
 
 // One row per label: the consensus posterior and, when the item has human judgments, their
@@ -254,6 +256,7 @@ void ItemPanel::fillPosterior(int32_t item)
         }
     }
     m_posterior->setColumnHidden(2, !hasHuman);
+    m_posterior->resizeColumnToContents(0);  // "3  feature_request" whole, not "3  feature_re..."
 }
 
 } // namespace chorus::ui

@@ -219,26 +219,39 @@ private slots:
         QTRY_COMPARE(w.table()->model()->rowCount(), 4);
     }
 
-    // The item's history shows each decision's time, author, action, label and status whole,
-    // in the window as a 1366x768 screen has it (the time column used to be cut short).
-    void historyShowsWholeFields()
+    // The item panel shows label names, and each decision's time, author, action, label and
+    // status, whole in a 1366x768 window (the history's time and a long label's name used to be
+    // cut short: "2026-12-07 2...", "3  feature_re...").
+    void itemPanelShowsWholeFields()
     {
         QTemporaryDir dir;
-        const QString path = makeProject(dir);
+        const QString path = test::projectFromData(
+            dir, QStringLiteral("long.csv"),
+            "item,annotator,label\nq1,m1,billing\nq1,m2,feature_request\nq1,m3,feature_request\n",
+            QStringLiteral("long.chorus"));
         ui::MainWindow w;
         w.resize(1366, 768);
         SHOW_PROJECT(w, path);
-        w.selectItem(1);
-        QVERIFY(w.workbench()->setHumanLabel({1}, 2));  // c
+        w.selectItem(0);
+        QVERIFY(w.workbench()->setHumanLabel({0}, 1));  // feature_request (labels sorted by name)
+        const auto whole = [](const QTreeWidget* tree, int column, const QString& text) {
+            return tree->columnWidth(column) >= tree->fontMetrics().horizontalAdvance(text);
+        };
         auto* history = w.itemPanel()->findChild<QTreeWidget*>(QStringLiteral("history"));
         QVERIFY(history);
         QTRY_COMPARE(history->topLevelItemCount(), 1);
-        const QTreeWidgetItem* row = history->topLevelItem(0);
-        QCOMPARE(row->text(3), QStringLiteral("c"));
-        QCOMPARE(row->text(0).size(), 19);  // yyyy-MM-dd HH:mm:ss
+        const QTreeWidgetItem* decision = history->topLevelItem(0);
+        QCOMPARE(decision->text(3), QStringLiteral("feature_request"));
+        QCOMPARE(decision->text(0).size(), 19);  // yyyy-MM-dd HH:mm:ss
         for (int c = 0; c + 1 < history->columnCount(); ++c)
-            QVERIFY2(history->columnWidth(c) >= history->fontMetrics().horizontalAdvance(row->text(c)),
-                     qPrintable(QStringLiteral("column %1 is %2 px for \"%3\"").arg(c).arg(history->columnWidth(c)).arg(row->text(c))));
+            QVERIFY2(whole(history, c, decision->text(c)),
+                     qPrintable(QStringLiteral("history column %1 is %2 px for \"%3\"").arg(c).arg(history->columnWidth(c)).arg(decision->text(c))));
+        auto* posterior = w.itemPanel()->findChild<QTreeWidget*>(QStringLiteral("posterior"));
+        QVERIFY(posterior);
+        QCOMPARE(posterior->topLevelItemCount(), 2);
+        const QString label = posterior->topLevelItem(1)->text(0);
+        QVERIFY2(label.endsWith(QStringLiteral("feature_request")), qPrintable(label));
+        QVERIFY2(whole(posterior, 0, label), qPrintable(QStringLiteral("%1 px").arg(posterior->columnWidth(0))));
     }
 
     void modelPassesTester()
