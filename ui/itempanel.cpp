@@ -54,6 +54,14 @@ QTreeWidget* makeTree(const QStringList& headers, QWidget* parent)
     return t;
 }
 
+// Sizes every column but the last (which stretches) to its contents, so that names, times and
+// labels show whole at 1366 px (the history's time was cut to "2026-12-07 2...").
+void fitAllButLast(QTreeWidget* t)
+{
+    for (int c = 0; c + 1 < t->columnCount(); ++c)
+        t->resizeColumnToContents(c);
+}
+
 QString fmt(double p)
 {
     return std::isfinite(p) ? QString::number(p, 'f', 3) : QString();
@@ -182,11 +190,8 @@ void ItemPanel::showItem(int32_t item)
                                                     d.note});
         row->setToolTip(5, d.note);
     }
-    // Every column but the note shows its whole text (at 1366 px the time was cut to
-    // "2026-12-07 2..."); the note takes the rest and shows in full as a tooltip.
     if (!history.isEmpty())
-        for (int c = 0; c + 1 < m_history->columnCount(); ++c)
-            m_history->resizeColumnToContents(c);
+        fitAllButLast(m_history);  // the note takes the rest, and shows whole as a tooltip
 
     QStringList keys;
     for (int32_t l = 0; l < L && l < 9; ++l)
@@ -226,8 +231,7 @@ void ItemPanel::fillAnnotators(int32_t item, int32_t reference)
             row->setToolTip(2, dist.join(QLatin1Char('\n')));
         }
     }
-    m_annotators->resizeColumnToContents(0);
-    m_annotators->resizeColumnToContents(1);
+    fitAllButLast(m_annotators);
 }
 
 // One row per label: the consensus posterior and, when the item has human judgments, their
@@ -256,7 +260,7 @@ void ItemPanel::fillPosterior(int32_t item)
         }
     }
     m_posterior->setColumnHidden(2, !hasHuman);
-    m_posterior->resizeColumnToContents(0);  // "3  feature_request" whole, not "3  feature_re..."
+    m_posterior->resizeColumnToContents(0);  // the label; the consensus column keeps its room for bars
 }
 
 } // namespace chorus::ui
